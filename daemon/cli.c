@@ -1,0 +1,109 @@
+/* cli.c - helpers every subcommand shares. Never exits the process:
+ * subcommands return exit codes to main. */
+#include "cli.h"
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int cli_load_config(const struct cli *cli, struct config **cfg)
+{
+    struct err e;
+    int rc = config_load(cli->config_path, cfg, &e);
+    if (rc) {
+        fprintf(stderr, "fupin: %s\n", e.msg);
+        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    int level = log_level_parse((*cfg)->log_level);
+    if (level >= 0)
+        log_set_level((enum log_level)level);
+    return EXIT_OK;
+}
+
+int cli_wants_help(const struct cli *cli, const char *usage)
+{
+    for (int i = 1; i < cli->argc; i++) {
+        if (strcmp(cli->argv[i], "-h") == 0 || strcmp(cli->argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cli_usage_error(const struct cli *cli, const char *usage, const char *fmt, ...)
+{
+    fprintf(stderr, "fupin %s: ", cli->argv[0]);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage);
+    return EXIT_USAGE;
+}
+
+int cli_is_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return 0;
+    if (s[4] != '-' || s[7] != '-' || m < 1 || m > 12 || d < 1)
+        return 0;
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
+
+void cli_today(const struct config *cfg, char out[11])
+{
+    if (cfg && cfg->as_of[0]) {
+        memcpy(out, cfg->as_of, 11);
+        return;
+    }
+    /* The offices work on Beijing time whatever the server's zone is. */
+    const char *tz = cfg && cfg->timezone ? cfg->timezone : "Asia/Shanghai";
+    char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    setenv("TZ", tz, 1);
+    tzset();
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+    if (old) {
+        setenv("TZ", old, 1);
+        free(old);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+}
+
+int cmd_config(struct cli *cli)
+{
+    static const char usage[] = "usage: fupin config KEY\n"
+                                "Prints a resolved config value: database, policies, plugins.\n";
+    if (cli_wants_help(cli, usage))
+        return EXIT_OK;
+    if (cli->argc != 2)
+        return cli_usage_error(cli, usage, "expected one KEY");
+    struct config *cfg;
+    int rc = cli_load_config(cli, &cfg);
+    if (rc)
+        return rc;
+    const char *key = cli->argv[1];
+    const char *v = strcmp(key, "database") == 0   ? cfg->database
+                    : strcmp(key, "policies") == 0 ? cfg->policies_dir
+                    : strcmp(key, "plugins") == 0  ? cfg->plugin_dir
+                                                   : NULL;
+    if (!v) {
+        config_free(cfg);
+        return cli_usage_error(cli, usage, "unknown key \"%s\"", key);
+    }
+    printf("%s\n", v);
+    config_free(cfg);
+    return EXIT_OK;
+}

@@ -1,0 +1,42 @@
+/* cli.h - what every subcommand shares: parsed global options, config
+ * loading with the standard messages, and exit codes (0 ok, 1 runtime
+ * failure, 2 bad usage/config/input). Subcommands live in cmd_*.c. */
+#ifndef FUPIN_CLI_H
+#define FUPIN_CLI_H
+
+#include "config.h"
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+struct cli {
+    const char *config_path; /* -c, $FUPIN_CONFIG, or configs/fupin.yaml */
+    int argc;                /* arguments after the subcommand name */
+    char **argv;             /* argv[0] is the subcommand name */
+};
+
+/* Loads the config, printing "fupin: file:line:col: what" on failure.
+ * Returns EXIT_OK or EXIT_USAGE/EXIT_RUNTIME; also applies log.level. */
+int cli_load_config(const struct cli *cli, struct config **cfg);
+/* Nonzero when argv holds -h or --help; then prints usage to stdout. */
+int cli_wants_help(const struct cli *cli, const char *usage);
+/* Prints "fupin <cmd>: msg" and the usage hint; returns EXIT_USAGE. */
+int cli_usage_error(const struct cli *cli, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Today's date as YYYY-MM-DD in the configured time zone, or cfg->as_of
+ * when set. */
+void cli_today(const struct config *cfg, char out[11]);
+/* Nonzero if s is a valid YYYY-MM-DD calendar date. */
+int cli_is_date(const char *s);
+
+/* The subcommands. Each returns the process exit code. */
+int cmd_init(struct cli *cli);
+int cmd_run(struct cli *cli);
+int cmd_eval(struct cli *cli);
+int cmd_explain(struct cli *cli);
+int cmd_check(struct cli *cli);
+int cmd_test(struct cli *cli);
+int cmd_nightly(struct cli *cli);
+int cmd_alert(struct cli *cli);
+int cmd_config(struct cli *cli);
+
+#endif

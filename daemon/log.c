@@ -1,0 +1,81 @@
+/* log.c - stderr logging, one line per event, safe from any thread.
+ * Never formats personal data by itself; callers mask before logging. */
+#include "log.h"
+#include "err.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static enum log_level min_level = LOG_INFO;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+void log_set_level(enum log_level level)
+{
+    min_level = level;
+}
+
+int log_level_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, level_names[i]) == 0)
+            return i;
+    if (strcmp(name, "warning") == 0)
+        return LOG_WARN;
+    return -1;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    if (level < min_level)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    /* Keep one event on one line: journald and grep both depend on it. */
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    localtime_r(&ts.tv_sec, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+
+    pthread_mutex_lock(&log_lock);
+    fprintf(stderr, "%s.%03ld %s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], line);
+    fflush(stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
+char *log_mask_id(const char *id_number, char *buf, size_t size)
+{
+    if (size < 19)
+        return buf;
+    if (!id_number || strlen(id_number) != 18) {
+        snprintf(buf, size, "?");
+        return buf;
+    }
+    /* Region code (6) and the last 4 stay: enough for a cadre to tell two
+     * people apart, not enough to identify anyone. */
+    snprintf(buf, size, "%.6s********%.4s", id_number, id_number + 14);
+    return buf;
+}
+
+int err_set(struct err *e, int code, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}

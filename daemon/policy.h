@@ -1,0 +1,142 @@
+/* policy.h - the one interface every policy goes through, Lua or C plugin.
+ * A policy_set is what the config names (Lua files + plugins), loaded and
+ * checked once and then shared read-only; a policy_runner is one thread's
+ * means to evaluate it (its own Lua state). Policies only ever append to an
+ * eval_result; they never see the database. */
+#ifndef FUPIN_POLICY_H
+#define FUPIN_POLICY_H
+
+#include "config.h"
+#include "err.h"
+#include "fupin_plugin.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum finding_kind { FINDING_RECOMMEND, FINDING_FLAG };
+enum severity { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_CRITICAL };
+
+const char *finding_kind_name(enum finding_kind k);
+const char *severity_name(enum severity s);
+int severity_parse(const char *name); /* -1 when unknown */
+
+struct finding {
+    int64_t member_id; /* 0: the household */
+    const char *policy; /* owned by the policy set */
+    const char *source; /* "lua:policies/x.lua@hash" / "plugin:x@1.0"; owned by the set */
+    char measure[48];
+    enum finding_kind kind;
+    int has_amount;
+    double amount;
+    char *reason; /* owned by the eval_result */
+};
+
+struct policy_alert {
+    char kind[48];
+    enum severity severity;
+    const char *policy, *source;
+    char *message; /* owned by the eval_result */
+};
+
+/* A policy that failed on this household: its stored findings must be left
+ * exactly as they were (reconciliation skips it). */
+struct policy_error {
+    const char *policy, *source;
+    char msg[256];
+};
+
+/* A parameter a policy read, for `fupin explain`. */
+struct param_use {
+    const char *policy;
+    char key[96];
+    char value[64];
+};
+
+/* Everything the evaluation of one household produced. Reuse one across
+ * households with eval_result_reset to avoid allocation churn. */
+struct eval_result {
+    int64_t household_id;
+    struct finding *findings;
+    size_t n_findings, cap_findings;
+    struct policy_alert *alerts;
+    size_t n_alerts, cap_alerts;
+    struct policy_error *errors;
+    size_t n_errors, cap_errors;
+    int trace; /* nonzero: record param_use (explain) */
+    struct param_use *params;
+    size_t n_params, cap_params;
+};
+
+void eval_result_reset(struct eval_result *res);
+void eval_result_free(struct eval_result *res);
+
+/* The collector a policy writes into (plugins see it as opaque). */
+struct fupin_out {
+    struct eval_result *res;
+    const struct policy *policy;
+    struct err err;  /* first misuse (unknown measure, no reason, ...) */
+    int failed;
+};
+
+/* The params view of one area during one evaluation. */
+struct fupin_params {
+    const struct config *cfg;
+    const char *area;
+    struct eval_result *res; /* for tracing; may be NULL */
+    const struct policy *policy;
+};
+
+enum policy_kind { POLICY_LUA, POLICY_PLUGIN };
+
+struct policy {
+    enum policy_kind kind;
+    char name[32];
+    char title[128];
+    char source[320];
+    const char *const *measures; /* NULL-terminated: what it may emit */
+    void *impl;                  /* struct lua_policy * or struct plugin * */
+    size_t lua_index;            /* POLICY_LUA: its index in the Lua workers */
+};
+
+struct policy_set {
+    const struct config *cfg; /* borrowed; must outlive the set */
+    struct policy *policies;
+    size_t n_policies;
+    struct lua_policy **lua; /* the Lua policies in load order */
+    size_t n_lua;
+};
+
+/* Loads every *.lua of cfg->policies_dir and every plugin of cfg->plugins.
+ * A policy that fails to load is reported (logged and returned in the
+ * message) and, with strict=0, skipped; with strict=1 the load fails. */
+int policy_set_load(const struct config *cfg, int strict, struct policy_set **out,
+                    struct err *e);
+void policy_set_free(struct policy_set *set);
+/* The policy named name, or NULL. */
+const struct policy *policy_set_find(const struct policy_set *set, const char *name);
+
+struct policy_runner; /* per thread */
+int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e);
+void policy_runner_free(struct policy_runner *r);
+/* Runs every policy of the set on hh, appending to res (not reset here). A
+ * policy that errors is recorded in res->errors plus a policy_error alert;
+ * the other policies still run. */
+void policy_runner_eval(struct policy_runner *r, const struct fupin_household *hh,
+                        struct eval_result *res);
+
+/* The emitter, shared by the Lua runtime and plugins (through policy_host). */
+int policy_out_finding(struct fupin_out *out, enum finding_kind kind,
+                       const struct fupin_finding *f);
+int policy_out_alert(struct fupin_out *out, const char *kind, const char *severity,
+                     const char *message);
+/* Records that a policy read a parameter (only when res->trace is set). */
+void policy_trace_param(struct fupin_params *p, const char *key, const char *value);
+
+/* The host function table handed to plugins. */
+extern const struct fupin_host policy_host;
+
+/* The measure catalogue of DOMAIN.md: NULL-terminated measure codes of an
+ * area, or NULL for an area it does not know. */
+const char *const *policy_catalogue(const char *area);
+
+#endif

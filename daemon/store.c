@@ -1,0 +1,230 @@
+/* store.c - opening the database, transactions and small bookkeeping.
+ * Creates files private (0600); retries SQLITE_BUSY with backoff and never
+ * skips work because another writer held the lock. */
+#include "store_internal.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int store_fail(struct store *st, struct err *e, int code, const char *what)
+{
+    return err_set(e, code, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e)
+{
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
+        return err_set(e, ERR_FAIL, "%s: preparing \"%.60s\": %s", st->path, sql,
+                       sqlite3_errmsg(st->db));
+    return 0;
+}
+
+/* SQLite creates the -wal and -shm files with the mode of the main file, so
+ * making the main file 0600 before SQLite opens it keeps all three private. */
+static int create_private(const char *path, struct err *e)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return 0;
+        return err_set(e, ERR_FAIL, "%s: cannot create database: %s", path, strerror(errno));
+    }
+    close(fd);
+    return 0;
+}
+
+int store_open(const char *path, enum store_mode mode, struct store **out, struct err *e)
+{
+    *out = NULL;
+    if (mode == STORE_CREATE) {
+        int rc = create_private(path, e);
+        if (rc)
+            return rc;
+    } else if (access(path, F_OK) != 0) {
+        return err_set(e, ERR_INVALID, "%s: no such database (create it with `fupin init`)", path);
+    }
+
+    struct store *st = calloc(1, sizeof *st);
+    if (!st || !(st->path = strdup(path))) {
+        free(st);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    st->read_only = mode == STORE_READ;
+    int flags = SQLITE_OPEN_NOMUTEX | (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        int rc = store_fail(st, e, ERR_FAIL, "cannot open");
+        store_close(st);
+        return rc;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    /* Short waits inside SQLite; long waits are store_begin's backoff. */
+    sqlite3_busy_timeout(st->db, 200);
+
+    static const char pragmas_rw[] = "PRAGMA journal_mode = WAL;"
+                                     "PRAGMA synchronous = NORMAL;"
+                                     "PRAGMA foreign_keys = ON;";
+    static const char pragmas_ro[] = "PRAGMA foreign_keys = ON;";
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, st->read_only ? pragmas_ro : pragmas_rw, NULL, NULL, &msg) !=
+        SQLITE_OK) {
+        int rc = err_set(e, ERR_FAIL, "%s: %s", path, msg ? msg : "cannot configure");
+        sqlite3_free(msg);
+        store_close(st);
+        return rc;
+    }
+    int rc = store_schema_apply(st, e);
+    if (rc) {
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    sqlite3_close_v2(st->db);
+    free(st->path);
+    free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    int v = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int store_begin(struct store *st, const volatile int *stop, struct err *e)
+{
+    long delay = 5;
+    int waited_ms = 0, warned = 0;
+    for (;;) {
+        int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            return store_fail(st, e, ERR_FAIL, "BEGIN IMMEDIATE");
+        if (stop && *stop)
+            return err_set(e, ERR_STOPPED, "%s: stopped while waiting for the write lock",
+                           st->path);
+        /* Another writer holds the lock: wait, never give up on the batch. */
+        if (!warned && waited_ms > 2000) {
+            log_warn("database %s is locked by another writer; waiting", st->path);
+            warned = 1;
+        }
+        sleep_ms(delay);
+        waited_ms += (int)delay + 200;
+        delay = delay < 200 ? delay * 2 : 200;
+    }
+}
+
+int store_begin_read(struct store *st, struct err *e)
+{
+    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(st, e, ERR_FAIL, "BEGIN");
+    return 0;
+}
+
+int store_commit(struct store *st, struct err *e)
+{
+    for (long delay = 5;; delay = delay < 200 ? delay * 2 : 200) {
+        int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        /* A reader blocking a WAL checkpoint can make COMMIT busy; the
+         * transaction is still open and retrying is safe. */
+        if ((rc & 0xff) != SQLITE_BUSY) {
+            int code = store_fail(st, e, ERR_FAIL, "COMMIT");
+            store_rollback(st);
+            return code;
+        }
+        sleep_ms(delay);
+    }
+}
+
+void store_rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_exec(struct store *st, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = err_set(e, ERR_FAIL, "%s: %s", st->path, msg ? msg : "error");
+        sqlite3_free(msg);
+        return rc;
+    }
+    return 0;
+}
+
+int64_t store_data_version(struct store *st)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    int64_t v = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+const char *store_path(const struct store *st)
+{
+    return st->path;
+}
+
+int store_meta_get(struct store *st, const char *key, char *buf, int size, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "SELECT value FROM engine_meta WHERE key = ?", &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    buf[0] = 0;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW && sqlite3_column_text(stmt, 0)) {
+        const char *v = (const char *)sqlite3_column_text(stmt, 0);
+        snprintf(buf, (size_t)size, "%s", v);
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = store_fail(st, e, ERR_FAIL, "reading engine_meta");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st,
+                           "INSERT INTO engine_meta(key, value) VALUES (?, ?)"
+                           " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "writing engine_meta");
+    sqlite3_finalize(stmt);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/* store_internal.h - what the store_*.c files share; nobody else includes it. */
+#ifndef FUPIN_STORE_INTERNAL_H
+#define FUPIN_STORE_INTERNAL_H
+
+#include "store.h"
+
+#include <sqlite3.h>
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    int read_only;
+};
+
+/* "path: sqlite message" into e; returns code. */
+int store_fail(struct store *st, struct err *e, int code, const char *what);
+/* Prepares sql or fails with a message naming it. */
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e);
+/* Creates the schema from scratch or applies migrations; in store_schema.c. */
+int store_schema_apply(struct store *st, struct err *e);
+
+#endif

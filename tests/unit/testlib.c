@@ -1,0 +1,84 @@
+/* testlib.c - see testlib.h. */
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int test_failures;
+static char dirs[64][256];
+static int n_dirs;
+
+const char *test_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[256];
+    snprintf(tmpl, sizeof tmpl, "%s/fupin-test-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(tmpl)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    if (n_dirs < 64)
+        snprintf(dirs[n_dirs++], sizeof dirs[0], "%s", tmpl);
+    static char out[256];
+    snprintf(out, sizeof out, "%s", tmpl);
+    return out;
+}
+
+char *test_write_file(const char *dir, const char *name, const char *text)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+int test_run(const char *cmd, char **out)
+{
+    char full[8192];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p)
+        return -1;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while ((got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += got;
+        if (cap - len < 1024)
+            buf = realloc(buf, cap *= 2);
+    }
+    buf[len] = 0;
+    int status = pclose(p);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+const char *test_env(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+int test_done(void)
+{
+    for (int i = 0; i < n_dirs; i++) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dirs[i]);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", dirs[i]);
+    }
+    printf("%s\n", test_failures ? "FAILED" : "PASSED");
+    return test_failures ? 1 : 0;
+}

@@ -1,0 +1,49 @@
+/* testlib.h - the few helpers every unit test uses: checks that count
+ * failures, temporary directories, and running the real binary. */
+#ifndef FUPIN_TESTLIB_H
+#define FUPIN_TESTLIB_H
+
+#include <stdio.h>
+
+extern int test_failures;
+
+#define CHECK(cond)                                                                        \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);        \
+            test_failures++;                                                               \
+        }                                                                                  \
+    } while (0)
+
+#define CHECK_STR_CONTAINS(hay, needle)                                                    \
+    do {                                                                                   \
+        const char *h_ = (hay), *n_ = (needle);                                            \
+        if (!h_ || !strstr(h_, n_)) {                                                      \
+            fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, __LINE__, \
+                    h_ ? h_ : "(null)", n_);                                               \
+            test_failures++;                                                               \
+        }                                                                                  \
+    } while (0)
+
+/* Runs one named test function and reports it. */
+#define RUN(fn)                                                                            \
+    do {                                                                                   \
+        int before_ = test_failures;                                                       \
+        fn();                                                                              \
+        printf("%s %s\n", test_failures == before_ ? "ok  " : "FAIL", #fn);                \
+    } while (0)
+
+/* A fresh private directory under $TMPDIR; returns its path (static buffer
+ * per call: copy it). Removed by test_cleanup(). */
+const char *test_tmpdir(void);
+/* Writes text to dir/name and returns the full path (malloc'd). */
+char *test_write_file(const char *dir, const char *name, const char *text);
+/* Runs a shell command, captures stdout+stderr into out (malloc'd, may be
+ * NULL), returns the exit status (or -1). */
+int test_run(const char *cmd, char **out);
+/* $FUPIN_BIN, $FUPIN_SOURCE_DIR, ... with a fallback for running by hand. */
+const char *test_env(const char *name, const char *fallback);
+/* Prints the summary and returns the process exit code. */
+int test_done(void);
+
+#endif
