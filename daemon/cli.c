@@ -1,6 +1,7 @@
 /* cli.c - helpers every subcommand shares. Never exits the process:
  * subcommands return exit codes to main. */
 #include "cli.h"
+#include "date.h"
 #include "log.h"
 
 #include <stdarg.h>
@@ -47,15 +48,7 @@ int cli_usage_error(const struct cli *cli, const char *usage, const char *fmt, .
 
 int cli_is_date(const char *s)
 {
-    int y, m, d;
-    char tail;
-    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-        return 0;
-    if (s[4] != '-' || s[7] != '-' || m < 1 || m > 12 || d < 1)
-        return 0;
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
+    return date_is_valid(s);
 }
 
 void cli_today(const struct config *cfg, char out[11])
