@@ -89,7 +89,10 @@ void date_format(long z, char out[11])
     long d = doy - (153 * mp + 2) / 5 + 1;
     long m = mp + (mp < 10 ? 3 : -9);
     y += m <= 2;
-    snprintf(out, 11, "%04d-%02d-%02d", (int)(y % 10000), (int)(m % 100), (int)(d % 100));
+    char buf[32];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", (int)(y % 10000), (int)(m % 100), (int)(d % 100));
+    memcpy(out, buf, 10);
+    out[10] = 0;
 }
 
 int date_add(const char *s, long n, char out[11])
