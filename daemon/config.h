@@ -40,6 +40,8 @@ struct config {
 
     char *database;     /* absolute or config-relative, already resolved */
     char *policies_dir; /* resolved */
+    char *lua_dir;      /* lua: the Lua library policies use (fp.lua); default <policies>/../lua */
+    char *policy_tests_dir; /* policy_tests: YAML cases; default <policies>/../tests/policies */
     char *plugin_dir;   /* resolved */
     char **plugins;     /* plugin names to load (plugins.load) */
     size_t n_plugins;

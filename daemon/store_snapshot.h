@@ -1,0 +1,31 @@
+/* store_snapshot.h - reading one household, with everything policies look at,
+ * into the plain struct of fupin_plugin.h (the same view Lua and C plugins
+ * get). Reads only; validates what constraints cannot (dates, enum text). */
+#ifndef FUPIN_STORE_SNAPSHOT_H
+#define FUPIN_STORE_SNAPSHOT_H
+
+#include "arena.h"
+#include "err.h"
+#include "fupin_plugin.h"
+#include "store.h"
+
+/* A household and the memory behind it; reuse across households. */
+struct snapshot {
+    struct fupin_household hh;
+    struct arena arena;
+};
+
+struct snapshot_reader; /* prepared statements on one connection */
+
+int snapshot_reader_new(struct store *st, struct snapshot_reader **out, struct err *e);
+void snapshot_reader_free(struct snapshot_reader *r);
+
+/* Reads household id as of today ("YYYY-MM-DD") into snap (resetting it).
+ * Returns 0; 1 when no such household exists (deleted); ERR_INVALID for a
+ * malformed record, with e naming it ("household 12: member 40: birth_date
+ * \"1980-13-01\" is not a date"); ERR_FAIL on database errors. */
+int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, struct snapshot *snap,
+                  struct err *e);
+void snapshot_free(struct snapshot *snap);
+
+#endif
