@@ -26,6 +26,26 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct
     return 0;
 }
 
+int store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e)
+{
+    for (int i = 0; i < st->n_cache; i++) {
+        if (st->cache[i].sql == sql) {
+            *stmt = st->cache[i].stmt;
+            sqlite3_reset(*stmt);
+            sqlite3_clear_bindings(*stmt);
+            return 0;
+        }
+    }
+    int rc = store_prepare(st, sql, stmt, e);
+    if (rc)
+        return rc;
+    if (st->n_cache < (int)(sizeof st->cache / sizeof st->cache[0]))
+        st->cache[st->n_cache++] = (struct store_cached_stmt){sql, *stmt};
+    else
+        return err_set(e, ERR_FAIL, "statement cache full (%.40s)", sql);
+    return 0;
+}
+
 /* SQLite creates the -wal and -shm files with the mode of the main file, so
  * making the main file 0600 before SQLite opens it keeps all three private. */
 static int create_private(const char *path, struct err *e)
@@ -92,6 +112,8 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
+    for (int i = 0; i < st->n_cache; i++)
+        sqlite3_finalize(st->cache[i].stmt);
     sqlite3_close_v2(st->db);
     free(st->path);
     free(st);

@@ -15,7 +15,7 @@ static int route_household(struct store *st, int64_t household_id, char *region,
         "                  ORDER BY s.id LIMIT 1)"
         " FROM household h JOIN region v ON v.code = h.village WHERE h.id = ?";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, sql, &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, household_id);
@@ -27,19 +27,19 @@ static int route_household(struct store *st, int64_t household_id, char *region,
             snprintf(region, size, "%s", r);
         *supervisor_id = sqlite3_column_int64(stmt, 1);
     }
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return 0;
 }
 
 static int64_t supervisor_of(struct store *st, const char *region)
 {
+    static const char sql[] = "SELECT id FROM supervisor WHERE region = ? ORDER BY id LIMIT 1";
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM supervisor WHERE region = ? ORDER BY id LIMIT 1",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    if (store_cached(st, sql, &stmt, NULL) != 0)
         return 0;
     sqlite3_bind_text(stmt, 1, region, -1, SQLITE_STATIC);
     int64_t id = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return id;
 }
 
@@ -81,7 +81,7 @@ int store_alert_raise(struct store *st, const struct alert_spec *a, const char *
         " level = coalesce(excluded.level, level)"
         " RETURNING id";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, sql, &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, a->kind, -1, SQLITE_STATIC);
@@ -104,7 +104,7 @@ int store_alert_raise(struct store *st, const struct alert_spec *a, const char *
     } else {
         rc = store_fail(st, e, ERR_FAIL, "raising alert");
     }
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 
@@ -114,7 +114,7 @@ int store_alert_resolve(struct store *st, const char *kind, const char *subject,
     static const char sql[] = "UPDATE alert SET state = 'resolved', resolved_at = ?3"
                               " WHERE kind = ?1 AND subject = ?2 AND state IN ('open','acked')";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, sql, &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
@@ -122,6 +122,6 @@ int store_alert_resolve(struct store *st, const char *kind, const char *subject,
     sqlite3_bind_text(stmt, 3, now, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE)
         rc = store_fail(st, e, ERR_FAIL, "resolving alert");
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }

@@ -40,7 +40,7 @@ static const char *const sqls[S_COUNT] = {
 struct rec {
     struct store *st;
     struct err *e;
-    sqlite3_stmt *s[S_COUNT]; /* prepared on first use: most runs change nothing */
+    sqlite3_stmt *s[S_COUNT]; /* from the store's cache, fetched on first use */
     struct arena arena;
     struct stored *rows;
     size_t n, cap;
@@ -48,17 +48,16 @@ struct rec {
 
 static sqlite3_stmt *stmt(struct rec *c, int i, int *rc)
 {
-    if (!c->s[i] && (*rc = store_prepare(c->st, sqls[i], &c->s[i], c->e)) != 0)
+    if ((*rc = store_cached(c->st, sqls[i], &c->s[i], c->e)) != 0)
         return NULL;
-    sqlite3_reset(c->s[i]);
-    sqlite3_clear_bindings(c->s[i]);
     return c->s[i];
 }
 
 static void rec_free(struct rec *c)
 {
     for (int i = 0; i < S_COUNT; i++)
-        sqlite3_finalize(c->s[i]);
+        if (c->s[i])
+            sqlite3_reset(c->s[i]); /* cached by the store: only release its locks */
     arena_free(&c->arena);
 }
 

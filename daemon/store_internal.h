@@ -6,16 +6,28 @@
 
 #include <sqlite3.h>
 
+struct store_cached_stmt {
+    const char *sql; /* a static string: the cache is keyed by its address */
+    sqlite3_stmt *stmt;
+};
+
 struct store {
     sqlite3 *db;
     char *path;
     int read_only;
+    /* Statements prepared once per connection and reused across households:
+     * preparing dominated the cost of an unchanged reconciliation. */
+    struct store_cached_stmt cache[48];
+    int n_cache;
 };
 
 /* "path: sqlite message" into e; returns code. */
 int store_fail(struct store *st, struct err *e, int code, const char *what);
 /* Prepares sql or fails with a message naming it. */
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e);
+/* The cached statement for sql (a string literal), reset and unbound. Never
+ * finalize it; sqlite3_reset it when done if it may still be mid-result. */
+int store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e);
 /* Creates the schema from scratch or applies migrations; in store_schema.c. */
 int store_schema_apply(struct store *st, struct err *e);
 
