@@ -113,9 +113,10 @@ static void new_database_is_private_wal_with_foreign_keys(void)
     CHECK(store_exec(st, "INSERT INTO household(id, village) VALUES (9, 'nowhere')", &e) != 0);
     CHECK_STR_CONTAINS(e.msg, "FOREIGN KEY constraint failed");
     /* Deleting a household cascades to its members. */
-    CHECK(store_exec(st, "INSERT INTO household(id, village) VALUES (7, '441602001001');"
-                         "INSERT INTO member(id, household_id) VALUES (71, 7);"
-                         "DELETE FROM household WHERE id = 7",
+    CHECK(store_exec(st,
+                     "INSERT INTO household(id, village) VALUES (7, '441602001001');"
+                     "INSERT INTO member(id, household_id) VALUES (71, 7);"
+                     "DELETE FROM household WHERE id = 7",
                      &e) == 0);
     CHECK(query_int(path, "SELECT count(*) FROM member WHERE id = 71") == 0);
 
@@ -155,13 +156,16 @@ static void check_constraints_reject_bad_rows(void)
         "INSERT INTO member(id, household_id, medical_insured) VALUES (50, 1, 2)",
         "INSERT INTO member(id, household_id, employed) VALUES (50, 1, 2)",
         "INSERT INTO member(id, household_id, id_number) VALUES (50, 1, '12345')",
-        "INSERT INTO task(id, household_id, title, due, status) VALUES (50, 1, 't', '2018-01-01', 'late')",
+        "INSERT INTO task(id, household_id, title, due, status) VALUES (50, 1, 't', '2018-01-01', "
+        "'late')",
         "INSERT INTO fund_application(id, household_id, project, amount, status)"
         " VALUES (50, 1, 'p', 10, 'paid')",
-        "INSERT INTO loan(id, household_id, amount, term_months, collateral) VALUES (50, 1, 1, 12, 2)",
+        "INSERT INTO loan(id, household_id, amount, term_months, collateral) VALUES (50, 1, 1, 12, "
+        "2)",
         "INSERT INTO finding(household_id, policy, measure, kind, reason, source, created_at,"
         " updated_at) VALUES (1, 'p', 'm', 'advice', 'r', 's', 'now', 'now')",
-        "INSERT INTO finding(household_id, policy, measure, kind, reason, source, state, created_at,"
+        "INSERT INTO finding(household_id, policy, measure, kind, reason, source, state, "
+        "created_at,"
         " updated_at) VALUES (1, 'p', 'm', 'flag', 'r', 's', 'done', 'now', 'now')",
         "INSERT INTO alert(kind, severity, message, opened_at, last_seen_at, subject)"
         " VALUES ('k', 'urgent', 'm', 'now', 'now', 's')",
@@ -238,15 +242,18 @@ static void triggers_journal_changes_by_household(void)
     CHECK(journal_count(path, "household", 3) == 3);
 
     /* A village's flag change reaches exactly its households. */
-    CHECK(store_exec(st, "UPDATE region SET poor_village = 1 WHERE code = '441602001001'", &e) == 0);
+    CHECK(store_exec(st, "UPDATE region SET poor_village = 1 WHERE code = '441602001001'", &e) ==
+          0);
     CHECK(journal_count(path, "region", 1) == 1);
     CHECK(journal_count(path, "region", 2) == 0);
     CHECK(query_int(path, "SELECT count(*) FROM engine_journal WHERE tbl = 'region'") == 1);
 
     /* Pairing a cadre is journaled for the household; the cadre's update too. */
-    CHECK(store_exec(st, "INSERT INTO pairing(household_id, cadre_id, since) VALUES (2, 3, '2018-01-01');"
-                         "UPDATE cadre SET phone = '1' WHERE id = 3",
-                     &e) == 0);
+    CHECK(
+        store_exec(st,
+                   "INSERT INTO pairing(household_id, cadre_id, since) VALUES (2, 3, '2018-01-01');"
+                   "UPDATE cadre SET phone = '1' WHERE id = 3",
+                   &e) == 0);
     CHECK(journal_count(path, "pairing", 2) == 1);
     CHECK(journal_count(path, "cadre", 2) == 1);
     store_close(st);
