@@ -176,11 +176,24 @@ function fp.for_year(value, year)
     if year == nil then
         return nil
     end
-    local best_year, best
+    local best_year, best, seen
     for k, v in pairs(value) do
+        seen = true
         local y = to_number(k)
         if y and y <= year and (best_year == nil or y > best_year) then
             best_year, best = y, v
+        end
+    end
+    if not seen then
+        -- A read-only view may not be traversable: look the years up instead.
+        for y = floor(year), floor(year) - 200, -1 do
+            local v = value[y]
+            if v == nil then
+                v = value[tostring(y)]
+            end
+            if v ~= nil then
+                return to_number(v)
+            end
         end
     end
     return to_number(best)

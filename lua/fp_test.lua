@@ -99,6 +99,11 @@ check("for_year later year", fp.for_year(params.provincial_income, 2019), 15780)
 check("for_year before the first", fp.for_year(params.provincial_income, 2014), nil)
 check("for_year string keys", fp.for_year({ ["2016"] = 1, ["2017"] = 2 }, 2017), 2)
 check("for_year of nil", fp.for_year(nil, 2017), nil)
+local opaque = setmetatable({}, { __index = function(_, k)
+    return ({ [2016] = 14512, [2017] = 15780 })[k]
+end })
+check("for_year of a view without pairs", fp.for_year(opaque, 2018), 15780)
+check("for_year of a view before its first year", fp.for_year(opaque, 2015), nil)
 
 -- fp.yuan
 check("yuan integer", fp.yuan(5000), "5,000 元")
