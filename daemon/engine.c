@@ -197,21 +197,6 @@ static int evaluate_batch(struct engine *en, struct err *e)
 
 /* ---- the writer ---- */
 
-static int data_quality_alert(struct engine *en, const struct slot *s, const char *now,
-                              struct err *e)
-{
-    char subject[48], message[320];
-    snprintf(subject, sizeof subject, "household:%lld", (long long)s->id);
-    snprintf(message, sizeof message, "malformed record, findings kept as they were: %s", s->msg);
-    struct alert_spec a = {.kind = "data_quality",
-                           .subject = subject,
-                           .severity = SEVERITY_WARNING,
-                           .household_id = s->id,
-                           .message = message,
-                           .source = "engine"};
-    return store_alert_raise(en->w, &a, now, NULL, e);
-}
-
 static int write_slot(struct engine *en, const struct slot *s, const char *now,
                       struct engine_stats *st, struct err *e)
 {
@@ -224,7 +209,7 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
         st->malformed++;
         /* Never the message in the log: it may quote the bad value. */
         log_warn("household %lld: malformed record; data_quality alert raised", (long long)s->id);
-        int rc = data_quality_alert(en, s, now, e);
+        int rc = store_data_quality_alert(en->w, s->id, s->msg, now, e);
         return rc ? rc : store_eval_audit(en->w, s->id, now, 0, s->msg, e);
     }
     struct reconcile_stats rs = {0};
@@ -236,10 +221,6 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
     st->withdrawn += rs.withdrawn;
     st->unchanged += rs.unchanged;
     st->errors += (long)s->res.n_errors;
-    char subject[48];
-    snprintf(subject, sizeof subject, "household:%lld", (long long)s->id);
-    if ((rc = store_alert_resolve(en->w, "data_quality", subject, now, e)) != 0)
-        return rc;
     char errors[512] = "";
     for (size_t i = 0; i < s->res.n_errors; i++) {
         size_t len = strlen(errors);
