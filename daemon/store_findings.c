@@ -238,11 +238,15 @@ static int by_id(struct rec *c, int which, int64_t id, const char *now, const ch
 
 /* A decided finding is noted once per change of facts: not again while the
  * note is newer than the decision. */
-static int note_facts(struct rec *c, struct stored *r, const char *now, long *count)
+static int note_facts(struct rec *c, struct stored *r, const char *now, long *written,
+                      long *unchanged)
 {
-    if (r->facts_changed_at && r->updated_at && strcmp(r->facts_changed_at, r->updated_at) >= 0)
+    if (r->facts_changed_at && r->updated_at && strcmp(r->facts_changed_at, r->updated_at) >= 0) {
+        if (unchanged)
+            (*unchanged)++;
         return 0;
-    (*count)++;
+    }
+    (*written)++;
     return by_id(c, S_FACTS, r->id, now, "noting changed facts");
 }
 
@@ -284,7 +288,7 @@ static int reconcile_findings(struct rec *c, const struct eval_result *res, cons
         case ST_REJECTED:
             /* The person decided on the stored facts: keep them, note the news. */
             if (differs)
-                rc = note_facts(c, r, now, &stats->updated);
+                rc = note_facts(c, r, now, &stats->updated, &stats->unchanged);
             else
                 stats->unchanged++;
             break;
@@ -298,7 +302,7 @@ static int reconcile_findings(struct rec *c, const struct eval_result *res, cons
             rc = by_id(c, S_WITHDRAW, r->id, now, "withdrawing finding");
             stats->withdrawn++;
         } else {
-            rc = note_facts(c, r, now, &stats->updated);
+            rc = note_facts(c, r, now, &stats->updated, NULL);
         }
     }
     return rc;

@@ -6,8 +6,13 @@ local function in_help(h)
     return h.status == "registered" or h.status == "returned"
 end
 
+-- The view gives nil for "no cadre"; 0 is the column's own spelling of it.
+local function has_cadre(h)
+    return h.cadre_id ~= nil and h.cadre_id ~= 0
+end
+
 local function no_cadre(h, out)
-    if not in_help(h) or h.cadre_id ~= nil then
+    if not in_help(h) or has_cadre(h) then
         return
     end
     out:alert{
@@ -20,7 +25,7 @@ local function no_cadre(h, out)
 end
 
 local function no_visit(h, out, p)
-    if not in_help(h) or h.cadre_id == nil then
+    if not in_help(h) or not has_cadre(h) then
         return
     end
     -- The handbook entries of the household's own cadre count; a visit dated
