@@ -184,7 +184,7 @@ static void eval_thread(void *arg)
     struct daemon *d = arg;
     uint64_t retry_at = 0;
     long backoff = 0;
-    int idle_logged = 0;
+    int idle_logged = 0; /* the catch-up on start is over */
     char last_error[256] = "";
     for (;;) {
         uv_mutex_lock(&d->mu);
@@ -236,10 +236,9 @@ static void eval_thread(void *arg)
         }
         if (n > 0) {
             log_batch(n, &st);
-            idle_logged = 0;
             nudge(d); /* there may be more: come back after checking messages */
         } else if (!idle_logged) {
-            log_info("up to date; watching for changes");
+            log_info("caught up; watching for changes");
             idle_logged = 1;
         }
     }
