@@ -15,7 +15,9 @@ struct reconcile_stats {
 
 /* Inserts new findings, updates changed amount/reason/source, withdraws what
  * no longer applies, skipping every policy listed in res->errors (its stored
- * findings stay as they were). Policy alerts are raised/resolved likewise.
+ * findings stay as they were). Policy alerts (subject "household:<id>") are
+ * raised/resolved likewise; a live data_quality alert of the household is
+ * resolved too, since reconciling means its snapshot read cleanly.
  * now is "YYYY-MM-DD HH:MM:SS". stats may be NULL. */
 int store_reconcile(struct store *st, const struct eval_result *res, const char *now,
                     struct reconcile_stats *stats, struct err *e);
@@ -23,5 +25,15 @@ int store_reconcile(struct store *st, const struct eval_result *res, const char 
 /* The household is gone: withdraw its open findings, resolve its alerts. */
 int store_forget_household(struct store *st, int64_t household_id, const char *now,
                            struct err *e);
+
+/* The household's record is malformed (snapshot_read said ERR_INVALID):
+ * raises the "data_quality" alert (subject "household:<id>", routed to the
+ * town) with message, which must already be free of personal data. Its
+ * findings are left as they were. In a write transaction. */
+int store_data_quality_alert(struct store *st, int64_t household_id, const char *message,
+                             const char *now, struct err *e);
+/* Resolves that alert (also done by store_reconcile). */
+int store_data_quality_resolve(struct store *st, int64_t household_id, const char *now,
+                               struct err *e);
 
 #endif

@@ -1,0 +1,443 @@
+/* store_findings.c - reconciliation of one household's stored findings and
+ * policy alerts with a fresh evaluation. Writes only what changed; never
+ * changes the state, amount or reason of a finding a person accepted or
+ * rejected, and never touches what a failed policy said before. */
+#include "store_findings.h"
+#include "arena.h"
+#include "store_alert.h"
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum fstate { ST_OPEN, ST_ACCEPTED, ST_REJECTED, ST_WITHDRAWN };
+
+struct stored {
+    int64_t id, member_id;
+    const char *policy, *measure, *kind, *reason, *source, *updated_at, *facts_changed_at;
+    enum fstate state;
+    int has_amount;
+    double amount;
+    int seen; /* matched by a finding of this evaluation */
+};
+
+enum { S_SELECT, S_INSERT, S_UPDATE, S_FACTS, S_WITHDRAW, S_ALERTS, S_COUNT };
+
+static const char *const sqls[S_COUNT] = {
+    [S_SELECT] = "SELECT id, ifnull(member_id, 0), policy, measure, kind, amount, reason, source,"
+                 " state, updated_at, facts_changed_at FROM finding WHERE household_id = ?",
+    [S_INSERT] = "INSERT INTO finding(household_id, member_id, policy, measure, kind, amount,"
+                 " reason, source, state, created_at, updated_at)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9)",
+    [S_UPDATE] = "UPDATE finding SET kind = ?2, amount = ?3, reason = ?4, source = ?5,"
+                 " state = 'open', updated_at = ?6 WHERE id = ?1",
+    [S_FACTS] = "UPDATE finding SET facts_changed_at = ?2 WHERE id = ?1",
+    [S_WITHDRAW] = "UPDATE finding SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
+    [S_ALERTS] = "SELECT kind, source FROM alert WHERE household_id = ?1 AND subject = ?2"
+                 " AND state IN ('open','acked')",
+};
+
+struct rec {
+    struct store *st;
+    struct err *e;
+    sqlite3_stmt *s[S_COUNT]; /* prepared on first use: most runs change nothing */
+    struct arena arena;
+    struct stored *rows;
+    size_t n, cap;
+};
+
+static sqlite3_stmt *stmt(struct rec *c, int i, int *rc)
+{
+    if (!c->s[i] && (*rc = store_prepare(c->st, sqls[i], &c->s[i], c->e)) != 0)
+        return NULL;
+    sqlite3_reset(c->s[i]);
+    sqlite3_clear_bindings(c->s[i]);
+    return c->s[i];
+}
+
+static void rec_free(struct rec *c)
+{
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(c->s[i]);
+    arena_free(&c->arena);
+}
+
+static int oom(struct err *e)
+{
+    return err_set(e, ERR_FAIL, "out of memory");
+}
+
+/* A text column copied into the arena; *ok cleared when out of memory. */
+static const char *col(struct rec *c, sqlite3_stmt *s, int i, int *ok)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    if (!t)
+        return NULL;
+    char *d = arena_strndup(&c->arena, (const char *)t, (size_t)sqlite3_column_bytes(s, i));
+    if (!d)
+        *ok = 0;
+    return d;
+}
+
+static enum fstate parse_state(const char *s)
+{
+    if (s && strcmp(s, "accepted") == 0)
+        return ST_ACCEPTED;
+    if (s && strcmp(s, "rejected") == 0)
+        return ST_REJECTED;
+    if (s && strcmp(s, "withdrawn") == 0)
+        return ST_WITHDRAWN;
+    return ST_OPEN;
+}
+
+static int load(struct rec *c, int64_t household_id)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_SELECT, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    int step = SQLITE_DONE, ok = 1;
+    while (ok && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (c->n == c->cap) {
+            size_t ncap = c->cap ? c->cap * 2 : 16;
+            struct stored *nr = arena_alloc(&c->arena, ncap * sizeof *nr);
+            if (!nr)
+                return oom(c->e);
+            if (c->n)
+                memcpy(nr, c->rows, c->n * sizeof *nr);
+            c->rows = nr;
+            c->cap = ncap;
+        }
+        struct stored *r = &c->rows[c->n++];
+        r->id = sqlite3_column_int64(s, 0);
+        r->member_id = sqlite3_column_int64(s, 1);
+        r->policy = col(c, s, 2, &ok);
+        r->measure = col(c, s, 3, &ok);
+        r->kind = col(c, s, 4, &ok);
+        r->has_amount = sqlite3_column_type(s, 5) != SQLITE_NULL;
+        r->amount = sqlite3_column_double(s, 5);
+        r->reason = col(c, s, 6, &ok);
+        r->source = col(c, s, 7, &ok);
+        const char *state = (const char *)sqlite3_column_text(s, 8);
+        r->state = parse_state(state);
+        r->updated_at = col(c, s, 9, &ok);
+        r->facts_changed_at = col(c, s, 10, &ok);
+    }
+    if (!ok)
+        rc = oom(c->e);
+    else if (step != SQLITE_DONE)
+        rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings");
+    sqlite3_reset(s);
+    return rc;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Same rule, whatever its version: "lua:policies/x.lua@v1" ~ "...@v2". */
+static int same_rule(const char *a, const char *b)
+{
+    size_t la = strcspn(a, "@"), lb = strcspn(b, "@");
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
+static int policy_failed(const struct eval_result *res, const char *policy)
+{
+    for (size_t i = 0; i < res->n_errors; i++)
+        if (str_eq(res->errors[i].policy, policy))
+            return 1;
+    return 0;
+}
+
+static int source_failed(const struct eval_result *res, const char *source)
+{
+    for (size_t i = 0; i < res->n_errors; i++)
+        if (res->errors[i].source && same_rule(res->errors[i].source, source))
+            return 1;
+    return 0;
+}
+
+static struct stored *find(struct rec *c, const struct finding *f)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        struct stored *r = &c->rows[i];
+        if (r->member_id == f->member_id && str_eq(r->policy, f->policy) &&
+            str_eq(r->measure, f->measure))
+            return r;
+    }
+    return NULL;
+}
+
+static int amount_differs(const struct stored *r, const struct finding *f)
+{
+    return r->has_amount != (f->has_amount != 0) || (f->has_amount && r->amount != f->amount);
+}
+
+static int step_done(struct rec *c, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(c->st, c->e, ERR_FAIL, what);
+    sqlite3_reset(s);
+    return rc;
+}
+
+static void bind_amount(sqlite3_stmt *s, int i, const struct finding *f)
+{
+    if (f->has_amount)
+        sqlite3_bind_double(s, i, f->amount);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static int insert(struct rec *c, int64_t household_id, const struct finding *f, const char *now)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_INSERT, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    if (f->member_id)
+        sqlite3_bind_int64(s, 2, f->member_id);
+    sqlite3_bind_text(s, 3, f->policy, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, f->measure, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, finding_kind_name(f->kind), -1, SQLITE_STATIC);
+    bind_amount(s, 6, f);
+    sqlite3_bind_text(s, 7, f->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, f->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
+    return step_done(c, s, "inserting finding");
+}
+
+static int update(struct rec *c, const struct stored *r, const struct finding *f, const char *now)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_UPDATE, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, r->id);
+    sqlite3_bind_text(s, 2, finding_kind_name(f->kind), -1, SQLITE_STATIC);
+    bind_amount(s, 3, f);
+    sqlite3_bind_text(s, 4, f->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, f->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+    return step_done(c, s, "updating finding");
+}
+
+static int by_id(struct rec *c, int which, int64_t id, const char *now, const char *what)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, which, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+    return step_done(c, s, what);
+}
+
+/* A decided finding is noted once per change of facts: not again while the
+ * note is newer than the decision. */
+static int note_facts(struct rec *c, struct stored *r, const char *now, long *written,
+                      long *unchanged)
+{
+    if (r->facts_changed_at && r->updated_at && strcmp(r->facts_changed_at, r->updated_at) >= 0) {
+        if (unchanged)
+            (*unchanged)++;
+        return 0;
+    }
+    (*written)++;
+    return by_id(c, S_FACTS, r->id, now, "noting changed facts");
+}
+
+static int reconcile_findings(struct rec *c, const struct eval_result *res, const char *now,
+                              struct reconcile_stats *stats)
+{
+    int rc = 0;
+    for (size_t i = 0; i < res->n_findings && !rc; i++) {
+        const struct finding *f = &res->findings[i];
+        if (policy_failed(res, f->policy))
+            continue;
+        struct stored *r = find(c, f);
+        if (r && r->seen) {
+            stats->unchanged++; /* the policy said it twice; the first one stands */
+            continue;
+        }
+        if (!r) {
+            rc = insert(c, res->household_id, f, now);
+            stats->inserted++;
+            continue;
+        }
+        r->seen = 1;
+        int differs = amount_differs(r, f) || !str_eq(r->reason, f->reason);
+        switch (r->state) {
+        case ST_OPEN:
+            if (differs || !str_eq(r->kind, finding_kind_name(f->kind)) ||
+                !str_eq(r->source, f->source)) {
+                rc = update(c, r, f, now);
+                stats->updated++;
+            } else {
+                stats->unchanged++;
+            }
+            break;
+        case ST_WITHDRAWN:
+            rc = update(c, r, f, now);
+            stats->updated++;
+            break;
+        case ST_ACCEPTED:
+        case ST_REJECTED:
+            /* The person decided on the stored facts: keep them, note the news. */
+            if (differs)
+                rc = note_facts(c, r, now, &stats->updated, &stats->unchanged);
+            else
+                stats->unchanged++;
+            break;
+        }
+    }
+    for (size_t i = 0; i < c->n && !rc; i++) {
+        struct stored *r = &c->rows[i];
+        if (r->seen || r->state == ST_WITHDRAWN || policy_failed(res, r->policy))
+            continue;
+        if (r->state == ST_OPEN) {
+            rc = by_id(c, S_WITHDRAW, r->id, now, "withdrawing finding");
+            stats->withdrawn++;
+        } else {
+            rc = note_facts(c, r, now, &stats->updated, NULL);
+        }
+    }
+    return rc;
+}
+
+static int is_policy_source(const char *source)
+{
+    return source && (strncmp(source, "lua:", 4) == 0 || strncmp(source, "plugin:", 7) == 0);
+}
+
+static int alert_in_result(const struct eval_result *res, const char *kind)
+{
+    for (size_t i = 0; i < res->n_alerts; i++)
+        if (strcmp(res->alerts[i].kind, kind) == 0)
+            return 1;
+    return 0;
+}
+
+static int reconcile_alerts(struct rec *c, const struct eval_result *res, const char *now)
+{
+    char subject[48];
+    snprintf(subject, sizeof subject, "household:%lld", (long long)res->household_id);
+
+    /* What is live now, before raising, decides what to resolve. */
+    int rc = 0, n_resolve;
+    const char *resolve[32];
+    /* Collected first and resolved after the scan: no writes under a live
+     * cursor on the same table. A full batch means: scan again. */
+    do {
+        sqlite3_stmt *s = stmt(c, S_ALERTS, &rc);
+        if (!s)
+            return rc;
+        sqlite3_bind_int64(s, 1, res->household_id);
+        sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+        n_resolve = 0;
+        int step = SQLITE_DONE, ok = 1;
+        while (ok && n_resolve < 32 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *kind = (const char *)sqlite3_column_text(s, 0);
+            const char *source = (const char *)sqlite3_column_text(s, 1);
+            if (!kind || alert_in_result(res, kind))
+                continue;
+            if (strcmp(kind, "data_quality") == 0 ||
+                (is_policy_source(source) && !source_failed(res, source)))
+                resolve[n_resolve++] = col(c, s, 0, &ok);
+        }
+        if (!ok)
+            rc = oom(c->e);
+        else if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = store_fail(c->st, c->e, ERR_FAIL, "reading alerts");
+        sqlite3_reset(s);
+        for (int i = 0; i < n_resolve && !rc; i++)
+            rc = store_alert_resolve(c->st, resolve[i], subject, now, c->e);
+    } while (!rc && n_resolve == 32);
+
+    for (size_t i = 0; i < res->n_alerts && !rc; i++) {
+        const struct policy_alert *a = &res->alerts[i];
+        struct alert_spec spec = {
+            .kind = a->kind,
+            .subject = subject,
+            .severity = a->severity,
+            .household_id = res->household_id,
+            .message = a->message,
+            .source = a->source,
+        };
+        rc = store_alert_raise(c->st, &spec, now, NULL, c->e);
+    }
+    return rc;
+}
+
+int store_reconcile(struct store *st, const struct eval_result *res, const char *now,
+                    struct reconcile_stats *stats, struct err *e)
+{
+    struct reconcile_stats local = {0};
+    if (!stats)
+        stats = &local;
+    struct rec c = {.st = st, .e = e};
+    int rc = load(&c, res->household_id);
+    if (!rc)
+        rc = reconcile_findings(&c, res, now, stats);
+    if (!rc)
+        rc = reconcile_alerts(&c, res, now);
+    rec_free(&c);
+    return rc;
+}
+
+/* Runs an UPDATE bound with (?1 household, ?2 now). */
+static int update_household(struct store *st, const char *sql, int64_t household_id,
+                            const char *now, const char *what, struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_prepare(st, sql, &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, what);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_forget_household(struct store *st, int64_t household_id, const char *now, struct err *e)
+{
+    int rc = update_household(st,
+                              "UPDATE finding SET state = 'withdrawn', updated_at = ?2"
+                              " WHERE household_id = ?1 AND state = 'open'",
+                              household_id, now, "withdrawing findings", e);
+    if (!rc)
+        rc = update_household(st,
+                              "UPDATE alert SET state = 'resolved', resolved_at = ?2"
+                              " WHERE household_id = ?1 AND state IN ('open','acked')",
+                              household_id, now, "resolving alerts", e);
+    return rc;
+}
+
+int store_data_quality_alert(struct store *st, int64_t household_id, const char *message,
+                             const char *now, struct err *e)
+{
+    char subject[48];
+    snprintf(subject, sizeof subject, "household:%lld", (long long)household_id);
+    struct alert_spec spec = {
+        .kind = "data_quality",
+        .subject = subject,
+        .severity = SEVERITY_WARNING,
+        .household_id = household_id,
+        .message = message,
+        .source = "engine:snapshot",
+    };
+    return store_alert_raise(st, &spec, now, NULL, e);
+}
+
+int store_data_quality_resolve(struct store *st, int64_t household_id, const char *now,
+                               struct err *e)
+{
+    char subject[48];
+    snprintf(subject, sizeof subject, "household:%lld", (long long)household_id);
+    return store_alert_resolve(st, "data_quality", subject, now, e);
+}

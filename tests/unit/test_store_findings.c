@@ -1,0 +1,426 @@
+/* test_store_findings.c - reconciliation against a real database: insert,
+ * leave alone, update, withdraw, reopen; human decisions kept; a failed
+ * policy's rows untouched; policy alerts raised once and resolved. */
+#include "store.h"
+#include "store_findings.h"
+#include "testlib.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct store *st;
+static sqlite3 *obs; /* a second connection that looks at what was written */
+
+static const char EDU[] = "plugin:education@1.0";
+static const char IND[] = "lua:policies/industry.lua@v1";
+
+static void setup(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/f.db", test_tmpdir());
+    struct err e = {{0}};
+    if (store_open(path, STORE_CREATE, &st, &e) != 0) {
+        fprintf(stderr, "store_open: %s\n", e.msg);
+        exit(1);
+    }
+    if (store_exec(st,
+                   "INSERT INTO region(code, name, level, parent) VALUES"
+                   " ('4416', 'c', 'city', NULL), ('441602', 'q', 'county', '4416'),"
+                   " ('441602001', 't', 'town', '441602'),"
+                   " ('441602001001', 'v', 'village', '441602001');"
+                   "INSERT INTO supervisor(id, name, region) VALUES (5, 'sup', '441602001');"
+                   "INSERT INTO household(id, village) VALUES (12, '441602001001'),"
+                   " (13, '441602001001');",
+                   &e) != 0) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        exit(1);
+    }
+    if (sqlite3_open(path, &obs) != SQLITE_OK)
+        exit(1);
+}
+
+static void teardown(void)
+{
+    sqlite3_close(obs);
+    store_close(st);
+    st = NULL;
+}
+
+static long long qint(const char *sql)
+{
+    sqlite3_stmt *s;
+    long long v = -999;
+    if (sqlite3_prepare_v2(obs, sql, -1, &s, NULL) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(obs));
+        test_failures++;
+        return v;
+    }
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static char qbuf[512];
+static const char *qtext(const char *sql)
+{
+    sqlite3_stmt *s;
+    snprintf(qbuf, sizeof qbuf, "(none)");
+    if (sqlite3_prepare_v2(obs, sql, -1, &s, NULL) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(obs));
+        test_failures++;
+        return qbuf;
+    }
+    if (sqlite3_step(s) == SQLITE_ROW)
+        snprintf(qbuf, sizeof qbuf, "%s",
+                 sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "(null)");
+    sqlite3_finalize(s);
+    return qbuf;
+}
+
+static void sql(const char *text)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(obs, text, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", text, msg);
+        test_failures++;
+    }
+    sqlite3_free(msg);
+}
+
+/* An evaluation result built by hand (no allocation: never freed). */
+struct fake {
+    struct eval_result res;
+    struct finding f[8];
+    struct policy_alert a[4];
+    struct policy_error err[2];
+};
+
+static void fake_init(struct fake *k, int64_t household_id)
+{
+    memset(k, 0, sizeof *k);
+    k->res.household_id = household_id;
+    k->res.findings = k->f;
+    k->res.alerts = k->a;
+    k->res.errors = k->err;
+}
+
+static void add_finding(struct fake *k, const char *policy, const char *source, int64_t member,
+                        const char *measure, int has_amount, double amount, const char *reason)
+{
+    struct finding *f = &k->f[k->res.n_findings++];
+    f->member_id = member;
+    f->policy = policy;
+    f->source = source;
+    snprintf(f->measure, sizeof f->measure, "%s", measure);
+    f->kind = FINDING_RECOMMEND;
+    f->has_amount = has_amount;
+    f->amount = amount;
+    f->reason = (char *)reason;
+}
+
+static void add_alert(struct fake *k, const char *policy, const char *source, const char *kind,
+                      const char *message)
+{
+    struct policy_alert *a = &k->a[k->res.n_alerts++];
+    snprintf(a->kind, sizeof a->kind, "%s", kind);
+    a->severity = SEVERITY_WARNING;
+    a->policy = policy;
+    a->source = source;
+    a->message = (char *)message;
+}
+
+static void add_error(struct fake *k, const char *policy, const char *source)
+{
+    struct policy_error *pe = &k->err[k->res.n_errors++];
+    pe->policy = policy;
+    pe->source = source;
+    snprintf(pe->msg, sizeof pe->msg, "boom");
+}
+
+static struct reconcile_stats run(struct fake *k, const char *now)
+{
+    struct reconcile_stats stats = {0};
+    struct err e = {{0}};
+    CHECK(store_begin(st, NULL, &e) == 0);
+    int rc = store_reconcile(st, &k->res, now, &stats, &e);
+    if (rc) {
+        fprintf(stderr, "reconcile: %s\n", e.msg);
+        test_failures++;
+        store_rollback(st);
+    } else {
+        CHECK(store_commit(st, &e) == 0);
+    }
+    return stats;
+}
+
+static void base(struct fake *k)
+{
+    fake_init(k, 12);
+    add_finding(k, "education", EDU, 0, "rain_plan", 1, 5000, "二(五) 教育: junior pupil");
+    add_finding(k, "education", EDU, 40, "living_allowance", 1, 1000, "member 40 in school");
+    add_finding(k, "industry", IND, 0, "project", 0, 0, "二(一) 产业: labour, no project");
+}
+
+static void reconcile_inserts_then_writes_nothing_when_unchanged(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    struct reconcile_stats s = run(&k, "2018-06-30 10:00:00");
+    CHECK(s.inserted == 3 && s.updated == 0 && s.withdrawn == 0 && s.unchanged == 0);
+    CHECK(qint("SELECT count(*) FROM finding WHERE household_id = 12 AND state = 'open'"
+               " AND created_at = '2018-06-30 10:00:00' AND updated_at = created_at") == 3);
+    CHECK(qint("SELECT count(*) FROM finding WHERE member_id IS NULL") == 2);
+    CHECK(qint("SELECT amount FROM finding WHERE measure = 'living_allowance'"
+               " AND member_id = 40") == 1000);
+    CHECK(qint("SELECT amount FROM finding WHERE measure = 'project'") == -1);
+    CHECK(strcmp(qtext("SELECT source || '|' || kind FROM finding WHERE measure = 'rain_plan'"),
+                 "plugin:education@1.0|recommend") == 0);
+
+    long long version = qint("PRAGMA data_version");
+    s = run(&k, "2018-07-01 10:00:00");
+    CHECK(s.inserted == 0 && s.updated == 0 && s.withdrawn == 0 && s.unchanged == 3);
+    CHECK(qint("SELECT count(*) FROM finding WHERE updated_at = '2018-06-30 10:00:00'") == 3);
+    /* Nothing committed at all. */
+    CHECK(qint("PRAGMA data_version") == version);
+    teardown();
+}
+
+static void reconcile_updates_withdraws_and_reopens(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+
+    k.f[0].amount = 5500;                     /* amount changed */
+    k.f[1].reason = "member 40 in school, 2"; /* reason changed */
+    k.f[2].source = "lua:policies/industry.lua@v2";
+    struct reconcile_stats s = run(&k, "2018-07-01 10:00:00");
+    CHECK(s.updated == 3 && s.unchanged == 0 && s.inserted == 0);
+    CHECK(qint("SELECT amount FROM finding WHERE measure = 'rain_plan'") == 5500);
+    CHECK(strcmp(qtext("SELECT reason FROM finding WHERE measure = 'living_allowance'"),
+                 "member 40 in school, 2") == 0);
+    CHECK(strcmp(qtext("SELECT source FROM finding WHERE measure = 'project'"),
+                 "lua:policies/industry.lua@v2") == 0);
+    CHECK(qint("SELECT count(*) FROM finding WHERE updated_at = '2018-07-01 10:00:00'"
+               " AND created_at = '2018-06-30 10:00:00'") == 3);
+
+    /* The allowance no longer applies. */
+    struct fake k2;
+    fake_init(&k2, 12);
+    k2.f[0] = k.f[0];
+    k2.f[1] = k.f[2];
+    k2.res.n_findings = 2;
+    s = run(&k2, "2018-07-02 10:00:00");
+    CHECK(s.withdrawn == 1 && s.unchanged == 2);
+    CHECK(strcmp(qtext("SELECT state || ' ' || updated_at FROM finding"
+                       " WHERE measure = 'living_allowance'"),
+                 "withdrawn 2018-07-02 10:00:00") == 0);
+    /* Still absent: nothing more to do. */
+    s = run(&k2, "2018-07-03 10:00:00");
+    CHECK(s.withdrawn == 0 && s.unchanged == 2 && s.updated == 0);
+
+    /* It applies again: the same row reopens. */
+    s = run(&k, "2018-07-04 10:00:00");
+    CHECK(s.updated == 1 && s.inserted == 0 && s.unchanged == 2);
+    CHECK(qint("SELECT count(*) FROM finding WHERE measure = 'living_allowance'") == 1);
+    CHECK(strcmp(qtext("SELECT state || ' ' || updated_at FROM finding"
+                       " WHERE measure = 'living_allowance'"),
+                 "open 2018-07-04 10:00:00") == 0);
+    /* Other households are not affected. */
+    CHECK(qint("SELECT count(*) FROM finding WHERE household_id <> 12") == 0);
+    teardown();
+}
+
+static void reconcile_keeps_human_decisions_and_notes_changed_facts(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+    sql("UPDATE finding SET state = 'accepted', updated_at = '2018-06-30 12:00:00'"
+        " WHERE measure = 'rain_plan';"
+        "UPDATE finding SET state = 'rejected', updated_at = '2018-06-30 12:00:00'"
+        " WHERE measure = 'project';");
+
+    /* Same facts: nothing to note. */
+    struct reconcile_stats s = run(&k, "2018-07-01 10:00:00");
+    CHECK(s.unchanged == 3 && s.updated == 0);
+    CHECK(qint("SELECT count(*) FROM finding WHERE facts_changed_at IS NOT NULL") == 0);
+
+    /* New amount: the decided row keeps its amount and state; the change is noted. */
+    k.f[0].amount = 6000;
+    s = run(&k, "2018-07-02 10:00:00");
+    CHECK(s.updated == 1);
+    CHECK(strcmp(qtext("SELECT state || ' ' || amount || ' ' || updated_at || ' ' ||"
+                       " facts_changed_at FROM finding WHERE measure = 'rain_plan'"),
+                 "accepted 5000.0 2018-06-30 12:00:00 2018-07-02 10:00:00") == 0);
+    /* Noted once: a later run with the same news writes nothing. */
+    s = run(&k, "2018-07-03 10:00:00");
+    CHECK(s.updated == 0 && s.unchanged == 3);
+    CHECK(strcmp(qtext("SELECT facts_changed_at FROM finding WHERE measure = 'rain_plan'"),
+                 "2018-07-02 10:00:00") == 0);
+
+    /* The rejected finding no longer applies: it stays rejected, noted once. */
+    k.res.n_findings = 2;
+    s = run(&k, "2018-07-04 10:00:00");
+    CHECK(s.withdrawn == 0 && s.updated == 1);
+    CHECK(strcmp(qtext("SELECT state || ' ' || facts_changed_at FROM finding"
+                       " WHERE measure = 'project'"),
+                 "rejected 2018-07-04 10:00:00") == 0);
+    s = run(&k, "2018-07-05 10:00:00");
+    CHECK(s.updated == 0);
+    CHECK(strcmp(qtext("SELECT facts_changed_at FROM finding WHERE measure = 'project'"),
+                 "2018-07-04 10:00:00") == 0);
+    teardown();
+}
+
+static void reconcile_leaves_a_failed_policy_alone(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    add_alert(&k, "industry", IND, "no_project", "labour but no project");
+    run(&k, "2018-06-30 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert WHERE kind = 'no_project' AND state = 'open'") == 1);
+
+    /* industry fails (its findings and alerts were dropped by the runner;
+     * it raised policy_error instead); education still runs. */
+    struct fake f;
+    fake_init(&f, 12);
+    f.f[0] = k.f[0];
+    f.res.n_findings = 1;
+    add_error(&f, "industry", "lua:policies/industry.lua@v2");
+    add_alert(&f, "industry", "lua:policies/industry.lua@v2", "policy_error",
+              "policy lua:policies/industry.lua@v2 failed: boom");
+    struct reconcile_stats s = run(&f, "2018-07-01 10:00:00");
+    CHECK(s.withdrawn == 1); /* education's living_allowance only */
+    CHECK(strcmp(qtext("SELECT state || ' ' || updated_at FROM finding WHERE policy = 'industry'"),
+                 "open 2018-06-30 10:00:00") == 0);
+    CHECK(qint("SELECT count(*) FROM alert WHERE kind = 'no_project' AND state = 'open'") == 1);
+    CHECK(qint("SELECT count(*) FROM alert WHERE kind = 'policy_error' AND state = 'open'"
+               " AND subject = 'household:12' AND household_id = 12") == 1);
+    CHECK(strcmp(qtext("SELECT region || ' ' || level || ' ' || supervisor_id FROM alert"
+                       " WHERE kind = 'policy_error'"),
+                 "441602001 town 5") == 0);
+
+    /* Still failing: the same alert, refreshed, not duplicated. */
+    run(&f, "2018-07-02 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert WHERE kind = 'policy_error'") == 1);
+    CHECK(strcmp(qtext("SELECT last_seen_at || ' ' || opened_at FROM alert"
+                       " WHERE kind = 'policy_error'"),
+                 "2018-07-02 10:00:00 2018-07-01 10:00:00") == 0);
+
+    /* Fixed and running again without the alert: both resolved, industry's
+     * findings reconciled again. */
+    struct fake ok;
+    fake_init(&ok, 12);
+    ok.f[0] = k.f[0];
+    ok.res.n_findings = 1;
+    s = run(&ok, "2018-07-03 10:00:00");
+    CHECK(s.withdrawn == 1);
+    CHECK(qint("SELECT count(*) FROM alert WHERE state = 'resolved'"
+               " AND resolved_at = '2018-07-03 10:00:00'") == 2);
+    CHECK(qint("SELECT count(*) FROM alert WHERE state IN ('open','acked')") == 0);
+    teardown();
+}
+
+static void reconcile_raises_alerts_once_and_resolves_them(void)
+{
+    setup();
+    struct fake k;
+    fake_init(&k, 12);
+    add_alert(&k, "education", EDU, "dropout", "member 41 left school");
+    run(&k, "2018-06-30 10:00:00");
+    run(&k, "2018-07-01 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert") == 1);
+    CHECK(strcmp(qtext("SELECT kind || ' ' || subject || ' ' || state || ' ' || source || ' '"
+                       " || last_seen_at FROM alert"),
+                 "dropout household:12 open plugin:education@1.0 2018-07-01 10:00:00") == 0);
+
+    /* An alert the policies did not raise (a nightly job's) is not theirs
+     * to resolve; another household's alerts neither. */
+    struct err e = {{0}};
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_data_quality_alert(st, 13, "household 13: member 1: birth_date is not a date",
+                                   "2018-06-30 10:00:00", &e) == 0);
+    CHECK(store_commit(st, &e) == 0);
+    sql("INSERT INTO alert(kind, severity, household_id, message, opened_at, last_seen_at,"
+        " subject, source) VALUES ('no_visit', 'info', 12, 'm', '2018-06-01', '2018-06-01',"
+        " 'household:12', 'nightly')");
+
+    /* The dropout is gone. */
+    fake_init(&k, 12);
+    run(&k, "2018-07-02 10:00:00");
+    CHECK(strcmp(qtext("SELECT state || ' ' || resolved_at FROM alert WHERE kind = 'dropout'"),
+                 "resolved 2018-07-02 10:00:00") == 0);
+    CHECK(strcmp(qtext("SELECT state FROM alert WHERE kind = 'no_visit'"), "open") == 0);
+    CHECK(strcmp(qtext("SELECT state FROM alert WHERE kind = 'data_quality'"), "open") == 0);
+
+    /* It comes back: a new live row, the old one stays resolved. */
+    add_alert(&k, "education", EDU, "dropout", "member 41 left school again");
+    run(&k, "2018-07-03 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert WHERE kind = 'dropout'") == 2);
+    CHECK(qint("SELECT count(*) FROM alert WHERE kind = 'dropout' AND state = 'open'") == 1);
+
+    /* Household 13 reads cleanly again: its data_quality alert resolves. */
+    fake_init(&k, 13);
+    run(&k, "2018-07-04 10:00:00");
+    CHECK(strcmp(qtext("SELECT state FROM alert WHERE kind = 'data_quality'"), "resolved") == 0);
+    teardown();
+}
+
+static void data_quality_alert_raise_and_resolve(void)
+{
+    setup();
+    struct err e = {{0}};
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_data_quality_alert(st, 12, "household 12: labor \"x\"", "2018-06-30 10:00:00",
+                                   &e) == 0);
+    CHECK(store_data_quality_alert(st, 12, "household 12: labor \"y\"", "2018-07-01 10:00:00",
+                                   &e) == 0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(strcmp(qtext("SELECT count(*) || ' ' || max(message) || ' ' || max(level) FROM alert"
+                       " WHERE kind = 'data_quality' AND state = 'open'"
+                       " AND subject = 'household:12'"),
+                 "1 household 12: labor \"y\" town") == 0);
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_data_quality_resolve(st, 12, "2018-07-02 10:00:00", &e) == 0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(qint("SELECT count(*) FROM alert WHERE state = 'resolved'") == 1);
+    teardown();
+}
+
+static void forget_household_withdraws_and_resolves(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    add_alert(&k, "education", EDU, "dropout", "member 41 left school");
+    run(&k, "2018-06-30 10:00:00");
+    sql("UPDATE finding SET state = 'accepted' WHERE measure = 'rain_plan'");
+    struct err e = {{0}};
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_forget_household(st, 12, "2018-07-01 10:00:00", &e) == 0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(qint("SELECT count(*) FROM finding WHERE state = 'withdrawn'"
+               " AND updated_at = '2018-07-01 10:00:00'") == 2);
+    CHECK(strcmp(qtext("SELECT state FROM finding WHERE measure = 'rain_plan'"), "accepted") == 0);
+    CHECK(strcmp(qtext("SELECT state FROM alert WHERE kind = 'dropout'"), "resolved") == 0);
+    teardown();
+}
+
+int main(void)
+{
+    RUN(reconcile_inserts_then_writes_nothing_when_unchanged);
+    RUN(reconcile_updates_withdraws_and_reopens);
+    RUN(reconcile_keeps_human_decisions_and_notes_changed_facts);
+    RUN(reconcile_leaves_a_failed_policy_alone);
+    RUN(reconcile_raises_alerts_once_and_resolves_them);
+    RUN(data_quality_alert_raise_and_resolve);
+    RUN(forget_household_withdraws_and_resolves);
+    return test_done();
+}
