@@ -157,6 +157,63 @@ static void test_malformed_files(struct policy_set *set)
     CHECK(casefile_run_path("/nonexistent/x.yaml", set, NULL, NULL, &t, &e) == ERR_INVALID);
 }
 
+/* The commands as policy staff run them, on a config of their own. */
+static void test_commands(void)
+{
+    char cfgpath[600], cmd[2000], *out = NULL;
+    const char *bin = test_env("FUPIN_BIN", "fupin");
+    free(test_write_file(dir, "fupin.yaml",
+                         "database: db.sqlite\npolicies: policies\nlua: lua\n"
+                         "policy_tests: cases\nplugins: {dir: plugins, load: []}\n"
+                         "params:\n  income_ratio: 0.45\n  industry: {project_grant: 5000}\n"
+                         "  provincial_income: {2017: 15780, 2018: 17168}\n"));
+    snprintf(cfgpath, sizeof cfgpath, "%s/fupin.yaml", dir);
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' test", bin, cfgpath);
+    CHECK(test_run(cmd, &out) == 1);
+    CHECK_STR_CONTAINS(out, "cases/params.yaml: overridden grant\n");
+    CHECK_STR_CONTAINS(out, "\n6 passed, 3 failed\n");
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' test '%s/params.yaml'", bin, cfgpath, cases_dir);
+    CHECK(test_run(cmd, &out) == 0);
+    CHECK_STR_CONTAINS(out, "1 passed, 0 failed");
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' test '%s/bad.yaml'", bin, cfgpath, dir);
+    CHECK(test_run(cmd, &out) == 2);
+    CHECK_STR_CONTAINS(out, "bad.yaml:");
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' test --bogus", bin, cfgpath);
+    CHECK(test_run(cmd, NULL) == 2);
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' test --help", bin, cfgpath);
+    CHECK(test_run(cmd, NULL) == 0);
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' check", bin, cfgpath);
+    CHECK(test_run(cmd, &out) == 0);
+    CHECK_STR_CONTAINS(out, "ok   policies/industry.lua (industry) lua:policies/industry.lua@");
+    CHECK_STR_CONTAINS(out, "ok   policies/exit.lua (exit) lua:policies/exit.lua@");
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' check extra", bin, cfgpath);
+    CHECK(test_run(cmd, NULL) == 2);
+
+    free(test_write_file(pdir, "broken.lua", "return {\n  name = 'housing' title = 'x' }\n"));
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' check", bin, cfgpath);
+    CHECK(test_run(cmd, &out) == 2);
+    CHECK_STR_CONTAINS(out, "policies/broken.lua:2:");
+    CHECK_STR_CONTAINS(out, "ok   policies/industry.lua");
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' test", bin, cfgpath);
+    CHECK(test_run(cmd, &out) == 2);
+    CHECK_STR_CONTAINS(out, "policies/broken.lua:2:");
+    free(out);
+    free(test_write_file(pdir, "broken.lua",
+                         "return { name = 'industry', title = 'dup',\n"
+                         "evaluate = function() end }\n"));
+    snprintf(cmd, sizeof cmd, "'%s' -c '%s' check", bin, cfgpath);
+    CHECK(test_run(cmd, &out) == 2);
+    CHECK_STR_CONTAINS(out, "already taken");
+    free(out);
+    snprintf(cmd, sizeof cmd, "rm -f '%s/broken.lua'", pdir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     struct policy_set *set = setup();
@@ -168,6 +225,9 @@ int main(void)
     before = test_failures;
     test_malformed_files(set);
     printf("%s test_malformed_files\n", test_failures != before ? "FAIL" : "ok  ");
+    before = test_failures;
+    test_commands();
+    printf("%s test_commands\n", test_failures != before ? "FAIL" : "ok  ");
     policy_set_free(set);
     return test_done();
 }
