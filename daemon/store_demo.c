@@ -13,8 +13,20 @@
 #include <string.h>
 
 enum {
-    S_REGION, S_SUPERVISOR, S_CADRE, S_HOUSEHOLD, S_MEMBER, S_INCOME, S_PAIRING, S_VISIT,
-    S_TASK, S_FUND, S_LOAN, S_LINK, S_SHARE, S_COUNT
+    S_REGION,
+    S_SUPERVISOR,
+    S_CADRE,
+    S_HOUSEHOLD,
+    S_MEMBER,
+    S_INCOME,
+    S_PAIRING,
+    S_VISIT,
+    S_TASK,
+    S_FUND,
+    S_LOAN,
+    S_LINK,
+    S_SHARE,
+    S_COUNT
 };
 
 /* Each table's INSERT without its VALUES list, and its number of columns. */
@@ -28,21 +40,25 @@ static const struct {
     [S_HOUSEHOLD] = {"household",
                      "household(id, village, head_name, status, poverty_cause, housing_grade,"
                      " housing_renovated, tap_water, wants_relocation, wants_industry, has_project,"
-                     " credit_rating, dibao, has_land, registered_at, exited_at)", 16},
+                     " credit_rating, dibao, has_land, registered_at, exited_at)",
+                     16},
     [S_MEMBER] = {"member",
                   "member(id, household_id, name, id_number, relation, birth_date, labor, health,"
                   " school_stage, medical_insured, critical_insured, pension_insured, employed,"
-                  " wants_job, skills)", 15},
+                  " wants_job, skills)",
+                  15},
     [S_INCOME] = {"income", "income(household_id, year, wage, production, property, transfer)", 6},
     [S_PAIRING] = {"pairing", "pairing(household_id, cadre_id, since)", 3},
     [S_VISIT] = {"visit", "visit(household_id, cadre_id, date, note)", 4},
     [S_TASK] = {"task", "task(household_id, cadre_id, measure, title, due, status, done_at)", 7},
     [S_FUND] = {"fund_application",
                 "fund_application(household_id, cadre_id, project, amount, expected_return,"
-                " status, notice_from, notice_to, objections, approved_at)", 10},
+                " status, notice_from, notice_to, objections, approved_at)",
+                10},
     [S_LOAN] = {"loan",
                 "loan(household_id, amount, term_months, start_date, collateral, guarantor,"
-                " interest_subsidised)", 7},
+                " interest_subsidised)",
+                7},
     [S_LINK] = {"enterprise_link", "enterprise_link(household_id, kind, name)", 3},
     [S_SHARE] = {"asset_share", "asset_share(household_id, project, amount, since)", 4},
 };
@@ -181,8 +197,8 @@ static void row_end(struct writer *w, int k)
         flush(w, k);
 }
 
-static void write_region(struct writer *w, const char *code, const char *name,
-                         const char *level, const char *parent, int poor, int livable)
+static void write_region(struct writer *w, const char *code, const char *name, const char *level,
+                         const char *parent, int poor, int livable)
 {
     col_text(w, S_REGION, code);
     col_text(w, S_REGION, name);
@@ -595,8 +611,10 @@ int demo_fill(struct store *st, const struct demo_options *opt, struct demo_coun
         rc = err_set(e, ERR_FAIL, "demo: out of memory");
         goto done;
     }
-    rc = store_exec(st, "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
-                        " PRAGMA cache_size = -65536;", e);
+    rc = store_exec(st,
+                    "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
+                    " PRAGMA cache_size = -65536;",
+                    e);
     if (rc)
         goto done;
     /* A rollback journal holds only the pages the empty file had, where WAL
@@ -632,8 +650,10 @@ done:
     suspended_free(suspended, n_suspended);
     /* Restoring must not hide the first error. */
     struct err ignored;
-    store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                   " PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000;", &ignored);
+    store_exec(st,
+               "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+               " PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000;",
+               &ignored);
     demo_plan_free(&plan);
     if (rc) {
         memset(c, 0, sizeof *c);

@@ -107,7 +107,8 @@ static void demo_fill_matches_the_plan(void)
     sqlite3 *db = open_db(plan_db);
     CHECK(q1(db, "SELECT count(*) FROM household") == 45700);
     CHECK(q1(db, "SELECT count(*) FROM member") == 125900);
-    CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'village' AND poor_village = 1") == 255);
+    CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'village' AND poor_village = 1") ==
+          255);
     CHECK(q1(db, "SELECT count(*) FROM household h JOIN region r ON r.code = h.village"
                  " WHERE r.poor_village = 1") == 15900);
     CHECK(q1(db, "SELECT count(*) FROM member m JOIN household h ON h.id = m.household_id"
@@ -137,7 +138,8 @@ static void demo_regions_are_a_tree_with_plausible_codes(void)
                  " WHERE v.level = 'village' AND (t.level IS NOT 'town' OR length(v.code) <> 12"
                  " OR substr(v.code, 1, 9) <> t.code)") == 0);
     CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'town' AND name NOT LIKE '%镇'") == 0);
-    CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'village' AND name NOT LIKE '%村'") == 0);
+    CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'village' AND name NOT LIKE '%村'") ==
+          0);
     long towns = q1(db, "SELECT count(*) FROM region WHERE level = 'town'");
     CHECK(towns >= 90 && towns <= 110);
     /* Some villages without living conditions, a small share. */
@@ -150,16 +152,16 @@ static void demo_regions_are_a_tree_with_plausible_codes(void)
     CHECK(q1(db, "SELECT count(*) FROM region r WHERE level <> 'village' AND NOT EXISTS"
                  " (SELECT 1 FROM supervisor s WHERE s.region = r.code)") == 0);
     CHECK(q1(db, "SELECT count(*) FROM supervisor WHERE channel = 'file' AND address ="
-                 " (SELECT level FROM region WHERE code = supervisor.region) || '-' || region")
-          == q1(db, "SELECT count(*) FROM supervisor"));
+                 " (SELECT level FROM region WHERE code = supervisor.region) || '-' || region") ==
+          q1(db, "SELECT count(*) FROM supervisor"));
     CHECK(q1(db, "SELECT count(*) FROM supervisor WHERE address = 'city-441600'") == 1);
     sqlite3_close(db);
 }
 
 /* Cadres sent by a city-level unit: not a county unit, not town staff. */
-#define CITY_UNIT_CADRE                                                                  \
-    " unit NOT LIKE '%人民政府' AND unit NOT LIKE '源城区%' AND unit NOT LIKE '紫金县%'" \
-    " AND unit NOT LIKE '龙川县%' AND unit NOT LIKE '连平县%' AND unit NOT LIKE '和平县%'"   \
+#define CITY_UNIT_CADRE                                                                             \
+    " unit NOT LIKE '%人民政府' AND unit NOT LIKE '源城区%' AND unit NOT LIKE '紫金县%'"  \
+    " AND unit NOT LIKE '龙川县%' AND unit NOT LIKE '连平县%' AND unit NOT LIKE '和平县%'" \
     " AND unit NOT LIKE '东源县%'"
 
 static void demo_city_units_pair_98_non_poor_villages(void)
@@ -202,8 +204,8 @@ static void demo_members_have_valid_unique_ids(void)
         if (!id || !birth || !idcard_is_valid(id) || !idcard_matches_birth(id, birth) ||
             strncmp(id, county, 6) != 0) {
             if (bad++ < 5)
-                fprintf(stderr, "bad member id %s / %s / %s\n", id ? id : "-",
-                        birth ? birth : "-", county ? county : "-");
+                fprintf(stderr, "bad member id %s / %s / %s\n", id ? id : "-", birth ? birth : "-",
+                        county ? county : "-");
         }
     }
     sqlite3_finalize(s);
@@ -285,13 +287,15 @@ static void demo_journals_every_row_and_keeps_the_triggers(void)
     sqlite3 *db = open_db(plan_db);
     /* One journal row per input row, as the triggers write them. */
     CHECK(q1(db, "SELECT count(DISTINCT household_id) FROM engine_journal") == 45700);
-    static const char *const tables[] = {"household", "member", "income", "pairing", "visit",
-                                         "task", "fund_application", "loan", "enterprise_link",
-                                         "asset_share", "supervisor"};
+    static const char *const tables[] = {
+        "household",        "member", "income",          "pairing",     "visit",     "task",
+        "fund_application", "loan",   "enterprise_link", "asset_share", "supervisor"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char q[256];
-        snprintf(q, sizeof q, "SELECT (SELECT count(*) FROM %s) = (SELECT count(*) FROM"
-                 " engine_journal WHERE tbl = '%s')", tables[i], tables[i]);
+        snprintf(q, sizeof q,
+                 "SELECT (SELECT count(*) FROM %s) = (SELECT count(*) FROM"
+                 " engine_journal WHERE tbl = '%s')",
+                 tables[i], tables[i]);
         long same = q1(db, q);
         if (!same)
             fprintf(stderr, "journal rows differ for %s\n", tables[i]);
@@ -390,7 +394,9 @@ static void demo_scales_every_count(void)
           c.city_unit_villages >= 1 && c.towns >= 6);
     db = open_db(path);
     CHECK(q1(db, "SELECT count(*) FROM member") == c.members);
-    CHECK(q1(db, "SELECT count(*) FROM household WHERE id NOT IN (SELECT household_id FROM member)") == 0);
+    CHECK(q1(db,
+             "SELECT count(*) FROM household WHERE id NOT IN (SELECT household_id FROM member)") ==
+          0);
     sqlite3_close(db);
 }
 
@@ -412,7 +418,8 @@ static void demo_refuses_bad_options_and_full_databases(void)
     CHECK_STR_CONTAINS(e.msg, "households must be between");
     opt.households = -5;
     CHECK(demo_fill(st, &opt, &c, &e) == ERR_INVALID);
-    CHECK(store_exec(st, "INSERT INTO region(code, name, level) VALUES ('441600','x','city')", &e) == 0);
+    CHECK(store_exec(st, "INSERT INTO region(code, name, level) VALUES ('441600','x','city')",
+                     &e) == 0);
     opt.households = 100;
     CHECK(demo_fill(st, &opt, &c, &e) == ERR_INVALID);
     CHECK_STR_CONTAINS(e.msg, "already holds regions");
