@@ -8,13 +8,16 @@
 
 
 /* Version 1: the tables of SPEC.md, the engine's bookkeeping and the
- * change-capture triggers. */
+ * change-capture triggers. Enumerations are checked as `x = 'a' OR x = 'b'`
+ * rather than `x IN (...)`: SQLite builds a temporary table for an IN list
+ * of three or more values on every execution of an INSERT, which made bulk
+ * writes (the demo city, findings) several times slower. */
 static const char schema_v1[] =
     /* ---- input tables ---- */
     "CREATE TABLE region ("
     " code TEXT PRIMARY KEY,"
     " name TEXT NOT NULL,"
-    " level TEXT NOT NULL CHECK (level IN ('city','county','town','village')),"
+    " level TEXT NOT NULL CHECK (level = 'city' OR level = 'county' OR level = 'town' OR level = 'village'),"
     " parent TEXT REFERENCES region(code),"
     " poor_village INT NOT NULL DEFAULT 0 CHECK (poor_village IN (0,1)),"
     " livable INT NOT NULL DEFAULT 1 CHECK (livable IN (0,1)));"
@@ -24,9 +27,9 @@ static const char schema_v1[] =
     " id INTEGER PRIMARY KEY,"
     " village TEXT NOT NULL REFERENCES region(code),"
     " head_name TEXT,"
-    " status TEXT NOT NULL DEFAULT 'registered' CHECK (status IN ('registered','exited','returned')),"
+    " status TEXT NOT NULL DEFAULT 'registered' CHECK (status = 'registered' OR status = 'exited' OR status = 'returned'),"
     " poverty_cause TEXT,"
-    " housing_grade TEXT CHECK (housing_grade IN ('A','B','C','D')),"
+    " housing_grade TEXT CHECK (housing_grade = 'A' OR housing_grade = 'B' OR housing_grade = 'C' OR housing_grade = 'D'),"
     " housing_renovated INT NOT NULL DEFAULT 0 CHECK (housing_renovated IN (0,1)),"
     " tap_water INT NOT NULL DEFAULT 0 CHECK (tap_water IN (0,1)),"
     " wants_relocation INT NOT NULL DEFAULT 0 CHECK (wants_relocation IN (0,1)),"
@@ -46,9 +49,9 @@ static const char schema_v1[] =
     " id_number TEXT CHECK (id_number IS NULL OR length(id_number) = 18),"
     " relation TEXT,"
     " birth_date TEXT,"
-    " labor TEXT NOT NULL DEFAULT 'full' CHECK (labor IN ('full','partial','none')),"
-    " health TEXT NOT NULL DEFAULT 'healthy' CHECK (health IN ('healthy','chronic','serious','disabled')),"
-    " school_stage TEXT CHECK (school_stage IN ('preschool','primary','junior','senior','vocational','college')),"
+    " labor TEXT NOT NULL DEFAULT 'full' CHECK (labor = 'full' OR labor = 'partial' OR labor = 'none'),"
+    " health TEXT NOT NULL DEFAULT 'healthy' CHECK (health = 'healthy' OR health = 'chronic' OR health = 'serious' OR health = 'disabled'),"
+    " school_stage TEXT CHECK (school_stage = 'preschool' OR school_stage = 'primary' OR school_stage = 'junior' OR school_stage = 'senior' OR school_stage = 'vocational' OR school_stage = 'college'),"
     " medical_insured INT NOT NULL DEFAULT 0 CHECK (medical_insured IN (0,1)),"
     " critical_insured INT NOT NULL DEFAULT 0 CHECK (critical_insured IN (0,1)),"
     " pension_insured INT NOT NULL DEFAULT 0 CHECK (pension_insured IN (0,1)),"
@@ -86,7 +89,7 @@ static const char schema_v1[] =
     " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
     " cadre_id INTEGER REFERENCES cadre(id),"
     " measure TEXT, title TEXT NOT NULL, due TEXT NOT NULL,"
-    " status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','done','cancelled')),"
+    " status TEXT NOT NULL DEFAULT 'open' CHECK (status = 'open' OR status = 'done' OR status = 'cancelled'),"
     " done_at TEXT);"
     "CREATE INDEX task_household ON task(household_id);"
     "CREATE INDEX task_open_due ON task(due) WHERE status = 'open';"
@@ -96,7 +99,7 @@ static const char schema_v1[] =
     " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
     " cadre_id INTEGER REFERENCES cadre(id),"
     " project TEXT NOT NULL, amount REAL NOT NULL CHECK (amount >= 0), expected_return REAL,"
-    " status TEXT NOT NULL DEFAULT 'applied' CHECK (status IN ('applied','reviewed','noticed','approved','rejected')),"
+    " status TEXT NOT NULL DEFAULT 'applied' CHECK (status = 'applied' OR status = 'reviewed' OR status = 'noticed' OR status = 'approved' OR status = 'rejected'),"
     " notice_from TEXT, notice_to TEXT,"
     " objections INT NOT NULL DEFAULT 0 CHECK (objections >= 0),"
     " approved_at TEXT);"
@@ -136,7 +139,7 @@ static const char schema_v1[] =
     " policy TEXT NOT NULL, measure TEXT NOT NULL,"
     " kind TEXT NOT NULL CHECK (kind IN ('recommend','flag')),"
     " amount REAL, reason TEXT NOT NULL, source TEXT NOT NULL,"
-    " state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','accepted','rejected','withdrawn')),"
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'accepted' OR state = 'rejected' OR state = 'withdrawn'),"
     " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
     /* set when the facts behind an accepted/rejected finding changed */
     " facts_changed_at TEXT);"
@@ -147,12 +150,12 @@ static const char schema_v1[] =
     "CREATE TABLE alert ("
     " id INTEGER PRIMARY KEY,"
     " kind TEXT NOT NULL,"
-    " severity TEXT NOT NULL CHECK (severity IN ('info','warning','critical')),"
+    " severity TEXT NOT NULL CHECK (severity = 'info' OR severity = 'warning' OR severity = 'critical'),"
     " household_id INTEGER, task_id INTEGER,"
     " region TEXT, supervisor_id INTEGER, "
-    " level TEXT CHECK (level IN ('village','town','county','city')),"
+    " level TEXT CHECK (level = 'village' OR level = 'town' OR level = 'county' OR level = 'city'),"
     " message TEXT NOT NULL,"
-    " state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','acked','resolved')),"
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'acked' OR state = 'resolved'),"
     " opened_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,"
     " escalations INT NOT NULL DEFAULT 0,"
     /* what the alert is about, e.g. 'household:12', 'task:7', 'town:441602101' */
