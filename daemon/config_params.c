@@ -1,0 +1,208 @@
+/* config_params.c - the params: section: nested mappings flattened to dotted
+ * keys, numbers, strings and per-year tables, and the lookups policies use.
+ * Values are never interpreted beyond number/string/year table here. */
+#include "config_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A plain scalar that strtod consumes fully (and is finite) is a number;
+ * quoted text stays a string, so "2018-12-31" or "0.5" in quotes are text. */
+static int scalar_number(const struct ynode *n, double *out)
+{
+    if (n->kind != YNODE_SCALAR || !n->is_plain || !n->value[0])
+        return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(n->value, &end);
+    if (*end || errno == ERANGE || !isfinite(v) || isspace((unsigned char)n->value[0]))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int is_year_key(const char *s)
+{
+    if (strlen(s) != 4)
+        return 0;
+    for (int i = 0; i < 4; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+static int all_year_keys(const struct ynode *map)
+{
+    if (!map->child)
+        return 0;
+    for (const struct ynode *v = map->child; v; v = v->next) {
+        if (!is_year_key(v->key->value))
+            return 0;
+    }
+    return 1;
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+static int param_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct config_param *)a)->key, ((const struct config_param *)b)->key);
+}
+
+static struct config_param *param_add(struct config_load_ctx *c, const char *key, int line)
+{
+    struct config *cfg = c->cfg;
+    struct config_param *grown = realloc(cfg->params, (cfg->n_params + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    cfg->params = grown;
+    struct config_param *p = &grown[cfg->n_params];
+    memset(p, 0, sizeof *p);
+    p->key = strdup(key);
+    if (!p->key)
+        return NULL;
+    p->line = line;
+    cfg->n_params++;
+    return p;
+}
+
+static int by_year(struct config_load_ctx *c, const char *key, const struct ynode *map)
+{
+    struct config_param *p = param_add(c, key, map->line);
+    if (!p)
+        return config_oom(c);
+    p->type = PARAM_BY_YEAR;
+    p->years = calloc(map->n_children, sizeof *p->years);
+    p->values = calloc(map->n_children, sizeof *p->values);
+    if (!p->years || !p->values)
+        return config_oom(c);
+    /* Sort (year, value) pairs by sorting indices of the years. */
+    struct yv {
+        int year;
+        double value;
+    } *tmp = calloc(map->n_children, sizeof *tmp);
+    if (!tmp)
+        return config_oom(c);
+    size_t i = 0;
+    for (const struct ynode *v = map->child; v; v = v->next, i++) {
+        char got[80];
+        if (!scalar_number(v, &tmp[i].value)) {
+            free(tmp);
+            return config_fail(c, v, "params.%s.%s: expected a number, got %s", key, v->key->value,
+                               config_describe(v, got, sizeof got));
+        }
+        tmp[i].year = atoi(v->key->value);
+    }
+    qsort(tmp, map->n_children, sizeof *tmp, int_cmp); /* year is the first member */
+    for (i = 0; i < map->n_children; i++) {
+        p->years[i] = tmp[i].year;
+        p->values[i] = tmp[i].value;
+    }
+    p->n_years = map->n_children;
+    free(tmp);
+    return 0;
+}
+
+static int flatten(struct config_load_ctx *c, const char *prefix, const struct ynode *map)
+{
+    for (const struct ynode *v = map->child; v; v = v->next) {
+        const char *name = v->key->value;
+        if (!name[0] || strchr(name, '.') || strchr(name, ' '))
+            return config_fail(c, v->key, "params: key \"%s\" must be a word without dots", name);
+        char key[256];
+        int len = prefix[0] ? snprintf(key, sizeof key, "%s.%s", prefix, name)
+                            : snprintf(key, sizeof key, "%s", name);
+        if (len < 0 || (size_t)len >= sizeof key)
+            return config_fail(c, v->key, "params: key \"%s\" is too long", name);
+        int rc;
+        if (v->kind == YNODE_SEQ)
+            return config_fail(c, v, "params.%s: lists are not allowed in params", key);
+        if (v->kind == YNODE_MAP) {
+            rc = all_year_keys(v) ? by_year(c, key, v) : flatten(c, key, v);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (v->is_plain && !v->value[0])
+            return config_fail(c, v, "params.%s: no value", key);
+        struct config_param *p = param_add(c, key, v->line);
+        if (!p)
+            return config_oom(c);
+        if (scalar_number(v, &p->number)) {
+            p->type = PARAM_NUMBER;
+        } else {
+            p->type = PARAM_STRING;
+            if (!(p->string = strdup(v->value)))
+                return config_oom(c);
+        }
+    }
+    return 0;
+}
+
+int config_load_params(struct config_load_ctx *c, const struct ynode *n)
+{
+    if (!n || (n->kind == YNODE_SCALAR && n->is_plain && !n->value[0]))
+        return 0;
+    if (n->kind != YNODE_MAP) {
+        char got[80];
+        return config_fail(c, n, "params: expected a mapping, got %s",
+                           config_describe(n, got, sizeof got));
+    }
+    int rc = flatten(c, "", n);
+    if (rc)
+        return rc;
+    qsort(c->cfg->params, c->cfg->n_params, sizeof *c->cfg->params, param_cmp);
+    return 0;
+}
+
+const struct config_param *config_param_find(const struct config *cfg, const char *key)
+{
+    if (!cfg || !key || !cfg->n_params)
+        return NULL;
+    struct config_param probe = {.key = (char *)key};
+    return bsearch(&probe, cfg->params, cfg->n_params, sizeof *cfg->params, param_cmp);
+}
+
+int config_param_number(const struct config *cfg, const char *key, int year, double *value)
+{
+    const struct config_param *p = config_param_find(cfg, key);
+    if (!p)
+        return ERR_INVALID;
+    if (p->type == PARAM_NUMBER) {
+        *value = p->number;
+        return 0;
+    }
+    if (p->type != PARAM_BY_YEAR)
+        return ERR_INVALID;
+    for (size_t i = p->n_years; i-- > 0;) {
+        if (p->years[i] <= year) {
+            *value = p->values[i];
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+const struct config_param *config_param_scoped(const struct config *cfg, const char *area,
+                                               const char *key)
+{
+    if (area && area[0]) {
+        char full[256];
+        int len = snprintf(full, sizeof full, "%s.%s", area, key);
+        if (len > 0 && (size_t)len < sizeof full) {
+            const struct config_param *p = config_param_find(cfg, full);
+            if (p)
+                return p;
+        }
+    }
+    return config_param_find(cfg, key);
+}

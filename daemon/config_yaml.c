@@ -1,0 +1,241 @@
+/* config_yaml.c - libyaml events to a marked tree (see config_yaml.h).
+ * Recursion is bounded by CONFIG_YAML_MAX_DEPTH, so a hostile file cannot
+ * exhaust the stack; nothing here knows which keys the config has. */
+#include "config_yaml.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+struct yparse {
+    const char *path;
+    const char *text; /* for turning a reader error's byte offset into line:col */
+    size_t len;
+    yaml_parser_t parser;
+    struct arena *arena;
+    struct err *e;
+};
+
+static int yfail(struct yparse *p, yaml_mark_t mark, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int yfail(struct yparse *p, yaml_mark_t mark, const char *fmt, ...)
+{
+    char what[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return err_set(p->e, ERR_INVALID, "%s:%zu:%zu: %s", p->path, mark.line + 1, mark.column + 1,
+                   what);
+}
+
+/* Next event, turning a parser failure into "path:line:col: syntax error". */
+static int ynext(struct yparse *p, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(&p->parser, ev))
+        return 0;
+    yaml_parser_t *y = &p->parser;
+    if (y->error == YAML_MEMORY_ERROR)
+        return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+    if (y->error == YAML_READER_ERROR) {
+        yaml_mark_t at = {0, 0, 0};
+        for (size_t i = 0; i < y->problem_offset && i < p->len; i++) {
+            if (p->text[i] == '\n') {
+                at.line++;
+                at.column = 0;
+            } else if (((unsigned char)p->text[i] & 0xc0) != 0x80) {
+                at.column++;
+            }
+        }
+        return yfail(p, at, "%s", y->problem ? y->problem : "cannot read the text");
+    }
+    yaml_mark_t m = y->problem_mark;
+    if (y->context)
+        return yfail(p, m, "syntax error: %s %s (line %zu)", y->problem ? y->problem : "",
+                     y->context, y->context_mark.line + 1);
+    return yfail(p, m, "syntax error: %s", y->problem ? y->problem : "invalid YAML");
+}
+
+static struct ynode *ynew(struct yparse *p, enum ynode_kind kind, yaml_mark_t m)
+{
+    struct ynode *n = arena_alloc(p->arena, sizeof *n);
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->line = (int)m.line + 1;
+    n->col = (int)m.column + 1;
+    return n;
+}
+
+/* Anchors and tags are refused on every node: an anchor only exists to be
+ * aliased, and tags would let a file change how a value is typed. */
+static int ycheck_props(struct yparse *p, const yaml_event_t *ev)
+{
+    const yaml_char_t *anchor = NULL, *tag = NULL;
+    if (ev->type == YAML_SCALAR_EVENT) {
+        anchor = ev->data.scalar.anchor;
+        tag = ev->data.scalar.tag;
+    } else if (ev->type == YAML_MAPPING_START_EVENT) {
+        anchor = ev->data.mapping_start.anchor;
+        tag = ev->data.mapping_start.tag;
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+        anchor = ev->data.sequence_start.anchor;
+        tag = ev->data.sequence_start.tag;
+    }
+    if (anchor)
+        return yfail(p, ev->start_mark, "aliases are not allowed (anchor &%s)",
+                     (const char *)anchor);
+    if (tag)
+        return yfail(p, ev->start_mark, "tags are not allowed (%s)", (const char *)tag);
+    return 0;
+}
+
+static int yparse_node(struct yparse *p, yaml_event_t *ev, int depth, struct ynode **out);
+
+static void yappend(struct ynode *parent, struct ynode **tail, struct ynode *n)
+{
+    if (*tail)
+        (*tail)->next = n;
+    else
+        parent->child = n;
+    *tail = n;
+    parent->n_children++;
+}
+
+/* ev is the collection's start event (already checked); consumes up to and
+ * including its end event. */
+static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth, struct ynode **out)
+{
+    int is_map = start->type == YAML_MAPPING_START_EVENT;
+    if (depth > CONFIG_YAML_MAX_DEPTH)
+        return yfail(p, start->start_mark, "nesting deeper than %d levels", CONFIG_YAML_MAX_DEPTH);
+    struct ynode *n = ynew(p, is_map ? YNODE_MAP : YNODE_SEQ, start->start_mark);
+    if (!n)
+        return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+    struct ynode *tail = NULL;
+    yaml_event_t ev;
+    int rc;
+    for (;;) {
+        if ((rc = ynext(p, &ev)))
+            return rc;
+        if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        struct ynode *key = NULL;
+        if (is_map) {
+            if (ev.type != YAML_SCALAR_EVENT && ev.type != YAML_ALIAS_EVENT) {
+                rc = yfail(p, ev.start_mark, "a key must be a plain word, not a %s",
+                           ev.type == YAML_MAPPING_START_EVENT ? "mapping" : "list");
+                yaml_event_delete(&ev);
+                return rc;
+            }
+            rc = yparse_node(p, &ev, depth, &key);
+            yaml_event_delete(&ev);
+            if (rc)
+                return rc;
+            for (struct ynode *s = n->child; s; s = s->next) {
+                if (strcmp(s->key->value, key->value) == 0)
+                    return err_set(p->e, ERR_INVALID,
+                                   "%s:%d:%d: duplicate key \"%s\" (first at line %d)", p->path,
+                                   key->line, key->col, key->value, s->key->line);
+            }
+            if ((rc = ynext(p, &ev)))
+                return rc;
+        }
+        struct ynode *val;
+        rc = yparse_node(p, &ev, depth, &val);
+        yaml_event_delete(&ev);
+        if (rc)
+            return rc;
+        val->key = key;
+        yappend(n, &tail, val);
+    }
+    *out = n;
+    return 0;
+}
+
+/* Builds the node that starts with ev. The caller deletes ev. */
+static int yparse_node(struct yparse *p, yaml_event_t *ev, int depth, struct ynode **out)
+{
+    int rc;
+    if (ev->type == YAML_ALIAS_EVENT)
+        return yfail(p, ev->start_mark, "aliases are not allowed (*%s)",
+                     (const char *)ev->data.alias.anchor);
+    if ((rc = ycheck_props(p, ev)))
+        return rc;
+    if (ev->type == YAML_SCALAR_EVENT) {
+        struct ynode *n = ynew(p, YNODE_SCALAR, ev->start_mark);
+        if (!n)
+            return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+        n->value =
+            arena_strndup(p->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+        if (!n->value)
+            return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+        if (strlen(n->value) != ev->data.scalar.length)
+            return yfail(p, ev->start_mark, "a value contains a NUL character");
+        n->is_plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        *out = n;
+        return 0;
+    }
+    if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT)
+        return yparse_collection(p, ev, depth + 1, out);
+    return yfail(p, ev->start_mark, "unexpected YAML event");
+}
+
+static int yparse_stream(struct yparse *p, struct ynode **root)
+{
+    yaml_event_t ev;
+    int rc, docs = 0;
+    for (;;) {
+        if ((rc = ynext(p, &ev)))
+            return rc;
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            return 0;
+        }
+        if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            rc = yfail(p, ev.start_mark, "more than one YAML document (one config per file)");
+            yaml_event_delete(&ev);
+            return rc;
+        }
+        if (t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT || t == YAML_MAPPING_START_EVENT ||
+            t == YAML_SEQUENCE_START_EVENT) {
+            rc = yparse_node(p, &ev, 0, root);
+            yaml_event_delete(&ev);
+            if (rc)
+                return rc;
+            continue;
+        }
+        yaml_event_delete(&ev);
+    }
+}
+
+int config_yaml_parse(const char *path, const char *text, size_t len, struct arena *a,
+                      struct ynode **root, struct err *e)
+{
+    struct yparse p = {.path = path, .text = text, .len = len, .arena = a, .e = e};
+    *root = NULL;
+    if (!yaml_parser_initialize(&p.parser))
+        return err_set(e, ERR_FAIL, "%s: out of memory", path);
+    yaml_parser_set_input_string(&p.parser, (const unsigned char *)text, len);
+    int rc = yparse_stream(&p, root);
+    yaml_parser_delete(&p.parser);
+    if (rc)
+        *root = NULL;
+    return rc;
+}
+
+struct ynode *config_yaml_get(const struct ynode *map, const char *key)
+{
+    if (!map || map->kind != YNODE_MAP)
+        return NULL;
+    for (struct ynode *v = map->child; v; v = v->next) {
+        if (strcmp(v->key->value, key) == 0)
+            return v;
+    }
+    return NULL;
+}

@@ -1,0 +1,39 @@
+/* config_yaml.h - a small YAML tree with line:column marks, built from
+ * libyaml events for the config loader. Internal to config*.c; it refuses
+ * what fupin never accepts (aliases, anchors, tags, several documents, deep
+ * nesting, duplicate keys) and never interprets values. */
+#ifndef FUPIN_CONFIG_YAML_H
+#define FUPIN_CONFIG_YAML_H
+
+#include "arena.h"
+#include "err.h"
+
+#include <stddef.h>
+
+/* Nesting deeper than this many collections is refused. */
+#define CONFIG_YAML_MAX_DEPTH 32
+
+enum ynode_kind { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
+
+/* A mapping's children are its values, each with key pointing to its key
+ * scalar; a sequence's children have key NULL. All memory is in the arena. */
+struct ynode {
+    enum ynode_kind kind;
+    const char *value; /* scalar text, NUL-terminated */
+    int is_plain;      /* plain (unquoted) scalar: may be a number */
+    int line, col;     /* 1-based */
+    struct ynode *key;
+    struct ynode *child, *next;
+    size_t n_children;
+};
+
+/* Parses text (len bytes) into a tree. *root is NULL for an empty stream.
+ * Errors are ERR_INVALID "path:line:col: what" (ERR_FAIL when out of
+ * memory). */
+int config_yaml_parse(const char *path, const char *text, size_t len, struct arena *a,
+                      struct ynode **root, struct err *e);
+
+/* The value under key in a mapping, or NULL. */
+struct ynode *config_yaml_get(const struct ynode *map, const char *key);
+
+#endif
