@@ -257,8 +257,8 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
         .cfg = cfg,
         .st = st,
         .date = date,
-        .county_days = cfg->escalation_county_days > 0 ? cfg->escalation_county_days : 7,
-        .city_days = cfg->escalation_city_days > 0 ? cfg->escalation_city_days : 30,
+        .county_days = cfg->escalation_county_days,
+        .city_days = cfg->escalation_city_days,
         .no_visit_days = (long)param_or(cfg, "supervision.no_visit_days", year, 90),
         .target = param_or(cfg, "supervision.reduction_target", year, -1),
         .margin = param_or(cfg, "supervision.reduction_margin", year, 0.10),
@@ -268,9 +268,9 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
     if (j.no_visit_days < 1)
         return err_set(e, ERR_INVALID, "%s: params supervision.no_visit_days must be at least 1",
                        cfg->path ? cfg->path : "config");
-    if (j.city_days <= j.county_days)
+    if (j.city_days < j.county_days)
         return err_set(e, ERR_INVALID,
-                       "%s: escalation.city_days (%d) must be more than county_days (%d)",
+                       "%s: escalation.city_days (%d) must not be less than county_days (%d)",
                        cfg->path ? cfg->path : "config", j.city_days, j.county_days);
     nightly_utc_now(j.now);
 
