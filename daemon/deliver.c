@@ -259,7 +259,7 @@ static int deliver_one(const struct config *cfg, struct store *st, int64_t id,
         rc = store_outbox_mark_sent(st, id, done, e);
         if (!rc) {
             stats->sent++;
-            log_info("outbox %" PRId64 ": delivered via %s", id, m.channel);
+            log_debug("outbox %" PRId64 ": delivered via %s", id, m.channel);
         }
     } else {
         int attempts = m.attempts + 1;

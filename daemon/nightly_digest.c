@@ -189,8 +189,8 @@ static void write_text(FILE *f, const struct digest *d, const struct tally *vil,
             const struct item *it = &d->items[i];
             if (!is_overdue(it))
                 continue;
-            fprintf(f, "  %d. 任务 #%" PRId64 "「%s」户 #%" PRId64 " %s 干部 %s 截止 %s 逾期 %ld 天 [%s %s]%s\n",
-                    ++shown, it->task_id, it->title ? it->title : "", it->household_id,
+            fprintf(f, "  %d. [告警 #%" PRId64 "] 任务 #%" PRId64 "「%s」户 #%" PRId64 " %s 干部 %s 截止 %s 逾期 %ld 天 [%s %s]%s\n",
+                    ++shown, it->id, it->task_id, it->title ? it->title : "", it->household_id,
                     it->village_name ? it->village_name : (it->village ? it->village : "?"),
                     it->cadre_name ? it->cadre_name : "未落实", it->due ? it->due : "?", it->days,
                     nightly_level_label(it->level), it->level ? it->level : "?",
@@ -226,7 +226,8 @@ static void write_text(FILE *f, const struct digest *d, const struct tally *vil,
         fprintf(f, "\n【%s %s】 %zu 项：\n", nightly_kind_label(d->items[i].kind), d->items[i].kind,
                 j - i);
         for (size_t k = i; k < j && k < i + DIGEST_TEXT_OTHERS; k++)
-            fprintf(f, "  - %s\n", d->items[k].message ? d->items[k].message : "");
+            fprintf(f, "  - [告警 #%" PRId64 "] %s\n", d->items[k].id,
+                    d->items[k].message ? d->items[k].message : "");
         if (j - i > DIGEST_TEXT_OTHERS)
             fprintf(f, "  ……另有 %zu 项\n", j - i - DIGEST_TEXT_OTHERS);
         i = j;
