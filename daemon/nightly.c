@@ -84,15 +84,21 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
         return 0;
     }
     /* 三(五): supervision runs level by level; the longer it stays overdue
-     * the higher it climbs. A missing level falls back to the one below. */
-    const char *level = "town", *region = t->town;
-    if (days >= j->city_days && t->city) {
-        level = "city";
-        region = t->city;
-    } else if (days >= j->county_days && t->county) {
-        level = "county";
-        region = t->county;
-    }
+     * the higher it climbs. A level with nobody to answer for it passes the
+     * alert on upwards, else back down, so it always reaches a person. */
+    const char *levels[3] = {"town", "county", "city"};
+    const char *regions[3] = {t->town, t->county, t->city};
+    int64_t sups[3] = {t->town_sup, t->county_sup, t->city_sup};
+    int want = days >= j->city_days ? 2 : days >= j->county_days ? 1 : 0, pick = -1;
+    for (int i = want; i < 3 && pick < 0; i++)
+        if (sups[i])
+            pick = i;
+    for (int i = want - 1; i >= 0 && pick < 0; i--)
+        if (sups[i])
+            pick = i;
+    if (pick < 0) /* nobody anywhere: keep it at the wanted level, unrouted */
+        pick = regions[want] ? want : 0;
+    const char *level = levels[pick], *region = regions[pick];
     char subject[48], message[512];
     snprintf(subject, sizeof subject, "task:%lld", (long long)t->task_id);
     snprintf(message, sizeof message,
@@ -108,6 +114,7 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
         .task_id = t->task_id,
         .region = region,
         .level = region ? level : NULL,
+        .supervisor_id = sups[pick],
         .message = message,
         .source = "nightly",
     };

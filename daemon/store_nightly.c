@@ -35,7 +35,10 @@ int store_nightly_overdue_tasks(struct store *st, const char *date, store_nightl
 {
     static const char sql[] =
         "SELECT t.id, t.household_id, ifnull(t.cadre_id, 0), t.title, t.due,"
-        " v.code, v.name, tw.code, co.code, ci.code, c.name"
+        " v.code, v.name, tw.code, co.code, ci.code, c.name,"
+        " (SELECT min(id) FROM supervisor WHERE region = tw.code),"
+        " (SELECT min(id) FROM supervisor WHERE region = co.code),"
+        " (SELECT min(id) FROM supervisor WHERE region = ci.code)"
         " FROM task t JOIN household h ON h.id = t.household_id"
         " LEFT JOIN region v ON v.code = h.village"
         " LEFT JOIN region tw ON tw.code = v.parent"
@@ -62,6 +65,9 @@ int store_nightly_overdue_tasks(struct store *st, const char *date, store_nightl
             .county = TXT(stmt, 8),
             .city = TXT(stmt, 9),
             .cadre_name = TXT(stmt, 10),
+            .town_sup = sqlite3_column_int64(stmt, 11),
+            .county_sup = sqlite3_column_int64(stmt, 12),
+            .city_sup = sqlite3_column_int64(stmt, 13),
         };
         if ((rc = fn(ctx, &t, e)) != 0)
             break;

@@ -17,6 +17,7 @@ struct nightly_task {
     const char *title, *due;
     const char *village, *village_name, *town, *county, *city; /* region codes; may be NULL */
     const char *cadre_name;                                     /* may be NULL */
+    int64_t town_sup, county_sup, city_sup; /* first supervisor of each; 0: none */
 };
 typedef int (*store_nightly_task_fn)(void *ctx, const struct nightly_task *t, struct err *e);
 /* Every open task with due < date. */

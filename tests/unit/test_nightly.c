@@ -173,6 +173,18 @@ static void task_first_seen_past_city_threshold_counts_two_escalations(void)
     teardown();
 }
 
+static void level_without_supervisor_passes_alert_on(void)
+{
+    /* No city supervisor: a task past the city threshold stays with the
+     * county rather than reaching nobody. */
+    setup("DELETE FROM supervisor WHERE id = 1;"
+          "INSERT INTO task(id, household_id, cadre_id, title, due) VALUES (1, 1, 1, 'a', '2018-01-01');");
+    run("2018-06-30");
+    CHECK(task_alert("supervisor_id") == 2);
+    CHECK(q_int("SELECT count(*) FROM alert WHERE kind='task_overdue' AND level='county'") == 1);
+    teardown();
+}
+
 static void job_twice_same_day_adds_nothing(void)
 {
     setup("INSERT INTO task(id, household_id, cadre_id, title, due) VALUES"
@@ -336,6 +348,7 @@ int main(void)
 {
     RUN(overdue_task_climbs_town_county_city_then_resolves);
     RUN(task_first_seen_past_city_threshold_counts_two_escalations);
+    RUN(level_without_supervisor_passes_alert_on);
     RUN(job_twice_same_day_adds_nothing);
     RUN(one_digest_per_supervisor_with_counts);
     RUN(coverage_visits_and_reduction);
