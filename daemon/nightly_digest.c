@@ -160,6 +160,14 @@ static int tally_add(struct tally **t, size_t *n, const char *key, const char *n
     return 0;
 }
 
+static int cmp_tally(const void *a, const void *b)
+{
+    const struct tally *x = a, *y = b;
+    if (x->count != y->count)
+        return y->count - x->count;
+    return strcmp(x->key, y->key);
+}
+
 static void tally_free(struct tally *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -198,21 +206,29 @@ static void write_text(FILE *f, const struct digest *d, const struct tally *vil,
         }
         if (n_overdue > shown)
             fprintf(f, "  ……另有 %d 项，见 JSON items\n", n_overdue - shown);
+        /* most first; the full counts are in the JSON */
         fputs("  按村 by village：", f);
-        for (size_t i = 0; i < n_vil; i++)
+        for (size_t i = 0; i < n_vil && i < DIGEST_TEXT_OTHERS; i++)
             fprintf(f, "%s%s %d", i ? "，" : "", vil[i].name ? vil[i].name : vil[i].key, vil[i].count);
+        if (n_vil > DIGEST_TEXT_OTHERS)
+            fprintf(f, "……共 %zu 个村", n_vil);
         fputs("\n  按干部 by cadre：", f);
-        for (size_t i = 0; i < n_cad; i++)
+        for (size_t i = 0; i < n_cad && i < DIGEST_TEXT_OTHERS; i++)
             fprintf(f, "%s%s %d", i ? "，" : "", cad[i].name, cad[i].count);
+        if (n_cad > DIGEST_TEXT_OTHERS)
+            fprintf(f, "……共 %zu 名干部", n_cad);
         fputs("\n", f);
     }
     if (n_esc) {
         fprintf(f, "\n【今日升级 escalated】 %d 项：\n", n_esc);
-        for (size_t i = 0; i < d->n; i++)
-            if (d->items[i].escalated)
+        int listed = 0;
+        for (size_t i = 0; i < d->n && listed < DIGEST_TEXT_OTHERS; i++)
+            if (d->items[i].escalated && ++listed)
                 fprintf(f, "  告警 #%" PRId64 " %s → %s %s（第 %d 次升级）\n", d->items[i].id,
                         d->items[i].kind, nightly_level_label(d->items[i].level),
                         d->items[i].level ? d->items[i].level : "?", d->items[i].escalations);
+        if (n_esc > listed)
+            fprintf(f, "  ……另有 %d 项\n", n_esc - listed);
     }
     /* The other kinds, grouped in the order the store sorted them. */
     for (size_t i = 0; i < d->n;) {
@@ -274,6 +290,10 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
             tally_add(&cad, &n_cad, it->cadre_name ? it->cadre_name : "未落实", NULL))
             goto oom;
     }
+    if (n_vil)
+        qsort(vil, n_vil, sizeof *vil, cmp_tally);
+    if (n_cad)
+        qsort(cad, n_cad, sizeof *cad, cmp_tally);
     FILE *tf = open_memstream(&text, &text_len);
     if (!tf)
         goto oom;
