@@ -102,8 +102,8 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
     char subject[48], message[512];
     snprintf(subject, sizeof subject, "task:%lld", (long long)t->task_id);
     snprintf(message, sizeof message,
-             "帮扶任务「%s」逾期 %ld 天（截止 %s）：户 %lld，%s，帮扶干部 %s", t->title ? t->title : "",
-             days, t->due, (long long)t->household_id,
+             "帮扶任务「%s」逾期 %ld 天（截止 %s）：户 %lld，%s，帮扶干部 %s",
+             t->title ? t->title : "", days, t->due, (long long)t->household_id,
              t->village_name ? t->village_name : (t->village ? t->village : "?"),
              t->cadre_name ? t->cadre_name : "未落实");
     struct alert_spec spec = {
@@ -166,7 +166,8 @@ static int on_idle_cadre(void *ctx, const struct nightly_cadre *c, struct err *e
     int ok = 0;
     long days = c->last ? date_diff(c->last, j->date, &ok) : -1;
     if (ok)
-        snprintf(message, sizeof message, "帮扶干部 %s 已 %ld 天无帮扶手册记录（上次 %s，要求 %ld 天内）",
+        snprintf(message, sizeof message,
+                 "帮扶干部 %s 已 %ld 天无帮扶手册记录（上次 %s，要求 %ld 天内）",
                  c->name ? c->name : "?", days, c->last, j->no_visit_days);
     else
         snprintf(message, sizeof message, "帮扶干部 %s 没有帮扶手册走访记录（要求 %ld 天内）",
@@ -211,8 +212,8 @@ static int on_town(void *ctx, const struct nightly_town *t, struct err *e)
     snprintf(message, sizeof message,
              "%s %.4s 年减贫进度落后：已退出 %ld/%ld 户（%.1f%%），按时间进度应达 %.1f%%"
              "（年度目标 %.1f%%），落后超过 %.1f 个百分点，请约谈镇帮扶工作组负责人",
-             t->name ? t->name : t->town, j->date, t->exited, t->base, 100 * share,
-             100 * expected, 100 * j->target, 100 * j->margin);
+             t->name ? t->name : t->town, j->date, t->exited, t->base, 100 * share, 100 * expected,
+             100 * j->target, 100 * j->margin);
     struct alert_spec spec = {
         .kind = "reduction_behind",
         .subject = subject,

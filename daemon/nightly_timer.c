@@ -34,10 +34,18 @@ static const struct {
     const char *name;
     int offset_s;
 } zones[] = {
-    {"Asia/Shanghai", 8 * 3600}, {"Asia/Chongqing", 8 * 3600}, {"Asia/Chungking", 8 * 3600},
-    {"Asia/Harbin", 8 * 3600},   {"Asia/Urumqi", 6 * 3600},    {"Asia/Hong_Kong", 8 * 3600},
-    {"Asia/Macau", 8 * 3600},    {"Asia/Taipei", 8 * 3600},    {"PRC", 8 * 3600},
-    {"UTC", 0},                  {"Etc/UTC", 0},               {"GMT", 0},
+    {"Asia/Shanghai", 8 * 3600},
+    {"Asia/Chongqing", 8 * 3600},
+    {"Asia/Chungking", 8 * 3600},
+    {"Asia/Harbin", 8 * 3600},
+    {"Asia/Urumqi", 6 * 3600},
+    {"Asia/Hong_Kong", 8 * 3600},
+    {"Asia/Macau", 8 * 3600},
+    {"Asia/Taipei", 8 * 3600},
+    {"PRC", 8 * 3600},
+    {"UTC", 0},
+    {"Etc/UTC", 0},
+    {"GMT", 0},
 };
 
 int nightly_zone_offset(const char *zone, int *offset_s, struct err *e)

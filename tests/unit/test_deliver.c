@@ -55,9 +55,11 @@ static struct store *city(void)
         " (2, '县组', '441602', 'webhook');"
         "INSERT INTO household(id, village) VALUES (1, '441602101001'), (2, '441602101001');"
         "INSERT INTO cadre(id, name) VALUES (1, 'c');"
-        "INSERT INTO pairing(household_id, cadre_id, since) VALUES (1, 1, '2099-01-01'), (2, 1, '2099-01-01');"
+        "INSERT INTO pairing(household_id, cadre_id, since) VALUES (1, 1, '2099-01-01'), (2, 1, "
+        "'2099-01-01');"
         "INSERT INTO task(id, household_id, cadre_id, title, due) VALUES (1, 1, 1, 't1',"
-        "  date('now', '+8 hours', '-1 day')), (2, 2, 1, 't2', date('now', '+8 hours', '-10 days'));";
+        "  date('now', '+8 hours', '-1 day')), (2, 2, 1, 't2', date('now', '+8 hours', '-10 "
+        "days'));";
     if (store_open(db_path, STORE_CREATE, &st, &e) != 0 || store_exec(st, sql, &e) != 0) {
         fprintf(stderr, "%s\n", e.msg);
         exit(1);
@@ -101,7 +103,8 @@ static void file_channel_and_failed_webhook_backoff(void)
     CHECK(q_int("SELECT attempts FROM outbox WHERE channel='webhook' AND sent_at IS NULL"
                 " AND last_error LIKE 'webhook:%'") == 1);
     /* backoff_s x 2^0 = 60 s after the attempt */
-    long delay = q_int("SELECT CAST(strftime('%s', next_attempt_at) AS INT) FROM outbox WHERE channel='webhook'") -
+    long delay = q_int("SELECT CAST(strftime('%s', next_attempt_at) AS INT) FROM outbox WHERE "
+                       "channel='webhook'") -
                  (long)before;
     CHECK(delay >= 59 && delay <= 62);
     int64_t in_ms;
@@ -148,8 +151,9 @@ static void on_tick(uv_timer_t *h)
 {
     struct watch *w = h->data;
     /* done once the catch-up run is recorded and its digest delivered */
-    int done = w->until_sent &&
-               q_int("SELECT count(*) FROM outbox WHERE channel='file' AND sent_at IS NOT NULL") == 1;
+    int done =
+        w->until_sent &&
+        q_int("SELECT count(*) FROM outbox WHERE channel='file' AND sent_at IS NOT NULL") == 1;
     if (done || ++w->ticks > w->max_ticks) {
         uv_timer_stop(h);
         uv_close((uv_handle_t *)h, NULL);

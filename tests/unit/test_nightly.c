@@ -129,9 +129,10 @@ static void overdue_task_climbs_town_county_city_then_resolves(void)
     struct nightly_report r = run("2018-06-02"); /* 1 day overdue -> town */
     CHECK(r.raised >= 1);
     CHECK(task_alert("supervisor_id") == 3);
-    CHECK(q_int("SELECT count(*) FROM alert WHERE kind='task_overdue' AND level='town'"
-                " AND severity='warning' AND region='441602101' AND household_id=1 AND task_id=1") ==
-          1);
+    CHECK(
+        q_int("SELECT count(*) FROM alert WHERE kind='task_overdue' AND level='town'"
+              " AND severity='warning' AND region='441602101' AND household_id=1 AND task_id=1") ==
+        1);
     CHECK(task_alert("escalations") == 0);
 
     run("2018-06-07"); /* 6 days: still the town */
@@ -178,7 +179,8 @@ static void level_without_supervisor_passes_alert_on(void)
     /* No city supervisor: a task past the city threshold stays with the
      * county rather than reaching nobody. */
     setup("DELETE FROM supervisor WHERE id = 1;"
-          "INSERT INTO task(id, household_id, cadre_id, title, due) VALUES (1, 1, 1, 'a', '2018-01-01');");
+          "INSERT INTO task(id, household_id, cadre_id, title, due) VALUES (1, 1, 1, 'a', "
+          "'2018-01-01');");
     run("2018-06-30");
     CHECK(task_alert("supervisor_id") == 2);
     CHECK(q_int("SELECT count(*) FROM alert WHERE kind='task_overdue' AND level='county'") == 1);
@@ -187,9 +189,10 @@ static void level_without_supervisor_passes_alert_on(void)
 
 static void job_twice_same_day_adds_nothing(void)
 {
-    setup("INSERT INTO task(id, household_id, cadre_id, title, due) VALUES"
-          " (1, 1, 1, 'a', '2018-06-29'), (2, 2, 1, 'b', '2018-06-20'), (3, 3, 2, 'c', '2018-05-01');"
-          "INSERT INTO household(id, village) VALUES (4, '441602101002');");
+    setup(
+        "INSERT INTO task(id, household_id, cadre_id, title, due) VALUES"
+        " (1, 1, 1, 'a', '2018-06-29'), (2, 2, 1, 'b', '2018-06-20'), (3, 3, 2, 'c', '2018-05-01');"
+        "INSERT INTO household(id, village) VALUES (4, '441602101002');");
     run("2018-06-30");
     long alerts = q_int("SELECT count(*) FROM alert");
     long outbox = q_int("SELECT count(*) FROM outbox");
@@ -226,16 +229,20 @@ static void one_digest_per_supervisor_with_counts(void)
     CHECK(q_int("SELECT count(*) FROM outbox") == 2);
     CHECK(q_int("SELECT count(*) FROM outbox WHERE dedup_key = 'digest:3:2018-06-30'") == 1);
     CHECK(q_int("SELECT count(*) FROM outbox WHERE dedup_key = 'digest:2:2018-06-30'") == 1);
-    CHECK(q_int("SELECT count(*) FROM outbox WHERE supervisor_id = 1") == 0); /* nothing to report */
+    CHECK(q_int("SELECT count(*) FROM outbox WHERE supervisor_id = 1") ==
+          0); /* nothing to report */
     char *town = q_text("SELECT payload FROM outbox WHERE supervisor_id = 3");
     CHECK(town && strncmp(town, "{\"text\":", 8) == 0);
     CHECK_STR_CONTAINS(town, "\"task_overdue\":2");
-    CHECK_STR_CONTAINS(town, "\"by_village\":[{\"village\":\"441602101001\",\"name\":\"甲村\",\"count\":2}]");
+    CHECK_STR_CONTAINS(
+        town, "\"by_village\":[{\"village\":\"441602101001\",\"name\":\"甲村\",\"count\":2}]");
     CHECK_STR_CONTAINS(town, "\"by_cadre\":[{\"cadre\":\"李四\",\"count\":2}]");
     CHECK_STR_CONTAINS(town, "【逾期任务 task_overdue】 2 项");
-    CHECK_STR_CONTAINS(town, "\"supervisor\":{\"id\":3,\"name\":\"镇工作组\",\"region\":\"441602101\",\"level\":\"town\"}");
+    CHECK_STR_CONTAINS(town, "\"supervisor\":{\"id\":3,\"name\":\"镇工作组\",\"region\":"
+                             "\"441602101\",\"level\":\"town\"}");
     /* oldest overdue first: task 2 (due 06-25) before task 1 */
-    const char *t2 = town ? strstr(town, "\"task_id\":2") : NULL, *t1 = town ? strstr(town, "\"task_id\":1") : NULL;
+    const char *t2 = town ? strstr(town, "\"task_id\":2") : NULL,
+               *t1 = town ? strstr(town, "\"task_id\":1") : NULL;
     CHECK(t2 && t1 && t2 < t1);
     char *county = q_text("SELECT payload FROM outbox WHERE supervisor_id = 2");
     CHECK_STR_CONTAINS(county, "\"task_overdue\":1");
@@ -250,7 +257,8 @@ static void one_digest_per_supervisor_with_counts(void)
 static void coverage_visits_and_reduction(void)
 {
     /* Household 4 has no cadre; 王五's last visit is old; none exited. */
-    setup("INSERT INTO household(id, village, registered_at) VALUES (4, '441602101002', '2016-01-01');"
+    setup("INSERT INTO household(id, village, registered_at) VALUES (4, '441602101002', "
+          "'2016-01-01');"
           "UPDATE visit SET date = '2018-01-10' WHERE cadre_id = 2;");
     run("2018-06-30");
     CHECK(q_int("SELECT count(*) FROM alert WHERE kind='no_cadre' AND subject='household:4'"
@@ -259,14 +267,17 @@ static void coverage_visits_and_reduction(void)
     CHECK(q_int("SELECT count(*) FROM alert WHERE kind='cadre_no_visit' AND subject='cadre:2'"
                 " AND supervisor_id=3 AND state='open'") == 1);
     CHECK(q_int("SELECT count(*) FROM alert WHERE kind='cadre_no_visit'") == 1);
-    CHECK(q_int("SELECT count(*) FROM alert WHERE kind='reduction_behind' AND subject='town:441602101'"
-                " AND supervisor_id=2 AND level='county' AND severity='critical'") == 1);
+    CHECK(
+        q_int(
+            "SELECT count(*) FROM alert WHERE kind='reduction_behind' AND subject='town:441602101'"
+            " AND supervisor_id=2 AND level='county' AND severity='critical'") == 1);
     struct err e;
-    CHECK(store_exec(st,
-                     "INSERT INTO pairing(household_id, cadre_id, since) VALUES (4, 2, '2018-06-30');"
-                     "INSERT INTO visit(household_id, cadre_id, date) VALUES (3, 2, '2018-06-29');"
-                     "UPDATE household SET status='exited', exited_at='2018-05-01' WHERE id IN (1, 2);",
-                     &e) == 0);
+    CHECK(store_exec(
+              st,
+              "INSERT INTO pairing(household_id, cadre_id, since) VALUES (4, 2, '2018-06-30');"
+              "INSERT INTO visit(household_id, cadre_id, date) VALUES (3, 2, '2018-06-29');"
+              "UPDATE household SET status='exited', exited_at='2018-05-01' WHERE id IN (1, 2);",
+              &e) == 0);
     struct nightly_report r = run("2018-07-01");
     CHECK(r.resolved == 3);
     CHECK(q_int("SELECT count(*) FROM alert WHERE state <> 'resolved' AND kind IN"
@@ -278,7 +289,8 @@ static void coverage_visits_and_reduction(void)
 
 static void acked_alert_quiet_until_it_climbs(void)
 {
-    setup("INSERT INTO task(id, household_id, cadre_id, title, due) VALUES (1, 1, 1, 'a', '2018-06-01');");
+    setup("INSERT INTO task(id, household_id, cadre_id, title, due) VALUES (1, 1, 1, 'a', "
+          "'2018-06-01');");
     run("2018-06-02");
     CHECK(q_int(WITH_TASK1) == 1);
     long id = task_alert("id");
