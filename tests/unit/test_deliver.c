@@ -210,6 +210,33 @@ static void timer_catches_up_once_on_a_loop(void)
     config_free(cfg);
 }
 
+static void reload_swaps_config_and_refuses_a_bad_one(void)
+{
+    struct config *cfg = load("00:00", "http://127.0.0.1:9/hook");
+    struct store *st = city();
+    store_close(st);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct watch w = {.max_ticks = 100, .until_sent = 1};
+    struct err e;
+    CHECK(nightly_timer_start(&loop, cfg, &w.nt, &e) == 0);
+    /* SIGHUP while the first piece of work may still run: staged, then used */
+    CHECK(nightly_timer_reload(w.nt, cfg, &e) == 0);
+    char *p = test_write_file(dir, "fupin.yaml",
+                              "database: fupin.db\npolicies: .\n"
+                              "schedule: {nightly_at: \"02:00\", timezone: Mars/Olympus}\n");
+    free(p);
+    CHECK(nightly_timer_reload(w.nt, cfg, &e) == ERR_INVALID);
+    uv_timer_init(&loop, &w.t);
+    w.t.data = &w;
+    uv_timer_start(&w.t, on_tick, 100, 100);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+    /* the old (good) config kept the schedule running: the catch-up ran */
+    CHECK(q_int("SELECT count(*) FROM outbox WHERE channel='file' AND sent_at IS NOT NULL") == 1);
+    config_free(cfg);
+}
+
 static void bad_schedule_is_refused(void)
 {
     struct config *cfg = load("02:00", "http://127.0.0.1:9/hook");
@@ -237,6 +264,7 @@ int main(void)
     RUN(file_channel_and_failed_webhook_backoff);
     RUN(text_is_lifted_from_the_payload);
     RUN(timer_catches_up_once_on_a_loop);
+    RUN(reload_swaps_config_and_refuses_a_bad_one);
     RUN(bad_schedule_is_refused);
     return test_done();
 }
