@@ -58,7 +58,7 @@ def main():
         # Queue a change the daemon has not seen, empty the WAL so writing
         # needs new space, and fill the disk.
         env.signal(signal.SIGSTOP)
-        keep.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 2")
+        keep.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 4")
         for _ in range(50):
             busy = keep.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             if busy == 0:
@@ -78,13 +78,13 @@ def main():
         assert env.proc.poll() is None, "daemon died on a full disk"
         assert cursor(env) == before, "cursor moved without its findings"
         c = env.connect()
-        assert c.execute("SELECT count(*) FROM finding WHERE household_id = 2 AND measure = 'house_repair'"
+        assert c.execute("SELECT count(*) FROM finding WHERE household_id = 4 AND measure = 'house_repair'"
                          " AND state = 'open'").fetchone()[0] == 0
         c.close()
 
         # Space returns: the change is processed.
         os.unlink(filler)
-        env.wait_until("SELECT state FROM finding WHERE household_id = 2 AND measure = 'house_repair'",
+        env.wait_until("SELECT state FROM finding WHERE household_id = 4 AND measure = 'house_repair'",
                        (), "open", timeout=10)
         env.wait_log("writable again", after=mark)
         assert cursor(env) > before

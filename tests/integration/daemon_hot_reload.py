@@ -55,8 +55,8 @@ def main():
         db = env.connect()
         db.execute("DELETE FROM income WHERE household_id = 1")
         db.execute("INSERT INTO income(household_id, year, wage) VALUES (1, 2017, 0)")
-        env.wait_until("SELECT count(*) FROM finding WHERE household_id = 1 AND measure = 'income_support'"
-                       " AND state = 'open'", (), 1)
+        env.wait_until("SELECT round(amount) FROM finding WHERE household_id = 1 AND measure = 'income_support'"
+                       " AND state = 'open'", (), 3000.0)
         old_source, old_amount = source_of(env, 1, "income_support")
         assert abs(old_amount - 3000) < 0.01, old_amount
 

@@ -45,8 +45,9 @@ def main():
         assert env.stop() == 0
 
         # SIGINT stops cleanly too.
+        mark = len(env.log_text())
         env.start()
-        env.wait_log("watching", timeout=10)
+        env.wait_log("watching", timeout=10, after=mark)
         env.signal(signal.SIGINT)
         rc = env.proc.wait(10)
         env.logf.close()
