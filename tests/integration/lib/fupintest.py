@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-SRC = os.environ.get("FUPIN_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
+SRC = os.path.abspath(os.environ.get("FUPIN_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))))
 BIN = os.environ.get("FUPIN_BIN", os.path.join(SRC, "build", "fupin"))
 PLUGIN_DIR = os.environ.get("FUPIN_PLUGIN_DIR", os.path.join(SRC, "build", "plugins"))
 
