@@ -392,6 +392,7 @@ static int read_links(struct snapshot_reader *r, struct fupin_household *hh)
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_link *l = &arr[n++];
+        snprintf(r->what, sizeof r->what, "enterprise_link #%zu: ", n);
         l->kind = text(r, s, 0);
         l->name = text(r, s, 1);
     }

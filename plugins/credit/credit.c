@@ -168,9 +168,9 @@ static int cre_evaluate(void *state, const struct fupin_household *hh,
     if (n_current > 0) {
         double premium = current_total * lim.insurance_rate;
         snprintf(reason, sizeof reason,
-                 CLAUSE ": holds %s; guarantee-insurance premium subsidy %s (%g of the loan "
-                        "amount)",
-                 ids, pu_yuan(premium, money, sizeof money), lim.insurance_rate);
+                 CLAUSE ": holds %s; guarantee-insurance premium subsidy %s (%g %% of the "
+                        "loan amount)",
+                 ids, pu_yuan(premium, money, sizeof money), lim.insurance_rate * 100);
         if (emit(st, out, "loan_insurance", 1, premium, reason, err, err_size))
             return FUPIN_ERROR;
     }

@@ -176,9 +176,9 @@ static int edu_evaluate(void *state, const struct fupin_household *hh,
     if (ab.len) {
         char msg[800];
         snprintf(msg, sizeof msg,
-                 CLAUSE ": %s of compulsory-school age (%g–%g) not in school; 确保不因贫辍学: "
-                        "get them back to school",
-                 alert, age_min, age_max);
+                 CLAUSE ": not in school though of compulsory-school age (%g–%g): %s; "
+                        "确保不因贫辍学: get them back to school",
+                 age_min, age_max, alert);
         if (st->host->alert(out, "dropout", "warning", msg) != FUPIN_OK)
             return pu_fail(err, err_size, "the host refused the dropout alert");
     }
