@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "casefile.h"
 #include "log.h"
+#include "nightly_timer.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -56,6 +57,7 @@ struct daemon {
     uv_timer_t poll_timer, debounce;
     int watching_db, watching_policies;
     struct store *probe; /* read connection for PRAGMA data_version */
+    struct nightly_timer *nightly; /* the nightly job's schedule; NULL if it could not start */
     int64_t data_version;
     char db_base[256];
 
@@ -341,6 +343,9 @@ static void job_done(uv_work_t *req, int status)
             if (j->is_config) {
                 m->cfg = j->cfg;
                 d->cfg = j->cfg; /* later reloads build on the new config */
+                struct err ne = {{0}};
+                if (d->nightly && nightly_timer_reload(d->nightly, j->cfg, &ne) != 0)
+                    log_error("nightly schedule kept as it was: %s", ne.msg);
             }
             memcpy(m->files, j->files, sizeof m->files);
             m->n_files = j->n_files;
@@ -461,6 +466,10 @@ static void on_signal(uv_signal_t *s, int signum)
     d->stop_flag = 1;
     uv_cond_signal(&d->cv);
     uv_mutex_unlock(&d->mu);
+    /* The timer frees itself from its close callbacks: stop it before the
+     * walk closes whatever handles are left. */
+    nightly_timer_stop(d->nightly);
+    d->nightly = NULL;
     uv_walk(&d->loop, close_all, NULL);
 }
 
@@ -525,9 +534,13 @@ static int setup(struct daemon *d, struct err *e)
     uv_timer_start(&d->poll_timer, on_poll, poll, poll);
     watch_db(d, e);
     watch_policies(d);
-    /* NIGHTLY: when daemon/nightly_timer.h lands, start it here:
-     *   nightly_timer_start(&d->loop, ...);
-     * so the nightly job runs from this loop too. */
+    /* The nightly job shares this loop; the daemon is still useful
+     * without it, so a failure is logged, not fatal. */
+    struct err ne = {{0}};
+    if (nightly_timer_start(&d->loop, d->cfg, &d->nightly, &ne) != 0) {
+        d->nightly = NULL;
+        log_error("nightly job not scheduled: %s", ne.msg);
+    }
     return 0;
 }
 
