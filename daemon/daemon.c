@@ -54,7 +54,8 @@ struct daemon {
 
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_fs_event_t db_watch, policy_watch;
-    uv_timer_t poll_timer, debounce;
+    uv_timer_t poll_timer, debounce, recheck;
+    int rechecks; /* left after a file event */
     int watching_db, watching_policies;
     struct store *probe; /* read connection for PRAGMA data_version */
     struct nightly_timer *nightly; /* the nightly job's schedule; NULL if it could not start */
@@ -419,16 +420,6 @@ static void on_policy_event(uv_fs_event_t *h, const char *file, int events, int 
     uv_timer_start(&d->debounce, on_debounce, 100, 0);
 }
 
-static void on_db_event(uv_fs_event_t *h, const char *file, int events, int status)
-{
-    struct daemon *d = h->data;
-    if (status < 0 || !file)
-        return;
-    size_t n = strlen(d->db_base);
-    if (strncmp(file, d->db_base, n) == 0 && (file[n] == 0 || strcmp(file + n, "-wal") == 0))
-        nudge(d);
-}
-
 static void on_poll(uv_timer_t *t)
 {
     struct daemon *d = t->data;
@@ -437,6 +428,30 @@ static void on_poll(uv_timer_t *t)
         d->data_version = v;
         nudge(d);
     }
+}
+
+static void on_recheck(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    on_poll(t);
+    if (--d->rechecks > 0)
+        uv_timer_start(&d->recheck, on_recheck, 60, 0);
+}
+
+static void on_db_event(uv_fs_event_t *h, const char *file, int events, int status)
+{
+    struct daemon *d = h->data;
+    if (status < 0 || !file)
+        return;
+    size_t n = strlen(d->db_base);
+    if (strncmp(file, d->db_base, n) != 0 || (file[n] != 0 && strcmp(file + n, "-wal") != 0))
+        return;
+    nudge(d);
+    /* The WAL is written before the commit is published in the -shm index
+     * (memory-mapped: no file event), so the nudge can come too early to
+     * see it; look again once the writer is done. */
+    d->rechecks = 4;
+    uv_timer_start(&d->recheck, on_recheck, 10, 0);
 }
 
 static void on_close(uv_handle_t *h)
@@ -529,7 +544,8 @@ static int setup(struct daemon *d, struct err *e)
     }
     uv_timer_init(&d->loop, &d->poll_timer);
     uv_timer_init(&d->loop, &d->debounce);
-    d->poll_timer.data = d->debounce.data = d;
+    uv_timer_init(&d->loop, &d->recheck);
+    d->poll_timer.data = d->debounce.data = d->recheck.data = d;
     uint64_t poll = d->cfg->poll_ms > 0 ? (uint64_t)d->cfg->poll_ms : 500;
     uv_timer_start(&d->poll_timer, on_poll, poll, poll);
     watch_db(d, e);

@@ -354,7 +354,9 @@ int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *mar
         return rc;
     if (marked)
         *marked = 1;
-    return engine_mark_all(en, stop, e);
+    /* Everything is about to be evaluated: the journal so far adds nothing
+     * (and after `fupin init --demo` it holds the whole city once more). */
+    return engine_begin_full(en, stop, e);
 }
 
 int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e)
