@@ -57,7 +57,7 @@ struct daemon {
     uv_timer_t poll_timer, debounce, recheck;
     int rechecks; /* left after a file event */
     int watching_db, watching_policies;
-    struct store *probe; /* read connection for PRAGMA data_version */
+    struct store *probe;           /* read connection for PRAGMA data_version */
     struct nightly_timer *nightly; /* the nightly job's schedule; NULL if it could not start */
     int64_t data_version;
     char db_base[256];
@@ -69,11 +69,11 @@ struct daemon {
     uv_thread_t thread;
     uv_mutex_t mu;
     uv_cond_t cv;
-    int wake, stop; /* under mu */
-    volatile int stop_flag; /* read by store_begin's wait without the lock */
+    int wake, stop;                  /* under mu */
+    volatile int stop_flag;          /* read by store_begin's wait without the lock */
     struct msg *queue, **queue_tail; /* under mu */
-    struct config *engine_cfg; /* the evaluation thread's */
-    struct config *orphans[8]; /* configs the engine refused; freed at exit */
+    struct config *engine_cfg;       /* the evaluation thread's */
+    struct config *orphans[8];       /* configs the engine refused; freed at exit */
     int n_orphans;
 };
 
@@ -263,7 +263,8 @@ static int run_cases(struct job *j, const struct policy *p)
     if (f)
         fclose(f);
     if (rc) {
-        snprintf(j->error, sizeof j->error, "%.200s: test cases unreadable: %.250s", p->source, e.msg);
+        snprintf(j->error, sizeof j->error, "%.200s: test cases unreadable: %.250s", p->source,
+                 e.msg);
     } else if (totals.failed) {
         const char *fail = report ? strstr(report, "FAIL") : NULL;
         int flen = fail ? (int)strcspn(fail, "\n") : 0;
@@ -307,6 +308,7 @@ static void job_work(uv_work_t *req)
 }
 
 static void start_job(struct daemon *d, int is_config);
+static void rewatch_policies(struct daemon *d);
 
 static void job_done(uv_work_t *req, int status)
 {
@@ -342,11 +344,18 @@ static void job_done(uv_work_t *req, int status)
             m->kind = j->is_config ? MSG_CONFIG : MSG_POLICIES;
             m->set = j->set;
             if (j->is_config) {
+                /* prev stays alive until the message below is applied. */
+                struct config *prev = d->cfg;
                 m->cfg = j->cfg;
                 d->cfg = j->cfg; /* later reloads build on the new config */
                 struct err ne = {{0}};
                 if (d->nightly && nightly_timer_reload(d->nightly, j->cfg, &ne) != 0)
                     log_error("nightly schedule kept as it was: %s", ne.msg);
+                if (strcmp(prev->database, j->cfg->database) != 0 ||
+                    prev->workers != j->cfg->workers)
+                    log_warn("config: database and engine.workers take effect on restart");
+                if (strcmp(prev->policies_dir, j->cfg->policies_dir) != 0)
+                    rewatch_policies(d);
             }
             memcpy(m->files, j->files, sizeof m->files);
             m->n_files = j->n_files;
@@ -526,6 +535,18 @@ static int watch_policies(struct daemon *d)
     return 0;
 }
 
+/* policies: moved on SIGHUP: watch the new folder. */
+static void rewatch_policies(struct daemon *d)
+{
+    if (d->watching_policies) {
+        uv_fs_event_stop(&d->policy_watch);
+        int rc = uv_fs_event_start(&d->policy_watch, on_policy_event, d->cfg->policies_dir, 0);
+        if (rc)
+            log_warn("cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
+                     uv_strerror(rc));
+    }
+}
+
 static int setup(struct daemon *d, struct err *e)
 {
     int rc;
@@ -581,8 +602,8 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
             thread_started = 1;
     }
     if (rc == 0) {
-        log_info("fupin %s watching %s (policies %s, %d workers)", FUPIN_VERSION,
-                 d->cfg->database, d->cfg->policies_dir, d->cfg->workers);
+        log_info("fupin %s watching %s (policies %s, %d workers)", FUPIN_VERSION, d->cfg->database,
+                 d->cfg->policies_dir, d->cfg->workers);
         uv_run(&d->loop, UV_RUN_DEFAULT);
     } else {
         d->stop = 1;
