@@ -98,9 +98,10 @@ static void print_counts(const char *path, const struct demo_options *opt,
            thousands(c->poor_village_members, d));
     printf("  scattered households  %s (people %s)\n", thousands(c->scattered_households, a),
            thousands(c->scattered_members, b));
-    printf("  regions               %s villages (%s paired with city units), %s towns, %s counties\n",
-           thousands(c->villages, a), thousands(c->city_unit_villages, b),
-           thousands(c->towns, d), thousands(c->counties, f));
+    printf(
+        "  regions               %s villages (%s paired with city units), %s towns, %s counties\n",
+        thousands(c->villages, a), thousands(c->city_unit_villages, b), thousands(c->towns, d),
+        thousands(c->counties, f));
     printf("  cadres                %s (pairings %s, visits %s)\n", thousands(c->cadres, a),
            thousands(c->pairings, b), thousands(c->visits, d));
     printf("  supervisors           %s\n", thousands(c->supervisors, a));
@@ -133,8 +134,8 @@ int cmd_init(struct cli *cli)
                     return cli_usage_error(cli, usage, "--seed: \"%s\" is not a positive integer",
                                            val);
                 return cli_usage_error(cli, usage,
-                                       "--households: \"%s\" is not a number from %ld to %ld",
-                                       val, DEMO_MIN_HOUSEHOLDS, DEMO_MAX_HOUSEHOLDS);
+                                       "--households: \"%s\" is not a number from %ld to %ld", val,
+                                       DEMO_MIN_HOUSEHOLDS, DEMO_MAX_HOUSEHOLDS);
             }
             if (is_seed)
                 opt.seed = (uint64_t)v;
