@@ -97,7 +97,8 @@ static int list(struct cli *cli, struct store *st)
         if (strcmp(a, "--level") == 0 && i + 1 < cli->argc) {
             f.level = cli->argv[++i];
             if (!is_level(f.level))
-                return cli_usage_error(cli, usage, "--level \"%s\": expected village, town, county or city", f.level);
+                return cli_usage_error(
+                    cli, usage, "--level \"%s\": expected village, town, county or city", f.level);
         } else if (strcmp(a, "--kind") == 0 && i + 1 < cli->argc) {
             f.kind = cli->argv[++i];
         } else if (strcmp(a, "--open") == 0) {

@@ -100,11 +100,21 @@ char *deliver_text(const char *payload)
         }
         p++;
         switch (*p) {
-        case 'n': *o++ = '\n'; break;
-        case 't': *o++ = '\t'; break;
-        case 'r': *o++ = '\r'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
         case 'u': {
             unsigned cp = 0;
             if (sscanf(p + 1, "%4x", &cp) == 1 && p + 4 < lit + len - 1) {
@@ -113,7 +123,8 @@ char *deliver_text(const char *payload)
             }
             break;
         }
-        default: *o++ = *p; /* \" \\ \/ */
+        default:
+            *o++ = *p; /* \" \\ \/ */
         }
     }
     *o = 0;
@@ -160,8 +171,9 @@ static int deliver_file(const struct config *cfg, const struct config_channel *c
     FILE *f = open_memstream(&line, &len);
     if (!f)
         return err_set(e, ERR_FAIL, "out of memory");
-    fprintf(f, "{\"outbox_id\":%" PRId64 ",\"supervisor_id\":%" PRId64 ",\"created_at\":\"%s\","
-               "\"payload\":%s}\n",
+    fprintf(f,
+            "{\"outbox_id\":%" PRId64 ",\"supervisor_id\":%" PRId64 ",\"created_at\":\"%s\","
+            "\"payload\":%s}\n",
             m->id, m->supervisor_id, m->created_at ? m->created_at : "", m->payload);
     if (fclose(f) != 0) {
         free(line);
@@ -259,7 +271,7 @@ static int deliver_one(const struct config *cfg, struct store *st, int64_t id,
         rc = store_outbox_mark_sent(st, id, done, e);
         if (!rc) {
             stats->sent++;
-            log_info("outbox %" PRId64 ": delivered via %s", id, m.channel);
+            log_debug("outbox %" PRId64 ": delivered via %s", id, m.channel);
         }
     } else {
         int attempts = m.attempts + 1;
@@ -269,8 +281,8 @@ static int deliver_one(const struct config *cfg, struct store *st, int64_t id,
             utc_stamp(time(NULL) + (time_t)backoff(cfg, attempts), next);
             next_at = next;
             stats->failed++;
-            log_warn("outbox %" PRId64 ": %s delivery failed (attempt %d): %s; retry at %s UTC",
-                     id, m.channel, attempts, why.msg, next);
+            log_warn("outbox %" PRId64 ": %s delivery failed (attempt %d): %s; retry at %s UTC", id,
+                     m.channel, attempts, why.msg, next);
         } else {
             stats->gave_up++;
             log_error("outbox %" PRId64 ": %s delivery failed %d times, giving up: %s", id,

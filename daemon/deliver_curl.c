@@ -97,7 +97,8 @@ int deliver_webhook(const struct config_channel *ch, const struct outbox_msg *m,
         goto done;
     }
     char errbuf[CURL_ERROR_SIZE] = "";
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    struct curl_slist *hdr =
+        curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
     common_opts(c, ch, errbuf);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -200,8 +201,8 @@ static int build_mail(struct buf *b, const struct config_channel *ch, const stru
              "Message-ID: <fupin-outbox-%" PRId64 "-%s@fupin.invalid>\r\n"
              "MIME-Version: 1.0\r\nSubject: ",
              days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, ch->from ? ch->from : "", m->address ? m->address : "",
-             m->id, digits);
+             tm.tm_min, tm.tm_sec, ch->from ? ch->from : "", m->address ? m->address : "", m->id,
+             digits);
     if (buf_str(b, line) || encode_subject(b, subject[0] ? subject : "fupin") ||
         buf_str(b, "\r\nContent-Type: multipart/mixed; boundary=\"fupin-part\"\r\n\r\n"
                    "--fupin-part\r\nContent-Type: text/plain; charset=UTF-8\r\n"

@@ -84,20 +84,26 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
         return 0;
     }
     /* 三(五): supervision runs level by level; the longer it stays overdue
-     * the higher it climbs. A missing level falls back to the one below. */
-    const char *level = "town", *region = t->town;
-    if (days >= j->city_days && t->city) {
-        level = "city";
-        region = t->city;
-    } else if (days >= j->county_days && t->county) {
-        level = "county";
-        region = t->county;
-    }
+     * the higher it climbs. A level with nobody to answer for it passes the
+     * alert on upwards, else back down, so it always reaches a person. */
+    const char *levels[3] = {"town", "county", "city"};
+    const char *regions[3] = {t->town, t->county, t->city};
+    int64_t sups[3] = {t->town_sup, t->county_sup, t->city_sup};
+    int want = days >= j->city_days ? 2 : days >= j->county_days ? 1 : 0, pick = -1;
+    for (int i = want; i < 3 && pick < 0; i++)
+        if (sups[i])
+            pick = i;
+    for (int i = want - 1; i >= 0 && pick < 0; i--)
+        if (sups[i])
+            pick = i;
+    if (pick < 0) /* nobody anywhere: keep it at the wanted level, unrouted */
+        pick = regions[want] ? want : 0;
+    const char *level = levels[pick], *region = regions[pick];
     char subject[48], message[512];
     snprintf(subject, sizeof subject, "task:%lld", (long long)t->task_id);
     snprintf(message, sizeof message,
-             "帮扶任务「%s」逾期 %ld 天（截止 %s）：户 %lld，%s，帮扶干部 %s", t->title ? t->title : "",
-             days, t->due, (long long)t->household_id,
+             "帮扶任务「%s」逾期 %ld 天（截止 %s）：户 %lld，%s，帮扶干部 %s",
+             t->title ? t->title : "", days, t->due, (long long)t->household_id,
              t->village_name ? t->village_name : (t->village ? t->village : "?"),
              t->cadre_name ? t->cadre_name : "未落实");
     struct alert_spec spec = {
@@ -108,6 +114,7 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
         .task_id = t->task_id,
         .region = region,
         .level = region ? level : NULL,
+        .supervisor_id = sups[pick],
         .message = message,
         .source = "nightly",
     };
@@ -159,7 +166,8 @@ static int on_idle_cadre(void *ctx, const struct nightly_cadre *c, struct err *e
     int ok = 0;
     long days = c->last ? date_diff(c->last, j->date, &ok) : -1;
     if (ok)
-        snprintf(message, sizeof message, "帮扶干部 %s 已 %ld 天无帮扶手册记录（上次 %s，要求 %ld 天内）",
+        snprintf(message, sizeof message,
+                 "帮扶干部 %s 已 %ld 天无帮扶手册记录（上次 %s，要求 %ld 天内）",
                  c->name ? c->name : "?", days, c->last, j->no_visit_days);
     else
         snprintf(message, sizeof message, "帮扶干部 %s 没有帮扶手册走访记录（要求 %ld 天内）",
@@ -204,8 +212,8 @@ static int on_town(void *ctx, const struct nightly_town *t, struct err *e)
     snprintf(message, sizeof message,
              "%s %.4s 年减贫进度落后：已退出 %ld/%ld 户（%.1f%%），按时间进度应达 %.1f%%"
              "（年度目标 %.1f%%），落后超过 %.1f 个百分点，请约谈镇帮扶工作组负责人",
-             t->name ? t->name : t->town, j->date, t->exited, t->base, 100 * share,
-             100 * expected, 100 * j->target, 100 * j->margin);
+             t->name ? t->name : t->town, j->date, t->exited, t->base, 100 * share, 100 * expected,
+             100 * j->target, 100 * j->margin);
     struct alert_spec spec = {
         .kind = "reduction_behind",
         .subject = subject,
@@ -257,8 +265,8 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
         .cfg = cfg,
         .st = st,
         .date = date,
-        .county_days = cfg->escalation_county_days > 0 ? cfg->escalation_county_days : 7,
-        .city_days = cfg->escalation_city_days > 0 ? cfg->escalation_city_days : 30,
+        .county_days = cfg->escalation_county_days,
+        .city_days = cfg->escalation_city_days,
         .no_visit_days = (long)param_or(cfg, "supervision.no_visit_days", year, 90),
         .target = param_or(cfg, "supervision.reduction_target", year, -1),
         .margin = param_or(cfg, "supervision.reduction_margin", year, 0.10),
@@ -268,9 +276,9 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
     if (j.no_visit_days < 1)
         return err_set(e, ERR_INVALID, "%s: params supervision.no_visit_days must be at least 1",
                        cfg->path ? cfg->path : "config");
-    if (j.city_days <= j.county_days)
+    if (j.city_days < j.county_days)
         return err_set(e, ERR_INVALID,
-                       "%s: escalation.city_days (%d) must be more than county_days (%d)",
+                       "%s: escalation.city_days (%d) must not be less than county_days (%d)",
                        cfg->path ? cfg->path : "config", j.city_days, j.county_days);
     nightly_utc_now(j.now);
 

@@ -21,10 +21,14 @@
 static const struct {
     const char *code, *label;
 } kind_labels[] = {
-    {"task_overdue", "逾期任务"},       {"no_cadre", "未落实帮扶干部"},
-    {"cadre_no_visit", "帮扶干部未走访"}, {"reduction_behind", "减贫进度落后（约谈）"},
-    {"no_visit", "未走访"},             {"fund_notice", "资金公示问题"},
-    {"dropout", "辍学"},                {"loan_terms", "扶贫贷款条件不符"},
+    {"task_overdue", "逾期任务"},
+    {"no_cadre", "未落实帮扶干部"},
+    {"cadre_no_visit", "帮扶干部未走访"},
+    {"reduction_behind", "减贫进度落后（约谈）"},
+    {"no_visit", "未走访"},
+    {"fund_notice", "资金公示问题"},
+    {"dropout", "辍学"},
+    {"loan_terms", "扶贫贷款条件不符"},
     {"policy_error", "规则运行错误"},
 };
 
@@ -39,11 +43,16 @@ const char *nightly_kind_label(const char *kind)
 const char *nightly_level_label(const char *level)
 {
     switch (nightly_level_rank(level)) {
-    case 0: return "村级";
-    case 1: return "镇级";
-    case 2: return "县级";
-    case 3: return "市级";
-    default: return level ? level : "?";
+    case 0:
+        return "村级";
+    case 1:
+        return "镇级";
+    case 2:
+        return "县级";
+    case 3:
+        return "市级";
+    default:
+        return level ? level : "?";
     }
 }
 
@@ -115,7 +124,7 @@ struct digest {
     char *sup_name, *sup_region, *sup_level, *sup_channel;
     struct item *items;
     size_t n, cap;
-    int acked_quiet; /* acked alerts left out */
+    int acked_quiet;                   /* acked alerts left out */
     struct nightly_escalated notified; /* ids to mark once the read is over */
     int digests;
 };
@@ -160,6 +169,14 @@ static int tally_add(struct tally **t, size_t *n, const char *key, const char *n
     return 0;
 }
 
+static int cmp_tally(const void *a, const void *b)
+{
+    const struct tally *x = a, *y = b;
+    if (x->count != y->count)
+        return y->count - x->count;
+    return strcmp(x->key, y->key);
+}
+
 static void tally_free(struct tally *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -189,8 +206,10 @@ static void write_text(FILE *f, const struct digest *d, const struct tally *vil,
             const struct item *it = &d->items[i];
             if (!is_overdue(it))
                 continue;
-            fprintf(f, "  %d. 任务 #%" PRId64 "「%s」户 #%" PRId64 " %s 干部 %s 截止 %s 逾期 %ld 天 [%s %s]%s\n",
-                    ++shown, it->task_id, it->title ? it->title : "", it->household_id,
+            fprintf(f,
+                    "  %d. [告警 #%" PRId64 "] 任务 #%" PRId64 "「%s」户 #%" PRId64
+                    " %s 干部 %s 截止 %s 逾期 %ld 天 [%s %s]%s\n",
+                    ++shown, it->id, it->task_id, it->title ? it->title : "", it->household_id,
                     it->village_name ? it->village_name : (it->village ? it->village : "?"),
                     it->cadre_name ? it->cadre_name : "未落实", it->due ? it->due : "?", it->days,
                     nightly_level_label(it->level), it->level ? it->level : "?",
@@ -198,21 +217,30 @@ static void write_text(FILE *f, const struct digest *d, const struct tally *vil,
         }
         if (n_overdue > shown)
             fprintf(f, "  ……另有 %d 项，见 JSON items\n", n_overdue - shown);
+        /* most first; the full counts are in the JSON */
         fputs("  按村 by village：", f);
-        for (size_t i = 0; i < n_vil; i++)
-            fprintf(f, "%s%s %d", i ? "，" : "", vil[i].name ? vil[i].name : vil[i].key, vil[i].count);
+        for (size_t i = 0; i < n_vil && i < DIGEST_TEXT_OTHERS; i++)
+            fprintf(f, "%s%s %d", i ? "，" : "", vil[i].name ? vil[i].name : vil[i].key,
+                    vil[i].count);
+        if (n_vil > DIGEST_TEXT_OTHERS)
+            fprintf(f, "……共 %zu 个村", n_vil);
         fputs("\n  按干部 by cadre：", f);
-        for (size_t i = 0; i < n_cad; i++)
+        for (size_t i = 0; i < n_cad && i < DIGEST_TEXT_OTHERS; i++)
             fprintf(f, "%s%s %d", i ? "，" : "", cad[i].name, cad[i].count);
+        if (n_cad > DIGEST_TEXT_OTHERS)
+            fprintf(f, "……共 %zu 名干部", n_cad);
         fputs("\n", f);
     }
     if (n_esc) {
         fprintf(f, "\n【今日升级 escalated】 %d 项：\n", n_esc);
-        for (size_t i = 0; i < d->n; i++)
-            if (d->items[i].escalated)
+        int listed = 0;
+        for (size_t i = 0; i < d->n && listed < DIGEST_TEXT_OTHERS; i++)
+            if (d->items[i].escalated && ++listed)
                 fprintf(f, "  告警 #%" PRId64 " %s → %s %s（第 %d 次升级）\n", d->items[i].id,
                         d->items[i].kind, nightly_level_label(d->items[i].level),
                         d->items[i].level ? d->items[i].level : "?", d->items[i].escalations);
+        if (n_esc > listed)
+            fprintf(f, "  ……另有 %d 项\n", n_esc - listed);
     }
     /* The other kinds, grouped in the order the store sorted them. */
     for (size_t i = 0; i < d->n;) {
@@ -226,7 +254,8 @@ static void write_text(FILE *f, const struct digest *d, const struct tally *vil,
         fprintf(f, "\n【%s %s】 %zu 项：\n", nightly_kind_label(d->items[i].kind), d->items[i].kind,
                 j - i);
         for (size_t k = i; k < j && k < i + DIGEST_TEXT_OTHERS; k++)
-            fprintf(f, "  - %s\n", d->items[k].message ? d->items[k].message : "");
+            fprintf(f, "  - [告警 #%" PRId64 "] %s\n", d->items[k].id,
+                    d->items[k].message ? d->items[k].message : "");
         if (j - i > DIGEST_TEXT_OTHERS)
             fprintf(f, "  ……另有 %zu 项\n", j - i - DIGEST_TEXT_OTHERS);
         i = j;
@@ -273,6 +302,10 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
             tally_add(&cad, &n_cad, it->cadre_name ? it->cadre_name : "未落实", NULL))
             goto oom;
     }
+    if (n_vil)
+        qsort(vil, n_vil, sizeof *vil, cmp_tally);
+    if (n_cad)
+        qsort(cad, n_cad, sizeof *cad, cmp_tally);
     FILE *tf = open_memstream(&text, &text_len);
     if (!tf)
         goto oom;
@@ -293,9 +326,10 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
     jstr(f, d->sup_region);
     fputs(",\"level\":", f);
     jstr(f, d->sup_level);
-    fprintf(f, "},\"totals\":{\"alerts\":%zu,\"task_overdue\":%d,\"no_cadre\":%d,"
-               "\"cadre_no_visit\":%d,\"reduction_behind\":%d,\"other\":%d,"
-               "\"escalated_today\":%d,\"acked_quiet\":%d}",
+    fprintf(f,
+            "},\"totals\":{\"alerts\":%zu,\"task_overdue\":%d,\"no_cadre\":%d,"
+            "\"cadre_no_visit\":%d,\"reduction_behind\":%d,\"other\":%d,"
+            "\"escalated_today\":%d,\"acked_quiet\":%d}",
             d->n, counts[0], counts[1], counts[2], counts[3], counts[4], n_esc, d->acked_quiet);
     write_tally(f, "by_village", "village", vil, n_vil, 1);
     write_tally(f, "by_cadre", "cadre", cad, n_cad, 0);
@@ -305,8 +339,9 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
         const struct item *it = &d->items[i];
         if (!is_overdue(it))
             continue;
-        fprintf(f, "%s{\"alert_id\":%" PRId64 ",\"task_id\":%" PRId64 ",\"household_id\":%" PRId64
-                   ",\"village\":",
+        fprintf(f,
+                "%s{\"alert_id\":%" PRId64 ",\"task_id\":%" PRId64 ",\"household_id\":%" PRId64
+                ",\"village\":",
                 listed++ ? "," : "", it->id, it->task_id, it->household_id);
         jstr(f, it->village);
         fputs(",\"village_name\":", f);

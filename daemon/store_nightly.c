@@ -35,7 +35,10 @@ int store_nightly_overdue_tasks(struct store *st, const char *date, store_nightl
 {
     static const char sql[] =
         "SELECT t.id, t.household_id, ifnull(t.cadre_id, 0), t.title, t.due,"
-        " v.code, v.name, tw.code, co.code, ci.code, c.name"
+        " v.code, v.name, tw.code, co.code, ci.code, c.name,"
+        " (SELECT min(id) FROM supervisor WHERE region = tw.code),"
+        " (SELECT min(id) FROM supervisor WHERE region = co.code),"
+        " (SELECT min(id) FROM supervisor WHERE region = ci.code)"
         " FROM task t JOIN household h ON h.id = t.household_id"
         " LEFT JOIN region v ON v.code = h.village"
         " LEFT JOIN region tw ON tw.code = v.parent"
@@ -62,6 +65,9 @@ int store_nightly_overdue_tasks(struct store *st, const char *date, store_nightl
             .county = TXT(stmt, 8),
             .city = TXT(stmt, 9),
             .cadre_name = TXT(stmt, 10),
+            .town_sup = sqlite3_column_int64(stmt, 11),
+            .county_sup = sqlite3_column_int64(stmt, 12),
+            .city_sup = sqlite3_column_int64(stmt, 13),
         };
         if ((rc = fn(ctx, &t, e)) != 0)
             break;
@@ -74,13 +80,12 @@ int store_nightly_overdue_tasks(struct store *st, const char *date, store_nightl
 int store_nightly_unpaired(struct store *st, store_nightly_household_fn fn, void *ctx,
                            struct err *e)
 {
-    static const char sql[] =
-        "SELECT h.id, h.village, v.name FROM household h"
-        " LEFT JOIN region v ON v.code = h.village"
-        " WHERE h.status IN ('registered','returned') AND NOT EXISTS ("
-        "  SELECT 1 FROM pairing p JOIN cadre c ON c.id = p.cadre_id"
-        "  WHERE p.household_id = h.id)"
-        " ORDER BY h.id";
+    static const char sql[] = "SELECT h.id, h.village, v.name FROM household h"
+                              " LEFT JOIN region v ON v.code = h.village"
+                              " WHERE h.status IN ('registered','returned') AND NOT EXISTS ("
+                              "  SELECT 1 FROM pairing p JOIN cadre c ON c.id = p.cadre_id"
+                              "  WHERE p.household_id = h.id)"
+                              " ORDER BY h.id";
     sqlite3_stmt *stmt;
     int rc = store_prepare(st, sql, &stmt, e), step;
     if (rc)
@@ -202,13 +207,11 @@ int store_nightly_seen_add(struct store *st, int64_t alert_id, struct err *e)
     return rc;
 }
 
-int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n,
-                        struct err *e)
+int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n, struct err *e)
 {
-    static const char sql[] =
-        "UPDATE alert SET state = 'resolved', resolved_at = ?2"
-        " WHERE kind = ?1 AND state IN ('open','acked')"
-        " AND id NOT IN (SELECT id FROM temp.nightly_seen)";
+    static const char sql[] = "UPDATE alert SET state = 'resolved', resolved_at = ?2"
+                              " WHERE kind = ?1 AND state IN ('open','acked')"
+                              " AND id NOT IN (SELECT id FROM temp.nightly_seen)";
     sqlite3_stmt *stmt;
     int rc = store_prepare(st, sql, &stmt, e);
     if (rc)
@@ -321,12 +324,11 @@ void outbox_msg_free(struct outbox_msg *m)
     memset(m, 0, sizeof *m);
 }
 
-int store_outbox_due(struct store *st, const char *now, int max_attempts, int64_t **ids,
-                     size_t *n, struct err *e)
+int store_outbox_due(struct store *st, const char *now, int max_attempts, int64_t **ids, size_t *n,
+                     struct err *e)
 {
-    static const char sql[] =
-        "SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < ?2"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id";
+    static const char sql[] = "SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < ?2"
+                              " AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id";
     *ids = NULL;
     *n = 0;
     sqlite3_stmt *stmt;

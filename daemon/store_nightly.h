@@ -16,7 +16,8 @@ struct nightly_task {
     int64_t task_id, household_id, cadre_id;
     const char *title, *due;
     const char *village, *village_name, *town, *county, *city; /* region codes; may be NULL */
-    const char *cadre_name;                                     /* may be NULL */
+    const char *cadre_name;                                    /* may be NULL */
+    int64_t town_sup, county_sup, city_sup; /* first supervisor of each; 0: none */
 };
 typedef int (*store_nightly_task_fn)(void *ctx, const struct nightly_task *t, struct err *e);
 /* Every open task with due < date. */
@@ -59,8 +60,7 @@ int store_nightly_towns(struct store *st, const char *date, store_nightly_town_f
 int store_nightly_seen_reset(struct store *st, struct err *e);
 int store_nightly_seen_add(struct store *st, int64_t alert_id, struct err *e);
 /* Resolves the live alerts of kind the run did not see; *n gets how many. */
-int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n,
-                        struct err *e);
+int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n, struct err *e);
 
 /* ---- digests ---- */
 
@@ -98,8 +98,8 @@ void outbox_msg_free(struct outbox_msg *m);
 
 /* Ids of unsent rows due at now (next_attempt_at NULL or <= now) with
  * attempts < max_attempts, oldest first; *ids is malloc'd. */
-int store_outbox_due(struct store *st, const char *now, int max_attempts, int64_t **ids,
-                     size_t *n, struct err *e);
+int store_outbox_due(struct store *st, const char *now, int max_attempts, int64_t **ids, size_t *n,
+                     struct err *e);
 /* Claims row id until lease_until if it is still unsent and due, so that two
  * deliverers never send it at once; *claimed 0 means someone else has it. */
 int store_outbox_claim(struct store *st, int64_t id, const char *now, const char *lease_until,
