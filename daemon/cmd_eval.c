@@ -61,7 +61,7 @@ static void print_summary(const struct engine_stats *st, int as_json, int was_in
 
 static int run_batches(struct engine *en, struct engine_stats *st, struct err *e)
 {
-    int rc;
+    int rc = 0;
     while (!stop_flag && (rc = engine_step(en, &stop_flag, st, e)) > 0)
         ;
     if (stop_flag)
