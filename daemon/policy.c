@@ -292,8 +292,8 @@ static int list_lua(const char *dir, char ***names, size_t *n, struct err *e)
 static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
 {
     const struct config *cfg = set->cfg;
-    char **names;
-    size_t n;
+    char **names = NULL;
+    size_t n = 0;
     int rc = list_lua(cfg->policies_dir, &names, &n, e);
     if (rc)
         return rc;

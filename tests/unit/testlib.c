@@ -74,10 +74,12 @@ const char *test_env(const char *name, const char *fallback)
 int test_done(void)
 {
     for (int i = 0; i < n_dirs; i++) {
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dirs[i]);
+        size_t size = strlen(dirs[i]) + 16;
+        char *cmd = malloc(size);
+        snprintf(cmd, size, "rm -rf '%s'", dirs[i]);
         if (system(cmd) != 0)
             fprintf(stderr, "could not remove %s\n", dirs[i]);
+        free(cmd);
     }
     printf("%s\n", test_failures ? "FAILED" : "PASSED");
     return test_failures ? 1 : 0;
