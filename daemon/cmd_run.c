@@ -29,9 +29,10 @@ int cmd_run(struct cli *cli)
     struct err e = {{0}};
     struct policy_set *set;
     struct engine *en = NULL;
-    /* Strict at start: with no running version to fall back on, a broken
-     * policy must stop us rather than withdraw its findings everywhere. */
-    int rc = policy_set_load(cfg, 1, &set, &e);
+    /* Not strict: a broken policy or a refused plugin is logged, alerted
+     * and reported as failed on every household (so its stored findings
+     * stay as they were); the other policies keep running. */
+    int rc = policy_set_load(cfg, 0, &set, &e);
     if (rc == 0)
         rc = engine_open(cfg, set, &en, &e);
     if (rc) {
@@ -39,6 +40,7 @@ int cmd_run(struct cli *cli)
         config_free(cfg);
         return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
     }
+    daemon_alert_missing(en);
     int marked = 0;
     if (engine_mark_if_changed(en, NULL, &marked, &e) != 0)
         log_error("cannot compare the policy fingerprint: %s", e.msg);

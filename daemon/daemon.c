@@ -132,6 +132,19 @@ static const struct policy *policy_of_file(const struct policy_set *set, const c
     return NULL;
 }
 
+void daemon_alert_missing(struct engine *en)
+{
+    const struct policy_set *set = engine_policies(en);
+    for (size_t i = 0; i < set->n_missing; i++) {
+        struct err e;
+        char text[600];
+        snprintf(text, sizeof text, "policy %s is not running (its findings are kept as they were): %s",
+                 set->missing[i].file, set->missing[i].msg);
+        if (engine_policy_alert(en, set->missing[i].file, text, &e) != 0)
+            log_error("cannot raise the policy_error alert for %s: %s", set->missing[i].file, e.msg);
+    }
+}
+
 static void apply(struct daemon *d, struct msg *m)
 {
     struct err e = {{0}};
@@ -170,6 +183,7 @@ static void apply(struct daemon *d, struct msg *m)
         m->cfg = NULL;
         config_free(old);
         log_info("config reloaded from %s", d->engine_cfg->path);
+        daemon_alert_missing(d->en);
         mark_all(d, "config reloaded");
     }
 }
@@ -287,7 +301,9 @@ static void job_work(uv_work_t *req)
             return;
         }
     }
-    if (policy_set_load(j->cfg, 1, &j->set, &e) != 0) {
+    /* Not strict: a policy that was already broken (or a refused plugin)
+     * must not block reloading the others; only the changed files must load. */
+    if (policy_set_load(j->cfg, 0, &j->set, &e) != 0) {
         j->set = NULL;
         snprintf(j->error, sizeof j->error, "%s", e.msg);
         /* Blame the changed file the message names, else the first one. */
@@ -297,6 +313,16 @@ static void job_work(uv_work_t *req)
                 return;
             }
         return;
+    }
+    for (int i = 0; i < j->n_files; i++) {
+        const struct policy_missing *miss = policy_set_missing(j->set, j->files[i]);
+        if (miss) {
+            snprintf(j->error, sizeof j->error, "%s", miss->msg);
+            snprintf(j->blame, sizeof j->blame, "%s", j->files[i]);
+            policy_set_free(j->set);
+            j->set = NULL;
+            return;
+        }
     }
     for (int i = 0; i < j->n_files; i++) {
         const struct policy *p = policy_of_file(j->set, j->files[i]);

@@ -16,4 +16,8 @@
  * set up, with the reason in e. */
 int daemon_run(const char *config_path, struct config **cfg, struct engine *en, struct err *e);
 
+/* Raises a policy_error alert (routed to the city) for every policy of the
+ * engine's set that could not be loaded. */
+void daemon_alert_missing(struct engine *en);
+
 #endif

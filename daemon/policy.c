@@ -8,9 +8,11 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- the catalogue of DOMAIN.md ---- */
 
@@ -256,6 +258,32 @@ static int add_policy(struct policy_set *set, const struct policy *p, struct err
     return 0;
 }
 
+static void add_missing(struct policy_set *set, const char *name, const char *file,
+                        const char *source, const char *msg)
+{
+    struct policy_missing *nm = realloc(set->missing, (set->n_missing + 1) * sizeof *nm);
+    if (!nm)
+        return; /* out of memory: the policy is then simply absent */
+    set->missing = nm;
+    struct policy_missing *m = &nm[set->n_missing++];
+    snprintf(m->name, sizeof m->name, "%s", name);
+    snprintf(m->file, sizeof m->file, "%s", file);
+    snprintf(m->source, sizeof m->source, "%s", source);
+    snprintf(m->msg, sizeof m->msg, "%s", msg);
+}
+
+/* A refused Lua file: its area is the file name without .lua (one file per
+ * area), its source what lua_runtime would have called it. */
+static void add_missing_lua(struct policy_set *set, const char *file, const char *msg)
+{
+    char name[32], source[200];
+    snprintf(name, sizeof name, "%.*s", (int)(strlen(file) - 4), file);
+    const char *dir = strrchr(set->cfg->policies_dir, '/');
+    snprintf(source, sizeof source, "lua:%.60s/%.120s", dir ? dir + 1 : set->cfg->policies_dir,
+             file);
+    add_missing(set, name, file, source, msg);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -306,6 +334,8 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
             log_error("policy %s", le.msg);
             if (strict)
                 rc = err_set(e, ERR_INVALID, "%s", le.msg);
+            else
+                add_missing_lua(set, names[i], le.msg);
             continue;
         }
         struct policy p = {.kind = POLICY_LUA, .impl = lp, .lua_index = set->n_lua};
@@ -321,6 +351,8 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
             lua_policy_free(lp);
             if (strict)
                 rc = err_set(e, ERR_INVALID, "%s", nl ? le.msg : "out of memory");
+            else
+                add_missing_lua(set, names[i], nl ? le.msg : "out of memory");
             continue;
         }
         set->lua = nl;
@@ -342,6 +374,10 @@ static int load_plugins(struct policy_set *set, int strict, struct err *e)
             log_error("plugin %s", pe.msg);
             if (strict)
                 return err_set(e, ERR_INVALID, "%s", pe.msg);
+            char file[160], source[200];
+            snprintf(file, sizeof file, "%.150s.so", cfg->plugins[i]);
+            snprintf(source, sizeof source, "plugin:%.150s", cfg->plugins[i]);
+            add_missing(set, cfg->plugins[i], file, source, pe.msg);
             continue;
         }
         const struct fupin_plugin *d = plugin_descriptor(pl);
@@ -387,8 +423,17 @@ void policy_set_free(struct policy_set *set)
     for (size_t i = 0; i < set->n_lua; i++)
         lua_policy_free(set->lua[i]);
     free(set->lua);
+    free(set->missing);
     free(set->policies);
     free(set);
+}
+
+const struct policy_missing *policy_set_missing(const struct policy_set *set, const char *file)
+{
+    for (size_t i = 0; i < set->n_missing; i++)
+        if (strcmp(set->missing[i].file, file) == 0)
+            return &set->missing[i];
+    return NULL;
 }
 
 const struct policy *policy_set_find(const struct policy_set *set, const char *name)
@@ -443,6 +488,42 @@ static void truncate_result(struct eval_result *res, size_t n_findings, size_t n
     res->n_alerts = n_alerts;
 }
 
+/* A rule that breaks on every household would write one line per household:
+ * log the first, then at most one a minute per policy with a count. */
+static void log_policy_error(const struct policy *p, int64_t household_id, const char *msg)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static struct {
+        char name[32];
+        time_t last;
+        long suppressed;
+    } seen[32];
+    time_t now = time(NULL);
+    long suppressed = -1;
+    pthread_mutex_lock(&lock);
+    size_t i = 0;
+    while (i < 32 && seen[i].name[0] && strcmp(seen[i].name, p->name) != 0)
+        i++;
+    if (i == 32) {
+        suppressed = 0; /* table full: log everything rather than hide it */
+    } else if (!seen[i].name[0] || now - seen[i].last >= 60) {
+        snprintf(seen[i].name, sizeof seen[i].name, "%s", p->name);
+        suppressed = seen[i].suppressed;
+        seen[i].last = now;
+        seen[i].suppressed = 0;
+    } else {
+        seen[i].suppressed++;
+    }
+    pthread_mutex_unlock(&lock);
+    if (suppressed < 0)
+        return;
+    if (suppressed > 0)
+        log_error("household %lld: policy %s: %s (and %ld more households in the last minute)",
+                  (long long)household_id, p->name, msg, suppressed);
+    else
+        log_error("household %lld: policy %s: %s", (long long)household_id, p->name, msg);
+}
+
 static void record_error(struct eval_result *res, const struct policy *p, const char *msg)
 {
     if (grow((void **)&res->errors, &res->cap_errors, res->n_errors, sizeof *res->errors) == 0) {
@@ -478,8 +559,17 @@ void policy_runner_eval(struct policy_runner *r, const struct fupin_household *h
         }
         if (rc != 0) {
             truncate_result(res, nf, na);
-            log_error("household %lld: policy %s: %s", (long long)hh->id, p->name, e.msg);
+            log_policy_error(p, hh->id, e.msg);
             record_error(res, p, e.msg);
         }
+    }
+    for (size_t i = 0; i < r->set->n_missing; i++) {
+        const struct policy_missing *m = &r->set->missing[i];
+        if (grow((void **)&res->errors, &res->cap_errors, res->n_errors, sizeof *res->errors))
+            break;
+        struct policy_error *pe = &res->errors[res->n_errors++];
+        pe->policy = m->name;
+        pe->source = m->source;
+        snprintf(pe->msg, sizeof pe->msg, "not loaded: %.200s", m->msg);
     }
 }

@@ -55,18 +55,38 @@ def main():
         assert rc == 0, rc
         db.close()
 
-        # Started with a broken policy: no running version to keep, so it
-        # refuses to start, naming the file and line.
-        with open(os.path.join(env.policies, "fixture.lua"), "a", encoding="utf-8") as f:
+        # Started with a broken policy: it keeps running with the rest. The
+        # broken file is named with its line, raised as a policy_error alert,
+        # and its stored findings stay as they were (not withdrawn).
+        db = env.connect()
+        before = db.execute("SELECT count(*) FROM finding WHERE policy = 'fixture' AND state = 'open'").fetchone()[0]
+        assert before > 0, before
+        path = os.path.join(env.policies, "fixture.lua")
+        good_policy = open(path, encoding="utf-8").read()
+        with open(path, "a", encoding="utf-8") as f:
             f.write("\nthis is not lua\n")
         mark = len(env.log_text())
         env.start()
-        rc = env.proc.wait(10)
-        env.logf.close()
-        env.proc = None
-        assert rc == 2, rc
+        env.wait_log("watching", timeout=10, after=mark)
         text = env.log_text()[mark:]
         assert re.search(r"fixture\.lua:\d+", text), text
+        env.wait_until("SELECT count(*) FROM alert WHERE kind = 'policy_error'"
+                       " AND subject = 'policy:fixture.lua' AND state = 'open'", (), 1, timeout=5)
+        # A change to a household: evaluated, but the missing policy's findings stay.
+        db.execute("UPDATE household SET housing_grade = 'A' WHERE id = 1")
+        db.commit()
+        time.sleep(1.0)
+        assert env.proc.poll() is None, "daemon died with a broken policy"
+        after = db.execute("SELECT count(*) FROM finding WHERE policy = 'fixture' AND state = 'open'").fetchone()[0]
+        assert after == before, (before, after)
+        # Fixing the file brings the policy back and resolves the alert.
+        env.write(path, good_policy)
+        env.wait_until("SELECT count(*) FROM alert WHERE kind = 'policy_error'"
+                       " AND subject = 'policy:fixture.lua' AND state = 'open'", (), 0, timeout=10)
+        env.wait_until("SELECT state FROM finding WHERE household_id = 1 AND measure = 'house_repair'",
+                       (), "withdrawn", timeout=10)
+        assert env.stop() == 0
+        db.close()
         log("ok")
     finally:
         env.cleanup()
