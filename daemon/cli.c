@@ -3,12 +3,12 @@
 #include "cli.h"
 #include "date.h"
 #include "log.h"
+#include "tz.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int cli_load_config(const struct cli *cli, struct config **cfg)
 {
@@ -57,22 +57,9 @@ void cli_today(const struct config *cfg, char out[11])
         memcpy(out, cfg->as_of, 11);
         return;
     }
-    /* The offices work on Beijing time whatever the server's zone is. */
-    const char *tz = cfg && cfg->timezone ? cfg->timezone : "Asia/Shanghai";
-    char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
-    setenv("TZ", tz, 1);
-    tzset();
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-    if (old) {
-        setenv("TZ", old, 1);
-        free(old);
-    } else {
-        unsetenv("TZ");
-    }
-    tzset();
+    /* config_load has checked the zone; a config built by hand with an
+     * unknown one gets Beijing time, the offices' zone. */
+    tz_today(cfg ? cfg->timezone : NULL, out);
 }
 
 int cmd_config(struct cli *cli)
