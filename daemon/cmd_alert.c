@@ -7,7 +7,6 @@
 #include "store.h"
 #include "store_alert.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,24 +107,22 @@ static int ack(struct cli *cli, struct store *st)
 {
     if (cli->argc != 3)
         return cli_usage_error(cli, usage, "ack takes one alert ID");
-    char *end;
-    errno = 0;
-    long long id = strtoll(cli->argv[2], &end, 10);
-    if (errno || *end || end == cli->argv[2] || id <= 0)
+    int64_t id;
+    if (cli_parse_id(cli->argv[2], &id) != 0)
         return cli_usage_error(cli, usage, "\"%s\" is not an alert id", cli->argv[2]);
     char now[24];
     nightly_utc_now(now);
     struct err e;
     int rc = store_begin(st, NULL, &e);
-    if (!rc && (rc = store_alert_ack(st, (int64_t)id, now, &e)) != 0)
+    if (!rc && (rc = store_alert_ack(st, id, now, &e)) != 0)
         store_rollback(st);
     else if (!rc)
         rc = store_commit(st, &e);
     if (rc) {
         fprintf(stderr, "fupin alert ack: %s\n", e.msg);
-        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        return cli_exit_code(rc);
     }
-    printf("alert %lld acknowledged\n", id);
+    printf("alert %" PRId64 " acknowledged\n", id);
     return EXIT_OK;
 }
 

@@ -27,17 +27,14 @@ int cmd_run(struct cli *cli)
         return code;
 
     struct err e = {{0}};
-    struct policy_set *set;
-    struct engine *en = NULL;
+    struct engine *en;
     /* Strict at start: with no running version to fall back on, a broken
      * policy must stop us rather than withdraw its findings everywhere. */
-    int rc = policy_set_load(cfg, 1, &set, &e);
-    if (rc == 0)
-        rc = engine_open(cfg, set, &en, &e);
+    int rc = cli_open_engine(cfg, &en, &e);
     if (rc) {
         log_error("%s", e.msg);
         config_free(cfg);
-        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        return cli_exit_code(rc);
     }
     int marked = 0;
     if (engine_mark_if_changed(en, NULL, &marked, &e) != 0)
