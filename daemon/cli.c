@@ -2,13 +2,17 @@
  * subcommands return exit codes to main. */
 #include "cli.h"
 #include "date.h"
+#include "engine.h"
+#include "json.h"
 #include "log.h"
+#include "policy.h"
+#include "tz.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int cli_load_config(const struct cli *cli, struct config **cfg)
 {
@@ -16,7 +20,7 @@ int cli_load_config(const struct cli *cli, struct config **cfg)
     int rc = config_load(cli->config_path, cfg, &e);
     if (rc) {
         fprintf(stderr, "fupin: %s\n", e.msg);
-        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        return cli_exit_code(rc);
     }
     int level = log_level_parse((*cfg)->log_level);
     if (level >= 0)
@@ -51,28 +55,67 @@ int cli_is_date(const char *s)
     return date_is_valid(s);
 }
 
+int cli_parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s || v <= 0)
+        return -1;
+    *id = (int64_t)v;
+    return 0;
+}
+
+int cli_exit_code(int rc)
+{
+    return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+int cli_open_engine(const struct config *cfg, int strict, struct engine **en, struct err *e)
+{
+    struct policy_set *set;
+    *en = NULL;
+    int rc = policy_set_load(cfg, strict, &set, e);
+    if (rc == 0)
+        rc = engine_open(cfg, set, en, e);
+    return rc;
+}
+
+void cli_json_finding(FILE *f, const struct finding *fd)
+{
+    json_key(f, "measure");
+    json_string(f, fd->measure);
+    fprintf(f, ",\"kind\":\"%s\",\"member\":", finding_kind_name(fd->kind));
+    if (fd->member_id)
+        fprintf(f, "%lld", (long long)fd->member_id);
+    else
+        fputs("null", f);
+    fputs(",\"amount\":", f);
+    if (fd->has_amount)
+        json_number(f, fd->amount);
+    else
+        fputs("null", f);
+    fputs(",\"reason\":", f);
+    json_string(f, fd->reason);
+}
+
+void cli_json_alert(FILE *f, const struct policy_alert *a)
+{
+    json_key(f, "kind");
+    json_string(f, a->kind);
+    fprintf(f, ",\"severity\":\"%s\",\"message\":", severity_name(a->severity));
+    json_string(f, a->message);
+}
+
 void cli_today(const struct config *cfg, char out[11])
 {
     if (cfg && cfg->as_of[0]) {
         memcpy(out, cfg->as_of, 11);
         return;
     }
-    /* The offices work on Beijing time whatever the server's zone is. */
-    const char *tz = cfg && cfg->timezone ? cfg->timezone : "Asia/Shanghai";
-    char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
-    setenv("TZ", tz, 1);
-    tzset();
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-    if (old) {
-        setenv("TZ", old, 1);
-        free(old);
-    } else {
-        unsetenv("TZ");
-    }
-    tzset();
+    /* config_load has checked the zone; a config built by hand with an
+     * unknown one gets Beijing time, the offices' zone. */
+    tz_today(cfg ? cfg->timezone : NULL, out);
 }
 
 int cmd_config(struct cli *cli)

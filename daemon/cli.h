@@ -5,6 +5,14 @@
 #define FUPIN_CLI_H
 
 #include "config.h"
+#include "err.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct engine;
+struct finding;
+struct policy_alert;
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -27,6 +35,22 @@ int cli_usage_error(const struct cli *cli, const char *usage, const char *fmt, .
 void cli_today(const struct config *cfg, char out[11]);
 /* Nonzero if s is a valid YYYY-MM-DD calendar date. */
 int cli_is_date(const char *s);
+/* Parses a positive decimal record ID ("12"); returns 0, or -1 for anything
+ * else (sign, spaces, overflow, 0). */
+int cli_parse_id(const char *s, int64_t *id);
+/* The exit code for a failure: EXIT_USAGE for ERR_INVALID (bad input or
+ * config), EXIT_RUNTIME for anything else. */
+int cli_exit_code(int rc);
+/* Loads the policies and opens the engine on them, which then owns them;
+ * cfg must outlive the engine. strict: a policy that fails to load is an
+ * error (one-shot commands); otherwise it is recorded as missing and the
+ * rest runs (the daemon). Returns 0 or a code with e. */
+int cli_open_engine(const struct config *cfg, int strict, struct engine **en, struct err *e);
+/* Write the JSON members (no braces) that eval and explain share:
+ * "measure","kind","member","amount","reason" of a finding and
+ * "kind","severity","message" of an alert. */
+void cli_json_finding(FILE *f, const struct finding *fd);
+void cli_json_alert(FILE *f, const struct policy_alert *a);
 
 /* The subcommands. Each returns the process exit code. */
 int cmd_init(struct cli *cli);

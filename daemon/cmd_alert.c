@@ -2,11 +2,11 @@
  * alert list. Acknowledging never resolves: an acked alert stays live and is
  * notified again only when it climbs a level. */
 #include "cli.h"
+#include "json.h"
 #include "nightly.h"
 #include "store.h"
 #include "store_alert.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,27 +18,6 @@ static const char usage[] =
     "list: alerts, newest first (--open: only open or acked ones).\n"
     "ack:  acknowledge alert ID; it is not notified again until it escalates.\n";
 
-/* JSON string; a static helper until the shared json.h lands. */
-static void jstr(FILE *f, const char *s)
-{
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    putc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            putc(*p, f);
-    }
-    putc('"', f);
-}
-
 struct lister {
     int json, n;
 };
@@ -49,31 +28,31 @@ static int print_row(void *ctx, const struct alert_row *a, struct err *e)
     (void)e;
     if (l->json) {
         printf("%s\n  {\"id\":%" PRId64 ",\"kind\":", l->n ? "," : "", a->id);
-        jstr(stdout, a->kind);
+        json_string(stdout, a->kind);
         printf(",\"severity\":");
-        jstr(stdout, a->severity);
+        json_string(stdout, a->severity);
         printf(",\"state\":");
-        jstr(stdout, a->state);
+        json_string(stdout, a->state);
         printf(",\"level\":");
-        jstr(stdout, a->level);
+        json_string(stdout, a->level);
         printf(",\"region\":");
-        jstr(stdout, a->region);
+        json_string(stdout, a->region);
         printf(",\"subject\":");
-        jstr(stdout, a->subject);
+        json_string(stdout, a->subject);
         printf(",\"supervisor_id\":%" PRId64 ",\"supervisor\":", a->supervisor_id);
-        jstr(stdout, a->supervisor_name);
+        json_string(stdout, a->supervisor_name);
         printf(",\"household_id\":%" PRId64 ",\"task_id\":%" PRId64 ",\"escalations\":%d",
                a->household_id, a->task_id, a->escalations);
         printf(",\"message\":");
-        jstr(stdout, a->message);
+        json_string(stdout, a->message);
         printf(",\"opened_at\":");
-        jstr(stdout, a->opened_at);
+        json_string(stdout, a->opened_at);
         printf(",\"last_seen_at\":");
-        jstr(stdout, a->last_seen_at);
+        json_string(stdout, a->last_seen_at);
         printf(",\"acked_at\":");
-        jstr(stdout, a->acked_at);
+        json_string(stdout, a->acked_at);
         printf(",\"resolved_at\":");
-        jstr(stdout, a->resolved_at);
+        json_string(stdout, a->resolved_at);
         putchar('}');
     } else {
         printf("%-6" PRId64 " %-8s %-8s %-6s %-16s %-18s %s\n", a->id, a->state, a->severity,
@@ -128,24 +107,22 @@ static int ack(struct cli *cli, struct store *st)
 {
     if (cli->argc != 3)
         return cli_usage_error(cli, usage, "ack takes one alert ID");
-    char *end;
-    errno = 0;
-    long long id = strtoll(cli->argv[2], &end, 10);
-    if (errno || *end || end == cli->argv[2] || id <= 0)
+    int64_t id;
+    if (cli_parse_id(cli->argv[2], &id) != 0)
         return cli_usage_error(cli, usage, "\"%s\" is not an alert id", cli->argv[2]);
     char now[24];
     nightly_utc_now(now);
     struct err e;
     int rc = store_begin(st, NULL, &e);
-    if (!rc && (rc = store_alert_ack(st, (int64_t)id, now, &e)) != 0)
+    if (!rc && (rc = store_alert_ack(st, id, now, &e)) != 0)
         store_rollback(st);
     else if (!rc)
         rc = store_commit(st, &e);
     if (rc) {
         fprintf(stderr, "fupin alert ack: %s\n", e.msg);
-        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        return cli_exit_code(rc);
     }
-    printf("alert %lld acknowledged\n", id);
+    printf("alert %" PRId64 " acknowledged\n", id);
     return EXIT_OK;
 }
 

@@ -6,7 +6,6 @@
 #include "json.h"
 #include "log.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,17 +28,6 @@ static void on_signal(int sig)
     (void)sig;
     interrupted = 1;
     stop_flag = 1;
-}
-
-static int parse_id(const char *s, int64_t *id)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || end == s || v <= 0)
-        return -1;
-    *id = v;
-    return 0;
 }
 
 static void print_summary(const struct engine_stats *st, int as_json, int was_interrupted)
@@ -76,20 +64,8 @@ static void print_result_json(const struct eval_result *res)
         const struct finding *f = &res->findings[i];
         printf("%s{\"policy\":", i ? "," : "");
         json_string(stdout, f->policy);
-        printf(",\"measure\":");
-        json_string(stdout, f->measure);
-        printf(",\"kind\":\"%s\",\"member\":", finding_kind_name(f->kind));
-        if (f->member_id)
-            printf("%lld", (long long)f->member_id);
-        else
-            printf("null");
-        printf(",\"amount\":");
-        if (f->has_amount)
-            json_number(stdout, f->amount);
-        else
-            printf("null");
-        printf(",\"reason\":");
-        json_string(stdout, f->reason);
+        putchar(',');
+        cli_json_finding(stdout, f);
         printf(",\"source\":");
         json_string(stdout, f->source);
         printf("}");
@@ -99,10 +75,8 @@ static void print_result_json(const struct eval_result *res)
         const struct policy_alert *a = &res->alerts[i];
         printf("%s{\"policy\":", i ? "," : "");
         json_string(stdout, a->policy);
-        printf(",\"kind\":");
-        json_string(stdout, a->kind);
-        printf(",\"severity\":\"%s\",\"message\":", severity_name(a->severity));
-        json_string(stdout, a->message);
+        putchar(',');
+        cli_json_alert(stdout, a);
         printf("}");
     }
     printf("],\"errors\":[");
@@ -143,7 +117,7 @@ static void print_result_text(const struct eval_result *res)
 static int eval_household(struct engine *en, const char *arg, int as_json)
 {
     int64_t id;
-    if (parse_id(arg, &id) != 0) {
+    if (cli_parse_id(arg, &id) != 0) {
         fprintf(stderr, "fupin eval: --household needs a positive number, not \"%s\"\n", arg);
         return EXIT_USAGE;
     }
@@ -193,18 +167,12 @@ int cmd_eval(struct cli *cli)
     if (code)
         return code;
     struct err e = {{0}};
-    struct policy_set *set;
-    int rc = policy_set_load(cfg, 1, &set, &e);
+    struct engine *en;
+    int rc = cli_open_engine(cfg, 1, &en, &e);
     if (rc) {
         fprintf(stderr, "fupin eval: %s\n", e.msg);
         config_free(cfg);
-        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
-    }
-    struct engine *en;
-    if ((rc = engine_open(cfg, set, &en, &e)) != 0) {
-        fprintf(stderr, "fupin eval: %s\n", e.msg);
-        config_free(cfg);
-        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        return cli_exit_code(rc);
     }
 
     if (household) {

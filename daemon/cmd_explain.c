@@ -7,7 +7,6 @@
 #include "json.h"
 #include "log.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,21 +190,9 @@ static void json_policy(const struct eval_result *res, const struct policy *p)
         const struct finding *f = &res->findings[i];
         if (strcmp(f->policy, p->name) != 0)
             continue;
-        printf("%s{\"measure\":", first ? "" : ",");
+        printf("%s{", first ? "" : ",");
         first = 0;
-        json_string(stdout, f->measure);
-        printf(",\"kind\":\"%s\",\"member\":", finding_kind_name(f->kind));
-        if (f->member_id)
-            printf("%lld", (long long)f->member_id);
-        else
-            printf("null");
-        printf(",\"amount\":");
-        if (f->has_amount)
-            json_number(stdout, f->amount);
-        else
-            printf("null");
-        printf(",\"reason\":");
-        json_string(stdout, f->reason);
+        cli_json_finding(stdout, f);
         printf("}");
     }
     printf("],\"alerts\":[");
@@ -213,11 +200,9 @@ static void json_policy(const struct eval_result *res, const struct policy *p)
     for (size_t i = 0; i < res->n_alerts; i++) {
         if (strcmp(res->alerts[i].policy, p->name) != 0)
             continue;
-        printf("%s{\"kind\":", first ? "" : ",");
+        printf("%s{", first ? "" : ",");
         first = 0;
-        json_string(stdout, res->alerts[i].kind);
-        printf(",\"severity\":\"%s\",\"message\":", severity_name(res->alerts[i].severity));
-        json_string(stdout, res->alerts[i].message);
+        cli_json_alert(stdout, &res->alerts[i]);
         printf("}");
     }
     printf("],\"errors\":[");
@@ -258,10 +243,8 @@ int cmd_explain(struct cli *cli)
     }
     if (!arg)
         return cli_usage_error(cli, usage, "expected a household ID");
-    char *end;
-    errno = 0;
-    long long id = strtoll(arg, &end, 10);
-    if (errno || *end || end == arg || id <= 0)
+    int64_t id;
+    if (cli_parse_id(arg, &id) != 0)
         return cli_usage_error(cli, usage, "\"%s\" is not a household ID", arg);
 
     struct config *cfg;
@@ -269,25 +252,22 @@ int cmd_explain(struct cli *cli)
     if (code)
         return code;
     struct err e = {{0}};
-    struct policy_set *set;
-    struct engine *en = NULL;
-    int rc = policy_set_load(cfg, 1, &set, &e);
-    if (rc == 0)
-        rc = engine_open(cfg, set, &en, &e);
+    struct engine *en;
+    int rc = cli_open_engine(cfg, 1, &en, &e);
     if (rc) {
         fprintf(stderr, "fupin explain: %s\n", e.msg);
         config_free(cfg);
-        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        return cli_exit_code(rc);
     }
     struct snapshot snap = {0};
     struct eval_result res = {.trace = 1};
     rc = engine_explain(en, id, &snap, &res, &e);
     if (rc == 1) {
-        fprintf(stderr, "fupin explain: no household %lld\n", id);
+        fprintf(stderr, "fupin explain: no household %lld\n", (long long)id);
         code = EXIT_USAGE;
     } else if (rc) {
         fprintf(stderr, "fupin explain: %s\n", e.msg);
-        code = rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        code = cli_exit_code(rc);
     } else {
         const struct policy_set *ps = engine_policies(en);
         if (as_json) {

@@ -164,7 +164,7 @@ int cmd_init(struct cli *cli)
     }
     if ((rc = store_open(cfg->database, STORE_CREATE, &st, &e)) != 0) {
         fprintf(stderr, "fupin init: %s\n", e.msg);
-        code = rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        code = cli_exit_code(rc);
         goto done;
     }
     if (!demo) {
@@ -177,7 +177,7 @@ int cmd_init(struct cli *cli)
     struct demo_counts counts;
     if ((rc = demo_fill(st, &opt, &counts, &e)) != 0) {
         fprintf(stderr, "fupin init: %s\n", e.msg);
-        code = rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        code = cli_exit_code(rc);
         goto done;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -52,7 +52,7 @@ int cmd_nightly(struct cli *cli)
     if ((rc = store_open(cfg->database, STORE_WRITE, &st, &e)) != 0 ||
         (rc = nightly_run(cfg, st, date, NULL, &r, &e)) != 0) {
         fprintf(stderr, "fupin nightly: %s\n", e.msg);
-        code = rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        code = cli_exit_code(rc);
         goto done;
     }
     printf("nightly %s: %d raised, %d seen again, %d escalated, %d resolved, %d digests\n", date,

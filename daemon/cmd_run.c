@@ -27,18 +27,15 @@ int cmd_run(struct cli *cli)
         return code;
 
     struct err e = {{0}};
-    struct policy_set *set;
-    struct engine *en = NULL;
+    struct engine *en;
     /* Not strict: a broken policy or a refused plugin is logged, alerted
      * and reported as failed on every household (so its stored findings
      * stay as they were); the other policies keep running. */
-    int rc = policy_set_load(cfg, 0, &set, &e);
-    if (rc == 0)
-        rc = engine_open(cfg, set, &en, &e);
+    int rc = cli_open_engine(cfg, 0, &en, &e);
     if (rc) {
         log_error("%s", e.msg);
         config_free(cfg);
-        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+        return cli_exit_code(rc);
     }
     daemon_alert_missing(en);
     int marked = 0;

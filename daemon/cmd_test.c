@@ -6,8 +6,30 @@
 #include "cli.h"
 #include "policy.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The path to show (and open) for an absolute path under the current
+ * directory: relative to it, as policy staff typed it; anything else as
+ * given. The config resolves policy_tests to an absolute path, and
+ * "ok   /srv/.../tests/policies/industry.yaml" buries the file name. */
+static const char *shown_path(const char *path, char *buf, size_t size)
+{
+    char cwd[PATH_MAX], *real = NULL;
+    if (path[0] != '/' || !getcwd(cwd, sizeof cwd) || !(real = realpath(path, NULL)))
+        return path;
+    size_t n = strlen(cwd);
+    const char *rest = NULL;
+    /* Running from / shows absolute paths: "work/..." would read as relative. */
+    if (strncmp(real, cwd, n) == 0 && (real[n] == '/' || real[n] == 0))
+        rest = real[n] ? real + n + 1 : ".";
+    int fits = rest && snprintf(buf, size, "%s", *rest ? rest : ".") < (int)size;
+    free(real);
+    return fits ? buf : path;
+}
 
 int cmd_test(struct cli *cli)
 {
@@ -40,7 +62,9 @@ int cmd_test(struct cli *cli)
         bad = 1;
     }
     for (int i = 1; i < cli->argc || (i == 1 && cli->argc < 2 && cfg->policy_tests_dir); i++) {
-        const char *path = cli->argc < 2 ? cfg->policy_tests_dir : cli->argv[i];
+        char rel[PATH_MAX];
+        const char *path =
+            shown_path(cli->argc < 2 ? cfg->policy_tests_dir : cli->argv[i], rel, sizeof rel);
         if (casefile_run_path(path, set, NULL, stdout, &totals, &e) != 0) {
             fflush(stdout);
             fprintf(stderr, "fupin test: %s\n", e.msg);

@@ -4,6 +4,7 @@
  * on any error the caller gets nothing but the message. */
 #include "config_internal.h"
 #include "date.h"
+#include "tz.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -302,6 +303,11 @@ static int load_schedule(struct config_load_ctx *c, const struct ynode *n)
     if ((rc = check_keys(c, map, "schedule", keys)) ||
         (rc = get_str(c, map, "schedule", "timezone", 0, &c->cfg->timezone)))
         return rc;
+    const struct ynode *zone = config_yaml_get(map, "timezone");
+    int offset_s;
+    struct err ze;
+    if (zone && tz_offset(c->cfg->timezone, &offset_s, &ze) != 0)
+        return config_fail(c, zone, "%s", ze.msg);
     const struct ynode *at = config_yaml_get(map, "nightly_at");
     if (!at)
         return 0;

@@ -7,7 +7,7 @@
 #include "deliver_internal.h"
 #include "log.h"
 #include "nightly.h"
-#include "nightly_timer.h"
+#include "tz.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -160,10 +160,8 @@ static int deliver_file(const struct config *cfg, const struct config_channel *c
     int rc = mkdir_p(ch->dir, e);
     if (rc)
         return rc;
-    int offset = 8 * 3600;
-    nightly_zone_offset(cfg->timezone ? cfg->timezone : "Asia/Shanghai", &offset, NULL);
     char day[11], path[4200];
-    nightly_local_date((int64_t)time(NULL), offset, day);
+    tz_today(cfg->timezone, day);
     snprintf(path, sizeof path, "%s/outbox-%s.jsonl", ch->dir, day);
 
     char *line = NULL;

@@ -4,6 +4,7 @@
  * Never re-notifies an acked alert unless it climbed since. */
 #include "nightly_digest.h"
 #include "date.h"
+#include "json.h"
 #include "nightly.h"
 #include "store_nightly.h"
 
@@ -80,28 +81,6 @@ static int cmp_id(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
-}
-
-/* Quoted JSON string (UTF-8 passes through). A static helper until the
- * shared json.h lands. */
-static void jstr(FILE *f, const char *s)
-{
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    putc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            putc(*p, f);
-    }
-    putc('"', f);
 }
 
 struct item {
@@ -269,10 +248,10 @@ static void write_tally(FILE *f, const char *name, const char *key_name, const s
     fprintf(f, ",\"%s\":[", name);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%s{\"%s\":", i ? "," : "", key_name);
-        jstr(f, t[i].key);
+        json_string(f, t[i].key);
         if (with_name) {
             fputs(",\"name\":", f);
-            jstr(f, t[i].name);
+            json_string(f, t[i].name);
         }
         fprintf(f, ",\"count\":%d}", t[i].count);
     }
@@ -318,14 +297,14 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
         goto oom;
     /* "text" comes first: deliver.c lifts it into chat and mail bodies. */
     fputs("{\"text\":", f);
-    jstr(f, text);
+    json_string(f, text);
     fprintf(f, ",\"kind\":\"digest\",\"date\":\"%s\",\"supervisor\":{\"id\":%" PRId64 ",\"name\":",
             d->date, d->sup_id);
-    jstr(f, d->sup_name);
+    json_string(f, d->sup_name);
     fputs(",\"region\":", f);
-    jstr(f, d->sup_region);
+    json_string(f, d->sup_region);
     fputs(",\"level\":", f);
-    jstr(f, d->sup_level);
+    json_string(f, d->sup_level);
     fprintf(f,
             "},\"totals\":{\"alerts\":%zu,\"task_overdue\":%d,\"no_cadre\":%d,"
             "\"cadre_no_visit\":%d,\"reduction_behind\":%d,\"other\":%d,"
@@ -343,17 +322,17 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
                 "%s{\"alert_id\":%" PRId64 ",\"task_id\":%" PRId64 ",\"household_id\":%" PRId64
                 ",\"village\":",
                 listed++ ? "," : "", it->id, it->task_id, it->household_id);
-        jstr(f, it->village);
+        json_string(f, it->village);
         fputs(",\"village_name\":", f);
-        jstr(f, it->village_name);
+        json_string(f, it->village_name);
         fputs(",\"cadre\":", f);
-        jstr(f, it->cadre_name);
+        json_string(f, it->cadre_name);
         fputs(",\"title\":", f);
-        jstr(f, it->title);
+        json_string(f, it->title);
         fputs(",\"due\":", f);
-        jstr(f, it->due);
+        json_string(f, it->due);
         fprintf(f, ",\"days_overdue\":%ld,\"level\":", it->days);
-        jstr(f, it->level);
+        json_string(f, it->level);
         fprintf(f, ",\"escalations\":%d}", it->escalations);
     }
     fprintf(f, "],\"items_truncated\":%s,\"escalated\":[", n_overdue > listed ? "true" : "false");
@@ -364,9 +343,9 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
             continue;
         fprintf(f, "%s{\"alert_id\":%" PRId64 ",\"kind\":", first ? "" : ",", it->id);
         first = 0;
-        jstr(f, it->kind);
+        json_string(f, it->kind);
         fprintf(f, ",\"task_id\":%" PRId64 ",\"level\":", it->task_id);
-        jstr(f, it->level);
+        json_string(f, it->level);
         fprintf(f, ",\"escalations\":%d}", it->escalations);
     }
     fputs("],\"other\":[", f);
@@ -377,13 +356,13 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
             continue;
         fprintf(f, "%s{\"alert_id\":%" PRId64 ",\"kind\":", first ? "" : ",", it->id);
         first = 0;
-        jstr(f, it->kind);
+        json_string(f, it->kind);
         fputs(",\"severity\":", f);
-        jstr(f, it->severity);
+        json_string(f, it->severity);
         fputs(",\"level\":", f);
-        jstr(f, it->level);
+        json_string(f, it->level);
         fputs(",\"message\":", f);
-        jstr(f, it->message);
+        json_string(f, it->message);
         putc('}', f);
     }
     fputs("]}", f);

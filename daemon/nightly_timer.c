@@ -7,6 +7,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "nightly.h"
+#include "tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,55 +31,6 @@ struct nightly_timer {
     int any_retry;
 };
 
-static const struct {
-    const char *name;
-    int offset_s;
-} zones[] = {
-    {"Asia/Shanghai", 8 * 3600},
-    {"Asia/Chongqing", 8 * 3600},
-    {"Asia/Chungking", 8 * 3600},
-    {"Asia/Harbin", 8 * 3600},
-    {"Asia/Urumqi", 6 * 3600},
-    {"Asia/Hong_Kong", 8 * 3600},
-    {"Asia/Macau", 8 * 3600},
-    {"Asia/Taipei", 8 * 3600},
-    {"PRC", 8 * 3600},
-    {"UTC", 0},
-    {"Etc/UTC", 0},
-    {"GMT", 0},
-};
-
-int nightly_zone_offset(const char *zone, int *offset_s, struct err *e)
-{
-    if (!zone || !*zone)
-        zone = "Asia/Shanghai";
-    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
-        if (strcmp(zone, zones[i].name) == 0) {
-            *offset_s = zones[i].offset_s;
-            return 0;
-        }
-    }
-    int h = 0, m = 0, n = 0;
-    char sign = 0;
-    if ((sscanf(zone, "UTC%c%2d:%2d%n", &sign, &h, &m, &n) == 3 ||
-         (m = 0, sscanf(zone, "UTC%c%2d%n", &sign, &h, &n) == 2)) &&
-        zone[n] == 0 && (sign == '+' || sign == '-') && h <= 14 && m < 60) {
-        *offset_s = (sign == '-' ? -1 : 1) * (h * 3600 + m * 60);
-        return 0;
-    }
-    return err_set(e, ERR_INVALID,
-                   "schedule.timezone \"%s\" is not known; use Asia/Shanghai (or an alias), "
-                   "UTC, or UTC+HH:MM",
-                   zone);
-}
-
-void nightly_local_date(int64_t now_utc, int offset_s, char out[11])
-{
-    int64_t local = now_utc + offset_s;
-    int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-    date_format((long)day, out);
-}
-
 int nightly_plan_compute(int64_t now_utc, int offset_s, const char *at, const char *last_run,
                          struct nightly_plan *p)
 {
@@ -89,10 +41,11 @@ int nightly_plan_compute(int64_t now_utc, int offset_s, const char *at, const ch
     int hh = (at[0] - '0') * 10 + (at[1] - '0'), mm = (at[3] - '0') * 10 + (at[4] - '0');
     if (hh > 23)
         return ERR_INVALID;
-    int64_t local = now_utc + offset_s;
-    int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-    int64_t sec = local - day * 86400, due = hh * 3600 + mm * 60;
-    date_format((long)day, p->date);
+    long day;
+    int sec;
+    tz_local(now_utc, offset_s, &day, &sec);
+    int64_t due = hh * 3600 + mm * 60;
+    date_format(day, p->date);
     /* Missed days collapse: only today's run is owed, whatever was missed
      * before, since each run looks at everything still open. */
     p->run_now = sec >= due && strcmp(last_run ? last_run : "", p->date) < 0;
@@ -109,7 +62,7 @@ static int load_copy(const struct config *cfg, struct config **out, int *offset_
     if (rc)
         return rc;
     struct nightly_plan p;
-    if ((rc = nightly_zone_offset(copy->timezone, offset_s, e)) != 0)
+    if ((rc = tz_offset(copy->timezone, offset_s, e)) != 0)
         goto fail;
     if (nightly_plan_compute(0, 0, copy->nightly_at, "", &p) != 0) {
         rc = err_set(e, ERR_INVALID, "%s: schedule.nightly_at \"%s\" is not HH:MM", copy->path,

@@ -41,18 +41,10 @@ struct nightly_plan {
     int64_t next_in_ms; /* delay until the next scheduled time (> 0) */
 };
 
-/* now_utc: seconds since the epoch; offset_s: the zone's offset from UTC;
+/* now_utc: seconds since the epoch; offset_s: the zone's offset (tz_offset);
  * at: "HH:MM"; last_run: the last completed run date ("" = never). Missed
  * days collapse into one run for today. Returns ERR_INVALID on a bad `at`. */
 int nightly_plan_compute(int64_t now_utc, int offset_s, const char *at, const char *last_run,
                          struct nightly_plan *p);
-
-/* Offset from UTC of a named zone, from a fixed table (China observes no
- * DST: Asia/Shanghai and its aliases are UTC+8), or of "UTC+HH[:MM]" /
- * "UTC-HH[:MM]". Returns ERR_INVALID for a zone it does not know. */
-int nightly_zone_offset(const char *zone, int *offset_s, struct err *e);
-
-/* Today's date ("YYYY-MM-DD") at now_utc in a zone of offset_s. */
-void nightly_local_date(int64_t now_utc, int offset_s, char out[11]);
 
 #endif

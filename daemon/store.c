@@ -18,6 +18,14 @@ int store_fail(struct store *st, struct err *e, int code, const char *what)
     return err_set(e, code, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
+int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct err *e)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return store_fail(st, e, ERR_FAIL, what);
+    return 0;
+}
+
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e)
 {
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
@@ -245,8 +253,7 @@ int store_meta_set(struct store *st, const char *key, const char *value, struct 
         return rc;
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "writing engine_meta");
+    rc = store_step_done(st, stmt, "writing engine_meta", e);
     sqlite3_finalize(stmt);
     return rc;
 }

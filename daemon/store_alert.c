@@ -120,8 +120,7 @@ int store_alert_resolve(struct store *st, const char *kind, const char *subject,
     sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "resolving alert");
+    rc = store_step_done(st, stmt, "resolving alert", e);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -163,8 +162,7 @@ int store_alert_set_escalations(struct store *st, int64_t id, int escalations, s
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_int(stmt, 2, escalations);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "recording an escalation");
+    rc = store_step_done(st, stmt, "recording an escalation", e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -196,8 +194,7 @@ int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "acknowledging alert");
+    rc = store_step_done(st, stmt, "acknowledging alert", e);
     sqlite3_finalize(stmt);
     return rc;
 }

@@ -23,6 +23,9 @@ struct store {
 
 /* "path: sqlite message" into e; returns code. */
 int store_fail(struct store *st, struct err *e, int code, const char *what);
+/* Steps a statement that writes (or whose first row is not needed), failing
+ * with what on a database error; the caller resets or finalizes it. */
+int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct err *e);
 /* Prepares sql or fails with a message naming it. */
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e);
 /* The cached statement for sql (a string literal), reset and unbound. Never

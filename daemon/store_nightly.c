@@ -10,15 +10,6 @@
 
 #define TXT(stmt, i) ((const char *)sqlite3_column_text((stmt), (i)))
 
-/* Steps stmt to the end, failing with what on a database error. */
-static int step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct err *e)
-{
-    int rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return store_fail(st, e, ERR_FAIL, what);
-    return 0;
-}
-
 /* Ends a row loop: SQLITE_DONE is success; anything else is an error unless
  * the callback already failed (cb_rc). */
 static int loop_end(struct store *st, int step, int cb_rc, const char *what, struct err *e)
@@ -202,7 +193,7 @@ int store_nightly_seen_add(struct store *st, int64_t alert_id, struct err *e)
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, alert_id);
-    rc = step_done(st, stmt, "recording a seen alert", e);
+    rc = store_step_done(st, stmt, "recording a seen alert", e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -218,7 +209,7 @@ int store_nightly_sweep(struct store *st, const char *kind, const char *now, int
         return rc;
     sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
-    rc = step_done(st, stmt, "resolving alerts", e);
+    rc = store_step_done(st, stmt, "resolving alerts", e);
     if (!rc && n)
         *n = sqlite3_changes(st->db);
     sqlite3_finalize(stmt);
@@ -285,7 +276,7 @@ int store_nightly_mark_notified(struct store *st, int64_t alert_id, struct err *
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, alert_id);
-    rc = step_done(st, stmt, "marking an alert notified", e);
+    rc = store_step_done(st, stmt, "marking an alert notified", e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -306,7 +297,7 @@ int store_outbox_add(struct store *st, int64_t supervisor_id, const char *channe
     sqlite3_bind_text(stmt, 3, payload, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 5, dedup_key, -1, SQLITE_STATIC);
-    rc = step_done(st, stmt, "adding to the outbox", e);
+    rc = store_step_done(st, stmt, "adding to the outbox", e);
     if (!rc && inserted)
         *inserted = sqlite3_changes(st->db) > 0;
     sqlite3_finalize(stmt);
@@ -388,7 +379,7 @@ int store_outbox_claim(struct store *st, int64_t id, const char *now, const char
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, lease_until, -1, SQLITE_STATIC);
-    if ((rc = step_done(st, stmt, "claiming an outbox row", e)) != 0)
+    if ((rc = store_step_done(st, stmt, "claiming an outbox row", e)) != 0)
         goto fail;
     sqlite3_finalize(stmt);
     stmt = NULL;
@@ -439,7 +430,7 @@ int store_outbox_mark_sent(struct store *st, int64_t id, const char *now, struct
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
-    rc = step_done(st, stmt, "marking an outbox row sent", e);
+    rc = store_step_done(st, stmt, "marking an outbox row sent", e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -460,7 +451,7 @@ int store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
         sqlite3_bind_text(stmt, 3, next_attempt_at, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(stmt, 3);
-    rc = step_done(st, stmt, "recording a failed delivery", e);
+    rc = store_step_done(st, stmt, "recording a failed delivery", e);
     sqlite3_finalize(stmt);
     return rc;
 }

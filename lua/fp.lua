@@ -95,13 +95,17 @@ function fp.days_between(a, b)
     return days_from_civil(by, bm, bd) - days_from_civil(ay, am, ad)
 end
 
-local function count(list)
+-- The number of items of a list, nil counting as empty; counts with ipairs so
+-- that a plain table and any read-only view give the same answer.
+function fp.count(list)
     local n = 0
     for _ in ipairs(list or {}) do
         n = n + 1
     end
     return n
 end
+
+local count = fp.count
 
 -- The household's per-capita disposable income of year, in yuan rounded to
 -- the fen; nil when there is no income row for that year or no member.
@@ -120,12 +124,15 @@ function fp.per_capita_income(household, year)
     return nil
 end
 
--- The latest year with an income row, or nil when there is none.
-function fp.latest_income_year(household)
+-- The latest year with an income row, or nil when there is none. With up_to,
+-- only rows of that year or before count (a row for a year after the
+-- evaluation year is a typing error, not a fact of today).
+function fp.latest_income_year(household, up_to)
     local latest
+    up_to = to_number(up_to)
     for _, row in ipairs(household.income or {}) do
         local y = to_number(row.year)
-        if y and (latest == nil or y > latest) then
+        if y and (up_to == nil or y <= up_to) and (latest == nil or y > latest) then
             latest = y
         end
     end
@@ -160,6 +167,11 @@ end
 
 function fp.working_age(member, params)
     return age_within(member, params.working_age_min, params.working_age_max)
+end
+
+-- "Can work" of the plan (有劳动能力): labour full or partial, and working age.
+function fp.can_work(member, params)
+    return (member.labor == "full" or member.labor == "partial") and fp.working_age(member, params)
 end
 
 function fp.school_age(member, params)
@@ -197,6 +209,25 @@ function fp.for_year(value, year)
         end
     end
     return to_number(best)
+end
+
+-- Households still in the programme (registered, or returned after exit) get
+-- help measures; exited ones do not.
+function fp.in_help(household)
+    return household.status == "registered" or household.status == "returned"
+end
+
+-- How a reason names a member: "member 11 张三", or "member 11" without a name.
+function fp.who(member)
+    if member.name and member.name ~= "" then
+        return string.format("member %s %s", tostring(member.id), member.name)
+    end
+    return "member " .. tostring(member.id)
+end
+
+-- A ratio as a reason shows it: 0.45 -> "45 %".
+function fp.percent(ratio)
+    return string.format("%g %%", ratio * 100)
 end
 
 -- "5,000 元", "6,530.40 元", "-1,200 元": thousands separators, and two

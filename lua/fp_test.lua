@@ -65,6 +65,9 @@ check("latest income year", fp.latest_income_year(hh), 2017)
 check("latest income year unsorted",
     fp.latest_income_year({ income = { { year = 2017 }, { year = 2015 } } }), 2017)
 check("latest income year of none", fp.latest_income_year({ income = {} }), nil)
+check("latest income year up to 2016", fp.latest_income_year(hh, 2016), 2016)
+check("latest income year up to a later year", fp.latest_income_year(hh, 2020), 2017)
+check("latest income year up to before any", fp.latest_income_year(hh, 2015), nil)
 
 -- Labour
 check("has full labour", fp.has_full_labor(hh), true)
@@ -91,6 +94,28 @@ check("school age 5", fp.school_age({ age = 5 }, params), false)
 check("school age 6", fp.school_age({ age = 6 }, params), true)
 check("school age 15", fp.school_age({ age = 15 }, params), true)
 check("school age 16", fp.school_age({ age = 16 }, params), false)
+check("can work: full, 30", fp.can_work({ labor = "full", age = 30 }, params), true)
+check("can work: partial, 60", fp.can_work({ labor = "partial", age = 60 }, params), true)
+check("can work: none", fp.can_work({ labor = "none", age = 30 }, params), false)
+check("can work: full, 61", fp.can_work({ labor = "full", age = 61 }, params), false)
+check("can work: full, 15", fp.can_work({ labor = "full", age = 15 }, params), false)
+check("can work: age unknown", fp.can_work({ labor = "full" }, params), false)
+
+-- Households and members
+check("in help: registered", fp.in_help({ status = "registered" }), true)
+check("in help: returned", fp.in_help({ status = "returned" }), true)
+check("in help: exited", fp.in_help({ status = "exited" }), false)
+check("in help: no status", fp.in_help({}), false)
+check("who with a name", fp.who({ id = 11, name = "张三" }), "member 11 张三")
+check("who with an empty name", fp.who({ id = 12, name = "" }), "member 12")
+check("who without a name", fp.who({ id = 13 }), "member 13")
+check("count of three", fp.count(hh.members), 3)
+check("count of none", fp.count({}), 0)
+check("count of nil", fp.count(nil), 0)
+local proxy = setmetatable({}, { __index = function(_, k)
+    return ({ "a", "b" })[k]
+end })
+check("count of a read-only view", fp.count(proxy), 2)
 
 -- fp.for_year
 check("for_year of a number", fp.for_year(0.45, 2018), 0.45)
@@ -115,6 +140,11 @@ check("yuan fen", fp.yuan(6530.4), "6,530.40 元")
 check("yuan rounding", fp.yuan(33.333), "33.33 元")
 check("yuan negative", fp.yuan(-1200), "-1,200 元")
 check("yuan six digits", fp.yuan(100000), "100,000 元")
+
+-- fp.percent
+check("percent", fp.percent(0.45), "45 %")
+check("percent fraction", fp.percent(0.125), "12.5 %")
+check("percent whole", fp.percent(1), "100 %")
 
 -- fp.poverty_line
 check("line 2017", fp.poverty_line(params, 2017), 7101)

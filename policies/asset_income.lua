@@ -4,25 +4,13 @@
 
 local CLAUSE = "二(八) 资产收益到户"
 
-local function in_help(h)
-    return h.status == "registered" or h.status == "returned"
-end
-
-local function count(list)
-    local n = 0
-    for _ in ipairs(list) do
-        n = n + 1
-    end
-    return n
-end
-
 -- "尤其是丧失劳动能力的贫困户": a household with members but none with full labour.
 local function lost_labor(h)
-    return count(h.members) > 0 and not fp.has_full_labor(h)
+    return fp.count(h.members) > 0 and not fp.has_full_labor(h)
 end
 
 local function shares(h, out, p)
-    if not lost_labor(h) or count(h.shares) > 0 then
+    if not lost_labor(h) or fp.count(h.shares) > 0 then
         return
     end
     out:recommend{
@@ -50,7 +38,7 @@ return {
     name = "asset_income",
     title = "资产收益到户",
     evaluate = function(household, out, params)
-        if not in_help(household) then
+        if not fp.in_help(household) then
             return
         end
         shares(household, out, params.asset_income)

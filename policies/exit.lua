@@ -5,31 +5,9 @@
 local GOAL = "三(六) 退出机制 / 一 目标任务"
 local RETURN = "三(六) 返贫"
 
-local function who(m)
-    if m.name and m.name ~= "" then
-        return string.format("member %s %s", tostring(m.id), m.name)
-    end
-    return "member " .. tostring(m.id)
-end
-
-local function percent(ratio)
-    return string.format("%g %%", ratio * 100)
-end
-
--- The latest income year not after the evaluation year.
-local function income_year(h)
-    local latest
-    for _, row in ipairs(h.income) do
-        if row.year <= h.year and (latest == nil or row.year > latest) then
-            latest = row.year
-        end
-    end
-    return latest
-end
-
 -- Income against the line of its own year: (ok, text) or (false, why not).
 local function income_test(h, params)
-    local year = income_year(h)
+    local year = fp.latest_income_year(h, h.year)
     if not year then
         return false, string.format("no income recorded for %d or before", h.year)
     end
@@ -41,7 +19,7 @@ local function income_test(h, params)
         return false, string.format("no provincial income figure for %d", year)
     end
     local text = string.format("per-capita income %s %s line %s (%s of %s, %d)", fp.yuan(income),
-        income >= line and "≥" or "<", fp.yuan(line), percent(fp.for_year(params.income_ratio, year)),
+        income >= line and "≥" or "<", fp.yuan(line), fp.percent(fp.for_year(params.income_ratio, year)),
         fp.yuan(fp.for_year(params.provincial_income, year)), year)
     return income >= line, text
 end
@@ -51,7 +29,7 @@ local function school_test(h, params)
     for _, m in ipairs(h.members) do
         if fp.school_age(m, params) then
             if m.school_stage == nil then
-                return false, string.format("%s (age %d) of school age is not in school", who(m), m.age)
+                return false, string.format("%s (age %d) of school age is not in school", fp.who(m), m.age)
             end
             n = n + 1
         end
@@ -66,7 +44,7 @@ local function medical_test(h)
     local n = 0
     for _, m in ipairs(h.members) do
         if not m.medical_insured then
-            return false, string.format("%s has no basic medical insurance", who(m))
+            return false, string.format("%s has no basic medical insurance", fp.who(m))
         end
         n = n + 1
     end
@@ -119,10 +97,10 @@ local function return_risk(h, out, params)
     local facts = {}
     for _, m in ipairs(h.members) do
         if m.health == "serious" then
-            facts[#facts + 1] = string.format("%s is seriously ill", who(m))
+            facts[#facts + 1] = string.format("%s is seriously ill", fp.who(m))
         end
     end
-    local year = income_year(h)
+    local year = fp.latest_income_year(h, h.year)
     if year then
         local income, line = fp.per_capita_income(h, year), fp.poverty_line(params, year)
         local margin = params.exit.return_margin

@@ -4,22 +4,8 @@
 
 local CLAUSE = "二(三) 社会保障到户"
 
-local function in_help(h)
-    return h.status == "registered" or h.status == "returned"
-end
-
-local function who(m)
-    if m.name and m.name ~= "" then
-        return string.format("member %s %s", tostring(m.id), m.name)
-    end
-    return "member " .. tostring(m.id)
-end
-
 local function dibao(h, out, p)
-    local n = 0
-    for _ in ipairs(h.members) do
-        n = n + 1
-    end
+    local n = fp.count(h.members)
     if n == 0 or fp.has_full_labor(h) or h.dibao then
         return
     end
@@ -41,7 +27,7 @@ local function pension_enrol(h, out, p)
                 member = m.id,
                 reason = string.format(
                     "%s: %s is %d (pension age from %d), not in school and without residents' pension insurance; enrol with the fiscal premium subsidy",
-                    CLAUSE, who(m), m.age, p.pension_min_age),
+                    CLAUSE, fp.who(m), m.age, p.pension_min_age),
             }
         end
     end
@@ -51,7 +37,7 @@ return {
     name = "social_security",
     title = "社会保障到户",
     evaluate = function(household, out, params)
-        if not in_help(household) then
+        if not fp.in_help(household) then
             return
         end
         local p = params.social_security

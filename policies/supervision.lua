@@ -2,17 +2,13 @@
 -- regular visits, and fund approvals only after a full, unopposed public notice.
 -- Raises alerts only, never findings; day counts come from params.
 
-local function in_help(h)
-    return h.status == "registered" or h.status == "returned"
-end
-
 -- The view gives nil for "no cadre"; 0 is the column's own spelling of it.
 local function has_cadre(h)
     return h.cadre_id ~= nil and h.cadre_id ~= 0
 end
 
 local function no_cadre(h, out)
-    if not in_help(h) or has_cadre(h) then
+    if not fp.in_help(h) or has_cadre(h) then
         return
     end
     out:alert{
@@ -25,7 +21,7 @@ local function no_cadre(h, out)
 end
 
 local function no_visit(h, out, p)
-    if not in_help(h) or not has_cadre(h) then
+    if not fp.in_help(h) or not has_cadre(h) then
         return
     end
     -- The handbook entries of the household's own cadre count; a visit dated

@@ -81,6 +81,19 @@ expect 0 "FUPIN_PLUGIN_DIR overrides plugins.dir" env FUPIN_PLUGIN_DIR=/opt/plug
 
 expect 2 "config unknown KEY" "$BIN" -c "$SRC/configs/fupin.yaml" config nonsense
 
+# `fupin test` names case files relative to where it runs when they lie
+# under it (the config resolves policy_tests to an absolute path).
+expect 0 "fupin test from the source folder" sh -c "cd '$SRC' && '$BIN' -c configs/fupin.yaml test"
+grep -q '^ok   tests/policies/industry.yaml: ' "$TMP/out" ||
+    fail "fupin test from the source folder printed $(head -1 "$TMP/out")"
+grep -q '^ok   /' "$TMP/out" && fail "fupin test from the source folder printed an absolute path"
+expect 0 "fupin test of an absolute file under the folder" \
+    sh -c "cd '$SRC/tests' && '$BIN' -c ../configs/fupin.yaml test '$SRC/tests/policies/exit.yaml'"
+grep -q '^ok   policies/exit.yaml: ' "$TMP/out" || fail "absolute file under the folder printed $(head -1 "$TMP/out")"
+expect 0 "fupin test from elsewhere" sh -c "cd '$TMP' && '$BIN' -c '$SRC/configs/fupin.yaml' test"
+grep -q '^ok   /.*/tests/policies/industry.yaml: ' "$TMP/out" ||
+    fail "fupin test from elsewhere printed $(head -1 "$TMP/out")"
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures failed" >&2
     exit 1

@@ -230,6 +230,8 @@ static void bad_files_are_refused_with_position(void)
                     "night.yaml:4:15: ", "schedule.nightly_at");
     expect_bad_tail("night2.yaml", "schedule: {nightly_at: \"23:60\"}\n",
                     "night2.yaml:3:24: ", "HH:MM");
+    expect_bad_tail("zone.yaml", "schedule:\n  timezone: Mars/Olympus\n",
+                    "zone.yaml:4:13: ", "Mars/Olympus");
     expect_bad_tail("asof.yaml", "engine:\n  as_of: \"2018-02-29\"\n",
                     "asof.yaml:4:10: ", "engine.as_of");
     expect_bad_tail("asof2.yaml", "engine:\n  as_of: 30/06/2018\n",

@@ -9,6 +9,7 @@
 #include "nightly_timer.h"
 #include "store.h"
 #include "testlib.h"
+#include "tz.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ static void file_channel_and_failed_webhook_backoff(void)
     struct nightly_report r;
     struct err e;
     char today[11];
-    nightly_local_date((int64_t)time(NULL), 8 * 3600, today);
+    tz_date((int64_t)time(NULL), 8 * 3600, today);
     CHECK(nightly_run(cfg, st, today, NULL, &r, &e) == 0);
     CHECK(r.digests == 2);
     struct deliver_stats ds;
@@ -192,7 +193,7 @@ static void timer_catches_up_once_on_a_loop(void)
     store_close(st);
     run_timer_loop(cfg, 1, 100);
     char today[11];
-    nightly_local_date((int64_t)time(NULL), 8 * 3600, today);
+    tz_date((int64_t)time(NULL), 8 * 3600, today);
     char sql[200];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM engine_meta WHERE key='nightly_last_run' AND value='%s'", today);

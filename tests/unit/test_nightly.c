@@ -349,11 +349,6 @@ static void schedule_catch_up_runs_once(void)
     CHECK(p.run_now && strcmp(p.date, "2018-06-30") == 0);
     CHECK(nightly_plan_compute(T0, off, "24:00", "", &p) == ERR_INVALID);
     CHECK(nightly_plan_compute(T0, off, "2:00", "", &p) == ERR_INVALID);
-    int o;
-    struct err e;
-    CHECK(nightly_zone_offset("Asia/Shanghai", &o, &e) == 0 && o == 8 * 3600);
-    CHECK(nightly_zone_offset("UTC+05:30", &o, &e) == 0 && o == 5 * 3600 + 1800);
-    CHECK(nightly_zone_offset("Mars/Olympus", &o, &e) == ERR_INVALID);
 }
 
 int main(void)

@@ -9,28 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct store *open_db(void)
-{
-    char path[300];
-    snprintf(path, sizeof path, "%s/j.db", test_tmpdir());
-    struct store *st = NULL;
-    struct err e = {{0}};
-    if (store_open(path, STORE_CREATE, &st, &e) != 0) {
-        fprintf(stderr, "store_open: %s\n", e.msg);
-        exit(1);
-    }
-    return st;
-}
-
-static void exec(struct store *st, const char *sql)
-{
-    struct err e = {{0}};
-    if (store_exec(st, sql, &e) != 0) {
-        fprintf(stderr, "%s: %s\n", sql, e.msg);
-        test_failures++;
-    }
-}
-
 static const char regions[] =
     "INSERT INTO region(code, name, level, parent) VALUES ('4416', 'city', 'city', NULL),"
     " ('441602', 'county', 'county', '4416'), ('441602001', 'town', 'town', '441602'),"
@@ -38,12 +16,13 @@ static const char regions[] =
 
 static void journal_reads_distinct_households_in_order(void)
 {
-    struct store *st = open_db();
+    struct store *st = test_store_create("j.db", NULL, 0);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, "INSERT INTO household(id, village) VALUES (3, '441602001001'), (1, '441602001001');"
-             "INSERT INTO member(id, household_id) VALUES (10, 3), (11, 1), (12, 3);"
-             "UPDATE member SET household_id = 1 WHERE id = 12;");
+    test_store_exec(st, regions);
+    test_store_exec(
+        st, "INSERT INTO household(id, village) VALUES (3, '441602001001'), (1, '441602001001');"
+            "INSERT INTO member(id, household_id) VALUES (10, 3), (11, 1), (12, 3);"
+            "UPDATE member SET household_id = 1 WHERE id = 12;");
     /* rows: h3, h1, m10->3, m11->1, m12->3, m12 upd ->1 and old 3 */
     int64_t ids[8], upto, cursor;
     int n;
@@ -59,15 +38,16 @@ static void journal_reads_distinct_households_in_order(void)
 
 static void journal_batch_boundary_skips_no_row(void)
 {
-    struct store *st = open_db();
+    struct store *st = test_store_create("j.db", NULL, 0);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, "INSERT INTO household(id, village) VALUES (1, '441602001001');"    /* seq 1 */
-             "INSERT INTO household(id, village) VALUES (2, '441602001001');"    /* seq 2 */
-             "UPDATE household SET head_name = 'x' WHERE id = 1;"                /* seq 3 */
-             "INSERT INTO supervisor(id, name, region) VALUES (1, 's', '4416');" /* seq 4 */
-             "INSERT INTO household(id, village) VALUES (3, '441602001001');"    /* seq 5 */
-             "UPDATE household SET head_name = 'y' WHERE id = 2;");              /* seq 6 */
+    test_store_exec(st, regions);
+    test_store_exec(st,
+                    "INSERT INTO household(id, village) VALUES (1, '441602001001');"    /* seq 1 */
+                    "INSERT INTO household(id, village) VALUES (2, '441602001001');"    /* seq 2 */
+                    "UPDATE household SET head_name = 'x' WHERE id = 1;"                /* seq 3 */
+                    "INSERT INTO supervisor(id, name, region) VALUES (1, 's', '4416');" /* seq 4 */
+                    "INSERT INTO household(id, village) VALUES (3, '441602001001');"    /* seq 5 */
+                    "UPDATE household SET head_name = 'y' WHERE id = 2;");              /* seq 6 */
     int64_t ids[2], upto;
     int n;
     CHECK(store_journal_read(st, 0, 2, ids, &n, &upto, &e) == 0);
@@ -90,8 +70,8 @@ static void journal_batch_boundary_skips_no_row(void)
     CHECK(store_journal_read(st, 0, 8, ids, &n, &upto, &e) == 0);
     CHECK(n == 2 && ids[0] == 3 && ids[1] == 2 && upto == 6);
     /* seq keeps growing after a trim (AUTOINCREMENT) */
-    exec(st, "DELETE FROM engine_journal;"
-             "UPDATE household SET head_name = 'z' WHERE id = 3;");
+    test_store_exec(st, "DELETE FROM engine_journal;"
+                        "UPDATE household SET head_name = 'z' WHERE id = 3;");
     CHECK(store_journal_read(st, 6, 8, ids, &n, &upto, &e) == 0);
     CHECK(n == 1 && ids[0] == 3 && upto == 7);
     store_close(st);
@@ -99,9 +79,9 @@ static void journal_batch_boundary_skips_no_row(void)
 
 static void cursor_rejects_garbage(void)
 {
-    struct store *st = open_db();
+    struct store *st = test_store_create("j.db", NULL, 0);
     struct err e = {{0}};
-    exec(st, "UPDATE engine_meta SET value = 'abc' WHERE key = 'journal_cursor'");
+    test_store_exec(st, "UPDATE engine_meta SET value = 'abc' WHERE key = 'journal_cursor'");
     int64_t cursor;
     CHECK(store_cursor_get(st, &cursor, &e) == ERR_INVALID);
     CHECK_STR_CONTAINS(e.msg, "journal_cursor");
@@ -110,11 +90,12 @@ static void cursor_rejects_garbage(void)
 
 static void pending_mark_take_clear_count(void)
 {
-    struct store *st = open_db();
+    struct store *st = test_store_create("j.db", NULL, 0);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, "INSERT INTO household(id, village) VALUES (5, '441602001001'), (2, '441602001001'),"
-             " (9, '441602001001');");
+    test_store_exec(st, regions);
+    test_store_exec(
+        st, "INSERT INTO household(id, village) VALUES (5, '441602001001'), (2, '441602001001'),"
+            " (9, '441602001001');");
     int64_t count = -1, ids[4];
     int n;
     CHECK(store_pending_count(st, &count, &e) == 0 && count == 0);
@@ -136,11 +117,12 @@ static void pending_mark_take_clear_count(void)
 
 static void household_ids_page_in_order(void)
 {
-    struct store *st = open_db();
+    struct store *st = test_store_create("j.db", NULL, 0);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, "INSERT INTO household(id, village) VALUES (7, '441602001001'), (3, '441602001001'),"
-             " (11, '441602001001'), (4, '441602001001');");
+    test_store_exec(st, regions);
+    test_store_exec(
+        st, "INSERT INTO household(id, village) VALUES (7, '441602001001'), (3, '441602001001'),"
+            " (11, '441602001001'), (4, '441602001001');");
     int64_t ids[2], all[8];
     int n, total = 0;
     int64_t after = 0;
@@ -160,7 +142,7 @@ static void household_ids_page_in_order(void)
 
 static void eval_audit_upserts(void)
 {
-    struct store *st = open_db();
+    struct store *st = test_store_create("j.db", NULL, 0);
     struct err e = {{0}};
     CHECK(store_eval_audit(st, 4, "2018-06-30 10:00:00", 3, NULL, &e) == 0);
     CHECK(store_eval_audit(st, 4, "2018-07-01 10:00:00", 1, "industry: boom", &e) == 0);

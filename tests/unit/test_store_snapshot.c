@@ -10,27 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct store *open_db(char *path, size_t size)
-{
-    snprintf(path, size, "%s/s.db", test_tmpdir());
-    struct store *st = NULL;
-    struct err e = {{0}};
-    if (store_open(path, STORE_CREATE, &st, &e) != 0) {
-        fprintf(stderr, "store_open: %s\n", e.msg);
-        exit(1);
-    }
-    return st;
-}
-
-static void exec(struct store *st, const char *sql)
-{
-    struct err e = {{0}};
-    if (store_exec(st, sql, &e) != 0) {
-        fprintf(stderr, "%s: %s\n", sql, e.msg);
-        test_failures++;
-    }
-}
-
 /* Writes through a second connection with CHECK constraints off, the way a
  * careless import tool could. */
 static void exec_unchecked(const char *path, const char *sql)
@@ -97,10 +76,10 @@ static const char household[] =
 static void snapshot_reads_every_field_and_list(void)
 {
     char path[300];
-    struct store *st = open_db(path, sizeof path);
+    struct store *st = test_store_create("s.db", path, sizeof path);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, household);
+    test_store_exec(st, regions);
+    test_store_exec(st, household);
     struct snapshot_reader *r = NULL;
     CHECK(snapshot_reader_new(st, &r, &e) == 0);
     struct snapshot snap = {0};
@@ -180,11 +159,11 @@ static void snapshot_reads_every_field_and_list(void)
 
     /* The strings live in the snapshot, not in SQLite's buffers: they
      * survive further statements on the connection. */
-    exec(st, "UPDATE household SET head_name = '改名' WHERE id = 12");
+    test_store_exec(st, "UPDATE household SET head_name = '改名' WHERE id = 12");
     CHECK(streq(h->head_name, "张三") && streq(h->members[0].name, "张三"));
 
     /* Reuse: a second read replaces everything. */
-    exec(st, "INSERT INTO household(id, village) VALUES (13, '441602001001')");
+    test_store_exec(st, "INSERT INTO household(id, village) VALUES (13, '441602001001')");
     CHECK(snapshot_read(r, 13, "2018-06-30", &snap, &e) == 0);
     CHECK(snap.hh.id == 13 && snap.hh.n_members == 0 && snap.hh.n_visits == 0);
     CHECK(snap.hh.cadre_id == 0 && snap.hh.paired_since == NULL);
@@ -199,12 +178,13 @@ static void snapshot_reads_every_field_and_list(void)
 static void snapshot_age_on_eve_and_day_of_birthday(void)
 {
     char path[300];
-    struct store *st = open_db(path, sizeof path);
+    struct store *st = test_store_create("s.db", path, sizeof path);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, "INSERT INTO household(id, village) VALUES (1, '441602001001');"
-             "INSERT INTO member(id, household_id, birth_date) VALUES (1, 1, '2002-07-01'),"
-             " (2, 1, '2000-02-29');");
+    test_store_exec(st, regions);
+    test_store_exec(st,
+                    "INSERT INTO household(id, village) VALUES (1, '441602001001');"
+                    "INSERT INTO member(id, household_id, birth_date) VALUES (1, 1, '2002-07-01'),"
+                    " (2, 1, '2000-02-29');");
     struct snapshot_reader *r = NULL;
     CHECK(snapshot_reader_new(st, &r, &e) == 0);
     struct snapshot snap = {0};
@@ -226,11 +206,11 @@ static void snapshot_age_on_eve_and_day_of_birthday(void)
 static void snapshot_of_deleted_household_is_1(void)
 {
     char path[300];
-    struct store *st = open_db(path, sizeof path);
+    struct store *st = test_store_create("s.db", path, sizeof path);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, household);
-    exec(st, "DELETE FROM household WHERE id = 12");
+    test_store_exec(st, regions);
+    test_store_exec(st, household);
+    test_store_exec(st, "DELETE FROM household WHERE id = 12");
     struct snapshot_reader *r = NULL;
     CHECK(snapshot_reader_new(st, &r, &e) == 0);
     struct snapshot snap = {0};
@@ -263,10 +243,10 @@ static void expect_invalid(const char *path, struct snapshot_reader *r, const ch
 static void snapshot_rejects_malformed_rows(void)
 {
     char path[300];
-    struct store *st = open_db(path, sizeof path);
+    struct store *st = test_store_create("s.db", path, sizeof path);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, household);
+    test_store_exec(st, regions);
+    test_store_exec(st, household);
     struct snapshot_reader *r = NULL;
     CHECK(snapshot_reader_new(st, &r, &e) == 0);
 
@@ -335,14 +315,15 @@ static void snapshot_rejects_malformed_rows(void)
 static void snapshot_reads_many_households(void)
 {
     char path[300];
-    struct store *st = open_db(path, sizeof path);
+    struct store *st = test_store_create("s.db", path, sizeof path);
     struct err e = {{0}};
-    exec(st, regions);
-    exec(st, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)"
-             " INSERT INTO household(id, village) SELECT i, '441602001001' FROM n;"
-             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
-             " INSERT INTO member(id, household_id, birth_date)"
-             " SELECT i, (i % 500) + 1, '1990-01-01' FROM n;");
+    test_store_exec(st, regions);
+    test_store_exec(st,
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)"
+                    " INSERT INTO household(id, village) SELECT i, '441602001001' FROM n;"
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+                    " INSERT INTO member(id, household_id, birth_date)"
+                    " SELECT i, (i % 500) + 1, '1990-01-01' FROM n;");
     struct snapshot_reader *r = NULL;
     CHECK(snapshot_reader_new(st, &r, &e) == 0);
     struct snapshot snap = {0};

@@ -1,5 +1,6 @@
 /* testlib.c - see testlib.h. */
 #include "testlib.h"
+#include "store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,28 @@ int test_done(void)
     }
     printf("%s\n", test_failures ? "FAILED" : "PASSED");
     return test_failures ? 1 : 0;
+}
+
+struct store *test_store_create(const char *name, char *path, size_t size)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s/%s", test_tmpdir(), name);
+    if (path)
+        snprintf(path, size, "%s", buf);
+    struct store *st = NULL;
+    struct err e = {{0}};
+    if (store_open(buf, STORE_CREATE, &st, &e) != 0) {
+        fprintf(stderr, "store_open: %s\n", e.msg);
+        exit(1);
+    }
+    return st;
+}
+
+void test_store_exec(struct store *st, const char *sql)
+{
+    struct err e = {{0}};
+    if (store_exec(st, sql, &e) != 0) {
+        fprintf(stderr, "%s: %s\n", sql, e.msg);
+        test_failures++;
+    }
 }

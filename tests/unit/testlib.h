@@ -3,7 +3,10 @@
 #ifndef FUPIN_TESTLIB_H
 #define FUPIN_TESTLIB_H
 
+#include <stddef.h>
 #include <stdio.h>
+
+struct store;
 
 extern int test_failures;
 
@@ -43,6 +46,12 @@ char *test_write_file(const char *dir, const char *name, const char *text);
 int test_run(const char *cmd, char **out);
 /* $FUPIN_BIN, $FUPIN_SOURCE_DIR, ... with a fallback for running by hand. */
 const char *test_env(const char *name, const char *fallback);
+/* A new database with the schema, file name in a fresh temporary directory;
+ * its path goes to path (size bytes) unless path is NULL. Exits on failure:
+ * no test can go on without it. */
+struct store *test_store_create(const char *name, char *path, size_t size);
+/* Runs sql through st; a failure is reported and counted, not fatal. */
+void test_store_exec(struct store *st, const char *sql);
 /* Prints the summary and returns the process exit code. */
 int test_done(void);
 

@@ -1,0 +1,112 @@
+/* test_tz.c - zone offsets from the table and "UTC±HH:MM", local dates on
+ * both sides of midnight and before the epoch, and today without TZ. */
+#include "cli.h"
+#include "date.h"
+#include "testlib.h"
+#include "tz.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* 2018-06-30 00:00:00 UTC */
+#define T0 1530316800LL
+
+static void known_zones_and_utc_offsets(void)
+{
+    int o = -1;
+    struct err e;
+    CHECK(tz_offset("Asia/Shanghai", &o, &e) == 0 && o == 8 * 3600);
+    CHECK(tz_offset("PRC", &o, &e) == 0 && o == 8 * 3600);
+    CHECK(tz_offset("Asia/Urumqi", &o, &e) == 0 && o == 6 * 3600);
+    CHECK(tz_offset("UTC", &o, &e) == 0 && o == 0);
+    CHECK(tz_offset(NULL, &o, &e) == 0 && o == 8 * 3600);
+    CHECK(tz_offset("", &o, &e) == 0 && o == 8 * 3600);
+    CHECK(tz_offset("UTC+05:30", &o, &e) == 0 && o == 5 * 3600 + 1800);
+    CHECK(tz_offset("UTC-03", &o, &e) == 0 && o == -3 * 3600);
+    CHECK(tz_offset("UTC+14", &o, &e) == 0 && o == 14 * 3600);
+}
+
+static void unknown_zones_are_refused_by_name(void)
+{
+    int o = 42;
+    struct err e = {""};
+    CHECK(tz_offset("Mars/Olympus", &o, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, "Mars/Olympus");
+    CHECK(o == 42);
+    CHECK(tz_offset("UTC+15", &o, &e) == ERR_INVALID);
+    CHECK(tz_offset("UTC+05:60", &o, &e) == ERR_INVALID);
+    CHECK(tz_offset("UTC+8x", &o, &e) == ERR_INVALID);
+    CHECK(tz_offset("UTC*08", &o, &e) == ERR_INVALID);
+    CHECK(tz_offset("asia/shanghai", &o, &e) == ERR_INVALID);
+    CHECK(tz_offset("Mars/Olympus", &o, NULL) == ERR_INVALID);
+}
+
+static void local_date_and_time_around_midnight(void)
+{
+    char d[11];
+    long day;
+    int sec;
+    tz_date(T0, 0, d);
+    CHECK(strcmp(d, "2018-06-30") == 0);
+    /* 23:30 UTC on 06-29 is already 07:30 on 06-30 in Beijing */
+    tz_date(T0 - 1800, 8 * 3600, d);
+    CHECK(strcmp(d, "2018-06-30") == 0);
+    tz_local(T0 - 1800, 8 * 3600, &day, &sec);
+    CHECK(sec == 7 * 3600 + 1800);
+    tz_date(T0 - 1800, 0, d);
+    CHECK(strcmp(d, "2018-06-29") == 0);
+    tz_date(T0 + 3600, -2 * 3600, d);
+    CHECK(strcmp(d, "2018-06-29") == 0);
+    /* before the epoch the day still floors */
+    tz_local(-1, 0, &day, &sec);
+    CHECK(day == -1 && sec == 86399);
+    tz_date(-1, 0, d);
+    CHECK(strcmp(d, "1969-12-31") == 0);
+}
+
+static void today_never_touches_tz(void)
+{
+    setenv("TZ", "America/New_York", 1);
+    char east[11], west[11], dflt[11];
+    CHECK(tz_today("UTC+14", east) == 0);
+    CHECK(tz_today("UTC-12", west) == 0);
+    int ok = 0;
+    long gap = date_diff(west, east, &ok);
+    /* 26 hours apart: one or two calendar days */
+    CHECK(ok && (gap == 1 || gap == 2));
+    /* an unknown zone still gives a date (Beijing's) but says so */
+    char before[11], after[11];
+    tz_date((int64_t)time(NULL), 8 * 3600, before);
+    CHECK(tz_today("Mars/Olympus", dflt) == ERR_INVALID);
+    tz_date((int64_t)time(NULL), 8 * 3600, after);
+    CHECK(strcmp(dflt, before) == 0 || strcmp(dflt, after) == 0);
+    CHECK(strcmp(getenv("TZ"), "America/New_York") == 0);
+}
+
+static void cli_today_uses_as_of_then_the_zone(void)
+{
+    struct config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    memcpy(cfg.as_of, "2018-06-30", 11);
+    char d[11];
+    cli_today(&cfg, d);
+    CHECK(strcmp(d, "2018-06-30") == 0);
+    cfg.as_of[0] = 0;
+    char zone[] = "UTC+14", before[11], after[11];
+    cfg.timezone = zone;
+    tz_date((int64_t)time(NULL), 14 * 3600, before);
+    cli_today(&cfg, d);
+    tz_date((int64_t)time(NULL), 14 * 3600, after);
+    CHECK(strcmp(d, before) == 0 || strcmp(d, after) == 0);
+}
+
+int main(void)
+{
+    RUN(known_zones_and_utc_offsets);
+    RUN(unknown_zones_are_refused_by_name);
+    RUN(local_date_and_time_around_midnight);
+    RUN(today_never_touches_tz);
+    RUN(cli_today_uses_as_of_then_the_zone);
+    return test_done();
+}
