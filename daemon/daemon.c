@@ -188,12 +188,45 @@ static void apply(struct daemon *d, struct msg *m)
     }
 }
 
-static void log_batch(int n, const struct engine_stats *st)
+/* Batches written since the last log line: a full pass over a city is a
+ * few thousand batches, so they are summed into one line every few seconds;
+ * a lone batch (a change made by a case worker) is logged as soon as the
+ * engine is idle again. */
+struct batch_log {
+    int batches;
+    long households;
+    struct engine_stats st;
+    uint64_t since;
+};
+
+static void log_batches(struct batch_log *bl)
 {
-    log_info("batch: %d households, findings %ld inserted, %ld updated, %ld withdrawn, "
-             "%ld unchanged; %ld gone, %ld malformed, %ld policy errors; %.0f ms",
-             n, st->inserted, st->updated, st->withdrawn, st->unchanged, st->gone, st->malformed,
-             st->errors, st->ms);
+    if (!bl->batches)
+        return;
+    const struct engine_stats *st = &bl->st;
+    log_info("batch: %ld households in %d transaction%s, findings %ld inserted, %ld updated, "
+             "%ld withdrawn, %ld unchanged; %ld gone, %ld malformed, %ld policy errors; %.0f ms",
+             bl->households, bl->batches, bl->batches == 1 ? "" : "s", st->inserted, st->updated,
+             st->withdrawn, st->unchanged, st->gone, st->malformed, st->errors, st->ms);
+    memset(bl, 0, sizeof *bl);
+}
+
+static void add_batch(struct batch_log *bl, int n, const struct engine_stats *st)
+{
+    if (!bl->batches)
+        bl->since = now_ms();
+    bl->batches++;
+    bl->households += n;
+    bl->st.inserted += st->inserted;
+    bl->st.updated += st->updated;
+    bl->st.withdrawn += st->withdrawn;
+    bl->st.unchanged += st->unchanged;
+    bl->st.gone += st->gone;
+    bl->st.malformed += st->malformed;
+    bl->st.errors += st->errors;
+    bl->st.ms += st->ms;
+    if (now_ms() - bl->since >= 5000)
+        log_batches(bl);
 }
 
 static void eval_thread(void *arg)
@@ -202,6 +235,7 @@ static void eval_thread(void *arg)
     uint64_t retry_at = 0;
     long backoff = 0;
     int idle_logged = 0; /* the catch-up on start is over */
+    struct batch_log batches = {0};
     char last_error[256] = "";
     for (;;) {
         uv_mutex_lock(&d->mu);
@@ -252,13 +286,17 @@ static void eval_thread(void *arg)
             last_error[0] = 0;
         }
         if (n > 0) {
-            log_batch(n, &st);
+            add_batch(&batches, n, &st);
             nudge(d); /* there may be more: come back after checking messages */
-        } else if (!idle_logged) {
+            continue;
+        }
+        log_batches(&batches);
+        if (!idle_logged) {
             log_info("caught up; watching for changes");
             idle_logged = 1;
         }
     }
+    log_batches(&batches);
 }
 
 /* ---- reloads, checked off the loop ---- */
