@@ -1,13 +1,235 @@
-/* cmd_eval.c - `fupin eval`: not built yet (issue #3). */
+/* cmd_eval.c - `fupin eval`: the daemon's evaluation path run once, without
+ * the watcher: everything (--all), one household, or whatever changed since
+ * the cursor. Writes findings; prints a summary or the findings as JSON. */
 #include "cli.h"
+#include "engine.h"
+#include "json.h"
+#include "log.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage[] =
+    "usage: fupin eval [--all | --household ID] [--json]\n"
+    "Evaluates households now through the daemon's path and writes findings.\n"
+    "  --all           every household (the journal so far counts as done)\n"
+    "  --household ID  one household; prints its findings\n"
+    "  (neither)       what changed since the last evaluation\n"
+    "  --json          machine-readable output\n";
+
+static volatile sig_atomic_t interrupted;
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+    stop_flag = 1;
+}
+
+static int parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s || v <= 0)
+        return -1;
+    *id = v;
+    return 0;
+}
+
+static void print_summary(const struct engine_stats *st, int as_json, int was_interrupted)
+{
+    if (as_json) {
+        printf("{\"households\":%ld,\"inserted\":%ld,\"updated\":%ld,\"withdrawn\":%ld,"
+               "\"unchanged\":%ld,\"gone\":%ld,\"malformed\":%ld,\"policy_errors\":%ld,"
+               "\"elapsed_ms\":%.0f,\"complete\":%s}\n",
+               st->households, st->inserted, st->updated, st->withdrawn, st->unchanged, st->gone,
+               st->malformed, st->errors, st->ms, was_interrupted ? "false" : "true");
+        return;
+    }
+    printf("households %ld: findings inserted %ld, updated %ld, withdrawn %ld, unchanged %ld; "
+           "gone %ld, malformed %ld, policy errors %ld; %.1f s%s\n",
+           st->households, st->inserted, st->updated, st->withdrawn, st->unchanged, st->gone,
+           st->malformed, st->errors, st->ms / 1000.0,
+           was_interrupted ? " (interrupted: the rest stays marked for the daemon)" : "");
+}
+
+static int run_batches(struct engine *en, struct engine_stats *st, struct err *e)
+{
+    int rc;
+    while (!stop_flag && (rc = engine_step(en, &stop_flag, st, e)) > 0)
+        ;
+    if (stop_flag)
+        return 0;
+    return rc < 0 ? rc : 0;
+}
+
+static void print_result_json(const struct eval_result *res)
+{
+    printf("{\"household\":%lld,\"findings\":[", (long long)res->household_id);
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct finding *f = &res->findings[i];
+        printf("%s{\"policy\":", i ? "," : "");
+        json_string(stdout, f->policy);
+        printf(",\"measure\":");
+        json_string(stdout, f->measure);
+        printf(",\"kind\":\"%s\",\"member\":", finding_kind_name(f->kind));
+        if (f->member_id)
+            printf("%lld", (long long)f->member_id);
+        else
+            printf("null");
+        printf(",\"amount\":");
+        if (f->has_amount)
+            json_number(stdout, f->amount);
+        else
+            printf("null");
+        printf(",\"reason\":");
+        json_string(stdout, f->reason);
+        printf(",\"source\":");
+        json_string(stdout, f->source);
+        printf("}");
+    }
+    printf("],\"alerts\":[");
+    for (size_t i = 0; i < res->n_alerts; i++) {
+        const struct policy_alert *a = &res->alerts[i];
+        printf("%s{\"policy\":", i ? "," : "");
+        json_string(stdout, a->policy);
+        printf(",\"kind\":");
+        json_string(stdout, a->kind);
+        printf(",\"severity\":\"%s\",\"message\":", severity_name(a->severity));
+        json_string(stdout, a->message);
+        printf("}");
+    }
+    printf("],\"errors\":[");
+    for (size_t i = 0; i < res->n_errors; i++) {
+        printf("%s{\"policy\":", i ? "," : "");
+        json_string(stdout, res->errors[i].policy);
+        printf(",\"source\":");
+        json_string(stdout, res->errors[i].source);
+        printf(",\"message\":");
+        json_string(stdout, res->errors[i].msg);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
+static void print_result_text(const struct eval_result *res)
+{
+    printf("household %lld: %zu findings, %zu alerts, %zu policy errors\n",
+           (long long)res->household_id, res->n_findings, res->n_alerts, res->n_errors);
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct finding *f = &res->findings[i];
+        char member[32] = "household";
+        if (f->member_id)
+            snprintf(member, sizeof member, "member %lld", (long long)f->member_id);
+        char amount[48] = "";
+        if (f->has_amount)
+            snprintf(amount, sizeof amount, " %.2f", f->amount);
+        printf("  %-9s %s/%s (%s)%s: %s [%s]\n", finding_kind_name(f->kind), f->policy,
+               f->measure, member, amount, f->reason, f->source);
+    }
+    for (size_t i = 0; i < res->n_alerts; i++)
+        printf("  alert     %s %s (%s): %s\n", res->alerts[i].policy, res->alerts[i].kind,
+               severity_name(res->alerts[i].severity), res->alerts[i].message);
+    for (size_t i = 0; i < res->n_errors; i++)
+        printf("  error     %s: %s\n", res->errors[i].policy, res->errors[i].msg);
+}
+
+static int eval_household(struct engine *en, const char *arg, int as_json)
+{
+    int64_t id;
+    if (parse_id(arg, &id) != 0) {
+        fprintf(stderr, "fupin eval: --household needs a positive number, not \"%s\"\n", arg);
+        return EXIT_USAGE;
+    }
+    struct eval_result res = {0};
+    struct err e = {{0}};
+    int rc = engine_eval_one(en, id, &res, &e);
+    int code = EXIT_OK;
+    if (rc == 1) {
+        fprintf(stderr, "fupin eval: no household %lld\n", (long long)id);
+        code = EXIT_USAGE;
+    } else if (rc == ERR_INVALID) {
+        fprintf(stderr, "fupin eval: %s (a data_quality alert was raised)\n", e.msg);
+        code = EXIT_USAGE;
+    } else if (rc) {
+        fprintf(stderr, "fupin eval: %s\n", e.msg);
+        code = EXIT_RUNTIME;
+    } else if (as_json) {
+        print_result_json(&res);
+    } else {
+        print_result_text(&res);
+    }
+    eval_result_free(&res);
+    return code;
+}
 
 int cmd_eval(struct cli *cli)
 {
-    static const char usage[] = "usage: fupin eval\n(not available yet: issue #3)\n";
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
-    fprintf(stderr, "fupin eval: not implemented yet (issue #3 has not landed)\n");
-    return EXIT_USAGE;
+    int all = 0, as_json = 0;
+    const char *household = NULL;
+    for (int i = 1; i < cli->argc; i++) {
+        if (strcmp(cli->argv[i], "--all") == 0)
+            all = 1;
+        else if (strcmp(cli->argv[i], "--json") == 0)
+            as_json = 1;
+        else if (strcmp(cli->argv[i], "--household") == 0 && i + 1 < cli->argc)
+            household = cli->argv[++i];
+        else
+            return cli_usage_error(cli, usage, "unexpected argument \"%s\"", cli->argv[i]);
+    }
+    if (all && household)
+        return cli_usage_error(cli, usage, "--all and --household exclude each other");
+
+    struct config *cfg;
+    int code = cli_load_config(cli, &cfg);
+    if (code)
+        return code;
+    struct err e = {{0}};
+    struct policy_set *set;
+    int rc = policy_set_load(cfg, 1, &set, &e);
+    if (rc) {
+        fprintf(stderr, "fupin eval: %s\n", e.msg);
+        config_free(cfg);
+        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    struct engine *en;
+    if ((rc = engine_open(cfg, set, &en, &e)) != 0) {
+        fprintf(stderr, "fupin eval: %s\n", e.msg);
+        config_free(cfg);
+        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+
+    if (household) {
+        code = eval_household(en, household, as_json);
+    } else {
+        struct sigaction sa = {.sa_handler = on_signal};
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        struct engine_stats st = {0};
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = all ? engine_begin_full(en, &stop_flag, &e) : engine_mark_if_changed(en, &stop_flag, NULL, &e);
+        if (rc == 0)
+            rc = run_batches(en, &st, &e);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        st.ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+        if (rc && rc != ERR_STOPPED) {
+            fprintf(stderr, "fupin eval: %s\n", e.msg);
+            code = EXIT_RUNTIME;
+        } else {
+            print_summary(&st, as_json, interrupted);
+            code = interrupted ? EXIT_RUNTIME : EXIT_OK;
+        }
+    }
+    engine_close(en);
+    config_free(cfg);
+    return code;
 }

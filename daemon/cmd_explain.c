@@ -1,13 +1,314 @@
-/* cmd_explain.c - `fupin explain`: not built yet (issue #4). */
+/* cmd_explain.c - `fupin explain ID [--json]`: one household evaluated without
+ * writing, every policy's findings, alerts, errors and the parameters it read,
+ * beside the facts they rest on. Output is for the cadre (stdout), so health
+ * may be shown; resident ID numbers are masked and nothing goes to the log. */
 #include "cli.h"
+#include "engine.h"
+#include "json.h"
+#include "log.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] = "usage: fupin explain ID [--json]\n"
+                            "Evaluates one household without writing and shows every policy's\n"
+                            "findings with the facts and parameters behind them.\n";
+
+static const char *const labor_names[] = {"full", "partial", "none"};
+static const char *const health_names[] = {"healthy", "chronic", "serious", "disabled"};
+static const char *const school_names[] = {NULL,     "preschool",  "primary", "junior",
+                                           "senior", "vocational", "college"};
+static const char *const status_names[] = {"registered", "exited", "returned"};
+static const char *const grade_names[] = {NULL, "A", "B", "C", "D"};
+
+static const struct fupin_member *member_of(const struct fupin_household *hh, int64_t id)
+{
+    for (size_t i = 0; i < hh->n_members; i++)
+        if (hh->members[i].id == id)
+            return &hh->members[i];
+    return NULL;
+}
+
+static double income_total(const struct fupin_income *in)
+{
+    return in->wage + in->production + in->property + in->transfer;
+}
+
+static const char *last_visit(const struct fupin_household *hh)
+{
+    return hh->n_visits ? hh->visits[hh->n_visits - 1].date : NULL;
+}
+
+/* ---- text ---- */
+
+static void text_facts(const struct fupin_household *hh)
+{
+    printf("household %lld as of %s\n", (long long)hh->id, hh->today);
+    printf("  village %s %s (town %s, county %s), %s, %s\n", hh->village ? hh->village : "?",
+           hh->village_name ? hh->village_name : "", hh->town ? hh->town : "?",
+           hh->county ? hh->county : "?", hh->poor_village ? "poor village" : "scattered",
+           hh->livable ? "livable" : "lacks living conditions");
+    printf("  head %s; status %s; cause %s; housing grade %s%s; tap water %s; dibao %s\n",
+           hh->head_name ? hh->head_name : "?", status_names[hh->status],
+           hh->poverty_cause ? hh->poverty_cause : "-",
+           grade_names[hh->housing_grade] ? grade_names[hh->housing_grade] : "unknown",
+           hh->housing_renovated ? " (renovated)" : "", hh->tap_water ? "yes" : "no",
+           hh->dibao ? "yes" : "no");
+    if (hh->cadre_id)
+        printf("  paired with cadre %lld since %s; last visit %s\n", (long long)hh->cadre_id,
+               hh->paired_since ? hh->paired_since : "?",
+               last_visit(hh) ? last_visit(hh) : "none");
+    else
+        printf("  no paired cadre; last visit %s\n", last_visit(hh) ? last_visit(hh) : "none");
+    for (size_t i = 0; i < hh->n_members; i++) {
+        const struct fupin_member *m = &hh->members[i];
+        char masked[24], age[16] = "?";
+        if (m->age >= 0)
+            snprintf(age, sizeof age, "%d", m->age);
+        printf("  member %lld %s (%s) %s: age %s, labour %s, health %s, school %s, skills %d\n",
+               (long long)m->id, m->name ? m->name : "?", m->relation ? m->relation : "-",
+               log_mask_id(m->id_number, masked, sizeof masked), age, labor_names[m->labor],
+               health_names[m->health],
+               school_names[m->school_stage] ? school_names[m->school_stage] : "-", m->skills);
+    }
+    for (size_t i = 0; i < hh->n_income; i++) {
+        const struct fupin_income *in = &hh->income[i];
+        printf("  income %d: %.2f per person (%zu members)\n", in->year,
+               hh->n_members ? income_total(in) / (double)hh->n_members : income_total(in),
+               hh->n_members);
+    }
+}
+
+static void text_policy(const struct fupin_household *hh, const struct eval_result *res,
+                        const struct policy *p)
+{
+    printf("\n%s (%s) %s\n", p->name, p->title, p->source);
+    int any = 0;
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct finding *f = &res->findings[i];
+        if (strcmp(f->policy, p->name) != 0)
+            continue;
+        const struct fupin_member *m = f->member_id ? member_of(hh, f->member_id) : NULL;
+        char who[96] = "household", amount[40] = "";
+        if (f->member_id)
+            snprintf(who, sizeof who, "%s (member %lld)", m && m->name ? m->name : "?",
+                     (long long)f->member_id);
+        if (f->has_amount)
+            snprintf(amount, sizeof amount, " %.2f", f->amount);
+        printf("  %s %s for %s%s: %s\n", finding_kind_name(f->kind), f->measure, who, amount,
+               f->reason);
+        any = 1;
+    }
+    for (size_t i = 0; i < res->n_alerts; i++)
+        if (strcmp(res->alerts[i].policy, p->name) == 0) {
+            printf("  alert %s (%s): %s\n", res->alerts[i].kind,
+                   severity_name(res->alerts[i].severity), res->alerts[i].message);
+            any = 1;
+        }
+    for (size_t i = 0; i < res->n_errors; i++)
+        if (strcmp(res->errors[i].policy, p->name) == 0) {
+            printf("  error: %s\n", res->errors[i].msg);
+            any = 1;
+        }
+    if (!any)
+        printf("  nothing applies\n");
+    for (size_t i = 0; i < res->n_params; i++)
+        if (res->params[i].policy && strcmp(res->params[i].policy, p->name) == 0)
+            printf("  param %s = %s\n", res->params[i].key, res->params[i].value);
+}
+
+/* ---- JSON ---- */
+
+static void json_facts(const struct fupin_household *hh)
+{
+    printf("\"household\":{\"id\":%lld,\"today\":", (long long)hh->id);
+    json_string(stdout, hh->today);
+    printf(",\"village\":");
+    json_string(stdout, hh->village);
+    printf(",\"village_name\":");
+    json_string(stdout, hh->village_name);
+    printf(",\"town\":");
+    json_string(stdout, hh->town);
+    printf(",\"county\":");
+    json_string(stdout, hh->county);
+    printf(",\"poor_village\":%s,\"livable\":%s,\"head_name\":", hh->poor_village ? "true" : "false",
+           hh->livable ? "true" : "false");
+    json_string(stdout, hh->head_name);
+    printf(",\"status\":\"%s\",\"poverty_cause\":", status_names[hh->status]);
+    json_string(stdout, hh->poverty_cause);
+    printf(",\"housing_grade\":");
+    json_string(stdout, grade_names[hh->housing_grade]);
+    printf(",\"dibao\":%s,\"cadre_id\":", hh->dibao ? "true" : "false");
+    if (hh->cadre_id)
+        printf("%lld", (long long)hh->cadre_id);
+    else
+        printf("null");
+    printf(",\"paired_since\":");
+    json_string(stdout, hh->paired_since);
+    printf(",\"last_visit\":");
+    json_string(stdout, last_visit(hh));
+    printf(",\"members\":[");
+    for (size_t i = 0; i < hh->n_members; i++) {
+        const struct fupin_member *m = &hh->members[i];
+        char masked[24];
+        printf("%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)m->id);
+        json_string(stdout, m->name);
+        printf(",\"relation\":");
+        json_string(stdout, m->relation);
+        printf(",\"id_number\":");
+        json_string(stdout, log_mask_id(m->id_number, masked, sizeof masked));
+        printf(",\"age\":");
+        if (m->age >= 0)
+            printf("%d", m->age);
+        else
+            printf("null");
+        printf(",\"labor\":\"%s\",\"health\":\"%s\",\"school_stage\":", labor_names[m->labor],
+               health_names[m->health]);
+        json_string(stdout, school_names[m->school_stage]);
+        printf(",\"skills\":%d}", m->skills);
+    }
+    printf("],\"per_capita_income\":{");
+    for (size_t i = 0; i < hh->n_income; i++) {
+        double total = income_total(&hh->income[i]);
+        printf("%s\"%d\":", i ? "," : "", hh->income[i].year);
+        json_number(stdout, hh->n_members ? total / (double)hh->n_members : total);
+    }
+    printf("}}");
+}
+
+static void json_policy(const struct eval_result *res, const struct policy *p)
+{
+    printf("{\"policy\":");
+    json_string(stdout, p->name);
+    printf(",\"title\":");
+    json_string(stdout, p->title);
+    printf(",\"source\":");
+    json_string(stdout, p->source);
+    printf(",\"findings\":[");
+    int first = 1;
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct finding *f = &res->findings[i];
+        if (strcmp(f->policy, p->name) != 0)
+            continue;
+        printf("%s{\"measure\":", first ? "" : ",");
+        first = 0;
+        json_string(stdout, f->measure);
+        printf(",\"kind\":\"%s\",\"member\":", finding_kind_name(f->kind));
+        if (f->member_id)
+            printf("%lld", (long long)f->member_id);
+        else
+            printf("null");
+        printf(",\"amount\":");
+        if (f->has_amount)
+            json_number(stdout, f->amount);
+        else
+            printf("null");
+        printf(",\"reason\":");
+        json_string(stdout, f->reason);
+        printf("}");
+    }
+    printf("],\"alerts\":[");
+    first = 1;
+    for (size_t i = 0; i < res->n_alerts; i++) {
+        if (strcmp(res->alerts[i].policy, p->name) != 0)
+            continue;
+        printf("%s{\"kind\":", first ? "" : ",");
+        first = 0;
+        json_string(stdout, res->alerts[i].kind);
+        printf(",\"severity\":\"%s\",\"message\":", severity_name(res->alerts[i].severity));
+        json_string(stdout, res->alerts[i].message);
+        printf("}");
+    }
+    printf("],\"errors\":[");
+    first = 1;
+    for (size_t i = 0; i < res->n_errors; i++) {
+        if (strcmp(res->errors[i].policy, p->name) != 0)
+            continue;
+        printf("%s", first ? "" : ",");
+        first = 0;
+        json_string(stdout, res->errors[i].msg);
+    }
+    printf("],\"params\":{");
+    first = 1;
+    for (size_t i = 0; i < res->n_params; i++) {
+        if (!res->params[i].policy || strcmp(res->params[i].policy, p->name) != 0)
+            continue;
+        printf("%s", first ? "" : ",");
+        first = 0;
+        json_key(stdout, res->params[i].key);
+        json_string(stdout, res->params[i].value);
+    }
+    printf("}}");
+}
 
 int cmd_explain(struct cli *cli)
 {
-    static const char usage[] = "usage: fupin explain\n(not available yet: issue #4)\n";
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
-    fprintf(stderr, "fupin explain: not implemented yet (issue #4 has not landed)\n");
-    return EXIT_USAGE;
+    const char *arg = NULL;
+    int as_json = 0;
+    for (int i = 1; i < cli->argc; i++) {
+        if (strcmp(cli->argv[i], "--json") == 0)
+            as_json = 1;
+        else if (!arg)
+            arg = cli->argv[i];
+        else
+            return cli_usage_error(cli, usage, "unexpected argument \"%s\"", cli->argv[i]);
+    }
+    if (!arg)
+        return cli_usage_error(cli, usage, "expected a household ID");
+    char *end;
+    errno = 0;
+    long long id = strtoll(arg, &end, 10);
+    if (errno || *end || end == arg || id <= 0)
+        return cli_usage_error(cli, usage, "\"%s\" is not a household ID", arg);
+
+    struct config *cfg;
+    int code = cli_load_config(cli, &cfg);
+    if (code)
+        return code;
+    struct err e = {{0}};
+    struct policy_set *set;
+    struct engine *en = NULL;
+    int rc = policy_set_load(cfg, 1, &set, &e);
+    if (rc == 0)
+        rc = engine_open(cfg, set, &en, &e);
+    if (rc) {
+        fprintf(stderr, "fupin explain: %s\n", e.msg);
+        config_free(cfg);
+        return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    struct snapshot snap = {0};
+    struct eval_result res = {.trace = 1};
+    rc = engine_explain(en, id, &snap, &res, &e);
+    if (rc == 1) {
+        fprintf(stderr, "fupin explain: no household %lld\n", id);
+        code = EXIT_USAGE;
+    } else if (rc) {
+        fprintf(stderr, "fupin explain: %s\n", e.msg);
+        code = rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+    } else {
+        const struct policy_set *ps = engine_policies(en);
+        if (as_json) {
+            printf("{");
+            json_facts(&snap.hh);
+            printf(",\"policies\":[");
+            for (size_t i = 0; i < ps->n_policies; i++) {
+                printf("%s", i ? "," : "");
+                json_policy(&res, &ps->policies[i]);
+            }
+            printf("]}\n");
+        } else {
+            text_facts(&snap.hh);
+            for (size_t i = 0; i < ps->n_policies; i++)
+                text_policy(&snap.hh, &res, &ps->policies[i]);
+        }
+    }
+    eval_result_free(&res);
+    snapshot_free(&snap);
+    engine_close(en);
+    config_free(cfg);
+    return code;
 }

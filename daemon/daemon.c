@@ -1,0 +1,584 @@
+/* daemon.c - the libuv loop of `fupin run`. Wake-ups (file events, the
+ * data_version poll) only nudge the evaluation thread to read the journal
+ * after the cursor: they are never the source of truth. Policy and config
+ * reloads are checked off the loop and handed to the evaluation thread, which
+ * swaps them in between batches. Never writes to the database itself. */
+#include "daemon.h"
+#include "casefile.h"
+#include "log.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define MAX_CHANGED 16
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 5000
+
+/* What the loop hands the evaluation thread; applied between batches. */
+enum msg_kind { MSG_POLICIES, MSG_CONFIG, MSG_POLICY_ALERT };
+
+struct msg {
+    enum msg_kind kind;
+    struct policy_set *set; /* MSG_POLICIES, MSG_CONFIG: owned by the message */
+    struct config *cfg;     /* MSG_CONFIG */
+    char files[MAX_CHANGED][128];
+    int n_files;
+    char text[512]; /* MSG_POLICY_ALERT */
+    struct msg *next;
+};
+
+/* A reload checked on the thread pool: policies (changed files) or config. */
+struct job {
+    uv_work_t req;
+    struct daemon *d;
+    int is_config;
+    struct config *cfg; /* the config to load policies with (or the new one) */
+    char files[MAX_CHANGED][128];
+    int n_files;
+    struct policy_set *set; /* result */
+    char blame[128];        /* the file at fault */
+    char error[512];        /* "" on success */
+};
+
+struct daemon {
+    uv_loop_t loop;
+    const char *config_path;
+    struct config *cfg; /* the loop's current config */
+    struct engine *en;
+
+    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_fs_event_t db_watch, policy_watch;
+    uv_timer_t poll_timer, debounce;
+    int watching_db, watching_policies;
+    struct store *probe; /* read connection for PRAGMA data_version */
+    int64_t data_version;
+    char db_base[256];
+
+    char changed[MAX_CHANGED][128]; /* policy files changed, not yet checked */
+    int n_changed;
+    int job_running, config_again;
+
+    uv_thread_t thread;
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    int wake, stop; /* under mu */
+    volatile int stop_flag; /* read by store_begin's wait without the lock */
+    struct msg *queue, **queue_tail; /* under mu */
+    struct config *engine_cfg; /* the evaluation thread's */
+    struct config *orphans[8]; /* configs the engine refused; freed at exit */
+    int n_orphans;
+};
+
+/* ---- loop -> evaluation thread ---- */
+
+static void nudge(struct daemon *d)
+{
+    uv_mutex_lock(&d->mu);
+    d->wake = 1;
+    uv_cond_signal(&d->cv);
+    uv_mutex_unlock(&d->mu);
+}
+
+static void post(struct daemon *d, struct msg *m)
+{
+    uv_mutex_lock(&d->mu);
+    m->next = NULL;
+    *d->queue_tail = m;
+    d->queue_tail = &m->next;
+    uv_cond_signal(&d->cv);
+    uv_mutex_unlock(&d->mu);
+}
+
+static void msg_free(struct msg *m)
+{
+    policy_set_free(m->set);
+    config_free(m->cfg);
+    free(m);
+}
+
+/* ---- the evaluation thread ---- */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void mark_all(struct daemon *d, const char *why)
+{
+    struct err e;
+    if (engine_mark_all(d->en, &d->stop_flag, &e) == 0)
+        log_info("%s: every household marked for re-evaluation", why);
+    else
+        log_error("%s: cannot mark households for re-evaluation: %s", why, e.msg);
+}
+
+static const struct policy *policy_of_file(const struct policy_set *set, const char *file)
+{
+    char needle[160];
+    snprintf(needle, sizeof needle, "/%s@", file);
+    for (size_t i = 0; i < set->n_policies; i++)
+        if (set->policies[i].kind == POLICY_LUA && strstr(set->policies[i].source, needle))
+            return &set->policies[i];
+    return NULL;
+}
+
+static void apply(struct daemon *d, struct msg *m)
+{
+    struct err e = {{0}};
+    if (m->kind == MSG_POLICY_ALERT) {
+        if (engine_policy_alert(d->en, m->files[0], m->text, &e) != 0)
+            log_error("cannot raise the policy_error alert for %s: %s", m->files[0], e.msg);
+    } else if (m->kind == MSG_POLICIES) {
+        struct policy_set *set = m->set;
+        m->set = NULL;
+        if (engine_set_policies(d->en, set, &e) != 0) {
+            log_error("policy reload failed, keeping the running version: %s", e.msg);
+            return;
+        }
+        for (int i = 0; i < m->n_files; i++) {
+            const struct policy *p = policy_of_file(engine_policies(d->en), m->files[i]);
+            if (p)
+                log_info("policy %s reloaded: %s", p->name, p->source);
+            else
+                log_info("policy file %s removed", m->files[i]);
+            if (engine_policy_alert(d->en, m->files[i], NULL, &e) != 0)
+                log_warn("cannot resolve the policy_error alert for %s: %s", m->files[i], e.msg);
+        }
+        mark_all(d, "policies reloaded");
+    } else {
+        struct config *old = d->engine_cfg;
+        struct policy_set *set = m->set;
+        m->set = NULL;
+        if (engine_set_config(d->en, m->cfg, set, &e) != 0) {
+            log_error("config reload failed, keeping the running config: %s", e.msg);
+            if (d->n_orphans < 8)
+                d->orphans[d->n_orphans++] = m->cfg;
+            m->cfg = NULL;
+            return;
+        }
+        d->engine_cfg = m->cfg;
+        m->cfg = NULL;
+        config_free(old);
+        log_info("config reloaded from %s", d->engine_cfg->path);
+        mark_all(d, "config reloaded");
+    }
+}
+
+static void log_batch(int n, const struct engine_stats *st)
+{
+    log_info("batch: %d households, findings %ld inserted, %ld updated, %ld withdrawn, "
+             "%ld unchanged; %ld gone, %ld malformed, %ld policy errors; %.0f ms",
+             n, st->inserted, st->updated, st->withdrawn, st->unchanged, st->gone, st->malformed,
+             st->errors, st->ms);
+}
+
+static void eval_thread(void *arg)
+{
+    struct daemon *d = arg;
+    uint64_t retry_at = 0;
+    long backoff = 0;
+    int idle_logged = 0; /* the catch-up on start is over */
+    char last_error[256] = "";
+    for (;;) {
+        uv_mutex_lock(&d->mu);
+        while (!d->stop && !d->queue && !d->wake && !(retry_at && now_ms() >= retry_at)) {
+            uint64_t wait = retry_at ? retry_at - now_ms() : 1000;
+            uv_cond_timedwait(&d->cv, &d->mu, (wait ? wait : 1) * 1000000u);
+        }
+        if (d->stop) {
+            uv_mutex_unlock(&d->mu);
+            break;
+        }
+        struct msg *msgs = d->queue;
+        d->queue = NULL;
+        d->queue_tail = &d->queue;
+        d->wake = 0;
+        uv_mutex_unlock(&d->mu);
+
+        while (msgs) {
+            struct msg *next = msgs->next;
+            apply(d, msgs);
+            msg_free(msgs);
+            msgs = next;
+        }
+        /* After a failure, wake-ups wait for the backoff: a full disk is not
+         * helped by retrying on every file event. */
+        if (retry_at && now_ms() < retry_at)
+            continue;
+
+        struct engine_stats st = {0};
+        struct err e = {{0}};
+        int n = engine_step(d->en, &d->stop_flag, &st, &e);
+        if (n == ERR_STOPPED)
+            break;
+        if (n < 0) {
+            backoff = backoff ? (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2)
+                              : BACKOFF_MIN_MS;
+            retry_at = now_ms() + (uint64_t)backoff;
+            if (strcmp(last_error, e.msg) != 0) {
+                log_error("batch not written (cursor kept, will retry): %s", e.msg);
+                snprintf(last_error, sizeof last_error, "%s", e.msg);
+            }
+            continue;
+        }
+        if (retry_at) {
+            log_info("database writable again: resuming");
+            retry_at = 0;
+            backoff = 0;
+            last_error[0] = 0;
+        }
+        if (n > 0) {
+            log_batch(n, &st);
+            nudge(d); /* there may be more: come back after checking messages */
+        } else if (!idle_logged) {
+            log_info("caught up; watching for changes");
+            idle_logged = 1;
+        }
+    }
+}
+
+/* ---- reloads, checked off the loop ---- */
+
+static int run_cases(struct job *j, const struct policy *p)
+{
+    const char *dir = j->cfg->policy_tests_dir;
+    if (!dir || access(dir, F_OK) != 0)
+        return 0;
+    char *report = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&report, &len);
+    struct casefile_totals totals = {0};
+    struct err e = {{0}};
+    int rc = casefile_run_path(dir, j->set, p->name, f, &totals, &e);
+    if (f)
+        fclose(f);
+    if (rc) {
+        snprintf(j->error, sizeof j->error, "%.200s: test cases unreadable: %.250s", p->source, e.msg);
+    } else if (totals.failed) {
+        const char *fail = report ? strstr(report, "FAIL") : NULL;
+        int flen = fail ? (int)strcspn(fail, "\n") : 0;
+        snprintf(j->error, sizeof j->error, "%s: %d of its test cases fail: %.*s", p->source,
+                 totals.failed, flen > 300 ? 300 : flen, fail ? fail : "");
+        rc = ERR_INVALID;
+    }
+    free(report);
+    return rc;
+}
+
+static void job_work(uv_work_t *req)
+{
+    struct job *j = req->data;
+    struct err e = {{0}};
+    if (j->is_config) {
+        if (config_load(j->d->config_path, &j->cfg, &e) != 0) {
+            j->cfg = NULL;
+            snprintf(j->error, sizeof j->error, "config: %s", e.msg);
+            return;
+        }
+    }
+    if (policy_set_load(j->cfg, 1, &j->set, &e) != 0) {
+        j->set = NULL;
+        snprintf(j->error, sizeof j->error, "%s", e.msg);
+        /* Blame the changed file the message names, else the first one. */
+        for (int i = 0; i < j->n_files; i++)
+            if (strstr(e.msg, j->files[i])) {
+                snprintf(j->blame, sizeof j->blame, "%s", j->files[i]);
+                return;
+            }
+        return;
+    }
+    for (int i = 0; i < j->n_files; i++) {
+        const struct policy *p = policy_of_file(j->set, j->files[i]);
+        if (p && run_cases(j, p) != 0) {
+            snprintf(j->blame, sizeof j->blame, "%s", j->files[i]);
+            return;
+        }
+    }
+}
+
+static void start_job(struct daemon *d, int is_config);
+
+static void job_done(uv_work_t *req, int status)
+{
+    struct job *j = req->data;
+    struct daemon *d = j->d;
+    d->job_running = 0;
+    if (j->error[0]) {
+        if (!j->blame[0] && j->n_files)
+            snprintf(j->blame, sizeof j->blame, "%s", j->files[0]);
+        if (j->is_config) {
+            log_error("%s (keeping the running config)", j->error);
+        } else {
+            log_error("policy reload refused, the running version stays: %s", j->error);
+            struct msg *m = calloc(1, sizeof *m);
+            if (m) {
+                m->kind = MSG_POLICY_ALERT;
+                snprintf(m->files[0], sizeof m->files[0], "%s", j->blame);
+                snprintf(m->text, sizeof m->text, "%s", j->error);
+                post(d, m);
+            }
+        }
+        policy_set_free(j->set);
+        if (j->is_config)
+            config_free(j->cfg);
+    } else {
+        struct msg *m = calloc(1, sizeof *m);
+        if (!m) {
+            log_error("out of memory: reload dropped");
+            policy_set_free(j->set);
+            if (j->is_config)
+                config_free(j->cfg);
+        } else {
+            m->kind = j->is_config ? MSG_CONFIG : MSG_POLICIES;
+            m->set = j->set;
+            if (j->is_config) {
+                m->cfg = j->cfg;
+                d->cfg = j->cfg; /* later reloads build on the new config */
+            }
+            memcpy(m->files, j->files, sizeof m->files);
+            m->n_files = j->n_files;
+            post(d, m);
+        }
+    }
+    free(j);
+    if (status == UV_ECANCELED || d->stop)
+        return;
+    if (d->config_again)
+        start_job(d, 1);
+    else if (d->n_changed)
+        start_job(d, 0);
+}
+
+static void start_job(struct daemon *d, int is_config)
+{
+    if (d->job_running) {
+        if (is_config)
+            d->config_again = 1;
+        return;
+    }
+    struct job *j = calloc(1, sizeof *j);
+    if (!j) {
+        log_error("out of memory: reload dropped");
+        return;
+    }
+    j->d = d;
+    j->req.data = j;
+    j->is_config = is_config;
+    j->cfg = is_config ? NULL : d->cfg;
+    if (is_config) {
+        d->config_again = 0;
+    } else {
+        memcpy(j->files, d->changed, sizeof j->files);
+        j->n_files = d->n_changed;
+        d->n_changed = 0;
+    }
+    if (uv_queue_work(&d->loop, &j->req, job_work, job_done) != 0) {
+        log_error("cannot queue the reload");
+        free(j);
+        return;
+    }
+    d->job_running = 1;
+}
+
+/* ---- loop callbacks ---- */
+
+static void on_debounce(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    if (d->n_changed)
+        start_job(d, 0);
+}
+
+static void on_policy_event(uv_fs_event_t *h, const char *file, int events, int status)
+{
+    struct daemon *d = h->data;
+    size_t len = file ? strlen(file) : 0;
+    /* Editors' swap and backup files are not policies. */
+    if (status < 0 || len < 5 || file[0] == '.' || strcmp(file + len - 4, ".lua") != 0 ||
+        len >= sizeof d->changed[0])
+        return;
+    int known = 0;
+    for (int i = 0; i < d->n_changed; i++)
+        known |= strcmp(d->changed[i], file) == 0;
+    if (!known && d->n_changed < MAX_CHANGED)
+        snprintf(d->changed[d->n_changed++], sizeof d->changed[0], "%s", file);
+    /* Saving is often several events (truncate, write, rename): wait for
+     * the burst to end. */
+    uv_timer_start(&d->debounce, on_debounce, 100, 0);
+}
+
+static void on_db_event(uv_fs_event_t *h, const char *file, int events, int status)
+{
+    struct daemon *d = h->data;
+    if (status < 0 || !file)
+        return;
+    size_t n = strlen(d->db_base);
+    if (strncmp(file, d->db_base, n) == 0 && (file[n] == 0 || strcmp(file + n, "-wal") == 0))
+        nudge(d);
+}
+
+static void on_poll(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    int64_t v = store_data_version(d->probe);
+    if (v != d->data_version) {
+        d->data_version = v;
+        nudge(d);
+    }
+}
+
+static void on_close(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void close_all(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, on_close);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct daemon *d = s->data;
+    if (signum == SIGHUP) {
+        log_info("SIGHUP: reloading the config from %s", d->config_path);
+        start_job(d, 1);
+        return;
+    }
+    log_info("%s: finishing the batch in flight, then stopping",
+             signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    uv_mutex_lock(&d->mu);
+    d->stop = 1;
+    d->stop_flag = 1;
+    uv_cond_signal(&d->cv);
+    uv_mutex_unlock(&d->mu);
+    uv_walk(&d->loop, close_all, NULL);
+}
+
+/* ---- setup ---- */
+
+static int watch_db(struct daemon *d, struct err *e)
+{
+    const char *path = d->cfg->database;
+    const char *slash = strrchr(path, '/');
+    char dir[1024];
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) ? (int)(slash - path) : 1, path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    snprintf(d->db_base, sizeof d->db_base, "%s", slash ? slash + 1 : path);
+    int rc = uv_fs_event_init(&d->loop, &d->db_watch);
+    if (rc == 0) {
+        d->db_watch.data = d;
+        d->watching_db = 1;
+        rc = uv_fs_event_start(&d->db_watch, on_db_event, dir, 0);
+    }
+    if (rc)
+        log_warn("cannot watch %s (%s): relying on the %d ms poll", dir, uv_strerror(rc),
+                 d->cfg->poll_ms);
+    return 0;
+}
+
+static int watch_policies(struct daemon *d)
+{
+    int rc = uv_fs_event_init(&d->loop, &d->policy_watch);
+    if (rc == 0) {
+        d->policy_watch.data = d;
+        d->watching_policies = 1;
+        rc = uv_fs_event_start(&d->policy_watch, on_policy_event, d->cfg->policies_dir, 0);
+    }
+    if (rc)
+        log_warn("cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
+                 uv_strerror(rc));
+    return 0;
+}
+
+static int setup(struct daemon *d, struct err *e)
+{
+    int rc;
+    if ((rc = uv_loop_init(&d->loop)) != 0)
+        return err_set(e, ERR_FAIL, "event loop: %s", uv_strerror(rc));
+    if ((rc = store_open(d->cfg->database, STORE_READ, &d->probe, e)) != 0)
+        return rc;
+    d->data_version = store_data_version(d->probe);
+    uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
+    int nums[] = {SIGTERM, SIGINT, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        uv_signal_init(&d->loop, sigs[i]);
+        sigs[i]->data = d;
+        if ((rc = uv_signal_start(sigs[i], on_signal, nums[i])) != 0)
+            return err_set(e, ERR_FAIL, "signal handler: %s", uv_strerror(rc));
+    }
+    uv_timer_init(&d->loop, &d->poll_timer);
+    uv_timer_init(&d->loop, &d->debounce);
+    d->poll_timer.data = d->debounce.data = d;
+    uint64_t poll = d->cfg->poll_ms > 0 ? (uint64_t)d->cfg->poll_ms : 500;
+    uv_timer_start(&d->poll_timer, on_poll, poll, poll);
+    watch_db(d, e);
+    watch_policies(d);
+    /* NIGHTLY: when daemon/nightly_timer.h lands, start it here:
+     *   nightly_timer_start(&d->loop, ...);
+     * so the nightly job runs from this loop too. */
+    return 0;
+}
+
+int daemon_run(const char *config_path, struct config **cfg, struct engine *en, struct err *e)
+{
+    struct daemon *d = calloc(1, sizeof *d);
+    if (!d)
+        return err_set(e, ERR_FAIL, "out of memory");
+    d->config_path = config_path;
+    d->cfg = d->engine_cfg = *cfg;
+    d->en = en;
+    d->queue_tail = &d->queue;
+    uv_mutex_init(&d->mu);
+    uv_cond_init(&d->cv);
+    int rc = setup(d, e);
+    int thread_started = 0;
+    if (rc == 0) {
+        d->wake = 1; /* catch up on whatever happened while we were away */
+        if (uv_thread_create(&d->thread, eval_thread, d) != 0)
+            rc = err_set(e, ERR_FAIL, "cannot start the evaluation thread");
+        else
+            thread_started = 1;
+    }
+    if (rc == 0) {
+        log_info("fupin %s watching %s (policies %s, %d workers)", FUPIN_VERSION,
+                 d->cfg->database, d->cfg->policies_dir, d->cfg->workers);
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+    } else {
+        d->stop = 1;
+        d->stop_flag = 1;
+        uv_walk(&d->loop, close_all, NULL);
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+    }
+    if (thread_started)
+        uv_thread_join(&d->thread);
+    uv_loop_close(&d->loop);
+    while (d->queue) {
+        struct msg *next = d->queue->next;
+        msg_free(d->queue);
+        d->queue = next;
+    }
+    for (int i = 0; i < d->n_orphans; i++)
+        config_free(d->orphans[i]);
+    /* A config that never reached the engine was freed with its message
+     * or as an orphan: the engine's is the one to hand back. */
+    *cfg = d->engine_cfg;
+    store_close(d->probe);
+    uv_cond_destroy(&d->cv);
+    uv_mutex_destroy(&d->mu);
+    free(d);
+    if (rc == 0)
+        log_info("stopped");
+    return rc;
+}

@@ -1,0 +1,598 @@
+/* engine.c - the evaluation pipeline, one batch at a time: journal or pending
+ * marks -> household ids -> snapshots (worker threads, each on its own read
+ * connection) -> policy_runner_eval -> store_reconcile -> one commit that also
+ * moves the cursor. Never commits findings without the cursor move that
+ * covers them, and never moves the cursor without the findings. */
+#include "engine.h"
+#include "cli.h"
+#include "log.h"
+#include "store.h"
+#include "store_alert.h"
+#include "store_engine.h"
+#include "store_findings.h"
+#include "store_journal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum slot_status { SLOT_OK, SLOT_GONE, SLOT_MALFORMED };
+
+/* One household of the batch: what its worker found, for the writer. */
+struct slot {
+    int64_t id;
+    enum slot_status status;
+    char msg[256]; /* SLOT_MALFORMED: the record at fault */
+    struct eval_result res;
+};
+
+struct worker {
+    struct engine *en;
+    int index;
+    struct store *rd;
+    struct snapshot_reader *reader;
+    struct snapshot snap;
+    struct policy_runner *runner;
+    pthread_t thread;
+    int rc;
+    struct err e;
+};
+
+struct engine {
+    const struct config *cfg;
+    struct store *w;
+    struct policy_set *set;
+    struct worker *workers;
+    int n_workers;
+    struct slot *slots;
+    int64_t *ids;
+    int cap, n;
+    int batch; /* households per batch (<= cap) */
+    char today[11];
+};
+
+void engine_now(char out[20])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* ---- fingerprint of what findings depend on besides the records ---- */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    return fnv(h, s ? s : "", (s ? strlen(s) : 0) + 1);
+}
+
+/* Policy sources carry their content hash; params and as_of are hashed as
+ * text so that an edited figure changes the fingerprint. */
+static void fingerprint(const struct engine *en, char out[17])
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < en->set->n_policies; i++)
+        h = fnv_str(h, en->set->policies[i].source);
+    const struct config *cfg = en->cfg;
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const struct config_param *p = &cfg->params[i];
+        char buf[64];
+        h = fnv_str(h, p->key);
+        snprintf(buf, sizeof buf, "%d %.17g", (int)p->type, p->number);
+        h = fnv_str(h, buf);
+        h = fnv_str(h, p->string);
+        for (size_t y = 0; y < p->n_years; y++) {
+            snprintf(buf, sizeof buf, "%d=%.17g", p->years[y], p->values[y]);
+            h = fnv_str(h, buf);
+        }
+    }
+    h = fnv_str(h, cfg->as_of);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* ---- workers ---- */
+
+static void worker_free(struct worker *w)
+{
+    policy_runner_free(w->runner);
+    snapshot_free(&w->snap);
+    snapshot_reader_free(w->reader);
+    store_close(w->rd);
+    memset(w, 0, sizeof *w);
+}
+
+static int worker_init(struct engine *en, struct worker *w, int index, struct err *e)
+{
+    w->en = en;
+    w->index = index;
+    int rc = store_open(en->cfg->database, STORE_READ, &w->rd, e);
+    if (rc == 0)
+        rc = snapshot_reader_new(w->rd, &w->reader, e);
+    if (rc == 0)
+        rc = policy_runner_new(en->set, &w->runner, e);
+    return rc;
+}
+
+/* Reads and evaluates one household into its slot. Only database failures
+ * are errors: a deleted or malformed household is an outcome. */
+static int eval_slot(struct worker *w, struct slot *s, struct err *e)
+{
+    eval_result_reset(&s->res);
+    s->res.household_id = s->id;
+    s->msg[0] = 0;
+    struct err se = {{0}};
+    int rc = snapshot_read(w->reader, s->id, w->en->today, &w->snap, &se);
+    if (rc == 1) {
+        s->status = SLOT_GONE;
+        return 0;
+    }
+    if (rc == ERR_INVALID) {
+        s->status = SLOT_MALFORMED;
+        snprintf(s->msg, sizeof s->msg, "%s", se.msg);
+        return 0;
+    }
+    if (rc)
+        return err_set(e, rc, "%s", se.msg);
+    s->status = SLOT_OK;
+    policy_runner_eval(w->runner, &w->snap.hh, &s->res);
+    return 0;
+}
+
+/* Each worker takes every n_workers-th household of the batch, inside one
+ * read transaction so all of its snapshots come from one state. */
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    struct engine *en = w->en;
+    w->rc = store_begin_read(w->rd, &w->e);
+    for (int i = w->index; w->rc == 0 && i < en->n; i += en->n_workers)
+        w->rc = eval_slot(w, &en->slots[i], &w->e);
+    store_rollback(w->rd);
+    return NULL;
+}
+
+static int evaluate_batch(struct engine *en, struct err *e)
+{
+    cli_today(en->cfg, en->today);
+    int used = en->n_workers < en->n ? en->n_workers : en->n;
+    int started = 0;
+    for (int k = 1; k < used; k++) {
+        if (pthread_create(&en->workers[k].thread, NULL, worker_run, &en->workers[k]) != 0)
+            break;
+        started = k;
+    }
+    /* Worker 0 runs on the calling thread; a thread that could not start
+     * leaves its share undone, which is reported below. */
+    for (int k = started + 1; k < used; k++) {
+        en->workers[k].rc = ERR_FAIL;
+        snprintf(en->workers[k].e.msg, sizeof en->workers[k].e.msg, "cannot start worker thread");
+    }
+    worker_run(&en->workers[0]);
+    for (int k = 1; k <= started; k++)
+        pthread_join(en->workers[k].thread, NULL);
+    for (int k = 0; k < used; k++)
+        if (en->workers[k].rc)
+            return err_set(e, en->workers[k].rc, "%s", en->workers[k].e.msg);
+    return 0;
+}
+
+/* ---- the writer ---- */
+
+static int write_slot(struct engine *en, const struct slot *s, const char *now,
+                      struct engine_stats *st, struct err *e)
+{
+    st->households++;
+    if (s->status == SLOT_GONE) {
+        st->gone++;
+        return store_forget_household(en->w, s->id, now, e);
+    }
+    if (s->status == SLOT_MALFORMED) {
+        st->malformed++;
+        /* Never the message in the log: it may quote the bad value. */
+        log_warn("household %lld: malformed record; data_quality alert raised", (long long)s->id);
+        int rc = store_data_quality_alert(en->w, s->id, s->msg, now, e);
+        return rc ? rc : store_eval_audit(en->w, s->id, now, 0, s->msg, e);
+    }
+    struct reconcile_stats rs = {0};
+    int rc = store_reconcile(en->w, &s->res, now, &rs, e);
+    if (rc)
+        return rc;
+    st->inserted += rs.inserted;
+    st->updated += rs.updated;
+    st->withdrawn += rs.withdrawn;
+    st->unchanged += rs.unchanged;
+    st->errors += (long)s->res.n_errors;
+    char errors[512] = "";
+    for (size_t i = 0; i < s->res.n_errors; i++) {
+        size_t len = strlen(errors);
+        snprintf(errors + len, sizeof errors - len, "%s%s: %s", len ? "; " : "",
+                 s->res.errors[i].policy, s->res.errors[i].msg);
+    }
+    return store_eval_audit(en->w, s->id, now, (int)s->res.n_findings,
+                            errors[0] ? errors : NULL, e);
+}
+
+/* The batch's one transaction. ERR_BUSY here means "the cursor moved under
+ * us" (another fupin process): nothing was written, read the batch again. */
+static int write_batch(struct engine *en, int64_t cursor, int64_t upto, int is_journal,
+                       const volatile int *stop, struct engine_stats *st, struct err *e)
+{
+    int rc = store_begin(en->w, stop, e);
+    if (rc)
+        return rc;
+    if (is_journal) {
+        int64_t now_cursor;
+        if ((rc = store_cursor_get(en->w, &now_cursor, e)) != 0)
+            goto fail;
+        if (now_cursor != cursor) {
+            rc = err_set(e, ERR_BUSY, "journal cursor moved by another process");
+            goto fail;
+        }
+    }
+    char now[20];
+    engine_now(now);
+    struct engine_stats bs = {0};
+    for (int i = 0; i < en->n; i++)
+        if ((rc = write_slot(en, &en->slots[i], now, &bs, e)) != 0)
+            goto fail;
+    if (is_journal) {
+        if ((rc = store_cursor_set(en->w, upto, e)) != 0 ||
+            (rc = store_journal_trim(en->w, upto, e)) != 0)
+            goto fail;
+    }
+    /* A household just evaluated needs no pending re-evaluation. */
+    if (en->n && (rc = store_pending_clear(en->w, en->ids, en->n, e)) != 0)
+        goto fail;
+    if ((rc = store_commit(en->w, e)) != 0)
+        goto fail;
+    if (st) {
+        st->households += bs.households;
+        st->inserted += bs.inserted;
+        st->updated += bs.updated;
+        st->withdrawn += bs.withdrawn;
+        st->unchanged += bs.unchanged;
+        st->gone += bs.gone;
+        st->malformed += bs.malformed;
+        st->errors += bs.errors;
+    }
+    return 0;
+fail:
+    store_rollback(en->w);
+    return rc;
+}
+
+static void slots_load(struct engine *en, int n)
+{
+    en->n = n;
+    for (int i = 0; i < n; i++)
+        en->slots[i].id = en->ids[i];
+}
+
+int engine_step(struct engine *en, const volatile int *stop, struct engine_stats *stats,
+                struct err *e)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int attempt = 0;; attempt++) {
+        int64_t cursor, upto;
+        int n = 0;
+        int rc = store_cursor_get(en->w, &cursor, e);
+        if (rc == 0)
+            rc = store_journal_read(en->w, cursor, en->batch, en->ids, &n, &upto, e);
+        if (rc)
+            return rc;
+        int is_journal = upto > cursor;
+        if (!is_journal) {
+            if ((rc = store_pending_take(en->w, en->batch, en->ids, &n, e)) != 0)
+                return rc;
+            if (n == 0)
+                return 0;
+        }
+        slots_load(en, n);
+        if ((rc = evaluate_batch(en, e)) != 0)
+            return rc;
+        rc = write_batch(en, cursor, upto, is_journal, stop, stats, e);
+        if (rc == ERR_BUSY && attempt < 3)
+            continue;
+        if (rc)
+            return rc;
+        if (stats)
+            stats->ms += ms_since(&t0);
+        return n;
+    }
+}
+
+/* ---- marks ---- */
+
+static int mark_all_in_tx(struct engine *en, struct err *e)
+{
+    char fp[17];
+    fingerprint(en, fp);
+    int rc = store_pending_mark_all(en->w, e);
+    return rc ? rc : store_meta_set(en->w, "policy_fingerprint", fp, e);
+}
+
+int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e)
+{
+    int rc = store_begin(en->w, stop, e);
+    if (rc)
+        return rc;
+    if ((rc = mark_all_in_tx(en, e)) == 0)
+        return store_commit(en->w, e);
+    store_rollback(en->w);
+    return rc;
+}
+
+int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked,
+                           struct err *e)
+{
+    char fp[17], stored[64];
+    fingerprint(en, fp);
+    if (marked)
+        *marked = 0;
+    int rc = store_meta_get(en->w, "policy_fingerprint", stored, sizeof stored, e);
+    if (rc || strcmp(fp, stored) == 0)
+        return rc;
+    if (marked)
+        *marked = 1;
+    return engine_mark_all(en, stop, e);
+}
+
+int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e)
+{
+    int rc = store_begin(en->w, stop, e);
+    if (rc)
+        return rc;
+    int64_t end;
+    char now[20];
+    engine_now(now);
+    if ((rc = store_journal_end(en->w, &end, e)) != 0 ||
+        (rc = store_cursor_set(en->w, end, e)) != 0 ||
+        (rc = store_journal_trim(en->w, end, e)) != 0)
+        goto fail;
+    for (;;) {
+        int n = 0;
+        if ((rc = store_orphan_households(en->w, en->cap, en->ids, &n, e)) != 0)
+            goto fail;
+        for (int i = 0; i < n; i++)
+            if ((rc = store_forget_household(en->w, en->ids[i], now, e)) != 0)
+                goto fail;
+        if (n < en->cap)
+            break;
+    }
+    if ((rc = mark_all_in_tx(en, e)) != 0)
+        goto fail;
+    return store_commit(en->w, e);
+fail:
+    store_rollback(en->w);
+    return rc;
+}
+
+/* ---- one household ---- */
+
+static int read_one(struct engine *en, int64_t id, struct snapshot *snap, struct eval_result *res,
+                    struct err *e)
+{
+    struct worker *w = &en->workers[0];
+    cli_today(en->cfg, en->today);
+    eval_result_reset(res);
+    res->household_id = id;
+    int rc = store_begin_read(w->rd, e);
+    if (rc)
+        return rc;
+    rc = snapshot_read(w->reader, id, en->today, snap, e);
+    if (rc == 0)
+        policy_runner_eval(w->runner, &snap->hh, res);
+    store_rollback(w->rd);
+    return rc;
+}
+
+int engine_explain(struct engine *en, int64_t id, struct snapshot *snap, struct eval_result *res,
+                   struct err *e)
+{
+    return read_one(en, id, snap, res, e);
+}
+
+int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, struct err *e)
+{
+    struct slot *s = &en->slots[0];
+    int rc = read_one(en, id, &en->workers[0].snap, res, e);
+    if (rc < 0 && rc != ERR_INVALID)
+        return rc;
+    /* The slot borrows res for the writer; hand it back untouched. */
+    struct eval_result saved = s->res;
+    s->id = id;
+    s->status = rc == 1 ? SLOT_GONE : rc == ERR_INVALID ? SLOT_MALFORMED : SLOT_OK;
+    snprintf(s->msg, sizeof s->msg, "%s", rc == ERR_INVALID ? e->msg : "");
+    s->res = *res;
+    en->ids[0] = id;
+    en->n = 1;
+    struct err we;
+    int wrc = write_batch(en, 0, 0, 0, NULL, NULL, &we);
+    *res = s->res;
+    s->res = saved;
+    en->n = 0;
+    if (wrc)
+        return err_set(e, wrc, "%s", we.msg);
+    return rc;
+}
+
+/* ---- policy alerts ---- */
+
+int engine_policy_alert(struct engine *en, const char *file, const char *msg, struct err *e)
+{
+    char subject[160], city[64], now[20];
+    snprintf(subject, sizeof subject, "policy:%s", file);
+    engine_now(now);
+    int rc = store_begin(en->w, NULL, e);
+    if (rc)
+        return rc;
+    if (msg) {
+        if ((rc = store_region_city(en->w, city, sizeof city, e)) != 0)
+            goto fail;
+        struct alert_spec a = {.kind = "policy_error",
+                               .subject = subject,
+                               .severity = SEVERITY_WARNING,
+                               .region = city[0] ? city : NULL,
+                               .level = "city",
+                               .message = msg,
+                               .source = "engine"};
+        rc = store_alert_raise(en->w, &a, now, NULL, e);
+    } else {
+        rc = store_alert_resolve(en->w, "policy_error", subject, now, e);
+    }
+    if (rc)
+        goto fail;
+    return store_commit(en->w, e);
+fail:
+    store_rollback(en->w);
+    return rc;
+}
+
+/* ---- lifecycle ---- */
+
+static int slots_alloc(struct engine *en, int cap, struct err *e)
+{
+    if (cap <= en->cap)
+        return 0;
+    struct slot *s = realloc(en->slots, (size_t)cap * sizeof *s);
+    if (!s)
+        return err_set(e, ERR_FAIL, "out of memory");
+    memset(s + en->cap, 0, (size_t)(cap - en->cap) * sizeof *s);
+    en->slots = s;
+    int64_t *ids = realloc(en->ids, (size_t)cap * sizeof *ids);
+    if (!ids)
+        return err_set(e, ERR_FAIL, "out of memory");
+    en->ids = ids;
+    en->cap = cap;
+    return 0;
+}
+
+static void runners_free(struct engine *en)
+{
+    for (int k = 0; k < en->n_workers; k++) {
+        policy_runner_free(en->workers[k].runner);
+        en->workers[k].runner = NULL;
+    }
+}
+
+int engine_open(const struct config *cfg, struct policy_set *set, struct engine **out,
+                struct err *e)
+{
+    *out = NULL;
+    struct engine *en = calloc(1, sizeof *en);
+    if (!en) {
+        policy_set_free(set);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    en->cfg = cfg;
+    en->set = set;
+    int rc = store_open(cfg->database, STORE_WRITE, &en->w, e);
+    if (rc)
+        goto fail;
+    en->batch = cfg->batch_size > 0 ? cfg->batch_size : 256;
+    if ((rc = slots_alloc(en, en->batch, e)) != 0)
+        goto fail;
+    int n = cfg->workers > 0 ? cfg->workers : 1;
+    if (!(en->workers = calloc((size_t)n, sizeof *en->workers))) {
+        rc = err_set(e, ERR_FAIL, "out of memory");
+        goto fail;
+    }
+    for (en->n_workers = 0; en->n_workers < n; en->n_workers++) {
+        if ((rc = worker_init(en, &en->workers[en->n_workers], en->n_workers, e)) != 0) {
+            en->n_workers++; /* so engine_close frees the half-made one */
+            goto fail;
+        }
+    }
+    *out = en;
+    return 0;
+fail:
+    engine_close(en);
+    return rc;
+}
+
+void engine_close(struct engine *en)
+{
+    if (!en)
+        return;
+    for (int k = 0; k < en->n_workers; k++)
+        worker_free(&en->workers[k]);
+    free(en->workers);
+    for (int i = 0; i < en->cap; i++)
+        eval_result_free(&en->slots[i].res);
+    free(en->slots);
+    free(en->ids);
+    policy_set_free(en->set);
+    store_close(en->w);
+    free(en);
+}
+
+int engine_set_policies(struct engine *en, struct policy_set *new_set, struct err *e)
+{
+    /* Build every new runner before dropping an old one, so a failure leaves
+     * the engine running the old set. */
+    struct policy_runner **runners = calloc((size_t)en->n_workers, sizeof *runners);
+    int rc = runners ? 0 : err_set(e, ERR_FAIL, "out of memory");
+    for (int k = 0; rc == 0 && k < en->n_workers; k++)
+        rc = policy_runner_new(new_set, &runners[k], e);
+    if (rc) {
+        for (int k = 0; runners && k < en->n_workers; k++)
+            policy_runner_free(runners[k]);
+        free(runners);
+        policy_set_free(new_set);
+        return rc;
+    }
+    runners_free(en);
+    for (int k = 0; k < en->n_workers; k++)
+        en->workers[k].runner = runners[k];
+    free(runners);
+    /* Results of the last batch point into the old set's names. */
+    for (int i = 0; i < en->cap; i++)
+        eval_result_reset(&en->slots[i].res);
+    policy_set_free(en->set);
+    en->set = new_set;
+    return 0;
+}
+
+int engine_set_config(struct engine *en, const struct config *cfg, struct policy_set *new_set,
+                      struct err *e)
+{
+    int batch = cfg->batch_size > 0 ? cfg->batch_size : 256;
+    int rc = slots_alloc(en, batch, e);
+    if (rc) {
+        policy_set_free(new_set);
+        return rc;
+    }
+    const struct config *old = en->cfg;
+    en->cfg = cfg;
+    if ((rc = engine_set_policies(en, new_set, e)) != 0) {
+        en->cfg = old;
+        return rc;
+    }
+    en->batch = batch;
+    return 0;
+}
+
+const struct policy_set *engine_policies(const struct engine *en)
+{
+    return en->set;
+}

@@ -1,0 +1,83 @@
+/* engine.h - one batch at a time: journal (or pending marks) -> households ->
+ * snapshots -> every policy -> reconciliation -> one commit with the cursor.
+ * Owns one write connection and N evaluation workers (each with its own read
+ * connection, snapshot reader and policy runner). Not thread-safe: one thread
+ * drives an engine; the workers are internal. Knows nothing of the event loop. */
+#ifndef FUPIN_ENGINE_H
+#define FUPIN_ENGINE_H
+
+#include "config.h"
+#include "err.h"
+#include "policy.h"
+#include "store_snapshot.h"
+
+#include <stdint.h>
+
+struct engine;
+
+/* What one batch (or a run of batches) did. */
+struct engine_stats {
+    long households; /* evaluated (including gone and malformed) */
+    long inserted, updated, withdrawn, unchanged;
+    long gone;      /* household deleted: findings withdrawn */
+    long malformed; /* data-quality alert raised, findings left as they were */
+    long errors;    /* policy errors (that policy's findings left as they were) */
+    double ms;
+};
+
+/* Opens the database for writing and starts cfg->workers evaluators on set.
+ * cfg is borrowed and must outlive the engine (or the next engine_set_config);
+ * set is owned by the engine from now on, also on failure. */
+int engine_open(const struct config *cfg, struct policy_set *set, struct engine **out,
+                struct err *e);
+void engine_close(struct engine *en);
+
+/* Evaluates one batch: up to batch_size households from the journal after the
+ * cursor, else from the pending marks. Returns the number of households done
+ * (0: nothing to do) or a negative code; on failure nothing was written and
+ * the same batch is redone next time. *stop (may be NULL) is checked while
+ * waiting for the write lock (ERR_STOPPED). stats (may be NULL) is added to. */
+int engine_step(struct engine *en, const volatile int *stop, struct engine_stats *stats,
+                struct err *e);
+
+/* Marks every household for re-evaluation and records the fingerprint of the
+ * current policies and params, in one transaction. */
+int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e);
+/* Like engine_mark_all, only when the stored fingerprint differs from the
+ * current one (start-up after a policy or config change). *marked (may be
+ * NULL) says whether it did. */
+int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked,
+                           struct err *e);
+/* For `fupin eval --all`: in one transaction, moves the cursor to the end of
+ * the journal (whatever it holds is about to be evaluated anyway), withdraws
+ * the findings of households that no longer exist, and marks every household. */
+int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e);
+
+/* Replaces the policies between batches (hot reload); the engine takes new_set
+ * and frees the old one. Does not mark anything: call engine_mark_all. */
+int engine_set_policies(struct engine *en, struct policy_set *new_set, struct err *e);
+/* Replaces config and policies (SIGHUP). The old config is the caller's to
+ * free once this returns. */
+int engine_set_config(struct engine *en, const struct config *cfg, struct policy_set *new_set,
+                      struct err *e);
+const struct policy_set *engine_policies(const struct engine *en);
+
+/* Evaluates one household now and writes its findings (eval --household).
+ * res is reset first and holds the result. Returns 0; 1 when there is no such
+ * household; ERR_INVALID for a malformed record (a data-quality alert is
+ * written); other negative codes on failure. */
+int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, struct err *e);
+/* Reads one household into snap and evaluates it into res without writing
+ * (explain; set res->trace first to get the parameters). Same returns as
+ * engine_eval_one. snap is the caller's (snapshot_free). */
+int engine_explain(struct engine *en, int64_t id, struct snapshot *snap, struct eval_result *res,
+                   struct err *e);
+
+/* Raises (msg != NULL) or resolves (msg == NULL) the policy_error alert of a
+ * policy file, routed to the city, in its own transaction. */
+int engine_policy_alert(struct engine *en, const char *file, const char *msg, struct err *e);
+
+/* "YYYY-MM-DD HH:MM:SS" UTC. */
+void engine_now(char out[20]);
+
+#endif

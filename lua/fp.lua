@@ -1,0 +1,234 @@
+-- fp.lua - the helper library every Lua policy sees as the read-only global `fp`.
+-- Pure functions over the household view and the params tree: it must never
+-- touch io, os, require or any state, so that it runs unchanged in the sandbox.
+
+local fp = {}
+
+local floor = math.floor
+
+-- Days in each month of a common year.
+local DAYS_IN_MONTH = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+
+local function is_leap(y)
+    return (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0
+end
+
+-- "YYYY-MM-DD" -> y, m, d (integers), or nil when the text is not a real date
+-- (2018-02-30 is refused rather than silently rolled into March).
+local function parse_date(s)
+    if type(s) ~= "string" then
+        return nil
+    end
+    local ys, ms, ds = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+    if not ys then
+        return nil
+    end
+    local y, m, d = tonumber(ys), tonumber(ms), tonumber(ds)
+    if m < 1 or m > 12 or d < 1 then
+        return nil
+    end
+    local dim = DAYS_IN_MONTH[m]
+    if m == 2 and is_leap(y) then
+        dim = 29
+    end
+    if d > dim then
+        return nil
+    end
+    return y, m, d
+end
+
+-- Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+-- days_from_civil): exact for any year, no os.time and no time zone involved.
+local function days_from_civil(y, m, d)
+    if m <= 2 then
+        y = y - 1
+    end
+    local era = floor(y / 400)
+    local yoe = y - era * 400
+    local mp = (m + 9) % 12
+    local doy = floor((153 * mp + 2) / 5) + d - 1
+    local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
+    return era * 146097 + doe - 719468
+end
+
+-- Money figures are compared and shown in fen: 0.45 * 14512 must equal the
+-- 6,530.40 元 a cadre reads, not 6530.400000000001.
+local function to_fen(x)
+    return floor(x * 100 + 0.5) / 100
+end
+
+local function to_number(v)
+    if type(v) == "number" then
+        return v
+    end
+    if type(v) == "string" then
+        return tonumber(v)
+    end
+    return nil
+end
+
+-- Full years between birth_date and on_date; nil when either is not a date
+-- or the person is not yet born on on_date.
+function fp.age(birth_date, on_date)
+    local by, bm, bd = parse_date(birth_date)
+    local ty, tm, td = parse_date(on_date)
+    if not by or not ty then
+        return nil
+    end
+    local years = ty - by
+    if tm < bm or (tm == bm and td < bd) then
+        years = years - 1
+    end
+    if years < 0 then
+        return nil
+    end
+    return years
+end
+
+-- b - a in days (positive when b is later), nil when either is not a date.
+function fp.days_between(a, b)
+    local ay, am, ad = parse_date(a)
+    local by, bm, bd = parse_date(b)
+    if not ay or not by then
+        return nil
+    end
+    return days_from_civil(by, bm, bd) - days_from_civil(ay, am, ad)
+end
+
+local function count(list)
+    local n = 0
+    for _ in ipairs(list or {}) do
+        n = n + 1
+    end
+    return n
+end
+
+-- The household's per-capita disposable income of year, in yuan rounded to
+-- the fen; nil when there is no income row for that year or no member.
+function fp.per_capita_income(household, year)
+    local n = count(household.members)
+    if n == 0 then
+        return nil
+    end
+    for _, row in ipairs(household.income or {}) do
+        if row.year == year then
+            local total = (to_number(row.wage) or 0) + (to_number(row.production) or 0)
+                + (to_number(row.property) or 0) + (to_number(row.transfer) or 0)
+            return to_fen(total / n)
+        end
+    end
+    return nil
+end
+
+-- The latest year with an income row, or nil when there is none.
+function fp.latest_income_year(household)
+    local latest
+    for _, row in ipairs(household.income or {}) do
+        local y = to_number(row.year)
+        if y and (latest == nil or y > latest) then
+            latest = y
+        end
+    end
+    return latest
+end
+
+function fp.has_full_labor(household)
+    for _, m in ipairs(household.members or {}) do
+        if m.labor == "full" then
+            return true
+        end
+    end
+    return false
+end
+
+function fp.has_labor(household)
+    for _, m in ipairs(household.members or {}) do
+        if m.labor == "full" or m.labor == "partial" then
+            return true
+        end
+    end
+    return false
+end
+
+local function age_within(member, lo, hi)
+    local age, min, max = member.age, to_number(lo), to_number(hi)
+    if age == nil or min == nil or max == nil then
+        return false
+    end
+    return age >= min and age <= max
+end
+
+function fp.working_age(member, params)
+    return age_within(member, params.working_age_min, params.working_age_max)
+end
+
+function fp.school_age(member, params)
+    return age_within(member, params.school_age_min, params.school_age_max)
+end
+
+-- A number as is; a table {year = value} gives the value of the latest year
+-- not after year (YAML may hand the years over as integers or as strings).
+function fp.for_year(value, year)
+    if type(value) ~= "table" then
+        return to_number(value)
+    end
+    year = to_number(year)
+    if year == nil then
+        return nil
+    end
+    local best_year, best, seen
+    for k, v in pairs(value) do
+        seen = true
+        local y = to_number(k)
+        if y and y <= year and (best_year == nil or y > best_year) then
+            best_year, best = y, v
+        end
+    end
+    if not seen then
+        -- A read-only view may not be traversable: look the years up instead.
+        for y = floor(year), floor(year) - 200, -1 do
+            local v = value[y]
+            if v == nil then
+                v = value[tostring(y)]
+            end
+            if v ~= nil then
+                return to_number(v)
+            end
+        end
+    end
+    return to_number(best)
+end
+
+-- "5,000 元", "6,530.40 元", "-1,200 元": thousands separators, and two
+-- decimals only when there are fen.
+function fp.yuan(amount)
+    local x = to_number(amount)
+    if x == nil or x ~= x or x == math.huge or x == -math.huge then
+        return tostring(amount) .. " 元"
+    end
+    local sign = x < 0 and "-" or ""
+    local fen = floor(math.abs(x) * 100 + 0.5)
+    local whole, cents = fen // 100, fen % 100
+    local digits = string.format("%d", floor(whole))
+    local grouped = digits:reverse():gsub("(%d%d%d)", "%1,"):reverse()
+    if grouped:sub(1, 1) == "," then
+        grouped = grouped:sub(2)
+    end
+    if cents == 0 then
+        return sign .. grouped .. " 元"
+    end
+    return string.format("%s%s.%02d 元", sign, grouped, floor(cents))
+end
+
+-- The poverty line of year: income_ratio x the provincial rural per-capita
+-- income of that year (rounded to the fen); nil when either is missing.
+function fp.poverty_line(params, year)
+    local ratio = fp.for_year(params.income_ratio, year)
+    local income = fp.for_year(params.provincial_income, year)
+    if ratio == nil or income == nil then
+        return nil
+    end
+    return to_fen(ratio * income)
+end
+
+return fp

@@ -1,0 +1,114 @@
+-- supervision.lua - 三(三)–(五) 督查, per household: a cadre for every household,
+-- regular visits, and fund approvals only after a full, unopposed public notice.
+-- Raises alerts only, never findings; day counts come from params.
+
+local function in_help(h)
+    return h.status == "registered" or h.status == "returned"
+end
+
+-- The view gives nil for "no cadre"; 0 is the column's own spelling of it.
+local function has_cadre(h)
+    return h.cadre_id ~= nil and h.cadre_id ~= 0
+end
+
+local function no_cadre(h, out)
+    if not in_help(h) or has_cadre(h) then
+        return
+    end
+    out:alert{
+        kind = "no_cadre",
+        severity = "warning",
+        message = string.format(
+            "三(三) 干部联系帮扶: household %s (%s) has no paired cadre; every scattered household must have one",
+            tostring(h.id), h.status),
+    }
+end
+
+local function no_visit(h, out, p)
+    if not in_help(h) or not has_cadre(h) then
+        return
+    end
+    -- The handbook entries of the household's own cadre count; a visit dated
+    -- after today is a typing error, not a visit.
+    local last, what
+    for _, v in ipairs(h.visits) do
+        local after = fp.days_between(v.date, h.today)
+        if after and after >= 0 and (v.cadre_id == nil or v.cadre_id == h.cadre_id) then
+            if last == nil or fp.days_between(last, v.date) > 0 then
+                last, what = v.date, "last visit"
+            end
+        end
+    end
+    if last == nil then
+        last, what = h.paired_since, "paired since"
+    end
+    local days = fp.days_between(last, h.today)
+    if days == nil or days <= p.no_visit_days then
+        return
+    end
+    out:alert{
+        kind = "no_visit",
+        severity = "warning",
+        message = string.format(
+            "三(三) 帮扶工作手册: household %s: cadre %s has recorded no visit for %d days (%s %s, today %s; limit %d days)",
+            tostring(h.id), tostring(h.cadre_id), days, what, last, h.today, p.no_visit_days),
+    }
+end
+
+-- What is wrong with one approved application, or nil.
+local function fund_problems(f, p)
+    local why = {}
+    local length = fp.days_between(f.notice_from, f.notice_to)
+    if length == nil then
+        why[#why + 1] = "no public notice recorded"
+    else
+        length = length + 1 -- both ends are days of notice
+        if length < p.fund_notice_days then
+            why[#why + 1] = string.format("notice of %d days, shorter than %d", length, p.fund_notice_days)
+        end
+        local after = fp.days_between(f.notice_to, f.approved_at)
+        if after ~= nil and after <= 0 then
+            why[#why + 1] = "approved before the notice ended"
+        end
+    end
+    if (f.objections or 0) > 0 then
+        why[#why + 1] = string.format("%d objection(s)", f.objections)
+    end
+    if #why == 0 then
+        return nil
+    end
+    return string.format("application %s \"%s\" %s, notice %s to %s, approved %s: %s", tostring(f.id),
+        f.project or "", fp.yuan(f.amount or 0), f.notice_from or "-", f.notice_to or "-",
+        f.approved_at or "-", table.concat(why, ", "))
+end
+
+-- One alert per household names every faulty application: alerts are kept
+-- one per (kind, household).
+local function fund_notice(h, out, p)
+    local bad = {}
+    for _, f in ipairs(h.funds) do
+        if f.status == "approved" then
+            bad[#bad + 1] = fund_problems(f, p)
+        end
+    end
+    if #bad == 0 then
+        return
+    end
+    out:alert{
+        kind = "fund_notice",
+        severity = "critical",
+        message = string.format("三(四) 公示无异议后批准: household %s: %s", tostring(h.id),
+            table.concat(bad, "; ")),
+    }
+end
+
+return {
+    name = "supervision",
+    title = "督查",
+    evaluate = function(household, out, params)
+        local p = params.supervision
+        no_cadre(household, out)
+        no_visit(household, out, p)
+        fund_notice(household, out, p)
+    end,
+}

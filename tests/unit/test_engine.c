@@ -1,0 +1,231 @@
+/* test_engine.c - the engine's batches without policies: the cursor moves
+ * with the batch that covers it, pending marks drain, a malformed household
+ * gets a data_quality alert while the others are evaluated, a deleted one is
+ * forgotten, a concurrent writer is waited for, eval --all skips the journal. */
+#include "engine.h"
+#include "store.h"
+#include "store_journal.h"
+#include "testlib.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char db_path[512];
+static struct config cfg;
+
+static void sql(const char *text)
+{
+    sqlite3 *db;
+    char *msg = NULL;
+    CHECK(sqlite3_open(db_path, &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", text, msg);
+        test_failures++;
+    }
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}
+
+static long long scalar(const char *text)
+{
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    long long v = -1;
+    CHECK(sqlite3_open(db_path, &db) == SQLITE_OK);
+    if (sqlite3_prepare_v2(db, text, -1, &stmt, NULL) == SQLITE_OK) {
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            v = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+    } else {
+        fprintf(stderr, "%s: %s\n", text, sqlite3_errmsg(db));
+        test_failures++;
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+static struct engine *open_engine(void)
+{
+    struct err e = {{0}};
+    struct policy_set *set = NULL;
+    struct engine *en = NULL;
+    if (policy_set_load(&cfg, 1, &set, &e) != 0 || engine_open(&cfg, set, &en, &e) != 0) {
+        fprintf(stderr, "open: %s\n", e.msg);
+        exit(1);
+    }
+    return en;
+}
+
+static int drain(struct engine *en, struct engine_stats *st)
+{
+    struct err e = {{0}};
+    int total = 0, n;
+    while ((n = engine_step(en, NULL, st, &e)) > 0)
+        total += n;
+    if (n < 0) {
+        fprintf(stderr, "engine_step: %s\n", e.msg);
+        test_failures++;
+    }
+    return total;
+}
+
+static void setup(void)
+{
+    const char *dir = test_tmpdir();
+    snprintf(db_path, sizeof db_path, "%s/e.db", dir);
+    struct store *st;
+    struct err e;
+    if (store_open(db_path, STORE_CREATE, &st, &e) != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        exit(1);
+    }
+    store_close(st);
+    static char policies[512];
+    snprintf(policies, sizeof policies, "%s/policies", dir);
+    CHECK(mkdir(policies, 0700) == 0);
+    cfg.database = db_path;
+    cfg.policies_dir = policies;
+    cfg.workers = 3;
+    cfg.batch_size = 4;
+    cfg.poll_ms = 100;
+    snprintf(cfg.as_of, sizeof cfg.as_of, "2018-06-30");
+    sql("INSERT INTO region(code, name, level) VALUES ('4416', 'city', 'city');"
+        "INSERT INTO region(code, name, level, parent) VALUES ('441602', 'county', 'county', '4416');"
+        "INSERT INTO region(code, name, level, parent) VALUES ('441602001', 'town', 'town', '441602');"
+        "INSERT INTO region(code, name, level, parent) VALUES ('441602001001', 'v', 'village', '441602001');");
+    for (int i = 1; i <= 10; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf,
+                 "INSERT INTO household(id, village) VALUES (%d, '441602001001');"
+                 "INSERT INTO member(household_id, name, birth_date) VALUES (%d, 'm', '1980-01-01');",
+                 i, i);
+        sql(buf);
+    }
+}
+
+static void engine_journal_batches_move_the_cursor(void)
+{
+    struct engine *en = open_engine();
+    struct engine_stats st = {0};
+    int n = drain(en, &st);
+    CHECK(n == 10);
+    CHECK(st.households == 10);
+    CHECK(scalar("SELECT count(*) FROM engine_eval") == 10);
+    CHECK(scalar("SELECT value FROM engine_meta WHERE key = 'journal_cursor'") ==
+          scalar("SELECT seq FROM sqlite_sequence WHERE name = 'engine_journal'"));
+    /* Nothing new: idle. */
+    struct err e;
+    CHECK(engine_step(en, NULL, NULL, &e) == 0);
+    engine_close(en);
+}
+
+static void engine_pending_marks_drain(void)
+{
+    struct engine *en = open_engine();
+    struct err e;
+    CHECK(engine_mark_all(en, NULL, &e) == 0);
+    CHECK(scalar("SELECT count(*) FROM engine_pending") == 10);
+    int marked = 1;
+    CHECK(engine_mark_if_changed(en, NULL, &marked, &e) == 0);
+    CHECK(marked == 0); /* same policies and params: nothing to redo */
+    CHECK(drain(en, NULL) == 10);
+    CHECK(scalar("SELECT count(*) FROM engine_pending") == 0);
+    engine_close(en);
+}
+
+static void engine_malformed_household_gets_data_quality_alert(void)
+{
+    sql("PRAGMA ignore_check_constraints = 1;"
+        "UPDATE member SET birth_date = 'not-a-date' WHERE household_id = 3;"
+        "UPDATE member SET name = 'x' WHERE household_id IN (2, 4);");
+    struct engine *en = open_engine();
+    struct engine_stats st = {0};
+    CHECK(drain(en, &st) == 3);
+    CHECK(st.malformed == 1);
+    CHECK(scalar("SELECT count(*) FROM alert WHERE kind = 'data_quality' AND household_id = 3"
+                 " AND state = 'open'") == 1);
+    CHECK(scalar("SELECT count(*) FROM alert WHERE kind = 'data_quality' AND household_id <> 3") == 0);
+    /* Fixed: the alert resolves. */
+    sql("UPDATE member SET birth_date = '1980-01-01' WHERE household_id = 3;");
+    CHECK(drain(en, NULL) == 1);
+    CHECK(scalar("SELECT count(*) FROM alert WHERE kind = 'data_quality' AND state = 'open'") == 0);
+    engine_close(en);
+}
+
+static void engine_deleted_household_is_forgotten(void)
+{
+    sql("DELETE FROM household WHERE id = 10;");
+    struct engine *en = open_engine();
+    struct engine_stats st = {0};
+    CHECK(drain(en, &st) == 1);
+    CHECK(st.gone == 1);
+    engine_close(en);
+}
+
+static volatile int lock_held;
+
+/* Holds the write lock for a second, with a change of its own inside. */
+static void *hold_lock(void *arg)
+{
+    (void)arg;
+    sqlite3 *db;
+    CHECK(sqlite3_open(db_path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE household SET dibao = 1 WHERE id = 5;", NULL,
+                       NULL, NULL) == SQLITE_OK);
+    lock_held = 1;
+    sleep(1);
+    CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static void engine_waits_for_a_concurrent_writer(void)
+{
+    sql("UPDATE household SET dibao = 1 WHERE id = 6;");
+    struct engine *en = open_engine();
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, hold_lock, NULL) == 0);
+    while (!lock_held)
+        usleep(1000);
+    struct err e = {{0}};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* Household 6 is read, then the write waits for the lock: never skipped. */
+    CHECK(engine_step(en, NULL, NULL, &e) == 1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 500);
+    pthread_join(t, NULL);
+    CHECK(engine_step(en, NULL, NULL, &e) == 1); /* household 5, committed meanwhile */
+    CHECK(scalar("SELECT count(*) FROM engine_pending") == 0);
+    engine_close(en);
+}
+
+static void engine_begin_full_skips_the_journal(void)
+{
+    sql("UPDATE household SET dibao = 0 WHERE id IN (1, 2, 3);");
+    struct engine *en = open_engine();
+    struct err e;
+    CHECK(engine_begin_full(en, NULL, &e) == 0);
+    CHECK(scalar("SELECT count(*) FROM engine_pending") == 9);
+    CHECK(drain(en, NULL) == 9);
+    CHECK(scalar("SELECT count(*) FROM engine_journal") == 0);
+    engine_close(en);
+}
+
+int main(void)
+{
+    setup();
+    RUN(engine_journal_batches_move_the_cursor);
+    RUN(engine_pending_marks_drain);
+    RUN(engine_malformed_household_gets_data_quality_alert);
+    RUN(engine_deleted_household_is_forgotten);
+    RUN(engine_waits_for_a_concurrent_writer);
+    RUN(engine_begin_full_skips_the_journal);
+    return test_done();
+}

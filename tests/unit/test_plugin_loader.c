@@ -1,0 +1,611 @@
+/* test_plugin_loader.c - the plugin loader refuses every bad plugin with a
+ * message naming the file and the reason, and the four bundled plugins
+ * (education, medical, housing, credit) give the findings of DOMAIN.md on
+ * hand-built households, with the shipped config's params. */
+#include "config.h"
+#include "plugin_loader.h"
+#include "policy.h"
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *plugin_dir;      /* the bundled plugins */
+static const char *test_plugin_dir; /* tests/plugins, built */
+static struct config *cfg;          /* the shipped configs/fupin.yaml */
+
+/* ---- running one plugin on one household, as policy_runner_eval does ---- */
+
+struct run {
+    struct plugin *plugin;
+    struct policy policy;
+    struct eval_result res;
+    struct err err;
+    int rc;
+};
+
+static int run_load(struct run *r, const char *dir, const char *name, const struct config *c)
+{
+    memset(r, 0, sizeof *r);
+    r->rc = plugin_load(dir, name, c, &r->plugin, &r->err);
+    if (r->rc != 0) {
+        fprintf(stderr, "load %s: %s\n", name, r->err.msg);
+        return r->rc;
+    }
+    const struct fupin_plugin *d = plugin_descriptor(r->plugin);
+    r->policy.kind = POLICY_PLUGIN;
+    r->policy.impl = r->plugin;
+    r->policy.measures = d->measures;
+    snprintf(r->policy.name, sizeof r->policy.name, "%s", d->name);
+    snprintf(r->policy.source, sizeof r->policy.source, "%s", plugin_source(r->plugin));
+    return 0;
+}
+
+static int run_eval(struct run *r, const struct fupin_household *hh)
+{
+    eval_result_reset(&r->res);
+    struct fupin_out out = {.res = &r->res, .policy = &r->policy};
+    struct fupin_params params = {.cfg = cfg, .area = r->policy.name, .res = &r->res,
+                                  .policy = &r->policy};
+    r->rc = plugin_eval(r->plugin, hh, &params, &out, &r->err);
+    if (r->rc == 0 && out.failed) {
+        r->rc = ERR_INVALID;
+        r->err = out.err;
+    }
+    if (r->rc)
+        fprintf(stderr, "eval %s: %s\n", r->policy.name, r->err.msg);
+    return r->rc;
+}
+
+static void run_free(struct run *r)
+{
+    eval_result_free(&r->res);
+    plugin_unload(r->plugin);
+}
+
+/* The finding with this measure and member (0: household), or NULL. */
+static const struct finding *found(const struct run *r, const char *measure, int64_t member)
+{
+    for (size_t i = 0; i < r->res.n_findings; i++)
+        if (strcmp(r->res.findings[i].measure, measure) == 0 &&
+            r->res.findings[i].member_id == member)
+            return &r->res.findings[i];
+    return NULL;
+}
+
+static size_t count(const struct run *r, const char *measure)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->res.n_findings; i++)
+        n += strcmp(r->res.findings[i].measure, measure) == 0;
+    return n;
+}
+
+static const struct policy_alert *alerted(const struct run *r, const char *kind)
+{
+    for (size_t i = 0; i < r->res.n_alerts; i++)
+        if (strcmp(r->res.alerts[i].kind, kind) == 0)
+            return &r->res.alerts[i];
+    return NULL;
+}
+
+#define CHECK_AMOUNT(f, want)                                                                 \
+    do {                                                                                      \
+        const struct finding *f_ = (f);                                                       \
+        CHECK(f_ && f_->has_amount && f_->amount > (want)-0.005 && f_->amount < (want) + 0.005); \
+    } while (0)
+
+/* ---- hand-built households ---- */
+
+static struct fupin_household household(void)
+{
+    struct fupin_household hh = {
+        .id = 1,
+        .today = "2018-06-30",
+        .year = 2018,
+        .village = "441602001001",
+        .village_name = "Test village",
+        .town = "441602001",
+        .county = "441602",
+        .livable = 1,
+        .head_name = "张三",
+        .status = FUPIN_STATUS_REGISTERED,
+        .housing_grade = FUPIN_GRADE_A,
+        .tap_water = 1,
+        .credit_rating = "A",
+    };
+    return hh;
+}
+
+static struct fupin_member member(int64_t id, const char *name, int age)
+{
+    struct fupin_member m = {.id = id, .name = name, .age = age, .labor = FUPIN_LABOR_FULL,
+                             .health = FUPIN_HEALTH_HEALTHY, .medical_insured = 1};
+    return m;
+}
+
+/* ---- refusals ---- */
+
+static char *copy_to(const char *src, const char *dir, const char *name)
+{
+    char cmd[1024], *dst = malloc(512);
+    snprintf(dst, 512, "%s/%s", dir, name);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, dst);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "cannot copy %s\n", src);
+        test_failures++;
+    }
+    return dst;
+}
+
+static void expect_refused(const char *dir, const char *name, const char *want)
+{
+    struct plugin *p = NULL;
+    struct err e = {{0}};
+    int rc = plugin_load(dir, name, cfg, &p, &e);
+    CHECK(rc == ERR_INVALID);
+    CHECK(p == NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s.so", dir, name);
+    if (strcmp(name, "../x") != 0)
+        CHECK_STR_CONTAINS(e.msg, path);
+    CHECK_STR_CONTAINS(e.msg, want);
+    if (rc == 0)
+        plugin_unload(p);
+}
+
+static void plugin_refuses_wrong_magic(void)
+{
+    expect_refused(test_plugin_dir, "bad_magic", "not a fupin plugin (descriptor magic 0x12345678");
+}
+
+static void plugin_refuses_wrong_abi_version(void)
+{
+    char want[200];
+    snprintf(want, sizeof want,
+             "built for plugin ABI %u, this fupin speaks ABI %u; rebuild it against "
+             "fupin_plugin.h",
+             FUPIN_PLUGIN_ABI_VERSION + 1, FUPIN_PLUGIN_ABI_VERSION);
+    expect_refused(test_plugin_dir, "bad_version", want);
+}
+
+static void plugin_refuses_missing_entry_point(void)
+{
+    expect_refused(test_plugin_dir, "no_entry", "exports no fupin_plugin_entry()");
+}
+
+static void plugin_refuses_missing_file(void)
+{
+    expect_refused(test_plugin_dir, "does_not_exist", "No such file or directory");
+}
+
+static void plugin_refuses_unsafe_name(void)
+{
+    expect_refused(test_plugin_dir, "../x", "use lower-case letters");
+}
+
+static void plugin_refuses_failing_init(void)
+{
+    expect_refused(test_plugin_dir, "bad_init", "init failed: bad_init: the flux capacitor");
+}
+
+static void plugin_refuses_world_writable_file(void)
+{
+    char src[600], dir[256];
+    snprintf(src, sizeof src, "%s/sample.so", test_plugin_dir);
+    snprintf(dir, sizeof dir, "%s", test_tmpdir());
+    char *dst = copy_to(src, dir, "sample.so");
+    CHECK(chmod(dst, 0757) == 0);
+    expect_refused(dir, "sample", "the file is world-writable");
+    CHECK(chmod(dst, 0755) == 0); /* and once fixed it loads */
+    struct plugin *p = NULL;
+    struct err e;
+    CHECK(plugin_load(dir, "sample", cfg, &p, &e) == 0);
+    plugin_unload(p);
+    free(dst);
+}
+
+static void plugin_refuses_world_writable_directory(void)
+{
+    char src[600], dir[256];
+    snprintf(src, sizeof src, "%s/sample.so", test_plugin_dir);
+    snprintf(dir, sizeof dir, "%s", test_tmpdir());
+    free(copy_to(src, dir, "sample.so"));
+    CHECK(chmod(dir, 0777) == 0);
+    expect_refused(dir, "sample", "its directory is world-writable");
+    /* The sticky bit (as on /tmp) does not make it safe: refused too. */
+    CHECK(chmod(dir, 01777) == 0);
+    expect_refused(dir, "sample", "its directory is world-writable");
+    CHECK(chmod(dir, 0700) == 0);
+}
+
+static void plugin_refuses_name_mismatch(void)
+{
+    char src[600], dir[256];
+    snprintf(src, sizeof src, "%s/sample.so", test_plugin_dir);
+    snprintf(dir, sizeof dir, "%s", test_tmpdir());
+    free(copy_to(src, dir, "other.so"));
+    expect_refused(dir, "other", "calls itself \"sample\" but the config loads it as \"other\"");
+}
+
+static void plugin_refuses_measure_outside_catalogue(void)
+{
+    char src[600], dir[256];
+    snprintf(src, sizeof src, "%s/bad_measure.so", test_plugin_dir);
+    snprintf(dir, sizeof dir, "%s", test_tmpdir());
+    free(copy_to(src, dir, "education.so"));
+    expect_refused(dir, "education",
+                   "measure \"bogus_measure\" is not in the catalogue of area \"education\"");
+}
+
+static void plugin_refuses_directory_as_file(void)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", test_tmpdir());
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/dir.so", dir);
+    CHECK(mkdir(sub, 0700) == 0);
+    expect_refused(dir, "dir", "not a regular file");
+}
+
+/* ---- the good sample ---- */
+
+static void sample_plugin_loads_and_evaluates(void)
+{
+    struct run r;
+    if (run_load(&r, test_plugin_dir, "sample", cfg) != 0) {
+        test_failures++;
+        return;
+    }
+    CHECK(strcmp(plugin_source(r.plugin), "plugin:sample@0.1") == 0);
+    struct fupin_household hh = household();
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK_AMOUNT(found(&r, "sample_measure", 0), 1);
+    /* Its required param is not in the shipped config. */
+    struct err e;
+    CHECK(plugin_check_params(r.plugin, cfg, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, "\"params.sample.sample_amount\"");
+    hh.head_name = "FAIL";
+    CHECK(run_eval(&r, &hh) == ERR_FAIL);
+    CHECK_STR_CONTAINS(r.err.msg, "sample: household 1 asked to fail");
+    run_free(&r);
+}
+
+/* One failing plugin is recorded as an error; the others still produce. */
+static void failing_plugin_leaves_others_running(void)
+{
+    struct run a, b;
+    if (run_load(&a, test_plugin_dir, "sample", cfg) || run_load(&b, plugin_dir, "education", cfg)) {
+        test_failures++;
+        return;
+    }
+    struct policy pols[2] = {a.policy, b.policy};
+    struct policy_set set = {.cfg = cfg, .policies = pols, .n_policies = 2};
+    struct policy_runner *runner;
+    struct err e;
+    CHECK(policy_runner_new(&set, &runner, &e) == 0);
+    struct fupin_household hh = household();
+    struct fupin_member m = member(11, "李小明", 9);
+    m.school_stage = FUPIN_SCHOOL_PRIMARY;
+    hh.members = &m;
+    hh.n_members = 1;
+    hh.head_name = "FAIL";
+    struct eval_result res = {0};
+    policy_runner_eval(runner, &hh, &res);
+    CHECK(res.n_errors == 1);
+    CHECK(res.n_errors == 1 && strcmp(res.errors[0].policy, "sample") == 0);
+    CHECK(res.n_errors == 1 && strstr(res.errors[0].msg, "asked to fail"));
+    int edu = 0, sample = 0;
+    for (size_t i = 0; i < res.n_findings; i++) {
+        edu += strcmp(res.findings[i].policy, "education") == 0;
+        sample += strcmp(res.findings[i].policy, "sample") == 0;
+    }
+    CHECK(edu == 2 && sample == 0);
+    eval_result_free(&res);
+    policy_runner_free(runner);
+    run_free(&a);
+    run_free(&b);
+}
+
+/* ---- the bundled plugins ---- */
+
+static void education_findings_per_stage(void)
+{
+    struct run r;
+    if (run_load(&r, plugin_dir, "education", cfg)) {
+        test_failures++;
+        return;
+    }
+    struct err e;
+    CHECK(plugin_check_params(r.plugin, cfg, &e) == 0);
+    CHECK(strcmp(plugin_source(r.plugin), "plugin:education@1.0") == 0);
+    struct fupin_member m[] = {
+        member(11, "李小明", 9),  member(12, "李中", 13), member(13, "李高", 16),
+        member(14, "李职", 17),   member(15, "李大", 19), member(16, "李幼", 5),
+        member(17, "李辍", 12),   member(18, "李十六", 16), member(19, "李六", 6),
+        member(20, "李十五", 15), member(21, "李五", 5),
+    };
+    m[0].school_stage = FUPIN_SCHOOL_PRIMARY;
+    m[1].school_stage = FUPIN_SCHOOL_JUNIOR;
+    m[2].school_stage = FUPIN_SCHOOL_SENIOR;
+    m[3].school_stage = FUPIN_SCHOOL_VOCATIONAL;
+    m[4].school_stage = FUPIN_SCHOOL_COLLEGE;
+    m[5].school_stage = FUPIN_SCHOOL_PRESCHOOL;
+    /* 17 (12), 19 (6), 20 (15) of school age out of school; 18 (16) and 21 (5) not. */
+    struct fupin_household hh = household();
+    hh.members = m;
+    hh.n_members = sizeof m / sizeof m[0];
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(found(&r, "compulsory_support", 11) && found(&r, "compulsory_support", 12));
+    CHECK(count(&r, "compulsory_support") == 2);
+    CHECK_STR_CONTAINS(found(&r, "compulsory_support", 11)->reason,
+                       "二(四) 教育资助到户: 李小明 (age 9) is in primary school");
+    CHECK_STR_CONTAINS(found(&r, "compulsory_support", 11)->reason, "两免一补");
+    CHECK_AMOUNT(found(&r, "tuition_waiver", 13), 2500);
+    CHECK_AMOUNT(found(&r, "tuition_waiver", 14), 2500);
+    CHECK(count(&r, "tuition_waiver") == 2);
+    CHECK_AMOUNT(found(&r, "living_allowance", 11), 1000);
+    CHECK_AMOUNT(found(&r, "living_allowance", 12), 1250);
+    CHECK_AMOUNT(found(&r, "living_allowance", 13), 2500);
+    CHECK_AMOUNT(found(&r, "living_allowance", 14), 2500);
+    CHECK_AMOUNT(found(&r, "living_allowance", 15), 3000);
+    CHECK(count(&r, "living_allowance") == 5); /* none for preschool */
+    const struct policy_alert *a = alerted(&r, "dropout");
+    CHECK(a && a->severity == SEVERITY_WARNING);
+    CHECK(r.res.n_alerts == 1);
+    if (a) {
+        CHECK_STR_CONTAINS(a->message, "李辍 (age 12)");
+        CHECK_STR_CONTAINS(a->message, "李六 (age 6)");
+        CHECK_STR_CONTAINS(a->message, "李十五 (age 15)");
+        CHECK(!strstr(a->message, "李十六") && !strstr(a->message, "李五"));
+    }
+    /* An exited household gets nothing. */
+    hh.status = FUPIN_STATUS_EXITED;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(r.res.n_findings == 0 && r.res.n_alerts == 0);
+    run_free(&r);
+}
+
+static void medical_findings(void)
+{
+    struct run r;
+    if (run_load(&r, plugin_dir, "medical", cfg)) {
+        test_failures++;
+        return;
+    }
+    struct fupin_member m[] = {member(11, "王一", 40), member(12, "王二", 60),
+                               member(13, "王三", 30), member(14, "王四", 20)};
+    m[0].medical_insured = 0;
+    m[1].health = FUPIN_HEALTH_SERIOUS;
+    m[2].health = FUPIN_HEALTH_CHRONIC;
+    m[3].health = FUPIN_HEALTH_DISABLED;
+    struct fupin_household hh = household();
+    hh.members = m;
+    hh.n_members = 4;
+    hh.today = "2018-12-15";
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK_AMOUNT(found(&r, "premium_subsidy", 11), 180);
+    CHECK(count(&r, "premium_subsidy") == 1);
+    const struct finding *f = found(&r, "premium_subsidy", 11);
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "cover starts 2019-01-01");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "王一");
+    CHECK(found(&r, "critical_illness", 12) && count(&r, "critical_illness") == 1);
+    CHECK(found(&r, "chronic_outpatient", 13) && count(&r, "chronic_outpatient") == 1);
+    CHECK(found(&r, "rehab", 14) && count(&r, "rehab") == 1);
+    CHECK(r.res.n_findings == 4);
+    run_free(&r);
+}
+
+static void housing_findings(void)
+{
+    struct run r;
+    if (run_load(&r, plugin_dir, "housing", cfg)) {
+        test_failures++;
+        return;
+    }
+    struct fupin_member m[] = {member(11, "赵一", 40), member(12, "赵二", 38)};
+    struct fupin_income inc[] = {{.year = 2016, .wage = 100}, {.year = 2017, .wage = 4000, .production = 1000}};
+    struct fupin_household hh = household();
+    hh.members = m;
+    hh.n_members = 2;
+    hh.income = inc;
+    hh.n_income = 2;
+    hh.housing_grade = FUPIN_GRADE_D;
+    CHECK(run_eval(&r, &hh) == 0);
+    const struct finding *f = found(&r, "renovation", 0);
+    CHECK_AMOUNT(f, 40000);
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "priority 1 (grade D)");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "per-capita income 2,500 元 (2017)");
+    CHECK(r.res.n_findings == 1 && r.res.n_alerts == 0);
+
+    hh.housing_grade = FUPIN_GRADE_C;
+    hh.today = "2018-12-31"; /* the deadline day itself: not yet overdue */
+    CHECK(run_eval(&r, &hh) == 0);
+    f = found(&r, "renovation", 0);
+    CHECK_AMOUNT(f, 15000);
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "priority 2 (grade C)");
+    CHECK(!alerted(&r, "renovation_overdue"));
+
+    hh.today = "2019-01-01";
+    hh.year = 2019;
+    CHECK(run_eval(&r, &hh) == 0);
+    const struct policy_alert *a = alerted(&r, "renovation_overdue");
+    CHECK(a && a->severity == SEVERITY_CRITICAL);
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "2018-12-31");
+
+    hh.housing_renovated = 1;
+    hh.tap_water = 0;
+    hh.livable = 0;
+    hh.wants_relocation = 1;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(!found(&r, "renovation", 0) && !alerted(&r, "renovation_overdue"));
+    CHECK_AMOUNT(found(&r, "tap_water", 0), 1000);
+    CHECK(found(&r, "relocation", 0));
+    hh.wants_relocation = 0;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(!found(&r, "relocation", 0));
+    hh.housing_grade = FUPIN_GRADE_B;
+    hh.housing_renovated = 0;
+    hh.tap_water = 1;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(r.res.n_findings == 0 && r.res.n_alerts == 0);
+    run_free(&r);
+}
+
+static void credit_findings(void)
+{
+    struct run r;
+    if (run_load(&r, plugin_dir, "credit", cfg)) {
+        test_failures++;
+        return;
+    }
+    struct fupin_member m[] = {member(11, "钱一", 40)};
+    struct fupin_household hh = household();
+    hh.members = m;
+    hh.n_members = 1;
+    hh.credit_rating = NULL;
+    hh.wants_industry = 1;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(found(&r, "rating", 0) && r.res.n_findings == 1);
+
+    hh.credit_rating = "AA";
+    CHECK(run_eval(&r, &hh) == 0);
+    const struct finding *f = found(&r, "micro_loan", 0);
+    CHECK_AMOUNT(f, 50000);
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "at most 50,000 元, at most 36 months");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "no guarantor, no collateral, interest subsidised");
+    CHECK(!found(&r, "rating", 0));
+
+    m[0].labor = FUPIN_LABOR_NONE; /* no labour: no loan */
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(!found(&r, "micro_loan", 0));
+    m[0].labor = FUPIN_LABOR_PARTIAL;
+    hh.wants_industry = 0; /* no production plan: no loan */
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(!found(&r, "micro_loan", 0));
+    hh.has_project = 1;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(found(&r, "micro_loan", 0));
+
+    /* A loan within the terms, current: insurance, no new loan, no alert. */
+    struct fupin_loan loan = {.id = 7, .amount = 50000, .term_months = 36,
+                              .start_date = "2016-07-01", .interest_subsidised = 1};
+    hh.loans = &loan;
+    hh.n_loans = 1;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(!found(&r, "micro_loan", 0));
+    CHECK_AMOUNT(found(&r, "loan_insurance", 0), 500);
+    CHECK(!alerted(&r, "loan_terms"));
+
+    loan.amount = 50001;
+    loan.term_months = 37;
+    CHECK(run_eval(&r, &hh) == 0);
+    const struct policy_alert *a = alerted(&r, "loan_terms");
+    CHECK(a && a->severity == SEVERITY_WARNING);
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "loan 7:");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "amount 50,001 元 over 50,000 元");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "term 37 months over 36");
+
+    loan.amount = 10000;
+    loan.term_months = 36;
+    loan.guarantor = 1;
+    loan.interest_subsidised = 0;
+    CHECK(run_eval(&r, &hh) == 0);
+    a = alerted(&r, "loan_terms");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "requires a guarantor");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "interest not subsidised");
+
+    /* Ended (2016-06-30 + 24 months = 2018-06-30, not after today): a new
+     * loan is possible again, and the old one is no longer checked. */
+    loan.start_date = "2016-06-30";
+    loan.term_months = 24;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(found(&r, "micro_loan", 0) && !found(&r, "loan_insurance", 0));
+    CHECK(!alerted(&r, "loan_terms"));
+    hh.status = FUPIN_STATUS_EXITED;
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(r.res.n_findings == 0);
+    run_free(&r);
+}
+
+/* A config without a required key: init refuses, naming it. */
+static void missing_param_is_refused(void)
+{
+    char path[600], cmd[1400];
+    snprintf(path, sizeof path, "%s/configs/fupin.yaml", test_env("FUPIN_SOURCE_DIR", "."));
+    const char *dir = test_tmpdir();
+    snprintf(cmd, sizeof cmd, "sed 's/^    premium: /    premium_old: /' '%s' > '%s/fupin.yaml'", path, dir);
+    CHECK(system(cmd) == 0);
+    snprintf(path, sizeof path, "%s/fupin.yaml", dir);
+    struct config *c;
+    struct err e;
+    if (config_load(path, &c, &e) != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        test_failures++;
+        return;
+    }
+    CHECK(config_param_find(c, "medical.premium") == NULL);
+    struct plugin *pl;
+    CHECK(plugin_load(plugin_dir, "medical", c, &pl, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, "init failed: parameter medical.premium is missing");
+    config_free(c);
+}
+
+static void plugins_export_only_the_entry_point(void)
+{
+    static const char *const names[] = {"education", "medical", "housing", "credit"};
+    char *out = NULL;
+    if (test_run("nm --version", &out) != 0) {
+        printf("skip: nm not found\n");
+        free(out);
+        return;
+    }
+    free(out);
+    for (size_t i = 0; i < 4; i++) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "nm -D --defined-only '%s/%s.so' | awk '{print $3}'",
+                 plugin_dir, names[i]);
+        CHECK(test_run(cmd, &out) == 0);
+        if (out && strcmp(out, "fupin_plugin_entry\n") != 0) {
+            fprintf(stderr, "%s.so exports more than the entry point:\n%s", names[i], out);
+            test_failures++;
+        }
+        free(out);
+    }
+}
+
+int main(void)
+{
+    plugin_dir = test_env("FUPIN_PLUGIN_DIR", "build/plugins");
+    test_plugin_dir = test_env("FUPIN_TEST_PLUGIN_DIR", "build/test-plugins");
+    char path[600];
+    struct err e;
+    snprintf(path, sizeof path, "%s/configs/fupin.yaml", test_env("FUPIN_SOURCE_DIR", "."));
+    if (config_load(path, &cfg, &e) != 0) {
+        fprintf(stderr, "cannot load the shipped config: %s\n", e.msg);
+        return 1;
+    }
+    RUN(plugin_refuses_wrong_magic);
+    RUN(plugin_refuses_wrong_abi_version);
+    RUN(plugin_refuses_missing_entry_point);
+    RUN(plugin_refuses_missing_file);
+    RUN(plugin_refuses_unsafe_name);
+    RUN(plugin_refuses_failing_init);
+    RUN(plugin_refuses_world_writable_file);
+    RUN(plugin_refuses_world_writable_directory);
+    RUN(plugin_refuses_name_mismatch);
+    RUN(plugin_refuses_measure_outside_catalogue);
+    RUN(plugin_refuses_directory_as_file);
+    RUN(sample_plugin_loads_and_evaluates);
+    RUN(failing_plugin_leaves_others_running);
+    RUN(education_findings_per_stage);
+    RUN(medical_findings);
+    RUN(housing_findings);
+    RUN(credit_findings);
+    RUN(missing_param_is_refused);
+    RUN(plugins_export_only_the_entry_point);
+    config_free(cfg);
+    return test_done();
+}
