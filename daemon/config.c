@@ -144,10 +144,10 @@ static int check_keys(struct config_load_ctx *c, const struct ynode *map, const 
         for (const char *const *a = allowed; *a && o < sizeof list; a++)
             o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", a == allowed ? "" : ", ", *a);
         if (where[0])
-            return config_fail(c, v->key, "unknown key \"%s\" in %s (allowed: %s)",
-                               v->key->value, where, list);
-        return config_fail(c, v->key, "unknown top-level key \"%s\" (allowed: %s)",
-                           v->key->value, list);
+            return config_fail(c, v->key, "unknown key \"%s\" in %s (allowed: %s)", v->key->value,
+                               where, list);
+        return config_fail(c, v->key, "unknown top-level key \"%s\" (allowed: %s)", v->key->value,
+                           list);
     }
     return 0;
 }
@@ -277,8 +277,9 @@ static int load_plugins(struct config_load_ctx *c, const struct ynode *n)
         for (const char *s = ok ? v->value : ""; *s && ok; s++)
             ok = isalnum((unsigned char)*s) || *s == '_';
         if (!ok)
-            return config_fail(c, v, "plugins.load: expected a plugin name (letters, digits, _), "
-                                     "got %s",
+            return config_fail(c, v,
+                               "plugins.load: expected a plugin name (letters, digits, _), "
+                               "got %s",
                                config_describe(v, got, sizeof got));
         for (size_t i = 0; i < c->cfg->n_plugins; i++) {
             if (strcmp(c->cfg->plugins[i], v->value) == 0)
@@ -310,8 +311,9 @@ static int load_schedule(struct config_load_ctx *c, const struct ynode *n)
              atoi(s) < 24 && atoi(s + 3) < 60;
     if (!ok) {
         char got[80];
-        return config_fail(c, at, "schedule.nightly_at: expected a time \"HH:MM\" (00:00-23:59), "
-                                  "got %s",
+        return config_fail(c, at,
+                           "schedule.nightly_at: expected a time \"HH:MM\" (00:00-23:59), "
+                           "got %s",
                            config_describe(at, got, sizeof got));
     }
     memcpy(c->cfg->nightly_at, s, 6);
@@ -327,7 +329,8 @@ static int load_escalation(struct config_load_ctx *c, const struct ynode *n)
         return rc;
     struct config *cfg = c->cfg;
     if ((rc = check_keys(c, map, "escalation", keys)) ||
-        (rc = get_int(c, map, "escalation", "county_days", 0, 3650, &cfg->escalation_county_days)) ||
+        (rc =
+             get_int(c, map, "escalation", "county_days", 0, 3650, &cfg->escalation_county_days)) ||
         (rc = get_int(c, map, "escalation", "city_days", 0, 3650, &cfg->escalation_city_days)))
         return rc;
     if (cfg->escalation_city_days < cfg->escalation_county_days) {
@@ -415,10 +418,10 @@ static int load_small_sections(struct config_load_ctx *c, const struct ynode *ro
 
     if ((rc = get_section(c, config_yaml_get(root, "delivery"), "delivery", &map)))
         return rc;
-    if (map && ((rc = check_keys(c, map, "delivery", delivery_keys)) ||
-                (rc = get_int(c, map, "delivery", "max_attempts", 1, 1000,
-                              &cfg->delivery_max_attempts)) ||
-                (rc = get_int(c, map, "delivery", "backoff_s", 0, 86400, &cfg->delivery_backoff_s))))
+    if (map &&
+        ((rc = check_keys(c, map, "delivery", delivery_keys)) ||
+         (rc = get_int(c, map, "delivery", "max_attempts", 1, 1000, &cfg->delivery_max_attempts)) ||
+         (rc = get_int(c, map, "delivery", "backoff_s", 0, 86400, &cfg->delivery_backoff_s))))
         return rc;
 
     if ((rc = get_section(c, config_yaml_get(root, "log"), "log", &map)))
@@ -482,8 +485,8 @@ static int set_defaults(struct config_load_ctx *c)
 static int load_tree(struct config_load_ctx *c, const struct ynode *root)
 {
     static const char *const keys[] = {
-        "database", "policies", "lua",      "policy_tests", "plugins", "params", "schedule",
-        "escalation", "channels", "delivery", "log",        "engine",  "limits", NULL};
+        "database",   "policies", "lua",      "policy_tests", "plugins", "params", "schedule",
+        "escalation", "channels", "delivery", "log",          "engine",  "limits", NULL};
     struct config *cfg = c->cfg;
     int rc;
     if (root && root->kind != YNODE_MAP) {
@@ -497,8 +500,7 @@ static int load_tree(struct config_load_ctx *c, const struct ynode *root)
         return config_fail(c, root, "missing required key \"database\" (the database file)");
     if (!config_yaml_get(root, "policies"))
         return config_fail(c, root, "missing required key \"policies\" (the policy folder)");
-    if ((rc = set_defaults(c)) ||
-        (rc = get_path(c, root, "", "database", &cfg->database)) ||
+    if ((rc = set_defaults(c)) || (rc = get_path(c, root, "", "database", &cfg->database)) ||
         (rc = get_path(c, root, "", "policies", &cfg->policies_dir)) ||
         (rc = get_path(c, root, "", "lua", &cfg->lua_dir)) ||
         (rc = get_path(c, root, "", "policy_tests", &cfg->policy_tests_dir)) ||

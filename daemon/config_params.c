@@ -97,8 +97,8 @@ static int by_year(struct config_load_ctx *c, const char *key, const struct ynod
         char got[80];
         if (!scalar_number(v, &tmp[i].value)) {
             free(tmp);
-            return config_fail(c, v, "params.%s.%s: expected a number, got %s", key,
-                               v->key->value, config_describe(v, got, sizeof got));
+            return config_fail(c, v, "params.%s.%s: expected a number, got %s", key, v->key->value,
+                               config_describe(v, got, sizeof got));
         }
         tmp[i].year = atoi(v->key->value);
     }
@@ -117,8 +117,7 @@ static int flatten(struct config_load_ctx *c, const char *prefix, const struct y
     for (const struct ynode *v = map->child; v; v = v->next) {
         const char *name = v->key->value;
         if (!name[0] || strchr(name, '.') || strchr(name, ' '))
-            return config_fail(c, v->key, "params: key \"%s\" must be a word without dots",
-                               name);
+            return config_fail(c, v->key, "params: key \"%s\" must be a word without dots", name);
         char key[256];
         int len = prefix[0] ? snprintf(key, sizeof key, "%s.%s", prefix, name)
                             : snprintf(key, sizeof key, "%s", name);

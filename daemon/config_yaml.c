@@ -10,6 +10,8 @@
 
 struct yparse {
     const char *path;
+    const char *text; /* for turning a reader error's byte offset into line:col */
+    size_t len;
     yaml_parser_t parser;
     struct arena *arena;
     struct err *e;
@@ -25,8 +27,8 @@ static int yfail(struct yparse *p, yaml_mark_t mark, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return err_set(p->e, ERR_INVALID, "%s:%zu:%zu: %s", p->path, mark.line + 1,
-                   mark.column + 1, what);
+    return err_set(p->e, ERR_INVALID, "%s:%zu:%zu: %s", p->path, mark.line + 1, mark.column + 1,
+                   what);
 }
 
 /* Next event, turning a parser failure into "path:line:col: syntax error". */
@@ -37,9 +39,18 @@ static int ynext(struct yparse *p, yaml_event_t *ev)
     yaml_parser_t *y = &p->parser;
     if (y->error == YAML_MEMORY_ERROR)
         return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
-    if (y->error == YAML_READER_ERROR)
-        return err_set(p->e, ERR_INVALID, "%s: byte %zu: %s", p->path, y->problem_offset,
-                       y->problem ? y->problem : "cannot read");
+    if (y->error == YAML_READER_ERROR) {
+        yaml_mark_t at = {0, 0, 0};
+        for (size_t i = 0; i < y->problem_offset && i < p->len; i++) {
+            if (p->text[i] == '\n') {
+                at.line++;
+                at.column = 0;
+            } else if (((unsigned char)p->text[i] & 0xc0) != 0x80) {
+                at.column++;
+            }
+        }
+        return yfail(p, at, "%s", y->problem ? y->problem : "cannot read the text");
+    }
     yaml_mark_t m = y->problem_mark;
     if (y->context)
         return yfail(p, m, "syntax error: %s %s (line %zu)", y->problem ? y->problem : "",
@@ -95,13 +106,11 @@ static void yappend(struct ynode *parent, struct ynode **tail, struct ynode *n)
 
 /* ev is the collection's start event (already checked); consumes up to and
  * including its end event. */
-static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth,
-                             struct ynode **out)
+static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth, struct ynode **out)
 {
     int is_map = start->type == YAML_MAPPING_START_EVENT;
     if (depth > CONFIG_YAML_MAX_DEPTH)
-        return yfail(p, start->start_mark, "nesting deeper than %d levels",
-                     CONFIG_YAML_MAX_DEPTH);
+        return yfail(p, start->start_mark, "nesting deeper than %d levels", CONFIG_YAML_MAX_DEPTH);
     struct ynode *n = ynew(p, is_map ? YNODE_MAP : YNODE_SEQ, start->start_mark);
     if (!n)
         return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
@@ -130,8 +139,8 @@ static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth,
             for (struct ynode *s = n->child; s; s = s->next) {
                 if (strcmp(s->key->value, key->value) == 0)
                     return err_set(p->e, ERR_INVALID,
-                                   "%s:%d:%d: duplicate key \"%s\" (first at line %d)",
-                                   p->path, key->line, key->col, key->value, s->key->line);
+                                   "%s:%d:%d: duplicate key \"%s\" (first at line %d)", p->path,
+                                   key->line, key->col, key->value, s->key->line);
             }
             if ((rc = ynext(p, &ev)))
                 return rc;
@@ -161,8 +170,8 @@ static int yparse_node(struct yparse *p, yaml_event_t *ev, int depth, struct yno
         struct ynode *n = ynew(p, YNODE_SCALAR, ev->start_mark);
         if (!n)
             return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
-        n->value = arena_strndup(p->arena, (const char *)ev->data.scalar.value,
-                                 ev->data.scalar.length);
+        n->value =
+            arena_strndup(p->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
         if (!n->value)
             return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
         if (strlen(n->value) != ev->data.scalar.length)
@@ -208,7 +217,7 @@ static int yparse_stream(struct yparse *p, struct ynode **root)
 int config_yaml_parse(const char *path, const char *text, size_t len, struct arena *a,
                       struct ynode **root, struct err *e)
 {
-    struct yparse p = {.path = path, .arena = a, .e = e};
+    struct yparse p = {.path = path, .text = text, .len = len, .arena = a, .e = e};
     *root = NULL;
     if (!yaml_parser_initialize(&p.parser))
         return err_set(e, ERR_FAIL, "%s: out of memory", path);

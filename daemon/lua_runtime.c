@@ -1,24 +1,333 @@
-/* lua_runtime.c - Lua policies: not built yet (issue #4). */
+/* lua_runtime.c - Lua policies: load and check a policy file, and run policies
+ * in per-thread workers. A worker re-runs a policy's chunk for every
+ * evaluation, so no module-level state survives from one household to the
+ * next. Never lets a policy error or budget overrun escape lua_pcall. */
 #include "lua_runtime.h"
+#include "log.h"
+#include "lua_sandbox.h"
+
+#include <lauxlib.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lua_policy {
+    char display[256];   /* "policies/x.lua" */
+    char chunkname[260]; /* "@policies/x.lua": Lua's messages then read display:line */
+    char *src;
+    size_t len;
+    char name[32];
+    char title[128];
+    char source[320];
+    char **own_measures; /* its `measures` field, NULL-terminated, or NULL */
+    const char *const *measures;
+};
+
+struct lua_worker {
+    struct lua_sandbox *sb;
+    struct lua_policy *const *policies;
+    size_t n;
+    int *refs; /* registry refs of the compiled chunks */
+};
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* The error on top of the stack as "policies/x.lua:LINE: what", and the code:
+ * ERR_BUDGET when a budget was exceeded, else fail_code. */
+static int lua_failure(struct lua_sandbox *sb, const char *display, int fail_code, struct err *e)
+{
+    char buf[256];
+    sandbox_error_text(sb->L, buf, sizeof buf);
+    if (sb->exceeded == SANDBOX_MEMORY && !strstr(buf, "budget"))
+        snprintf(buf, sizeof buf, "memory budget exceeded (%zu KB)", sb->mem_limit / 1024);
+    int code = sb->exceeded ? ERR_BUDGET : fail_code;
+    if (strncmp(buf, display, strlen(display)) == 0)
+        return err_set(e, code, "%s", buf);
+    return err_set(e, code, "%s: %s", display, buf);
+}
+
+/* ---- loading and checking ---- */
+
+struct check_ctx {
+    struct lua_policy *p;
+    const char *problem; /* a missing or wrong field */
+};
+
+static int valid_name(const char *s, size_t n)
+{
+    if (n == 0 || n >= 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static int check_measures(lua_State *L, struct lua_policy *p)
+{
+    lua_Integer n = luaL_len(L, -1);
+    if (n < 1 || n > 64)
+        return -1;
+    p->own_measures = calloc((size_t)n + 1, sizeof *p->own_measures);
+    if (!p->own_measures)
+        return luaL_error(L, "out of memory");
+    for (lua_Integer i = 1; i <= n; i++) {
+        size_t len;
+        if (lua_geti(L, -1, i) != LUA_TSTRING)
+            return -1;
+        const char *m = lua_tolstring(L, -1, &len);
+        if (!valid_name(m, len) || !(p->own_measures[i - 1] = strdup(m)))
+            return -1;
+        lua_pop(L, 1);
+    }
+    p->measures = (const char *const *)p->own_measures;
+    return 0;
+}
+
+static int check_policy(lua_State *L)
+{
+    struct check_ctx *c = lua_touserdata(L, 1);
+    struct lua_policy *p = c->p;
+    if (luaL_loadbufferx(L, p->src, p->len, p->chunkname, "t") != LUA_OK)
+        return lua_error(L);
+    sandbox_push_env(L);
+    lua_setupvalue(L, -2, 1);
+    lua_call(L, 0, 1);
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        c->problem = "does not return a table {name = ..., title = ..., evaluate = ...}";
+        return 0;
+    }
+    int t = lua_gettop(L);
+    size_t len;
+    if (lua_getfield(L, t, "name") != LUA_TSTRING) {
+        c->problem = "returns no `name` string";
+        return 0;
+    }
+    const char *name = lua_tolstring(L, -1, &len);
+    if (!valid_name(name, len)) {
+        c->problem = "`name` must be an area code of lower-case letters, digits and _";
+        return 0;
+    }
+    memcpy(p->name, name, len + 1);
+    if (lua_getfield(L, t, "title") != LUA_TSTRING) {
+        c->problem = "returns no `title` string";
+        return 0;
+    }
+    snprintf(p->title, sizeof p->title, "%s", lua_tostring(L, -1));
+    if (lua_getfield(L, t, "evaluate") != LUA_TFUNCTION) {
+        c->problem = "returns no `evaluate` function";
+        return 0;
+    }
+    int mt = lua_getfield(L, t, "measures");
+    if (mt == LUA_TNIL) {
+        p->measures = policy_catalogue(p->name);
+        if (!p->measures)
+            c->problem = "its area is not in the measure catalogue: declare `measures = {...}`";
+    } else if (mt != LUA_TTABLE || check_measures(L, p) != 0) {
+        c->problem = "`measures` must be a list of measure codes";
+    }
+    return 0;
+}
 
 int lua_policy_load(const char *path, const struct config *cfg, struct lua_policy **out,
                     struct err *e)
 {
-    return err_set(e, ERR_INVALID, "%s: the Lua runtime is not built yet (issue #4)", path);
+    struct lua_policy *p = calloc(1, sizeof *p);
+    if (!p)
+        return err_set(e, ERR_FAIL, "out of memory");
+    struct lua_sandbox *sb = NULL;
+    int rc;
+    sandbox_display_name(path, p->display, sizeof p->display);
+    snprintf(p->chunkname, sizeof p->chunkname, "@%s", p->display);
+    if ((rc = sandbox_read_file(path, &p->src, &p->len, e)) != 0)
+        goto fail;
+    if (p->len > 0 && p->src[0] == 0x1b) {
+        rc = err_set(e, ERR_INVALID, "%s: is a precompiled chunk: only source text is accepted",
+                     p->display);
+        goto fail;
+    }
+    char hash[17];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)fnv1a(p->src, p->len));
+    snprintf(p->source, sizeof p->source, "lua:%s@%.12s", p->display, hash);
+    if ((rc = sandbox_open(cfg, 0, &sb, e)) != 0)
+        goto fail;
+    struct check_ctx c = {.p = p};
+    lua_pushcfunction(sb->L, check_policy);
+    lua_pushlightuserdata(sb->L, &c);
+    sandbox_begin(sb);
+    int st = lua_pcall(sb->L, 1, 0, 0);
+    sandbox_end(sb);
+    if (st != LUA_OK) {
+        rc = lua_failure(sb, p->display, ERR_INVALID, e);
+        if (rc == ERR_BUDGET)
+            rc = ERR_INVALID; /* for a loader, a runaway chunk is just a bad file */
+        goto fail;
+    }
+    if (c.problem) {
+        rc = err_set(e, ERR_INVALID, "%s: %s", p->display, c.problem);
+        goto fail;
+    }
+    sandbox_close(sb);
+    *out = p;
+    return 0;
+fail:
+    sandbox_close(sb);
+    lua_policy_free(p);
+    return rc;
 }
-void lua_policy_free(struct lua_policy *p) {}
-const char *lua_policy_name(const struct lua_policy *p) { return ""; }
-const char *lua_policy_title(const struct lua_policy *p) { return ""; }
-const char *lua_policy_source(const struct lua_policy *p) { return ""; }
-const char *const *lua_policy_measures(const struct lua_policy *p) { return NULL; }
+
+void lua_policy_free(struct lua_policy *p)
+{
+    if (!p)
+        return;
+    for (char **m = p->own_measures; m && *m; m++)
+        free(*m);
+    free(p->own_measures);
+    free(p->src);
+    free(p);
+}
+
+const char *lua_policy_name(const struct lua_policy *p)
+{
+    return p->name;
+}
+
+const char *lua_policy_title(const struct lua_policy *p)
+{
+    return p->title;
+}
+
+const char *lua_policy_source(const struct lua_policy *p)
+{
+    return p->source;
+}
+
+const char *const *lua_policy_measures(const struct lua_policy *p)
+{
+    return p->measures;
+}
+
+/* ---- workers ---- */
+
+struct compile_ctx {
+    struct lua_worker *w;
+    size_t failed_at;
+};
+
+static int compile_all(lua_State *L)
+{
+    struct compile_ctx *c = lua_touserdata(L, 1);
+    struct lua_worker *w = c->w;
+    for (size_t i = 0; i < w->n; i++) {
+        const struct lua_policy *p = w->policies[i];
+        c->failed_at = i;
+        if (luaL_loadbufferx(L, p->src, p->len, p->chunkname, "t") != LUA_OK)
+            return lua_error(L);
+        sandbox_push_env(L);
+        lua_setupvalue(L, -2, 1);
+        w->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    return 0;
+}
+
 int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct config *cfg,
                    struct lua_worker **out, struct err *e)
 {
-    return err_set(e, ERR_FAIL, "the Lua runtime is not built yet (issue #4)");
+    struct lua_worker *w = calloc(1, sizeof *w);
+    if (!w || !(w->refs = calloc(n ? n : 1, sizeof *w->refs))) {
+        free(w);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    w->policies = policies;
+    w->n = n;
+    int rc = sandbox_open(cfg, 1, &w->sb, e);
+    if (rc)
+        goto fail;
+    struct compile_ctx c = {.w = w};
+    lua_pushcfunction(w->sb->L, compile_all);
+    lua_pushlightuserdata(w->sb->L, &c);
+    if (lua_pcall(w->sb->L, 1, 0, 0) != LUA_OK) {
+        rc = lua_failure(w->sb, n ? policies[c.failed_at]->display : "lua", ERR_FAIL, e);
+        goto fail;
+    }
+    lua_gc(w->sb->L, LUA_GCCOLLECT);
+    *out = w;
+    return 0;
+fail:
+    lua_worker_free(w);
+    return rc;
 }
-void lua_worker_free(struct lua_worker *w) {}
+
+void lua_worker_free(struct lua_worker *w)
+{
+    if (!w)
+        return;
+    sandbox_close(w->sb);
+    free(w->refs);
+    free(w);
+}
+
+static int eval_policy(lua_State *L)
+{
+    int ref = (int)lua_tointeger(L, 1);
+    const struct lua_policy *p = lua_touserdata(L, 2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    lua_call(L, 0, 1); /* a fresh module: locals and tables of the last household are gone */
+    if (lua_type(L, -1) != LUA_TTABLE || lua_getfield(L, -1, "evaluate") != LUA_TFUNCTION) {
+        lua_pushfstring(L, "%s: returns no `evaluate` function", p->display);
+        return lua_error(L);
+    }
+    views_push_household(L);
+    views_push_out(L);
+    views_push_params(L);
+    lua_call(L, 3, 0);
+    return 0;
+}
+
 int lua_worker_eval(struct lua_worker *w, size_t index, const struct fupin_household *hh,
                     struct fupin_out *out, struct fupin_params *params, struct err *e)
 {
-    return err_set(e, ERR_FAIL, "the Lua runtime is not built yet (issue #4)");
+    if (!w || index >= w->n)
+        return err_set(e, ERR_FAIL, "no Lua policy number %zu in this worker", index);
+    struct lua_sandbox *sb = w->sb;
+    lua_State *L = sb->L;
+    const struct lua_policy *p = w->policies[index];
+    sb->hh = hh;
+    sb->out = out;
+    sb->params = params;
+    sb->gen++;
+    lua_settop(L, 0);
+    lua_pushcfunction(L, eval_policy);
+    lua_pushinteger(L, w->refs[index]);
+    lua_pushlightuserdata(L, (void *)p);
+    sandbox_begin(sb);
+    int st = lua_pcall(L, 2, 0, 0);
+    sandbox_end(sb);
+    sb->gen++; /* views that escaped (e.g. in an error object) are now dead */
+    int rc = 0;
+    if (st != LUA_OK) {
+        rc = lua_failure(sb, p->display, ERR_FAIL, e);
+    } else if (sb->exceeded) {
+        /* The policy caught the budget error and went on: still a failure. */
+        rc = err_set(e, ERR_BUDGET, "%s: %s budget exceeded", p->display,
+                     sb->exceeded == SANDBOX_MEMORY ? "memory"
+                     : sb->exceeded == SANDBOX_WALL ? "time"
+                                                    : "instruction");
+    }
+    sb->hh = NULL;
+    sb->out = NULL;
+    sb->params = NULL;
+    lua_settop(L, 0);
+    if (rc) /* leave a clean state for the next household */
+        lua_gc(L, LUA_GCCOLLECT);
+    return rc;
 }

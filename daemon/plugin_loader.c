@@ -28,7 +28,7 @@ struct plugin {
 /* A name becomes part of a path: refuse anything but an area-like code. */
 static int name_is_safe(const char *name)
 {
-    if (!name || !*name || strlen(name) >= sizeof ((struct plugin *)0)->name)
+    if (!name || !*name || strlen(name) >= sizeof((struct plugin *)0)->name)
         return 0;
     for (const char *c = name; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
@@ -44,8 +44,7 @@ static int check_owner_mode(const char *path, const struct stat *st, const char 
 {
     uid_t me = geteuid();
     if (st->st_mode & S_IWOTH)
-        return err_set(e, ERR_INVALID, "%s: %s is world-writable; refusing to load it", path,
-                       what);
+        return err_set(e, ERR_INVALID, "%s: %s is world-writable; refusing to load it", path, what);
     if (st->st_uid != me && st->st_uid != 0)
         return err_set(e, ERR_INVALID,
                        "%s: %s is owned by uid %ld, not by fupin's user (uid %ld) or root; "
@@ -74,8 +73,7 @@ static int check_file(const char *path, struct err *e)
     else if (slash)
         *slash = '\0';
     if (stat(real, &st) != 0)
-        return err_set(e, ERR_INVALID, "%s: cannot stat its directory: %s", path,
-                       strerror(errno));
+        return err_set(e, ERR_INVALID, "%s: cannot stat its directory: %s", path, strerror(errno));
     return check_owner_mode(path, &st, "its directory", e);
 }
 
@@ -118,19 +116,19 @@ static int check_descriptor(const char *path, const char *name, const struct fup
         return err_set(e, ERR_INVALID, "%s: the descriptor has no evaluate function", path);
     const char *const *known = policy_catalogue(name);
     for (const char *const *m = d->measures; *m; m++) {
-        if (!**m || strlen(*m) >= sizeof ((struct finding *)0)->measure)
-            return err_set(e, ERR_INVALID, "%s: measure code \"%.60s\" is empty or too long",
-                           path, *m);
+        if (!**m || strlen(*m) >= sizeof((struct finding *)0)->measure)
+            return err_set(e, ERR_INVALID, "%s: measure code \"%.60s\" is empty or too long", path,
+                           *m);
         if (known && !list_has(known, *m))
             return err_set(e, ERR_INVALID,
-                           "%s: measure \"%.47s\" is not in the catalogue of area \"%s\"", path,
-                           *m, name);
+                           "%s: measure \"%.47s\" is not in the catalogue of area \"%s\"", path, *m,
+                           name);
     }
     return 0;
 }
 
-int plugin_load(const char *dir, const char *name, const struct config *cfg,
-                struct plugin **out, struct err *e)
+int plugin_load(const char *dir, const char *name, const struct config *cfg, struct plugin **out,
+                struct err *e)
 {
     *out = NULL;
     if (!name_is_safe(name))
@@ -175,8 +173,7 @@ int plugin_load(const char *dir, const char *name, const struct config *cfg,
     p->init_params = (struct fupin_params){.cfg = cfg, .area = p->desc->name};
     if (p->desc->init) {
         char msg[200] = "";
-        if (p->desc->init(&policy_host, &p->init_params, &p->state, msg, sizeof msg) !=
-            FUPIN_OK) {
+        if (p->desc->init(&policy_host, &p->init_params, &p->state, msg, sizeof msg) != FUPIN_OK) {
             msg[sizeof msg - 1] = '\0';
             rc = err_set(e, ERR_INVALID, "%s: init failed: %s", p->path,
                          *msg ? msg : "(no message)");
@@ -233,7 +230,7 @@ int plugin_check_params(const struct plugin *p, const struct config *cfg, struct
             return err_set(e, ERR_INVALID,
                            "%s: %s: parameter \"params.%s.%s\" (or \"params.%s\") is required "
                            "by this plugin but missing",
-                           cfg && cfg->path ? cfg->path : "config", p->path, p->desc->name,
-                           *keys, *keys);
+                           cfg && cfg->path ? cfg->path : "config", p->path, p->desc->name, *keys,
+                           *keys);
     return 0;
 }

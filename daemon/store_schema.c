@@ -303,6 +303,17 @@ int store_schema_apply(struct store *st, struct err *e)
     int rc = store_begin(st, NULL, e);
     if (rc)
         return rc;
+    /* Another process may have migrated while we waited for the lock: the
+     * version read above is only a hint, this one is authoritative. */
+    version = store_schema_version(st);
+    if (version < 0 || version > STORE_SCHEMA_VERSION) {
+        store_rollback(st);
+        return version < 0 ? store_fail(st, e, ERR_FAIL, "reading schema version")
+                           : err_set(e, ERR_INVALID,
+                                     "%s: database schema version %d is newer than this fupin "
+                                     "understands (%d); upgrade fupin",
+                                     st->path, version, STORE_SCHEMA_VERSION);
+    }
     for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
         if ((rc = migrations[v](st, e)) != 0) {
             store_rollback(st);

@@ -131,7 +131,7 @@ struct pu_buf {
 };
 
 __attribute__((format(printf, 2, 3))) static inline void pu_add(struct pu_buf *b, const char *fmt,
-                                                                 ...)
+                                                                ...)
 {
     if (b->len + 1 >= b->size)
         return;
@@ -160,7 +160,7 @@ static inline int pu_is_helped(const struct fupin_household *hh)
 
 /* Writes a message into a plugin's err buffer; returns FUPIN_ERROR. */
 __attribute__((format(printf, 3, 4))) static inline int pu_fail(char *err, size_t size,
-                                                                 const char *fmt, ...)
+                                                                const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -21,8 +21,8 @@ struct limits {
     double max_amount, max_months, insurance_rate;
 };
 
-static int cre_init(const struct fupin_host *host, const struct fupin_params *params,
-                    void **state, char *err, size_t err_size)
+static int cre_init(const struct fupin_host *host, const struct fupin_params *params, void **state,
+                    char *err, size_t err_size)
 {
     double v;
     if (host->abi_version != FUPIN_PLUGIN_ABI_VERSION)
@@ -69,11 +69,14 @@ static int loan_is_current(const struct fupin_loan *l, const char *today, char e
     return pu_date_key(end) > pu_date_key(today);
 }
 
-static int emit(const struct credit *st, struct fupin_out *out, const char *measure,
-                int has_amount, double amount, const char *reason, char *err, size_t err_size)
+static int emit(const struct credit *st, struct fupin_out *out, const char *measure, int has_amount,
+                double amount, const char *reason, char *err, size_t err_size)
 {
-    struct fupin_finding f = {.member_id = 0, .measure = measure, .has_amount = has_amount,
-                              .amount = amount, .reason = reason};
+    struct fupin_finding f = {.member_id = 0,
+                              .measure = measure,
+                              .has_amount = has_amount,
+                              .amount = amount,
+                              .reason = reason};
     if (st->host->recommend(out, &f) != FUPIN_OK)
         return pu_fail(err, err_size, "the host refused finding %s", measure);
     return FUPIN_OK;
@@ -168,9 +171,9 @@ static int cre_evaluate(void *state, const struct fupin_household *hh,
     if (n_current > 0) {
         double premium = current_total * lim.insurance_rate;
         snprintf(reason, sizeof reason,
-                 CLAUSE ": holds %s; guarantee-insurance premium subsidy %s (%g of the loan "
-                        "amount)",
-                 ids, pu_yuan(premium, money, sizeof money), lim.insurance_rate);
+                 CLAUSE ": holds %s; guarantee-insurance premium subsidy %s (%g %% of the "
+                        "loan amount)",
+                 ids, pu_yuan(premium, money, sizeof money), lim.insurance_rate * 100);
         if (emit(st, out, "loan_insurance", 1, premium, reason, err, err_size))
             return FUPIN_ERROR;
     }

@@ -9,8 +9,8 @@
 
 #define CLAUSE "二(四) 教育资助到户"
 
-static const char *const measures[] = {"compulsory_support", "tuition_waiver",
-                                       "living_allowance", NULL};
+static const char *const measures[] = {"compulsory_support", "tuition_waiver", "living_allowance",
+                                       NULL};
 static const char *const required[] = {"living_allowance.primary",
                                        "living_allowance.junior",
                                        "living_allowance.senior",
@@ -28,26 +28,40 @@ struct education {
 static const char *stage_key(enum fupin_school s)
 {
     switch (s) {
-    case FUPIN_SCHOOL_PRIMARY: return "primary";
-    case FUPIN_SCHOOL_JUNIOR: return "junior";
-    case FUPIN_SCHOOL_SENIOR: return "senior";
-    case FUPIN_SCHOOL_VOCATIONAL: return "vocational";
-    case FUPIN_SCHOOL_COLLEGE: return "college";
-    case FUPIN_SCHOOL_PRESCHOOL: return "preschool";
-    default: return NULL;
+    case FUPIN_SCHOOL_PRIMARY:
+        return "primary";
+    case FUPIN_SCHOOL_JUNIOR:
+        return "junior";
+    case FUPIN_SCHOOL_SENIOR:
+        return "senior";
+    case FUPIN_SCHOOL_VOCATIONAL:
+        return "vocational";
+    case FUPIN_SCHOOL_COLLEGE:
+        return "college";
+    case FUPIN_SCHOOL_PRESCHOOL:
+        return "preschool";
+    default:
+        return NULL;
     }
 }
 
 static const char *stage_words(enum fupin_school s)
 {
     switch (s) {
-    case FUPIN_SCHOOL_PRIMARY: return "primary school";
-    case FUPIN_SCHOOL_JUNIOR: return "junior middle school";
-    case FUPIN_SCHOOL_SENIOR: return "senior high school";
-    case FUPIN_SCHOOL_VOCATIONAL: return "vocational (technician) school";
-    case FUPIN_SCHOOL_COLLEGE: return "college (大专)";
-    case FUPIN_SCHOOL_PRESCHOOL: return "preschool";
-    default: return "no school";
+    case FUPIN_SCHOOL_PRIMARY:
+        return "primary school";
+    case FUPIN_SCHOOL_JUNIOR:
+        return "junior middle school";
+    case FUPIN_SCHOOL_SENIOR:
+        return "senior high school";
+    case FUPIN_SCHOOL_VOCATIONAL:
+        return "vocational (technician) school";
+    case FUPIN_SCHOOL_COLLEGE:
+        return "college (大专)";
+    case FUPIN_SCHOOL_PRESCHOOL:
+        return "preschool";
+    default:
+        return "no school";
     }
 }
 
@@ -60,8 +74,8 @@ static void who(const struct fupin_member *m, char *buf, size_t size)
         snprintf(buf, size, "%s (age unknown)", pu_name(m));
 }
 
-static int edu_init(const struct fupin_host *host, const struct fupin_params *params,
-                    void **state, char *err, size_t err_size)
+static int edu_init(const struct fupin_host *host, const struct fupin_params *params, void **state,
+                    char *err, size_t err_size)
 {
     if (host->abi_version != FUPIN_PLUGIN_ABI_VERSION)
         return pu_fail(err, err_size, "host speaks plugin ABI %u, built for %u",
@@ -69,8 +83,7 @@ static int edu_init(const struct fupin_host *host, const struct fupin_params *pa
     for (const char *const *k = required; *k; k++) {
         double v;
         if (host->param_number(params, *k, &v) != FUPIN_OK)
-            return pu_fail(err, err_size, "parameter education.%s is missing or not a number",
-                           *k);
+            return pu_fail(err, err_size, "parameter education.%s is missing or not a number", *k);
     }
     struct education *st = malloc(sizeof *st);
     if (!st)
@@ -95,11 +108,14 @@ static int number(const struct education *st, const struct fupin_params *params,
 }
 
 static int emit(const struct education *st, struct fupin_out *out, const struct fupin_member *m,
-                const char *measure, int has_amount, double amount, const char *reason,
-                char *err, size_t err_size)
+                const char *measure, int has_amount, double amount, const char *reason, char *err,
+                size_t err_size)
 {
-    struct fupin_finding f = {.member_id = m->id, .measure = measure, .has_amount = has_amount,
-                              .amount = amount, .reason = reason};
+    struct fupin_finding f = {.member_id = m->id,
+                              .measure = measure,
+                              .has_amount = has_amount,
+                              .amount = amount,
+                              .reason = reason};
     if (st->host->recommend(out, &f) != FUPIN_OK)
         return pu_fail(err, err_size, "the host refused finding %s", measure);
     return FUPIN_OK;
@@ -176,9 +192,9 @@ static int edu_evaluate(void *state, const struct fupin_household *hh,
     if (ab.len) {
         char msg[800];
         snprintf(msg, sizeof msg,
-                 CLAUSE ": %s of compulsory-school age (%g–%g) not in school; 确保不因贫辍学: "
-                        "get them back to school",
-                 alert, age_min, age_max);
+                 CLAUSE ": not in school though of compulsory-school age (%g–%g): %s; "
+                        "确保不因贫辍学: get them back to school",
+                 age_min, age_max, alert);
         if (st->host->alert(out, "dropout", "warning", msg) != FUPIN_OK)
             return pu_fail(err, err_size, "the host refused the dropout alert");
     }

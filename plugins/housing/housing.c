@@ -17,8 +17,8 @@ struct housing {
     const struct fupin_host *host; /* read-only after init */
 };
 
-static int hou_init(const struct fupin_host *host, const struct fupin_params *params,
-                    void **state, char *err, size_t err_size)
+static int hou_init(const struct fupin_host *host, const struct fupin_params *params, void **state,
+                    char *err, size_t err_size)
 {
     static const char *const numbers[] = {"renovation_c", "renovation_d", "tap_water", NULL};
     double v;
@@ -49,16 +49,19 @@ static int number(const struct housing *st, const struct fupin_params *params, c
                   int year, double *v, char *err, size_t err_size)
 {
     if (st->host->param_number_for_year(params, key, year, v) != FUPIN_OK)
-        return pu_fail(err, err_size, "parameter housing.%s is missing or not a number for %d",
-                       key, year);
+        return pu_fail(err, err_size, "parameter housing.%s is missing or not a number for %d", key,
+                       year);
     return FUPIN_OK;
 }
 
 static int emit(const struct housing *st, struct fupin_out *out, const char *measure,
                 int has_amount, double amount, const char *reason, char *err, size_t err_size)
 {
-    struct fupin_finding f = {.member_id = 0, .measure = measure, .has_amount = has_amount,
-                              .amount = amount, .reason = reason};
+    struct fupin_finding f = {.member_id = 0,
+                              .measure = measure,
+                              .has_amount = has_amount,
+                              .amount = amount,
+                              .reason = reason};
     if (st->host->recommend(out, &f) != FUPIN_OK)
         return pu_fail(err, err_size, "the host refused finding %s", measure);
     return FUPIN_OK;

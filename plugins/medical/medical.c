@@ -10,16 +10,16 @@
 
 #define CLAUSE "二(五) 医保救助到户"
 
-static const char *const measures[] = {"premium_subsidy", "critical_illness",
-                                       "chronic_outpatient", "rehab", NULL};
+static const char *const measures[] = {"premium_subsidy", "critical_illness", "chronic_outpatient",
+                                       "rehab", NULL};
 static const char *const required[] = {"premium", NULL};
 
 struct medical {
     const struct fupin_host *host; /* read-only after init */
 };
 
-static int med_init(const struct fupin_host *host, const struct fupin_params *params,
-                    void **state, char *err, size_t err_size)
+static int med_init(const struct fupin_host *host, const struct fupin_params *params, void **state,
+                    char *err, size_t err_size)
 {
     double v;
     if (host->abi_version != FUPIN_PLUGIN_ABI_VERSION)
@@ -41,11 +41,14 @@ static void med_free(void *state)
 }
 
 static int emit(const struct medical *st, struct fupin_out *out, const struct fupin_member *m,
-                const char *measure, int has_amount, double amount, const char *reason,
-                char *err, size_t err_size)
+                const char *measure, int has_amount, double amount, const char *reason, char *err,
+                size_t err_size)
 {
-    struct fupin_finding f = {.member_id = m->id, .measure = measure, .has_amount = has_amount,
-                              .amount = amount, .reason = reason};
+    struct fupin_finding f = {.member_id = m->id,
+                              .measure = measure,
+                              .has_amount = has_amount,
+                              .amount = amount,
+                              .reason = reason};
     if (st->host->recommend(out, &f) != FUPIN_OK)
         return pu_fail(err, err_size, "the host refused finding %s", measure);
     return FUPIN_OK;

@@ -38,8 +38,7 @@ static char *with_head(const char *rest)
     return s;
 }
 
-static void expect_bad_tail(const char *name, const char *rest, const char *where,
-                            const char *what)
+static void expect_bad_tail(const char *name, const char *rest, const char *where, const char *what)
 {
     char *text = with_head(rest);
     expect_bad(name, text, ERR_INVALID, where, what);
@@ -196,23 +195,24 @@ static void defaults_and_relative_paths(void)
 
 static void bad_files_are_refused_with_position(void)
 {
-    expect_bad_tail("top.yaml", "polices: x\n", "top.yaml:3:1: ", "unknown top-level key \"polices\"");
+    expect_bad_tail("top.yaml", "polices: x\n",
+                    "top.yaml:3:1: ", "unknown top-level key \"polices\"");
     expect_bad_tail("top2.yaml", "polices: x\n", "top2.yaml:3:1: ", "allowed: database, policies");
-    expect_bad_tail("nested.yaml", "engine:\n  workers: 2\n  threads: 4\n", "nested.yaml:5:3: ",
-                    "unknown key \"threads\" in engine (allowed: workers");
-    expect_bad_tail("chan.yaml", "channels:\n  file:\n    folder: x\n", "chan.yaml:5:5: ",
-                    "in channels.file");
-    expect_bad_tail("type.yaml", "engine:\n  workers: abc\n", "type.yaml:4:12: ",
-                    "engine.workers: expected an integer, got \"abc\"");
-    expect_bad_tail("quoted.yaml", "engine: {poll_ms: \"500\"}\n", "quoted.yaml:3:19: ",
-                    "expected an integer");
+    expect_bad_tail("nested.yaml", "engine:\n  workers: 2\n  threads: 4\n",
+                    "nested.yaml:5:3: ", "unknown key \"threads\" in engine (allowed: workers");
+    expect_bad_tail("chan.yaml", "channels:\n  file:\n    folder: x\n",
+                    "chan.yaml:5:5: ", "in channels.file");
+    expect_bad_tail("type.yaml", "engine:\n  workers: abc\n",
+                    "type.yaml:4:12: ", "engine.workers: expected an integer, got \"abc\"");
+    expect_bad_tail("quoted.yaml", "engine: {poll_ms: \"500\"}\n",
+                    "quoted.yaml:3:19: ", "expected an integer");
     expect_bad_tail("range.yaml", "engine:\n  workers: 65\n", "range.yaml:4:12: ", "out of range");
     expect_bad_tail("sect.yaml", "engine: 5\n", "sect.yaml:3:9: ", "engine: expected a mapping");
     expect_bad_tail("level.yaml", "log: {level: loud}\n", "level.yaml:3:", "log.level");
-    expect_bad("nodb.yaml", "# config\npolicies: p\n", ERR_INVALID, "nodb.yaml:2:1: ",
-               "missing required key \"database\"");
-    expect_bad("nopol.yaml", "database: x.db\nlog: {level: info}\n", ERR_INVALID, "nopol.yaml:1:1: ",
-               "missing required key \"policies\"");
+    expect_bad("nodb.yaml", "# config\npolicies: p\n", ERR_INVALID,
+               "nodb.yaml:2:1: ", "missing required key \"database\"");
+    expect_bad("nopol.yaml", "database: x.db\nlog: {level: info}\n", ERR_INVALID,
+               "nopol.yaml:1:1: ", "missing required key \"policies\"");
     expect_bad("empty.yaml", "", ERR_INVALID, "empty.yaml:1:1: ", "missing required key");
     expect_bad("alias.yaml", "database: x.db\npolicies: &p pol\nlua: *p\n", ERR_INVALID,
                "alias.yaml:2:11: ", "aliases are not allowed");
@@ -224,35 +224,37 @@ static void bad_files_are_refused_with_position(void)
                "twodocs.yaml:3:1: ", "more than one YAML document");
     expect_bad("syntax.yaml", "database: x.db\npolicies: [p\nlog: x\n", ERR_INVALID,
                "syntax.yaml:3:", "syntax error");
-    expect_bad("syntax2.yaml", "database: x.db\n  policies: p\n", ERR_INVALID, "syntax2.yaml:2:11: ",
-               "syntax error");
-    expect_bad_tail("night.yaml", "schedule:\n  nightly_at: \"2:00\"\n", "night.yaml:4:15: ",
-                    "schedule.nightly_at");
-    expect_bad_tail("night2.yaml", "schedule: {nightly_at: \"23:60\"}\n", "night2.yaml:3:24: ",
-                    "HH:MM");
-    expect_bad_tail("asof.yaml", "engine:\n  as_of: \"2018-02-29\"\n", "asof.yaml:4:10: ",
-                    "engine.as_of");
-    expect_bad_tail("asof2.yaml", "engine:\n  as_of: 30/06/2018\n", "asof2.yaml:4:10: ",
-                    "YYYY-MM-DD");
-    expect_bad_tail("esc.yaml", "escalation:\n  county_days: 10\n  city_days: 5\n", "esc.yaml:5:14: ",
-                    "city_days");
-    expect_bad_tail("esc2.yaml", "escalation:\n  county_days: -1\n", "esc2.yaml:4:16: ",
-                    "out of range");
-    expect_bad_tail("dup.yaml", "engine:\n  workers: 2\n  workers: 3\n", "dup.yaml:5:3: ",
-                    "duplicate key \"workers\"");
+    expect_bad("syntax2.yaml", "database: x.db\n  policies: p\n", ERR_INVALID,
+               "syntax2.yaml:2:11: ", "syntax error");
+    expect_bad_tail("night.yaml", "schedule:\n  nightly_at: \"2:00\"\n",
+                    "night.yaml:4:15: ", "schedule.nightly_at");
+    expect_bad_tail("night2.yaml", "schedule: {nightly_at: \"23:60\"}\n",
+                    "night2.yaml:3:24: ", "HH:MM");
+    expect_bad_tail("asof.yaml", "engine:\n  as_of: \"2018-02-29\"\n",
+                    "asof.yaml:4:10: ", "engine.as_of");
+    expect_bad_tail("asof2.yaml", "engine:\n  as_of: 30/06/2018\n",
+                    "asof2.yaml:4:10: ", "YYYY-MM-DD");
+    expect_bad_tail("esc.yaml", "escalation:\n  county_days: 10\n  city_days: 5\n",
+                    "esc.yaml:5:14: ", "city_days");
+    expect_bad_tail("esc2.yaml", "escalation:\n  county_days: -1\n",
+                    "esc2.yaml:4:16: ", "out of range");
+    expect_bad_tail("dup.yaml", "engine:\n  workers: 2\n  workers: 3\n",
+                    "dup.yaml:5:3: ", "duplicate key \"workers\"");
     expect_bad("dup2.yaml", "database: a\npolicies: p\ndatabase: b\n", ERR_INVALID,
                "dup2.yaml:3:1: ", "duplicate key \"database\"");
-    expect_bad_tail("list.yaml", "params:\n  industry:\n    grants: [1, 2]\n", "list.yaml:5:13: ",
-                    "lists are not allowed in params");
-    expect_bad_tail("year.yaml", "params:\n  income: {2016: 1, 2017: lots}\n", "year.yaml:4:27: ",
-                    "params.income.2017: expected a number");
-    expect_bad_tail("load.yaml", "plugins:\n  load: [\"../evil\"]\n", "load.yaml:4:10: ",
-                    "plugins.load");
-    expect_bad_tail("hook.yaml", "channels:\n  webhook: {timeout_s: 3}\n", "hook.yaml:4:12: ",
-                    "missing required key \"url\"");
+    expect_bad_tail("list.yaml", "params:\n  industry:\n    grants: [1, 2]\n",
+                    "list.yaml:5:13: ", "lists are not allowed in params");
+    expect_bad_tail("year.yaml", "params:\n  income: {2016: 1, 2017: lots}\n",
+                    "year.yaml:4:27: ", "params.income.2017: expected a number");
+    expect_bad_tail("load.yaml", "plugins:\n  load: [\"../evil\"]\n",
+                    "load.yaml:4:10: ", "plugins.load");
+    expect_bad_tail("hook.yaml", "channels:\n  webhook: {timeout_s: 3}\n",
+                    "hook.yaml:4:12: ", "missing required key \"url\"");
     expect_bad_tail("tag.yaml", "engine: {workers: !!int 3}\n", "tag.yaml:3:19: ", "tags");
-    expect_bad("top-list.yaml", "- database\n", ERR_INVALID, "top-list.yaml:1:1: ",
-               "expected a mapping");
+    expect_bad_tail("utf8.yaml", "log: {level: \xff\xfe}\n", "utf8.yaml:3:14: ", "UTF-8");
+    expect_bad_tail("ctrl.yaml", "log: {level: \x01}\n", "ctrl.yaml:3:14: ", "control characters");
+    expect_bad("top-list.yaml", "- database\n", ERR_INVALID,
+               "top-list.yaml:1:1: ", "expected a mapping");
 
     /* Depth: database + params + 31 nested mappings = 33 levels. */
     char deep[8192];

@@ -47,8 +47,8 @@ static int run_eval(struct run *r, const struct fupin_household *hh)
 {
     eval_result_reset(&r->res);
     struct fupin_out out = {.res = &r->res, .policy = &r->policy};
-    struct fupin_params params = {.cfg = cfg, .area = r->policy.name, .res = &r->res,
-                                  .policy = &r->policy};
+    struct fupin_params params = {
+        .cfg = cfg, .area = r->policy.name, .res = &r->res, .policy = &r->policy};
     r->rc = plugin_eval(r->plugin, hh, &params, &out, &r->err);
     if (r->rc == 0 && out.failed) {
         r->rc = ERR_INVALID;
@@ -91,10 +91,10 @@ static const struct policy_alert *alerted(const struct run *r, const char *kind)
     return NULL;
 }
 
-#define CHECK_AMOUNT(f, want)                                                                 \
-    do {                                                                                      \
-        const struct finding *f_ = (f);                                                       \
-        CHECK(f_ && f_->has_amount && f_->amount > (want)-0.005 && f_->amount < (want) + 0.005); \
+#define CHECK_AMOUNT(f, want)                                                                      \
+    do {                                                                                           \
+        const struct finding *f_ = (f);                                                            \
+        CHECK(f_ && f_->has_amount && f_->amount > (want)-0.005 && f_->amount < (want) + 0.005);   \
     } while (0)
 
 /* ---- hand-built households ---- */
@@ -121,8 +121,12 @@ static struct fupin_household household(void)
 
 static struct fupin_member member(int64_t id, const char *name, int age)
 {
-    struct fupin_member m = {.id = id, .name = name, .age = age, .labor = FUPIN_LABOR_FULL,
-                             .health = FUPIN_HEALTH_HEALTHY, .medical_insured = 1};
+    struct fupin_member m = {.id = id,
+                             .name = name,
+                             .age = age,
+                             .labor = FUPIN_LABOR_FULL,
+                             .health = FUPIN_HEALTH_HEALTHY,
+                             .medical_insured = 1};
     return m;
 }
 
@@ -277,7 +281,8 @@ static void sample_plugin_loads_and_evaluates(void)
 static void failing_plugin_leaves_others_running(void)
 {
     struct run a, b;
-    if (run_load(&a, test_plugin_dir, "sample", cfg) || run_load(&b, plugin_dir, "education", cfg)) {
+    if (run_load(&a, test_plugin_dir, "sample", cfg) ||
+        run_load(&b, plugin_dir, "education", cfg)) {
         test_failures++;
         return;
     }
@@ -322,8 +327,8 @@ static void education_findings_per_stage(void)
     CHECK(plugin_check_params(r.plugin, cfg, &e) == 0);
     CHECK(strcmp(plugin_source(r.plugin), "plugin:education@1.0") == 0);
     struct fupin_member m[] = {
-        member(11, "李小明", 9),  member(12, "李中", 13), member(13, "李高", 16),
-        member(14, "李职", 17),   member(15, "李大", 19), member(16, "李幼", 5),
+        member(11, "李小明", 9),  member(12, "李中", 13),   member(13, "李高", 16),
+        member(14, "李职", 17),   member(15, "李大", 19),   member(16, "李幼", 5),
         member(17, "李辍", 12),   member(18, "李十六", 16), member(19, "李六", 6),
         member(20, "李十五", 15), member(21, "李五", 5),
     };
@@ -406,7 +411,8 @@ static void housing_findings(void)
         return;
     }
     struct fupin_member m[] = {member(11, "赵一", 40), member(12, "赵二", 38)};
-    struct fupin_income inc[] = {{.year = 2016, .wage = 100}, {.year = 2017, .wage = 4000, .production = 1000}};
+    struct fupin_income inc[] = {{.year = 2016, .wage = 100},
+                                 {.year = 2017, .wage = 4000, .production = 1000}};
     struct fupin_household hh = household();
     hh.members = m;
     hh.n_members = 2;
@@ -490,8 +496,11 @@ static void credit_findings(void)
     CHECK(found(&r, "micro_loan", 0));
 
     /* A loan within the terms, current: insurance, no new loan, no alert. */
-    struct fupin_loan loan = {.id = 7, .amount = 50000, .term_months = 36,
-                              .start_date = "2016-07-01", .interest_subsidised = 1};
+    struct fupin_loan loan = {.id = 7,
+                              .amount = 50000,
+                              .term_months = 36,
+                              .start_date = "2016-07-01",
+                              .interest_subsidised = 1};
     hh.loans = &loan;
     hh.n_loans = 1;
     CHECK(run_eval(&r, &hh) == 0);
@@ -536,7 +545,8 @@ static void missing_param_is_refused(void)
     char path[600], cmd[1400];
     snprintf(path, sizeof path, "%s/configs/fupin.yaml", test_env("FUPIN_SOURCE_DIR", "."));
     const char *dir = test_tmpdir();
-    snprintf(cmd, sizeof cmd, "sed 's/^    premium: /    premium_old: /' '%s' > '%s/fupin.yaml'", path, dir);
+    snprintf(cmd, sizeof cmd, "sed 's/^    premium: /    premium_old: /' '%s' > '%s/fupin.yaml'",
+             path, dir);
     CHECK(system(cmd) == 0);
     snprintf(path, sizeof path, "%s/fupin.yaml", dir);
     struct config *c;
@@ -565,8 +575,8 @@ static void plugins_export_only_the_entry_point(void)
     free(out);
     for (size_t i = 0; i < 4; i++) {
         char cmd[700];
-        snprintf(cmd, sizeof cmd, "nm -D --defined-only '%s/%s.so' | awk '{print $3}'",
-                 plugin_dir, names[i]);
+        snprintf(cmd, sizeof cmd, "nm -D --defined-only '%s/%s.so' | awk '{print $3}'", plugin_dir,
+                 names[i]);
         CHECK(test_run(cmd, &out) == 0);
         if (out && strcmp(out, "fupin_plugin_entry\n") != 0) {
             fprintf(stderr, "%s.so exports more than the entry point:\n%s", names[i], out);

@@ -7,8 +7,8 @@
 
 static const char *const measures[] = {"x", NULL};
 
-static int bad_init(const struct fupin_host *host, const struct fupin_params *params,
-                    void **state, char *err, size_t err_size)
+static int bad_init(const struct fupin_host *host, const struct fupin_params *params, void **state,
+                    char *err, size_t err_size)
 {
     snprintf(err, err_size, "bad_init: the flux capacitor is missing");
     return FUPIN_ERROR;

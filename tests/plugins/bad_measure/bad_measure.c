@@ -1,5 +1,6 @@
-/* bad_measure.c - a deliberately broken plugin for the loader's tests: calls itself education but lists a measure outside that area's catalogue (installed by the test as education.so).
- * The loader must refuse it with a clear message and never call evaluate. */
+/* bad_measure.c - a deliberately broken plugin for the loader's tests: calls itself education but
+ * lists a measure outside that area's catalogue (installed by the test as education.so). The loader
+ * must refuse it with a clear message and never call evaluate. */
 #include "fupin_plugin.h"
 
 #include <stdio.h>
@@ -7,8 +8,8 @@
 
 static const char *const measures[] = {"bogus_measure", NULL};
 
-static int bad_init(const struct fupin_host *host, const struct fupin_params *params,
-                    void **state, char *err, size_t err_size)
+static int bad_init(const struct fupin_host *host, const struct fupin_params *params, void **state,
+                    char *err, size_t err_size)
 {
     abort(); /* must never be reached */
 }

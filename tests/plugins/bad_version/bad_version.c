@@ -1,5 +1,5 @@
-/* bad_version.c - a deliberately broken plugin for the loader's tests: built for the next plugin ABI.
- * The loader must refuse it with a clear message and never call evaluate. */
+/* bad_version.c - a deliberately broken plugin for the loader's tests: built for the next plugin
+ * ABI. The loader must refuse it with a clear message and never call evaluate. */
 #include "fupin_plugin.h"
 
 #include <stdio.h>
@@ -7,8 +7,8 @@
 
 static const char *const measures[] = {"x", NULL};
 
-static int bad_init(const struct fupin_host *host, const struct fupin_params *params,
-                    void **state, char *err, size_t err_size)
+static int bad_init(const struct fupin_host *host, const struct fupin_params *params, void **state,
+                    char *err, size_t err_size)
 {
     abort(); /* must never be reached */
 }

@@ -36,7 +36,9 @@ static int sample_evaluate(void *state, const struct fupin_household *hh,
         snprintf(err, err_size, "sample: household %lld asked to fail", (long long)hh->id);
         return FUPIN_ERROR;
     }
-    struct fupin_finding f = {.measure = "sample_measure", .has_amount = 1, .amount = 1,
+    struct fupin_finding f = {.measure = "sample_measure",
+                              .has_amount = 1,
+                              .amount = 1,
                               .reason = "sample: every household gets one"};
     return st->host->recommend(out, &f);
 }

@@ -1,0 +1,637 @@
+/* lua_household.c - what a policy sees during one evaluation: the household
+ * (a lazily indexed read-only userdata over struct fupin_household), the `out`
+ * emitter and the `params` tree. Views die with their evaluation (generation
+ * check); none of them can be written to. */
+#include "lua_sandbox.h"
+
+#include <lauxlib.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define VIEW_MT "fupin.view"
+
+enum vkind {
+    V_HOUSEHOLD,
+    V_MEMBER,
+    V_INCOME,
+    V_LOAN,
+    V_LINK,
+    V_SHARE,
+    V_VISIT,
+    V_TASK,
+    V_FUND,
+    V_LIST,
+    V_OUT,
+    V_PARAMS
+};
+enum ftype { F_I64, F_INT, F_BOOL, F_STR, F_DBL, F_AGE, F_ID0, F_ENUM, F_LIST };
+
+struct field {
+    const char *name;
+    enum ftype type;
+    size_t off;
+    const char *const *names; /* F_ENUM: value -> text (NULL entry: nil) */
+    enum vkind elem;          /* F_LIST */
+    size_t count_off;         /* F_LIST */
+};
+
+struct view {
+    unsigned gen;
+    enum vkind kind, elem;
+    const void *ptr;
+    size_t n;
+    char prefix[]; /* V_PARAMS: the dotted key of this node */
+};
+
+static const char *const labor_names[] = {"full", "partial", "none"};
+static const char *const health_names[] = {"healthy", "chronic", "serious", "disabled"};
+static const char *const school_names[] = {NULL,     "preschool",  "primary", "junior",
+                                           "senior", "vocational", "college"};
+static const char *const status_names[] = {"registered", "exited", "returned"};
+static const char *const grade_names[] = {NULL, "A", "B", "C", "D"};
+static const char *const task_names[] = {"open", "done", "cancelled"};
+static const char *const fund_names[] = {"applied", "reviewed", "noticed", "approved", "rejected"};
+
+#define FH(n, t)                                                                                   \
+    {                                                                                              \
+#n, t, offsetof(struct fupin_household, n), NULL, 0, 0                                     \
+    }
+#define FHE(n, e)                                                                                  \
+    {                                                                                              \
+#n, F_ENUM, offsetof(struct fupin_household, n), e, 0, 0                                   \
+    }
+#define FHL(n, cnt, k)                                                                             \
+    {                                                                                              \
+#n, F_LIST, offsetof(struct fupin_household, n), NULL, k,                                  \
+            offsetof(struct fupin_household, cnt)                                                  \
+    }
+static const struct field household_fields[] = {FH(id, F_I64),
+                                                FH(today, F_STR),
+                                                FH(year, F_INT),
+                                                FH(village, F_STR),
+                                                FH(village_name, F_STR),
+                                                FH(town, F_STR),
+                                                FH(county, F_STR),
+                                                FH(poor_village, F_BOOL),
+                                                FH(livable, F_BOOL),
+                                                FH(head_name, F_STR),
+                                                FHE(status, status_names),
+                                                FH(poverty_cause, F_STR),
+                                                FHE(housing_grade, grade_names),
+                                                FH(housing_renovated, F_BOOL),
+                                                FH(tap_water, F_BOOL),
+                                                FH(wants_relocation, F_BOOL),
+                                                FH(wants_industry, F_BOOL),
+                                                FH(has_project, F_BOOL),
+                                                FH(credit_rating, F_STR),
+                                                FH(dibao, F_BOOL),
+                                                FH(has_land, F_BOOL),
+                                                FH(registered_at, F_STR),
+                                                FH(exited_at, F_STR),
+                                                FH(cadre_id, F_ID0),
+                                                FH(paired_since, F_STR),
+                                                FHL(members, n_members, V_MEMBER),
+                                                FHL(income, n_income, V_INCOME),
+                                                FHL(loans, n_loans, V_LOAN),
+                                                FHL(links, n_links, V_LINK),
+                                                FHL(shares, n_shares, V_SHARE),
+                                                FHL(visits, n_visits, V_VISIT),
+                                                FHL(tasks, n_tasks, V_TASK),
+                                                FHL(funds, n_funds, V_FUND),
+                                                {NULL, 0, 0, NULL, 0, 0}};
+
+#define FS(s, n, t)                                                                                \
+    {                                                                                              \
+#n, t, offsetof(struct s, n), NULL, 0, 0                                                   \
+    }
+#define FSE(s, n, e)                                                                               \
+    {                                                                                              \
+#n, F_ENUM, offsetof(struct s, n), e, 0, 0                                                 \
+    }
+static const struct field member_fields[] = {FS(fupin_member, id, F_I64),
+                                             FS(fupin_member, name, F_STR),
+                                             FS(fupin_member, id_number, F_STR),
+                                             FS(fupin_member, relation, F_STR),
+                                             FS(fupin_member, birth_date, F_STR),
+                                             FS(fupin_member, age, F_AGE),
+                                             FSE(fupin_member, labor, labor_names),
+                                             FSE(fupin_member, health, health_names),
+                                             FSE(fupin_member, school_stage, school_names),
+                                             FS(fupin_member, medical_insured, F_BOOL),
+                                             FS(fupin_member, critical_insured, F_BOOL),
+                                             FS(fupin_member, pension_insured, F_BOOL),
+                                             FS(fupin_member, employed, F_BOOL),
+                                             FS(fupin_member, wants_job, F_BOOL),
+                                             FS(fupin_member, skills, F_INT),
+                                             {NULL, 0, 0, NULL, 0, 0}};
+static const struct field income_fields[] = {
+    FS(fupin_income, year, F_INT),       FS(fupin_income, wage, F_DBL),
+    FS(fupin_income, production, F_DBL), FS(fupin_income, property, F_DBL),
+    FS(fupin_income, transfer, F_DBL),   {NULL, 0, 0, NULL, 0, 0}};
+static const struct field loan_fields[] = {FS(fupin_loan, id, F_I64),
+                                           FS(fupin_loan, amount, F_DBL),
+                                           FS(fupin_loan, term_months, F_INT),
+                                           FS(fupin_loan, start_date, F_STR),
+                                           FS(fupin_loan, collateral, F_BOOL),
+                                           FS(fupin_loan, guarantor, F_BOOL),
+                                           FS(fupin_loan, interest_subsidised, F_BOOL),
+                                           {NULL, 0, 0, NULL, 0, 0}};
+static const struct field link_fields[] = {
+    FS(fupin_link, kind, F_STR), FS(fupin_link, name, F_STR), {NULL, 0, 0, NULL, 0, 0}};
+static const struct field share_fields[] = {FS(fupin_share, project, F_STR),
+                                            FS(fupin_share, amount, F_DBL),
+                                            FS(fupin_share, since, F_STR),
+                                            {NULL, 0, 0, NULL, 0, 0}};
+static const struct field visit_fields[] = {FS(fupin_visit, id, F_I64),
+                                            FS(fupin_visit, cadre_id, F_I64),
+                                            FS(fupin_visit, date, F_STR),
+                                            {NULL, 0, 0, NULL, 0, 0}};
+static const struct field task_fields[] = {
+    FS(fupin_task, id, F_I64),      FS(fupin_task, cadre_id, F_I64),
+    FS(fupin_task, measure, F_STR), FS(fupin_task, title, F_STR),
+    FS(fupin_task, due, F_STR),     FSE(fupin_task, status, task_names),
+    FS(fupin_task, done_at, F_STR), {NULL, 0, 0, NULL, 0, 0}};
+static const struct field fund_fields[] = {FS(fupin_fund, id, F_I64),
+                                           FS(fupin_fund, cadre_id, F_I64),
+                                           FS(fupin_fund, project, F_STR),
+                                           FS(fupin_fund, amount, F_DBL),
+                                           FS(fupin_fund, expected_return, F_DBL),
+                                           FSE(fupin_fund, status, fund_names),
+                                           FS(fupin_fund, notice_from, F_STR),
+                                           FS(fupin_fund, notice_to, F_STR),
+                                           FS(fupin_fund, objections, F_INT),
+                                           FS(fupin_fund, approved_at, F_STR),
+                                           {NULL, 0, 0, NULL, 0, 0}};
+
+static const struct {
+    const char *what;
+    const struct field *fields;
+    size_t size;
+} records[] = {
+    [V_HOUSEHOLD] = {"household", household_fields, sizeof(struct fupin_household)},
+    [V_MEMBER] = {"member", member_fields, sizeof(struct fupin_member)},
+    [V_INCOME] = {"income", income_fields, sizeof(struct fupin_income)},
+    [V_LOAN] = {"loan", loan_fields, sizeof(struct fupin_loan)},
+    [V_LINK] = {"link", link_fields, sizeof(struct fupin_link)},
+    [V_SHARE] = {"share", share_fields, sizeof(struct fupin_share)},
+    [V_VISIT] = {"visit", visit_fields, sizeof(struct fupin_visit)},
+    [V_TASK] = {"task", task_fields, sizeof(struct fupin_task)},
+    [V_FUND] = {"fund", fund_fields, sizeof(struct fupin_fund)},
+    [V_LIST] = {"list", NULL, 0},
+    [V_OUT] = {"out", NULL, 0},
+    [V_PARAMS] = {"params", NULL, 0},
+};
+
+static struct view *new_view(lua_State *L, enum vkind kind, const void *ptr, size_t extra)
+{
+    struct view *v = lua_newuserdatauv(L, sizeof *v + extra, 1);
+    memset(v, 0, sizeof *v + extra);
+    v->gen = sandbox_of(L)->gen;
+    v->kind = kind;
+    v->ptr = ptr;
+    luaL_setmetatable(L, VIEW_MT);
+    return v;
+}
+
+static struct view *check_view(lua_State *L, int idx)
+{
+    struct view *v = luaL_testudata(L, idx, VIEW_MT);
+    if (!v)
+        luaL_error(L, "expected a household, out or params view");
+    if (v->gen != sandbox_of(L)->gen)
+        luaL_error(L, "a %s view was used after its evaluation ended", records[v->kind].what);
+    return v;
+}
+
+/* The view's cache of child views, so h.members[1] == h.members[1]. */
+static void push_cache(lua_State *L, int idx)
+{
+    if (lua_getiuservalue(L, idx, 1) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, idx, 1);
+    }
+}
+
+static void push_number(lua_State *L, double x)
+{
+    if (x == floor(x) && fabs(x) < 9007199254740992.0)
+        lua_pushinteger(L, (lua_Integer)x);
+    else
+        lua_pushnumber(L, x);
+}
+
+static void push_field(lua_State *L, int self, const struct view *v, const struct field *f)
+{
+    const char *base = v->ptr;
+    const void *at = base + f->off;
+    switch (f->type) {
+    case F_I64:
+        lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
+        break;
+    case F_INT:
+        lua_pushinteger(L, *(const int *)at);
+        break;
+    case F_BOOL:
+        lua_pushboolean(L, *(const int *)at != 0);
+        break;
+    case F_STR: {
+        const char *s = *(const char *const *)at;
+        if (s)
+            lua_pushstring(L, s);
+        else
+            lua_pushnil(L);
+        break;
+    }
+    case F_DBL:
+        push_number(L, *(const double *)at);
+        break;
+    case F_AGE:
+        if (*(const int *)at < 0)
+            lua_pushnil(L);
+        else
+            lua_pushinteger(L, *(const int *)at);
+        break;
+    case F_ID0:
+        if (*(const int64_t *)at == 0)
+            lua_pushnil(L);
+        else
+            lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
+        break;
+    case F_ENUM: {
+        int x = *(const int *)at;
+        const char *s = x >= 0 ? f->names[x] : NULL;
+        if (s)
+            lua_pushstring(L, s);
+        else
+            lua_pushnil(L);
+        break;
+    }
+    case F_LIST:
+        push_cache(L, self);
+        if (lua_getfield(L, -1, f->name) == LUA_TNIL) {
+            lua_pop(L, 1);
+            struct view *lv = new_view(L, V_LIST, *(const void *const *)at, 0);
+            lv->elem = f->elem;
+            lv->n = *(const size_t *)(base + f->count_off);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -3, f->name);
+        }
+        lua_remove(L, -2);
+        break;
+    }
+}
+
+static void push_element(lua_State *L, int self, const struct view *v, lua_Integer i)
+{
+    push_cache(L, self);
+    if (lua_rawgeti(L, -1, i) == LUA_TNIL) {
+        lua_pop(L, 1);
+        const char *base = v->ptr;
+        new_view(L, v->elem, base + (size_t)(i - 1) * records[v->elem].size, 0);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, i);
+    }
+    lua_remove(L, -2);
+}
+
+/* ---- params ---- */
+
+static const struct config *params_cfg(lua_State *L)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    return sb->params && sb->params->cfg ? sb->params->cfg : sb->cfg;
+}
+
+static void trace(lua_State *L, const char *key, const char *value)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    if (sb->params && sb->params->policy)
+        policy_trace_param(sb->params, key, value);
+}
+
+static void push_param(lua_State *L, const struct config_param *p)
+{
+    char text[64];
+    switch (p->type) {
+    case PARAM_NUMBER:
+        push_number(L, p->number);
+        snprintf(text, sizeof text, "%g", p->number);
+        break;
+    case PARAM_STRING:
+        lua_pushstring(L, p->string ? p->string : "");
+        snprintf(text, sizeof text, "%s", p->string ? p->string : "");
+        break;
+    case PARAM_BY_YEAR: {
+        /* A fresh plain table: the policy may iterate it with pairs. */
+        lua_createtable(L, 0, (int)p->n_years);
+        size_t used = 0;
+        text[0] = 0;
+        for (size_t i = 0; i < p->n_years; i++) {
+            push_number(L, p->values[i]);
+            lua_rawseti(L, -2, p->years[i]);
+            if (used < sizeof text)
+                used += (size_t)snprintf(text + used, sizeof text - used, "%s%d: %g", i ? ", " : "",
+                                         p->years[i], p->values[i]);
+        }
+        break;
+    }
+    }
+    trace(L, p->key, text);
+}
+
+static int params_index(lua_State *L, const struct view *v)
+{
+    if (lua_type(L, 2) != LUA_TSTRING) {
+        lua_pushnil(L);
+        return 1;
+    }
+    char key[256];
+    int len =
+        snprintf(key, sizeof key, "%s%s%s", v->prefix, v->prefix[0] ? "." : "", lua_tostring(L, 2));
+    if (len < 0 || (size_t)len >= sizeof key) {
+        lua_pushnil(L);
+        return 1;
+    }
+    const struct config *cfg = params_cfg(L);
+    int subtree = 0;
+    for (size_t i = 0; cfg && i < cfg->n_params; i++) {
+        const char *k = cfg->params[i].key;
+        if (strcmp(k, key) == 0) {
+            push_param(L, &cfg->params[i]);
+            return 1;
+        }
+        if (strncmp(k, key, (size_t)len) == 0 && k[len] == '.')
+            subtree = 1;
+    }
+    if (!subtree) {
+        lua_pushnil(L);
+        return 1;
+    }
+    struct view *node = new_view(L, V_PARAMS, NULL, (size_t)len + 1);
+    memcpy(node->prefix, key, (size_t)len + 1);
+    return 1;
+}
+
+/* ---- out ---- */
+
+static int64_t member_id(lua_State *L, int idx, const char *method)
+{
+    int t = lua_type(L, idx);
+    if (t == LUA_TNIL)
+        return 0;
+    if (t == LUA_TNUMBER) {
+        int ok;
+        lua_Integer id = lua_tointegerx(L, idx, &ok);
+        if (!ok)
+            luaL_error(L, "out:%s: member must be a member or an integer id", method);
+        return id;
+    }
+    struct view *v = luaL_testudata(L, idx, VIEW_MT);
+    if (!v || v->kind != V_MEMBER)
+        luaL_error(L, "out:%s: member must be a member or an integer id, not a %s", method,
+                   luaL_typename(L, idx));
+    return ((const struct fupin_member *)check_view(L, idx)->ptr)->id;
+}
+
+static const char *opt_string(lua_State *L, int t, const char *name, const char *method)
+{
+    int ty = lua_getfield(L, t, name);
+    if (ty == LUA_TNIL)
+        return NULL;
+    if (ty != LUA_TSTRING)
+        luaL_error(L, "out:%s: %s must be a string, not a %s", method, name, lua_typename(L, ty));
+    return lua_tostring(L, -1);
+}
+
+static void check_keys(lua_State *L, int t, const char *const *allowed, const char *method)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        int ok = 0;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (const char *const *a = allowed; *a; a++)
+                ok |= strcmp(*a, lua_tostring(L, -1)) == 0;
+        if (!ok)
+            luaL_error(L, "out:%s: unknown field %s%s%s", method,
+                       lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ",
+                       lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1),
+                       lua_type(L, -1) == LUA_TSTRING ? "'" : " key)");
+    }
+}
+
+static struct fupin_out *check_out(lua_State *L, const char *method)
+{
+    struct view *v = check_view(L, 1);
+    if (v->kind != V_OUT)
+        luaL_error(L, "out:%s: call it as out:%s{...}", method, method);
+    if (lua_type(L, 2) != LUA_TTABLE)
+        luaL_error(L, "out:%s: expects a table, e.g. out:%s{measure = ..., reason = ...}", method,
+                   method);
+    return sandbox_of(L)->out;
+}
+
+static int emit_finding(lua_State *L, enum finding_kind kind)
+{
+    static const char *const allowed[] = {"measure", "member", "amount", "reason", NULL};
+    const char *method = finding_kind_name(kind);
+    struct fupin_out *out = check_out(L, method);
+    check_keys(L, 2, allowed, method);
+    struct fupin_finding f = {0};
+    f.measure = opt_string(L, 2, "measure", method);
+    f.reason = opt_string(L, 2, "reason", method);
+    lua_getfield(L, 2, "member");
+    f.member_id = member_id(L, -1, method);
+    int t = lua_getfield(L, 2, "amount");
+    if (t == LUA_TNUMBER) {
+        f.has_amount = 1;
+        f.amount = lua_tonumber(L, -1);
+    } else if (t != LUA_TNIL) {
+        return luaL_error(L, "out:%s: amount must be a number, not a %s", method,
+                          lua_typename(L, t));
+    }
+    if (policy_out_finding(out, kind, &f) != FUPIN_OK)
+        return luaL_error(L, "%s", out->err.msg);
+    return 0;
+}
+
+static int out_recommend(lua_State *L)
+{
+    return emit_finding(L, FINDING_RECOMMEND);
+}
+
+static int out_flag(lua_State *L)
+{
+    return emit_finding(L, FINDING_FLAG);
+}
+
+static int out_alert(lua_State *L)
+{
+    static const char *const allowed[] = {"kind", "severity", "message", NULL};
+    struct fupin_out *out = check_out(L, "alert");
+    check_keys(L, 2, allowed, "alert");
+    const char *kind = opt_string(L, 2, "kind", "alert");
+    const char *severity = opt_string(L, 2, "severity", "alert");
+    const char *message = opt_string(L, 2, "message", "alert");
+    if (policy_out_alert(out, kind, severity, message) != FUPIN_OK)
+        return luaL_error(L, "%s", out->err.msg);
+    return 0;
+}
+
+/* ---- the metatable ---- */
+
+static const struct field *find_field(enum vkind kind, const char *name)
+{
+    for (const struct field *f = records[kind].fields; f && f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+static int view_index(lua_State *L)
+{
+    struct view *v = check_view(L, 1);
+    switch (v->kind) {
+    case V_LIST: {
+        int ok;
+        lua_Integer i = lua_tointegerx(L, 2, &ok);
+        if (!ok || i < 1 || (size_t)i > v->n)
+            lua_pushnil(L);
+        else
+            push_element(L, 1, v, i);
+        return 1;
+    }
+    case V_OUT: {
+        const char *k = lua_tostring(L, 2);
+        lua_CFunction fn = !k                            ? NULL
+                           : strcmp(k, "recommend") == 0 ? out_recommend
+                           : strcmp(k, "flag") == 0      ? out_flag
+                           : strcmp(k, "alert") == 0     ? out_alert
+                                                         : NULL;
+        if (fn)
+            lua_pushcfunction(L, fn);
+        else
+            lua_pushnil(L);
+        return 1;
+    }
+    case V_PARAMS:
+        return params_index(L, v);
+    default:
+        break;
+    }
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    const struct field *f = k ? find_field(v->kind, k) : NULL;
+    if (!f)
+        return luaL_error(L, "%s has no field '%s'", records[v->kind].what,
+                          k ? k : luaL_typename(L, 2));
+    push_field(L, 1, v, f);
+    return 1;
+}
+
+static int view_newindex(lua_State *L)
+{
+    struct view *v = check_view(L, 1);
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+    return luaL_error(L, "the %s is read-only (attempt to set '%s')", records[v->kind].what, k);
+}
+
+static int view_len(lua_State *L)
+{
+    struct view *v = check_view(L, 1);
+    if (v->kind != V_LIST)
+        return luaL_error(L, "attempt to get the length of a %s", records[v->kind].what);
+    lua_pushinteger(L, (lua_Integer)v->n);
+    return 1;
+}
+
+static int view_eq(lua_State *L)
+{
+    struct view *a = luaL_testudata(L, 1, VIEW_MT), *b = luaL_testudata(L, 2, VIEW_MT);
+    lua_pushboolean(L, a && b && a->kind == b->kind && a->ptr == b->ptr && a->kind != V_PARAMS);
+    return 1;
+}
+
+static int view_tostring(lua_State *L)
+{
+    struct view *v = luaL_testudata(L, 1, VIEW_MT);
+    if (v && v->ptr && (v->kind == V_HOUSEHOLD || v->kind == V_MEMBER))
+        lua_pushfstring(L, "%s %I", records[v->kind].what,
+                        (lua_Integer)(v->kind == V_HOUSEHOLD
+                                          ? ((const struct fupin_household *)v->ptr)->id
+                                          : ((const struct fupin_member *)v->ptr)->id));
+    else
+        lua_pushstring(L, v ? records[v->kind].what : "view");
+    return 1;
+}
+
+/* pairs(record): its fields in declaration order; pairs(list): 1..n. */
+static int view_next(lua_State *L)
+{
+    struct view *v = check_view(L, 1);
+    if (v->kind == V_LIST) {
+        lua_Integer i = lua_isnil(L, 2) ? 1 : luaL_checkinteger(L, 2) + 1;
+        if ((size_t)i > v->n || i < 1)
+            return 0;
+        lua_pushinteger(L, i);
+        push_element(L, 1, v, i);
+        return 2;
+    }
+    if (v->kind >= V_LIST)
+        return 0;
+    const struct field *f = records[v->kind].fields;
+    if (!lua_isnil(L, 2)) {
+        f = find_field(v->kind, luaL_checkstring(L, 2));
+        if (!f)
+            return 0;
+        f++;
+    }
+    if (!f->name)
+        return 0;
+    lua_pushstring(L, f->name);
+    push_field(L, 1, v, f);
+    return 2;
+}
+
+static int view_pairs(lua_State *L)
+{
+    check_view(L, 1);
+    lua_pushcfunction(L, view_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+void views_register(lua_State *L)
+{
+    static const luaL_Reg mt[] = {{"__index", view_index},
+                                  {"__newindex", view_newindex},
+                                  {"__len", view_len},
+                                  {"__eq", view_eq},
+                                  {"__tostring", view_tostring},
+                                  {"__pairs", view_pairs},
+                                  {NULL, NULL}};
+    luaL_newmetatable(L, VIEW_MT);
+    luaL_setfuncs(L, mt, 0);
+    lua_pushliteral(L, "read-only view");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+}
+
+void views_push_household(lua_State *L)
+{
+    new_view(L, V_HOUSEHOLD, sandbox_of(L)->hh, 0);
+}
+
+void views_push_out(lua_State *L)
+{
+    new_view(L, V_OUT, NULL, 0);
+}
+
+void views_push_params(lua_State *L)
+{
+    new_view(L, V_PARAMS, NULL, 1);
+}

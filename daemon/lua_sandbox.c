@@ -1,0 +1,691 @@
+/* lua_sandbox.c - one sandboxed lua_State: a budgeted allocator, an
+ * instruction/wall-clock hook, only the safe parts of the standard library,
+ * read-only globals. Nothing a policy can call may reach files, the clock,
+ * bytecode, the debug library or run unbounded inside one C call. */
+#include "lua_sandbox.h"
+#include "log.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Instructions between two hook calls: small enough to stop a loop within
+ * microseconds of its budget, large enough to cost nothing measurable. */
+#define HOOK_STEP 1000
+/* Refuse patterns whose worst-case backtracking exceeds ~1e8 steps. */
+#define PATTERN_MAX_LOG10 8.0
+#define UNPACK_MAX 10000
+
+struct lua_sandbox *sandbox_of(lua_State *L)
+{
+    return *(struct lua_sandbox **)lua_getextraspace(L);
+}
+
+static void mark(struct lua_sandbox *sb, enum sandbox_exceeded what)
+{
+    if (sb->running && !sb->exceeded)
+        sb->exceeded = what;
+}
+
+static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct lua_sandbox *sb = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        sb->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old && sb->mem_used - old + nsize > sb->mem_limit) {
+        mark(sb, SANDBOX_MEMORY);
+        return NULL;
+    }
+    void *np = realloc(ptr, nsize);
+    if (!np)
+        return nsize <= old ? ptr : NULL; /* Lua requires shrinking to succeed */
+    sb->mem_used = sb->mem_used - old + nsize;
+    return np;
+}
+
+static int sb_panic(lua_State *L)
+{
+    char buf[256];
+    log_error("lua: unprotected error: %s", sandbox_error_text(L, buf, sizeof buf));
+    abort(); /* a bug in this module, never policy input: everything runs under pcall */
+}
+
+static int past_deadline(const struct lua_sandbox *sb)
+{
+    if (sb->wall_ms <= 0)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > sb->deadline.tv_sec ||
+           (now.tv_sec == sb->deadline.tv_sec && now.tv_nsec >= sb->deadline.tv_nsec);
+}
+
+static void sb_hook(lua_State *L, lua_Debug *ar)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    if (!sb->running)
+        return;
+    if (!sb->exceeded) {
+        sb->instr_used += HOOK_STEP;
+        if (sb->instr_limit > 0 && sb->instr_used > sb->instr_limit)
+            sb->exceeded = SANDBOX_INSTRUCTIONS;
+        else if (past_deadline(sb))
+            sb->exceeded = SANDBOX_WALL;
+        else
+            return;
+    }
+    /* From now on every instruction of every frame fails, so a pcall loop
+     * cannot swallow the error and carry on. */
+    lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
+    lua_getinfo(L, "Sl", ar);
+    const char *what = sb->exceeded == SANDBOX_INSTRUCTIONS ? "instruction budget exceeded"
+                       : sb->exceeded == SANDBOX_WALL       ? "time budget exceeded"
+                                                            : "memory budget exceeded";
+    if (ar->currentline > 0)
+        lua_pushfstring(L, "%s:%d: %s", ar->short_src, ar->currentline, what);
+    else
+        lua_pushstring(L, what);
+    lua_error(L);
+}
+
+void sandbox_begin(struct lua_sandbox *sb)
+{
+    sb->running = 1;
+    sb->exceeded = SANDBOX_OK;
+    sb->instr_used = 0;
+    clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
+    sb->deadline.tv_sec += sb->wall_ms / 1000;
+    sb->deadline.tv_nsec += (long)(sb->wall_ms % 1000) * 1000000L;
+    if (sb->deadline.tv_nsec >= 1000000000L) {
+        sb->deadline.tv_sec++;
+        sb->deadline.tv_nsec -= 1000000000L;
+    }
+    lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
+}
+
+void sandbox_end(struct lua_sandbox *sb)
+{
+    sb->running = 0;
+    lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
+}
+
+const char *sandbox_error_text(lua_State *L, char *buf, size_t size)
+{
+    /* Never call __tostring here: an error object's metamethod could loop. */
+    int t = lua_type(L, -1);
+    if (t == LUA_TSTRING)
+        snprintf(buf, size, "%s", lua_tostring(L, -1));
+    else if (t == LUA_TNUMBER)
+        snprintf(buf, size, "%.14g", (double)lua_tonumber(L, -1));
+    else
+        snprintf(buf, size, "(error object is a %s value)", lua_typename(L, t));
+    return buf;
+}
+
+void sandbox_display_name(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    const char *start = path;
+    if (slash) {
+        const char *p = slash;
+        while (p > path && p[-1] != '/')
+            p--;
+        start = p;
+    }
+    snprintf(out, size, "%s", start);
+}
+
+int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_INVALID, "%s: cannot read", path);
+    size_t cap = 8192, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n > (4u << 20))
+            break;
+        if (cap - n < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return err_set(e, ERR_FAIL, "%s: out of memory", path);
+    if (n > (4u << 20)) {
+        free(buf);
+        return err_set(e, ERR_INVALID, "%s: file is larger than 4 MiB", path);
+    }
+    buf[n] = 0;
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* ---- read-only tables ---- */
+
+/* luaL_error, but located at the nearest Lua frame: these errors are raised
+ * from C functions that C library functions (table.insert...) may call. */
+static int sb_error(lua_State *L, const char *fmt, ...)
+{
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (ar.currentline > 0) {
+            lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+            break;
+        }
+    }
+    if (lua_gettop(L) == 0 || lua_type(L, -1) != LUA_TSTRING)
+        lua_pushliteral(L, "");
+    va_list ap;
+    va_start(ap, fmt);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+static int ro_newindex(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TSTRING)
+        return sb_error(L, "attempt to modify read-only field '%s'", lua_tostring(L, 2));
+    return sb_error(L, "attempt to modify a read-only table");
+}
+
+static int env_newindex(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TSTRING)
+        return sb_error(L, "attempt to set global '%s'", lua_tostring(L, 2));
+    return sb_error(L, "attempt to set a global");
+}
+
+static void push_shadow(lua_State *L, int idx)
+{
+    lua_getmetatable(L, idx); /* the raw API ignores __metatable */
+    lua_getfield(L, -1, "__index");
+    lua_remove(L, -2);
+}
+
+static int ro_len(lua_State *L)
+{
+    push_shadow(L, 1);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    return 1;
+}
+
+static int ro_pairs(lua_State *L)
+{
+    lua_getglobal(L, "next"); /* the state's own globals, not the policies' */
+    push_shadow(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Moves the contents of t into a hidden shadow table and leaves t empty with
+ * a protected metatable: reads go through, every write raises. */
+static void freeze(lua_State *L, int idx, lua_CFunction newindex, int visited, int depth)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TTABLE || depth > 16)
+        return;
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, visited) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, visited);
+    if (lua_getmetatable(L, idx)) { /* has its own behaviour: leave it */
+        lua_pop(L, 1);
+        return;
+    }
+    lua_newtable(L);
+    int shadow = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, shadow);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, shadow)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, idx);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, shadow)) {
+        freeze(L, -1, ro_newindex, visited, depth + 1);
+        lua_pop(L, 1);
+    }
+    lua_createtable(L, 0, 5);
+    lua_pushvalue(L, shadow);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, ro_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, ro_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, idx);
+    lua_pop(L, 1); /* shadow */
+}
+
+void sandbox_freeze(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    freeze(L, idx, ro_newindex, lua_gettop(L), 0);
+    lua_pop(L, 1);
+}
+
+static int is_protected(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx))
+        return 0;
+    lua_pushliteral(L, "__metatable");
+    int t = lua_rawget(L, -2);
+    lua_pop(L, 2);
+    return t != LUA_TNIL;
+}
+
+/* ---- the replaced base functions ---- */
+
+static int call_original(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int sb_setmetatable(lua_State *L)
+{
+    /* A finalizer runs with hooks off (no budget): refuse it outright. */
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int t = lua_rawget(L, 2);
+        lua_pop(L, 1);
+        if (t != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc metamethods are not allowed in policies");
+    }
+    if (lua_type(L, 1) == LUA_TTABLE && is_protected(L, 1))
+        return luaL_error(L, "cannot change a protected metatable");
+    return call_original(L);
+}
+
+static int sb_rawset(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (is_protected(L, 1))
+        return luaL_error(L, "rawset: the table is read-only");
+    return call_original(L);
+}
+
+static int sb_load(lua_State *L)
+{
+    size_t len;
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return luaL_error(L, "load: only source text (a string) can be loaded");
+    const char *s = lua_tolstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    const char *mode = luaL_optstring(L, 3, "t");
+    if (!strchr(mode, 't'))
+        return luaL_error(L, "load: only text chunks can be loaded");
+    int env = !lua_isnone(L, 4);
+    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (env)
+        lua_pushvalue(L, 4);
+    else
+        sandbox_push_env(L);
+    if (!lua_setupvalue(L, -2, 1))
+        lua_pop(L, 1);
+    return 1;
+}
+
+static int sb_collectgarbage(lua_State *L)
+{
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") != 0)
+        return luaL_error(L, "collectgarbage: only \"count\" is allowed in policies");
+    int kb = lua_gc(L, LUA_GCCOUNT), b = lua_gc(L, LUA_GCCOUNTB);
+    lua_pushnumber(L, (lua_Number)kb + (lua_Number)b / 1024);
+    return 1;
+}
+
+/* ---- bounded string and table functions ---- */
+
+static size_t skip_set(const char *p, size_t m, size_t i)
+{
+    i++; /* '[' */
+    if (i < m && p[i] == '^')
+        i++;
+    do {
+        if (i >= m)
+            return m;
+        i += p[i] == '%' ? 2 : 1;
+    } while (i < m && p[i] != ']');
+    return i + 1;
+}
+
+/* log10 of the worst-case steps of Lua's backtracking matcher: every
+ * quantified item that is followed by more pattern can retry each position of
+ * the subject, and an unanchored search retries from each start. */
+static double pattern_cost(size_t n, const char *p, size_t m, int plain)
+{
+    double logn = log10((double)n + 1), cost = log10((double)m + 1);
+    if (plain)
+        return cost + logn;
+    int anchored = m > 0 && p[0] == '^';
+    int q = 0, opt = 0;
+    size_t i = (size_t)anchored;
+    while (i < m) {
+        char c = p[i];
+        if (c == '(' || c == ')') {
+            i++;
+            continue;
+        }
+        if (c == '%' && i + 1 < m && p[i + 1] == 'b') {
+            q++;
+            i += 4;
+            continue;
+        }
+        if (c == '%' && i + 1 < m && p[i + 1] == 'f') {
+            i = skip_set(p, m, i + 2);
+            continue;
+        }
+        if (c == '%')
+            i += 2;
+        else if (c == '[')
+            i = skip_set(p, m, i);
+        else
+            i++;
+        if (i < m && (p[i] == '*' || p[i] == '+' || p[i] == '-')) {
+            i++;
+            size_t rest = i;
+            while (rest < m && p[rest] == ')')
+                rest++;
+            if (rest < m) /* a final quantifier never backtracks */
+                q++;
+        } else if (i < m && p[i] == '?') {
+            opt++;
+            i++;
+        }
+    }
+    return cost + (q + !anchored) * logn + opt * log10(2.0);
+}
+
+static int sb_pattern(lua_State *L)
+{
+    size_t n, m;
+    const char *s = luaL_checklstring(L, 1, &n);
+    const char *p = luaL_checklstring(L, 2, &m);
+    (void)s;
+    int plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
+    if (pattern_cost(n, p, m, plain) > PATTERN_MAX_LOG10) {
+        char shown[48];
+        snprintf(shown, sizeof shown, "%.40s%s", p, m > 40 ? "..." : "");
+        mark(sandbox_of(L), SANDBOX_WALL);
+        return luaL_error(L, "%s: pattern \"%s\" could backtrack too long on a subject of %d bytes",
+                          lua_tostring(L, lua_upvalueindex(3)), shown, (int)n);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int sb_rep(lua_State *L)
+{
+    size_t l, lsep;
+    luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &lsep);
+    if (n > 0) {
+        struct lua_sandbox *sb = sandbox_of(L);
+        double total = (double)l * (double)n + (double)lsep * (double)(n - 1);
+        double room = sb->mem_limit > sb->mem_used ? (double)(sb->mem_limit - sb->mem_used) : 0;
+        if (total > room) {
+            mark(sb, SANDBOX_MEMORY);
+            return luaL_error(L, "string.rep: a result of %f bytes exceeds the memory budget",
+                              total);
+        }
+    }
+    return call_original(L);
+}
+
+static int sb_unpack(lua_State *L)
+{
+    lua_Integer i = luaL_optinteger(L, 2, 1);
+    lua_Integer j = lua_isnoneornil(L, 3) ? luaL_len(L, 1) : luaL_checkinteger(L, 3);
+    if (i <= j && (lua_Unsigned)j - (lua_Unsigned)i >= UNPACK_MAX)
+        return luaL_error(L, "table.unpack: too many results (more than %d)", UNPACK_MAX);
+    return call_original(L);
+}
+
+/* Replaces lib[name] by wrapper with the original as upvalue 1. */
+static void wrap(lua_State *L, int lib, const char *name, lua_CFunction wrapper, int nextra)
+{
+    lua_getfield(L, lib, name);
+    lua_insert(L, -1 - nextra);
+    lua_pushcclosure(L, wrapper, 1 + nextra);
+    lua_setfield(L, lib, name);
+}
+
+static void wrap_pattern(lua_State *L, int lib, const char *name, int is_find)
+{
+    char full[32];
+    snprintf(full, sizeof full, "string.%s", name);
+    lua_pushboolean(L, is_find);
+    lua_pushstring(L, full);
+    wrap(L, lib, name, sb_pattern, 2);
+}
+
+/* ---- building the state ---- */
+
+static const char *const base_safe[] = {"assert",   "error",    "getmetatable", "ipairs", "next",
+                                        "pairs",    "pcall",    "rawequal",     "rawget", "rawlen",
+                                        "select",   "tonumber", "tostring",     "type",   "xpcall",
+                                        "_VERSION", NULL};
+
+static void add_lib(lua_State *L, int env, const char *name, lua_CFunction open)
+{
+    luaL_requiref(L, name, open, 0);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, env, name);
+}
+
+static void frozen_set(lua_State *L, int t, const char *name)
+{
+    push_shadow(L, t);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+struct setup_ctx {
+    const struct config *cfg;
+    int warn;
+    struct err *e;
+    int rc;
+};
+
+static int load_fp(lua_State *L, struct setup_ctx *c)
+{
+    char path[1024], name[1100];
+    snprintf(path, sizeof path, "%s/fp.lua", c->cfg->lua_dir ? c->cfg->lua_dir : "lua");
+    char *text;
+    size_t len;
+    struct err fe;
+    if (sandbox_read_file(path, &text, &len, &fe) != 0) {
+        if (c->warn)
+            log_warn("%s: not found: policies run without the fp library", path);
+        return 0;
+    }
+    char shown[512];
+    sandbox_display_name(path, shown, sizeof shown);
+    snprintf(name, sizeof name, "@%s", shown);
+    int st = luaL_loadbufferx(L, text, len, name, "t");
+    free(text);
+    if (st != LUA_OK) {
+        c->rc = err_set(c->e, ERR_INVALID, "%s", lua_tostring(L, -1));
+        return -1;
+    }
+    sandbox_push_env(L);
+    lua_setupvalue(L, -2, 1);
+    sandbox_begin(sandbox_of(L)); /* trusted, but a loop in it must not hang */
+    lua_call(L, 0, 1);
+    sandbox_end(sandbox_of(L));
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        c->rc = err_set(c->e, ERR_INVALID, "%s: does not return a table", shown);
+        return -1;
+    }
+    sandbox_freeze(L, -1);
+    return 1;
+}
+
+static int setup(lua_State *L)
+{
+    struct setup_ctx *c = lua_touserdata(L, 1);
+    luaL_requiref(L, "_G", luaopen_base, 1);
+    int base = lua_gettop(L);
+    lua_newtable(L);
+    int env = lua_gettop(L);
+    for (const char *const *n = base_safe; *n; n++) {
+        lua_getfield(L, base, *n);
+        lua_setfield(L, env, *n);
+    }
+    lua_getfield(L, base, "setmetatable");
+    lua_pushcclosure(L, sb_setmetatable, 1);
+    lua_setfield(L, env, "setmetatable");
+    lua_getfield(L, base, "rawset");
+    lua_pushcclosure(L, sb_rawset, 1);
+    lua_setfield(L, env, "rawset");
+    lua_pushcfunction(L, sb_load);
+    lua_setfield(L, env, "load");
+    lua_pushcfunction(L, sb_collectgarbage);
+    lua_setfield(L, env, "collectgarbage");
+
+    add_lib(L, env, LUA_STRLIBNAME, luaopen_string);
+    int str = lua_gettop(L);
+    lua_pushnil(L);
+    lua_setfield(L, str, "dump");
+    wrap_pattern(L, str, "find", 1);
+    wrap_pattern(L, str, "match", 0);
+    wrap_pattern(L, str, "gmatch", 0);
+    wrap_pattern(L, str, "gsub", 0);
+    wrap(L, str, "rep", sb_rep, 0);
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 3);
+
+    add_lib(L, env, LUA_TABLIBNAME, luaopen_table);
+    wrap(L, lua_gettop(L), "unpack", sb_unpack, 0);
+    lua_pop(L, 1);
+    add_lib(L, env, LUA_MATHLIBNAME, luaopen_math);
+    /* Evaluations must be deterministic and share no generator state. */
+    lua_pushnil(L);
+    lua_setfield(L, -2, "random");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    add_lib(L, env, LUA_UTF8LIBNAME, luaopen_utf8);
+    lua_pop(L, 1);
+    add_lib(L, env, LUA_COLIBNAME, luaopen_coroutine);
+    lua_pop(L, 1);
+
+    lua_newtable(L);
+    int visited = lua_gettop(L);
+    freeze(L, env, env_newindex, visited, 0);
+    lua_pop(L, 1);
+    lua_pushvalue(L, env);
+    frozen_set(L, env, "_G");
+    lua_pushvalue(L, env);
+    lua_setfield(L, LUA_REGISTRYINDEX, "fupin.env");
+
+    views_register(L);
+    int got = load_fp(L, c);
+    if (got < 0)
+        return 0;
+    if (got > 0)
+        frozen_set(L, env, "fp");
+    c->rc = 0;
+    return 0;
+}
+
+void sandbox_push_env(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "fupin.env");
+}
+
+int sandbox_open(const struct config *cfg, int warn, struct lua_sandbox **out, struct err *e)
+{
+    struct lua_sandbox *sb = calloc(1, sizeof *sb);
+    if (!sb)
+        return err_set(e, ERR_FAIL, "out of memory");
+    sb->mem_limit = cfg->lua_memory_kb > 0 ? (size_t)cfg->lua_memory_kb * 1024 : (size_t)64 << 20;
+    sb->instr_limit = cfg->lua_instructions;
+    sb->wall_ms = cfg->lua_wall_ms;
+    sb->cfg = cfg;
+    sb->L = lua_newstate(sb_alloc, sb);
+    if (!sb->L) {
+        free(sb);
+        return err_set(e, ERR_FAIL, "cannot create a Lua state (memory budget too small?)");
+    }
+    lua_atpanic(sb->L, sb_panic);
+    *(struct lua_sandbox **)lua_getextraspace(sb->L) = sb;
+    lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
+    struct setup_ctx c = {.cfg = cfg, .warn = warn, .e = e, .rc = ERR_FAIL};
+    lua_pushcfunction(sb->L, setup);
+    lua_pushlightuserdata(sb->L, &c);
+    if (lua_pcall(sb->L, 1, 0, 0) != LUA_OK) {
+        char buf[256];
+        c.rc = err_set(e, ERR_INVALID, "%s", sandbox_error_text(sb->L, buf, sizeof buf));
+    }
+    sandbox_end(sb);
+    if (c.rc) {
+        sandbox_close(sb);
+        return c.rc;
+    }
+    lua_settop(sb->L, 0);
+    lua_gc(sb->L, LUA_GCCOLLECT);
+    *out = sb;
+    return 0;
+}
+
+void sandbox_close(struct lua_sandbox *sb)
+{
+    if (!sb)
+        return;
+    lua_close(sb->L);
+    free(sb);
+}

@@ -1,0 +1,60 @@
+/* lua_sandbox.h - internal to the Lua runtime (lua_*.c only): one sandboxed
+ * lua_State with its budgets, and the read-only views policies see. Never
+ * include this outside lua_*.c: it is the only way lua.h leaks in. */
+#ifndef FUPIN_LUA_SANDBOX_H
+#define FUPIN_LUA_SANDBOX_H
+
+#include "config.h"
+#include "err.h"
+#include "policy.h"
+
+#include <lua.h>
+#include <time.h>
+
+enum sandbox_exceeded { SANDBOX_OK, SANDBOX_INSTRUCTIONS, SANDBOX_MEMORY, SANDBOX_WALL };
+
+struct lua_sandbox {
+    lua_State *L;
+    size_t mem_used, mem_limit;
+    long instr_limit, instr_used;
+    int wall_ms;
+    struct timespec deadline;
+    int running;  /* budgets are enforced (an evaluation or a load is running) */
+    int exceeded; /* enum sandbox_exceeded: sticky until the run ends */
+    unsigned gen; /* views of other generations are dead */
+
+    /* The evaluation in progress (lua_household.c reads these). */
+    const struct fupin_household *hh;
+    struct fupin_out *out;
+    struct fupin_params *params;
+    const struct config *cfg;
+};
+
+/* Creates a state with the safe libraries, read-only globals and, when
+ * <cfg->lua_dir>/fp.lua exists, the global fp. warn: log when fp is missing.
+ * The env is stored in the registry (sandbox_push_env). */
+int sandbox_open(const struct config *cfg, int warn, struct lua_sandbox **out, struct err *e);
+void sandbox_close(struct lua_sandbox *sb);
+struct lua_sandbox *sandbox_of(lua_State *L);
+/* Pushes the policies' global table (read-only). */
+void sandbox_push_env(lua_State *L);
+/* Budgets on / off around one protected call. */
+void sandbox_begin(struct lua_sandbox *sb);
+void sandbox_end(struct lua_sandbox *sb);
+/* Makes the table at idx read-only in place (and the tables inside it). */
+void sandbox_freeze(lua_State *L, int idx);
+/* The error message on top of the stack, without running any metamethod. */
+const char *sandbox_error_text(lua_State *L, char *buf, size_t size);
+/* "policies/x.lua" from a file path: the last directory and the file name. */
+void sandbox_display_name(const char *path, char *out, size_t size);
+/* Reads a whole text file (malloc'd, NUL-terminated). */
+int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e);
+
+/* lua_household.c: registers the view metatable (inside sandbox_open). */
+void views_register(lua_State *L);
+/* Pushes the household / out / params views of the evaluation in progress. */
+void views_push_household(lua_State *L);
+void views_push_out(lua_State *L);
+void views_push_params(lua_State *L);
+
+#endif

@@ -1,0 +1,495 @@
+/* store_demo.c - writes the demo city (demo_city.c, demo_household.c) into
+ * an empty database: prepared statements, one transaction, rows streamed
+ * as they are generated. Keeps the change-journal triggers firing so the
+ * engine evaluates the new city; never writes into a database that already
+ * holds households or regions. */
+#include "demo.h"
+#include "demo_city.h"
+#include "log.h"
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    S_REGION, S_SUPERVISOR, S_CADRE, S_HOUSEHOLD, S_MEMBER, S_INCOME, S_PAIRING, S_VISIT,
+    S_TASK, S_FUND, S_LOAN, S_LINK, S_SHARE, S_COUNT
+};
+
+/* Each table's INSERT without its VALUES list, and its number of columns. */
+static const struct {
+    const char *name, *head;
+    int ncols;
+} tables[S_COUNT] = {
+    [S_REGION] = {"region", "region(code, name, level, parent, poor_village, livable)", 6},
+    [S_SUPERVISOR] = {"supervisor", "supervisor(name, region, channel, address)", 4},
+    [S_CADRE] = {"cadre", "cadre(id, name, unit, phone, region)", 5},
+    [S_HOUSEHOLD] = {"household",
+                     "household(id, village, head_name, status, poverty_cause, housing_grade,"
+                     " housing_renovated, tap_water, wants_relocation, wants_industry, has_project,"
+                     " credit_rating, dibao, has_land, registered_at, exited_at)", 16},
+    [S_MEMBER] = {"member",
+                  "member(id, household_id, name, id_number, relation, birth_date, labor, health,"
+                  " school_stage, medical_insured, critical_insured, pension_insured, employed,"
+                  " wants_job, skills)", 15},
+    [S_INCOME] = {"income", "income(household_id, year, wage, production, property, transfer)", 6},
+    [S_PAIRING] = {"pairing", "pairing(household_id, cadre_id, since)", 3},
+    [S_VISIT] = {"visit", "visit(household_id, cadre_id, date, note)", 4},
+    [S_TASK] = {"task", "task(household_id, cadre_id, measure, title, due, status, done_at)", 7},
+    [S_FUND] = {"fund_application",
+                "fund_application(household_id, cadre_id, project, amount, expected_return,"
+                " status, notice_from, notice_to, objections, approved_at)", 10},
+    [S_LOAN] = {"loan",
+                "loan(household_id, amount, term_months, start_date, collateral, guarantor,"
+                " interest_subsidised)", 7},
+    [S_LINK] = {"enterprise_link", "enterprise_link(household_id, kind, name)", 3},
+    [S_SHARE] = {"asset_share", "asset_share(household_id, project, amount, since)", 4},
+};
+
+/* Rows go out in multi-row INSERTs: the schema's CHECK (x IN (...)) lists
+ * build a small temporary index each time a statement runs, and a statement
+ * with triggers opens a savepoint each time; batching pays both once per
+ * BATCH_ROWS rows instead of once per row. */
+#define BATCH_ROWS 64
+#define MAX_COLS 16
+#define ARENA_SIZE 16384
+#define ROW_TEXT_MAX 2048 /* more than any one generated row's text */
+
+struct cell {
+    int type; /* SQLITE_NULL, SQLITE_INTEGER, SQLITE_FLOAT or SQLITE_TEXT */
+    int64_t i;
+    double d;
+    int off; /* text: offset into the arena, NUL-terminated */
+};
+
+struct batch {
+    sqlite3_stmt *full; /* the BATCH_ROWS-row statement */
+    int rows, ncell, used;
+    struct cell cells[BATCH_ROWS * MAX_COLS];
+    char arena[ARENA_SIZE];
+};
+
+struct writer {
+    struct store *st;
+    struct batch *b; /* S_COUNT of them */
+    struct err *e;
+    int failed;
+};
+
+/* "INSERT OR ROLLBACK INTO <head> VALUES (?,..),(?,..)" for rows rows. Any
+ * error ends the whole fill, so rolling back at once is what we want. */
+static int prepare_rows(struct writer *w, int k, int rows, sqlite3_stmt **out)
+{
+    int ncols = tables[k].ncols;
+    size_t size = strlen(tables[k].head) + 64 + (size_t)rows * ((size_t)ncols * 2 + 3);
+    char *q = malloc(size);
+    if (!q)
+        return err_set(w->e, ERR_FAIL, "demo: out of memory");
+    size_t n = (size_t)snprintf(q, size, "INSERT OR ROLLBACK INTO %s VALUES ", tables[k].head);
+    for (int r = 0; r < rows; r++) {
+        q[n++] = r ? ',' : ' ';
+        q[n++] = '(';
+        for (int c = 0; c < ncols; c++) {
+            if (c)
+                q[n++] = ',';
+            q[n++] = '?';
+        }
+        q[n++] = ')';
+    }
+    q[n] = 0;
+    int rc = store_prepare(w->st, q, out, w->e);
+    free(q);
+    return rc;
+}
+
+static void flush(struct writer *w, int k)
+{
+    struct batch *b = &w->b[k];
+    if (w->failed || b->rows == 0)
+        return;
+    sqlite3_stmt *s = b->full;
+    if (b->rows < BATCH_ROWS && prepare_rows(w, k, b->rows, &s) != 0) {
+        w->failed = 1;
+        return;
+    }
+    for (int i = 0; i < b->ncell; i++) {
+        const struct cell *c = &b->cells[i];
+        if (c->type == SQLITE_INTEGER)
+            sqlite3_bind_int64(s, i + 1, c->i);
+        else if (c->type == SQLITE_FLOAT)
+            sqlite3_bind_double(s, i + 1, c->d);
+        else if (c->type == SQLITE_TEXT)
+            sqlite3_bind_text(s, i + 1, b->arena + c->off, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(s, i + 1);
+    }
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        char what[64];
+        snprintf(what, sizeof what, "demo: writing %s", tables[k].name);
+        store_fail(w->st, w->e, ERR_FAIL, what);
+        w->failed = 1;
+    }
+    sqlite3_reset(s);
+    if (s != b->full)
+        sqlite3_finalize(s);
+    b->rows = b->ncell = b->used = 0;
+}
+
+static void col_int(struct writer *w, int k, int64_t v)
+{
+    struct batch *b = &w->b[k];
+    b->cells[b->ncell++] = (struct cell){.type = SQLITE_INTEGER, .i = v};
+}
+
+static void col_real(struct writer *w, int k, double v)
+{
+    struct batch *b = &w->b[k];
+    b->cells[b->ncell++] = (struct cell){.type = SQLITE_FLOAT, .d = v};
+}
+
+/* 0 is "no such row" for the generator's ids: NULL. */
+static void col_id(struct writer *w, int k, long v)
+{
+    struct batch *b = &w->b[k];
+    b->cells[b->ncell++] = (struct cell){.type = v ? SQLITE_INTEGER : SQLITE_NULL, .i = v};
+}
+
+/* NULL or "" (the generator's "no date") is NULL. */
+static void col_text(struct writer *w, int k, const char *v)
+{
+    struct batch *b = &w->b[k];
+    struct cell *c = &b->cells[b->ncell++];
+    if (!v || !*v) {
+        *c = (struct cell){.type = SQLITE_NULL};
+        return;
+    }
+    size_t len = strlen(v);
+    if (len >= ROW_TEXT_MAX / 4) /* never happens with generated text */
+        len = ROW_TEXT_MAX / 4 - 1;
+    *c = (struct cell){.type = SQLITE_TEXT, .off = b->used};
+    memcpy(b->arena + b->used, v, len);
+    b->arena[b->used + (int)len] = 0;
+    b->used += (int)len + 1;
+}
+
+static void row_end(struct writer *w, int k)
+{
+    struct batch *b = &w->b[k];
+    b->rows++;
+    if (b->rows == BATCH_ROWS || b->used > ARENA_SIZE - ROW_TEXT_MAX)
+        flush(w, k);
+}
+
+static void write_region(struct writer *w, const char *code, const char *name,
+                         const char *level, const char *parent, int poor, int livable)
+{
+    col_text(w, S_REGION, code);
+    col_text(w, S_REGION, name);
+    col_text(w, S_REGION, level);
+    col_text(w, S_REGION, parent);
+    col_int(w, S_REGION, poor);
+    col_int(w, S_REGION, livable);
+    row_end(w, S_REGION);
+}
+
+static void write_supervisor(struct writer *w, struct demo_rng *r, const char *role,
+                             const char *level, const char *code)
+{
+    char person[16], name[128], address[32];
+    demo_person_name(r, demo_rng_chance(r, 0.75), person);
+    snprintf(name, sizeof name, "%s（%s）", person, role);
+    snprintf(address, sizeof address, "%s-%s", level, code);
+    col_text(w, S_SUPERVISOR, name);
+    col_text(w, S_SUPERVISOR, code);
+    col_text(w, S_SUPERVISOR, "file");
+    col_text(w, S_SUPERVISOR, address);
+    row_end(w, S_SUPERVISOR);
+}
+
+static void write_regions(struct writer *w, struct demo_plan *p, struct demo_counts *c)
+{
+    char role[96];
+    write_region(w, "441600", "河源市", "city", NULL, 0, 1);
+    write_supervisor(w, &p->rng, "河源市扶贫开发领导小组", "city", "441600");
+    c->supervisors++;
+    for (int k = 0; k < DEMO_COUNTIES; k++) {
+        write_region(w, demo_counties[k].code, demo_counties[k].name, "county", "441600", 0, 1);
+        snprintf(role, sizeof role, "%s帮扶工作班子", demo_counties[k].name);
+        write_supervisor(w, &p->rng, role, "county", demo_counties[k].code);
+        c->counties++;
+        c->supervisors++;
+    }
+    for (int t = 0; t < p->n_towns; t++) {
+        const struct demo_town *town = &p->towns[t];
+        write_region(w, town->code, town->name, "town", demo_counties[town->county].code, 0, 1);
+        snprintf(role, sizeof role, "%s驻镇帮扶工作组", town->name);
+        write_supervisor(w, &p->rng, role, "town", town->code);
+        c->towns++;
+        c->supervisors++;
+    }
+    for (int v = 0; v < p->n_villages; v++) {
+        const struct demo_village *vil = &p->villages[v];
+        write_region(w, vil->code, vil->name, "village", p->towns[vil->town].code, vil->poor,
+                     vil->livable);
+        c->villages++;
+        c->poor_villages += vil->poor;
+        c->city_unit_villages += vil->city_unit >= 0;
+    }
+}
+
+static void write_cadre(struct writer *w, long id, const struct demo_cadre *cd, const char *region)
+{
+    col_int(w, S_CADRE, id);
+    col_text(w, S_CADRE, cd->name);
+    col_text(w, S_CADRE, cd->unit);
+    col_text(w, S_CADRE, cd->phone);
+    col_text(w, S_CADRE, region);
+    row_end(w, S_CADRE);
+}
+
+static void write_members(struct writer *w, const struct demo_household *h)
+{
+    for (int i = 0; i < h->n_members; i++) {
+        const struct demo_member *m = &h->members[i];
+        col_int(w, S_MEMBER, m->id);
+        col_int(w, S_MEMBER, h->id);
+        col_text(w, S_MEMBER, m->name);
+        col_text(w, S_MEMBER, m->id_number);
+        col_text(w, S_MEMBER, m->relation);
+        col_text(w, S_MEMBER, m->birth_date);
+        col_text(w, S_MEMBER, m->labor);
+        col_text(w, S_MEMBER, m->health);
+        col_text(w, S_MEMBER, m->school_stage);
+        col_int(w, S_MEMBER, m->medical_insured);
+        col_int(w, S_MEMBER, m->critical_insured);
+        col_int(w, S_MEMBER, m->pension_insured);
+        col_int(w, S_MEMBER, m->employed);
+        col_int(w, S_MEMBER, m->wants_job);
+        col_int(w, S_MEMBER, m->skills);
+        row_end(w, S_MEMBER);
+    }
+    for (int i = 0; i < 3; i++) {
+        const struct demo_income *in = &h->income[i];
+        col_int(w, S_INCOME, h->id);
+        col_int(w, S_INCOME, in->year);
+        col_real(w, S_INCOME, in->wage);
+        col_real(w, S_INCOME, in->production);
+        col_real(w, S_INCOME, in->property);
+        col_real(w, S_INCOME, in->transfer);
+        row_end(w, S_INCOME);
+    }
+}
+
+static void write_help(struct writer *w, const struct demo_household *h, struct demo_counts *c)
+{
+    if (h->cadre_id) {
+        col_int(w, S_PAIRING, h->id);
+        col_int(w, S_PAIRING, h->cadre_id);
+        col_text(w, S_PAIRING, h->paired_since);
+        row_end(w, S_PAIRING);
+        c->pairings++;
+    }
+    for (int i = 0; i < h->n_visits; i++) {
+        col_int(w, S_VISIT, h->id);
+        col_int(w, S_VISIT, h->cadre_id);
+        col_text(w, S_VISIT, h->visits[i]);
+        col_text(w, S_VISIT, h->visit_notes[i]);
+        row_end(w, S_VISIT);
+    }
+    c->visits += h->n_visits;
+    for (int i = 0; i < h->n_tasks; i++) {
+        const struct demo_task *t = &h->tasks[i];
+        col_int(w, S_TASK, h->id);
+        col_id(w, S_TASK, h->cadre_id);
+        col_text(w, S_TASK, t->measure);
+        col_text(w, S_TASK, t->title);
+        col_text(w, S_TASK, t->due);
+        col_text(w, S_TASK, t->status);
+        col_text(w, S_TASK, t->done_at);
+        row_end(w, S_TASK);
+        c->tasks++;
+        c->overdue_tasks += strcmp(t->status, "open") == 0 && strcmp(t->due, DEMO_AS_OF) < 0;
+    }
+    if (h->n_funds) {
+        const struct demo_fund *f = &h->fund;
+        col_int(w, S_FUND, h->id);
+        col_id(w, S_FUND, h->cadre_id);
+        col_text(w, S_FUND, f->project);
+        col_real(w, S_FUND, f->amount);
+        col_real(w, S_FUND, f->expected_return);
+        col_text(w, S_FUND, f->status);
+        col_text(w, S_FUND, f->notice_from);
+        col_text(w, S_FUND, f->notice_to);
+        col_int(w, S_FUND, f->objections);
+        col_text(w, S_FUND, f->approved_at);
+        row_end(w, S_FUND);
+        c->funds++;
+    }
+    if (h->n_loans) {
+        const struct demo_loan *l = &h->loan;
+        col_int(w, S_LOAN, h->id);
+        col_real(w, S_LOAN, l->amount);
+        col_int(w, S_LOAN, l->term_months);
+        col_text(w, S_LOAN, l->start_date);
+        col_int(w, S_LOAN, l->collateral);
+        col_int(w, S_LOAN, l->guarantor);
+        col_int(w, S_LOAN, l->interest_subsidised);
+        row_end(w, S_LOAN);
+        c->loans++;
+    }
+    if (h->n_links) {
+        col_int(w, S_LINK, h->id);
+        col_text(w, S_LINK, h->link_kind);
+        col_text(w, S_LINK, h->link_name);
+        row_end(w, S_LINK);
+    }
+    if (h->n_shares) {
+        col_int(w, S_SHARE, h->id);
+        col_text(w, S_SHARE, h->share_project);
+        col_real(w, S_SHARE, h->share_amount);
+        col_text(w, S_SHARE, h->share_since);
+        row_end(w, S_SHARE);
+    }
+}
+
+static void write_household(struct writer *w, const struct demo_household *h, const char *village)
+{
+    col_int(w, S_HOUSEHOLD, h->id);
+    col_text(w, S_HOUSEHOLD, village);
+    col_text(w, S_HOUSEHOLD, h->head_name);
+    col_text(w, S_HOUSEHOLD, h->status);
+    col_text(w, S_HOUSEHOLD, h->poverty_cause);
+    col_text(w, S_HOUSEHOLD, h->housing_grade);
+    col_int(w, S_HOUSEHOLD, h->housing_renovated);
+    col_int(w, S_HOUSEHOLD, h->tap_water);
+    col_int(w, S_HOUSEHOLD, h->wants_relocation);
+    col_int(w, S_HOUSEHOLD, h->wants_industry);
+    col_int(w, S_HOUSEHOLD, h->has_project);
+    col_text(w, S_HOUSEHOLD, h->credit_rating);
+    col_int(w, S_HOUSEHOLD, h->dibao);
+    col_int(w, S_HOUSEHOLD, h->has_land);
+    col_text(w, S_HOUSEHOLD, h->registered_at);
+    col_text(w, S_HOUSEHOLD, h->exited_at);
+    row_end(w, S_HOUSEHOLD);
+}
+
+/* Village by village: its cadres, then its households with everything
+ * hanging off them. Only one household is in memory at a time. */
+static void write_villages(struct writer *w, struct demo_plan *p, struct demo_counts *c)
+{
+    struct demo_household h;
+    struct demo_cadre cadre;
+    long next_household = 1, next_cadre = 1;
+    for (int v = 0; v < p->n_villages && !w->failed; v++) {
+        const struct demo_village *vil = &p->villages[v];
+        int n_cadres = demo_village_cadres(p, v);
+        long first_cadre = next_cadre;
+        for (int k = 0; k < n_cadres; k++) {
+            demo_cadre_make(p, v, &cadre);
+            write_cadre(w, next_cadre++, &cadre, vil->code);
+        }
+        c->cadres += n_cadres;
+        for (long i = 0; i < vil->households && !w->failed; i++) {
+            demo_household_make(p, v, i, next_household++, first_cadre, n_cadres, &h);
+            write_household(w, &h, vil->code);
+            write_members(w, &h);
+            write_help(w, &h, c);
+            c->households++;
+            c->members += h.n_members;
+            if (vil->poor) {
+                c->poor_village_households++;
+                c->poor_village_members += h.n_members;
+            } else {
+                c->scattered_households++;
+                c->scattered_members += h.n_members;
+            }
+        }
+    }
+}
+
+static long count_rows(struct store *st, const char *table, struct err *e)
+{
+    char q[96];
+    sqlite3_stmt *s;
+    snprintf(q, sizeof q, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1)", table);
+    if (store_prepare(st, q, &s, e))
+        return -1;
+    long n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    if (n < 0)
+        store_fail(st, e, ERR_FAIL, "demo: counting rows");
+    sqlite3_finalize(s);
+    return n;
+}
+
+int demo_fill(struct store *st, const struct demo_options *opt, struct demo_counts *counts,
+              struct err *e)
+{
+    struct demo_counts local;
+    struct demo_counts *c = counts ? counts : &local;
+    memset(c, 0, sizeof *c);
+    uint64_t seed = opt && opt->seed ? opt->seed : DEMO_DEFAULT_SEED;
+    long households = opt && opt->households ? opt->households : DEMO_DEFAULT_HOUSEHOLDS;
+
+    long have_households = count_rows(st, "household", e);
+    long have_regions = have_households < 0 ? -1 : count_rows(st, "region", e);
+    if (have_households < 0 || have_regions < 0)
+        return ERR_FAIL;
+    if (have_households || have_regions)
+        return err_set(e, ERR_INVALID,
+                       "%s: the database already holds %s; the demo city is only written into "
+                       "an empty database",
+                       st->path, have_households ? "households" : "regions");
+
+    struct demo_plan plan;
+    int rc = demo_plan_init(&plan, seed, households, e);
+    if (rc)
+        return rc;
+
+    /* The city is written once into an empty file: skip per-page syncs and
+     * foreign-key lookups (the generator keeps every reference valid), and
+     * give the bulk insert a bigger page cache. All restored below. */
+    struct writer w = {.st = st, .e = e};
+    w.b = calloc(S_COUNT, sizeof *w.b);
+    if (!w.b) {
+        rc = err_set(e, ERR_FAIL, "demo: out of memory");
+        goto done;
+    }
+    rc = store_exec(st, "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
+                        " PRAGMA cache_size = -65536;", e);
+    if (rc)
+        goto done;
+    for (int k = 0; k < S_COUNT; k++)
+        if ((rc = prepare_rows(&w, k, BATCH_ROWS, &w.b[k].full)) != 0)
+            goto done;
+    if ((rc = store_begin(st, NULL, e)) != 0)
+        goto done;
+    write_regions(&w, &plan, c);
+    if (!w.failed)
+        write_villages(&w, &plan, c);
+    for (int k = 0; k < S_COUNT; k++)
+        flush(&w, k);
+    if (w.failed) {
+        store_rollback(st);
+        rc = ERR_FAIL;
+        goto done;
+    }
+    rc = store_commit(st, e);
+
+done:
+    for (int k = 0; w.b && k < S_COUNT; k++)
+        sqlite3_finalize(w.b[k].full);
+    free(w.b);
+    /* Restoring must not hide the first error. */
+    struct err ignored;
+    store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+                   " PRAGMA cache_size = -2000;", &ignored);
+    demo_plan_free(&plan);
+    if (rc) {
+        memset(c, 0, sizeof *c);
+        return rc;
+    }
+    log_info("demo city: %ld households, %ld people in %ld villages", c->households, c->members,
+             c->villages);
+    return 0;
+}

@@ -1,0 +1,88 @@
+#!/bin/sh
+# cli.sh - the command line as users meet it: help for every command, exit
+# status 2 for bad usage and bad config (with file:line:col on stderr), and
+# `fupin config` printing resolved paths. Plain POSIX sh.
+set -u
+
+BIN=${FUPIN_BIN:?FUPIN_BIN is not set}
+SRC=${FUPIN_SOURCE_DIR:?FUPIN_SOURCE_DIR is not set}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/fupin-cli.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT INT TERM
+failures=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# expect STATUS DESCRIPTION COMMAND... : runs COMMAND, output in $TMP/out, $TMP/err
+expect() {
+    want=$1
+    what=$2
+    shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "$what: exit $got, expected $want"
+        sed 's/^/  stderr: /' "$TMP/err" >&2
+    else
+        echo "ok   $what"
+    fi
+}
+
+expect 0 "fupin --help" "$BIN" --help
+grep -q "usage: fupin" "$TMP/out" || fail "fupin --help prints no usage"
+for cmd in init run eval explain check test nightly alert config; do
+    expect 0 "fupin $cmd --help" "$BIN" -c "$SRC/configs/fupin.yaml" "$cmd" --help
+    [ -s "$TMP/out" ] || fail "fupin $cmd --help printed nothing"
+done
+
+expect 2 "unknown command" "$BIN" frobnicate
+grep -q "frobnicate" "$TMP/err" || fail "unknown command: stderr does not name it"
+expect 2 "unknown option" "$BIN" --frobnicate config database
+grep -q -- "--frobnicate" "$TMP/err" || fail "unknown option: stderr does not name it"
+expect 2 "no command" "$BIN"
+
+cat >"$TMP/bad.yaml" <<'EOF'
+database: fupin.db
+policies: policies
+engine:
+  workers: 2
+  wrokers: 3
+EOF
+expect 2 "config with an unknown key" "$BIN" -c "$TMP/bad.yaml" config database
+grep -q "bad.yaml:5:3: " "$TMP/err" || fail "unknown key: stderr lacks bad.yaml:5:3: ($(cat "$TMP/err"))"
+grep -q "wrokers" "$TMP/err" || fail "unknown key: stderr does not name the key"
+[ -s "$TMP/out" ] && fail "unknown key: something was printed on stdout"
+
+printf 'database: x.db\npolicies: p\nengine: {workers: many}\n' >"$TMP/type.yaml"
+expect 2 "config with a wrong type" "$BIN" -c "$TMP/type.yaml" config database
+grep -q 'type.yaml:3:19: engine.workers: expected an integer' "$TMP/err" ||
+    fail "wrong type: stderr is $(cat "$TMP/err")"
+
+expect 1 "unreadable config" "$BIN" -c "$TMP/missing.yaml" config database
+grep -q "missing.yaml: cannot read" "$TMP/err" || fail "missing config: stderr is $(cat "$TMP/err")"
+
+expect 0 "config database" "$BIN" -c "$SRC/configs/fupin.yaml" config database
+case $(cat "$TMP/out") in
+/*var/fupin.db) echo "ok   database path $(cat "$TMP/out")" ;;
+*) fail "config database printed '$(cat "$TMP/out")', expected an absolute path ending in var/fupin.db" ;;
+esac
+
+# Relative paths resolve against the config's folder, wherever fupin runs.
+mkdir -p "$TMP/etc/sub"
+printf 'database: ../data/f.db\npolicies: p\n' >"$TMP/etc/sub/rel.yaml"
+expect 0 "relative database path" sh -c "cd / && '$BIN' -c '$TMP/etc/sub/rel.yaml' config database"
+real=$(cd "$TMP/etc" && pwd -P)
+[ "$(cat "$TMP/out")" = "$real/data/f.db" ] || fail "relative path gave '$(cat "$TMP/out")', expected $real/data/f.db"
+
+expect 0 "FUPIN_PLUGIN_DIR overrides plugins.dir" env FUPIN_PLUGIN_DIR=/opt/plugins "$BIN" -c "$SRC/configs/fupin.yaml" config plugins
+[ "$(cat "$TMP/out")" = /opt/plugins ] || fail "plugins printed '$(cat "$TMP/out")'"
+
+expect 2 "config unknown KEY" "$BIN" -c "$SRC/configs/fupin.yaml" config nonsense
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures failed" >&2
+    exit 1
+fi
+echo "all passed"

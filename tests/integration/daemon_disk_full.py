@@ -1,0 +1,106 @@
+"""daemon_disk_full: the database on a small tmpfs that fills up. A change
+the daemon cannot write gets one clean error in the log, the cursor does not
+move, the daemon keeps running; once space returns the change is processed.
+Needs root and tmpfs (mount -t tmpfs); otherwise prints SKIP and passes."""
+import errno
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from fupintest import Env, log, skip  # noqa: E402
+
+
+def cursor(env):
+    c = env.connect()
+    v = int(c.execute("SELECT value FROM engine_meta WHERE key = 'journal_cursor'").fetchone()[0])
+    c.close()
+    return v
+
+
+def fill(path):
+    """Writes until the file system says ENOSPC."""
+    with open(path, "wb", buffering=0) as f:
+        for chunk in (1 << 16, 4096, 512, 1):
+            block = b"\0" * chunk
+            while True:
+                try:
+                    f.write(block)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+
+
+def main():
+    mnt = tempfile.mkdtemp(prefix="fupin-full-")
+    if os.geteuid() != 0:
+        os.rmdir(mnt)
+        skip("not root: cannot mount a small tmpfs")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", mnt],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        os.rmdir(mnt)
+        skip("cannot mount tmpfs: " + (r.stderr.strip() or "mount failed"))
+    env = Env(db_dir=mnt)
+    filler = os.path.join(mnt, "filler")
+    try:
+        env.init()
+        env.seed(households=10)
+        env.start()
+        env.wait_caught_up()
+        keep = env.connect()  # keeps -wal/-shm in place while the disk is full
+        keep.execute("SELECT 1").fetchone()
+
+        # Queue a change the daemon has not seen, empty the WAL so writing
+        # needs new space, and fill the disk.
+        env.signal(signal.SIGSTOP)
+        keep.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 4")
+        for _ in range(50):
+            busy = keep.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy == 0:
+                break
+            time.sleep(0.05)
+        before = cursor(env)
+        fill(filler)
+        mark = len(env.log_text())
+        env.signal(signal.SIGCONT)
+        env.wait_log("batch not written", after=mark, timeout=10)
+        time.sleep(1.5)  # a few retries
+        text = env.log_text()[mark:]
+        errors = [l for l in text.splitlines() if "batch not written" in l]
+        log("error logged: " + errors[0])
+        assert "full" in errors[0].lower() or "disk" in errors[0].lower(), errors[0]
+        assert len(errors) == 1, "the same error logged %d times" % len(errors)
+        assert env.proc.poll() is None, "daemon died on a full disk"
+        assert cursor(env) == before, "cursor moved without its findings"
+        c = env.connect()
+        assert c.execute("SELECT count(*) FROM finding WHERE household_id = 4 AND measure = 'house_repair'"
+                         " AND state = 'open'").fetchone()[0] == 0
+        c.close()
+
+        # Space returns: the change is processed.
+        os.unlink(filler)
+        env.wait_until("SELECT state FROM finding WHERE household_id = 4 AND measure = 'house_repair'",
+                       (), "open", timeout=10)
+        env.wait_log("writable again", after=mark)
+        assert cursor(env) > before
+        keep.close()
+        assert env.stop() == 0
+        log("ok")
+    finally:
+        if env.proc and env.proc.poll() is None:
+            env.proc.send_signal(signal.SIGCONT)
+        env.cleanup()
+        subprocess.run(["umount", "-l", mnt])
+        try:
+            os.rmdir(mnt)
+        except OSError:
+            pass
+
+
+if __name__ == "__main__":
+    main()

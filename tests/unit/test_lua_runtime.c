@@ -1,0 +1,396 @@
+/* test_lua_runtime.c - the Lua runtime: loading and checking policies, the
+ * household view, the emitter, and the sandbox attack list. Run with an
+ * attack name to run one attack (CTest registers each), or with none for all. */
+#include "lua_runtime.h"
+#include "policy.h"
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static struct config cfg;
+static char dir[256], pdir[300];
+static int years[] = {2015, 2016, 2017, 2018};
+static double incomes[] = {13360, 14512, 15780, 17168};
+static struct config_param params[] = {
+    {.key = "income_ratio", .type = PARAM_NUMBER, .number = 0.45},
+    {.key = "industry.project_grant", .type = PARAM_NUMBER, .number = 5000},
+    {.key = "provincial_income",
+     .type = PARAM_BY_YEAR,
+     .n_years = 4,
+     .years = years,
+     .values = incomes},
+};
+
+static struct fupin_member members[2];
+static struct fupin_income income[1];
+static struct fupin_household hh;
+
+static char *read_fixture(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/unit/lua/%s",
+             test_env("FUPIN_SOURCE_DIR", FUPIN_SOURCE_DIR), name);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "%s", test_tmpdir());
+    snprintf(pdir, sizeof pdir, "%s/policies", dir);
+    mkdir(pdir, 0700);
+    free(test_write_file(dir, "fp.lua", read_fixture("fp.lua")));
+    cfg.lua_dir = dir;
+    cfg.policies_dir = pdir;
+    cfg.params = params;
+    cfg.n_params = 3;
+    cfg.lua_instructions = 1000000;
+    cfg.lua_memory_kb = 8192;
+    cfg.lua_wall_ms = 500;
+
+    members[0] = (struct fupin_member){
+        .id = 701, .birth_date = "1980-05-01", .age = 38, .labor = FUPIN_LABOR_FULL, .skills = 2};
+    members[1] = (struct fupin_member){.id = 702,
+                                       .birth_date = "2010-01-01",
+                                       .age = 8,
+                                       .labor = FUPIN_LABOR_NONE,
+                                       .school_stage = FUPIN_SCHOOL_PRIMARY};
+    income[0] = (struct fupin_income){.year = 2017, .wage = 3000, .production = 1000};
+    hh = (struct fupin_household){.id = 7,
+                                  .today = "2018-06-30",
+                                  .year = 2018,
+                                  .village = "441602001001",
+                                  .livable = 1,
+                                  .wants_industry = 1,
+                                  .n_members = 2,
+                                  .members = members,
+                                  .n_income = 1,
+                                  .income = income};
+}
+
+/* A loaded policy with the struct policy the emitter needs. */
+struct loaded {
+    struct lua_policy *lp;
+    struct policy pol;
+};
+
+static int load(const char *file, const char *text, struct loaded *l, struct err *e)
+{
+    free(test_write_file(pdir, file, text));
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", pdir, file);
+    memset(l, 0, sizeof *l);
+    int rc = lua_policy_load(path, &cfg, &l->lp, e);
+    if (rc)
+        return rc;
+    l->pol.kind = POLICY_LUA;
+    snprintf(l->pol.name, sizeof l->pol.name, "%s", lua_policy_name(l->lp));
+    snprintf(l->pol.source, sizeof l->pol.source, "%s", lua_policy_source(l->lp));
+    l->pol.measures = lua_policy_measures(l->lp);
+    return 0;
+}
+
+static int eval(struct lua_worker *w, size_t i, struct loaded *l, struct eval_result *res,
+                struct err *e)
+{
+    struct fupin_out out = {.res = res, .policy = &l->pol};
+    struct fupin_params p = {.cfg = &cfg, .area = l->pol.name, .res = res, .policy = &l->pol};
+    return lua_worker_eval(w, i, &hh, &out, &p, e);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- loading ---- */
+
+static void test_good_policy_emits_findings(void)
+{
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(load("good.lua", read_fixture("good.lua"), &l, &e) == 0);
+    if (!l.lp) {
+        fprintf(stderr, "load: %s\n", e.msg);
+        return;
+    }
+    CHECK(strcmp(lua_policy_name(l.lp), "industry") == 0);
+    CHECK(strcmp(lua_policy_title(l.lp), "产业帮扶到户") == 0);
+    CHECK_STR_CONTAINS(lua_policy_source(l.lp), "lua:policies/good.lua@");
+    CHECK(strlen(lua_policy_source(l.lp)) == strlen("lua:policies/good.lua@") + 12);
+    CHECK(lua_policy_measures(l.lp) == policy_catalogue("industry"));
+    struct lua_worker *w = NULL;
+    CHECK(lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    res.trace = 1;
+    for (int round = 0; round < 3 && w; round++) {
+        eval_result_reset(&res);
+        int rc = eval(w, 0, &l, &res, &e);
+        CHECK(rc == 0);
+        if (rc)
+            fprintf(stderr, "eval: %s\n", e.msg);
+        CHECK(res.n_findings == 2);
+        if (res.n_findings == 2) {
+            CHECK(strcmp(res.findings[0].measure, "project") == 0);
+            CHECK(res.findings[0].kind == FINDING_RECOMMEND);
+            CHECK(res.findings[0].has_amount && res.findings[0].amount == 5000);
+            CHECK(res.findings[0].member_id == 0);
+            CHECK(strcmp(res.findings[0].reason, "wants industry, no project") == 0);
+            CHECK(strcmp(res.findings[1].measure, "skills_training") == 0);
+            CHECK(res.findings[1].kind == FINDING_FLAG && !res.findings[1].has_amount);
+            CHECK(res.findings[1].member_id == 701);
+            CHECK_STR_CONTAINS(res.findings[1].source, "lua:policies/good.lua@");
+        }
+        CHECK(res.n_alerts == 1 && strcmp(res.alerts[0].kind, "check") == 0);
+        int traced = 0;
+        for (size_t i = 0; i < res.n_params; i++)
+            if (strcmp(res.params[i].key, "industry.project_grant") == 0)
+                traced = strcmp(res.params[i].value, "5000") == 0;
+        CHECK(traced);
+    }
+    eval_result_free(&res);
+    lua_worker_free(w);
+    lua_policy_free(l.lp);
+}
+
+static void expect_load_error(const char *text, const char *msg)
+{
+    struct loaded l;
+    struct err e = {{0}};
+    int rc = load("bad.lua", text, &l, &e);
+    CHECK(rc == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, msg);
+    lua_policy_free(l.lp);
+}
+
+static void test_bad_policies_are_refused_with_line(void)
+{
+    expect_load_error("return {\n name = 'industry',\n title = 'x' evaluate = 1 }\n",
+                      "policies/bad.lua:3:");
+    expect_load_error("local x = nil\nx.y = 1\n", "policies/bad.lua:2: attempt to index");
+    expect_load_error("return { name = 'industry', title = 'x' }\n",
+                      "policies/bad.lua: returns no `evaluate` function");
+    expect_load_error("return { title = 'x', evaluate = function() end }\n",
+                      "policies/bad.lua: returns no `name` string");
+    expect_load_error("return { name = 'nowhere', title = 'x', evaluate = function() end }\n",
+                      "declare `measures");
+    expect_load_error("return 42\n", "does not return a table");
+    expect_load_error("\x1bLua", "precompiled");
+    expect_load_error("while true do end\n", "policies/bad.lua:1: instruction budget");
+    expect_load_error("y = 1\nreturn {}\n", "policies/bad.lua:1: attempt to set global 'y'");
+    /* An area outside the catalogue is fine with its own measures. */
+    struct loaded l;
+    struct err e;
+    CHECK(load("own.lua",
+               "return { name = 'pilot', title = 'x', measures = {'a', 'b'},\n"
+               "evaluate = function(h, out) out:flag{measure = 'b', reason = 'r'} end }\n",
+               &l, &e) == 0);
+    if (l.lp) {
+        const char *const *m = lua_policy_measures(l.lp);
+        CHECK(m && strcmp(m[0], "a") == 0 && strcmp(m[1], "b") == 0 && !m[2]);
+    }
+    lua_policy_free(l.lp);
+}
+
+/* ---- misuse inside evaluate ---- */
+
+static const char attack_head[] = "return { name = 'employment', title = 'attack',\n"
+                                  "evaluate = function(h, out, params)\n";
+
+/* Loads body as a policy next to good.lua, evaluates it twice and the good
+ * policy after each: the attack must fail with msg (and code, if nonzero)
+ * within a bounded time, and the worker must stay usable. */
+static void attack(const char *body, int code, const char *msg)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s\nend }\n", attack_head, body);
+    struct loaded bad, good;
+    struct err e = {{0}};
+    if (load("attack.lua", text, &bad, &e) != 0) {
+        fprintf(stderr, "attack did not load: %s\n", e.msg);
+        CHECK(0);
+        return;
+    }
+    CHECK(load("good.lua", read_fixture("good.lua"), &good, &e) == 0);
+    struct lua_policy *both[2] = {bad.lp, good.lp};
+    struct lua_worker *w = NULL;
+    CHECK(lua_worker_new(both, 2, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    for (int round = 0; w && round < 2; round++) {
+        eval_result_reset(&res);
+        double t0 = now_s();
+        int rc = eval(w, 0, &bad, &res, &e);
+        double took = now_s() - t0;
+        CHECK(rc != 0);
+        if (code)
+            CHECK(rc == code);
+        CHECK_STR_CONTAINS(e.msg, msg);
+        CHECK_STR_CONTAINS(e.msg, "attack.lua");
+        CHECK(took < 3.0);
+        if (round == 0)
+            printf("  %s (%.3fs)\n", e.msg, took);
+        if (took >= 3.0 || rc == 0 || !strstr(e.msg, msg))
+            fprintf(stderr, "  rc=%d took=%.2fs msg=%s\n", rc, took, e.msg);
+        eval_result_reset(&res);
+        rc = eval(w, 1, &good, &res, &e);
+        CHECK(rc == 0 && res.n_findings == 2);
+        if (rc)
+            fprintf(stderr, "  next household failed: %s\n", e.msg);
+    }
+    eval_result_free(&res);
+    lua_worker_free(w);
+    lua_policy_free(bad.lp);
+    lua_policy_free(good.lp);
+}
+
+struct attack_case {
+    const char *name, *body;
+    int code;
+    const char *msg;
+};
+
+static const struct attack_case attacks[] = {
+    {"infinite_loop", "while true do end", ERR_BUDGET, "instruction budget exceeded"},
+    {"loop_in_pcall", "while true do pcall(function() while true do end end) end", ERR_BUDGET,
+     "budget exceeded"},
+    {"loop_in_coroutine", "local co = coroutine.wrap(function() while true do end end)\nco()",
+     ERR_BUDGET, "budget exceeded"},
+    {"loop_in_coroutine_pcall",
+     "while true do\nlocal co = coroutine.create(function() while true do end end)\n"
+     "coroutine.resume(co)\nend",
+     ERR_BUDGET, "budget exceeded"},
+    {"string_rep_huge", "local s = string.rep('x', 2^31)", ERR_BUDGET, "memory budget"},
+    {"string_rep_method", "local s = ('x'):rep(2^31)", ERR_BUDGET, "memory budget"},
+    {"table_growth", "local t = {}\nlocal i = 0\nwhile true do i = i + 1; t[i] = {i} end",
+     ERR_BUDGET, "budget exceeded"},
+    {"string_growth", "local s = 'x'\nwhile true do s = s .. s end", ERR_BUDGET, "budget"},
+    {"recursion", "local function f() return 1 + f() end\nf()", 0, "attack.lua:"},
+    {"gsub_recursion", "local function f(s) return (s:gsub('.', f)) end\nf('ab')", 0,
+     "attack.lua:"},
+    {"catastrophic_find", "string.find(string.rep('a', 100000), string.rep('a*', 20) .. 'b')",
+     ERR_BUDGET, "backtrack"},
+    {"catastrophic_match_method",
+     "local s = string.rep('a', 50000)\ns:match(string.rep('a-', 10) .. 'b')", ERR_BUDGET,
+     "backtrack"},
+    {"load_binary", "local f, err = load('\\27LuaT\\0\\25\\147')\nassert(f, err)", ERR_FAIL,
+     "binary chunk"},
+    {"load_binary_mode", "local f = load('return 1', 'x', 'b')", ERR_FAIL, "text chunks"},
+    {"string_dump", "local f = load(string.dump(function() end))", ERR_FAIL, "dump"},
+    {"setmetatable_G", "setmetatable(_G, nil)", ERR_FAIL, "protected metatable"},
+    {"rawset_G", "rawset(_G, 'x', 1)", ERR_FAIL, "read-only"},
+    {"string_metatable",
+     "local mt = getmetatable('')\nassert(type(mt) ~= 'table', 'string metatable reachable')\n"
+     "string.upper = function() return 'pwned' end",
+     ERR_FAIL, "read-only field 'upper'"},
+    {"error_tostring_loop",
+     "error(setmetatable({}, {__tostring = function() while true do end end}))", ERR_FAIL,
+     "error object is a table value"},
+    {"gc_loop", "setmetatable({}, {__gc = function() while true do end end})", ERR_FAIL, "__gc"},
+    {"unpack_huge", "table.unpack({}, 1, 2^31)", ERR_FAIL, "too many results"},
+    {"os", "os.exit(1)", ERR_FAIL, "global 'os'"},
+    {"io", "io.open('/etc/passwd')", ERR_FAIL, "global 'io'"},
+    {"package", "package.loadlib('x', 'y')", ERR_FAIL, "global 'package'"},
+    {"require", "require('os')", ERR_FAIL, "global 'require'"},
+    {"debug", "debug.sethook()", ERR_FAIL, "global 'debug'"},
+    {"dofile", "dofile('/etc/passwd')", ERR_FAIL, "global 'dofile'"},
+    {"loadfile", "loadfile('/etc/passwd')", ERR_FAIL, "global 'loadfile'"},
+    {"collectgarbage", "collectgarbage('stop')", ERR_FAIL, "only \"count\""},
+    {"set_global", "counter = (counter or 0) + 1", ERR_FAIL,
+     "attack.lua:3: attempt to set global 'counter'"},
+    {"modify_fp", "fp.twice = function() return 0 end", ERR_FAIL, "read-only"},
+    {"modify_fp_table", "table.insert(fp.tbl, 3)", ERR_FAIL, "read-only"},
+    {"modify_library", "math.floor = nil", ERR_FAIL, "read-only"},
+    {"household_write", "h.dibao = 1", ERR_FAIL, "attack.lua:3: the household is read-only"},
+    {"member_write", "h.members[1].age = 3", ERR_FAIL, "member is read-only"},
+    {"unknown_measure", "out:recommend{measure = 'project', reason = 'r'}", ERR_FAIL,
+     "attack.lua:3: unknown measure \"project\""},
+    {"missing_reason", "out:recommend{measure = 'public_welfare_job'}", ERR_FAIL,
+     "attack.lua:3: finding \"public_welfare_job\" has no reason"},
+    {"string_amount", "out:recommend{measure = 'public_welfare_job', amount = '12', reason = 'r'}",
+     ERR_FAIL, "attack.lua:3: out:recommend: amount must be a number"},
+    {"unknown_field", "out:flag{measure = 'public_welfare_job', reasn = 'r'}", ERR_FAIL,
+     "unknown field 'reasn'"},
+    {"bad_severity", "out:alert{kind = 'x', severity = 'loud', message = 'm'}", ERR_FAIL,
+     "severity"},
+    {"unknown_household_field", "local x = h.wants_industy", ERR_FAIL,
+     "household has no field 'wants_industy'"},
+};
+
+static void test_state_does_not_leak(void)
+{
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(load("leak.lua", read_fixture("leak.lua"), &l, &e) == 0);
+    struct lua_worker *w = NULL;
+    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    for (int i = 0; w && i < 3; i++) {
+        eval_result_reset(&res);
+        CHECK(eval(w, 0, &l, &res, &e) == 0);
+        /* count, #seen and M.calls start again at 0 for every household */
+        CHECK(res.n_findings == 1 && res.findings[0].amount == 3);
+    }
+    eval_result_free(&res);
+    lua_worker_free(w);
+    lua_policy_free(l.lp);
+}
+
+static void test_missing_fp_is_not_fatal(void)
+{
+    char *saved = cfg.lua_dir;
+    cfg.lua_dir = pdir; /* no fp.lua there */
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(load("nofp.lua",
+               "return { name = 'exit', title = 't', evaluate = function(h, out)\n"
+               "assert(fp == nil)\nout:flag{measure = 'exit_ready', reason = 'r'} end }\n",
+               &l, &e) == 0);
+    struct lua_worker *w = NULL;
+    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    CHECK(w && eval(w, 0, &l, &res, &e) == 0 && res.n_findings == 1);
+    eval_result_free(&res);
+    lua_worker_free(w);
+    lua_policy_free(l.lp);
+    cfg.lua_dir = saved;
+}
+
+int main(int argc, char **argv)
+{
+    setup();
+    if (argc > 1) {
+        for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
+            if (strcmp(argv[1], attacks[i].name) == 0) {
+                int before = test_failures;
+                attack(attacks[i].body, attacks[i].code, attacks[i].msg);
+                printf("%s %s\n", test_failures == before ? "ok  " : "FAIL", attacks[i].name);
+                return test_done();
+            }
+        }
+        fprintf(stderr, "unknown attack %s\n", argv[1]);
+        return 2;
+    }
+    RUN(test_good_policy_emits_findings);
+    RUN(test_bad_policies_are_refused_with_line);
+    RUN(test_state_does_not_leak);
+    RUN(test_missing_fp_is_not_fatal);
+    for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
+        int before = test_failures;
+        attack(attacks[i].body, attacks[i].code, attacks[i].msg);
+        printf("%s attack %s\n", test_failures == before ? "ok  " : "FAIL", attacks[i].name);
+    }
+    return test_done();
+}
