@@ -306,41 +306,60 @@ static const struct config *params_cfg(lua_State *L)
     return sb->params && sb->params->cfg ? sb->params->cfg : sb->cfg;
 }
 
-static void trace(lua_State *L, const char *key, const char *value)
+/* Only `fupin explain` traces; formatting the value text for every read
+ * cost more than the lookup itself. */
+static int tracing(lua_State *L)
 {
     struct lua_sandbox *sb = sandbox_of(L);
-    if (sb->params && sb->params->policy)
-        policy_trace_param(sb->params, key, value);
+    return sb->params && sb->params->policy && sb->params->res && sb->params->res->trace;
 }
 
 static void push_param(lua_State *L, const struct config_param *p)
 {
     char text[64];
+    int traced = tracing(L);
+    text[0] = 0;
     switch (p->type) {
     case PARAM_NUMBER:
         push_number(L, p->number);
-        snprintf(text, sizeof text, "%g", p->number);
+        if (traced)
+            snprintf(text, sizeof text, "%g", p->number);
         break;
     case PARAM_STRING:
         lua_pushstring(L, p->string ? p->string : "");
-        snprintf(text, sizeof text, "%s", p->string ? p->string : "");
+        if (traced)
+            snprintf(text, sizeof text, "%s", p->string ? p->string : "");
         break;
     case PARAM_BY_YEAR: {
         /* A fresh plain table: the policy may iterate it with pairs. */
         lua_createtable(L, 0, (int)p->n_years);
         size_t used = 0;
-        text[0] = 0;
         for (size_t i = 0; i < p->n_years; i++) {
             push_number(L, p->values[i]);
             lua_rawseti(L, -2, p->years[i]);
-            if (used < sizeof text)
+            if (traced && used < sizeof text)
                 used += (size_t)snprintf(text + used, sizeof text - used, "%s%d: %g", i ? ", " : "",
                                          p->years[i], p->values[i]);
         }
         break;
     }
     }
-    trace(L, p->key, text);
+    if (traced)
+        policy_trace_param(sandbox_of(L)->params, p->key, text);
+}
+
+/* The first param whose key is >= key (cfg->params is sorted by strcmp). */
+static size_t param_lower_bound(const struct config *cfg, const char *key)
+{
+    size_t lo = 0, hi = cfg->n_params;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(cfg->params[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static int params_index(lua_State *L, const struct view *v)
@@ -350,22 +369,31 @@ static int params_index(lua_State *L, const struct view *v)
         return 1;
     }
     char key[256];
-    int len =
-        snprintf(key, sizeof key, "%s%s%s", v->prefix, v->prefix[0] ? "." : "", lua_tostring(L, 2));
-    if (len < 0 || (size_t)len >= sizeof key) {
+    size_t plen = strlen(v->prefix), nlen;
+    const char *name = lua_tolstring(L, 2, &nlen);
+    size_t len = plen + (plen ? 1 : 0) + nlen;
+    if (len + 2 > sizeof key) {
         lua_pushnil(L);
         return 1;
     }
+    memcpy(key, v->prefix, plen);
+    if (plen)
+        key[plen] = '.';
+    memcpy(key + len - nlen, name, nlen + 1);
     const struct config *cfg = params_cfg(L);
     int subtree = 0;
-    for (size_t i = 0; cfg && i < cfg->n_params; i++) {
-        const char *k = cfg->params[i].key;
-        if (strcmp(k, key) == 0) {
+    if (cfg) {
+        size_t i = param_lower_bound(cfg, key);
+        if (i < cfg->n_params && strcmp(cfg->params[i].key, key) == 0) {
             push_param(L, &cfg->params[i]);
             return 1;
         }
-        if (strncmp(k, key, (size_t)len) == 0 && k[len] == '.')
-            subtree = 1;
+        /* Keys under "key." are contiguous from the bound of "key.". */
+        key[len] = '.';
+        key[len + 1] = 0;
+        i = param_lower_bound(cfg, key);
+        subtree = i < cfg->n_params && strncmp(cfg->params[i].key, key, len + 1) == 0;
+        key[len] = 0;
     }
     if (!subtree) {
         lua_pushnil(L);
