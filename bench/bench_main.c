@@ -78,6 +78,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 static const char usage[] =
     "usage: fupin-bench [--households N] [--quick] [--runs N] [--latency-seconds N]\n"
     "                   [--only full|daemon|nightly] [--keep]\n"
+    "       fupin-bench --make-city HOUSEHOLDS FILE\n"
     "  --households N  size of the scaled city (default 1000000)\n"
     "  --quick         100000 households, 5 s latency windows\n"
     "  --runs N        repetitions per figure (3..16, default 3)\n"
@@ -130,6 +131,14 @@ int main(int argc, char **argv)
     if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         fputs(usage, stdout);
         return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "--make-city") == 0) {
+        /* For profiling the engine alone (see README.md). */
+        struct err me = {{0}};
+        if (bench_city_create(argv[3], atol(argv[2]), &me) == 0)
+            return 0;
+        fprintf(stderr, "fupin-bench: %s\n", me.msg);
+        return 1;
     }
     if (parse_args(argc, argv, &o))
         return 2;
