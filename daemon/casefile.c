@@ -1,8 +1,464 @@
-/* casefile.c - policy test cases: being written (issue #4). */
+/* casefile.c - policy test cases: reads case files (YAML), evaluates each
+ * household through the real policy set and compares findings and alerts
+ * with what the case expects. Never touches the database; never changes the
+ * shared config (parameter overrides go into a private copy). */
 #include "casefile.h"
+#include "casefile_internal.h"
+#include "cli.h"
+#include "date.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- the config copy with the file's params: overrides ---- */
+
+struct overrides {
+    struct config cfg;
+    struct config_param *params;
+    struct arena arena;
+};
+
+static int cmp_param(const void *a, const void *b)
+{
+    return strcmp(((const struct config_param *)a)->key, ((const struct config_param *)b)->key);
+}
+
+static int parse_override(struct cf_file *f, const yaml_node_t *v, struct config_param *p,
+                          struct arena *a)
+{
+    if (v->type == YAML_SCALAR_NODE) {
+        double x;
+        char *end;
+        const char *s = cf_scalar(v);
+        x = strtod(s, &end);
+        if (*s && !*end && isfinite(x) && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+            p->type = PARAM_NUMBER;
+            p->number = x;
+        } else {
+            p->type = PARAM_STRING;
+            p->string = (char *)s;
+        }
+        return 0;
+    }
+    if (v->type != YAML_MAPPING_NODE)
+        return cf_error(f, v, "%s: a parameter is a number, a text or {year: value}", p->key);
+    size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+    p->type = PARAM_BY_YEAR;
+    p->n_years = n;
+    p->years = arena_alloc(a, (n + 1) * sizeof *p->years);
+    p->values = arena_alloc(a, (n + 1) * sizeof *p->values);
+    if (!p->years || !p->values)
+        return err_set(f->e, ERR_FAIL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_pair_t *pair = v->data.mapping.pairs.start + i;
+        int64_t year;
+        int rc = cf_integer(f, cf_node(f, pair->key), "year", &year);
+        if (!rc)
+            rc = cf_number(f, cf_node(f, pair->value), p->key, &p->values[i]);
+        if (rc)
+            return rc;
+        if (i > 0 && year <= p->years[i - 1])
+            return cf_error(f, cf_node(f, pair->key), "years must be in ascending order");
+        p->years[i] = (int)year;
+    }
+    return 0;
+}
+
+static int build_overrides(struct cf_file *f, const yaml_node_t *map, const struct config *base,
+                           struct overrides *o)
+{
+    o->cfg = *base;
+    if (!map)
+        return 0;
+    if (map->type != YAML_MAPPING_NODE)
+        return cf_error(f, map, "params must be a mapping of dotted keys to values");
+    size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    o->params = calloc(base->n_params + n + 1, sizeof *o->params);
+    if (!o->params)
+        return err_set(f->e, ERR_FAIL, "out of memory");
+    if (base->n_params)
+        memcpy(o->params, base->params, base->n_params * sizeof *o->params);
+    size_t count = base->n_params;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_pair_t *pair = map->data.mapping.pairs.start + i;
+        yaml_node_t *k = cf_node(f, pair->key);
+        const char *key = cf_scalar(k);
+        if (!key || !*key)
+            return cf_error(f, k, "a parameter key must be a dotted name");
+        struct config_param *p = NULL;
+        for (size_t j = 0; j < count && !p; j++)
+            if (!strcmp(o->params[j].key, key))
+                p = &o->params[j];
+        if (!p)
+            return cf_error(f, k, "params: \"%.60s\" is not a parameter of the config", key);
+        struct config_param np = {.key = p->key, .line = p->line};
+        int rc = parse_override(f, cf_node(f, pair->value), &np, &o->arena);
+        if (rc)
+            return rc;
+        *p = np;
+    }
+    qsort(o->params, count, sizeof *o->params, cmp_param);
+    o->cfg.params = o->params;
+    o->cfg.n_params = count;
+    return 0;
+}
+
+/* ---- comparing ---- */
+
+static int finding_matches(const struct cf_expect *x, const struct finding *fd)
+{
+    if (strcmp(x->measure, fd->measure) != 0)
+        return 0;
+    if (x->kind && strcmp(x->kind, finding_kind_name(fd->kind)) != 0)
+        return 0;
+    if (x->has_member && x->member != fd->member_id)
+        return 0;
+    if (x->has_amount && (!fd->has_amount || fabs(fd->amount - x->amount) > 0.005))
+        return 0;
+    if (x->reason_contains && !strstr(fd->reason, x->reason_contains))
+        return 0;
+    return 1;
+}
+
+static int alert_matches(const struct cf_expect *x, const struct policy_alert *al)
+{
+    return !strcmp(x->alert, al->kind) &&
+           (!x->severity || !strcmp(x->severity, severity_name(al->severity))) &&
+           (!x->message_contains || strstr(al->message, x->message_contains));
+}
+
+static int expect_met(const struct cf_expect *x, const struct eval_result *res)
+{
+    if (x->measure) {
+        for (size_t i = 0; i < res->n_findings; i++)
+            if (finding_matches(x, &res->findings[i]))
+                return 1;
+        return 0;
+    }
+    for (size_t i = 0; i < res->n_alerts; i++)
+        if (alert_matches(x, &res->alerts[i]))
+            return 1;
+    return 0;
+}
+
+static void describe_expect(const struct cf_expect *x, char *buf, size_t size)
+{
+    size_t n = 0;
+#define ADD(...) (n += (size_t)snprintf(buf + n, n < size ? size - n : 0, __VA_ARGS__))
+    if (x->measure)
+        ADD("{measure: %s", x->measure);
+    else
+        ADD("{alert: %s", x->alert);
+    if (x->kind)
+        ADD(", kind: %s", x->kind);
+    if (x->has_member)
+        ADD(", member: %lld", (long long)x->member);
+    if (x->has_amount)
+        ADD(", amount: %g", x->amount);
+    if (x->reason_contains)
+        ADD(", reason_contains: \"%s\"", x->reason_contains);
+    if (x->severity)
+        ADD(", severity: %s", x->severity);
+    if (x->message_contains)
+        ADD(", message_contains: \"%s\"", x->message_contains);
+    ADD("}");
+}
+
+static void describe_result(const struct eval_result *res, char *buf, size_t size)
+{
+    size_t n = 0;
+    ADD("[");
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct finding *fd = &res->findings[i];
+        ADD("%s%s", i ? ", " : "", fd->measure);
+        if (fd->kind == FINDING_FLAG)
+            ADD(" (flag)");
+        if (fd->member_id)
+            ADD("(%lld)", (long long)fd->member_id);
+        if (fd->has_amount)
+            ADD("=%g", fd->amount);
+    }
+    for (size_t i = 0; i < res->n_alerts; i++)
+        ADD("%salert:%s", i || res->n_findings ? ", " : "", res->alerts[i].kind);
+    ADD("]");
+#undef ADD
+}
+
+/* ---- running one file ---- */
+
+static const yaml_node_t *map_get(struct cf_file *f, const yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = cf_scalar(cf_node(f, p->key));
+        if (k && !strcmp(k, key))
+            return cf_node(f, p->value);
+    }
+    return NULL;
+}
+
+static int check_keys(struct cf_file *f, const yaml_node_t *map, const char *const *allowed,
+                      const char *what)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = cf_node(f, p->key);
+        const char *name = cf_scalar(k);
+        int ok = 0;
+        for (const char *const *a = allowed; *a && name; a++)
+            ok |= !strcmp(*a, name);
+        if (!ok)
+            return cf_error(f, k, "unknown %s key \"%.40s\"", what, name ? name : "?");
+    }
+    return 0;
+}
+
+struct cf_run {
+    struct cf_file *f;
+    const char *file_as_of;
+    struct policy_runner *runner; /* NULL: only check the cases */
+    FILE *report;
+    struct casefile_totals *totals;
+    struct arena arena;
+};
+
+static int expect_list(struct cf_file *f, const yaml_node_t *seq, const char *what,
+                       struct cf_expect **out, size_t *n, struct arena *a)
+{
+    *out = NULL;
+    *n = 0;
+    if (!seq || cf_is_null(seq))
+        return 0;
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return cf_error(f, seq, "%s must be a list", what);
+    *n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    *out = arena_alloc(a, (*n + 1) * sizeof **out);
+    if (!*out)
+        return err_set(f->e, ERR_FAIL, "out of memory");
+    for (size_t i = 0; i < *n; i++) {
+        int rc = cf_parse_expect(f, cf_node(f, seq->data.sequence.items.start[i]), &(*out)[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int run_case(struct cf_run *r, const yaml_node_t *c)
+{
+    static const char *const keys[] = {"name", "as_of", "household", "expect", "expect_not", NULL};
+    struct cf_file *f = r->f;
+    if (c->type != YAML_MAPPING_NODE)
+        return cf_error(f, c, "a case must be a mapping with name, household and expect");
+    int rc = check_keys(f, c, keys, "case");
+    if (rc)
+        return rc;
+    const char *name = cf_scalar(map_get(f, c, "name"));
+    if (!name || !*name)
+        return cf_error(f, c, "a case needs a name");
+    const char *today = r->file_as_of;
+    const yaml_node_t *n = map_get(f, c, "as_of");
+    if (n && (rc = cf_date(f, n, "as_of", &today)))
+        return rc;
+    arena_reset(&r->arena);
+    struct fupin_household hh;
+    const yaml_node_t *hnode = map_get(f, c, "household");
+    if (hnode && cf_is_null(hnode))
+        hnode = NULL;
+    if ((rc = cf_parse_household(f, hnode, today, &r->arena, &hh)))
+        return rc;
+    struct cf_expect *yes, *no;
+    size_t n_yes, n_no;
+    if ((rc = expect_list(f, map_get(f, c, "expect"), "expect", &yes, &n_yes, &r->arena)) ||
+        (rc = expect_list(f, map_get(f, c, "expect_not"), "expect_not", &no, &n_no, &r->arena)))
+        return rc;
+    if (!r->runner)
+        return 0;
+
+    struct eval_result res = {0};
+    policy_runner_eval(r->runner, &hh, &res);
+    char why[1024] = "", a[256], b[700];
+    if (res.n_errors) {
+        snprintf(why, sizeof why, "policy %s failed: %s", res.errors[0].policy, res.errors[0].msg);
+    }
+    for (size_t i = 0; !why[0] && i < n_yes; i++) {
+        if (!expect_met(&yes[i], &res)) {
+            describe_expect(&yes[i], a, sizeof a);
+            describe_result(&res, b, sizeof b);
+            snprintf(why, sizeof why, "expected %s but got %s", a, b);
+        }
+    }
+    for (size_t i = 0; !why[0] && i < n_no; i++) {
+        if (expect_met(&no[i], &res)) {
+            describe_expect(&no[i], a, sizeof a);
+            describe_result(&res, b, sizeof b);
+            snprintf(why, sizeof why, "did not expect %s but got %s", a, b);
+        }
+    }
+    eval_result_free(&res);
+    if (why[0]) {
+        r->totals->failed++;
+        if (r->report)
+            fprintf(r->report, "FAIL %s: %s: %s\n", f->path, name, why);
+    } else {
+        r->totals->passed++;
+        if (r->report)
+            fprintf(r->report, "ok   %s: %s\n", f->path, name);
+    }
+    return 0;
+}
+
+static int run_doc(struct cf_file *f, const struct policy_set *set, const char *only_policy,
+                   FILE *report, struct casefile_totals *totals)
+{
+    static const char *const keys[] = {"policy", "as_of", "params", "cases", NULL};
+    yaml_node_t *root = yaml_document_get_root_node(&f->doc);
+    if (!root)
+        return err_set(f->e, ERR_INVALID, "%s: the file is empty: it needs `cases:`", f->path);
+    if (root->type != YAML_MAPPING_NODE)
+        return cf_error(f, root, "a case file is a mapping with `cases:`");
+    int rc = check_keys(f, root, keys, "top-level");
+    if (rc)
+        return rc;
+    const yaml_node_t *pn = map_get(f, root, "policy");
+    const char *policy = pn ? cf_scalar(pn) : NULL;
+    if (pn && !policy)
+        return cf_error(f, pn, "policy must be a policy name");
+    if (only_policy && (!policy || strcmp(policy, only_policy) != 0))
+        return 0;
+    const struct policy *only = NULL;
+    if (policy && !(only = policy_set_find(set, policy)))
+        return cf_error(f, pn, "no policy named \"%.40s\" is loaded", policy);
+    char today[11];
+    cli_today(set->cfg, today);
+    const char *as_of = today;
+    const yaml_node_t *an = map_get(f, root, "as_of");
+    if (an && (rc = cf_date(f, an, "as_of", &as_of)))
+        return rc;
+    const yaml_node_t *cases = map_get(f, root, "cases");
+    if (!cases || cases->type != YAML_SEQUENCE_NODE ||
+        cases->data.sequence.items.top == cases->data.sequence.items.start)
+        return cf_error(f, cases ? cases : root, "`cases:` must be a non-empty list of cases");
+
+    struct overrides o = {0};
+    struct cf_run run = {.f = f, .file_as_of = as_of, .report = report, .totals = totals};
+    struct policy_set view;
+    if ((rc = build_overrides(f, map_get(f, root, "params"), set->cfg, &o)))
+        goto done;
+    /* Check every case before running any, so a bad file prints no results. */
+    for (yaml_node_item_t *i = cases->data.sequence.items.start; i < cases->data.sequence.items.top;
+         i++)
+        if ((rc = run_case(&run, cf_node(f, *i))))
+            goto done;
+    view = *set;
+    view.cfg = &o.cfg;
+    if (only) {
+        view.policies = (struct policy *)only;
+        view.n_policies = 1;
+    }
+    if ((rc = policy_runner_new(&view, &run.runner, f->e)))
+        goto done;
+    for (yaml_node_item_t *i = cases->data.sequence.items.start; i < cases->data.sequence.items.top;
+         i++)
+        if ((rc = run_case(&run, cf_node(f, *i))))
+            goto done;
+done:
+    policy_runner_free(run.runner);
+    arena_free(&run.arena);
+    arena_free(&o.arena);
+    free(o.params);
+    return rc;
+}
+
+static int run_file(const char *path, const struct policy_set *set, const char *only_policy,
+                    FILE *report, struct casefile_totals *totals, struct err *e)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return err_set(e, ERR_INVALID, "%s: cannot read the case file", path);
+    yaml_parser_t parser;
+    struct cf_file f = {.path = path, .e = e};
+    int rc = 0;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(in);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    yaml_parser_set_input_file(&parser, in);
+    if (!yaml_parser_load(&parser, &f.doc)) {
+        rc = err_set(e, ERR_INVALID, "%s:%lu:%lu: %s", path,
+                     (unsigned long)parser.problem_mark.line + 1,
+                     (unsigned long)parser.problem_mark.column + 1,
+                     parser.problem ? parser.problem : "malformed YAML");
+    } else {
+        rc = run_doc(&f, set, only_policy, report, totals);
+        yaml_document_delete(&f.doc);
+    }
+    yaml_parser_delete(&parser);
+    fclose(in);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_case_file(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] != '.' &&
+           ((n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml")));
+}
 
 int casefile_run_path(const char *path, const struct policy_set *set, const char *only_policy,
                       FILE *report, struct casefile_totals *totals, struct err *e)
 {
-    return err_set(e, ERR_INVALID, "%s: policy test cases are not supported yet", path);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return err_set(e, ERR_INVALID, "%s: no such file or directory", path);
+    if (!S_ISDIR(st.st_mode))
+        return run_file(path, set, only_policy, report, totals, e);
+    DIR *d = opendir(path);
+    if (!d)
+        return err_set(e, ERR_INVALID, "%s: cannot open the directory", path);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (!is_case_file(de->d_name))
+            continue;
+        char **nn = realloc(names, (n + 1) * sizeof *nn);
+        if (!nn || !(nn[n] = strdup(de->d_name))) {
+            names = nn ? nn : names;
+            rc = err_set(e, ERR_FAIL, "out of memory");
+            break;
+        }
+        names = nn;
+        n++;
+    }
+    closedir(d);
+    if (!rc)
+        qsort(names, n, sizeof *names, cmp_str);
+    int oom = rc;
+    for (size_t i = 0; !oom && i < n; i++) {
+        char full[1024];
+        snprintf(full, sizeof full, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
+                 names[i]);
+        struct err fe;
+        int frc = run_file(full, set, only_policy, report, totals, &fe);
+        if (frc) {
+            /* Keep going: one bad file should not hide the others' results. */
+            log_error("%s", fe.msg);
+            if (!rc)
+                rc = err_set(e, frc, "%s", fe.msg);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
 }

@@ -130,8 +130,8 @@ static void print_result_text(const struct eval_result *res)
         char amount[48] = "";
         if (f->has_amount)
             snprintf(amount, sizeof amount, " %.2f", f->amount);
-        printf("  %-9s %s/%s (%s)%s: %s [%s]\n", finding_kind_name(f->kind), f->policy,
-               f->measure, member, amount, f->reason, f->source);
+        printf("  %-9s %s/%s (%s)%s: %s [%s]\n", finding_kind_name(f->kind), f->policy, f->measure,
+               member, amount, f->reason, f->source);
     }
     for (size_t i = 0; i < res->n_alerts; i++)
         printf("  alert     %s %s (%s): %s\n", res->alerts[i].policy, res->alerts[i].kind,
@@ -216,7 +216,8 @@ int cmd_eval(struct cli *cli)
         struct engine_stats st = {0};
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = all ? engine_begin_full(en, &stop_flag, &e) : engine_mark_if_changed(en, &stop_flag, NULL, &e);
+        rc = all ? engine_begin_full(en, &stop_flag, &e)
+                 : engine_mark_if_changed(en, &stop_flag, NULL, &e);
         if (rc == 0)
             rc = run_batches(en, &st, &e);
         clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -58,8 +58,7 @@ static void text_facts(const struct fupin_household *hh)
            hh->dibao ? "yes" : "no");
     if (hh->cadre_id)
         printf("  paired with cadre %lld since %s; last visit %s\n", (long long)hh->cadre_id,
-               hh->paired_since ? hh->paired_since : "?",
-               last_visit(hh) ? last_visit(hh) : "none");
+               hh->paired_since ? hh->paired_since : "?", last_visit(hh) ? last_visit(hh) : "none");
     else
         printf("  no paired cadre; last visit %s\n", last_visit(hh) ? last_visit(hh) : "none");
     for (size_t i = 0; i < hh->n_members; i++) {
@@ -133,8 +132,8 @@ static void json_facts(const struct fupin_household *hh)
     json_string(stdout, hh->town);
     printf(",\"county\":");
     json_string(stdout, hh->county);
-    printf(",\"poor_village\":%s,\"livable\":%s,\"head_name\":", hh->poor_village ? "true" : "false",
-           hh->livable ? "true" : "false");
+    printf(",\"poor_village\":%s,\"livable\":%s,\"head_name\":",
+           hh->poor_village ? "true" : "false", hh->livable ? "true" : "false");
     json_string(stdout, hh->head_name);
     printf(",\"status\":\"%s\",\"poverty_cause\":", status_names[hh->status]);
     json_string(stdout, hh->poverty_cause);

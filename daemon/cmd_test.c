@@ -1,13 +1,55 @@
-/* cmd_test.c - `fupin test`: not built yet (issue #4). */
+/* cmd_test.c - `fupin test [PATH...]`: runs policy test cases (YAML) through
+ * the real policy set, one line per case and a total. Never touches the
+ * database. Exit 0 all passed, 1 some failed, 2 bad usage, config, policy or
+ * case file. */
+#include "casefile.h"
 #include "cli.h"
+#include "policy.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int cmd_test(struct cli *cli)
 {
-    static const char usage[] = "usage: fupin test\n(not available yet: issue #4)\n";
+    static const char usage[] =
+        "usage: fupin test [PATH...]\n"
+        "Runs the policy test cases in each PATH (a YAML case file or a folder of them;\n"
+        "default: the config's policy_tests folder) and prints one line per case, then\n"
+        "\"N passed, N failed\". Exit status: 0 all passed, 1 a case failed, 2 a bad\n"
+        "config, policy or case file.\n";
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
-    fprintf(stderr, "fupin test: not implemented yet (issue #4 has not landed)\n");
-    return EXIT_USAGE;
+    for (int i = 1; i < cli->argc; i++)
+        if (cli->argv[i][0] == '-' && cli->argv[i][1])
+            return cli_usage_error(cli, usage, "unknown option %s", cli->argv[i]);
+    struct config *cfg;
+    int rc = cli_load_config(cli, &cfg);
+    if (rc)
+        return rc;
+    struct policy_set *set = NULL;
+    struct err e;
+    if (policy_set_load(cfg, 1, &set, &e) != 0) {
+        fprintf(stderr, "fupin test: %s\n", e.msg);
+        config_free(cfg);
+        return EXIT_USAGE;
+    }
+    struct casefile_totals totals = {0, 0};
+    int bad = 0;
+    if (cli->argc < 2 && !cfg->policy_tests_dir) {
+        fprintf(stderr, "fupin test: no PATH given and the config has no policy_tests\n");
+        bad = 1;
+    }
+    for (int i = 1; i < cli->argc || (i == 1 && cli->argc < 2 && cfg->policy_tests_dir); i++) {
+        const char *path = cli->argc < 2 ? cfg->policy_tests_dir : cli->argv[i];
+        if (casefile_run_path(path, set, NULL, stdout, &totals, &e) != 0) {
+            fflush(stdout);
+            fprintf(stderr, "fupin test: %s\n", e.msg);
+            bad = 1;
+        }
+    }
+    printf("%d passed, %d failed\n", totals.passed, totals.failed);
+    fflush(stdout);
+    policy_set_free(set);
+    config_free(cfg);
+    return bad ? EXIT_USAGE : totals.failed ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "casefile.h"
 #include "log.h"
+#include "nightly_timer.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -53,9 +54,11 @@ struct daemon {
 
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_fs_event_t db_watch, policy_watch;
-    uv_timer_t poll_timer, debounce;
+    uv_timer_t poll_timer, debounce, recheck;
+    int rechecks; /* left after a file event */
     int watching_db, watching_policies;
-    struct store *probe; /* read connection for PRAGMA data_version */
+    struct store *probe;           /* read connection for PRAGMA data_version */
+    struct nightly_timer *nightly; /* the nightly job's schedule; NULL if it could not start */
     int64_t data_version;
     char db_base[256];
 
@@ -66,11 +69,11 @@ struct daemon {
     uv_thread_t thread;
     uv_mutex_t mu;
     uv_cond_t cv;
-    int wake, stop; /* under mu */
-    volatile int stop_flag; /* read by store_begin's wait without the lock */
+    int wake, stop;                  /* under mu */
+    volatile int stop_flag;          /* read by store_begin's wait without the lock */
     struct msg *queue, **queue_tail; /* under mu */
-    struct config *engine_cfg; /* the evaluation thread's */
-    struct config *orphans[8]; /* configs the engine refused; freed at exit */
+    struct config *engine_cfg;       /* the evaluation thread's */
+    struct config *orphans[8];       /* configs the engine refused; freed at exit */
     int n_orphans;
 };
 
@@ -260,7 +263,8 @@ static int run_cases(struct job *j, const struct policy *p)
     if (f)
         fclose(f);
     if (rc) {
-        snprintf(j->error, sizeof j->error, "%.200s: test cases unreadable: %.250s", p->source, e.msg);
+        snprintf(j->error, sizeof j->error, "%.200s: test cases unreadable: %.250s", p->source,
+                 e.msg);
     } else if (totals.failed) {
         const char *fail = report ? strstr(report, "FAIL") : NULL;
         int flen = fail ? (int)strcspn(fail, "\n") : 0;
@@ -304,6 +308,7 @@ static void job_work(uv_work_t *req)
 }
 
 static void start_job(struct daemon *d, int is_config);
+static void rewatch_policies(struct daemon *d);
 
 static void job_done(uv_work_t *req, int status)
 {
@@ -339,8 +344,18 @@ static void job_done(uv_work_t *req, int status)
             m->kind = j->is_config ? MSG_CONFIG : MSG_POLICIES;
             m->set = j->set;
             if (j->is_config) {
+                /* prev stays alive until the message below is applied. */
+                struct config *prev = d->cfg;
                 m->cfg = j->cfg;
                 d->cfg = j->cfg; /* later reloads build on the new config */
+                struct err ne = {{0}};
+                if (d->nightly && nightly_timer_reload(d->nightly, j->cfg, &ne) != 0)
+                    log_error("nightly schedule kept as it was: %s", ne.msg);
+                if (strcmp(prev->database, j->cfg->database) != 0 ||
+                    prev->workers != j->cfg->workers)
+                    log_warn("config: database and engine.workers take effect on restart");
+                if (strcmp(prev->policies_dir, j->cfg->policies_dir) != 0)
+                    rewatch_policies(d);
             }
             memcpy(m->files, j->files, sizeof m->files);
             m->n_files = j->n_files;
@@ -414,16 +429,6 @@ static void on_policy_event(uv_fs_event_t *h, const char *file, int events, int 
     uv_timer_start(&d->debounce, on_debounce, 100, 0);
 }
 
-static void on_db_event(uv_fs_event_t *h, const char *file, int events, int status)
-{
-    struct daemon *d = h->data;
-    if (status < 0 || !file)
-        return;
-    size_t n = strlen(d->db_base);
-    if (strncmp(file, d->db_base, n) == 0 && (file[n] == 0 || strcmp(file + n, "-wal") == 0))
-        nudge(d);
-}
-
 static void on_poll(uv_timer_t *t)
 {
     struct daemon *d = t->data;
@@ -432,6 +437,30 @@ static void on_poll(uv_timer_t *t)
         d->data_version = v;
         nudge(d);
     }
+}
+
+static void on_recheck(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    on_poll(t);
+    if (--d->rechecks > 0)
+        uv_timer_start(&d->recheck, on_recheck, 60, 0);
+}
+
+static void on_db_event(uv_fs_event_t *h, const char *file, int events, int status)
+{
+    struct daemon *d = h->data;
+    if (status < 0 || !file)
+        return;
+    size_t n = strlen(d->db_base);
+    if (strncmp(file, d->db_base, n) != 0 || (file[n] != 0 && strcmp(file + n, "-wal") != 0))
+        return;
+    nudge(d);
+    /* The WAL is written before the commit is published in the -shm index
+     * (memory-mapped: no file event), so the nudge can come too early to
+     * see it; look again once the writer is done. */
+    d->rechecks = 4;
+    uv_timer_start(&d->recheck, on_recheck, 10, 0);
 }
 
 static void on_close(uv_handle_t *h)
@@ -461,6 +490,10 @@ static void on_signal(uv_signal_t *s, int signum)
     d->stop_flag = 1;
     uv_cond_signal(&d->cv);
     uv_mutex_unlock(&d->mu);
+    /* The timer frees itself from its close callbacks: stop it before the
+     * walk closes whatever handles are left. */
+    nightly_timer_stop(d->nightly);
+    d->nightly = NULL;
     uv_walk(&d->loop, close_all, NULL);
 }
 
@@ -502,6 +535,18 @@ static int watch_policies(struct daemon *d)
     return 0;
 }
 
+/* policies: moved on SIGHUP: watch the new folder. */
+static void rewatch_policies(struct daemon *d)
+{
+    if (d->watching_policies) {
+        uv_fs_event_stop(&d->policy_watch);
+        int rc = uv_fs_event_start(&d->policy_watch, on_policy_event, d->cfg->policies_dir, 0);
+        if (rc)
+            log_warn("cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
+                     uv_strerror(rc));
+    }
+}
+
 static int setup(struct daemon *d, struct err *e)
 {
     int rc;
@@ -520,14 +565,19 @@ static int setup(struct daemon *d, struct err *e)
     }
     uv_timer_init(&d->loop, &d->poll_timer);
     uv_timer_init(&d->loop, &d->debounce);
-    d->poll_timer.data = d->debounce.data = d;
+    uv_timer_init(&d->loop, &d->recheck);
+    d->poll_timer.data = d->debounce.data = d->recheck.data = d;
     uint64_t poll = d->cfg->poll_ms > 0 ? (uint64_t)d->cfg->poll_ms : 500;
     uv_timer_start(&d->poll_timer, on_poll, poll, poll);
     watch_db(d, e);
     watch_policies(d);
-    /* NIGHTLY: when daemon/nightly_timer.h lands, start it here:
-     *   nightly_timer_start(&d->loop, ...);
-     * so the nightly job runs from this loop too. */
+    /* The nightly job shares this loop; the daemon is still useful
+     * without it, so a failure is logged, not fatal. */
+    struct err ne = {{0}};
+    if (nightly_timer_start(&d->loop, d->cfg, &d->nightly, &ne) != 0) {
+        d->nightly = NULL;
+        log_error("nightly job not scheduled: %s", ne.msg);
+    }
     return 0;
 }
 
@@ -552,8 +602,8 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
             thread_started = 1;
     }
     if (rc == 0) {
-        log_info("fupin %s watching %s (policies %s, %d workers)", FUPIN_VERSION,
-                 d->cfg->database, d->cfg->policies_dir, d->cfg->workers);
+        log_info("fupin %s watching %s (policies %s, %d workers)", FUPIN_VERSION, d->cfg->database,
+                 d->cfg->policies_dir, d->cfg->workers);
         uv_run(&d->loop, UV_RUN_DEFAULT);
     } else {
         d->stop = 1;

@@ -49,7 +49,7 @@ struct demo_plan {
     struct demo_town *towns;
     struct demo_village *villages;
     long left_households[2], left_members[2]; /* indexed by poor (0/1) */
-    uint16_t *id_seq;   /* per county, birth day and sex: next ID sequence */
+    uint16_t *id_seq;                         /* per county, birth day and sex: next ID sequence */
     long next_member_id;
     long n_compulsory, n_overdue, n_approved, n_loans; /* for the guaranteed rare cases */
     long day_as_of, day_1900;

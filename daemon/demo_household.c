@@ -19,12 +19,16 @@ static const double provincial_income[3] = {13360, 14512, 15780};
 #define INCOME_RATIO 0.45
 
 static const char *const visit_notes[] = {
-    "入户走访，了解家庭生产生活情况", "宣讲扶贫政策，填写帮扶手册", "落实帮扶措施，核对帮扶计划",
-    "核实家庭收入", "了解子女就学情况", "协调解决就医问题",
+    "入户走访，了解家庭生产生活情况",
+    "宣讲扶贫政策，填写帮扶手册",
+    "落实帮扶措施，核对帮扶计划",
+    "核实家庭收入",
+    "了解子女就学情况",
+    "协调解决就医问题",
 };
 static const char *const fund_projects[] = {
-    "种植沃柑", "种植油茶", "种植茶叶", "养殖土鸡", "养殖生猪", "鱼塘养殖", "种植百香果",
-    "种植猕猴桃", "养蜂", "种植蔬菜", "农家乐", "腐竹加工", "种植板栗", "养殖肉牛",
+    "种植沃柑",   "种植油茶", "种植茶叶", "养殖土鸡", "养殖生猪", "鱼塘养殖", "种植百香果",
+    "种植猕猴桃", "养蜂",     "种植蔬菜", "农家乐",   "腐竹加工", "种植板栗", "养殖肉牛",
 };
 static const char *const link_products[] = {
     "油茶种植", "茶叶", "百香果种植", "土鸡养殖", "蔬菜种植", "猕猴桃种植", "蜂业", "板栗种植",
@@ -120,8 +124,8 @@ static const char *school_stage(struct demo_plan *p, int age)
     return NULL;
 }
 
-static void make_member(struct demo_plan *p, int county, const char *relation, int age,
-                        int male, const char *surname, struct demo_member *m)
+static void make_member(struct demo_plan *p, int county, const char *relation, int age, int male,
+                        const char *surname, struct demo_member *m)
 {
     struct demo_rng *r = &p->rng;
     memset(m, 0, sizeof *m);
@@ -153,11 +157,15 @@ static void make_member(struct demo_plan *p, int county, const char *relation, i
     else if (sick)
         m->labor = u < 0.7 ? "none" : "partial";
     else if (age < 60)
-        m->labor = chronic ? (u < 0.3 ? "full" : u < 0.9 ? "partial" : "none")
+        m->labor = chronic ? (u < 0.3   ? "full"
+                              : u < 0.9 ? "partial"
+                                        : "none")
                            : (u < 0.92 ? "full" : "partial");
     else if (age < 70)
         m->labor = chronic ? (u < 0.4 ? "partial" : "none")
-                           : (u < 0.3 ? "full" : u < 0.8 ? "partial" : "none");
+                           : (u < 0.3   ? "full"
+                              : u < 0.8 ? "partial"
+                                        : "none");
     else
         m->labor = u < 0.75 ? "none" : "partial";
 
@@ -184,7 +192,7 @@ static void make_members(struct demo_plan *p, int county, struct demo_household 
                                            : (int)demo_rng_range(r, 30, 57);
     else {
         double u = demo_rng_unit(r);
-        head_age = (int)(u < 0.3 ? demo_rng_range(r, 27, 44)
+        head_age = (int)(u < 0.3    ? demo_rng_range(r, 27, 44)
                          : u < 0.65 ? demo_rng_range(r, 45, 59)
                                     : demo_rng_range(r, 60, 84));
     }
@@ -211,8 +219,7 @@ static void make_members(struct demo_plan *p, int county, struct demo_household 
     for (int c = 0; k < n; c++) {
         if (c < adult_children) {
             int age = child_age < 0 ? 0 : child_age;
-            make_member(p, county, "子女", age, demo_rng_chance(r, 0.52), family,
-                        &h->members[k++]);
+            make_member(p, county, "子女", age, demo_rng_chance(r, 0.52), family, &h->members[k++]);
             child_age -= (int)demo_rng_range(r, 1, 4);
         } else {
             int top = head_age - 45 > 17 ? 17 : head_age - 45;
@@ -233,21 +240,26 @@ static int any_member(const struct demo_household *h, const char *field_value, i
     return 0;
 }
 
-static const char *poverty_cause(struct demo_rng *r, const struct demo_household *h,
-                                 int has_full)
+static const char *poverty_cause(struct demo_rng *r, const struct demo_household *h, int has_full)
 {
     if (any_member(h, "serious", 1) && demo_rng_chance(r, 0.7))
         return "因病";
     if (any_member(h, "disabled", 1) && demo_rng_chance(r, 0.6))
         return "因残";
     if ((any_member(h, "senior", 2) || any_member(h, "vocational", 2) ||
-         any_member(h, "college", 2)) && demo_rng_chance(r, 0.5))
+         any_member(h, "college", 2)) &&
+        demo_rng_chance(r, 0.5))
         return "因学";
     if (!has_full && demo_rng_chance(r, 0.6))
         return "缺劳力";
     double u = demo_rng_unit(r);
-    return u < 0.30 ? "缺技术" : u < 0.62 ? "缺资金" : u < 0.72 ? "缺土地" : u < 0.80 ? "因灾"
-         : u < 0.90 ? "因病" : u < 0.96 ? "交通条件落后" : "自身发展动力不足";
+    return u < 0.30   ? "缺技术"
+           : u < 0.62 ? "缺资金"
+           : u < 0.72 ? "缺土地"
+           : u < 0.80 ? "因灾"
+           : u < 0.90 ? "因病"
+           : u < 0.96 ? "交通条件落后"
+                      : "自身发展动力不足";
 }
 
 /* Income of 2015..2017 as a share of the 45 % line: exited households above
@@ -260,7 +272,8 @@ static void make_income(struct demo_rng *r, struct demo_household *h, int has_fu
     else if (strcmp(h->status, "returned") == 0)
         f = 0.6 + 0.35 * demo_rng_unit(r);
     else if (has_full)
-        f = demo_rng_chance(r, 0.3) ? 1.0 + 0.35 * demo_rng_unit(r) : 0.55 + 0.43 * demo_rng_unit(r);
+        f = demo_rng_chance(r, 0.3) ? 1.0 + 0.35 * demo_rng_unit(r)
+                                    : 0.55 + 0.43 * demo_rng_unit(r);
     else
         f = 0.4 + 0.5 * demo_rng_unit(r);
     int employed = 0;
@@ -286,13 +299,20 @@ static void make_income(struct demo_rng *r, struct demo_household *h, int has_fu
 static const struct {
     const char *measure, *title;
 } task_kinds[] = {
-    {"project", "落实特色种养项目扶持"},       {"skills_training", "组织实用技能培训"},
-    {"link_enterprise", "对接龙头企业或合作社"}, {"transfer_training", "开展订单式培训并推荐就业"},
-    {"public_welfare_job", "安排公益性岗位"},    {"dibao", "申请纳入低保"},
-    {"pension_enrol", "办理城乡居民养老保险"},   {"premium_subsidy", "代缴医疗保险个人缴费"},
-    {"renovation", "实施危房改造"},               {"tap_water", "接通自来水"},
-    {"rating", "开展信用户评定"},                 {"micro_loan", "办理扶贫小额信贷"},
-    {"shares", "落实资产收益入股"},               {"relocation", "办理易地扶贫搬迁"},
+    {"project", "落实特色种养项目扶持"},
+    {"skills_training", "组织实用技能培训"},
+    {"link_enterprise", "对接龙头企业或合作社"},
+    {"transfer_training", "开展订单式培训并推荐就业"},
+    {"public_welfare_job", "安排公益性岗位"},
+    {"dibao", "申请纳入低保"},
+    {"pension_enrol", "办理城乡居民养老保险"},
+    {"premium_subsidy", "代缴医疗保险个人缴费"},
+    {"renovation", "实施危房改造"},
+    {"tap_water", "接通自来水"},
+    {"rating", "开展信用户评定"},
+    {"micro_loan", "办理扶贫小额信贷"},
+    {"shares", "落实资产收益入股"},
+    {"relocation", "办理易地扶贫搬迁"},
 };
 #define N_TASK_KINDS (int)(sizeof task_kinds / sizeof task_kinds[0])
 
@@ -343,8 +363,11 @@ static void make_fund(struct demo_plan *p, struct demo_household *h)
     f->notice_from[0] = f->notice_to[0] = f->approved_at[0] = 0;
     f->objections = 0;
     double u = demo_rng_unit(r);
-    f->status = u < 0.70 ? "approved" : u < 0.76 ? "rejected" : u < 0.84 ? "noticed"
-              : u < 0.92 ? "reviewed" : "applied";
+    f->status = u < 0.70   ? "approved"
+                : u < 0.76 ? "rejected"
+                : u < 0.84 ? "noticed"
+                : u < 0.92 ? "reviewed"
+                           : "applied";
     long from;
     if (strcmp(f->status, "noticed") == 0)
         from = p->day_as_of - demo_rng_range(r, 0, 6);
@@ -385,11 +408,21 @@ static void make_loan(struct demo_plan *p, struct demo_household *h)
     long k = p->n_loans++;
     if (k % 20 == 4) {
         switch ((k / 20) % 5) {
-        case 0: l->amount = 80000; break;
-        case 1: l->term_months = 60; break;
-        case 2: l->guarantor = 1; break;
-        case 3: l->collateral = 1; break;
-        default: l->interest_subsidised = 0; break;
+        case 0:
+            l->amount = 80000;
+            break;
+        case 1:
+            l->term_months = 60;
+            break;
+        case 2:
+            l->guarantor = 1;
+            break;
+        case 3:
+            l->collateral = 1;
+            break;
+        default:
+            l->interest_subsidised = 0;
+            break;
         }
     }
 }
@@ -406,7 +439,7 @@ static void make_visits(struct demo_plan *p, struct demo_household *h)
         last = p->day_as_of - demo_rng_range(r, 91, 300);
     if (last < since)
         last = since;
-    h->n_visits = (int)demo_rng_range(r, 1, 5);
+    h->n_visits = (int)demo_rng_range(r, 1, 4);
     for (int i = 0; i < h->n_visits; i++) {
         long day = i == 0 ? last : demo_rng_range(r, since, last);
         fmt_day(day, h->visits[i]);
@@ -477,8 +510,8 @@ void demo_household_make(struct demo_plan *p, int v, long index, long id, long f
             snprintf(h->link_name, sizeof h->link_name, "%s%s专业合作社", town->name, product);
         } else if (u < 0.8) {
             h->link_kind = "enterprise";
-            snprintf(h->link_name, sizeof h->link_name, "%s%s有限公司",
-                     demo_counties[county].name, product);
+            snprintf(h->link_name, sizeof h->link_name, "%s%s有限公司", demo_counties[county].name,
+                     product);
         } else {
             h->link_kind = "base";
             snprintf(h->link_name, sizeof h->link_name, "%s%s基地", town->name, product);

@@ -227,8 +227,8 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
         snprintf(errors + len, sizeof errors - len, "%s%s: %s", len ? "; " : "",
                  s->res.errors[i].policy, s->res.errors[i].msg);
     }
-    return store_eval_audit(en->w, s->id, now, (int)s->res.n_findings,
-                            errors[0] ? errors : NULL, e);
+    return store_eval_audit(en->w, s->id, now, (int)s->res.n_findings, errors[0] ? errors : NULL,
+                            e);
 }
 
 /* The batch's one transaction. ERR_BUSY here means "the cursor moved under
@@ -342,8 +342,7 @@ int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e)
     return rc;
 }
 
-int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked,
-                           struct err *e)
+int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked, struct err *e)
 {
     char fp[17], stored[64];
     fingerprint(en, fp);
@@ -354,7 +353,9 @@ int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *mar
         return rc;
     if (marked)
         *marked = 1;
-    return engine_mark_all(en, stop, e);
+    /* Everything is about to be evaluated: the journal so far adds nothing
+     * (and after `fupin init --demo` it holds the whole city once more). */
+    return engine_begin_full(en, stop, e);
 }
 
 int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e)

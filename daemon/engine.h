@@ -43,11 +43,10 @@ int engine_step(struct engine *en, const volatile int *stop, struct engine_stats
 /* Marks every household for re-evaluation and records the fingerprint of the
  * current policies and params, in one transaction. */
 int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e);
-/* Like engine_mark_all, only when the stored fingerprint differs from the
- * current one (start-up after a policy or config change). *marked (may be
- * NULL) says whether it did. */
-int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked,
-                           struct err *e);
+/* When the stored fingerprint differs from the current one (first start,
+ * or a policy or config change while stopped): engine_begin_full. *marked
+ * (may be NULL) says whether it did. */
+int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked, struct err *e);
 /* For `fupin eval --all`: in one transaction, moves the cursor to the end of
  * the journal (whatever it holds is about to be evaluated anyway), withdraws
  * the findings of households that no longer exist, and marks every household. */

@@ -55,8 +55,8 @@ int idcard_make(char out[19], const char *region6, const char *birth_date, int s
     int y, m, d;
     out[0] = 0;
     if (!region6 || strlen(region6) != 6 || !all_digits(region6, 6) ||
-        date_parse(birth_date, &y, &m, &d) != 0 || y < 1900 || y > 9999 ||
-        seq3_with_sex < 0 || seq3_with_sex > 999)
+        date_parse(birth_date, &y, &m, &d) != 0 || y < 1900 || y > 9999 || seq3_with_sex < 0 ||
+        seq3_with_sex > 999)
         return ERR_INVALID;
     memcpy(out, region6, 6);
     memcpy(out + 6, birth_date, 4);

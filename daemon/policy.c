@@ -284,7 +284,8 @@ static int list_lua(const char *dir, char ***names, size_t *n, struct err *e)
         (*n)++;
     }
     closedir(d);
-    qsort(*names, *n, sizeof **names, cmp_str);
+    if (*n > 1)
+        qsort(*names, *n, sizeof **names, cmp_str);
     return 0;
 }
 

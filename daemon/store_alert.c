@@ -125,3 +125,122 @@ int store_alert_resolve(struct store *st, const char *kind, const char *subject,
     sqlite3_reset(stmt);
     return rc;
 }
+
+/* ---- nightly escalation and `fupin alert` ---- */
+
+int store_alert_live(struct store *st, const char *kind, const char *subject,
+                     struct alert_live *out, int *found, struct err *e)
+{
+    static const char sql[] = "SELECT id, escalations, ifnull(level, ''), state FROM alert"
+                              " WHERE kind = ?1 AND subject = ?2 AND state IN ('open','acked')";
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, subject, -1, SQLITE_STATIC);
+    memset(out, 0, sizeof *out);
+    *found = 0;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        *found = 1;
+        out->id = sqlite3_column_int64(stmt, 0);
+        out->escalations = sqlite3_column_int(stmt, 1);
+        snprintf(out->level, sizeof out->level, "%s", sqlite3_column_text(stmt, 2));
+        snprintf(out->state, sizeof out->state, "%s", sqlite3_column_text(stmt, 3));
+    } else if (step != SQLITE_DONE) {
+        rc = store_fail(st, e, ERR_FAIL, "reading a live alert");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_alert_set_escalations(struct store *st, int64_t id, int escalations, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "UPDATE alert SET escalations = ?2 WHERE id = ?1", &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_int(stmt, 2, escalations);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "recording an escalation");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "SELECT state FROM alert WHERE id = ?", &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    int step = sqlite3_step(stmt);
+    char state[16] = "";
+    if (step == SQLITE_ROW)
+        snprintf(state, sizeof state, "%s", sqlite3_column_text(stmt, 0));
+    else if (step != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "reading alert");
+    sqlite3_finalize(stmt);
+    if (rc)
+        return rc;
+    if (!state[0])
+        return err_set(e, ERR_INVALID, "no alert with id %lld", (long long)id);
+    if (strcmp(state, "resolved") == 0)
+        return err_set(e, ERR_INVALID, "alert %lld is already resolved", (long long)id);
+    if (strcmp(state, "acked") == 0)
+        return 0;
+    if ((rc = store_prepare(st, "UPDATE alert SET state = 'acked', acked_at = ?2 WHERE id = ?1",
+                            &stmt, e)) != 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "acknowledging alert");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_alert_list(struct store *st, const struct alert_filter *f, store_alert_row_fn fn,
+                     void *ctx, struct err *e)
+{
+    static const char sql[] =
+        "SELECT a.id, ifnull(a.household_id, 0), ifnull(a.task_id, 0),"
+        " ifnull(a.supervisor_id, 0), a.kind, a.severity, a.region, a.level, a.message,"
+        " a.state, a.subject, a.opened_at, a.last_seen_at, a.acked_at, a.resolved_at, s.name,"
+        " a.escalations"
+        " FROM alert a LEFT JOIN supervisor s ON s.id = a.supervisor_id"
+        " WHERE (?1 IS NULL OR a.level = ?1) AND (?2 IS NULL OR a.kind = ?2)"
+        " AND (?3 = 0 OR a.state IN ('open','acked'))"
+        " ORDER BY a.id DESC";
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e), step;
+    if (rc)
+        return rc;
+    if (f->level)
+        sqlite3_bind_text(stmt, 1, f->level, -1, SQLITE_STATIC);
+    if (f->kind)
+        sqlite3_bind_text(stmt, 2, f->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 3, f->live_only);
+#define T(i) ((const char *)sqlite3_column_text(stmt, (i)))
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct alert_row a = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .household_id = sqlite3_column_int64(stmt, 1),
+            .task_id = sqlite3_column_int64(stmt, 2),
+            .supervisor_id = sqlite3_column_int64(stmt, 3),
+            .kind = T(4), .severity = T(5), .region = T(6), .level = T(7), .message = T(8),
+            .state = T(9), .subject = T(10), .opened_at = T(11), .last_seen_at = T(12),
+            .acked_at = T(13), .resolved_at = T(14), .supervisor_name = T(15),
+            .escalations = sqlite3_column_int(stmt, 16),
+        };
+        if ((rc = fn(ctx, &a, e)) != 0)
+            break;
+    }
+#undef T
+    if (!rc && step != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "listing alerts");
+    sqlite3_finalize(stmt);
+    return rc;
+}

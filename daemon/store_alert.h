@@ -33,4 +33,37 @@ int store_alert_raise(struct store *st, const struct alert_spec *a, const char *
 int store_alert_resolve(struct store *st, const char *kind, const char *subject, const char *now,
                         struct err *e);
 
+/* ---- nightly escalation and `fupin alert` ---- */
+
+/* The live (open or acked) row of (kind, subject). */
+struct alert_live {
+    int64_t id;
+    int escalations;
+    char level[16], state[16];
+};
+/* *found 0 when there is no live row. */
+int store_alert_live(struct store *st, const char *kind, const char *subject,
+                     struct alert_live *out, int *found, struct err *e);
+int store_alert_set_escalations(struct store *st, int64_t id, int escalations, struct err *e);
+
+/* Acknowledges alert id (state acked, acked_at now). Acking an acked alert
+ * is a no-op; an unknown id or a resolved alert is ERR_INVALID. */
+int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e);
+
+struct alert_filter {
+    const char *level; /* NULL: any */
+    const char *kind;  /* NULL: any */
+    int live_only;     /* only open or acked */
+};
+struct alert_row {
+    int64_t id, household_id, task_id, supervisor_id;
+    const char *kind, *severity, *region, *level, *message, *state, *subject;
+    const char *opened_at, *last_seen_at, *acked_at, *resolved_at, *supervisor_name;
+    int escalations;
+};
+typedef int (*store_alert_row_fn)(void *ctx, const struct alert_row *a, struct err *e);
+/* Alerts matching f, newest first; strings live during the call only. */
+int store_alert_list(struct store *st, const struct alert_filter *f, store_alert_row_fn fn,
+                     void *ctx, struct err *e);
+
 #endif

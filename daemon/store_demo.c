@@ -13,8 +13,20 @@
 #include <string.h>
 
 enum {
-    S_REGION, S_SUPERVISOR, S_CADRE, S_HOUSEHOLD, S_MEMBER, S_INCOME, S_PAIRING, S_VISIT,
-    S_TASK, S_FUND, S_LOAN, S_LINK, S_SHARE, S_COUNT
+    S_REGION,
+    S_SUPERVISOR,
+    S_CADRE,
+    S_HOUSEHOLD,
+    S_MEMBER,
+    S_INCOME,
+    S_PAIRING,
+    S_VISIT,
+    S_TASK,
+    S_FUND,
+    S_LOAN,
+    S_LINK,
+    S_SHARE,
+    S_COUNT
 };
 
 /* Each table's INSERT without its VALUES list, and its number of columns. */
@@ -28,21 +40,25 @@ static const struct {
     [S_HOUSEHOLD] = {"household",
                      "household(id, village, head_name, status, poverty_cause, housing_grade,"
                      " housing_renovated, tap_water, wants_relocation, wants_industry, has_project,"
-                     " credit_rating, dibao, has_land, registered_at, exited_at)", 16},
+                     " credit_rating, dibao, has_land, registered_at, exited_at)",
+                     16},
     [S_MEMBER] = {"member",
                   "member(id, household_id, name, id_number, relation, birth_date, labor, health,"
                   " school_stage, medical_insured, critical_insured, pension_insured, employed,"
-                  " wants_job, skills)", 15},
+                  " wants_job, skills)",
+                  15},
     [S_INCOME] = {"income", "income(household_id, year, wage, production, property, transfer)", 6},
     [S_PAIRING] = {"pairing", "pairing(household_id, cadre_id, since)", 3},
     [S_VISIT] = {"visit", "visit(household_id, cadre_id, date, note)", 4},
     [S_TASK] = {"task", "task(household_id, cadre_id, measure, title, due, status, done_at)", 7},
     [S_FUND] = {"fund_application",
                 "fund_application(household_id, cadre_id, project, amount, expected_return,"
-                " status, notice_from, notice_to, objections, approved_at)", 10},
+                " status, notice_from, notice_to, objections, approved_at)",
+                10},
     [S_LOAN] = {"loan",
                 "loan(household_id, amount, term_months, start_date, collateral, guarantor,"
-                " interest_subsidised)", 7},
+                " interest_subsidised)",
+                7},
     [S_LINK] = {"enterprise_link", "enterprise_link(household_id, kind, name)", 3},
     [S_SHARE] = {"asset_share", "asset_share(household_id, project, amount, since)", 4},
 };
@@ -181,8 +197,8 @@ static void row_end(struct writer *w, int k)
         flush(w, k);
 }
 
-static void write_region(struct writer *w, const char *code, const char *name,
-                         const char *level, const char *parent, int poor, int livable)
+static void write_region(struct writer *w, const char *code, const char *name, const char *level,
+                         const char *parent, int poor, int livable)
 {
     col_text(w, S_REGION, code);
     col_text(w, S_REGION, name);
@@ -408,6 +424,144 @@ static void write_villages(struct writer *w, struct demo_plan *p, struct demo_co
     }
 }
 
+/* ---- the change journal ----
+ * The schema's AFTER INSERT triggers write one engine_journal row per input
+ * row; run row by row they cost as much as the rows themselves. For the
+ * fill, each trigger of the plain shape
+ *   BEGIN INSERT INTO engine_journal(cols) VALUES (exprs over NEW.*); END
+ * is set aside and replayed once per table as
+ *   INSERT INTO engine_journal(cols) SELECT exprs FROM table WHERE rowid > before
+ * then created again from its own SQL - all inside the fill's transaction,
+ * which holds the write lock throughout, so no other writer ever sees the
+ * table without its trigger and the journal ends up with the same rows.
+ * Triggers of any other shape stay and fire as usual. */
+#define MAX_SUSPENDED 32
+
+struct suspended {
+    char *name, *create, *replay;
+};
+
+static void suspended_free(struct suspended *t, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sqlite3_free(t[i].name);
+        sqlite3_free(t[i].create);
+        sqlite3_free(t[i].replay);
+    }
+}
+
+/* The replay statement for trigger sql on table, or NULL if the trigger is
+ * not of the plain journal shape. sqlite3_malloc'd. */
+static char *replay_sql(const char *table, const char *sql, long before)
+{
+    static const char head[] = " BEGIN INSERT INTO engine_journal(";
+    const char *body = strstr(sql, head);
+    if (!body)
+        return NULL;
+    const char *cols = body + sizeof head - 1;
+    const char *cols_end = strstr(cols, ") VALUES (");
+    const char *end = cols_end ? strstr(cols_end, "); END") : NULL;
+    if (!cols_end || !end || strcmp(end, "); END") != 0)
+        return NULL;
+    const char *exprs = cols_end + strlen(") VALUES (");
+    int n = (int)(end - exprs);
+    char *list = sqlite3_mprintf("%.*s", n, exprs);
+    if (!list)
+        return NULL;
+    /* Only NEW.<column> references and literals: anything else (OLD, a
+     * subquery, a second statement) keeps its trigger. */
+    if (strstr(list, "OLD.") || strstr(list, "SELECT") || strchr(list, ';')) {
+        sqlite3_free(list);
+        return NULL;
+    }
+    for (char *p = strstr(list, "NEW."); p; p = strstr(p, "NEW."))
+        memmove(p, p + 4, strlen(p + 4) + 1);
+    char *q = sqlite3_mprintf("INSERT INTO engine_journal(%.*s) SELECT %s FROM \"%w\""
+                              " WHERE rowid > %ld ORDER BY rowid",
+                              (int)(cols_end - cols), cols, list, table, before);
+    sqlite3_free(list);
+    return q;
+}
+
+static long max_rowid(struct store *st, const char *table, struct err *e)
+{
+    char *q = sqlite3_mprintf("SELECT ifnull(max(rowid), 0) FROM \"%w\"", table);
+    sqlite3_stmt *s = NULL;
+    long v = -1;
+    if (q && sqlite3_prepare_v2(st->db, q, -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(s, 0);
+    else
+        store_fail(st, e, ERR_FAIL, "demo: reading a table's last row");
+    sqlite3_finalize(s);
+    sqlite3_free(q);
+    return v;
+}
+
+/* Inside the transaction: drops the plain journal triggers on the tables
+ * the fill writes, remembering how to replay and recreate them. */
+static int journal_suspend(struct store *st, struct suspended *t, int *n, struct err *e)
+{
+    sqlite3_stmt *s;
+    *n = 0;
+    int rc = store_prepare(st,
+                           "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+                           " AND sql LIKE '% AFTER INSERT ON %' ORDER BY name",
+                           &s, e);
+    if (rc)
+        return rc;
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < MAX_SUSPENDED) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        const char *table = (const char *)sqlite3_column_text(s, 1);
+        const char *sql = (const char *)sqlite3_column_text(s, 2);
+        int ours = 0;
+        for (int k = 0; k < S_COUNT && !ours; k++)
+            ours = strcmp(tables[k].name, table) == 0;
+        if (!ours || !sql)
+            continue;
+        long before = max_rowid(st, table, e);
+        if (before < 0) {
+            rc = ERR_FAIL;
+            break;
+        }
+        char *replay = replay_sql(table, sql, before);
+        if (!replay)
+            continue;
+        struct suspended *x = &t[(*n)++];
+        x->replay = replay;
+        x->name = sqlite3_mprintf("%s", name);
+        x->create = sqlite3_mprintf("%s", sql);
+        if (!x->name || !x->create) {
+            rc = err_set(e, ERR_FAIL, "demo: out of memory");
+            break;
+        }
+    }
+    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "demo: reading triggers");
+    sqlite3_finalize(s);
+    for (int i = 0; !rc && i < *n; i++) {
+        char *q = sqlite3_mprintf("DROP TRIGGER \"%w\"", t[i].name);
+        rc = q ? store_exec(st, q, e) : err_set(e, ERR_FAIL, "demo: out of memory");
+        sqlite3_free(q);
+    }
+    return rc;
+}
+
+/* Writes the journal rows the suspended triggers would have written and
+ * creates the triggers again. */
+static int journal_resume(struct store *st, struct suspended *t, int n, struct err *e)
+{
+    for (int i = 0; i < n; i++) {
+        int rc = store_exec(st, t[i].replay, e);
+        if (!rc)
+            rc = store_exec(st, t[i].create, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static long count_rows(struct store *st, const char *table, struct err *e)
 {
     char q[96];
@@ -450,26 +604,39 @@ int demo_fill(struct store *st, const struct demo_options *opt, struct demo_coun
      * foreign-key lookups (the generator keeps every reference valid), and
      * give the bulk insert a bigger page cache. All restored below. */
     struct writer w = {.st = st, .e = e};
+    struct suspended suspended[MAX_SUSPENDED];
+    int n_suspended = 0;
     w.b = calloc(S_COUNT, sizeof *w.b);
     if (!w.b) {
         rc = err_set(e, ERR_FAIL, "demo: out of memory");
         goto done;
     }
-    rc = store_exec(st, "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
-                        " PRAGMA cache_size = -65536;", e);
+    rc = store_exec(st,
+                    "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
+                    " PRAGMA cache_size = -65536;",
+                    e);
     if (rc)
         goto done;
+    /* A rollback journal holds only the pages the empty file had, where WAL
+     * would write the whole city twice. Another connection keeps the file in
+     * WAL mode; then the fill simply runs in WAL. */
+    struct err ignored_mode;
+    store_exec(st, "PRAGMA journal_mode = DELETE", &ignored_mode);
     for (int k = 0; k < S_COUNT; k++)
         if ((rc = prepare_rows(&w, k, BATCH_ROWS, &w.b[k].full)) != 0)
             goto done;
     if ((rc = store_begin(st, NULL, e)) != 0)
         goto done;
+    if ((rc = journal_suspend(st, suspended, &n_suspended, e)) != 0) {
+        store_rollback(st);
+        goto done;
+    }
     write_regions(&w, &plan, c);
     if (!w.failed)
         write_villages(&w, &plan, c);
     for (int k = 0; k < S_COUNT; k++)
         flush(&w, k);
-    if (w.failed) {
+    if (w.failed || (rc = journal_resume(st, suspended, n_suspended, e)) != 0) {
         store_rollback(st);
         rc = ERR_FAIL;
         goto done;
@@ -480,10 +647,13 @@ done:
     for (int k = 0; w.b && k < S_COUNT; k++)
         sqlite3_finalize(w.b[k].full);
     free(w.b);
+    suspended_free(suspended, n_suspended);
     /* Restoring must not hide the first error. */
     struct err ignored;
-    store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
-                   " PRAGMA cache_size = -2000;", &ignored);
+    store_exec(st,
+               "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+               " PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000;",
+               &ignored);
     demo_plan_free(&plan);
     if (rc) {
         memset(c, 0, sizeof *c);

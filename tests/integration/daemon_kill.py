@@ -61,7 +61,7 @@ def eval_all(env, db):
                           capture_output=True, text=True, env=env.env(), timeout=120)
 
 
-def run(kills=50, households=60, seed=None, policies="fixture",
+def run(kills=50, households=60, seed=None, policies="real",
         plugins=("education", "medical", "housing", "credit")):
     seed = seed if seed is not None else int(time.time())
     rng = random.Random(seed)

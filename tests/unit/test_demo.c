@@ -107,7 +107,8 @@ static void demo_fill_matches_the_plan(void)
     sqlite3 *db = open_db(plan_db);
     CHECK(q1(db, "SELECT count(*) FROM household") == 45700);
     CHECK(q1(db, "SELECT count(*) FROM member") == 125900);
-    CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'village' AND poor_village = 1") == 255);
+    CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'village' AND poor_village = 1") ==
+          255);
     CHECK(q1(db, "SELECT count(*) FROM household h JOIN region r ON r.code = h.village"
                  " WHERE r.poor_village = 1") == 15900);
     CHECK(q1(db, "SELECT count(*) FROM member m JOIN household h ON h.id = m.household_id"
@@ -137,7 +138,8 @@ static void demo_regions_are_a_tree_with_plausible_codes(void)
                  " WHERE v.level = 'village' AND (t.level IS NOT 'town' OR length(v.code) <> 12"
                  " OR substr(v.code, 1, 9) <> t.code)") == 0);
     CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'town' AND name NOT LIKE '%镇'") == 0);
-    CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'village' AND name NOT LIKE '%村'") == 0);
+    CHECK(q1(db, "SELECT count(*) FROM region WHERE level = 'village' AND name NOT LIKE '%村'") ==
+          0);
     long towns = q1(db, "SELECT count(*) FROM region WHERE level = 'town'");
     CHECK(towns >= 90 && towns <= 110);
     /* Some villages without living conditions, a small share. */
@@ -150,16 +152,16 @@ static void demo_regions_are_a_tree_with_plausible_codes(void)
     CHECK(q1(db, "SELECT count(*) FROM region r WHERE level <> 'village' AND NOT EXISTS"
                  " (SELECT 1 FROM supervisor s WHERE s.region = r.code)") == 0);
     CHECK(q1(db, "SELECT count(*) FROM supervisor WHERE channel = 'file' AND address ="
-                 " (SELECT level FROM region WHERE code = supervisor.region) || '-' || region")
-          == q1(db, "SELECT count(*) FROM supervisor"));
+                 " (SELECT level FROM region WHERE code = supervisor.region) || '-' || region") ==
+          q1(db, "SELECT count(*) FROM supervisor"));
     CHECK(q1(db, "SELECT count(*) FROM supervisor WHERE address = 'city-441600'") == 1);
     sqlite3_close(db);
 }
 
 /* Cadres sent by a city-level unit: not a county unit, not town staff. */
-#define CITY_UNIT_CADRE                                                                  \
-    " unit NOT LIKE '%人民政府' AND unit NOT LIKE '源城区%' AND unit NOT LIKE '紫金县%'" \
-    " AND unit NOT LIKE '龙川县%' AND unit NOT LIKE '连平县%' AND unit NOT LIKE '和平县%'"   \
+#define CITY_UNIT_CADRE                                                                             \
+    " unit NOT LIKE '%人民政府' AND unit NOT LIKE '源城区%' AND unit NOT LIKE '紫金县%'"  \
+    " AND unit NOT LIKE '龙川县%' AND unit NOT LIKE '连平县%' AND unit NOT LIKE '和平县%'" \
     " AND unit NOT LIKE '东源县%'"
 
 static void demo_city_units_pair_98_non_poor_villages(void)
@@ -202,8 +204,8 @@ static void demo_members_have_valid_unique_ids(void)
         if (!id || !birth || !idcard_is_valid(id) || !idcard_matches_birth(id, birth) ||
             strncmp(id, county, 6) != 0) {
             if (bad++ < 5)
-                fprintf(stderr, "bad member id %s / %s / %s\n", id ? id : "-",
-                        birth ? birth : "-", county ? county : "-");
+                fprintf(stderr, "bad member id %s / %s / %s\n", id ? id : "-", birth ? birth : "-",
+                        county ? county : "-");
         }
     }
     sqlite3_finalize(s);
@@ -277,8 +279,61 @@ static void demo_has_the_cases_policies_look_for(void)
     CHECK(below > above && above > 0);
     CHECK(q1(db, "SELECT count(*) FROM enterprise_link") > 0);
     CHECK(q1(db, "SELECT count(*) FROM asset_share") > 0);
-    /* The change journal saw every input row, so the engine evaluates them. */
+    sqlite3_close(db);
+}
+
+static void demo_journals_every_row_and_keeps_the_triggers(void)
+{
+    sqlite3 *db = open_db(plan_db);
+    /* One journal row per input row, as the triggers write them. */
     CHECK(q1(db, "SELECT count(DISTINCT household_id) FROM engine_journal") == 45700);
+    static const char *const tables[] = {
+        "household",        "member", "income",          "pairing",     "visit",     "task",
+        "fund_application", "loan",   "enterprise_link", "asset_share", "supervisor"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        char q[256];
+        snprintf(q, sizeof q,
+                 "SELECT (SELECT count(*) FROM %s) = (SELECT count(*) FROM"
+                 " engine_journal WHERE tbl = '%s')",
+                 tables[i], tables[i]);
+        long same = q1(db, q);
+        if (!same)
+            fprintf(stderr, "journal rows differ for %s\n", tables[i]);
+        CHECK(same == 1);
+    }
+    CHECK(q1(db, "SELECT count(*) FROM engine_journal j JOIN member m ON m.id = j.row_id"
+                 " WHERE j.tbl = 'member' AND j.household_id IS NOT m.household_id") == 0);
+    CHECK(q1(db, "SELECT count(*) FROM engine_journal WHERE tbl = 'household'"
+                 " AND household_id IS NOT row_id") == 0);
+    CHECK(q1(db, "SELECT count(*) FROM engine_journal WHERE tbl = 'supervisor'"
+                 " AND household_id IS NOT NULL") == 0);
+    CHECK(q1(db, "SELECT count(*) FROM engine_journal WHERE at IS NULL OR at < '2000'") == 0);
+    sqlite3_close(db);
+
+    /* The schema's triggers are all there afterwards and still fire. */
+    char fresh[512];
+    snprintf(fresh, sizeof fresh, "%s/fresh.db", dir);
+    struct store *st;
+    struct err e = {{0}};
+    CHECK(store_open(fresh, STORE_CREATE, &st, &e) == 0);
+    store_close(st);
+    db = open_db(fresh);
+    uint64_t schema = digest(db, "SELECT name, sql FROM sqlite_master ORDER BY name");
+    sqlite3_close(db);
+    db = open_db(plan_db);
+    CHECK(digest(db, "SELECT name, sql FROM sqlite_master ORDER BY name") == schema);
+    sqlite3_stmt *s;
+    CHECK(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(s) == SQLITE_ROW &&
+          strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    CHECK(store_open(plan_db, STORE_WRITE, &st, &e) == 0);
+    CHECK(store_exec(st, "INSERT INTO member(household_id, name) VALUES (7, 'x')", &e) == 0);
+    store_close(st);
+    db = open_db(plan_db);
+    CHECK(q1(db, "SELECT count(*) FROM engine_journal WHERE tbl = 'member' AND household_id = 7"
+                 " AND row_id = (SELECT max(id) FROM member)") == 1);
     sqlite3_close(db);
 }
 
@@ -339,7 +394,9 @@ static void demo_scales_every_count(void)
           c.city_unit_villages >= 1 && c.towns >= 6);
     db = open_db(path);
     CHECK(q1(db, "SELECT count(*) FROM member") == c.members);
-    CHECK(q1(db, "SELECT count(*) FROM household WHERE id NOT IN (SELECT household_id FROM member)") == 0);
+    CHECK(q1(db,
+             "SELECT count(*) FROM household WHERE id NOT IN (SELECT household_id FROM member)") ==
+          0);
     sqlite3_close(db);
 }
 
@@ -361,7 +418,8 @@ static void demo_refuses_bad_options_and_full_databases(void)
     CHECK_STR_CONTAINS(e.msg, "households must be between");
     opt.households = -5;
     CHECK(demo_fill(st, &opt, &c, &e) == ERR_INVALID);
-    CHECK(store_exec(st, "INSERT INTO region(code, name, level) VALUES ('441600','x','city')", &e) == 0);
+    CHECK(store_exec(st, "INSERT INTO region(code, name, level) VALUES ('441600','x','city')",
+                     &e) == 0);
     opt.households = 100;
     CHECK(demo_fill(st, &opt, &c, &e) == ERR_INVALID);
     CHECK_STR_CONTAINS(e.msg, "already holds regions");
@@ -378,6 +436,7 @@ int main(void)
     RUN(demo_city_units_pair_98_non_poor_villages);
     RUN(demo_members_have_valid_unique_ids);
     RUN(demo_has_the_cases_policies_look_for);
+    RUN(demo_journals_every_row_and_keeps_the_triggers);
     RUN(demo_same_seed_same_database);
     RUN(demo_scales_every_count);
     RUN(demo_refuses_bad_options_and_full_databases);

@@ -96,15 +96,19 @@ static void setup(void)
     cfg.poll_ms = 100;
     snprintf(cfg.as_of, sizeof cfg.as_of, "2018-06-30");
     sql("INSERT INTO region(code, name, level) VALUES ('4416', 'city', 'city');"
-        "INSERT INTO region(code, name, level, parent) VALUES ('441602', 'county', 'county', '4416');"
-        "INSERT INTO region(code, name, level, parent) VALUES ('441602001', 'town', 'town', '441602');"
-        "INSERT INTO region(code, name, level, parent) VALUES ('441602001001', 'v', 'village', '441602001');");
+        "INSERT INTO region(code, name, level, parent) VALUES ('441602', 'county', 'county', "
+        "'4416');"
+        "INSERT INTO region(code, name, level, parent) VALUES ('441602001', 'town', 'town', "
+        "'441602');"
+        "INSERT INTO region(code, name, level, parent) VALUES ('441602001001', 'v', 'village', "
+        "'441602001');");
     for (int i = 1; i <= 10; i++) {
         char buf[256];
-        snprintf(buf, sizeof buf,
-                 "INSERT INTO household(id, village) VALUES (%d, '441602001001');"
-                 "INSERT INTO member(household_id, name, birth_date) VALUES (%d, 'm', '1980-01-01');",
-                 i, i);
+        snprintf(
+            buf, sizeof buf,
+            "INSERT INTO household(id, village) VALUES (%d, '441602001001');"
+            "INSERT INTO member(household_id, name, birth_date) VALUES (%d, 'm', '1980-01-01');",
+            i, i);
         sql(buf);
     }
 }
@@ -150,7 +154,8 @@ static void engine_malformed_household_gets_data_quality_alert(void)
     CHECK(st.malformed == 1);
     CHECK(scalar("SELECT count(*) FROM alert WHERE kind = 'data_quality' AND household_id = 3"
                  " AND state = 'open'") == 1);
-    CHECK(scalar("SELECT count(*) FROM alert WHERE kind = 'data_quality' AND household_id <> 3") == 0);
+    CHECK(scalar("SELECT count(*) FROM alert WHERE kind = 'data_quality' AND household_id <> 3") ==
+          0);
     /* Fixed: the alert resolves. */
     sql("UPDATE member SET birth_date = '1980-01-01' WHERE household_id = 3;");
     CHECK(drain(en, NULL) == 1);

@@ -1,0 +1,310 @@
+/* nightly.c - the nightly supervision job as of one date: overdue tasks
+ * escalated town -> county -> city (督查 level by level), coverage, visits and
+ * the yearly reduction check (约谈), then one digest per supervisor. All in
+ * one write transaction; it never sends anything (deliver.c does). */
+#include "nightly.h"
+#include "date.h"
+#include "log.h"
+#include "nightly_digest.h"
+#include "store_alert.h"
+#include "store_nightly.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct job {
+    const struct config *cfg;
+    struct store *st;
+    const char *date;
+    char now[24];
+    int county_days, city_days;
+    long no_visit_days;
+    double target, margin;
+    int check_reduction;
+    struct nightly_report *rep;
+    struct nightly_escalated esc; /* alerts that climbed tonight */
+};
+
+int nightly_level_rank(const char *level)
+{
+    static const char *const names[] = {"village", "town", "county", "city"};
+    for (int i = 0; level && i < 4; i++)
+        if (strcmp(level, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void nightly_utc_now(char out[24])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 24, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static double param_or(const struct config *cfg, const char *key, int year, double dflt)
+{
+    double v;
+    return config_param_number(cfg, key, year, &v) == 0 ? v : dflt;
+}
+
+/* Raises (or refreshes) an alert, remembers it as seen tonight and counts
+ * it; *old_rank gets the level it had before (-1 when it is new). */
+static int raise(struct job *j, const struct alert_spec *spec, int64_t *id, int *old_rank,
+                 int *old_escalations, struct err *e)
+{
+    struct alert_live old;
+    int found, rc = store_alert_live(j->st, spec->kind, spec->subject, &old, &found, e);
+    if (rc)
+        return rc;
+    if ((rc = store_alert_raise(j->st, spec, j->now, id, e)) != 0)
+        return rc;
+    if ((rc = store_nightly_seen_add(j->st, *id, e)) != 0)
+        return rc;
+    if (found)
+        j->rep->refreshed++;
+    else
+        j->rep->raised++;
+    if (old_rank)
+        *old_rank = found ? nightly_level_rank(old.level) : -1;
+    if (old_escalations)
+        *old_escalations = found ? old.escalations : 0;
+    return 0;
+}
+
+static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
+{
+    struct job *j = ctx;
+    int ok;
+    long days = date_diff(t->due, j->date, &ok);
+    if (!ok || days <= 0) {
+        log_warn("nightly: task %lld has an unreadable due date; skipped", (long long)t->task_id);
+        return 0;
+    }
+    /* 三(五): supervision runs level by level; the longer it stays overdue
+     * the higher it climbs. A level with nobody to answer for it passes the
+     * alert on upwards, else back down, so it always reaches a person. */
+    const char *levels[3] = {"town", "county", "city"};
+    const char *regions[3] = {t->town, t->county, t->city};
+    int64_t sups[3] = {t->town_sup, t->county_sup, t->city_sup};
+    int want = days >= j->city_days ? 2 : days >= j->county_days ? 1 : 0, pick = -1;
+    for (int i = want; i < 3 && pick < 0; i++)
+        if (sups[i])
+            pick = i;
+    for (int i = want - 1; i >= 0 && pick < 0; i--)
+        if (sups[i])
+            pick = i;
+    if (pick < 0) /* nobody anywhere: keep it at the wanted level, unrouted */
+        pick = regions[want] ? want : 0;
+    const char *level = levels[pick], *region = regions[pick];
+    char subject[48], message[512];
+    snprintf(subject, sizeof subject, "task:%lld", (long long)t->task_id);
+    snprintf(message, sizeof message,
+             "帮扶任务「%s」逾期 %ld 天（截止 %s）：户 %lld，%s，帮扶干部 %s",
+             t->title ? t->title : "", days, t->due, (long long)t->household_id,
+             t->village_name ? t->village_name : (t->village ? t->village : "?"),
+             t->cadre_name ? t->cadre_name : "未落实");
+    struct alert_spec spec = {
+        .kind = "task_overdue",
+        .subject = subject,
+        .severity = strcmp(level, "town") == 0 ? SEVERITY_WARNING : SEVERITY_CRITICAL,
+        .household_id = t->household_id,
+        .task_id = t->task_id,
+        .region = region,
+        .level = region ? level : NULL,
+        .supervisor_id = sups[pick],
+        .message = message,
+        .source = "nightly",
+    };
+    int64_t id;
+    int old_rank, old_esc;
+    int rc = raise(j, &spec, &id, &old_rank, &old_esc, e);
+    if (rc)
+        return rc;
+    /* escalations counts the levels climbed above the town, never falls. */
+    int town = nightly_level_rank("town"), now_rank = nightly_level_rank(level);
+    int climbed = old_rank < 0 ? now_rank > town : now_rank > old_rank;
+    if (climbed) {
+        int add = now_rank - (old_rank < town ? town : old_rank);
+        if ((rc = store_alert_set_escalations(j->st, id, old_esc + add, e)) != 0)
+            return rc;
+        j->rep->escalated++;
+        if ((rc = nightly_escalated_add(&j->esc, id, e)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int on_unpaired(void *ctx, const struct nightly_household *h, struct err *e)
+{
+    struct job *j = ctx;
+    char subject[48], message[256];
+    snprintf(subject, sizeof subject, "household:%lld", (long long)h->household_id);
+    /* 三(四): every scattered household must have a contact cadre. */
+    snprintf(message, sizeof message, "贫困户 %lld（%s）未落实帮扶干部（全覆盖要求）",
+             (long long)h->household_id,
+             h->village_name ? h->village_name : (h->village ? h->village : "?"));
+    struct alert_spec spec = {
+        .kind = "no_cadre",
+        .subject = subject,
+        .severity = SEVERITY_WARNING,
+        .household_id = h->household_id,
+        .message = message,
+        .source = "nightly",
+    };
+    int64_t id;
+    return raise(j, &spec, &id, NULL, NULL, e);
+}
+
+static int on_idle_cadre(void *ctx, const struct nightly_cadre *c, struct err *e)
+{
+    struct job *j = ctx;
+    char subject[48], message[256];
+    snprintf(subject, sizeof subject, "cadre:%lld", (long long)c->cadre_id);
+    int ok = 0;
+    long days = c->last ? date_diff(c->last, j->date, &ok) : -1;
+    if (ok)
+        snprintf(message, sizeof message,
+                 "帮扶干部 %s 已 %ld 天无帮扶手册记录（上次 %s，要求 %ld 天内）",
+                 c->name ? c->name : "?", days, c->last, j->no_visit_days);
+    else
+        snprintf(message, sizeof message, "帮扶干部 %s 没有帮扶手册走访记录（要求 %ld 天内）",
+                 c->name ? c->name : "?", j->no_visit_days);
+    struct alert_spec spec = {
+        .kind = "cadre_no_visit",
+        .subject = subject,
+        .severity = SEVERITY_WARNING,
+        .region = c->town,
+        .level = c->town ? "town" : NULL,
+        .message = message,
+        .source = "nightly",
+    };
+    int64_t id;
+    return raise(j, &spec, &id, NULL, NULL, e);
+}
+
+/* Fraction of the year elapsed at date (day of year / days in year). */
+static double year_fraction(const char *date)
+{
+    char first[11], last[11];
+    snprintf(first, sizeof first, "%.4s-01-01", date);
+    snprintf(last, sizeof last, "%.4s-12-31", date);
+    int ok1, ok2;
+    long done = date_diff(first, date, &ok1) + 1, total = date_diff(first, last, &ok2) + 1;
+    return ok1 && ok2 && total > 0 ? (double)done / (double)total : 1.0;
+}
+
+static int on_town(void *ctx, const struct nightly_town *t, struct err *e)
+{
+    struct job *j = ctx;
+    if (t->base <= 0 || !t->county)
+        return 0;
+    /* The yearly target is prorated by the share of the year elapsed, so a
+     * town is judged against where it should be by now, not in December. */
+    double expected = j->target * year_fraction(j->date);
+    double share = (double)t->exited / (double)t->base;
+    if (expected - share <= j->margin)
+        return 0;
+    char subject[48], message[384];
+    snprintf(subject, sizeof subject, "town:%s", t->town);
+    snprintf(message, sizeof message,
+             "%s %.4s 年减贫进度落后：已退出 %ld/%ld 户（%.1f%%），按时间进度应达 %.1f%%"
+             "（年度目标 %.1f%%），落后超过 %.1f 个百分点，请约谈镇帮扶工作组负责人",
+             t->name ? t->name : t->town, j->date, t->exited, t->base, 100 * share, 100 * expected,
+             100 * j->target, 100 * j->margin);
+    struct alert_spec spec = {
+        .kind = "reduction_behind",
+        .subject = subject,
+        .severity = SEVERITY_CRITICAL,
+        .region = t->county,
+        .level = "county",
+        .message = message,
+        .source = "nightly",
+    };
+    int64_t id;
+    return raise(j, &spec, &id, NULL, NULL, e);
+}
+
+static int sweep(struct job *j, const char *kind, struct err *e)
+{
+    int n = 0, rc = store_nightly_sweep(j->st, kind, j->now, &n, e);
+    j->rep->resolved += n;
+    return rc;
+}
+
+static int run_checks(struct job *j, struct err *e)
+{
+    int rc;
+    if ((rc = store_nightly_seen_reset(j->st, e)) != 0 ||
+        (rc = store_nightly_overdue_tasks(j->st, j->date, on_overdue, j, e)) != 0 ||
+        (rc = sweep(j, "task_overdue", e)) != 0 ||
+        (rc = store_nightly_unpaired(j->st, on_unpaired, j, e)) != 0 ||
+        (rc = sweep(j, "no_cadre", e)) != 0 ||
+        (rc = store_nightly_idle_cadres(j->st, j->date, j->no_visit_days, on_idle_cadre, j, e)) !=
+            0 ||
+        (rc = sweep(j, "cadre_no_visit", e)) != 0)
+        return rc;
+    if (j->check_reduction) {
+        if ((rc = store_nightly_towns(j->st, j->date, on_town, j, e)) != 0 ||
+            (rc = sweep(j, "reduction_behind", e)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int nightly_run(const struct config *cfg, struct store *st, const char *date,
+                const volatile int *stop, struct nightly_report *report, struct err *e)
+{
+    memset(report, 0, sizeof *report);
+    if (!date_is_valid(date))
+        return err_set(e, ERR_INVALID, "nightly: \"%s\" is not a date (YYYY-MM-DD)", date);
+    int year = atoi(date);
+    struct job j = {
+        .cfg = cfg,
+        .st = st,
+        .date = date,
+        .county_days = cfg->escalation_county_days,
+        .city_days = cfg->escalation_city_days,
+        .no_visit_days = (long)param_or(cfg, "supervision.no_visit_days", year, 90),
+        .target = param_or(cfg, "supervision.reduction_target", year, -1),
+        .margin = param_or(cfg, "supervision.reduction_margin", year, 0.10),
+        .rep = report,
+    };
+    j.check_reduction = j.target > 0;
+    if (j.no_visit_days < 1)
+        return err_set(e, ERR_INVALID, "%s: params supervision.no_visit_days must be at least 1",
+                       cfg->path ? cfg->path : "config");
+    if (j.city_days < j.county_days)
+        return err_set(e, ERR_INVALID,
+                       "%s: escalation.city_days (%d) must not be less than county_days (%d)",
+                       cfg->path ? cfg->path : "config", j.city_days, j.county_days);
+    nightly_utc_now(j.now);
+
+    int rc = store_begin(st, stop, e);
+    if (rc)
+        return rc;
+    char last[16];
+    if ((rc = run_checks(&j, e)) != 0 ||
+        (rc = nightly_digests(cfg, st, date, j.now, &j.esc, &report->digests, e)) != 0 ||
+        (rc = store_meta_get(st, "nightly_last_run", last, sizeof last, e)) != 0)
+        goto fail;
+    /* Only move forward: a manual run for an old date must not make the
+     * schedule think tonight's run is still to do (or already done). */
+    if (strcmp(last, date) < 0 && (rc = store_meta_set(st, "nightly_last_run", date, e)) != 0)
+        goto fail;
+    if ((rc = store_commit(st, e)) != 0)
+        goto fail_nocommit;
+    nightly_escalated_free(&j.esc);
+    log_info("nightly %s: %d raised, %d seen again, %d escalated, %d resolved, %d digests", date,
+             report->raised, report->refreshed, report->escalated, report->resolved,
+             report->digests);
+    return 0;
+fail:
+    store_rollback(st);
+fail_nocommit:
+    nightly_escalated_free(&j.esc);
+    memset(report, 0, sizeof *report);
+    return rc;
+}

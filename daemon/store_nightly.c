@@ -1,0 +1,490 @@
+/* store_nightly.c - the SQL of the nightly job and of the outbox queue.
+ * Reads and writes only what nightly.c and deliver.c ask for; never decides
+ * routing or escalation (that is nightly.c's) and never talks to a network. */
+#include "store_nightly.h"
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TXT(stmt, i) ((const char *)sqlite3_column_text((stmt), (i)))
+
+/* Steps stmt to the end, failing with what on a database error. */
+static int step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct err *e)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return store_fail(st, e, ERR_FAIL, what);
+    return 0;
+}
+
+/* Ends a row loop: SQLITE_DONE is success; anything else is an error unless
+ * the callback already failed (cb_rc). */
+static int loop_end(struct store *st, int step, int cb_rc, const char *what, struct err *e)
+{
+    if (cb_rc)
+        return cb_rc;
+    if (step != SQLITE_DONE)
+        return store_fail(st, e, ERR_FAIL, what);
+    return 0;
+}
+
+int store_nightly_overdue_tasks(struct store *st, const char *date, store_nightly_task_fn fn,
+                                void *ctx, struct err *e)
+{
+    static const char sql[] =
+        "SELECT t.id, t.household_id, ifnull(t.cadre_id, 0), t.title, t.due,"
+        " v.code, v.name, tw.code, co.code, ci.code, c.name,"
+        " (SELECT min(id) FROM supervisor WHERE region = tw.code),"
+        " (SELECT min(id) FROM supervisor WHERE region = co.code),"
+        " (SELECT min(id) FROM supervisor WHERE region = ci.code)"
+        " FROM task t JOIN household h ON h.id = t.household_id"
+        " LEFT JOIN region v ON v.code = h.village"
+        " LEFT JOIN region tw ON tw.code = v.parent"
+        " LEFT JOIN region co ON co.code = tw.parent"
+        " LEFT JOIN region ci ON ci.code = co.parent"
+        " LEFT JOIN cadre c ON c.id = coalesce(t.cadre_id,"
+        "   (SELECT p.cadre_id FROM pairing p WHERE p.household_id = t.household_id))"
+        " WHERE t.status = 'open' AND t.due < ?1 ORDER BY t.id";
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e), step;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, date, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct nightly_task t = {
+            .task_id = sqlite3_column_int64(stmt, 0),
+            .household_id = sqlite3_column_int64(stmt, 1),
+            .cadre_id = sqlite3_column_int64(stmt, 2),
+            .title = TXT(stmt, 3),
+            .due = TXT(stmt, 4),
+            .village = TXT(stmt, 5),
+            .village_name = TXT(stmt, 6),
+            .town = TXT(stmt, 7),
+            .county = TXT(stmt, 8),
+            .city = TXT(stmt, 9),
+            .cadre_name = TXT(stmt, 10),
+            .town_sup = sqlite3_column_int64(stmt, 11),
+            .county_sup = sqlite3_column_int64(stmt, 12),
+            .city_sup = sqlite3_column_int64(stmt, 13),
+        };
+        if ((rc = fn(ctx, &t, e)) != 0)
+            break;
+    }
+    rc = loop_end(st, step, rc, "reading overdue tasks", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_nightly_unpaired(struct store *st, store_nightly_household_fn fn, void *ctx,
+                           struct err *e)
+{
+    static const char sql[] = "SELECT h.id, h.village, v.name FROM household h"
+                              " LEFT JOIN region v ON v.code = h.village"
+                              " WHERE h.status IN ('registered','returned') AND NOT EXISTS ("
+                              "  SELECT 1 FROM pairing p JOIN cadre c ON c.id = p.cadre_id"
+                              "  WHERE p.household_id = h.id)"
+                              " ORDER BY h.id";
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e), step;
+    if (rc)
+        return rc;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct nightly_household h = {
+            .household_id = sqlite3_column_int64(stmt, 0),
+            .village = TXT(stmt, 1),
+            .village_name = TXT(stmt, 2),
+        };
+        if ((rc = fn(ctx, &h, e)) != 0)
+            break;
+    }
+    rc = loop_end(st, step, rc, "reading unpaired households", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_nightly_idle_cadres(struct store *st, const char *date, long days,
+                              store_nightly_cadre_fn fn, void *ctx, struct err *e)
+{
+    /* The town of a cadre: their own region when it is a town or a village,
+     * else the town of the first village they work in. */
+    static const char sql[] =
+        "WITH pc AS ("
+        "  SELECT p.cadre_id, min(p.since) AS since, min(h.village) AS village"
+        "  FROM pairing p JOIN household h ON h.id = p.household_id"
+        "  WHERE h.status IN ('registered','returned') GROUP BY p.cadre_id),"
+        " lv AS (SELECT cadre_id, max(date) AS last FROM visit"
+        "  WHERE cadre_id IS NOT NULL AND date <= ?1 GROUP BY cadre_id)"
+        " SELECT c.id, c.name,"
+        "  CASE r.level WHEN 'town' THEN r.code WHEN 'village' THEN r.parent"
+        "   ELSE (SELECT parent FROM region WHERE code = pc.village) END,"
+        "  coalesce(lv.last, pc.since)"
+        " FROM cadre c JOIN pc ON pc.cadre_id = c.id"
+        " LEFT JOIN lv ON lv.cadre_id = c.id"
+        " LEFT JOIN region r ON r.code = c.region"
+        " WHERE coalesce(lv.last, pc.since) IS NULL OR coalesce(lv.last, pc.since) < date(?1, ?2)"
+        " ORDER BY c.id";
+    char modifier[32];
+    snprintf(modifier, sizeof modifier, "-%ld days", days);
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e), step;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, modifier, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct nightly_cadre c = {
+            .cadre_id = sqlite3_column_int64(stmt, 0),
+            .name = TXT(stmt, 1),
+            .town = TXT(stmt, 2),
+            .last = TXT(stmt, 3),
+            .days = -1,
+        };
+        if ((rc = fn(ctx, &c, e)) != 0)
+            break;
+    }
+    rc = loop_end(st, step, rc, "reading cadres' visits", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_nightly_towns(struct store *st, const char *date, store_nightly_town_fn fn, void *ctx,
+                        struct err *e)
+{
+    /* Base: the town's households still poor when the year began (an exited
+     * household counts only if it exited this year) and registered by date. */
+    static const char sql[] =
+        "SELECT t.code, t.name, t.parent, count(h.id),"
+        "  sum(h.status = 'exited' AND h.exited_at >= ?1 AND h.exited_at <= ?2)"
+        " FROM region t JOIN region v ON v.parent = t.code"
+        " JOIN household h ON h.village = v.code"
+        " WHERE t.level = 'town'"
+        "  AND (h.status <> 'exited' OR h.exited_at >= ?1)"
+        "  AND (h.registered_at IS NULL OR h.registered_at <= ?2)"
+        " GROUP BY t.code ORDER BY t.code";
+    char year_start[11];
+    snprintf(year_start, sizeof year_start, "%.4s-01-01", date);
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e), step;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, year_start, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, date, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct nightly_town t = {
+            .town = TXT(stmt, 0),
+            .name = TXT(stmt, 1),
+            .county = TXT(stmt, 2),
+            .base = (long)sqlite3_column_int64(stmt, 3),
+            .exited = (long)sqlite3_column_int64(stmt, 4),
+        };
+        if ((rc = fn(ctx, &t, e)) != 0)
+            break;
+    }
+    rc = loop_end(st, step, rc, "reading towns' reduction", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_nightly_seen_reset(struct store *st, struct err *e)
+{
+    return store_exec(st,
+                      "CREATE TEMP TABLE IF NOT EXISTS nightly_seen(id INTEGER PRIMARY KEY);"
+                      "DELETE FROM temp.nightly_seen;",
+                      e);
+}
+
+int store_nightly_seen_add(struct store *st, int64_t alert_id, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "INSERT OR IGNORE INTO temp.nightly_seen(id) VALUES (?)", &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, alert_id);
+    rc = step_done(st, stmt, "recording a seen alert", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n, struct err *e)
+{
+    static const char sql[] = "UPDATE alert SET state = 'resolved', resolved_at = ?2"
+                              " WHERE kind = ?1 AND state IN ('open','acked')"
+                              " AND id NOT IN (SELECT id FROM temp.nightly_seen)";
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
+    rc = step_done(st, stmt, "resolving alerts", e);
+    if (!rc && n)
+        *n = sqlite3_changes(st->db);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, void *ctx,
+                                struct err *e)
+{
+    static const char sql[] =
+        "SELECT a.id, ifnull(a.task_id, 0), ifnull(a.household_id, 0), a.kind, a.severity,"
+        " a.level, a.state, a.notified_level, a.message, a.opened_at, a.escalations,"
+        " t.title, t.due, v.code, v.name, c.name,"
+        " s.id, s.name, s.region, r.level, s.channel"
+        " FROM alert a JOIN supervisor s ON s.id = a.supervisor_id"
+        " LEFT JOIN region r ON r.code = s.region"
+        " LEFT JOIN task t ON a.kind = 'task_overdue' AND t.id = a.task_id"
+        " LEFT JOIN household h ON h.id = t.household_id"
+        " LEFT JOIN region v ON v.code = h.village"
+        " LEFT JOIN cadre c ON c.id = coalesce(t.cadre_id,"
+        "   (SELECT p.cadre_id FROM pairing p WHERE p.household_id = t.household_id))"
+        " WHERE a.state IN ('open','acked')"
+        " ORDER BY s.id, a.kind <> 'task_overdue', t.due, t.id, a.kind, a.opened_at, a.id";
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e), step;
+    if (rc)
+        return rc;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct nightly_alert a = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .task_id = sqlite3_column_int64(stmt, 1),
+            .household_id = sqlite3_column_int64(stmt, 2),
+            .kind = TXT(stmt, 3),
+            .severity = TXT(stmt, 4),
+            .level = TXT(stmt, 5),
+            .state = TXT(stmt, 6),
+            .notified_level = TXT(stmt, 7),
+            .message = TXT(stmt, 8),
+            .opened_at = TXT(stmt, 9),
+            .escalations = sqlite3_column_int(stmt, 10),
+            .title = TXT(stmt, 11),
+            .due = TXT(stmt, 12),
+            .village = TXT(stmt, 13),
+            .village_name = TXT(stmt, 14),
+            .cadre_name = TXT(stmt, 15),
+            .supervisor_id = sqlite3_column_int64(stmt, 16),
+            .sup_name = TXT(stmt, 17),
+            .sup_region = TXT(stmt, 18),
+            .sup_level = TXT(stmt, 19),
+            .sup_channel = TXT(stmt, 20),
+        };
+        if ((rc = fn(ctx, &a, e)) != 0)
+            break;
+    }
+    rc = loop_end(st, step, rc, "reading alerts for digests", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_nightly_mark_notified(struct store *st, int64_t alert_id, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "UPDATE alert SET notified_level = level WHERE id = ?", &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, alert_id);
+    rc = step_done(st, stmt, "marking an alert notified", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_outbox_add(struct store *st, int64_t supervisor_id, const char *channel,
+                     const char *payload, const char *dedup_key, const char *now, int *inserted,
+                     struct err *e)
+{
+    static const char sql[] =
+        "INSERT INTO outbox(supervisor_id, channel, payload, created_at, dedup_key)"
+        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(dedup_key) DO NOTHING";
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, supervisor_id);
+    sqlite3_bind_text(stmt, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, payload, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, dedup_key, -1, SQLITE_STATIC);
+    rc = step_done(st, stmt, "adding to the outbox", e);
+    if (!rc && inserted)
+        *inserted = sqlite3_changes(st->db) > 0;
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+void outbox_msg_free(struct outbox_msg *m)
+{
+    if (!m)
+        return;
+    free(m->channel);
+    free(m->payload);
+    free(m->address);
+    free(m->created_at);
+    memset(m, 0, sizeof *m);
+}
+
+int store_outbox_due(struct store *st, const char *now, int max_attempts, int64_t **ids, size_t *n,
+                     struct err *e)
+{
+    static const char sql[] = "SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < ?2"
+                              " AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id";
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, sql, &stmt, e), step;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 2, max_attempts);
+    size_t cap = 0;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            int64_t *grown = realloc(*ids, ncap * sizeof **ids);
+            if (!grown) {
+                rc = err_set(e, ERR_FAIL, "out of memory reading the outbox");
+                break;
+            }
+            *ids = grown;
+            cap = ncap;
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
+    }
+    rc = loop_end(st, step, rc, "reading the outbox", e);
+    sqlite3_finalize(stmt);
+    if (rc) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static char *dup_col(sqlite3_stmt *stmt, int i)
+{
+    const char *s = TXT(stmt, i);
+    return s ? strdup(s) : NULL;
+}
+
+int store_outbox_claim(struct store *st, int64_t id, const char *now, const char *lease_until,
+                       struct outbox_msg *m, int *claimed, struct err *e)
+{
+    static const char claim[] =
+        "UPDATE outbox SET next_attempt_at = ?3 WHERE id = ?1 AND sent_at IS NULL"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)";
+    static const char get[] =
+        "SELECT o.id, ifnull(o.supervisor_id, 0), o.attempts, o.channel, o.payload, s.address,"
+        " o.created_at FROM outbox o LEFT JOIN supervisor s ON s.id = o.supervisor_id"
+        " WHERE o.id = ?";
+    memset(m, 0, sizeof *m);
+    *claimed = 0;
+    int rc = store_begin(st, NULL, e);
+    if (rc)
+        return rc;
+    sqlite3_stmt *stmt = NULL;
+    if ((rc = store_prepare(st, claim, &stmt, e)) != 0)
+        goto fail;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, lease_until, -1, SQLITE_STATIC);
+    if ((rc = step_done(st, stmt, "claiming an outbox row", e)) != 0)
+        goto fail;
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (sqlite3_changes(st->db) == 0) {
+        store_rollback(st);
+        return 0;
+    }
+    if ((rc = store_prepare(st, get, &stmt, e)) != 0)
+        goto fail;
+    sqlite3_bind_int64(stmt, 1, id);
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        rc = store_fail(st, e, ERR_FAIL, "reading an outbox row");
+        goto fail;
+    }
+    m->id = sqlite3_column_int64(stmt, 0);
+    m->supervisor_id = sqlite3_column_int64(stmt, 1);
+    m->attempts = sqlite3_column_int(stmt, 2);
+    m->channel = dup_col(stmt, 3);
+    m->payload = dup_col(stmt, 4);
+    m->address = dup_col(stmt, 5);
+    m->created_at = dup_col(stmt, 6);
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (!m->channel || !m->payload) {
+        rc = err_set(e, ERR_FAIL, "out of memory reading outbox row %lld", (long long)id);
+        goto fail;
+    }
+    if ((rc = store_commit(st, e)) != 0)
+        goto fail;
+    *claimed = 1;
+    return 0;
+fail:
+    sqlite3_finalize(stmt);
+    store_rollback(st);
+    outbox_msg_free(m);
+    return rc;
+}
+
+int store_outbox_mark_sent(struct store *st, int64_t id, const char *now, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st,
+                           "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1,"
+                           " last_error = NULL, next_attempt_at = NULL"
+                           " WHERE id = ?1 AND sent_at IS NULL",
+                           &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
+    rc = step_done(st, stmt, "marking an outbox row sent", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
+                             const char *next_attempt_at, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st,
+                           "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
+                           " next_attempt_at = ?3 WHERE id = ?1 AND sent_at IS NULL",
+                           &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, error, -1, SQLITE_STATIC);
+    if (next_attempt_at)
+        sqlite3_bind_text(stmt, 3, next_attempt_at, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, 3);
+    rc = step_done(st, stmt, "recording a failed delivery", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_outbox_next(struct store *st, int max_attempts, char *buf, int size, int *any,
+                      struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st,
+                           "SELECT count(*), min(ifnull(next_attempt_at, '')) FROM outbox"
+                           " WHERE sent_at IS NULL AND attempts < ?",
+                           &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int(stmt, 1, max_attempts);
+    buf[0] = 0;
+    *any = 0;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *any = sqlite3_column_int64(stmt, 0) > 0;
+        if (*any && TXT(stmt, 1))
+            snprintf(buf, (size_t)size, "%s", TXT(stmt, 1));
+    } else {
+        rc = store_fail(st, e, ERR_FAIL, "reading the outbox");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
