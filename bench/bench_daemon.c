@@ -175,21 +175,25 @@ static int latency_run(struct daemon_run *d, const int64_t *hh, const int64_t *m
     int rc = wait_idle(d, 120, e);
     if (rc)
         return rc;
+    /* bench_seen.at is SQLite's 'now': milliseconds, truncated. A change is
+     * matched to the first evaluation of its household that began no
+     * earlier than the writer's step (a writer preempted between its commit
+     * and reading the clock may see the daemon "before" its commit); the
+     * latency takes the middle of the seen millisecond, floored at 0. */
     static const char sql[] =
         "SELECT ifnull((SELECT min(" SEEN_AT ") FROM bench_seen s"
-        " WHERE s.household_id = c.household_id AND " SEEN_AT " >= c.committed - 0.002)"
-        " - c.committed, -1) FROM bench_change c";
+        " WHERE s.household_id = c.household_id AND " SEEN_AT " >= c.started - 0.001)"
+        " + 0.0005 - c.committed, -1000) FROM bench_change c";
     double *lat = NULL;
     long m = 0, k = 0;
     if ((rc = bench_db_doubles(d->b, sql, &lat, &m, e)) != 0)
         return rc;
     *lost = 0;
     for (long i = 0; i < m; i++) {
-        if (lat[i] == -1) {
+        if (lat[i] == -1000) {
             (*lost)++;
             continue;
         }
-        /* bench_seen has millisecond resolution, truncated. */
         lat[k++] = (lat[i] < 0 ? 0 : lat[i]) * 1000.0;
     }
     *lost += n - m;

@@ -252,7 +252,7 @@ int bench_writer_run(const char *path, const int64_t *households, const int64_t 
                      long n, int rate, long *late, struct err *e)
 {
     struct bench_db *db = NULL;
-    double *at = calloc((size_t)(n ? n : 1), sizeof *at);
+    double *at = calloc((size_t)(n ? n : 1) * 2, sizeof *at); /* before, after */
     sqlite3_stmt *upd = NULL, *rec = NULL;
     int rc = at ? bench_db_open(path, &db, e) : err_set(e, ERR_FAIL, "out of memory");
     if (rc)
@@ -270,8 +270,9 @@ int bench_writer_run(const char *path, const int64_t *households, const int64_t 
         else if (now - due > 0.002)
             (*late)++;
         sqlite3_bind_int64(upd, 1, members[i]);
+        at[2 * i] = bench_wall();
         int s = sqlite3_step(upd);
-        at[i] = bench_wall(); /* autocommit: the commit is done when step returns */
+        at[2 * i + 1] = bench_wall(); /* autocommit: the commit is done when step returns */
         sqlite3_reset(upd);
         if (s != SQLITE_DONE) {
             rc = err_set(e, ERR_FAIL, "writer: member %lld: %s", (long long)members[i],
@@ -282,14 +283,15 @@ int bench_writer_run(const char *path, const int64_t *households, const int64_t 
     /* The commit times, after the window so recording them costs it nothing. */
     if ((rc = bench_db_exec(db,
                             "CREATE TABLE IF NOT EXISTS bench_change(household_id INTEGER,"
-                            " committed REAL); BEGIN",
+                            " started REAL, committed REAL); BEGIN",
                             e)) != 0)
         goto done;
-    if ((rc = prepare(db, "INSERT INTO bench_change VALUES (?, ?)", &rec, e)) != 0)
+    if ((rc = prepare(db, "INSERT INTO bench_change VALUES (?, ?, ?)", &rec, e)) != 0)
         goto done;
     for (long i = 0; i < n; i++) {
         sqlite3_bind_int64(rec, 1, households[i]);
-        sqlite3_bind_double(rec, 2, at[i]);
+        sqlite3_bind_double(rec, 2, at[2 * i]);
+        sqlite3_bind_double(rec, 3, at[2 * i + 1]);
         if (sqlite3_step(rec) != SQLITE_DONE) {
             rc = err_set(e, ERR_FAIL, "writer: %s", sqlite3_errmsg(db->db));
             goto done;
