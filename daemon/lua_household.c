@@ -520,9 +520,43 @@ static const struct field *find_field(enum vkind kind, const char *name)
     return NULL;
 }
 
+/* Upvalues of the metamethods (views_register): one name -> field number
+ * table per record kind, then the view metatable itself. */
+#define UV_FIELDS(kind) lua_upvalueindex((int)(kind) + 1)
+#define UV_MT lua_upvalueindex((int)V_LIST + 1)
+
+/* check_view for __index, the hot path (a policy reads hundreds of fields
+ * per household): the metatable is compared with the upvalue instead of
+ * being looked up in the registry by name. */
+static struct view *index_view(lua_State *L)
+{
+    struct view *v = lua_touserdata(L, 1);
+    if (v && lua_getmetatable(L, 1)) {
+        int same = lua_rawequal(L, -1, UV_MT);
+        lua_pop(L, 1);
+        if (same && v->gen == sandbox_of(L)->gen)
+            return v;
+    }
+    return check_view(L, 1);
+}
+
+/* The field named by the string at index 2: a hash lookup in the kind's
+ * name table rather than a strcmp per field. */
+static const struct field *index_field(lua_State *L, enum vkind kind)
+{
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return NULL;
+    lua_pushvalue(L, 2);
+    const struct field *f = NULL;
+    if (lua_rawget(L, UV_FIELDS(kind)) == LUA_TNUMBER)
+        f = &records[kind].fields[lua_tointeger(L, -1) - 1];
+    lua_pop(L, 1);
+    return f;
+}
+
 static int view_index(lua_State *L)
 {
-    struct view *v = check_view(L, 1);
+    struct view *v = index_view(L);
     switch (v->kind) {
     case V_LIST: {
         int ok;
@@ -552,7 +586,7 @@ static int view_index(lua_State *L)
         break;
     }
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-    const struct field *f = k ? find_field(v->kind, k) : NULL;
+    const struct field *f = index_field(L, v->kind);
     if (!f)
         return luaL_error(L, "%s has no field '%s'", records[v->kind].what,
                           k ? k : luaL_typename(L, 2));
@@ -643,7 +677,16 @@ void views_register(lua_State *L)
                                   {"__pairs", view_pairs},
                                   {NULL, NULL}};
     luaL_newmetatable(L, VIEW_MT);
-    luaL_setfuncs(L, mt, 0);
+    for (int kind = 0; kind < (int)V_LIST; kind++) {
+        lua_newtable(L);
+        int i = 1;
+        for (const struct field *f = records[kind].fields; f->name; f++, i++) {
+            lua_pushinteger(L, i);
+            lua_setfield(L, -2, f->name);
+        }
+    }
+    lua_pushvalue(L, -(int)V_LIST - 1);
+    luaL_setfuncs(L, mt, (int)V_LIST + 1);
     lua_pushliteral(L, "read-only view");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
