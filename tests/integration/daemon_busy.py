@@ -37,7 +37,7 @@ def main():
         env.wait_until(q, (4,), "open", timeout=5)
         env.wait_until(q, (8,), "open", timeout=5)
         log("processed %.2fs after the writer committed" % (time.time() - t0))
-        assert time.time() - t0 < 2.5
+        assert time.time() - t0 < 4, "took %.2fs after the commit" % (time.time() - t0)
         env.wait_caught_up()
         assert env.stop() == 0
         log("ok")

@@ -54,6 +54,19 @@ def main():
         env.proc = None
         assert rc == 0, rc
         db.close()
+
+        # Started with a broken policy: no running version to keep, so it
+        # refuses to start, naming the file and line.
+        with open(os.path.join(env.policies, "fixture.lua"), "a", encoding="utf-8") as f:
+            f.write("\nthis is not lua\n")
+        mark = len(env.log_text())
+        env.start()
+        rc = env.proc.wait(10)
+        env.logf.close()
+        env.proc = None
+        assert rc == 2, rc
+        text = env.log_text()[mark:]
+        assert re.search(r"fixture\.lua:\d+", text), text
         log("ok")
     finally:
         env.cleanup()

@@ -228,6 +228,8 @@ class Env:
             raise AssertionError("daemon did not stop on SIGTERM within %ds" % timeout)
         self.logf.close()
         self.proc = None
+        if rc != 0:
+            log("daemon exited %s; log tail:\n%s" % (rc, self.log_text()[-3000:]))
         return rc
 
     def kill(self):
