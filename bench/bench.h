@@ -102,8 +102,8 @@ void bench_table_row(struct bench_table *t, const char *what, const struct bench
 void bench_table_note(struct bench_table *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-int bench_full(const struct bench_opts *o, const char *city, long households,
-               struct bench_table *t, struct err *e);
+int bench_full(const struct bench_opts *o, const char *city, long households, struct bench_table *t,
+               struct err *e);
 int bench_daemon(const struct bench_opts *o, const char *city, struct bench_table *t,
                  struct err *e);
 int bench_nightly(const struct bench_opts *o, const char *city, long households,

@@ -57,5 +57,6 @@ int bench_city_create(const char *path, long households, struct err *e)
     bench_wait(pid, 0, &status, NULL);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    return err_set(e, ERR_FAIL, "%s: %s", path, got == (ssize_t)sizeof ce ? ce.msg : "generator died");
+    return err_set(e, ERR_FAIL, "%s: %s", path,
+                   got == (ssize_t)sizeof ce ? ce.msg : "generator died");
 }

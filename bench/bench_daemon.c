@@ -229,8 +229,8 @@ static int reload_run(struct daemon_run *d, int k, double *first, double *full, 
     FILE *f = fopen(path, "a");
     if (!f || fprintf(f, "-- benchmark reload %d\n", k) < 0 || fclose(f) != 0)
         return err_set(e, ERR_FAIL, "%s: %s", path, strerror(errno));
-    snprintf(sql, sizeof sql, "SELECT ifnull(min(" SEEN_AT "), 0) FROM bench_seen s WHERE " SEEN_AT
-             " >= %.6f", tw);
+    snprintf(sql, sizeof sql,
+             "SELECT ifnull(min(" SEEN_AT "), 0) FROM bench_seen s WHERE " SEEN_AT " >= %.6f", tw);
     double t0 = bench_mono(), seen = 0;
     while (seen == 0) {
         if ((rc = daemon_alive(d, e)) != 0 || (rc = bench_db_double(d->b, sql, &seen, e)) != 0)
@@ -263,8 +263,7 @@ static int reload_run(struct daemon_run *d, int k, double *first, double *full, 
     return 0;
 }
 
-int bench_daemon(const struct bench_opts *o, const char *city, struct bench_table *t,
-                 struct err *e)
+int bench_daemon(const struct bench_opts *o, const char *city, struct bench_table *t, struct err *e)
 {
     struct daemon_run d = {.o = o, .pid = -1};
     int64_t *hh = NULL, *mem = NULL;
@@ -309,8 +308,8 @@ int bench_daemon(const struct bench_opts *o, const char *city, struct bench_tabl
         int s = 0;
         if ((rc = reload_run(&d, run, &a, &b, &s, e)) != 0)
             break;
-        fprintf(stderr, "fupin-bench: reload %d: first household %.3f s, all %.2f s\n", run + 1,
-                a, b);
+        fprintf(stderr, "fupin-bench: reload %d: first household %.3f s, all %.2f s\n", run + 1, a,
+                b);
         bench_fig_add(&first, a);
         bench_fig_add(&full, b);
         stale |= s;

@@ -31,8 +31,7 @@ struct full_run {
 
 /* ---- the engine run (in the child) ---- */
 
-static void engine_run(const struct bench_opts *o, const char *db, int workers,
-                       struct full_run *r)
+static void engine_run(const struct bench_opts *o, const char *db, int workers, struct full_run *r)
 {
     struct config *cfg = NULL;
     struct policy_set *set = NULL;
@@ -145,8 +144,7 @@ struct floor_input {
 /* Runs the engine (fl == NULL) or the floor in a child; fills r and the
  * child's peak RSS in KiB. */
 static int run_child(const struct bench_opts *o, const char *db, int workers,
-                     const struct floor_input *fl, struct full_run *r, long *rss_kb,
-                     struct err *e)
+                     const struct floor_input *fl, struct full_run *r, long *rss_kb, struct err *e)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -204,8 +202,8 @@ static int floor_input_load(const char *db, int64_t **ids, int64_t **counts, lon
     return rc;
 }
 
-int bench_full(const struct bench_opts *o, const char *city, long households,
-               struct bench_table *t, struct err *e)
+int bench_full(const struct bench_opts *o, const char *city, long households, struct bench_table *t,
+               struct err *e)
 {
     char db[512], label[128];
     snprintf(db, sizeof db, "%s/full.db", o->tmp);
@@ -234,7 +232,10 @@ int bench_full(const struct bench_opts *o, const char *city, long households,
             fprintf(stderr,
                     "fupin-bench: %ld households: %s: %.0f households/s (%ld rows, %.1f MiB)"
                     "; again: %.0f households/s\n",
-                    households, kind == 2 ? "floor" : kind ? "2 workers" : "1 worker",
+                    households,
+                    kind == 2 ? "floor"
+                    : kind    ? "2 workers"
+                              : "1 worker",
                     (double)r.households / r.seconds, r.findings, (double)kb / 1024.0,
                     r.again_seconds > 0 ? (double)r.again_households / r.again_seconds : 0);
             if (kind < 2) {

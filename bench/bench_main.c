@@ -177,10 +177,18 @@ int main(int argc, char **argv)
             continue;
         e.msg[0] = 0;
         switch (i) {
-        case 0: rc = bench_full(&o, demo, o.demo_households, &t, &e); break;
-        case 1: rc = bench_full(&o, big, o.households, &t, &e); break;
-        case 2: rc = bench_daemon(&o, demo, &t, &e); break;
-        default: rc = bench_nightly(&o, big, o.households, &t, &e); break;
+        case 0:
+            rc = bench_full(&o, demo, o.demo_households, &t, &e);
+            break;
+        case 1:
+            rc = bench_full(&o, big, o.households, &t, &e);
+            break;
+        case 2:
+            rc = bench_daemon(&o, demo, &t, &e);
+            break;
+        default:
+            rc = bench_nightly(&o, big, o.households, &t, &e);
+            break;
         }
         if (rc) {
             fprintf(stderr, "fupin-bench: %s: %s\n", parts[i].name, e.msg);

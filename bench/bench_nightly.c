@@ -68,11 +68,11 @@ int bench_nightly(const struct bench_opts *o, const char *city, long households,
         bench_fig_add(&secs, s);
         struct bench_db *b = NULL;
         if ((rc = bench_db_open(db, &b, e)) == 0)
-            rc = bench_db_double(b, "SELECT count(*) FROM alert WHERE task_id IS NOT NULL",
-                                 &alerts, e);
+            rc = bench_db_double(b, "SELECT count(*) FROM alert WHERE task_id IS NOT NULL", &alerts,
+                                 e);
         bench_db_close(b);
-        fprintf(stderr, "fupin-bench: nightly over %.0f tasks: %.2f s, %.0f task alerts\n",
-                tasks, s, alerts);
+        fprintf(stderr, "fupin-bench: nightly over %.0f tasks: %.2f s, %.0f task alerts\n", tasks,
+                s, alerts);
     }
     bench_remove_db(db);
     bench_remove_db(base);

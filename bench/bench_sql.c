@@ -248,8 +248,8 @@ void bench_floor_free(struct bench_floor *f)
 
 /* ---- the change writer ---- */
 
-int bench_writer_run(const char *path, const int64_t *households, const int64_t *members,
-                     long n, int rate, long *late, struct err *e)
+int bench_writer_run(const char *path, const int64_t *households, const int64_t *members, long n,
+                     int rate, long *late, struct err *e)
 {
     struct bench_db *db = NULL;
     double *at = calloc((size_t)(n ? n : 1) * 2, sizeof *at); /* before, after */
