@@ -306,41 +306,60 @@ static const struct config *params_cfg(lua_State *L)
     return sb->params && sb->params->cfg ? sb->params->cfg : sb->cfg;
 }
 
-static void trace(lua_State *L, const char *key, const char *value)
+/* Only `fupin explain` traces; formatting the value text for every read
+ * cost more than the lookup itself. */
+static int tracing(lua_State *L)
 {
     struct lua_sandbox *sb = sandbox_of(L);
-    if (sb->params && sb->params->policy)
-        policy_trace_param(sb->params, key, value);
+    return sb->params && sb->params->policy && sb->params->res && sb->params->res->trace;
 }
 
 static void push_param(lua_State *L, const struct config_param *p)
 {
     char text[64];
+    int traced = tracing(L);
+    text[0] = 0;
     switch (p->type) {
     case PARAM_NUMBER:
         push_number(L, p->number);
-        snprintf(text, sizeof text, "%g", p->number);
+        if (traced)
+            snprintf(text, sizeof text, "%g", p->number);
         break;
     case PARAM_STRING:
         lua_pushstring(L, p->string ? p->string : "");
-        snprintf(text, sizeof text, "%s", p->string ? p->string : "");
+        if (traced)
+            snprintf(text, sizeof text, "%s", p->string ? p->string : "");
         break;
     case PARAM_BY_YEAR: {
         /* A fresh plain table: the policy may iterate it with pairs. */
         lua_createtable(L, 0, (int)p->n_years);
         size_t used = 0;
-        text[0] = 0;
         for (size_t i = 0; i < p->n_years; i++) {
             push_number(L, p->values[i]);
             lua_rawseti(L, -2, p->years[i]);
-            if (used < sizeof text)
+            if (traced && used < sizeof text)
                 used += (size_t)snprintf(text + used, sizeof text - used, "%s%d: %g", i ? ", " : "",
                                          p->years[i], p->values[i]);
         }
         break;
     }
     }
-    trace(L, p->key, text);
+    if (traced)
+        policy_trace_param(sandbox_of(L)->params, p->key, text);
+}
+
+/* The first param whose key is >= key (cfg->params is sorted by strcmp). */
+static size_t param_lower_bound(const struct config *cfg, const char *key)
+{
+    size_t lo = 0, hi = cfg->n_params;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(cfg->params[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static int params_index(lua_State *L, const struct view *v)
@@ -350,22 +369,31 @@ static int params_index(lua_State *L, const struct view *v)
         return 1;
     }
     char key[256];
-    int len =
-        snprintf(key, sizeof key, "%s%s%s", v->prefix, v->prefix[0] ? "." : "", lua_tostring(L, 2));
-    if (len < 0 || (size_t)len >= sizeof key) {
+    size_t plen = strlen(v->prefix), nlen;
+    const char *name = lua_tolstring(L, 2, &nlen);
+    size_t len = plen + (plen ? 1 : 0) + nlen;
+    if (len + 2 > sizeof key) {
         lua_pushnil(L);
         return 1;
     }
+    memcpy(key, v->prefix, plen);
+    if (plen)
+        key[plen] = '.';
+    memcpy(key + len - nlen, name, nlen + 1);
     const struct config *cfg = params_cfg(L);
     int subtree = 0;
-    for (size_t i = 0; cfg && i < cfg->n_params; i++) {
-        const char *k = cfg->params[i].key;
-        if (strcmp(k, key) == 0) {
+    if (cfg) {
+        size_t i = param_lower_bound(cfg, key);
+        if (i < cfg->n_params && strcmp(cfg->params[i].key, key) == 0) {
             push_param(L, &cfg->params[i]);
             return 1;
         }
-        if (strncmp(k, key, (size_t)len) == 0 && k[len] == '.')
-            subtree = 1;
+        /* Keys under "key." are contiguous from the bound of "key.". */
+        key[len] = '.';
+        key[len + 1] = 0;
+        i = param_lower_bound(cfg, key);
+        subtree = i < cfg->n_params && strncmp(cfg->params[i].key, key, len + 1) == 0;
+        key[len] = 0;
     }
     if (!subtree) {
         lua_pushnil(L);
@@ -492,9 +520,43 @@ static const struct field *find_field(enum vkind kind, const char *name)
     return NULL;
 }
 
+/* Upvalues of the metamethods (views_register): one name -> field number
+ * table per record kind, then the view metatable itself. */
+#define UV_FIELDS(kind) lua_upvalueindex((int)(kind) + 1)
+#define UV_MT lua_upvalueindex((int)V_LIST + 1)
+
+/* check_view for __index, the hot path (a policy reads hundreds of fields
+ * per household): the metatable is compared with the upvalue instead of
+ * being looked up in the registry by name. */
+static struct view *index_view(lua_State *L)
+{
+    struct view *v = lua_touserdata(L, 1);
+    if (v && lua_getmetatable(L, 1)) {
+        int same = lua_rawequal(L, -1, UV_MT);
+        lua_pop(L, 1);
+        if (same && v->gen == sandbox_of(L)->gen)
+            return v;
+    }
+    return check_view(L, 1);
+}
+
+/* The field named by the string at index 2: a hash lookup in the kind's
+ * name table rather than a strcmp per field. */
+static const struct field *index_field(lua_State *L, enum vkind kind)
+{
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return NULL;
+    lua_pushvalue(L, 2);
+    const struct field *f = NULL;
+    if (lua_rawget(L, UV_FIELDS(kind)) == LUA_TNUMBER)
+        f = &records[kind].fields[lua_tointeger(L, -1) - 1];
+    lua_pop(L, 1);
+    return f;
+}
+
 static int view_index(lua_State *L)
 {
-    struct view *v = check_view(L, 1);
+    struct view *v = index_view(L);
     switch (v->kind) {
     case V_LIST: {
         int ok;
@@ -524,7 +586,7 @@ static int view_index(lua_State *L)
         break;
     }
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-    const struct field *f = k ? find_field(v->kind, k) : NULL;
+    const struct field *f = index_field(L, v->kind);
     if (!f)
         return luaL_error(L, "%s has no field '%s'", records[v->kind].what,
                           k ? k : luaL_typename(L, 2));
@@ -615,7 +677,16 @@ void views_register(lua_State *L)
                                   {"__pairs", view_pairs},
                                   {NULL, NULL}};
     luaL_newmetatable(L, VIEW_MT);
-    luaL_setfuncs(L, mt, 0);
+    for (int kind = 0; kind < (int)V_LIST; kind++) {
+        lua_newtable(L);
+        int i = 1;
+        for (const struct field *f = records[kind].fields; f->name; f++, i++) {
+            lua_pushinteger(L, i);
+            lua_setfield(L, -2, f->name);
+        }
+    }
+    lua_pushvalue(L, -(int)V_LIST - 1);
+    luaL_setfuncs(L, mt, (int)V_LIST + 1);
     lua_pushliteral(L, "read-only view");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);

@@ -130,21 +130,50 @@ static void digest_clear(struct digest *d)
     d->acked_quiet = 0;
 }
 
-static int tally_add(struct tally **t, size_t *n, const char *key, const char *name)
+/* One occurrence to count: key (never NULL), its display name, and what
+ * stands for a missing name (the key as the item had it, maybe NULL). */
+struct tally_pair {
+    const char *key, *name, *fallback;
+};
+
+static int cmp_pair(const void *a, const void *b)
 {
-    const char *k = key ? key : "?";
-    for (size_t i = 0; i < *n; i++) {
-        if (strcmp((*t)[i].key, k) == 0) {
-            (*t)[i].count++;
-            return 0;
+    return strcmp(((const struct tally_pair *)a)->key, ((const struct tally_pair *)b)->key);
+}
+
+/* Counts equal keys by sorting: a town's digest can hold tens of thousands
+ * of overdue tasks over thousands of villages and cadres, where a linear
+ * search per item was most of the nightly job's time. The name kept is the
+ * first of its key's run (all occurrences of a key carry the same name). */
+static int tally_build(struct tally_pair *p, size_t n, struct tally **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (n == 0)
+        return 0;
+    qsort(p, n, sizeof *p, cmp_pair);
+    size_t distinct = 1;
+    for (size_t i = 1; i < n; i++)
+        distinct += strcmp(p[i].key, p[i - 1].key) != 0;
+    struct tally *t = calloc(distinct, sizeof *t);
+    if (!t)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(p[i].key, p[i - 1].key) == 0) {
+            t[k - 1].count++;
+            continue;
+        }
+        const char *name = p[i].name ? p[i].name : p[i].fallback;
+        t[k] = (struct tally){strdup(p[i].key), dup(name), 1};
+        k++;
+        *n_out = k;
+        if (!t[k - 1].key || (name && !t[k - 1].name)) {
+            *out = t;
+            return -1;
         }
     }
-    struct tally *grown = realloc(*t, (*n + 1) * sizeof **t);
-    if (!grown)
-        return -1;
-    *t = grown;
-    grown[*n] = (struct tally){strdup(k), dup(name ? name : key), 1};
-    (*n)++;
+    *out = t;
     return 0;
 }
 
@@ -267,6 +296,13 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
     static const char *const kinds[] = {"task_overdue", "no_cadre", "cadre_no_visit",
                                         "reduction_behind"};
     char *text = NULL;
+    struct tally_pair *pv = malloc((d->n ? d->n : 1) * sizeof *pv);
+    struct tally_pair *pc = malloc((d->n ? d->n : 1) * sizeof *pc);
+    if (!pv || !pc) {
+        free(pv);
+        free(pc);
+        goto oom;
+    }
     for (size_t i = 0; i < d->n; i++) {
         const struct item *it = &d->items[i];
         n_esc += it->escalated;
@@ -276,11 +312,18 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
         counts[k]++;
         if (!is_overdue(it))
             continue;
+        pv[n_overdue] = (struct tally_pair){it->village ? it->village : "?", it->village_name,
+                                            it->village};
+        const char *cadre = it->cadre_name ? it->cadre_name : "未落实";
+        pc[n_overdue] = (struct tally_pair){cadre, NULL, cadre};
         n_overdue++;
-        if (tally_add(&vil, &n_vil, it->village, it->village_name) ||
-            tally_add(&cad, &n_cad, it->cadre_name ? it->cadre_name : "未落实", NULL))
-            goto oom;
     }
+    int built = tally_build(pv, (size_t)n_overdue, &vil, &n_vil) == 0 &&
+                tally_build(pc, (size_t)n_overdue, &cad, &n_cad) == 0;
+    free(pv);
+    free(pc);
+    if (!built)
+        goto oom;
     if (n_vil)
         qsort(vil, n_vil, sizeof *vil, cmp_tally);
     if (n_cad)

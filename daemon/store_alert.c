@@ -133,7 +133,9 @@ int store_alert_live(struct store *st, const char *kind, const char *subject,
     static const char sql[] = "SELECT id, escalations, ifnull(level, ''), state FROM alert"
                               " WHERE kind = ?1 AND subject = ?2 AND state IN ('open','acked')";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, sql, &stmt, e);
+    /* Cached: the nightly job asks once per overdue task; preparing cost
+     * more than the lookup. */
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
@@ -150,20 +152,21 @@ int store_alert_live(struct store *st, const char *kind, const char *subject,
     } else if (step != SQLITE_DONE) {
         rc = store_fail(st, e, ERR_FAIL, "reading a live alert");
     }
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 
 int store_alert_set_escalations(struct store *st, int64_t id, int escalations, struct err *e)
 {
+    static const char sql[] = "UPDATE alert SET escalations = ?2 WHERE id = ?1";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, "UPDATE alert SET escalations = ?2 WHERE id = ?1", &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_int(stmt, 2, escalations);
     rc = store_step_done(st, stmt, "recording an escalation", e);
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 

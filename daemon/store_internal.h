@@ -17,7 +17,7 @@ struct store {
     int read_only;
     /* Statements prepared once per connection and reused across households:
      * preparing dominated the cost of an unchanged reconciliation. */
-    struct store_cached_stmt cache[48];
+    struct store_cached_stmt cache[128];
     int n_cache;
 };
 

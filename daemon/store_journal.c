@@ -174,7 +174,8 @@ int store_eval_audit(struct store *st, int64_t household_id, const char *now, in
         " evaluated_at = excluded.evaluated_at, findings = excluded.findings,"
         " errors = excluded.errors";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, sql, &stmt, e);
+    /* Cached: once per household, preparing cost as much as the write. */
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, household_id);
@@ -186,6 +187,6 @@ int store_eval_audit(struct store *st, int64_t household_id, const char *now, in
         sqlite3_bind_null(stmt, 4);
     if (sqlite3_step(stmt) != SQLITE_DONE)
         rc = store_fail(st, e, ERR_FAIL, "writing engine_eval");
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
