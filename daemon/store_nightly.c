@@ -205,6 +205,14 @@ int store_nightly_seen_add(struct store *st, int64_t alert_id, struct err *e)
     return rc;
 }
 
+int store_nightly_seen_add_staged(struct store *st, struct err *e)
+{
+    return store_exec(st,
+                      "INSERT OR IGNORE INTO temp.nightly_seen(id)"
+                      " SELECT id FROM temp.alert_stage WHERE id IS NOT NULL ORDER BY seq",
+                      e);
+}
+
 int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n, struct err *e)
 {
     static const char sql[] = "UPDATE alert SET state = 'resolved', resolved_at = ?2"
