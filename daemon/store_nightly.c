@@ -149,15 +149,20 @@ int store_nightly_towns(struct store *st, const char *date, store_nightly_town_f
                         struct err *e)
 {
     /* Base: the town's households still poor when the year began (an exited
-     * household counts only if it exited this year) and registered by date. */
+     * household counts only if it exited this year) and registered by date.
+     * Counted per village in one pass over the households first, then summed
+     * per town: joining towns -> villages -> households row by row cost
+     * twice as much at 1M households. */
     static const char sql[] =
-        "SELECT t.code, t.name, t.parent, count(h.id),"
-        "  sum(h.status = 'exited' AND h.exited_at >= ?1 AND h.exited_at <= ?2)"
-        " FROM region t JOIN region v ON v.parent = t.code"
-        " JOIN household h ON h.village = v.code"
+        "WITH hv AS MATERIALIZED (SELECT h.village, count(*) AS n,"
+        "  sum(h.status = 'exited' AND h.exited_at >= ?1 AND h.exited_at <= ?2) AS x"
+        "  FROM household h"
+        "  WHERE (h.status <> 'exited' OR h.exited_at >= ?1)"
+        "   AND (h.registered_at IS NULL OR h.registered_at <= ?2)"
+        "  GROUP BY h.village)"
+        " SELECT t.code, t.name, t.parent, sum(hv.n), sum(hv.x)"
+        " FROM region t JOIN region v ON v.parent = t.code JOIN hv ON hv.village = v.code"
         " WHERE t.level = 'town'"
-        "  AND (h.status <> 'exited' OR h.exited_at >= ?1)"
-        "  AND (h.registered_at IS NULL OR h.registered_at <= ?2)"
         " GROUP BY t.code ORDER BY t.code";
     char year_start[11];
     snprintf(year_start, sizeof year_start, "%.4s-01-01", date);
