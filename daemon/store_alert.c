@@ -266,7 +266,7 @@ int store_alert_stage_reset(struct store *st, struct err *e)
                       " kind TEXT, subject TEXT, severity TEXT, household_id INTEGER,"
                       " task_id INTEGER, region TEXT, supervisor_id INTEGER, level TEXT,"
                       " message TEXT, source TEXT, rank INT, old_id INTEGER, old_rank INT,"
-                      " old_esc INT, climbed INT, new_esc INT, id INTEGER);"
+                      " old_esc INT, id INTEGER);"
                       "DELETE FROM temp.alert_stage;",
                       e);
 }
@@ -317,12 +317,13 @@ static const char stage_old[] =
     "UPDATE temp.alert_stage SET old_id = a.id, old_rank = " RANK("a.level") ","
     " old_esc = a.escalations FROM alert a WHERE a.kind = alert_stage.kind"
     " AND a.subject = alert_stage.subject AND a.state IN ('open','acked')";
-static const char stage_climb[] =
-    "UPDATE temp.alert_stage SET climbed = rank >= 0 AND CASE WHEN ifnull(old_rank, -1) < 0"
-    " THEN rank > 1 ELSE rank > old_rank END";
-static const char stage_esc[] =
-    "UPDATE temp.alert_stage SET new_esc = ifnull(old_esc, 0) + CASE WHEN climbed"
-    " THEN rank - max(ifnull(old_rank, -1), 1) ELSE 0 END";
+/* Computed where used rather than stored: two more passes over the staged
+ * rows cost more than the expression. */
+#define CLIMBED                                                                                    \
+    "(rank >= 0 AND CASE WHEN ifnull(old_rank, -1) < 0 THEN rank > 1 ELSE rank > old_rank END)"
+#define NEW_ESC                                                                                    \
+    "ifnull(old_esc, 0) + CASE WHEN " CLIMBED " THEN rank - max(ifnull(old_rank, -1), 1)"         \
+    " ELSE 0 END"
 /* The partial unique index alert_live makes this the single live row, as
  * in store_alert_raise; "WHERE true" tells the parser the ON belongs to
  * the upsert. */
@@ -330,7 +331,7 @@ static const char stage_upsert[] =
     "INSERT INTO alert(kind, subject, severity, household_id, task_id, region, supervisor_id,"
     " level, message, source, state, opened_at, last_seen_at, escalations)"
     " SELECT kind, subject, severity, household_id, task_id, region, supervisor_id, level,"
-    " message, source, 'open', ?1, ?1, new_esc FROM temp.alert_stage WHERE true ORDER BY seq"
+    " message, source, 'open', ?1, ?1, " NEW_ESC " FROM temp.alert_stage WHERE true ORDER BY seq"
     " ON CONFLICT(kind, subject) WHERE state IN ('open','acked') DO UPDATE SET"
     " severity = excluded.severity, message = excluded.message,"
     " last_seen_at = excluded.last_seen_at,"
@@ -344,8 +345,10 @@ static const char stage_ids[] =
 static const char stage_counts[] =
     "SELECT count(*) FILTER (WHERE old_id IS NULL), count(old_id) FROM temp.alert_stage";
 static const char stage_climbed[] =
-    "SELECT id FROM temp.alert_stage WHERE climbed ORDER BY seq";
+    "SELECT id FROM temp.alert_stage WHERE " CLIMBED " ORDER BY seq";
 #undef RANK
+#undef CLIMBED
+#undef NEW_ESC
 
 static int stage_run(struct store *st, const char *sql, const char *now, const char *what,
                      struct err *e)
@@ -369,8 +372,6 @@ int store_alert_stage_apply(struct store *st, const char *now, int *raised, int 
     int rc, step;
     /* The live rows are read before the upsert changes them. */
     if ((rc = stage_run(st, stage_old, NULL, "reading live alerts", e)) != 0 ||
-        (rc = stage_run(st, stage_climb, NULL, "computing escalations", e)) != 0 ||
-        (rc = stage_run(st, stage_esc, NULL, "computing escalations", e)) != 0 ||
         (rc = stage_run(st, stage_upsert, now, "raising alerts", e)) != 0 ||
         (rc = stage_run(st, stage_ids, NULL, "reading raised alerts", e)) != 0)
         return rc;
