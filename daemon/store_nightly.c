@@ -302,6 +302,40 @@ int store_nightly_mark_notified(struct store *st, int64_t alert_id, struct err *
     return rc;
 }
 
+int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids, size_t n,
+                                        struct err *e)
+{
+    static const char add[] = "INSERT OR IGNORE INTO temp.nightly_notify(id) VALUES (?)";
+    /* The rows of store_nightly_digest_alerts a digest lists: live, routed
+     * to one of these supervisors, and not acked at or above their level
+     * (nightly_digest.c's acked-and-quiet rule; an unknown level ranks -1). */
+#define RANK(col)                                                                                  \
+    "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
+    " WHEN 'city' THEN 3 ELSE -1 END"
+    static const char mark[] =
+        "UPDATE alert SET notified_level = level WHERE state IN ('open','acked')"
+        " AND supervisor_id IN (SELECT id FROM temp.nightly_notify)"
+        " AND NOT (state = 'acked' AND " RANK("level") " <= " RANK("notified_level") ")";
+#undef RANK
+    int rc = store_exec(st,
+                        "CREATE TEMP TABLE IF NOT EXISTS nightly_notify(id INTEGER PRIMARY KEY);"
+                        "DELETE FROM temp.nightly_notify;",
+                        e);
+    sqlite3_stmt *stmt;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if ((rc = store_cached(st, add, &stmt, e)) != 0)
+            break;
+        sqlite3_bind_int64(stmt, 1, sup_ids[i]);
+        rc = store_step_done(st, stmt, "recording a notified supervisor", e);
+        sqlite3_reset(stmt);
+    }
+    if (rc || n == 0 || (rc = store_cached(st, mark, &stmt, e)) != 0)
+        return rc;
+    rc = store_step_done(st, stmt, "marking alerts notified", e);
+    sqlite3_reset(stmt);
+    return rc;
+}
+
 int store_outbox_add(struct store *st, int64_t supervisor_id, const char *channel,
                      const char *payload, const char *dedup_key, const char *now, int *inserted,
                      struct err *e)

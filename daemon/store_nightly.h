@@ -83,6 +83,10 @@ typedef int (*store_nightly_alert_fn)(void *ctx, const struct nightly_alert *a, 
 int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, void *ctx,
                                 struct err *e);
 int store_nightly_mark_notified(struct store *st, int64_t alert_id, struct err *e);
+/* Marks notified (notified_level = level) every alert a digest to one of
+ * these supervisors listed, in one statement instead of one per alert. */
+int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids, size_t n,
+                                        struct err *e);
 
 /* Adds a message unless dedup_key exists; *inserted says which. */
 int store_outbox_add(struct store *st, int64_t supervisor_id, const char *channel,
