@@ -201,20 +201,6 @@ int store_nightly_seen_reset(struct store *st, struct err *e)
                       e);
 }
 
-int store_nightly_seen_add(struct store *st, int64_t alert_id, struct err *e)
-{
-    /* Cached, like the other once-per-alert statements below. */
-    static const char sql[] = "INSERT OR IGNORE INTO temp.nightly_seen(id) VALUES (?)";
-    sqlite3_stmt *stmt;
-    int rc = store_cached(st, sql, &stmt, e);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(stmt, 1, alert_id);
-    rc = store_step_done(st, stmt, "recording a seen alert", e);
-    sqlite3_reset(stmt);
-    return rc;
-}
-
 int store_nightly_seen_add_staged(struct store *st, struct err *e)
 {
     return store_exec(st,
@@ -291,19 +277,6 @@ int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, voi
     }
     rc = loop_end(st, step, rc, "reading alerts for digests", e);
     sqlite3_finalize(stmt);
-    return rc;
-}
-
-int store_nightly_mark_notified(struct store *st, int64_t alert_id, struct err *e)
-{
-    static const char sql[] = "UPDATE alert SET notified_level = level WHERE id = ?";
-    sqlite3_stmt *stmt;
-    int rc = store_cached(st, sql, &stmt, e);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(stmt, 1, alert_id);
-    rc = store_step_done(st, stmt, "marking an alert notified", e);
-    sqlite3_reset(stmt);
     return rc;
 }
 
