@@ -50,28 +50,18 @@ static double param_or(const struct config *cfg, const char *key, int year, doub
     return config_param_number(cfg, key, year, &v) == 0 ? v : dflt;
 }
 
-/* Raises (or refreshes) an alert, remembers it as seen tonight and counts
- * it; *old_rank gets the level it had before (-1 when it is new). */
-static int raise(struct job *j, const struct alert_spec *spec, int64_t *id, int *old_rank,
-                 int *old_escalations, struct err *e)
+/* Stages an alert of the kind being checked; stage_kind raises them all.
+ * rank >= 0 (task_overdue) turns on escalation counting. */
+static int raise(struct job *j, const struct alert_spec *spec, int rank, struct err *e)
 {
-    struct alert_live old;
-    int found, rc = store_alert_live(j->st, spec->kind, spec->subject, &old, &found, e);
-    if (rc)
-        return rc;
-    if ((rc = store_alert_raise(j->st, spec, j->now, id, e)) != 0)
-        return rc;
-    if ((rc = store_nightly_seen_add(j->st, *id, e)) != 0)
-        return rc;
-    if (found)
-        j->rep->refreshed++;
-    else
-        j->rep->raised++;
-    if (old_rank)
-        *old_rank = found ? nightly_level_rank(old.level) : -1;
-    if (old_escalations)
-        *old_escalations = found ? old.escalations : 0;
-    return 0;
+    return store_alert_stage_add(j->st, spec, rank, e);
+}
+
+static int on_climbed(void *ctx, int64_t id, struct err *e)
+{
+    struct job *j = ctx;
+    j->rep->escalated++;
+    return nightly_escalated_add(&j->esc, id, e);
 }
 
 static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
@@ -118,23 +108,9 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
         .message = message,
         .source = "nightly",
     };
-    int64_t id;
-    int old_rank, old_esc;
-    int rc = raise(j, &spec, &id, &old_rank, &old_esc, e);
-    if (rc)
-        return rc;
-    /* escalations counts the levels climbed above the town, never falls. */
-    int town = nightly_level_rank("town"), now_rank = nightly_level_rank(level);
-    int climbed = old_rank < 0 ? now_rank > town : now_rank > old_rank;
-    if (climbed) {
-        int add = now_rank - (old_rank < town ? town : old_rank);
-        if ((rc = store_alert_set_escalations(j->st, id, old_esc + add, e)) != 0)
-            return rc;
-        j->rep->escalated++;
-        if ((rc = nightly_escalated_add(&j->esc, id, e)) != 0)
-            return rc;
-    }
-    return 0;
+    /* escalations counts the levels climbed above the town, never falls
+     * (store_alert_stage_apply does the arithmetic for the whole set). */
+    return raise(j, &spec, nightly_level_rank(level), e);
 }
 
 static int on_unpaired(void *ctx, const struct nightly_household *h, struct err *e)
@@ -154,8 +130,7 @@ static int on_unpaired(void *ctx, const struct nightly_household *h, struct err 
         .message = message,
         .source = "nightly",
     };
-    int64_t id;
-    return raise(j, &spec, &id, NULL, NULL, e);
+    return raise(j, &spec, -1, e);
 }
 
 static int on_idle_cadre(void *ctx, const struct nightly_cadre *c, struct err *e)
@@ -181,8 +156,7 @@ static int on_idle_cadre(void *ctx, const struct nightly_cadre *c, struct err *e
         .message = message,
         .source = "nightly",
     };
-    int64_t id;
-    return raise(j, &spec, &id, NULL, NULL, e);
+    return raise(j, &spec, -1, e);
 }
 
 /* Fraction of the year elapsed at date (day of year / days in year). */
@@ -223,34 +197,58 @@ static int on_town(void *ctx, const struct nightly_town *t, struct err *e)
         .message = message,
         .source = "nightly",
     };
-    int64_t id;
-    return raise(j, &spec, &id, NULL, NULL, e);
+    return raise(j, &spec, -1, e);
 }
 
-static int sweep(struct job *j, const char *kind, struct err *e)
+/* One kind: stage what scan finds, raise it all at once (one upsert for
+ * the set instead of a lookup and an upsert per alert: 100,000 overdue
+ * tasks made that the bulk of the job), then resolve what it did not see. */
+static int check(struct job *j, const char *kind, int (*scan)(struct job *, struct err *),
+                 struct err *e)
 {
-    int n = 0, rc = store_nightly_sweep(j->st, kind, j->now, &n, e);
-    j->rep->resolved += n;
-    return rc;
+    int raised = 0, refreshed = 0, resolved = 0, rc;
+    if ((rc = store_alert_stage_reset(j->st, e)) != 0 || (rc = scan(j, e)) != 0 ||
+        (rc = store_alert_stage_apply(j->st, j->now, &raised, &refreshed, on_climbed, j, e)) !=
+            0 ||
+        (rc = store_nightly_seen_add_staged(j->st, e)) != 0 ||
+        (rc = store_nightly_sweep(j->st, kind, j->now, &resolved, e)) != 0)
+        return rc;
+    j->rep->raised += raised;
+    j->rep->refreshed += refreshed;
+    j->rep->resolved += resolved;
+    return 0;
+}
+
+static int scan_overdue(struct job *j, struct err *e)
+{
+    return store_nightly_overdue_tasks(j->st, j->date, on_overdue, j, e);
+}
+
+static int scan_unpaired(struct job *j, struct err *e)
+{
+    return store_nightly_unpaired(j->st, on_unpaired, j, e);
+}
+
+static int scan_idle(struct job *j, struct err *e)
+{
+    return store_nightly_idle_cadres(j->st, j->date, j->no_visit_days, on_idle_cadre, j, e);
+}
+
+static int scan_towns(struct job *j, struct err *e)
+{
+    return store_nightly_towns(j->st, j->date, on_town, j, e);
 }
 
 static int run_checks(struct job *j, struct err *e)
 {
     int rc;
     if ((rc = store_nightly_seen_reset(j->st, e)) != 0 ||
-        (rc = store_nightly_overdue_tasks(j->st, j->date, on_overdue, j, e)) != 0 ||
-        (rc = sweep(j, "task_overdue", e)) != 0 ||
-        (rc = store_nightly_unpaired(j->st, on_unpaired, j, e)) != 0 ||
-        (rc = sweep(j, "no_cadre", e)) != 0 ||
-        (rc = store_nightly_idle_cadres(j->st, j->date, j->no_visit_days, on_idle_cadre, j, e)) !=
-            0 ||
-        (rc = sweep(j, "cadre_no_visit", e)) != 0)
+        (rc = check(j, "task_overdue", scan_overdue, e)) != 0 ||
+        (rc = check(j, "no_cadre", scan_unpaired, e)) != 0 ||
+        (rc = check(j, "cadre_no_visit", scan_idle, e)) != 0)
         return rc;
-    if (j->check_reduction) {
-        if ((rc = store_nightly_towns(j->st, j->date, on_town, j, e)) != 0 ||
-            (rc = sweep(j, "reduction_behind", e)) != 0)
-            return rc;
-    }
+    if (j->check_reduction && (rc = check(j, "reduction_behind", scan_towns, e)) != 0)
+        return rc;
     return 0;
 }
 

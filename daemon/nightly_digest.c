@@ -104,7 +104,7 @@ struct digest {
     struct item *items;
     size_t n, cap;
     int acked_quiet;                   /* acked alerts left out */
-    struct nightly_escalated notified; /* ids to mark once the read is over */
+    struct nightly_escalated notified; /* supervisors with a new digest */
     int digests;
 };
 
@@ -440,9 +440,10 @@ static int flush(struct digest *d, struct err *e)
     rc = store_outbox_add(d->st, d->sup_id, d->sup_channel ? d->sup_channel : "file", payload, key,
                           d->now, &inserted, e);
     /* Only what actually went into a new message counts as notified: a
-     * second run the same night leaves the first digest and the marks be. */
-    for (size_t i = 0; !rc && inserted && i < d->n; i++)
-        rc = nightly_escalated_add(&d->notified, d->items[i].id, e);
+     * second run the same night leaves the first digest and the marks be.
+     * The items are marked by supervisor at the end, all at once. */
+    if (!rc && inserted)
+        rc = nightly_escalated_add(&d->notified, d->sup_id, e);
     if (!rc && inserted)
         d->digests++;
 done:
@@ -513,8 +514,8 @@ int nightly_digests(const struct config *cfg, struct store *st, const char *date
         rc = flush(&d, e);
     digest_clear(&d);
     free(d.items);
-    for (size_t i = 0; !rc && i < d.notified.n; i++)
-        rc = store_nightly_mark_notified(st, d.notified.ids[i], e);
+    if (!rc)
+        rc = store_nightly_mark_notified_digests(st, d.notified.ids, d.notified.n, e);
     nightly_escalated_free(&d.notified);
     *digests = rc ? 0 : d.digests;
     return rc;

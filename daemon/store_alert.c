@@ -51,23 +51,36 @@ static void bind_id(sqlite3_stmt *stmt, int i, int64_t v)
         sqlite3_bind_null(stmt, i);
 }
 
+/* Where a raised alert goes: region ("" for none), supervisor, level. */
+static int route(struct store *st, const struct alert_spec *a, char region[64],
+                 int64_t *supervisor, const char **level, struct err *e)
+{
+    region[0] = 0;
+    *supervisor = a->supervisor_id;
+    *level = a->level;
+    if (a->region) {
+        snprintf(region, 64, "%s", a->region);
+        if (!*supervisor)
+            *supervisor = supervisor_of(st, region);
+    } else if (a->household_id) {
+        int rc = route_household(st, a->household_id, region, 64, supervisor, e);
+        if (rc)
+            return rc;
+        if (!*level)
+            *level = "town";
+    }
+    return 0;
+}
+
 int store_alert_raise(struct store *st, const struct alert_spec *a, const char *now, int64_t *id,
                       struct err *e)
 {
-    char region[64] = "";
-    int64_t supervisor = a->supervisor_id;
-    const char *level = a->level;
-    if (a->region) {
-        snprintf(region, sizeof region, "%s", a->region);
-        if (!supervisor)
-            supervisor = supervisor_of(st, region);
-    } else if (a->household_id) {
-        int rc = route_household(st, a->household_id, region, sizeof region, &supervisor, e);
-        if (rc)
-            return rc;
-        if (!level)
-            level = "town";
-    }
+    char region[64];
+    int64_t supervisor;
+    const char *level;
+    int rc = route(st, a, region, &supervisor, &level, e);
+    if (rc)
+        return rc;
     /* The partial unique index alert_live makes this the single live row. */
     static const char sql[] =
         "INSERT INTO alert(kind, subject, severity, household_id, task_id, region, supervisor_id,"
@@ -81,8 +94,7 @@ int store_alert_raise(struct store *st, const struct alert_spec *a, const char *
         " level = coalesce(excluded.level, level)"
         " RETURNING id";
     sqlite3_stmt *stmt;
-    int rc = store_cached(st, sql, &stmt, e);
-    if (rc)
+    if ((rc = store_cached(st, sql, &stmt, e)) != 0)
         return rc;
     sqlite3_bind_text(stmt, 1, a->kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, a->subject, -1, SQLITE_STATIC);
@@ -242,5 +254,143 @@ int store_alert_list(struct store *st, const struct alert_filter *f, store_alert
     if (!rc && step != SQLITE_DONE)
         rc = store_fail(st, e, ERR_FAIL, "listing alerts");
     sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* ---- staged raising (the nightly job) ---- */
+
+int store_alert_stage_reset(struct store *st, struct err *e)
+{
+    return store_exec(st,
+                      "CREATE TEMP TABLE IF NOT EXISTS alert_stage(seq INTEGER PRIMARY KEY,"
+                      " kind TEXT, subject TEXT, severity TEXT, household_id INTEGER,"
+                      " task_id INTEGER, region TEXT, supervisor_id INTEGER, level TEXT,"
+                      " message TEXT, source TEXT, rank INT, old_id INTEGER, old_rank INT,"
+                      " old_esc INT, id INTEGER);"
+                      "DELETE FROM temp.alert_stage;",
+                      e);
+}
+
+int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank, struct err *e)
+{
+    char region[64];
+    int64_t supervisor;
+    const char *level;
+    int rc = route(st, a, region, &supervisor, &level, e);
+    if (rc)
+        return rc;
+    static const char sql[] =
+        "INSERT INTO temp.alert_stage(kind, subject, severity, household_id, task_id, region,"
+        " supervisor_id, level, message, source, rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        " ?9, ?10, ?11)";
+    sqlite3_stmt *stmt;
+    if ((rc = store_cached(st, sql, &stmt, e)) != 0)
+        return rc;
+    sqlite3_bind_text(stmt, 1, a->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, a->subject, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, severity_name(a->severity), -1, SQLITE_STATIC);
+    bind_id(stmt, 4, a->household_id);
+    bind_id(stmt, 5, a->task_id);
+    if (region[0])
+        sqlite3_bind_text(stmt, 6, region, -1, SQLITE_TRANSIENT);
+    bind_id(stmt, 7, supervisor);
+    if (level)
+        sqlite3_bind_text(stmt, 8, level, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 9, a->message, -1, SQLITE_STATIC);
+    if (a->source)
+        sqlite3_bind_text(stmt, 10, a->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 11, rank);
+    rc = store_step_done(st, stmt, "staging an alert", e);
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+/* The steps of store_alert_stage_apply. The escalation arithmetic is
+ * nightly.c's per-alert rule in SQL: an alert without a live row, or whose
+ * live row has no level, is new (old rank -1); it climbed when its rank is
+ * above the town (new) or above the old rank; it then gains the levels
+ * climbed above max(old rank, town). */
+#define RANK(col)                                                                                  \
+    "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
+    " WHEN 'city' THEN 3 ELSE -1 END"
+static const char stage_old[] =
+    "UPDATE temp.alert_stage SET old_id = a.id, old_rank = " RANK("a.level") ","
+    " old_esc = a.escalations FROM alert a WHERE a.kind = alert_stage.kind"
+    " AND a.subject = alert_stage.subject AND a.state IN ('open','acked')";
+/* Computed where used rather than stored: two more passes over the staged
+ * rows cost more than the expression. */
+#define CLIMBED                                                                                    \
+    "(rank >= 0 AND CASE WHEN ifnull(old_rank, -1) < 0 THEN rank > 1 ELSE rank > old_rank END)"
+#define NEW_ESC                                                                                    \
+    "ifnull(old_esc, 0) + CASE WHEN " CLIMBED " THEN rank - max(ifnull(old_rank, -1), 1)"         \
+    " ELSE 0 END"
+/* The partial unique index alert_live makes this the single live row, as
+ * in store_alert_raise; "WHERE true" tells the parser the ON belongs to
+ * the upsert. */
+static const char stage_upsert[] =
+    "INSERT INTO alert(kind, subject, severity, household_id, task_id, region, supervisor_id,"
+    " level, message, source, state, opened_at, last_seen_at, escalations)"
+    " SELECT kind, subject, severity, household_id, task_id, region, supervisor_id, level,"
+    " message, source, 'open', ?1, ?1, " NEW_ESC " FROM temp.alert_stage WHERE true ORDER BY seq"
+    " ON CONFLICT(kind, subject) WHERE state IN ('open','acked') DO UPDATE SET"
+    " severity = excluded.severity, message = excluded.message,"
+    " last_seen_at = excluded.last_seen_at,"
+    " region = coalesce(excluded.region, region),"
+    " supervisor_id = coalesce(excluded.supervisor_id, supervisor_id),"
+    " level = coalesce(excluded.level, level),"
+    " escalations = excluded.escalations";
+static const char stage_ids[] =
+    "UPDATE temp.alert_stage SET id = a.id FROM alert a WHERE a.kind = alert_stage.kind"
+    " AND a.subject = alert_stage.subject AND a.state IN ('open','acked')";
+static const char stage_counts[] =
+    "SELECT count(*) FILTER (WHERE old_id IS NULL), count(old_id) FROM temp.alert_stage";
+static const char stage_climbed[] =
+    "SELECT id FROM temp.alert_stage WHERE " CLIMBED " ORDER BY seq";
+#undef RANK
+#undef CLIMBED
+#undef NEW_ESC
+
+static int stage_run(struct store *st, const char *sql, const char *now, const char *what,
+                     struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_cached(st, sql, &stmt, e);
+    if (rc)
+        return rc;
+    if (now)
+        sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
+    rc = store_step_done(st, stmt, what, e);
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+int store_alert_stage_apply(struct store *st, const char *now, int *raised, int *refreshed,
+                            store_alert_id_fn climbed, void *ctx, struct err *e)
+{
+    *raised = *refreshed = 0;
+    sqlite3_stmt *stmt;
+    int rc, step;
+    /* The live rows are read before the upsert changes them. */
+    if ((rc = stage_run(st, stage_old, NULL, "reading live alerts", e)) != 0 ||
+        (rc = stage_run(st, stage_upsert, now, "raising alerts", e)) != 0 ||
+        (rc = stage_run(st, stage_ids, NULL, "reading raised alerts", e)) != 0)
+        return rc;
+    if ((rc = store_cached(st, stage_counts, &stmt, e)) != 0)
+        return rc;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *raised = sqlite3_column_int(stmt, 0);
+        *refreshed = sqlite3_column_int(stmt, 1);
+    } else {
+        rc = store_fail(st, e, ERR_FAIL, "counting raised alerts");
+    }
+    sqlite3_reset(stmt);
+    if (rc || (rc = store_cached(st, stage_climbed, &stmt, e)) != 0)
+        return rc;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+        if ((rc = climbed(ctx, sqlite3_column_int64(stmt, 0), e)) != 0)
+            break;
+    if (!rc && step != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "reading escalated alerts");
+    sqlite3_reset(stmt);
     return rc;
 }

@@ -46,6 +46,21 @@ int store_alert_live(struct store *st, const char *kind, const char *subject,
                      struct alert_live *out, int *found, struct err *e);
 int store_alert_set_escalations(struct store *st, int64_t id, int escalations, struct err *e);
 
+/* Raising many alerts of one kind at once (the nightly job): stage each
+ * with store_alert_stage_add (routed exactly as store_alert_raise routes),
+ * then store_alert_stage_apply upserts them all with set-based SQL, in the
+ * order staged. rank >= 0 is the rank (0 village .. 3 city) of the level
+ * the alert is meant for and turns on escalation counting: escalations
+ * grows by the levels climbed above the town, as in nightly.c. */
+int store_alert_stage_reset(struct store *st, struct err *e);
+int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank, struct err *e);
+typedef int (*store_alert_id_fn)(void *ctx, int64_t id, struct err *e);
+/* *raised and *refreshed count new and already-live alerts; climbed gets the
+ * id of each alert that climbed. Afterwards temp.alert_stage(id) holds the
+ * live id of every staged alert until the next reset. */
+int store_alert_stage_apply(struct store *st, const char *now, int *raised, int *refreshed,
+                            store_alert_id_fn climbed, void *ctx, struct err *e);
+
 /* Acknowledges alert id (state acked, acked_at now). Acking an acked alert
  * is a no-op; an unknown id or a resolved alert is ERR_INVALID. */
 int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e);

@@ -24,17 +24,22 @@ static int loop_end(struct store *st, int step, int cb_rc, const char *what, str
 int store_nightly_overdue_tasks(struct store *st, const char *date, store_nightly_task_fn fn,
                                 void *ctx, struct err *e)
 {
+    /* Each village's chain and first supervisors are looked up once (vr),
+     * not three supervisor subqueries and three region joins per task. */
     static const char sql[] =
-        "SELECT t.id, t.household_id, ifnull(t.cadre_id, 0), t.title, t.due,"
-        " v.code, v.name, tw.code, co.code, ci.code, c.name,"
-        " (SELECT min(id) FROM supervisor WHERE region = tw.code),"
-        " (SELECT min(id) FROM supervisor WHERE region = co.code),"
-        " (SELECT min(id) FROM supervisor WHERE region = ci.code)"
+        "WITH vr AS MATERIALIZED (SELECT v.code, v.name, tw.code AS town, co.code AS county,"
+        "  ci.code AS city,"
+        "  (SELECT min(id) FROM supervisor WHERE region = tw.code) AS town_sup,"
+        "  (SELECT min(id) FROM supervisor WHERE region = co.code) AS county_sup,"
+        "  (SELECT min(id) FROM supervisor WHERE region = ci.code) AS city_sup"
+        "  FROM region v LEFT JOIN region tw ON tw.code = v.parent"
+        "  LEFT JOIN region co ON co.code = tw.parent"
+        "  LEFT JOIN region ci ON ci.code = co.parent)"
+        " SELECT t.id, t.household_id, ifnull(t.cadre_id, 0), t.title, t.due,"
+        " vr.code, vr.name, vr.town, vr.county, vr.city, c.name,"
+        " vr.town_sup, vr.county_sup, vr.city_sup"
         " FROM task t JOIN household h ON h.id = t.household_id"
-        " LEFT JOIN region v ON v.code = h.village"
-        " LEFT JOIN region tw ON tw.code = v.parent"
-        " LEFT JOIN region co ON co.code = tw.parent"
-        " LEFT JOIN region ci ON ci.code = co.parent"
+        " LEFT JOIN vr ON vr.code = h.village"
         " LEFT JOIN cadre c ON c.id = coalesce(t.cadre_id,"
         "   (SELECT p.cadre_id FROM pairing p WHERE p.household_id = t.household_id))"
         " WHERE t.status = 'open' AND t.due < ?1 ORDER BY t.id";
@@ -99,22 +104,27 @@ int store_nightly_idle_cadres(struct store *st, const char *date, long days,
                               store_nightly_cadre_fn fn, void *ctx, struct err *e)
 {
     /* The town of a cadre: their own region when it is a town or a village,
-     * else the town of the first village they work in. */
+     * else the town of the first village they work in. The last visit is
+     * one index seek per cadre (visit_cadre), and pairings are read only
+     * for the few cadres without a recent one: aggregating every pairing
+     * and visit first was a full scan of both (the nightly job's largest
+     * share at 1M households). The CROSS JOINs keep that loop order. */
     static const char sql[] =
-        "WITH pc AS ("
-        "  SELECT p.cadre_id, min(p.since) AS since, min(h.village) AS village"
-        "  FROM pairing p JOIN household h ON h.id = p.household_id"
-        "  WHERE h.status IN ('registered','returned') GROUP BY p.cadre_id),"
-        " lv AS (SELECT cadre_id, max(date) AS last FROM visit"
-        "  WHERE cadre_id IS NOT NULL AND date <= ?1 GROUP BY cadre_id)"
+        "WITH lv AS (SELECT c.id, (SELECT max(v.date) FROM visit v"
+        "  WHERE v.cadre_id = c.id AND v.date <= ?1) AS last FROM cadre c),"
+        " idle AS MATERIALIZED (SELECT id, last FROM lv"
+        "  WHERE last IS NULL OR last < date(?1, ?2)),"
+        " pc AS (SELECT i.id AS cadre_id, min(p.since) AS since, min(h.village) AS village"
+        "  FROM idle i CROSS JOIN pairing p ON p.cadre_id = i.id"
+        "  CROSS JOIN household h ON h.id = p.household_id"
+        "  WHERE h.status IN ('registered','returned') GROUP BY i.id)"
         " SELECT c.id, c.name,"
         "  CASE r.level WHEN 'town' THEN r.code WHEN 'village' THEN r.parent"
         "   ELSE (SELECT parent FROM region WHERE code = pc.village) END,"
-        "  coalesce(lv.last, pc.since)"
-        " FROM cadre c JOIN pc ON pc.cadre_id = c.id"
-        " LEFT JOIN lv ON lv.cadre_id = c.id"
+        "  coalesce(i.last, pc.since)"
+        " FROM idle i CROSS JOIN pc ON pc.cadre_id = i.id CROSS JOIN cadre c ON c.id = i.id"
         " LEFT JOIN region r ON r.code = c.region"
-        " WHERE coalesce(lv.last, pc.since) IS NULL OR coalesce(lv.last, pc.since) < date(?1, ?2)"
+        " WHERE coalesce(i.last, pc.since) IS NULL OR coalesce(i.last, pc.since) < date(?1, ?2)"
         " ORDER BY c.id";
     char modifier[32];
     snprintf(modifier, sizeof modifier, "-%ld days", days);
@@ -144,15 +154,20 @@ int store_nightly_towns(struct store *st, const char *date, store_nightly_town_f
                         struct err *e)
 {
     /* Base: the town's households still poor when the year began (an exited
-     * household counts only if it exited this year) and registered by date. */
+     * household counts only if it exited this year) and registered by date.
+     * Counted per village in one pass over the households first, then summed
+     * per town: joining towns -> villages -> households row by row cost
+     * twice as much at 1M households. */
     static const char sql[] =
-        "SELECT t.code, t.name, t.parent, count(h.id),"
-        "  sum(h.status = 'exited' AND h.exited_at >= ?1 AND h.exited_at <= ?2)"
-        " FROM region t JOIN region v ON v.parent = t.code"
-        " JOIN household h ON h.village = v.code"
+        "WITH hv AS MATERIALIZED (SELECT h.village, count(*) AS n,"
+        "  sum(h.status = 'exited' AND h.exited_at >= ?1 AND h.exited_at <= ?2) AS x"
+        "  FROM household h"
+        "  WHERE (h.status <> 'exited' OR h.exited_at >= ?1)"
+        "   AND (h.registered_at IS NULL OR h.registered_at <= ?2)"
+        "  GROUP BY h.village)"
+        " SELECT t.code, t.name, t.parent, sum(hv.n), sum(hv.x)"
+        " FROM region t JOIN region v ON v.parent = t.code JOIN hv ON hv.village = v.code"
         " WHERE t.level = 'town'"
-        "  AND (h.status <> 'exited' OR h.exited_at >= ?1)"
-        "  AND (h.registered_at IS NULL OR h.registered_at <= ?2)"
         " GROUP BY t.code ORDER BY t.code";
     char year_start[11];
     snprintf(year_start, sizeof year_start, "%.4s-01-01", date);
@@ -186,18 +201,12 @@ int store_nightly_seen_reset(struct store *st, struct err *e)
                       e);
 }
 
-int store_nightly_seen_add(struct store *st, int64_t alert_id, struct err *e)
+int store_nightly_seen_add_staged(struct store *st, struct err *e)
 {
-    /* Cached, like the other once-per-alert statements below. */
-    static const char sql[] = "INSERT OR IGNORE INTO temp.nightly_seen(id) VALUES (?)";
-    sqlite3_stmt *stmt;
-    int rc = store_cached(st, sql, &stmt, e);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(stmt, 1, alert_id);
-    rc = store_step_done(st, stmt, "recording a seen alert", e);
-    sqlite3_reset(stmt);
-    return rc;
+    return store_exec(st,
+                      "INSERT OR IGNORE INTO temp.nightly_seen(id)"
+                      " SELECT id FROM temp.alert_stage WHERE id IS NOT NULL ORDER BY seq",
+                      e);
 }
 
 int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n, struct err *e)
@@ -271,15 +280,36 @@ int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, voi
     return rc;
 }
 
-int store_nightly_mark_notified(struct store *st, int64_t alert_id, struct err *e)
+int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids, size_t n,
+                                        struct err *e)
 {
-    static const char sql[] = "UPDATE alert SET notified_level = level WHERE id = ?";
+    static const char add[] = "INSERT OR IGNORE INTO temp.nightly_notify(id) VALUES (?)";
+    /* The rows of store_nightly_digest_alerts a digest lists: live, routed
+     * to one of these supervisors, and not acked at or above their level
+     * (nightly_digest.c's acked-and-quiet rule; an unknown level ranks -1). */
+#define RANK(col)                                                                                  \
+    "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
+    " WHEN 'city' THEN 3 ELSE -1 END"
+    static const char mark[] =
+        "UPDATE alert SET notified_level = level WHERE state IN ('open','acked')"
+        " AND supervisor_id IN (SELECT id FROM temp.nightly_notify)"
+        " AND NOT (state = 'acked' AND " RANK("level") " <= " RANK("notified_level") ")";
+#undef RANK
+    int rc = store_exec(st,
+                        "CREATE TEMP TABLE IF NOT EXISTS nightly_notify(id INTEGER PRIMARY KEY);"
+                        "DELETE FROM temp.nightly_notify;",
+                        e);
     sqlite3_stmt *stmt;
-    int rc = store_cached(st, sql, &stmt, e);
-    if (rc)
+    for (size_t i = 0; !rc && i < n; i++) {
+        if ((rc = store_cached(st, add, &stmt, e)) != 0)
+            break;
+        sqlite3_bind_int64(stmt, 1, sup_ids[i]);
+        rc = store_step_done(st, stmt, "recording a notified supervisor", e);
+        sqlite3_reset(stmt);
+    }
+    if (rc || n == 0 || (rc = store_cached(st, mark, &stmt, e)) != 0)
         return rc;
-    sqlite3_bind_int64(stmt, 1, alert_id);
-    rc = store_step_done(st, stmt, "marking an alert notified", e);
+    rc = store_step_done(st, stmt, "marking alerts notified", e);
     sqlite3_reset(stmt);
     return rc;
 }

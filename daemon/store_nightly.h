@@ -58,7 +58,8 @@ int store_nightly_towns(struct store *st, const char *date, store_nightly_town_f
 
 /* The scratch set of alerts the current run has seen (a TEMP table). */
 int store_nightly_seen_reset(struct store *st, struct err *e);
-int store_nightly_seen_add(struct store *st, int64_t alert_id, struct err *e);
+/* Adds every alert of temp.alert_stage (store_alert_stage_apply). */
+int store_nightly_seen_add_staged(struct store *st, struct err *e);
 /* Resolves the live alerts of kind the run did not see; *n gets how many. */
 int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n, struct err *e);
 
@@ -80,7 +81,10 @@ typedef int (*store_nightly_alert_fn)(void *ctx, const struct nightly_alert *a, 
  * rest by kind and opening time. Do not write the alert table from fn. */
 int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, void *ctx,
                                 struct err *e);
-int store_nightly_mark_notified(struct store *st, int64_t alert_id, struct err *e);
+/* Marks notified (notified_level = level) every alert a digest to one of
+ * these supervisors listed, in one statement instead of one per alert. */
+int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids, size_t n,
+                                        struct err *e);
 
 /* Adds a message unless dedup_key exists; *inserted says which. */
 int store_outbox_add(struct store *st, int64_t supervisor_id, const char *channel,
