@@ -1,7 +1,7 @@
 /* lua_household.c - what a policy sees during one evaluation: the household
- * (a lazily indexed read-only userdata over struct fupin_household), the `out`
- * emitter and the `params` tree. Views die with their evaluation (generation
- * check); none of them can be written to. */
+ * (plain data tables behind read-only proxies, built once per household and
+ * shared by its policies), the `out` emitter and the `params` tree. Views die
+ * with their household or evaluation; none of them can be written to. */
 #include "lua_sandbox.h"
 
 #include <lauxlib.h>
@@ -199,21 +199,10 @@ static struct view *check_view(lua_State *L, int idx)
 {
     struct view *v = luaL_testudata(L, idx, VIEW_MT);
     if (!v)
-        luaL_error(L, "expected a household, out or params view");
+        luaL_error(L, "expected an out or params view");
     if (v->gen != sandbox_of(L)->gen)
         luaL_error(L, "a %s view was used after its evaluation ended", records[v->kind].what);
     return v;
-}
-
-/* The view's cache of child views, so h.members[1] == h.members[1]. */
-static void push_cache(lua_State *L, int idx)
-{
-    if (lua_getiuservalue(L, idx, 1) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setiuservalue(L, idx, 1);
-    }
 }
 
 static void push_number(lua_State *L, double x)
@@ -224,79 +213,365 @@ static void push_number(lua_State *L, double x)
         lua_pushnumber(L, x);
 }
 
-static void push_field(lua_State *L, int self, const struct view *v, const struct field *f)
+/* Pushes the value of field f (not a list) of the record at base; pushes
+ * nothing and returns 0 when the value is nil. */
+static int push_value(lua_State *L, const char *base, const struct field *f)
 {
-    const char *base = v->ptr;
     const void *at = base + f->off;
     switch (f->type) {
     case F_I64:
         lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
-        break;
+        return 1;
     case F_INT:
         lua_pushinteger(L, *(const int *)at);
-        break;
+        return 1;
     case F_BOOL:
         lua_pushboolean(L, *(const int *)at != 0);
-        break;
+        return 1;
     case F_STR: {
         const char *s = *(const char *const *)at;
-        if (s)
-            lua_pushstring(L, s);
-        else
-            lua_pushnil(L);
-        break;
+        if (!s)
+            return 0;
+        lua_pushstring(L, s);
+        return 1;
     }
     case F_DBL:
         push_number(L, *(const double *)at);
-        break;
+        return 1;
     case F_AGE:
         if (*(const int *)at < 0)
-            lua_pushnil(L);
-        else
-            lua_pushinteger(L, *(const int *)at);
-        break;
+            return 0;
+        lua_pushinteger(L, *(const int *)at);
+        return 1;
     case F_ID0:
         if (*(const int64_t *)at == 0)
-            lua_pushnil(L);
-        else
-            lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
-        break;
+            return 0;
+        lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
+        return 1;
     case F_ENUM: {
         int x = *(const int *)at;
         const char *s = x >= 0 ? f->names[x] : NULL;
-        if (s)
-            lua_pushstring(L, s);
-        else
-            lua_pushnil(L);
-        break;
+        if (!s)
+            return 0;
+        lua_pushstring(L, s);
+        return 1;
     }
     case F_LIST:
-        push_cache(L, self);
-        if (lua_getfield(L, -1, f->name) == LUA_TNIL) {
-            lua_pop(L, 1);
-            struct view *lv = new_view(L, V_LIST, *(const void *const *)at, 0);
-            lv->elem = f->elem;
-            lv->n = *(const size_t *)(base + f->count_off);
-            lua_pushvalue(L, -1);
-            lua_setfield(L, -3, f->name);
-        }
-        lua_remove(L, -2);
         break;
     }
+    return 0;
 }
 
-static void push_element(lua_State *L, int self, const struct view *v, lua_Integer i)
+/* ---- the household as plain tables ----
+ * Each record and list is a plain data table seen through an empty proxy
+ * whose metatable has __index = the data table, so a field read is a table
+ * lookup inside the VM with no C call. The data table is never handed to a
+ * policy (pairs iterates through the proxy), so nothing can write to it. Its
+ * own metatable (one per kind) answers reads of nil fields (nil), unknown
+ * fields (an error) and builds the household's lists on first use. One
+ * household's views are shared by the policies evaluating it, and killed
+ * (every proxy's __index replaced) before the next household is built. */
+
+static char pools_key;     /* registry: kind -> array of the proxies built so far */
+static char kinds_key;     /* registry: kind -> metatable of its data tables,
+                              -kind - 1 -> its field names */
+static char household_key; /* registry: the household proxy being evaluated */
+static char marker_key;    /* proxy metatable: its kind (policies cannot forge it) */
+static char data_key;      /* proxy metatable: its data table, also while dead */
+
+/* Proxies are reused from household to household (filling a table that has
+ * its keys already allocates nothing); a pool keeps at most this many of a
+ * kind between households, so one huge household does not hold memory. */
+#define POOL_KEEP 256
+
+/* The kind of the proxy at idx, with its metatable pushed; -1 and nothing
+ * pushed when idx is not a proxy. */
+static int proxy_kind(lua_State *L, int idx)
 {
-    push_cache(L, self);
-    if (lua_rawgeti(L, -1, i) == LUA_TNIL) {
-        lua_pop(L, 1);
-        const char *base = v->ptr;
-        new_view(L, v->elem, base + (size_t)(i - 1) * records[v->elem].size, 0);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -3, i);
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return -1;
+    if (lua_rawgetp(L, -1, &marker_key) != LUA_TNUMBER) {
+        lua_pop(L, 2);
+        return -1;
     }
+    int kind = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return kind;
+}
+
+static int dead_error(lua_State *L, int kind)
+{
+    return luaL_error(L, "a %s view was used after its evaluation ended",
+                      kind >= 0 ? records[kind].what : "household");
+}
+
+/* Pushes the data table of the live proxy at idx and returns its kind. */
+static int push_data(lua_State *L, int idx)
+{
+    int kind = proxy_kind(L, idx);
+    if (kind < 0)
+        luaL_error(L, "expected a household view, not a %s", luaL_typename(L, idx));
+    lua_pushliteral(L, "__index");
+    if (lua_rawget(L, -2) != LUA_TTABLE)
+        dead_error(L, kind);
+    lua_remove(L, -2);
+    return kind;
+}
+
+static int rec_dead(lua_State *L)
+{
+    int kind = proxy_kind(L, 1);
+    return dead_error(L, kind);
+}
+
+static int rec_newindex(lua_State *L)
+{
+    int kind = proxy_kind(L, 1);
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+    return luaL_error(L, "the %s is read-only (attempt to set '%s')",
+                      kind >= 0 ? records[kind].what : "household", k);
+}
+
+static int rec_len(lua_State *L)
+{
+    int kind = push_data(L, 1);
+    if (kind != V_LIST)
+        return luaL_error(L, "attempt to get the length of a %s", records[kind].what);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    return 1;
+}
+
+static const struct field *find_field(enum vkind kind, const char *name)
+{
+    for (const struct field *f = records[kind].fields; f && f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+/* pairs(record): its fields in declaration order; pairs(list): 1..n. The
+ * state is the proxy, never the data table. */
+static int rec_next(lua_State *L)
+{
+    int kind = push_data(L, 1);
+    if (kind == V_LIST) {
+        lua_Integer i = lua_isnil(L, 2) ? 1 : luaL_checkinteger(L, 2) + 1;
+        if (i < 1 || lua_rawgeti(L, -1, i) == LUA_TNIL)
+            return 0;
+        lua_pushinteger(L, i);
+        lua_insert(L, -2);
+        return 2;
+    }
+    const struct field *f = records[kind].fields;
+    if (!lua_isnil(L, 2)) {
+        f = find_field((enum vkind)kind, luaL_checkstring(L, 2));
+        if (!f)
+            return 0;
+        f++;
+    }
+    if (!f->name)
+        return 0;
+    lua_pushstring(L, f->name);
+    lua_getfield(L, 1, f->name); /* through the proxy: lists are built on demand */
+    return 2;
+}
+
+static int rec_pairs(lua_State *L)
+{
+    push_data(L, 1);
+    lua_pushcfunction(L, rec_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int rec_tostring(lua_State *L)
+{
+    int kind = proxy_kind(L, 1);
+    if (kind == V_HOUSEHOLD || kind == V_MEMBER) {
+        lua_pushliteral(L, "__index");
+        if (lua_rawget(L, -2) == LUA_TTABLE && lua_getfield(L, -1, "id") == LUA_TNUMBER) {
+            lua_pushfstring(L, "%s %I", records[kind].what, (lua_Integer)lua_tointeger(L, -1));
+            return 1;
+        }
+    }
+    lua_pushstring(L, kind >= 0 ? records[kind].what : "view");
+    return 1;
+}
+
+/* A new proxy with its data table and metatable, appended to the pool at
+ * index pool; the proxy is left on the stack and its data table below it. */
+static void new_proxy(lua_State *L, enum vkind kind, int kinds, int pool)
+{
+    lua_createtable(L, kind == V_LIST ? 4 : 0, kind == V_HOUSEHOLD ? 32 : kind == V_LIST ? 0 : 16);
+    if (kind != V_LIST) {
+        lua_rawgeti(L, kinds, kind);
+        lua_setmetatable(L, -2);
+    }
+    lua_createtable(L, 0, 8);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, &data_key);
+    lua_pushcfunction(L, rec_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, rec_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, rec_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, rec_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "read-only view");
+    lua_setfield(L, -2, "__metatable");
+    lua_pushinteger(L, kind);
+    lua_rawsetp(L, -2, &marker_key);
+    lua_createtable(L, 0, 0);
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, pool, (lua_Integer)lua_rawlen(L, pool) + 1);
+}
+
+/* The next free proxy of kind for this household, brought back to life:
+ * pushes the data table, then the proxy. */
+static void take_proxy(lua_State *L, enum vkind kind, int kinds, int pools)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    lua_rawgeti(L, pools, kind);
+    int pool = lua_gettop(L);
+    if (lua_rawgeti(L, pool, (lua_Integer)++sb->pool_used[kind]) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        new_proxy(L, kind, kinds, pool);
+    } else {
+        lua_getmetatable(L, -1);
+        lua_rawgetp(L, -1, &data_key);
+        lua_pushliteral(L, "__index");
+        lua_pushvalue(L, -2);
+        lua_rawset(L, -4);
+        lua_replace(L, -2); /* data, proxy */
+        lua_insert(L, -2);
+    }
+    lua_remove(L, pool);
+}
+
+/* Pushes the proxy of one record filled from ptr (lists are built by the
+ * miss handler on first use). Every field is set, nil ones too, because the
+ * table held the last household's record. */
+static void push_record(lua_State *L, enum vkind kind, const void *ptr, int kinds, int pools)
+{
+    take_proxy(L, kind, kinds, pools);
+    /* The kind's field names as Lua strings: lua_setfield would intern
+     * each C string again (a strcmp per field). */
+    lua_rawgeti(L, kinds, -(int)kind - 1);
+    lua_Integer i = 1;
+    for (const struct field *f = records[kind].fields; f->name; f++, i++) {
+        lua_rawgeti(L, -1, i);
+        if (f->type == F_LIST || !push_value(L, ptr, f))
+            lua_pushnil(L);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
     lua_remove(L, -2);
 }
+
+static void push_list(lua_State *L, const struct field *f, const char *base, int kinds, int pools)
+{
+    size_t n = *(const size_t *)(base + f->count_off);
+    const char *at = *(const char *const *)(base + f->off);
+    size_t size = records[f->elem].size;
+    take_proxy(L, V_LIST, kinds, pools);
+    for (size_t i = 0; i < n; i++) {
+        push_record(L, f->elem, at + i * size, kinds, pools);
+        lua_rawseti(L, -3, (lua_Integer)i + 1);
+    }
+    for (lua_Integer i = (lua_Integer)n + 1; lua_rawgeti(L, -2, i) != LUA_TNIL; i++) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_rawseti(L, -3, i);
+    }
+    lua_pop(L, 1);
+    lua_remove(L, -2);
+}
+
+/* __index of a data table (upvalues: kind, name -> field number): a known
+ * field that is nil, a household list not yet built, or an error. */
+static int rec_miss(lua_State *L)
+{
+    enum vkind kind = (enum vkind)lua_tointeger(L, lua_upvalueindex(1));
+    const struct field *f = NULL;
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNUMBER)
+            f = &records[kind].fields[lua_tointeger(L, -1) - 1];
+        lua_pop(L, 1);
+    }
+    if (!f)
+        return luaL_error(L, "%s has no field '%s'", records[kind].what,
+                          lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2)
+                                                        : luaL_typename(L, 2));
+    if (f->type != F_LIST) {
+        lua_pushnil(L);
+        return 1;
+    }
+    /* Only the household has lists, and only the live household's data
+     * table is reachable (through its proxy): it belongs to sb->hh. */
+    const struct fupin_household *hh = sandbox_of(L)->hh;
+    if (kind != V_HOUSEHOLD || !hh)
+        return dead_error(L, kind);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
+    int kinds = lua_gettop(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key);
+    push_list(L, f, (const char *)hh, kinds, kinds + 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+/* Kills every proxy handed out for the last household and trims the pools. */
+void views_kill_household(lua_State *L)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key) == LUA_TTABLE) {
+        for (int kind = 0; kind <= (int)V_LIST; kind++) {
+            lua_rawgeti(L, -1, kind);
+            for (size_t i = 1; i <= sb->pool_used[kind]; i++) {
+                lua_rawgeti(L, -1, (lua_Integer)i);
+                lua_getmetatable(L, -1);
+                lua_pushliteral(L, "__index");
+                lua_pushcfunction(L, rec_dead);
+                lua_rawset(L, -3);
+                lua_pop(L, 2);
+            }
+            for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i > POOL_KEEP; i--) {
+                lua_pushnil(L);
+                lua_rawseti(L, -2, i);
+            }
+            sb->pool_used[kind] = 0;
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &household_key);
+}
+
+void views_build_household(lua_State *L)
+{
+    views_kill_household(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
+    int kinds = lua_gettop(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key);
+    push_record(L, V_HOUSEHOLD, sandbox_of(L)->hh, kinds, kinds + 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &household_key);
+    lua_pop(L, 2);
+}
+
+void views_push_household(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &household_key);
+}
+
 
 /* ---- params ---- */
 
@@ -418,11 +693,17 @@ static int64_t member_id(lua_State *L, int idx, const char *method)
             luaL_error(L, "out:%s: member must be a member or an integer id", method);
         return id;
     }
-    struct view *v = luaL_testudata(L, idx, VIEW_MT);
-    if (!v || v->kind != V_MEMBER)
+    int kind = proxy_kind(L, idx);
+    if (kind >= 0)
+        lua_pop(L, 1);
+    if (kind != V_MEMBER)
         luaL_error(L, "out:%s: member must be a member or an integer id, not a %s", method,
                    luaL_typename(L, idx));
-    return ((const struct fupin_member *)check_view(L, idx)->ptr)->id;
+    push_data(L, idx);
+    lua_getfield(L, -1, "id");
+    int64_t id = (int64_t)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return id;
 }
 
 static const char *opt_string(lua_State *L, int t, const char *name, const char *method)
@@ -510,87 +791,24 @@ static int out_alert(lua_State *L)
     return 0;
 }
 
-/* ---- the metatable ---- */
 
-static const struct field *find_field(enum vkind kind, const char *name)
-{
-    for (const struct field *f = records[kind].fields; f && f->name; f++)
-        if (strcmp(f->name, name) == 0)
-            return f;
-    return NULL;
-}
-
-/* Upvalues of the metamethods (views_register): one name -> field number
- * table per record kind, then the view metatable itself. */
-#define UV_FIELDS(kind) lua_upvalueindex((int)(kind) + 1)
-#define UV_MT lua_upvalueindex((int)V_LIST + 1)
-
-/* check_view for __index, the hot path (a policy reads hundreds of fields
- * per household): the metatable is compared with the upvalue instead of
- * being looked up in the registry by name. */
-static struct view *index_view(lua_State *L)
-{
-    struct view *v = lua_touserdata(L, 1);
-    if (v && lua_getmetatable(L, 1)) {
-        int same = lua_rawequal(L, -1, UV_MT);
-        lua_pop(L, 1);
-        if (same && v->gen == sandbox_of(L)->gen)
-            return v;
-    }
-    return check_view(L, 1);
-}
-
-/* The field named by the string at index 2: a hash lookup in the kind's
- * name table rather than a strcmp per field. */
-static const struct field *index_field(lua_State *L, enum vkind kind)
-{
-    if (lua_type(L, 2) != LUA_TSTRING)
-        return NULL;
-    lua_pushvalue(L, 2);
-    const struct field *f = NULL;
-    if (lua_rawget(L, UV_FIELDS(kind)) == LUA_TNUMBER)
-        f = &records[kind].fields[lua_tointeger(L, -1) - 1];
-    lua_pop(L, 1);
-    return f;
-}
+/* ---- the metatable of out and params ---- */
 
 static int view_index(lua_State *L)
 {
-    struct view *v = index_view(L);
-    switch (v->kind) {
-    case V_LIST: {
-        int ok;
-        lua_Integer i = lua_tointegerx(L, 2, &ok);
-        if (!ok || i < 1 || (size_t)i > v->n)
-            lua_pushnil(L);
-        else
-            push_element(L, 1, v, i);
-        return 1;
-    }
-    case V_OUT: {
-        const char *k = lua_tostring(L, 2);
-        lua_CFunction fn = !k                            ? NULL
-                           : strcmp(k, "recommend") == 0 ? out_recommend
-                           : strcmp(k, "flag") == 0      ? out_flag
-                           : strcmp(k, "alert") == 0     ? out_alert
-                                                         : NULL;
-        if (fn)
-            lua_pushcfunction(L, fn);
-        else
-            lua_pushnil(L);
-        return 1;
-    }
-    case V_PARAMS:
+    struct view *v = check_view(L, 1);
+    if (v->kind == V_PARAMS)
         return params_index(L, v);
-    default:
-        break;
-    }
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-    const struct field *f = index_field(L, v->kind);
-    if (!f)
-        return luaL_error(L, "%s has no field '%s'", records[v->kind].what,
-                          k ? k : luaL_typename(L, 2));
-    push_field(L, 1, v, f);
+    lua_CFunction fn = !k                            ? NULL
+                       : strcmp(k, "recommend") == 0 ? out_recommend
+                       : strcmp(k, "flag") == 0      ? out_flag
+                       : strcmp(k, "alert") == 0     ? out_alert
+                                                     : NULL;
+    if (fn)
+        lua_pushcfunction(L, fn);
+    else
+        lua_pushnil(L);
     return 1;
 }
 
@@ -604,58 +822,28 @@ static int view_newindex(lua_State *L)
 static int view_len(lua_State *L)
 {
     struct view *v = check_view(L, 1);
-    if (v->kind != V_LIST)
-        return luaL_error(L, "attempt to get the length of a %s", records[v->kind].what);
-    lua_pushinteger(L, (lua_Integer)v->n);
+    return luaL_error(L, "attempt to get the length of a %s", records[v->kind].what);
+}
+
+static int view_tostring(lua_State *L)
+{
+    struct view *v = luaL_testudata(L, 1, VIEW_MT);
+    lua_pushstring(L, v ? records[v->kind].what : "view");
     return 1;
 }
 
 static int view_eq(lua_State *L)
 {
     struct view *a = luaL_testudata(L, 1, VIEW_MT), *b = luaL_testudata(L, 2, VIEW_MT);
-    lua_pushboolean(L, a && b && a->kind == b->kind && a->ptr == b->ptr && a->kind != V_PARAMS);
+    lua_pushboolean(L, a && b && a->kind == b->kind && a->kind != V_PARAMS);
     return 1;
 }
 
-static int view_tostring(lua_State *L)
-{
-    struct view *v = luaL_testudata(L, 1, VIEW_MT);
-    if (v && v->ptr && (v->kind == V_HOUSEHOLD || v->kind == V_MEMBER))
-        lua_pushfstring(L, "%s %I", records[v->kind].what,
-                        (lua_Integer)(v->kind == V_HOUSEHOLD
-                                          ? ((const struct fupin_household *)v->ptr)->id
-                                          : ((const struct fupin_member *)v->ptr)->id));
-    else
-        lua_pushstring(L, v ? records[v->kind].what : "view");
-    return 1;
-}
-
-/* pairs(record): its fields in declaration order; pairs(list): 1..n. */
+/* pairs(out) and pairs(params) iterate nothing. */
 static int view_next(lua_State *L)
 {
-    struct view *v = check_view(L, 1);
-    if (v->kind == V_LIST) {
-        lua_Integer i = lua_isnil(L, 2) ? 1 : luaL_checkinteger(L, 2) + 1;
-        if ((size_t)i > v->n || i < 1)
-            return 0;
-        lua_pushinteger(L, i);
-        push_element(L, 1, v, i);
-        return 2;
-    }
-    if (v->kind >= V_LIST)
-        return 0;
-    const struct field *f = records[v->kind].fields;
-    if (!lua_isnil(L, 2)) {
-        f = find_field(v->kind, luaL_checkstring(L, 2));
-        if (!f)
-            return 0;
-        f++;
-    }
-    if (!f->name)
-        return 0;
-    lua_pushstring(L, f->name);
-    push_field(L, 1, v, f);
-    return 2;
+    check_view(L, 1);
+    return 0;
 }
 
 static int view_pairs(lua_State *L)
@@ -669,32 +857,45 @@ static int view_pairs(lua_State *L)
 
 void views_register(lua_State *L)
 {
-    static const luaL_Reg mt[] = {{"__index", view_index},
-                                  {"__newindex", view_newindex},
-                                  {"__len", view_len},
-                                  {"__eq", view_eq},
+    static const luaL_Reg mt[] = {{"__index", view_index},     {"__newindex", view_newindex},
+                                  {"__len", view_len},         {"__eq", view_eq},
                                   {"__tostring", view_tostring},
-                                  {"__pairs", view_pairs},
-                                  {NULL, NULL}};
+                                  {"__pairs", view_pairs},     {NULL, NULL}};
     luaL_newmetatable(L, VIEW_MT);
+    luaL_setfuncs(L, mt, 0);
+    lua_pushliteral(L, "read-only view");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+    /* One metatable per record kind for its data tables: __index = rec_miss
+     * with the kind and its name -> field number table. */
+    lua_createtable(L, (int)V_LIST, 0);
     for (int kind = 0; kind < (int)V_LIST; kind++) {
+        lua_createtable(L, 0, 1);
+        lua_pushinteger(L, kind);
         lua_newtable(L);
         int i = 1;
         for (const struct field *f = records[kind].fields; f->name; f++, i++) {
             lua_pushinteger(L, i);
             lua_setfield(L, -2, f->name);
         }
+        lua_pushcclosure(L, rec_miss, 2);
+        lua_setfield(L, -2, "__index");
+        lua_rawseti(L, -2, kind);
+        lua_newtable(L);
+        i = 1;
+        for (const struct field *f = records[kind].fields; f->name; f++, i++) {
+            lua_pushstring(L, f->name);
+            lua_rawseti(L, -2, i);
+        }
+        lua_rawseti(L, -2, -kind - 1);
     }
-    lua_pushvalue(L, -(int)V_LIST - 1);
-    luaL_setfuncs(L, mt, (int)V_LIST + 1);
-    lua_pushliteral(L, "read-only view");
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
-}
-
-void views_push_household(lua_State *L)
-{
-    new_view(L, V_HOUSEHOLD, sandbox_of(L)->hh, 0);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &kinds_key);
+    lua_createtable(L, (int)V_LIST + 1, 0);
+    for (int kind = 0; kind <= (int)V_LIST; kind++) {
+        lua_newtable(L);
+        lua_rawseti(L, -2, kind);
+    }
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &pools_key);
 }
 
 void views_push_out(lua_State *L)

@@ -22,6 +22,7 @@ struct lua_sandbox {
     int running;  /* budgets are enforced (an evaluation or a load is running) */
     int exceeded; /* enum sandbox_exceeded: sticky until the run ends */
     unsigned gen; /* views of other generations are dead */
+    size_t pool_used[16]; /* lua_household.c: proxies of each kind in use */
 
     /* The evaluation in progress (lua_household.c reads these). */
     const struct fupin_household *hh;
@@ -52,6 +53,10 @@ int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e)
 
 /* lua_household.c: registers the view metatable (inside sandbox_open). */
 void views_register(lua_State *L);
+/* Kills the views of the previous household and builds those of sb->hh
+ * (raises on memory budget); views_push_household pushes the one built. */
+void views_build_household(lua_State *L);
+void views_kill_household(lua_State *L);
 /* Pushes the household / out / params views of the evaluation in progress. */
 void views_push_household(lua_State *L);
 void views_push_out(lua_State *L);
