@@ -903,7 +903,72 @@ void views_push_out(lua_State *L)
     new_view(L, V_OUT, NULL, 0);
 }
 
+static char params_key; /* registry: the worker's params as a frozen table */
+
+/* The params tree as plain nested tables: "a.b" = x becomes t.a.b = x. A
+ * key that is also a prefix keeps its own value (as params_index does). */
+static void build_params(lua_State *L, const struct config *cfg)
+{
+    lua_newtable(L);
+    int root = lua_gettop(L);
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const struct config_param *cp = &cfg->params[i];
+        const char *k = cp->key, *dot;
+        lua_pushvalue(L, root);
+        int ok = 1;
+        while (ok && (dot = strchr(k, '.'))) {
+            lua_pushlstring(L, k, (size_t)(dot - k));
+            int t = lua_rawget(L, -2);
+            if (t == LUA_TNIL) {
+                lua_pop(L, 1);
+                lua_newtable(L);
+                lua_pushlstring(L, k, (size_t)(dot - k));
+                lua_pushvalue(L, -2);
+                lua_rawset(L, -4);
+            } else if (t != LUA_TTABLE) {
+                ok = 0;
+            }
+            lua_remove(L, -2);
+            k = dot + 1;
+        }
+        if (ok) {
+            switch (cp->type) {
+            case PARAM_NUMBER:
+                push_number(L, cp->number);
+                break;
+            case PARAM_STRING:
+                lua_pushstring(L, cp->string ? cp->string : "");
+                break;
+            case PARAM_BY_YEAR:
+                lua_createtable(L, 0, (int)cp->n_years);
+                for (size_t y = 0; y < cp->n_years; y++) {
+                    push_number(L, cp->values[y]);
+                    lua_rawseti(L, -2, cp->years[y]);
+                }
+                break;
+            }
+            lua_setfield(L, -2, k);
+        }
+        lua_pop(L, 1);
+    }
+    sandbox_freeze(L, root);
+}
+
+/* Outside `fupin explain` (which traces every read) and when the params are
+ * the worker's own config, params is a frozen plain table built once per
+ * worker: reads are VM lookups and nothing is allocated per read. */
 void views_push_params(lua_State *L)
 {
-    new_view(L, V_PARAMS, NULL, 1);
+    struct lua_sandbox *sb = sandbox_of(L);
+    const struct config *cfg = params_cfg(L);
+    if (!cfg || cfg != sb->cfg || tracing(L)) {
+        new_view(L, V_PARAMS, NULL, 1);
+        return;
+    }
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &params_key) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    build_params(L, cfg);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &params_key);
 }

@@ -339,6 +339,9 @@ static const struct attack_case attacks[] = {
      "the household is read-only"},
     {"pairs_env_state", "local _, s = pairs(_G)\ns.counter = 1", ERR_FAIL,
      "attempt to set global 'counter'"},
+    {"params_write", "params.income_ratio = 1", ERR_FAIL, "attack.lua:3: attempt to modify read-only"},
+    {"params_year_write", "params.provincial_income[2019] = 1", ERR_FAIL, "read-only"},
+    {"params_subtree_write", "rawset(params.industry, 'project_grant', 0)", ERR_FAIL, "read-only"},
     {"pairs_fp_state", "local _, s = pairs(fp)\ns.twice = print", ERR_FAIL, "read-only"},
 };
 
