@@ -267,6 +267,10 @@ int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct co
         goto fail;
     }
     lua_gc(w->sb->L, LUA_GCCOLLECT);
+    /* Each evaluation leaves short-lived garbage (a fresh module, the out
+     * tables, strings) beside long-lived libraries and views: what the
+     * generational collector is for. */
+    lua_gc(w->sb->L, LUA_GCGEN, 0, 0);
     *out = w;
     return 0;
 fail:
