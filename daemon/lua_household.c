@@ -282,7 +282,7 @@ static char data_key;      /* proxy metatable: its data table, also while dead *
 /* Proxies are reused from household to household (filling a table that has
  * its keys already allocates nothing); a pool keeps at most this many of a
  * kind between households, so one huge household does not hold memory. */
-#define POOL_KEEP 256
+#define POOL_KEEP 64
 
 /* The kind of the proxy at idx, with its metatable pushed; -1 and nothing
  * pushed when idx is not a proxy. */
@@ -439,7 +439,10 @@ static void take_proxy(lua_State *L, enum vkind kind, int kinds, int pools)
     struct lua_sandbox *sb = sandbox_of(L);
     lua_rawgeti(L, pools, kind);
     int pool = lua_gettop(L);
-    if (lua_rawgeti(L, pool, (lua_Integer)++sb->pool_used[kind]) != LUA_TTABLE) {
+    /* pool_used counts only proxies fully taken, so a memory error half-way
+     * leaves entries 1..pool_used all present for the kill. */
+    size_t i = sb->pool_used[kind] + 1;
+    if (lua_rawgeti(L, pool, (lua_Integer)i) != LUA_TTABLE) {
         lua_pop(L, 1);
         new_proxy(L, kind, kinds, pool);
     } else {
@@ -452,6 +455,7 @@ static void take_proxy(lua_State *L, enum vkind kind, int kinds, int pools)
         lua_insert(L, -2);
     }
     lua_remove(L, pool);
+    sb->pool_used[kind] = i;
 }
 
 /* Pushes the proxy of one record filled from ptr (lists are built by the
@@ -536,12 +540,13 @@ void views_kill_household(lua_State *L)
         for (int kind = 0; kind <= (int)V_LIST; kind++) {
             lua_rawgeti(L, -1, kind);
             for (size_t i = 1; i <= sb->pool_used[kind]; i++) {
-                lua_rawgeti(L, -1, (lua_Integer)i);
-                lua_getmetatable(L, -1);
-                lua_pushliteral(L, "__index");
-                lua_pushcfunction(L, rec_dead);
-                lua_rawset(L, -3);
-                lua_pop(L, 2);
+                if (lua_rawgeti(L, -1, (lua_Integer)i) == LUA_TTABLE && lua_getmetatable(L, -1)) {
+                    lua_pushliteral(L, "__index");
+                    lua_pushcfunction(L, rec_dead);
+                    lua_rawset(L, -3);
+                    lua_pop(L, 1);
+                }
+                lua_pop(L, 1);
             }
             for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i > POOL_KEEP; i--) {
                 lua_pushnil(L);
