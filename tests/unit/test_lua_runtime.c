@@ -327,8 +327,7 @@ static const struct attack_case attacks[] = {
      "severity"},
     {"unknown_household_field", "local x = h.wants_industy", ERR_FAIL,
      "household has no field 'wants_industy'"},
-    {"unknown_member_field", "local x = h.members[1].agee", ERR_FAIL,
-     "member has no field 'agee'"},
+    {"unknown_member_field", "local x = h.members[1].agee", ERR_FAIL, "member has no field 'agee'"},
     {"list_write", "h.members[3] = h.members[1]", ERR_FAIL, "attack.lua:3: the list is read-only"},
     {"rawset_member", "rawset(h.members[1], 'age', 3)", ERR_FAIL, "read-only"},
     {"setmetatable_household", "setmetatable(h, {})", ERR_FAIL, "protected metatable"},
@@ -339,7 +338,8 @@ static const struct attack_case attacks[] = {
      "the household is read-only"},
     {"pairs_env_state", "local _, s = pairs(_G)\ns.counter = 1", ERR_FAIL,
      "attempt to set global 'counter'"},
-    {"params_write", "params.income_ratio = 1", ERR_FAIL, "attack.lua:3: attempt to modify read-only"},
+    {"params_write", "params.income_ratio = 1", ERR_FAIL,
+     "attack.lua:3: attempt to modify read-only"},
     {"params_year_write", "params.provincial_income[2019] = 1", ERR_FAIL, "read-only"},
     {"params_subtree_write", "rawset(params.industry, 'project_grant', 0)", ERR_FAIL, "read-only"},
     {"pairs_fp_state", "local _, s = pairs(fp)\ns.twice = print", ERR_FAIL, "read-only"},
@@ -351,16 +351,17 @@ static void test_views_follow_the_household(void)
 {
     struct loaded l;
     struct err e = {{0}};
-    CHECK(load("follow.lua",
-               "return { name = 'exit', title = 'f', evaluate = function(h, out)\n"
-               "local n = 0\nfor k, v in pairs(h) do n = n + 1 end\n"
-               "assert(n == 33, 'pairs over the household: ' .. n)\n"
-               "local amount = #h.members * 100 + (h.members[2] and 10 or 0)\n"
-               "  + (h.housing_grade == 'B' and 1 or 0)\n"
-               "assert(h.members[1].school_stage == nil or h.members[1].school_stage == 'primary')\n"
-               "out:flag{measure = 'exit_ready', member = h.members[1], amount = amount,\n"
-               "         reason = tostring(h) .. ' ' .. tostring(h.members[1])} end }\n",
-               &l, &e) == 0);
+    CHECK(
+        load("follow.lua",
+             "return { name = 'exit', title = 'f', evaluate = function(h, out)\n"
+             "local n = 0\nfor k, v in pairs(h) do n = n + 1 end\n"
+             "assert(n == 33, 'pairs over the household: ' .. n)\n"
+             "local amount = #h.members * 100 + (h.members[2] and 10 or 0)\n"
+             "  + (h.housing_grade == 'B' and 1 or 0)\n"
+             "assert(h.members[1].school_stage == nil or h.members[1].school_stage == 'primary')\n"
+             "out:flag{measure = 'exit_ready', member = h.members[1], amount = amount,\n"
+             "         reason = tostring(h) .. ' ' .. tostring(h.members[1])} end }\n",
+             &l, &e) == 0);
     if (!l.lp)
         fprintf(stderr, "load: %s\n", e.msg);
     struct lua_worker *w = NULL;
