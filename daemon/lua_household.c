@@ -1,7 +1,6 @@
-/* lua_household.c - what a policy sees during one evaluation: the household
- * (a lazily indexed read-only userdata over struct fupin_household), the `out`
- * emitter and the `params` tree. Views die with their evaluation (generation
- * check); none of them can be written to. */
+/* lua_household.c - the household as policies see it: plain data tables
+ * behind read-only proxies, built once per household, shared by its policies
+ * and killed before the next. Never hands a policy a table it could write. */
 #include "lua_sandbox.h"
 
 #include <lauxlib.h>
@@ -9,8 +8,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-
-#define VIEW_MT "fupin.view"
 
 enum vkind {
     V_HOUSEHOLD,
@@ -35,14 +32,6 @@ struct field {
     const char *const *names; /* F_ENUM: value -> text (NULL entry: nil) */
     enum vkind elem;          /* F_LIST */
     size_t count_off;         /* F_LIST */
-};
-
-struct view {
-    unsigned gen;
-    enum vkind kind, elem;
-    const void *ptr;
-    size_t n;
-    char prefix[]; /* V_PARAMS: the dotted key of this node */
 };
 
 static const char *const labor_names[] = {"full", "partial", "none"};
@@ -184,38 +173,6 @@ static const struct {
     [V_PARAMS] = {"params", NULL, 0},
 };
 
-static struct view *new_view(lua_State *L, enum vkind kind, const void *ptr, size_t extra)
-{
-    struct view *v = lua_newuserdatauv(L, sizeof *v + extra, 1);
-    memset(v, 0, sizeof *v + extra);
-    v->gen = sandbox_of(L)->gen;
-    v->kind = kind;
-    v->ptr = ptr;
-    luaL_setmetatable(L, VIEW_MT);
-    return v;
-}
-
-static struct view *check_view(lua_State *L, int idx)
-{
-    struct view *v = luaL_testudata(L, idx, VIEW_MT);
-    if (!v)
-        luaL_error(L, "expected a household, out or params view");
-    if (v->gen != sandbox_of(L)->gen)
-        luaL_error(L, "a %s view was used after its evaluation ended", records[v->kind].what);
-    return v;
-}
-
-/* The view's cache of child views, so h.members[1] == h.members[1]. */
-static void push_cache(lua_State *L, int idx)
-{
-    if (lua_getiuservalue(L, idx, 1) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setiuservalue(L, idx, 1);
-    }
-}
-
 static void push_number(lua_State *L, double x)
 {
     if (x == floor(x) && fabs(x) < 9007199254740992.0)
@@ -224,189 +181,371 @@ static void push_number(lua_State *L, double x)
         lua_pushnumber(L, x);
 }
 
-static void push_field(lua_State *L, int self, const struct view *v, const struct field *f)
+/* Pushes the value of field f (not a list) of the record at base; pushes
+ * nothing and returns 0 when the value is nil. */
+static int push_value(lua_State *L, const char *base, const struct field *f)
 {
-    const char *base = v->ptr;
     const void *at = base + f->off;
     switch (f->type) {
     case F_I64:
         lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
-        break;
+        return 1;
     case F_INT:
         lua_pushinteger(L, *(const int *)at);
-        break;
+        return 1;
     case F_BOOL:
         lua_pushboolean(L, *(const int *)at != 0);
-        break;
+        return 1;
     case F_STR: {
         const char *s = *(const char *const *)at;
-        if (s)
-            lua_pushstring(L, s);
-        else
-            lua_pushnil(L);
-        break;
+        if (!s)
+            return 0;
+        lua_pushstring(L, s);
+        return 1;
     }
     case F_DBL:
         push_number(L, *(const double *)at);
-        break;
+        return 1;
     case F_AGE:
         if (*(const int *)at < 0)
-            lua_pushnil(L);
-        else
-            lua_pushinteger(L, *(const int *)at);
-        break;
+            return 0;
+        lua_pushinteger(L, *(const int *)at);
+        return 1;
     case F_ID0:
         if (*(const int64_t *)at == 0)
-            lua_pushnil(L);
-        else
-            lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
-        break;
+            return 0;
+        lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
+        return 1;
     case F_ENUM: {
         int x = *(const int *)at;
         const char *s = x >= 0 ? f->names[x] : NULL;
-        if (s)
-            lua_pushstring(L, s);
-        else
-            lua_pushnil(L);
-        break;
+        if (!s)
+            return 0;
+        lua_pushstring(L, s);
+        return 1;
     }
     case F_LIST:
-        push_cache(L, self);
-        if (lua_getfield(L, -1, f->name) == LUA_TNIL) {
-            lua_pop(L, 1);
-            struct view *lv = new_view(L, V_LIST, *(const void *const *)at, 0);
-            lv->elem = f->elem;
-            lv->n = *(const size_t *)(base + f->count_off);
-            lua_pushvalue(L, -1);
-            lua_setfield(L, -3, f->name);
-        }
-        lua_remove(L, -2);
         break;
     }
+    return 0;
 }
 
-static void push_element(lua_State *L, int self, const struct view *v, lua_Integer i)
+/* ---- the household as plain tables ----
+ * Each record and list is a plain data table seen through an empty proxy
+ * whose metatable has __index = the data table, so a field read is a table
+ * lookup inside the VM with no C call. The data table is never handed to a
+ * policy (pairs iterates through the proxy), so nothing can write to it. Its
+ * own metatable (one per kind) answers reads of nil fields (nil), unknown
+ * fields (an error) and builds the household's lists on first use. One
+ * household's views are shared by the policies evaluating it, and killed
+ * (every proxy's __index replaced) before the next household is built. */
+
+static char pools_key;     /* registry: kind -> array of the proxies built so far */
+static char kinds_key;     /* registry: kind -> metatable of its data tables,
+                              -kind - 1 -> its field names */
+static char household_key; /* registry: the household proxy being evaluated */
+static char marker_key;    /* proxy metatable: its kind (policies cannot forge it) */
+static char data_key;      /* proxy metatable: its data table, also while dead */
+
+/* Proxies are reused from household to household (filling a table that has
+ * its keys already allocates nothing); a pool keeps at most this many of a
+ * kind between households, so one huge household does not hold memory. */
+#define POOL_KEEP 64
+
+/* The kind of the proxy at idx, with its metatable pushed; -1 and nothing
+ * pushed when idx is not a proxy. */
+static int proxy_kind(lua_State *L, int idx)
 {
-    push_cache(L, self);
-    if (lua_rawgeti(L, -1, i) == LUA_TNIL) {
-        lua_pop(L, 1);
-        const char *base = v->ptr;
-        new_view(L, v->elem, base + (size_t)(i - 1) * records[v->elem].size, 0);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -3, i);
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return -1;
+    if (lua_rawgetp(L, -1, &marker_key) != LUA_TNUMBER) {
+        lua_pop(L, 2);
+        return -1;
     }
+    int kind = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return kind;
+}
+
+static int dead_error(lua_State *L, int kind)
+{
+    return luaL_error(L, "a %s view was used after its evaluation ended",
+                      kind >= 0 ? records[kind].what : "household");
+}
+
+/* Pushes the data table of the live proxy at idx and returns its kind. */
+static int push_data(lua_State *L, int idx)
+{
+    int kind = proxy_kind(L, idx);
+    if (kind < 0)
+        luaL_error(L, "expected a household view, not a %s", luaL_typename(L, idx));
+    lua_pushliteral(L, "__index");
+    if (lua_rawget(L, -2) != LUA_TTABLE)
+        dead_error(L, kind);
     lua_remove(L, -2);
+    return kind;
 }
 
-/* ---- params ---- */
-
-static const struct config *params_cfg(lua_State *L)
+static int rec_dead(lua_State *L)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
-    return sb->params && sb->params->cfg ? sb->params->cfg : sb->cfg;
+    int kind = proxy_kind(L, 1);
+    return dead_error(L, kind);
 }
 
-/* Only `fupin explain` traces; formatting the value text for every read
- * cost more than the lookup itself. */
-static int tracing(lua_State *L)
+static int rec_newindex(lua_State *L)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
-    return sb->params && sb->params->policy && sb->params->res && sb->params->res->trace;
+    int kind = proxy_kind(L, 1);
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+    return luaL_error(L, "the %s is read-only (attempt to set '%s')",
+                      kind >= 0 ? records[kind].what : "household", k);
 }
 
-static void push_param(lua_State *L, const struct config_param *p)
+static int rec_len(lua_State *L)
 {
-    char text[64];
-    int traced = tracing(L);
-    text[0] = 0;
-    switch (p->type) {
-    case PARAM_NUMBER:
-        push_number(L, p->number);
-        if (traced)
-            snprintf(text, sizeof text, "%g", p->number);
-        break;
-    case PARAM_STRING:
-        lua_pushstring(L, p->string ? p->string : "");
-        if (traced)
-            snprintf(text, sizeof text, "%s", p->string ? p->string : "");
-        break;
-    case PARAM_BY_YEAR: {
-        /* A fresh plain table: the policy may iterate it with pairs. */
-        lua_createtable(L, 0, (int)p->n_years);
-        size_t used = 0;
-        for (size_t i = 0; i < p->n_years; i++) {
-            push_number(L, p->values[i]);
-            lua_rawseti(L, -2, p->years[i]);
-            if (traced && used < sizeof text)
-                used += (size_t)snprintf(text + used, sizeof text - used, "%s%d: %g", i ? ", " : "",
-                                         p->years[i], p->values[i]);
-        }
-        break;
-    }
-    }
-    if (traced)
-        policy_trace_param(sandbox_of(L)->params, p->key, text);
-}
-
-/* The first param whose key is >= key (cfg->params is sorted by strcmp). */
-static size_t param_lower_bound(const struct config *cfg, const char *key)
-{
-    size_t lo = 0, hi = cfg->n_params;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(cfg->params[mid].key, key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static int params_index(lua_State *L, const struct view *v)
-{
-    if (lua_type(L, 2) != LUA_TSTRING) {
-        lua_pushnil(L);
-        return 1;
-    }
-    char key[256];
-    size_t plen = strlen(v->prefix), nlen;
-    const char *name = lua_tolstring(L, 2, &nlen);
-    size_t len = plen + (plen ? 1 : 0) + nlen;
-    if (len + 2 > sizeof key) {
-        lua_pushnil(L);
-        return 1;
-    }
-    memcpy(key, v->prefix, plen);
-    if (plen)
-        key[plen] = '.';
-    memcpy(key + len - nlen, name, nlen + 1);
-    const struct config *cfg = params_cfg(L);
-    int subtree = 0;
-    if (cfg) {
-        size_t i = param_lower_bound(cfg, key);
-        if (i < cfg->n_params && strcmp(cfg->params[i].key, key) == 0) {
-            push_param(L, &cfg->params[i]);
-            return 1;
-        }
-        /* Keys under "key." are contiguous from the bound of "key.". */
-        key[len] = '.';
-        key[len + 1] = 0;
-        i = param_lower_bound(cfg, key);
-        subtree = i < cfg->n_params && strncmp(cfg->params[i].key, key, len + 1) == 0;
-        key[len] = 0;
-    }
-    if (!subtree) {
-        lua_pushnil(L);
-        return 1;
-    }
-    struct view *node = new_view(L, V_PARAMS, NULL, (size_t)len + 1);
-    memcpy(node->prefix, key, (size_t)len + 1);
+    int kind = push_data(L, 1);
+    if (kind != V_LIST)
+        return luaL_error(L, "attempt to get the length of a %s", records[kind].what);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
     return 1;
 }
 
-/* ---- out ---- */
+static const struct field *find_field(enum vkind kind, const char *name)
+{
+    for (const struct field *f = records[kind].fields; f && f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
 
-static int64_t member_id(lua_State *L, int idx, const char *method)
+/* pairs(record): its fields in declaration order; pairs(list): 1..n. The
+ * state is the proxy, never the data table. */
+static int rec_next(lua_State *L)
+{
+    int kind = push_data(L, 1);
+    if (kind == V_LIST) {
+        lua_Integer i = lua_isnil(L, 2) ? 1 : luaL_checkinteger(L, 2) + 1;
+        if (i < 1 || lua_rawgeti(L, -1, i) == LUA_TNIL)
+            return 0;
+        lua_pushinteger(L, i);
+        lua_insert(L, -2);
+        return 2;
+    }
+    const struct field *f = records[kind].fields;
+    if (!lua_isnil(L, 2)) {
+        f = find_field((enum vkind)kind, luaL_checkstring(L, 2));
+        if (!f)
+            return 0;
+        f++;
+    }
+    if (!f->name)
+        return 0;
+    lua_pushstring(L, f->name);
+    lua_getfield(L, 1, f->name); /* through the proxy: lists are built on demand */
+    return 2;
+}
+
+static int rec_pairs(lua_State *L)
+{
+    push_data(L, 1);
+    lua_pushcfunction(L, rec_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int rec_tostring(lua_State *L)
+{
+    int kind = proxy_kind(L, 1);
+    if (kind == V_HOUSEHOLD || kind == V_MEMBER) {
+        lua_pushliteral(L, "__index");
+        if (lua_rawget(L, -2) == LUA_TTABLE && lua_getfield(L, -1, "id") == LUA_TNUMBER) {
+            lua_pushfstring(L, "%s %I", records[kind].what, (lua_Integer)lua_tointeger(L, -1));
+            return 1;
+        }
+    }
+    lua_pushstring(L, kind >= 0 ? records[kind].what : "view");
+    return 1;
+}
+
+/* A new proxy with its data table and metatable, appended to the pool at
+ * index pool; the proxy is left on the stack and its data table below it. */
+static void new_proxy(lua_State *L, enum vkind kind, int kinds, int pool)
+{
+    lua_createtable(L, kind == V_LIST ? 4 : 0, kind == V_HOUSEHOLD ? 32 : kind == V_LIST ? 0 : 16);
+    if (kind != V_LIST) {
+        lua_rawgeti(L, kinds, kind);
+        lua_setmetatable(L, -2);
+    }
+    lua_createtable(L, 0, 8);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, &data_key);
+    lua_pushcfunction(L, rec_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, rec_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, rec_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, rec_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "read-only view");
+    lua_setfield(L, -2, "__metatable");
+    lua_pushinteger(L, kind);
+    lua_rawsetp(L, -2, &marker_key);
+    lua_createtable(L, 0, 0);
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, pool, (lua_Integer)lua_rawlen(L, pool) + 1);
+}
+
+/* The next free proxy of kind for this household, brought back to life:
+ * pushes the data table, then the proxy. */
+static void take_proxy(lua_State *L, enum vkind kind, int kinds, int pools)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    lua_rawgeti(L, pools, kind);
+    int pool = lua_gettop(L);
+    /* pool_used counts only proxies fully taken, so a memory error half-way
+     * leaves entries 1..pool_used all present for the kill. */
+    size_t i = sb->pool_used[kind] + 1;
+    if (lua_rawgeti(L, pool, (lua_Integer)i) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        new_proxy(L, kind, kinds, pool);
+    } else {
+        lua_getmetatable(L, -1);
+        lua_rawgetp(L, -1, &data_key);
+        lua_pushliteral(L, "__index");
+        lua_pushvalue(L, -2);
+        lua_rawset(L, -4);
+        lua_replace(L, -2); /* data, proxy */
+        lua_insert(L, -2);
+    }
+    lua_remove(L, pool);
+    sb->pool_used[kind] = i;
+}
+
+/* Pushes the proxy of one record filled from ptr (lists are built by the
+ * miss handler on first use). Every field is set, nil ones too, because the
+ * table held the last household's record. */
+static void push_record(lua_State *L, enum vkind kind, const void *ptr, int kinds, int pools)
+{
+    take_proxy(L, kind, kinds, pools);
+    /* The kind's field names as Lua strings: lua_setfield would intern
+     * each C string again (a strcmp per field). */
+    lua_rawgeti(L, kinds, -(int)kind - 1);
+    lua_Integer i = 1;
+    for (const struct field *f = records[kind].fields; f->name; f++, i++) {
+        lua_rawgeti(L, -1, i);
+        if (f->type == F_LIST || !push_value(L, ptr, f))
+            lua_pushnil(L);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+    lua_remove(L, -2);
+}
+
+static void push_list(lua_State *L, const struct field *f, const char *base, int kinds, int pools)
+{
+    size_t n = *(const size_t *)(base + f->count_off);
+    const char *at = *(const char *const *)(base + f->off);
+    size_t size = records[f->elem].size;
+    take_proxy(L, V_LIST, kinds, pools);
+    for (size_t i = 0; i < n; i++) {
+        push_record(L, f->elem, at + i * size, kinds, pools);
+        lua_rawseti(L, -3, (lua_Integer)i + 1);
+    }
+    for (lua_Integer i = (lua_Integer)n + 1; lua_rawgeti(L, -2, i) != LUA_TNIL; i++) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_rawseti(L, -3, i);
+    }
+    lua_pop(L, 1);
+    lua_remove(L, -2);
+}
+
+/* __index of a data table (upvalues: kind, name -> field number): a known
+ * field that is nil, a household list not yet built, or an error. */
+static int rec_miss(lua_State *L)
+{
+    enum vkind kind = (enum vkind)lua_tointeger(L, lua_upvalueindex(1));
+    const struct field *f = NULL;
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNUMBER)
+            f = &records[kind].fields[lua_tointeger(L, -1) - 1];
+        lua_pop(L, 1);
+    }
+    if (!f)
+        return luaL_error(L, "%s has no field '%s'", records[kind].what,
+                          lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : luaL_typename(L, 2));
+    if (f->type != F_LIST) {
+        lua_pushnil(L);
+        return 1;
+    }
+    /* Only the household has lists, and only the live household's data
+     * table is reachable (through its proxy): it belongs to sb->hh. */
+    const struct fupin_household *hh = sandbox_of(L)->hh;
+    if (kind != V_HOUSEHOLD || !hh)
+        return dead_error(L, kind);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
+    int kinds = lua_gettop(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key);
+    push_list(L, f, (const char *)hh, kinds, kinds + 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+/* Kills every proxy handed out for the last household and trims the pools. */
+void views_kill_household(lua_State *L)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key) == LUA_TTABLE) {
+        for (int kind = 0; kind <= (int)V_LIST; kind++) {
+            lua_rawgeti(L, -1, kind);
+            for (size_t i = 1; i <= sb->pool_used[kind]; i++) {
+                if (lua_rawgeti(L, -1, (lua_Integer)i) == LUA_TTABLE && lua_getmetatable(L, -1)) {
+                    lua_pushliteral(L, "__index");
+                    lua_pushcfunction(L, rec_dead);
+                    lua_rawset(L, -3);
+                    lua_pop(L, 1);
+                }
+                lua_pop(L, 1);
+            }
+            for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i > POOL_KEEP; i--) {
+                lua_pushnil(L);
+                lua_rawseti(L, -2, i);
+            }
+            sb->pool_used[kind] = 0;
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &household_key);
+}
+
+void views_build_household(lua_State *L)
+{
+    views_kill_household(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
+    int kinds = lua_gettop(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key);
+    push_record(L, V_HOUSEHOLD, sandbox_of(L)->hh, kinds, kinds + 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &household_key);
+    lua_pop(L, 2);
+}
+
+void views_push_household(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &household_key);
+}
+
+/* The id of the member view at idx (out:recommend{member = m}). */
+int64_t views_member_id(lua_State *L, int idx, const char *method)
 {
     int t = lua_type(L, idx);
     if (t == LUA_TNIL)
@@ -418,291 +557,50 @@ static int64_t member_id(lua_State *L, int idx, const char *method)
             luaL_error(L, "out:%s: member must be a member or an integer id", method);
         return id;
     }
-    struct view *v = luaL_testudata(L, idx, VIEW_MT);
-    if (!v || v->kind != V_MEMBER)
+    int kind = proxy_kind(L, idx);
+    if (kind >= 0)
+        lua_pop(L, 1);
+    if (kind != V_MEMBER)
         luaL_error(L, "out:%s: member must be a member or an integer id, not a %s", method,
                    luaL_typename(L, idx));
-    return ((const struct fupin_member *)check_view(L, idx)->ptr)->id;
-}
-
-static const char *opt_string(lua_State *L, int t, const char *name, const char *method)
-{
-    int ty = lua_getfield(L, t, name);
-    if (ty == LUA_TNIL)
-        return NULL;
-    if (ty != LUA_TSTRING)
-        luaL_error(L, "out:%s: %s must be a string, not a %s", method, name, lua_typename(L, ty));
-    return lua_tostring(L, -1);
-}
-
-static void check_keys(lua_State *L, int t, const char *const *allowed, const char *method)
-{
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        lua_pop(L, 1);
-        int ok = 0;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            for (const char *const *a = allowed; *a; a++)
-                ok |= strcmp(*a, lua_tostring(L, -1)) == 0;
-        if (!ok)
-            luaL_error(L, "out:%s: unknown field %s%s%s", method,
-                       lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ",
-                       lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1),
-                       lua_type(L, -1) == LUA_TSTRING ? "'" : " key)");
-    }
-}
-
-static struct fupin_out *check_out(lua_State *L, const char *method)
-{
-    struct view *v = check_view(L, 1);
-    if (v->kind != V_OUT)
-        luaL_error(L, "out:%s: call it as out:%s{...}", method, method);
-    if (lua_type(L, 2) != LUA_TTABLE)
-        luaL_error(L, "out:%s: expects a table, e.g. out:%s{measure = ..., reason = ...}", method,
-                   method);
-    return sandbox_of(L)->out;
-}
-
-static int emit_finding(lua_State *L, enum finding_kind kind)
-{
-    static const char *const allowed[] = {"measure", "member", "amount", "reason", NULL};
-    const char *method = finding_kind_name(kind);
-    struct fupin_out *out = check_out(L, method);
-    check_keys(L, 2, allowed, method);
-    struct fupin_finding f = {0};
-    f.measure = opt_string(L, 2, "measure", method);
-    f.reason = opt_string(L, 2, "reason", method);
-    lua_getfield(L, 2, "member");
-    f.member_id = member_id(L, -1, method);
-    int t = lua_getfield(L, 2, "amount");
-    if (t == LUA_TNUMBER) {
-        f.has_amount = 1;
-        f.amount = lua_tonumber(L, -1);
-    } else if (t != LUA_TNIL) {
-        return luaL_error(L, "out:%s: amount must be a number, not a %s", method,
-                          lua_typename(L, t));
-    }
-    if (policy_out_finding(out, kind, &f) != FUPIN_OK)
-        return luaL_error(L, "%s", out->err.msg);
-    return 0;
-}
-
-static int out_recommend(lua_State *L)
-{
-    return emit_finding(L, FINDING_RECOMMEND);
-}
-
-static int out_flag(lua_State *L)
-{
-    return emit_finding(L, FINDING_FLAG);
-}
-
-static int out_alert(lua_State *L)
-{
-    static const char *const allowed[] = {"kind", "severity", "message", NULL};
-    struct fupin_out *out = check_out(L, "alert");
-    check_keys(L, 2, allowed, "alert");
-    const char *kind = opt_string(L, 2, "kind", "alert");
-    const char *severity = opt_string(L, 2, "severity", "alert");
-    const char *message = opt_string(L, 2, "message", "alert");
-    if (policy_out_alert(out, kind, severity, message) != FUPIN_OK)
-        return luaL_error(L, "%s", out->err.msg);
-    return 0;
-}
-
-/* ---- the metatable ---- */
-
-static const struct field *find_field(enum vkind kind, const char *name)
-{
-    for (const struct field *f = records[kind].fields; f && f->name; f++)
-        if (strcmp(f->name, name) == 0)
-            return f;
-    return NULL;
-}
-
-/* Upvalues of the metamethods (views_register): one name -> field number
- * table per record kind, then the view metatable itself. */
-#define UV_FIELDS(kind) lua_upvalueindex((int)(kind) + 1)
-#define UV_MT lua_upvalueindex((int)V_LIST + 1)
-
-/* check_view for __index, the hot path (a policy reads hundreds of fields
- * per household): the metatable is compared with the upvalue instead of
- * being looked up in the registry by name. */
-static struct view *index_view(lua_State *L)
-{
-    struct view *v = lua_touserdata(L, 1);
-    if (v && lua_getmetatable(L, 1)) {
-        int same = lua_rawequal(L, -1, UV_MT);
-        lua_pop(L, 1);
-        if (same && v->gen == sandbox_of(L)->gen)
-            return v;
-    }
-    return check_view(L, 1);
-}
-
-/* The field named by the string at index 2: a hash lookup in the kind's
- * name table rather than a strcmp per field. */
-static const struct field *index_field(lua_State *L, enum vkind kind)
-{
-    if (lua_type(L, 2) != LUA_TSTRING)
-        return NULL;
-    lua_pushvalue(L, 2);
-    const struct field *f = NULL;
-    if (lua_rawget(L, UV_FIELDS(kind)) == LUA_TNUMBER)
-        f = &records[kind].fields[lua_tointeger(L, -1) - 1];
-    lua_pop(L, 1);
-    return f;
-}
-
-static int view_index(lua_State *L)
-{
-    struct view *v = index_view(L);
-    switch (v->kind) {
-    case V_LIST: {
-        int ok;
-        lua_Integer i = lua_tointegerx(L, 2, &ok);
-        if (!ok || i < 1 || (size_t)i > v->n)
-            lua_pushnil(L);
-        else
-            push_element(L, 1, v, i);
-        return 1;
-    }
-    case V_OUT: {
-        const char *k = lua_tostring(L, 2);
-        lua_CFunction fn = !k                            ? NULL
-                           : strcmp(k, "recommend") == 0 ? out_recommend
-                           : strcmp(k, "flag") == 0      ? out_flag
-                           : strcmp(k, "alert") == 0     ? out_alert
-                                                         : NULL;
-        if (fn)
-            lua_pushcfunction(L, fn);
-        else
-            lua_pushnil(L);
-        return 1;
-    }
-    case V_PARAMS:
-        return params_index(L, v);
-    default:
-        break;
-    }
-    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-    const struct field *f = index_field(L, v->kind);
-    if (!f)
-        return luaL_error(L, "%s has no field '%s'", records[v->kind].what,
-                          k ? k : luaL_typename(L, 2));
-    push_field(L, 1, v, f);
-    return 1;
-}
-
-static int view_newindex(lua_State *L)
-{
-    struct view *v = check_view(L, 1);
-    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
-    return luaL_error(L, "the %s is read-only (attempt to set '%s')", records[v->kind].what, k);
-}
-
-static int view_len(lua_State *L)
-{
-    struct view *v = check_view(L, 1);
-    if (v->kind != V_LIST)
-        return luaL_error(L, "attempt to get the length of a %s", records[v->kind].what);
-    lua_pushinteger(L, (lua_Integer)v->n);
-    return 1;
-}
-
-static int view_eq(lua_State *L)
-{
-    struct view *a = luaL_testudata(L, 1, VIEW_MT), *b = luaL_testudata(L, 2, VIEW_MT);
-    lua_pushboolean(L, a && b && a->kind == b->kind && a->ptr == b->ptr && a->kind != V_PARAMS);
-    return 1;
-}
-
-static int view_tostring(lua_State *L)
-{
-    struct view *v = luaL_testudata(L, 1, VIEW_MT);
-    if (v && v->ptr && (v->kind == V_HOUSEHOLD || v->kind == V_MEMBER))
-        lua_pushfstring(L, "%s %I", records[v->kind].what,
-                        (lua_Integer)(v->kind == V_HOUSEHOLD
-                                          ? ((const struct fupin_household *)v->ptr)->id
-                                          : ((const struct fupin_member *)v->ptr)->id));
-    else
-        lua_pushstring(L, v ? records[v->kind].what : "view");
-    return 1;
-}
-
-/* pairs(record): its fields in declaration order; pairs(list): 1..n. */
-static int view_next(lua_State *L)
-{
-    struct view *v = check_view(L, 1);
-    if (v->kind == V_LIST) {
-        lua_Integer i = lua_isnil(L, 2) ? 1 : luaL_checkinteger(L, 2) + 1;
-        if ((size_t)i > v->n || i < 1)
-            return 0;
-        lua_pushinteger(L, i);
-        push_element(L, 1, v, i);
-        return 2;
-    }
-    if (v->kind >= V_LIST)
-        return 0;
-    const struct field *f = records[v->kind].fields;
-    if (!lua_isnil(L, 2)) {
-        f = find_field(v->kind, luaL_checkstring(L, 2));
-        if (!f)
-            return 0;
-        f++;
-    }
-    if (!f->name)
-        return 0;
-    lua_pushstring(L, f->name);
-    push_field(L, 1, v, f);
-    return 2;
-}
-
-static int view_pairs(lua_State *L)
-{
-    check_view(L, 1);
-    lua_pushcfunction(L, view_next);
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
-    return 3;
+    push_data(L, idx);
+    lua_getfield(L, -1, "id");
+    int64_t id = (int64_t)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return id;
 }
 
 void views_register(lua_State *L)
 {
-    static const luaL_Reg mt[] = {{"__index", view_index},
-                                  {"__newindex", view_newindex},
-                                  {"__len", view_len},
-                                  {"__eq", view_eq},
-                                  {"__tostring", view_tostring},
-                                  {"__pairs", view_pairs},
-                                  {NULL, NULL}};
-    luaL_newmetatable(L, VIEW_MT);
+    views_register_out_params(L);
+    /* One metatable per record kind for its data tables: __index = rec_miss
+     * with the kind and its name -> field number table. */
+    lua_createtable(L, (int)V_LIST, 0);
     for (int kind = 0; kind < (int)V_LIST; kind++) {
+        lua_createtable(L, 0, 1);
+        lua_pushinteger(L, kind);
         lua_newtable(L);
         int i = 1;
         for (const struct field *f = records[kind].fields; f->name; f++, i++) {
             lua_pushinteger(L, i);
             lua_setfield(L, -2, f->name);
         }
+        lua_pushcclosure(L, rec_miss, 2);
+        lua_setfield(L, -2, "__index");
+        lua_rawseti(L, -2, kind);
+        lua_newtable(L);
+        i = 1;
+        for (const struct field *f = records[kind].fields; f->name; f++, i++) {
+            lua_pushstring(L, f->name);
+            lua_rawseti(L, -2, i);
+        }
+        lua_rawseti(L, -2, -kind - 1);
     }
-    lua_pushvalue(L, -(int)V_LIST - 1);
-    luaL_setfuncs(L, mt, (int)V_LIST + 1);
-    lua_pushliteral(L, "read-only view");
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
-}
-
-void views_push_household(lua_State *L)
-{
-    new_view(L, V_HOUSEHOLD, sandbox_of(L)->hh, 0);
-}
-
-void views_push_out(lua_State *L)
-{
-    new_view(L, V_OUT, NULL, 0);
-}
-
-void views_push_params(lua_State *L)
-{
-    new_view(L, V_PARAMS, NULL, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &kinds_key);
+    lua_createtable(L, (int)V_LIST + 1, 0);
+    for (int kind = 0; kind <= (int)V_LIST; kind++) {
+        lua_newtable(L);
+        lua_rawseti(L, -2, kind);
+    }
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &pools_key);
 }

@@ -29,6 +29,13 @@ struct lua_worker {
     struct lua_policy *const *policies;
     size_t n;
     int *refs; /* registry refs of the compiled chunks */
+    /* The household whose views are built: its policies share them. A call
+     * for another pointer or id, or for a policy not after the last one
+     * (policies run in order), starts a new household. */
+    const struct fupin_household *hh;
+    int64_t hh_id;
+    size_t last_index;
+    int hh_built;
 };
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -260,6 +267,10 @@ int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct co
         goto fail;
     }
     lua_gc(w->sb->L, LUA_GCCOLLECT);
+    /* Each evaluation leaves short-lived garbage (a fresh module, the out
+     * tables, strings) beside long-lived libraries and views: what the
+     * generational collector is for. */
+    lua_gc(w->sb->L, LUA_GCGEN, 0, 0);
     *out = w;
     return 0;
 fail:
@@ -276,14 +287,24 @@ void lua_worker_free(struct lua_worker *w)
     free(w);
 }
 
+struct eval_ctx {
+    int ref;
+    const struct lua_policy *p;
+    int fresh; /* build the household's views first */
+    int built;
+};
+
 static int eval_policy(lua_State *L)
 {
-    int ref = (int)lua_tointeger(L, 1);
-    const struct lua_policy *p = lua_touserdata(L, 2);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    struct eval_ctx *c = lua_touserdata(L, 1);
+    if (c->fresh) {
+        views_build_household(L);
+        c->built = 1;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
     lua_call(L, 0, 1); /* a fresh module: locals and tables of the last household are gone */
     if (lua_type(L, -1) != LUA_TTABLE || lua_getfield(L, -1, "evaluate") != LUA_TFUNCTION) {
-        lua_pushfstring(L, "%s: returns no `evaluate` function", p->display);
+        lua_pushfstring(L, "%s: returns no `evaluate` function", c->p->display);
         return lua_error(L);
     }
     views_push_household(L);
@@ -306,12 +327,21 @@ int lua_worker_eval(struct lua_worker *w, size_t index, const struct fupin_house
     sb->params = params;
     sb->gen++;
     lua_settop(L, 0);
+    struct eval_ctx c = {.ref = w->refs[index], .p = p};
+    c.fresh = !w->hh_built || w->hh != hh || w->hh_id != hh->id || index <= w->last_index;
+    if (c.fresh) {
+        w->hh_built = 0;
+        w->hh = hh;
+        w->hh_id = hh->id;
+    }
+    w->last_index = index;
     lua_pushcfunction(L, eval_policy);
-    lua_pushinteger(L, w->refs[index]);
-    lua_pushlightuserdata(L, (void *)p);
+    lua_pushlightuserdata(L, &c);
     sandbox_begin(sb);
-    int st = lua_pcall(L, 2, 0, 0);
+    int st = lua_pcall(L, 1, 0, 0);
     sandbox_end(sb);
+    if (c.built)
+        w->hh_built = 1;
     sb->gen++; /* views that escaped (e.g. in an error object) are now dead */
     int rc = 0;
     if (st != LUA_OK) {

@@ -231,10 +231,23 @@ static int ro_len(lua_State *L)
     return 1;
 }
 
+/* next over the shadow of the read-only table t: pairs must never hand the
+ * shadow itself to a policy, which could then write through it. */
+static int ro_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    push_shadow(L, 1);
+    lua_pushvalue(L, 2);
+    if (lua_next(L, -2))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
 static int ro_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next"); /* the state's own globals, not the policies' */
-    push_shadow(L, 1);
+    lua_pushcfunction(L, ro_next);
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }

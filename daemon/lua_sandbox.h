@@ -19,11 +19,12 @@ struct lua_sandbox {
     long instr_limit, instr_used;
     int wall_ms;
     struct timespec deadline;
-    int running;  /* budgets are enforced (an evaluation or a load is running) */
-    int exceeded; /* enum sandbox_exceeded: sticky until the run ends */
-    unsigned gen; /* views of other generations are dead */
+    int running;          /* budgets are enforced (an evaluation or a load is running) */
+    int exceeded;         /* enum sandbox_exceeded: sticky until the run ends */
+    unsigned gen;         /* views of other generations are dead */
+    size_t pool_used[16]; /* lua_household.c: proxies of each kind in use */
 
-    /* The evaluation in progress (lua_household.c reads these). */
+    /* The evaluation in progress (lua_household.c and lua_views.c read these). */
     const struct fupin_household *hh;
     struct fupin_out *out;
     struct fupin_params *params;
@@ -50,8 +51,17 @@ void sandbox_display_name(const char *path, char *out, size_t size);
 /* Reads a whole text file (malloc'd, NUL-terminated). */
 int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e);
 
-/* lua_household.c: registers the view metatable (inside sandbox_open). */
+/* lua_household.c: registers the view metatables (inside sandbox_open). */
 void views_register(lua_State *L);
+/* lua_views.c: the metatable of out and params (called by views_register). */
+void views_register_out_params(lua_State *L);
+/* lua_household.c: the id of the member view at idx, else an error naming
+ * out:<method>. */
+int64_t views_member_id(lua_State *L, int idx, const char *method);
+/* Kills the views of the previous household and builds those of sb->hh
+ * (raises on memory budget); views_push_household pushes the one built. */
+void views_build_household(lua_State *L);
+void views_kill_household(lua_State *L);
 /* Pushes the household / out / params views of the evaluation in progress. */
 void views_push_household(lua_State *L);
 void views_push_out(lua_State *L);

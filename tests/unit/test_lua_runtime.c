@@ -327,7 +327,68 @@ static const struct attack_case attacks[] = {
      "severity"},
     {"unknown_household_field", "local x = h.wants_industy", ERR_FAIL,
      "household has no field 'wants_industy'"},
+    {"unknown_member_field", "local x = h.members[1].agee", ERR_FAIL, "member has no field 'agee'"},
+    {"list_write", "h.members[3] = h.members[1]", ERR_FAIL, "attack.lua:3: the list is read-only"},
+    {"rawset_member", "rawset(h.members[1], 'age', 3)", ERR_FAIL, "read-only"},
+    {"setmetatable_household", "setmetatable(h, {})", ERR_FAIL, "protected metatable"},
+    /* pairs must not hand out the table behind a read-only one. */
+    {"pairs_list_state", "local _, s = pairs(h.members)\ns[1] = 1", ERR_FAIL,
+     "the list is read-only"},
+    {"pairs_household_state", "local _, s = pairs(h)\ns.dibao = true", ERR_FAIL,
+     "the household is read-only"},
+    {"pairs_env_state", "local _, s = pairs(_G)\ns.counter = 1", ERR_FAIL,
+     "attempt to set global 'counter'"},
+    {"params_write", "params.income_ratio = 1", ERR_FAIL,
+     "attack.lua:3: attempt to modify read-only"},
+    {"params_year_write", "params.provincial_income[2019] = 1", ERR_FAIL, "read-only"},
+    {"params_subtree_write", "rawset(params.industry, 'project_grant', 0)", ERR_FAIL, "read-only"},
+    {"pairs_fp_state", "local _, s = pairs(fp)\ns.twice = print", ERR_FAIL, "read-only"},
 };
+
+/* The views follow the household: a new household at the same address, a
+ * shrunk list, a field that became nil, and pairs over a record. */
+static void test_views_follow_the_household(void)
+{
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(
+        load("follow.lua",
+             "return { name = 'exit', title = 'f', evaluate = function(h, out)\n"
+             "local n = 0\nfor k, v in pairs(h) do n = n + 1 end\n"
+             "assert(n == 33, 'pairs over the household: ' .. n)\n"
+             "local amount = #h.members * 100 + (h.members[2] and 10 or 0)\n"
+             "  + (h.housing_grade == 'B' and 1 or 0)\n"
+             "assert(h.members[1].school_stage == nil or h.members[1].school_stage == 'primary')\n"
+             "out:flag{measure = 'exit_ready', member = h.members[1], amount = amount,\n"
+             "         reason = tostring(h) .. ' ' .. tostring(h.members[1])} end }\n",
+             &l, &e) == 0);
+    if (!l.lp)
+        fprintf(stderr, "load: %s\n", e.msg);
+    struct lua_worker *w = NULL;
+    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    struct fupin_household saved = hh;
+    for (int round = 0; w && round < 4; round++) {
+        hh.id = round < 2 ? 7 : 8; /* same address; same id twice, then another */
+        hh.n_members = round % 2 ? 1 : 2;
+        hh.housing_grade = round == 1 ? FUPIN_GRADE_B : FUPIN_GRADE_NONE;
+        eval_result_reset(&res);
+        int rc = eval(w, 0, &l, &res, &e);
+        CHECK(rc == 0);
+        if (rc)
+            fprintf(stderr, "eval: %s\n", e.msg);
+        double want = round % 2 ? 100 + (round == 1) : 210;
+        CHECK(res.n_findings == 1 && res.findings[0].amount == want);
+        CHECK(res.n_findings == 1 && res.findings[0].member_id == 701);
+        char reason[64];
+        snprintf(reason, sizeof reason, "household %lld member 701", (long long)hh.id);
+        CHECK(res.n_findings == 1 && strcmp(res.findings[0].reason, reason) == 0);
+    }
+    hh = saved;
+    eval_result_free(&res);
+    lua_worker_free(w);
+    lua_policy_free(l.lp);
+}
 
 static void test_state_does_not_leak(void)
 {
@@ -387,6 +448,7 @@ int main(int argc, char **argv)
     RUN(test_bad_policies_are_refused_with_line);
     RUN(test_state_does_not_leak);
     RUN(test_missing_fp_is_not_fatal);
+    RUN(test_views_follow_the_household);
     for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
         int before = test_failures;
         attack(attacks[i].body, attacks[i].code, attacks[i].msg);
