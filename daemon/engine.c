@@ -173,15 +173,24 @@ static int eval_slot(struct worker *w, struct slot *s, struct err *e)
     return 0;
 }
 
-/* Each worker takes every n_workers-th household of the batch, inside one
- * read transaction so all of its snapshots come from one state. */
+/* Each worker takes its share (a run of consecutive slots) of the batch,
+ * inside one read transaction so all of its snapshots come from one state. */
 static void *worker_run(void *arg)
 {
     struct worker *w = arg;
     const struct batch *b = w->batch;
+    int used = w->en->used;
+    int from = (int)((long)b->n * w->index / used), to = (int)((long)b->n * (w->index + 1) / used);
     w->rc = store_begin_read(w->rd, &w->e);
-    for (int i = w->index; w->rc == 0 && i < b->n; i += w->en->n_workers)
+    /* Pending batches come in ascending ids: each worker reads its share's
+     * lists in one pass per table. */
+    int ranged = w->rc == 0 && !b->is_journal && to - from > 1;
+    if (ranged)
+        w->rc = snapshot_range_begin(w->reader, b->ids[from], b->ids[to - 1], &w->e);
+    for (int i = from; w->rc == 0 && i < to; i++)
         w->rc = eval_slot(w, &b->slots[i], &w->e);
+    if (ranged)
+        snapshot_range_end(w->reader);
     store_rollback(w->rd);
     return NULL;
 }

@@ -28,4 +28,12 @@ int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, stru
                   struct err *e);
 void snapshot_free(struct snapshot *snap);
 
+/* For reading many households of lo..hi in ascending id order inside one
+ * read transaction the caller holds: each list is then read in one pass over
+ * the range instead of one query per household. snapshot_read of ids outside
+ * the range (or not ascending: their rows were passed) must not be mixed in.
+ * End before the transaction ends. */
+int snapshot_range_begin(struct snapshot_reader *r, int64_t lo, int64_t hi, struct err *e);
+void snapshot_range_end(struct snapshot_reader *r);
+
 #endif
