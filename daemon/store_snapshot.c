@@ -59,6 +59,15 @@ static const char *const queries[Q_COUNT] = {
 /* The lists of a range of households in one pass each: the same columns as
  * queries[] plus household_id last, ordered by household first. */
 static const char *const range_queries[Q_BEGIN] = {
+    [Q_HOUSEHOLD] =
+        "SELECT h.village, v.code, v.name, v.poor_village, v.livable, v.parent, t.parent,"
+        " h.head_name, h.status, h.poverty_cause, h.housing_grade, h.housing_renovated,"
+        " h.tap_water, h.wants_relocation, h.wants_industry, h.has_project, h.credit_rating,"
+        " h.dibao, h.has_land, h.registered_at, h.exited_at, p.cadre_id, p.since, h.id"
+        " FROM household h LEFT JOIN region v ON v.code = h.village"
+        " LEFT JOIN region t ON t.code = v.parent"
+        " LEFT JOIN pairing p ON p.household_id = h.id WHERE h.id BETWEEN ?1 AND ?2"
+        " ORDER BY h.id",
     [Q_MEMBERS] = "SELECT id, name, id_number, relation, birth_date, labor, health, school_stage,"
                   " medical_insured, critical_insured, pension_insured, employed, wants_job,"
                   " skills, household_id FROM member WHERE household_id BETWEEN ?1 AND ?2"
@@ -92,7 +101,7 @@ struct range_pos {
 struct snapshot_reader {
     struct store *st;
     sqlite3_stmt *q[Q_COUNT];
-    struct range_pos range[Q_BEGIN]; /* Q_HOUSEHOLD unused */
+    struct range_pos range[Q_BEGIN];
     int ranged;
     int64_t lo, hi;
     /* State of the read in progress: where strings go and what to name in
@@ -118,7 +127,7 @@ int snapshot_reader_new(struct store *st, struct snapshot_reader **out, struct e
             return rc;
         }
     }
-    for (int i = Q_MEMBERS; i < Q_BEGIN; i++) {
+    for (int i = 0; i < Q_BEGIN; i++) {
         int rc = store_prepare(st, range_queries[i], &r->range[i].s, e);
         if (rc) {
             snapshot_reader_free(r);
@@ -338,7 +347,7 @@ static void list_done(struct snapshot_reader *r, int q, sqlite3_stmt *s)
 int snapshot_range_begin(struct snapshot_reader *r, int64_t lo, int64_t hi, struct err *e)
 {
     snapshot_range_end(r);
-    for (int q = Q_MEMBERS; q < Q_BEGIN; q++) {
+    for (int q = 0; q < Q_BEGIN; q++) {
         struct range_pos *p = &r->range[q];
         sqlite3_bind_int64(p->s, 1, lo);
         sqlite3_bind_int64(p->s, 2, hi);
@@ -360,7 +369,7 @@ int snapshot_range_begin(struct snapshot_reader *r, int64_t lo, int64_t hi, stru
 
 void snapshot_range_end(struct snapshot_reader *r)
 {
-    for (int q = Q_MEMBERS; q < Q_BEGIN; q++) {
+    for (int q = 0; q < Q_BEGIN; q++) {
         sqlite3_reset(r->range[q].s);
         r->range[q].step = SQLITE_DONE;
     }
@@ -370,10 +379,12 @@ void snapshot_range_end(struct snapshot_reader *r)
 /* Reads the household row; returns 1 when there is none. */
 static int read_household(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_HOUSEHOLD);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_DONE)
+    sqlite3_stmt *s;
+    int step = list_first(r, Q_HOUSEHOLD, &s);
+    if (step == SQLITE_DONE) {
+        list_done(r, Q_HOUSEHOLD, s);
         return 1;
+    }
     if (step != SQLITE_ROW)
         return step_fail(r, "household");
     r->what[0] = 0;
@@ -405,7 +416,7 @@ static int read_household(struct snapshot_reader *r, struct fupin_household *hh)
     hh->exited_at = date_col(r, s, 20, "exited_at");
     hh->cadre_id = int_col(r, s, 21, "pairing.cadre_id");
     hh->paired_since = hh->cadre_id ? date_col(r, s, 22, "pairing.since") : NULL;
-    sqlite3_reset(s);
+    list_done(r, Q_HOUSEHOLD, s);
     return r->rc;
 }
 
