@@ -64,6 +64,8 @@ struct engine {
      * worker threads meanwhile when inflight. */
     struct batch b[2];
     int cur, inflight;
+    int64_t *live; /* households of the batch being written with a live alert */
+    int n_live;    /* -1: not known, look each one up */
     int cap;
     int batch; /* households per batch (<= cap) */
     char today[11];
@@ -249,6 +251,30 @@ static void engine_drain(struct engine *en)
 
 /* ---- the writer ---- */
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Which households of b have a live alert, in one range query, when b's ids
+ * lie close together (a pending batch); otherwise n_live = -1. Most have
+ * none, and then reconciliation has nothing to resolve. */
+static int find_live_alerts(struct engine *en, const struct batch *b, struct err *e)
+{
+    en->n_live = -1;
+    if (b->n < 2)
+        return 0;
+    int64_t lo = b->ids[0], hi = b->ids[0];
+    for (int i = 1; i < b->n; i++) {
+        lo = b->ids[i] < lo ? b->ids[i] : lo;
+        hi = b->ids[i] > hi ? b->ids[i] : hi;
+    }
+    if ((uint64_t)hi - (uint64_t)lo > 4u * (uint64_t)b->n)
+        return 0;
+    return store_alert_households(en->w, lo, hi, en->cap, en->live, &en->n_live, e);
+}
+
 static int write_slot(struct engine *en, const struct slot *s, const char *now,
                       struct engine_stats *st, struct err *e)
 {
@@ -265,7 +291,9 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
         return rc ? rc : store_eval_audit(en->w, s->id, now, 0, s->msg, e);
     }
     struct reconcile_stats rs = {0};
-    int rc = store_reconcile(en->w, &s->res, now, &rs, e);
+    int no_live = en->n_live >= 0 &&
+                  !bsearch(&s->id, en->live, (size_t)en->n_live, sizeof *en->live, cmp_id);
+    int rc = store_reconcile_hinted(en->w, &s->res, now, no_live, &rs, e);
     if (rc)
         return rc;
     st->inserted += rs.inserted;
@@ -300,6 +328,8 @@ static int write_batch(struct engine *en, const struct batch *b, const volatile 
             goto fail;
         }
     }
+    if ((rc = find_live_alerts(en, b, e)) != 0)
+        goto fail;
     char now[20];
     engine_now(now);
     struct engine_stats bs = {0};
@@ -582,6 +612,10 @@ static int slots_alloc(struct engine *en, int cap, struct err *e)
             return err_set(e, ERR_FAIL, "out of memory");
         b->ids = ids;
     }
+    int64_t *live = realloc(en->live, (size_t)cap * sizeof *live);
+    if (!live)
+        return err_set(e, ERR_FAIL, "out of memory");
+    en->live = live;
     en->cap = cap;
     return 0;
 }
@@ -643,6 +677,7 @@ void engine_close(struct engine *en)
         free(en->b[k].slots);
         free(en->b[k].ids);
     }
+    free(en->live);
     policy_set_free(en->set);
     store_close(en->w);
     free(en);
