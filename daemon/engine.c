@@ -1,8 +1,10 @@
 /* engine.c - the evaluation pipeline, one batch at a time: journal or pending
  * marks -> household ids -> snapshots (worker threads, each on its own read
  * connection) -> policy_runner_eval -> store_reconcile -> one commit that also
- * moves the cursor. Never commits findings without the cursor move that
- * covers them, and never moves the cursor without the findings. */
+ * moves the cursor. While batch k is written the workers already evaluate
+ * batch k+1 (nothing of it is written until batch k has committed). Never
+ * commits findings without the cursor move that covers them, and never moves
+ * the cursor without the findings. */
 #include "engine.h"
 #include "cli.h"
 #include "log.h"
@@ -28,9 +30,21 @@ struct slot {
     struct eval_result res;
 };
 
+/* A batch's households and where it came from: journal rows after cursor up
+ * to upto (is_journal), else pending marks. */
+struct batch {
+    struct slot *slots;
+    int64_t *ids;
+    int n;
+    int64_t cursor, upto;
+    int is_journal;
+};
+
 struct worker {
     struct engine *en;
+    struct batch *batch; /* what worker_run evaluates */
     int index;
+    int running; /* a thread was started and is not joined yet */
     struct store *rd;
     struct snapshot_reader *reader;
     struct snapshot snap;
@@ -45,10 +59,14 @@ struct engine {
     struct store *w;
     struct policy_set *set;
     struct worker *workers;
-    int n_workers;
-    struct slot *slots;
-    int64_t *ids;
-    int cap, n;
+    int n_workers, used; /* workers given the batch being evaluated */
+    /* b[cur] is the batch being written; b[cur ^ 1] is evaluated by the
+     * worker threads meanwhile when inflight. */
+    struct batch b[2];
+    int cur, inflight;
+    int64_t *live; /* households of the batch being written with a live alert */
+    int n_live;    /* -1: not known, look each one up */
+    int cap;
     int batch; /* households per batch (<= cap) */
     char today[11];
 };
@@ -157,45 +175,105 @@ static int eval_slot(struct worker *w, struct slot *s, struct err *e)
     return 0;
 }
 
-/* Each worker takes every n_workers-th household of the batch, inside one
- * read transaction so all of its snapshots come from one state. */
+/* Each worker takes its share (a run of consecutive slots) of the batch,
+ * inside one read transaction so all of its snapshots come from one state. */
 static void *worker_run(void *arg)
 {
     struct worker *w = arg;
-    struct engine *en = w->en;
+    const struct batch *b = w->batch;
+    int used = w->en->used;
+    int from = (int)((long)b->n * w->index / used), to = (int)((long)b->n * (w->index + 1) / used);
     w->rc = store_begin_read(w->rd, &w->e);
-    for (int i = w->index; w->rc == 0 && i < en->n; i += en->n_workers)
-        w->rc = eval_slot(w, &en->slots[i], &w->e);
+    /* Pending batches come in ascending ids: each worker reads its share's
+     * lists in one pass per table. */
+    int ranged = w->rc == 0 && !b->is_journal && to - from > 1;
+    if (ranged)
+        w->rc = snapshot_range_begin(w->reader, b->ids[from], b->ids[to - 1], &w->e);
+    for (int i = from; w->rc == 0 && i < to; i++)
+        w->rc = eval_slot(w, &b->slots[i], &w->e);
+    if (ranged)
+        snapshot_range_end(w->reader);
     store_rollback(w->rd);
     return NULL;
 }
 
-static int evaluate_batch(struct engine *en, struct err *e)
+/* Starts the workers on b: on threads only (async: the caller goes on to
+ * write the previous batch), or with worker 0 on the calling thread. A
+ * thread that could not start leaves its share undone, reported by
+ * eval_join. */
+static void eval_start(struct engine *en, struct batch *b, int async)
 {
     cli_today(en->cfg, en->today);
-    int used = en->n_workers < en->n ? en->n_workers : en->n;
-    int started = 0;
-    for (int k = 1; k < used; k++) {
-        if (pthread_create(&en->workers[k].thread, NULL, worker_run, &en->workers[k]) != 0)
-            break;
-        started = k;
+    en->used = en->n_workers < b->n ? en->n_workers : b->n;
+    for (int k = 0; k < en->used; k++) {
+        struct worker *w = &en->workers[k];
+        w->batch = b;
+        w->rc = 0;
+        w->running = 0;
     }
-    /* Worker 0 runs on the calling thread; a thread that could not start
-     * leaves its share undone, which is reported below. */
-    for (int k = started + 1; k < used; k++) {
-        en->workers[k].rc = ERR_FAIL;
-        snprintf(en->workers[k].e.msg, sizeof en->workers[k].e.msg, "cannot start worker thread");
+    for (int k = async ? 0 : 1; k < en->used; k++) {
+        struct worker *w = &en->workers[k];
+        if (pthread_create(&w->thread, NULL, worker_run, w) == 0) {
+            w->running = 1;
+        } else {
+            w->rc = ERR_FAIL;
+            snprintf(w->e.msg, sizeof w->e.msg, "cannot start worker thread");
+        }
     }
-    worker_run(&en->workers[0]);
-    for (int k = 1; k <= started; k++)
-        pthread_join(en->workers[k].thread, NULL);
-    for (int k = 0; k < used; k++)
+    en->inflight = async;
+    if (!async && en->used > 0)
+        worker_run(&en->workers[0]);
+}
+
+static int eval_join(struct engine *en, struct err *e)
+{
+    for (int k = 0; k < en->used; k++) {
+        if (en->workers[k].running)
+            pthread_join(en->workers[k].thread, NULL);
+        en->workers[k].running = 0;
+    }
+    en->inflight = 0;
+    for (int k = 0; k < en->used; k++)
         if (en->workers[k].rc)
             return err_set(e, en->workers[k].rc, "%s", en->workers[k].e.msg);
     return 0;
 }
 
+/* Waits for and drops the batch evaluated ahead, if any: nothing of it was
+ * written, so the cursor and pending marks in the database redo it. */
+static void engine_drain(struct engine *en)
+{
+    if (en->inflight) {
+        struct err ignored;
+        eval_join(en, &ignored);
+    }
+}
+
 /* ---- the writer ---- */
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Which households of b have a live alert, in one range query, when b's ids
+ * lie close together (a pending batch); otherwise n_live = -1. Most have
+ * none, and then reconciliation has nothing to resolve. */
+static int find_live_alerts(struct engine *en, const struct batch *b, struct err *e)
+{
+    en->n_live = -1;
+    if (b->n < 2)
+        return 0;
+    int64_t lo = b->ids[0], hi = b->ids[0];
+    for (int i = 1; i < b->n; i++) {
+        lo = b->ids[i] < lo ? b->ids[i] : lo;
+        hi = b->ids[i] > hi ? b->ids[i] : hi;
+    }
+    if ((uint64_t)hi - (uint64_t)lo > 4u * (uint64_t)b->n)
+        return 0;
+    return store_alert_households(en->w, lo, hi, en->cap, en->live, &en->n_live, e);
+}
 
 static int write_slot(struct engine *en, const struct slot *s, const char *now,
                       struct engine_stats *st, struct err *e)
@@ -213,7 +291,9 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
         return rc ? rc : store_eval_audit(en->w, s->id, now, 0, s->msg, e);
     }
     struct reconcile_stats rs = {0};
-    int rc = store_reconcile(en->w, &s->res, now, &rs, e);
+    int no_live = en->n_live >= 0 &&
+                  !bsearch(&s->id, en->live, (size_t)en->n_live, sizeof *en->live, cmp_id);
+    int rc = store_reconcile_hinted(en->w, &s->res, now, no_live, &rs, e);
     if (rc)
         return rc;
     st->inserted += rs.inserted;
@@ -233,34 +313,36 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
 
 /* The batch's one transaction. ERR_BUSY here means "the cursor moved under
  * us" (another fupin process): nothing was written, read the batch again. */
-static int write_batch(struct engine *en, int64_t cursor, int64_t upto, int is_journal,
-                       const volatile int *stop, struct engine_stats *st, struct err *e)
+static int write_batch(struct engine *en, const struct batch *b, const volatile int *stop,
+                       struct engine_stats *st, struct err *e)
 {
     int rc = store_begin(en->w, stop, e);
     if (rc)
         return rc;
-    if (is_journal) {
+    if (b->is_journal) {
         int64_t now_cursor;
         if ((rc = store_cursor_get(en->w, &now_cursor, e)) != 0)
             goto fail;
-        if (now_cursor != cursor) {
+        if (now_cursor != b->cursor) {
             rc = err_set(e, ERR_BUSY, "journal cursor moved by another process");
             goto fail;
         }
     }
+    if ((rc = find_live_alerts(en, b, e)) != 0)
+        goto fail;
     char now[20];
     engine_now(now);
     struct engine_stats bs = {0};
-    for (int i = 0; i < en->n; i++)
-        if ((rc = write_slot(en, &en->slots[i], now, &bs, e)) != 0)
+    for (int i = 0; i < b->n; i++)
+        if ((rc = write_slot(en, &b->slots[i], now, &bs, e)) != 0)
             goto fail;
-    if (is_journal) {
-        if ((rc = store_cursor_set(en->w, upto, e)) != 0 ||
-            (rc = store_journal_trim(en->w, upto, e)) != 0)
+    if (b->is_journal) {
+        if ((rc = store_cursor_set(en->w, b->upto, e)) != 0 ||
+            (rc = store_journal_trim(en->w, b->upto, e)) != 0)
             goto fail;
     }
     /* A household just evaluated needs no pending re-evaluation. */
-    if (en->n && (rc = store_pending_clear(en->w, en->ids, en->n, e)) != 0)
+    if (b->n && (rc = store_pending_clear(en->w, b->ids, b->n, e)) != 0)
         goto fail;
     if ((rc = store_commit(en->w, e)) != 0)
         goto fail;
@@ -280,11 +362,41 @@ fail:
     return rc;
 }
 
-static void slots_load(struct engine *en, int n)
+/* Fills b with the journal rows after cursor, else (pending_ok) the pending
+ * marks above after. */
+static int batch_choose(struct engine *en, struct batch *b, int64_t cursor, int64_t after,
+                        int pending_ok, struct err *e)
 {
-    en->n = n;
-    for (int i = 0; i < n; i++)
-        en->slots[i].id = en->ids[i];
+    b->n = 0;
+    b->cursor = cursor;
+    int rc = store_journal_read(en->w, cursor, en->batch, b->ids, &b->n, &b->upto, e);
+    if (rc)
+        return rc;
+    b->is_journal = b->upto > cursor;
+    if (!b->is_journal) {
+        b->n = 0;
+        if (pending_ok &&
+            (rc = store_pending_take_after(en->w, after, en->batch, b->ids, &b->n, e)) != 0)
+            return rc;
+    }
+    for (int i = 0; i < b->n; i++)
+        b->slots[i].id = b->ids[i];
+    return 0;
+}
+
+/* Chooses the batch after b as if b had committed (the journal from b's upto,
+ * pending marks above b's last id) and starts evaluating it. After a journal
+ * batch only more journal is taken: pending marks of b's households are not
+ * cleared yet. Nothing here is an error: without a next batch the next step
+ * reads afresh from the database. */
+static void prefetch(struct engine *en, const struct batch *b)
+{
+    struct batch *nb = &en->b[en->cur ^ 1];
+    struct err ignored;
+    int64_t cursor = b->is_journal ? b->upto : b->cursor;
+    int64_t after = b->is_journal || b->n == 0 ? INT64_MIN : b->ids[b->n - 1];
+    if (batch_choose(en, nb, cursor, after, !b->is_journal, &ignored) == 0 && nb->n > 0)
+        eval_start(en, nb, 1);
 }
 
 int engine_step(struct engine *en, const volatile int *stop, struct engine_stats *stats,
@@ -293,31 +405,38 @@ int engine_step(struct engine *en, const volatile int *stop, struct engine_stats
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int attempt = 0;; attempt++) {
-        int64_t cursor, upto;
-        int n = 0;
-        int rc = store_cursor_get(en->w, &cursor, e);
-        if (rc == 0)
-            rc = store_journal_read(en->w, cursor, en->batch, en->ids, &n, &upto, e);
-        if (rc)
-            return rc;
-        int is_journal = upto > cursor;
-        if (!is_journal) {
-            if ((rc = store_pending_take(en->w, en->batch, en->ids, &n, e)) != 0)
+        int rc;
+        if (en->inflight) {
+            /* A failed evaluation wrote nothing; the next step starts afresh. */
+            if ((rc = eval_join(en, e)) != 0)
                 return rc;
-            if (n == 0)
+            en->cur ^= 1;
+        } else {
+            struct batch *b = &en->b[en->cur];
+            int64_t cursor;
+            rc = store_cursor_get(en->w, &cursor, e);
+            if (rc == 0)
+                rc = batch_choose(en, b, cursor, INT64_MIN, 1, e);
+            if (rc)
+                return rc;
+            if (!b->is_journal && b->n == 0)
                 return 0;
+            eval_start(en, b, 0);
+            if ((rc = eval_join(en, e)) != 0)
+                return rc;
         }
-        slots_load(en, n);
-        if ((rc = evaluate_batch(en, e)) != 0)
+        const struct batch *b = &en->b[en->cur];
+        prefetch(en, b);
+        rc = write_batch(en, b, stop, stats, e);
+        if (rc) {
+            engine_drain(en);
+            if (rc == ERR_BUSY && attempt < 3)
+                continue;
             return rc;
-        rc = write_batch(en, cursor, upto, is_journal, stop, stats, e);
-        if (rc == ERR_BUSY && attempt < 3)
-            continue;
-        if (rc)
-            return rc;
+        }
         if (stats)
             stats->ms += ms_since(&t0);
-        return n;
+        return b->n;
     }
 }
 
@@ -333,6 +452,7 @@ static int mark_all_in_tx(struct engine *en, struct err *e)
 
 int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e)
 {
+    engine_drain(en);
     int rc = store_begin(en->w, stop, e);
     if (rc)
         return rc;
@@ -360,6 +480,8 @@ int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *mar
 
 int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e)
 {
+    engine_drain(en);
+    int64_t *ids = en->b[0].ids;
     int rc = store_begin(en->w, stop, e);
     if (rc)
         return rc;
@@ -372,10 +494,10 @@ int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e
         goto fail;
     for (;;) {
         int n = 0;
-        if ((rc = store_orphan_households(en->w, en->cap, en->ids, &n, e)) != 0)
+        if ((rc = store_orphan_households(en->w, en->cap, ids, &n, e)) != 0)
             goto fail;
         for (int i = 0; i < n; i++)
-            if ((rc = store_forget_household(en->w, en->ids[i], now, e)) != 0)
+            if ((rc = store_forget_household(en->w, ids[i], now, e)) != 0)
                 goto fail;
         if (n < en->cap)
             break;
@@ -393,6 +515,7 @@ fail:
 static int read_one(struct engine *en, int64_t id, struct snapshot *snap, struct eval_result *res,
                     struct err *e)
 {
+    engine_drain(en);
     struct worker *w = &en->workers[0];
     cli_today(en->cfg, en->today);
     eval_result_reset(res);
@@ -415,7 +538,8 @@ int engine_explain(struct engine *en, int64_t id, struct snapshot *snap, struct 
 
 int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, struct err *e)
 {
-    struct slot *s = &en->slots[0];
+    struct batch *b = &en->b[0];
+    struct slot *s = &b->slots[0];
     int rc = read_one(en, id, &en->workers[0].snap, res, e);
     if (rc < 0 && rc != ERR_INVALID)
         return rc;
@@ -425,13 +549,14 @@ int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, stru
     s->status = rc == 1 ? SLOT_GONE : rc == ERR_INVALID ? SLOT_MALFORMED : SLOT_OK;
     snprintf(s->msg, sizeof s->msg, "%s", rc == ERR_INVALID ? e->msg : "");
     s->res = *res;
-    en->ids[0] = id;
-    en->n = 1;
+    b->ids[0] = id;
+    b->n = 1;
+    b->is_journal = 0;
     struct err we;
-    int wrc = write_batch(en, 0, 0, 0, NULL, NULL, &we);
+    int wrc = write_batch(en, b, NULL, NULL, &we);
     *res = s->res;
     s->res = saved;
-    en->n = 0;
+    b->n = 0;
     if (wrc)
         return err_set(e, wrc, "%s", we.msg);
     return rc;
@@ -475,15 +600,22 @@ static int slots_alloc(struct engine *en, int cap, struct err *e)
 {
     if (cap <= en->cap)
         return 0;
-    struct slot *s = realloc(en->slots, (size_t)cap * sizeof *s);
-    if (!s)
+    for (int k = 0; k < 2; k++) {
+        struct batch *b = &en->b[k];
+        struct slot *s = realloc(b->slots, (size_t)cap * sizeof *s);
+        if (!s)
+            return err_set(e, ERR_FAIL, "out of memory");
+        memset(s + en->cap, 0, (size_t)(cap - en->cap) * sizeof *s);
+        b->slots = s;
+        int64_t *ids = realloc(b->ids, (size_t)cap * sizeof *ids);
+        if (!ids)
+            return err_set(e, ERR_FAIL, "out of memory");
+        b->ids = ids;
+    }
+    int64_t *live = realloc(en->live, (size_t)cap * sizeof *live);
+    if (!live)
         return err_set(e, ERR_FAIL, "out of memory");
-    memset(s + en->cap, 0, (size_t)(cap - en->cap) * sizeof *s);
-    en->slots = s;
-    int64_t *ids = realloc(en->ids, (size_t)cap * sizeof *ids);
-    if (!ids)
-        return err_set(e, ERR_FAIL, "out of memory");
-    en->ids = ids;
+    en->live = live;
     en->cap = cap;
     return 0;
 }
@@ -535,13 +667,17 @@ void engine_close(struct engine *en)
 {
     if (!en)
         return;
+    engine_drain(en);
     for (int k = 0; k < en->n_workers; k++)
         worker_free(&en->workers[k]);
     free(en->workers);
-    for (int i = 0; i < en->cap; i++)
-        eval_result_free(&en->slots[i].res);
-    free(en->slots);
-    free(en->ids);
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < en->cap; i++)
+            eval_result_free(&en->b[k].slots[i].res);
+        free(en->b[k].slots);
+        free(en->b[k].ids);
+    }
+    free(en->live);
     policy_set_free(en->set);
     store_close(en->w);
     free(en);
@@ -549,6 +685,8 @@ void engine_close(struct engine *en)
 
 int engine_set_policies(struct engine *en, struct policy_set *new_set, struct err *e)
 {
+    /* A batch evaluated ahead ran the old policies. */
+    engine_drain(en);
     /* Build every new runner before dropping an old one, so a failure leaves
      * the engine running the old set. */
     struct policy_runner **runners = calloc((size_t)en->n_workers, sizeof *runners);
@@ -567,8 +705,9 @@ int engine_set_policies(struct engine *en, struct policy_set *new_set, struct er
         en->workers[k].runner = runners[k];
     free(runners);
     /* Results of the last batch point into the old set's names. */
-    for (int i = 0; i < en->cap; i++)
-        eval_result_reset(&en->slots[i].res);
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < en->cap; i++)
+            eval_result_reset(&en->b[k].slots[i].res);
     policy_set_free(en->set);
     en->set = new_set;
     return 0;
@@ -577,6 +716,7 @@ int engine_set_policies(struct engine *en, struct policy_set *new_set, struct er
 int engine_set_config(struct engine *en, const struct config *cfg, struct policy_set *new_set,
                       struct err *e)
 {
+    engine_drain(en);
     int batch = cfg->batch_size > 0 ? cfg->batch_size : 256;
     int rc = slots_alloc(en, batch, e);
     if (rc) {

@@ -36,7 +36,9 @@ void engine_close(struct engine *en);
  * cursor, else from the pending marks. Returns the number of households done
  * (0: nothing to do) or a negative code; on failure nothing was written and
  * the same batch is redone next time. *stop (may be NULL) is checked while
- * waiting for the write lock (ERR_STOPPED). stats (may be NULL) is added to. */
+ * waiting for the write lock (ERR_STOPPED). stats (may be NULL) is added to.
+ * While it writes, the workers go on evaluating the next batch, which the
+ * next call writes (every other engine_* call drops it first: redone). */
 int engine_step(struct engine *en, const volatile int *stop, struct engine_stats *stats,
                 struct err *e);
 

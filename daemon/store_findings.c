@@ -320,7 +320,8 @@ static int alert_in_result(const struct eval_result *res, const char *kind)
     return 0;
 }
 
-static int reconcile_alerts(struct rec *c, const struct eval_result *res, const char *now)
+static int reconcile_alerts(struct rec *c, const struct eval_result *res, const char *now,
+                            int no_live_alerts)
 {
     char subject[48];
     snprintf(subject, sizeof subject, "household:%lld", (long long)res->household_id);
@@ -331,6 +332,8 @@ static int reconcile_alerts(struct rec *c, const struct eval_result *res, const 
     /* Collected first and resolved after the scan: no writes under a live
      * cursor on the same table. A full batch means: scan again. */
     do {
+        if (no_live_alerts)
+            break;
         sqlite3_stmt *s = stmt(c, S_ALERTS, &rc);
         if (!s)
             return rc;
@@ -374,6 +377,12 @@ static int reconcile_alerts(struct rec *c, const struct eval_result *res, const 
 int store_reconcile(struct store *st, const struct eval_result *res, const char *now,
                     struct reconcile_stats *stats, struct err *e)
 {
+    return store_reconcile_hinted(st, res, now, 0, stats, e);
+}
+
+int store_reconcile_hinted(struct store *st, const struct eval_result *res, const char *now,
+                           int no_live_alerts, struct reconcile_stats *stats, struct err *e)
+{
     struct reconcile_stats local = {0};
     if (!stats)
         stats = &local;
@@ -382,8 +391,35 @@ int store_reconcile(struct store *st, const struct eval_result *res, const char 
     if (!rc)
         rc = reconcile_findings(&c, res, now, stats);
     if (!rc)
-        rc = reconcile_alerts(&c, res, now);
+        rc = reconcile_alerts(&c, res, now, no_live_alerts);
     rec_free(&c);
+    return rc;
+}
+
+int store_alert_households(struct store *st, int64_t lo, int64_t hi, int max, int64_t *ids, int *n,
+                           struct err *e)
+{
+    static const char sql[] = "SELECT DISTINCT household_id FROM alert"
+                              " WHERE household_id BETWEEN ?1 AND ?2 AND state IN ('open','acked')"
+                              " ORDER BY household_id";
+    sqlite3_stmt *s;
+    *n = 0;
+    int rc = store_cached(st, sql, &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, lo);
+    sqlite3_bind_int64(s, 2, hi);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n >= max) {
+            *n = -1;
+            break;
+        }
+        ids[(*n)++] = sqlite3_column_int64(s, 0);
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "reading alerts");
+    sqlite3_reset(s);
     return rc;
 }
 

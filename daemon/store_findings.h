@@ -21,6 +21,15 @@ struct reconcile_stats {
  * now is "YYYY-MM-DD HH:MM:SS". stats may be NULL. */
 int store_reconcile(struct store *st, const struct eval_result *res, const char *now,
                     struct reconcile_stats *stats, struct err *e);
+/* The same, told by the caller (from store_alert_households in this
+ * transaction) that the household has no live alert at all: then there is
+ * nothing to resolve and the alert lookup is skipped. */
+int store_reconcile_hinted(struct store *st, const struct eval_result *res, const char *now,
+                           int no_live_alerts, struct reconcile_stats *stats, struct err *e);
+/* The households of lo..hi with any live (open or acked) alert, ascending,
+ * into ids (at most max); *n = -1 when there are more than max. */
+int store_alert_households(struct store *st, int64_t lo, int64_t hi, int max, int64_t *ids, int *n,
+                           struct err *e);
 
 /* The household is gone: withdraw its open findings, resolve its alerts. */
 int store_forget_household(struct store *st, int64_t household_id, const char *now,

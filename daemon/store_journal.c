@@ -122,10 +122,16 @@ static int read_ids(struct store *st, const char *sql, int64_t after, int max, i
 
 int store_pending_take(struct store *st, int max, int64_t *ids, int *n, struct err *e)
 {
+    return store_pending_take_after(st, INT64_MIN, max, ids, n, e);
+}
+
+int store_pending_take_after(struct store *st, int64_t after, int max, int64_t *ids, int *n,
+                             struct err *e)
+{
     return read_ids(st,
                     "SELECT household_id FROM engine_pending WHERE household_id > ?1"
                     " ORDER BY household_id LIMIT ?2",
-                    INT64_MIN, max, ids, n, "reading engine_pending", e);
+                    after, max, ids, n, "reading engine_pending", e);
 }
 
 int store_pending_clear(struct store *st, const int64_t *ids, int n, struct err *e)

@@ -29,6 +29,10 @@ int store_journal_trim(struct store *st, int64_t upto, struct err *e);
 int store_pending_mark_all(struct store *st, struct err *e);
 /* The lowest pending ids, at most max. */
 int store_pending_take(struct store *st, int max, int64_t *ids, int *n, struct err *e);
+/* The lowest pending ids above after, at most max (the batch after one still
+ * being written, whose ids are not yet cleared). */
+int store_pending_take_after(struct store *st, int64_t after, int max, int64_t *ids, int *n,
+                             struct err *e);
 /* Unmarks ids (in the transaction that stores their findings). */
 int store_pending_clear(struct store *st, const int64_t *ids, int n, struct err *e);
 /* Number of pending households. */

@@ -56,9 +56,54 @@ static const char *const queries[Q_COUNT] = {
     [Q_COMMIT] = "COMMIT",
 };
 
+/* The lists of a range of households in one pass each: the same columns as
+ * queries[] plus household_id last, ordered by household first. */
+static const char *const range_queries[Q_BEGIN] = {
+    [Q_HOUSEHOLD] =
+        "SELECT h.village, v.code, v.name, v.poor_village, v.livable, v.parent, t.parent,"
+        " h.head_name, h.status, h.poverty_cause, h.housing_grade, h.housing_renovated,"
+        " h.tap_water, h.wants_relocation, h.wants_industry, h.has_project, h.credit_rating,"
+        " h.dibao, h.has_land, h.registered_at, h.exited_at, p.cadre_id, p.since, h.id"
+        " FROM household h LEFT JOIN region v ON v.code = h.village"
+        " LEFT JOIN region t ON t.code = v.parent"
+        " LEFT JOIN pairing p ON p.household_id = h.id WHERE h.id BETWEEN ?1 AND ?2"
+        " ORDER BY h.id",
+    [Q_MEMBERS] = "SELECT id, name, id_number, relation, birth_date, labor, health, school_stage,"
+                  " medical_insured, critical_insured, pension_insured, employed, wants_job,"
+                  " skills, household_id FROM member WHERE household_id BETWEEN ?1 AND ?2"
+                  " ORDER BY household_id, id",
+    [Q_INCOME] = "SELECT year, wage, production, property, transfer, household_id FROM income"
+                 " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, year",
+    [Q_LOANS] = "SELECT id, amount, term_months, start_date, collateral, guarantor,"
+                " interest_subsidised, household_id FROM loan"
+                " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, id",
+    [Q_LINKS] = "SELECT kind, name, household_id FROM enterprise_link"
+                " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, rowid",
+    [Q_SHARES] = "SELECT project, amount, since, household_id FROM asset_share"
+                 " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, rowid",
+    [Q_VISITS] = "SELECT id, cadre_id, date, household_id FROM visit"
+                 " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, date, id",
+    [Q_TASKS] = "SELECT id, cadre_id, measure, title, due, status, done_at, household_id FROM task"
+                " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, id",
+    [Q_FUNDS] = "SELECT id, cadre_id, project, amount, expected_return, status, notice_from,"
+                " notice_to, objections, approved_at, household_id FROM fund_application"
+                " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, id",
+};
+
+/* A range statement's position: the row it stands on (step SQLITE_ROW, of
+ * household hid) has not been read yet. */
+struct range_pos {
+    sqlite3_stmt *s;
+    int step;
+    int64_t hid;
+};
+
 struct snapshot_reader {
     struct store *st;
     sqlite3_stmt *q[Q_COUNT];
+    struct range_pos range[Q_BEGIN];
+    int ranged;
+    int64_t lo, hi;
     /* State of the read in progress: where strings go and what to name in
      * an error message. */
     struct arena *arena;
@@ -82,6 +127,13 @@ int snapshot_reader_new(struct store *st, struct snapshot_reader **out, struct e
             return rc;
         }
     }
+    for (int i = 0; i < Q_BEGIN; i++) {
+        int rc = store_prepare(st, range_queries[i], &r->range[i].s, e);
+        if (rc) {
+            snapshot_reader_free(r);
+            return rc;
+        }
+    }
     *out = r;
     return 0;
 }
@@ -92,6 +144,8 @@ void snapshot_reader_free(struct snapshot_reader *r)
         return;
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(r->q[i]);
+    for (int i = 0; i < Q_BEGIN; i++)
+        sqlite3_finalize(r->range[i].s);
     free(r);
 }
 
@@ -244,13 +298,93 @@ static sqlite3_stmt *start(struct snapshot_reader *r, int q)
     return s;
 }
 
+static void range_advance(struct range_pos *p, int hid_col)
+{
+    p->step = sqlite3_step(p->s);
+    if (p->step == SQLITE_ROW)
+        p->hid = sqlite3_column_int64(p->s, hid_col);
+}
+
+/* The first row of list q for the household being read: *s is the statement
+ * to read it from. Returns SQLITE_ROW, SQLITE_DONE (no rows) or an error
+ * code. In a range the rows of households before it (not asked for, or
+ * left half-read by a malformed row) are skipped. */
+static int list_first(struct snapshot_reader *r, int q, sqlite3_stmt **s)
+{
+    if (!r->ranged || r->hh_id < r->lo || r->hh_id > r->hi) {
+        *s = start(r, q);
+        return sqlite3_step(*s);
+    }
+    struct range_pos *p = &r->range[q];
+    int hid_col = sqlite3_column_count(p->s) - 1;
+    while (p->step == SQLITE_ROW && p->hid < r->hh_id)
+        range_advance(p, hid_col);
+    *s = p->s;
+    if (p->step == SQLITE_ROW)
+        return p->hid == r->hh_id ? SQLITE_ROW : SQLITE_DONE;
+    return p->step;
+}
+
+/* The next row of list q after one that was read. */
+static int list_next(struct snapshot_reader *r, int q, sqlite3_stmt *s)
+{
+    if (!r->ranged || s != r->range[q].s)
+        return sqlite3_step(s);
+    struct range_pos *p = &r->range[q];
+    range_advance(p, sqlite3_column_count(p->s) - 1);
+    if (p->step == SQLITE_ROW)
+        return p->hid == r->hh_id ? SQLITE_ROW : SQLITE_DONE;
+    return p->step;
+}
+
+/* Point statements are reset after each household; range ones only here. */
+static void list_done(struct snapshot_reader *r, int q, sqlite3_stmt *s)
+{
+    if (!r->ranged || s != r->range[q].s)
+        sqlite3_reset(s);
+}
+
+int snapshot_range_begin(struct snapshot_reader *r, int64_t lo, int64_t hi, struct err *e)
+{
+    snapshot_range_end(r);
+    for (int q = 0; q < Q_BEGIN; q++) {
+        struct range_pos *p = &r->range[q];
+        sqlite3_bind_int64(p->s, 1, lo);
+        sqlite3_bind_int64(p->s, 2, hi);
+        range_advance(p, sqlite3_column_count(p->s) - 1);
+        if (p->step != SQLITE_ROW && p->step != SQLITE_DONE) {
+            char what[80];
+            snprintf(what, sizeof what, "reading households %lld..%lld", (long long)lo,
+                     (long long)hi);
+            int rc = store_fail(r->st, e, ERR_FAIL, what);
+            snapshot_range_end(r);
+            return rc;
+        }
+    }
+    r->ranged = 1;
+    r->lo = lo;
+    r->hi = hi;
+    return 0;
+}
+
+void snapshot_range_end(struct snapshot_reader *r)
+{
+    for (int q = 0; q < Q_BEGIN; q++) {
+        sqlite3_reset(r->range[q].s);
+        r->range[q].step = SQLITE_DONE;
+    }
+    r->ranged = 0;
+}
+
 /* Reads the household row; returns 1 when there is none. */
 static int read_household(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_HOUSEHOLD);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_DONE)
+    sqlite3_stmt *s;
+    int step = list_first(r, Q_HOUSEHOLD, &s);
+    if (step == SQLITE_DONE) {
+        list_done(r, Q_HOUSEHOLD, s);
         return 1;
+    }
     if (step != SQLITE_ROW)
         return step_fail(r, "household");
     r->what[0] = 0;
@@ -282,17 +416,17 @@ static int read_household(struct snapshot_reader *r, struct fupin_household *hh)
     hh->exited_at = date_col(r, s, 20, "exited_at");
     hh->cadre_id = int_col(r, s, 21, "pairing.cadre_id");
     hh->paired_since = hh->cadre_id ? date_col(r, s, 22, "pairing.since") : NULL;
-    sqlite3_reset(s);
+    list_done(r, Q_HOUSEHOLD, s);
     return r->rc;
 }
 
 static int read_members(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_MEMBERS);
+    sqlite3_stmt *s;
     struct fupin_member *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = SQLITE_DONE;
-    while (!r->rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    int step = list_first(r, Q_MEMBERS, &s);
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_MEMBERS, s)) {
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_member *m = &arr[n++];
@@ -326,17 +460,17 @@ static int read_members(struct snapshot_reader *r, struct fupin_household *hh)
         step_fail(r, "member");
     hh->members = arr;
     hh->n_members = n;
-    sqlite3_reset(s);
+    list_done(r, Q_MEMBERS, s);
     return r->rc;
 }
 
 static int read_income(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_INCOME);
+    sqlite3_stmt *s;
     struct fupin_income *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = SQLITE_DONE;
-    while (!r->rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    int step = list_first(r, Q_INCOME, &s);
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_INCOME, s)) {
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_income *in = &arr[n++];
@@ -351,17 +485,17 @@ static int read_income(struct snapshot_reader *r, struct fupin_household *hh)
         step_fail(r, "income");
     hh->income = arr;
     hh->n_income = n;
-    sqlite3_reset(s);
+    list_done(r, Q_INCOME, s);
     return r->rc;
 }
 
 static int read_loans(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_LOANS);
+    sqlite3_stmt *s;
     struct fupin_loan *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = SQLITE_DONE;
-    while (!r->rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    int step = list_first(r, Q_LOANS, &s);
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_LOANS, s)) {
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_loan *l = &arr[n++];
@@ -378,17 +512,17 @@ static int read_loans(struct snapshot_reader *r, struct fupin_household *hh)
         step_fail(r, "loan");
     hh->loans = arr;
     hh->n_loans = n;
-    sqlite3_reset(s);
+    list_done(r, Q_LOANS, s);
     return r->rc;
 }
 
 static int read_links(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_LINKS);
+    sqlite3_stmt *s;
     struct fupin_link *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = SQLITE_DONE;
-    while (!r->rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    int step = list_first(r, Q_LINKS, &s);
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_LINKS, s)) {
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_link *l = &arr[n++];
@@ -400,17 +534,17 @@ static int read_links(struct snapshot_reader *r, struct fupin_household *hh)
         step_fail(r, "enterprise_link");
     hh->links = arr;
     hh->n_links = n;
-    sqlite3_reset(s);
+    list_done(r, Q_LINKS, s);
     return r->rc;
 }
 
 static int read_shares(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_SHARES);
+    sqlite3_stmt *s;
     struct fupin_share *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = SQLITE_DONE;
-    while (!r->rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    int step = list_first(r, Q_SHARES, &s);
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_SHARES, s)) {
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_share *sh = &arr[n++];
@@ -423,17 +557,17 @@ static int read_shares(struct snapshot_reader *r, struct fupin_household *hh)
         step_fail(r, "asset_share");
     hh->shares = arr;
     hh->n_shares = n;
-    sqlite3_reset(s);
+    list_done(r, Q_SHARES, s);
     return r->rc;
 }
 
 static int read_visits(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_VISITS);
+    sqlite3_stmt *s;
     struct fupin_visit *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = SQLITE_DONE;
-    while (!r->rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    int step = list_first(r, Q_VISITS, &s);
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_VISITS, s)) {
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_visit *v = &arr[n++];
@@ -448,17 +582,17 @@ static int read_visits(struct snapshot_reader *r, struct fupin_household *hh)
         step_fail(r, "visit");
     hh->visits = arr;
     hh->n_visits = n;
-    sqlite3_reset(s);
+    list_done(r, Q_VISITS, s);
     return r->rc;
 }
 
 static int read_tasks(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_TASKS);
+    sqlite3_stmt *s;
     struct fupin_task *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = SQLITE_DONE;
-    while (!r->rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    int step = list_first(r, Q_TASKS, &s);
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_TASKS, s)) {
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_task *t = &arr[n++];
@@ -479,17 +613,17 @@ static int read_tasks(struct snapshot_reader *r, struct fupin_household *hh)
         step_fail(r, "task");
     hh->tasks = arr;
     hh->n_tasks = n;
-    sqlite3_reset(s);
+    list_done(r, Q_TASKS, s);
     return r->rc;
 }
 
 static int read_funds(struct snapshot_reader *r, struct fupin_household *hh)
 {
-    sqlite3_stmt *s = start(r, Q_FUNDS);
+    sqlite3_stmt *s;
     struct fupin_fund *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = SQLITE_DONE;
-    while (!r->rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    int step = list_first(r, Q_FUNDS, &s);
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_FUNDS, s)) {
         if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
             break;
         struct fupin_fund *f = &arr[n++];
@@ -514,7 +648,7 @@ static int read_funds(struct snapshot_reader *r, struct fupin_household *hh)
         step_fail(r, "fund_application");
     hh->funds = arr;
     hh->n_funds = n;
-    sqlite3_reset(s);
+    list_done(r, Q_FUNDS, s);
     return r->rc;
 }
 

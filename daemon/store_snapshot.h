@@ -28,4 +28,13 @@ int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, stru
                   struct err *e);
 void snapshot_free(struct snapshot *snap);
 
+/* For reading many households of lo..hi in ascending id order inside one
+ * read transaction the caller holds: the household rows and each list are
+ * then read in one pass over the range instead of one query per household.
+ * snapshot_read of ids outside the range still works (one query per table);
+ * ids in it must come ascending (rows of a lower id were passed already).
+ * End before the transaction ends. */
+int snapshot_range_begin(struct snapshot_reader *r, int64_t lo, int64_t hi, struct err *e);
+void snapshot_range_end(struct snapshot_reader *r);
+
 #endif

@@ -129,6 +129,63 @@ static void engine_journal_batches_move_the_cursor(void)
     engine_close(en);
 }
 
+static long long cursor_now(void)
+{
+    return scalar("SELECT value FROM engine_meta WHERE key = 'journal_cursor'");
+}
+
+static void touch_all(void)
+{
+    for (int i = 1; i <= 10; i++) {
+        char buf[96];
+        snprintf(buf, sizeof buf, "UPDATE household SET tap_water = 1 - tap_water WHERE id = %d", i);
+        sql(buf);
+    }
+}
+
+/* The next batch is evaluated while one is written: each step still commits
+ * exactly its own batch and cursor move, and a batch read after a cursor
+ * that another process moved meanwhile is dropped, not written. */
+static void engine_steps_commit_one_batch_each(void)
+{
+    struct engine *en = open_engine();
+    struct err e;
+    CHECK(drain(en, NULL) >= 0);
+    long long c0 = cursor_now();
+    touch_all();
+    CHECK(engine_step(en, NULL, NULL, &e) == 4);
+    CHECK(cursor_now() == c0 + 4);
+    CHECK(engine_step(en, NULL, NULL, &e) == 4);
+    CHECK(cursor_now() == c0 + 8);
+    CHECK(engine_step(en, NULL, NULL, &e) == 2);
+    CHECK(cursor_now() == c0 + 10);
+    CHECK(engine_step(en, NULL, NULL, &e) == 0);
+
+    c0 = cursor_now();
+    touch_all();
+    CHECK(engine_step(en, NULL, NULL, &e) == 4); /* households 5..8 now evaluated ahead */
+    char buf[128];
+    snprintf(buf, sizeof buf,
+             "UPDATE engine_meta SET value = %lld WHERE key = 'journal_cursor'", c0 + 6);
+    sql(buf);
+    struct engine_stats st = {0};
+    CHECK(engine_step(en, NULL, &st, &e) == 4); /* redone from the moved cursor: 7..10 */
+    CHECK(st.households == 4);
+    CHECK(cursor_now() == c0 + 10);
+    CHECK(engine_step(en, NULL, NULL, &e) == 0);
+
+    /* Pending marks: a batch's marks go with its own commit only. */
+    CHECK(engine_mark_all(en, NULL, &e) == 0);
+    CHECK(engine_step(en, NULL, NULL, &e) == 4);
+    CHECK(scalar("SELECT count(*) FROM engine_pending") == 6);
+    CHECK(scalar("SELECT min(household_id) FROM engine_pending") == 5);
+    /* Marking again drops the batch evaluated ahead; all ten are redone. */
+    CHECK(engine_mark_all(en, NULL, &e) == 0);
+    CHECK(drain(en, NULL) == 10);
+    CHECK(scalar("SELECT count(*) FROM engine_pending") == 0);
+    engine_close(en);
+}
+
 static void engine_pending_marks_drain(void)
 {
     struct engine *en = open_engine();
@@ -227,6 +284,7 @@ int main(void)
 {
     setup();
     RUN(engine_journal_batches_move_the_cursor);
+    RUN(engine_steps_commit_one_batch_each);
     RUN(engine_pending_marks_drain);
     RUN(engine_malformed_household_gets_data_quality_alert);
     RUN(engine_deleted_household_is_forgotten);

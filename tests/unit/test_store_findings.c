@@ -373,6 +373,38 @@ static void reconcile_raises_alerts_once_and_resolves_them(void)
     teardown();
 }
 
+/* The engine asks once per batch which households have live alerts and
+ * tells reconciliation when one has none: its new alerts are still raised. */
+static void alert_households_and_hinted_reconcile(void)
+{
+    setup();
+    struct fake k;
+    fake_init(&k, 12);
+    add_alert(&k, "education", EDU, "dropout", "member 41 left school");
+    run(&k, "2018-06-30 10:00:00");
+    struct err e = {{0}};
+    int64_t ids[4];
+    int n = 0;
+    CHECK(store_alert_households(st, 10, 20, 4, ids, &n, &e) == 0);
+    CHECK(n == 1 && ids[0] == 12);
+    CHECK(store_alert_households(st, 10, 20, 0, ids, &n, &e) == 0 && n == -1);
+    CHECK(store_alert_households(st, 13, 20, 4, ids, &n, &e) == 0 && n == 0);
+
+    fake_init(&k, 13);
+    add_alert(&k, "education", EDU, "dropout", "member 51 left school");
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_reconcile_hinted(st, &k.res, "2018-06-30 11:00:00", 1, NULL, &e) == 0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(qint("SELECT count(*) FROM alert WHERE household_id = 13 AND state = 'open'") == 1);
+    CHECK(store_alert_households(st, 10, 20, 4, ids, &n, &e) == 0);
+    CHECK(n == 2 && ids[0] == 12 && ids[1] == 13);
+    /* Resolved: no longer live. */
+    fake_init(&k, 12);
+    run(&k, "2018-07-01 10:00:00");
+    CHECK(store_alert_households(st, 10, 20, 4, ids, &n, &e) == 0 && n == 1 && ids[0] == 13);
+    teardown();
+}
+
 static void data_quality_alert_raise_and_resolve(void)
 {
     setup();
@@ -420,6 +452,7 @@ int main(void)
     RUN(reconcile_keeps_human_decisions_and_notes_changed_facts);
     RUN(reconcile_leaves_a_failed_policy_alone);
     RUN(reconcile_raises_alerts_once_and_resolves_them);
+    RUN(alert_households_and_hinted_reconcile);
     RUN(data_quality_alert_raise_and_resolve);
     RUN(forget_household_withdraws_and_resolves);
     return test_done();
