@@ -19,8 +19,8 @@ def main():
         env.wait_caught_up()
         q = "SELECT state FROM finding WHERE household_id = ? AND measure = 'house_repair'"
         # Freeze the daemon so it has work queued when the lock is taken.
-        env.signal(signal.SIGSTOP)
         a = env.connect()
+        env.freeze(a)
         a.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 4")
         lock = env.connect()
         lock.execute("BEGIN IMMEDIATE")

@@ -5,7 +5,6 @@ Needs root and tmpfs (mount -t tmpfs); otherwise prints SKIP and passes."""
 import errno
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -20,23 +19,6 @@ def cursor(env):
     v = int(c.execute("SELECT value FROM engine_meta WHERE key = 'journal_cursor'").fetchone()[0])
     c.close()
     return v
-
-
-def stop_unlocked(env, conn):
-    """SIGSTOPs the daemon at a moment it holds no write lock: stopped inside
-    a write (a delivery, a nightly step) it would keep the lock forever."""
-    for _ in range(100):
-        env.signal(signal.SIGSTOP)
-        conn.execute("PRAGMA busy_timeout = 200")
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("COMMIT")
-            conn.execute("PRAGMA busy_timeout = 30000")
-            return
-        except sqlite3.OperationalError:
-            env.signal(signal.SIGCONT)
-            time.sleep(0.1)
-    raise AssertionError("the daemon never let go of the write lock")
 
 
 def fill(path):
@@ -75,7 +57,7 @@ def main():
 
         # Queue a change the daemon has not seen, empty the WAL so writing
         # needs new space, and fill the disk.
-        stop_unlocked(env, keep)
+        env.freeze(keep)
         keep.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 4")
         for _ in range(50):
             busy = keep.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]

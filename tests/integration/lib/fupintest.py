@@ -214,6 +214,24 @@ class Env:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
+    def freeze(self, conn):
+        """SIGSTOPs the daemon at a moment it holds no write lock (checked
+        with `conn`): frozen inside a write it would keep the lock forever and
+        the test's own writes would time out."""
+        for _ in range(100):
+            self.proc.send_signal(signal.SIGSTOP)
+            conn.execute("PRAGMA busy_timeout = 200")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("COMMIT")
+                return
+            except sqlite3.OperationalError:
+                self.proc.send_signal(signal.SIGCONT)
+                time.sleep(0.1)
+            finally:
+                conn.execute("PRAGMA busy_timeout = 30000")
+        raise AssertionError("the daemon never let go of the write lock")
+
     def stop(self, timeout=30):
         """SIGTERM and the exit status."""
         if not self.proc:
