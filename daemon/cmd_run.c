@@ -1,11 +1,13 @@
 /* cmd_run.c - `fupin run`, the daemon in the foreground. Reading downwards:
- * load the config and the policies (strictly), open the engine, mark every
- * household when policies or params changed since the last run, then hand
- * over to the loop in daemon.c until SIGTERM/SIGINT. */
+ * load the config and the policies, open the engine, take the one-daemon
+ * lock on the database, mark every household when policies or params
+ * changed since the last run, then hand over to the loop in daemon.c until
+ * SIGTERM/SIGINT. */
 #include "cli.h"
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "runlock.h"
 
 #include <stdio.h>
 
@@ -37,6 +39,13 @@ int cmd_run(struct cli *cli)
         config_free(cfg);
         return cli_exit_code(rc);
     }
+    struct runlock *lock = NULL;
+    if ((rc = runlock_take(cfg->database, &lock, &e)) != 0) {
+        log_error("%s", e.msg);
+        engine_close(en);
+        config_free(cfg);
+        return EXIT_RUNTIME;
+    }
     daemon_alert_missing(en);
     int marked = 0;
     if (engine_mark_if_changed(en, NULL, &marked, &e) != 0)
@@ -48,6 +57,7 @@ int cmd_run(struct cli *cli)
     if (rc)
         log_error("%s", e.msg);
     engine_close(en);
+    runlock_release(lock);
     config_free(cfg);
     return rc ? EXIT_RUNTIME : EXIT_OK;
 }
