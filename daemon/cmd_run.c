@@ -15,7 +15,8 @@ static const char usage[] =
     "usage: fupin run\n"
     "The daemon, in the foreground: evaluates whatever changed since it last ran,\n"
     "then watches the database and the policies folder. SIGHUP reloads the config;\n"
-    "SIGTERM or SIGINT finish the batch in flight and stop (exit 0).\n";
+    "SIGTERM or SIGINT finish the batch in flight and stop (exit 0). One daemon\n"
+    "per database: a second one exits 1 at once, naming the running one's pid.\n";
 
 int cmd_run(struct cli *cli)
 {
