@@ -205,7 +205,7 @@ int store_nightly_seen_add_staged(struct store *st, struct err *e)
 {
     return store_exec(st,
                       "INSERT OR IGNORE INTO temp.nightly_seen(id)"
-                      " SELECT id FROM temp.alert_stage WHERE id IS NOT NULL ORDER BY seq",
+                      " SELECT id FROM temp.alert_stage_id ORDER BY seq",
                       e);
 }
 

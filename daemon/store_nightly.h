@@ -58,7 +58,7 @@ int store_nightly_towns(struct store *st, const char *date, store_nightly_town_f
 
 /* The scratch set of alerts the current run has seen (a TEMP table). */
 int store_nightly_seen_reset(struct store *st, struct err *e);
-/* Adds every alert of temp.alert_stage (store_alert_stage_apply). */
+/* Adds every alert of temp.alert_stage_id (store_alert_stage_apply). */
 int store_nightly_seen_add_staged(struct store *st, struct err *e);
 /* Resolves the live alerts of kind the run did not see; *n gets how many. */
 int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n, struct err *e);
