@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- the job's checks (inside its write transaction) ---- */
+/* ---- the job's checks (inside its write transaction; the three that read
+ * only input tables may run on a second connection, see nightly_prefetch.h) ---- */
 
 struct nightly_task {
     int64_t task_id, household_id, cadre_id;
