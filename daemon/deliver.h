@@ -1,7 +1,8 @@
 /* deliver.h - sends the outbox through the configured channels (file spool,
  * webhook, email via libcurl), retrying failures with exponential backoff.
  * A row is marked sent only after its channel accepted it, in its own small
- * transaction; never call this on the event loop (it blocks on I/O). */
+ * transaction (file-channel rows: a batch's rows in one, after one fsync of
+ * the spool); never call this on the event loop (it blocks on I/O). */
 #ifndef FUPIN_DELIVER_H
 #define FUPIN_DELIVER_H
 

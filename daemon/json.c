@@ -12,8 +12,19 @@ void json_string(FILE *f, const char *s)
         return;
     }
     putc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    /* Bytes that need no escape go out a run at a time: a putc per byte
+     * was two fifths of building the nightly digests. */
+    const unsigned char *run = (const unsigned char *)s;
+    for (const unsigned char *p = run;; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+            continue;
+        if (p > run)
+            fwrite(run, 1, (size_t)(p - run), f);
+        run = p + 1;
         switch (*p) {
+        case 0:
+            putc('"', f);
+            return;
         case '"':
             fputs("\\\"", f);
             break;
@@ -36,13 +47,9 @@ void json_string(FILE *f, const char *s)
             fputs("\\f", f);
             break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
-            else
-                putc(*p, f);
+            fprintf(f, "\\u%04x", *p);
         }
     }
-    putc('"', f);
 }
 
 void json_number(FILE *f, double v)

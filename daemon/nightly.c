@@ -6,6 +6,7 @@
 #include "date.h"
 #include "log.h"
 #include "nightly_digest.h"
+#include "nightly_prefetch.h"
 #include "store_alert.h"
 #include "store_nightly.h"
 
@@ -25,6 +26,7 @@ struct job {
     int check_reduction;
     struct nightly_report *rep;
     struct nightly_escalated esc; /* alerts that climbed tonight */
+    struct nightly_prefetch *pre; /* NULL: the checks read on st */
 };
 
 int nightly_level_rank(const char *level)
@@ -208,8 +210,7 @@ static int check(struct job *j, const char *kind, int (*scan)(struct job *, stru
 {
     int raised = 0, refreshed = 0, resolved = 0, rc;
     if ((rc = store_alert_stage_reset(j->st, e)) != 0 || (rc = scan(j, e)) != 0 ||
-        (rc = store_alert_stage_apply(j->st, j->now, &raised, &refreshed, on_climbed, j, e)) !=
-            0 ||
+        (rc = store_alert_stage_apply(j->st, j->now, &raised, &refreshed, on_climbed, j, e)) != 0 ||
         (rc = store_nightly_seen_add_staged(j->st, e)) != 0 ||
         (rc = store_nightly_sweep(j->st, kind, j->now, &resolved, e)) != 0)
         return rc;
@@ -226,16 +227,22 @@ static int scan_overdue(struct job *j, struct err *e)
 
 static int scan_unpaired(struct job *j, struct err *e)
 {
+    if (j->pre)
+        return nightly_prefetch_unpaired(j->pre, on_unpaired, j, e);
     return store_nightly_unpaired(j->st, on_unpaired, j, e);
 }
 
 static int scan_idle(struct job *j, struct err *e)
 {
+    if (j->pre)
+        return nightly_prefetch_idle_cadres(j->pre, on_idle_cadre, j, e);
     return store_nightly_idle_cadres(j->st, j->date, j->no_visit_days, on_idle_cadre, j, e);
 }
 
 static int scan_towns(struct job *j, struct err *e)
 {
+    if (j->pre)
+        return nightly_prefetch_towns(j->pre, on_town, j, e);
     return store_nightly_towns(j->st, j->date, on_town, j, e);
 }
 
@@ -283,6 +290,12 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
     int rc = store_begin(st, stop, e);
     if (rc)
         return rc;
+    /* The checks that read only input tables are read meanwhile on a second
+     * connection (on a second core), while this one raises the overdue
+     * tasks; without one they read here, in turn. */
+    struct err pe;
+    if (nightly_prefetch_start(st, date, j.no_visit_days, j.check_reduction, &j.pre, &pe) != 0)
+        log_debug("nightly: checks read in turn: %s", pe.msg);
     char last[16];
     if ((rc = run_checks(&j, e)) != 0 ||
         (rc = nightly_digests(cfg, st, date, j.now, &j.esc, &report->digests, e)) != 0 ||
@@ -294,6 +307,7 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
         goto fail;
     if ((rc = store_commit(st, e)) != 0)
         goto fail_nocommit;
+    nightly_prefetch_free(j.pre);
     nightly_escalated_free(&j.esc);
     log_info("nightly %s: %d raised, %d seen again, %d escalated, %d resolved, %d digests", date,
              report->raised, report->refreshed, report->escalated, report->resolved,
@@ -302,6 +316,7 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
 fail:
     store_rollback(st);
 fail_nocommit:
+    nightly_prefetch_free(j.pre);
     nightly_escalated_free(&j.esc);
     memset(report, 0, sizeof *report);
     return rc;

@@ -52,8 +52,8 @@ static void bind_id(sqlite3_stmt *stmt, int i, int64_t v)
 }
 
 /* Where a raised alert goes: region ("" for none), supervisor, level. */
-static int route(struct store *st, const struct alert_spec *a, char region[64],
-                 int64_t *supervisor, const char **level, struct err *e)
+static int route(struct store *st, const struct alert_spec *a, char region[64], int64_t *supervisor,
+                 const char **level, struct err *e)
 {
     region[0] = 0;
     *supervisor = a->supervisor_id;
@@ -242,9 +242,18 @@ int store_alert_list(struct store *st, const struct alert_filter *f, store_alert
             .household_id = sqlite3_column_int64(stmt, 1),
             .task_id = sqlite3_column_int64(stmt, 2),
             .supervisor_id = sqlite3_column_int64(stmt, 3),
-            .kind = T(4), .severity = T(5), .region = T(6), .level = T(7), .message = T(8),
-            .state = T(9), .subject = T(10), .opened_at = T(11), .last_seen_at = T(12),
-            .acked_at = T(13), .resolved_at = T(14), .supervisor_name = T(15),
+            .kind = T(4),
+            .severity = T(5),
+            .region = T(6),
+            .level = T(7),
+            .message = T(8),
+            .state = T(9),
+            .subject = T(10),
+            .opened_at = T(11),
+            .last_seen_at = T(12),
+            .acked_at = T(13),
+            .resolved_at = T(14),
+            .supervisor_name = T(15),
             .escalations = sqlite3_column_int(stmt, 16),
         };
         if ((rc = fn(ctx, &a, e)) != 0)
@@ -261,13 +270,20 @@ int store_alert_list(struct store *st, const struct alert_filter *f, store_alert
 
 int store_alert_stage_reset(struct store *st, struct err *e)
 {
+    /* What apply learns about a staged row goes into narrow side tables
+     * keyed by seq, not into the staged row: updating 100,000 rows that
+     * carry their message rewrote them whole (a third of apply at 1M). */
     return store_exec(st,
                       "CREATE TEMP TABLE IF NOT EXISTS alert_stage(seq INTEGER PRIMARY KEY,"
                       " kind TEXT, subject TEXT, severity TEXT, household_id INTEGER,"
                       " task_id INTEGER, region TEXT, supervisor_id INTEGER, level TEXT,"
-                      " message TEXT, source TEXT, rank INT, old_id INTEGER, old_rank INT,"
-                      " old_esc INT, id INTEGER);"
-                      "DELETE FROM temp.alert_stage;",
+                      " message TEXT, source TEXT, rank INT);"
+                      "CREATE TEMP TABLE IF NOT EXISTS alert_stage_old(seq INTEGER PRIMARY KEY,"
+                      " id INTEGER, rank INT, esc INT);"
+                      "CREATE TEMP TABLE IF NOT EXISTS alert_stage_id(seq INTEGER PRIMARY KEY,"
+                      " id INTEGER);"
+                      "DELETE FROM temp.alert_stage; DELETE FROM temp.alert_stage_old;"
+                      "DELETE FROM temp.alert_stage_id;",
                       e);
 }
 
@@ -314,15 +330,18 @@ int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank
     "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
     " WHEN 'city' THEN 3 ELSE -1 END"
 static const char stage_old[] =
-    "UPDATE temp.alert_stage SET old_id = a.id, old_rank = " RANK("a.level") ","
-    " old_esc = a.escalations FROM alert a WHERE a.kind = alert_stage.kind"
-    " AND a.subject = alert_stage.subject AND a.state IN ('open','acked')";
+    "INSERT INTO temp.alert_stage_old(seq, id, rank, esc)"
+    " SELECT s.seq, a.id, " RANK("a.level") ", a.escalations FROM temp.alert_stage s"
+                                            " JOIN alert a ON a.kind = s.kind AND a.subject = "
+                                            "s.subject AND a.state IN ('open','acked')"
+                                            " ORDER BY s.seq";
 /* Computed where used rather than stored: two more passes over the staged
- * rows cost more than the expression. */
+ * rows cost more than the expression. s is the staged row, o its live row
+ * before the upsert (LEFT JOIN: NULL when new). */
 #define CLIMBED                                                                                    \
-    "(rank >= 0 AND CASE WHEN ifnull(old_rank, -1) < 0 THEN rank > 1 ELSE rank > old_rank END)"
+    "(s.rank >= 0 AND CASE WHEN ifnull(o.rank, -1) < 0 THEN s.rank > 1 ELSE s.rank > o.rank END)"
 #define NEW_ESC                                                                                    \
-    "ifnull(old_esc, 0) + CASE WHEN " CLIMBED " THEN rank - max(ifnull(old_rank, -1), 1)"         \
+    "ifnull(o.esc, 0) + CASE WHEN " CLIMBED " THEN s.rank - max(ifnull(o.rank, -1), 1)"            \
     " ELSE 0 END"
 /* The partial unique index alert_live makes this the single live row, as
  * in store_alert_raise; "WHERE true" tells the parser the ON belongs to
@@ -330,8 +349,10 @@ static const char stage_old[] =
 static const char stage_upsert[] =
     "INSERT INTO alert(kind, subject, severity, household_id, task_id, region, supervisor_id,"
     " level, message, source, state, opened_at, last_seen_at, escalations)"
-    " SELECT kind, subject, severity, household_id, task_id, region, supervisor_id, level,"
-    " message, source, 'open', ?1, ?1, " NEW_ESC " FROM temp.alert_stage WHERE true ORDER BY seq"
+    " SELECT s.kind, s.subject, s.severity, s.household_id, s.task_id, s.region,"
+    " s.supervisor_id, s.level, s.message, s.source, 'open', ?1, ?1, " NEW_ESC
+    " FROM temp.alert_stage s LEFT JOIN temp.alert_stage_old o ON o.seq = s.seq"
+    " WHERE true ORDER BY s.seq"
     " ON CONFLICT(kind, subject) WHERE state IN ('open','acked') DO UPDATE SET"
     " severity = excluded.severity, message = excluded.message,"
     " last_seen_at = excluded.last_seen_at,"
@@ -340,12 +361,14 @@ static const char stage_upsert[] =
     " level = coalesce(excluded.level, level),"
     " escalations = excluded.escalations";
 static const char stage_ids[] =
-    "UPDATE temp.alert_stage SET id = a.id FROM alert a WHERE a.kind = alert_stage.kind"
-    " AND a.subject = alert_stage.subject AND a.state IN ('open','acked')";
-static const char stage_counts[] =
-    "SELECT count(*) FILTER (WHERE old_id IS NULL), count(old_id) FROM temp.alert_stage";
+    "INSERT INTO temp.alert_stage_id(seq, id) SELECT s.seq, a.id FROM temp.alert_stage s"
+    " JOIN alert a ON a.kind = s.kind AND a.subject = s.subject AND a.state IN ('open','acked')"
+    " ORDER BY s.seq";
+static const char stage_counts[] = "SELECT (SELECT count(*) FROM temp.alert_stage),"
+                                   " (SELECT count(*) FROM temp.alert_stage_old)";
 static const char stage_climbed[] =
-    "SELECT id FROM temp.alert_stage WHERE " CLIMBED " ORDER BY seq";
+    "SELECT i.id FROM temp.alert_stage s LEFT JOIN temp.alert_stage_old o ON o.seq = s.seq"
+    " JOIN temp.alert_stage_id i ON i.seq = s.seq WHERE " CLIMBED " ORDER BY s.seq";
 #undef RANK
 #undef CLIMBED
 #undef NEW_ESC
@@ -378,8 +401,8 @@ int store_alert_stage_apply(struct store *st, const char *now, int *raised, int 
     if ((rc = store_cached(st, stage_counts, &stmt, e)) != 0)
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *raised = sqlite3_column_int(stmt, 0);
         *refreshed = sqlite3_column_int(stmt, 1);
+        *raised = sqlite3_column_int(stmt, 0) - *refreshed;
     } else {
         rc = store_fail(st, e, ERR_FAIL, "counting raised alerts");
     }

@@ -56,7 +56,7 @@ int store_alert_stage_reset(struct store *st, struct err *e);
 int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank, struct err *e);
 typedef int (*store_alert_id_fn)(void *ctx, int64_t id, struct err *e);
 /* *raised and *refreshed count new and already-live alerts; climbed gets the
- * id of each alert that climbed. Afterwards temp.alert_stage(id) holds the
+ * id of each alert that climbed. Afterwards temp.alert_stage_id(seq, id) holds the
  * live id of every staged alert until the next reset. */
 int store_alert_stage_apply(struct store *st, const char *now, int *raised, int *refreshed,
                             store_alert_id_fn climbed, void *ctx, struct err *e);

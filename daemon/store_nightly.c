@@ -205,7 +205,7 @@ int store_nightly_seen_add_staged(struct store *st, struct err *e)
 {
     return store_exec(st,
                       "INSERT OR IGNORE INTO temp.nightly_seen(id)"
-                      " SELECT id FROM temp.alert_stage WHERE id IS NOT NULL ORDER BY seq",
+                      " SELECT id FROM temp.alert_stage_id ORDER BY seq",
                       e);
 }
 
@@ -391,41 +391,40 @@ static char *dup_col(sqlite3_stmt *stmt, int i)
     return s ? strdup(s) : NULL;
 }
 
-int store_outbox_claim(struct store *st, int64_t id, const char *now, const char *lease_until,
-                       struct outbox_msg *m, int *claimed, struct err *e)
+/* Claims row id inside the caller's transaction; channel NULL: any. */
+static int claim_row(struct store *st, int64_t id, const char *channel, const char *now,
+                     const char *lease_until, struct outbox_msg *m, int *claimed, struct err *e)
 {
     static const char claim[] =
         "UPDATE outbox SET next_attempt_at = ?3 WHERE id = ?1 AND sent_at IS NULL"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)";
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)"
+        " AND (?4 IS NULL OR channel = ?4)";
     static const char get[] =
         "SELECT o.id, ifnull(o.supervisor_id, 0), o.attempts, o.channel, o.payload, s.address,"
         " o.created_at FROM outbox o LEFT JOIN supervisor s ON s.id = o.supervisor_id"
         " WHERE o.id = ?";
     memset(m, 0, sizeof *m);
     *claimed = 0;
-    int rc = store_begin(st, NULL, e);
+    sqlite3_stmt *stmt;
+    int rc = store_cached(st, claim, &stmt, e);
     if (rc)
         return rc;
-    sqlite3_stmt *stmt = NULL;
-    if ((rc = store_prepare(st, claim, &stmt, e)) != 0)
-        goto fail;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, lease_until, -1, SQLITE_STATIC);
-    if ((rc = store_step_done(st, stmt, "claiming an outbox row", e)) != 0)
-        goto fail;
-    sqlite3_finalize(stmt);
-    stmt = NULL;
-    if (sqlite3_changes(st->db) == 0) {
-        store_rollback(st);
-        return 0;
-    }
-    if ((rc = store_prepare(st, get, &stmt, e)) != 0)
-        goto fail;
+    if (channel)
+        sqlite3_bind_text(stmt, 4, channel, -1, SQLITE_STATIC);
+    rc = store_step_done(st, stmt, "claiming an outbox row", e);
+    sqlite3_reset(stmt);
+    if (rc || sqlite3_changes(st->db) == 0)
+        return rc;
+    if ((rc = store_cached(st, get, &stmt, e)) != 0)
+        return rc;
     sqlite3_bind_int64(stmt, 1, id);
     if (sqlite3_step(stmt) != SQLITE_ROW) {
         rc = store_fail(st, e, ERR_FAIL, "reading an outbox row");
-        goto fail;
+        sqlite3_reset(stmt);
+        return rc;
     }
     m->id = sqlite3_column_int64(stmt, 0);
     m->supervisor_id = sqlite3_column_int64(stmt, 1);
@@ -434,48 +433,77 @@ int store_outbox_claim(struct store *st, int64_t id, const char *now, const char
     m->payload = dup_col(stmt, 4);
     m->address = dup_col(stmt, 5);
     m->created_at = dup_col(stmt, 6);
-    sqlite3_finalize(stmt);
-    stmt = NULL;
+    sqlite3_reset(stmt);
     if (!m->channel || !m->payload) {
-        rc = err_set(e, ERR_FAIL, "out of memory reading outbox row %lld", (long long)id);
-        goto fail;
+        outbox_msg_free(m);
+        return err_set(e, ERR_FAIL, "out of memory reading outbox row %lld", (long long)id);
     }
-    if ((rc = store_commit(st, e)) != 0)
-        goto fail;
     *claimed = 1;
     return 0;
-fail:
-    sqlite3_finalize(stmt);
-    store_rollback(st);
-    outbox_msg_free(m);
+}
+
+int store_outbox_claim(struct store *st, int64_t id, const char *now, const char *lease_until,
+                       struct outbox_msg *m, int *claimed, struct err *e)
+{
+    int rc = store_begin(st, NULL, e);
+    if (rc)
+        return rc;
+    if ((rc = claim_row(st, id, NULL, now, lease_until, m, claimed, e)) != 0 ||
+        (rc = store_commit(st, e)) != 0) {
+        store_rollback(st);
+        outbox_msg_free(m);
+        *claimed = 0;
+    }
+    return rc;
+}
+
+int store_outbox_claim_channel(struct store *st, const int64_t *ids, size_t n, const char *channel,
+                               const char *now, const char *lease_until, struct outbox_msg *out,
+                               size_t *n_claimed, struct err *e)
+{
+    *n_claimed = 0;
+    int rc = store_begin(st, NULL, e), claimed;
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = claim_row(st, ids[i], channel, now, lease_until, &out[*n_claimed], &claimed, e);
+        if (!rc && claimed)
+            (*n_claimed)++;
+    }
+    if (!rc)
+        rc = store_commit(st, e);
+    if (rc) {
+        store_rollback(st);
+        for (size_t i = 0; i < *n_claimed; i++)
+            outbox_msg_free(&out[i]);
+        *n_claimed = 0;
+    }
     return rc;
 }
 
 int store_outbox_mark_sent(struct store *st, int64_t id, const char *now, struct err *e)
 {
+    static const char sql[] = "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1,"
+                              " last_error = NULL, next_attempt_at = NULL"
+                              " WHERE id = ?1 AND sent_at IS NULL";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st,
-                           "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1,"
-                           " last_error = NULL, next_attempt_at = NULL"
-                           " WHERE id = ?1 AND sent_at IS NULL",
-                           &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
     rc = store_step_done(st, stmt, "marking an outbox row sent", e);
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 
 int store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
                              const char *next_attempt_at, struct err *e)
 {
+    static const char sql[] = "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
+                              " next_attempt_at = ?3 WHERE id = ?1 AND sent_at IS NULL";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st,
-                           "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
-                           " next_attempt_at = ?3 WHERE id = ?1 AND sent_at IS NULL",
-                           &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
@@ -485,7 +513,7 @@ int store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
     else
         sqlite3_bind_null(stmt, 3);
     rc = store_step_done(st, stmt, "recording a failed delivery", e);
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- the job's checks (inside its write transaction) ---- */
+/* ---- the job's checks (inside its write transaction; the three that read
+ * only input tables may run on a second connection, see nightly_prefetch.h) ---- */
 
 struct nightly_task {
     int64_t task_id, household_id, cadre_id;
@@ -58,7 +59,7 @@ int store_nightly_towns(struct store *st, const char *date, store_nightly_town_f
 
 /* The scratch set of alerts the current run has seen (a TEMP table). */
 int store_nightly_seen_reset(struct store *st, struct err *e);
-/* Adds every alert of temp.alert_stage (store_alert_stage_apply). */
+/* Adds every alert of temp.alert_stage_id (store_alert_stage_apply). */
 int store_nightly_seen_add_staged(struct store *st, struct err *e);
 /* Resolves the live alerts of kind the run did not see; *n gets how many. */
 int store_nightly_sweep(struct store *st, const char *kind, const char *now, int *n, struct err *e);
@@ -91,7 +92,7 @@ int store_outbox_add(struct store *st, int64_t supervisor_id, const char *channe
                      const char *payload, const char *dedup_key, const char *now, int *inserted,
                      struct err *e);
 
-/* ---- delivery (each call its own small transaction) ---- */
+/* ---- delivery (each call its own small transaction unless said otherwise) ---- */
 
 struct outbox_msg {
     int64_t id, supervisor_id;
@@ -108,6 +109,13 @@ int store_outbox_due(struct store *st, const char *now, int max_attempts, int64_
  * deliverers never send it at once; *claimed 0 means someone else has it. */
 int store_outbox_claim(struct store *st, int64_t id, const char *now, const char *lease_until,
                        struct outbox_msg *m, int *claimed, struct err *e);
+/* Claims, as store_outbox_claim does but in one transaction, those of
+ * ids[0..n) that go through channel; out (room for n) gets them in the
+ * order of ids, *n_claimed how many. On error none is claimed. */
+int store_outbox_claim_channel(struct store *st, const int64_t *ids, size_t n, const char *channel,
+                               const char *now, const char *lease_until, struct outbox_msg *out,
+                               size_t *n_claimed, struct err *e);
+/* mark_sent and mark_failed run in the caller's transaction if one is open. */
 int store_outbox_mark_sent(struct store *st, int64_t id, const char *now, struct err *e);
 /* Records a failed attempt: attempts + 1, last_error, next_attempt_at
  * (NULL: no retry planned). */

@@ -129,6 +129,42 @@ static void file_channel_and_failed_webhook_backoff(void)
     config_free(cfg);
 }
 
+/* More file rows than one batch, with a webhook row among them: every
+ * file row reaches the spool once, in id order, and the webhook row is
+ * still tried on its own. */
+static void file_channel_delivers_many_rows_in_order(void)
+{
+    struct config *cfg = load("02:00", "http://127.0.0.1:9/hook");
+    struct store *st = city();
+    struct err e;
+    CHECK(store_exec(st,
+                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)"
+                     " INSERT INTO outbox(supervisor_id, channel, payload, created_at, dedup_key)"
+                     " SELECT CASE i WHEN 100 THEN 2 ELSE 1 END,"
+                     "  CASE i WHEN 100 THEN 'webhook' ELSE 'file' END,"
+                     "  '{\"n\":' || i || '}', '2018-06-30 00:00:00', 'k' || i FROM n",
+                     &e) == 0);
+    struct deliver_stats ds;
+    CHECK(deliver_pending(cfg, st, NULL, &ds, &e) == 0);
+    CHECK(ds.sent == 299 && ds.failed == 1 && ds.gave_up == 0);
+    CHECK(q_int("SELECT count(*) FROM outbox WHERE channel='file' AND sent_at IS NOT NULL"
+                " AND attempts = 1 AND next_attempt_at IS NULL") == 299);
+    CHECK(q_int("SELECT attempts FROM outbox WHERE channel='webhook' AND sent_at IS NULL") == 1);
+    char cmd[1000], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cat %s/spool/outbox-*.jsonl | sed 's/.*\"n\":\\([0-9]*\\).*/\\1/' | tr '\\n' ' '",
+             dir);
+    test_run(cmd, &out);
+    char want[2000] = "";
+    for (int i = 1; i <= 300; i++)
+        if (i != 100)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%d ", i);
+    CHECK(out && strcmp(out, want) == 0);
+    free(out);
+    store_close(st);
+    config_free(cfg);
+}
+
 static void text_is_lifted_from_the_payload(void)
 {
     const char *p = "{\"text\":\"a \\\"b\\\"\\n\\u0001中\",\"kind\":\"digest\"}";
@@ -263,6 +299,7 @@ static void bad_schedule_is_refused(void)
 int main(void)
 {
     RUN(file_channel_and_failed_webhook_backoff);
+    RUN(file_channel_delivers_many_rows_in_order);
     RUN(text_is_lifted_from_the_payload);
     RUN(timer_catches_up_once_on_a_loop);
     RUN(reload_swaps_config_and_refuses_a_bad_one);
