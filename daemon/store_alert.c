@@ -72,29 +72,16 @@ static int route(struct store *st, const struct alert_spec *a, char region[64], 
     return 0;
 }
 
-int store_alert_raise(struct store *st, const struct alert_spec *a, const char *now, int64_t *id,
-                      struct err *e)
+/* Routes a and binds ?1..?10 of an alert insert: kind, subject, severity,
+ * household, task, region, supervisor, level, message, source. */
+static int bind_routed(struct store *st, sqlite3_stmt *stmt, const struct alert_spec *a,
+                       struct err *e)
 {
     char region[64];
     int64_t supervisor;
     const char *level;
     int rc = route(st, a, region, &supervisor, &level, e);
     if (rc)
-        return rc;
-    /* The partial unique index alert_live makes this the single live row. */
-    static const char sql[] =
-        "INSERT INTO alert(kind, subject, severity, household_id, task_id, region, supervisor_id,"
-        " level, message, source, state, opened_at, last_seen_at, escalations)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?11, 0)"
-        " ON CONFLICT(kind, subject) WHERE state IN ('open','acked') DO UPDATE SET"
-        " severity = excluded.severity, message = excluded.message,"
-        " last_seen_at = excluded.last_seen_at,"
-        " region = coalesce(excluded.region, region),"
-        " supervisor_id = coalesce(excluded.supervisor_id, supervisor_id),"
-        " level = coalesce(excluded.level, level)"
-        " RETURNING id";
-    sqlite3_stmt *stmt;
-    if ((rc = store_cached(st, sql, &stmt, e)) != 0)
         return rc;
     sqlite3_bind_text(stmt, 1, a->kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, a->subject, -1, SQLITE_STATIC);
@@ -109,6 +96,28 @@ int store_alert_raise(struct store *st, const struct alert_spec *a, const char *
     sqlite3_bind_text(stmt, 9, a->message, -1, SQLITE_STATIC);
     if (a->source)
         sqlite3_bind_text(stmt, 10, a->source, -1, SQLITE_STATIC);
+    return 0;
+}
+
+int store_alert_raise(struct store *st, const struct alert_spec *a, const char *now, int64_t *id,
+                      struct err *e)
+{
+    int rc;
+    /* The partial unique index alert_live makes this the single live row. */
+    static const char sql[] =
+        "INSERT INTO alert(kind, subject, severity, household_id, task_id, region, supervisor_id,"
+        " level, message, source, state, opened_at, last_seen_at, escalations)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?11, 0)"
+        " ON CONFLICT(kind, subject) WHERE state IN ('open','acked') DO UPDATE SET"
+        " severity = excluded.severity, message = excluded.message,"
+        " last_seen_at = excluded.last_seen_at,"
+        " region = coalesce(excluded.region, region),"
+        " supervisor_id = coalesce(excluded.supervisor_id, supervisor_id),"
+        " level = coalesce(excluded.level, level)"
+        " RETURNING id";
+    sqlite3_stmt *stmt;
+    if ((rc = store_cached(st, sql, &stmt, e)) != 0 || (rc = bind_routed(st, stmt, a, e)) != 0)
+        return rc;
     sqlite3_bind_text(stmt, 11, now, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         if (id)
@@ -289,32 +298,14 @@ int store_alert_stage_reset(struct store *st, struct err *e)
 
 int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank, struct err *e)
 {
-    char region[64];
-    int64_t supervisor;
-    const char *level;
-    int rc = route(st, a, region, &supervisor, &level, e);
-    if (rc)
-        return rc;
+    int rc;
     static const char sql[] =
         "INSERT INTO temp.alert_stage(kind, subject, severity, household_id, task_id, region,"
         " supervisor_id, level, message, source, rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
         " ?9, ?10, ?11)";
     sqlite3_stmt *stmt;
-    if ((rc = store_cached(st, sql, &stmt, e)) != 0)
+    if ((rc = store_cached(st, sql, &stmt, e)) != 0 || (rc = bind_routed(st, stmt, a, e)) != 0)
         return rc;
-    sqlite3_bind_text(stmt, 1, a->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, a->subject, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, severity_name(a->severity), -1, SQLITE_STATIC);
-    bind_id(stmt, 4, a->household_id);
-    bind_id(stmt, 5, a->task_id);
-    if (region[0])
-        sqlite3_bind_text(stmt, 6, region, -1, SQLITE_TRANSIENT);
-    bind_id(stmt, 7, supervisor);
-    if (level)
-        sqlite3_bind_text(stmt, 8, level, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 9, a->message, -1, SQLITE_STATIC);
-    if (a->source)
-        sqlite3_bind_text(stmt, 10, a->source, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 11, rank);
     rc = store_step_done(st, stmt, "staging an alert", e);
     sqlite3_reset(stmt);
