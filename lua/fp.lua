@@ -230,6 +230,14 @@ function fp.percent(ratio)
     return string.format("%g %%", ratio * 100)
 end
 
+-- 1234567 -> "1,234,567" (n a whole number >= 0), by arithmetic: no pattern.
+local function group_thousands(n)
+    if n < 1000 then
+        return string.format("%d", n)
+    end
+    return group_thousands(n // 1000) .. string.format(",%03d", n % 1000)
+end
+
 -- "5,000 元", "6,530.40 元", "-1,200 元": thousands separators, and two
 -- decimals only when there are fen.
 function fp.yuan(amount)
@@ -240,11 +248,7 @@ function fp.yuan(amount)
     local sign = x < 0 and "-" or ""
     local fen = floor(math.abs(x) * 100 + 0.5)
     local whole, cents = fen // 100, fen % 100
-    local digits = string.format("%d", floor(whole))
-    local grouped = digits:reverse():gsub("(%d%d%d)", "%1,"):reverse()
-    if grouped:sub(1, 1) == "," then
-        grouped = grouped:sub(2)
-    end
+    local grouped = group_thousands(floor(whole))
     if cents == 0 then
         return sign .. grouped .. " 元"
     end
