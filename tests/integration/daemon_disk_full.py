@@ -59,11 +59,14 @@ def main():
         # needs new space, and fill the disk.
         env.freeze(keep)
         keep.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 4")
+        keep.execute("PRAGMA busy_timeout = 200")
         for _ in range(50):
             busy = keep.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             if busy == 0:
                 break
             time.sleep(0.05)
+        assert busy == 0, "the WAL could not be emptied with the daemon frozen"
+        keep.execute("PRAGMA busy_timeout = 30000")
         before = cursor(env)
         fill(filler)
         mark = len(env.log_text())

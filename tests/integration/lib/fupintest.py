@@ -215,22 +215,26 @@ class Env:
         self.proc.send_signal(sig)
 
     def freeze(self, conn):
-        """SIGSTOPs the daemon at a moment it holds no write lock (checked
-        with `conn`): frozen inside a write it would keep the lock forever and
-        the test's own writes would time out."""
+        """SIGSTOPs the daemon at a moment it holds no lock at all (checked
+        with `conn`): frozen inside a write it would keep the write lock
+        forever, frozen inside a read it would keep every checkpoint from
+        resetting the WAL, and the test's own writes or checkpoints would
+        wait out their timeouts."""
         for _ in range(100):
             self.proc.send_signal(signal.SIGSTOP)
             conn.execute("PRAGMA busy_timeout = 200")
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute("COMMIT")
-                return
+                if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0:
+                    return
             except sqlite3.OperationalError:
-                self.proc.send_signal(signal.SIGCONT)
-                time.sleep(0.1)
+                pass
             finally:
                 conn.execute("PRAGMA busy_timeout = 30000")
-        raise AssertionError("the daemon never let go of the write lock")
+            self.proc.send_signal(signal.SIGCONT)
+            time.sleep(0.1)
+        raise AssertionError("the daemon never let go of the database")
 
     def stop(self, timeout=30):
         """SIGTERM and the exit status."""
