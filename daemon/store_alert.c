@@ -146,50 +146,7 @@ int store_alert_resolve(struct store *st, const char *kind, const char *subject,
     return rc;
 }
 
-/* ---- nightly escalation and `fupin alert` ---- */
-
-int store_alert_live(struct store *st, const char *kind, const char *subject,
-                     struct alert_live *out, int *found, struct err *e)
-{
-    static const char sql[] = "SELECT id, escalations, ifnull(level, ''), state FROM alert"
-                              " WHERE kind = ?1 AND subject = ?2 AND state IN ('open','acked')";
-    sqlite3_stmt *stmt;
-    /* Cached: the nightly job asks once per overdue task; preparing cost
-     * more than the lookup. */
-    int rc = store_cached(st, sql, &stmt, e);
-    if (rc)
-        return rc;
-    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, subject, -1, SQLITE_STATIC);
-    memset(out, 0, sizeof *out);
-    *found = 0;
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        *found = 1;
-        out->id = sqlite3_column_int64(stmt, 0);
-        out->escalations = sqlite3_column_int(stmt, 1);
-        snprintf(out->level, sizeof out->level, "%s", sqlite3_column_text(stmt, 2));
-        snprintf(out->state, sizeof out->state, "%s", sqlite3_column_text(stmt, 3));
-    } else if (step != SQLITE_DONE) {
-        rc = store_fail(st, e, ERR_FAIL, "reading a live alert");
-    }
-    sqlite3_reset(stmt);
-    return rc;
-}
-
-int store_alert_set_escalations(struct store *st, int64_t id, int escalations, struct err *e)
-{
-    static const char sql[] = "UPDATE alert SET escalations = ?2 WHERE id = ?1";
-    sqlite3_stmt *stmt;
-    int rc = store_cached(st, sql, &stmt, e);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int(stmt, 2, escalations);
-    rc = store_step_done(st, stmt, "recording an escalation", e);
-    sqlite3_reset(stmt);
-    return rc;
-}
+/* ---- `fupin alert` ---- */
 
 int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e)
 {
@@ -320,12 +277,14 @@ int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank
 #define RANK(col)                                                                                  \
     "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
     " WHEN 'city' THEN 3 ELSE -1 END"
+/* clang-format would split the string after the macro mid-word. */
+/* clang-format off */
 static const char stage_old[] =
     "INSERT INTO temp.alert_stage_old(seq, id, rank, esc)"
-    " SELECT s.seq, a.id, " RANK("a.level") ", a.escalations FROM temp.alert_stage s"
-                                            " JOIN alert a ON a.kind = s.kind AND a.subject = "
-                                            "s.subject AND a.state IN ('open','acked')"
-                                            " ORDER BY s.seq";
+    " SELECT s.seq, a.id, " RANK("a.level") ", a.escalations"
+    " FROM temp.alert_stage s JOIN alert a ON a.kind = s.kind AND a.subject = s.subject"
+    " AND a.state IN ('open','acked') ORDER BY s.seq";
+/* clang-format on */
 /* Computed where used rather than stored: two more passes over the staged
  * rows cost more than the expression. s is the staged row, o its live row
  * before the upsert (LEFT JOIN: NULL when new). */

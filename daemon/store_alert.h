@@ -33,18 +33,7 @@ int store_alert_raise(struct store *st, const struct alert_spec *a, const char *
 int store_alert_resolve(struct store *st, const char *kind, const char *subject, const char *now,
                         struct err *e);
 
-/* ---- nightly escalation and `fupin alert` ---- */
-
-/* The live (open or acked) row of (kind, subject). */
-struct alert_live {
-    int64_t id;
-    int escalations;
-    char level[16], state[16];
-};
-/* *found 0 when there is no live row. */
-int store_alert_live(struct store *st, const char *kind, const char *subject,
-                     struct alert_live *out, int *found, struct err *e);
-int store_alert_set_escalations(struct store *st, int64_t id, int escalations, struct err *e);
+/* ---- `fupin alert` ---- */
 
 /* Raising many alerts of one kind at once (the nightly job): stage each
  * with store_alert_stage_add (routed exactly as store_alert_raise routes),
