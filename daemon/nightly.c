@@ -52,7 +52,7 @@ static double param_or(const struct config *cfg, const char *key, int year, doub
     return config_param_number(cfg, key, year, &v) == 0 ? v : dflt;
 }
 
-/* Stages an alert of the kind being checked; stage_kind raises them all.
+/* Stages an alert of the kind being checked; check() raises them all.
  * rank >= 0 (task_overdue) turns on escalation counting. */
 static int raise(struct job *j, const struct alert_spec *spec, int rank, struct err *e)
 {

@@ -40,7 +40,7 @@ int store_alert_resolve(struct store *st, const char *kind, const char *subject,
  * then store_alert_stage_apply upserts them all with set-based SQL, in the
  * order staged. rank >= 0 is the rank (0 village .. 3 city) of the level
  * the alert is meant for and turns on escalation counting: escalations
- * grows by the levels climbed above the town, as in nightly.c. */
+ * grows by the levels climbed above the town and never falls. */
 int store_alert_stage_reset(struct store *st, struct err *e);
 int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank, struct err *e);
 typedef int (*store_alert_id_fn)(void *ctx, int64_t id, struct err *e);

@@ -1,6 +1,6 @@
 /* store_nightly.c - the SQL of the nightly job and of the outbox queue.
  * Reads and writes only what nightly.c and deliver.c ask for; never decides
- * routing or escalation (that is nightly.c's) and never talks to a network. */
+ * routing or escalation (nightly.c and store_alert.c do) and never talks to a network. */
 #include "store_nightly.h"
 #include "store_internal.h"
 
