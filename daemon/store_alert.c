@@ -269,7 +269,7 @@ int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank
     return rc;
 }
 
-/* The steps of store_alert_stage_apply. The escalation arithmetic is
+/* The steps of store_alert_stage_apply. The escalation arithmetic is the
  * rule of the nightly job, in SQL: an alert without a live row, or whose
  * live row has no level, is new (old rank -1); it climbed when its rank is
  * above the town (new) or above the old rank; it then gains the levels
