@@ -29,8 +29,12 @@ struct nightly_prefetch {
     struct rows households, cadres, town_rows;
 };
 
-static int push(struct rows *r, const void *row, struct err *e)
+/* Appends row; ok 0 (a string of it could not be kept) fails the same way
+ * as running out of room. */
+static int push(struct rows *r, const void *row, int ok, struct err *e)
 {
+    if (!ok)
+        return err_set(e, ERR_FAIL, "out of memory reading the nightly checks");
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 256;
         char *v = realloc(r->v, cap * r->size);
@@ -61,8 +65,7 @@ static int keep_household(void *ctx, const struct nightly_household *h, struct e
         .village = keep(p, h->village, &ok),
         .village_name = keep(p, h->village_name, &ok),
     };
-    return ok ? push(&p->households, &c, e)
-              : err_set(e, ERR_FAIL, "out of memory reading the nightly checks");
+    return push(&p->households, &c, ok, e);
 }
 
 static int keep_cadre(void *ctx, const struct nightly_cadre *cd, struct err *e)
@@ -76,8 +79,7 @@ static int keep_cadre(void *ctx, const struct nightly_cadre *cd, struct err *e)
         .last = keep(p, cd->last, &ok),
         .days = cd->days,
     };
-    return ok ? push(&p->cadres, &c, e)
-              : err_set(e, ERR_FAIL, "out of memory reading the nightly checks");
+    return push(&p->cadres, &c, ok, e);
 }
 
 static int keep_town(void *ctx, const struct nightly_town *t, struct err *e)
@@ -91,8 +93,7 @@ static int keep_town(void *ctx, const struct nightly_town *t, struct err *e)
         .base = t->base,
         .exited = t->exited,
     };
-    return ok ? push(&p->town_rows, &c, e)
-              : err_set(e, ERR_FAIL, "out of memory reading the nightly checks");
+    return push(&p->town_rows, &c, ok, e);
 }
 
 static void *run(void *arg)
