@@ -274,14 +274,11 @@ int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank
  * live row has no level, is new (old rank -1); it climbed when its rank is
  * above the town (new) or above the old rank; it then gains the levels
  * climbed above max(old rank, town). */
-#define RANK(col)                                                                                  \
-    "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
-    " WHEN 'city' THEN 3 ELSE -1 END"
 /* clang-format would split the string after the macro mid-word. */
 /* clang-format off */
 static const char stage_old[] =
     "INSERT INTO temp.alert_stage_old(seq, id, rank, esc)"
-    " SELECT s.seq, a.id, " RANK("a.level") ", a.escalations"
+    " SELECT s.seq, a.id, " STORE_LEVEL_RANK("a.level") ", a.escalations"
     " FROM temp.alert_stage s JOIN alert a ON a.kind = s.kind AND a.subject = s.subject"
     " AND a.state IN ('open','acked') ORDER BY s.seq";
 /* clang-format on */
@@ -319,7 +316,6 @@ static const char stage_counts[] = "SELECT (SELECT count(*) FROM temp.alert_stag
 static const char stage_climbed[] =
     "SELECT i.id FROM temp.alert_stage s LEFT JOIN temp.alert_stage_old o ON o.seq = s.seq"
     " JOIN temp.alert_stage_id i ON i.seq = s.seq WHERE " CLIMBED " ORDER BY s.seq";
-#undef RANK
 #undef CLIMBED
 #undef NEW_ESC
 

@@ -31,6 +31,11 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct
 /* The cached statement for sql (a string literal), reset and unbound. Never
  * finalize it; sqlite3_reset it when done if it may still be mid-result. */
 int store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e);
+/* SQL for the rank of a level column, as nightly_level_rank: village 0,
+ * town 1, county 2, city 3, anything else -1. */
+#define STORE_LEVEL_RANK(col)                                                                      \
+    "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
+    " WHEN 'city' THEN 3 ELSE -1 END"
 /* Creates the schema from scratch or applies migrations; in store_schema.c. */
 int store_schema_apply(struct store *st, struct err *e);
 

@@ -287,14 +287,13 @@ int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids
     /* The rows of store_nightly_digest_alerts a digest lists: live, routed
      * to one of these supervisors, and not acked at or above their level
      * (nightly_digest.c's acked-and-quiet rule; an unknown level ranks -1). */
-#define RANK(col)                                                                                  \
-    "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
-    " WHEN 'city' THEN 3 ELSE -1 END"
+    /* clang-format off */
     static const char mark[] =
         "UPDATE alert SET notified_level = level WHERE state IN ('open','acked')"
         " AND supervisor_id IN (SELECT id FROM temp.nightly_notify)"
-        " AND NOT (state = 'acked' AND " RANK("level") " <= " RANK("notified_level") ")";
-#undef RANK
+        " AND NOT (state = 'acked'"
+        " AND " STORE_LEVEL_RANK("level") " <= " STORE_LEVEL_RANK("notified_level") ")";
+    /* clang-format on */
     int rc = store_exec(st,
                         "CREATE TEMP TABLE IF NOT EXISTS nightly_notify(id INTEGER PRIMARY KEY);"
                         "DELETE FROM temp.nightly_notify;",
