@@ -23,6 +23,10 @@ enum vkind {
     V_OUT,
     V_PARAMS
 };
+/* The sandbox counts pooled proxies per kind up to V_LIST. */
+_Static_assert(V_LIST < sizeof((struct lua_sandbox *)0)->pool_used /
+                            sizeof((struct lua_sandbox *)0)->pool_used[0],
+               "lua_sandbox.pool_used has no slot for every pooled kind");
 enum ftype { F_I64, F_INT, F_BOOL, F_STR, F_DBL, F_AGE, F_ID0, F_ENUM, F_LIST };
 
 struct field {
