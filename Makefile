@@ -39,7 +39,7 @@ bench: build
 	$(BUILD)/fupin-bench
 
 format:
-	clang-format -i daemon/*.[ch] plugins/*.h plugins/*/*.c tests/unit/*.c bench/*.c
+	clang-format -i daemon/*.[ch] base/*.[ch] config/*.[ch] store/*.[ch] policy/*.[ch] policy/*/*.[ch] runner/*.[ch] nightly/*.[ch] deliver/*.[ch] cmd/*.[ch] demo/*.[ch] plugins/*.h plugins/*/*.c tests/unit/*.c bench/*.c
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,7 +1,7 @@
 /* bench_city.c - the benchmark's cities: the demo generator at a given size
  * into a fresh file of the temp directory. Never fills an existing file. */
 #include "bench.h"
-#include "demo.h"
+#include "store_demo.h"
 #include "store.h"
 
 #include <errno.h>

@@ -6,7 +6,7 @@
 #include "bench.h"
 #include "engine.h"
 #include "log.h"
-#include "policy.h"
+#include "policy_set.h"
 #include "store.h"
 #include "store_journal.h"
 #include "store_snapshot.h"

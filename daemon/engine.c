@@ -6,7 +6,6 @@
  * commits findings without the cursor move that covers them, and never moves
  * the cursor without the findings. */
 #include "engine.h"
-#include "cli.h"
 #include "log.h"
 #include "store.h"
 #include "store_alert.h"
@@ -203,7 +202,7 @@ static void *worker_run(void *arg)
  * eval_join. */
 static void eval_start(struct engine *en, struct batch *b, int async)
 {
-    cli_today(en->cfg, en->today);
+    config_today(en->cfg, en->today);
     en->used = en->n_workers < b->n ? en->n_workers : b->n;
     for (int k = 0; k < en->used; k++) {
         struct worker *w = &en->workers[k];
@@ -517,7 +516,7 @@ static int read_one(struct engine *en, int64_t id, struct snapshot *snap, struct
 {
     engine_drain(en);
     struct worker *w = &en->workers[0];
-    cli_today(en->cfg, en->today);
+    config_today(en->cfg, en->today);
     eval_result_reset(res);
     res->household_id = id;
     int rc = store_begin_read(w->rd, e);

@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "err.h"
-#include "policy.h"
+#include "policy_set.h"
 #include "store_snapshot.h"
 
 #include <stdint.h>

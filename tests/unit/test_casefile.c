@@ -2,7 +2,7 @@
  * through the real policy set; totals, report lines, `policy:` and `params:`,
  * and malformed files refused with file:line:col. */
 #include "casefile.h"
-#include "policy.h"
+#include "policy_set.h"
 #include "testlib.h"
 
 #include <stdlib.h>

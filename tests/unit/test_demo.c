@@ -1,7 +1,7 @@
 /* test_demo.c - the demo city: the plan's exact totals, its shape (poor
  * villages, city units, supervisors, valid unique IDs, the rare cases the
  * policies must find), determinism per seed, and scaling. */
-#include "demo.h"
+#include "store_demo.h"
 #include "idcard.h"
 #include "store.h"
 #include "testlib.h"

@@ -4,7 +4,7 @@
  * hand-built households, with the shipped config's params. */
 #include "config.h"
 #include "plugin_loader.h"
-#include "policy.h"
+#include "policy_set.h"
 #include "testlib.h"
 
 #include <stdlib.h>

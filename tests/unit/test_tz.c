@@ -1,6 +1,6 @@
 /* test_tz.c - zone offsets from the table and "UTC±HH:MM", local dates on
  * both sides of midnight and before the epoch, and today without TZ. */
-#include "cli.h"
+#include "config.h"
 #include "date.h"
 #include "testlib.h"
 #include "tz.h"
@@ -84,19 +84,19 @@ static void today_never_touches_tz(void)
     CHECK(strcmp(getenv("TZ"), "America/New_York") == 0);
 }
 
-static void cli_today_uses_as_of_then_the_zone(void)
+static void config_today_uses_as_of_then_the_zone(void)
 {
     struct config cfg;
     memset(&cfg, 0, sizeof cfg);
     memcpy(cfg.as_of, "2018-06-30", 11);
     char d[11];
-    cli_today(&cfg, d);
+    config_today(&cfg, d);
     CHECK(strcmp(d, "2018-06-30") == 0);
     cfg.as_of[0] = 0;
     char zone[] = "UTC+14", before[11], after[11];
     cfg.timezone = zone;
     tz_date((int64_t)time(NULL), 14 * 3600, before);
-    cli_today(&cfg, d);
+    config_today(&cfg, d);
     tz_date((int64_t)time(NULL), 14 * 3600, after);
     CHECK(strcmp(d, before) == 0 || strcmp(d, after) == 0);
 }
@@ -107,6 +107,6 @@ int main(void)
     RUN(unknown_zones_are_refused_by_name);
     RUN(local_date_and_time_around_midnight);
     RUN(today_never_touches_tz);
-    RUN(cli_today_uses_as_of_then_the_zone);
+    RUN(config_today_uses_as_of_then_the_zone);
     return test_done();
 }

@@ -30,9 +30,6 @@ int cli_wants_help(const struct cli *cli, const char *usage);
 /* Prints "fupin <cmd>: msg" and the usage hint; returns EXIT_USAGE. */
 int cli_usage_error(const struct cli *cli, const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Today's date as YYYY-MM-DD in the configured time zone, or cfg->as_of
- * when set. */
-void cli_today(const struct config *cfg, char out[11]);
 /* Nonzero if s is a valid YYYY-MM-DD calendar date. */
 int cli_is_date(const char *s);
 /* Parses a positive decimal record ID ("12"); returns 0, or -1 for anything

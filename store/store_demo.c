@@ -3,7 +3,7 @@
  * as they are generated. Keeps the change-journal triggers firing so the
  * engine evaluates the new city; never writes into a database that already
  * holds households or regions. */
-#include "demo.h"
+#include "store_demo.h"
 #include "demo_city.h"
 #include "log.h"
 #include "store_internal.h"

@@ -6,7 +6,7 @@
 #define FUPIN_CASEFILE_H
 
 #include "err.h"
-#include "policy.h"
+#include "policy_set.h"
 
 #include <stdio.h>
 

@@ -94,4 +94,8 @@ const struct config_param *config_param_scoped(const struct config *cfg, const c
 /* The channel named name, or NULL. */
 const struct config_channel *config_channel_find(const struct config *cfg, const char *name);
 
+/* Today's date as YYYY-MM-DD in the configured time zone, or cfg->as_of
+ * (engine.as_of) when set. */
+void config_today(const struct config *cfg, char out[11]);
+
 #endif

@@ -1,12 +1,11 @@
 /* demo.h - the demo city: a deterministic synthetic Heyuan City (Guangdong,
  * 2016-2018) shaped like the numbers of the plan, written into an empty
- * database for demos, tests and benchmarks. Never touches a database that
- * already holds households. */
+ * database for demos, tests and benchmarks. The generator is pure; writing
+ * it is store_demo.h's job. */
 #ifndef FUPIN_DEMO_H
 #define FUPIN_DEMO_H
 
 #include "err.h"
-#include "store.h"
 
 #include <stdint.h>
 
@@ -37,13 +36,5 @@ struct demo_counts {
     long tasks, overdue_tasks; /* overdue: open and due before DEMO_AS_OF */
     long funds, loans;
 };
-
-/* Fills st, which must have the current schema and no households or
- * regions, with the demo city in one transaction. Rows stream straight to
- * the database: memory stays small whatever the size. counts may be NULL.
- * Returns 0; ERR_INVALID for bad options or a non-empty database; ERR_FAIL
- * on a database error (nothing is then written). */
-int demo_fill(struct store *st, const struct demo_options *opt, struct demo_counts *counts,
-              struct err *e);
 
 #endif

@@ -4,7 +4,6 @@
  * shared config (parameter overrides go into a private copy). */
 #include "casefile.h"
 #include "casefile_internal.h"
-#include "cli.h"
 #include "date.h"
 #include "log.h"
 
@@ -333,7 +332,7 @@ static int run_doc(struct cf_file *f, const struct policy_set *set, const char *
     if (policy && !(only = policy_set_find(set, policy)))
         return cf_error(f, pn, "no policy named \"%.40s\" is loaded", policy);
     char today[11];
-    cli_today(set->cfg, today);
+    config_today(set->cfg, today);
     const char *as_of = today;
     const yaml_node_t *an = map_get(f, root, "as_of");
     if (an && (rc = cf_date(f, an, "as_of", &as_of)))

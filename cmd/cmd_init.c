@@ -3,7 +3,7 @@
  * optionally fills it with the demo city. Never fills a database that
  * already holds households. */
 #include "cli.h"
-#include "demo.h"
+#include "store_demo.h"
 #include "store.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
 #include "engine.h"
 #include "json.h"
 #include "log.h"
-#include "policy.h"
+#include "policy_set.h"
 #include "tz.h"
 
 #include <errno.h>
@@ -105,17 +105,6 @@ void cli_json_alert(FILE *f, const struct policy_alert *a)
     json_string(f, a->kind);
     fprintf(f, ",\"severity\":\"%s\",\"message\":", severity_name(a->severity));
     json_string(f, a->message);
-}
-
-void cli_today(const struct config *cfg, char out[11])
-{
-    if (cfg && cfg->as_of[0]) {
-        memcpy(out, cfg->as_of, 11);
-        return;
-    }
-    /* config_load has checked the zone; a config built by hand with an
-     * unknown one gets Beijing time, the offices' zone. */
-    tz_today(cfg ? cfg->timezone : NULL, out);
 }
 
 int cmd_config(struct cli *cli)

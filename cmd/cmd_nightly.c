@@ -42,7 +42,7 @@ int cmd_nightly(struct cli *cli)
         return rc;
     char today[11];
     if (!date) {
-        cli_today(cfg, today);
+        config_today(cfg, today);
         date = today;
     }
     struct store *st = NULL;

@@ -4,7 +4,7 @@
  * case file. */
 #include "casefile.h"
 #include "cli.h"
-#include "policy.h"
+#include "policy_set.h"
 
 #include <limits.h>
 #include <stdio.h>

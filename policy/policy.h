@@ -1,8 +1,7 @@
-/* policy.h - the one interface every policy goes through, Lua or C plugin.
- * A policy_set is what the config names (Lua files + plugins), loaded and
- * checked once and then shared read-only; a policy_runner is one thread's
- * means to evaluate it (its own Lua state). Policies only ever append to an
- * eval_result; they never see the database. */
+/* policy.h - the one interface every policy goes through, Lua or C plugin:
+ * what a policy is, what it produces (eval_result) and the emitter both
+ * runtimes write through. A leaf: it loads and runs nothing (runner/ does).
+ * Policies only ever append to an eval_result; they never see the database. */
 #ifndef FUPIN_POLICY_H
 #define FUPIN_POLICY_H
 
@@ -69,6 +68,10 @@ struct eval_result {
 
 void eval_result_reset(struct eval_result *res);
 void eval_result_free(struct eval_result *res);
+/* Appends a policy_error (policy, source borrowed; msg copied). ERR_FAIL when
+ * out of memory. */
+int eval_result_add_error(struct eval_result *res, const char *policy, const char *source,
+                          const char *msg);
 
 /* The collector a policy writes into (plugins see it as opaque). */
 struct fupin_out {
@@ -97,48 +100,6 @@ struct policy {
     void *impl;                  /* struct lua_policy * or struct plugin * */
     size_t lua_index;            /* POLICY_LUA: its index in the Lua workers */
 };
-
-/* A policy the config names that could not be loaded (non-strict loads).
- * Every evaluation reports it as failed, so its stored findings stay as
- * they were instead of being withdrawn everywhere. */
-struct policy_missing {
-    char name[32];    /* area: the file name without .lua, or the plugin name */
-    char file[160];   /* "industry.lua" / "education.so": the policy_error subject */
-    char source[200]; /* "lua:policies/industry.lua" / "plugin:education" */
-    char msg[256];    /* why it was refused, with file:line */
-};
-
-struct policy_set {
-    const struct config *cfg; /* borrowed; must outlive the set */
-    struct policy *policies;
-    size_t n_policies;
-    struct lua_policy **lua; /* the Lua policies in load order */
-    size_t n_lua;
-    struct policy_missing *missing;
-    size_t n_missing;
-};
-
-/* Loads every *.lua of cfg->policies_dir and every plugin of cfg->plugins.
- * A policy that fails to load is logged and, with strict=1, fails the load
- * (its message in e); with strict=0 it is recorded in set->missing and the
- * rest is loaded. */
-int policy_set_load(const struct config *cfg, int strict, struct policy_set **out,
-                    struct err *e);
-void policy_set_free(struct policy_set *set);
-/* The missing entry for a file name ("industry.lua", "education.so"), or NULL. */
-const struct policy_missing *policy_set_missing(const struct policy_set *set, const char *file);
-/* The policy named name, or NULL. */
-const struct policy *policy_set_find(const struct policy_set *set, const char *name);
-
-struct policy_runner; /* per thread */
-int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e);
-void policy_runner_free(struct policy_runner *r);
-/* Runs every policy of the set on hh, appending to res (not reset here). A
- * policy that errors is recorded in res->errors plus a policy_error alert;
- * the other policies still run. Missing policies are recorded in res->errors
- * too (without a per-household alert). */
-void policy_runner_eval(struct policy_runner *r, const struct fupin_household *hh,
-                        struct eval_result *res);
 
 /* The emitter, shared by the Lua runtime and plugins (through policy_host). */
 int policy_out_finding(struct fupin_out *out, enum finding_kind kind,

@@ -661,3 +661,14 @@ const struct config_channel *config_channel_find(const struct config *cfg, const
     }
     return NULL;
 }
+
+void config_today(const struct config *cfg, char out[11])
+{
+    if (cfg && cfg->as_of[0]) {
+        memcpy(out, cfg->as_of, 11);
+        return;
+    }
+    /* config_load has checked the zone; a config built by hand with an
+     * unknown one gets Beijing time, the offices' zone. */
+    tz_today(cfg ? cfg->timezone : NULL, out);
+}

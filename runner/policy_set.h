@@ -1,0 +1,53 @@
+/* policy_set.h - the policies the config names, loaded and checked once and
+ * then shared read-only (policy_set), and one thread's means to run them on a
+ * household (policy_runner, with its own Lua state). */
+#ifndef FUPIN_POLICY_SET_H
+#define FUPIN_POLICY_SET_H
+
+#include "config.h"
+#include "err.h"
+#include "policy.h"
+
+/* A policy the config names that could not be loaded (non-strict loads).
+ * Every evaluation reports it as failed, so its stored findings stay as
+ * they were instead of being withdrawn everywhere. */
+struct policy_missing {
+    char name[32];    /* area: the file name without .lua, or the plugin name */
+    char file[160];   /* "industry.lua" / "education.so": the policy_error subject */
+    char source[200]; /* "lua:policies/industry.lua" / "plugin:education" */
+    char msg[256];    /* why it was refused, with file:line */
+};
+
+struct policy_set {
+    const struct config *cfg; /* borrowed; must outlive the set */
+    struct policy *policies;
+    size_t n_policies;
+    struct lua_policy **lua; /* the Lua policies in load order */
+    size_t n_lua;
+    struct policy_missing *missing;
+    size_t n_missing;
+};
+
+/* Loads every *.lua of cfg->policies_dir and every plugin of cfg->plugins.
+ * A policy that fails to load is logged and, with strict=1, fails the load
+ * (its message in e); with strict=0 it is recorded in set->missing and the
+ * rest is loaded. */
+int policy_set_load(const struct config *cfg, int strict, struct policy_set **out,
+                    struct err *e);
+void policy_set_free(struct policy_set *set);
+/* The missing entry for a file name ("industry.lua", "education.so"), or NULL. */
+const struct policy_missing *policy_set_missing(const struct policy_set *set, const char *file);
+/* The policy named name, or NULL. */
+const struct policy *policy_set_find(const struct policy_set *set, const char *name);
+
+struct policy_runner; /* per thread */
+int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e);
+void policy_runner_free(struct policy_runner *r);
+/* Runs every policy of the set on hh, appending to res (not reset here). A
+ * policy that errors is recorded in res->errors plus a policy_error alert;
+ * the other policies still run. Missing policies are recorded in res->errors
+ * too (without a per-household alert). */
+void policy_runner_eval(struct policy_runner *r, const struct fupin_household *hh,
+                        struct eval_result *res);
+
+#endif
