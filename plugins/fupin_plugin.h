@@ -199,6 +199,34 @@ struct fupin_host {
     const char *(*param_string)(const struct fupin_params *p, const char *key);
 };
 
+/* ---- Declared parameters (ABI 2) ----
+ *
+ * Every parameter a policy reads is declared, so `fupin check`, start-up and
+ * SIGHUP can refuse a misspelt key, a wrong type or an out-of-range value in
+ * the config's params: before any rule runs. A key is relative to the area:
+ * "premium" is found as params.<area>.premium, then as params.premium;
+ * nested keys use dots ("living_allowance.primary"). Non-finite numbers are
+ * out of range for every numeric key. */
+enum fupin_param_type {
+    FUPIN_PARAM_NUMBER = 1,  /* any finite number */
+    FUPIN_PARAM_INTEGER = 2, /* a whole number */
+    FUPIN_PARAM_TEXT = 3,    /* a string */
+    FUPIN_PARAM_DATE = 4     /* "YYYY-MM-DD" */
+};
+
+struct fupin_param_decl {
+    const char *key;            /* relative to the area, see above */
+    enum fupin_param_type type;
+    const char *unit;           /* "yuan", "ratio", "years", "days", "months"...; NULL: none */
+    const char *title;          /* one line for policy officers (Chinese), NULL allowed */
+    double min, max;            /* inclusive bounds for NUMBER and INTEGER */
+    int by_year;                /* may be written {2016: x, 2017: y} */
+    int required;               /* must be set; a required param carries a default */
+    int has_default;            /* the default below applies when the key is absent */
+    double default_number;      /* NUMBER / INTEGER */
+    const char *default_text;   /* TEXT / DATE */
+};
+
 /* ---- The descriptor ---- */
 
 struct fupin_plugin {
