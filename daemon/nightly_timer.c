@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <uv.h>
 
 /* Pending deliveries are looked for at least this often. */
 #define POLL_MS 60000
@@ -184,7 +185,7 @@ static void retry_fire(uv_timer_t *h)
     request(h->data, 0);
 }
 
-int nightly_timer_start(uv_loop_t *loop, const struct config *cfg, struct nightly_timer **out,
+int nightly_timer_start(struct uv_loop_s *loop, const struct config *cfg, struct nightly_timer **out,
                         struct err *e)
 {
     *out = NULL;

@@ -10,7 +10,9 @@
 #include "err.h"
 
 #include <stdint.h>
-#include <uv.h>
+
+/* The daemon's loop, declared here without uv.h: only daemon/ sees libuv. */
+struct uv_loop_s;
 
 struct nightly_timer;
 
@@ -20,7 +22,7 @@ struct nightly_timer;
  * (engine_meta 'nightly_last_run') is before today, one catch-up run for
  * today is queued at once; pending deliveries are resumed. Returns 0, or
  * ERR_INVALID (bad nightly_at/timezone) / ERR_FAIL with a message in e. */
-int nightly_timer_start(uv_loop_t *loop, const struct config *cfg, struct nightly_timer **out,
+int nightly_timer_start(struct uv_loop_s *loop, const struct config *cfg, struct nightly_timer **out,
                         struct err *e);
 
 /* SIGHUP: takes the schedule, escalation, channels and params of cfg (again
