@@ -735,6 +735,36 @@ static void bundled_defaults_match_the_shipped_config(void)
     }
 }
 
+/* The README's "Write a plugin" example, built from the README itself. */
+static void readme_example_plugin_runs(void)
+{
+    struct config *c = edited_config("s/^params:$/params:\\n  elderly:\\n    min_age: 70/");
+    if (!c)
+        return;
+    struct config *shipped = cfg;
+    cfg = c;
+    struct run r;
+    if (run_load(&r, test_plugin_dir, "elderly", c) == 0) {
+        struct fupin_member m[] = {member(11, "孙老", 75), member(12, "孙中", 69),
+                                   member(13, "孙七十", 70)};
+        struct fupin_household hh = household();
+        hh.members = m;
+        hh.n_members = 3;
+        CHECK(run_eval(&r, &hh) == 0);
+        CHECK(found(&r, "elderly_visit", 11) && found(&r, "elderly_visit", 13));
+        CHECK(r.res.n_findings == 2);
+        CHECK_STR_CONTAINS(found(&r, "elderly_visit", 11) ? found(&r, "elderly_visit", 11)->reason
+                                                          : NULL,
+                           "孙老 is 75, at least 70");
+        check_all_declared_read(&r);
+        run_free(&r);
+    } else {
+        test_failures++;
+    }
+    cfg = shipped;
+    config_free(c);
+}
+
 static void plugins_export_only_the_entry_point(void)
 {
     static const char *const names[] = {"education", "medical", "housing", "credit"};
@@ -791,6 +821,7 @@ int main(void)
     RUN(credit_findings);
     RUN(missing_param_fails_the_evaluation_naming_it);
     RUN(bundled_defaults_match_the_shipped_config);
+    RUN(readme_example_plugin_runs);
     RUN(plugins_export_only_the_entry_point);
     config_free(cfg);
     return test_done();
