@@ -1,26 +1,36 @@
 /* fupin_plugin.h - the public ABI between the fupin daemon and C policy plugins.
  *
  * Self-contained: a plugin includes only this header and the C library. The
- * daemon hands a plugin a read-only view of one household (the same snapshot
- * the Lua policies read), a parameter lookup, and an emitter for findings.
- * A plugin never sees daemon internals and never calls back into the daemon
- * except through struct fupin_host. Bump FUPIN_PLUGIN_ABI_VERSION on any
- * change to a struct or signature below; the daemon refuses other versions.
+ * daemon hands a plugin a read-only view of one household, a parameter
+ * lookup, and an emitter for findings. A plugin never sees daemon internals
+ * and never calls back into the daemon except through struct fupin_host.
+ *
+ * From ABI 2 on the ABI only grows: the descriptor and the host table carry
+ * their struct_size right after the version, new members are only appended
+ * (at the "ABI 3+" marks), and each side reads no member beyond the other's
+ * struct_size. FUPIN_PLUGIN_ABI_VERSION goes up with each appended member; a
+ * plugin built for any ABI from FUPIN_PLUGIN_ABI_MIN on keeps loading. Nothing
+ * above those marks is ever changed or removed.
  */
 #ifndef FUPIN_PLUGIN_H
 #define FUPIN_PLUGIN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* First two fields of every descriptor (PostgreSQL's PG_MODULE_MAGIC idea):
- * a file that does not start with both is refused before any call. */
+/* First fields of every descriptor (PostgreSQL's PG_MODULE_MAGIC idea): a
+ * file that does not start with the magic, an ABI from FUPIN_PLUGIN_ABI_MIN on
+ * and a struct_size covering that ABI is refused before any call. */
 #define FUPIN_PLUGIN_MAGIC 0x46555049u /* "FUPI" */
-#define FUPIN_PLUGIN_ABI_VERSION 1u
+#define FUPIN_PLUGIN_ABI_VERSION 2u
+/* The oldest ABI this header's daemon loads: ABI 1 had no struct_size. */
+#define FUPIN_PLUGIN_ABI_MIN 2u
 
 /* The one symbol a plugin exports. */
 #define FUPIN_PLUGIN_ENTRY_NAME "fupin_plugin_entry"
@@ -34,7 +44,12 @@ extern "C" {
 /* Enumerated columns arrive as these values; the host has already rejected
  * rows whose text is none of them (they become data-quality alerts). */
 enum fupin_labor { FUPIN_LABOR_FULL, FUPIN_LABOR_PARTIAL, FUPIN_LABOR_NONE };
-enum fupin_health { FUPIN_HEALTH_HEALTHY, FUPIN_HEALTH_CHRONIC, FUPIN_HEALTH_SERIOUS, FUPIN_HEALTH_DISABLED };
+enum fupin_health {
+    FUPIN_HEALTH_HEALTHY,
+    FUPIN_HEALTH_CHRONIC,
+    FUPIN_HEALTH_SERIOUS,
+    FUPIN_HEALTH_DISABLED
+};
 enum fupin_school {
     FUPIN_SCHOOL_NONE, /* not in school (NULL school_stage) */
     FUPIN_SCHOOL_PRESCHOOL,
@@ -177,6 +192,7 @@ struct fupin_finding {
  * host before the call returns. */
 struct fupin_host {
     uint32_t abi_version; /* FUPIN_PLUGIN_ABI_VERSION of the daemon */
+    uint32_t struct_size; /* sizeof(struct fupin_host) in the daemon: see FUPIN_HOST_HAS */
 
     /* Record a recommendation / eligibility flag. FUPIN_ERROR for an unknown
      * measure, an empty reason or a non-finite amount (the evaluation is then
@@ -197,6 +213,9 @@ struct fupin_host {
                                  double *value);
     /* Text parameters (e.g. deadlines "2018-12-31"); NULL when missing. */
     const char *(*param_string)(const struct fupin_params *p, const char *key);
+
+    /* ABI 3+: append below. A plugin tests FUPIN_HOST_HAS(host, member)
+     * before calling a member appended here, since an older daemon lacks it. */
 };
 
 /* ---- Declared parameters (ABI 2) ----
@@ -215,27 +234,31 @@ enum fupin_param_type {
 };
 
 struct fupin_param_decl {
-    const char *key;            /* relative to the area, see above */
+    const char *key; /* relative to the area, see above */
     enum fupin_param_type type;
-    const char *unit;           /* "yuan", "ratio", "years", "days", "months"...; NULL: none */
-    const char *title;          /* one line for policy officers (Chinese), NULL allowed */
-    double min, max;            /* inclusive bounds for NUMBER and INTEGER */
-    int by_year;                /* may be written {2016: x, 2017: y} */
-    int required;               /* must be set; a required param carries a default */
-    int has_default;            /* the default below applies when the key is absent */
-    double default_number;      /* NUMBER / INTEGER */
-    const char *default_text;   /* TEXT / DATE */
+    const char *unit;         /* "yuan", "ratio", "years", "days", "months"...; NULL: none */
+    const char *title;        /* one line for policy officers (Chinese), NULL allowed */
+    double min, max;          /* inclusive bounds for NUMBER and INTEGER */
+    int by_year;              /* may be written {2016: x, 2017: y} */
+    int required;             /* must be set; a required param carries a default */
+    int has_default;          /* the default below applies when the key is absent */
+    double default_number;    /* NUMBER / INTEGER */
+    const char *default_text; /* TEXT / DATE */
 };
 
 /* ---- The descriptor ---- */
 
 struct fupin_plugin {
-    uint32_t magic;       /* FUPIN_PLUGIN_MAGIC */
-    uint32_t abi_version; /* FUPIN_PLUGIN_ABI_VERSION the plugin was built for */
-    const char *name;     /* area code, e.g. "education"; must match the config */
-    const char *version;  /* plugin version, shown in finding.source "plugin:name@version" */
-    const char *const *measures;        /* NULL-terminated measure codes it may emit */
-    const char *const *required_params; /* NULL-terminated keys `fupin check` verifies */
+    uint32_t magic;              /* FUPIN_PLUGIN_MAGIC */
+    uint32_t abi_version;        /* FUPIN_PLUGIN_ABI_VERSION the plugin was built for */
+    uint32_t struct_size;        /* sizeof(struct fupin_plugin) the plugin was built with */
+    const char *name;            /* area code, e.g. "education"; must match the config */
+    const char *version;         /* plugin version, shown in finding.source "plugin:name@version" */
+    const char *const *measures; /* NULL-terminated measure codes it may emit */
+    /* Every parameter evaluate may read, checked by the daemon at load (see
+     * struct fupin_param_decl); params may be NULL when n_params is 0. */
+    const struct fupin_param_decl *params;
+    size_t n_params;
 
     /* Called once after loading. *state is passed to evaluate and free.
      * On failure write a message into err and return FUPIN_ERROR. */
@@ -247,11 +270,228 @@ struct fupin_plugin {
                     const struct fupin_params *params, struct fupin_out *out, char *err,
                     size_t err_size);
     void (*free)(void *state);
+
+    /* ABI 3+: append below. The daemon reads a member appended here only
+     * when the plugin's struct_size covers it. */
 };
+
+/* Whether the struct at ptr (a descriptor or a host table, whose struct_size
+ * says how big it was built) has member field: use before touching a member
+ * appended after ABI 2. */
+#define FUPIN_HAS_MEMBER(ptr, type, field)                                                         \
+    (offsetof(type, field) + sizeof(((type *)0)->field) <= (ptr)->struct_size)
+#define FUPIN_HOST_HAS(host, field) FUPIN_HAS_MEMBER(host, struct fupin_host, field)
 
 /* Every plugin defines this one exported function. */
 #define FUPIN_PLUGIN_EXPORT __attribute__((visibility("default")))
 typedef const struct fupin_plugin *(*fupin_plugin_entry_fn)(void);
+
+/* The first three members of a hand-written descriptor:
+ *   static const struct fupin_plugin d = {FUPIN_PLUGIN_HEADER, .name = ...}; */
+#define FUPIN_PLUGIN_HEADER                                                                        \
+    .magic = FUPIN_PLUGIN_MAGIC, .abi_version = FUPIN_PLUGIN_ABI_VERSION,                          \
+    .struct_size = sizeof(struct fupin_plugin)
+
+/* ---- Writing a plugin: FUPIN_PLUGIN_DEFINE and its helpers ----
+ *
+ * Not part of the ABI: compiled into the plugin, so they may change freely.
+ * Most plugins keep no state of their own; for them
+ *
+ *   static int evaluate(struct fupin_ctx *c, const struct fupin_household *hh);
+ *   FUPIN_PLUGIN_DEFINE("elderly", "1.0", measures, params, evaluate)
+ *
+ * is the whole descriptor, entry point, init and free. measures is a
+ * NULL-terminated array, params an array of struct fupin_param_decl (its
+ * length is taken with sizeof, so pass the array itself, not a pointer). A
+ * plugin that needs its own state writes a descriptor by hand, starting with
+ * FUPIN_PLUGIN_HEADER, and exports fupin_plugin_entry itself. */
+
+/* One evaluate call: what the host lent for it and where an error goes. */
+struct fupin_ctx {
+    const struct fupin_host *host;
+    const struct fupin_params *params;
+    struct fupin_out *out;
+    const char *area; /* the plugin's name, for messages */
+    char *err;        /* the message when evaluate returns FUPIN_ERROR */
+    size_t err_size;
+};
+
+typedef int (*fupin_evaluate_fn)(struct fupin_ctx *c, const struct fupin_household *hh);
+
+/* n_params is sizeof(PARAMS) / sizeof(decl): a pointer would give a wrong
+ * count without a word, so refuse one at compile time. */
+#if defined(__GNUC__) && !defined(__cplusplus)
+#define FUPIN_ASSERT_ARRAY_(a)                                                                     \
+    _Static_assert(!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])),              \
+                   "FUPIN_PLUGIN_DEFINE: pass the params array itself, not a pointer")
+#else
+#define FUPIN_ASSERT_ARRAY_(a) struct fupin_assert_array_unused_
+#endif
+
+/* One member a line in the descriptor reads better than clang-format's columns. */
+/* clang-format off */
+#define FUPIN_PLUGIN_DEFINE(NAME, VERSION, MEASURES, PARAMS, EVALUATE)                             \
+    static int fupin_define_init_(const struct fupin_host *host_,                                  \
+                                  const struct fupin_params *params_, void **state_, char *err_,   \
+                                  size_t err_size_)                                                \
+    {                                                                                              \
+        (void)params_;                                                                             \
+        if (host_->abi_version < FUPIN_PLUGIN_ABI_MIN || !FUPIN_HOST_HAS(host_, param_string))     \
+            return fupin_fail_(err_, err_size_, "the daemon speaks plugin ABI %u, older than %u",  \
+                               (unsigned)host_->abi_version, (unsigned)FUPIN_PLUGIN_ABI_MIN);      \
+        /* The host table is the only state: static and read-only, so it is */                     \
+        /* safe to share between the evaluating threads. */                                        \
+        *state_ = (void *)(uintptr_t)host_;                                                        \
+        return FUPIN_OK;                                                                           \
+    }                                                                                              \
+    static int fupin_define_evaluate_(void *state_, const struct fupin_household *hh_,             \
+                                      const struct fupin_params *params_, struct fupin_out *out_,  \
+                                      char *err_, size_t err_size_)                                \
+    {                                                                                              \
+        struct fupin_ctx ctx_ = {                                                                  \
+            (const struct fupin_host *)state_, params_, out_, NAME, err_, err_size_};              \
+        fupin_evaluate_fn fn_ = EVALUATE;                                                          \
+        return fn_(&ctx_, hh_);                                                                    \
+    }                                                                                              \
+    FUPIN_ASSERT_ARRAY_(PARAMS);                                                                   \
+    static const struct fupin_plugin fupin_define_descriptor_ = {                                  \
+        FUPIN_PLUGIN_HEADER,                                                                       \
+        .name = NAME,                                                                              \
+        .version = VERSION,                                                                        \
+        .measures = MEASURES,                                                                      \
+        .params = PARAMS,                                                                          \
+        .n_params = sizeof(PARAMS) / sizeof(struct fupin_param_decl),                              \
+        .init = fupin_define_init_,                                                                \
+        .evaluate = fupin_define_evaluate_,                                                        \
+    };                                                                                             \
+    FUPIN_PLUGIN_EXPORT const struct fupin_plugin *fupin_plugin_entry(void)                        \
+    {                                                                                              \
+        return &fupin_define_descriptor_;                                                          \
+    }
+/* clang-format on */
+
+__attribute__((format(printf, 3, 0))) static inline int fupin_vfail_(char *err, size_t size,
+                                                                     const char *fmt, va_list ap)
+{
+    if (err && size)
+        vsnprintf(err, size, fmt, ap);
+    return FUPIN_ERROR;
+}
+
+/* Writes a message into a plugin's err buffer; returns FUPIN_ERROR. */
+__attribute__((format(printf, 3, 4))) static inline int fupin_fail_(char *err, size_t size,
+                                                                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fupin_vfail_(err, size, fmt, ap);
+    va_end(ap);
+    return FUPIN_ERROR;
+}
+
+/* Sets the call's error message; returns FUPIN_ERROR, for `return fupin_fail(c, ...)`. */
+__attribute__((format(printf, 2, 3))) static inline int fupin_fail(struct fupin_ctx *c,
+                                                                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fupin_vfail_(c->err, c->err_size, fmt, ap);
+    va_end(ap);
+    return FUPIN_ERROR;
+}
+
+/* Longest reason or alert message the helpers below build; longer ones are
+ * cut (the host stores what it is given). */
+#define FUPIN_MESSAGE_MAX 1024
+
+__attribute__((format(printf, 7, 0))) static inline int
+fupin_vemit_(struct fupin_ctx *c, int is_flag, int64_t member_id, const char *measure,
+             int has_amount, double amount, const char *fmt, va_list ap)
+{
+    char reason[FUPIN_MESSAGE_MAX];
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    struct fupin_finding f = {.member_id = member_id,
+                              .measure = measure,
+                              .has_amount = has_amount,
+                              .amount = has_amount ? amount : 0,
+                              .reason = reason};
+    int rc = is_flag ? c->host->flag(c->out, &f) : c->host->recommend(c->out, &f);
+    if (rc != FUPIN_OK)
+        return fupin_fail(c, "the host refused finding %s", measure);
+    return FUPIN_OK;
+}
+
+/* Recommends measure to member_id (0: the whole household) without an
+ * amount; the reason is formatted. FUPIN_ERROR, with c->err set, when the
+ * host refuses it (unknown measure, empty reason). */
+__attribute__((format(printf, 4, 5))) static inline int
+fupin_recommend(struct fupin_ctx *c, int64_t member_id, const char *measure, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fupin_vemit_(c, 0, member_id, measure, 0, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* As fupin_recommend, with an amount (yuan; a non-finite one is refused). */
+__attribute__((format(printf, 5, 6))) static inline int
+fupin_recommend_amount(struct fupin_ctx *c, int64_t member_id, const char *measure, double amount,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fupin_vemit_(c, 0, member_id, measure, 1, amount, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Flags member_id (0: the household) as eligible for measure, no amount. */
+__attribute__((format(printf, 4, 5))) static inline int
+fupin_flag(struct fupin_ctx *c, int64_t member_id, const char *measure, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fupin_vemit_(c, 1, member_id, measure, 0, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Raises alert kind ("dropout") with severity "info", "warning" or
+ * "critical"; the message is formatted. FUPIN_ERROR, with c->err set, when
+ * the host refuses it. */
+__attribute__((format(printf, 4, 5))) static inline int
+fupin_alert(struct fupin_ctx *c, const char *kind, const char *severity, const char *fmt, ...)
+{
+    char msg[FUPIN_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (c->host->alert(c->out, kind, severity, msg) != FUPIN_OK)
+        return fupin_fail(c, "the host refused the %s alert", kind);
+    return FUPIN_OK;
+}
+
+/* The number param key has for year (see param_number_for_year). FUPIN_ERROR,
+ * with c->err naming the key, when it is missing or not a number. */
+static inline int fupin_param(struct fupin_ctx *c, const char *key, int year, double *value)
+{
+    if (c->host->param_number_for_year(c->params, key, year, value) != FUPIN_OK)
+        return fupin_fail(c, "parameter %s.%s is missing or not a number for %d", c->area, key,
+                          year);
+    return FUPIN_OK;
+}
+
+/* The text of param key; NULL, with c->err naming the key, when it is
+ * missing or not text. */
+static inline const char *fupin_param_text(struct fupin_ctx *c, const char *key)
+{
+    const char *s = c->host->param_string(c->params, key);
+    if (!s)
+        fupin_fail(c, "parameter %s.%s is missing or not text", c->area, key);
+    return s;
+}
 
 #ifdef __cplusplus
 }

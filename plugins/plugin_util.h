@@ -1,6 +1,7 @@
 /* plugin_util.h - small helpers shared by the bundled plugins (education,
  * medical, housing, credit): civil-date arithmetic, yuan formatting, a
- * bounded string builder. Header-only and static: a plugin links nothing of
+ * bounded string builder. Not part of the ABI (the emit and param helpers
+ * are in fupin_plugin.h). Header-only and static: a plugin links nothing of
  * the daemon, and nothing here keeps state, so it is thread-safe. */
 #ifndef FUPIN_PLUGIN_UTIL_H
 #define FUPIN_PLUGIN_UTIL_H
@@ -156,17 +157,6 @@ static inline const char *pu_name(const struct fupin_member *m)
 static inline int pu_is_helped(const struct fupin_household *hh)
 {
     return hh->status == FUPIN_STATUS_REGISTERED || hh->status == FUPIN_STATUS_RETURNED;
-}
-
-/* Writes a message into a plugin's err buffer; returns FUPIN_ERROR. */
-__attribute__((format(printf, 3, 4))) static inline int pu_fail(char *err, size_t size,
-                                                                const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-    return FUPIN_ERROR;
 }
 
 #endif

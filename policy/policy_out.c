@@ -242,6 +242,7 @@ static const char *host_param_string(const struct fupin_params *cp, const char *
 
 const struct fupin_host policy_host = {
     .abi_version = FUPIN_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(struct fupin_host),
     .recommend = host_recommend,
     .flag = host_flag,
     .alert = policy_out_alert,

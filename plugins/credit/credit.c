@@ -5,55 +5,55 @@
 #include "fupin_plugin.h"
 #include "plugin_util.h"
 
-#include <stdlib.h>
-
 #define CLAUSE "二(七) 金融扶持到户"
 
 static const char *const measures[] = {"rating", "micro_loan", "loan_insurance", NULL};
-static const char *const required[] = {"micro_loan_max", "micro_loan_max_months",
-                                       "loan_insurance_rate", NULL};
 
-struct credit {
-    const struct fupin_host *host; /* read-only after init */
+/* The loan limits default to the plan's; the insurance rate to the shipped
+ * config's example. */
+static const struct fupin_param_decl params[] = {
+    {.key = "micro_loan_max",
+     .type = FUPIN_PARAM_NUMBER,
+     .unit = "yuan",
+     .title = "扶贫小额信贷每户上限（元；方案：5万元以内）",
+     .min = 0,
+     .max = 1000000,
+     .by_year = 1,
+     .required = 1,
+     .has_default = 1,
+     .default_number = 50000},
+    {.key = "micro_loan_max_months",
+     .type = FUPIN_PARAM_INTEGER,
+     .unit = "months",
+     .title = "扶贫小额信贷最长期限（月；方案：3年以内）",
+     .min = 1,
+     .max = 360,
+     .by_year = 1,
+     .required = 1,
+     .has_default = 1,
+     .default_number = 36},
+    {.key = "loan_insurance_rate",
+     .type = FUPIN_PARAM_NUMBER,
+     .unit = "ratio",
+     .title = "贷款保证保险保费补贴比例（占贷款额，0.01 即 1%）",
+     .min = 0,
+     .max = 1,
+     .by_year = 1,
+     .required = 1,
+     .has_default = 1,
+     .default_number = 0.01},
 };
 
 struct limits {
     double max_amount, max_months, insurance_rate;
 };
 
-static int cre_init(const struct fupin_host *host, const struct fupin_params *params, void **state,
-                    char *err, size_t err_size)
+static int read_limits(struct fupin_ctx *c, int year, struct limits *l)
 {
-    double v;
-    if (host->abi_version != FUPIN_PLUGIN_ABI_VERSION)
-        return pu_fail(err, err_size, "host speaks plugin ABI %u, built for %u",
-                       (unsigned)host->abi_version, (unsigned)FUPIN_PLUGIN_ABI_VERSION);
-    for (const char *const *k = required; *k; k++)
-        if (host->param_number(params, *k, &v) != FUPIN_OK)
-            return pu_fail(err, err_size, "parameter credit.%s is missing or not a number", *k);
-    struct credit *st = malloc(sizeof *st);
-    if (!st)
-        return pu_fail(err, err_size, "out of memory");
-    st->host = host;
-    *state = st;
-    return FUPIN_OK;
-}
-
-static void cre_free(void *state)
-{
-    free(state);
-}
-
-static int read_limits(const struct credit *st, const struct fupin_params *params, int year,
-                       struct limits *l, char *err, size_t err_size)
-{
-    if (st->host->param_number_for_year(params, "micro_loan_max", year, &l->max_amount) ||
-        st->host->param_number_for_year(params, "micro_loan_max_months", year, &l->max_months) ||
-        st->host->param_number_for_year(params, "loan_insurance_rate", year, &l->insurance_rate))
-        return pu_fail(err, err_size,
-                       "parameters credit.micro_loan_max, micro_loan_max_months and "
-                       "loan_insurance_rate must be numbers for %d",
-                       year);
+    if (fupin_param(c, "micro_loan_max", year, &l->max_amount) ||
+        fupin_param(c, "micro_loan_max_months", year, &l->max_months) ||
+        fupin_param(c, "loan_insurance_rate", year, &l->insurance_rate))
+        return FUPIN_ERROR;
     return FUPIN_OK;
 }
 
@@ -67,19 +67,6 @@ static int loan_is_current(const struct fupin_loan *l, const char *today, char e
         return 1;
     }
     return pu_date_key(end) > pu_date_key(today);
-}
-
-static int emit(const struct credit *st, struct fupin_out *out, const char *measure, int has_amount,
-                double amount, const char *reason, char *err, size_t err_size)
-{
-    struct fupin_finding f = {.member_id = 0,
-                              .measure = measure,
-                              .has_amount = has_amount,
-                              .amount = amount,
-                              .reason = reason};
-    if (st->host->recommend(out, &f) != FUPIN_OK)
-        return pu_fail(err, err_size, "the host refused finding %s", measure);
-    return FUPIN_OK;
 }
 
 /* The terms the plan sets for a poverty credit loan; appends what a loan
@@ -120,26 +107,20 @@ static int has_labor(const struct fupin_household *hh)
     return 0;
 }
 
-static int cre_evaluate(void *state, const struct fupin_household *hh,
-                        const struct fupin_params *params, struct fupin_out *out, char *err,
-                        size_t err_size)
+static int cre_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
 {
-    const struct credit *st = state;
     if (!pu_is_helped(hh))
         return FUPIN_OK;
     struct limits lim;
-    if (read_limits(st, params, hh->year, &lim, err, err_size))
+    if (read_limits(c, hh->year, &lim))
         return FUPIN_ERROR;
-    char reason[500], money[48], max[48];
+    char money[48], max[48];
     int rated = hh->credit_rating && *hh->credit_rating;
 
-    if (!rated) {
-        snprintf(reason, sizeof reason,
-                 CLAUSE ": the household has no credit rating; rate it (信用户评定) so it can "
-                        "borrow");
-        if (emit(st, out, "rating", 0, 0, reason, err, err_size))
-            return FUPIN_ERROR;
-    }
+    if (!rated && fupin_recommend(c, 0, "rating",
+                                  CLAUSE ": the household has no credit rating; rate it "
+                                         "(信用户评定) so it can borrow"))
+        return FUPIN_ERROR;
 
     char ids[200], terms[600], end[11];
     struct pu_buf idb = {ids, sizeof ids, 0}, tb = {terms, sizeof terms, 0};
@@ -157,51 +138,31 @@ static int cre_evaluate(void *state, const struct fupin_household *hh,
         broken_terms(l, &lim, &tb);
     }
 
-    if (rated && n_current == 0 && has_labor(hh) && (hh->wants_industry || hh->has_project)) {
-        snprintf(reason, sizeof reason,
-                 CLAUSE ": rated %s, has members with labour ability and %s, no current "
-                        "poverty loan; credit loan of at most %s, at most %g months, "
-                        "preferential rate, no guarantor, no collateral, interest subsidised",
-                 hh->credit_rating,
-                 hh->has_project ? "a production project" : "wants to start production",
-                 pu_yuan(lim.max_amount, max, sizeof max), lim.max_months);
-        if (emit(st, out, "micro_loan", 1, lim.max_amount, reason, err, err_size))
-            return FUPIN_ERROR;
-    }
+    if (rated && n_current == 0 && has_labor(hh) && (hh->wants_industry || hh->has_project) &&
+        fupin_recommend_amount(
+            c, 0, "micro_loan", lim.max_amount,
+            CLAUSE ": rated %s, has members with labour ability and %s, no current poverty loan; "
+                   "credit loan of at most %s, at most %g months, preferential rate, no "
+                   "guarantor, no collateral, interest subsidised",
+            hh->credit_rating,
+            hh->has_project ? "a production project" : "wants to start production",
+            pu_yuan(lim.max_amount, max, sizeof max), lim.max_months))
+        return FUPIN_ERROR;
     if (n_current > 0) {
         double premium = current_total * lim.insurance_rate;
-        snprintf(reason, sizeof reason,
-                 CLAUSE ": holds %s; guarantee-insurance premium subsidy %s (%g %% of the "
-                        "loan amount)",
-                 ids, pu_yuan(premium, money, sizeof money), lim.insurance_rate * 100);
-        if (emit(st, out, "loan_insurance", 1, premium, reason, err, err_size))
+        if (fupin_recommend_amount(c, 0, "loan_insurance", premium,
+                                   CLAUSE ": holds %s; guarantee-insurance premium subsidy %s (%g "
+                                          "%% of the loan amount)",
+                                   ids, pu_yuan(premium, money, sizeof money),
+                                   lim.insurance_rate * 100))
             return FUPIN_ERROR;
     }
-    if (tb.len) {
-        char msg[800];
-        snprintf(msg, sizeof msg,
-                 CLAUSE ": current poverty loan breaks the terms (≤ %s, ≤ %g months, no "
-                        "guarantor, no collateral, interest subsidised): %s",
-                 pu_yuan(lim.max_amount, max, sizeof max), lim.max_months, terms);
-        if (st->host->alert(out, "loan_terms", "warning", msg) != FUPIN_OK)
-            return pu_fail(err, err_size, "the host refused the loan_terms alert");
-    }
+    if (tb.len)
+        return fupin_alert(c, "loan_terms", "warning",
+                           CLAUSE ": current poverty loan breaks the terms (≤ %s, ≤ %g months, "
+                                  "no guarantor, no collateral, interest subsidised): %s",
+                           pu_yuan(lim.max_amount, max, sizeof max), lim.max_months, terms);
     return FUPIN_OK;
 }
 
-static const struct fupin_plugin descriptor = {
-    .magic = FUPIN_PLUGIN_MAGIC,
-    .abi_version = FUPIN_PLUGIN_ABI_VERSION,
-    .name = "credit",
-    .version = "1.0",
-    .measures = measures,
-    .required_params = required,
-    .init = cre_init,
-    .evaluate = cre_evaluate,
-    .free = cre_free,
-};
-
-FUPIN_PLUGIN_EXPORT const struct fupin_plugin *fupin_plugin_entry(void)
-{
-    return &descriptor;
-}
+FUPIN_PLUGIN_DEFINE("credit", "1.0", measures, params, cre_evaluate)

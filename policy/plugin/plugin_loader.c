@@ -1,17 +1,30 @@
 /* plugin_loader.c - loads C policy plugins with dlopen and calls them.
  * Checks ownership and permissions before dlopen and the descriptor (magic,
- * ABI version, name, measures) before calling any plugin function other than
- * the entry point, which only returns a pointer to a static descriptor. */
+ * ABI version, struct_size, name, measures, declared params) before calling
+ * any plugin function other than the entry point, which only returns a
+ * pointer to a static descriptor. Reads no descriptor member beyond the
+ * plugin's struct_size. */
 #include "plugin_loader.h"
+
+#include "date.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The ABI-2 descriptor ends with free; later members are appended after it. */
+#define PLUGIN_DESCRIPTOR_SIZE_ABI2                                                                \
+    (offsetof(struct fupin_plugin, free) + sizeof(((struct fupin_plugin *)0)->free))
+/* Bounds on what a descriptor may declare, so a corrupt one cannot make the
+ * loader walk far; both are well above what a policy area needs. */
+#define PLUGIN_PARAMS_MAX 256
+#define PLUGIN_PARAM_KEY_MAX 63
 
 struct plugin {
     void *handle;
@@ -85,6 +98,113 @@ static int list_has(const char *const *list, const char *s)
     return 0;
 }
 
+/* A declared key becomes part of a config path and of messages: lower-case
+ * words joined by single dots ("living_allowance.primary"). */
+static int key_is_valid(const char *key)
+{
+    size_t n = strlen(key);
+    if (n == 0 || n > PLUGIN_PARAM_KEY_MAX || key[0] == '.' || key[n - 1] == '.')
+        return 0;
+    for (const char *c = key; *c; c++) {
+        if (*c == '.' && c[1] == '.')
+            return 0;
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *type_name(enum fupin_param_type t)
+{
+    switch (t) {
+    case FUPIN_PARAM_NUMBER:
+        return "number";
+    case FUPIN_PARAM_INTEGER:
+        return "integer";
+    case FUPIN_PARAM_TEXT:
+        return "text";
+    case FUPIN_PARAM_DATE:
+        return "date";
+    }
+    return NULL;
+}
+
+/* One declaration on its own; the config layer trusts what passes here when
+ * it checks params: against it, so every field it reads is checked. */
+static int check_decl(const char *path, const struct fupin_param_decl *p, size_t i, struct err *e)
+{
+    if (!p->key)
+        return err_set(e, ERR_INVALID, "%s: parameter declaration %zu has no key", path, i);
+    if (!key_is_valid(p->key))
+        return err_set(e, ERR_INVALID,
+                       "%s: parameter key \"%.64s\": use lower-case letters, digits and '_', "
+                       "parts joined by '.', at most %d bytes",
+                       path, p->key, PLUGIN_PARAM_KEY_MAX);
+    const char *k = p->key;
+    if (!type_name(p->type))
+        return err_set(e, ERR_INVALID, "%s: parameter \"%s\" has unknown type %d", path, k,
+                       (int)p->type);
+    int numeric = p->type == FUPIN_PARAM_NUMBER || p->type == FUPIN_PARAM_INTEGER;
+    if (!isfinite(p->min) || !isfinite(p->max))
+        return err_set(e, ERR_INVALID, "%s: parameter \"%s\": min and max must be finite", path, k);
+    if (p->min > p->max)
+        return err_set(e, ERR_INVALID, "%s: parameter \"%s\": min %g is greater than max %g", path,
+                       k, p->min, p->max);
+    if (p->by_year && !numeric)
+        return err_set(e, ERR_INVALID,
+                       "%s: parameter \"%s\": only numbers can be given by year, not %s", path, k,
+                       type_name(p->type));
+    /* So that a config and a plugin can be deployed in either order. */
+    if (p->required && !p->has_default)
+        return err_set(e, ERR_INVALID,
+                       "%s: parameter \"%s\" is required but declares no default; a required "
+                       "parameter carries one, so a config without it still runs",
+                       path, k);
+    if (!p->has_default)
+        return 0;
+    if (numeric) {
+        double v = p->default_number;
+        if (!isfinite(v) || v < p->min || v > p->max)
+            return err_set(e, ERR_INVALID,
+                           "%s: parameter \"%s\": default %g is outside its range [%g, %g]", path,
+                           k, v, p->min, p->max);
+        if (p->type == FUPIN_PARAM_INTEGER && v != floor(v))
+            return err_set(e, ERR_INVALID, "%s: parameter \"%s\": default %g is not a whole number",
+                           path, k, v);
+    } else if (!p->default_text) {
+        return err_set(e, ERR_INVALID, "%s: parameter \"%s\": the default text is NULL", path, k);
+    } else if (p->type == FUPIN_PARAM_DATE && !date_is_valid(p->default_text)) {
+        return err_set(e, ERR_INVALID,
+                       "%s: parameter \"%s\": default \"%.40s\" is not a date YYYY-MM-DD", path, k,
+                       p->default_text);
+    }
+    return 0;
+}
+
+static int check_decls(const char *path, const struct fupin_plugin *d, struct err *e)
+{
+    if (d->n_params == 0)
+        return 0;
+    if (!d->params)
+        return err_set(e, ERR_INVALID,
+                       "%s: the descriptor declares %zu parameters but params is "
+                       "NULL",
+                       path, d->n_params);
+    if (d->n_params > PLUGIN_PARAMS_MAX)
+        return err_set(e, ERR_INVALID, "%s: the descriptor declares %zu parameters, more than %d",
+                       path, d->n_params, PLUGIN_PARAMS_MAX);
+    for (size_t i = 0; i < d->n_params; i++) {
+        int rc = check_decl(path, &d->params[i], i, e);
+        if (rc)
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->params[j].key, d->params[i].key) == 0)
+                return err_set(e, ERR_INVALID, "%s: parameter \"%s\" is declared twice", path,
+                               d->params[i].key);
+    }
+    return 0;
+}
+
 /* Everything read from the descriptor is checked in an order where a field
  * is only trusted once the fields that define its layout are. */
 static int check_descriptor(const char *path, const char *name, const struct fupin_plugin *d,
@@ -96,11 +216,21 @@ static int check_descriptor(const char *path, const char *name, const struct fup
         return err_set(e, ERR_INVALID,
                        "%s: not a fupin plugin (descriptor magic 0x%08x, expected 0x%08x)", path,
                        (unsigned)d->magic, (unsigned)FUPIN_PLUGIN_MAGIC);
-    if (d->abi_version != FUPIN_PLUGIN_ABI_VERSION)
+    /* ABI 1 had no struct_size: its third member is a pointer, so nothing
+     * after abi_version may be read before this. */
+    if (d->abi_version < FUPIN_PLUGIN_ABI_MIN)
         return err_set(e, ERR_INVALID,
                        "%s: built for plugin ABI %u, this fupin speaks ABI %u; rebuild it "
-                       "against fupin_plugin.h",
+                       "against plugins/fupin_plugin.h",
                        path, (unsigned)d->abi_version, (unsigned)FUPIN_PLUGIN_ABI_VERSION);
+    /* A newer plugin's larger descriptor is fine: its members up to free are
+     * those of ABI 2, and nothing beyond is read. */
+    if (!FUPIN_HAS_MEMBER(d, struct fupin_plugin, free))
+        return err_set(e, ERR_INVALID,
+                       "%s: the descriptor's struct_size is %u bytes, smaller than the %zu of "
+                       "plugin ABI %u; rebuild it against plugins/fupin_plugin.h",
+                       path, (unsigned)d->struct_size, PLUGIN_DESCRIPTOR_SIZE_ABI2,
+                       (unsigned)FUPIN_PLUGIN_ABI_MIN);
     if (!d->name || strcmp(d->name, name) != 0)
         return err_set(e, ERR_INVALID,
                        "%s: the plugin calls itself \"%.40s\" but the config loads it as \"%s\"",
@@ -124,7 +254,7 @@ static int check_descriptor(const char *path, const char *name, const struct fup
                            "%s: measure \"%.47s\" is not in the catalogue of area \"%s\"", path, *m,
                            name);
     }
-    return 0;
+    return check_decls(path, d, e);
 }
 
 int plugin_load(const char *dir, const char *name, const struct config *cfg, struct plugin **out,
@@ -222,15 +352,22 @@ int plugin_eval(struct plugin *p, const struct fupin_household *hh, struct fupin
     return err_set(e, ERR_FAIL, "%s", *msg ? msg : "evaluate failed without a message");
 }
 
+const struct fupin_param_decl *plugin_param_decls(const struct plugin *p, size_t *n)
+{
+    *n = p->desc->n_params;
+    return p->desc->n_params ? p->desc->params : NULL;
+}
+
 int plugin_check_params(const struct plugin *p, const struct config *cfg, struct err *e)
 {
-    const char *const *keys = p->desc->required_params;
-    for (; keys && *keys; keys++)
-        if (!config_param_scoped(cfg, p->desc->name, *keys))
+    for (size_t i = 0; i < p->desc->n_params; i++) {
+        const struct fupin_param_decl *d = &p->desc->params[i];
+        if (d->required && !d->has_default && !config_param_scoped(cfg, p->desc->name, d->key))
             return err_set(e, ERR_INVALID,
                            "%s: %s: parameter \"params.%s.%s\" (or \"params.%s\") is required "
                            "by this plugin but missing",
-                           cfg && cfg->path ? cfg->path : "config", p->path, p->desc->name, *keys,
-                           *keys);
+                           cfg && cfg->path ? cfg->path : "config", p->path, p->desc->name, d->key,
+                           d->key);
+    }
     return 0;
 }

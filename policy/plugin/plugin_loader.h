@@ -1,6 +1,7 @@
 /* plugin_loader.h - loading C policy plugins (dlopen) and calling them.
  * Refuses, before calling any plugin function, a file with no entry point,
- * a wrong magic or ABI version, or unsafe ownership/permissions. */
+ * a wrong magic, an ABI older than 2 or a descriptor smaller than ABI 2's,
+ * an invalid parameter declaration, or unsafe ownership/permissions. */
 #ifndef FUPIN_PLUGIN_LOADER_H
 #define FUPIN_PLUGIN_LOADER_H
 
@@ -11,10 +12,12 @@
 
 struct plugin;
 
-/* Loads <dir>/<name>.so and runs its init. ERR_INVALID with a message naming
- * the file and the reason when refused. */
-int plugin_load(const char *dir, const char *name, const struct config *cfg,
-                struct plugin **out, struct err *e);
+/* Loads <dir>/<name>.so, checks its descriptor and declarations and runs its
+ * init. ERR_INVALID with a message naming the file and the reason when
+ * refused (an ABI-1 plugin: "built for plugin ABI 1, this fupin speaks ABI
+ * 2; rebuild it ..."). */
+int plugin_load(const char *dir, const char *name, const struct config *cfg, struct plugin **out,
+                struct err *e);
 void plugin_unload(struct plugin *p);
 const struct fupin_plugin *plugin_descriptor(const struct plugin *p);
 /* "plugin:education@1.2" */
@@ -22,8 +25,15 @@ const char *plugin_source(const struct plugin *p);
 /* Calls the plugin's evaluate; ERR_FAIL with its message when it fails. */
 int plugin_eval(struct plugin *p, const struct fupin_household *hh, struct fupin_params *params,
                 struct fupin_out *out, struct err *e);
-/* Checks that every required_params key exists; ERR_INVALID naming the first
- * missing one. */
+/* The parameters the plugin declares (*n of them; NULL when none), checked
+ * at load: valid keys, no key twice, known types, finite min <= max, a
+ * default within range for every required one. Owned by the plugin: valid
+ * until plugin_unload. */
+const struct fupin_param_decl *plugin_param_decls(const struct plugin *p, size_t *n);
+/* Checks that every required parameter without a default is set in cfg;
+ * ERR_INVALID naming the first missing one. The loader already refuses such
+ * a declaration, so this passes for every loaded plugin; the full check of
+ * params: against the declarations belongs to the config layer. */
 int plugin_check_params(const struct plugin *p, const struct config *cfg, struct err *e);
 
 #endif

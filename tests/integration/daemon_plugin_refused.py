@@ -17,7 +17,7 @@ TEST_PLUGINS = os.path.join(BUILD, "test-plugins")
 
 REFUSED = {
     "bad_magic": "not a fupin plugin (descriptor magic",
-    "bad_version": "built for plugin ABI 2",
+    "bad_version": "built for plugin ABI 1, this fupin speaks ABI 2",
     "no_entry": "exports no fupin_plugin_entry",
     "writable": "world-writable",
 }

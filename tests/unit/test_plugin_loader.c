@@ -1,7 +1,9 @@
-/* test_plugin_loader.c - the plugin loader refuses every bad plugin with a
- * message naming the file and the reason, and the four bundled plugins
- * (education, medical, housing, credit) give the findings of DOMAIN.md on
- * hand-built households, with the shipped config's params. */
+/* test_plugin_loader.c - the plugin loader refuses every bad plugin (an
+ * ABI-1 build, a short descriptor, a malformed parameter declaration, ...)
+ * with a message naming the file and the reason, loads one built for a later
+ * ABI, and the four bundled plugins (education, medical, housing, credit)
+ * give the findings of DOMAIN.md on hand-built households, with the shipped
+ * config's params, reading only the params they declare. */
 #include "config.h"
 #include "plugin_loader.h"
 #include "policy_set.h"
@@ -24,6 +26,7 @@ struct run {
     struct eval_result res;
     struct err err;
     int rc;
+    int read[64]; /* read[i]: declaration i was read by some evaluation */
 };
 
 static int run_load(struct run *r, const char *dir, const char *name, const struct config *c)
@@ -43,9 +46,28 @@ static int run_load(struct run *r, const char *dir, const char *name, const stru
     return 0;
 }
 
+/* The declaration a config key read by the plugin answers to: "<area>.<key>"
+ * or a top-level "<key>"; -1 when it declares none. */
+static int declaration_of(const struct run *r, const char *config_key)
+{
+    size_t n, area = strlen(r->policy.name);
+    const struct fupin_param_decl *d = plugin_param_decls(r->plugin, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(config_key, d[i].key) == 0)
+            return (int)i;
+        if (strncmp(config_key, r->policy.name, area) == 0 && config_key[area] == '.' &&
+            strcmp(config_key + area + 1, d[i].key) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Evaluates hh with params tracing on, and fails the test for every param
+ * the plugin read without declaring it. */
 static int run_eval(struct run *r, const struct fupin_household *hh)
 {
     eval_result_reset(&r->res);
+    r->res.trace = 1;
     struct fupin_out out = {.res = &r->res, .policy = &r->policy};
     struct fupin_params params = {
         .cfg = cfg, .area = r->policy.name, .res = &r->res, .policy = &r->policy};
@@ -56,7 +78,30 @@ static int run_eval(struct run *r, const struct fupin_household *hh)
     }
     if (r->rc)
         fprintf(stderr, "eval %s: %s\n", r->policy.name, r->err.msg);
+    for (size_t i = 0; i < r->res.n_params; i++) {
+        int d = declaration_of(r, r->res.params[i].key);
+        if (d < 0) {
+            fprintf(stderr, "%s read param %s without declaring it\n", r->policy.name,
+                    r->res.params[i].key);
+            test_failures++;
+        } else if (d < 64) {
+            r->read[d] = 1;
+        }
+    }
     return r->rc;
+}
+
+/* Every declared param was read by one of the evaluations so far: a
+ * declaration of a param the plugin no longer reads fails too. */
+static void check_all_declared_read(const struct run *r)
+{
+    size_t n;
+    const struct fupin_param_decl *d = plugin_param_decls(r->plugin, &n);
+    for (size_t i = 0; i < n && i < 64; i++)
+        if (!r->read[i]) {
+            fprintf(stderr, "%s declares param %s but never read it\n", r->policy.name, d[i].key);
+            test_failures++;
+        }
 }
 
 static void run_free(struct run *r)
@@ -165,14 +210,68 @@ static void plugin_refuses_wrong_magic(void)
     expect_refused(test_plugin_dir, "bad_magic", "not a fupin plugin (descriptor magic 0x12345678");
 }
 
-static void plugin_refuses_wrong_abi_version(void)
+/* bad_version.so is laid out as ABI 1 was (no struct_size). */
+static void plugin_refuses_abi_1(void)
 {
     char want[200];
     snprintf(want, sizeof want,
-             "built for plugin ABI %u, this fupin speaks ABI %u; rebuild it against "
-             "fupin_plugin.h",
-             FUPIN_PLUGIN_ABI_VERSION + 1, FUPIN_PLUGIN_ABI_VERSION);
+             "bad_version.so: built for plugin ABI 1, this fupin speaks ABI %u; rebuild it "
+             "against plugins/fupin_plugin.h",
+             FUPIN_PLUGIN_ABI_VERSION);
+    CHECK(FUPIN_PLUGIN_ABI_VERSION == 2);
     expect_refused(test_plugin_dir, "bad_version", want);
+}
+
+static void plugin_refuses_descriptor_smaller_than_abi_2(void)
+{
+    expect_refused(test_plugin_dir, "bad_size",
+                   "the descriptor's struct_size is 24 bytes, smaller "
+                   "than the");
+}
+
+/* Built for a later ABI with one more descriptor member: loads, and runs. */
+static void plugin_of_a_later_abi_loads(void)
+{
+    struct run r;
+    if (run_load(&r, test_plugin_dir, "newer", cfg) != 0) {
+        test_failures++;
+        return;
+    }
+    CHECK(plugin_descriptor(r.plugin)->abi_version == FUPIN_PLUGIN_ABI_VERSION + 1);
+    CHECK(plugin_descriptor(r.plugin)->struct_size > sizeof(struct fupin_plugin));
+    struct fupin_household hh = household();
+    CHECK(run_eval(&r, &hh) == 0);
+    CHECK(found(&r, "newer_measure", 0) != NULL);
+    run_free(&r);
+}
+
+static void plugin_refuses_bad_param_declarations(void)
+{
+    static const struct {
+        const char *which, *want;
+    } cases[] = {
+        {"no_key", "parameter declaration 1 has no key"},
+        {"bad_key", "parameter key \"Premium\": use lower-case letters"},
+        {"dotted_key", "parameter key \"living_allowance..primary\""},
+        {"unknown_type", "parameter \"a\" has unknown type 9"},
+        {"min_over_max", "parameter \"a\": min 10 is greater than max 1"},
+        {"nan_bound", "parameter \"a\": min and max must be finite"},
+        {"inf_bound", "parameter \"a\": min and max must be finite"},
+        {"required_no_default", "parameter \"a\" is required but declares no default"},
+        {"duplicate", "parameter \"a\" is declared twice"},
+        {"default_out_of_range", "parameter \"a\": default 2 is outside its range [0, 1]"},
+        {"integer_default_fraction", "parameter \"a\": default 1.5 is not a whole number"},
+        {"date_default_bad", "parameter \"a\": default \"2018-02-30\" is not a date"},
+        {"text_default_null", "parameter \"a\": the default text is NULL"},
+        {"text_by_year", "parameter \"a\": only numbers can be given by year, not text"},
+        {"params_null", "declares 2 parameters but params is NULL"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK(setenv("FUPIN_TEST_BAD_DECL", cases[i].which, 1) == 0);
+        expect_refused(test_plugin_dir, "bad_decl", cases[i].want);
+    }
+    unsetenv("FUPIN_TEST_BAD_DECL");
+    expect_refused(test_plugin_dir, "bad_decl", "fupin_plugin_entry() returned NULL");
 }
 
 static void plugin_refuses_missing_entry_point(void)
@@ -267,10 +366,14 @@ static void sample_plugin_loads_and_evaluates(void)
     struct fupin_household hh = household();
     CHECK(run_eval(&r, &hh) == 0);
     CHECK_AMOUNT(found(&r, "sample_measure", 0), 1);
-    /* Its required param is not in the shipped config. */
+    size_t n;
+    const struct fupin_param_decl *d = plugin_param_decls(r.plugin, &n);
+    CHECK(n == 1 && d && strcmp(d[0].key, "sample_amount") == 0 && d[0].required &&
+          d[0].has_default && d[0].default_number == 1);
+    /* Its required param is not in the shipped config, but has a default. */
     struct err e;
-    CHECK(plugin_check_params(r.plugin, cfg, &e) == ERR_INVALID);
-    CHECK_STR_CONTAINS(e.msg, "\"params.sample.sample_amount\"");
+    CHECK(config_param_scoped(cfg, "sample", "sample_amount") == NULL);
+    CHECK(plugin_check_params(r.plugin, cfg, &e) == 0);
     hh.head_name = "FAIL";
     CHECK(run_eval(&r, &hh) == ERR_FAIL);
     CHECK_STR_CONTAINS(r.err.msg, "sample: household 1 asked to fail");
@@ -370,6 +473,7 @@ static void education_findings_per_stage(void)
     hh.status = FUPIN_STATUS_EXITED;
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(r.res.n_findings == 0 && r.res.n_alerts == 0);
+    check_all_declared_read(&r);
     run_free(&r);
 }
 
@@ -400,6 +504,7 @@ static void medical_findings(void)
     CHECK(found(&r, "chronic_outpatient", 13) && count(&r, "chronic_outpatient") == 1);
     CHECK(found(&r, "rehab", 14) && count(&r, "rehab") == 1);
     CHECK(r.res.n_findings == 4);
+    check_all_declared_read(&r);
     run_free(&r);
 }
 
@@ -457,6 +562,7 @@ static void housing_findings(void)
     hh.tap_water = 1;
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(r.res.n_findings == 0 && r.res.n_alerts == 0);
+    check_all_declared_read(&r);
     run_free(&r);
 }
 
@@ -536,17 +642,17 @@ static void credit_findings(void)
     hh.status = FUPIN_STATUS_EXITED;
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(r.res.n_findings == 0);
+    check_all_declared_read(&r);
     run_free(&r);
 }
 
-/* A config without a required key: init refuses, naming it. */
-static void missing_param_is_refused(void)
+/* Loads a copy of the shipped config changed by a sed script. */
+static struct config *edited_config(const char *sed_script)
 {
     char path[600], cmd[1400];
     snprintf(path, sizeof path, "%s/configs/fupin.yaml", test_env("FUPIN_SOURCE_DIR", "."));
     const char *dir = test_tmpdir();
-    snprintf(cmd, sizeof cmd, "sed 's/^    premium: /    premium_old: /' '%s' > '%s/fupin.yaml'",
-             path, dir);
+    snprintf(cmd, sizeof cmd, "sed '%s' '%s' > '%s/fupin.yaml'", sed_script, path, dir);
     CHECK(system(cmd) == 0);
     snprintf(path, sizeof path, "%s/fupin.yaml", dir);
     struct config *c;
@@ -554,12 +660,108 @@ static void missing_param_is_refused(void)
     if (config_load(path, &c, &e) != 0) {
         fprintf(stderr, "%s\n", e.msg);
         test_failures++;
-        return;
+        return NULL;
     }
+    return c;
+}
+
+/* A config without a param the plugin reads: the plugin still loads (the
+ * config layer checks params: against the declarations, and fills
+ * defaults), but an evaluation that needs it fails naming it. */
+static void missing_param_fails_the_evaluation_naming_it(void)
+{
+    struct config *c = edited_config("s/^    premium: /    premium_old: /");
+    if (!c)
+        return;
     CHECK(config_param_find(c, "medical.premium") == NULL);
-    struct plugin *pl;
-    CHECK(plugin_load(plugin_dir, "medical", c, &pl, &e) == ERR_INVALID);
-    CHECK_STR_CONTAINS(e.msg, "init failed: parameter medical.premium is missing");
+    struct config *shipped = cfg;
+    cfg = c;
+    struct run r;
+    if (run_load(&r, plugin_dir, "medical", c) == 0) {
+        struct fupin_member m = member(11, "王一", 40);
+        m.medical_insured = 0;
+        struct fupin_household hh = household();
+        hh.members = &m;
+        hh.n_members = 1;
+        CHECK(run_eval(&r, &hh) == ERR_FAIL);
+        CHECK_STR_CONTAINS(r.err.msg, "parameter medical.premium is missing or not a number for "
+                                      "2018");
+        run_free(&r);
+    } else {
+        test_failures++;
+    }
+    cfg = shipped;
+    config_free(c);
+}
+
+/* Every declared default equals the shipped config's figure, so a config
+ * that leaves a key out gets what the shipped one says. */
+static void bundled_defaults_match_the_shipped_config(void)
+{
+    static const char *const names[] = {"education", "medical", "housing", "credit"};
+    for (size_t i = 0; i < 4; i++) {
+        struct plugin *pl;
+        struct err e;
+        if (plugin_load(plugin_dir, names[i], cfg, &pl, &e) != 0) {
+            fprintf(stderr, "%s\n", e.msg);
+            test_failures++;
+            continue;
+        }
+        size_t n;
+        const struct fupin_param_decl *d = plugin_param_decls(pl, &n);
+        CHECK(n > 0);
+        for (size_t j = 0; j < n; j++) {
+            const struct config_param *cp = config_param_scoped(cfg, names[i], d[j].key);
+            CHECK(d[j].required && d[j].has_default && d[j].title && *d[j].title);
+            if (!cp) {
+                fprintf(stderr, "%s: %s not in the shipped config\n", names[i], d[j].key);
+                test_failures++;
+                continue;
+            }
+            if (d[j].type == FUPIN_PARAM_TEXT || d[j].type == FUPIN_PARAM_DATE) {
+                CHECK(cp->type == PARAM_STRING && d[j].default_text &&
+                      strcmp(cp->string, d[j].default_text) == 0);
+                continue;
+            }
+            double v = -1;
+            CHECK(config_param_number(cfg, cp->key, 9999, &v) == 0);
+            if (v != d[j].default_number) {
+                fprintf(stderr, "%s: %s is %g in the config, %g by default\n", names[i], cp->key, v,
+                        d[j].default_number);
+                test_failures++;
+            }
+        }
+        plugin_unload(pl);
+    }
+}
+
+/* The README's "Write a plugin" example, built from the README itself. */
+static void readme_example_plugin_runs(void)
+{
+    struct config *c = edited_config("s/^params:$/params:\\n  elderly:\\n    min_age: 70/");
+    if (!c)
+        return;
+    struct config *shipped = cfg;
+    cfg = c;
+    struct run r;
+    if (run_load(&r, test_plugin_dir, "elderly", c) == 0) {
+        struct fupin_member m[] = {member(11, "孙老", 75), member(12, "孙中", 69),
+                                   member(13, "孙七十", 70)};
+        struct fupin_household hh = household();
+        hh.members = m;
+        hh.n_members = 3;
+        CHECK(run_eval(&r, &hh) == 0);
+        CHECK(found(&r, "elderly_visit", 11) && found(&r, "elderly_visit", 13));
+        CHECK(r.res.n_findings == 2);
+        CHECK_STR_CONTAINS(found(&r, "elderly_visit", 11) ? found(&r, "elderly_visit", 11)->reason
+                                                          : NULL,
+                           "孙老 is 75, at least 70");
+        check_all_declared_read(&r);
+        run_free(&r);
+    } else {
+        test_failures++;
+    }
+    cfg = shipped;
     config_free(c);
 }
 
@@ -598,7 +800,10 @@ int main(void)
         return 1;
     }
     RUN(plugin_refuses_wrong_magic);
-    RUN(plugin_refuses_wrong_abi_version);
+    RUN(plugin_refuses_abi_1);
+    RUN(plugin_refuses_descriptor_smaller_than_abi_2);
+    RUN(plugin_of_a_later_abi_loads);
+    RUN(plugin_refuses_bad_param_declarations);
     RUN(plugin_refuses_missing_entry_point);
     RUN(plugin_refuses_missing_file);
     RUN(plugin_refuses_unsafe_name);
@@ -614,7 +819,9 @@ int main(void)
     RUN(medical_findings);
     RUN(housing_findings);
     RUN(credit_findings);
-    RUN(missing_param_is_refused);
+    RUN(missing_param_fails_the_evaluation_naming_it);
+    RUN(bundled_defaults_match_the_shipped_config);
+    RUN(readme_example_plugin_runs);
     RUN(plugins_export_only_the_entry_point);
     config_free(cfg);
     return test_done();

@@ -22,13 +22,8 @@ static int bad_evaluate(void *state, const struct fupin_household *hh,
 }
 
 static const struct fupin_plugin descriptor = {
-    .magic = FUPIN_PLUGIN_MAGIC,
-    .abi_version = FUPIN_PLUGIN_ABI_VERSION,
-    .name = "bad_init",
-    .version = "0.1",
-    .measures = measures,
-    .init = bad_init,
-    .evaluate = bad_evaluate,
+    FUPIN_PLUGIN_HEADER,  .name = "bad_init", .version = "0.1",
+    .measures = measures, .init = bad_init,   .evaluate = bad_evaluate,
 };
 
 FUPIN_PLUGIN_EXPORT const struct fupin_plugin *fupin_plugin_entry(void)

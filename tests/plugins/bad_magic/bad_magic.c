@@ -2,7 +2,6 @@
  * magic. The loader must refuse it with a clear message and never call evaluate. */
 #include "fupin_plugin.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 static const char *const measures[] = {"x", NULL};
@@ -23,6 +22,7 @@ static int bad_evaluate(void *state, const struct fupin_household *hh,
 static const struct fupin_plugin descriptor = {
     .magic = 0x12345678u,
     .abi_version = FUPIN_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(struct fupin_plugin),
     .name = "bad_magic",
     .version = "0.1",
     .measures = measures,

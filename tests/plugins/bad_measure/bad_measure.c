@@ -3,7 +3,6 @@
  * must refuse it with a clear message and never call evaluate. */
 #include "fupin_plugin.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 static const char *const measures[] = {"bogus_measure", NULL};
@@ -22,13 +21,8 @@ static int bad_evaluate(void *state, const struct fupin_household *hh,
 }
 
 static const struct fupin_plugin descriptor = {
-    .magic = FUPIN_PLUGIN_MAGIC,
-    .abi_version = FUPIN_PLUGIN_ABI_VERSION,
-    .name = "education",
-    .version = "0.1",
-    .measures = measures,
-    .init = bad_init,
-    .evaluate = bad_evaluate,
+    FUPIN_PLUGIN_HEADER,  .name = "education", .version = "0.1",
+    .measures = measures, .init = bad_init,    .evaluate = bad_evaluate,
 };
 
 FUPIN_PLUGIN_EXPORT const struct fupin_plugin *fupin_plugin_entry(void)
