@@ -125,8 +125,8 @@ static int eval_household(struct engine *en, const char *arg, int as_json)
     struct err e = {{0}};
     int rc = engine_eval_one(en, id, &res, &e);
     int code = EXIT_OK;
-    if (rc == 1) {
-        fprintf(stderr, "fupin eval: no household %lld\n", (long long)id);
+    if (rc == ERR_NOTFOUND) {
+        fprintf(stderr, "fupin eval: %s\n", e.msg);
         code = EXIT_USAGE;
     } else if (rc == ERR_INVALID) {
         fprintf(stderr, "fupin eval: %s (a data_quality alert was raised)\n", e.msg);

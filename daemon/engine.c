@@ -158,7 +158,7 @@ static int eval_slot(struct worker *w, struct slot *s, struct err *e)
     s->msg[0] = 0;
     struct err se = {{0}};
     int rc = snapshot_read(w->reader, s->id, w->en->today, &w->snap, &se);
-    if (rc == 1) {
+    if (rc == ERR_NOTFOUND) {
         s->status = SLOT_GONE;
         return 0;
     }
@@ -525,6 +525,8 @@ static int read_one(struct engine *en, int64_t id, struct snapshot *snap, struct
     rc = snapshot_read(w->reader, id, en->today, snap, e);
     if (rc == 0)
         policy_runner_eval(w->runner, &snap->hh, res);
+    else if (rc == ERR_NOTFOUND)
+        err_set(e, rc, "no household %lld", (long long)id);
     store_rollback(w->rd);
     return rc;
 }
@@ -540,12 +542,12 @@ int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, stru
     struct batch *b = &en->b[0];
     struct slot *s = &b->slots[0];
     int rc = read_one(en, id, &en->workers[0].snap, res, e);
-    if (rc < 0 && rc != ERR_INVALID)
+    if (rc && rc != ERR_NOTFOUND && rc != ERR_INVALID)
         return rc;
     /* The slot borrows res for the writer; hand it back untouched. */
     struct eval_result saved = s->res;
     s->id = id;
-    s->status = rc == 1 ? SLOT_GONE : rc == ERR_INVALID ? SLOT_MALFORMED : SLOT_OK;
+    s->status = rc == ERR_NOTFOUND ? SLOT_GONE : rc == ERR_INVALID ? SLOT_MALFORMED : SLOT_OK;
     snprintf(s->msg, sizeof s->msg, "%s", rc == ERR_INVALID ? e->msg : "");
     s->res = *res;
     b->ids[0] = id;

@@ -64,9 +64,10 @@ int engine_set_config(struct engine *en, const struct config *cfg, struct policy
 const struct policy_set *engine_policies(const struct engine *en);
 
 /* Evaluates one household now and writes its findings (eval --household).
- * res is reset first and holds the result. Returns 0; 1 when there is no such
- * household; ERR_INVALID for a malformed record (a data-quality alert is
- * written); other negative codes on failure. */
+ * res is reset first and holds the result. Returns 0; ERR_NOTFOUND when there
+ * is no such household (its stored findings are withdrawn); ERR_INVALID for a
+ * malformed record (a data-quality alert is written); other negative codes on
+ * failure. e says which in every case. */
 int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, struct err *e);
 /* Reads one household into snap and evaluates it into res without writing
  * (explain; set res->trace first to get the parameters). Same returns as
