@@ -312,7 +312,7 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
 
 /* The batch's one transaction. ERR_BUSY here means "the cursor moved under
  * us" (another fupin process): nothing was written, read the batch again. */
-static int write_batch(struct engine *en, const struct batch *b, const volatile int *stop,
+static int write_batch(struct engine *en, const struct batch *b, const atomic_int *stop,
                        struct engine_stats *st, struct err *e)
 {
     int rc = store_begin(en->w, stop, e);
@@ -398,7 +398,7 @@ static void prefetch(struct engine *en, const struct batch *b)
         eval_start(en, nb, 1);
 }
 
-int engine_step(struct engine *en, const volatile int *stop, struct engine_stats *stats,
+int engine_step(struct engine *en, const atomic_int *stop, struct engine_stats *stats,
                 struct err *e)
 {
     struct timespec t0;
@@ -449,7 +449,7 @@ static int mark_all_in_tx(struct engine *en, struct err *e)
     return rc ? rc : store_meta_set(en->w, "policy_fingerprint", fp, e);
 }
 
-int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e)
+int engine_mark_all(struct engine *en, const atomic_int *stop, struct err *e)
 {
     engine_drain(en);
     int rc = store_begin(en->w, stop, e);
@@ -461,7 +461,7 @@ int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e)
     return rc;
 }
 
-int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked, struct err *e)
+int engine_mark_if_changed(struct engine *en, const atomic_int *stop, int *marked, struct err *e)
 {
     char fp[17], stored[64];
     fingerprint(en, fp);
@@ -477,7 +477,7 @@ int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *mar
     return engine_begin_full(en, stop, e);
 }
 
-int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e)
+int engine_begin_full(struct engine *en, const atomic_int *stop, struct err *e)
 {
     engine_drain(en);
     int64_t *ids = en->b[0].ids;
