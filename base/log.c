@@ -1,7 +1,6 @@
 /* log.c - stderr logging, one line per event, safe from any thread.
  * Never formats personal data by itself; callers mask before logging. */
 #include "log.h"
-#include "err.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -67,15 +66,4 @@ char *log_mask_id(const char *id_number, char *buf, size_t size)
      * people apart, not enough to identify anyone. */
     snprintf(buf, size, "%.6s********%.4s", id_number, id_number + 14);
     return buf;
-}
-
-int err_set(struct err *e, int code, const char *fmt, ...)
-{
-    if (e) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
 }

@@ -111,7 +111,7 @@ static void floor_run(const struct bench_opts *o, const char *db, const int64_t 
         }
         for (long k = i; rc == 0 && k < end; k++) {
             int s = snapshot_read(reader, ids[k], cfg->as_of, &snap, &e);
-            rc = s == ERR_INVALID || s == 1 ? 0 : s;
+            rc = s == ERR_INVALID || s == ERR_NOTFOUND ? 0 : s;
         }
         if (ranged)
             snapshot_range_end(reader);

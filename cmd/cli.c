@@ -68,7 +68,7 @@ int cli_parse_id(const char *s, int64_t *id)
 
 int cli_exit_code(int rc)
 {
-    return rc == ERR_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+    return rc == ERR_INVALID || rc == ERR_NOTFOUND ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
 int cli_open_engine(const struct config *cfg, int strict, struct engine **en, struct err *e)

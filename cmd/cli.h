@@ -36,7 +36,8 @@ int cli_is_date(const char *s);
  * else (sign, spaces, overflow, 0). */
 int cli_parse_id(const char *s, int64_t *id);
 /* The exit code for a failure: EXIT_USAGE for ERR_INVALID (bad input or
- * config), EXIT_RUNTIME for anything else. */
+ * config) and ERR_NOTFOUND (the user named what is not there), EXIT_RUNTIME
+ * for anything else. */
 int cli_exit_code(int rc);
 /* Loads the policies and opens the engine on them, which then owns them;
  * cfg must outlive the engine. strict: a policy that fails to load is an

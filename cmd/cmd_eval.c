@@ -20,14 +20,14 @@ static const char usage[] =
     "  (neither)       what changed since the last evaluation\n"
     "  --json          machine-readable output\n";
 
-static volatile sig_atomic_t interrupted;
-static volatile int stop_flag;
+/* Set by SIGINT/SIGTERM: the batch in flight finishes, the rest stays
+ * marked for the daemon. */
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    interrupted = 1;
-    stop_flag = 1;
+    stop_request(&stop_flag);
 }
 
 static void print_summary(const struct engine_stats *st, int as_json, int was_interrupted)
@@ -50,9 +50,9 @@ static void print_summary(const struct engine_stats *st, int as_json, int was_in
 static int run_batches(struct engine *en, struct engine_stats *st, struct err *e)
 {
     int rc = 0;
-    while (!stop_flag && (rc = engine_step(en, &stop_flag, st, e)) > 0)
+    while (!stop_requested(&stop_flag) && (rc = engine_step(en, &stop_flag, st, e)) > 0)
         ;
-    if (stop_flag)
+    if (stop_requested(&stop_flag))
         return 0;
     return rc < 0 ? rc : 0;
 }
@@ -125,8 +125,8 @@ static int eval_household(struct engine *en, const char *arg, int as_json)
     struct err e = {{0}};
     int rc = engine_eval_one(en, id, &res, &e);
     int code = EXIT_OK;
-    if (rc == 1) {
-        fprintf(stderr, "fupin eval: no household %lld\n", (long long)id);
+    if (rc == ERR_NOTFOUND) {
+        fprintf(stderr, "fupin eval: %s\n", e.msg);
         code = EXIT_USAGE;
     } else if (rc == ERR_INVALID) {
         fprintf(stderr, "fupin eval: %s (a data_quality alert was raised)\n", e.msg);
@@ -194,6 +194,7 @@ int cmd_eval(struct cli *cli)
             fprintf(stderr, "fupin eval: %s\n", e.msg);
             code = EXIT_RUNTIME;
         } else {
+            int interrupted = stop_requested(&stop_flag);
             print_summary(&st, as_json, interrupted);
             code = interrupted ? EXIT_RUNTIME : EXIT_OK;
         }

@@ -262,8 +262,8 @@ int cmd_explain(struct cli *cli)
     struct snapshot snap = {0};
     struct eval_result res = {.trace = 1};
     rc = engine_explain(en, id, &snap, &res, &e);
-    if (rc == 1) {
-        fprintf(stderr, "fupin explain: no household %lld\n", (long long)id);
+    if (rc == ERR_NOTFOUND) {
+        fprintf(stderr, "fupin explain: %s\n", e.msg);
         code = EXIT_USAGE;
     } else if (rc) {
         fprintf(stderr, "fupin explain: %s\n", e.msg);

@@ -7,6 +7,7 @@
 #include "casefile.h"
 #include "log.h"
 #include "nightly_timer.h"
+#include "stop.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -70,7 +71,7 @@ struct daemon {
     uv_mutex_t mu;
     uv_cond_t cv;
     int wake, stop;                  /* under mu */
-    volatile int stop_flag;          /* read by store_begin's wait without the lock */
+    atomic_int stop_flag;            /* read by store_begin's wait without the lock */
     struct msg *queue, **queue_tail; /* under mu */
     struct config *engine_cfg;       /* the evaluation thread's */
     struct config *orphans[8];       /* configs the engine refused; freed at exit */
@@ -551,7 +552,7 @@ static void on_signal(uv_signal_t *s, int signum)
              signum == SIGTERM ? "SIGTERM" : "SIGINT");
     uv_mutex_lock(&d->mu);
     d->stop = 1;
-    d->stop_flag = 1;
+    stop_request(&d->stop_flag);
     uv_cond_signal(&d->cv);
     uv_mutex_unlock(&d->mu);
     /* The timer frees itself from its close callbacks: stop it before the
@@ -671,7 +672,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
         uv_run(&d->loop, UV_RUN_DEFAULT);
     } else {
         d->stop = 1;
-        d->stop_flag = 1;
+        stop_request(&d->stop_flag);
         uv_walk(&d->loop, close_all, NULL);
         uv_run(&d->loop, UV_RUN_DEFAULT);
     }

@@ -158,7 +158,7 @@ static int eval_slot(struct worker *w, struct slot *s, struct err *e)
     s->msg[0] = 0;
     struct err se = {{0}};
     int rc = snapshot_read(w->reader, s->id, w->en->today, &w->snap, &se);
-    if (rc == 1) {
+    if (rc == ERR_NOTFOUND) {
         s->status = SLOT_GONE;
         return 0;
     }
@@ -312,7 +312,7 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
 
 /* The batch's one transaction. ERR_BUSY here means "the cursor moved under
  * us" (another fupin process): nothing was written, read the batch again. */
-static int write_batch(struct engine *en, const struct batch *b, const volatile int *stop,
+static int write_batch(struct engine *en, const struct batch *b, const atomic_int *stop,
                        struct engine_stats *st, struct err *e)
 {
     int rc = store_begin(en->w, stop, e);
@@ -398,7 +398,7 @@ static void prefetch(struct engine *en, const struct batch *b)
         eval_start(en, nb, 1);
 }
 
-int engine_step(struct engine *en, const volatile int *stop, struct engine_stats *stats,
+int engine_step(struct engine *en, const atomic_int *stop, struct engine_stats *stats,
                 struct err *e)
 {
     struct timespec t0;
@@ -449,7 +449,7 @@ static int mark_all_in_tx(struct engine *en, struct err *e)
     return rc ? rc : store_meta_set(en->w, "policy_fingerprint", fp, e);
 }
 
-int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e)
+int engine_mark_all(struct engine *en, const atomic_int *stop, struct err *e)
 {
     engine_drain(en);
     int rc = store_begin(en->w, stop, e);
@@ -461,7 +461,7 @@ int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e)
     return rc;
 }
 
-int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked, struct err *e)
+int engine_mark_if_changed(struct engine *en, const atomic_int *stop, int *marked, struct err *e)
 {
     char fp[17], stored[64];
     fingerprint(en, fp);
@@ -477,7 +477,7 @@ int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *mar
     return engine_begin_full(en, stop, e);
 }
 
-int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e)
+int engine_begin_full(struct engine *en, const atomic_int *stop, struct err *e)
 {
     engine_drain(en);
     int64_t *ids = en->b[0].ids;
@@ -525,6 +525,8 @@ static int read_one(struct engine *en, int64_t id, struct snapshot *snap, struct
     rc = snapshot_read(w->reader, id, en->today, snap, e);
     if (rc == 0)
         policy_runner_eval(w->runner, &snap->hh, res);
+    else if (rc == ERR_NOTFOUND)
+        err_set(e, rc, "no household %lld", (long long)id);
     store_rollback(w->rd);
     return rc;
 }
@@ -540,12 +542,12 @@ int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, stru
     struct batch *b = &en->b[0];
     struct slot *s = &b->slots[0];
     int rc = read_one(en, id, &en->workers[0].snap, res, e);
-    if (rc < 0 && rc != ERR_INVALID)
+    if (rc && rc != ERR_NOTFOUND && rc != ERR_INVALID)
         return rc;
     /* The slot borrows res for the writer; hand it back untouched. */
     struct eval_result saved = s->res;
     s->id = id;
-    s->status = rc == 1 ? SLOT_GONE : rc == ERR_INVALID ? SLOT_MALFORMED : SLOT_OK;
+    s->status = rc == ERR_NOTFOUND ? SLOT_GONE : rc == ERR_INVALID ? SLOT_MALFORMED : SLOT_OK;
     snprintf(s->msg, sizeof s->msg, "%s", rc == ERR_INVALID ? e->msg : "");
     s->res = *res;
     b->ids[0] = id;

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "err.h"
 #include "policy_set.h"
+#include "stop.h"
 #include "store_snapshot.h"
 
 #include <stdint.h>
@@ -39,20 +40,20 @@ void engine_close(struct engine *en);
  * waiting for the write lock (ERR_STOPPED). stats (may be NULL) is added to.
  * While it writes, the workers go on evaluating the next batch, which the
  * next call writes (every other engine_* call drops it first: redone). */
-int engine_step(struct engine *en, const volatile int *stop, struct engine_stats *stats,
+int engine_step(struct engine *en, const atomic_int *stop, struct engine_stats *stats,
                 struct err *e);
 
 /* Marks every household for re-evaluation and records the fingerprint of the
  * current policies and params, in one transaction. */
-int engine_mark_all(struct engine *en, const volatile int *stop, struct err *e);
+int engine_mark_all(struct engine *en, const atomic_int *stop, struct err *e);
 /* When the stored fingerprint differs from the current one (first start,
  * or a policy or config change while stopped): engine_begin_full. *marked
  * (may be NULL) says whether it did. */
-int engine_mark_if_changed(struct engine *en, const volatile int *stop, int *marked, struct err *e);
+int engine_mark_if_changed(struct engine *en, const atomic_int *stop, int *marked, struct err *e);
 /* For `fupin eval --all`: in one transaction, moves the cursor to the end of
  * the journal (whatever it holds is about to be evaluated anyway), withdraws
  * the findings of households that no longer exist, and marks every household. */
-int engine_begin_full(struct engine *en, const volatile int *stop, struct err *e);
+int engine_begin_full(struct engine *en, const atomic_int *stop, struct err *e);
 
 /* Replaces the policies between batches (hot reload); the engine takes new_set
  * and frees the old one. Does not mark anything: call engine_mark_all. */
@@ -64,9 +65,10 @@ int engine_set_config(struct engine *en, const struct config *cfg, struct policy
 const struct policy_set *engine_policies(const struct engine *en);
 
 /* Evaluates one household now and writes its findings (eval --household).
- * res is reset first and holds the result. Returns 0; 1 when there is no such
- * household; ERR_INVALID for a malformed record (a data-quality alert is
- * written); other negative codes on failure. */
+ * res is reset first and holds the result. Returns 0; ERR_NOTFOUND when there
+ * is no such household (its stored findings are withdrawn); ERR_INVALID for a
+ * malformed record (a data-quality alert is written); other negative codes on
+ * failure. e says which in every case. */
 int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, struct err *e);
 /* Reads one household into snap and evaluates it into res without writing
  * (explain; set res->trace first to get the parameters). Same returns as

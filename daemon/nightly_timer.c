@@ -7,6 +7,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "nightly.h"
+#include "stop.h"
 #include "tz.h"
 
 #include <stdio.h>
@@ -24,7 +25,7 @@ struct nightly_timer {
     uv_work_t work;
     struct config *cfg, *staged; /* our own copies (config_load of cfg->path) */
     int offset_s, staged_offset_s;
-    volatile int stop;
+    atomic_int stop; /* read by the job on the work thread */
     int busy, want_job, want_deliver, open_handles, stopping;
     /* one piece of work: inputs, then results read back on the loop */
     int do_job;
@@ -107,7 +108,7 @@ static void work_cb(uv_work_t *req)
         }
     }
     struct deliver_stats ds;
-    if (!t->stop && deliver_pending(t->cfg, st, &t->stop, &ds, &e) != 0)
+    if (!stop_requested(&t->stop) && deliver_pending(t->cfg, st, &t->stop, &ds, &e) != 0)
         log_error("delivery: %s", e.msg);
     int64_t in_ms = 0;
     if (deliver_next_due(t->cfg, st, &in_ms, &t->any_retry, &e) == 0 && t->any_retry)
@@ -246,7 +247,7 @@ void nightly_timer_stop(struct nightly_timer *t)
     if (!t || t->stopping)
         return;
     t->stopping = 1;
-    t->stop = 1;
+    stop_request(&t->stop);
     if (t->busy)
         uv_cancel((uv_req_t *)&t->work); /* fails harmlessly when already running */
     uv_close((uv_handle_t *)&t->job_timer, on_close);

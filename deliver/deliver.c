@@ -355,7 +355,7 @@ done:
     return rc;
 }
 
-int deliver_pending(const struct config *cfg, struct store *st, const volatile int *stop,
+int deliver_pending(const struct config *cfg, struct store *st, const atomic_int *stop,
                     struct deliver_stats *stats, struct err *e)
 {
     deliver_global_init();
@@ -369,10 +369,10 @@ int deliver_pending(const struct config *cfg, struct store *st, const volatile i
         return rc;
     /* Per slice of the due rows: the file channel's first, all at once,
      * then the others one by one in id order. */
-    for (size_t i = 0; i < n && !rc && !(stop && *stop); i += DELIVER_FILE_BATCH) {
+    for (size_t i = 0; i < n && !rc && !stop_requested(stop); i += DELIVER_FILE_BATCH) {
         size_t k = n - i < DELIVER_FILE_BATCH ? n - i : DELIVER_FILE_BATCH;
         rc = deliver_file_batch(cfg, st, ids + i, k, stats, e);
-        for (size_t j = i; j < i + k && !rc && !(stop && *stop); j++)
+        for (size_t j = i; j < i + k && !rc && !stop_requested(stop); j++)
             if (ids[j])
                 rc = deliver_one(cfg, st, ids[j], stats, e);
     }

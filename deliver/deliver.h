@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "stop.h"
 #include "store.h"
 #include "store_nightly.h"
 
@@ -26,7 +27,7 @@ void deliver_global_init(void);
 /* Tries every unsent row that is due now once. stop (may be NULL) ends the
  * pass between messages. Returns 0 unless the database failed; channel
  * failures are recorded on the rows and counted in stats. */
-int deliver_pending(const struct config *cfg, struct store *st, const volatile int *stop,
+int deliver_pending(const struct config *cfg, struct store *st, const atomic_int *stop,
                     struct deliver_stats *stats, struct err *e);
 
 /* Milliseconds until the next unsent row is due (0: now); *any 0 when

@@ -260,7 +260,7 @@ static int run_checks(struct job *j, struct err *e)
 }
 
 int nightly_run(const struct config *cfg, struct store *st, const char *date,
-                const volatile int *stop, struct nightly_report *report, struct err *e)
+                const atomic_int *stop, struct nightly_report *report, struct err *e)
 {
     memset(report, 0, sizeof *report);
     if (!date_is_valid(date))

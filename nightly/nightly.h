@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "stop.h"
 #include "store.h"
 
 struct nightly_report {
@@ -23,7 +24,7 @@ struct nightly_report {
  * stop (may be NULL) aborts while waiting for the write lock. Returns 0,
  * ERR_INVALID (bad date or params), ERR_FAIL or ERR_STOPPED with e set. */
 int nightly_run(const struct config *cfg, struct store *st, const char *date,
-                const volatile int *stop, struct nightly_report *report, struct err *e);
+                const atomic_int *stop, struct nightly_report *report, struct err *e);
 
 /* The current UTC time as "YYYY-MM-DD HH:MM:SS": the form of every
  * timestamp the job and delivery write (sorts as text). */

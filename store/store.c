@@ -143,7 +143,7 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-int store_begin(struct store *st, const volatile int *stop, struct err *e)
+int store_begin(struct store *st, const atomic_int *stop, struct err *e)
 {
     long delay = 5;
     int waited_ms = 0, warned = 0;
@@ -153,7 +153,7 @@ int store_begin(struct store *st, const volatile int *stop, struct err *e)
             return 0;
         if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
             return store_fail(st, e, ERR_FAIL, "BEGIN IMMEDIATE");
-        if (stop && *stop)
+        if (stop_requested(stop))
             return err_set(e, ERR_STOPPED, "%s: stopped while waiting for the write lock",
                            st->path);
         /* Another writer holds the lock: wait, never give up on the batch. */

@@ -5,6 +5,7 @@
 #define FUPIN_STORE_H
 
 #include "err.h"
+#include "stop.h"
 
 #include <stdint.h>
 
@@ -27,9 +28,9 @@ void store_close(struct store *st);
 /* The schema version recorded in the database (PRAGMA user_version). */
 int store_schema_version(struct store *st);
 
-/* BEGIN IMMEDIATE, retrying SQLITE_BUSY with backoff until it succeeds or
- * *stop (may be NULL) becomes nonzero, which returns ERR_STOPPED. */
-int store_begin(struct store *st, const volatile int *stop, struct err *e);
+/* BEGIN IMMEDIATE, retrying SQLITE_BUSY with backoff until it succeeds or a
+ * stop is requested on stop (may be NULL), which returns ERR_STOPPED. */
+int store_begin(struct store *st, const atomic_int *stop, struct err *e);
 int store_commit(struct store *st, struct err *e);
 void store_rollback(struct store *st);
 /* Plain read transaction (a consistent snapshot for several reads). */

@@ -376,14 +376,14 @@ void snapshot_range_end(struct snapshot_reader *r)
     r->ranged = 0;
 }
 
-/* Reads the household row; returns 1 when there is none. */
+/* Reads the household row; ERR_NOTFOUND when there is none. */
 static int read_household(struct snapshot_reader *r, struct fupin_household *hh)
 {
     sqlite3_stmt *s;
     int step = list_first(r, Q_HOUSEHOLD, &s);
     if (step == SQLITE_DONE) {
         list_done(r, Q_HOUSEHOLD, s);
-        return 1;
+        return ERR_NOTFOUND;
     }
     if (step != SQLITE_ROW)
         return step_fail(r, "household");
@@ -711,7 +711,7 @@ int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, stru
         sqlite3_reset(r->q[i]);
     if (own_tx && run(r, Q_COMMIT) != 0) {
         sqlite3_exec(r->st->db, "ROLLBACK", NULL, NULL, NULL);
-        if (rc == 0 || rc == 1)
+        if (rc == 0 || rc == ERR_NOTFOUND)
             rc = store_fail(r->st, e, ERR_FAIL, "COMMIT");
     }
     r->arena = NULL;

@@ -21,9 +21,10 @@ int snapshot_reader_new(struct store *st, struct snapshot_reader **out, struct e
 void snapshot_reader_free(struct snapshot_reader *r);
 
 /* Reads household id as of today ("YYYY-MM-DD") into snap (resetting it).
- * Returns 0; 1 when no such household exists (deleted); ERR_INVALID for a
- * malformed record, with e naming it ("household 12: member 40: birth_date
- * \"1980-13-01\" is not a date"); ERR_FAIL on database errors. */
+ * Returns 0; ERR_NOTFOUND when no such household exists (deleted), leaving e
+ * as it was; ERR_INVALID for a malformed record, with e naming it ("household
+ * 12: member 40: birth_date \"1980-13-01\" is not a date"); ERR_FAIL on
+ * database errors. */
 int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, struct snapshot *snap,
                   struct err *e);
 void snapshot_free(struct snapshot *snap);

@@ -11,29 +11,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from fupintest import Env, log  # noqa: E402
 
 
-def one(env, sql, params=()):
-    c = env.connect()
-    row = c.execute(sql, params).fetchone()
-    c.close()
-    return row[0] if row else None
-
-
 def main():
-    env = Env()
-    try:
+    with Env() as env:
         env.init()
         env.seed(households=10)
-        c = env.connect()
-        c.execute("UPDATE member SET id_number = '441602198001010011' WHERE id = 300")
-        c.close()
+        env.sql("UPDATE member SET id_number = '441602198001010011' WHERE id = 300")
 
         r = env.fupin("eval", "--all")
         log(r.stdout.strip())
         assert "households 10" in r.stdout, r.stdout
-        end = one(env, "SELECT seq FROM sqlite_sequence WHERE name = 'engine_journal'")
-        assert int(one(env, "SELECT value FROM engine_meta WHERE key = 'journal_cursor'")) == end
-        assert one(env, "SELECT count(*) FROM engine_pending") == 0
-        live = one(env, "SELECT count(*) FROM finding WHERE state = 'open'")
+        end = env.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'engine_journal'")
+        assert env.cursor() == end
+        assert env.scalar("SELECT count(*) FROM engine_pending") == 0
+        live = env.scalar("SELECT count(*) FROM finding WHERE state = 'open'")
         assert live > 0
         # Again: nothing changes.
         r = env.fupin("eval", "--all", "--json")
@@ -45,21 +35,17 @@ def main():
         assert "households 0" in r.stdout, r.stdout
 
         # One household, written, as JSON.
-        c = env.connect()
-        c.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 4")
-        c.close()
+        env.sql("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 4")
         r = env.fupin("eval", "--household", "4", "--json")
         d = json.loads(r.stdout)
         assert d["household"] == 4
         f = [x for x in d["findings"] if x["measure"] == "house_repair"]
         assert f and f[0]["policy"] == "fixture" and f[0]["member"] is None and "fixture.lua@" in f[0]["source"], d
         assert set(d) == {"household", "findings", "alerts", "errors"}, d.keys()
-        assert one(env, "SELECT state FROM finding WHERE household_id = 4 AND measure = 'house_repair'") == "open"
+        assert env.scalar("SELECT state FROM finding WHERE household_id = 4 AND measure = 'house_repair'") == "open"
 
         # explain: nothing written, facts with a masked ID, per policy.
-        c = env.connect()
-        c.execute("UPDATE household SET housing_renovated = 1 WHERE id = 4")
-        c.close()
+        env.sql("UPDATE household SET housing_renovated = 1 WHERE id = 4")
         before = env.findings()
         r = env.fupin("explain", "3")
         assert "441602198001010011" not in r.stdout and "441602********0011" in r.stdout, r.stdout
@@ -76,9 +62,9 @@ def main():
             r = env.fupin(*args, check=False)
             assert r.returncode == 2, (args, r.returncode, r.stderr)
             assert r.stderr.strip(), args
+            if "999" in args:
+                assert "no household 999" in r.stderr, (args, r.stderr)
         log("ok")
-    finally:
-        env.cleanup()
 
 
 if __name__ == "__main__":

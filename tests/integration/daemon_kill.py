@@ -5,15 +5,13 @@ nothing duplicated) and PRAGMA integrity_check is ok. The soak script in
 tests/soak/ runs the same with more kills and a bigger city."""
 import os
 import random
-import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from fupintest import BIN, Env, log  # noqa: E402
+from fupintest import Env, log  # noqa: E402
 
 
 def writer(env, stop, counter, rng):
@@ -57,8 +55,7 @@ def writer(env, stop, counter, rng):
 
 
 def eval_all(env, db):
-    return subprocess.run([BIN, "-c", env.config_for(db), "eval", "--all"],
-                          capture_output=True, text=True, env=env.env(), timeout=120)
+    return env.fupin("eval", "--all", config=env.config_for(db), check=False)
 
 
 def run(kills=50, households=60, seed=None, policies="real",
@@ -66,9 +63,8 @@ def run(kills=50, households=60, seed=None, policies="real",
     seed = seed if seed is not None else int(time.time())
     rng = random.Random(seed)
     log("seed %d, %d kills, %d households" % (seed, kills, households))
-    env = Env(policies=policies, plugins=plugins, workers=2, batch_size=8)
-    env.households = households
-    try:
+    with Env(policies=policies, plugins=plugins, workers=2, batch_size=8) as env:
+        env.households = households
         env.init()
         env.seed(households=households)
         stop = threading.Event()
@@ -80,16 +76,13 @@ def run(kills=50, households=60, seed=None, policies="real",
                 env.start()
                 # Sometimes before start-up finished, sometimes mid-catch-up.
                 time.sleep(rng.choice([0.0, 0.01, 0.03, 0.08, 0.15, 0.3]))
-                env.proc.send_signal(signal.SIGKILL)
-                env.proc.wait()
-                env.logf.close()
-                env.proc = None
+                env.kill()
         finally:
             stop.set()
             t.join()
         log("%d changes written during %d kills" % (counter[0], kills))
         env.start()
-        env.wait_caught_up(timeout=60)
+        env.wait_caught_up()
         rc = env.stop()
         assert rc == 0, rc
 
@@ -126,8 +119,6 @@ def run(kills=50, households=60, seed=None, policies="real",
         live = lambda rows: sorted(x for x in rows if x[4] == "open")
         assert live(env.findings()) == live(env.findings(fresh)), "live findings differ from a fresh evaluation"
         log("ok: %d findings (%d live) equal a clean eval --all" % (len(daemon), len(live(daemon))))
-    finally:
-        env.cleanup()
 
 
 if __name__ == "__main__":

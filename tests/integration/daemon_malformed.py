@@ -8,10 +8,11 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from fupintest import Env, log  # noqa: E402
 
+REPAIR = "SELECT state FROM finding WHERE household_id = ? AND measure = 'house_repair'"
+
 
 def main():
-    env = Env()
-    try:
+    with Env() as env:
         env.init()
         env.seed(households=10)
         env.start()
@@ -26,10 +27,9 @@ def main():
         db.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 1")
         db.execute("COMMIT")
         env.wait_until("SELECT count(*) FROM alert WHERE kind = 'data_quality' AND household_id = 1"
-                       " AND state = 'open'", (), 1, timeout=3)
+                       " AND state = 'open'", (), 1)
         for h in (4, 5, 8):
-            env.wait_until("SELECT state FROM finding WHERE household_id = ? AND measure = 'house_repair'",
-                           (h,), "open", timeout=3)
+            env.wait_until(REPAIR, (h,), "open")
         env.wait_caught_up()
         after = db.execute("SELECT count(*) FROM finding WHERE household_id = 1 AND state = 'open'").fetchone()[0]
         assert after == before, "findings of the malformed household changed: %d -> %d" % (before, after)
@@ -37,19 +37,16 @@ def main():
                           " AND state = 'open'").fetchone()[0] == 0
         msg = db.execute("SELECT message FROM alert WHERE kind = 'data_quality'").fetchone()[0]
         assert "birth_date" in msg, msg
-        assert env.proc.poll() is None
+        assert env.alive()
         assert "not-a-date" not in env.log_text(), "the bad value reached the log"
         # Fixed: alert resolved, findings evaluated again.
         db.execute("UPDATE member SET birth_date = '1980-01-01' WHERE household_id = 1")
         env.wait_until("SELECT state FROM alert WHERE kind = 'data_quality' AND household_id = 1",
-                       (), "resolved", timeout=3)
-        env.wait_until("SELECT state FROM finding WHERE household_id = 1 AND measure = 'house_repair'",
-                       (), "open", timeout=3)
+                       (), "resolved")
+        env.wait_until(REPAIR, (1,), "open")
         db.close()
         assert env.stop() == 0
         log("ok")
-    finally:
-        env.cleanup()
 
 
 if __name__ == "__main__":

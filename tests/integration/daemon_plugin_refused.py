@@ -9,11 +9,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-import fupintest  # noqa: E402
-from fupintest import Env, log, skip  # noqa: E402
-
-BUILD = os.environ.get("FUPIN_BUILD_DIR", os.path.join(fupintest.SRC, "build"))
-TEST_PLUGINS = os.path.join(BUILD, "test-plugins")
+from fupintest import PLUGIN_DIR, TEST_PLUGIN_DIR, Env, log, skip  # noqa: E402
 
 REFUSED = {
     "bad_magic": "not a fupin plugin (descriptor magic",
@@ -21,44 +17,42 @@ REFUSED = {
     "no_entry": "exports no fupin_plugin_entry",
     "writable": "world-writable",
 }
+RENOVATION = ("SELECT state FROM finding WHERE household_id = 3 AND policy = 'housing'"
+              " AND measure = 'renovation'")
 
 
 def main():
-    if not os.path.exists(os.path.join(TEST_PLUGINS, "bad_magic.so")):
-        skip("test plugins not built in " + TEST_PLUGINS)
+    if not os.path.exists(os.path.join(TEST_PLUGIN_DIR, "bad_magic.so")):
+        skip("test plugins not built in " + TEST_PLUGIN_DIR)
     plugdir = tempfile.mkdtemp(prefix="fupin-plugins-")
-    os.chmod(plugdir, 0o700)
-    shutil.copy(os.path.join(fupintest.PLUGIN_DIR, "housing.so"), plugdir)
-    for name in ("bad_magic", "bad_version", "no_entry"):
-        shutil.copy(os.path.join(TEST_PLUGINS, name + ".so"), plugdir)
-    shutil.copy(os.path.join(TEST_PLUGINS, "sample.so"), os.path.join(plugdir, "writable.so"))
-    os.chmod(os.path.join(plugdir, "writable.so"), 0o757 | stat.S_IWOTH)
-    fupintest.PLUGIN_DIR = plugdir
-    env = Env(policies="none", plugins=("housing",) + tuple(REFUSED))
     try:
-        env.init()
-        env.seed(households=8)
-        env.start()
-        env.wait_caught_up()
-        assert env.proc.poll() is None, "daemon died on a refused plugin"
-        text = env.log_text()
-        for name, reason in REFUSED.items():
-            assert name + ".so" in text and reason in text, (name, reason, text[-3000:])
-        for name in REFUSED:
-            env.wait_until("SELECT count(*) FROM alert WHERE kind = 'policy_error' AND subject = ?"
-                           " AND state = 'open'", ("policy:%s.so" % name,), 1)
-        # The rest keeps working: household 3 is grade D (seed), not renovated.
-        env.wait_until("SELECT state FROM finding WHERE household_id = 3 AND policy = 'housing'"
-                       " AND measure = 'renovation'", (), "open")
-        db = env.connect()
-        db.execute("UPDATE household SET housing_renovated = 1 WHERE id = 3")
-        env.wait_until("SELECT state FROM finding WHERE household_id = 3 AND policy = 'housing'"
-                       " AND measure = 'renovation'", (), "withdrawn")
-        db.close()
-        assert env.stop() == 0
-        log("ok")
+        os.chmod(plugdir, 0o700)
+        shutil.copy(os.path.join(PLUGIN_DIR, "housing.so"), plugdir)
+        for name in ("bad_magic", "bad_version", "no_entry"):
+            shutil.copy(os.path.join(TEST_PLUGIN_DIR, name + ".so"), plugdir)
+        shutil.copy(os.path.join(TEST_PLUGIN_DIR, "sample.so"), os.path.join(plugdir, "writable.so"))
+        os.chmod(os.path.join(plugdir, "writable.so"), 0o757 | stat.S_IWOTH)
+        with Env(policies="none", plugins=("housing",) + tuple(REFUSED), plugin_dir=plugdir) as env:
+            env.init()
+            env.seed(households=8)
+            env.start()
+            env.wait_caught_up()
+            assert env.alive(), "daemon died on a refused plugin"
+            text = env.log_text()
+            for name, reason in REFUSED.items():
+                assert name + ".so" in text and reason in text, (name, reason, text[-3000:])
+            for name in REFUSED:
+                env.wait_until("SELECT count(*) FROM alert WHERE kind = 'policy_error' AND subject = ?"
+                               " AND state = 'open'", ("policy:%s.so" % name,), 1)
+            # The rest keeps working: household 3 is grade D (seed), not renovated.
+            env.wait_until(RENOVATION, (), "open")
+            db = env.connect()
+            db.execute("UPDATE household SET housing_renovated = 1 WHERE id = 3")
+            env.wait_until(RENOVATION, (), "withdrawn")
+            db.close()
+            assert env.stop() == 0
+            log("ok")
     finally:
-        env.cleanup()
         shutil.rmtree(plugdir, ignore_errors=True)
 
 

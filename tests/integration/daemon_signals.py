@@ -1,43 +1,46 @@
 """daemon_signals: SIGHUP with a broken config keeps the daemon running on
 the old one and logs file:line:col; SIGHUP with a changed param reloads and
-re-evaluates every household; SIGTERM and SIGINT exit 0."""
+re-evaluates every household; SIGTERM and SIGINT exit 0. Started with a
+broken policy it runs with the rest and keeps that policy's findings."""
 import os
 import re
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from fupintest import Env, log  # noqa: E402
 
+REPAIR_1 = "SELECT state FROM finding WHERE household_id = 1 AND measure = 'house_repair'"
+POLICY_ALERTS = ("SELECT count(*) FROM alert WHERE kind = 'policy_error'"
+                 " AND subject = 'policy:fixture.lua' AND state = 'open'")
+OPEN_FIXTURE = "SELECT count(*) FROM finding WHERE policy = 'fixture' AND state = 'open'"
+
 
 def main():
-    env = Env()
-    try:
+    with Env() as env:
         env.init()
         env.seed(households=6)
         env.start()
         env.wait_caught_up()
-        good = open(env.config, encoding="utf-8").read()
+        with open(env.config, encoding="utf-8") as f:
+            good = f.read()
 
         # A broken config: a misspelt key.
         env.write(env.config, good + "\nengine_typo: 1\n")
-        mark = len(env.log_text())
+        mark = env.log_mark()
         env.signal(signal.SIGHUP)
         env.wait_log("keeping the running config", after=mark)
         text = env.log_text()[mark:]
         assert re.search(r"config: .*fupin\.yaml:\d+:\d+", text), text
-        time.sleep(0.3)
-        assert env.proc.poll() is None, "daemon died on a broken config"
         # Still working on the old config.
         db = env.connect()
         db.execute("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 1")
-        env.wait_until("SELECT state FROM finding WHERE household_id = 1 AND measure = 'house_repair'",
-                       (), "open", timeout=3)
+        env.wait_until(REPAIR_1, (), "open")
+        assert env.alive(), "daemon died on a broken config"
 
         # A good config with a changed param: reloaded, everything marked.
         env.write(env.config, good.replace("income_ratio: 0.45", "income_ratio: 0.5"))
-        mark = len(env.log_text())
+        mark = env.log_mark()
         env.signal(signal.SIGHUP)
         env.wait_log("config reloaded", after=mark)
         env.wait_log("every household marked", after=mark)
@@ -45,51 +48,39 @@ def main():
         assert env.stop() == 0
 
         # SIGINT stops cleanly too.
-        mark = len(env.log_text())
         env.start()
-        env.wait_log("watching", timeout=10, after=mark)
-        env.signal(signal.SIGINT)
-        rc = env.proc.wait(10)
-        env.logf.close()
-        env.proc = None
-        assert rc == 0, rc
-        db.close()
+        env.wait_watching()
+        assert env.stop(signal.SIGINT) == 0
 
         # Started with a broken policy: it keeps running with the rest. The
         # broken file is named with its line, raised as a policy_error alert,
         # and its stored findings stay as they were (not withdrawn).
-        db = env.connect()
-        before = db.execute("SELECT count(*) FROM finding WHERE policy = 'fixture' AND state = 'open'").fetchone()[0]
+        before = env.scalar(OPEN_FIXTURE)
         assert before > 0, before
         path = os.path.join(env.policies, "fixture.lua")
-        good_policy = open(path, encoding="utf-8").read()
+        with open(path, encoding="utf-8") as f:
+            good_policy = f.read()
         with open(path, "a", encoding="utf-8") as f:
             f.write("\nthis is not lua\n")
-        mark = len(env.log_text())
         env.start()
-        env.wait_log("watching", timeout=10, after=mark)
-        text = env.log_text()[mark:]
+        env.wait_watching()
+        text = env.log_text()[env.start_mark:]
         assert re.search(r"fixture\.lua:\d+", text), text
-        env.wait_until("SELECT count(*) FROM alert WHERE kind = 'policy_error'"
-                       " AND subject = 'policy:fixture.lua' AND state = 'open'", (), 1, timeout=5)
-        # A change to a household: evaluated, but the missing policy's findings stay.
+        env.wait_until(POLICY_ALERTS, (), 1)
+        # A change to a household: evaluated, but the missing policy's
+        # findings stay.
         db.execute("UPDATE household SET housing_grade = 'A' WHERE id = 1")
-        db.commit()
-        time.sleep(1.0)
-        assert env.proc.poll() is None, "daemon died with a broken policy"
-        after = db.execute("SELECT count(*) FROM finding WHERE policy = 'fixture' AND state = 'open'").fetchone()[0]
+        env.wait_caught_up()
+        assert env.alive(), "daemon died with a broken policy"
+        after = env.scalar(OPEN_FIXTURE)
         assert after == before, (before, after)
         # Fixing the file brings the policy back and resolves the alert.
         env.write(path, good_policy)
-        env.wait_until("SELECT count(*) FROM alert WHERE kind = 'policy_error'"
-                       " AND subject = 'policy:fixture.lua' AND state = 'open'", (), 0, timeout=10)
-        env.wait_until("SELECT state FROM finding WHERE household_id = 1 AND measure = 'house_repair'",
-                       (), "withdrawn", timeout=10)
+        env.wait_until(POLICY_ALERTS, (), 0)
+        env.wait_until(REPAIR_1, (), "withdrawn")
         assert env.stop() == 0
         db.close()
         log("ok")
-    finally:
-        env.cleanup()
 
 
 if __name__ == "__main__":

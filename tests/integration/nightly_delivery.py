@@ -4,30 +4,18 @@ channels: a local HTTP receiver that fails the first two attempts (the
 message arrives exactly once, after retries, across separate processes), a
 local SMTP sink that must receive a proper UTF-8 mail, and the file spool
 (one fsync'd JSON line per message, mode 0600). Loopback addresses only."""
-import base64
 import email
 import email.header
 import http.server
 import json
 import os
 import socketserver
-import sqlite3
 import stat
-import subprocess
 import sys
-import tempfile
 import threading
-import time
 
-BIN = os.environ.get("FUPIN_BIN", "build/fupin")
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures += 1
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from fupintest import Checks, Env, wait_for  # noqa: E402
 
 
 class Hook(http.server.BaseHTTPRequestHandler):
@@ -126,14 +114,8 @@ INSERT INTO task(id, household_id, cadre_id, title, due) VALUES
 """
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="fupin-nightly-")
-    hook = start(ThreadedTCP(("127.0.0.1", 0), Hook))
-    smtp = start(ThreadedTCP(("127.0.0.1", 0), Smtp))
-    os.mkdir(os.path.join(tmp, "policies"))
-    cfg = os.path.join(tmp, "fupin.yaml")
-    with open(cfg, "w") as f:
-        f.write(f"""database: fupin.db
+def config(hook, smtp):
+    return f"""database: fupin.db
 policies: policies
 params:
   supervision: {{no_visit_days: 90, reduction_target: 0.33, reduction_margin: 0.10}}
@@ -144,19 +126,31 @@ channels:
   webhook: {{url: "http://127.0.0.1:{hook.server_address[1]}/robot", timeout_s: 5}}
   email: {{url: "smtp://127.0.0.1:{smtp.server_address[1]}", from: "fupin@example.org", timeout_s: 5}}
 delivery: {{max_attempts: 5, backoff_s: 1}}
-""")
-    db = os.path.join(tmp, "fupin.db")
-    os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+"""
+
+
+def main():
+    hook = start(ThreadedTCP(("127.0.0.1", 0), Hook))
+    smtp = start(ThreadedTCP(("127.0.0.1", 0), Smtp))
+    try:
+        with Env(policies="none", config_text=config(hook, smtp)) as env:
+            return run(env, Checks())
+    finally:
+        hook.shutdown()
+        smtp.shutdown()
+
+
+def run(env, check):
+    env.touch_db()
 
     def fupin(*args):
-        return subprocess.run([BIN, "-c", cfg, *args], capture_output=True, text=True, timeout=60)
+        return env.fupin(*args, check=False)
 
     # The schema comes from the first write open; then the test city.
     r = fupin("nightly", "--date", "2018-01-01", "--no-deliver")
     check(r.returncode == 0, "nightly on an empty database: " + r.stderr.strip()[-200:])
-    con = sqlite3.connect(db)
+    con = env.connect()
     con.executescript(CITY)
-    con.commit()
 
     def row(sup):
         return con.execute("SELECT attempts, sent_at, last_error, next_attempt_at FROM outbox"
@@ -177,10 +171,15 @@ delivery: {{max_attempts: 5, backoff_s: 1}}
     check(Hook.requests == 1 or row(3)[0] == Hook.requests,
           f"no attempt before the backoff is due (requests {Hook.requests}, row {row(3)})")
     # Each retry is a fresh process: what one left pending the next resumes.
-    deadline = time.time() + 30
-    while row(3)[1] is None and time.time() < deadline:
-        time.sleep(0.5)
+    # The backoff is real time (1 s, then 2 s); a fresh run every half
+    # second until the row is sent, however long this machine takes.
+    def retried():
         fupin("nightly", "--date", "2018-06-30")
+        return row(3)[1] is not None
+    try:
+        wait_for(retried, "the webhook row sent by later runs", interval=0.5)
+    except AssertionError as e:
+        check(False, str(e))
     a = row(3)
     check(a[1] is not None and a[0] == 3 and a[2] is None,
           f"webhook delivered on the 3rd attempt after two 500s: {a}")
@@ -218,7 +217,7 @@ delivery: {{max_attempts: 5, backoff_s: 1}}
               "the JSON digest is attached")
 
     # File spool: private, one JSON line per message, the outbox id in it.
-    spool = os.path.join(tmp, "spool", "out")
+    spool = os.path.join(env.dir, "spool", "out")
     files = os.listdir(spool) if os.path.isdir(spool) else []
     check(len(files) == 1 and files[0].startswith("outbox-") and files[0].endswith(".jsonl"),
           f"one spool file outbox-YYYY-MM-DD.jsonl: {files}")
@@ -226,7 +225,8 @@ delivery: {{max_attempts: 5, backoff_s: 1}}
         path = os.path.join(spool, files[0])
         check(stat.S_IMODE(os.stat(path).st_mode) == 0o600, "spool file is 0600")
         check(stat.S_IMODE(os.stat(spool).st_mode) == 0o700, "spool directory is 0700")
-        lines = open(path, encoding="utf-8").read().splitlines()
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
         recs = [json.loads(l) for l in lines]
         check(len(recs) == 2 and all(r["supervisor_id"] == 2 for r in recs),
               f"one line per message for the file supervisor (2 nights): {len(recs)}")
@@ -236,23 +236,17 @@ delivery: {{max_attempts: 5, backoff_s: 1}}
     Hook.fail_first = 10 ** 6
     con.execute("UPDATE outbox SET sent_at = NULL, attempts = 3, next_attempt_at = NULL,"
                 " last_error = NULL WHERE supervisor_id = 3 AND dedup_key LIKE '%2018-07-01'")
-    con.commit()
     before = Hook.requests
     for _ in range(4):
         fupin("nightly", "--date", "2018-07-01")
         # skip the (growing) backoff instead of sleeping through it
         con.execute("UPDATE outbox SET next_attempt_at = NULL WHERE sent_at IS NULL")
-        con.commit()
     a = con.execute("SELECT attempts, sent_at, last_error FROM outbox WHERE supervisor_id = 3"
                     " AND dedup_key LIKE '%2018-07-01'").fetchone()
     check(a[0] == 5 and a[1] is None and "500" in a[2] and Hook.requests - before == 2,
           f"gives up after max_attempts, row left unsent with its error: {a}")
-
-    hook.shutdown()
-    smtp.shutdown()
-    subprocess.run(["rm", "-rf", tmp])
-    print(f"{failures} failed")
-    return 1 if failures else 0
+    con.close()
+    return check.done()
 
 
 if __name__ == "__main__":

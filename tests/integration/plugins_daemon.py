@@ -1,72 +1,25 @@
 #!/usr/bin/env python3
-"""plugins_daemon.py - the four C plugins through the real binary: a temporary
-config and database (`fupin init`), households written with sqlite3 the way
-an outside program would, `fupin eval --household ID --json`, and the plugin
-findings the engine stored in the finding table compared with the expected
-ones (and with what it printed)."""
+"""plugins_daemon.py - the four C plugins in the running daemon: `fupin run`
+on a temporary installation with the shipped policies and plugins, two
+households written with sqlite3 the way an outside program would (one
+transaction), and the plugin findings and alerts the daemon stored read back
+from this process and compared with the expected ones; `fupin eval
+--household ID --json` beside it prints the same. A fix to a house is then
+noticed by the daemon, which withdraws those findings."""
 
 import json
 import os
-import re
-import shutil
-import sqlite3
-import subprocess
 import sys
-import tempfile
 
-SRC = os.environ.get("FUPIN_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.environ.get("FUPIN_BIN", os.path.join(SRC, "build", "fupin"))
-PLUGINS = os.environ.get("FUPIN_PLUGIN_DIR", os.path.join(SRC, "build", "plugins"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from fupintest import Checks, Env, log  # noqa: E402
+
 PLUGIN_AREAS = ("education", "medical", "housing", "credit")
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL", what, file=sys.stderr)
-
-
-def make_config(tmp):
-    """The shipped config with its paths pointed into tmp (the database) and
-    the source tree (Lua policies, which run alongside and are ignored here).
-    engine.as_of stays 2018-06-30."""
-    with open(os.path.join(SRC, "configs", "fupin.yaml"), encoding="utf-8") as f:
-        text = f.read()
-    os.makedirs(os.path.join(tmp, "spool"))
-    repl = {
-        "database": os.path.join(tmp, "fupin.db"),
-        "policies": os.path.join(SRC, "policies"),
-        "lua": os.path.join(SRC, "lua"),
-        "policy_tests": os.path.join(SRC, "tests", "policies"),
-    }
-    for key, value in repl.items():
-        text, n = re.subn(r"(?m)^%s: .*$" % key, '%s: "%s"' % (key, value), text)
-        if n != 1:
-            raise SystemExit("config template: no top-level %s" % key)
-    text, n = re.subn(r"(?m)^  dir: \.\./build/plugins$", '  dir: "%s"' % PLUGINS, text)
-    text, m = re.subn(r"(?m)^    dir: \.\./var/spool$", '    dir: "%s"' % os.path.join(tmp, "spool"), text)
-    if n != 1 or m != 1:
-        raise SystemExit("config template: plugin or spool dir not found")
-    if "as_of: \"2018-06-30\"" not in text:
-        raise SystemExit("config template: engine.as_of is no longer 2018-06-30")
-    path = os.path.join(tmp, "fupin.yaml")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
-
-
-def fupin(cfg, *args):
-    p = subprocess.run([BIN, "-c", cfg] + list(args), capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
-
-
-def populate(db):
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA foreign_keys = ON")
-    con.executescript(
-        """
+# Regions, then the households, in one transaction: the daemon sees them
+# complete, as it would an office's import.
+POPULATION = """
+        BEGIN IMMEDIATE;
         INSERT INTO region(code, name, level) VALUES ('4416', '河源市', 'city');
         INSERT INTO region(code, name, level, parent) VALUES ('441602', '源城区', 'county', '4416');
         INSERT INTO region(code, name, level, parent) VALUES ('441602001', '某镇', 'town', '441602');
@@ -93,11 +46,8 @@ def populate(db):
           VALUES (201, 2, '赵二', 'head', '1975-01-01', 'full', 'serious', 1);
         INSERT INTO loan(id, household_id, amount, term_months, start_date, collateral, guarantor, interest_subsidised)
           VALUES (9, 2, 60000, 48, '2017-01-01', 0, 1, 1);
-        """
-    )
-    con.commit()
-    con.close()
-
+        COMMIT;
+"""
 
 EXPECTED = {
     1: {
@@ -119,65 +69,66 @@ EXPECTED = {
 EXPECTED_ALERTS = {1: {"dropout"}, 2: {"loan_terms"}}
 
 
-def stored(db, hid):
-    con = sqlite3.connect(db)
-    rows = con.execute(
-        "SELECT policy, measure, member_id, amount, reason, source, state FROM finding "
-        "WHERE household_id = ? AND source LIKE 'plugin:%'",
-        (hid,),
-    ).fetchall()
-    alerts = con.execute(
-        "SELECT kind, severity, message FROM alert WHERE household_id = ? AND state = 'open'", (hid,)
-    ).fetchall()
-    con.close()
+def stored(env, hid):
+    rows = env.rows("SELECT policy, measure, member_id, amount, reason, source, state FROM finding"
+                    " WHERE household_id = ? AND source LIKE 'plugin:%'", (hid,))
+    alerts = env.rows("SELECT kind, severity, message FROM alert WHERE household_id = ? AND state = 'open'",
+                      (hid,))
     return rows, alerts
 
 
-def main():
-    if not os.path.exists(BIN):
-        print("fupin binary not found at %s" % BIN, file=sys.stderr)
-        return 1
-    tmp = tempfile.mkdtemp(prefix="fupin-plugins-")
+def check_printed(env, check, hid):
+    """`fupin eval --household` on the daemon's database prints the same
+    plugin findings (and, with nothing changed, writes nothing new)."""
+    r = env.fupin("eval", "--household", str(hid), "--json", check=False)
+    check(r.returncode == 0, "household %d: fupin eval exits 0 (got %d: %s)" % (hid, r.returncode, r.stderr.strip()))
     try:
-        cfg = make_config(tmp)
-        rc, out, err = fupin(cfg, "init")
-        check(rc == 0, "fupin init exits 0 (got %d: %s)" % (rc, err.strip()))
-        db = os.path.join(tmp, "fupin.db")
-        populate(db)
+        printed = json.loads(r.stdout)
+    except ValueError:
+        check(False, "household %d: eval --json prints JSON, got: %r" % (hid, r.stdout[:300]))
+        return
+    plugin_errors = [x for x in printed.get("errors", []) if x.get("policy") in PLUGIN_AREAS]
+    check(not plugin_errors, "household %d: no plugin errors: %s" % (hid, plugin_errors))
+    got = {
+        (f["policy"], f["measure"], f["member"], None if f["amount"] is None else float(f["amount"]))
+        for f in printed.get("findings", [])
+        if f["policy"] in PLUGIN_AREAS
+    }
+    check(got == EXPECTED[hid], "household %d: printed findings" % hid,
+          "got      %s\nexpected %s" % (sorted(got, key=str), sorted(EXPECTED[hid], key=str)))
+
+
+def main():
+    check = Checks()
+    with Env(policies="real", plugins=PLUGIN_AREAS) as env:
+        missing = set(PLUGIN_AREAS) - set(env.plugins)
+        check(not missing, "the four plugins are built", "missing %s in %s" % (sorted(missing), env.plugin_dir))
+        env.init()
+        env.start()
+        env.wait_watching()
+        env.wait_caught_up()
+        before = env.cursor()
+        env.sql(POPULATION)
+        env.wait_caught_up()
+        check(env.cursor() > before, "the daemon read the new households from its journal")
+        check(env.scalar("SELECT count(*) FROM alert WHERE kind = 'policy_error' AND state = 'open'") == 0,
+              "no policy_error alert: every plugin and policy loaded")
 
         for hid in (1, 2):
-            rc, out, err = fupin(cfg, "eval", "--household", str(hid), "--json")
-            check(rc == 0, "household %d: fupin eval exits 0 (got %d: %s)" % (hid, rc, err.strip()))
-            try:
-                printed = json.loads(out)
-            except ValueError:
-                check(False, "household %d: eval --json prints JSON, got: %r" % (hid, out[:300]))
-                continue
-            plugin_errors = [x for x in printed.get("errors", []) if x.get("policy") in PLUGIN_AREAS]
-            check(not plugin_errors, "household %d: no plugin errors: %s" % (hid, plugin_errors))
-            got_printed = {
-                (f["policy"], f["measure"], f["member"], None if f["amount"] is None else float(f["amount"]))
-                for f in printed.get("findings", [])
-                if f["policy"] in PLUGIN_AREAS
-            }
-            check(got_printed == EXPECTED[hid],
-                  "household %d: printed findings\n  got      %s\n  expected %s"
-                  % (hid, sorted(got_printed, key=str), sorted(EXPECTED[hid], key=str)))
-
-            rows, alerts = stored(db, hid)
+            rows, alerts = stored(env, hid)
             got = {(r[0], r[1], r[2], r[3]) for r in rows}
-            check(got == EXPECTED[hid],
-                  "household %d: stored findings\n  got      %s\n  expected %s"
-                  % (hid, sorted(got, key=str), sorted(EXPECTED[hid], key=str)))
+            check(got == EXPECTED[hid], "household %d: stored findings" % hid,
+                  "got      %s\nexpected %s" % (sorted(got, key=str), sorted(EXPECTED[hid], key=str)))
             for policy, measure, member, amount, reason, source, state in rows:
                 check(source == "plugin:%s@1.0" % policy, "source of %s/%s is %r" % (policy, measure, source))
                 check(state == "open", "state of %s/%s is %r" % (policy, measure, state))
-                check(reason and reason.startswith("二("), "reason of %s/%s names the clause: %r" % (policy, measure, reason))
+                check(reason and reason.startswith("二("),
+                      "reason of %s/%s names the clause: %r" % (policy, measure, reason))
             kinds = {a[0] for a in alerts}
             check(EXPECTED_ALERTS[hid] <= kinds,
                   "household %d: alerts %s include %s" % (hid, sorted(kinds), sorted(EXPECTED_ALERTS[hid])))
 
-        rows, alerts = stored(db, 1)
+        rows, alerts = stored(env, 1)
         reasons = {(r[1], r[2]): r[4] for r in rows}
         check("李小明 (age 9) is in primary school" in reasons.get(("compulsory_support", 103), ""),
               "compulsory_support reason names the child: %r" % reasons.get(("compulsory_support", 103)))
@@ -189,35 +140,35 @@ def main():
         dropout = [a for a in alerts if a[0] == "dropout"]
         check(dropout and "李辍 (age 10)" in dropout[0][2] and dropout[0][1] == "warning",
               "dropout alert names the child: %r" % dropout)
-        _, alerts2 = stored(db, 2)
+        _, alerts2 = stored(env, 2)
         terms = [a for a in alerts2 if a[0] == "loan_terms"]
         check(terms and "loan 9:" in terms[0][2] and "requires a guarantor" in terms[0][2]
               and "term 48 months over 36" in terms[0][2],
               "loan_terms alert names the loan and the broken terms: %r" % terms)
 
-        # The household is fixed: renovated, tap water connected. Re-evaluating
+        # The command line agrees with what the daemon stored, and changes
+        # nothing of it.
+        findings = env.findings()
+        for hid in (1, 2):
+            check_printed(env, check, hid)
+        check(env.findings() == findings, "eval --household beside the daemon changed no stored finding")
+
+        # The household is fixed: renovated, tap water connected. The daemon
         # withdraws those two findings and leaves the others open.
-        con = sqlite3.connect(db)
-        con.execute("UPDATE household SET housing_renovated = 1, tap_water = 1 WHERE id = 1")
-        con.commit()
-        con.close()
-        rc, out, err = fupin(cfg, "eval", "--household", "1", "--json")
-        check(rc == 0, "re-eval exits 0 (%s)" % err.strip())
-        con = sqlite3.connect(db)
-        states = dict(
-            ((m, s) for m, s in con.execute(
-                "SELECT measure, state FROM finding WHERE household_id = 1 AND policy = 'housing'"))
-        )
-        con.close()
+        env.sql("UPDATE household SET housing_renovated = 1, tap_water = 1 WHERE id = 1")
+        env.wait_caught_up()
+        states = dict(env.rows("SELECT measure, state FROM finding WHERE household_id = 1 AND policy = 'housing'"))
         check(states.get("renovation") == "withdrawn" and states.get("tap_water") == "withdrawn",
               "fixed house: housing findings withdrawn, got %s" % states)
-    finally:
-        (shutil.rmtree(tmp, ignore_errors=True) if not os.environ.get("KEEP") else print(tmp))
-    if failures:
-        print("%d check(s) failed" % len(failures), file=sys.stderr)
-        return 1
-    print("ok")
-    return 0
+        others = env.scalar("SELECT count(*) FROM finding WHERE household_id = 1 AND source LIKE 'plugin:%'"
+                            " AND policy <> 'housing' AND state = 'open'")
+        check(others == len([x for x in EXPECTED[1] if x[0] != "housing"]),
+              "fixed house: the other plugin findings stay open (%s)" % others)
+        rc = env.stop()
+        check(rc == 0, "the daemon exits 0 on SIGTERM (got %s)" % rc)
+        if check.failures:
+            log("daemon log tail:\n" + env.log_tail(3000))
+    return check.done()
 
 
 if __name__ == "__main__":

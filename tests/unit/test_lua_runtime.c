@@ -211,8 +211,10 @@ static const char attack_head[] = "return { name = 'employment', title = 'attack
                                   "evaluate = function(h, out, params)\n";
 
 /* Loads body as a policy next to good.lua, evaluates it twice and the good
- * policy after each: the attack must fail with msg (and code, if nonzero)
- * within a bounded time, and the worker must stay usable. */
+ * policy after each: the attack must fail with msg (and code, if nonzero),
+ * and the worker must stay usable. An attack the budgets miss never ends:
+ * CTest's timeout catches that, a stopwatch here would only catch a slow
+ * machine (the time is printed, not judged). */
 static void attack(const char *body, int code, const char *msg)
 {
     char text[4096];
@@ -239,10 +241,9 @@ static void attack(const char *body, int code, const char *msg)
             CHECK(rc == code);
         CHECK_STR_CONTAINS(e.msg, msg);
         CHECK_STR_CONTAINS(e.msg, "attack.lua");
-        CHECK(took < 3.0);
         if (round == 0)
             printf("  %s (%.3fs)\n", e.msg, took);
-        if (took >= 3.0 || rc == 0 || !strstr(e.msg, msg))
+        if (rc == 0 || !strstr(e.msg, msg))
             fprintf(stderr, "  rc=%d took=%.2fs msg=%s\n", rc, took, e.msg);
         eval_result_reset(&res);
         rc = eval(w, 1, &good, &res, &e);
@@ -262,87 +263,100 @@ struct attack_case {
     const char *msg;
 };
 
+/* ATTACK(name, policy body, code or 0, message): tests/CMakeLists.txt reads
+ * the names out of this list (each becomes the CTest test lua_attack_<name>),
+ * so this list is the only place an attack is named. */
+/* clang-format off */
+#define ATTACK(name, body, code, msg) {name, body, code, msg}
+/* clang-format on */
+
 static const struct attack_case attacks[] = {
-    {"infinite_loop", "while true do end", ERR_BUDGET, "instruction budget exceeded"},
-    {"loop_in_pcall", "while true do pcall(function() while true do end end) end", ERR_BUDGET,
-     "budget exceeded"},
-    {"loop_in_coroutine", "local co = coroutine.wrap(function() while true do end end)\nco()",
-     ERR_BUDGET, "budget exceeded"},
-    {"loop_in_coroutine_pcall",
-     "while true do\nlocal co = coroutine.create(function() while true do end end)\n"
-     "coroutine.resume(co)\nend",
-     ERR_BUDGET, "budget exceeded"},
-    {"string_rep_huge", "local s = string.rep('x', 2^31)", ERR_BUDGET, "memory budget"},
-    {"string_rep_method", "local s = ('x'):rep(2^31)", ERR_BUDGET, "memory budget"},
-    {"table_growth", "local t = {}\nlocal i = 0\nwhile true do i = i + 1; t[i] = {i} end",
-     ERR_BUDGET, "budget exceeded"},
-    {"string_growth", "local s = 'x'\nwhile true do s = s .. s end", ERR_BUDGET, "budget"},
-    {"recursion", "local function f() return 1 + f() end\nf()", 0, "attack.lua:"},
-    {"gsub_recursion", "local function f(s) return (s:gsub('.', f)) end\nf('ab')", 0,
-     "attack.lua:"},
-    {"catastrophic_find", "string.find(string.rep('a', 100000), string.rep('a*', 20) .. 'b')",
-     ERR_BUDGET, "backtrack"},
-    {"catastrophic_match_method",
-     "local s = string.rep('a', 50000)\ns:match(string.rep('a-', 10) .. 'b')", ERR_BUDGET,
-     "backtrack"},
-    {"load_binary", "local f, err = load('\\27LuaT\\0\\25\\147')\nassert(f, err)", ERR_FAIL,
-     "binary chunk"},
-    {"load_binary_mode", "local f = load('return 1', 'x', 'b')", ERR_FAIL, "text chunks"},
-    {"string_dump", "local f = load(string.dump(function() end))", ERR_FAIL, "dump"},
-    {"setmetatable_G", "setmetatable(_G, nil)", ERR_FAIL, "protected metatable"},
-    {"rawset_G", "rawset(_G, 'x', 1)", ERR_FAIL, "read-only"},
-    {"string_metatable",
-     "local mt = getmetatable('')\nassert(type(mt) ~= 'table', 'string metatable reachable')\n"
-     "string.upper = function() return 'pwned' end",
-     ERR_FAIL, "read-only field 'upper'"},
-    {"error_tostring_loop",
-     "error(setmetatable({}, {__tostring = function() while true do end end}))", ERR_FAIL,
-     "error object is a table value"},
-    {"gc_loop", "setmetatable({}, {__gc = function() while true do end end})", ERR_FAIL, "__gc"},
-    {"unpack_huge", "table.unpack({}, 1, 2^31)", ERR_FAIL, "too many results"},
-    {"os", "os.exit(1)", ERR_FAIL, "global 'os'"},
-    {"io", "io.open('/etc/passwd')", ERR_FAIL, "global 'io'"},
-    {"package", "package.loadlib('x', 'y')", ERR_FAIL, "global 'package'"},
-    {"require", "require('os')", ERR_FAIL, "global 'require'"},
-    {"debug", "debug.sethook()", ERR_FAIL, "global 'debug'"},
-    {"dofile", "dofile('/etc/passwd')", ERR_FAIL, "global 'dofile'"},
-    {"loadfile", "loadfile('/etc/passwd')", ERR_FAIL, "global 'loadfile'"},
-    {"collectgarbage", "collectgarbage('stop')", ERR_FAIL, "only \"count\""},
-    {"set_global", "counter = (counter or 0) + 1", ERR_FAIL,
-     "attack.lua:3: attempt to set global 'counter'"},
-    {"modify_fp", "fp.twice = function() return 0 end", ERR_FAIL, "read-only"},
-    {"modify_fp_table", "table.insert(fp.tbl, 3)", ERR_FAIL, "read-only"},
-    {"modify_library", "math.floor = nil", ERR_FAIL, "read-only"},
-    {"household_write", "h.dibao = 1", ERR_FAIL, "attack.lua:3: the household is read-only"},
-    {"member_write", "h.members[1].age = 3", ERR_FAIL, "member is read-only"},
-    {"unknown_measure", "out:recommend{measure = 'project', reason = 'r'}", ERR_FAIL,
-     "attack.lua:3: unknown measure \"project\""},
-    {"missing_reason", "out:recommend{measure = 'public_welfare_job'}", ERR_FAIL,
-     "attack.lua:3: finding \"public_welfare_job\" has no reason"},
-    {"string_amount", "out:recommend{measure = 'public_welfare_job', amount = '12', reason = 'r'}",
-     ERR_FAIL, "attack.lua:3: out:recommend: amount must be a number"},
-    {"unknown_field", "out:flag{measure = 'public_welfare_job', reasn = 'r'}", ERR_FAIL,
-     "unknown field 'reasn'"},
-    {"bad_severity", "out:alert{kind = 'x', severity = 'loud', message = 'm'}", ERR_FAIL,
-     "severity"},
-    {"unknown_household_field", "local x = h.wants_industy", ERR_FAIL,
-     "household has no field 'wants_industy'"},
-    {"unknown_member_field", "local x = h.members[1].agee", ERR_FAIL, "member has no field 'agee'"},
-    {"list_write", "h.members[3] = h.members[1]", ERR_FAIL, "attack.lua:3: the list is read-only"},
-    {"rawset_member", "rawset(h.members[1], 'age', 3)", ERR_FAIL, "read-only"},
-    {"setmetatable_household", "setmetatable(h, {})", ERR_FAIL, "protected metatable"},
+    ATTACK("infinite_loop", "while true do end", ERR_BUDGET, "instruction budget exceeded"),
+    ATTACK("loop_in_pcall", "while true do pcall(function() while true do end end) end", ERR_BUDGET,
+           "budget exceeded"),
+    ATTACK("loop_in_coroutine", "local co = coroutine.wrap(function() while true do end end)\nco()",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("loop_in_coroutine_pcall",
+           "while true do\nlocal co = coroutine.create(function() while true do end end)\n"
+           "coroutine.resume(co)\nend",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("string_rep_huge", "local s = string.rep('x', 2^31)", ERR_BUDGET, "memory budget"),
+    ATTACK("string_rep_method", "local s = ('x'):rep(2^31)", ERR_BUDGET, "memory budget"),
+    ATTACK("table_growth", "local t = {}\nlocal i = 0\nwhile true do i = i + 1; t[i] = {i} end",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("string_growth", "local s = 'x'\nwhile true do s = s .. s end", ERR_BUDGET, "budget"),
+    ATTACK("recursion", "local function f() return 1 + f() end\nf()", 0, "attack.lua:"),
+    ATTACK("gsub_recursion", "local function f(s) return (s:gsub('.', f)) end\nf('ab')", 0,
+           "attack.lua:"),
+    ATTACK("catastrophic_find", "string.find(string.rep('a', 100000), string.rep('a*', 20) .. 'b')",
+           ERR_BUDGET, "backtrack"),
+    ATTACK("catastrophic_match_method",
+           "local s = string.rep('a', 50000)\ns:match(string.rep('a-', 10) .. 'b')", ERR_BUDGET,
+           "backtrack"),
+    ATTACK("load_binary", "local f, err = load('\\27LuaT\\0\\25\\147')\nassert(f, err)", ERR_FAIL,
+           "binary chunk"),
+    ATTACK("load_binary_mode", "local f = load('return 1', 'x', 'b')", ERR_FAIL, "text chunks"),
+    ATTACK("string_dump", "local f = load(string.dump(function() end))", ERR_FAIL, "dump"),
+    ATTACK("setmetatable_G", "setmetatable(_G, nil)", ERR_FAIL, "protected metatable"),
+    ATTACK("rawset_G", "rawset(_G, 'x', 1)", ERR_FAIL, "read-only"),
+    ATTACK(
+        "string_metatable",
+        "local mt = getmetatable('')\nassert(type(mt) ~= 'table', 'string metatable reachable')\n"
+        "string.upper = function() return 'pwned' end",
+        ERR_FAIL, "read-only field 'upper'"),
+    ATTACK("error_tostring_loop",
+           "error(setmetatable({}, {__tostring = function() while true do end end}))", ERR_FAIL,
+           "error object is a table value"),
+    ATTACK("gc_loop", "setmetatable({}, {__gc = function() while true do end end})", ERR_FAIL,
+           "__gc"),
+    ATTACK("unpack_huge", "table.unpack({}, 1, 2^31)", ERR_FAIL, "too many results"),
+    ATTACK("os", "os.exit(1)", ERR_FAIL, "global 'os'"),
+    ATTACK("io", "io.open('/etc/passwd')", ERR_FAIL, "global 'io'"),
+    ATTACK("package", "package.loadlib('x', 'y')", ERR_FAIL, "global 'package'"),
+    ATTACK("require", "require('os')", ERR_FAIL, "global 'require'"),
+    ATTACK("debug", "debug.sethook()", ERR_FAIL, "global 'debug'"),
+    ATTACK("dofile", "dofile('/etc/passwd')", ERR_FAIL, "global 'dofile'"),
+    ATTACK("loadfile", "loadfile('/etc/passwd')", ERR_FAIL, "global 'loadfile'"),
+    ATTACK("collectgarbage", "collectgarbage('stop')", ERR_FAIL, "only \"count\""),
+    ATTACK("set_global", "counter = (counter or 0) + 1", ERR_FAIL,
+           "attack.lua:3: attempt to set global 'counter'"),
+    ATTACK("modify_fp", "fp.twice = function() return 0 end", ERR_FAIL, "read-only"),
+    ATTACK("modify_fp_table", "table.insert(fp.tbl, 3)", ERR_FAIL, "read-only"),
+    ATTACK("modify_library", "math.floor = nil", ERR_FAIL, "read-only"),
+    ATTACK("household_write", "h.dibao = 1", ERR_FAIL, "attack.lua:3: the household is read-only"),
+    ATTACK("member_write", "h.members[1].age = 3", ERR_FAIL, "member is read-only"),
+    ATTACK("unknown_measure", "out:recommend{measure = 'project', reason = 'r'}", ERR_FAIL,
+           "attack.lua:3: unknown measure \"project\""),
+    ATTACK("missing_reason", "out:recommend{measure = 'public_welfare_job'}", ERR_FAIL,
+           "attack.lua:3: finding \"public_welfare_job\" has no reason"),
+    ATTACK("string_amount",
+           "out:recommend{measure = 'public_welfare_job', amount = '12', reason = 'r'}", ERR_FAIL,
+           "attack.lua:3: out:recommend: amount must be a number"),
+    ATTACK("unknown_field", "out:flag{measure = 'public_welfare_job', reasn = 'r'}", ERR_FAIL,
+           "unknown field 'reasn'"),
+    ATTACK("bad_severity", "out:alert{kind = 'x', severity = 'loud', message = 'm'}", ERR_FAIL,
+           "severity"),
+    ATTACK("unknown_household_field", "local x = h.wants_industy", ERR_FAIL,
+           "household has no field 'wants_industy'"),
+    ATTACK("unknown_member_field", "local x = h.members[1].agee", ERR_FAIL,
+           "member has no field 'agee'"),
+    ATTACK("list_write", "h.members[3] = h.members[1]", ERR_FAIL,
+           "attack.lua:3: the list is read-only"),
+    ATTACK("rawset_member", "rawset(h.members[1], 'age', 3)", ERR_FAIL, "read-only"),
+    ATTACK("setmetatable_household", "setmetatable(h, {})", ERR_FAIL, "protected metatable"),
     /* pairs must not hand out the table behind a read-only one. */
-    {"pairs_list_state", "local _, s = pairs(h.members)\ns[1] = 1", ERR_FAIL,
-     "the list is read-only"},
-    {"pairs_household_state", "local _, s = pairs(h)\ns.dibao = true", ERR_FAIL,
-     "the household is read-only"},
-    {"pairs_env_state", "local _, s = pairs(_G)\ns.counter = 1", ERR_FAIL,
-     "attempt to set global 'counter'"},
-    {"params_write", "params.income_ratio = 1", ERR_FAIL,
-     "attack.lua:3: attempt to modify read-only"},
-    {"params_year_write", "params.provincial_income[2019] = 1", ERR_FAIL, "read-only"},
-    {"params_subtree_write", "rawset(params.industry, 'project_grant', 0)", ERR_FAIL, "read-only"},
-    {"pairs_fp_state", "local _, s = pairs(fp)\ns.twice = print", ERR_FAIL, "read-only"},
+    ATTACK("pairs_list_state", "local _, s = pairs(h.members)\ns[1] = 1", ERR_FAIL,
+           "the list is read-only"),
+    ATTACK("pairs_household_state", "local _, s = pairs(h)\ns.dibao = true", ERR_FAIL,
+           "the household is read-only"),
+    ATTACK("pairs_env_state", "local _, s = pairs(_G)\ns.counter = 1", ERR_FAIL,
+           "attempt to set global 'counter'"),
+    ATTACK("params_write", "params.income_ratio = 1", ERR_FAIL,
+           "attack.lua:3: attempt to modify read-only"),
+    ATTACK("params_year_write", "params.provincial_income[2019] = 1", ERR_FAIL, "read-only"),
+    ATTACK("params_subtree_write", "rawset(params.industry, 'project_grant', 0)", ERR_FAIL,
+           "read-only"),
+    ATTACK("pairs_fp_state", "local _, s = pairs(fp)\ns.twice = print", ERR_FAIL, "read-only"),
 };
 
 /* The views follow the household: a new household at the same address, a
@@ -429,8 +443,32 @@ static void test_missing_fp_is_not_fatal(void)
     cfg.lua_dir = saved;
 }
 
+/* tests/CMakeLists.txt passes the names it read out of the list above: a
+ * name its pattern missed would drop an attack from CTest without a word. */
+static int names_match(int n, char **names)
+{
+    size_t count = sizeof attacks / sizeof attacks[0];
+    int ok = (size_t)n == count;
+    for (size_t i = 0; i < count; i++) {
+        int seen = 0;
+        for (int k = 0; k < n; k++)
+            seen += strcmp(names[k], attacks[i].name) == 0;
+        if (seen != 1) {
+            fprintf(stderr, "attack %s is registered %d times in CTest, not once\n",
+                    attacks[i].name, seen);
+            ok = 0;
+        }
+    }
+    if ((size_t)n != count)
+        fprintf(stderr, "CTest registers %d attacks, the list holds %zu\n", n, count);
+    printf("%s %zu attacks, one CTest test each\n", ok ? "ok  " : "FAIL", count);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--names") == 0)
+        return names_match(argc - 2, argv + 2);
     setup();
     if (argc > 1) {
         for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {

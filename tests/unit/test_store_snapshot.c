@@ -203,7 +203,7 @@ static void snapshot_age_on_eve_and_day_of_birthday(void)
     store_close(st);
 }
 
-static void snapshot_of_deleted_household_is_1(void)
+static void snapshot_of_deleted_household_is_not_found(void)
 {
     char path[300];
     struct store *st = test_store_create("s.db", path, sizeof path);
@@ -214,8 +214,8 @@ static void snapshot_of_deleted_household_is_1(void)
     struct snapshot_reader *r = NULL;
     CHECK(snapshot_reader_new(st, &r, &e) == 0);
     struct snapshot snap = {0};
-    CHECK(snapshot_read(r, 12, "2018-06-30", &snap, &e) == 1);
-    CHECK(snapshot_read(r, 999, "2018-06-30", &snap, &e) == 1);
+    CHECK(snapshot_read(r, 12, "2018-06-30", &snap, &e) == ERR_NOTFOUND);
+    CHECK(snapshot_read(r, 999, "2018-06-30", &snap, &e) == ERR_NOTFOUND);
     snapshot_free(&snap);
     snapshot_reader_free(r);
     store_close(st);
@@ -354,7 +354,7 @@ static void snapshot_range_reads_like_single_reads(void)
             CHECK(snap.hh.n_tasks == 2 && snap.hh.tasks[0].id == 5);
             CHECK(snap.hh.n_funds == 2 && snap.hh.funds[1].id == 4);
         }
-        CHECK(snapshot_read(r, 13, "2018-06-30", &snap, &e) == 1);
+        CHECK(snapshot_read(r, 13, "2018-06-30", &snap, &e) == ERR_NOTFOUND);
         CHECK(snapshot_read(r, 14, "2018-06-30", &snap, &e) == 0);
         CHECK(snap.hh.n_members == 2 && snap.hh.members[0].id == 60 &&
               snap.hh.members[1].id == 61);
@@ -404,7 +404,7 @@ int main(void)
 {
     RUN(snapshot_reads_every_field_and_list);
     RUN(snapshot_age_on_eve_and_day_of_birthday);
-    RUN(snapshot_of_deleted_household_is_1);
+    RUN(snapshot_of_deleted_household_is_not_found);
     RUN(snapshot_rejects_malformed_rows);
     RUN(snapshot_range_reads_like_single_reads);
     RUN(snapshot_reads_many_households);

@@ -1,8 +1,12 @@
-"""fupintest - what the daemon's integration tests share: a temporary
-installation (config, database, policies), a small seeded city, the real
-`fupin` binary started and stopped like a service, and waiting on the
-database. Stdlib only. Not a test itself (CTest runs tests/integration/*.py
-only, not this folder)."""
+"""fupintest - what the integration tests share: a temporary installation
+(config, database, policies), a small seeded city, the real `fupin` binary
+run as a command or started and stopped like a service, waiting for a state
+of the database or the log, and soft checks. Stdlib only. Not a test itself
+(CTest runs tests/integration/*.py, not this folder).
+
+Waiting is always for a state, with a generous deadline: these tests run on
+loaded two-core machines and under ASan, and never judge speed (that is the
+benchmark's job). FUPIN_TEST_DEADLINE (seconds) changes the default."""
 
 import os
 import re
@@ -14,9 +18,16 @@ import sys
 import tempfile
 import time
 
-SRC = os.path.abspath(os.environ.get("FUPIN_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))))
+SRC = os.path.abspath(os.environ.get("FUPIN_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "..")))
 BIN = os.environ.get("FUPIN_BIN", os.path.join(SRC, "build", "fupin"))
 PLUGIN_DIR = os.environ.get("FUPIN_PLUGIN_DIR", os.path.join(SRC, "build", "plugins"))
+BUILD_DIR = os.environ.get("FUPIN_BUILD_DIR", os.path.join(SRC, "build"))
+TEST_PLUGIN_DIR = os.path.join(BUILD_DIR, "test-plugins")
+
+# How long a test waits for a state before it calls it missing. Generous on
+# purpose: a correct daemon gets there in well under a second; the deadline
+# only bounds how long a broken one keeps the suite waiting.
+DEADLINE = float(os.environ.get("FUPIN_TEST_DEADLINE", "60"))
 
 # A policy of its own, so these tests check the engine, not the rules of the
 # real policies (those have their own cases): one finding per kind of fact.
@@ -75,15 +86,64 @@ def skip(reason):
     sys.exit(0)
 
 
+def wait_for(probe, what, timeout=DEADLINE, interval=0.05, detail=None):
+    """Calls probe() until it returns something true and returns that; after
+    timeout seconds fails naming what (and detail(), if given)."""
+    end = time.monotonic() + timeout
+    while True:
+        got = probe()
+        if got:
+            return got
+        if time.monotonic() >= end:
+            raise AssertionError("%s: not within %ss%s" % (what, timeout, "\n" + detail() if detail else ""))
+        time.sleep(interval)
+
+
+class Checks:
+    """Soft checks for tests that walk through many behaviours: each check
+    prints ok or FAIL and the test goes on, so one run names everything that
+    broke. done() prints the count and is the exit status."""
+
+    def __init__(self):
+        self.failures = 0
+
+    def __call__(self, cond, what, detail=None):
+        """Counts cond; detail (text, printed on failure only) says what
+        was found instead."""
+        print(("ok   " if cond else "FAIL ") + what, flush=True)
+        if not cond:
+            self.failures += 1
+            if detail:
+                print("  " + detail.replace("\n", "\n  "), flush=True)
+        return cond
+
+    def done(self):
+        print("%d failed" % self.failures, flush=True)
+        return 1 if self.failures else 0
+
+
 class Env:
-    """A temporary installation: config, database, policies, case files."""
+    """A temporary installation: config, database, policies, case files,
+    and at most one daemon. Use as a context manager (or call cleanup()):
+    the daemon is killed and the folder removed (kept when KEEP is set).
+
+    policies: "fixture" (FIXTURE_POLICY and its cases), "none" (an empty
+    folder) or "real" (a copy of the shipped policies and their cases).
+    plugins: plugin names for plugins.load (those built in plugin_dir).
+    config_text: the whole config instead of the shipped one with this
+    installation's paths; its relative paths resolve against env.dir, and
+    it must name the database fupin.db."""
 
     def __init__(self, policies="fixture", plugins=(), workers=2, batch_size=64, db_dir=None,
-                 poll_ms=200):
+                 poll_ms=200, plugin_dir=None, config_text=None):
         self.dir = tempfile.mkdtemp(prefix="fupin-it-")
         self.db = os.path.join(db_dir or self.dir, "fupin.db")
         self.policies = os.path.join(self.dir, "policies")
         self.cases = os.path.join(self.dir, "cases")
+        self.plugin_dir = plugin_dir or PLUGIN_DIR
+        self.logfile = os.path.join(self.dir, "daemon.log")
+        self.proc = None
+        self.logf = None
         os.makedirs(self.cases)
         if policies == "none":
             os.makedirs(self.policies)
@@ -91,17 +151,26 @@ class Env:
             os.makedirs(self.policies)
             self.write(os.path.join(self.policies, "fixture.lua"), FIXTURE_POLICY)
             self.write(os.path.join(self.cases, "fixture.yaml"), FIXTURE_CASES)
-        else:
+        elif policies == "real":
             shutil.copytree(os.path.join(SRC, "policies"), self.policies)
-            src_cases = os.path.join(SRC, "tests", "policies")
-            if os.path.isdir(src_cases):
-                shutil.rmtree(self.cases)
-                shutil.copytree(src_cases, self.cases)
-        self.plugins = [p for p in plugins if os.path.exists(os.path.join(PLUGIN_DIR, p + ".so"))]
+            shutil.rmtree(self.cases)
+            shutil.copytree(os.path.join(SRC, "tests", "policies"), self.cases)
+        else:
+            raise ValueError("policies: fixture, none or real, not %r" % policies)
+        self.plugins = [p for p in plugins if os.path.exists(os.path.join(self.plugin_dir, p + ".so"))]
         self.config = os.path.join(self.dir, "fupin.yaml")
-        self.write_config(workers=workers, batch_size=batch_size, poll_ms=poll_ms)
-        self.proc = None
-        self.logfile = os.path.join(self.dir, "daemon.log")
+        if config_text is not None:
+            assert re.search(r"(?m)^database: fupin\.db$", config_text), "config_text: database must be fupin.db"
+            self.write(self.config, config_text)
+        else:
+            self.write_config(workers=workers, batch_size=batch_size, poll_ms=poll_ms)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False
 
     @staticmethod
     def write(path, text):
@@ -110,7 +179,7 @@ class Env:
 
     def write_config(self, workers=2, batch_size=64, poll_ms=200, extra=""):
         """The shipped config with this installation's paths: the params
-        stay those of the source tree."""
+        stay those of the source tree; engine.as_of is 2018-06-30."""
         with open(os.path.join(SRC, "configs", "fupin.yaml"), encoding="utf-8") as f:
             text = f.read()
         subs = [
@@ -118,7 +187,7 @@ class Env:
             (r"(?m)^policies:.*$", "policies: " + self.policies),
             (r"(?m)^lua:.*$", "lua: " + os.path.join(SRC, "lua")),
             (r"(?m)^policy_tests:.*$", "policy_tests: " + self.cases),
-            (r"(?m)^  dir: \.\./build/plugins$", "  dir: " + PLUGIN_DIR),
+            (r"(?m)^  dir: \.\./build/plugins$", "  dir: " + self.plugin_dir),
             (r"(?m)^  load: .*$", "  load: [" + ", ".join(self.plugins) + "]"),
             (r"(?m)^    dir: \.\./var/spool$", "    dir: " + os.path.join(self.dir, "spool")),
             (r"(?m)^  workers: .*$", "  workers: %d" % workers),
@@ -150,33 +219,72 @@ class Env:
 
     def env(self):
         e = dict(os.environ)
-        e["FUPIN_PLUGIN_DIR"] = PLUGIN_DIR
+        e["FUPIN_PLUGIN_DIR"] = self.plugin_dir
         e.pop("FUPIN_CONFIG", None)
         return e
 
-    def fupin(self, *args, check=True, timeout=120):
-        r = subprocess.run([BIN, "-c", self.config] + list(args), capture_output=True, text=True,
-                           env=self.env(), timeout=timeout)
+    # ---- the command line ----
+
+    def fupin(self, *args, check=True, config=None, timeout=None):
+        """Runs `fupin -c CONFIG ARGS...` to its end; with check, a nonzero
+        exit fails the test with the output."""
+        r = subprocess.run([BIN, "-c", config or self.config] + list(args), capture_output=True, text=True,
+                           env=self.env(), timeout=timeout or 2 * DEADLINE)
         if check and r.returncode != 0:
             raise AssertionError("fupin %s -> %d\n%s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
         return r
 
     def init(self):
-        """Creates the database with its schema (through `fupin init` when it
-        exists, else by letting the engine create the schema)."""
-        r = self.fupin("init", check=False)
-        if r.returncode != 0:
-            fd = os.open(self.db, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
-            self.fupin("eval")
+        """Creates the database with its schema (`fupin init`)."""
+        self.fupin("init")
+
+    def touch_db(self):
+        """An empty private database file: the first command that opens it
+        for writing creates the schema."""
+        os.close(os.open(self.db, os.O_CREAT | os.O_WRONLY, 0o600))
+
+    # ---- the database, as another program sees it ----
 
     def connect(self):
+        """A connection of our own in autocommit mode (each statement commits
+        unless the test says BEGIN), waiting out the daemon's locks."""
         c = sqlite3.connect(self.db, timeout=30, isolation_level=None)
         c.execute("PRAGMA foreign_keys = ON")
         c.execute("PRAGMA busy_timeout = 30000")
         return c
 
-    def seed(self, households=20, seed_rows=True):
+    def sql(self, script):
+        """Runs statements on a connection of their own, each committing by
+        itself unless the script says BEGIN ... COMMIT."""
+        c = self.connect()
+        try:
+            c.executescript(script)
+        finally:
+            c.close()
+
+    def rows(self, query, params=()):
+        """Every row of query."""
+        c = self.connect()
+        try:
+            return c.execute(query, params).fetchall()
+        finally:
+            c.close()
+
+    def row(self, query, params=()):
+        """The first row of query, or None."""
+        rows = self.rows(query, params)
+        return rows[0] if rows else None
+
+    def scalar(self, query, params=()):
+        """The first column of the first row of query, or None."""
+        r = self.row(query, params)
+        return r[0] if r else None
+
+    def cursor(self):
+        """The engine's journal cursor."""
+        return int(self.scalar("SELECT value FROM engine_meta WHERE key = 'journal_cursor'"))
+
+    def seed(self, households=20):
         """A city, a county, a town, two villages and `households` households
         with members and income."""
         c = self.connect()
@@ -203,25 +311,47 @@ class Env:
         c.execute("COMMIT")
         c.close()
 
+    def findings(self, db=None):
+        """The finding table as a comparable list."""
+        c = sqlite3.connect(db or self.db)
+        rows = c.execute("SELECT household_id, ifnull(member_id, 0), policy, measure, state,"
+                         " round(ifnull(amount, -1), 2), reason FROM finding").fetchall()
+        c.close()
+        return rows
+
     # ---- the daemon ----
 
     def start(self):
+        """Starts `fupin run` with its output appended to the log file."""
+        assert self.proc is None, "a daemon is already running"
+        self.start_mark = self.log_mark()
         self.logf = open(self.logfile, "ab")
         self.proc = subprocess.Popen([BIN, "-c", self.config, "run"], stdout=self.logf,
                                      stderr=subprocess.STDOUT, env=self.env())
         return self.proc
 
+    def wait_watching(self, timeout=DEADLINE):
+        """Until the daemon started last says it is watching the database."""
+        self.wait_log("watching", after=self.start_mark, timeout=timeout)
+
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def freeze(self, conn):
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def freeze(self, conn, timeout=DEADLINE):
         """SIGSTOPs the daemon at a moment it holds no lock at all (checked
         with `conn`): frozen inside a write it would keep the write lock
         forever, frozen inside a read it would keep every checkpoint from
         resetting the WAL, and the test's own writes or checkpoints would
         wait out their timeouts."""
-        for _ in range(100):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
             self.proc.send_signal(signal.SIGSTOP)
+            # kill() returns before the signal is acted on: on a loaded
+            # machine a thread can still run (and write) for a while.
+            wait_for(self.stopped, "the daemon stopped by SIGSTOP", timeout, interval=0.005)
             conn.execute("PRAGMA busy_timeout = 200")
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -234,87 +364,107 @@ class Env:
                 conn.execute("PRAGMA busy_timeout = 30000")
             self.proc.send_signal(signal.SIGCONT)
             time.sleep(0.1)
-        raise AssertionError("the daemon never let go of the database")
+        raise AssertionError("the daemon never let go of the database within %ss" % timeout)
 
-    def stop(self, timeout=30):
-        """SIGTERM and the exit status."""
+    def stopped(self):
+        """True when every thread of the daemon is stopped (SIGSTOP)."""
+        task = "/proc/%d/task" % self.proc.pid
+        try:
+            states = []
+            for tid in os.listdir(task):
+                with open(os.path.join(task, tid, "stat"), encoding="ascii", errors="replace") as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+        except FileNotFoundError:
+            return False
+        return bool(states) and all(st in ("T", "t") for st in states)
+
+    def stop(self, sig=None, timeout=DEADLINE):
+        """Sends sig (default SIGTERM; SIGINT works the same) and returns the
+        exit status."""
+        sig = sig or signal.SIGTERM
         if not self.proc:
             return None
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            rc = self.proc.wait()
-            raise AssertionError("daemon did not stop on SIGTERM within %ds" % timeout)
-        self.logf.close()
-        self.proc = None
+            self.proc.wait()
+            raise AssertionError("daemon did not stop on %s within %ss" % (signal.Signals(sig).name, timeout))
+        finally:
+            self.logf.close()
+            self.proc = None
         if rc != 0:
             log("daemon exited %s; log tail:\n%s" % (rc, self.log_text()[-3000:]))
         return rc
 
     def kill(self):
+        """SIGKILL: no chance to clean up."""
         self.proc.kill()
         self.proc.wait()
         self.logf.close()
         self.proc = None
 
+    # ---- waiting for a state ----
+
     def log_text(self):
         with open(self.logfile, encoding="utf-8", errors="replace") as f:
             return f.read()
 
-    def wait_log(self, needle, timeout=10, after=0):
-        """Waits for a log line containing needle (at byte offset >= after)."""
-        end = time.time() + timeout
-        while time.time() < end:
+    def log_mark(self):
+        """Where the log ends now: pass as after= to wait for what follows."""
+        return len(self.log_text()) if os.path.exists(self.logfile) else 0
+
+    def log_tail(self, n=4000):
+        return self.log_text()[-n:] if os.path.exists(self.logfile) else "(no daemon log)"
+
+    def wait_log(self, needle, after=0, timeout=DEADLINE):
+        """Until a log line after offset `after` contains needle; fails at
+        once if the daemon exits first."""
+        def probe():
             if needle in self.log_text()[after:]:
                 return True
-            if self.proc and self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError("no log line with %r within %ss; log:\n%s" % (needle, timeout, self.log_text()[-4000:]))
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError("daemon exited %s before logging %r; log:\n%s"
+                                     % (self.proc.returncode, needle, self.log_tail()))
+            return False
+        return wait_for(probe, "no log line with %r" % needle, timeout, detail=self.log_tail)
 
-    def wait_caught_up(self, timeout=30):
+    def wait_caught_up(self, timeout=2 * DEADLINE):
         """Until the journal after the cursor and the pending marks are empty."""
-        end = time.time() + timeout
-        while time.time() < end:
+        def probe():
             c = self.connect()
-            cursor = int(c.execute("SELECT value FROM engine_meta WHERE key = 'journal_cursor'").fetchone()[0])
-            left = c.execute("SELECT count(*) FROM engine_journal WHERE seq > ?", (cursor,)).fetchone()[0]
-            pending = c.execute("SELECT count(*) FROM engine_pending").fetchone()[0]
-            c.close()
-            if left == 0 and pending == 0:
-                return
-            time.sleep(0.05)
-        raise AssertionError("daemon did not catch up within %ss; log:\n%s" % (timeout, self.log_text()[-4000:]))
+            try:
+                cursor = int(c.execute("SELECT value FROM engine_meta WHERE key = 'journal_cursor'").fetchone()[0])
+                left = c.execute("SELECT count(*) FROM engine_journal WHERE seq > ?", (cursor,)).fetchone()[0]
+                pending = c.execute("SELECT count(*) FROM engine_pending").fetchone()[0]
+            finally:
+                c.close()
+            return left == 0 and pending == 0
+        wait_for(probe, "daemon did not catch up", timeout, detail=self.log_tail)
 
-    def wait_until(self, query, params=(), expect=None, timeout=5):
-        """Polls query until its first column equals expect (or is truthy);
-        returns the seconds it took."""
-        t0 = time.time()
-        last = None
-        while time.time() - t0 < timeout:
-            c = self.connect()
-            row = c.execute(query, params).fetchone()
-            c.close()
-            last = row[0] if row else None
-            if (expect is None and last) or (expect is not None and last == expect):
-                return time.time() - t0
-            time.sleep(0.02)
-        raise AssertionError("%s %r: got %r, expected %r within %ss; log:\n%s"
-                             % (query, params, last, expect, timeout, self.log_text()[-3000:]))
+    def wait_until(self, query, params=(), expect=None, timeout=DEADLINE):
+        """Polls query until its first column equals expect (or, without
+        expect, is true); returns the seconds it took, for the log only."""
+        t0 = time.monotonic()
+        last = [None]
 
-    def findings(self, db=None):
-        """The finding table as a comparable set."""
-        c = sqlite3.connect(db or self.db)
-        rows = c.execute("SELECT household_id, ifnull(member_id, 0), policy, measure, state,"
-                         " round(ifnull(amount, -1), 2), reason FROM finding").fetchall()
-        c.close()
-        return rows
+        def probe():
+            last[0] = self.scalar(query, params)
+            return (expect is None and last[0]) or (expect is not None and last[0] == expect)
+        wait_for(probe, "%s %r: expected %r" % (query, params, expect), timeout,
+                 interval=0.02, detail=lambda: "last got %r; log:\n%s" % (last[0], self.log_tail(3000)))
+        return time.monotonic() - t0
 
     def cleanup(self):
         if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
             self.proc.kill()
             self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.logf:
+            self.logf.close()
+        if os.environ.get("KEEP"):
+            log("kept " + self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,8 +1,9 @@
--- fp_test.lua - unit tests of lua/fp.lua in plain Lua 5.4 (run from the
--- repository root: lua5.4 lua/fp_test.lua). Exits nonzero on any failure;
--- it must never depend on the daemon, the database or the clock.
+-- fp_test.lua - unit tests of lua/fp.lua in plain Lua 5.4 (from the
+-- repository root: lua5.4 tests/lua/fp_test.lua [path/to/fp.lua]). Exits
+-- nonzero on any failure; it must never depend on the daemon, the database
+-- or the clock.
 
-local fp = dofile("lua/fp.lua")
+local fp = dofile(arg[1] or "lua/fp.lua")
 
 local failed, passed = 0, 0
 
