@@ -11,6 +11,10 @@
 
 struct lua_policy;
 
+/* In the message of a policy that read a param it does not declare:
+ * `fupin check` looks for it in what the policies' own cases report. */
+#define LUA_UNDECLARED_PARAM "is not declared by"
+
 /* Compiles path in a fresh sandboxed state and checks it returns a table with
  * name, title and evaluate, and a valid `params` declaration when it has one
  * (config_decl_validate). Errors name path:line, or path and the param. */

@@ -144,8 +144,8 @@ static int undeclared_error(lua_State *L, const struct lua_policy *p, const char
     if (lua_gettop(L) == 0 || lua_type(L, -1) != LUA_TSTRING)
         lua_pushliteral(L, "");
     lua_pushfstring(L,
-                    "params.%s is not declared by %s: add it to the policy's params = {...} "
-                    "with its type and range",
+                    "params.%s " LUA_UNDECLARED_PARAM " %s: add it to the policy's params = "
+                    "{...} with its type and range",
                     key, p ? lua_policy_file(p) : "this policy");
     lua_concat(L, 2);
     return lua_error(L);
