@@ -138,12 +138,10 @@ void daemon_alert_missing(struct engine *en)
     for (size_t i = 0; i < set->n_missing; i++) {
         struct err e;
         char text[600];
-        snprintf(text, sizeof text,
-                 "policy %s is not running (its findings are kept as they were): %s",
+        snprintf(text, sizeof text, "policy %s is not running (its findings are kept as they were): %s",
                  set->missing[i].file, set->missing[i].msg);
         if (engine_policy_alert(en, set->missing[i].file, text, &e) != 0)
-            log_error("cannot raise the policy_error alert for %s: %s", set->missing[i].file,
-                      e.msg);
+            log_error("cannot raise the policy_error alert for %s: %s", set->missing[i].file, e.msg);
     }
 }
 
@@ -342,8 +340,8 @@ static void job_work(uv_work_t *req)
         }
     }
     /* Not strict: a policy that was already broken (or a refused plugin)
-     * must not block reloading the others; only the changed files must load. */
-    /* This also holds the params: to what the policies declare: a reloaded
+     * must not block reloading the others; only the changed files must load.
+     * The params: are held to the declarations in either mode: a reloaded
      * config with a bad param is refused here and the running one stays. */
     if (policy_set_load(j->cfg, 0, &j->set, &e) != 0) {
         j->set = NULL;
