@@ -121,7 +121,7 @@ static int declared(const struct lua_policy *p, const char *key, size_t len)
     }
     if (lo < n && strcmp(d[lo].key, key) == 0)
         return 1;
-    /* Keys under "key." sort right after key itself. */
+    /* Keys under "key." sort after key itself (behind any "key-..."). */
     for (size_t i = lo; i < n && strncmp(d[i].key, key, len) == 0; i++)
         if (d[i].key[len] == '.')
             return 2;
@@ -134,14 +134,15 @@ static int declared(const struct lua_policy *p, const char *key, size_t len)
 static int undeclared_error(lua_State *L, const struct lua_policy *p, const char *key)
 {
     lua_Debug ar;
-    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    int where = 0;
+    for (int level = 1; !where && lua_getstack(L, level, &ar); level++) {
         lua_getinfo(L, "Sl", &ar);
         if (ar.currentline > 0) {
             lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-            break;
+            where = 1;
         }
     }
-    if (lua_gettop(L) == 0 || lua_type(L, -1) != LUA_TSTRING)
+    if (!where)
         lua_pushliteral(L, "");
     lua_pushfstring(L,
                     "params.%s " LUA_UNDECLARED_PARAM " %s: add it to the policy's params = "
