@@ -1,13 +1,18 @@
 /* cmd_check.c - `fupin check`: validates the config, every Lua policy and
- * every plugin the config names, one line each, without touching the
- * database or evaluating any household. Exit 0 when all is good, 2 if not. */
+ * every plugin the config names, one line each, then the params: against
+ * what the loaded policies declare, and runs the policies' own test cases
+ * only to catch a policy reading a param it does not declare. Never touches
+ * the database. Exit 0 when all is good, 2 if not. */
+#include "casefile.h"
 #include "cli.h"
 #include "lua_runtime.h"
 #include "plugin_loader.h"
 #include "policy.h"
+#include "policy_set.h"
 
 #include <dirent.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,23 +120,92 @@ static int check_plugins(const struct config *cfg)
     return problems;
 }
 
+/* The policies' own cases, run only for one kind of mistake: a policy that
+ * reads a param it does not declare fails there, and nowhere before a
+ * household reaches it. Whether the cases pass is `fupin test`'s business. */
+static int check_reads(const struct policy_set *set)
+{
+    const char *dir = set->cfg->policy_tests_dir;
+    struct stat st;
+    if (!dir || stat(dir, &st) != 0)
+        return 0;
+    char *report = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&report, &len);
+    if (!f)
+        return 0;
+    struct casefile_totals totals = {0};
+    struct err e = {{0}};
+    casefile_run_path(dir, set, NULL, f, &totals, &e); /* unreadable cases: fupin test says so */
+    fclose(f);
+    int problems = 0;
+    for (char *line = report; line && *line;) {
+        size_t n = strcspn(line, "\n");
+        char *hit = strstr(line, LUA_UNDECLARED_PARAM);
+        if (hit && hit < line + n) {
+            fprintf(stderr, "fupin check: a policy reads a param it does not declare: %.*s\n",
+                    (int)n, line);
+            problems++;
+        }
+        line += n + (line[n] == '\n');
+    }
+    free(report);
+    return problems;
+}
+
+/* The params: against every declaration, as `fupin run` will hold them. */
+static int check_params(const struct config *cfg, int keys)
+{
+    struct policy_set *set;
+    struct err e = {{0}};
+    /* Not strict: the files that fail were reported above; the rest of the
+     * params is still worth checking (leniently, see policy_set_load). */
+    if (policy_set_load(cfg, 0, &set, &e) != 0) {
+        fprintf(stderr, "fupin check: %s\n", e.msg);
+        return 1;
+    }
+    if (keys) {
+        config_print_keys(stdout);
+        policy_set_print_params(set, stdout);
+        policy_set_free(set);
+        return 0;
+    }
+    printf("ok   params (%zu set, %zu declared)\n", cfg->n_params, set->n_decls);
+    int problems = check_reads(set);
+    policy_set_free(set);
+    return problems;
+}
+
 int cmd_check(struct cli *cli)
 {
     static const char usage[] =
-        "usage: fupin check\n"
+        "usage: fupin check [--keys]\n"
         "Validates the config, every Lua policy (syntax, required fields, runs in the\n"
-        "sandbox) and every plugin the config loads (ABI, required parameters).\n"
-        "Prints one line per policy; exit status 0 when all are good, 2 otherwise.\n";
+        "sandbox), every plugin the config loads (ABI, required parameters) and the\n"
+        "params: against what the policies declare (every key declared, of its type,\n"
+        "in its range), and runs the policies' test cases to catch a policy reading a\n"
+        "param it does not declare. Prints one line per policy; exit status 0 when all\n"
+        "are good, 2 otherwise.\n"
+        "--keys prints every config key and every declared param instead: type, range,\n"
+        "default, who reads it.\n";
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
-    if (cli->argc > 1)
+    int keys = cli->argc == 2 && strcmp(cli->argv[1], "--keys") == 0;
+    if (cli->argc > 1 && !keys)
         return cli_usage_error(cli, usage, "unexpected argument %s", cli->argv[1]);
     struct config *cfg;
     int rc = cli_load_config(cli, &cfg);
     if (rc)
         return rc;
+    if (keys) {
+        int problems = check_params(cfg, 1);
+        config_free(cfg);
+        return problems ? EXIT_USAGE : EXIT_OK;
+    }
     printf("ok   %s (config)\n", cfg->path ? cfg->path : cli->config_path);
+    fflush(stdout);
     int problems = check_lua(cfg) + check_plugins(cfg);
+    problems += check_params(cfg, 0);
     config_free(cfg);
     if (problems) {
         printf("%d problem%s found\n", problems, problems == 1 ? "" : "s");

@@ -1,13 +1,18 @@
 /* config.h - the YAML configuration (libyaml) loaded into a plain struct.
- * The loader is strict: unknown keys, wrong types, missing required keys,
- * aliases, several documents, nesting deeper than 32 and files over 1 MiB are
- * errors naming file:line:column. Nothing here touches the database. */
+ * One table (config_table.c) names every key with its type, bounds and
+ * default; the loader, the defaults and `fupin check --keys` all read it.
+ * The loader is strict: unknown keys, wrong types, out-of-range or
+ * non-finite numbers, missing required keys, aliases, several documents,
+ * nesting deeper than 32 and files over 1 MiB are errors naming
+ * file:line:column. The params: section is checked against what the
+ * policies declare (config_params_check). Nothing here touches the database. */
 #ifndef FUPIN_CONFIG_H
 #define FUPIN_CONFIG_H
 
 #include "err.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum config_param_type { PARAM_NUMBER, PARAM_STRING, PARAM_BY_YEAR };
 
@@ -16,20 +21,21 @@ enum config_param_type { PARAM_NUMBER, PARAM_STRING, PARAM_BY_YEAR };
 struct config_param {
     char *key;
     enum config_param_type type;
-    double number; /* PARAM_NUMBER */
-    char *string;  /* PARAM_STRING */
+    double number;  /* PARAM_NUMBER */
+    char *string;   /* PARAM_STRING */
     size_t n_years; /* PARAM_BY_YEAR: ascending years[] with values[] */
     int *years;
     double *values;
-    int line; /* where it was defined, for messages */
+    int line, col;             /* where the value was written, for messages */
+    int *year_line, *year_col; /* PARAM_BY_YEAR: where each value was written */
 };
 
 /* A delivery channel (channels: file / webhook / email). */
 struct config_channel {
-    char *name; /* "file", "webhook", "email" */
-    char *dir;  /* file: spool directory */
-    char *url;  /* webhook: POST target; email: smtp://host:port */
-    char *from; /* email: sender address */
+    char *name;                /* "file", "webhook", "email" */
+    char *dir;                 /* file: spool directory */
+    char *url;                 /* webhook: POST target; email: smtp://host:port */
+    char *from;                /* email: sender address */
     char *username, *password; /* email: optional SMTP login */
     int timeout_s;
 };
@@ -42,12 +48,16 @@ struct config {
     char *policies_dir; /* resolved */
     char *lua_dir;      /* lua: the Lua library policies use (fp.lua); default <policies>/../lua */
     char *policy_tests_dir; /* policy_tests: YAML cases; default <policies>/../tests/policies */
-    char *plugin_dir;   /* resolved */
-    char **plugins;     /* plugin names to load (plugins.load) */
+    char *plugin_dir;       /* resolved */
+    char **plugins;         /* plugin names to load (plugins.load) */
     size_t n_plugins;
 
     struct config_param *params; /* sorted by key */
     size_t n_params;
+    int params_line, params_col; /* the params: key, or 1:1 when there is none */
+    /* Non-NULL for a copy made by config_params_check: it borrows every
+     * pointer of base except params, which it owns. */
+    const struct config *base;
 
     char nightly_at[6]; /* "HH:MM" */
     char *timezone;     /* default "Asia/Shanghai" */
@@ -57,15 +67,15 @@ struct config {
 
     struct config_channel *channels;
     size_t n_channels;
-    int delivery_max_attempts;  /* delivery.max_attempts */
-    int delivery_backoff_s;     /* delivery.backoff_s: first retry delay, doubled each time */
+    int delivery_max_attempts; /* delivery.max_attempts */
+    int delivery_backoff_s;    /* delivery.backoff_s: first retry delay, doubled each time */
 
     char *log_level; /* "debug" | "info" | "warn" | "error" */
 
-    int workers;       /* engine.workers: evaluation threads (>= 1) */
-    int poll_ms;       /* engine.poll_ms: data_version poll interval */
-    int batch_size;    /* engine.batch_size: households per write transaction */
-    char as_of[11];    /* engine.as_of "YYYY-MM-DD"; "" = the current date */
+    int workers;    /* engine.workers: evaluation threads (>= 1) */
+    int poll_ms;    /* engine.poll_ms: data_version poll interval */
+    int batch_size; /* engine.batch_size: households per write transaction */
+    char as_of[11]; /* engine.as_of "YYYY-MM-DD"; "" = the current date */
 
     long lua_instructions; /* limits.instructions per policy evaluation */
     long lua_memory_kb;    /* limits.memory_kb per Lua state */
@@ -74,9 +84,17 @@ struct config {
 
 /* Loads and validates path. On success *out is a new config the caller frees
  * with config_free. On failure returns ERR_INVALID (bad content) or ERR_FAIL
- * (cannot read) with "file:line:column: what" in e. */
+ * (cannot read) with "file:line:column: what" in e. params: is only read
+ * here (types and finiteness); config_params_check holds it to the
+ * declarations. */
 int config_load(const char *path, struct config **out, struct err *e);
+/* Frees a loaded config or a copy from config_params_check (which frees
+ * only what the copy owns). NULL is fine. */
 void config_free(struct config *cfg);
+
+/* Prints every config key of the table, one line each: dotted key, type,
+ * bounds, default and what it is for (`fupin check --keys`). */
+void config_print_keys(FILE *out);
 
 /* The param with exactly this dotted key, or NULL. */
 const struct config_param *config_param_find(const struct config *cfg, const char *key);
@@ -90,6 +108,71 @@ int config_param_number(const struct config *cfg, const char *key, int year, dou
  * the plugin and Lua params views. area may be NULL. */
 const struct config_param *config_param_scoped(const struct config *cfg, const char *area,
                                                const char *key);
+
+/* ---- declared params ----
+ *
+ * Each policy declares the params it reads. This is the config layer's own
+ * record of one declaration: the runner converts the Lua tables and the
+ * plugin ABI's struct fupin_param_decl into it, so config/ never sees the
+ * plugin header. */
+enum config_decl_type {
+    CONFIG_DECL_NUMBER = 1,  /* any finite number */
+    CONFIG_DECL_INTEGER = 2, /* a whole number */
+    CONFIG_DECL_TEXT = 3,    /* text */
+    CONFIG_DECL_DATE = 4     /* text "YYYY-MM-DD" */
+};
+
+struct config_param_decl {
+    const char *key;   /* dotted, e.g. "industry.project_grant" */
+    const char *area;  /* NULL: key is absolute (Lua). Else the plugin rule:
+                        * "<area>.<key>" if the config has it, else "<key>" */
+    const char *owner; /* who declares it, for messages: "policies/exit.lua" */
+    enum config_decl_type type;
+    const char *unit;  /* "yuan", "ratio", "years", "days"...; NULL: none */
+    const char *title; /* one line for policy officers; NULL allowed */
+    double min, max;   /* inclusive, for NUMBER and INTEGER */
+    int by_year;       /* may be written {2016: x, 2017: y} (numbers only) */
+    int required;      /* the config must set it, unless it has a default */
+    int has_default;   /* filled in when the config lacks the key */
+    double default_number;
+    const char *default_text;
+};
+
+/* What config_params_check is told besides the declarations. */
+struct config_params_scope {
+    /* NULL-terminated areas whose undeclared keys are accepted with a
+     * warning: areas with no loaded policy (a plugin not in plugins.load, a
+     * policy file that is not there) and plugins that declare nothing. */
+    const char *const *quiet_areas;
+    const char *const *quiet_reasons; /* one per quiet area, for the warning */
+    /* A policy could not be loaded, so what it declares is unknown: every
+     * undeclared key is only warned about. */
+    int lenient;
+    /* Where warnings go (one sentence each); NULL: the log. */
+    void (*warn)(void *arg, const char *msg);
+    void *arg;
+};
+
+/* Holds cfg's params: to decls: refuses (ERR_INVALID, "file:line:col:
+ * params.KEY: what") a key no declaration covers outside the quiet areas,
+ * a wrong type, a non-whole number for an integer, a value out of range, a
+ * per-year table where by_year is not declared, a required param that is
+ * missing and has no default, and two declarations of one key that
+ * disagree (naming both owners). On success *out is a copy of cfg whose
+ * params also hold the declared defaults of keys cfg lacks; it borrows
+ * everything else from cfg, which must outlive it (config_free frees it). */
+int config_params_check(const struct config *cfg, const struct config_param_decl *decls,
+                        size_t n_decls, const struct config_params_scope *scope,
+                        struct config **out, struct err *e);
+
+/* "number", "integer", "text", "date"; NULL for anything else. */
+const char *config_decl_type_name(enum config_decl_type t);
+/* Parses a type name as written in a Lua declaration; 0 when unknown. */
+enum config_decl_type config_decl_type_parse(const char *name);
+/* Checks one declaration on its own (key syntax, type, bounds, default
+ * within bounds, by_year only for numbers): ERR_INVALID "owner: params.KEY:
+ * what". */
+int config_decl_validate(const struct config_param_decl *d, struct err *e);
 
 /* The channel named name, or NULL. */
 const struct config_channel *config_channel_find(const struct config *cfg, const char *name);

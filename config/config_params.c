@@ -1,6 +1,8 @@
 /* config_params.c - the params: section: nested mappings flattened to dotted
  * keys, numbers, strings and per-year tables, and the lookups policies use.
- * Values are never interpreted beyond number/string/year table here. */
+ * Values are never interpreted beyond number/string/year table here (what a
+ * key must hold is config_decl.c's business), except that a number which is
+ * not finite is refused for every key. */
 #include "config_internal.h"
 
 #include <ctype.h>
@@ -9,6 +11,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int config_is_nonfinite(const struct ynode *n)
+{
+    if (n->kind != YNODE_SCALAR || !n->is_plain || !n->value[0])
+        return 0;
+    const char *s = n->value;
+    if (*s == '+' || *s == '-')
+        s++;
+    /* YAML 1.1 and 1.2 spell them .inf/.Inf/.INF and .nan/.NaN/.NAN. */
+    static const char *const yaml[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"};
+    for (size_t i = 0; i < sizeof yaml / sizeof yaml[0]; i++)
+        if (strcmp(s, yaml[i]) == 0)
+            return 1;
+    char *end;
+    double v = strtod(n->value, &end);
+    return !*end && !isspace((unsigned char)n->value[0]) && !isfinite(v);
+}
 
 /* A plain scalar that strtod consumes fully (and is finite) is a number;
  * quoted text stays a string, so "2018-12-31" or "0.5" in quotes are text. */
@@ -58,7 +77,8 @@ static int param_cmp(const void *a, const void *b)
     return strcmp(((const struct config_param *)a)->key, ((const struct config_param *)b)->key);
 }
 
-static struct config_param *param_add(struct config_load_ctx *c, const char *key, int line)
+static struct config_param *param_add(struct config_load_ctx *c, const char *key,
+                                      const struct ynode *at)
 {
     struct config *cfg = c->cfg;
     struct config_param *grown = realloc(cfg->params, (cfg->n_params + 1) * sizeof *grown);
@@ -70,31 +90,42 @@ static struct config_param *param_add(struct config_load_ctx *c, const char *key
     p->key = strdup(key);
     if (!p->key)
         return NULL;
-    p->line = line;
+    p->line = at->line;
+    p->col = at->col;
     cfg->n_params++;
     return p;
 }
 
 static int by_year(struct config_load_ctx *c, const char *key, const struct ynode *map)
 {
-    struct config_param *p = param_add(c, key, map->line);
+    struct config_param *p = param_add(c, key, map);
     if (!p)
         return config_oom(c);
     p->type = PARAM_BY_YEAR;
     p->years = calloc(map->n_children, sizeof *p->years);
     p->values = calloc(map->n_children, sizeof *p->values);
-    if (!p->years || !p->values)
+    p->year_line = calloc(map->n_children, sizeof *p->year_line);
+    p->year_col = calloc(map->n_children, sizeof *p->year_col);
+    if (!p->years || !p->values || !p->year_line || !p->year_col)
         return config_oom(c);
-    /* Sort (year, value) pairs by sorting indices of the years. */
+    /* Sort (year, value, where) records by year. */
     struct yv {
         int year;
         double value;
+        int line, col;
     } *tmp = calloc(map->n_children, sizeof *tmp);
     if (!tmp)
         return config_oom(c);
     size_t i = 0;
     for (const struct ynode *v = map->child; v; v = v->next, i++) {
         char got[80];
+        if (config_is_nonfinite(v)) {
+            free(tmp);
+            return config_fail(c, v, "params.%s.%s: %s is out of range: not a finite number", key,
+                               v->key->value, config_describe(v, got, sizeof got));
+        }
+        tmp[i].line = v->line;
+        tmp[i].col = v->col;
         if (!scalar_number(v, &tmp[i].value)) {
             free(tmp);
             return config_fail(c, v, "params.%s.%s: expected a number, got %s", key, v->key->value,
@@ -106,6 +137,8 @@ static int by_year(struct config_load_ctx *c, const char *key, const struct ynod
     for (i = 0; i < map->n_children; i++) {
         p->years[i] = tmp[i].year;
         p->values[i] = tmp[i].value;
+        p->year_line[i] = tmp[i].line;
+        p->year_col[i] = tmp[i].col;
     }
     p->n_years = map->n_children;
     free(tmp);
@@ -134,7 +167,12 @@ static int flatten(struct config_load_ctx *c, const char *prefix, const struct y
         }
         if (v->is_plain && !v->value[0])
             return config_fail(c, v, "params.%s: no value", key);
-        struct config_param *p = param_add(c, key, v->line);
+        if (config_is_nonfinite(v)) {
+            char got[80];
+            return config_fail(c, v, "params.%s: %s is out of range: not a finite number", key,
+                               config_describe(v, got, sizeof got));
+        }
+        struct config_param *p = param_add(c, key, v);
         if (!p)
             return config_oom(c);
         if (scalar_number(v, &p->number)) {

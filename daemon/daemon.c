@@ -341,10 +341,12 @@ static void job_work(uv_work_t *req)
         }
     }
     /* Not strict: a policy that was already broken (or a refused plugin)
-     * must not block reloading the others; only the changed files must load. */
+     * must not block reloading the others; only the changed files must load.
+     * The params: are held to the declarations in either mode: a reloaded
+     * config with a bad param is refused here and the running one stays. */
     if (policy_set_load(j->cfg, 0, &j->set, &e) != 0) {
         j->set = NULL;
-        snprintf(j->error, sizeof j->error, "%s", e.msg);
+        snprintf(j->error, sizeof j->error, "%s%s", j->is_config ? "config: " : "", e.msg);
         /* Blame the changed file the message names, else the first one. */
         for (int i = 0; i < j->n_files; i++)
             if (strstr(e.msg, j->files[i])) {

@@ -37,6 +37,14 @@ end
 return {
     name = "asset_income",
     title = "资产收益到户",
+    -- The params it reads (fupin check holds the config to them; reading
+    -- any other param is an error).
+    params = {
+        asset_income = {
+            share_amount = { type = "number", unit = "yuan", min = 0, max = 1e6, required = true,
+                title = "每户折股量化的扶持资金" },
+        },
+    },
     evaluate = function(household, out, params)
         if not fp.in_help(household) then
             return

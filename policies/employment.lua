@@ -44,6 +44,18 @@ end
 return {
     name = "employment",
     title = "就业服务到户",
+    -- The params it reads (fupin check holds the config to them; reading
+    -- any other param is an error).
+    params = {
+        working_age_min = { type = "integer", unit = "years", min = 0, max = 120, required = true,
+            default = 16, title = "劳动年龄下限（含）" },
+        working_age_max = { type = "integer", unit = "years", min = 0, max = 120, required = true,
+            default = 60, title = "劳动年龄上限（含）" },
+        employment = {
+            public_welfare_wage = { type = "number", unit = "yuan", min = 0, max = 1e5, required = true,
+                title = "公益性岗位月工资" },
+        },
+    },
     evaluate = function(household, out, params)
         if not fp.in_help(household) then
             return

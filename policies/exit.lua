@@ -122,6 +122,22 @@ end
 return {
     name = "exit",
     title = "退出与返贫",
+    -- The params it reads (fupin check holds the config to them; reading
+    -- any other param is an error).
+    params = {
+        provincial_income = { type = "number", unit = "yuan", by_year = true, min = 0, max = 1e6,
+            required = true, title = "全省农村居民人均可支配收入（按年）" },
+        income_ratio = { type = "number", unit = "ratio", by_year = true, min = 0, max = 1,
+            required = true, default = 0.45, title = "退出：人均收入达到全省农村人均可支配收入的比例" },
+        school_age_min = { type = "integer", unit = "years", min = 0, max = 30, required = true,
+            default = 6, title = "义务教育年龄下限（含）：不因贫辍学" },
+        school_age_max = { type = "integer", unit = "years", min = 0, max = 30, required = true,
+            default = 15, title = "义务教育年龄上限（含）" },
+        exit = {
+            return_margin = { type = "number", unit = "ratio", min = 0, max = 10, required = true,
+                default = 1.0, title = "返贫预警：人均收入低于贫困线的倍数" },
+        },
+    },
     evaluate = function(household, out, params)
         if household.status == "exited" then
             return_risk(household, out, params)

@@ -94,6 +94,26 @@ end
 return {
     name = "industry",
     title = "产业帮扶到户",
+    -- The params it reads (fupin check holds the config to them; reading
+    -- any other param is an error).
+    params = {
+        provincial_income = { type = "number", unit = "yuan", by_year = true, min = 0, max = 1e6,
+            required = true, title = "全省农村居民人均可支配收入（按年）" },
+        income_ratio = { type = "number", unit = "ratio", by_year = true, min = 0, max = 1,
+            required = true, default = 0.45, title = "退出：人均收入达到全省农村人均可支配收入的比例" },
+        working_age_min = { type = "integer", unit = "years", min = 0, max = 120, required = true,
+            default = 16, title = "劳动年龄下限（含）" },
+        working_age_max = { type = "integer", unit = "years", min = 0, max = 120, required = true,
+            default = 60, title = "劳动年龄上限（含）" },
+        industry = {
+            project_grant = { type = "number", unit = "yuan", min = 0, max = 1e6, required = true,
+                title = "特色产业项目补助（每个项目）" },
+            pv_station_share = { type = "number", unit = "yuan", min = 0, max = 1e6, required = true,
+                title = "光伏电站股份每年分红" },
+            skills_min = { type = "integer", min = 0, max = 10, required = true, default = 1,
+                title = "有劳动能力成员应掌握的实用技术门数（少于即建议培训）" },
+        },
+    },
     evaluate = function(household, out, params)
         if not fp.in_help(household) then
             return

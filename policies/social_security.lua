@@ -36,6 +36,16 @@ end
 return {
     name = "social_security",
     title = "社会保障到户",
+    -- The params it reads (fupin check holds the config to them; reading
+    -- any other param is an error).
+    params = {
+        social_security = {
+            dibao_monthly = { type = "number", unit = "yuan", min = 0, max = 1e5, required = true,
+                title = "低保每人每月补助" },
+            pension_min_age = { type = "integer", unit = "years", min = 0, max = 120, required = true,
+                default = 16, title = "城乡居民养老保险参保起始年龄（不在校）" },
+        },
+    },
     evaluate = function(household, out, params)
         if not fp.in_help(household) then
             return

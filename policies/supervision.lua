@@ -101,6 +101,17 @@ end
 return {
     name = "supervision",
     title = "督查",
+    -- The params it reads (fupin check holds the config to them; reading
+    -- any other param is an error).
+    params = {
+        supervision = {
+            -- The nightly job reads it too and declares it the same way.
+            no_visit_days = { type = "integer", unit = "days", min = 1, max = 3650, required = true,
+                default = 90, title = "帮扶干部走访间隔上限（天）" },
+            fund_notice_days = { type = "integer", unit = "days", min = 1, max = 365, required = true,
+                default = 7, title = "资金项目公示最短天数（含首尾两天）" },
+        },
+    },
     evaluate = function(household, out, params)
         local p = params.supervision
         no_cadre(household, out)

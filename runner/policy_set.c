@@ -7,11 +7,13 @@
 #include "plugin_loader.h"
 
 #include <dirent.h>
+#include <float.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- loading the set ---- */
 
@@ -165,8 +167,255 @@ static int load_plugins(struct policy_set *set, int strict, struct err *e)
     return 0;
 }
 
-int policy_set_load(const struct config *cfg, int strict, struct policy_set **out,
-                    struct err *e)
+/* ---- declared params ---- */
+
+/* Params the daemon reads itself: the nightly job (nightly/nightly.c), whose
+ * own fallbacks are these defaults. */
+static const struct config_param_decl daemon_params[] = {
+    {.key = "supervision.no_visit_days",
+     .owner = "the nightly job",
+     .type = CONFIG_DECL_INTEGER,
+     .unit = "days",
+     .title = "帮扶干部走访间隔上限（天）",
+     .min = 1,
+     .max = 3650,
+     .required = 1,
+     .has_default = 1,
+     .default_number = 90},
+    /* Absent: the nightly reduction check is off. */
+    {.key = "supervision.reduction_target",
+     .owner = "the nightly job",
+     .type = CONFIG_DECL_NUMBER,
+     .unit = "ratio",
+     .title = "年度减贫目标（退出户占比）",
+     .min = 0,
+     .max = 1,
+     .by_year = 1},
+    {.key = "supervision.reduction_margin",
+     .owner = "the nightly job",
+     .type = CONFIG_DECL_NUMBER,
+     .unit = "ratio",
+     .title = "落后于减贫目标多少即约谈",
+     .min = 0,
+     .max = 1,
+     .by_year = 1,
+     .has_default = 1,
+     .default_number = 0.10},
+};
+
+static int decls_add(struct policy_set *set, const struct config_param_decl *d, size_t n,
+                     struct err *e)
+{
+    if (!n)
+        return 0;
+    struct config_param_decl *grown = realloc(set->decls, (set->n_decls + n) * sizeof *set->decls);
+    if (!grown)
+        return err_set(e, ERR_FAIL, "out of memory");
+    memcpy(grown + set->n_decls, d, n * sizeof *d);
+    set->decls = grown;
+    set->n_decls += n;
+    return 0;
+}
+
+/* WIRE-UP (plugin ABI 2): the declarations of a loaded plugin, from the
+ * descriptor's params array through plugin_loader.h's
+ * plugin_param_decls(pl, &n). The block compiles in by itself once
+ * fupin_plugin.h says ABI 2. Returns 1 when the plugin declares its params
+ * (none is an answer too), 0 when it cannot (an ABI-1 plugin): the keys of
+ * its area are then only warned about. */
+static int plugin_decls(struct policy_set *set, const struct policy *p, struct err *e,
+                        int *declares)
+{
+    *declares = 0;
+#if FUPIN_PLUGIN_ABI_VERSION >= 2
+    size_t n = 0;
+    const struct fupin_param_decl *pd = plugin_param_decls(p->impl, &n);
+    for (size_t i = 0; i < n; i++) {
+        struct config_param_decl d = {
+            .key = pd[i].key,
+            .area = p->name,
+            .owner = p->source,
+            .type = pd[i].type == FUPIN_PARAM_NUMBER    ? CONFIG_DECL_NUMBER
+                    : pd[i].type == FUPIN_PARAM_INTEGER ? CONFIG_DECL_INTEGER
+                    : pd[i].type == FUPIN_PARAM_TEXT    ? CONFIG_DECL_TEXT
+                    : pd[i].type == FUPIN_PARAM_DATE    ? CONFIG_DECL_DATE
+                                                        : 0,
+            .unit = pd[i].unit,
+            .title = pd[i].title,
+            .min = pd[i].min,
+            .max = pd[i].max,
+            .by_year = pd[i].by_year,
+            .required = pd[i].required,
+            .has_default = pd[i].has_default,
+            .default_number = pd[i].default_number,
+            .default_text = pd[i].default_text,
+        };
+        int rc = decls_add(set, &d, 1, e);
+        if (rc)
+            return rc;
+    }
+    *declares = 1;
+#else
+    (void)set;
+    (void)p;
+    (void)e;
+#endif
+    return 0;
+}
+
+/* The areas whose undeclared keys are only warned about, with why. */
+struct quiet {
+    char **areas; /* NULL-terminated */
+    char **reasons;
+    size_t n;
+};
+
+static void quiet_free(struct quiet *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        free(q->areas[i]);
+        free(q->reasons[i]);
+    }
+    free(q->areas);
+    free(q->reasons);
+}
+
+static int quiet_add(struct quiet *q, const char *area, size_t len, const char *reason)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (strlen(q->areas[i]) == len && strncmp(q->areas[i], area, len) == 0)
+            return 0;
+    char **a = realloc(q->areas, (q->n + 2) * sizeof *a);
+    if (a)
+        q->areas = a;
+    char **r = realloc(q->reasons, (q->n + 2) * sizeof *r);
+    if (r)
+        q->reasons = r;
+    if (!a || !r || !(a[q->n] = strndup(area, len)))
+        return ERR_FAIL;
+    if (!(r[q->n] = strdup(reason))) {
+        free(a[q->n]);
+        return ERR_FAIL;
+    }
+    q->n++;
+    a[q->n] = r[q->n] = NULL;
+    return 0;
+}
+
+/* An area with no loaded policy that fupin knows of: a plugin file in the
+ * plugin folder, or an area of the measure catalogue (a policy file that is
+ * not there). Its keys are kept for when it comes back, with a warning; a
+ * word that is no area at all is a misspelling and stays an error. */
+static int quiet_areas(const struct policy_set *set, const int *declares, struct quiet *q)
+{
+    const struct config *cfg = set->cfg;
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const char *key = cfg->params[i].key, *dot = strchr(key, '.');
+        if (!dot)
+            continue;
+        char area[32], reason[160], so[1100];
+        snprintf(area, sizeof area, "%.*s", (int)(dot - key), key);
+        const struct policy *p = policy_set_find(set, area);
+        reason[0] = '\0';
+        if (p) {
+            if (p->kind == POLICY_PLUGIN && !declares[p - set->policies])
+                snprintf(reason, sizeof reason, "%.100s declares no params (plugin ABI 1)",
+                         p->source);
+        } else {
+            snprintf(so, sizeof so, "%s/%s.so", cfg->plugin_dir ? cfg->plugin_dir : ".", area);
+            int listed = 0;
+            for (size_t k = 0; k < cfg->n_plugins; k++)
+                listed |= strcmp(cfg->plugins[k], area) == 0;
+            if (listed)
+                snprintf(reason, sizeof reason, "plugin %s could not be loaded", area);
+            else if (access(so, F_OK) == 0)
+                snprintf(reason, sizeof reason, "plugin %s is not in plugins.load", area);
+            else if (policy_catalogue(area))
+                snprintf(reason, sizeof reason, "no policy of area %s is loaded", area);
+        }
+        if (reason[0] && quiet_add(q, area, strlen(area), reason))
+            return ERR_FAIL;
+    }
+    return 0;
+}
+
+static int check_params(struct policy_set *set, struct err *e)
+{
+    int rc = decls_add(set, daemon_params, sizeof daemon_params / sizeof daemon_params[0], e);
+    int *declares = calloc(set->n_policies + 1, sizeof *declares);
+    struct quiet q = {0};
+    if (!declares)
+        rc = err_set(e, ERR_FAIL, "out of memory");
+    for (size_t i = 0; i < set->n_policies && !rc; i++) {
+        const struct policy *p = &set->policies[i];
+        if (p->kind == POLICY_PLUGIN) {
+            rc = plugin_decls(set, p, e, &declares[i]);
+            continue;
+        }
+        size_t n;
+        const struct config_param_decl *d = lua_policy_params(p->impl, &n);
+        declares[i] = 1;
+        rc = decls_add(set, d, n, e);
+    }
+    if (!rc && quiet_areas(set, declares, &q))
+        rc = err_set(e, ERR_FAIL, "out of memory");
+    if (!rc) {
+        struct config_params_scope scope = {
+            .quiet_areas = (const char *const *)q.areas,
+            .quiet_reasons = (const char *const *)q.reasons,
+            .lenient = set->n_missing > 0,
+        };
+        rc = config_params_check(set->cfg, set->decls, set->n_decls, &scope, &set->own_cfg, e);
+    }
+    if (!rc)
+        set->cfg = set->own_cfg;
+    quiet_free(&q);
+    free(declares);
+    return rc;
+}
+
+static int decl_order(const void *a, const void *b)
+{
+    const struct config_param_decl *x = a, *y = b;
+    int c = strcmp(x->area ? x->area : "", y->area ? y->area : "");
+    return c ? c : strcmp(x->key, y->key);
+}
+
+void policy_set_print_params(const struct policy_set *set, FILE *out)
+{
+    struct config_param_decl *d = malloc((set->n_decls + 1) * sizeof *d);
+    if (!d)
+        return;
+    if (set->n_decls)
+        memcpy(d, set->decls, set->n_decls * sizeof *d);
+    qsort(d, set->n_decls, sizeof *d, decl_order);
+    for (size_t i = 0; i < set->n_decls; i++) {
+        char key[160], what[96], dflt[64];
+        if (d[i].area)
+            snprintf(key, sizeof key, "%s.%s", d[i].area, d[i].key);
+        else
+            snprintf(key, sizeof key, "%s", d[i].key);
+        int numeric = d[i].type == CONFIG_DECL_NUMBER || d[i].type == CONFIG_DECL_INTEGER;
+        size_t o = (size_t)snprintf(what, sizeof what, "%s", config_decl_type_name(d[i].type));
+        if (numeric && (d[i].min > -DBL_MAX || d[i].max < DBL_MAX))
+            o += (size_t)snprintf(what + o, sizeof what - o, " %g..%g", d[i].min, d[i].max);
+        if (d[i].unit)
+            o += (size_t)snprintf(what + o, sizeof what - o, " %s", d[i].unit);
+        if (d[i].by_year)
+            snprintf(what + o, sizeof what - o, ", by year");
+        if (d[i].has_default && numeric)
+            snprintf(dflt, sizeof dflt, "default %g", d[i].default_number);
+        else if (d[i].has_default)
+            snprintf(dflt, sizeof dflt, "default \"%s\"", d[i].default_text);
+        else
+            snprintf(dflt, sizeof dflt, "%s", d[i].required ? "required" : "optional");
+        fprintf(out, "params.%-34s %-32s %-16s %-26s %s\n", key, what, dflt, d[i].owner,
+                d[i].title ? d[i].title : "");
+    }
+    free(d);
+}
+
+int policy_set_load(const struct config *cfg, int strict, struct policy_set **out, struct err *e)
 {
     struct policy_set *set = calloc(1, sizeof *set);
     if (!set)
@@ -175,6 +424,8 @@ int policy_set_load(const struct config *cfg, int strict, struct policy_set **ou
     int rc = load_lua_policies(set, strict, e);
     if (rc == 0)
         rc = load_plugins(set, strict, e);
+    if (rc == 0)
+        rc = check_params(set, e);
     if (rc) {
         policy_set_free(set);
         return rc;
@@ -195,6 +446,8 @@ void policy_set_free(struct policy_set *set)
     free(set->lua);
     free(set->missing);
     free(set->policies);
+    free(set->decls);
+    config_free(set->own_cfg);
     free(set);
 }
 

@@ -8,6 +8,8 @@
 #include "err.h"
 #include "policy.h"
 
+#include <stdio.h>
+
 /* A policy the config names that could not be loaded (non-strict loads).
  * Every evaluation reports it as failed, so its stored findings stay as
  * they were instead of being withdrawn everywhere. */
@@ -19,7 +21,15 @@ struct policy_missing {
 };
 
 struct policy_set {
-    const struct config *cfg; /* borrowed; must outlive the set */
+    /* The config the policies see: the caller's, plus the defaults of
+     * declared params it lacks (a copy owned by the set that borrows the
+     * rest of the caller's config, which must outlive the set). */
+    const struct config *cfg;
+    struct config *own_cfg;
+    /* What every loaded policy (and the daemon itself) declares it reads;
+     * the strings belong to the policies. */
+    struct config_param_decl *decls;
+    size_t n_decls;
     struct policy *policies;
     size_t n_policies;
     struct lua_policy **lua; /* the Lua policies in load order */
@@ -31,14 +41,18 @@ struct policy_set {
 /* Loads every *.lua of cfg->policies_dir and every plugin of cfg->plugins.
  * A policy that fails to load is logged and, with strict=1, fails the load
  * (its message in e); with strict=0 it is recorded in set->missing and the
- * rest is loaded. */
-int policy_set_load(const struct config *cfg, int strict, struct policy_set **out,
-                    struct err *e);
+ * rest is loaded. Then holds cfg's params: to what the loaded policies
+ * declare (config_params_check): a mistake there fails the load in either
+ * mode, ERR_INVALID with "file:line:col: params.KEY: what" in e. */
+int policy_set_load(const struct config *cfg, int strict, struct policy_set **out, struct err *e);
 void policy_set_free(struct policy_set *set);
 /* The missing entry for a file name ("industry.lua", "education.so"), or NULL. */
 const struct policy_missing *policy_set_missing(const struct policy_set *set, const char *file);
 /* The policy named name, or NULL. */
 const struct policy *policy_set_find(const struct policy_set *set, const char *name);
+/* Prints every declared param, one line each: key, type, range, unit,
+ * default, who declares it, title (`fupin check --keys`). */
+void policy_set_print_params(const struct policy_set *set, FILE *out);
 
 struct policy_runner; /* per thread */
 int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e);

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "lua_sandbox.h"
 
+#include <float.h>
 #include <lauxlib.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@ struct lua_policy {
     char source[320];
     char **own_measures; /* its `measures` field, NULL-terminated, or NULL */
     const char *const *measures;
+    struct config_param_decl *decls; /* its `params` field, sorted by key */
+    size_t n_decls, cap_decls;
 };
 
 struct lua_worker {
@@ -67,6 +70,7 @@ static int lua_failure(struct lua_sandbox *sb, const char *display, int fail_cod
 struct check_ctx {
     struct lua_policy *p;
     const char *problem; /* a missing or wrong field */
+    char buf[240];       /* problem, when it names a param */
 };
 
 static int valid_name(const char *s, size_t n)
@@ -98,6 +102,133 @@ static int check_measures(lua_State *L, struct lua_policy *p)
     }
     p->measures = (const char *const *)p->own_measures;
     return 0;
+}
+
+/* ---- the `params` declarations ---- */
+
+#define PARAMS_MAX_DEPTH 8
+
+static int decl_problem(struct check_ctx *c, const char *key, const char *what)
+{
+    snprintf(c->buf, sizeof c->buf, "params.%.80s: %.140s", key, what);
+    c->problem = c->buf;
+    return -1;
+}
+
+static struct config_param_decl *decl_add(lua_State *L, struct lua_policy *p, const char *key)
+{
+    if (p->n_decls == p->cap_decls) {
+        size_t cap = p->cap_decls ? 2 * p->cap_decls : 8;
+        struct config_param_decl *d = realloc(p->decls, cap * sizeof *d);
+        if (!d)
+            luaL_error(L, "out of memory");
+        p->decls = d;
+        p->cap_decls = cap;
+    }
+    struct config_param_decl *d = &p->decls[p->n_decls];
+    memset(d, 0, sizeof *d);
+    d->owner = p->display;
+    d->min = -DBL_MAX;
+    d->max = DBL_MAX;
+    if (!(d->key = strdup(key)))
+        luaL_error(L, "out of memory");
+    p->n_decls++;
+    return d;
+}
+
+static char *dup_or_fail(lua_State *L, const char *s)
+{
+    char *copy = strdup(s);
+    if (!copy)
+        luaL_error(L, "out of memory");
+    return copy;
+}
+
+/* The declaration table on top of the stack, for key. Fields are read raw:
+ * the table is the policy's own, and no metamethod of it runs here. */
+static int parse_decl(lua_State *L, struct check_ctx *c, const char *key)
+{
+    static const char allowed[] = "type, unit, title, min, max, by_year, required, default";
+    int t = lua_gettop(L);
+    struct config_param_decl *d = decl_add(L, c->p, key);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        const char *f = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+        int vt = lua_type(L, -1);
+        char what[120];
+        if (!strcmp(f, "type")) {
+            if (!(d->type = config_decl_type_parse(lua_tostring(L, -1))))
+                return decl_problem(c, key,
+                                    "type must be \"number\", \"integer\", \"text\" "
+                                    "or \"date\"");
+        } else if (!strcmp(f, "unit") || !strcmp(f, "title")) {
+            if (vt != LUA_TSTRING)
+                return decl_problem(c, key, "unit and title must be strings");
+            const char **slot = f[0] == 'u' ? &d->unit : &d->title;
+            *slot = dup_or_fail(L, lua_tostring(L, -1));
+        } else if (!strcmp(f, "min") || !strcmp(f, "max")) {
+            if (vt != LUA_TNUMBER)
+                return decl_problem(c, key, "min and max must be numbers");
+            *(f[1] == 'i' ? &d->min : &d->max) = lua_tonumber(L, -1);
+        } else if (!strcmp(f, "by_year") || !strcmp(f, "required")) {
+            if (vt != LUA_TBOOLEAN)
+                return decl_problem(c, key, "by_year and required must be true or false");
+            *(f[0] == 'b' ? &d->by_year : &d->required) = lua_toboolean(L, -1);
+        } else if (!strcmp(f, "default")) {
+            d->has_default = 1;
+            if (vt == LUA_TNUMBER)
+                d->default_number = lua_tonumber(L, -1);
+            else if (vt == LUA_TSTRING)
+                d->default_text = dup_or_fail(L, lua_tostring(L, -1));
+            else
+                return decl_problem(c, key, "default must be a number or a string");
+        } else {
+            snprintf(what, sizeof what, "unknown field '%.30s' (allowed: %s)", f, allowed);
+            return decl_problem(c, key, what);
+        }
+        lua_pop(L, 1);
+    }
+    int numeric = d->type == CONFIG_DECL_NUMBER || d->type == CONFIG_DECL_INTEGER;
+    if (d->has_default && numeric != !d->default_text)
+        return decl_problem(c, key,
+                            numeric ? "default must be a number" : "default must be a string");
+    lua_settop(L, t - 1);
+    return 0;
+}
+
+/* The table on top of the stack holds declarations ({type = ...}) and groups
+ * of them (industry = {project_grant = {...}}) under prefix. */
+static int parse_params(lua_State *L, struct check_ctx *c, const char *prefix, int depth)
+{
+    int t = lua_gettop(L);
+    if (depth > PARAMS_MAX_DEPTH)
+        return decl_problem(c, prefix, "nested too deep");
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        size_t len;
+        const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &len) : NULL;
+        char key[128];
+        if (!name || !valid_name(name, len) ||
+            (size_t)snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", name) >=
+                sizeof key)
+            return decl_problem(c, prefix[0] ? prefix : "?",
+                                "keys must be words of a-z, 0-9 and _");
+        if (lua_type(L, -1) != LUA_TTABLE)
+            return decl_problem(c, key, "a declaration is a table {type = ..., ...}");
+        lua_pushliteral(L, "type");
+        int is_decl = lua_rawget(L, -2) == LUA_TSTRING;
+        lua_pop(L, 1);
+        if ((is_decl ? parse_decl(L, c, key) : parse_params(L, c, key, depth + 1)) != 0)
+            return -1;
+        lua_settop(L, t + 1); /* the key, for lua_next */
+    }
+    return 0;
+}
+
+static int decl_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct config_param_decl *)a)->key,
+                  ((const struct config_param_decl *)b)->key);
 }
 
 static int check_policy(lua_State *L)
@@ -141,7 +272,18 @@ static int check_policy(lua_State *L)
             c->problem = "its area is not in the measure catalogue: declare `measures = {...}`";
     } else if (mt != LUA_TTABLE || check_measures(L, p) != 0) {
         c->problem = "`measures` must be a list of measure codes";
+        return 0;
     }
+    lua_settop(L, t);
+    int pt = lua_getfield(L, t, "params");
+    if (pt == LUA_TNIL)
+        return 0;
+    if (pt != LUA_TTABLE) {
+        c->problem = "`params` must be a table of declarations {key = {type = ...}}";
+        return 0;
+    }
+    if (parse_params(L, c, "", 0) == 0 && p->n_decls)
+        qsort(p->decls, p->n_decls, sizeof *p->decls, decl_cmp);
     return 0;
 }
 
@@ -183,6 +325,9 @@ int lua_policy_load(const char *path, const struct config *cfg, struct lua_polic
         rc = err_set(e, ERR_INVALID, "%s: %s", p->display, c.problem);
         goto fail;
     }
+    for (size_t i = 0; i < p->n_decls; i++)
+        if ((rc = config_decl_validate(&p->decls[i], e)) != 0)
+            goto fail;
     sandbox_close(sb);
     *out = p;
     return 0;
@@ -199,6 +344,13 @@ void lua_policy_free(struct lua_policy *p)
     for (char **m = p->own_measures; m && *m; m++)
         free(*m);
     free(p->own_measures);
+    for (size_t i = 0; i < p->n_decls; i++) {
+        free((char *)p->decls[i].key);
+        free((char *)p->decls[i].unit);
+        free((char *)p->decls[i].title);
+        free((char *)p->decls[i].default_text);
+    }
+    free(p->decls);
     free(p->src);
     free(p);
 }
@@ -221,6 +373,17 @@ const char *lua_policy_source(const struct lua_policy *p)
 const char *const *lua_policy_measures(const struct lua_policy *p)
 {
     return p->measures;
+}
+
+const char *lua_policy_file(const struct lua_policy *p)
+{
+    return p->display;
+}
+
+const struct config_param_decl *lua_policy_params(const struct lua_policy *p, size_t *n)
+{
+    *n = p->n_decls;
+    return p->decls;
 }
 
 /* ---- workers ---- */
@@ -309,7 +472,7 @@ static int eval_policy(lua_State *L)
     }
     views_push_household(L);
     views_push_out(L);
-    views_push_params(L);
+    views_push_params(L, c->p);
     lua_call(L, 3, 0);
     return 0;
 }

@@ -11,8 +11,13 @@
 
 struct lua_policy;
 
+/* In the message of a policy that read a param it does not declare:
+ * `fupin check` looks for it in what the policies' own cases report. */
+#define LUA_UNDECLARED_PARAM "is not declared by"
+
 /* Compiles path in a fresh sandboxed state and checks it returns a table with
- * name, title and evaluate. Errors name path:line. */
+ * name, title and evaluate, and a valid `params` declaration when it has one
+ * (config_decl_validate). Errors name path:line, or path and the param. */
 int lua_policy_load(const char *path, const struct config *cfg, struct lua_policy **out,
                     struct err *e);
 void lua_policy_free(struct lua_policy *p);
@@ -22,13 +27,20 @@ const char *lua_policy_title(const struct lua_policy *p);
 const char *lua_policy_source(const struct lua_policy *p);
 /* The measure codes it may emit (its `measures` field, else the catalogue). */
 const char *const *lua_policy_measures(const struct lua_policy *p);
+/* "policies/industry.lua": the file as messages name it. */
+const char *lua_policy_file(const struct lua_policy *p);
+/* The params it declares (its `params` field), sorted by key, owned by p;
+ * *n is 0 for a policy that declares none (and may then read none). Keys are
+ * absolute ("industry.project_grant"); owner is lua_policy_file(p). */
+const struct config_param_decl *lua_policy_params(const struct lua_policy *p, size_t *n);
 
 struct lua_worker;
 int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct config *cfg,
                    struct lua_worker **out, struct err *e);
 void lua_worker_free(struct lua_worker *w);
 /* Runs policy number index on hh into out. Budget overruns return
- * ERR_BUDGET, policy errors ERR_FAIL, both with "file:line: what" in e. */
+ * ERR_BUDGET, policy errors ERR_FAIL (reading a param the policy does not
+ * declare is one), both with "file:line: what" in e. */
 int lua_worker_eval(struct lua_worker *w, size_t index, const struct fupin_household *hh,
                     struct fupin_out *out, struct fupin_params *params, struct err *e);
 

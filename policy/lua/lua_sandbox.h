@@ -62,9 +62,11 @@ int64_t views_member_id(lua_State *L, int idx, const char *method);
  * (raises on memory budget); views_push_household pushes the one built. */
 void views_build_household(lua_State *L);
 void views_kill_household(lua_State *L);
-/* Pushes the household / out / params views of the evaluation in progress. */
+/* Pushes the household / out / params views of the evaluation in progress;
+ * params holds what policy p declares, and reading anything else raises. */
 void views_push_household(lua_State *L);
 void views_push_out(lua_State *L);
-void views_push_params(lua_State *L);
+struct lua_policy;
+void views_push_params(lua_State *L, const struct lua_policy *p);
 
 #endif

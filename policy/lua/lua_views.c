@@ -1,6 +1,10 @@
 /* lua_views.c - the `out` emitter and the `params` tree as policies see
  * them: userdata views that die with their evaluation (generation check), and
- * params as a frozen table when nothing traces. Neither can be written to. */
+ * params as read-only tables when nothing traces. Neither can be written to,
+ * and params holds only what the running policy declares: reading any other
+ * key raises, so a policy cannot depend on a param `fupin check` does not
+ * know it reads. */
+#include "lua_runtime.h"
 #include "lua_sandbox.h"
 
 #include <lauxlib.h>
@@ -17,7 +21,7 @@ static const char *const view_names[] = {"out", "params"};
 struct view {
     unsigned gen;
     enum vkind kind;
-    const void *ptr;
+    const void *ptr; /* V_PARAMS: the struct lua_policy whose declarations apply */
     size_t n;
     char prefix[]; /* V_PARAMS: the dotted key of this node */
 };
@@ -101,59 +105,82 @@ static void push_param(lua_State *L, const struct config_param *p)
         policy_trace_param(sandbox_of(L)->params, p->key, text);
 }
 
-/* The first param whose key is >= key (cfg->params is sorted by strcmp). */
-static size_t param_lower_bound(const struct config *cfg, const char *key)
+/* Whether p declares key: 1 a param, 2 a group of them ("industry" when it
+ * declares "industry.project_grant"), 0 neither. decls are sorted by key. */
+static int declared(const struct lua_policy *p, const char *key, size_t len)
 {
-    size_t lo = 0, hi = cfg->n_params;
+    size_t n = 0;
+    const struct config_param_decl *d = p ? lua_policy_params(p, &n) : NULL;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(cfg->params[mid].key, key) < 0)
+        if (strcmp(d[mid].key, key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo;
+    if (lo < n && strcmp(d[lo].key, key) == 0)
+        return 1;
+    /* Keys under "key." sort after key itself (behind any "key-..."). */
+    for (size_t i = lo; i < n && strncmp(d[i].key, key, len) == 0; i++)
+        if (d[i].key[len] == '.')
+            return 2;
+    return 0;
+}
+
+/* Raises "<file>:<line>: params.KEY is not declared by policies/x.lua ...",
+ * the line being the first Lua line on the stack: the read may happen inside
+ * the fp library on the policy's behalf. */
+static int undeclared_error(lua_State *L, const struct lua_policy *p, const char *key)
+{
+    lua_Debug ar;
+    int where = 0;
+    for (int level = 1; !where && lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (ar.currentline > 0) {
+            lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+            where = 1;
+        }
+    }
+    if (!where)
+        lua_pushliteral(L, "");
+    lua_pushfstring(L,
+                    "params.%s " LUA_UNDECLARED_PARAM " %s: add it to the policy's params = "
+                    "{...} with its type and range",
+                    key, p ? lua_policy_file(p) : "this policy");
+    lua_concat(L, 2);
+    return lua_error(L);
 }
 
 static int params_index(lua_State *L, const struct view *v)
 {
-    if (lua_type(L, 2) != LUA_TSTRING) {
-        lua_pushnil(L);
-        return 1;
-    }
     char key[256];
     size_t plen = strlen(v->prefix), nlen;
+    if (lua_type(L, 2) != LUA_TSTRING) {
+        snprintf(key, sizeof key, "%s%s[%s]", v->prefix, plen ? "" : "?", luaL_typename(L, 2));
+        return undeclared_error(L, v->ptr, key);
+    }
     const char *name = lua_tolstring(L, 2, &nlen);
     size_t len = plen + (plen ? 1 : 0) + nlen;
-    if (len + 2 > sizeof key) {
-        lua_pushnil(L);
-        return 1;
-    }
+    if (len + 2 > sizeof key)
+        return undeclared_error(L, v->ptr, name);
     memcpy(key, v->prefix, plen);
     if (plen)
         key[plen] = '.';
     memcpy(key + len - nlen, name, nlen + 1);
-    const struct config *cfg = params_cfg(L);
-    int subtree = 0;
-    if (cfg) {
-        size_t i = param_lower_bound(cfg, key);
-        if (i < cfg->n_params && strcmp(cfg->params[i].key, key) == 0) {
-            push_param(L, &cfg->params[i]);
-            return 1;
-        }
-        /* Keys under "key." are contiguous from the bound of "key.". */
-        key[len] = '.';
-        key[len + 1] = 0;
-        i = param_lower_bound(cfg, key);
-        subtree = i < cfg->n_params && strncmp(cfg->params[i].key, key, len + 1) == 0;
-        key[len] = 0;
-    }
-    if (!subtree) {
-        lua_pushnil(L);
+    int kind = declared(v->ptr, key, len);
+    if (kind == 0)
+        return undeclared_error(L, v->ptr, key);
+    if (kind == 2) {
+        struct view *node = new_view(L, V_PARAMS, v->ptr, (size_t)len + 1);
+        memcpy(node->prefix, key, (size_t)len + 1);
         return 1;
     }
-    struct view *node = new_view(L, V_PARAMS, NULL, (size_t)len + 1);
-    memcpy(node->prefix, key, (size_t)len + 1);
+    const struct config_param *cp = config_param_find(params_cfg(L), key);
+    if (cp)
+        push_param(L, cp);
+    else
+        lua_pushnil(L); /* declared, not required, no default, not set */
     return 1;
 }
 
@@ -328,72 +355,170 @@ void views_push_out(lua_State *L)
     new_view(L, V_OUT, NULL, 0);
 }
 
-static char params_key; /* registry: the worker's params as a frozen table */
+static char params_key; /* registry: {[policy] = its params table} of this worker */
 
-/* The params tree as plain nested tables: "a.b" = x becomes t.a.b = x. A
- * key that is also a prefix keeps its own value (as params_index does). */
-static void build_params(lua_State *L, const struct config *cfg)
+/* ---- params as read-only tables (the fast path) ----
+ *
+ * Each node is an empty proxy whose metatable's __index is a shadow table
+ * holding the values; the shadow's own __index (node_miss) runs only for a
+ * key the shadow lacks, answering nil for a declared param that is not set
+ * and raising for anything undeclared. Reads of set params stay VM table
+ * lookups: nothing runs per read. */
+
+static int node_miss(lua_State *L)
 {
-    lua_newtable(L);
-    int root = lua_gettop(L);
-    for (size_t i = 0; i < cfg->n_params; i++) {
-        const struct config_param *cp = &cfg->params[i];
-        const char *k = cp->key, *dot;
-        lua_pushvalue(L, root);
-        int ok = 1;
-        while (ok && (dot = strchr(k, '.'))) {
-            lua_pushlstring(L, k, (size_t)(dot - k));
-            int t = lua_rawget(L, -2);
-            if (t == LUA_TNIL) {
-                lua_pop(L, 1);
-                lua_newtable(L);
-                lua_pushlstring(L, k, (size_t)(dot - k));
-                lua_pushvalue(L, -2);
-                lua_rawset(L, -4);
-            } else if (t != LUA_TTABLE) {
-                ok = 0;
-            }
-            lua_remove(L, -2);
-            k = dot + 1;
+    /* upvalues: 1 the set of declared names of this node, 2 its prefix */
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 0;
+    const char *prefix = lua_tostring(L, lua_upvalueindex(2));
+    char key[256];
+    if (lua_type(L, 2) == LUA_TSTRING)
+        snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", lua_tostring(L, 2));
+    else
+        snprintf(key, sizeof key, "%s[%s]", *prefix ? prefix : "?", luaL_typename(L, 2));
+    return undeclared_error(L, lua_touserdata(L, lua_upvalueindex(3)), key);
+}
+
+static int node_newindex(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TSTRING)
+        return luaL_error(L, "attempt to modify read-only field '%s'", lua_tostring(L, 2));
+    return luaL_error(L, "attempt to modify a read-only table");
+}
+
+/* next over the shadow, so that pairs never hands the shadow itself out. */
+static int node_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int node_pairs(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__index");
+    lua_pushcclosure(L, node_next, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int node_len(lua_State *L)
+{
+    lua_pushinteger(L, 0);
+    return 1;
+}
+
+static void push_value(lua_State *L, const struct config_param *cp)
+{
+    switch (cp->type) {
+    case PARAM_NUMBER:
+        push_number(L, cp->number);
+        break;
+    case PARAM_STRING:
+        lua_pushstring(L, cp->string ? cp->string : "");
+        break;
+    case PARAM_BY_YEAR:
+        lua_createtable(L, 0, (int)cp->n_years);
+        for (size_t y = 0; y < cp->n_years; y++) {
+            push_number(L, cp->values[y]);
+            lua_rawseti(L, -2, cp->years[y]);
         }
-        if (ok) {
-            switch (cp->type) {
-            case PARAM_NUMBER:
-                push_number(L, cp->number);
-                break;
-            case PARAM_STRING:
-                lua_pushstring(L, cp->string ? cp->string : "");
-                break;
-            case PARAM_BY_YEAR:
-                lua_createtable(L, 0, (int)cp->n_years);
-                for (size_t y = 0; y < cp->n_years; y++) {
-                    push_number(L, cp->values[y]);
-                    lua_rawseti(L, -2, cp->years[y]);
-                }
-                break;
-            }
-            lua_setfield(L, -2, k);
-        }
-        lua_pop(L, 1);
+        sandbox_freeze(L, -1);
+        break;
     }
-    sandbox_freeze(L, root);
+}
+
+/* Pushes the node for prefix (plen bytes) over d[lo..hi), the declarations
+ * whose keys start with it. */
+static void build_node(lua_State *L, const struct config *cfg, const struct lua_policy *p,
+                       const struct config_param_decl *d, size_t lo, size_t hi, const char *prefix,
+                       size_t plen)
+{
+    luaL_checkstack(L, 8, "params");
+    lua_newtable(L); /* proxy */
+    int proxy = lua_gettop(L);
+    lua_newtable(L); /* shadow */
+    int shadow = lua_gettop(L);
+    lua_newtable(L); /* declared names */
+    int names = lua_gettop(L);
+    for (size_t i = lo; i < hi;) {
+        const char *rest = d[i].key + plen + (plen ? 1 : 0);
+        size_t nlen = strcspn(rest, ".");
+        lua_pushlstring(L, rest, nlen);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, names);
+        if (!rest[nlen]) {
+            const struct config_param *cp = config_param_find(cfg, d[i].key);
+            if (cp) {
+                lua_pushlstring(L, rest, nlen);
+                push_value(L, cp);
+                lua_rawset(L, shadow);
+            }
+            i++;
+            continue;
+        }
+        size_t clen = (size_t)(rest - d[i].key) + nlen; /* the child's prefix */
+        size_t j = i;
+        while (j < hi && strncmp(d[j].key, d[i].key, clen) == 0 && d[j].key[clen] == '.')
+            j++;
+        lua_pushlstring(L, rest, nlen);
+        build_node(L, cfg, p, d, i, j, d[i].key, clen);
+        lua_rawset(L, shadow);
+        i = j;
+    }
+    lua_createtable(L, 0, 1); /* the shadow's metatable */
+    lua_pushvalue(L, names);
+    lua_pushlstring(L, prefix, plen);
+    lua_pushlightuserdata(L, (void *)p);
+    lua_pushcclosure(L, node_miss, 3);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, shadow);
+    lua_createtable(L, 0, 5); /* the proxy's, protected */
+    lua_pushvalue(L, shadow);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, node_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, node_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, node_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, proxy);
+    lua_settop(L, proxy);
 }
 
 /* Outside `fupin explain` (which traces every read) and when the params are
- * the worker's own config, params is a frozen plain table built once per
- * worker: reads are VM lookups and nothing is allocated per read. */
-void views_push_params(lua_State *L)
+ * the worker's own config, params is a read-only table built once per worker
+ * and policy: reads are VM lookups and nothing is allocated per read. */
+void views_push_params(lua_State *L, const struct lua_policy *p)
 {
     struct lua_sandbox *sb = sandbox_of(L);
     const struct config *cfg = params_cfg(L);
-    if (!cfg || cfg != sb->cfg || tracing(L)) {
-        new_view(L, V_PARAMS, NULL, 1);
+    if (!cfg || cfg != sb->cfg || tracing(L) || !p) {
+        new_view(L, V_PARAMS, p, 1);
         return;
     }
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &params_key) == LUA_TTABLE)
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &params_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &params_key);
+    }
+    if (lua_rawgetp(L, -1, p) == LUA_TTABLE) {
+        lua_remove(L, -2);
         return;
+    }
     lua_pop(L, 1);
-    build_params(L, cfg);
+    size_t n;
+    const struct config_param_decl *d = lua_policy_params(p, &n);
+    build_node(L, cfg, p, d, 0, n, "", 0);
     lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &params_key);
+    lua_rawsetp(L, -3, p);
+    lua_remove(L, -2);
 }

@@ -1,7 +1,10 @@
 /* test_config.c - the YAML config loader: the shipped file loads with the
  * right values, and every kind of bad file is refused with file:line:col. */
 #include "config.h"
+#include "config_internal.h"
 #include "testlib.h"
+
+#include <stddef.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -305,11 +308,86 @@ static void bad_files_are_refused_with_position(void)
     }
 }
 
+/* The key table is the one description: an empty config gets every
+ * default from it, every integer row refuses its bounds+1 with its label,
+ * and `fupin check --keys` lists every row. */
+static void the_table_drives_loader_defaults_and_docs(void)
+{
+    struct err e = {{0}};
+    char *path = test_write_file(dir, "bare.yaml", "database: d\npolicies: p\n");
+    struct config *cfg = NULL;
+    CHECK(config_load(path, &cfg, &e) == 0);
+    free(path);
+    for (size_t i = 0; cfg && i < config_n_keys; i++) {
+        const struct config_key *k = &config_keys[i];
+        if (k->flags & CKF_IN_CHANNEL)
+            continue;
+        const char *slot = (const char *)cfg + k->offset;
+        if (k->type == CK_INT)
+            CHECK(*(const int *)slot == k->dflt);
+        else if (k->type == CK_LONG)
+            CHECK(*(const long *)slot == k->dflt);
+        else if (k->type == CK_CHOICE || k->type == CK_ZONE)
+            CHECK(strcmp(*(char *const *)slot, k->dflt_text) == 0);
+        else if (k->type == CK_TIME || k->type == CK_DAY)
+            CHECK(strcmp(slot, k->dflt_text) == 0);
+    }
+    config_free(cfg);
+
+    for (size_t i = 0; i < config_n_keys; i++) {
+        const struct config_key *k = &config_keys[i];
+        if (k->type != CK_INT && k->type != CK_LONG)
+            continue;
+        for (int side = 0; side < 2; side++) {
+            /* "channels.webhook" + "timeout_s" -> nested YAML, url given */
+            char text[512], label[96], want[160];
+            size_t o = (size_t)snprintf(text, sizeof text, "database: d\npolicies: p\n");
+            int depth = 0;
+            for (const char *s = k->section; *s; depth++) {
+                size_t n = strcspn(s, ".");
+                o += (size_t)snprintf(text + o, sizeof text - o, "%*s%.*s:\n", 2 * depth, "",
+                                      (int)n, s);
+                s += n + (s[n] == '.');
+            }
+            if (strcmp(k->section, "channels.email") == 0 ||
+                strcmp(k->section, "channels.webhook") == 0)
+                o += (size_t)snprintf(text + o, sizeof text - o, "%*surl: u\n%*sfrom: f\n",
+                                      2 * depth, "", 2 * depth, "");
+            long bad = side ? k->max + 1 : k->min - 1;
+            snprintf(text + o, sizeof text - o, "%*s%s: %ld\n", 2 * depth, "", k->name, bad);
+            if (strcmp(k->section, "channels.webhook") == 0) /* webhook has no from */
+                memcpy(strstr(text, "from: f"), "#rom", 4);
+            snprintf(label, sizeof label, "%s.%s", k->section, k->name);
+            snprintf(want, sizeof want, "%s: %ld is out of range (%ld..%ld)", label, bad, k->min,
+                     k->max);
+            expect_bad("bounds.yaml", text, ERR_INVALID, "bounds.yaml:", want);
+        }
+    }
+
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    config_print_keys(f);
+    fclose(f);
+    char *lines = malloc(len + 2); /* every line after a \n, the first one too */
+    snprintf(lines, len + 2, "\n%s", out);
+    for (size_t i = 0; i < config_n_keys; i++) {
+        char label[96];
+        const struct config_key *k = &config_keys[i];
+        snprintf(label, sizeof label, "\n%s%s%s ", k->section, k->section[0] ? "." : "", k->name);
+        CHECK_STR_CONTAINS(lines, label);
+        CHECK_STR_CONTAINS(out, k->doc);
+    }
+    free(lines);
+    free(out);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s", test_tmpdir());
     RUN(shipped_config_loads);
     RUN(defaults_and_relative_paths);
     RUN(bad_files_are_refused_with_position);
+    RUN(the_table_drives_loader_defaults_and_docs);
     return test_done();
 }

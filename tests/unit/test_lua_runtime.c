@@ -207,8 +207,10 @@ static void test_bad_policies_are_refused_with_line(void)
 
 /* ---- misuse inside evaluate ---- */
 
-static const char attack_head[] = "return { name = 'employment', title = 'attack',\n"
-                                  "evaluate = function(h, out, params)\n";
+static const char attack_head[] =
+    "return { name = 'employment', title = 'attack', params = {provincial_income = {type = "
+    "'number', by_year = true}, industry = {project_grant = {type = 'number'}}},\n"
+    "evaluate = function(h, out, params)\n";
 
 /* Loads body as a policy next to good.lua, evaluates it twice and the good
  * policy after each: the attack must fail with msg (and code, if nonzero),

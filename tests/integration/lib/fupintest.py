@@ -36,6 +36,18 @@ return {
   name = "fixture",
   title = "engine test fixture",
   measures = { "no_labour", "income_support", "house_repair" },
+  -- The tests keep the shipped config, params and all: the fixture declares
+  -- its shared params as the real policies do (a policy must declare what
+  -- the config gives it); the areas' own sections are only warned about.
+  params = {
+    provincial_income = { type = "number", unit = "yuan", by_year = true, min = 0, max = 1e6 },
+    income_ratio = { type = "number", unit = "ratio", by_year = true, min = 0, max = 1,
+                     required = true, default = 0.45 },
+    working_age_min = { type = "integer", unit = "years", min = 0, max = 120, required = true, default = 16 },
+    working_age_max = { type = "integer", unit = "years", min = 0, max = 120, required = true, default = 60 },
+    school_age_min = { type = "integer", unit = "years", min = 0, max = 30, required = true, default = 6 },
+    school_age_max = { type = "integer", unit = "years", min = 0, max = 30, required = true, default = 15 },
+  },
   evaluate = function(household, out, params)
     for _, m in ipairs(household.members) do
       if m.labor == "none" then

@@ -2,6 +2,11 @@
 return {
     name = "industry",
     title = "产业帮扶到户",
+    params = {
+        industry = { project_grant = { type = "number", unit = "yuan", min = 0, max = 1e6 } },
+        provincial_income = { type = "number", by_year = true, min = 0, max = 1e6 },
+        nothing = { type = "number" }, -- declared, never set: reads as nil
+    },
     evaluate = function(h, out, params)
         assert(h.id == 7 and h.year == 2018 and h.today == "2018-06-30", "household basics")
         assert(h.wants_industry == true and h.has_project == false, "booleans")

@@ -12,4 +12,9 @@ return {
                       reason = "old; today " .. h.today .. " in " .. h.county }
         end
     end,
+    -- The shared params of the test config, as the real exit.lua declares them.
+    params = {
+        income_ratio = { type = "number", unit = "ratio", by_year = true, min = 0, max = 1 },
+        provincial_income = { type = "number", unit = "yuan", by_year = true, min = 0, max = 1e6 },
+    },
 }

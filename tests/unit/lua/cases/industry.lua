@@ -2,6 +2,7 @@
 return {
     name = "industry",
     title = "fixture",
+    params = { industry = { project_grant = { type = "number", unit = "yuan", min = 0, max = 1e6 } } },
     evaluate = function(h, out, params)
         if h.wants_industry and not h.has_project then
             out:recommend{ measure = "project", amount = params.industry.project_grant,
