@@ -217,17 +217,13 @@ static int decls_add(struct policy_set *set, const struct config_param_decl *d, 
     return 0;
 }
 
-/* WIRE-UP (plugin ABI 2): the declarations of a loaded plugin, from the
- * descriptor's params array through plugin_loader.h's
- * plugin_param_decls(pl, &n). The block compiles in by itself once
- * fupin_plugin.h says ABI 2. Returns 1 when the plugin declares its params
- * (none is an answer too), 0 when it cannot (an ABI-1 plugin): the keys of
- * its area are then only warned about. */
+/* The declarations of a loaded plugin (its descriptor's params array, ABI 2;
+ * the loader refuses older plugins). Sets *declares to 1: none is an answer
+ * too. */
 static int plugin_decls(struct policy_set *set, const struct policy *p, struct err *e,
                         int *declares)
 {
     *declares = 0;
-#if FUPIN_PLUGIN_ABI_VERSION >= 2
     size_t n = 0;
     const struct fupin_param_decl *pd = plugin_param_decls(p->impl, &n);
     for (size_t i = 0; i < n; i++) {
@@ -255,11 +251,6 @@ static int plugin_decls(struct policy_set *set, const struct policy *p, struct e
             return rc;
     }
     *declares = 1;
-#else
-    (void)set;
-    (void)p;
-    (void)e;
-#endif
     return 0;
 }
 
