@@ -1,5 +1,5 @@
-/* test_store_snapshot.c - reading a household and its lists into the plugin
- * struct: every field and list, ages around a birthday, deleted households,
+/* test_store_snapshot.c - reading a household and its lists into struct
+ * household: every field and list, ages around a birthday, deleted households,
  * and malformed rows (written past the constraints) named without personal
  * data. */
 #include "store.h"
