@@ -15,14 +15,13 @@ static const char usage[] = "usage: fupin explain ID [--json]\n"
                             "Evaluates one household without writing and shows every policy's\n"
                             "findings with the facts and parameters behind them.\n";
 
-static const char *const labor_names[] = {"full", "partial", "none"};
-static const char *const health_names[] = {"healthy", "chronic", "serious", "disabled"};
-static const char *const school_names[] = {NULL,     "preschool",  "primary", "junior",
-                                           "senior", "vocational", "college"};
-static const char *const status_names[] = {"registered", "exited", "returned"};
-static const char *const grade_names[] = {NULL, "A", "B", "C", "D"};
+/* The text of an enumerated field as household.h spells it; NULL when not
+ * recorded. */
+#define NAME(map, v) household_enum_name(&household_enum_##map, (int)(v))
+/* For the text output: "-" when not recorded. */
+#define NAME_OR_DASH(map, v) (NAME(map, v) ? NAME(map, v) : "-")
 
-static const struct fupin_member *member_of(const struct fupin_household *hh, int64_t id)
+static const struct household_member *member_of(const struct household *hh, int64_t id)
 {
     for (size_t i = 0; i < hh->n_members; i++)
         if (hh->members[i].id == id)
@@ -30,19 +29,19 @@ static const struct fupin_member *member_of(const struct fupin_household *hh, in
     return NULL;
 }
 
-static double income_total(const struct fupin_income *in)
+static double income_total(const struct household_income *in)
 {
     return in->wage + in->production + in->property + in->transfer;
 }
 
-static const char *last_visit(const struct fupin_household *hh)
+static const char *last_visit(const struct household *hh)
 {
     return hh->n_visits ? hh->visits[hh->n_visits - 1].date : NULL;
 }
 
 /* ---- text ---- */
 
-static void text_facts(const struct fupin_household *hh)
+static void text_facts(const struct household *hh)
 {
     printf("household %lld as of %s\n", (long long)hh->id, hh->today);
     printf("  village %s %s (town %s, county %s), %s, %s\n", hh->village ? hh->village : "?",
@@ -50,9 +49,9 @@ static void text_facts(const struct fupin_household *hh)
            hh->county ? hh->county : "?", hh->poor_village ? "poor village" : "scattered",
            hh->livable ? "livable" : "lacks living conditions");
     printf("  head %s; status %s; cause %s; housing grade %s%s; tap water %s; dibao %s\n",
-           hh->head_name ? hh->head_name : "?", status_names[hh->status],
+           hh->head_name ? hh->head_name : "?", NAME_OR_DASH(status, hh->status),
            hh->poverty_cause ? hh->poverty_cause : "-",
-           grade_names[hh->housing_grade] ? grade_names[hh->housing_grade] : "unknown",
+           NAME(grade, hh->housing_grade) ? NAME(grade, hh->housing_grade) : "unknown",
            hh->housing_renovated ? " (renovated)" : "", hh->tap_water ? "yes" : "no",
            hh->dibao ? "yes" : "no");
     if (hh->cadre_id)
@@ -61,25 +60,24 @@ static void text_facts(const struct fupin_household *hh)
     else
         printf("  no paired cadre; last visit %s\n", last_visit(hh) ? last_visit(hh) : "none");
     for (size_t i = 0; i < hh->n_members; i++) {
-        const struct fupin_member *m = &hh->members[i];
+        const struct household_member *m = &hh->members[i];
         char masked[24], age[16] = "?";
         if (m->age >= 0)
             snprintf(age, sizeof age, "%d", m->age);
         printf("  member %lld %s (%s) %s: age %s, labour %s, health %s, school %s, skills %d\n",
                (long long)m->id, m->name ? m->name : "?", m->relation ? m->relation : "-",
-               log_mask_id(m->id_number, masked, sizeof masked), age, labor_names[m->labor],
-               health_names[m->health],
-               school_names[m->school_stage] ? school_names[m->school_stage] : "-", m->skills);
+               log_mask_id(m->id_number, masked, sizeof masked), age, NAME_OR_DASH(labor, m->labor),
+               NAME_OR_DASH(health, m->health), NAME_OR_DASH(school, m->school_stage), m->skills);
     }
     for (size_t i = 0; i < hh->n_income; i++) {
-        const struct fupin_income *in = &hh->income[i];
+        const struct household_income *in = &hh->income[i];
         printf("  income %d: %.2f per person (%zu members)\n", in->year,
                hh->n_members ? income_total(in) / (double)hh->n_members : income_total(in),
                hh->n_members);
     }
 }
 
-static void text_policy(const struct fupin_household *hh, const struct eval_result *res,
+static void text_policy(const struct household *hh, const struct eval_result *res,
                         const struct policy *p)
 {
     printf("\n%s (%s) %s\n", p->name, p->title, p->source);
@@ -88,7 +86,7 @@ static void text_policy(const struct fupin_household *hh, const struct eval_resu
         const struct finding *f = &res->findings[i];
         if (strcmp(f->policy, p->name) != 0)
             continue;
-        const struct fupin_member *m = f->member_id ? member_of(hh, f->member_id) : NULL;
+        const struct household_member *m = f->member_id ? member_of(hh, f->member_id) : NULL;
         char who[96] = "household", amount[40] = "";
         if (f->member_id)
             snprintf(who, sizeof who, "%s (member %lld)", m && m->name ? m->name : "?",
@@ -119,7 +117,7 @@ static void text_policy(const struct fupin_household *hh, const struct eval_resu
 
 /* ---- JSON ---- */
 
-static void json_facts(const struct fupin_household *hh)
+static void json_facts(const struct household *hh)
 {
     printf("\"household\":{\"id\":%lld,\"today\":", (long long)hh->id);
     json_string(stdout, hh->today);
@@ -134,10 +132,12 @@ static void json_facts(const struct fupin_household *hh)
     printf(",\"poor_village\":%s,\"livable\":%s,\"head_name\":",
            hh->poor_village ? "true" : "false", hh->livable ? "true" : "false");
     json_string(stdout, hh->head_name);
-    printf(",\"status\":\"%s\",\"poverty_cause\":", status_names[hh->status]);
+    printf(",\"status\":");
+    json_string(stdout, NAME(status, hh->status));
+    printf(",\"poverty_cause\":");
     json_string(stdout, hh->poverty_cause);
     printf(",\"housing_grade\":");
-    json_string(stdout, grade_names[hh->housing_grade]);
+    json_string(stdout, NAME(grade, hh->housing_grade));
     printf(",\"dibao\":%s,\"cadre_id\":", hh->dibao ? "true" : "false");
     if (hh->cadre_id)
         printf("%lld", (long long)hh->cadre_id);
@@ -149,7 +149,7 @@ static void json_facts(const struct fupin_household *hh)
     json_string(stdout, last_visit(hh));
     printf(",\"members\":[");
     for (size_t i = 0; i < hh->n_members; i++) {
-        const struct fupin_member *m = &hh->members[i];
+        const struct household_member *m = &hh->members[i];
         char masked[24];
         printf("%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)m->id);
         json_string(stdout, m->name);
@@ -162,9 +162,12 @@ static void json_facts(const struct fupin_household *hh)
             printf("%d", m->age);
         else
             printf("null");
-        printf(",\"labor\":\"%s\",\"health\":\"%s\",\"school_stage\":", labor_names[m->labor],
-               health_names[m->health]);
-        json_string(stdout, school_names[m->school_stage]);
+        printf(",\"labor\":");
+        json_string(stdout, NAME(labor, m->labor));
+        printf(",\"health\":");
+        json_string(stdout, NAME(health, m->health));
+        printf(",\"school_stage\":");
+        json_string(stdout, NAME(school, m->school_stage));
         printf(",\"skills\":%d}", m->skills);
     }
     printf("],\"per_capita_income\":{");

@@ -3,9 +3,14 @@
  * exhaust the stack; nothing here knows which keys the config has. */
 #include "config_yaml.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 struct yparse {
@@ -238,4 +243,80 @@ struct ynode *config_yaml_get(const struct ynode *map, const char *key)
             return v;
     }
     return NULL;
+}
+
+/* Opening with O_NONBLOCK keeps a FIFO from blocking the open itself; the
+ * type is then checked on the descriptor, so a file swapped after a stat
+ * cannot slip through. */
+int config_yaml_load_file(const char *path, struct arena *a, struct ynode **root, struct err *e)
+{
+    *root = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT || err == ENOTDIR)
+            return err_set(e, ERR_INVALID, "%s: no such file", path);
+        if (err == ELOOP)
+            return err_set(e, ERR_INVALID, "%s: too many levels of symbolic links", path);
+        return err_set(e, ERR_INVALID, "%s: cannot open: %s", path, strerror(err));
+    }
+    struct stat st;
+    char *text = NULL;
+    int rc;
+    if (fstat(fd, &st) != 0) {
+        rc = err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = err_set(e, ERR_INVALID, "%s: not a regular file (%s)", path,
+                     S_ISDIR(st.st_mode)    ? "a directory"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                            : "a device or socket");
+        goto done;
+    }
+    if (st.st_size > CONFIG_YAML_MAX_FILE_BYTES) {
+        rc = err_set(e, ERR_INVALID, "%s: the file is %lld bytes, over the %d MiB limit", path,
+                     (long long)st.st_size, CONFIG_YAML_MAX_FILE_BYTES / (1024 * 1024));
+        goto done;
+    }
+    /* Read one byte past the limit: a file that grew since fstat is caught. */
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    if (!(text = malloc(cap + 1))) {
+        rc = err_set(e, ERR_FAIL, "%s: out of memory", path);
+        goto done;
+    }
+    for (;;) {
+        ssize_t n = read(fd, text + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > CONFIG_YAML_MAX_FILE_BYTES) {
+            rc = err_set(e, ERR_INVALID, "%s: the file is over the %d MiB limit", path,
+                         CONFIG_YAML_MAX_FILE_BYTES / (1024 * 1024));
+            goto done;
+        }
+        if (len == cap) {
+            size_t ncap =
+                cap * 2 > CONFIG_YAML_MAX_FILE_BYTES + 1 ? CONFIG_YAML_MAX_FILE_BYTES + 1 : cap * 2;
+            char *nt = realloc(text, ncap + 1);
+            if (!nt) {
+                rc = err_set(e, ERR_FAIL, "%s: out of memory", path);
+                goto done;
+            }
+            text = nt;
+            cap = ncap;
+        }
+    }
+    text[len] = '\0';
+    rc = config_yaml_parse(path, text, len, a, root, e);
+done:
+    free(text);
+    close(fd);
+    return rc;
 }

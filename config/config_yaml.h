@@ -1,7 +1,8 @@
 /* config_yaml.h - a small YAML tree with line:column marks, built from
- * libyaml events for the config loader. Internal to config*.c; it refuses
- * what fupin never accepts (aliases, anchors, tags, several documents, deep
- * nesting, duplicate keys) and never interprets values. */
+ * libyaml events, for the config loader and the policy case files (the only
+ * way into libyaml). It refuses what fupin never accepts (aliases, anchors,
+ * tags, several documents, deep nesting, duplicate keys) and never
+ * interprets values. */
 #ifndef FUPIN_CONFIG_YAML_H
 #define FUPIN_CONFIG_YAML_H
 
@@ -32,6 +33,16 @@ struct ynode {
  * memory). */
 int config_yaml_parse(const char *path, const char *text, size_t len, struct arena *a,
                       struct ynode **root, struct err *e);
+
+/* Files bigger than this are refused by config_yaml_load_file. */
+#define CONFIG_YAML_MAX_FILE_BYTES (16 * 1024 * 1024)
+
+/* Reads path (a regular file, or a symlink to one, of at most
+ * CONFIG_YAML_MAX_FILE_BYTES) and parses it like config_yaml_parse, with
+ * the same limits. A missing file, a directory, a FIFO or device, a symlink
+ * loop or an oversized file is ERR_INVALID "path: what"; read errors are
+ * ERR_FAIL. The tree's memory is in a; the file's text is not kept. */
+int config_yaml_load_file(const char *path, struct arena *a, struct ynode **root, struct err *e);
 
 /* The value under key in a mapping, or NULL. */
 struct ynode *config_yaml_get(const struct ynode *map, const char *key);

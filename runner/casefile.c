@@ -26,15 +26,15 @@ static int cmp_param(const void *a, const void *b)
     return strcmp(((const struct config_param *)a)->key, ((const struct config_param *)b)->key);
 }
 
-static int parse_override(struct cf_file *f, const yaml_node_t *v, struct config_param *p,
+static int parse_override(struct cf_file *f, const struct ynode *v, struct config_param *p,
                           struct arena *a)
 {
-    if (v->type == YAML_SCALAR_NODE) {
+    if (v->kind == YNODE_SCALAR) {
         double x;
         char *end;
-        const char *s = cf_scalar(v);
+        const char *s = v->value;
         x = strtod(s, &end);
-        if (*s && !*end && isfinite(x) && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        if (*s && !*end && isfinite(x) && v->is_plain) {
             p->type = PARAM_NUMBER;
             p->number = x;
         } else {
@@ -43,48 +43,47 @@ static int parse_override(struct cf_file *f, const yaml_node_t *v, struct config
         }
         return 0;
     }
-    if (v->type != YAML_MAPPING_NODE)
+    if (v->kind != YNODE_MAP)
         return cf_error(f, v, "%s: a parameter is a number, a text or {year: value}", p->key);
-    size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+    size_t n = v->n_children;
     p->type = PARAM_BY_YEAR;
     p->n_years = n;
     p->years = arena_alloc(a, (n + 1) * sizeof *p->years);
     p->values = arena_alloc(a, (n + 1) * sizeof *p->values);
     if (!p->years || !p->values)
         return err_set(f->e, ERR_FAIL, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_pair_t *pair = v->data.mapping.pairs.start + i;
+    size_t i = 0;
+    for (const struct ynode *y = v->child; y; y = y->next, i++) {
         int64_t year;
-        int rc = cf_integer(f, cf_node(f, pair->key), "year", &year);
+        int rc = cf_integer(f, y->key, "year", &year);
         if (!rc)
-            rc = cf_number(f, cf_node(f, pair->value), p->key, &p->values[i]);
+            rc = cf_number(f, y, p->key, &p->values[i]);
         if (rc)
             return rc;
         if (i > 0 && year <= p->years[i - 1])
-            return cf_error(f, cf_node(f, pair->key), "years must be in ascending order");
+            return cf_error(f, y->key, "years must be in ascending order");
         p->years[i] = (int)year;
     }
     return 0;
 }
 
-static int build_overrides(struct cf_file *f, const yaml_node_t *map, const struct config *base,
+static int build_overrides(struct cf_file *f, const struct ynode *map, const struct config *base,
                            struct overrides *o)
 {
     o->cfg = *base;
     if (!map)
         return 0;
-    if (map->type != YAML_MAPPING_NODE)
+    if (map->kind != YNODE_MAP)
         return cf_error(f, map, "params must be a mapping of dotted keys to values");
-    size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    size_t n = map->n_children;
     o->params = calloc(base->n_params + n + 1, sizeof *o->params);
     if (!o->params)
         return err_set(f->e, ERR_FAIL, "out of memory");
     if (base->n_params)
         memcpy(o->params, base->params, base->n_params * sizeof *o->params);
     size_t count = base->n_params;
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_pair_t *pair = map->data.mapping.pairs.start + i;
-        yaml_node_t *k = cf_node(f, pair->key);
+    for (const struct ynode *v = map->child; v; v = v->next) {
+        const struct ynode *k = v->key;
         const char *key = cf_scalar(k);
         if (!key || !*key)
             return cf_error(f, k, "a parameter key must be a dotted name");
@@ -95,7 +94,7 @@ static int build_overrides(struct cf_file *f, const yaml_node_t *map, const stru
         if (!p)
             return cf_error(f, k, "params: \"%.60s\" is not a parameter of the config", key);
         struct config_param np = {.key = p->key, .line = p->line};
-        int rc = parse_override(f, cf_node(f, pair->value), &np, &o->arena);
+        int rc = parse_override(f, v, &np, &o->arena);
         if (rc)
             return rc;
         *p = np;
@@ -189,23 +188,11 @@ static void describe_result(const struct eval_result *res, char *buf, size_t siz
 
 /* ---- running one file ---- */
 
-static const yaml_node_t *map_get(struct cf_file *f, const yaml_node_t *map, const char *key)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const char *k = cf_scalar(cf_node(f, p->key));
-        if (k && !strcmp(k, key))
-            return cf_node(f, p->value);
-    }
-    return NULL;
-}
-
-static int check_keys(struct cf_file *f, const yaml_node_t *map, const char *const *allowed,
+static int check_keys(struct cf_file *f, const struct ynode *map, const char *const *allowed,
                       const char *what)
 {
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = cf_node(f, p->key);
+    for (const struct ynode *v = map->child; v; v = v->next) {
+        const struct ynode *k = v->key;
         const char *name = cf_scalar(k);
         int ok = 0;
         for (const char *const *a = allowed; *a && name; a++)
@@ -225,54 +212,56 @@ struct cf_run {
     struct arena arena;
 };
 
-static int expect_list(struct cf_file *f, const yaml_node_t *seq, const char *what,
+static int expect_list(struct cf_file *f, const struct ynode *seq, const char *what,
                        struct cf_expect **out, size_t *n, struct arena *a)
 {
     *out = NULL;
     *n = 0;
     if (!seq || cf_is_null(seq))
         return 0;
-    if (seq->type != YAML_SEQUENCE_NODE)
+    if (seq->kind != YNODE_SEQ)
         return cf_error(f, seq, "%s must be a list", what);
-    *n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    *n = seq->n_children;
     *out = arena_alloc(a, (*n + 1) * sizeof **out);
     if (!*out)
         return err_set(f->e, ERR_FAIL, "out of memory");
-    for (size_t i = 0; i < *n; i++) {
-        int rc = cf_parse_expect(f, cf_node(f, seq->data.sequence.items.start[i]), &(*out)[i]);
+    size_t i = 0;
+    for (const struct ynode *x = seq->child; x; x = x->next, i++) {
+        int rc = cf_parse_expect(f, x, &(*out)[i]);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-static int run_case(struct cf_run *r, const yaml_node_t *c)
+static int run_case(struct cf_run *r, const struct ynode *c)
 {
     static const char *const keys[] = {"name", "as_of", "household", "expect", "expect_not", NULL};
     struct cf_file *f = r->f;
-    if (c->type != YAML_MAPPING_NODE)
+    if (c->kind != YNODE_MAP)
         return cf_error(f, c, "a case must be a mapping with name, household and expect");
     int rc = check_keys(f, c, keys, "case");
     if (rc)
         return rc;
-    const char *name = cf_scalar(map_get(f, c, "name"));
+    const char *name = cf_scalar(config_yaml_get(c, "name"));
     if (!name || !*name)
         return cf_error(f, c, "a case needs a name");
     const char *today = r->file_as_of;
-    const yaml_node_t *n = map_get(f, c, "as_of");
+    const struct ynode *n = config_yaml_get(c, "as_of");
     if (n && (rc = cf_date(f, n, "as_of", &today)))
         return rc;
     arena_reset(&r->arena);
-    struct fupin_household hh;
-    const yaml_node_t *hnode = map_get(f, c, "household");
+    struct household hh;
+    const struct ynode *hnode = config_yaml_get(c, "household");
     if (hnode && cf_is_null(hnode))
         hnode = NULL;
     if ((rc = cf_parse_household(f, hnode, today, &r->arena, &hh)))
         return rc;
     struct cf_expect *yes, *no;
     size_t n_yes, n_no;
-    if ((rc = expect_list(f, map_get(f, c, "expect"), "expect", &yes, &n_yes, &r->arena)) ||
-        (rc = expect_list(f, map_get(f, c, "expect_not"), "expect_not", &no, &n_no, &r->arena)))
+    if ((rc = expect_list(f, config_yaml_get(c, "expect"), "expect", &yes, &n_yes, &r->arena)) ||
+        (rc =
+             expect_list(f, config_yaml_get(c, "expect_not"), "expect_not", &no, &n_no, &r->arena)))
         return rc;
     if (!r->runner)
         return 0;
@@ -314,15 +303,15 @@ static int run_doc(struct cf_file *f, const struct policy_set *set, const char *
                    FILE *report, struct casefile_totals *totals)
 {
     static const char *const keys[] = {"policy", "as_of", "params", "cases", NULL};
-    yaml_node_t *root = yaml_document_get_root_node(&f->doc);
+    const struct ynode *root = f->root;
     if (!root)
         return err_set(f->e, ERR_INVALID, "%s: the file is empty: it needs `cases:`", f->path);
-    if (root->type != YAML_MAPPING_NODE)
+    if (root->kind != YNODE_MAP)
         return cf_error(f, root, "a case file is a mapping with `cases:`");
     int rc = check_keys(f, root, keys, "top-level");
     if (rc)
         return rc;
-    const yaml_node_t *pn = map_get(f, root, "policy");
+    const struct ynode *pn = config_yaml_get(root, "policy");
     const char *policy = pn ? cf_scalar(pn) : NULL;
     if (pn && !policy)
         return cf_error(f, pn, "policy must be a policy name");
@@ -334,23 +323,21 @@ static int run_doc(struct cf_file *f, const struct policy_set *set, const char *
     char today[11];
     config_today(set->cfg, today);
     const char *as_of = today;
-    const yaml_node_t *an = map_get(f, root, "as_of");
+    const struct ynode *an = config_yaml_get(root, "as_of");
     if (an && (rc = cf_date(f, an, "as_of", &as_of)))
         return rc;
-    const yaml_node_t *cases = map_get(f, root, "cases");
-    if (!cases || cases->type != YAML_SEQUENCE_NODE ||
-        cases->data.sequence.items.top == cases->data.sequence.items.start)
+    const struct ynode *cases = config_yaml_get(root, "cases");
+    if (!cases || cases->kind != YNODE_SEQ || !cases->child)
         return cf_error(f, cases ? cases : root, "`cases:` must be a non-empty list of cases");
 
     struct overrides o = {0};
     struct cf_run run = {.f = f, .file_as_of = as_of, .report = report, .totals = totals};
     struct policy_set view;
-    if ((rc = build_overrides(f, map_get(f, root, "params"), set->cfg, &o)))
+    if ((rc = build_overrides(f, config_yaml_get(root, "params"), set->cfg, &o)))
         goto done;
     /* Check every case before running any, so a bad file prints no results. */
-    for (yaml_node_item_t *i = cases->data.sequence.items.start; i < cases->data.sequence.items.top;
-         i++)
-        if ((rc = run_case(&run, cf_node(f, *i))))
+    for (const struct ynode *c = cases->child; c; c = c->next)
+        if ((rc = run_case(&run, c)))
             goto done;
     view = *set;
     view.cfg = &o.cfg;
@@ -360,9 +347,8 @@ static int run_doc(struct cf_file *f, const struct policy_set *set, const char *
     }
     if ((rc = policy_runner_new(&view, &run.runner, f->e)))
         goto done;
-    for (yaml_node_item_t *i = cases->data.sequence.items.start; i < cases->data.sequence.items.top;
-         i++)
-        if ((rc = run_case(&run, cf_node(f, *i))))
+    for (const struct ynode *c = cases->child; c; c = c->next)
+        if ((rc = run_case(&run, c)))
             goto done;
 done:
     policy_runner_free(run.runner);
@@ -375,28 +361,11 @@ done:
 static int run_file(const char *path, const struct policy_set *set, const char *only_policy,
                     FILE *report, struct casefile_totals *totals, struct err *e)
 {
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return err_set(e, ERR_INVALID, "%s: cannot read the case file", path);
-    yaml_parser_t parser;
     struct cf_file f = {.path = path, .e = e};
-    int rc = 0;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(in);
-        return err_set(e, ERR_FAIL, "out of memory");
-    }
-    yaml_parser_set_input_file(&parser, in);
-    if (!yaml_parser_load(&parser, &f.doc)) {
-        rc = err_set(e, ERR_INVALID, "%s:%lu:%lu: %s", path,
-                     (unsigned long)parser.problem_mark.line + 1,
-                     (unsigned long)parser.problem_mark.column + 1,
-                     parser.problem ? parser.problem : "malformed YAML");
-    } else {
+    int rc = config_yaml_load_file(path, &f.arena, &f.root, e);
+    if (rc == 0)
         rc = run_doc(&f, set, only_policy, report, totals);
-        yaml_document_delete(&f.doc);
-    }
-    yaml_parser_delete(&parser);
-    fclose(in);
+    arena_free(&f.arena);
     return rc;
 }
 
@@ -416,9 +385,9 @@ int casefile_run_path(const char *path, const struct policy_set *set, const char
                       FILE *report, struct casefile_totals *totals, struct err *e)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
-        return err_set(e, ERR_INVALID, "%s: no such file or directory", path);
-    if (!S_ISDIR(st.st_mode))
+    /* Anything but a directory is one case file: run_file says what is
+     * wrong with a path that is none (missing, a FIFO, a symlink loop). */
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return run_file(path, set, only_policy, report, totals, e);
     DIR *d = opendir(path);
     if (!d)

@@ -463,6 +463,7 @@ const struct policy *policy_set_find(const struct policy_set *set, const char *n
 struct policy_runner {
     const struct policy_set *set;
     struct lua_worker *lua;
+    struct plugin_view view; /* the household as plugins see it */
 };
 
 int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e)
@@ -487,6 +488,7 @@ void policy_runner_free(struct policy_runner *r)
     if (!r)
         return;
     lua_worker_free(r->lua);
+    plugin_view_free(&r->view);
     free(r);
 }
 
@@ -549,10 +551,11 @@ static void record_error(struct eval_result *res, const struct policy *p, const 
     policy_out_alert(&out, "policy_error", "warning", text);
 }
 
-void policy_runner_eval(struct policy_runner *r, const struct fupin_household *hh,
+void policy_runner_eval(struct policy_runner *r, const struct household *hh,
                         struct eval_result *res)
 {
     res->household_id = hh->id;
+    plugin_view_forget(&r->view);
     for (size_t i = 0; i < r->set->n_policies; i++) {
         const struct policy *p = &r->set->policies[i];
         struct fupin_out out = {.res = res, .policy = p};
@@ -561,7 +564,7 @@ void policy_runner_eval(struct policy_runner *r, const struct fupin_household *h
         size_t nf = res->n_findings, na = res->n_alerts;
         int rc = p->kind == POLICY_LUA
                      ? lua_worker_eval(r->lua, p->lua_index, hh, &out, &params, &e)
-                     : plugin_eval(p->impl, hh, &params, &out, &e);
+                     : plugin_eval(p->impl, &r->view, hh, &params, &out, &e);
         if (rc == 0 && out.failed) {
             rc = ERR_INVALID;
             snprintf(e.msg, sizeof e.msg, "%.100s: %.150s", p->source, out.err.msg);

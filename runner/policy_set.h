@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "household.h"
 #include "policy.h"
 
 #include <stdio.h>
@@ -61,7 +62,7 @@ void policy_runner_free(struct policy_runner *r);
  * policy that errors is recorded in res->errors plus a policy_error alert;
  * the other policies still run. Missing policies are recorded in res->errors
  * too (without a per-household alert). */
-void policy_runner_eval(struct policy_runner *r, const struct fupin_household *hh,
+void policy_runner_eval(struct policy_runner *r, const struct household *hh,
                         struct eval_result *res);
 
 #endif

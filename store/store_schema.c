@@ -2,16 +2,20 @@
  * Version N of the schema is migrations[0..N-1] applied in order; a newer
  * binary upgrades an older database in one transaction, an older binary
  * refuses a newer database. Never edit a shipped migration: append one. */
+#include "household.h"
 #include "store_internal.h"
 
 #include <stdio.h>
-
+#include <stdlib.h>
+#include <string.h>
 
 /* Version 1: the tables of SPEC.md, the engine's bookkeeping and the
  * change-capture triggers. Enumerations are checked as `x = 'a' OR x = 'b'`
  * rather than `x IN (...)`: SQLite builds a temporary table for an IN list
  * of three or more values on every execution of an INSERT, which made bulk
- * writes (the demo city, findings) several times slower. */
+ * writes (the demo city, findings) several times slower. A household
+ * column's list is written {table.column} and comes from its map in
+ * household.h (expand_checks). */
 static const char schema_v1[] =
     /* ---- input tables ---- */
     "CREATE TABLE region ("
@@ -27,9 +31,9 @@ static const char schema_v1[] =
     " id INTEGER PRIMARY KEY,"
     " village TEXT NOT NULL REFERENCES region(code),"
     " head_name TEXT,"
-    " status TEXT NOT NULL DEFAULT 'registered' CHECK (status = 'registered' OR status = 'exited' OR status = 'returned'),"
+    " status TEXT NOT NULL DEFAULT 'registered' CHECK ({household.status}),"
     " poverty_cause TEXT,"
-    " housing_grade TEXT CHECK (housing_grade = 'A' OR housing_grade = 'B' OR housing_grade = 'C' OR housing_grade = 'D'),"
+    " housing_grade TEXT CHECK ({household.housing_grade}),"
     " housing_renovated INT NOT NULL DEFAULT 0 CHECK (housing_renovated IN (0,1)),"
     " tap_water INT NOT NULL DEFAULT 0 CHECK (tap_water IN (0,1)),"
     " wants_relocation INT NOT NULL DEFAULT 0 CHECK (wants_relocation IN (0,1)),"
@@ -49,9 +53,9 @@ static const char schema_v1[] =
     " id_number TEXT CHECK (id_number IS NULL OR length(id_number) = 18),"
     " relation TEXT,"
     " birth_date TEXT,"
-    " labor TEXT NOT NULL DEFAULT 'full' CHECK (labor = 'full' OR labor = 'partial' OR labor = 'none'),"
-    " health TEXT NOT NULL DEFAULT 'healthy' CHECK (health = 'healthy' OR health = 'chronic' OR health = 'serious' OR health = 'disabled'),"
-    " school_stage TEXT CHECK (school_stage = 'preschool' OR school_stage = 'primary' OR school_stage = 'junior' OR school_stage = 'senior' OR school_stage = 'vocational' OR school_stage = 'college'),"
+    " labor TEXT NOT NULL DEFAULT 'full' CHECK ({member.labor}),"
+    " health TEXT NOT NULL DEFAULT 'healthy' CHECK ({member.health}),"
+    " school_stage TEXT CHECK ({member.school_stage}),"
     " medical_insured INT NOT NULL DEFAULT 0 CHECK (medical_insured IN (0,1)),"
     " critical_insured INT NOT NULL DEFAULT 0 CHECK (critical_insured IN (0,1)),"
     " pension_insured INT NOT NULL DEFAULT 0 CHECK (pension_insured IN (0,1)),"
@@ -89,7 +93,7 @@ static const char schema_v1[] =
     " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
     " cadre_id INTEGER REFERENCES cadre(id),"
     " measure TEXT, title TEXT NOT NULL, due TEXT NOT NULL,"
-    " status TEXT NOT NULL DEFAULT 'open' CHECK (status = 'open' OR status = 'done' OR status = 'cancelled'),"
+    " status TEXT NOT NULL DEFAULT 'open' CHECK ({task.status}),"
     " done_at TEXT);"
     "CREATE INDEX task_household ON task(household_id);"
     "CREATE INDEX task_open_due ON task(due) WHERE status = 'open';"
@@ -99,7 +103,7 @@ static const char schema_v1[] =
     " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
     " cadre_id INTEGER REFERENCES cadre(id),"
     " project TEXT NOT NULL, amount REAL NOT NULL CHECK (amount >= 0), expected_return REAL,"
-    " status TEXT NOT NULL DEFAULT 'applied' CHECK (status = 'applied' OR status = 'reviewed' OR status = 'noticed' OR status = 'approved' OR status = 'rejected'),"
+    " status TEXT NOT NULL DEFAULT 'applied' CHECK ({fund_application.status}),"
     " notice_from TEXT, notice_to TEXT,"
     " objections INT NOT NULL DEFAULT 0 CHECK (objections >= 0),"
     " approved_at TEXT);"
@@ -273,9 +277,83 @@ static int create_triggers(struct store *st, struct err *e)
     return exec(st, rest, e);
 }
 
+/* Appends n bytes of s to the growing string *buf (length *len); -1 when
+ * out of memory. */
+static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t ncap = (*len + n + 1) * 2;
+        char *nb = realloc(*buf, ncap);
+        if (!nb)
+            return -1;
+        *buf = nb;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+/* sql with every {table.column} replaced by `column = 'a' OR column = 'b'`
+ * over the recorded values of the map of that household field (household.h),
+ * into *out (malloc'd). NULL needs no term: a CHECK passes on NULL, and
+ * NOT NULL says whether the column may be "not recorded". */
+static int expand_checks(struct store *st, const char *sql, char **out, struct err *e)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    const char *p = sql;
+    for (const char *open; (open = strchr(p, '{'));) {
+        const char *close = strchr(open, '}');
+        const char *dot = close ? memchr(open, '.', (size_t)(close - open)) : NULL;
+        char table[48], column[48];
+        if (!dot || dot - open - 1 >= (int)sizeof table || close - dot - 1 >= (int)sizeof column) {
+            free(buf);
+            return err_set(e, ERR_FAIL, "%s: schema: malformed {table.column}", st->path);
+        }
+        snprintf(table, sizeof table, "%.*s", (int)(dot - open - 1), open + 1);
+        snprintf(column, sizeof column, "%.*s", (int)(close - dot - 1), dot + 1);
+        int rec = household_record_of_table(table);
+        const struct household_field *f =
+            rec < 0 ? NULL : household_field_find((enum household_rec)rec, column);
+        if (!f || f->kind != HOUSEHOLD_ENUM) {
+            free(buf);
+            return err_set(e, ERR_FAIL, "%s: schema: {%s.%s} is no enumerated household column",
+                           st->path, table, column);
+        }
+        if (append(&buf, &len, &cap, p, (size_t)(open - p)))
+            goto oom;
+        const char *sep = "";
+        for (int v = 0; v < f->map->count; v++) {
+            char term[160];
+            if (!f->map->text[v])
+                continue;
+            int n = snprintf(term, sizeof term, "%s%s = '%s'", sep, column, f->map->text[v]);
+            if (append(&buf, &len, &cap, term, (size_t)n))
+                goto oom;
+            sep = " OR ";
+        }
+        p = close + 1;
+    }
+    if (append(&buf, &len, &cap, p, strlen(p)))
+        goto oom;
+    *out = buf;
+    return 0;
+oom:
+    free(buf);
+    return err_set(e, ERR_FAIL, "%s: schema: out of memory", st->path);
+}
+
 static int migrate_to_1(struct store *st, struct err *e)
 {
-    if (exec(st, schema_v1, e))
+    char *sql = NULL;
+    int rc = expand_checks(st, schema_v1, &sql, e);
+    if (rc)
+        return rc;
+    rc = exec(st, sql, e);
+    free(sql);
+    if (rc)
         return ERR_FAIL;
     return create_triggers(st, e);
 }

@@ -1,7 +1,7 @@
 /* store_snapshot.c - reads one household and its lists into a struct
- * fupin_household backed by an arena, with statements prepared once per
- * reader. Never writes; never puts an ID number, health or money value into
- * an error message. */
+ * household backed by an arena, with statements prepared once per reader;
+ * the columns and how each is checked come from household.h. Never writes;
+ * never puts an ID number, health or money value into an error message. */
 #include "store_snapshot.h"
 #include "date.h"
 #include "store_internal.h"
@@ -12,83 +12,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    Q_HOUSEHOLD,
-    Q_MEMBERS,
-    Q_INCOME,
-    Q_LOANS,
-    Q_LINKS,
-    Q_SHARES,
-    Q_VISITS,
-    Q_TASKS,
-    Q_FUNDS,
-    Q_BEGIN,
-    Q_COMMIT,
-    Q_COUNT
-};
+/* ---- the queries, from the description (household.h) ----
+ * Every query selects the record's columns in description order, then the
+ * household id last (a range walks its rows by it). */
 
+#define SELECT_(name, kind, sql) HOUSEHOLD_APPLY(SELECT__, name, sql, HOUSEHOLD_KIND_##kind)
+#define SELECT__(name, sql, kind, a, b, c) HOUSEHOLD_IF_COLUMN_##kind(sql ", ")
+/* Column numbers as constants: C_<field> inside each reader. */
+#define COLUMN_(name, kind, sql) HOUSEHOLD_APPLY(COLUMN__, name, sql, HOUSEHOLD_KIND_##kind)
+#define COLUMN__(name, sql, kind, a, b, c) HOUSEHOLD_IF_COLUMN_##kind(C_##name, )
+
+#define QUERY_ID_(list, elem, ELEM, table, order, key) Q_##ELEM,
+enum { Q_HOUSEHOLD, HOUSEHOLD_LISTS(QUERY_ID_) Q_BEGIN, Q_COMMIT, Q_COUNT };
+
+/* The household's own columns come from `household h` with its village
+ * (region), the village's town and its pairing; region.code tells whether
+ * the village exists at all. */
+/* clang-format off */
+#define HOUSEHOLD_SELECT                                                                           \
+    "SELECT " HOUSEHOLD_FIELDS(SELECT_) "region.code, h.id FROM household h"                       \
+    " LEFT JOIN region ON region.code = h.village"                                                 \
+    " LEFT JOIN region town ON town.code = region.parent"                                          \
+    " LEFT JOIN pairing ON pairing.household_id = h.id"
+#define LIST_SELECT(ELEM, table)                                                                   \
+    "SELECT " HOUSEHOLD_##ELEM##_FIELDS(SELECT_) "household_id FROM " table
+
+#define QUERY_(list, elem, ELEM, table, order, key)                                                \
+    [Q_##ELEM] = LIST_SELECT(ELEM, table) " WHERE household_id = ? ORDER BY " order,
 static const char *const queries[Q_COUNT] = {
-    [Q_HOUSEHOLD] =
-        "SELECT h.village, v.code, v.name, v.poor_village, v.livable, v.parent, t.parent,"
-        " h.head_name, h.status, h.poverty_cause, h.housing_grade, h.housing_renovated,"
-        " h.tap_water, h.wants_relocation, h.wants_industry, h.has_project, h.credit_rating,"
-        " h.dibao, h.has_land, h.registered_at, h.exited_at, p.cadre_id, p.since"
-        " FROM household h LEFT JOIN region v ON v.code = h.village"
-        " LEFT JOIN region t ON t.code = v.parent"
-        " LEFT JOIN pairing p ON p.household_id = h.id WHERE h.id = ?",
-    [Q_MEMBERS] = "SELECT id, name, id_number, relation, birth_date, labor, health, school_stage,"
-                  " medical_insured, critical_insured, pension_insured, employed, wants_job,"
-                  " skills FROM member WHERE household_id = ? ORDER BY id",
-    [Q_INCOME] = "SELECT year, wage, production, property, transfer FROM income"
-                 " WHERE household_id = ? ORDER BY year",
-    [Q_LOANS] = "SELECT id, amount, term_months, start_date, collateral, guarantor,"
-                " interest_subsidised FROM loan WHERE household_id = ? ORDER BY id",
-    [Q_LINKS] = "SELECT kind, name FROM enterprise_link WHERE household_id = ? ORDER BY rowid",
-    [Q_SHARES] = "SELECT project, amount, since FROM asset_share WHERE household_id = ?"
-                 " ORDER BY rowid",
-    [Q_VISITS] = "SELECT id, cadre_id, date FROM visit WHERE household_id = ? ORDER BY date, id",
-    [Q_TASKS] = "SELECT id, cadre_id, measure, title, due, status, done_at FROM task"
-                " WHERE household_id = ? ORDER BY id",
-    [Q_FUNDS] = "SELECT id, cadre_id, project, amount, expected_return, status, notice_from,"
-                " notice_to, objections, approved_at FROM fund_application"
-                " WHERE household_id = ? ORDER BY id",
+    [Q_HOUSEHOLD] = HOUSEHOLD_SELECT " WHERE h.id = ?",
+    HOUSEHOLD_LISTS(QUERY_)
     [Q_BEGIN] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
 };
 
-/* The lists of a range of households in one pass each: the same columns as
- * queries[] plus household_id last, ordered by household first. */
+/* The lists of a range of households in one pass each, ordered by
+ * household first. */
+#define RANGE_QUERY_(list, elem, ELEM, table, order, key)                                          \
+    [Q_##ELEM] = LIST_SELECT(ELEM, table) " WHERE household_id BETWEEN ?1 AND ?2"                  \
+                 " ORDER BY household_id, " order,
 static const char *const range_queries[Q_BEGIN] = {
-    [Q_HOUSEHOLD] =
-        "SELECT h.village, v.code, v.name, v.poor_village, v.livable, v.parent, t.parent,"
-        " h.head_name, h.status, h.poverty_cause, h.housing_grade, h.housing_renovated,"
-        " h.tap_water, h.wants_relocation, h.wants_industry, h.has_project, h.credit_rating,"
-        " h.dibao, h.has_land, h.registered_at, h.exited_at, p.cadre_id, p.since, h.id"
-        " FROM household h LEFT JOIN region v ON v.code = h.village"
-        " LEFT JOIN region t ON t.code = v.parent"
-        " LEFT JOIN pairing p ON p.household_id = h.id WHERE h.id BETWEEN ?1 AND ?2"
-        " ORDER BY h.id",
-    [Q_MEMBERS] = "SELECT id, name, id_number, relation, birth_date, labor, health, school_stage,"
-                  " medical_insured, critical_insured, pension_insured, employed, wants_job,"
-                  " skills, household_id FROM member WHERE household_id BETWEEN ?1 AND ?2"
-                  " ORDER BY household_id, id",
-    [Q_INCOME] = "SELECT year, wage, production, property, transfer, household_id FROM income"
-                 " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, year",
-    [Q_LOANS] = "SELECT id, amount, term_months, start_date, collateral, guarantor,"
-                " interest_subsidised, household_id FROM loan"
-                " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, id",
-    [Q_LINKS] = "SELECT kind, name, household_id FROM enterprise_link"
-                " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, rowid",
-    [Q_SHARES] = "SELECT project, amount, since, household_id FROM asset_share"
-                 " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, rowid",
-    [Q_VISITS] = "SELECT id, cadre_id, date, household_id FROM visit"
-                 " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, date, id",
-    [Q_TASKS] = "SELECT id, cadre_id, measure, title, due, status, done_at, household_id FROM task"
-                " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, id",
-    [Q_FUNDS] = "SELECT id, cadre_id, project, amount, expected_return, status, notice_from,"
-                " notice_to, objections, approved_at, household_id FROM fund_application"
-                " WHERE household_id BETWEEN ?1 AND ?2 ORDER BY household_id, id",
+    [Q_HOUSEHOLD] = HOUSEHOLD_SELECT " WHERE h.id BETWEEN ?1 AND ?2 ORDER BY h.id",
+    HOUSEHOLD_LISTS(RANGE_QUERY_)
 };
+/* clang-format on */
 
 /* A range statement's position: the row it stands on (step SQLITE_ROW, of
  * household hid) has not been read yet. */
@@ -104,13 +71,17 @@ struct snapshot_reader {
     struct range_pos range[Q_BEGIN];
     int ranged;
     int64_t lo, hi;
-    /* State of the read in progress: where strings go and what to name in
-     * an error message. */
+    /* State of the read in progress: where strings go, the date ages are
+     * counted to, and the row being read (to name it in a message). */
     struct arena *arena;
     struct err *e;
     int64_t hh_id;
-    char what[48]; /* "member 40: ", "" for the household row */
-    int rc;        /* first problem of the row being read */
+    const char *today;
+    int year;
+    enum household_rec row_rec;
+    const void *row;
+    size_t row_pos; /* 1-based, in its list */
+    int rc;         /* first problem of the household being read */
 };
 
 int snapshot_reader_new(struct store *st, struct snapshot_reader **out, struct err *e)
@@ -155,22 +126,50 @@ void snapshot_free(struct snapshot *snap)
     memset(&snap->hh, 0, sizeof snap->hh);
 }
 
-/* Records the first problem of the current read; later ones are dropped. */
+/* "member 40: ", "income 2017: ", "enterprise_link #2: " or "" for the
+ * household row: the row by its key field, else by its position. */
+static void row_name(const struct snapshot_reader *r, char *buf, size_t size)
+{
+    const struct household_record *rec = &household_records[r->row_rec];
+    buf[0] = 0;
+    if (r->row_rec == HOUSEHOLD_REC_HOUSEHOLD)
+        return;
+    const struct household_field *key = household_field_find(r->row_rec, rec->key);
+    const char *at = (const char *)r->row + (key ? key->offset : 0);
+    if (key && (key->kind == HOUSEHOLD_ID || key->kind == HOUSEHOLD_INT64))
+        snprintf(buf, size, "%s %lld: ", rec->table, (long long)*(const int64_t *)at);
+    else if (key && key->kind == HOUSEHOLD_INT)
+        snprintf(buf, size, "%s %d: ", rec->table, *(const int *)at);
+    else
+        snprintf(buf, size, "%s #%zu: ", rec->table, r->row_pos);
+}
+
+/* Records the first problem of the current read; later ones are dropped.
+ * Messages name a column as the field, or as table.column when it comes
+ * from a joined table ("pairing.since"). */
 __attribute__((format(printf, 3, 4))) static void bad(struct snapshot_reader *r, int code,
                                                       const char *fmt, ...)
 {
     if (r->rc)
         return;
-    char detail[200];
+    char detail[200], what[64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    r->rc = err_set(r->e, code, "household %lld: %s%s", (long long)r->hh_id, r->what, detail);
+    row_name(r, what, sizeof what);
+    r->rc = err_set(r->e, code, "household %lld: %s%s", (long long)r->hh_id, what, detail);
 }
 
+static const char *label(const char *sql)
+{
+    return strncmp(sql, "h.", 2) == 0 ? sql + 2 : sql;
+}
+
+/* ---- one column of each kind (a NULL column reads as household.h says) ---- */
+
 /* A copy of a text column in the arena; NULL stays NULL. */
-static const char *text(struct snapshot_reader *r, sqlite3_stmt *s, int col)
+static const char *text_col(struct snapshot_reader *r, sqlite3_stmt *s, int col)
 {
     const unsigned char *t = sqlite3_column_text(s, col);
     if (!t)
@@ -181,88 +180,139 @@ static const char *text(struct snapshot_reader *r, sqlite3_stmt *s, int col)
     return c;
 }
 
-/* A date column: NULL or a valid YYYY-MM-DD. */
-static const char *date_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *name)
+static const char *date_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *sql,
+                            int required)
 {
-    const char *d = text(r, s, col);
+    const char *d = text_col(r, s, col);
     if (d && !date_is_valid(d))
-        bad(r, ERR_INVALID, "%s \"%.24s\" is not a date", name, d);
+        bad(r, ERR_INVALID, "%s \"%.24s\" is not a date", label(sql), d);
+    else if (!d && required)
+        bad(r, ERR_INVALID, "%s is missing", label(sql));
     return d;
 }
 
-/* A 0/1 column; NULL reads as 0. */
-static int flag_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *name)
+static int flag_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *sql, int dflt)
 {
     int type = sqlite3_column_type(s, col);
     if (type == SQLITE_NULL)
-        return 0;
+        return dflt;
     if (type == SQLITE_INTEGER) {
         sqlite3_int64 v = sqlite3_column_int64(s, col);
         if (v == 0 || v == 1)
             return (int)v;
     }
-    bad(r, ERR_INVALID, "%s is not 0 or 1", name);
-    return 0;
+    bad(r, ERR_INVALID, "%s is not 0 or 1", label(sql));
+    return dflt;
 }
 
-/* An integer column; NULL reads as 0. */
-static int64_t int_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *name)
-{
-    int type = sqlite3_column_type(s, col);
-    if (type == SQLITE_NULL || type == SQLITE_INTEGER)
-        return sqlite3_column_int64(s, col);
-    bad(r, ERR_INVALID, "%s is not an integer", name);
-    return 0;
-}
-
-/* A money column: a finite number; NULL reads as 0. The value itself is
- * never echoed (income and loans are personal data). */
-static double money_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *name)
+static int64_t int_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *sql,
+                       int64_t null_value)
 {
     int type = sqlite3_column_type(s, col);
     if (type == SQLITE_NULL)
+        return null_value;
+    if (type == SQLITE_INTEGER)
+        return sqlite3_column_int64(s, col);
+    bad(r, ERR_INVALID, "%s is not an integer", label(sql));
+    return null_value;
+}
+
+static int range_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *sql,
+                     int64_t lo, int64_t hi, int nullable)
+{
+    int64_t v = int_col(r, s, col, sql, nullable ? HOUSEHOLD_NULL_INT : 0);
+    if (nullable && v == HOUSEHOLD_NULL_INT)
+        return HOUSEHOLD_NULL_INT;
+    if (v < lo || v > hi) {
+        bad(r, ERR_INVALID, "%s %lld is out of range", label(sql), (long long)v);
         return 0;
+    }
+    return (int)v;
+}
+
+/* The value itself is never echoed: incomes and loans are personal data. */
+static double money_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *sql,
+                        double null_value)
+{
+    int type = sqlite3_column_type(s, col);
+    if (type == SQLITE_NULL)
+        return null_value;
     if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
         double v = sqlite3_column_double(s, col);
         if (isfinite(v))
             return v;
     }
-    bad(r, ERR_INVALID, "%s is not a finite number", name);
-    return 0;
-}
-
-/* Maps an enumerated text column to its index in names (NULL-terminated).
- * nullable: NULL maps to null_value; otherwise NULL is an error. When
- * is_private the offending text is not echoed (health). */
-static int enum_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *name,
-                    const char *const *names, const char *allowed, int nullable, int null_value,
-                    int first_value, int is_private)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    if (!t) {
-        if (!nullable)
-            bad(r, ERR_INVALID, "%s is missing (one of %s)", name, allowed);
-        return null_value;
-    }
-    for (int i = 0; names[i]; i++)
-        if (strcmp(t, names[i]) == 0)
-            return first_value + i;
-    if (is_private)
-        bad(r, ERR_INVALID, "%s is not one of %s", name, allowed);
-    else
-        bad(r, ERR_INVALID, "%s \"%.24s\" is not one of %s", name, t, allowed);
+    bad(r, ERR_INVALID, "%s is not a finite number", label(sql));
     return null_value;
 }
 
-static const char *const labor_names[] = {"full", "partial", "none", NULL};
-static const char *const health_names[] = {"healthy", "chronic", "serious", "disabled", NULL};
-static const char *const school_names[] = {"preschool",  "primary", "junior", "senior",
-                                           "vocational", "college", NULL};
-static const char *const status_names[] = {"registered", "exited", "returned", NULL};
-static const char *const grade_names[] = {"A", "B", "C", "D", NULL};
-static const char *const task_names[] = {"open", "done", "cancelled", NULL};
-static const char *const fund_names[] = {"applied",  "reviewed", "noticed",
-                                         "approved", "rejected", NULL};
+/* An enumerated column; is_private: the offending text is not echoed. */
+static int enum_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const char *sql,
+                    const struct household_enum *map, int is_private)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    int v;
+    if (household_enum_parse(map, t, &v) == 0)
+        return v;
+    char allowed[160];
+    household_enum_allowed(map, allowed, sizeof allowed);
+    if (!t)
+        bad(r, ERR_INVALID, "%s is missing (one of %s)", label(sql), allowed);
+    else if (is_private)
+        bad(r, ERR_INVALID, "%s is not one of %s", label(sql), allowed);
+    else
+        bad(r, ERR_INVALID, "%s \"%.24s\" is not one of %s", label(sql), t, allowed);
+    return 0;
+}
+
+/* READ_(field): rec->field from column C_field of s, by its kind. */
+#define READ_(name, kind, sql) HOUSEHOLD_APPLY(READ__, name, sql, HOUSEHOLD_KIND_##kind)
+#define READ__(name, sql, kind, a, b, c) READ_##kind(name, sql, a, b, c)
+#define READ_ID(name, sql, a, b, c) rec->name = sqlite3_column_int64(s, C_##name);
+#define READ_INT64(name, sql, a, b, c) rec->name = int_col(r, s, C_##name, sql, 0);
+#define READ_REF(name, sql, a, b, c) rec->name = int_col(r, s, C_##name, sql, 0);
+#define READ_TEXT(name, sql, a, b, c) rec->name = text_col(r, s, C_##name);
+#define READ_DATE(name, sql, a, b, c) rec->name = date_col(r, s, C_##name, sql, 0);
+#define READ_REQUIRED_DATE(name, sql, a, b, c) rec->name = date_col(r, s, C_##name, sql, 1);
+#define READ_BOOL(name, sql, a, b, c) rec->name = flag_col(r, s, C_##name, sql, a);
+#define READ_INT(name, sql, a, b, c) rec->name = range_col(r, s, C_##name, sql, a, b, 0);
+#define READ_INT_OR_NULL(name, sql, a, b, c) rec->name = range_col(r, s, C_##name, sql, a, b, 1);
+#define READ_REAL(name, sql, a, b, c) rec->name = money_col(r, s, C_##name, sql, 0);
+#define READ_REAL_OR_NULL(name, sql, a, b, c) rec->name = money_col(r, s, C_##name, sql, NAN);
+#define READ_ENUM(name, sql, a, b, c)                                                              \
+    rec->name = enum_col(r, s, C_##name, sql, &household_enum_##c, a);
+#define READ_AS_OF_DATE(name, sql, a, b, c)
+#define READ_AS_OF_YEAR(name, sql, a, b, c)
+#define READ_AGE(name, sql, a, b, c)
+
+/* COMPUTE_(field): the computed fields, once the row's columns are read. */
+#define COMPUTE_(name, kind, sql) HOUSEHOLD_APPLY(COMPUTE__, name, sql, HOUSEHOLD_KIND_##kind)
+#define COMPUTE__(name, sql, kind, a, b, c) COMPUTE_##kind(name, c)
+#define COMPUTE_ID(name, c)
+#define COMPUTE_INT64(name, c)
+#define COMPUTE_REF(name, c)
+#define COMPUTE_TEXT(name, c)
+#define COMPUTE_DATE(name, c)
+#define COMPUTE_REQUIRED_DATE(name, c)
+#define COMPUTE_BOOL(name, c)
+#define COMPUTE_INT(name, c)
+#define COMPUTE_INT_OR_NULL(name, c)
+#define COMPUTE_REAL(name, c)
+#define COMPUTE_REAL_OR_NULL(name, c)
+#define COMPUTE_ENUM(name, c)
+#define COMPUTE_AS_OF_DATE(name, c) rec->name = r->today;
+#define COMPUTE_AS_OF_YEAR(name, c) rec->name = r->year;
+#define COMPUTE_AGE(name, c) rec->name = rec->c && !r->rc ? date_age(rec->c, r->today) : -1;
+
+/* read_member, read_income, ...: one row of a list into rec. */
+#define READ_ROW_(list, elem, ELEM, table, order, key)                                             \
+    static void read_##elem(struct snapshot_reader *r, sqlite3_stmt *s, void *row)                 \
+    {                                                                                              \
+        struct household_##elem *rec = row;                                                        \
+        enum { HOUSEHOLD_##ELEM##_FIELDS(COLUMN_) };                                               \
+        HOUSEHOLD_##ELEM##_FIELDS(READ_) HOUSEHOLD_##ELEM##_FIELDS(COMPUTE_)                       \
+    }
+HOUSEHOLD_LISTS(READ_ROW_)
 
 /* Growable array in the arena: doubling wastes at most as much as it keeps,
  * and the arena keeps its first block across households. */
@@ -377,8 +427,9 @@ void snapshot_range_end(struct snapshot_reader *r)
 }
 
 /* Reads the household row; ERR_NOTFOUND when there is none. */
-static int read_household(struct snapshot_reader *r, struct fupin_household *hh)
+static int read_household(struct snapshot_reader *r, struct household *rec)
 {
+    enum { HOUSEHOLD_FIELDS(COLUMN_) C_REGION_CODE };
     sqlite3_stmt *s;
     int step = list_first(r, Q_HOUSEHOLD, &s);
     if (step == SQLITE_DONE) {
@@ -387,270 +438,48 @@ static int read_household(struct snapshot_reader *r, struct fupin_household *hh)
     }
     if (step != SQLITE_ROW)
         return step_fail(r, "household");
-    r->what[0] = 0;
-    hh->village = text(r, s, 0);
-    if (sqlite3_column_type(s, 1) == SQLITE_NULL)
-        bad(r, ERR_INVALID, "village \"%.24s\" is not a region", hh->village ? hh->village : "");
-    hh->village_name = text(r, s, 2);
-    hh->poor_village = flag_col(r, s, 3, "region.poor_village");
-    hh->livable =
-        sqlite3_column_type(s, 4) == SQLITE_NULL ? 1 : flag_col(r, s, 4, "region.livable");
-    hh->town = text(r, s, 5);
-    hh->county = text(r, s, 6);
-    hh->head_name = text(r, s, 7);
-    hh->status =
-        (enum fupin_status)enum_col(r, s, 8, "status", status_names, "registered|exited|returned",
-                                    0, FUPIN_STATUS_REGISTERED, FUPIN_STATUS_REGISTERED, 0);
-    hh->poverty_cause = text(r, s, 9);
-    hh->housing_grade = (enum fupin_grade)enum_col(
-        r, s, 10, "housing_grade", grade_names, "A|B|C|D", 1, FUPIN_GRADE_NONE, FUPIN_GRADE_A, 0);
-    hh->housing_renovated = flag_col(r, s, 11, "housing_renovated");
-    hh->tap_water = flag_col(r, s, 12, "tap_water");
-    hh->wants_relocation = flag_col(r, s, 13, "wants_relocation");
-    hh->wants_industry = flag_col(r, s, 14, "wants_industry");
-    hh->has_project = flag_col(r, s, 15, "has_project");
-    hh->credit_rating = text(r, s, 16);
-    hh->dibao = flag_col(r, s, 17, "dibao");
-    hh->has_land = flag_col(r, s, 18, "has_land");
-    hh->registered_at = date_col(r, s, 19, "registered_at");
-    hh->exited_at = date_col(r, s, 20, "exited_at");
-    hh->cadre_id = int_col(r, s, 21, "pairing.cadre_id");
-    hh->paired_since = hh->cadre_id ? date_col(r, s, 22, "pairing.since") : NULL;
+    r->row_rec = HOUSEHOLD_REC_HOUSEHOLD;
+    r->row = rec;
+    HOUSEHOLD_FIELDS(READ_)
+    if (sqlite3_column_type(s, C_REGION_CODE) == SQLITE_NULL)
+        bad(r, ERR_INVALID, "village \"%.24s\" is not a region", rec->village ? rec->village : "");
+    HOUSEHOLD_FIELDS(COMPUTE_)
     list_done(r, Q_HOUSEHOLD, s);
     return r->rc;
 }
 
-static int read_members(struct snapshot_reader *r, struct fupin_household *hh)
+/* Reads the rows of list q (of record rec, elements of size bytes) with
+ * read_row into an array in the arena; its length goes to *n. Problems are
+ * in r->rc. */
+static void *read_list(struct snapshot_reader *r, int q, enum household_rec rec, size_t size,
+                       void (*read_row)(struct snapshot_reader *, sqlite3_stmt *, void *),
+                       size_t *n_out)
 {
     sqlite3_stmt *s;
-    struct fupin_member *arr = NULL;
+    char *arr = NULL;
     size_t n = 0, cap = 0;
-    int step = list_first(r, Q_MEMBERS, &s);
-    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_MEMBERS, s)) {
-        if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
+    int step = list_first(r, q, &s);
+    r->row_rec = rec;
+    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, q, s)) {
+        if (!(arr = grow(r, arr, n, &cap, size)))
             break;
-        struct fupin_member *m = &arr[n++];
-        m->id = sqlite3_column_int64(s, 0);
-        snprintf(r->what, sizeof r->what, "member %lld: ", (long long)m->id);
-        m->name = text(r, s, 1);
-        m->id_number = text(r, s, 2);
-        m->relation = text(r, s, 3);
-        m->birth_date = date_col(r, s, 4, "birth_date");
-        m->age = m->birth_date && !r->rc ? date_age(m->birth_date, hh->today) : -1;
-        m->labor = (enum fupin_labor)enum_col(r, s, 5, "labor", labor_names, "full|partial|none", 0,
-                                              FUPIN_LABOR_FULL, FUPIN_LABOR_FULL, 0);
-        m->health = (enum fupin_health)enum_col(r, s, 6, "health", health_names,
-                                                "healthy|chronic|serious|disabled", 0,
-                                                FUPIN_HEALTH_HEALTHY, FUPIN_HEALTH_HEALTHY, 1);
-        m->school_stage =
-            (enum fupin_school)enum_col(r, s, 7, "school_stage", school_names,
-                                        "preschool|primary|junior|senior|vocational|college", 1,
-                                        FUPIN_SCHOOL_NONE, FUPIN_SCHOOL_PRESCHOOL, 0);
-        m->medical_insured = flag_col(r, s, 8, "medical_insured");
-        m->critical_insured = flag_col(r, s, 9, "critical_insured");
-        m->pension_insured = flag_col(r, s, 10, "pension_insured");
-        m->employed = flag_col(r, s, 11, "employed");
-        m->wants_job = flag_col(r, s, 12, "wants_job");
-        int64_t skills = int_col(r, s, 13, "skills");
-        if (skills < 0 || skills > 1000)
-            bad(r, ERR_INVALID, "skills %lld is out of range", (long long)skills);
-        m->skills = (int)skills;
+        r->row = arr + n * size;
+        r->row_pos = ++n;
+        read_row(r, s, arr + (n - 1) * size);
     }
     if (!r->rc && step != SQLITE_DONE)
-        step_fail(r, "member");
-    hh->members = arr;
-    hh->n_members = n;
-    list_done(r, Q_MEMBERS, s);
-    return r->rc;
+        step_fail(r, household_records[rec].table);
+    *n_out = n;
+    list_done(r, q, s);
+    return arr;
 }
 
-static int read_income(struct snapshot_reader *r, struct fupin_household *hh)
-{
-    sqlite3_stmt *s;
-    struct fupin_income *arr = NULL;
-    size_t n = 0, cap = 0;
-    int step = list_first(r, Q_INCOME, &s);
-    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_INCOME, s)) {
-        if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
-            break;
-        struct fupin_income *in = &arr[n++];
-        in->year = sqlite3_column_int(s, 0);
-        snprintf(r->what, sizeof r->what, "income %d: ", in->year);
-        in->wage = money_col(r, s, 1, "wage");
-        in->production = money_col(r, s, 2, "production");
-        in->property = money_col(r, s, 3, "property");
-        in->transfer = money_col(r, s, 4, "transfer");
+#define READ_LIST_(list, elem, ELEM, table, order, key)                                            \
+    if (rc == 0) {                                                                                 \
+        hh->list = read_list(r, Q_##ELEM, HOUSEHOLD_REC_##ELEM, sizeof(struct household_##elem),   \
+                             read_##elem, &hh->n_##list);                                          \
+        rc = r->rc;                                                                                \
     }
-    if (!r->rc && step != SQLITE_DONE)
-        step_fail(r, "income");
-    hh->income = arr;
-    hh->n_income = n;
-    list_done(r, Q_INCOME, s);
-    return r->rc;
-}
-
-static int read_loans(struct snapshot_reader *r, struct fupin_household *hh)
-{
-    sqlite3_stmt *s;
-    struct fupin_loan *arr = NULL;
-    size_t n = 0, cap = 0;
-    int step = list_first(r, Q_LOANS, &s);
-    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_LOANS, s)) {
-        if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
-            break;
-        struct fupin_loan *l = &arr[n++];
-        l->id = sqlite3_column_int64(s, 0);
-        snprintf(r->what, sizeof r->what, "loan %lld: ", (long long)l->id);
-        l->amount = money_col(r, s, 1, "amount");
-        l->term_months = (int)int_col(r, s, 2, "term_months");
-        l->start_date = date_col(r, s, 3, "start_date");
-        l->collateral = flag_col(r, s, 4, "collateral");
-        l->guarantor = flag_col(r, s, 5, "guarantor");
-        l->interest_subsidised = flag_col(r, s, 6, "interest_subsidised");
-    }
-    if (!r->rc && step != SQLITE_DONE)
-        step_fail(r, "loan");
-    hh->loans = arr;
-    hh->n_loans = n;
-    list_done(r, Q_LOANS, s);
-    return r->rc;
-}
-
-static int read_links(struct snapshot_reader *r, struct fupin_household *hh)
-{
-    sqlite3_stmt *s;
-    struct fupin_link *arr = NULL;
-    size_t n = 0, cap = 0;
-    int step = list_first(r, Q_LINKS, &s);
-    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_LINKS, s)) {
-        if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
-            break;
-        struct fupin_link *l = &arr[n++];
-        snprintf(r->what, sizeof r->what, "enterprise_link #%zu: ", n);
-        l->kind = text(r, s, 0);
-        l->name = text(r, s, 1);
-    }
-    if (!r->rc && step != SQLITE_DONE)
-        step_fail(r, "enterprise_link");
-    hh->links = arr;
-    hh->n_links = n;
-    list_done(r, Q_LINKS, s);
-    return r->rc;
-}
-
-static int read_shares(struct snapshot_reader *r, struct fupin_household *hh)
-{
-    sqlite3_stmt *s;
-    struct fupin_share *arr = NULL;
-    size_t n = 0, cap = 0;
-    int step = list_first(r, Q_SHARES, &s);
-    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_SHARES, s)) {
-        if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
-            break;
-        struct fupin_share *sh = &arr[n++];
-        snprintf(r->what, sizeof r->what, "asset_share #%zu: ", n);
-        sh->project = text(r, s, 0);
-        sh->amount = money_col(r, s, 1, "amount");
-        sh->since = date_col(r, s, 2, "since");
-    }
-    if (!r->rc && step != SQLITE_DONE)
-        step_fail(r, "asset_share");
-    hh->shares = arr;
-    hh->n_shares = n;
-    list_done(r, Q_SHARES, s);
-    return r->rc;
-}
-
-static int read_visits(struct snapshot_reader *r, struct fupin_household *hh)
-{
-    sqlite3_stmt *s;
-    struct fupin_visit *arr = NULL;
-    size_t n = 0, cap = 0;
-    int step = list_first(r, Q_VISITS, &s);
-    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_VISITS, s)) {
-        if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
-            break;
-        struct fupin_visit *v = &arr[n++];
-        v->id = sqlite3_column_int64(s, 0);
-        snprintf(r->what, sizeof r->what, "visit %lld: ", (long long)v->id);
-        v->cadre_id = int_col(r, s, 1, "cadre_id");
-        v->date = date_col(r, s, 2, "date");
-        if (!v->date)
-            bad(r, ERR_INVALID, "date is missing");
-    }
-    if (!r->rc && step != SQLITE_DONE)
-        step_fail(r, "visit");
-    hh->visits = arr;
-    hh->n_visits = n;
-    list_done(r, Q_VISITS, s);
-    return r->rc;
-}
-
-static int read_tasks(struct snapshot_reader *r, struct fupin_household *hh)
-{
-    sqlite3_stmt *s;
-    struct fupin_task *arr = NULL;
-    size_t n = 0, cap = 0;
-    int step = list_first(r, Q_TASKS, &s);
-    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_TASKS, s)) {
-        if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
-            break;
-        struct fupin_task *t = &arr[n++];
-        t->id = sqlite3_column_int64(s, 0);
-        snprintf(r->what, sizeof r->what, "task %lld: ", (long long)t->id);
-        t->cadre_id = int_col(r, s, 1, "cadre_id");
-        t->measure = text(r, s, 2);
-        t->title = text(r, s, 3);
-        t->due = date_col(r, s, 4, "due");
-        if (!t->due)
-            bad(r, ERR_INVALID, "due is missing");
-        t->status =
-            (enum fupin_task_status)enum_col(r, s, 5, "status", task_names, "open|done|cancelled",
-                                             0, FUPIN_TASK_OPEN, FUPIN_TASK_OPEN, 0);
-        t->done_at = date_col(r, s, 6, "done_at");
-    }
-    if (!r->rc && step != SQLITE_DONE)
-        step_fail(r, "task");
-    hh->tasks = arr;
-    hh->n_tasks = n;
-    list_done(r, Q_TASKS, s);
-    return r->rc;
-}
-
-static int read_funds(struct snapshot_reader *r, struct fupin_household *hh)
-{
-    sqlite3_stmt *s;
-    struct fupin_fund *arr = NULL;
-    size_t n = 0, cap = 0;
-    int step = list_first(r, Q_FUNDS, &s);
-    for (; !r->rc && step == SQLITE_ROW; step = list_next(r, Q_FUNDS, s)) {
-        if (!(arr = grow(r, arr, n, &cap, sizeof *arr)))
-            break;
-        struct fupin_fund *f = &arr[n++];
-        f->id = sqlite3_column_int64(s, 0);
-        snprintf(r->what, sizeof r->what, "fund_application %lld: ", (long long)f->id);
-        f->cadre_id = int_col(r, s, 1, "cadre_id");
-        f->project = text(r, s, 2);
-        f->amount = money_col(r, s, 3, "amount");
-        f->expected_return = money_col(r, s, 4, "expected_return");
-        f->status = (enum fupin_fund_status)enum_col(r, s, 5, "status", fund_names,
-                                                     "applied|reviewed|noticed|approved|rejected",
-                                                     0, FUPIN_FUND_APPLIED, FUPIN_FUND_APPLIED, 0);
-        f->notice_from = date_col(r, s, 6, "notice_from");
-        f->notice_to = date_col(r, s, 7, "notice_to");
-        int64_t obj = int_col(r, s, 8, "objections");
-        if (obj < 0 || obj > 1000000)
-            bad(r, ERR_INVALID, "objections %lld is out of range", (long long)obj);
-        f->objections = (int)obj;
-        f->approved_at = date_col(r, s, 9, "approved_at");
-    }
-    if (!r->rc && step != SQLITE_DONE)
-        step_fail(r, "fund_application");
-    hh->funds = arr;
-    hh->n_funds = n;
-    list_done(r, Q_FUNDS, s);
-    return r->rc;
-}
 
 /* One statement-level step of BEGIN or COMMIT. */
 static int run(struct snapshot_reader *r, int q)
@@ -666,7 +495,7 @@ int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, stru
 {
     arena_reset(&snap->arena);
     memset(&snap->hh, 0, sizeof snap->hh);
-    struct fupin_household *hh = &snap->hh;
+    struct household *hh = &snap->hh;
     int y, m, d;
     if (date_parse(today, &y, &m, &d) != 0)
         return err_set(e, ERR_INVALID, "household %lld: evaluation date \"%.24s\" is not a date",
@@ -676,10 +505,11 @@ int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, stru
     r->e = e;
     r->hh_id = id;
     r->rc = 0;
-    r->what[0] = 0;
+    r->row_rec = HOUSEHOLD_REC_HOUSEHOLD;
+    r->row = hh;
     hh->id = id;
-    hh->year = y;
-    if (!(hh->today = arena_strdup(r->arena, today)))
+    hh->year = r->year = y;
+    if (!(hh->today = r->today = arena_strdup(r->arena, today)))
         return err_set(e, ERR_FAIL, "out of memory");
 
     /* One read transaction for the ten queries: a consistent household, and
@@ -690,22 +520,7 @@ int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, stru
         return store_fail(r->st, e, ERR_FAIL, "BEGIN");
 
     int rc = read_household(r, hh);
-    if (rc == 0)
-        rc = read_members(r, hh);
-    if (rc == 0)
-        rc = read_income(r, hh);
-    if (rc == 0)
-        rc = read_loans(r, hh);
-    if (rc == 0)
-        rc = read_links(r, hh);
-    if (rc == 0)
-        rc = read_shares(r, hh);
-    if (rc == 0)
-        rc = read_visits(r, hh);
-    if (rc == 0)
-        rc = read_tasks(r, hh);
-    if (rc == 0)
-        rc = read_funds(r, hh);
+    HOUSEHOLD_LISTS(READ_LIST_)
 
     for (int i = 0; i < Q_BEGIN; i++)
         sqlite3_reset(r->q[i]);

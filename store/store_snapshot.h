@@ -1,17 +1,17 @@
 /* store_snapshot.h - reading one household, with everything policies look at,
- * into the plain struct of fupin_plugin.h (the same view Lua and C plugins
- * get). Reads only; validates what constraints cannot (dates, enum text). */
+ * into the struct household of household.h. Reads only; validates what
+ * constraints cannot (dates, enum text). */
 #ifndef FUPIN_STORE_SNAPSHOT_H
 #define FUPIN_STORE_SNAPSHOT_H
 
 #include "arena.h"
 #include "err.h"
-#include "fupin_plugin.h"
+#include "household.h"
 #include "store.h"
 
 /* A household and the memory behind it; reuse across households. */
 struct snapshot {
-    struct fupin_household hh;
+    struct household hh;
     struct arena arena;
 };
 

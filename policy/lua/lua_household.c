@@ -1,6 +1,7 @@
 /* lua_household.c - the household as policies see it: plain data tables
  * behind read-only proxies, built once per household, shared by its policies
- * and killed before the next. Never hands a policy a table it could write. */
+ * and killed before the next; its fields are those of household.h. Never
+ * hands a policy a table it could write. */
 #include "lua_sandbox.h"
 
 #include <lauxlib.h>
@@ -9,17 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A view's kind: a record of the description (household.h), a list, or
+ * the out and params views of lua_views.c. */
 enum vkind {
-    V_HOUSEHOLD,
-    V_MEMBER,
-    V_INCOME,
-    V_LOAN,
-    V_LINK,
-    V_SHARE,
-    V_VISIT,
-    V_TASK,
-    V_FUND,
-    V_LIST,
+    V_HOUSEHOLD = HOUSEHOLD_REC_HOUSEHOLD,
+    V_MEMBER = HOUSEHOLD_REC_MEMBER,
+    V_LIST = HOUSEHOLD_REC_COUNT,
     V_OUT,
     V_PARAMS
 };
@@ -27,155 +23,13 @@ enum vkind {
 _Static_assert(V_LIST < sizeof((struct lua_sandbox *)0)->pool_used /
                             sizeof((struct lua_sandbox *)0)->pool_used[0],
                "lua_sandbox.pool_used has no slot for every pooled kind");
-enum ftype { F_I64, F_INT, F_BOOL, F_STR, F_DBL, F_AGE, F_ID0, F_ENUM, F_LIST };
 
-struct field {
-    const char *name;
-    enum ftype type;
-    size_t off;
-    const char *const *names; /* F_ENUM: value -> text (NULL entry: nil) */
-    enum vkind elem;          /* F_LIST */
-    size_t count_off;         /* F_LIST */
-};
-
-static const char *const labor_names[] = {"full", "partial", "none"};
-static const char *const health_names[] = {"healthy", "chronic", "serious", "disabled"};
-static const char *const school_names[] = {NULL,     "preschool",  "primary", "junior",
-                                           "senior", "vocational", "college"};
-static const char *const status_names[] = {"registered", "exited", "returned"};
-static const char *const grade_names[] = {NULL, "A", "B", "C", "D"};
-static const char *const task_names[] = {"open", "done", "cancelled"};
-static const char *const fund_names[] = {"applied", "reviewed", "noticed", "approved", "rejected"};
-
-#define FH(n, t)                                                                                   \
-    {                                                                                              \
-#n, t, offsetof(struct fupin_household, n), NULL, 0, 0                                     \
-    }
-#define FHE(n, e)                                                                                  \
-    {                                                                                              \
-#n, F_ENUM, offsetof(struct fupin_household, n), e, 0, 0                                   \
-    }
-#define FHL(n, cnt, k)                                                                             \
-    {                                                                                              \
-#n, F_LIST, offsetof(struct fupin_household, n), NULL, k,                                  \
-            offsetof(struct fupin_household, cnt)                                                  \
-    }
-static const struct field household_fields[] = {FH(id, F_I64),
-                                                FH(today, F_STR),
-                                                FH(year, F_INT),
-                                                FH(village, F_STR),
-                                                FH(village_name, F_STR),
-                                                FH(town, F_STR),
-                                                FH(county, F_STR),
-                                                FH(poor_village, F_BOOL),
-                                                FH(livable, F_BOOL),
-                                                FH(head_name, F_STR),
-                                                FHE(status, status_names),
-                                                FH(poverty_cause, F_STR),
-                                                FHE(housing_grade, grade_names),
-                                                FH(housing_renovated, F_BOOL),
-                                                FH(tap_water, F_BOOL),
-                                                FH(wants_relocation, F_BOOL),
-                                                FH(wants_industry, F_BOOL),
-                                                FH(has_project, F_BOOL),
-                                                FH(credit_rating, F_STR),
-                                                FH(dibao, F_BOOL),
-                                                FH(has_land, F_BOOL),
-                                                FH(registered_at, F_STR),
-                                                FH(exited_at, F_STR),
-                                                FH(cadre_id, F_ID0),
-                                                FH(paired_since, F_STR),
-                                                FHL(members, n_members, V_MEMBER),
-                                                FHL(income, n_income, V_INCOME),
-                                                FHL(loans, n_loans, V_LOAN),
-                                                FHL(links, n_links, V_LINK),
-                                                FHL(shares, n_shares, V_SHARE),
-                                                FHL(visits, n_visits, V_VISIT),
-                                                FHL(tasks, n_tasks, V_TASK),
-                                                FHL(funds, n_funds, V_FUND),
-                                                {NULL, 0, 0, NULL, 0, 0}};
-
-#define FS(s, n, t)                                                                                \
-    {                                                                                              \
-#n, t, offsetof(struct s, n), NULL, 0, 0                                                   \
-    }
-#define FSE(s, n, e)                                                                               \
-    {                                                                                              \
-#n, F_ENUM, offsetof(struct s, n), e, 0, 0                                                 \
-    }
-static const struct field member_fields[] = {FS(fupin_member, id, F_I64),
-                                             FS(fupin_member, name, F_STR),
-                                             FS(fupin_member, id_number, F_STR),
-                                             FS(fupin_member, relation, F_STR),
-                                             FS(fupin_member, birth_date, F_STR),
-                                             FS(fupin_member, age, F_AGE),
-                                             FSE(fupin_member, labor, labor_names),
-                                             FSE(fupin_member, health, health_names),
-                                             FSE(fupin_member, school_stage, school_names),
-                                             FS(fupin_member, medical_insured, F_BOOL),
-                                             FS(fupin_member, critical_insured, F_BOOL),
-                                             FS(fupin_member, pension_insured, F_BOOL),
-                                             FS(fupin_member, employed, F_BOOL),
-                                             FS(fupin_member, wants_job, F_BOOL),
-                                             FS(fupin_member, skills, F_INT),
-                                             {NULL, 0, 0, NULL, 0, 0}};
-static const struct field income_fields[] = {
-    FS(fupin_income, year, F_INT),       FS(fupin_income, wage, F_DBL),
-    FS(fupin_income, production, F_DBL), FS(fupin_income, property, F_DBL),
-    FS(fupin_income, transfer, F_DBL),   {NULL, 0, 0, NULL, 0, 0}};
-static const struct field loan_fields[] = {FS(fupin_loan, id, F_I64),
-                                           FS(fupin_loan, amount, F_DBL),
-                                           FS(fupin_loan, term_months, F_INT),
-                                           FS(fupin_loan, start_date, F_STR),
-                                           FS(fupin_loan, collateral, F_BOOL),
-                                           FS(fupin_loan, guarantor, F_BOOL),
-                                           FS(fupin_loan, interest_subsidised, F_BOOL),
-                                           {NULL, 0, 0, NULL, 0, 0}};
-static const struct field link_fields[] = {
-    FS(fupin_link, kind, F_STR), FS(fupin_link, name, F_STR), {NULL, 0, 0, NULL, 0, 0}};
-static const struct field share_fields[] = {FS(fupin_share, project, F_STR),
-                                            FS(fupin_share, amount, F_DBL),
-                                            FS(fupin_share, since, F_STR),
-                                            {NULL, 0, 0, NULL, 0, 0}};
-static const struct field visit_fields[] = {FS(fupin_visit, id, F_I64),
-                                            FS(fupin_visit, cadre_id, F_I64),
-                                            FS(fupin_visit, date, F_STR),
-                                            {NULL, 0, 0, NULL, 0, 0}};
-static const struct field task_fields[] = {
-    FS(fupin_task, id, F_I64),      FS(fupin_task, cadre_id, F_I64),
-    FS(fupin_task, measure, F_STR), FS(fupin_task, title, F_STR),
-    FS(fupin_task, due, F_STR),     FSE(fupin_task, status, task_names),
-    FS(fupin_task, done_at, F_STR), {NULL, 0, 0, NULL, 0, 0}};
-static const struct field fund_fields[] = {FS(fupin_fund, id, F_I64),
-                                           FS(fupin_fund, cadre_id, F_I64),
-                                           FS(fupin_fund, project, F_STR),
-                                           FS(fupin_fund, amount, F_DBL),
-                                           FS(fupin_fund, expected_return, F_DBL),
-                                           FSE(fupin_fund, status, fund_names),
-                                           FS(fupin_fund, notice_from, F_STR),
-                                           FS(fupin_fund, notice_to, F_STR),
-                                           FS(fupin_fund, objections, F_INT),
-                                           FS(fupin_fund, approved_at, F_STR),
-                                           {NULL, 0, 0, NULL, 0, 0}};
-
-static const struct {
-    const char *what;
-    const struct field *fields;
-    size_t size;
-} records[] = {
-    [V_HOUSEHOLD] = {"household", household_fields, sizeof(struct fupin_household)},
-    [V_MEMBER] = {"member", member_fields, sizeof(struct fupin_member)},
-    [V_INCOME] = {"income", income_fields, sizeof(struct fupin_income)},
-    [V_LOAN] = {"loan", loan_fields, sizeof(struct fupin_loan)},
-    [V_LINK] = {"link", link_fields, sizeof(struct fupin_link)},
-    [V_SHARE] = {"share", share_fields, sizeof(struct fupin_share)},
-    [V_VISIT] = {"visit", visit_fields, sizeof(struct fupin_visit)},
-    [V_TASK] = {"task", task_fields, sizeof(struct fupin_task)},
-    [V_FUND] = {"fund", fund_fields, sizeof(struct fupin_fund)},
-    [V_LIST] = {"list", NULL, 0},
-    [V_OUT] = {"out", NULL, 0},
-    [V_PARAMS] = {"params", NULL, 0},
-};
+static const char *kind_name(int kind)
+{
+    if (kind >= 0 && kind < V_LIST)
+        return household_records[kind].name;
+    return kind == V_LIST ? "list" : kind == V_OUT ? "out" : kind == V_PARAMS ? "params" : "view";
+}
 
 static void push_number(lua_State *L, double x)
 {
@@ -187,48 +41,62 @@ static void push_number(lua_State *L, double x)
 
 /* Pushes the value of field f (not a list) of the record at base; pushes
  * nothing and returns 0 when the value is nil. */
-static int push_value(lua_State *L, const char *base, const struct field *f)
+static int push_value(lua_State *L, const char *base, const struct household_field *f)
 {
-    const void *at = base + f->off;
-    switch (f->type) {
-    case F_I64:
+    const void *at = base + f->offset;
+    switch (f->kind) {
+    case HOUSEHOLD_ID:
+    case HOUSEHOLD_INT64:
         lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
         return 1;
-    case F_INT:
+    case HOUSEHOLD_REF:
+        if (*(const int64_t *)at == 0)
+            return 0;
+        lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
+        return 1;
+    case HOUSEHOLD_INT:
+    case HOUSEHOLD_AS_OF_YEAR:
         lua_pushinteger(L, *(const int *)at);
         return 1;
-    case F_BOOL:
+    case HOUSEHOLD_INT_OR_NULL:
+        if (*(const int *)at == HOUSEHOLD_NULL_INT)
+            return 0;
+        lua_pushinteger(L, *(const int *)at);
+        return 1;
+    case HOUSEHOLD_AGE:
+        if (*(const int *)at < 0)
+            return 0;
+        lua_pushinteger(L, *(const int *)at);
+        return 1;
+    case HOUSEHOLD_BOOL:
         lua_pushboolean(L, *(const int *)at != 0);
         return 1;
-    case F_STR: {
+    case HOUSEHOLD_TEXT:
+    case HOUSEHOLD_DATE:
+    case HOUSEHOLD_REQUIRED_DATE:
+    case HOUSEHOLD_AS_OF_DATE: {
         const char *s = *(const char *const *)at;
         if (!s)
             return 0;
         lua_pushstring(L, s);
         return 1;
     }
-    case F_DBL:
+    case HOUSEHOLD_REAL:
         push_number(L, *(const double *)at);
         return 1;
-    case F_AGE:
-        if (*(const int *)at < 0)
+    case HOUSEHOLD_REAL_OR_NULL:
+        if (isnan(*(const double *)at))
             return 0;
-        lua_pushinteger(L, *(const int *)at);
+        push_number(L, *(const double *)at);
         return 1;
-    case F_ID0:
-        if (*(const int64_t *)at == 0)
-            return 0;
-        lua_pushinteger(L, (lua_Integer) * (const int64_t *)at);
-        return 1;
-    case F_ENUM: {
-        int x = *(const int *)at;
-        const char *s = x >= 0 ? f->names[x] : NULL;
+    case HOUSEHOLD_ENUM: {
+        const char *s = household_enum_name(f->map, *(const int *)at);
         if (!s)
             return 0;
         lua_pushstring(L, s);
         return 1;
     }
-    case F_LIST:
+    case HOUSEHOLD_LIST:
         break;
     }
     return 0;
@@ -274,7 +142,7 @@ static int proxy_kind(lua_State *L, int idx)
 static int dead_error(lua_State *L, int kind)
 {
     return luaL_error(L, "a %s view was used after its evaluation ended",
-                      kind >= 0 ? records[kind].what : "household");
+                      kind >= 0 ? kind_name(kind) : "household");
 }
 
 /* Pushes the data table of the live proxy at idx and returns its kind. */
@@ -301,24 +169,16 @@ static int rec_newindex(lua_State *L)
     int kind = proxy_kind(L, 1);
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
     return luaL_error(L, "the %s is read-only (attempt to set '%s')",
-                      kind >= 0 ? records[kind].what : "household", k);
+                      kind >= 0 ? kind_name(kind) : "household", k);
 }
 
 static int rec_len(lua_State *L)
 {
     int kind = push_data(L, 1);
     if (kind != V_LIST)
-        return luaL_error(L, "attempt to get the length of a %s", records[kind].what);
+        return luaL_error(L, "attempt to get the length of a %s", kind_name(kind));
     lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
     return 1;
-}
-
-static const struct field *find_field(enum vkind kind, const char *name)
-{
-    for (const struct field *f = records[kind].fields; f && f->name; f++)
-        if (strcmp(f->name, name) == 0)
-            return f;
-    return NULL;
 }
 
 /* pairs(record): its fields in declaration order; pairs(list): 1..n. The
@@ -334,14 +194,15 @@ static int rec_next(lua_State *L)
         lua_insert(L, -2);
         return 2;
     }
-    const struct field *f = records[kind].fields;
+    const struct household_record *rec = &household_records[kind];
+    const struct household_field *f = rec->fields;
     if (!lua_isnil(L, 2)) {
-        f = find_field((enum vkind)kind, luaL_checkstring(L, 2));
+        f = household_field_find((enum household_rec)kind, luaL_checkstring(L, 2));
         if (!f)
             return 0;
         f++;
     }
-    if (!f->name)
+    if (f == rec->fields + rec->n_fields)
         return 0;
     lua_pushstring(L, f->name);
     lua_getfield(L, 1, f->name); /* through the proxy: lists are built on demand */
@@ -363,11 +224,11 @@ static int rec_tostring(lua_State *L)
     if (kind == V_HOUSEHOLD || kind == V_MEMBER) {
         lua_pushliteral(L, "__index");
         if (lua_rawget(L, -2) == LUA_TTABLE && lua_getfield(L, -1, "id") == LUA_TNUMBER) {
-            lua_pushfstring(L, "%s %I", records[kind].what, (lua_Integer)lua_tointeger(L, -1));
+            lua_pushfstring(L, "%s %I", kind_name(kind), (lua_Integer)lua_tointeger(L, -1));
             return 1;
         }
     }
-    lua_pushstring(L, kind >= 0 ? records[kind].what : "view");
+    lua_pushstring(L, kind >= 0 ? kind_name(kind) : "view");
     return 1;
 }
 
@@ -439,10 +300,11 @@ static void push_record(lua_State *L, enum vkind kind, const void *ptr, int kind
     /* The kind's field names as Lua strings: lua_setfield would intern
      * each C string again (a strcmp per field). */
     lua_rawgeti(L, kinds, -(int)kind - 1);
-    lua_Integer i = 1;
-    for (const struct field *f = records[kind].fields; f->name; f++, i++) {
-        lua_rawgeti(L, -1, i);
-        if (f->type == F_LIST || !push_value(L, ptr, f))
+    const struct household_record *rec = &household_records[kind];
+    for (size_t i = 0; i < rec->n_fields; i++) {
+        const struct household_field *f = &rec->fields[i];
+        lua_rawgeti(L, -1, (lua_Integer)i + 1);
+        if (f->kind == HOUSEHOLD_LIST || !push_value(L, ptr, f))
             lua_pushnil(L);
         lua_rawset(L, -5);
     }
@@ -450,14 +312,15 @@ static void push_record(lua_State *L, enum vkind kind, const void *ptr, int kind
     lua_remove(L, -2);
 }
 
-static void push_list(lua_State *L, const struct field *f, const char *base, int kinds, int pools)
+static void push_list(lua_State *L, const struct household_field *f, const char *base, int kinds,
+                      int pools)
 {
-    size_t n = *(const size_t *)(base + f->count_off);
-    const char *at = *(const char *const *)(base + f->off);
-    size_t size = records[f->elem].size;
+    size_t n = *(const size_t *)(base + f->aux_offset);
+    const char *at = *(const char *const *)(base + f->offset);
+    size_t size = household_records[f->elem].size;
     take_proxy(L, V_LIST, kinds, pools);
     for (size_t i = 0; i < n; i++) {
-        push_record(L, f->elem, at + i * size, kinds, pools);
+        push_record(L, (enum vkind)f->elem, at + i * size, kinds, pools);
         lua_rawseti(L, -3, (lua_Integer)i + 1);
     }
     for (lua_Integer i = (lua_Integer)n + 1; lua_rawgeti(L, -2, i) != LUA_TNIL; i++) {
@@ -474,23 +337,23 @@ static void push_list(lua_State *L, const struct field *f, const char *base, int
 static int rec_miss(lua_State *L)
 {
     enum vkind kind = (enum vkind)lua_tointeger(L, lua_upvalueindex(1));
-    const struct field *f = NULL;
+    const struct household_field *f = NULL;
     if (lua_type(L, 2) == LUA_TSTRING) {
         lua_pushvalue(L, 2);
         if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNUMBER)
-            f = &records[kind].fields[lua_tointeger(L, -1) - 1];
+            f = &household_records[kind].fields[lua_tointeger(L, -1) - 1];
         lua_pop(L, 1);
     }
     if (!f)
-        return luaL_error(L, "%s has no field '%s'", records[kind].what,
+        return luaL_error(L, "%s has no field '%s'", kind_name(kind),
                           lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : luaL_typename(L, 2));
-    if (f->type != F_LIST) {
+    if (f->kind != HOUSEHOLD_LIST) {
         lua_pushnil(L);
         return 1;
     }
     /* Only the household has lists, and only the live household's data
      * table is reachable (through its proxy): it belongs to sb->hh. */
-    const struct fupin_household *hh = sandbox_of(L)->hh;
+    const struct household *hh = sandbox_of(L)->hh;
     if (kind != V_HOUSEHOLD || !hh)
         return dead_error(L, kind);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
@@ -584,19 +447,18 @@ void views_register(lua_State *L)
         lua_createtable(L, 0, 1);
         lua_pushinteger(L, kind);
         lua_newtable(L);
-        int i = 1;
-        for (const struct field *f = records[kind].fields; f->name; f++, i++) {
-            lua_pushinteger(L, i);
-            lua_setfield(L, -2, f->name);
+        const struct household_record *rec = &household_records[kind];
+        for (size_t i = 0; i < rec->n_fields; i++) {
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_setfield(L, -2, rec->fields[i].name);
         }
         lua_pushcclosure(L, rec_miss, 2);
         lua_setfield(L, -2, "__index");
         lua_rawseti(L, -2, kind);
         lua_newtable(L);
-        i = 1;
-        for (const struct field *f = records[kind].fields; f->name; f++, i++) {
-            lua_pushstring(L, f->name);
-            lua_rawseti(L, -2, i);
+        for (size_t i = 0; i < rec->n_fields; i++) {
+            lua_pushstring(L, rec->fields[i].name);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         lua_rawseti(L, -2, -kind - 1);
     }

@@ -35,7 +35,7 @@ struct lua_worker {
     /* The household whose views are built: its policies share them. A call
      * for another pointer or id, or for a policy not after the last one
      * (policies run in order), starts a new household. */
-    const struct fupin_household *hh;
+    const struct household *hh;
     int64_t hh_id;
     size_t last_index;
     int hh_built;
@@ -477,7 +477,7 @@ static int eval_policy(lua_State *L)
     return 0;
 }
 
-int lua_worker_eval(struct lua_worker *w, size_t index, const struct fupin_household *hh,
+int lua_worker_eval(struct lua_worker *w, size_t index, const struct household *hh,
                     struct fupin_out *out, struct fupin_params *params, struct err *e)
 {
     if (!w || index >= w->n)

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "household.h"
 #include "policy.h"
 
 struct lua_policy;
@@ -41,7 +42,7 @@ void lua_worker_free(struct lua_worker *w);
 /* Runs policy number index on hh into out. Budget overruns return
  * ERR_BUDGET, policy errors ERR_FAIL (reading a param the policy does not
  * declare is one), both with "file:line: what" in e. */
-int lua_worker_eval(struct lua_worker *w, size_t index, const struct fupin_household *hh,
+int lua_worker_eval(struct lua_worker *w, size_t index, const struct household *hh,
                     struct fupin_out *out, struct fupin_params *params, struct err *e);
 
 #endif

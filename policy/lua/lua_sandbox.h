@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "household.h"
 #include "policy.h"
 
 #include <lua.h>
@@ -25,7 +26,7 @@ struct lua_sandbox {
     size_t pool_used[16]; /* lua_household.c: proxies of each kind in use */
 
     /* The evaluation in progress (lua_household.c and lua_views.c read these). */
-    const struct fupin_household *hh;
+    const struct household *hh;
     struct fupin_out *out;
     struct fupin_params *params;
     const struct config *cfg;

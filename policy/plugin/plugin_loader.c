@@ -342,11 +342,14 @@ const char *plugin_source(const struct plugin *p)
     return p->source;
 }
 
-int plugin_eval(struct plugin *p, const struct fupin_household *hh, struct fupin_params *params,
-                struct fupin_out *out, struct err *e)
+int plugin_eval(struct plugin *p, struct plugin_view *view, const struct household *hh,
+                struct fupin_params *params, struct fupin_out *out, struct err *e)
 {
     char msg[200] = "";
-    if (p->desc->evaluate(p->state, hh, params, out, msg, sizeof msg) == FUPIN_OK)
+    int rc = plugin_view_fill(view, hh, e);
+    if (rc)
+        return rc;
+    if (p->desc->evaluate(p->state, &view->hh, params, out, msg, sizeof msg) == FUPIN_OK)
         return 0;
     msg[sizeof msg - 1] = '\0';
     return err_set(e, ERR_FAIL, "%s", *msg ? msg : "evaluate failed without a message");

@@ -8,6 +8,8 @@
 #include "config.h"
 #include "err.h"
 #include "fupin_plugin.h"
+#include "household.h"
+#include "plugin_view.h"
 #include "policy.h"
 
 struct plugin;
@@ -22,9 +24,12 @@ void plugin_unload(struct plugin *p);
 const struct fupin_plugin *plugin_descriptor(const struct plugin *p);
 /* "plugin:education@1.2" */
 const char *plugin_source(const struct plugin *p);
-/* Calls the plugin's evaluate; ERR_FAIL with its message when it fails. */
-int plugin_eval(struct plugin *p, const struct fupin_household *hh, struct fupin_params *params,
-                struct fupin_out *out, struct err *e);
+/* Calls the plugin's evaluate on hh, seen through view (filled from hh
+ * unless it shows hh already: one fill serves every plugin of a household;
+ * plugin_view_forget it before the next). ERR_FAIL with the plugin's message
+ * when it fails. */
+int plugin_eval(struct plugin *p, struct plugin_view *view, const struct household *hh,
+                struct fupin_params *params, struct fupin_out *out, struct err *e);
 /* The parameters the plugin declares (*n of them; NULL when none), checked
  * at load: valid keys, no key twice, known types, finite min <= max, a
  * default within range for every required one. Owned by the plugin: valid

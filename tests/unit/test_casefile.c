@@ -5,9 +5,11 @@
 #include "policy_set.h"
 #include "testlib.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static struct config cfg;
 static char dir[256], pdir[300], cases_dir[400];
@@ -152,9 +154,68 @@ static void test_malformed_files(struct policy_set *set)
                    "bad.yaml:1:19: unknown case key \"expected\"");
     expect_invalid(set, "params: {industry.grant: 1}\ncases: [{name: x}]\n",
                    "bad.yaml:1:10: params: \"industry.grant\" is not a parameter");
+    /* The household's fields are those of the description, with its
+     * ranges and what a stored row cannot lack. */
+    expect_invalid(set, "cases:\n  - name: x\n    household: {members: [{skills: 5000}]}\n",
+                   "bad.yaml:3:36: skills is out of range (0..1000)");
+    expect_invalid(set, "cases:\n  - name: x\n    household: {visits: [{id: 1}]}\n",
+                   "bad.yaml:3:26: visits: date is missing");
+    expect_invalid(set, "cases:\n  - name: x\n    household: {members: [{age: 7}]}\n",
+                   "bad.yaml:3:28: unknown members field \"age\"");
+    /* The config's YAML limits hold for case files too. */
+    expect_invalid(set, "cases:\n  - name: x\n    household: {dibao: 1, dibao: 0}\n",
+                   "bad.yaml:3:27: duplicate key \"dibao\"");
+    expect_invalid(set, "cases:\n  - &c {name: x}\n  - *c\n",
+                   "bad.yaml:2:5: aliases are not allowed");
+    expect_invalid(set, "cases:\n  - name: !!str x\n", "bad.yaml:2:11: tags are not allowed");
+    expect_invalid(set, "cases: [{name: x}]\n---\ncases: [{name: y}]\n",
+                   "bad.yaml:2:1: more than one YAML document");
     struct casefile_totals t;
     struct err e;
     CHECK(casefile_run_path("/nonexistent/x.yaml", set, NULL, NULL, &t, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, "/nonexistent/x.yaml: no such file");
+}
+
+/* Only regular files of a sane size are read: a FIFO would block the run,
+ * a loop of symlinks never resolves, a huge file is a mistake. */
+static void expect_refused(struct policy_set *set, const char *path, const char *msg)
+{
+    struct casefile_totals t;
+    struct err e = {{0}};
+    char *out = NULL;
+    CHECK(run(set, path, NULL, &t, &out, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, path);
+    CHECK_STR_CONTAINS(e.msg, msg);
+    free(out);
+}
+
+static void test_refused_files(struct policy_set *set)
+{
+    char odd[400], path[600];
+    snprintf(odd, sizeof odd, "%s/odd", dir);
+    mkdir(odd, 0700);
+    snprintf(path, sizeof path, "%s/fifo.yaml", odd);
+    CHECK(mkfifo(path, 0600) == 0);
+    expect_refused(set, path, "not a regular file (a FIFO)");
+    snprintf(path, sizeof path, "%s/loop.yaml", odd);
+    CHECK(symlink("loop.yaml", path) == 0);
+    expect_refused(set, path, "too many levels of symbolic links");
+    snprintf(path, sizeof path, "%s/huge.yaml", odd);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0 && ftruncate(fd, 17 * 1024 * 1024) == 0);
+    close(fd);
+    expect_refused(set, path, "over the 16 MiB limit");
+    snprintf(path, sizeof path, "%s/dir.yaml", odd);
+    mkdir(path, 0700);
+    /* A directory of case files: each refused entry is reported, the first
+     * one returned; none of them blocks or crashes the run. */
+    struct casefile_totals t;
+    struct err e = {{0}};
+    char *out = NULL;
+    CHECK(run(set, odd, NULL, &t, &out, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, "dir.yaml: not a regular file (a directory)");
+    CHECK(t.passed == 0 && t.failed == 0);
+    free(out);
 }
 
 /* The commands as policy staff run them, on a config of their own. */
@@ -225,6 +286,9 @@ int main(void)
     before = test_failures;
     test_malformed_files(set);
     printf("%s test_malformed_files\n", test_failures != before ? "FAIL" : "ok  ");
+    before = test_failures;
+    test_refused_files(set);
+    printf("%s test_refused_files\n", test_failures != before ? "FAIL" : "ok  ");
     before = test_failures;
     test_commands();
     printf("%s test_commands\n", test_failures != before ? "FAIL" : "ok  ");

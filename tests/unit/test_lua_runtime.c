@@ -24,9 +24,9 @@ static struct config_param params[] = {
      .values = incomes},
 };
 
-static struct fupin_member members[2];
-static struct fupin_income income[1];
-static struct fupin_household hh;
+static struct household_member members[2];
+static struct household_income income[1];
+static struct household hh;
 
 static char *read_fixture(const char *name)
 {
@@ -59,24 +59,27 @@ static void setup(void)
     cfg.lua_memory_kb = 8192;
     cfg.lua_wall_ms = 500;
 
-    members[0] = (struct fupin_member){
-        .id = 701, .birth_date = "1980-05-01", .age = 38, .labor = FUPIN_LABOR_FULL, .skills = 2};
-    members[1] = (struct fupin_member){.id = 702,
-                                       .birth_date = "2010-01-01",
-                                       .age = 8,
-                                       .labor = FUPIN_LABOR_NONE,
-                                       .school_stage = FUPIN_SCHOOL_PRIMARY};
-    income[0] = (struct fupin_income){.year = 2017, .wage = 3000, .production = 1000};
-    hh = (struct fupin_household){.id = 7,
-                                  .today = "2018-06-30",
-                                  .year = 2018,
-                                  .village = "441602001001",
-                                  .livable = 1,
-                                  .wants_industry = 1,
-                                  .n_members = 2,
-                                  .members = members,
-                                  .n_income = 1,
-                                  .income = income};
+    members[0] = (struct household_member){.id = 701,
+                                           .birth_date = "1980-05-01",
+                                           .age = 38,
+                                           .labor = HOUSEHOLD_LABOR_FULL,
+                                           .skills = 2};
+    members[1] = (struct household_member){.id = 702,
+                                           .birth_date = "2010-01-01",
+                                           .age = 8,
+                                           .labor = HOUSEHOLD_LABOR_NONE,
+                                           .school_stage = HOUSEHOLD_SCHOOL_PRIMARY};
+    income[0] = (struct household_income){.year = 2017, .wage = 3000, .production = 1000};
+    hh = (struct household){.id = 7,
+                            .today = "2018-06-30",
+                            .year = 2018,
+                            .village = "441602001001",
+                            .livable = 1,
+                            .wants_industry = 1,
+                            .n_members = 2,
+                            .members = members,
+                            .n_income = 1,
+                            .income = income};
 }
 
 /* A loaded policy with the struct policy the emitter needs. */
@@ -383,11 +386,11 @@ static void test_views_follow_the_household(void)
     struct lua_worker *w = NULL;
     CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
-    struct fupin_household saved = hh;
+    struct household saved = hh;
     for (int round = 0; w && round < 4; round++) {
         hh.id = round < 2 ? 7 : 8; /* same address; same id twice, then another */
         hh.n_members = round % 2 ? 1 : 2;
-        hh.housing_grade = round == 1 ? FUPIN_GRADE_B : FUPIN_GRADE_NONE;
+        hh.housing_grade = round == 1 ? HOUSEHOLD_GRADE_B : HOUSEHOLD_GRADE_NONE;
         eval_result_reset(&res);
         int rc = eval(w, 0, &l, &res, &e);
         CHECK(rc == 0);

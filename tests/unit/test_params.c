@@ -415,7 +415,7 @@ static void undeclared_reads_fail(void)
     CHECK(!config_param_find(cfg, "industry.skills_min"));
     struct policy_runner *r = NULL;
     CHECK(policy_runner_new(set, &r, &e) == 0);
-    struct fupin_household hh = {.id = 1, .today = "2018-06-30", .year = 2018};
+    struct household hh = {.id = 1, .today = "2018-06-30", .year = 2018};
     for (int trace = 0; r && trace < 2; trace++) {
         struct eval_result res = {.trace = trace};
         for (int id = 1; id <= 3; id++) {

@@ -64,14 +64,16 @@ static int declaration_of(const struct run *r, const char *config_key)
 
 /* Evaluates hh with params tracing on, and fails the test for every param
  * the plugin read without declaring it. */
-static int run_eval(struct run *r, const struct fupin_household *hh)
+static int run_eval(struct run *r, const struct household *hh)
 {
     eval_result_reset(&r->res);
     r->res.trace = 1;
     struct fupin_out out = {.res = &r->res, .policy = &r->policy};
     struct fupin_params params = {
         .cfg = cfg, .area = r->policy.name, .res = &r->res, .policy = &r->policy};
-    r->rc = plugin_eval(r->plugin, hh, &params, &out, &r->err);
+    struct plugin_view view = {0};
+    r->rc = plugin_eval(r->plugin, &view, hh, &params, &out, &r->err);
+    plugin_view_free(&view);
     if (r->rc == 0 && out.failed) {
         r->rc = ERR_INVALID;
         r->err = out.err;
@@ -144,9 +146,9 @@ static const struct policy_alert *alerted(const struct run *r, const char *kind)
 
 /* ---- hand-built households ---- */
 
-static struct fupin_household household(void)
+static struct household household(void)
 {
-    struct fupin_household hh = {
+    struct household hh = {
         .id = 1,
         .today = "2018-06-30",
         .year = 2018,
@@ -156,22 +158,22 @@ static struct fupin_household household(void)
         .county = "441602",
         .livable = 1,
         .head_name = "张三",
-        .status = FUPIN_STATUS_REGISTERED,
-        .housing_grade = FUPIN_GRADE_A,
+        .status = HOUSEHOLD_STATUS_REGISTERED,
+        .housing_grade = HOUSEHOLD_GRADE_A,
         .tap_water = 1,
         .credit_rating = "A",
     };
     return hh;
 }
 
-static struct fupin_member member(int64_t id, const char *name, int age)
+static struct household_member member(int64_t id, const char *name, int age)
 {
-    struct fupin_member m = {.id = id,
-                             .name = name,
-                             .age = age,
-                             .labor = FUPIN_LABOR_FULL,
-                             .health = FUPIN_HEALTH_HEALTHY,
-                             .medical_insured = 1};
+    struct household_member m = {.id = id,
+                                 .name = name,
+                                 .age = age,
+                                 .labor = HOUSEHOLD_LABOR_FULL,
+                                 .health = HOUSEHOLD_HEALTH_HEALTHY,
+                                 .medical_insured = 1};
     return m;
 }
 
@@ -239,7 +241,7 @@ static void plugin_of_a_later_abi_loads(void)
     }
     CHECK(plugin_descriptor(r.plugin)->abi_version == FUPIN_PLUGIN_ABI_VERSION + 1);
     CHECK(plugin_descriptor(r.plugin)->struct_size > sizeof(struct fupin_plugin));
-    struct fupin_household hh = household();
+    struct household hh = household();
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(found(&r, "newer_measure", 0) != NULL);
     run_free(&r);
@@ -363,7 +365,7 @@ static void sample_plugin_loads_and_evaluates(void)
         return;
     }
     CHECK(strcmp(plugin_source(r.plugin), "plugin:sample@0.1") == 0);
-    struct fupin_household hh = household();
+    struct household hh = household();
     CHECK(run_eval(&r, &hh) == 0);
     CHECK_AMOUNT(found(&r, "sample_measure", 0), 1);
     size_t n;
@@ -394,9 +396,9 @@ static void failing_plugin_leaves_others_running(void)
     struct policy_runner *runner;
     struct err e;
     CHECK(policy_runner_new(&set, &runner, &e) == 0);
-    struct fupin_household hh = household();
-    struct fupin_member m = member(11, "李小明", 9);
-    m.school_stage = FUPIN_SCHOOL_PRIMARY;
+    struct household hh = household();
+    struct household_member m = member(11, "李小明", 9);
+    m.school_stage = HOUSEHOLD_SCHOOL_PRIMARY;
     hh.members = &m;
     hh.n_members = 1;
     hh.head_name = "FAIL";
@@ -429,20 +431,20 @@ static void education_findings_per_stage(void)
     struct err e;
     CHECK(plugin_check_params(r.plugin, cfg, &e) == 0);
     CHECK(strcmp(plugin_source(r.plugin), "plugin:education@1.0") == 0);
-    struct fupin_member m[] = {
+    struct household_member m[] = {
         member(11, "李小明", 9),  member(12, "李中", 13),   member(13, "李高", 16),
         member(14, "李职", 17),   member(15, "李大", 19),   member(16, "李幼", 5),
         member(17, "李辍", 12),   member(18, "李十六", 16), member(19, "李六", 6),
         member(20, "李十五", 15), member(21, "李五", 5),
     };
-    m[0].school_stage = FUPIN_SCHOOL_PRIMARY;
-    m[1].school_stage = FUPIN_SCHOOL_JUNIOR;
-    m[2].school_stage = FUPIN_SCHOOL_SENIOR;
-    m[3].school_stage = FUPIN_SCHOOL_VOCATIONAL;
-    m[4].school_stage = FUPIN_SCHOOL_COLLEGE;
-    m[5].school_stage = FUPIN_SCHOOL_PRESCHOOL;
+    m[0].school_stage = HOUSEHOLD_SCHOOL_PRIMARY;
+    m[1].school_stage = HOUSEHOLD_SCHOOL_JUNIOR;
+    m[2].school_stage = HOUSEHOLD_SCHOOL_SENIOR;
+    m[3].school_stage = HOUSEHOLD_SCHOOL_VOCATIONAL;
+    m[4].school_stage = HOUSEHOLD_SCHOOL_COLLEGE;
+    m[5].school_stage = HOUSEHOLD_SCHOOL_PRESCHOOL;
     /* 17 (12), 19 (6), 20 (15) of school age out of school; 18 (16) and 21 (5) not. */
-    struct fupin_household hh = household();
+    struct household hh = household();
     hh.members = m;
     hh.n_members = sizeof m / sizeof m[0];
     CHECK(run_eval(&r, &hh) == 0);
@@ -470,7 +472,7 @@ static void education_findings_per_stage(void)
         CHECK(!strstr(a->message, "李十六") && !strstr(a->message, "李五"));
     }
     /* An exited household gets nothing. */
-    hh.status = FUPIN_STATUS_EXITED;
+    hh.status = HOUSEHOLD_STATUS_EXITED;
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(r.res.n_findings == 0 && r.res.n_alerts == 0);
     check_all_declared_read(&r);
@@ -484,13 +486,13 @@ static void medical_findings(void)
         test_failures++;
         return;
     }
-    struct fupin_member m[] = {member(11, "王一", 40), member(12, "王二", 60),
-                               member(13, "王三", 30), member(14, "王四", 20)};
+    struct household_member m[] = {member(11, "王一", 40), member(12, "王二", 60),
+                                   member(13, "王三", 30), member(14, "王四", 20)};
     m[0].medical_insured = 0;
-    m[1].health = FUPIN_HEALTH_SERIOUS;
-    m[2].health = FUPIN_HEALTH_CHRONIC;
-    m[3].health = FUPIN_HEALTH_DISABLED;
-    struct fupin_household hh = household();
+    m[1].health = HOUSEHOLD_HEALTH_SERIOUS;
+    m[2].health = HOUSEHOLD_HEALTH_CHRONIC;
+    m[3].health = HOUSEHOLD_HEALTH_DISABLED;
+    struct household hh = household();
     hh.members = m;
     hh.n_members = 4;
     hh.today = "2018-12-15";
@@ -515,15 +517,15 @@ static void housing_findings(void)
         test_failures++;
         return;
     }
-    struct fupin_member m[] = {member(11, "赵一", 40), member(12, "赵二", 38)};
-    struct fupin_income inc[] = {{.year = 2016, .wage = 100},
-                                 {.year = 2017, .wage = 4000, .production = 1000}};
-    struct fupin_household hh = household();
+    struct household_member m[] = {member(11, "赵一", 40), member(12, "赵二", 38)};
+    struct household_income inc[] = {{.year = 2016, .wage = 100},
+                                     {.year = 2017, .wage = 4000, .production = 1000}};
+    struct household hh = household();
     hh.members = m;
     hh.n_members = 2;
     hh.income = inc;
     hh.n_income = 2;
-    hh.housing_grade = FUPIN_GRADE_D;
+    hh.housing_grade = HOUSEHOLD_GRADE_D;
     CHECK(run_eval(&r, &hh) == 0);
     const struct finding *f = found(&r, "renovation", 0);
     CHECK_AMOUNT(f, 40000);
@@ -531,7 +533,7 @@ static void housing_findings(void)
     CHECK_STR_CONTAINS(f ? f->reason : NULL, "per-capita income 2,500 元 (2017)");
     CHECK(r.res.n_findings == 1 && r.res.n_alerts == 0);
 
-    hh.housing_grade = FUPIN_GRADE_C;
+    hh.housing_grade = HOUSEHOLD_GRADE_C;
     hh.today = "2018-12-31"; /* the deadline day itself: not yet overdue */
     CHECK(run_eval(&r, &hh) == 0);
     f = found(&r, "renovation", 0);
@@ -557,7 +559,7 @@ static void housing_findings(void)
     hh.wants_relocation = 0;
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(!found(&r, "relocation", 0));
-    hh.housing_grade = FUPIN_GRADE_B;
+    hh.housing_grade = HOUSEHOLD_GRADE_B;
     hh.housing_renovated = 0;
     hh.tap_water = 1;
     CHECK(run_eval(&r, &hh) == 0);
@@ -573,8 +575,8 @@ static void credit_findings(void)
         test_failures++;
         return;
     }
-    struct fupin_member m[] = {member(11, "钱一", 40)};
-    struct fupin_household hh = household();
+    struct household_member m[] = {member(11, "钱一", 40)};
+    struct household hh = household();
     hh.members = m;
     hh.n_members = 1;
     hh.credit_rating = NULL;
@@ -590,10 +592,10 @@ static void credit_findings(void)
     CHECK_STR_CONTAINS(f ? f->reason : NULL, "no guarantor, no collateral, interest subsidised");
     CHECK(!found(&r, "rating", 0));
 
-    m[0].labor = FUPIN_LABOR_NONE; /* no labour: no loan */
+    m[0].labor = HOUSEHOLD_LABOR_NONE; /* no labour: no loan */
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(!found(&r, "micro_loan", 0));
-    m[0].labor = FUPIN_LABOR_PARTIAL;
+    m[0].labor = HOUSEHOLD_LABOR_PARTIAL;
     hh.wants_industry = 0; /* no production plan: no loan */
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(!found(&r, "micro_loan", 0));
@@ -602,11 +604,11 @@ static void credit_findings(void)
     CHECK(found(&r, "micro_loan", 0));
 
     /* A loan within the terms, current: insurance, no new loan, no alert. */
-    struct fupin_loan loan = {.id = 7,
-                              .amount = 50000,
-                              .term_months = 36,
-                              .start_date = "2016-07-01",
-                              .interest_subsidised = 1};
+    struct household_loan loan = {.id = 7,
+                                  .amount = 50000,
+                                  .term_months = 36,
+                                  .start_date = "2016-07-01",
+                                  .interest_subsidised = 1};
     hh.loans = &loan;
     hh.n_loans = 1;
     CHECK(run_eval(&r, &hh) == 0);
@@ -639,7 +641,7 @@ static void credit_findings(void)
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(found(&r, "micro_loan", 0) && !found(&r, "loan_insurance", 0));
     CHECK(!alerted(&r, "loan_terms"));
-    hh.status = FUPIN_STATUS_EXITED;
+    hh.status = HOUSEHOLD_STATUS_EXITED;
     CHECK(run_eval(&r, &hh) == 0);
     CHECK(r.res.n_findings == 0);
     check_all_declared_read(&r);
@@ -678,9 +680,9 @@ static void missing_param_fails_the_evaluation_naming_it(void)
     cfg = c;
     struct run r;
     if (run_load(&r, plugin_dir, "medical", c) == 0) {
-        struct fupin_member m = member(11, "王一", 40);
+        struct household_member m = member(11, "王一", 40);
         m.medical_insured = 0;
-        struct fupin_household hh = household();
+        struct household hh = household();
         hh.members = &m;
         hh.n_members = 1;
         CHECK(run_eval(&r, &hh) == ERR_FAIL);
@@ -745,9 +747,9 @@ static void readme_example_plugin_runs(void)
     cfg = c;
     struct run r;
     if (run_load(&r, test_plugin_dir, "elderly", c) == 0) {
-        struct fupin_member m[] = {member(11, "孙老", 75), member(12, "孙中", 69),
+        struct household_member m[] = {member(11, "孙老", 75), member(12, "孙中", 69),
                                    member(13, "孙七十", 70)};
-        struct fupin_household hh = household();
+        struct household hh = household();
         hh.members = m;
         hh.n_members = 3;
         CHECK(run_eval(&r, &hh) == 0);

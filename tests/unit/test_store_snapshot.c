@@ -1,5 +1,5 @@
-/* test_store_snapshot.c - reading a household and its lists into the plugin
- * struct: every field and list, ages around a birthday, deleted households,
+/* test_store_snapshot.c - reading a household and its lists into struct
+ * household: every field and list, ages around a birthday, deleted households,
  * and malformed rows (written past the constraints) named without personal
  * data. */
 #include "store.h"
@@ -84,13 +84,13 @@ static void snapshot_reads_every_field_and_list(void)
     CHECK(snapshot_reader_new(st, &r, &e) == 0);
     struct snapshot snap = {0};
     CHECK(snapshot_read(r, 12, "2018-06-30", &snap, &e) == 0);
-    const struct fupin_household *h = &snap.hh;
+    const struct household *h = &snap.hh;
     CHECK(h->id == 12 && streq(h->today, "2018-06-30") && h->year == 2018);
     CHECK(streq(h->village, "441602001001") && streq(h->village_name, "某村"));
     CHECK(streq(h->town, "441602001") && streq(h->county, "441602"));
     CHECK(h->poor_village == 1 && h->livable == 0);
-    CHECK(streq(h->head_name, "张三") && h->status == FUPIN_STATUS_RETURNED);
-    CHECK(streq(h->poverty_cause, "因病") && h->housing_grade == FUPIN_GRADE_C);
+    CHECK(streq(h->head_name, "张三") && h->status == HOUSEHOLD_STATUS_RETURNED);
+    CHECK(streq(h->poverty_cause, "因病") && h->housing_grade == HOUSEHOLD_GRADE_C);
     CHECK(h->housing_renovated == 1 && h->tap_water == 0 && h->wants_relocation == 1);
     CHECK(h->wants_industry == 1 && h->has_project == 0 && streq(h->credit_rating, "AA"));
     CHECK(h->dibao == 1 && h->has_land == 1);
@@ -99,16 +99,17 @@ static void snapshot_reads_every_field_and_list(void)
 
     CHECK(h->n_members == 3);
     if (h->n_members == 3) {
-        const struct fupin_member *m = h->members;
+        const struct household_member *m = h->members;
         CHECK(m[0].id == 40 && m[1].id == 41 && m[2].id == 42);
         CHECK(streq(m[0].name, "张三") && streq(m[0].id_number, "441602198007010011"));
         CHECK(streq(m[0].relation, "户主") && streq(m[0].birth_date, "1980-07-01"));
         CHECK(m[0].age == 37 && m[1].age == 10 && m[2].age == -1);
-        CHECK(m[0].labor == FUPIN_LABOR_PARTIAL && m[1].labor == FUPIN_LABOR_NONE &&
-              m[2].labor == FUPIN_LABOR_FULL);
-        CHECK(m[0].health == FUPIN_HEALTH_CHRONIC && m[1].health == FUPIN_HEALTH_HEALTHY &&
-              m[2].health == FUPIN_HEALTH_DISABLED);
-        CHECK(m[0].school_stage == FUPIN_SCHOOL_NONE && m[1].school_stage == FUPIN_SCHOOL_JUNIOR);
+        CHECK(m[0].labor == HOUSEHOLD_LABOR_PARTIAL && m[1].labor == HOUSEHOLD_LABOR_NONE &&
+              m[2].labor == HOUSEHOLD_LABOR_FULL);
+        CHECK(m[0].health == HOUSEHOLD_HEALTH_CHRONIC && m[1].health == HOUSEHOLD_HEALTH_HEALTHY &&
+              m[2].health == HOUSEHOLD_HEALTH_DISABLED);
+        CHECK(m[0].school_stage == HOUSEHOLD_SCHOOL_NONE &&
+              m[1].school_stage == HOUSEHOLD_SCHOOL_JUNIOR);
         CHECK(m[0].medical_insured && m[0].critical_insured && m[0].pension_insured &&
               m[0].employed && m[0].wants_job && m[0].skills == 2);
         CHECK(m[1].medical_insured && !m[1].critical_insured && m[1].skills == 0);
@@ -143,19 +144,20 @@ static void snapshot_reads_every_field_and_list(void)
     if (h->n_tasks == 2)
         CHECK(h->tasks[0].id == 5 && streq(h->tasks[0].measure, "project") &&
               streq(h->tasks[0].title, "立项") && streq(h->tasks[0].due, "2018-05-01") &&
-              h->tasks[0].status == FUPIN_TASK_DONE && streq(h->tasks[0].done_at, "2018-04-20") &&
-              h->tasks[1].measure == NULL && h->tasks[1].status == FUPIN_TASK_OPEN &&
-              h->tasks[1].done_at == NULL);
+              h->tasks[0].status == HOUSEHOLD_TASK_STATUS_DONE &&
+              streq(h->tasks[0].done_at, "2018-04-20") && h->tasks[1].measure == NULL &&
+              h->tasks[1].status == HOUSEHOLD_TASK_STATUS_OPEN && h->tasks[1].done_at == NULL);
     CHECK(h->n_funds == 2);
     if (h->n_funds == 2)
         CHECK(h->funds[0].id == 1 && h->funds[0].cadre_id == 3 &&
               streq(h->funds[0].project, "养鸡") && h->funds[0].amount == 5000 &&
-              h->funds[0].expected_return == 800 && h->funds[0].status == FUPIN_FUND_APPROVED &&
+              h->funds[0].expected_return == 800 &&
+              h->funds[0].status == HOUSEHOLD_FUND_STATUS_APPROVED &&
               streq(h->funds[0].notice_from, "2018-03-01") &&
               streq(h->funds[0].notice_to, "2018-03-07") && h->funds[0].objections == 2 &&
               streq(h->funds[0].approved_at, "2018-03-08") &&
-              h->funds[1].status == FUPIN_FUND_APPLIED && h->funds[1].expected_return == 0 &&
-              h->funds[1].notice_from == NULL);
+              h->funds[1].status == HOUSEHOLD_FUND_STATUS_APPLIED &&
+              h->funds[1].expected_return == 0 && h->funds[1].notice_from == NULL);
 
     /* The strings live in the snapshot, not in SQLite's buffers: they
      * survive further statements on the connection. */
@@ -167,7 +169,8 @@ static void snapshot_reads_every_field_and_list(void)
     CHECK(snapshot_read(r, 13, "2018-06-30", &snap, &e) == 0);
     CHECK(snap.hh.id == 13 && snap.hh.n_members == 0 && snap.hh.n_visits == 0);
     CHECK(snap.hh.cadre_id == 0 && snap.hh.paired_since == NULL);
-    CHECK(snap.hh.status == FUPIN_STATUS_REGISTERED && snap.hh.housing_grade == FUPIN_GRADE_NONE);
+    CHECK(snap.hh.status == HOUSEHOLD_STATUS_REGISTERED &&
+          snap.hh.housing_grade == HOUSEHOLD_GRADE_NONE);
     CHECK(snap.hh.credit_rating == NULL);
 
     snapshot_free(&snap);
@@ -356,8 +359,7 @@ static void snapshot_range_reads_like_single_reads(void)
         }
         CHECK(snapshot_read(r, 13, "2018-06-30", &snap, &e) == ERR_NOTFOUND);
         CHECK(snapshot_read(r, 14, "2018-06-30", &snap, &e) == 0);
-        CHECK(snap.hh.n_members == 2 && snap.hh.members[0].id == 60 &&
-              snap.hh.members[1].id == 61);
+        CHECK(snap.hh.n_members == 2 && snap.hh.members[0].id == 60 && snap.hh.members[1].id == 61);
         CHECK(snap.hh.n_tasks == 1 && snap.hh.tasks[0].id == 21);
         CHECK(snap.hh.n_visits == 1 && snap.hh.visits[0].id == 30);
         CHECK(snap.hh.n_income == 0 && snap.hh.n_funds == 0);
