@@ -248,6 +248,17 @@ struct fupin_param_decl {
 
 /* ---- The descriptor ---- */
 
+/* sizeof of each household view struct, as one side was compiled. */
+struct fupin_view_sizes {
+    uint32_t household, member, income, loan, link, share, visit, task, fund;
+};
+#define FUPIN_VIEW_SIZES                                                                           \
+    {                                                                                              \
+        sizeof(struct fupin_household), sizeof(struct fupin_member), sizeof(struct fupin_income),  \
+            sizeof(struct fupin_loan), sizeof(struct fupin_link), sizeof(struct fupin_share),      \
+            sizeof(struct fupin_visit), sizeof(struct fupin_task), sizeof(struct fupin_fund)       \
+    }
+
 struct fupin_plugin {
     uint32_t magic;              /* FUPIN_PLUGIN_MAGIC */
     uint32_t abi_version;        /* FUPIN_PLUGIN_ABI_VERSION the plugin was built for */
@@ -259,6 +270,11 @@ struct fupin_plugin {
      * struct fupin_param_decl); params may be NULL when n_params is 0. */
     const struct fupin_param_decl *params;
     size_t n_params;
+    /* The household view's struct sizes the plugin was built with (filled by
+     * FUPIN_PLUGIN_HEADER). The view's structs only grow by appending; the
+     * daemon lays out a plugin's arrays with these sizes, so hh->members[i]
+     * keeps working for a plugin built before a member was appended. */
+    struct fupin_view_sizes view;
 
     /* Called once after loading. *state is passed to evaluate and free.
      * On failure write a message into err and return FUPIN_ERROR. */
@@ -286,11 +302,11 @@ struct fupin_plugin {
 #define FUPIN_PLUGIN_EXPORT __attribute__((visibility("default")))
 typedef const struct fupin_plugin *(*fupin_plugin_entry_fn)(void);
 
-/* The first three members of a hand-written descriptor:
+/* The members every descriptor starts with (and its view sizes):
  *   static const struct fupin_plugin d = {FUPIN_PLUGIN_HEADER, .name = ...}; */
 #define FUPIN_PLUGIN_HEADER                                                                        \
     .magic = FUPIN_PLUGIN_MAGIC, .abi_version = FUPIN_PLUGIN_ABI_VERSION,                          \
-    .struct_size = sizeof(struct fupin_plugin)
+    .struct_size = sizeof(struct fupin_plugin), .view = FUPIN_VIEW_SIZES
 
 /* ---- Writing a plugin: FUPIN_PLUGIN_DEFINE and its helpers ----
  *

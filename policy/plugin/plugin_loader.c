@@ -205,6 +205,45 @@ static int check_decls(const char *path, const struct fupin_plugin *d, struct er
     return 0;
 }
 
+/* Where each view struct ended at ABI 2: a plugin built since has at least
+ * that much of it (sizeof adds padding), one built by a newer daemon's header
+ * may have more than this daemon fills, which it cannot be given. */
+#define END_(type, field) (offsetof(struct type, field) + sizeof(((struct type *)0)->field))
+static const struct {
+    const char *what;
+    size_t offset, abi2_end, ours;
+} view_sizes[] = {
+#define VIEW_SIZE_(member, type, last)                                                             \
+    {                                                                                              \
+#type, offsetof(struct fupin_view_sizes, member), END_(type, last), sizeof(struct type)    \
+    }
+    VIEW_SIZE_(household, fupin_household, funds),
+    VIEW_SIZE_(member, fupin_member, skills),
+    VIEW_SIZE_(income, fupin_income, transfer),
+    VIEW_SIZE_(loan, fupin_loan, interest_subsidised),
+    VIEW_SIZE_(link, fupin_link, name),
+    VIEW_SIZE_(share, fupin_share, since),
+    VIEW_SIZE_(visit, fupin_visit, date),
+    VIEW_SIZE_(task, fupin_task, done_at),
+    VIEW_SIZE_(fund, fupin_fund, approved_at),
+#undef VIEW_SIZE_
+};
+
+static int check_view_sizes(const char *path, const struct fupin_view_sizes *v, struct err *e)
+{
+    for (size_t i = 0; i < sizeof view_sizes / sizeof view_sizes[0]; i++) {
+        uint32_t size;
+        memcpy(&size, (const char *)v + view_sizes[i].offset, sizeof size);
+        if (size < view_sizes[i].abi2_end || size > view_sizes[i].ours)
+            return err_set(e, ERR_INVALID,
+                           "%s: built with a %u-byte struct %s; this fupin hands plugins %zu "
+                           "bytes (at least %zu); rebuild it against plugins/fupin_plugin.h",
+                           path, (unsigned)size, view_sizes[i].what, view_sizes[i].ours,
+                           view_sizes[i].abi2_end);
+    }
+    return 0;
+}
+
 /* Everything read from the descriptor is checked in an order where a field
  * is only trusted once the fields that define its layout are. */
 static int check_descriptor(const char *path, const char *name, const struct fupin_plugin *d,
@@ -231,6 +270,9 @@ static int check_descriptor(const char *path, const char *name, const struct fup
                        "plugin ABI %u; rebuild it against plugins/fupin_plugin.h",
                        path, (unsigned)d->struct_size, PLUGIN_DESCRIPTOR_SIZE_ABI2,
                        (unsigned)FUPIN_PLUGIN_ABI_MIN);
+    int rc = check_view_sizes(path, &d->view, e);
+    if (rc)
+        return rc;
     if (!d->name || strcmp(d->name, name) != 0)
         return err_set(e, ERR_INVALID,
                        "%s: the plugin calls itself \"%.40s\" but the config loads it as \"%s\"",
@@ -349,7 +391,10 @@ int plugin_eval(struct plugin *p, struct plugin_view *view, const struct househo
     int rc = plugin_view_fill(view, hh, e);
     if (rc)
         return rc;
-    if (p->desc->evaluate(p->state, &view->hh, params, out, msg, sizeof msg) == FUPIN_OK)
+    const struct fupin_household *seen = plugin_view_for(view, &p->desc->view, e);
+    if (!seen)
+        return ERR_FAIL;
+    if (p->desc->evaluate(p->state, seen, params, out, msg, sizeof msg) == FUPIN_OK)
         return 0;
     msg[sizeof msg - 1] = '\0';
     return err_set(e, ERR_FAIL, "%s", *msg ? msg : "evaluate failed without a message");

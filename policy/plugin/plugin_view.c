@@ -5,6 +5,7 @@
 #include "plugin_view.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Internal enum value -> ABI value; each table covers every internal value. */
 static const enum fupin_labor labor_view[] = {
@@ -168,6 +169,53 @@ static int fill_lists(struct plugin_view *v, const struct household *hh, struct 
     return 0;
 }
 
+/* *list (n elements of size ours) laid out at the plugin's smaller size
+ * theirs, in pack buffer k. */
+static int repack(struct plugin_view *v, int k, const void **list, size_t n, size_t ours,
+                  uint32_t theirs, struct err *e)
+{
+    if (theirs == ours || n == 0)
+        return 0;
+    void *out;
+    int rc = reserve(v->pack[k], &v->cap_pack[k], n * theirs, 1, &out, e);
+    if (rc)
+        return rc;
+    v->pack[k] = out;
+    for (size_t i = 0; i < n; i++)
+        memcpy((unsigned char *)out + i * theirs, (const unsigned char *)*list + i * ours, theirs);
+    *list = out;
+    return 0;
+}
+
+const struct fupin_household *plugin_view_for(struct plugin_view *v,
+                                              const struct fupin_view_sizes *sizes, struct err *e)
+{
+    const struct fupin_view_sizes ours = FUPIN_VIEW_SIZES;
+    if (memcmp(sizes, &ours, sizeof ours) == 0)
+        return &v->hh;
+    /* The household itself is read through its prefix; only the lists need
+     * the plugin's element sizes. */
+    struct fupin_household *p = &v->packed;
+    *p = v->hh;
+#define REPACK_(k, list, member)                                                                   \
+    do {                                                                                           \
+        const void *l_ = p->list;                                                                  \
+        if (repack(v, k, &l_, p->n_##list, ours.member, sizes->member, e))                         \
+            return NULL;                                                                           \
+        p->list = l_;                                                                              \
+    } while (0);
+    REPACK_(0, members, member)
+    REPACK_(1, income, income)
+    REPACK_(2, loans, loan)
+    REPACK_(3, links, link)
+    REPACK_(4, shares, share)
+    REPACK_(5, visits, visit)
+    REPACK_(6, tasks, task)
+    REPACK_(7, funds, fund)
+#undef REPACK_
+    return p;
+}
+
 void plugin_view_forget(struct plugin_view *v)
 {
     v->source = NULL;
@@ -238,5 +286,7 @@ void plugin_view_free(struct plugin_view *v)
     free(v->visits);
     free(v->tasks);
     free(v->funds);
+    for (size_t k = 0; k < sizeof v->pack / sizeof v->pack[0]; k++)
+        free(v->pack[k]);
     *v = (struct plugin_view){0};
 }

@@ -24,6 +24,11 @@ struct plugin_view {
     struct fupin_fund *funds;
     size_t cap_members, cap_income, cap_loans, cap_links, cap_shares, cap_visits, cap_tasks,
         cap_funds;
+    /* For a plugin built with smaller view structs: hh again, with each list
+     * re-laid out at the plugin's element size (see plugin_view_for). */
+    struct fupin_household packed;
+    unsigned char *pack[8];
+    size_t cap_pack[8];
 };
 
 /* Forgets what the view shows, so the next plugin_view_fill fills it again
@@ -33,6 +38,13 @@ void plugin_view_forget(struct plugin_view *v);
  * Strings are hh's (borrowed: valid while hh is). ERR_FAIL when out of
  * memory. */
 int plugin_view_fill(struct plugin_view *v, const struct household *hh, struct err *e);
+/* The filled view as a plugin built with sizes sees it: v->hh itself when
+ * sizes are this daemon's (every bundled plugin), else a copy whose lists are
+ * laid out at the plugin's element sizes (each element's first bytes: the
+ * view only grows by appending). sizes must have passed the loader's check
+ * (none larger than ours). NULL with e when out of memory. */
+const struct fupin_household *plugin_view_for(struct plugin_view *v,
+                                              const struct fupin_view_sizes *sizes, struct err *e);
 void plugin_view_free(struct plugin_view *v);
 
 #endif

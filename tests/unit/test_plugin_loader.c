@@ -231,6 +231,13 @@ static void plugin_refuses_descriptor_smaller_than_abi_2(void)
                    "than the");
 }
 
+/* Built with a household view larger than the one this daemon fills: it
+ * would read past every member, so it is refused. */
+static void plugin_refuses_a_larger_household_view(void)
+{
+    expect_refused(test_plugin_dir, "bad_view", "struct fupin_member; this fupin hands plugins");
+}
+
 /* Built for a later ABI with one more descriptor member: loads, and runs. */
 static void plugin_of_a_later_abi_loads(void)
 {
@@ -748,7 +755,7 @@ static void readme_example_plugin_runs(void)
     struct run r;
     if (run_load(&r, test_plugin_dir, "elderly", c) == 0) {
         struct household_member m[] = {member(11, "孙老", 75), member(12, "孙中", 69),
-                                   member(13, "孙七十", 70)};
+                                       member(13, "孙七十", 70)};
         struct household hh = household();
         hh.members = m;
         hh.n_members = 3;
@@ -804,6 +811,7 @@ int main(void)
     RUN(plugin_refuses_wrong_magic);
     RUN(plugin_refuses_abi_1);
     RUN(plugin_refuses_descriptor_smaller_than_abi_2);
+    RUN(plugin_refuses_a_larger_household_view);
     RUN(plugin_of_a_later_abi_loads);
     RUN(plugin_refuses_bad_param_declarations);
     RUN(plugin_refuses_missing_entry_point);

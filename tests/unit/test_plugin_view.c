@@ -5,6 +5,7 @@
 #include "plugin_view.h"
 #include "testlib.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static int streq(const char *a, const char *b)
@@ -205,10 +206,43 @@ static void view_is_filled_once_per_household(void)
     plugin_view_free(&v);
 }
 
+/* A plugin built before fields were appended to the view's structs reads
+ * the lists at its own, smaller element sizes. Simulated here by a layout
+ * whose member is 8 bytes shorter and whose task ends at its status. */
+static void older_plugin_sees_its_own_layout(void)
+{
+    struct household hh = household();
+    for (int i = 1; i < 20; i++)
+        members[i] = (struct household_member){.id = 100 + i, .age = i};
+    hh.n_members = 20;
+    struct plugin_view v = {0};
+    struct err e = {{0}};
+    CHECK(plugin_view_fill(&v, &hh, &e) == 0);
+    struct fupin_view_sizes sizes = FUPIN_VIEW_SIZES;
+    CHECK(plugin_view_for(&v, &sizes, &e) == &v.hh);
+    sizes.member -= 8;
+    sizes.task = offsetof(struct fupin_task, status) + sizeof(enum fupin_task_status);
+    const struct fupin_household *old = plugin_view_for(&v, &sizes, &e);
+    CHECK(old && old != &v.hh && old->n_members == 20 && old->members != v.hh.members);
+    const unsigned char *base = (const unsigned char *)old->members;
+    for (int i = 0; i < 20; i++) {
+        struct fupin_member m;
+        memcpy(&m, base + (size_t)i * sizes.member, sizes.member);
+        CHECK(m.id == v.hh.members[i].id && m.age == v.hh.members[i].age);
+    }
+    struct fupin_task t = {0};
+    memcpy(&t, old->tasks, sizes.task);
+    CHECK(t.id == v.hh.tasks[0].id && t.status == v.hh.tasks[0].status);
+    /* Lists whose size did not change are the view's own. */
+    CHECK(old->income == v.hh.income && streq(old->head_name, v.hh.head_name));
+    plugin_view_free(&v);
+}
+
 int main(void)
 {
     RUN(view_shows_every_field);
     RUN(view_converts_every_enum_value);
     RUN(view_is_filled_once_per_household);
+    RUN(older_plugin_sees_its_own_layout);
     return test_done();
 }

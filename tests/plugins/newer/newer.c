@@ -45,6 +45,7 @@ static const struct later_plugin descriptor = {
             .magic = FUPIN_PLUGIN_MAGIC,
             .abi_version = FUPIN_PLUGIN_ABI_VERSION + 1,
             .struct_size = sizeof(struct later_plugin),
+            .view = FUPIN_VIEW_SIZES,
             .name = "newer",
             .version = "0.1",
             .measures = measures,
