@@ -39,7 +39,8 @@ POPULATION = """
         INSERT INTO income(household_id, year, wage, production) VALUES (1, 2017, 6000, 2000);
 
         -- 2: rated, safe house with tap water, a current loan that breaks
-        -- the terms (60,000 for 48 months with a guarantor).
+        -- the terms (60,000 for 48 months with a guarantor): alerted, and
+        -- no guarantee-insurance subsidy on it.
         INSERT INTO household(id, village, head_name, status, housing_grade, tap_water, has_project, credit_rating)
           VALUES (2, '441602001001', '赵二', 'registered', 'A', 1, 1, 'A');
         INSERT INTO member(id, household_id, name, relation, birth_date, labor, health, medical_insured)
@@ -63,7 +64,6 @@ EXPECTED = {
     },
     2: {
         ("medical", "critical_illness", 201, None),
-        ("credit", "loan_insurance", None, 600.0),
     },
 }
 EXPECTED_ALERTS = {1: {"dropout"}, 2: {"loan_terms"}}
@@ -142,8 +142,8 @@ def main():
               "dropout alert names the child: %r" % dropout)
         _, alerts2 = stored(env, 2)
         terms = [a for a in alerts2 if a[0] == "loan_terms"]
-        check(terms and "loan 9:" in terms[0][2] and "requires a guarantor" in terms[0][2]
-              and "term 48 months over 36" in terms[0][2],
+        check(terms and "贷款9：" in terms[0][2] and "要求担保" in terms[0][2]
+              and "期限48个月超过36个月" in terms[0][2],
               "loan_terms alert names the loan and the broken terms: %r" % terms)
 
         # The command line agrees with what the daemon stored, and changes

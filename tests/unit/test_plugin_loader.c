@@ -594,9 +594,9 @@ static void credit_findings(void)
     hh.credit_rating = "AA";
     CHECK(run_eval(&r, &hh) == 0);
     const struct finding *f = found(&r, "micro_loan", 0);
-    CHECK_AMOUNT(f, 50000);
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "at most 50,000 元, at most 36 months");
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "no guarantor, no collateral, interest subsidised");
+    CHECK(f && !f->has_amount); /* 50,000 is the cap, not a grant */
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "额度50,000 元以下、期限36个月以内");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "免担保免抵押、扶贫资金贴息");
     CHECK(!found(&r, "rating", 0));
 
     m[0].labor = HOUSEHOLD_LABOR_NONE; /* no labour: no loan */
@@ -628,9 +628,10 @@ static void credit_findings(void)
     CHECK(run_eval(&r, &hh) == 0);
     const struct policy_alert *a = alerted(&r, "loan_terms");
     CHECK(a && a->severity == SEVERITY_WARNING);
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "loan 7:");
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "amount 50,001 元 over 50,000 元");
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "term 37 months over 36");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "贷款7：");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "金额50,001 元超过50,000 元");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "期限37个月超过36个月");
+    CHECK(!found(&r, "loan_insurance", 0)); /* no subsidy on a loan that breaks the terms */
 
     loan.amount = 10000;
     loan.term_months = 36;
@@ -638,8 +639,8 @@ static void credit_findings(void)
     loan.interest_subsidised = 0;
     CHECK(run_eval(&r, &hh) == 0);
     a = alerted(&r, "loan_terms");
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "requires a guarantor");
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "interest not subsidised");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "要求担保");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "未享受扶贫资金贴息");
 
     /* Ended (2016-06-30 + 24 months = 2018-06-30, not after today): a new
      * loan is possible again, and the old one is no longer checked. */
