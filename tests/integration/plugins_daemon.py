@@ -130,7 +130,7 @@ def main():
 
         rows, alerts = stored(env, 1)
         reasons = {(r[1], r[2]): r[4] for r in rows}
-        check("李小明 (age 9) is in primary school" in reasons.get(("compulsory_support", 103), ""),
+        check("李小明（9岁）就读小学" in reasons.get(("compulsory_support", 103), ""),
               "compulsory_support reason names the child: %r" % reasons.get(("compulsory_support", 103)))
         check("priority 1 (grade D)" in reasons.get(("renovation", None), "")
               and "per-capita income 1,600 元 (2017)" in reasons.get(("renovation", None), ""),
@@ -138,7 +138,7 @@ def main():
         check("cover starts 2018-07-01" in reasons.get(("premium_subsidy", 102), ""),
               "premium reason gives the cover start: %r" % reasons.get(("premium_subsidy", 102)))
         dropout = [a for a in alerts if a[0] == "dropout"]
-        check(dropout and "李辍 (age 10)" in dropout[0][2] and dropout[0][1] == "warning",
+        check(dropout and "李辍（10岁）" in dropout[0][2] and dropout[0][1] == "warning",
               "dropout alert names the child: %r" % dropout)
         _, alerts2 = stored(env, 2)
         terms = [a for a in alerts2 if a[0] == "loan_terms"]
