@@ -132,8 +132,8 @@ def main():
         reasons = {(r[1], r[2]): r[4] for r in rows}
         check("李小明（9岁）就读小学" in reasons.get(("compulsory_support", 103), ""),
               "compulsory_support reason names the child: %r" % reasons.get(("compulsory_support", 103)))
-        check("priority 1 (grade D)" in reasons.get(("renovation", None), "")
-              and "per-capita income 1,600 元 (2017)" in reasons.get(("renovation", None), ""),
+        check("优先级1（D级）" in reasons.get(("renovation", None), "")
+              and "2017年人均收入1,600 元" in reasons.get(("renovation", None), ""),
               "renovation reason gives priority and income: %r" % reasons.get(("renovation", None)))
         check("cover starts 2018-07-01" in reasons.get(("premium_subsidy", 102), ""),
               "premium reason gives the cover start: %r" % reasons.get(("premium_subsidy", 102)))

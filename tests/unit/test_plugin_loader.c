@@ -537,8 +537,8 @@ static void housing_findings(void)
     CHECK(run_eval(&r, &hh) == 0);
     const struct finding *f = found(&r, "renovation", 0);
     CHECK_AMOUNT(f, 40000);
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "priority 1 (grade D)");
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "per-capita income 2,500 元 (2017)");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "优先级1（D级）");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "2017年人均收入2,500 元");
     CHECK(r.res.n_findings == 1 && r.res.n_alerts == 0);
 
     hh.housing_grade = HOUSEHOLD_GRADE_C;
@@ -546,7 +546,7 @@ static void housing_findings(void)
     CHECK(run_eval(&r, &hh) == 0);
     f = found(&r, "renovation", 0);
     CHECK_AMOUNT(f, 15000);
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "priority 2 (grade C)");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "优先级2（C级）");
     CHECK(!alerted(&r, "renovation_overdue"));
 
     hh.today = "2019-01-01";
