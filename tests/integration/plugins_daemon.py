@@ -135,7 +135,7 @@ def main():
         check("优先级1（D级）" in reasons.get(("renovation", None), "")
               and "2017年人均收入1,600 元" in reasons.get(("renovation", None), ""),
               "renovation reason gives priority and income: %r" % reasons.get(("renovation", None)))
-        check("cover starts 2018-07-01" in reasons.get(("premium_subsidy", 102), ""),
+        check("次月起（2018-07-01）" in reasons.get(("premium_subsidy", 102), ""),
               "premium reason gives the cover start: %r" % reasons.get(("premium_subsidy", 102)))
         dropout = [a for a in alerts if a[0] == "dropout"]
         check(dropout and "李辍（10岁）" in dropout[0][2] and dropout[0][1] == "warning",

@@ -508,7 +508,7 @@ static void medical_findings(void)
     CHECK_AMOUNT(found(&r, "premium_subsidy", 11), 180);
     CHECK(count(&r, "premium_subsidy") == 1);
     const struct finding *f = found(&r, "premium_subsidy", 11);
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "cover starts 2019-01-01");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "次月起（2019-01-01）");
     CHECK_STR_CONTAINS(f ? f->reason : NULL, "王一");
     CHECK(found(&r, "critical_illness", 12) && count(&r, "critical_illness") == 1);
     CHECK(found(&r, "chronic_outpatient", 13) && count(&r, "chronic_outpatient") == 1);
