@@ -242,7 +242,7 @@ __attribute__((format(printf, 2, 3))) static inline const char *pu_fmt(struct pu
 /* amount as "50,000 元", kept in sc. */
 static inline const char *pu_money(struct pu_scratch *sc, double amount)
 {
-    char b[48];
+    char b[64]; /* pu_yuan's longest: a sign, 47 grouped digits, " 元" */
     return pu_fmt(sc, "%s", pu_yuan(amount, b, sizeof b));
 }
 
