@@ -84,8 +84,9 @@ static const char *const text[T_COUNT] = {
                      "免担保免抵押、扶贫资金贴息（实际额度以银行发放为准）",
     [T_PLAN_PROJECT] = "已有生产项目",
     [T_PLAN_WANTS] = "有发展生产意愿",
-    [T_INSURANCE] = "{clause}：持有符合条件的扶贫贷款{loans}；扶贫小额贷款保证保险保费补助{premium}"
-                    "（贷款额的{rate}%）",
+    [T_INSURANCE] =
+        "{clause}：持有符合条件的扶贫贷款：{loans}；扶贫小额贷款保证保险保费补助{premium}"
+        "（贷款额的{rate}%）",
     [T_LOAN_ITEM] = "贷款{id}（{amount}，至{end}）",
     [T_TERMS_ALERT] = "{clause}：未到期的扶贫贷款不符合“{max}以下、{months}个月以内、免担保免抵押、"
                       "扶贫资金贴息”的条件：{breaches}。超额、超期或要求担保、抵押的贷款不予保证"

@@ -2,9 +2,9 @@
  * without basic medical insurance, critical-illness cover, outpatient
  * special-disease cover and rehabilitation. Reads only the household it is
  * given; the premium comes from params, the wording from the table below.
- * Insurance and serious-illness cover are 三保障 (防止因病返贫) and are found
- * for exited households too. Health is personal data: it goes into findings
- * for the cadre, never into a log. */
+ * Insurance and serious-illness cover are 三保障 (防止因病返贫): for exited
+ * households too, there only where the cover is missing. Health is personal data: it goes into
+ * findings for the cadre, never into a log. */
 #include "fupin_plugin.h"
 #include "plugin_util.h"
 
@@ -86,6 +86,9 @@ static int med_member(struct fupin_ctx *c, const struct fupin_household *hh,
                 c, m->id, text[L_CRITICAL], m->critical_insured, text[D_CRITICAL],
                 PU_ARGS({"name", name}, {"insured", m->critical_insured ? "已参加" : "未参加"})))
             return FUPIN_ERROR;
+        /* After exit only the gap matters: serious illness not covered. */
+        if (!pu_is_helped(hh) && m->critical_insured)
+            return FUPIN_OK;
         return pu_recommend(
             c, m->id, "critical_illness", text[T_CRITICAL],
             PU_ARGS({"clause", clause}, {"name", name},
