@@ -1,6 +1,7 @@
 /* plugin_util.h - small helpers shared by the bundled plugins (education,
  * medical, housing, credit): civil-date arithmetic, yuan formatting, a
- * bounded string builder. Not part of the ABI (the emit and param helpers
+ * bounded string builder, the wording templates ({name} placeholders) and
+ * the why-not record. Not part of the ABI (the raw emit and param helpers
  * are in fupin_plugin.h). Header-only and static: a plugin links nothing of
  * the daemon, and nothing here keeps state, so it is thread-safe. */
 #ifndef FUPIN_PLUGIN_UTIL_H
@@ -150,13 +151,233 @@ __attribute__((format(printf, 2, 3))) static inline void pu_add(struct pu_buf *b
 /* Member name for reasons; an unnamed row still reads sensibly. */
 static inline const char *pu_name(const struct fupin_member *m)
 {
-    return m->name && *m->name ? m->name : "(unnamed member)";
+    return m->name && *m->name ? m->name : "（未填姓名）";
 }
 
 /* Only registered and returned (返贫) households receive help measures. */
 static inline int pu_is_helped(const struct fupin_household *hh)
 {
     return hh->status == FUPIN_STATUS_REGISTERED || hh->status == FUPIN_STATUS_RETURNED;
+}
+
+/* Everyone the plan counts, exited households included: 三保障 (compulsory
+ * schooling, basic medical cover, a safe house) is watched for them too, so
+ * a child who drops out or a house that turns unsafe after exit is seen. */
+static inline int pu_is_counted(const struct fupin_household *hh)
+{
+    return pu_is_helped(hh) || hh->status == FUPIN_STATUS_EXITED;
+}
+
+/* Whether m belongs to the household's labour force, the only members a
+ * labour-related measure (a production loan) may count on. Students are
+ * never counted, nor is a labour ability not recorded as full or partial.
+ * TODO(labour-force fact): once struct fupin_member carries the host's
+ * in_labor_force (working age, not in school, labour full or partial),
+ * return that instead, so the elderly are excluded by the one definition. */
+static inline int pu_in_labor_force(const struct fupin_member *m)
+{
+    return (m->labor == FUPIN_LABOR_FULL || m->labor == FUPIN_LABOR_PARTIAL) &&
+           m->school_stage == FUPIN_SCHOOL_NONE;
+}
+
+/* ---- Wording: templates with named placeholders ----
+ *
+ * Every text a cadre reads is a template kept in a table at the top of its
+ * plugin, "{clause}：{who}（{age}）……", so wording is edited without touching
+ * the conditions. Values are strings, given as PU_ARGS({"who", name}, ...);
+ * numbers are formatted first into a struct pu_scratch. */
+
+struct pu_arg {
+    const char *name, *value;
+};
+
+/* A NULL-terminated array of struct pu_arg, alive to the end of the statement's block. */
+#define PU_ARGS(...) ((const struct pu_arg[]){__VA_ARGS__, {NULL, NULL}})
+
+/* Room for the formatted values of one message; a value that does not fit
+ * becomes "…" rather than overflowing. */
+struct pu_scratch {
+    char buf[FUPIN_MESSAGE_MAX];
+    size_t used;
+};
+
+/* Cuts s (of length len) back to the last whole UTF-8 character, so a
+ * message cut at a buffer's end is still valid text. */
+static inline void pu_utf8_trim(char *s, size_t len)
+{
+    size_t i = len;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
+        unsigned char lead = (unsigned char)s[i - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (len - (i - 1) < need)
+            len = i - 1;
+    }
+    s[len] = '\0';
+}
+
+/* A formatted value kept in sc until sc is dropped. */
+__attribute__((format(printf, 2, 3))) static inline const char *pu_fmt(struct pu_scratch *sc,
+                                                                       const char *fmt, ...)
+{
+    size_t room = sizeof sc->buf - sc->used;
+    if (room < 8)
+        return "…";
+    char *s = sc->buf + sc->used;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(s, room, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return "…";
+    if ((size_t)n >= room) {
+        pu_utf8_trim(s, room - 1);
+        n = (int)strlen(s);
+    }
+    sc->used += (size_t)n + 1;
+    return s;
+}
+
+/* amount as "50,000 元", kept in sc. */
+static inline const char *pu_money(struct pu_scratch *sc, double amount)
+{
+    char b[64]; /* pu_yuan's longest: a sign, 47 grouped digits, " 元" */
+    return pu_fmt(sc, "%s", pu_yuan(amount, b, sizeof b));
+}
+
+/* A number without needless decimals: 36, 0.5, 1.25 (months, ages, percents). */
+static inline const char *pu_num(struct pu_scratch *sc, double x)
+{
+    return pu_fmt(sc, "%g", x);
+}
+
+/* Fills tmpl into buf (size bytes, always terminated, cut at a character):
+ * each {name} becomes the value of the arg of that name. 0, or -1 with the
+ * unknown name in missing: a wording edit that names a value the rule does
+ * not give fails the evaluation rather than printing "{x}" to a cadre. */
+static inline int pu_fill(char *buf, size_t size, const char *tmpl, const struct pu_arg *args,
+                          char *missing, size_t missing_size)
+{
+    size_t len = 0;
+    const char *p = tmpl;
+    buf[0] = '\0';
+    while (*p) {
+        const char *piece = p;
+        size_t n;
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (close) {
+            size_t nlen = (size_t)(close - p - 1);
+            piece = NULL;
+            for (const struct pu_arg *a = args; a && a->name; a++)
+                if (strlen(a->name) == nlen && memcmp(a->name, p + 1, nlen) == 0) {
+                    piece = a->value ? a->value : "";
+                    break;
+                }
+            if (!piece) {
+                snprintf(missing, missing_size, "%.*s", (int)(nlen < 64 ? nlen : 64), p + 1);
+                return -1;
+            }
+            n = strlen(piece);
+            p = close + 1;
+        } else {
+            const char *next = strchr(p + 1, '{');
+            n = next ? (size_t)(next - p) : strlen(p);
+            p += n;
+        }
+        if (len + n >= size) {
+            memcpy(buf + len, piece, size - 1 - len);
+            pu_utf8_trim(buf, size - 1);
+            return 0;
+        }
+        memcpy(buf + len, piece, n);
+        len += n;
+        buf[len] = '\0';
+    }
+    return 0;
+}
+
+/* Fills tmpl for c's plugin; FUPIN_ERROR with c->err naming the placeholder. */
+static inline int pu_fill_for(struct fupin_ctx *c, char *buf, size_t size, const char *tmpl,
+                              const struct pu_arg *args)
+{
+    char missing[80];
+    if (pu_fill(buf, size, tmpl, args, missing, sizeof missing) != 0)
+        return fupin_fail(c, "%s: the wording template names {%s}, which the rule does not give",
+                          c->area, missing);
+    return FUPIN_OK;
+}
+
+static inline int pu_emit(struct fupin_ctx *c, int is_flag, int64_t member_id, const char *measure,
+                          int has_amount, double amount, const char *tmpl,
+                          const struct pu_arg *args)
+{
+    char reason[FUPIN_MESSAGE_MAX];
+    if (pu_fill_for(c, reason, sizeof reason, tmpl, args))
+        return FUPIN_ERROR;
+    struct fupin_finding f = {.member_id = member_id,
+                              .measure = measure,
+                              .has_amount = has_amount,
+                              .amount = has_amount ? amount : 0,
+                              .reason = reason};
+    int rc = is_flag ? c->host->flag(c->out, &f) : c->host->recommend(c->out, &f);
+    if (rc != FUPIN_OK)
+        return fupin_fail(c, "the host refused finding %s", measure);
+    return FUPIN_OK;
+}
+
+/* Recommends measure to member_id (0: the household), the reason filled from
+ * tmpl; no amount. FUPIN_ERROR with c->err set on a bad template or refusal. */
+static inline int pu_recommend(struct fupin_ctx *c, int64_t member_id, const char *measure,
+                               const char *tmpl, const struct pu_arg *args)
+{
+    return pu_emit(c, 0, member_id, measure, 0, 0, tmpl, args);
+}
+
+/* As pu_recommend, with an amount in yuan that is actually granted. */
+static inline int pu_recommend_amount(struct fupin_ctx *c, int64_t member_id, const char *measure,
+                                      double amount, const char *tmpl, const struct pu_arg *args)
+{
+    return pu_emit(c, 0, member_id, measure, 1, amount, tmpl, args);
+}
+
+/* Raises alert kind with severity "info", "warning" or "critical", the
+ * message filled from tmpl. FUPIN_ERROR with c->err set on failure. */
+static inline int pu_alert(struct fupin_ctx *c, const char *kind, const char *severity,
+                           const char *tmpl, const struct pu_arg *args)
+{
+    char msg[FUPIN_MESSAGE_MAX];
+    if (pu_fill_for(c, msg, sizeof msg, tmpl, args))
+        return FUPIN_ERROR;
+    if (c->host->alert(c->out, kind, severity, msg) != FUPIN_OK)
+        return fupin_fail(c, "the host refused the %s alert", kind);
+    return FUPIN_OK;
+}
+
+/* The why-not record: one test a rule evaluated (label, passed or not, the
+ * values, filled from tmpl) about member_id (0: the household), shown by
+ * `fupin explain` even when nothing applies. A host that does not lend
+ * test() records nothing, and evaluation goes on; a bad template fails
+ * always, so it is caught by `fupin test` whatever the host.
+ * The one place that calls host->test: when the host table gains it
+ * (appended, with FUPIN_HOST_HAS_TEST defined by fupin_plugin.h), only the
+ * #if below changes. */
+static inline int pu_test(struct fupin_ctx *c, int64_t member_id, const char *label, int ok,
+                          const char *tmpl, const struct pu_arg *args)
+{
+    char detail[FUPIN_MESSAGE_MAX];
+    if (pu_fill_for(c, detail, sizeof detail, tmpl, args))
+        return FUPIN_ERROR;
+#if defined(FUPIN_HOST_HAS_TEST)
+    if (FUPIN_HOST_HAS(c->host, test) &&
+        c->host->test(c->out, member_id, label, ok ? 1 : 0, detail) != FUPIN_OK)
+        return fupin_fail(c, "the host refused the test %s", label);
+#else
+    (void)member_id;
+    (void)label;
+    (void)ok;
+#endif
+    return FUPIN_OK;
 }
 
 #endif

@@ -1,11 +1,12 @@
 /* education.c - 二(四) 教育资助到户 as a C plugin: 两免一补 for compulsory
  * school, tuition waiver for senior high and vocational school, a living
  * allowance per stage, and a dropout alert (不因贫辍学). It only reads the
- * household it is given; amounts and ages come from params, never constants. */
+ * household it is given; amounts and ages come from params, the wording from
+ * the table below, never constants in the rules. The dropout alert is 三保障
+ * and is raised for exited households too; the subsidies go to households
+ * in help. */
 #include "fupin_plugin.h"
 #include "plugin_util.h"
-
-#define CLAUSE "二(四) 教育资助到户"
 
 static const char *const measures[] = {"compulsory_support", "tuition_waiver", "living_allowance",
                                        NULL};
@@ -56,6 +57,38 @@ static const struct fupin_param_decl params[] = {
      .default_number = 15},
 };
 
+/* Wording, kept apart from the conditions below: edit freely, but keep to
+ * the placeholders each rule gives (a missing one fails `fupin test`). */
+enum text {
+    T_CLAUSE,
+    T_WHO,
+    T_WHO_NO_AGE,
+    T_COMPULSORY,
+    T_TUITION,
+    T_ALLOWANCE,
+    T_DROPOUT,
+    L_IN_SCHOOL,
+    D_IN_SCHOOL,
+    D_OUT_OF_SCHOOL,
+    T_COUNT
+};
+
+static const char *const text[T_COUNT] = {
+    [T_CLAUSE] = "二(四)教育资助到户",
+    [T_WHO] = "{name}（{age}岁）",
+    [T_WHO_NO_AGE] = "{name}（年龄不详）",
+    [T_COMPULSORY] =
+        "{clause}：{who}就读{stage}，属义务教育阶段；落实“两免一补”：免学杂费、免教科书费，"
+        "寄宿生补助生活费",
+    [T_TUITION] = "{clause}：{who}就读{stage}；建档立卡贫困户学生免除学杂费，每年{amount}",
+    [T_ALLOWANCE] = "{clause}：{who}就读{stage}；贫困户子女生活费补助每年{amount}",
+    [T_DROPOUT] = "{clause}：{children}处于义务教育年龄（{min}–{max}岁）却未在校；确保不因贫辍学，"
+                  "请帮扶干部尽快劝返复学",
+    [L_IN_SCHOOL] = "义务教育年龄段在校",
+    [D_IN_SCHOOL] = "{who}：{stage}（义务教育年龄{min}–{max}岁）",
+    [D_OUT_OF_SCHOOL] = "{who}：未在校（义务教育年龄{min}–{max}岁）",
+};
+
 static const char *stage_key(enum fupin_school s)
 {
     switch (s) {
@@ -76,56 +109,54 @@ static const char *stage_key(enum fupin_school s)
     }
 }
 
+/* The plan's names of the school stages (二(四)). */
 static const char *stage_words(enum fupin_school s)
 {
     switch (s) {
     case FUPIN_SCHOOL_PRIMARY:
-        return "primary school";
+        return "小学";
     case FUPIN_SCHOOL_JUNIOR:
-        return "junior middle school";
+        return "初中";
     case FUPIN_SCHOOL_SENIOR:
-        return "senior high school";
+        return "普通高中";
     case FUPIN_SCHOOL_VOCATIONAL:
-        return "vocational (technician) school";
+        return "中职（技工）";
     case FUPIN_SCHOOL_COLLEGE:
-        return "college (大专)";
+        return "大专";
     case FUPIN_SCHOOL_PRESCHOOL:
-        return "preschool";
+        return "学前教育";
     default:
-        return "no school";
+        return "未在校";
     }
 }
 
-/* "李小明 (age 9)", or without the age when the birth date is unknown. */
-static void who(const struct fupin_member *m, char *buf, size_t size)
+/* "李小明（9岁）", or "（年龄不详）" when the birth date is unknown. */
+static int who(struct fupin_ctx *c, const struct fupin_member *m, char *buf, size_t size)
 {
-    if (m->age >= 0)
-        snprintf(buf, size, "%s (age %d)", pu_name(m), m->age);
-    else
-        snprintf(buf, size, "%s (age unknown)", pu_name(m));
+    char age[16];
+    snprintf(age, sizeof age, "%d", m->age);
+    return pu_fill_for(c, buf, size, text[m->age >= 0 ? T_WHO : T_WHO_NO_AGE],
+                       PU_ARGS({"name", pu_name(m)}, {"age", age}));
 }
 
 static int edu_member(struct fupin_ctx *c, const struct fupin_household *hh,
-                      const struct fupin_member *m)
+                      const struct fupin_member *m, const char *name)
 {
     enum fupin_school s = m->school_stage;
-    char name[96], money[48];
-    who(m, name, sizeof name);
+    struct pu_scratch sc = {.used = 0};
+    const char *clause = text[T_CLAUSE];
 
-    if (s == FUPIN_SCHOOL_PRIMARY || s == FUPIN_SCHOOL_JUNIOR) {
-        if (fupin_recommend(c, m->id, "compulsory_support",
-                            CLAUSE ": %s is in %s (compulsory education); 两免一补: tuition and "
-                                   "textbook fees exempted, boarding subsidy",
-                            name, stage_words(s)))
-            return FUPIN_ERROR;
-    }
+    if ((s == FUPIN_SCHOOL_PRIMARY || s == FUPIN_SCHOOL_JUNIOR) &&
+        pu_recommend(c, m->id, "compulsory_support", text[T_COMPULSORY],
+                     PU_ARGS({"clause", clause}, {"who", name}, {"stage", stage_words(s)})))
+        return FUPIN_ERROR;
     if (s == FUPIN_SCHOOL_SENIOR || s == FUPIN_SCHOOL_VOCATIONAL) {
         double waiver;
         if (fupin_param(c, "tuition_waiver", hh->year, &waiver) ||
-            fupin_recommend_amount(c, m->id, "tuition_waiver", waiver,
-                                   CLAUSE ": %s is in %s; tuition and fees waived for registered "
-                                          "households (%s a year)",
-                                   name, stage_words(s), pu_yuan(waiver, money, sizeof money)))
+            pu_recommend_amount(c, m->id, "tuition_waiver", waiver, text[T_TUITION],
+                                PU_ARGS({"clause", clause}, {"who", name},
+                                        {"stage", stage_words(s)},
+                                        {"amount", pu_money(&sc, waiver)})))
             return FUPIN_ERROR;
     }
     if (s >= FUPIN_SCHOOL_PRIMARY && s <= FUPIN_SCHOOL_COLLEGE) {
@@ -133,11 +164,10 @@ static int edu_member(struct fupin_ctx *c, const struct fupin_household *hh,
         double allowance;
         snprintf(key, sizeof key, "living_allowance.%s", stage_key(s));
         if (fupin_param(c, key, hh->year, &allowance) ||
-            fupin_recommend_amount(c, m->id, "living_allowance", allowance,
-                                   CLAUSE ": %s is in %s; living allowance for %s students from "
-                                          "registered households: %s a year",
-                                   name, stage_words(s), stage_key(s),
-                                   pu_yuan(allowance, money, sizeof money)))
+            pu_recommend_amount(c, m->id, "living_allowance", allowance, text[T_ALLOWANCE],
+                                PU_ARGS({"clause", clause}, {"who", name},
+                                        {"stage", stage_words(s)},
+                                        {"amount", pu_money(&sc, allowance)})))
             return FUPIN_ERROR;
     }
     return FUPIN_OK;
@@ -145,31 +175,44 @@ static int edu_member(struct fupin_ctx *c, const struct fupin_household *hh,
 
 static int edu_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
 {
-    if (!pu_is_helped(hh))
+    if (!pu_is_counted(hh))
         return FUPIN_OK;
     double age_min, age_max;
     if (fupin_param(c, "school_age_min", hh->year, &age_min) ||
         fupin_param(c, "school_age_max", hh->year, &age_max))
         return FUPIN_ERROR;
+    struct pu_scratch sc = {.used = 0};
+    const char *min = pu_num(&sc, age_min), *max = pu_num(&sc, age_max);
 
     /* One dropout alert per household (the alert table keeps one open row
      * per kind and household), naming every child concerned. */
-    char alert[600];
-    struct pu_buf ab = {alert, sizeof alert, 0};
+    char children[600];
+    struct pu_buf ab = {children, sizeof children, 0};
+    children[0] = '\0';
     for (size_t i = 0; i < hh->n_members; i++) {
         const struct fupin_member *m = &hh->members[i];
-        if (edu_member(c, hh, m))
+        char name[160];
+        if (who(c, m, name, sizeof name))
             return FUPIN_ERROR;
-        if (m->school_stage == FUPIN_SCHOOL_NONE && m->age >= 0 && m->age >= age_min &&
-            m->age <= age_max) {
-            pu_add(&ab, "%s%s (age %d)", ab.len ? ", " : "", pu_name(m), m->age);
-        }
+        /* 两免一补 and the allowances are help measures; staying in school
+         * is 三保障, watched whatever the household's status. */
+        if (pu_is_helped(hh) && edu_member(c, hh, m, name))
+            return FUPIN_ERROR;
+        if (m->age < 0 || m->age < age_min || m->age > age_max)
+            continue;
+        int in_school = m->school_stage != FUPIN_SCHOOL_NONE;
+        if (pu_test(c, m->id, text[L_IN_SCHOOL], in_school,
+                    text[in_school ? D_IN_SCHOOL : D_OUT_OF_SCHOOL],
+                    PU_ARGS({"who", name}, {"stage", stage_words(m->school_stage)}, {"min", min},
+                            {"max", max})))
+            return FUPIN_ERROR;
+        if (!in_school)
+            pu_add(&ab, "%s%s", ab.len ? "、" : "", name);
     }
     if (ab.len)
-        return fupin_alert(c, "dropout", "warning",
-                           CLAUSE ": not in school though of compulsory-school age (%g–%g): %s; "
-                                  "确保不因贫辍学: get them back to school",
-                           age_min, age_max, alert);
+        return pu_alert(c, "dropout", "warning", text[T_DROPOUT],
+                        PU_ARGS({"clause", text[T_CLAUSE]}, {"children", children}, {"min", min},
+                                {"max", max}));
     return FUPIN_OK;
 }
 

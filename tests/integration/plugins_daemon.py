@@ -39,7 +39,8 @@ POPULATION = """
         INSERT INTO income(household_id, year, wage, production) VALUES (1, 2017, 6000, 2000);
 
         -- 2: rated, safe house with tap water, a current loan that breaks
-        -- the terms (60,000 for 48 months with a guarantor).
+        -- the terms (60,000 for 48 months with a guarantor): alerted, and
+        -- no guarantee-insurance subsidy on it.
         INSERT INTO household(id, village, head_name, status, housing_grade, tap_water, has_project, credit_rating)
           VALUES (2, '441602001001', '赵二', 'registered', 'A', 1, 1, 'A');
         INSERT INTO member(id, household_id, name, relation, birth_date, labor, health, medical_insured)
@@ -63,7 +64,6 @@ EXPECTED = {
     },
     2: {
         ("medical", "critical_illness", 201, None),
-        ("credit", "loan_insurance", None, 600.0),
     },
 }
 EXPECTED_ALERTS = {1: {"dropout"}, 2: {"loan_terms"}}
@@ -130,20 +130,20 @@ def main():
 
         rows, alerts = stored(env, 1)
         reasons = {(r[1], r[2]): r[4] for r in rows}
-        check("李小明 (age 9) is in primary school" in reasons.get(("compulsory_support", 103), ""),
+        check("李小明（9岁）就读小学" in reasons.get(("compulsory_support", 103), ""),
               "compulsory_support reason names the child: %r" % reasons.get(("compulsory_support", 103)))
-        check("priority 1 (grade D)" in reasons.get(("renovation", None), "")
-              and "per-capita income 1,600 元 (2017)" in reasons.get(("renovation", None), ""),
+        check("优先级1（D级）" in reasons.get(("renovation", None), "")
+              and "2017年人均收入1,600 元" in reasons.get(("renovation", None), ""),
               "renovation reason gives priority and income: %r" % reasons.get(("renovation", None)))
-        check("cover starts 2018-07-01" in reasons.get(("premium_subsidy", 102), ""),
+        check("次月起（2018-07-01）" in reasons.get(("premium_subsidy", 102), ""),
               "premium reason gives the cover start: %r" % reasons.get(("premium_subsidy", 102)))
         dropout = [a for a in alerts if a[0] == "dropout"]
-        check(dropout and "李辍 (age 10)" in dropout[0][2] and dropout[0][1] == "warning",
+        check(dropout and "李辍（10岁）" in dropout[0][2] and dropout[0][1] == "warning",
               "dropout alert names the child: %r" % dropout)
         _, alerts2 = stored(env, 2)
         terms = [a for a in alerts2 if a[0] == "loan_terms"]
-        check(terms and "loan 9:" in terms[0][2] and "requires a guarantor" in terms[0][2]
-              and "term 48 months over 36" in terms[0][2],
+        check(terms and "贷款9：" in terms[0][2] and "要求担保" in terms[0][2]
+              and "期限48个月超过36个月" in terms[0][2],
               "loan_terms alert names the loan and the broken terms: %r" % terms)
 
         # The command line agrees with what the daemon stored, and changes

@@ -458,7 +458,7 @@ static void education_findings_per_stage(void)
     CHECK(found(&r, "compulsory_support", 11) && found(&r, "compulsory_support", 12));
     CHECK(count(&r, "compulsory_support") == 2);
     CHECK_STR_CONTAINS(found(&r, "compulsory_support", 11)->reason,
-                       "二(四) 教育资助到户: 李小明 (age 9) is in primary school");
+                       "二(四)教育资助到户：李小明（9岁）就读小学");
     CHECK_STR_CONTAINS(found(&r, "compulsory_support", 11)->reason, "两免一补");
     CHECK_AMOUNT(found(&r, "tuition_waiver", 13), 2500);
     CHECK_AMOUNT(found(&r, "tuition_waiver", 14), 2500);
@@ -473,15 +473,16 @@ static void education_findings_per_stage(void)
     CHECK(a && a->severity == SEVERITY_WARNING);
     CHECK(r.res.n_alerts == 1);
     if (a) {
-        CHECK_STR_CONTAINS(a->message, "李辍 (age 12)");
-        CHECK_STR_CONTAINS(a->message, "李六 (age 6)");
-        CHECK_STR_CONTAINS(a->message, "李十五 (age 15)");
+        CHECK_STR_CONTAINS(a->message, "李辍（12岁）");
+        CHECK_STR_CONTAINS(a->message, "李六（6岁）");
+        CHECK_STR_CONTAINS(a->message, "李十五（15岁）");
         CHECK(!strstr(a->message, "李十六") && !strstr(a->message, "李五"));
     }
-    /* An exited household gets nothing. */
+    /* An exited household gets no subsidy, but staying in school is 三保障:
+     * the dropout alert is still raised. */
     hh.status = HOUSEHOLD_STATUS_EXITED;
     CHECK(run_eval(&r, &hh) == 0);
-    CHECK(r.res.n_findings == 0 && r.res.n_alerts == 0);
+    CHECK(r.res.n_findings == 0 && r.res.n_alerts == 1 && alerted(&r, "dropout"));
     check_all_declared_read(&r);
     run_free(&r);
 }
@@ -507,7 +508,7 @@ static void medical_findings(void)
     CHECK_AMOUNT(found(&r, "premium_subsidy", 11), 180);
     CHECK(count(&r, "premium_subsidy") == 1);
     const struct finding *f = found(&r, "premium_subsidy", 11);
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "cover starts 2019-01-01");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "次月起（2019-01-01）");
     CHECK_STR_CONTAINS(f ? f->reason : NULL, "王一");
     CHECK(found(&r, "critical_illness", 12) && count(&r, "critical_illness") == 1);
     CHECK(found(&r, "chronic_outpatient", 13) && count(&r, "chronic_outpatient") == 1);
@@ -536,8 +537,8 @@ static void housing_findings(void)
     CHECK(run_eval(&r, &hh) == 0);
     const struct finding *f = found(&r, "renovation", 0);
     CHECK_AMOUNT(f, 40000);
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "priority 1 (grade D)");
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "per-capita income 2,500 元 (2017)");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "优先级1（D级）");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "2017年人均收入2,500 元");
     CHECK(r.res.n_findings == 1 && r.res.n_alerts == 0);
 
     hh.housing_grade = HOUSEHOLD_GRADE_C;
@@ -545,7 +546,7 @@ static void housing_findings(void)
     CHECK(run_eval(&r, &hh) == 0);
     f = found(&r, "renovation", 0);
     CHECK_AMOUNT(f, 15000);
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "priority 2 (grade C)");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "优先级2（C级）");
     CHECK(!alerted(&r, "renovation_overdue"));
 
     hh.today = "2019-01-01";
@@ -594,9 +595,9 @@ static void credit_findings(void)
     hh.credit_rating = "AA";
     CHECK(run_eval(&r, &hh) == 0);
     const struct finding *f = found(&r, "micro_loan", 0);
-    CHECK_AMOUNT(f, 50000);
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "at most 50,000 元, at most 36 months");
-    CHECK_STR_CONTAINS(f ? f->reason : NULL, "no guarantor, no collateral, interest subsidised");
+    CHECK(f && !f->has_amount); /* 50,000 is the cap, not a grant */
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "额度50,000 元以下、期限36个月以内");
+    CHECK_STR_CONTAINS(f ? f->reason : NULL, "免担保免抵押、扶贫资金贴息");
     CHECK(!found(&r, "rating", 0));
 
     m[0].labor = HOUSEHOLD_LABOR_NONE; /* no labour: no loan */
@@ -628,9 +629,10 @@ static void credit_findings(void)
     CHECK(run_eval(&r, &hh) == 0);
     const struct policy_alert *a = alerted(&r, "loan_terms");
     CHECK(a && a->severity == SEVERITY_WARNING);
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "loan 7:");
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "amount 50,001 元 over 50,000 元");
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "term 37 months over 36");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "贷款7：");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "金额50,001 元超过50,000 元");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "期限37个月超过36个月");
+    CHECK(!found(&r, "loan_insurance", 0)); /* no subsidy on a loan that breaks the terms */
 
     loan.amount = 10000;
     loan.term_months = 36;
@@ -638,8 +640,8 @@ static void credit_findings(void)
     loan.interest_subsidised = 0;
     CHECK(run_eval(&r, &hh) == 0);
     a = alerted(&r, "loan_terms");
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "requires a guarantor");
-    CHECK_STR_CONTAINS(a ? a->message : NULL, "interest not subsidised");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "要求担保");
+    CHECK_STR_CONTAINS(a ? a->message : NULL, "未享受扶贫资金贴息");
 
     /* Ended (2016-06-30 + 24 months = 2018-06-30, not after today): a new
      * loan is possible again, and the old one is no longer checked. */
