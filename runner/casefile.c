@@ -6,6 +6,7 @@
 #include "casefile_internal.h"
 #include "date.h"
 #include "log.h"
+#include "term.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -56,6 +57,8 @@ static int parse_override(struct cf_file *f, const struct ynode *v, struct confi
     for (const struct ynode *y = v->child; y; y = y->next, i++) {
         int64_t year;
         int rc = cf_integer(f, y->key, "year", &year);
+        if (!rc && (year < 1900 || year > 2100))
+            rc = cf_error(f, y->key, "year %lld is out of range (1900..2100)", (long long)year);
         if (!rc)
             rc = cf_number(f, y, p->key, &p->values[i]);
         if (rc)
@@ -290,11 +293,13 @@ static int run_case(struct cf_run *r, const struct ynode *c)
     if (why[0]) {
         r->totals->failed++;
         if (r->report)
-            fprintf(r->report, "FAIL %s: %s: %s\n", f->path, name, why);
+            fprintf(r->report, "FAIL %s: %s: %s\n", term_str(f->path), term_str(name),
+                    term_str(why));
     } else {
         r->totals->passed++;
         if (r->report)
-            fprintf(r->report, "ok   %s: %s\n", f->path, name);
+            /* A case name with CR, LF or ESC must not print a forged line. */
+            fprintf(r->report, "ok   %s: %s\n", term_str(f->path), term_str(name));
     }
     return 0;
 }
