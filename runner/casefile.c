@@ -27,17 +27,35 @@ static int cmp_param(const void *a, const void *b)
     return strcmp(((const struct config_param *)a)->key, ((const struct config_param *)b)->key);
 }
 
-static int parse_override(struct cf_file *f, const struct ynode *v, struct config_param *p,
-                          struct arena *a)
+/* YAML's spellings of NaN and infinity, which strtod does not read. */
+static int is_yaml_nonfinite(const char *s)
+{
+    static const char *const words[] = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF",
+                                        "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(s, words[i]))
+            return 1;
+    return 0;
+}
+
+/* v replaces the config's parameter was; a number stays a number (finite,
+ * never "0,45" read as text), as the config loader insists. */
+static int parse_override(struct cf_file *f, const struct ynode *v, const struct config_param *was,
+                          struct config_param *p, struct arena *a)
 {
     if (v->kind == YNODE_SCALAR) {
         double x;
         char *end;
         const char *s = v->value;
         x = strtod(s, &end);
-        if (*s && !*end && isfinite(x) && v->is_plain) {
+        int numeric = *s && !*end && v->is_plain;
+        if ((numeric && !isfinite(x)) || (v->is_plain && is_yaml_nonfinite(s)))
+            return cf_error(f, v, "%s must be a number, not \"%.40s\" (not finite)", p->key, s);
+        if (numeric) {
             p->type = PARAM_NUMBER;
             p->number = x;
+        } else if (was->type != PARAM_STRING) {
+            return cf_error(f, v, "%s must be a number, not \"%.40s\"", p->key, term_str(s));
         } else {
             p->type = PARAM_STRING;
             p->string = (char *)s;
@@ -97,7 +115,7 @@ static int build_overrides(struct cf_file *f, const struct ynode *map, const str
         if (!p)
             return cf_error(f, k, "params: \"%.60s\" is not a parameter of the config", key);
         struct config_param np = {.key = p->key, .line = p->line};
-        int rc = parse_override(f, v, &np, &o->arena);
+        int rc = parse_override(f, v, p, &np, &o->arena);
         if (rc)
             return rc;
         *p = np;
