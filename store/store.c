@@ -127,8 +127,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out, struc
         return err_set(e, ERR_FAIL, "out of memory");
     }
     st->read_only = mode == STORE_READ;
-    int flags =
-        SQLITE_OPEN_NOMUTEX | (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+    int flags = SQLITE_OPEN_NOMUTEX | (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         int rc = store_fail(st, e, ERR_FAIL, "cannot open");
         store_close(st);

@@ -21,8 +21,7 @@ static const char schema_v1[] =
     "CREATE TABLE region ("
     " code TEXT PRIMARY KEY,"
     " name TEXT NOT NULL,"
-    " level TEXT NOT NULL CHECK (level = 'city' OR level = 'county' OR level = 'town' OR level = "
-    "'village'),"
+    " level TEXT NOT NULL CHECK (level = 'city' OR level = 'county' OR level = 'town' OR level = 'village'),"
     " parent TEXT REFERENCES region(code),"
     " poor_village INT NOT NULL DEFAULT 0 CHECK (poor_village IN (0,1)),"
     " livable INT NOT NULL DEFAULT 1 CHECK (livable IN (0,1)));"
@@ -144,27 +143,23 @@ static const char schema_v1[] =
     " policy TEXT NOT NULL, measure TEXT NOT NULL,"
     " kind TEXT NOT NULL CHECK (kind IN ('recommend','flag')),"
     " amount REAL, reason TEXT NOT NULL, source TEXT NOT NULL,"
-    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'accepted' OR state = "
-    "'rejected' OR state = 'withdrawn'),"
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'accepted' OR state = 'rejected' OR state = 'withdrawn'),"
     " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
     /* set when the facts behind an accepted/rejected finding changed */
     " facts_changed_at TEXT);"
     /* One row per (household, member, policy, measure), live or withdrawn:
      * a finding that applies again reopens its withdrawn row. */
-    "CREATE UNIQUE INDEX finding_key ON finding(household_id, ifnull(member_id, 0), policy, "
-    "measure);"
+    "CREATE UNIQUE INDEX finding_key ON finding(household_id, ifnull(member_id, 0), policy, measure);"
 
     "CREATE TABLE alert ("
     " id INTEGER PRIMARY KEY,"
     " kind TEXT NOT NULL,"
-    " severity TEXT NOT NULL CHECK (severity = 'info' OR severity = 'warning' OR severity = "
-    "'critical'),"
+    " severity TEXT NOT NULL CHECK (severity = 'info' OR severity = 'warning' OR severity = 'critical'),"
     " household_id INTEGER, task_id INTEGER,"
     " region TEXT, supervisor_id INTEGER, "
     " level TEXT CHECK (level = 'village' OR level = 'town' OR level = 'county' OR level = 'city'),"
     " message TEXT NOT NULL,"
-    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'acked' OR state = "
-    "'resolved'),"
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'acked' OR state = 'resolved'),"
     " opened_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,"
     " escalations INT NOT NULL DEFAULT 0,"
     /* what the alert is about, e.g. 'household:12', 'task:7', 'town:441602101' */
@@ -205,14 +200,15 @@ static const char schema_v1[] =
     "CREATE TABLE engine_eval ("
     " household_id INTEGER PRIMARY KEY, evaluated_at TEXT NOT NULL,"
     " findings INT NOT NULL, errors TEXT);"
-    "INSERT INTO engine_meta(key, value) VALUES ('journal_cursor', '0');";
+    "INSERT INTO engine_meta(key, value) VALUES ('journal_cursor', '0');"
+    ;
 
 /* Triggers: one journal row per changed input row, naming the household
  * it affects. Tables keyed by household journal NEW and OLD ids so a move
  * between households re-evaluates both. */
 static const char *household_tables[] = {
-    "member",           "income", "pairing",         "visit",       "task",
-    "fund_application", "loan",   "enterprise_link", "asset_share", NULL,
+    "member", "income", "pairing", "visit", "task", "fund_application",
+    "loan", "enterprise_link", "asset_share", NULL,
 };
 
 static int exec(struct store *st, const char *sql, struct err *e)
@@ -249,16 +245,13 @@ static int create_triggers(struct store *st, struct err *e)
     }
     static const char rest[] =
         "CREATE TRIGGER journal_household_ins AFTER INSERT ON household BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, "
-        "NEW.id); END;"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, NEW.id); END;"
         "CREATE TRIGGER journal_household_upd AFTER UPDATE ON household BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, "
-        "NEW.id);"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, NEW.id);"
         " INSERT INTO engine_journal(tbl, row_id, household_id)"
         " SELECT 'household', OLD.id, OLD.id WHERE OLD.id <> NEW.id; END;"
         "CREATE TRIGGER journal_household_del AFTER DELETE ON household BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', OLD.id, "
-        "OLD.id); END;"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', OLD.id, OLD.id); END;"
         /* A village's flags (poor, livable) are facts of its households. */
         "CREATE TRIGGER journal_region_upd AFTER UPDATE ON region BEGIN"
         " INSERT INTO engine_journal(tbl, row_id, household_id)"
@@ -269,22 +262,18 @@ static int create_triggers(struct store *st, struct err *e)
         /* A cadre's details reach households only through pairing. */
         "CREATE TRIGGER journal_cadre_upd AFTER UPDATE ON cadre BEGIN"
         " INSERT INTO engine_journal(tbl, row_id, household_id)"
-        " SELECT 'cadre', NEW.id, household_id FROM pairing WHERE cadre_id IN (NEW.id, OLD.id); "
-        "END;"
+        " SELECT 'cadre', NEW.id, household_id FROM pairing WHERE cadre_id IN (NEW.id, OLD.id); END;"
         "CREATE TRIGGER journal_cadre_del AFTER DELETE ON cadre BEGIN"
         " INSERT INTO engine_journal(tbl, row_id, household_id)"
         " SELECT 'cadre', OLD.id, household_id FROM pairing WHERE cadre_id = OLD.id; END;"
         /* Supervisors change routing, not findings: journaled without a
          * household so the nightly job and audits can see them. */
         "CREATE TRIGGER journal_supervisor_ins AFTER INSERT ON supervisor BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', NEW.id, "
-        "NULL); END;"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', NEW.id, NULL); END;"
         "CREATE TRIGGER journal_supervisor_upd AFTER UPDATE ON supervisor BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', NEW.id, "
-        "NULL); END;"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', NEW.id, NULL); END;"
         "CREATE TRIGGER journal_supervisor_del AFTER DELETE ON supervisor BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', OLD.id, "
-        "NULL); END;";
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', OLD.id, NULL); END;";
     return exec(st, rest, e);
 }
 
