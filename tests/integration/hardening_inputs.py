@@ -139,6 +139,16 @@ def terminal(env, check):
           "no forged ok line", r.stdout)
     check("\\x1b[31m" in r.stdout, "ESC shown as \\x1b", r.stdout)
 
+    # A bad case file whose name holds ESC and BEL, in a folder: the log
+    # line and the message name it escaped.
+    folder = os.path.join(env.dir, "evil_dir")
+    os.mkdir(folder)
+    env.write(os.path.join(folder, "bad\x1b[2J\x07.yaml"), case("{id: 0}"))
+    r = env.fupin("test", folder, check=False)
+    check(r.returncode == 2 and "bad\\x1b[2J\\x07.yaml" in r.stderr, "a bad file in a folder: exit 2, named",
+          "%d %r" % (r.returncode, r.stderr[-300:]))
+    check(not controls(r.stderr), "no raw control character in the messages or the log", repr(r.stderr[-300:]))
+
     env.init()
     env.seed(households=2)
     con = env.connect()
