@@ -140,6 +140,11 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
  *   AGE(date_field)  int: full years since date_field, -1 when unknown */
 
 #define HOUSEHOLD_NULL_INT INT32_MIN
+/* Bounds every reader enforces: a money field (REAL) is within
+ * +-HOUSEHOLD_MONEY_MAX yuan, so sums of a few never overflow; an id a case
+ * file gives is within 1..HOUSEHOLD_ID_MAX. */
+#define HOUSEHOLD_MONEY_MAX 1e9
+#define HOUSEHOLD_ID_MAX 1000000000000LL
 
 /* clang-format off */
 #define HOUSEHOLD_FIELDS(X)                                                    \

@@ -1,6 +1,7 @@
 /* log.c - stderr logging, one line per event, safe from any thread.
  * Never formats personal data by itself; callers mask before logging. */
 #include "log.h"
+#include "term.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -38,8 +39,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_end(ap);
     /* Keep one event on one line: journald and grep both depend on it. */
     for (char *p = line; *p; p++)
-        if (*p == '\n' || *p == '\r')
+        if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
+    /* The log is often a terminal (`fupin run` by hand): a name in a
+     * message must not recolour it or move the cursor. */
+    char safe[4200];
+    const char *text = term_escape(line, safe, sizeof safe);
 
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -49,7 +54,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 
     pthread_mutex_lock(&log_lock);
-    fprintf(stderr, "%s.%03ld %s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], line);
+    fprintf(stderr, "%s.%03ld %s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], text);
     fflush(stderr);
     pthread_mutex_unlock(&log_lock);
 }

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "policy_set.h"
 #include "tz.h"
+#include "term.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -19,7 +20,7 @@ int cli_load_config(const struct cli *cli, struct config **cfg)
     struct err e;
     int rc = config_load(cli->config_path, cfg, &e);
     if (rc) {
-        fprintf(stderr, "fupin: %s\n", e.msg);
+        fprintf(stderr, "fupin: %s\n", term_str(e.msg));
         return cli_exit_code(rc);
     }
     int level = log_level_parse((*cfg)->log_level);

@@ -6,6 +6,7 @@
 #include "nightly.h"
 #include "store.h"
 #include "store_alert.h"
+#include "term.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -55,8 +56,10 @@ static int print_row(void *ctx, const struct alert_row *a, struct err *e)
         json_string(stdout, a->resolved_at);
         putchar('}');
     } else {
+        /* kind, subject and message may come from a policy or the database. */
         printf("%-6" PRId64 " %-8s %-8s %-6s %-16s %-18s %s\n", a->id, a->state, a->severity,
-               a->level ? a->level : "-", a->kind, a->subject, a->message);
+               a->level ? a->level : "-", term_str(a->kind), term_str(a->subject),
+               term_str(a->message));
     }
     l->n++;
     return 0;
@@ -95,7 +98,7 @@ static int list(struct cli *cli, struct store *st)
         printf("%-6s %-8s %-8s %-6s %-16s %-18s %s\n", "id", "state", "severity", "level", "kind",
                "subject", "message");
     if (store_alert_list(st, &f, print_row, &l, &e) != 0) {
-        fprintf(stderr, "fupin alert: %s\n", e.msg);
+        fprintf(stderr, "fupin alert: %s\n", term_str(e.msg));
         return EXIT_RUNTIME;
     }
     if (l.json)
@@ -119,7 +122,7 @@ static int ack(struct cli *cli, struct store *st)
     else if (!rc)
         rc = store_commit(st, &e);
     if (rc) {
-        fprintf(stderr, "fupin alert ack: %s\n", e.msg);
+        fprintf(stderr, "fupin alert ack: %s\n", term_str(e.msg));
         return cli_exit_code(rc);
     }
     printf("alert %" PRId64 " acknowledged\n", id);
@@ -143,7 +146,7 @@ int cmd_alert(struct cli *cli)
     struct store *st;
     struct err e;
     if (store_open(cfg->database, is_list ? STORE_READ : STORE_WRITE, &st, &e) != 0) {
-        fprintf(stderr, "fupin alert: %s\n", e.msg);
+        fprintf(stderr, "fupin alert: %s\n", term_str(e.msg));
         config_free(cfg);
         return EXIT_RUNTIME;
     }

@@ -9,6 +9,8 @@
 #include "plugin_loader.h"
 #include "policy.h"
 #include "policy_set.h"
+#include "store.h"
+#include "term.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -54,7 +56,7 @@ static int check_lua(const struct config *cfg)
         struct lua_policy *p;
         struct err e;
         if (lua_policy_load(path, cfg, &p, &e) != 0) {
-            fprintf(stderr, "fupin check: %s\n", e.msg);
+            fprintf(stderr, "fupin check: %s\n", term_str(e.msg));
             problems++;
             continue;
         }
@@ -64,14 +66,16 @@ static int check_lua(const struct config *cfg)
                 dup = lua_policy_source(ok[j]);
         if (dup) {
             fprintf(stderr, "fupin check: %s: the area \"%s\" is already taken by %s\n",
-                    lua_policy_source(p), lua_policy_name(p), dup);
+                    term_str(lua_policy_source(p)), term_str(lua_policy_name(p)), term_str(dup));
             problems++;
             lua_policy_free(p);
             continue;
         }
         const char *src = lua_policy_source(p), *at = strrchr(src, '@');
-        printf("ok   %.*s (%s) %s\n", at ? (int)(at - src - 4) : (int)strlen(src + 4), src + 4,
-               lua_policy_name(p), src);
+        char file[1024];
+        snprintf(file, sizeof file, "%.*s", at ? (int)(at - src - 4) : (int)strlen(src + 4),
+                 src + 4);
+        printf("ok   %s (%s) %s\n", term_str(file), term_str(lua_policy_name(p)), term_str(src));
         if (ok)
             ok[n_ok++] = p;
         else
@@ -83,7 +87,7 @@ static int check_lua(const struct config *cfg)
         struct lua_worker *w;
         struct err e;
         if (lua_worker_new(ok, n_ok, cfg, &w, &e) != 0) {
-            fprintf(stderr, "fupin check: %s\n", e.msg);
+            fprintf(stderr, "fupin check: %s\n", term_str(e.msg));
             problems++;
         } else {
             lua_worker_free(w);
@@ -105,15 +109,16 @@ static int check_plugins(const struct config *cfg)
         struct plugin *pl;
         struct err e;
         if (plugin_load(cfg->plugin_dir, cfg->plugins[i], cfg, &pl, &e) != 0) {
-            fprintf(stderr, "fupin check: %s\n", e.msg);
+            fprintf(stderr, "fupin check: %s\n", term_str(e.msg));
             problems++;
             continue;
         }
         if (plugin_check_params(pl, cfg, &e) != 0) {
-            fprintf(stderr, "fupin check: %s: %s\n", plugin_source(pl), e.msg);
+            fprintf(stderr, "fupin check: %s: %s\n", term_str(plugin_source(pl)), term_str(e.msg));
             problems++;
         } else {
-            printf("ok   %s (%s)\n", plugin_source(pl), plugin_descriptor(pl)->name);
+            printf("ok   %s (%s)\n", term_str(plugin_source(pl)),
+                   term_str(plugin_descriptor(pl)->name));
         }
         plugin_unload(pl);
     }
@@ -161,7 +166,7 @@ static int check_params(const struct config *cfg, int keys)
     /* Not strict: the files that fail were reported above; the rest of the
      * params is still worth checking (leniently, see policy_set_load). */
     if (policy_set_load(cfg, 0, &set, &e) != 0) {
-        fprintf(stderr, "fupin check: %s\n", e.msg);
+        fprintf(stderr, "fupin check: %s\n", term_str(e.msg));
         return 1;
     }
     if (keys) {
@@ -202,7 +207,12 @@ int cmd_check(struct cli *cli)
         config_free(cfg);
         return problems ? EXIT_USAGE : EXIT_OK;
     }
-    printf("ok   %s (config)\n", cfg->path ? cfg->path : cli->config_path);
+    printf("ok   %s (config)\n", term_str(cfg->path ? cfg->path : cli->config_path));
+    /* A warning, not a problem: the file is the operator's to fix, and the
+     * daemon runs (and warns) all the same. */
+    struct err why;
+    if (cfg->database && store_check_mode(cfg->database, &why))
+        printf("warn %s\n", term_str(why.msg));
     fflush(stdout);
     int problems = check_lua(cfg) + check_plugins(cfg);
     problems += check_params(cfg, 0);

@@ -5,6 +5,7 @@
 #include "engine.h"
 #include "json.h"
 #include "log.h"
+#include "term.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -104,14 +105,16 @@ static void print_result_text(const struct eval_result *res)
         char amount[48] = "";
         if (f->has_amount)
             snprintf(amount, sizeof amount, " %.2f", f->amount);
-        printf("  %-9s %s/%s (%s)%s: %s [%s]\n", finding_kind_name(f->kind), f->policy, f->measure,
-               member, amount, f->reason, f->source);
+        printf("  %-9s %s/%s (%s)%s: %s [%s]\n", finding_kind_name(f->kind), term_str(f->policy),
+               term_str(f->measure), member, amount, term_str(f->reason), term_str(f->source));
     }
     for (size_t i = 0; i < res->n_alerts; i++)
-        printf("  alert     %s %s (%s): %s\n", res->alerts[i].policy, res->alerts[i].kind,
-               severity_name(res->alerts[i].severity), res->alerts[i].message);
+        printf("  alert     %s %s (%s): %s\n", term_str(res->alerts[i].policy),
+               term_str(res->alerts[i].kind), severity_name(res->alerts[i].severity),
+               term_str(res->alerts[i].message));
     for (size_t i = 0; i < res->n_errors; i++)
-        printf("  error     %s: %s\n", res->errors[i].policy, res->errors[i].msg);
+        printf("  error     %s: %s\n", term_str(res->errors[i].policy),
+               term_str(res->errors[i].msg));
 }
 
 static int eval_household(struct engine *en, const char *arg, int as_json)
@@ -126,13 +129,13 @@ static int eval_household(struct engine *en, const char *arg, int as_json)
     int rc = engine_eval_one(en, id, &res, &e);
     int code = EXIT_OK;
     if (rc == ERR_NOTFOUND) {
-        fprintf(stderr, "fupin eval: %s\n", e.msg);
+        fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
         code = EXIT_USAGE;
     } else if (rc == ERR_INVALID) {
-        fprintf(stderr, "fupin eval: %s (a data_quality alert was raised)\n", e.msg);
+        fprintf(stderr, "fupin eval: %s (a data_quality alert was raised)\n", term_str(e.msg));
         code = EXIT_USAGE;
     } else if (rc) {
-        fprintf(stderr, "fupin eval: %s\n", e.msg);
+        fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
         code = EXIT_RUNTIME;
     } else if (as_json) {
         print_result_json(&res);
@@ -170,7 +173,7 @@ int cmd_eval(struct cli *cli)
     struct engine *en;
     int rc = cli_open_engine(cfg, 1, &en, &e);
     if (rc) {
-        fprintf(stderr, "fupin eval: %s\n", e.msg);
+        fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
         config_free(cfg);
         return cli_exit_code(rc);
     }
@@ -191,7 +194,7 @@ int cmd_eval(struct cli *cli)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         st.ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
         if (rc && rc != ERR_STOPPED) {
-            fprintf(stderr, "fupin eval: %s\n", e.msg);
+            fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
             code = EXIT_RUNTIME;
         } else {
             int interrupted = stop_requested(&stop_flag);

@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "json.h"
 #include "log.h"
+#include "term.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,28 +45,34 @@ static const char *last_visit(const struct household *hh)
 static void text_facts(const struct household *hh)
 {
     printf("household %lld as of %s\n", (long long)hh->id, hh->today);
-    printf("  village %s %s (town %s, county %s), %s, %s\n", hh->village ? hh->village : "?",
-           hh->village_name ? hh->village_name : "", hh->town ? hh->town : "?",
-           hh->county ? hh->county : "?", hh->poor_village ? "poor village" : "scattered",
+    /* Every text from the database goes through term_str: a name holding
+     * ESC or CR must not recolour the terminal or forge a line. */
+    printf("  village %s %s (town %s, county %s), %s, %s\n",
+           hh->village ? term_str(hh->village) : "?",
+           hh->village_name ? term_str(hh->village_name) : "", hh->town ? term_str(hh->town) : "?",
+           hh->county ? term_str(hh->county) : "?", hh->poor_village ? "poor village" : "scattered",
            hh->livable ? "livable" : "lacks living conditions");
     printf("  head %s; status %s; cause %s; housing grade %s%s; tap water %s; dibao %s\n",
-           hh->head_name ? hh->head_name : "?", NAME_OR_DASH(status, hh->status),
-           hh->poverty_cause ? hh->poverty_cause : "-",
+           hh->head_name ? term_str(hh->head_name) : "?", NAME_OR_DASH(status, hh->status),
+           hh->poverty_cause ? term_str(hh->poverty_cause) : "-",
            NAME(grade, hh->housing_grade) ? NAME(grade, hh->housing_grade) : "unknown",
            hh->housing_renovated ? " (renovated)" : "", hh->tap_water ? "yes" : "no",
            hh->dibao ? "yes" : "no");
     if (hh->cadre_id)
         printf("  paired with cadre %lld since %s; last visit %s\n", (long long)hh->cadre_id,
-               hh->paired_since ? hh->paired_since : "?", last_visit(hh) ? last_visit(hh) : "none");
+               hh->paired_since ? term_str(hh->paired_since) : "?",
+               last_visit(hh) ? term_str(last_visit(hh)) : "none");
     else
-        printf("  no paired cadre; last visit %s\n", last_visit(hh) ? last_visit(hh) : "none");
+        printf("  no paired cadre; last visit %s\n",
+               last_visit(hh) ? term_str(last_visit(hh)) : "none");
     for (size_t i = 0; i < hh->n_members; i++) {
         const struct household_member *m = &hh->members[i];
         char masked[24], age[16] = "?";
         if (m->age >= 0)
             snprintf(age, sizeof age, "%d", m->age);
         printf("  member %lld %s (%s) %s: age %s, labour %s, health %s, school %s, skills %d\n",
-               (long long)m->id, m->name ? m->name : "?", m->relation ? m->relation : "-",
+               (long long)m->id, m->name ? term_str(m->name) : "?",
+               m->relation ? term_str(m->relation) : "-",
                log_mask_id(m->id_number, masked, sizeof masked), age, NAME_OR_DASH(labor, m->labor),
                NAME_OR_DASH(health, m->health), NAME_OR_DASH(school, m->school_stage), m->skills);
     }
@@ -80,7 +87,7 @@ static void text_facts(const struct household *hh)
 static void text_policy(const struct household *hh, const struct eval_result *res,
                         const struct policy *p)
 {
-    printf("\n%s (%s) %s\n", p->name, p->title, p->source);
+    printf("\n%s (%s) %s\n", term_str(p->name), term_str(p->title), term_str(p->source));
     int any = 0;
     for (size_t i = 0; i < res->n_findings; i++) {
         const struct finding *f = &res->findings[i];
@@ -89,30 +96,31 @@ static void text_policy(const struct household *hh, const struct eval_result *re
         const struct household_member *m = f->member_id ? member_of(hh, f->member_id) : NULL;
         char who[96] = "household", amount[40] = "";
         if (f->member_id)
-            snprintf(who, sizeof who, "%s (member %lld)", m && m->name ? m->name : "?",
+            snprintf(who, sizeof who, "%s (member %lld)", m && m->name ? term_str(m->name) : "?",
                      (long long)f->member_id);
         if (f->has_amount)
             snprintf(amount, sizeof amount, " %.2f", f->amount);
-        printf("  %s %s for %s%s: %s\n", finding_kind_name(f->kind), f->measure, who, amount,
-               f->reason);
+        printf("  %s %s for %s%s: %s\n", finding_kind_name(f->kind), term_str(f->measure), who,
+               amount, term_str(f->reason));
         any = 1;
     }
     for (size_t i = 0; i < res->n_alerts; i++)
         if (strcmp(res->alerts[i].policy, p->name) == 0) {
-            printf("  alert %s (%s): %s\n", res->alerts[i].kind,
-                   severity_name(res->alerts[i].severity), res->alerts[i].message);
+            printf("  alert %s (%s): %s\n", term_str(res->alerts[i].kind),
+                   severity_name(res->alerts[i].severity), term_str(res->alerts[i].message));
             any = 1;
         }
     for (size_t i = 0; i < res->n_errors; i++)
         if (strcmp(res->errors[i].policy, p->name) == 0) {
-            printf("  error: %s\n", res->errors[i].msg);
+            printf("  error: %s\n", term_str(res->errors[i].msg));
             any = 1;
         }
     if (!any)
         printf("  nothing applies\n");
     for (size_t i = 0; i < res->n_params; i++)
         if (res->params[i].policy && strcmp(res->params[i].policy, p->name) == 0)
-            printf("  param %s = %s\n", res->params[i].key, res->params[i].value);
+            printf("  param %s = %s\n", term_str(res->params[i].key),
+                   term_str(res->params[i].value));
 }
 
 /* ---- JSON ---- */
@@ -258,7 +266,7 @@ int cmd_explain(struct cli *cli)
     struct engine *en;
     int rc = cli_open_engine(cfg, 1, &en, &e);
     if (rc) {
-        fprintf(stderr, "fupin explain: %s\n", e.msg);
+        fprintf(stderr, "fupin explain: %s\n", term_str(e.msg));
         config_free(cfg);
         return cli_exit_code(rc);
     }
@@ -266,10 +274,10 @@ int cmd_explain(struct cli *cli)
     struct eval_result res = {.trace = 1};
     rc = engine_explain(en, id, &snap, &res, &e);
     if (rc == ERR_NOTFOUND) {
-        fprintf(stderr, "fupin explain: %s\n", e.msg);
+        fprintf(stderr, "fupin explain: %s\n", term_str(e.msg));
         code = EXIT_USAGE;
     } else if (rc) {
-        fprintf(stderr, "fupin explain: %s\n", e.msg);
+        fprintf(stderr, "fupin explain: %s\n", term_str(e.msg));
         code = cli_exit_code(rc);
     } else {
         const struct policy_set *ps = engine_policies(en);

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "store_demo.h"
 #include "store.h"
+#include "term.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -163,7 +164,7 @@ int cmd_init(struct cli *cli)
         goto done;
     }
     if ((rc = store_open(cfg->database, STORE_CREATE, &st, &e)) != 0) {
-        fprintf(stderr, "fupin init: %s\n", e.msg);
+        fprintf(stderr, "fupin init: %s\n", term_str(e.msg));
         code = cli_exit_code(rc);
         goto done;
     }
@@ -176,7 +177,7 @@ int cmd_init(struct cli *cli)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct demo_counts counts;
     if ((rc = demo_fill(st, &opt, &counts, &e)) != 0) {
-        fprintf(stderr, "fupin init: %s\n", e.msg);
+        fprintf(stderr, "fupin init: %s\n", term_str(e.msg));
         code = cli_exit_code(rc);
         goto done;
     }

@@ -5,6 +5,7 @@
 #include "deliver.h"
 #include "nightly.h"
 #include "store.h"
+#include "term.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +52,7 @@ int cmd_nightly(struct cli *cli)
     int code = EXIT_OK;
     if ((rc = store_open(cfg->database, STORE_WRITE, &st, &e)) != 0 ||
         (rc = nightly_run(cfg, st, date, NULL, &r, &e)) != 0) {
-        fprintf(stderr, "fupin nightly: %s\n", e.msg);
+        fprintf(stderr, "fupin nightly: %s\n", term_str(e.msg));
         code = cli_exit_code(rc);
         goto done;
     }
@@ -60,7 +61,7 @@ int cmd_nightly(struct cli *cli)
     if (deliver) {
         struct deliver_stats ds;
         if (deliver_pending(cfg, st, NULL, &ds, &e) != 0) {
-            fprintf(stderr, "fupin nightly: delivery: %s\n", e.msg);
+            fprintf(stderr, "fupin nightly: delivery: %s\n", term_str(e.msg));
             code = EXIT_RUNTIME;
             goto done;
         }

@@ -5,6 +5,7 @@
 #include "casefile.h"
 #include "cli.h"
 #include "policy_set.h"
+#include "term.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -51,7 +52,7 @@ int cmd_test(struct cli *cli)
     struct policy_set *set = NULL;
     struct err e;
     if (policy_set_load(cfg, 1, &set, &e) != 0) {
-        fprintf(stderr, "fupin test: %s\n", e.msg);
+        fprintf(stderr, "fupin test: %s\n", term_str(e.msg));
         config_free(cfg);
         return EXIT_USAGE;
     }
@@ -67,7 +68,7 @@ int cmd_test(struct cli *cli)
             shown_path(cli->argc < 2 ? cfg->policy_tests_dir : cli->argv[i], rel, sizeof rel);
         if (casefile_run_path(path, set, NULL, stdout, &totals, &e) != 0) {
             fflush(stdout);
-            fprintf(stderr, "fupin test: %s\n", e.msg);
+            fprintf(stderr, "fupin test: %s\n", term_str(e.msg));
             bad = 1;
         }
     }

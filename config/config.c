@@ -6,6 +6,7 @@
 #include "config_internal.h"
 #include "tz.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,53 +126,72 @@ static char *config_dir_of(const char *path)
     return real;
 }
 
-/* Reads the whole file into a malloc'd buffer, refusing more than 1 MiB
- * before reading it. */
-static int read_file(const char *path, char **text, size_t *len, struct err *e)
+int config_mail_address_ok(const char *s)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(errno));
-    struct stat st;
-    int rc = 0;
-    char *buf = NULL;
-    if (fstat(fileno(f), &st) != 0) {
-        rc = err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(errno));
-        goto fail;
+    /* RFC 5321's dot-atom on both sides, nothing quoted, no display name:
+     * what a supervisor's mailbox needs, and nothing that can end a line,
+     * close the <...> or start a second address in an SMTP command. */
+    static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+    if (!s)
+        return 0;
+    const char *at = strchr(s, '@');
+    size_t len = strlen(s);
+    if (!at || at == s || len > 254 || (size_t)(at - s) > 64 || !at[1])
+        return 0;
+    for (const char *p = s; p < at; p++) {
+        unsigned char c = (unsigned char)*p;
+        int dot_ok = *p == '.' && p > s && p + 1 < at && p[1] != '.';
+        if (!((c < 0x80 && isalnum(c)) || (c && strchr(atext, c)) || dot_ok))
+            return 0;
     }
-    if (S_ISDIR(st.st_mode)) {
-        rc = err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(EISDIR));
-        goto fail;
+    for (const char *p = at + 1; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        int dot_ok = *p == '.' && p > at + 1 && p[1] && p[1] != '.';
+        if (!((c < 0x80 && isalnum(c)) || c == '-' || dot_ok))
+            return 0;
     }
-    if (st.st_size > CONFIG_MAX_BYTES) {
-        rc = err_set(e, ERR_INVALID, "%s:1:1: file is %lld bytes, over the 1 MiB limit", path,
-                     (long long)st.st_size);
-        goto fail;
-    }
-    /* Read one byte past the limit: a file that grew since fstat is caught. */
-    buf = malloc(CONFIG_MAX_BYTES + 2);
-    if (!buf) {
-        rc = err_set(e, ERR_FAIL, "%s: out of memory", path);
-        goto fail;
-    }
-    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        rc = err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
-        goto fail;
-    }
-    if (n > CONFIG_MAX_BYTES) {
-        rc = err_set(e, ERR_INVALID, "%s:1:1: file is over the 1 MiB limit", path);
-        goto fail;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    *text = buf;
-    *len = n;
+    return 1;
+}
+
+/* The node of channels.email.<key>, for a message's line and column. */
+static const struct ynode *email_node(const struct ynode *root, const char *key)
+{
+    const struct ynode *n = config_yaml_get(config_yaml_get(root, "channels"), "email");
+    const struct ynode *v = config_yaml_get(n, key);
+    return v ? v : n;
+}
+
+/* A byte that could end or split a protocol line: the C0 controls and DEL. */
+static int has_control(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
     return 0;
-fail:
-    free(buf);
-    fclose(f);
-    return rc;
+}
+
+/* The email channel's values go into SMTP commands and mail headers as
+ * they are: refuse any that could inject a line (CR/LF) or a second
+ * address, before a message is ever sent. */
+static int check_email_channel(struct config_load_ctx *c, const struct ynode *root)
+{
+    const struct config_channel *ch = config_channel_find(c->cfg, "email");
+    if (!ch)
+        return 0;
+    if (ch->from && !config_mail_address_ok(ch->from))
+        return config_fail(c, email_node(root, "from"),
+                           "channels.email.from: 发件地址无效 (not a plain mail address such as "
+                           "fupin@example.gov.cn: no name, <>, spaces or line breaks)");
+    if (ch->url && (has_control(ch->url) || strchr(ch->url, ' ')))
+        return config_fail(c, email_node(root, "url"),
+                           "channels.email.url: a URL without spaces or control characters");
+    if (has_control(ch->username))
+        return config_fail(c, email_node(root, "username"),
+                           "channels.email.username: control characters are not allowed");
+    if (has_control(ch->password))
+        return config_fail(c, email_node(root, "password"),
+                           "channels.email.password: control characters are not allowed");
+    return 0;
 }
 
 int config_load(const char *path, struct config **out, struct err *e)
@@ -182,7 +202,9 @@ int config_load(const char *path, struct config **out, struct err *e)
     size_t len = 0;
     struct ynode *root;
     *out = NULL;
-    int rc = read_file(path, &text, &len, e);
+    /* Only a regular file is read, never blocking on a FIFO: a missing
+     * file, a directory or a symlink loop is bad input (exit 2). */
+    int rc = config_yaml_read_file(path, CONFIG_MAX_BYTES, &text, &len, e);
     if (rc)
         return rc;
     if ((rc = config_yaml_parse(path, text, len, &arena, &root, e)))
@@ -197,7 +219,7 @@ int config_load(const char *path, struct config **out, struct err *e)
         rc = err_set(e, ERR_FAIL, "%s: cannot resolve its directory: %s", path, strerror(errno));
         goto fail;
     }
-    if ((rc = config_load_table(&c, root)))
+    if ((rc = config_load_table(&c, root)) || (rc = check_email_channel(&c, root)))
         goto fail;
     arena_free(&arena);
     free(text);

@@ -175,6 +175,11 @@ enum config_decl_type config_decl_type_parse(const char *name);
 int config_decl_validate(const struct config_param_decl *d, struct err *e);
 
 /* The channel named name, or NULL. */
+/* 1 when s is a bare mail address (local@domain, dot-atoms only: no name,
+ * quotes, <>, spaces or control characters), safe inside an SMTP command
+ * and a header; 0 otherwise (also for NULL). */
+int config_mail_address_ok(const char *s);
+
 const struct config_channel *config_channel_find(const struct config *cfg, const char *name);
 
 /* Today's date as YYYY-MM-DD in the configured time zone, or cfg->as_of

@@ -20,6 +20,7 @@ struct yparse {
     yaml_parser_t parser;
     struct arena *arena;
     struct err *e;
+    size_t n_nodes;
 };
 
 static int yfail(struct yparse *p, yaml_mark_t mark, const char *fmt, ...)
@@ -65,6 +66,7 @@ static int ynext(struct yparse *p, yaml_event_t *ev)
 
 static struct ynode *ynew(struct yparse *p, enum ynode_kind kind, yaml_mark_t m)
 {
+    p->n_nodes++;
     struct ynode *n = arena_alloc(p->arena, sizeof *n);
     if (!n)
         return NULL;
@@ -99,6 +101,55 @@ static int ycheck_props(struct yparse *p, const yaml_event_t *ev)
 
 static int yparse_node(struct yparse *p, yaml_event_t *ev, int depth, struct ynode **out);
 
+/* The keys of one mapping seen so far, hashed: a linear scan per key made
+ * 40,000 keys under params take seconds. Open addressing, at most half
+ * full; malloc'd because it outlives no mapping. */
+struct ykeys {
+    const struct ynode **slot;
+    size_t cap, n;
+};
+
+static size_t yhash(const char *s)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The key already in k equal to key, else NULL after adding key; -1 in
+ * *oom when out of memory. */
+static const struct ynode *ykeys_add(struct ykeys *k, const struct ynode *key, int *oom)
+{
+    if ((k->n + 1) * 2 > k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 16;
+        const struct ynode **slot = calloc(cap, sizeof *slot);
+        if (!slot) {
+            *oom = -1;
+            return NULL;
+        }
+        for (size_t i = 0; i < k->cap; i++) {
+            if (!k->slot[i])
+                continue;
+            size_t j = yhash(k->slot[i]->value) & (cap - 1);
+            while (slot[j])
+                j = (j + 1) & (cap - 1);
+            slot[j] = k->slot[i];
+        }
+        free(k->slot);
+        k->slot = slot;
+        k->cap = cap;
+    }
+    size_t j = yhash(key->value) & (k->cap - 1);
+    for (; k->slot[j]; j = (j + 1) & (k->cap - 1)) {
+        if (strcmp(k->slot[j]->value, key->value) == 0)
+            return k->slot[j];
+    }
+    k->slot[j] = key;
+    k->n++;
+    return NULL;
+}
+
 static void yappend(struct ynode *parent, struct ynode **tail, struct ynode *n)
 {
     if (*tail)
@@ -120,11 +171,12 @@ static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth, s
     if (!n)
         return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
     struct ynode *tail = NULL;
+    struct ykeys keys = {0};
     yaml_event_t ev;
     int rc;
     for (;;) {
         if ((rc = ynext(p, &ev)))
-            return rc;
+            goto done;
         if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT) {
             yaml_event_delete(&ev);
             break;
@@ -135,31 +187,39 @@ static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth, s
                 rc = yfail(p, ev.start_mark, "a key must be a plain word, not a %s",
                            ev.type == YAML_MAPPING_START_EVENT ? "mapping" : "list");
                 yaml_event_delete(&ev);
-                return rc;
+                goto done;
             }
             rc = yparse_node(p, &ev, depth, &key);
             yaml_event_delete(&ev);
             if (rc)
-                return rc;
-            for (struct ynode *s = n->child; s; s = s->next) {
-                if (strcmp(s->key->value, key->value) == 0)
-                    return err_set(p->e, ERR_INVALID,
-                                   "%s:%d:%d: duplicate key \"%s\" (first at line %d)", p->path,
-                                   key->line, key->col, key->value, s->key->line);
+                goto done;
+            int oom = 0;
+            const struct ynode *first = ykeys_add(&keys, key, &oom);
+            if (oom) {
+                rc = err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+                goto done;
+            }
+            if (first) {
+                rc = err_set(p->e, ERR_INVALID,
+                             "%s:%d:%d: duplicate key \"%.60s\" (first at line %d)", p->path,
+                             key->line, key->col, key->value, first->line);
+                goto done;
             }
             if ((rc = ynext(p, &ev)))
-                return rc;
+                goto done;
         }
         struct ynode *val;
         rc = yparse_node(p, &ev, depth, &val);
         yaml_event_delete(&ev);
         if (rc)
-            return rc;
+            goto done;
         val->key = key;
         yappend(n, &tail, val);
     }
     *out = n;
-    return 0;
+done:
+    free(keys.slot);
+    return rc;
 }
 
 /* Builds the node that starts with ev. The caller deletes ev. */
@@ -171,10 +231,15 @@ static int yparse_node(struct yparse *p, yaml_event_t *ev, int depth, struct yno
                      (const char *)ev->data.alias.anchor);
     if ((rc = ycheck_props(p, ev)))
         return rc;
+    if (p->n_nodes >= CONFIG_YAML_MAX_NODES)
+        return yfail(p, ev->start_mark, "more than %d values in one file", CONFIG_YAML_MAX_NODES);
     if (ev->type == YAML_SCALAR_EVENT) {
         struct ynode *n = ynew(p, YNODE_SCALAR, ev->start_mark);
         if (!n)
             return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+        if (ev->data.scalar.length > CONFIG_YAML_MAX_SCALAR_BYTES)
+            return yfail(p, ev->start_mark, "a value of %zu bytes, over the %d KiB limit",
+                         ev->data.scalar.length, CONFIG_YAML_MAX_SCALAR_BYTES / 1024);
         n->value =
             arena_strndup(p->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
         if (!n->value)
@@ -245,12 +310,26 @@ struct ynode *config_yaml_get(const struct ynode *map, const char *key)
     return NULL;
 }
 
+/* "1 MiB", "64 KiB" or "100 bytes". */
+static const char *size_text(size_t n, char *buf, size_t size)
+{
+    if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+        snprintf(buf, size, "%zu MiB", n / (1024 * 1024));
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(buf, size, "%zu KiB", n / 1024);
+    else
+        snprintf(buf, size, "%zu bytes", n);
+    return buf;
+}
+
 /* Opening with O_NONBLOCK keeps a FIFO from blocking the open itself; the
  * type is then checked on the descriptor, so a file swapped after a stat
  * cannot slip through. */
-int config_yaml_load_file(const char *path, struct arena *a, struct ynode **root, struct err *e)
+int config_yaml_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len,
+                          struct err *e)
 {
-    *root = NULL;
+    *out = NULL;
+    *out_len = 0;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         int err = errno;
@@ -258,10 +337,11 @@ int config_yaml_load_file(const char *path, struct arena *a, struct ynode **root
             return err_set(e, ERR_INVALID, "%s: no such file", path);
         if (err == ELOOP)
             return err_set(e, ERR_INVALID, "%s: too many levels of symbolic links", path);
-        return err_set(e, ERR_INVALID, "%s: cannot open: %s", path, strerror(err));
+        /* Permissions and I/O are the machine's fault, not the file's. */
+        return err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(err));
     }
     struct stat st;
-    char *text = NULL;
+    char *text = NULL, limit[32];
     int rc;
     if (fstat(fd, &st) != 0) {
         rc = err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(errno));
@@ -274,9 +354,9 @@ int config_yaml_load_file(const char *path, struct arena *a, struct ynode **root
                                             : "a device or socket");
         goto done;
     }
-    if (st.st_size > CONFIG_YAML_MAX_FILE_BYTES) {
-        rc = err_set(e, ERR_INVALID, "%s: the file is %lld bytes, over the %d MiB limit", path,
-                     (long long)st.st_size, CONFIG_YAML_MAX_FILE_BYTES / (1024 * 1024));
+    if ((unsigned long long)st.st_size > max_bytes) {
+        rc = err_set(e, ERR_INVALID, "%s:1:1: the file is %lld bytes, over the %s limit", path,
+                     (long long)st.st_size, size_text(max_bytes, limit, sizeof limit));
         goto done;
     }
     /* Read one byte past the limit: a file that grew since fstat is caught. */
@@ -296,14 +376,13 @@ int config_yaml_load_file(const char *path, struct arena *a, struct ynode **root
         if (n == 0)
             break;
         len += (size_t)n;
-        if (len > CONFIG_YAML_MAX_FILE_BYTES) {
-            rc = err_set(e, ERR_INVALID, "%s: the file is over the %d MiB limit", path,
-                         CONFIG_YAML_MAX_FILE_BYTES / (1024 * 1024));
+        if (len > max_bytes) {
+            rc = err_set(e, ERR_INVALID, "%s:1:1: the file is over the %s limit", path,
+                         size_text(max_bytes, limit, sizeof limit));
             goto done;
         }
         if (len == cap) {
-            size_t ncap =
-                cap * 2 > CONFIG_YAML_MAX_FILE_BYTES + 1 ? CONFIG_YAML_MAX_FILE_BYTES + 1 : cap * 2;
+            size_t ncap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
             char *nt = realloc(text, ncap + 1);
             if (!nt) {
                 rc = err_set(e, ERR_FAIL, "%s: out of memory", path);
@@ -314,9 +393,25 @@ int config_yaml_load_file(const char *path, struct arena *a, struct ynode **root
         }
     }
     text[len] = '\0';
-    rc = config_yaml_parse(path, text, len, a, root, e);
+    *out = text;
+    *out_len = len;
+    text = NULL;
+    rc = 0;
 done:
     free(text);
     close(fd);
+    return rc;
+}
+
+int config_yaml_load_file(const char *path, struct arena *a, struct ynode **root, struct err *e)
+{
+    char *text;
+    size_t len;
+    *root = NULL;
+    int rc = config_yaml_read_file(path, CONFIG_YAML_MAX_FILE_BYTES, &text, &len, e);
+    if (rc)
+        return rc;
+    rc = config_yaml_parse(path, text, len, a, root, e);
+    free(text);
     return rc;
 }

@@ -13,6 +13,11 @@
 
 /* Nesting deeper than this many collections is refused. */
 #define CONFIG_YAML_MAX_DEPTH 32
+/* A single value (scalar) longer than this is refused. */
+#define CONFIG_YAML_MAX_SCALAR_BYTES (64 * 1024)
+/* A file of more values and collections than this is refused: with the
+ * file size alone, a 16 MiB flow list would cost gigabytes of nodes. */
+#define CONFIG_YAML_MAX_NODES 1000000
 
 enum ynode_kind { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
 
@@ -36,6 +41,13 @@ int config_yaml_parse(const char *path, const char *text, size_t len, struct are
 
 /* Files bigger than this are refused by config_yaml_load_file. */
 #define CONFIG_YAML_MAX_FILE_BYTES (16 * 1024 * 1024)
+
+/* Reads path (a regular file, or a symlink to one, of at most max_bytes)
+ * into *text (malloc'd, NUL-terminated; the caller frees it) and its length.
+ * Never blocks on a FIFO. Bad files are ERR_INVALID "path: what" as below;
+ * read errors ERR_FAIL. */
+int config_yaml_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
+                          struct err *e);
 
 /* Reads path (a regular file, or a symlink to one, of at most
  * CONFIG_YAML_MAX_FILE_BYTES) and parses it like config_yaml_parse, with

@@ -7,6 +7,8 @@
 #include "deliver_internal.h"
 #include "log.h"
 #include "nightly.h"
+#include "store_alert.h"
+#include "store_engine.h"
 #include "tz.h"
 
 #include <curl/curl.h>
@@ -255,10 +257,45 @@ static void lease_until(const struct config *cfg, time_t t, char out[24])
     utc_stamp(t + timeout + 60, out);
 }
 
+/* A permanent failure: the row is given up at once and the city's one
+ * live delivery_failed alert (re)raised, so an operator fixes the channel
+ * or the address instead of the outbox retrying it for days. Runs in the
+ * caller's transaction. */
+static int give_up(const struct config *cfg, struct store *st, const struct outbox_msg *m,
+                   const struct err *why, struct deliver_stats *stats, struct err *e)
+{
+    char error[300], city[64], now[24], message[512];
+    snprintf(error, sizeof error, "permanent: %s", why->msg);
+    stats->gave_up++;
+    log_error("outbox %" PRId64 ": %s delivery failed permanently, not retried: %s", m->id,
+              m->channel, why->msg);
+    int rc = store_outbox_give_up(st, m->id, max_attempts(cfg), error, e);
+    if (!rc)
+        rc = store_region_city(st, city, sizeof city, e);
+    if (rc)
+        return rc;
+    utc_stamp(time(NULL), now);
+    snprintf(message, sizeof message,
+             "督办消息无法投递，已停止重试（outbox %" PRId64 "，渠道 %s）：%s。"
+             "请检查渠道配置或督办人地址。",
+             m->id, m->channel, why->msg);
+    struct alert_spec a = {.kind = "delivery_failed",
+                           .subject = "delivery",
+                           .severity = SEVERITY_WARNING,
+                           .region = city[0] ? city : NULL,
+                           .level = "city",
+                           .message = message,
+                           .source = "deliver"};
+    return store_alert_raise(st, &a, now, NULL, e);
+}
+
 /* Records the outcome of sending claimed row m: sent, or failed with a
- * retry planned by backoff, or given up after max_attempts. */
+ * retry planned by backoff, or given up after max_attempts or at once when
+ * the failure is permanent (ERR_INVALID: nothing a retry could mend). in_tx:
+ * the caller holds a write transaction. */
 static int record(const struct config *cfg, struct store *st, const struct outbox_msg *m, int sent,
-                  const struct err *why, struct deliver_stats *stats, struct err *e)
+                  int send_rc, const struct err *why, int in_tx, struct deliver_stats *stats,
+                  struct err *e)
 {
     int rc;
     if (sent) {
@@ -271,6 +308,17 @@ static int record(const struct config *cfg, struct store *st, const struct outbo
             stats->sent++;
             log_debug("outbox %" PRId64 ": delivered via %s", m->id, m->channel);
         }
+        return rc;
+    }
+    if (send_rc == ERR_INVALID) {
+        if (in_tx)
+            return give_up(cfg, st, m, why, stats, e);
+        if ((rc = store_begin(st, NULL, e)) != 0)
+            return rc;
+        if ((rc = give_up(cfg, st, m, why, stats, e)) == 0)
+            rc = store_commit(st, e);
+        if (rc)
+            store_rollback(st);
         return rc;
     }
     int attempts = m->attempts + 1;
@@ -302,8 +350,8 @@ static int deliver_one(const struct config *cfg, struct store *st, int64_t id,
     if (rc || !claimed)
         return rc;
     struct err why = {""};
-    int sent = deliver_send(cfg, &m, &why) == 0;
-    rc = record(cfg, st, &m, sent, &why, stats, e);
+    int send_rc = deliver_send(cfg, &m, &why);
+    rc = record(cfg, st, &m, send_rc == 0, send_rc, &why, 0, stats, e);
     outbox_msg_free(&m);
     return rc;
 }
@@ -335,11 +383,11 @@ static int deliver_file_batch(const struct config *cfg, struct store *st, int64_
     if (rc || claimed == 0)
         goto done;
     struct err why = {""};
-    int sent = deliver_file(cfg, ch, msgs, claimed, &why) == 0;
+    int send_rc = deliver_file(cfg, ch, msgs, claimed, &why);
     if ((rc = store_begin(st, NULL, e)) != 0)
         goto done;
     for (size_t i = 0; i < claimed && !rc; i++)
-        rc = record(cfg, st, &msgs[i], sent, &why, stats, e);
+        rc = record(cfg, st, &msgs[i], send_rc == 0, send_rc, &why, 1, stats, e);
     if (!rc)
         rc = store_commit(st, e);
     if (rc)

@@ -18,7 +18,7 @@
 struct deliver_stats {
     int sent;    /* accepted by their channel and marked sent */
     int failed;  /* failed this time, retry planned */
-    int gave_up; /* failed for the max_attempts-th time: left unsent */
+    int gave_up; /* failed permanently or for the max_attempts-th time: left unsent */
 };
 
 /* Once per process, before any thread delivers (curl_global_init). */
@@ -36,7 +36,10 @@ int deliver_next_due(const struct config *cfg, struct store *st, int64_t *in_ms,
                      struct err *e);
 
 /* Sends one message through its channel. Returns 0 when the channel
- * accepted it, else nonzero with the reason in e (no personal data). */
+ * accepted it; ERR_INVALID when no retry can help (unknown channel, unusable
+ * address, malformed URL, HTTP 4xx but 408/429, SMTP 5xx), which gives the
+ * row up at once and raises the city's delivery_failed alert; ERR_FAIL for a
+ * failure worth retrying. The reason is in e (no personal data). */
 int deliver_send(const struct config *cfg, const struct outbox_msg *m, struct err *e);
 
 #endif

@@ -59,6 +59,12 @@ static size_t on_upload(char *p, size_t size, size_t n, void *ud)
     return give;
 }
 
+/* curl failures no retry can mend: the URL or its scheme is wrong. */
+static int curl_is_permanent(CURLcode cc)
+{
+    return cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL;
+}
+
 static void common_opts(CURL *c, const struct config_channel *ch, char *errbuf)
 {
     long timeout = ch->timeout_s > 0 ? ch->timeout_s : 10;
@@ -111,7 +117,12 @@ int deliver_webhook(const struct config_channel *ch, const struct outbox_msg *m,
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (cc != CURLE_OK) {
-        rc = err_set(e, ERR_FAIL, "webhook: %s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        rc = err_set(e, curl_is_permanent(cc) ? ERR_INVALID : ERR_FAIL, "webhook: %s",
+                     errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    } else if (status >= 400 && status <= 499 && status != 408 && status != 429) {
+        /* The request itself is refused (bad URL, gone, forbidden): sending
+         * it again cannot help. 408 and 429 ask for a later try. */
+        rc = err_set(e, ERR_INVALID, "webhook: HTTP %ld", status);
     } else if (status < 200 || status > 299) {
         rc = err_set(e, ERR_FAIL, "webhook: HTTP %ld", status);
     } else if (resp.data) {
@@ -222,7 +233,12 @@ int deliver_email(const struct config_channel *ch, const struct outbox_msg *m, s
 {
     if (!ch->url || !*ch->url || !ch->from || !*ch->from)
         return err_set(e, ERR_INVALID, "channel email needs url and from");
-    if (!m->address || !strchr(m->address, '@') || strpbrk(m->address, "<>\r\n"))
+    /* Checked again here, not only at load: the sender and the recipient go
+     * into SMTP commands and headers verbatim, and the recipient comes from
+     * the database, which anyone with write access can fill. */
+    if (!config_mail_address_ok(ch->from))
+        return err_set(e, ERR_INVALID, "channel email: from is not a plain mail address");
+    if (!config_mail_address_ok(m->address))
         return err_set(e, ERR_INVALID, "supervisor %" PRId64 " has no usable email address",
                        m->supervisor_id);
     struct buf msg = {0};
@@ -253,9 +269,16 @@ int deliver_email(const struct config_channel *ch, const struct outbox_msg *m, s
     curl_easy_setopt(c, CURLOPT_READDATA, &msg);
     curl_easy_setopt(c, CURLOPT_INFILESIZE, (long)msg.len);
     CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     int rc = 0;
+    /* An SMTP 5xx reply is the server's final no (RFC 5321 4.2.1); 4xx
+     * and network failures are worth another try. */
     if (cc != CURLE_OK)
-        rc = err_set(e, ERR_FAIL, "email: %s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        rc = err_set(
+            e, curl_is_permanent(cc) || (status >= 500 && status <= 599) ? ERR_INVALID : ERR_FAIL,
+            "email: %s%s", errbuf[0] ? errbuf : curl_easy_strerror(cc),
+            status >= 500 && status <= 599 ? " (refused by the server)" : "");
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(c);
     free(msg.data);

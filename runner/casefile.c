@@ -6,6 +6,7 @@
 #include "casefile_internal.h"
 #include "date.h"
 #include "log.h"
+#include "term.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -26,17 +27,35 @@ static int cmp_param(const void *a, const void *b)
     return strcmp(((const struct config_param *)a)->key, ((const struct config_param *)b)->key);
 }
 
-static int parse_override(struct cf_file *f, const struct ynode *v, struct config_param *p,
-                          struct arena *a)
+/* YAML's spellings of NaN and infinity, which strtod does not read. */
+static int is_yaml_nonfinite(const char *s)
+{
+    static const char *const words[] = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF",
+                                        "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(s, words[i]))
+            return 1;
+    return 0;
+}
+
+/* v replaces the config's parameter was; a number stays a number (finite,
+ * never "0,45" read as text), as the config loader insists. */
+static int parse_override(struct cf_file *f, const struct ynode *v, const struct config_param *was,
+                          struct config_param *p, struct arena *a)
 {
     if (v->kind == YNODE_SCALAR) {
         double x;
         char *end;
         const char *s = v->value;
         x = strtod(s, &end);
-        if (*s && !*end && isfinite(x) && v->is_plain) {
+        int numeric = *s && !*end && v->is_plain;
+        if ((numeric && !isfinite(x)) || (v->is_plain && is_yaml_nonfinite(s)))
+            return cf_error(f, v, "%s must be a number, not \"%.40s\" (not finite)", p->key, s);
+        if (numeric) {
             p->type = PARAM_NUMBER;
             p->number = x;
+        } else if (was->type != PARAM_STRING) {
+            return cf_error(f, v, "%s must be a number, not \"%.40s\"", p->key, term_str(s));
         } else {
             p->type = PARAM_STRING;
             p->string = (char *)s;
@@ -56,6 +75,8 @@ static int parse_override(struct cf_file *f, const struct ynode *v, struct confi
     for (const struct ynode *y = v->child; y; y = y->next, i++) {
         int64_t year;
         int rc = cf_integer(f, y->key, "year", &year);
+        if (!rc && (year < 1900 || year > 2100))
+            rc = cf_error(f, y->key, "year %lld is out of range (1900..2100)", (long long)year);
         if (!rc)
             rc = cf_number(f, y, p->key, &p->values[i]);
         if (rc)
@@ -94,7 +115,7 @@ static int build_overrides(struct cf_file *f, const struct ynode *map, const str
         if (!p)
             return cf_error(f, k, "params: \"%.60s\" is not a parameter of the config", key);
         struct config_param np = {.key = p->key, .line = p->line};
-        int rc = parse_override(f, v, &np, &o->arena);
+        int rc = parse_override(f, v, p, &np, &o->arena);
         if (rc)
             return rc;
         *p = np;
@@ -290,11 +311,13 @@ static int run_case(struct cf_run *r, const struct ynode *c)
     if (why[0]) {
         r->totals->failed++;
         if (r->report)
-            fprintf(r->report, "FAIL %s: %s: %s\n", f->path, name, why);
+            fprintf(r->report, "FAIL %s: %s: %s\n", term_str(f->path), term_str(name),
+                    term_str(why));
     } else {
         r->totals->passed++;
         if (r->report)
-            fprintf(r->report, "ok   %s: %s\n", f->path, name);
+            /* A case name with CR, LF or ESC must not print a forged line. */
+            fprintf(r->report, "ok   %s: %s\n", term_str(f->path), term_str(name));
     }
     return 0;
 }
@@ -420,7 +443,7 @@ int casefile_run_path(const char *path, const struct policy_set *set, const char
         int frc = run_file(full, set, only_policy, report, totals, &fe);
         if (frc) {
             /* Keep going: one bad file should not hide the others' results. */
-            log_error("%s", fe.msg);
+            log_error("%s", term_str(fe.msg));
             if (!rc)
                 rc = err_set(e, frc, "%s", fe.msg);
         }

@@ -5,7 +5,9 @@
  * anything. */
 #include "casefile_internal.h"
 #include "date.h"
+#include "term.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -44,9 +46,20 @@ int cf_number(struct cf_file *f, const struct ynode *n, const char *what, double
         return cf_error(f, n, "%s must be a number", what);
     double x = strtod(s, &end);
     if (*end || !isfinite(x))
-        return cf_error(f, n, "%s must be a number, not \"%.40s\"", what, s);
+        return cf_error(f, n, "%s must be a number, not \"%.40s\"", what, term_str(s));
     *out = x;
     return 0;
+}
+
+/* A yuan figure: beyond a billion it is a typo, and sums of a few such
+ * figures (income per person) could overflow to infinity. */
+static int cf_money(struct cf_file *f, const struct ynode *n, const char *what, double *out)
+{
+    int rc = cf_number(f, n, what, out);
+    if (!rc && fabs(*out) > HOUSEHOLD_MONEY_MAX)
+        return cf_error(f, n, "%s is out of range (-%.0f..%.0f yuan)", what, HOUSEHOLD_MONEY_MAX,
+                        HOUSEHOLD_MONEY_MAX);
+    return rc;
 }
 
 int cf_integer(struct cf_file *f, const struct ynode *n, const char *what, int64_t *out)
@@ -55,9 +68,12 @@ int cf_integer(struct cf_file *f, const struct ynode *n, const char *what, int64
     char *end;
     if (!s || !*s)
         return cf_error(f, n, "%s must be an integer", what);
+    errno = 0;
     long long x = strtoll(s, &end, 10);
-    if (*end)
-        return cf_error(f, n, "%s must be an integer, not \"%.40s\"", what, s);
+    if (*end || end == s)
+        return cf_error(f, n, "%s must be an integer, not \"%.40s\"", what, term_str(s));
+    if (errno == ERANGE)
+        return cf_error(f, n, "%s is out of range, not \"%.40s\"", what, s);
     *out = x;
     return 0;
 }
@@ -106,8 +122,18 @@ static int set_field(struct cf_file *f, const struct household_field *fd, const 
     switch (fd->kind) {
     case HOUSEHOLD_ID:
     case HOUSEHOLD_INT64:
-    case HOUSEHOLD_REF:
-        return cf_integer(f, v, fd->name, (int64_t *)at);
+    case HOUSEHOLD_REF: {
+        /* Member ids are derived as 100 x the household id: the bound keeps
+         * that, and any id arithmetic, far from overflow. */
+        int64_t id;
+        int rc = cf_integer(f, v, fd->name, &id);
+        if (rc)
+            return rc;
+        if (id < 1 || id > HOUSEHOLD_ID_MAX)
+            return cf_error(f, v, "%s is out of range (1..%lld)", fd->name, HOUSEHOLD_ID_MAX);
+        *(int64_t *)at = id;
+        return 0;
+    }
     case HOUSEHOLD_INT_OR_NULL:
         if (null) {
             *(int *)at = HOUSEHOLD_NULL_INT;
@@ -139,9 +165,9 @@ static int set_field(struct cf_file *f, const struct household_field *fd, const 
             *(double *)at = NAN;
             return 0;
         }
-        return cf_number(f, v, fd->name, (double *)at);
+        return cf_money(f, v, fd->name, (double *)at);
     case HOUSEHOLD_REAL:
-        return cf_number(f, v, fd->name, (double *)at);
+        return cf_money(f, v, fd->name, (double *)at);
     case HOUSEHOLD_ENUM:
         if (household_enum_parse(fd->map, null ? NULL : s, (int *)at) != 0)
             return cf_error(f, v, "%s: \"%.40s\" is not one of its values", fd->name, s);
@@ -243,7 +269,9 @@ static int parse_list(struct cf_file *f, const struct ynode *seq, const struct h
 
 static int cmp_income(const void *a, const void *b)
 {
-    return ((const struct household_income *)a)->year - ((const struct household_income *)b)->year;
+    int x = ((const struct household_income *)a)->year,
+        y = ((const struct household_income *)b)->year;
+    return (x > y) - (x < y);
 }
 
 static int cmp_visit(const void *a, const void *b)
@@ -318,9 +346,11 @@ int cf_parse_expect(struct cf_file *f, const struct ynode *map, struct cf_expect
         } else if (!strcmp(name, "member")) {
             x->has_member = 1;
             rc = cf_is_null(v) ? 0 : cf_integer(f, v, "member", &x->member);
+            if (!rc && !cf_is_null(v) && (x->member < 0 || x->member > 100 * HOUSEHOLD_ID_MAX))
+                rc = cf_error(f, v, "member is out of range");
         } else if (!strcmp(name, "amount")) {
             x->has_amount = 1;
-            rc = cf_number(f, v, "amount", &x->amount);
+            rc = cf_money(f, v, "amount", &x->amount);
         } else if (!strcmp(name, "reason_contains"))
             x->reason_contains = s;
         else if (!strcmp(name, "severity")) {

@@ -68,6 +68,43 @@ static int create_private(const char *path, struct err *e)
     return 0;
 }
 
+int store_check_mode(const char *path, struct err *e)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !(sb.st_mode & 077))
+        return 0;
+    return err_set(e, ERR_INVALID,
+                   "%s: 数据库文件对其他用户可读写 (mode %04o): the database holds personal data; "
+                   "run chmod 600 on it",
+                   path, (unsigned)(sb.st_mode & 07777));
+}
+
+/* SQLite gives -wal and -shm the mode of the main file: an existing 0644
+ * database would get readable companions. Create missing ones 0600 (an
+ * empty -wal or -shm is what SQLite starts from anyway) and narrow existing
+ * ones we own by path. Never open an existing one: closing any descriptor
+ * of a file drops every POSIX lock this process holds on it, including
+ * another connection's. Best effort: a read-only folder leaves them to
+ * SQLite. */
+static void make_companions_private(const char *path)
+{
+    static const char *const suffixes[] = {"-wal", "-shm"};
+    char name[4200];
+    for (size_t i = 0; i < 2; i++) {
+        if (snprintf(name, sizeof name, "%s%s", path, suffixes[i]) >= (int)sizeof name)
+            return;
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0) {
+            close(fd);
+            continue;
+        }
+        struct stat sb;
+        if (errno == EEXIST && lstat(name, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) &&
+            sb.st_uid == geteuid())
+            chmod(name, 0600);
+    }
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out, struct err *e)
 {
     *out = NULL;
@@ -78,6 +115,11 @@ int store_open(const char *path, enum store_mode mode, struct store **out, struc
     } else if (access(path, F_OK) != 0) {
         return err_set(e, ERR_INVALID, "%s: no such database (create it with `fupin init`)", path);
     }
+
+    struct err why;
+    if (store_check_mode(path, &why))
+        log_warn("%s", why.msg);
+    make_companions_private(path);
 
     struct store *st = calloc(1, sizeof *st);
     if (!st || !(st->path = strdup(path))) {

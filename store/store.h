@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* Schema version this binary writes; see store_schema.c for migrations. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store; /* one connection; use from one thread at a time */
 
@@ -24,6 +24,10 @@ enum store_mode {
  * database newer than this binary is refused (ERR_INVALID). */
 int store_open(const char *path, enum store_mode mode, struct store **out, struct err *e);
 void store_close(struct store *st);
+/* ERR_INVALID with a message when the database file at path is readable or
+ * writable by group or others (store_open logs it as a warning); 0 when it
+ * is private or does not exist. */
+int store_check_mode(const char *path, struct err *e);
 
 /* The schema version recorded in the database (PRAGMA user_version). */
 int store_schema_version(struct store *st);

@@ -516,6 +516,23 @@ int store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
     return rc;
 }
 
+int store_outbox_give_up(struct store *st, int64_t id, int max_attempts, const char *error,
+                         struct err *e)
+{
+    static const char sql[] = "UPDATE outbox SET attempts = max(attempts + 1, ?3), last_error = ?2,"
+                              " next_attempt_at = NULL WHERE id = ?1 AND sent_at IS NULL";
+    sqlite3_stmt *stmt;
+    int rc = store_cached(st, sql, &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, error, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 3, max_attempts);
+    rc = store_step_done(st, stmt, "giving up an outbox row", e);
+    sqlite3_reset(stmt);
+    return rc;
+}
+
 int store_outbox_next(struct store *st, int max_attempts, char *buf, int size, int *any,
                       struct err *e)
 {

@@ -121,6 +121,10 @@ int store_outbox_mark_sent(struct store *st, int64_t id, const char *now, struct
  * (NULL: no retry planned). */
 int store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
                              const char *next_attempt_at, struct err *e);
+/* Gives row id up for good: attempts becomes at least max_attempts (so
+ * store_outbox_due never returns it again), last_error error, no retry. */
+int store_outbox_give_up(struct store *st, int64_t id, int max_attempts, const char *error,
+                         struct err *e);
 /* Earliest next_attempt_at of rows still to try ("" when none, "now" rows
  * give their own time or ""). *any says whether there are such rows. */
 int store_outbox_next(struct store *st, int max_attempts, char *buf, int size, int *any,

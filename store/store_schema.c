@@ -358,9 +358,46 @@ static int migrate_to_1(struct store *st, struct err *e)
     return create_triggers(st, e);
 }
 
+/* Money bounds: every money column of an input table within +-1e9 yuan
+ * (HOUSEHOLD_MONEY_MAX), checked by triggers because SQLite cannot add a
+ * CHECK to an existing table. Two figures of 1e308 summed to infinity in
+ * "income per person"; a billion yuan is far beyond any household's. The
+ * snapshot reader enforces the same bound on rows written before this. The
+ * columns are spelt out, not taken from household.h: a shipped migration
+ * must never change meaning when the description grows. */
+static int migrate_money_bounds(struct store *st, struct err *e)
+{
+    static const struct {
+        const char *table, *when;
+    } money[] = {
+        {"income", "abs(NEW.wage) > 1e9 OR abs(NEW.production) > 1e9 OR abs(NEW.property) > 1e9"
+                   " OR abs(NEW.transfer) > 1e9"},
+        {"loan", "abs(NEW.amount) > 1e9"},
+        {"asset_share", "abs(NEW.amount) > 1e9"},
+        {"fund_application", "abs(NEW.amount) > 1e9 OR abs(NEW.expected_return) > 1e9"},
+    };
+    static const char *const events[] = {"INSERT", "UPDATE"};
+    char sql[640];
+    for (size_t i = 0; i < sizeof money / sizeof money[0]; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            snprintf(sql, sizeof sql,
+                     "CREATE TRIGGER %s_money_bounds_%s BEFORE %s ON %s WHEN %s BEGIN"
+                     " SELECT RAISE(ABORT, '%s: a money field is beyond 1000000000 yuan"
+                     " (金额超出范围)'); END;",
+                     money[i].table, k ? "update" : "insert", events[k], money[i].table,
+                     money[i].when, money[i].table);
+            int rc = exec(st, sql, e);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
+    migrate_money_bounds,
 };
 
 int store_schema_apply(struct store *st, struct err *e)

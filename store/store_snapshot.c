@@ -239,8 +239,13 @@ static double money_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, con
         return null_value;
     if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
         double v = sqlite3_column_double(s, col);
-        if (isfinite(v))
+        /* Bounded, not just finite: a few 1e308s would sum to infinity. */
+        if (isfinite(v) && fabs(v) <= HOUSEHOLD_MONEY_MAX)
             return v;
+        if (isfinite(v)) {
+            bad(r, ERR_INVALID, "%s is beyond %.0f yuan", label(sql), HOUSEHOLD_MONEY_MAX);
+            return null_value;
+        }
     }
     bad(r, ERR_INVALID, "%s is not a finite number", label(sql));
     return null_value;

@@ -60,8 +60,8 @@ expect 2 "config with a wrong type" "$BIN" -c "$TMP/type.yaml" config database
 grep -q 'type.yaml:3:19: engine.workers: expected an integer' "$TMP/err" ||
     fail "wrong type: stderr is $(cat "$TMP/err")"
 
-expect 1 "unreadable config" "$BIN" -c "$TMP/missing.yaml" config database
-grep -q "missing.yaml: cannot read" "$TMP/err" || fail "missing config: stderr is $(cat "$TMP/err")"
+expect 2 "missing config" "$BIN" -c "$TMP/missing.yaml" config database
+grep -q "missing.yaml: no such file" "$TMP/err" || fail "missing config: stderr is $(cat "$TMP/err")"
 
 expect 0 "config database" "$BIN" -c "$SRC/configs/fupin.yaml" config database
 case $(cat "$TMP/out") in

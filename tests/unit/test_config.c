@@ -290,15 +290,15 @@ static void bad_files_are_refused_with_position(void)
     expect_bad("big.yaml", text, ERR_INVALID, "big.yaml:1:1: ", "1 MiB");
     free(text);
 
-    /* Cannot read: ERR_FAIL with the system's reason. */
+    /* No such file, a directory: bad input (exit 2), naming the path. */
     char missing[512];
     snprintf(missing, sizeof missing, "%s/no-such.yaml", dir);
     cfg = (struct config *)1;
-    CHECK(config_load(missing, &cfg, &e) == ERR_FAIL);
+    CHECK(config_load(missing, &cfg, &e) == ERR_INVALID);
     CHECK(cfg == NULL);
-    CHECK_STR_CONTAINS(e.msg, "no-such.yaml: cannot read: No such file or directory");
-    CHECK(config_load(dir, &cfg, &e) == ERR_FAIL);
-    CHECK_STR_CONTAINS(e.msg, "cannot read");
+    CHECK_STR_CONTAINS(e.msg, "no-such.yaml: no such file");
+    CHECK(config_load(dir, &cfg, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, "not a regular file (a directory)");
     if (geteuid() != 0) {
         path = test_write_file(dir, "secret.yaml", "database: x\npolicies: p\n");
         chmod(path, 0);
@@ -382,6 +382,45 @@ static void the_table_drives_loader_defaults_and_docs(void)
     free(out);
 }
 
+/* Every address that goes into an SMTP command: a bare local@domain only,
+ * so no CR/LF, <>, comma or space can add a recipient or a header. */
+static void mail_addresses_are_bare_and_one_line(void)
+{
+    static const char *const good[] = {"fupin@example.org", "a.b+c@mail.example.gov.cn",
+                                       "x_1@d-2.cn"};
+    static const char *const bad[] = {"a@b.c>\r\nBcc: victim@example.com\r\nX: <y",
+                                      "x@y.z\nRCPT TO:<v@e.com>",
+                                      "<a@b.c>",
+                                      "Name <a@b.c>",
+                                      "a@b.c, v@e.com",
+                                      "a b@c.d",
+                                      "@b.c",
+                                      "a@",
+                                      "a@b..c",
+                                      ".a@b.c",
+                                      "a.@b.c",
+                                      "a@b.c.",
+                                      "a@@b.c",
+                                      "\"a\"@b.c",
+                                      "a@b.c\x7f",
+                                      "",
+                                      NULL};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK(config_mail_address_ok(good[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (config_mail_address_ok(bad[i]))
+            fprintf(stderr, "accepted: %s\n", bad[i] ? bad[i] : "(null)");
+        CHECK(!config_mail_address_ok(bad[i]));
+    }
+    const char *cfg = "database: x.db\npolicies: p\nchannels:\n"
+                      "  email: {url: \"smtp://127.0.0.1:25\",\n"
+                      "          from: \"a@b.c>\\r\\nBcc: v@e.com\"}\n";
+    expect_bad("from.yaml", cfg, ERR_INVALID, "from.yaml:5:17: ", "channels.email.from");
+    cfg = "database: x.db\npolicies: p\nchannels:\n"
+          "  email: {url: \"smtp://h\\r\\nQUIT\", from: a@b.c}\n";
+    expect_bad("url.yaml", cfg, ERR_INVALID, "url.yaml:4:16: ", "channels.email.url");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s", test_tmpdir());
@@ -389,5 +428,6 @@ int main(void)
     RUN(defaults_and_relative_paths);
     RUN(bad_files_are_refused_with_position);
     RUN(the_table_drives_loader_defaults_and_docs);
+    RUN(mail_addresses_are_bare_and_one_line);
     return test_done();
 }
