@@ -143,8 +143,20 @@ static void on_watchdog(int sig, siginfo_t *si, void *uc)
     poison(sb, sb->current);
 }
 
+/* This thread's id and the process's, read once: two syscalls per policy
+ * call would cost more than the timer itself. A forked child (its one
+ * thread) forgets them. */
+static _Thread_local pid_t my_tid, my_pid;
+
+static void forget_ids(void)
+{
+    my_tid = 0;
+    my_pid = 0;
+}
+
 static void watchdog_install(void)
 {
+    pthread_atfork(NULL, NULL, forget_ids);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_watchdog;
@@ -160,7 +172,11 @@ static void watchdog_install(void)
  * to another thread or (after fork) another process. */
 static int watchdog_timer(struct lua_sandbox *sb)
 {
-    pid_t tid = (pid_t)syscall(SYS_gettid), pid = getpid();
+    if (!my_tid) {
+        my_tid = (pid_t)syscall(SYS_gettid);
+        my_pid = getpid();
+    }
+    pid_t tid = my_tid, pid = my_pid;
     if (sb->has_timer && sb->timer_tid == tid && sb->timer_pid == pid)
         return 0;
     if (sb->has_timer && sb->timer_pid == pid)
