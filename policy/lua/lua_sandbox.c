@@ -14,6 +14,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,77 +124,87 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
     lua_error(L);
 }
 
-/* ---- the watchdog ---- */
+/* ---- the watchdog ----
+ * One timer per thread, ticking every wall_ms / 8 while the thread
+ * evaluates; its handler compares the clock with the run's deadline. At the
+ * first tick after the thread stopped evaluating it disarms itself, so a
+ * busy thread makes no system call per policy call. */
 
 /* The sandbox whose run this thread is in, for the signal handler. */
 static _Thread_local struct lua_sandbox *volatile armed;
+static _Thread_local timer_t my_timer;
+/* 0: no timer (yet, or forked), 1: idle, 2: ticking every my_tick_ms. */
+static _Thread_local volatile sig_atomic_t my_timer_state;
+static _Thread_local long my_tick_ms;
 static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
+static pthread_key_t timer_key;
 static int watchdog_ok;
 
-/* Async-signal-safe: lua_sethook is documented as callable from a signal
- * handler, and the rest are plain stores. */
+/* Async-signal-safe: timer_settime and clock_gettime are, lua_sethook is
+ * documented as callable from a signal handler, the rest are plain stores
+ * to this thread's own variables. */
 static void on_watchdog(int sig, siginfo_t *si, void *uc)
 {
     (void)sig;
+    (void)si;
     (void)uc;
+    if (my_timer_state != 2)
+        return;
     struct lua_sandbox *sb = armed;
-    if (!sb || si->si_value.sival_ptr != sb || !sb->running)
-        return; /* a late signal of a run that has ended */
+    if (!sb) {
+        struct itimerspec off;
+        memset(&off, 0, sizeof off);
+        timer_settime(my_timer, 0, &off, NULL);
+        my_timer_state = 1;
+        return;
+    }
+    if (!sb->running || sb->wall_fired || !past_deadline(sb))
+        return;
     sb->wall_fired = 1;
     poison(sb, sb->current);
 }
 
-/* This thread's id and the process's, read once: two syscalls per policy
- * call would cost more than the timer itself. A forked child (its one
- * thread) forgets them. */
-static _Thread_local pid_t my_tid, my_pid;
-
-static void forget_ids(void)
+/* A forked child has none of its parent's timers. */
+static void forget_timer(void)
 {
-    my_tid = 0;
-    my_pid = 0;
+    my_timer_state = 0;
+    pthread_setspecific(timer_key, NULL);
+}
+
+static void delete_timer(void *timer)
+{
+    timer_delete((timer_t)timer);
 }
 
 static void watchdog_install(void)
 {
-    pthread_atfork(NULL, NULL, forget_ids);
+    pthread_atfork(NULL, NULL, forget_timer);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_watchdog;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    watchdog_ok = sigaction(SANDBOX_WATCHDOG_SIGNAL, &sa, NULL) == 0;
+    watchdog_ok = pthread_key_create(&timer_key, delete_timer) == 0 &&
+                  sigaction(SANDBOX_WATCHDOG_SIGNAL, &sa, NULL) == 0;
     if (!watchdog_ok)
         log_warn("lua: cannot install the watchdog (%s): policies run with the count hook",
                  strerror(errno));
 }
 
-/* A timer that signals this very thread; recreated when the sandbox moves
- * to another thread or (after fork) another process. */
-static int watchdog_timer(struct lua_sandbox *sb)
+/* This thread's timer, signalling this very thread. */
+static int watchdog_timer(void)
 {
-    if (!my_tid) {
-        my_tid = (pid_t)syscall(SYS_gettid);
-        my_pid = getpid();
-    }
-    pid_t tid = my_tid, pid = my_pid;
-    if (sb->has_timer && sb->timer_tid == tid && sb->timer_pid == pid)
-        return 0;
-    if (sb->has_timer && sb->timer_pid == pid)
-        timer_delete(sb->timer);
-    sb->has_timer = 0;
     struct sigevent ev;
     memset(&ev, 0, sizeof ev);
     ev.sigev_notify = SIGEV_THREAD_ID;
     ev.sigev_signo = SANDBOX_WATCHDOG_SIGNAL;
-    ev.sigev_value.sival_ptr = sb;
 #ifdef sigev_notify_thread_id
-    ev.sigev_notify_thread_id = tid;
+    ev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
 #else
-    ev._sigev_un._tid = tid; /* glibc before 2.37 has no name for it */
+    ev._sigev_un._tid = (pid_t)syscall(SYS_gettid); /* glibc before 2.37 has no name for it */
 #endif
-    if (timer_create(CLOCK_MONOTONIC, &ev, &sb->timer) != 0) {
-        log_warn("lua: timer_create: %s: this run uses the count hook", strerror(errno));
+    if (timer_create(CLOCK_MONOTONIC, &ev, &my_timer) != 0) {
+        log_warn("lua: timer_create: %s: this thread uses the count hook", strerror(errno));
         return -1;
     }
     /* A thread that blocks signals (say, to leave SIGTERM to the loop)
@@ -202,42 +213,33 @@ static int watchdog_timer(struct lua_sandbox *sb)
     sigemptyset(&set);
     sigaddset(&set, SANDBOX_WATCHDOG_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    sb->has_timer = 1;
-    sb->timer_tid = tid;
-    sb->timer_pid = pid;
+    pthread_setspecific(timer_key, my_timer); /* deleted when the thread ends */
+    my_timer_state = 1;
     return 0;
 }
 
-static int watchdog_arm(struct lua_sandbox *sb)
+/* Called with armed already naming the run: the handler never disarms
+ * under it. */
+static int watchdog_start(int wall_ms)
 {
-    if (sb->wall_ms <= 0)
+    if (wall_ms <= 0)
         return -1;
     pthread_once(&watchdog_once, watchdog_install);
-    if (!watchdog_ok || watchdog_timer(sb) != 0)
+    if (!watchdog_ok || (my_timer_state == 0 && watchdog_timer() != 0))
         return -1;
-    sb->prev_armed = armed;
-    armed = sb;
+    long tick = wall_ms / 8 < 1 ? 1 : wall_ms / 8 > 250 ? 250 : wall_ms / 8;
+    if (my_timer_state == 2 && my_tick_ms == tick)
+        return 0;
     struct itimerspec it;
-    memset(&it, 0, sizeof it);
-    it.it_value.tv_sec = sb->wall_ms / 1000;
-    it.it_value.tv_nsec = (long)(sb->wall_ms % 1000) * 1000000L;
-    if (timer_settime(sb->timer, 0, &it, NULL) != 0) {
-        armed = sb->prev_armed;
+    it.it_value.tv_sec = it.it_interval.tv_sec = tick / 1000;
+    it.it_value.tv_nsec = it.it_interval.tv_nsec = tick % 1000 * 1000000L;
+    my_tick_ms = tick;
+    my_timer_state = 2;
+    if (timer_settime(my_timer, 0, &it, NULL) != 0) {
+        my_timer_state = 1;
         return -1;
     }
     return 0;
-}
-
-static void watchdog_disarm(struct lua_sandbox *sb)
-{
-    if (armed != sb)
-        return;
-    struct itimerspec it;
-    memset(&it, 0, sizeof it);
-    /* A signal already generated is delivered on this syscall's return,
-     * while armed still names sb: it cannot reach a later run. */
-    timer_settime(sb->timer, 0, &it, NULL);
-    armed = sb->prev_armed;
 }
 
 void sandbox_begin(struct lua_sandbox *sb)
@@ -259,13 +261,19 @@ void sandbox_begin(struct lua_sandbox *sb)
         lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
     else
         lua_sethook(sb->L, NULL, 0, 0);
-    if (watchdog_arm(sb) != 0 && !sb->count_instructions)
+    /* The handler reads the deadline only once armed names sb. */
+    atomic_signal_fence(memory_order_seq_cst);
+    sb->prev_armed = armed;
+    armed = sb;
+    if (watchdog_start(sb->wall_ms) != 0 && !sb->count_instructions)
         lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP); /* the clock, read by the hook */
 }
 
 void sandbox_end(struct lua_sandbox *sb)
 {
-    watchdog_disarm(sb);
+    if (armed == sb)
+        armed = sb->prev_armed;
+    atomic_signal_fence(memory_order_seq_cst);
     sb->running = 0;
     sb->current = NULL;
     lua_sethook(sb->L, NULL, 0, 0);
@@ -1097,7 +1105,5 @@ void sandbox_close(struct lua_sandbox *sb)
     if (!sb)
         return;
     lua_close(sb->L);
-    if (sb->has_timer && sb->timer_pid == getpid())
-        timer_delete(sb->timer);
     free(sb);
 }

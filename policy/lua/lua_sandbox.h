@@ -17,8 +17,9 @@
 enum sandbox_exceeded { SANDBOX_OK, SANDBOX_INSTRUCTIONS, SANDBOX_MEMORY, SANDBOX_WALL };
 
 /* The real-time signal of the wall-clock watchdog (a per-thread POSIX timer
- * armed around each protected call); the runtime installs its handler once
- * and unblocks it in each thread that evaluates. */
+ * that ticks while the thread evaluates and stops at the first tick after);
+ * the runtime installs its handler once and unblocks it in each thread that
+ * evaluates. Code sharing such a thread may see one EINTR after a run. */
 #define SANDBOX_WATCHDOG_SIGNAL (SIGRTMIN + 4)
 
 struct lua_sandbox {
@@ -36,9 +37,6 @@ struct lua_sandbox {
     volatile sig_atomic_t wall_fired;
     lua_State *volatile current;
     struct lua_sandbox *prev_armed;
-    timer_t timer;
-    int has_timer;
-    pid_t timer_tid, timer_pid;
     unsigned gen;         /* views of other generations are dead */
     size_t pool_used[16]; /* lua_household.c: proxies of each kind in use */
 
