@@ -7,9 +7,9 @@ quoting the ID for one household, and tries to read the member's
 id_number; cadres have typed IDs into a member's name and a task's title.
 The real daemon evaluates, the nightly job writes and delivers the digests
 to the file spool; then every output is searched for the IDs in the clear:
-finding.reason, alert.message, outbox payloads, the spooled files, `fupin
-explain` (text and JSON), `fupin alert list` (text and JSON), `fupin eval`
-and the daemon's log. Each must hold the masked form instead
+finding.reason, alert.message, engine_eval.errors, outbox payloads, the
+spooled files, `fupin explain` (text and JSON), `fupin alert list` (text
+and JSON), `fupin eval` and the daemon's log. Each must hold the masked form instead
 (441602********0011), which proves the text got there at all."""
 import os
 import re
@@ -103,6 +103,8 @@ def run(env, check):
     outputs["finding.reason"] = "\n".join(x for (x,) in c.execute("SELECT reason FROM finding"))
     outputs["alert.message"] = "\n".join(x for (x,) in c.execute("SELECT message FROM alert"))
     outputs["outbox.payload"] = "\n".join(x for (x,) in c.execute("SELECT payload FROM outbox"))
+    outputs["engine_eval.errors"] = "\n".join(
+        x for (x,) in c.execute("SELECT errors FROM engine_eval WHERE errors IS NOT NULL"))
     c.close()
     spool = os.path.join(env.dir, "spool")
     files = []
@@ -131,6 +133,7 @@ def run(env, check):
     check(masked(IN_COLUMN) in outputs["fupin explain 1 --json"], "explain --json masks id_number")
     check(masked(IN_TITLE) in outputs["outbox.payload"], "the digest carries the task, ID masked")
     check(masked(IN_TITLE) in outputs["delivered files"], "the spooled digest: ID masked")
+    check(masked(LITERAL) in outputs["engine_eval.errors"], "the policy error is audited, masked")
     check(masked(LITERAL) in outputs["daemon log"] or masked(LITERAL) in outputs["fupin eval --all"],
           "the policy error quoting the ID is logged, masked")
     return check.done()
