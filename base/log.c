@@ -1,6 +1,9 @@
 /* log.c - stderr logging, one line per event, safe from any thread.
- * Never formats personal data by itself; callers mask before logging. */
+ * Never formats personal data by itself; callers mask before logging, and
+ * every line passes the ID scrubber anyway (a policy's error text may quote
+ * anything). */
 #include "log.h"
+#include "scrub.h"
 #include "term.h"
 
 #include <pthread.h>
@@ -41,6 +44,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
+    scrub_ids(line);
     /* The log is often a terminal (`fupin run` by hand): a name in a
      * message must not recolour it or move the cursor. */
     char safe[4200];

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "json.h"
 #include "nightly.h"
+#include "scrub.h"
 #include "store.h"
 #include "store_alert.h"
 #include "term.h"
@@ -26,41 +27,51 @@ struct lister {
 static int print_row(void *ctx, const struct alert_row *a, struct err *e)
 {
     struct lister *l = ctx;
-    (void)e;
+    char *row = NULL;
+    size_t len = 0;
+    /* Each row passes the ID scrubber on its way out: an alert message may
+     * hold a resident ID a policy or a cadre pasted in. */
+    FILE *o = open_memstream(&row, &len);
+    if (!o)
+        return err_set(e, ERR_FAIL, "out of memory");
     if (l->json) {
-        printf("%s\n  {\"id\":%" PRId64 ",\"kind\":", l->n ? "," : "", a->id);
-        json_string(stdout, a->kind);
-        printf(",\"severity\":");
-        json_string(stdout, a->severity);
-        printf(",\"state\":");
-        json_string(stdout, a->state);
-        printf(",\"level\":");
-        json_string(stdout, a->level);
-        printf(",\"region\":");
-        json_string(stdout, a->region);
-        printf(",\"subject\":");
-        json_string(stdout, a->subject);
-        printf(",\"supervisor_id\":%" PRId64 ",\"supervisor\":", a->supervisor_id);
-        json_string(stdout, a->supervisor_name);
-        printf(",\"household_id\":%" PRId64 ",\"task_id\":%" PRId64 ",\"escalations\":%d",
-               a->household_id, a->task_id, a->escalations);
-        printf(",\"message\":");
-        json_string(stdout, a->message);
-        printf(",\"opened_at\":");
-        json_string(stdout, a->opened_at);
-        printf(",\"last_seen_at\":");
-        json_string(stdout, a->last_seen_at);
-        printf(",\"acked_at\":");
-        json_string(stdout, a->acked_at);
-        printf(",\"resolved_at\":");
-        json_string(stdout, a->resolved_at);
-        putchar('}');
+        fprintf(o, "%s\n  {\"id\":%" PRId64 ",\"kind\":", l->n ? "," : "", a->id);
+        json_string(o, a->kind);
+        fprintf(o, ",\"severity\":");
+        json_string(o, a->severity);
+        fprintf(o, ",\"state\":");
+        json_string(o, a->state);
+        fprintf(o, ",\"level\":");
+        json_string(o, a->level);
+        fprintf(o, ",\"region\":");
+        json_string(o, a->region);
+        fprintf(o, ",\"subject\":");
+        json_string(o, a->subject);
+        fprintf(o, ",\"supervisor_id\":%" PRId64 ",\"supervisor\":", a->supervisor_id);
+        json_string(o, a->supervisor_name);
+        fprintf(o, ",\"household_id\":%" PRId64 ",\"task_id\":%" PRId64 ",\"escalations\":%d",
+                a->household_id, a->task_id, a->escalations);
+        fprintf(o, ",\"message\":");
+        json_string(o, a->message);
+        fprintf(o, ",\"opened_at\":");
+        json_string(o, a->opened_at);
+        fprintf(o, ",\"last_seen_at\":");
+        json_string(o, a->last_seen_at);
+        fprintf(o, ",\"acked_at\":");
+        json_string(o, a->acked_at);
+        fprintf(o, ",\"resolved_at\":");
+        json_string(o, a->resolved_at);
+        fputc('}', o);
     } else {
         /* kind, subject and message may come from a policy or the database. */
-        printf("%-6" PRId64 " %-8s %-8s %-6s %-16s %-18s %s\n", a->id, a->state, a->severity,
-               a->level ? a->level : "-", term_str(a->kind), term_str(a->subject),
-               term_str(a->message));
+        fprintf(o, "%-6" PRId64 " %-8s %-8s %-6s %-16s %-18s %s\n", a->id, a->state, a->severity,
+                a->level ? a->level : "-", term_str(a->kind), term_str(a->subject),
+                term_str(a->message));
     }
+    fclose(o);
+    scrub_ids_n(row, len);
+    fwrite(row, 1, len, stdout);
+    free(row);
     l->n++;
     return 0;
 }

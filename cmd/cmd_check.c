@@ -198,6 +198,9 @@ int cmd_check(struct cli *cli)
     int keys = cli->argc == 2 && strcmp(cli->argv[1], "--keys") == 0;
     if (cli->argc > 1 && !keys)
         return cli_usage_error(cli, usage, "unexpected argument %s", cli->argv[1]);
+    /* Here a runaway rule must fail the same way on every machine: count
+     * instructions (limits.instructions) as well as the clock. */
+    lua_runtime_use_instruction_budget(1);
     struct config *cfg;
     int rc = cli_load_config(cli, &cfg);
     if (rc)

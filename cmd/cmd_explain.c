@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "json.h"
 #include "log.h"
+#include "scrub.h"
 #include "term.h"
 
 #include <stdio.h>
@@ -40,54 +41,60 @@ static const char *last_visit(const struct household *hh)
     return hh->n_visits ? hh->visits[hh->n_visits - 1].date : NULL;
 }
 
+/* Everything explain prints goes here first and through the ID scrubber on
+ * its way to stdout: a name or a reason may hold a pasted resident ID. */
+static FILE *shown;
+
 /* ---- text ---- */
 
 static void text_facts(const struct household *hh)
 {
-    printf("household %lld as of %s\n", (long long)hh->id, hh->today);
+    fprintf(shown, "household %lld as of %s\n", (long long)hh->id, hh->today);
     /* Every text from the database goes through term_str: a name holding
      * ESC or CR must not recolour the terminal or forge a line. */
-    printf("  village %s %s (town %s, county %s), %s, %s\n",
-           hh->village ? term_str(hh->village) : "?",
-           hh->village_name ? term_str(hh->village_name) : "", hh->town ? term_str(hh->town) : "?",
-           hh->county ? term_str(hh->county) : "?", hh->poor_village ? "poor village" : "scattered",
-           hh->livable ? "livable" : "lacks living conditions");
-    printf("  head %s; status %s; cause %s; housing grade %s%s; tap water %s; dibao %s\n",
-           hh->head_name ? term_str(hh->head_name) : "?", NAME_OR_DASH(status, hh->status),
-           hh->poverty_cause ? term_str(hh->poverty_cause) : "-",
-           NAME(grade, hh->housing_grade) ? NAME(grade, hh->housing_grade) : "unknown",
-           hh->housing_renovated ? " (renovated)" : "", hh->tap_water ? "yes" : "no",
-           hh->dibao ? "yes" : "no");
+    fprintf(shown, "  village %s %s (town %s, county %s), %s, %s\n",
+            hh->village ? term_str(hh->village) : "?",
+            hh->village_name ? term_str(hh->village_name) : "", hh->town ? term_str(hh->town) : "?",
+            hh->county ? term_str(hh->county) : "?",
+            hh->poor_village ? "poor village" : "scattered",
+            hh->livable ? "livable" : "lacks living conditions");
+    fprintf(shown, "  head %s; status %s; cause %s; housing grade %s%s; tap water %s; dibao %s\n",
+            hh->head_name ? term_str(hh->head_name) : "?", NAME_OR_DASH(status, hh->status),
+            hh->poverty_cause ? term_str(hh->poverty_cause) : "-",
+            NAME(grade, hh->housing_grade) ? NAME(grade, hh->housing_grade) : "unknown",
+            hh->housing_renovated ? " (renovated)" : "", hh->tap_water ? "yes" : "no",
+            hh->dibao ? "yes" : "no");
     if (hh->cadre_id)
-        printf("  paired with cadre %lld since %s; last visit %s\n", (long long)hh->cadre_id,
-               hh->paired_since ? term_str(hh->paired_since) : "?",
-               last_visit(hh) ? term_str(last_visit(hh)) : "none");
+        fprintf(shown, "  paired with cadre %lld since %s; last visit %s\n",
+                (long long)hh->cadre_id, hh->paired_since ? term_str(hh->paired_since) : "?",
+                last_visit(hh) ? term_str(last_visit(hh)) : "none");
     else
-        printf("  no paired cadre; last visit %s\n",
-               last_visit(hh) ? term_str(last_visit(hh)) : "none");
+        fprintf(shown, "  no paired cadre; last visit %s\n",
+                last_visit(hh) ? term_str(last_visit(hh)) : "none");
     for (size_t i = 0; i < hh->n_members; i++) {
         const struct household_member *m = &hh->members[i];
         char masked[24], age[16] = "?";
         if (m->age >= 0)
             snprintf(age, sizeof age, "%d", m->age);
-        printf("  member %lld %s (%s) %s: age %s, labour %s, health %s, school %s, skills %d\n",
-               (long long)m->id, m->name ? term_str(m->name) : "?",
-               m->relation ? term_str(m->relation) : "-",
-               log_mask_id(m->id_number, masked, sizeof masked), age, NAME_OR_DASH(labor, m->labor),
-               NAME_OR_DASH(health, m->health), NAME_OR_DASH(school, m->school_stage), m->skills);
+        fprintf(
+            shown, "  member %lld %s (%s) %s: age %s, labour %s, health %s, school %s, skills %d\n",
+            (long long)m->id, m->name ? term_str(m->name) : "?",
+            m->relation ? term_str(m->relation) : "-",
+            log_mask_id(m->id_number, masked, sizeof masked), age, NAME_OR_DASH(labor, m->labor),
+            NAME_OR_DASH(health, m->health), NAME_OR_DASH(school, m->school_stage), m->skills);
     }
     for (size_t i = 0; i < hh->n_income; i++) {
         const struct household_income *in = &hh->income[i];
-        printf("  income %d: %.2f per person (%zu members)\n", in->year,
-               hh->n_members ? income_total(in) / (double)hh->n_members : income_total(in),
-               hh->n_members);
+        fprintf(shown, "  income %d: %.2f per person (%zu members)\n", in->year,
+                hh->n_members ? income_total(in) / (double)hh->n_members : income_total(in),
+                hh->n_members);
     }
 }
 
 static void text_policy(const struct household *hh, const struct eval_result *res,
                         const struct policy *p)
 {
-    printf("\n%s (%s) %s\n", term_str(p->name), term_str(p->title), term_str(p->source));
+    fprintf(shown, "\n%s (%s) %s\n", term_str(p->name), term_str(p->title), term_str(p->source));
     int any = 0;
     for (size_t i = 0; i < res->n_findings; i++) {
         const struct finding *f = &res->findings[i];
@@ -100,142 +107,142 @@ static void text_policy(const struct household *hh, const struct eval_result *re
                      (long long)f->member_id);
         if (f->has_amount)
             snprintf(amount, sizeof amount, " %.2f", f->amount);
-        printf("  %s %s for %s%s: %s\n", finding_kind_name(f->kind), term_str(f->measure), who,
-               amount, term_str(f->reason));
+        fprintf(shown, "  %s %s for %s%s: %s\n", finding_kind_name(f->kind), term_str(f->measure),
+                who, amount, term_str(f->reason));
         any = 1;
     }
     for (size_t i = 0; i < res->n_alerts; i++)
         if (strcmp(res->alerts[i].policy, p->name) == 0) {
-            printf("  alert %s (%s): %s\n", term_str(res->alerts[i].kind),
-                   severity_name(res->alerts[i].severity), term_str(res->alerts[i].message));
+            fprintf(shown, "  alert %s (%s): %s\n", term_str(res->alerts[i].kind),
+                    severity_name(res->alerts[i].severity), term_str(res->alerts[i].message));
             any = 1;
         }
     for (size_t i = 0; i < res->n_errors; i++)
         if (strcmp(res->errors[i].policy, p->name) == 0) {
-            printf("  error: %s\n", term_str(res->errors[i].msg));
+            fprintf(shown, "  error: %s\n", term_str(res->errors[i].msg));
             any = 1;
         }
     if (!any)
-        printf("  nothing applies\n");
+        fprintf(shown, "  nothing applies\n");
     for (size_t i = 0; i < res->n_params; i++)
         if (res->params[i].policy && strcmp(res->params[i].policy, p->name) == 0)
-            printf("  param %s = %s\n", term_str(res->params[i].key),
-                   term_str(res->params[i].value));
+            fprintf(shown, "  param %s = %s\n", term_str(res->params[i].key),
+                    term_str(res->params[i].value));
 }
 
 /* ---- JSON ---- */
 
 static void json_facts(const struct household *hh)
 {
-    printf("\"household\":{\"id\":%lld,\"today\":", (long long)hh->id);
-    json_string(stdout, hh->today);
-    printf(",\"village\":");
-    json_string(stdout, hh->village);
-    printf(",\"village_name\":");
-    json_string(stdout, hh->village_name);
-    printf(",\"town\":");
-    json_string(stdout, hh->town);
-    printf(",\"county\":");
-    json_string(stdout, hh->county);
-    printf(",\"poor_village\":%s,\"livable\":%s,\"head_name\":",
-           hh->poor_village ? "true" : "false", hh->livable ? "true" : "false");
-    json_string(stdout, hh->head_name);
-    printf(",\"status\":");
-    json_string(stdout, NAME(status, hh->status));
-    printf(",\"poverty_cause\":");
-    json_string(stdout, hh->poverty_cause);
-    printf(",\"housing_grade\":");
-    json_string(stdout, NAME(grade, hh->housing_grade));
-    printf(",\"dibao\":%s,\"cadre_id\":", hh->dibao ? "true" : "false");
+    fprintf(shown, "\"household\":{\"id\":%lld,\"today\":", (long long)hh->id);
+    json_string(shown, hh->today);
+    fprintf(shown, ",\"village\":");
+    json_string(shown, hh->village);
+    fprintf(shown, ",\"village_name\":");
+    json_string(shown, hh->village_name);
+    fprintf(shown, ",\"town\":");
+    json_string(shown, hh->town);
+    fprintf(shown, ",\"county\":");
+    json_string(shown, hh->county);
+    fprintf(shown, ",\"poor_village\":%s,\"livable\":%s,\"head_name\":",
+            hh->poor_village ? "true" : "false", hh->livable ? "true" : "false");
+    json_string(shown, hh->head_name);
+    fprintf(shown, ",\"status\":");
+    json_string(shown, NAME(status, hh->status));
+    fprintf(shown, ",\"poverty_cause\":");
+    json_string(shown, hh->poverty_cause);
+    fprintf(shown, ",\"housing_grade\":");
+    json_string(shown, NAME(grade, hh->housing_grade));
+    fprintf(shown, ",\"dibao\":%s,\"cadre_id\":", hh->dibao ? "true" : "false");
     if (hh->cadre_id)
-        printf("%lld", (long long)hh->cadre_id);
+        fprintf(shown, "%lld", (long long)hh->cadre_id);
     else
-        printf("null");
-    printf(",\"paired_since\":");
-    json_string(stdout, hh->paired_since);
-    printf(",\"last_visit\":");
-    json_string(stdout, last_visit(hh));
-    printf(",\"members\":[");
+        fprintf(shown, "null");
+    fprintf(shown, ",\"paired_since\":");
+    json_string(shown, hh->paired_since);
+    fprintf(shown, ",\"last_visit\":");
+    json_string(shown, last_visit(hh));
+    fprintf(shown, ",\"members\":[");
     for (size_t i = 0; i < hh->n_members; i++) {
         const struct household_member *m = &hh->members[i];
         char masked[24];
-        printf("%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)m->id);
-        json_string(stdout, m->name);
-        printf(",\"relation\":");
-        json_string(stdout, m->relation);
-        printf(",\"id_number\":");
-        json_string(stdout, log_mask_id(m->id_number, masked, sizeof masked));
-        printf(",\"age\":");
+        fprintf(shown, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)m->id);
+        json_string(shown, m->name);
+        fprintf(shown, ",\"relation\":");
+        json_string(shown, m->relation);
+        fprintf(shown, ",\"id_number\":");
+        json_string(shown, log_mask_id(m->id_number, masked, sizeof masked));
+        fprintf(shown, ",\"age\":");
         if (m->age >= 0)
-            printf("%d", m->age);
+            fprintf(shown, "%d", m->age);
         else
-            printf("null");
-        printf(",\"labor\":");
-        json_string(stdout, NAME(labor, m->labor));
-        printf(",\"health\":");
-        json_string(stdout, NAME(health, m->health));
-        printf(",\"school_stage\":");
-        json_string(stdout, NAME(school, m->school_stage));
-        printf(",\"skills\":%d}", m->skills);
+            fprintf(shown, "null");
+        fprintf(shown, ",\"labor\":");
+        json_string(shown, NAME(labor, m->labor));
+        fprintf(shown, ",\"health\":");
+        json_string(shown, NAME(health, m->health));
+        fprintf(shown, ",\"school_stage\":");
+        json_string(shown, NAME(school, m->school_stage));
+        fprintf(shown, ",\"skills\":%d}", m->skills);
     }
-    printf("],\"per_capita_income\":{");
+    fprintf(shown, "],\"per_capita_income\":{");
     for (size_t i = 0; i < hh->n_income; i++) {
         double total = income_total(&hh->income[i]);
-        printf("%s\"%d\":", i ? "," : "", hh->income[i].year);
-        json_number(stdout, hh->n_members ? total / (double)hh->n_members : total);
+        fprintf(shown, "%s\"%d\":", i ? "," : "", hh->income[i].year);
+        json_number(shown, hh->n_members ? total / (double)hh->n_members : total);
     }
-    printf("}}");
+    fprintf(shown, "}}");
 }
 
 static void json_policy(const struct eval_result *res, const struct policy *p)
 {
-    printf("{\"policy\":");
-    json_string(stdout, p->name);
-    printf(",\"title\":");
-    json_string(stdout, p->title);
-    printf(",\"source\":");
-    json_string(stdout, p->source);
-    printf(",\"findings\":[");
+    fprintf(shown, "{\"policy\":");
+    json_string(shown, p->name);
+    fprintf(shown, ",\"title\":");
+    json_string(shown, p->title);
+    fprintf(shown, ",\"source\":");
+    json_string(shown, p->source);
+    fprintf(shown, ",\"findings\":[");
     int first = 1;
     for (size_t i = 0; i < res->n_findings; i++) {
         const struct finding *f = &res->findings[i];
         if (strcmp(f->policy, p->name) != 0)
             continue;
-        printf("%s{", first ? "" : ",");
+        fprintf(shown, "%s{", first ? "" : ",");
         first = 0;
-        cli_json_finding(stdout, f);
-        printf("}");
+        cli_json_finding(shown, f);
+        fprintf(shown, "}");
     }
-    printf("],\"alerts\":[");
+    fprintf(shown, "],\"alerts\":[");
     first = 1;
     for (size_t i = 0; i < res->n_alerts; i++) {
         if (strcmp(res->alerts[i].policy, p->name) != 0)
             continue;
-        printf("%s{", first ? "" : ",");
+        fprintf(shown, "%s{", first ? "" : ",");
         first = 0;
-        cli_json_alert(stdout, &res->alerts[i]);
-        printf("}");
+        cli_json_alert(shown, &res->alerts[i]);
+        fprintf(shown, "}");
     }
-    printf("],\"errors\":[");
+    fprintf(shown, "],\"errors\":[");
     first = 1;
     for (size_t i = 0; i < res->n_errors; i++) {
         if (strcmp(res->errors[i].policy, p->name) != 0)
             continue;
-        printf("%s", first ? "" : ",");
+        fprintf(shown, "%s", first ? "" : ",");
         first = 0;
-        json_string(stdout, res->errors[i].msg);
+        json_string(shown, res->errors[i].msg);
     }
-    printf("],\"params\":{");
+    fprintf(shown, "],\"params\":{");
     first = 1;
     for (size_t i = 0; i < res->n_params; i++) {
         if (!res->params[i].policy || strcmp(res->params[i].policy, p->name) != 0)
             continue;
-        printf("%s", first ? "" : ",");
+        fprintf(shown, "%s", first ? "" : ",");
         first = 0;
-        json_key(stdout, res->params[i].key);
-        json_string(stdout, res->params[i].value);
+        json_key(shown, res->params[i].key);
+        json_string(shown, res->params[i].value);
     }
-    printf("}}");
+    fprintf(shown, "}}");
 }
 
 int cmd_explain(struct cli *cli)
@@ -281,21 +288,34 @@ int cmd_explain(struct cli *cli)
         code = cli_exit_code(rc);
     } else {
         const struct policy_set *ps = engine_policies(en);
+        char *text = NULL;
+        size_t len = 0;
+        if (!(shown = open_memstream(&text, &len))) {
+            fprintf(stderr, "fupin explain: out of memory\n");
+            code = EXIT_RUNTIME;
+            goto done;
+        }
         if (as_json) {
-            printf("{");
+            fprintf(shown, "{");
             json_facts(&snap.hh);
-            printf(",\"policies\":[");
+            fprintf(shown, ",\"policies\":[");
             for (size_t i = 0; i < ps->n_policies; i++) {
-                printf("%s", i ? "," : "");
+                fprintf(shown, "%s", i ? "," : "");
                 json_policy(&res, &ps->policies[i]);
             }
-            printf("]}\n");
+            fprintf(shown, "]}\n");
         } else {
             text_facts(&snap.hh);
             for (size_t i = 0; i < ps->n_policies; i++)
                 text_policy(&snap.hh, &res, &ps->policies[i]);
         }
+        fclose(shown);
+        shown = NULL;
+        scrub_ids_n(text, len);
+        fwrite(text, 1, len, stdout);
+        free(text);
     }
+done:
     eval_result_free(&res);
     snapshot_free(&snap);
     engine_close(en);

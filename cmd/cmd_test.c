@@ -4,6 +4,7 @@
  * case file. */
 #include "casefile.h"
 #include "cli.h"
+#include "lua_runtime.h"
 #include "policy_set.h"
 #include "term.h"
 
@@ -45,6 +46,9 @@ int cmd_test(struct cli *cli)
     for (int i = 1; i < cli->argc; i++)
         if (cli->argv[i][0] == '-' && cli->argv[i][1])
             return cli_usage_error(cli, usage, "unknown option %s", cli->argv[i]);
+    /* Here a runaway rule must fail the same way on every machine: count
+     * instructions (limits.instructions) as well as the clock. */
+    lua_runtime_use_instruction_budget(1);
     struct config *cfg;
     int rc = cli_load_config(cli, &cfg);
     if (rc)

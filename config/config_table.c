@@ -71,7 +71,7 @@ const struct config_key config_keys[] = {
     {"engine", "as_of", CK_DAY, IN_CFG(as_of), .dflt_text = "",
      .doc = "evaluate as of this date; empty: today"},
     {"limits", "instructions", CK_LONG, IN_CFG(lua_instructions), 1000, 1000000000L, 1000000,
-     .doc = "Lua instructions per policy and household"},
+     .doc = "Lua instructions per policy and household (fupin test and check)"},
     {"limits", "memory_kb", CK_LONG, IN_CFG(lua_memory_kb), 64, 16L * 1024 * 1024, 16384,
      .doc = "memory of one Lua state"},
     {"limits", "wall_ms", CK_INT, IN_CFG(lua_wall_ms), 1, 3600000, 500,

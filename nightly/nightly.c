@@ -7,6 +7,7 @@
 #include "log.h"
 #include "nightly_digest.h"
 #include "nightly_prefetch.h"
+#include "scrub.h"
 #include "store_alert.h"
 #include "store_nightly.h"
 
@@ -56,7 +57,16 @@ static double param_or(const struct config *cfg, const char *key, int year, doub
  * rank >= 0 (task_overdue) turns on escalation counting. */
 static int raise(struct job *j, const struct alert_spec *spec, int rank, struct err *e)
 {
-    return store_alert_stage_add(j->st, spec, rank, e);
+    /* Task titles and names are typed by cadres: a resident ID pasted into
+     * one is masked before it becomes an alert message. */
+    char message[512];
+    struct alert_spec clean = *spec;
+    if (spec->message) {
+        snprintf(message, sizeof message, "%s", spec->message);
+        scrub_ids(message);
+        clean.message = message;
+    }
+    return store_alert_stage_add(j->st, &clean, rank, e);
 }
 
 static int on_climbed(void *ctx, int64_t id, struct err *e)

@@ -6,6 +6,7 @@
 #include "date.h"
 #include "json.h"
 #include "nightly.h"
+#include "scrub.h"
 #include "store_nightly.h"
 
 #include <inttypes.h>
@@ -312,8 +313,8 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
         counts[k]++;
         if (!is_overdue(it))
             continue;
-        pv[n_overdue] = (struct tally_pair){it->village ? it->village : "?", it->village_name,
-                                            it->village};
+        pv[n_overdue] =
+            (struct tally_pair){it->village ? it->village : "?", it->village_name, it->village};
         const char *cadre = it->cadre_name ? it->cadre_name : "未落实";
         pc[n_overdue] = (struct tally_pair){cadre, NULL, cadre};
         n_overdue++;
@@ -436,6 +437,9 @@ static int flush(struct digest *d, struct err *e)
     int inserted = 0, rc = build_payload(d, &payload, e);
     if (rc)
         goto done;
+    /* Alert messages, task titles and names come from policies and cadres:
+     * the outbox row never holds a resident ID in the clear. */
+    scrub_ids(payload);
     snprintf(key, sizeof key, "digest:%" PRId64 ":%s", d->sup_id, d->date);
     rc = store_outbox_add(d->st, d->sup_id, d->sup_channel ? d->sup_channel : "file", payload, key,
                           d->now, &inserted, e);

@@ -28,7 +28,7 @@ extern "C" {
  * file that does not start with the magic, an ABI from FUPIN_PLUGIN_ABI_MIN on
  * and a struct_size covering that ABI is refused before any call. */
 #define FUPIN_PLUGIN_MAGIC 0x46555049u /* "FUPI" */
-#define FUPIN_PLUGIN_ABI_VERSION 2u
+#define FUPIN_PLUGIN_ABI_VERSION 3u
 /* The oldest ABI this header's daemon loads: ABI 1 had no struct_size. */
 #define FUPIN_PLUGIN_ABI_MIN 2u
 
@@ -75,7 +75,9 @@ enum fupin_fund_status {
 struct fupin_member {
     int64_t id;
     const char *name;
-    const char *id_number; /* 18-digit resident ID: personal data, never log it */
+    /* 18-digit resident ID, masked ("441602********0011") unless the plugin
+     * declares FUPIN_NEEDS_ID_NUMBER: personal data, never log it. */
+    const char *id_number;
     const char *relation;
     const char *birth_date;
     int age; /* full years on fupin_household.today; -1 when birth_date is unknown */
@@ -289,7 +291,16 @@ struct fupin_plugin {
 
     /* ABI 3+: append below. The daemon reads a member appended here only
      * when the plugin's struct_size covers it. */
+
+    /* ABI 3: what the plugin needs beyond the default view, FUPIN_NEEDS_*
+     * flags; 0 (and every ABI-2 plugin) gets the least. */
+    uint32_t needs;
 };
+
+/* struct fupin_plugin.needs: fupin_member.id_number in the clear. Declare it
+ * only when the plan's rule reads the ID itself (a check digit, a region);
+ * everything else a rule needs (age, birth date) is a field of its own. */
+#define FUPIN_NEEDS_ID_NUMBER 0x1u
 
 /* Whether the struct at ptr (a descriptor or a host table, whose struct_size
  * says how big it was built) has member field: use before touching a member

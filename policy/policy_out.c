@@ -3,6 +3,7 @@
  * Validates what policies emit (known measure, a reason, a finite amount) so
  * neither runtime has to; never loads or runs a policy itself. */
 #include "policy.h"
+#include "scrub.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,8 +18,8 @@ static const char *const m_employment[] = {"transfer_training", "public_welfare_
 static const char *const m_social[] = {"dibao", "pension_enrol", NULL};
 static const char *const m_education[] = {"compulsory_support", "tuition_waiver",
                                           "living_allowance", NULL};
-static const char *const m_medical[] = {"premium_subsidy", "critical_illness",
-                                        "chronic_outpatient", "rehab", NULL};
+static const char *const m_medical[] = {"premium_subsidy", "critical_illness", "chronic_outpatient",
+                                        "rehab", NULL};
 static const char *const m_housing[] = {"renovation", "tap_water", "relocation", NULL};
 static const char *const m_credit[] = {"rating", "micro_loan", "loan_insurance", NULL};
 static const char *const m_asset[] = {"shares", "land_shares", NULL};
@@ -29,9 +30,9 @@ static const struct {
     const char *area;
     const char *const *measures;
 } catalogue[] = {
-    {"industry", m_industry}, {"employment", m_employment}, {"social_security", m_social},
-    {"education", m_education}, {"medical", m_medical},     {"housing", m_housing},
-    {"credit", m_credit},       {"asset_income", m_asset},  {"exit", m_exit},
+    {"industry", m_industry},   {"employment", m_employment}, {"social_security", m_social},
+    {"education", m_education}, {"medical", m_medical},       {"housing", m_housing},
+    {"credit", m_credit},       {"asset_income", m_asset},    {"exit", m_exit},
     {"supervision", m_none},
 };
 
@@ -116,6 +117,7 @@ static int out_fail(struct fupin_out *out, const char *fmt, const char *arg)
     if (!out->failed) {
         out->failed = 1;
         snprintf(out->err.msg, sizeof out->err.msg, fmt, arg);
+        scrub_ids(out->err.msg); /* becomes a policy_error alert and a log line */
     }
     return FUPIN_ERROR;
 }
@@ -128,8 +130,7 @@ static int measure_known(const struct policy *p, const char *measure)
     return 0;
 }
 
-int policy_out_finding(struct fupin_out *out, enum finding_kind kind,
-                       const struct fupin_finding *f)
+int policy_out_finding(struct fupin_out *out, enum finding_kind kind, const struct fupin_finding *f)
 {
     const struct policy *p = out->policy;
     if (!f->measure || !*f->measure)
@@ -146,6 +147,9 @@ int policy_out_finding(struct fupin_out *out, enum finding_kind kind,
     char *reason = strdup(f->reason);
     if (!reason)
         return out_fail(out, "%sout of memory", "");
+    /* A policy may paste a resident ID into its text: what is recorded is
+     * what every later output (explain, the digest, the outbox) shows. */
+    scrub_ids(reason);
     struct finding *d = &res->findings[res->n_findings++];
     d->member_id = f->member_id;
     d->policy = p->name;
@@ -175,6 +179,7 @@ int policy_out_alert(struct fupin_out *out, const char *kind, const char *severi
     char *msg = strdup(message);
     if (!msg)
         return out_fail(out, "%sout of memory", "");
+    scrub_ids(msg);
     struct policy_alert *a = &res->alerts[res->n_alerts++];
     snprintf(a->kind, sizeof a->kind, "%s", kind);
     a->severity = (enum severity)sev;
@@ -250,4 +255,3 @@ const struct fupin_host policy_host = {
     .param_number_for_year = host_param_number_for_year,
     .param_string = host_param_string,
 };
-

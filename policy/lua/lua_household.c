@@ -102,6 +102,14 @@ static int push_value(lua_State *L, const char *base, const struct household_fie
     return 0;
 }
 
+/* Personal data no policy needs: the resident ID stays out of the views
+ * (its facts -- age, birth date -- are fields of their own), so no policy can
+ * paste it into a reason or an alert. */
+static int is_hidden(int kind, const struct household_field *f)
+{
+    return kind == V_MEMBER && f->offset == offsetof(struct household_member, id_number);
+}
+
 /* ---- the household as plain tables ----
  * Each record and list is a plain data table seen through an empty proxy
  * whose metatable has __index = the data table, so a field read is a table
@@ -202,6 +210,8 @@ static int rec_next(lua_State *L)
             return 0;
         f++;
     }
+    while (f < rec->fields + rec->n_fields && is_hidden(kind, f))
+        f++;
     if (f == rec->fields + rec->n_fields)
         return 0;
     lua_pushstring(L, f->name);
@@ -304,7 +314,7 @@ static void push_record(lua_State *L, enum vkind kind, const void *ptr, int kind
     for (size_t i = 0; i < rec->n_fields; i++) {
         const struct household_field *f = &rec->fields[i];
         lua_rawgeti(L, -1, (lua_Integer)i + 1);
-        if (f->kind == HOUSEHOLD_LIST || !push_value(L, ptr, f))
+        if (f->kind == HOUSEHOLD_LIST || is_hidden((int)kind, f) || !push_value(L, ptr, f))
             lua_pushnil(L);
         lua_rawset(L, -5);
     }
@@ -347,6 +357,11 @@ static int rec_miss(lua_State *L)
     if (!f)
         return luaL_error(L, "%s has no field '%s'", kind_name(kind),
                           lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : luaL_typename(L, 2));
+    if (is_hidden((int)kind, f))
+        return luaL_error(L,
+                          "居民身份证号码不提供给政策 (%s.%s is personal data and not given to "
+                          "policies: use age or birth_date)",
+                          kind_name(kind), f->name);
     if (f->kind != HOUSEHOLD_LIST) {
         lua_pushnil(L);
         return 1;

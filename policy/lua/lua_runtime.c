@@ -5,9 +5,11 @@
 #include "lua_runtime.h"
 #include "log.h"
 #include "lua_sandbox.h"
+#include "scrub.h"
 
 #include <float.h>
 #include <lauxlib.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +29,17 @@ struct lua_policy {
     size_t n_decls, cap_decls;
 };
 
+static atomic_int count_instructions;
+
+void lua_runtime_use_instruction_budget(int on)
+{
+    atomic_store(&count_instructions, on != 0);
+}
+
 struct lua_worker {
     struct lua_sandbox *sb;
+    const struct config *cfg;
+    int count_instructions; /* as lua_runtime_use_instruction_budget was at creation */
     struct lua_policy *const *policies;
     size_t n;
     int *refs; /* registry refs of the compiled chunks */
@@ -307,7 +318,9 @@ int lua_policy_load(const char *path, const struct config *cfg, struct lua_polic
     char hash[17];
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)fnv1a(p->src, p->len));
     snprintf(p->source, sizeof p->source, "lua:%s@%.12s", p->display, hash);
-    if ((rc = sandbox_open(cfg, 0, &sb, e)) != 0)
+    /* Loading runs the chunk once: the count hook costs nothing here and
+     * makes a runaway chunk fail the same way on every machine. */
+    if ((rc = sandbox_open(cfg, 0, 1, &sb, e)) != 0)
         goto fail;
     struct check_ctx c = {.p = p};
     lua_pushcfunction(sb->L, check_policy);
@@ -409,6 +422,31 @@ static int compile_all(lua_State *L)
     return 0;
 }
 
+/* A fresh state holding every policy's compiled chunk (new, and after a
+ * budget was exceeded: a poisoned state is never reused). */
+static int worker_open_state(struct lua_worker *w, int warn, struct err *e)
+{
+    int rc = sandbox_open(w->cfg, warn, w->count_instructions, &w->sb, e);
+    if (rc)
+        return rc;
+    struct compile_ctx c = {.w = w};
+    lua_pushcfunction(w->sb->L, compile_all);
+    lua_pushlightuserdata(w->sb->L, &c);
+    if (lua_pcall(w->sb->L, 1, 0, 0) != LUA_OK) {
+        rc = lua_failure(w->sb, w->n ? w->policies[c.failed_at]->display : "lua", ERR_FAIL, e);
+        sandbox_close(w->sb);
+        w->sb = NULL;
+        return rc;
+    }
+    lua_gc(w->sb->L, LUA_GCCOLLECT);
+    /* Each evaluation leaves short-lived garbage (a fresh module, the out
+     * tables, strings) beside long-lived libraries and views: what the
+     * generational collector is for. */
+    lua_gc(w->sb->L, LUA_GCGEN, 0, 0);
+    w->hh_built = 0;
+    return 0;
+}
+
 int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct config *cfg,
                    struct lua_worker **out, struct err *e)
 {
@@ -419,26 +457,15 @@ int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct co
     }
     w->policies = policies;
     w->n = n;
-    int rc = sandbox_open(cfg, 1, &w->sb, e);
-    if (rc)
-        goto fail;
-    struct compile_ctx c = {.w = w};
-    lua_pushcfunction(w->sb->L, compile_all);
-    lua_pushlightuserdata(w->sb->L, &c);
-    if (lua_pcall(w->sb->L, 1, 0, 0) != LUA_OK) {
-        rc = lua_failure(w->sb, n ? policies[c.failed_at]->display : "lua", ERR_FAIL, e);
-        goto fail;
+    w->cfg = cfg;
+    w->count_instructions = atomic_load(&count_instructions);
+    int rc = worker_open_state(w, 1, e);
+    if (rc) {
+        lua_worker_free(w);
+        return rc;
     }
-    lua_gc(w->sb->L, LUA_GCCOLLECT);
-    /* Each evaluation leaves short-lived garbage (a fresh module, the out
-     * tables, strings) beside long-lived libraries and views: what the
-     * generational collector is for. */
-    lua_gc(w->sb->L, LUA_GCGEN, 0, 0);
     *out = w;
     return 0;
-fail:
-    lua_worker_free(w);
-    return rc;
 }
 
 void lua_worker_free(struct lua_worker *w)
@@ -482,6 +509,12 @@ int lua_worker_eval(struct lua_worker *w, size_t index, const struct household *
 {
     if (!w || index >= w->n)
         return err_set(e, ERR_FAIL, "no Lua policy number %zu in this worker", index);
+    if (!w->sb) {
+        struct err oe;
+        if (worker_open_state(w, 0, &oe) != 0)
+            return err_set(e, ERR_FAIL, "%s: no Lua state: %s", w->policies[index]->display,
+                           oe.msg);
+    }
     struct lua_sandbox *sb = w->sb;
     lua_State *L = sb->L;
     const struct lua_policy *p = w->policies[index];
@@ -520,7 +553,16 @@ int lua_worker_eval(struct lua_worker *w, size_t index, const struct household *
     sb->out = NULL;
     sb->params = NULL;
     lua_settop(L, 0);
-    if (rc) /* leave a clean state for the next household */
+    if (rc == ERR_BUDGET) {
+        /* Poisoned: coroutines with hooks off, __close handlers never run.
+         * The next call builds a new state (and views) from the chunks. */
+        sandbox_close(sb);
+        w->sb = NULL;
+        w->hh_built = 0;
+    } else if (rc) { /* leave a clean state for the next household */
         lua_gc(L, LUA_GCCOLLECT);
+    }
+    if (rc)
+        scrub_ids(e->msg); /* an error text may quote what the policy held */
     return rc;
 }

@@ -35,13 +35,21 @@ const char *lua_policy_file(const struct lua_policy *p);
  * absolute ("industry.project_grant"); owner is lua_policy_file(p). */
 const struct config_param_decl *lua_policy_params(const struct lua_policy *p, size_t *n);
 
+/* Whether workers created from now on enforce limits.instructions with a
+ * count hook (deterministic: `fupin test` and `fupin check` turn it on).
+ * Off by default: evaluation is bounded by the wall-clock watchdog
+ * (limits.wall_ms) and the memory budget, without the hook's cost. */
+void lua_runtime_use_instruction_budget(int on);
+
 struct lua_worker;
+/* A Lua state holding policies[0..n) (borrowed: they must outlive it). */
 int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct config *cfg,
                    struct lua_worker **out, struct err *e);
 void lua_worker_free(struct lua_worker *w);
-/* Runs policy number index on hh into out. Budget overruns return
- * ERR_BUDGET, policy errors ERR_FAIL (reading a param the policy does not
- * declare is one), both with "file:line: what" in e. */
+/* Runs policy number index on hh into out, on the calling thread. Budget
+ * overruns return ERR_BUDGET (the state is then rebuilt before the next
+ * call), policy errors ERR_FAIL (reading a param the policy does not
+ * declare is one), both with "file:line: what" in e, resident IDs masked. */
 int lua_worker_eval(struct lua_worker *w, size_t index, const struct household *hh,
                     struct fupin_out *out, struct fupin_params *params, struct err *e);
 

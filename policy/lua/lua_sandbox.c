@@ -1,34 +1,59 @@
-/* lua_sandbox.c - one sandboxed lua_State: a budgeted allocator, an
- * instruction/wall-clock hook, only the safe parts of the standard library,
- * read-only globals. Nothing a policy can call may reach files, the clock,
- * bytecode, the debug library or run unbounded inside one C call. */
+/* lua_sandbox.c - one sandboxed lua_State: a budgeted allocator, a
+ * wall-clock watchdog (a per-thread timer whose signal hooks the running
+ * Lua thread), an optional instruction count hook, only the safe parts of
+ * the standard library, read-only globals. Nothing a policy can call may
+ * reach files, the clock, bytecode, the debug library, an address, or run
+ * unbounded inside one C call. */
+#define _GNU_SOURCE /* SIGEV_THREAD_ID: the watchdog signals the evaluating thread */
 #include "lua_sandbox.h"
 #include "log.h"
 
+#include <errno.h>
 #include <lauxlib.h>
 #include <lualib.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-/* Instructions between two hook calls: small enough to stop a loop within
- * microseconds of its budget, large enough to cost nothing measurable. */
+/* Instructions between two count-hook calls: small enough to stop a loop
+ * within microseconds of its budget, large enough to cost little. */
 #define HOOK_STEP 1000
 /* Refuse patterns whose worst-case backtracking exceeds ~1e8 steps. */
 #define PATTERN_MAX_LOG10 8.0
 #define UNPACK_MAX 10000
+/* The most elements one table.move / insert / remove / concat / sort may
+ * walk: far more than a table within the memory budget holds, so only a
+ * lying __len or a huge range reaches it. These loops run in C, where no
+ * hook can stop them. */
+#define RANGE_MAX 1000000
 
 struct lua_sandbox *sandbox_of(lua_State *L)
 {
     return *(struct lua_sandbox **)lua_getextraspace(L);
 }
 
+static void sb_hook(lua_State *L, lua_Debug *ar);
+
+/* Every instruction of the thread running now fails from here on; other
+ * threads are hooked when control returns to them (coroutine wrappers). */
+static void poison(struct lua_sandbox *sb, lua_State *L)
+{
+    if (L)
+        lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
+}
+
 static void mark(struct lua_sandbox *sb, enum sandbox_exceeded what)
 {
-    if (sb->running && !sb->exceeded)
+    if (sb->running && !sb->exceeded) {
         sb->exceeded = what;
+        poison(sb, sb->current);
+    }
 }
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -74,17 +99,20 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
     if (!sb->running)
         return;
     if (!sb->exceeded) {
-        sb->instr_used += HOOK_STEP;
-        if (sb->instr_limit > 0 && sb->instr_used > sb->instr_limit)
+        if (sb->count_instructions)
+            sb->instr_used += HOOK_STEP;
+        if (sb->wall_fired)
+            sb->exceeded = SANDBOX_WALL;
+        else if (sb->count_instructions && sb->instr_limit > 0 && sb->instr_used > sb->instr_limit)
             sb->exceeded = SANDBOX_INSTRUCTIONS;
-        else if (past_deadline(sb))
+        else if (past_deadline(sb)) /* the count hook's clock, when no watchdog runs */
             sb->exceeded = SANDBOX_WALL;
         else
             return;
     }
-    /* From now on every instruction of every frame fails, so a pcall loop
-     * cannot swallow the error and carry on. */
-    lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
+    /* From now on every instruction of every frame fails, so a pcall loop,
+     * a message handler or a __close cannot swallow the error and carry on. */
+    poison(sb, L);
     lua_getinfo(L, "Sl", ar);
     const char *what = sb->exceeded == SANDBOX_INSTRUCTIONS ? "instruction budget exceeded"
                        : sb->exceeded == SANDBOX_WALL       ? "time budget exceeded"
@@ -96,11 +124,131 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
     lua_error(L);
 }
 
+/* ---- the watchdog ----
+ * One timer per thread, ticking every wall_ms / 8 while the thread
+ * evaluates; its handler compares the clock with the run's deadline. At the
+ * first tick after the thread stopped evaluating it disarms itself, so a
+ * busy thread makes no system call per policy call. */
+
+/* The sandbox whose run this thread is in, for the signal handler. */
+static _Thread_local struct lua_sandbox *volatile armed;
+static _Thread_local timer_t my_timer;
+/* 0: no timer (yet, or forked), 1: idle, 2: ticking every my_tick_ms. */
+static _Thread_local volatile sig_atomic_t my_timer_state;
+static _Thread_local long my_tick_ms;
+static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
+static pthread_key_t timer_key;
+static int watchdog_ok;
+
+/* Async-signal-safe: timer_settime and clock_gettime are, lua_sethook is
+ * documented as callable from a signal handler, the rest are plain stores
+ * to this thread's own variables. */
+static void on_watchdog(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)si;
+    (void)uc;
+    if (my_timer_state != 2)
+        return;
+    struct lua_sandbox *sb = armed;
+    if (!sb) {
+        struct itimerspec off;
+        memset(&off, 0, sizeof off);
+        timer_settime(my_timer, 0, &off, NULL);
+        my_timer_state = 1;
+        return;
+    }
+    if (!sb->running || sb->wall_fired || !past_deadline(sb))
+        return;
+    sb->wall_fired = 1;
+    poison(sb, sb->current);
+}
+
+/* A forked child has none of its parent's timers. */
+static void forget_timer(void)
+{
+    my_timer_state = 0;
+    pthread_setspecific(timer_key, NULL);
+}
+
+static void delete_timer(void *timer)
+{
+    timer_delete((timer_t)timer);
+}
+
+static void watchdog_install(void)
+{
+    pthread_atfork(NULL, NULL, forget_timer);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_watchdog;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    watchdog_ok = pthread_key_create(&timer_key, delete_timer) == 0 &&
+                  sigaction(SANDBOX_WATCHDOG_SIGNAL, &sa, NULL) == 0;
+    if (!watchdog_ok)
+        log_warn("lua: cannot install the watchdog (%s): policies run with the count hook",
+                 strerror(errno));
+}
+
+/* This thread's timer, signalling this very thread. */
+static int watchdog_timer(void)
+{
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = SANDBOX_WATCHDOG_SIGNAL;
+#ifdef sigev_notify_thread_id
+    ev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+#else
+    ev._sigev_un._tid = (pid_t)syscall(SYS_gettid); /* glibc before 2.37 has no name for it */
+#endif
+    if (timer_create(CLOCK_MONOTONIC, &ev, &my_timer) != 0) {
+        log_warn("lua: timer_create: %s: this thread uses the count hook", strerror(errno));
+        return -1;
+    }
+    /* A thread that blocks signals (say, to leave SIGTERM to the loop)
+     * must still take its own watchdog's. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SANDBOX_WATCHDOG_SIGNAL);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    pthread_setspecific(timer_key, my_timer); /* deleted when the thread ends */
+    my_timer_state = 1;
+    return 0;
+}
+
+/* Called with armed already naming the run: the handler never disarms
+ * under it. */
+static int watchdog_start(int wall_ms)
+{
+    if (wall_ms <= 0)
+        return -1;
+    pthread_once(&watchdog_once, watchdog_install);
+    if (!watchdog_ok || (my_timer_state == 0 && watchdog_timer() != 0))
+        return -1;
+    long tick = wall_ms / 8 < 1 ? 1 : wall_ms / 8 > 250 ? 250 : wall_ms / 8;
+    if (my_timer_state == 2 && my_tick_ms == tick)
+        return 0;
+    struct itimerspec it;
+    it.it_value.tv_sec = it.it_interval.tv_sec = tick / 1000;
+    it.it_value.tv_nsec = it.it_interval.tv_nsec = tick % 1000 * 1000000L;
+    my_tick_ms = tick;
+    my_timer_state = 2;
+    if (timer_settime(my_timer, 0, &it, NULL) != 0) {
+        my_timer_state = 1;
+        return -1;
+    }
+    return 0;
+}
+
 void sandbox_begin(struct lua_sandbox *sb)
 {
     sb->running = 1;
     sb->exceeded = SANDBOX_OK;
+    sb->wall_fired = 0;
     sb->instr_used = 0;
+    sb->current = sb->L;
     clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
     sb->deadline.tv_sec += sb->wall_ms / 1000;
     sb->deadline.tv_nsec += (long)(sb->wall_ms % 1000) * 1000000L;
@@ -108,13 +256,27 @@ void sandbox_begin(struct lua_sandbox *sb)
         sb->deadline.tv_sec++;
         sb->deadline.tv_nsec -= 1000000000L;
     }
-    lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
+    /* Hooks first: the timer may fire at once and its hook must stay. */
+    if (sb->count_instructions)
+        lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
+    else
+        lua_sethook(sb->L, NULL, 0, 0);
+    /* The handler reads the deadline only once armed names sb. */
+    atomic_signal_fence(memory_order_seq_cst);
+    sb->prev_armed = armed;
+    armed = sb;
+    if (watchdog_start(sb->wall_ms) != 0 && !sb->count_instructions)
+        lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP); /* the clock, read by the hook */
 }
 
 void sandbox_end(struct lua_sandbox *sb)
 {
+    if (armed == sb)
+        armed = sb->prev_armed;
+    atomic_signal_fence(memory_order_seq_cst);
     sb->running = 0;
-    lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
+    sb->current = NULL;
+    lua_sethook(sb->L, NULL, 0, 0);
 }
 
 const char *sandbox_error_text(lua_State *L, char *buf, size_t size)
@@ -462,10 +624,17 @@ static int sb_pattern(lua_State *L)
     const char *p = luaL_checklstring(L, 2, &m);
     (void)s;
     int plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
+    struct lua_sandbox *sb = sandbox_of(L);
+    /* A loop of matches each just under the cap: the watchdog stops the
+     * loop at its next instruction, this stops it before the next match. */
+    if (sb->running && (sb->wall_fired || past_deadline(sb))) {
+        mark(sb, SANDBOX_WALL);
+        return sb_error(L, "time budget exceeded");
+    }
     if (pattern_cost(n, p, m, plain) > PATTERN_MAX_LOG10) {
         char shown[48];
         snprintf(shown, sizeof shown, "%.40s%s", p, m > 40 ? "..." : "");
-        mark(sandbox_of(L), SANDBOX_WALL);
+        mark(sb, SANDBOX_WALL);
         return luaL_error(L, "%s: pattern \"%s\" could backtrack too long on a subject of %d bytes",
                           lua_tostring(L, lua_upvalueindex(3)), shown, (int)n);
     }
@@ -481,6 +650,10 @@ static int sb_rep(lua_State *L)
     luaL_checklstring(L, 1, &l);
     lua_Integer n = luaL_checkinteger(L, 2);
     luaL_optlstring(L, 3, "", &lsep);
+    if (n > 0 && l + lsep == 0) {
+        lua_pushliteral(L, ""); /* Lua would copy nothing n times: 2^63 loops */
+        return 1;
+    }
     if (n > 0) {
         struct lua_sandbox *sb = sandbox_of(L);
         double total = (double)l * (double)n + (double)lsep * (double)(n - 1);
@@ -503,6 +676,219 @@ static int sb_unpack(lua_State *L)
     return call_original(L);
 }
 
+static int range_error(lua_State *L, const char *fn, lua_Integer from, lua_Integer to)
+{
+    return sb_error(L, "%s: range %I..%I is longer than %d elements", fn, (LUAI_UACINT)from,
+                    (LUAI_UACINT)to, RANGE_MAX);
+}
+
+static int too_long(lua_Integer from, lua_Integer to)
+{
+    return from <= to && (lua_Unsigned)to - (lua_Unsigned)from >= RANGE_MAX;
+}
+
+static int sb_move(lua_State *L)
+{
+    lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+    if (too_long(f, e))
+        return range_error(L, "table.move", f, e);
+    return call_original(L);
+}
+
+static int sb_concat(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_Integer i = luaL_optinteger(L, 3, 1);
+    lua_Integer j = lua_isnoneornil(L, 4) ? luaL_len(L, 1) : luaL_checkinteger(L, 4);
+    if (too_long(i, j))
+        return range_error(L, "table.concat", i, j);
+    return call_original(L);
+}
+
+/* insert(t, pos, v) and remove(t, pos) shift everything from pos to #t,
+ * and #t may come from a __len that lies. */
+static int sb_insert(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (lua_gettop(L) == 3) {
+        lua_Integer n = luaL_len(L, 1), pos = luaL_checkinteger(L, 2);
+        if (too_long(pos, n))
+            return range_error(L, "table.insert", pos, n);
+    }
+    return call_original(L);
+}
+
+static int sb_remove(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_Integer n = luaL_len(L, 1), pos = luaL_optinteger(L, 2, n);
+    if (too_long(pos, n))
+        return range_error(L, "table.remove", pos, n);
+    return call_original(L);
+}
+
+static int sb_sort(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_Integer n = luaL_len(L, 1);
+    if (too_long(1, n))
+        return range_error(L, "table.sort", 1, n);
+    return call_original(L);
+}
+
+/* ---- no addresses ---- */
+
+/* Tables, functions, threads and userdata print as their type, not as
+ * "table: 0x55d0c2a8": an address tells a cadre nothing and an attacker
+ * something. A __tostring still decides (the household views have one). */
+static int has_address(lua_State *L, int idx)
+{
+    int t = lua_type(L, idx);
+    if (t != LUA_TTABLE && t != LUA_TFUNCTION && t != LUA_TTHREAD && t != LUA_TUSERDATA &&
+        t != LUA_TLIGHTUSERDATA)
+        return 0;
+    if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    return 1;
+}
+
+static int sb_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (has_address(L, 1))
+        lua_pushstring(L, luaL_typename(L, 1));
+    else
+        luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+static int sb_format(lua_State *L)
+{
+    size_t n;
+    const char *fmt = luaL_checklstring(L, 1, &n);
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (fmt[i] != '%')
+            continue;
+        size_t k = i + 1;
+        while (k < n && strchr("-+ #0123456789.", fmt[k]))
+            k++;
+        if (k < n && fmt[k] == 'p')
+            return sb_error(L, "string.format: %%p (an address) is not allowed in policies");
+        i = k; /* "%%" is skipped whole */
+    }
+    for (int a = 2; a <= lua_gettop(L); a++) {
+        if (has_address(L, a)) {
+            lua_pushstring(L, luaL_typename(L, a));
+            lua_replace(L, a);
+        }
+    }
+    return call_original(L);
+}
+
+/* ---- handlers and coroutines get no fresh budget ---- */
+
+/* xpcall's message handler runs inside the error: after a budget error
+ * raised by the hook, with hooks off. It is then skipped altogether. */
+static int sb_msgh(lua_State *L)
+{
+    if (sandbox_of(L)->exceeded) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int finish_call(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    return lua_gettop(L);
+}
+
+static int sb_xpcall(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, sb_msgh, 1);
+    lua_replace(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    /* with a continuation: a coroutine may yield inside xpcall */
+    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, finish_call);
+    return lua_gettop(L);
+}
+
+/* resume and close (upvalue 1) run code in another Lua thread: the
+ * watchdog must hook that one while it runs, and a budget exceeded there
+ * poisons this one too when control comes back. */
+static int sb_co_switch(lua_State *L)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    lua_State *co = lua_tothread(L, 1);
+    if (co && sb->exceeded)
+        return sb_error(L, "budget exceeded");
+    if (co) {
+        if (sb->wall_fired)
+            poison(sb, co);
+        sb->current = co;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET); /* raises only before switching */
+    sb->current = L;
+    if (sb->wall_fired || sb->exceeded)
+        poison(sb, L);
+    return lua_gettop(L);
+}
+
+/* coroutine.wrap's function (upvalues: the coroutine, the sandbox's
+ * resume), as Lua's own but that after a budget error the coroutine's
+ * __close handlers never run: the hook error left its hooks off. */
+static int sb_wrapped(lua_State *L)
+{
+    struct lua_sandbox *sb = sandbox_of(L);
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_rotate(L, 1, 2);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    if (lua_toboolean(L, 1))
+        return lua_gettop(L) - 1;
+    int stat = lua_status(co);
+    if (stat != LUA_OK && stat != LUA_YIELD && !sb->exceeded) {
+        sb->current = co;
+        stat = lua_resetthread(co); /* its to-be-closed variables */
+        sb->current = L;
+        if (sb->wall_fired || sb->exceeded)
+            poison(sb, L);
+        lua_xmove(co, L, 1);
+    } else {
+        lua_pushvalue(L, 2);
+    }
+    if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+static int sb_wrap(lua_State *L) /* upvalues: coroutine.create, the sandbox's resume */
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushcclosure(L, sb_wrapped, 2);
+    return 1;
+}
+
 /* Replaces lib[name] by wrapper with the original as upvalue 1. */
 static void wrap(lua_State *L, int lib, const char *name, lua_CFunction wrapper, int nextra)
 {
@@ -523,10 +909,9 @@ static void wrap_pattern(lua_State *L, int lib, const char *name, int is_find)
 
 /* ---- building the state ---- */
 
-static const char *const base_safe[] = {"assert",   "error",    "getmetatable", "ipairs", "next",
-                                        "pairs",    "pcall",    "rawequal",     "rawget", "rawlen",
-                                        "select",   "tonumber", "tostring",     "type",   "xpcall",
-                                        "_VERSION", NULL};
+static const char *const base_safe[] = {"assert", "error",    "getmetatable", "ipairs",   "next",
+                                        "pairs",  "pcall",    "rawequal",     "rawget",   "rawlen",
+                                        "select", "tonumber", "type",         "_VERSION", NULL};
 
 static void add_lib(lua_State *L, int env, const char *name, lua_CFunction open)
 {
@@ -605,6 +990,11 @@ static int setup(lua_State *L)
     lua_setfield(L, env, "load");
     lua_pushcfunction(L, sb_collectgarbage);
     lua_setfield(L, env, "collectgarbage");
+    lua_pushcfunction(L, sb_tostring);
+    lua_setfield(L, env, "tostring");
+    lua_getfield(L, base, "xpcall");
+    lua_pushcclosure(L, sb_xpcall, 1);
+    lua_setfield(L, env, "xpcall");
 
     add_lib(L, env, LUA_STRLIBNAME, luaopen_string);
     int str = lua_gettop(L);
@@ -615,6 +1005,7 @@ static int setup(lua_State *L)
     wrap_pattern(L, str, "gmatch", 0);
     wrap_pattern(L, str, "gsub", 0);
     wrap(L, str, "rep", sb_rep, 0);
+    wrap(L, str, "format", sb_format, 0);
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
     lua_pushboolean(L, 0);
@@ -622,7 +1013,13 @@ static int setup(lua_State *L)
     lua_pop(L, 3);
 
     add_lib(L, env, LUA_TABLIBNAME, luaopen_table);
-    wrap(L, lua_gettop(L), "unpack", sb_unpack, 0);
+    int tab = lua_gettop(L);
+    wrap(L, tab, "unpack", sb_unpack, 0);
+    wrap(L, tab, "move", sb_move, 0);
+    wrap(L, tab, "concat", sb_concat, 0);
+    wrap(L, tab, "insert", sb_insert, 0);
+    wrap(L, tab, "remove", sb_remove, 0);
+    wrap(L, tab, "sort", sb_sort, 0);
     lua_pop(L, 1);
     add_lib(L, env, LUA_MATHLIBNAME, luaopen_math);
     /* Evaluations must be deterministic and share no generator state. */
@@ -634,6 +1031,13 @@ static int setup(lua_State *L)
     add_lib(L, env, LUA_UTF8LIBNAME, luaopen_utf8);
     lua_pop(L, 1);
     add_lib(L, env, LUA_COLIBNAME, luaopen_coroutine);
+    int co = lua_gettop(L);
+    wrap(L, co, "resume", sb_co_switch, 0);
+    wrap(L, co, "close", sb_co_switch, 0);
+    lua_getfield(L, co, "create");
+    lua_getfield(L, co, "resume");
+    lua_pushcclosure(L, sb_wrap, 2);
+    lua_setfield(L, co, "wrap");
     lua_pop(L, 1);
 
     lua_newtable(L);
@@ -660,7 +1064,8 @@ void sandbox_push_env(lua_State *L)
     lua_getfield(L, LUA_REGISTRYINDEX, "fupin.env");
 }
 
-int sandbox_open(const struct config *cfg, int warn, struct lua_sandbox **out, struct err *e)
+int sandbox_open(const struct config *cfg, int warn, int count_instructions,
+                 struct lua_sandbox **out, struct err *e)
 {
     struct lua_sandbox *sb = calloc(1, sizeof *sb);
     if (!sb)
@@ -668,6 +1073,7 @@ int sandbox_open(const struct config *cfg, int warn, struct lua_sandbox **out, s
     sb->mem_limit = cfg->lua_memory_kb > 0 ? (size_t)cfg->lua_memory_kb * 1024 : (size_t)64 << 20;
     sb->instr_limit = cfg->lua_instructions;
     sb->wall_ms = cfg->lua_wall_ms;
+    sb->count_instructions = count_instructions;
     sb->cfg = cfg;
     sb->L = lua_newstate(sb_alloc, sb);
     if (!sb->L) {
@@ -676,7 +1082,6 @@ int sandbox_open(const struct config *cfg, int warn, struct lua_sandbox **out, s
     }
     lua_atpanic(sb->L, sb_panic);
     *(struct lua_sandbox **)lua_getextraspace(sb->L) = sb;
-    lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
     struct setup_ctx c = {.cfg = cfg, .warn = warn, .e = e, .rc = ERR_FAIL};
     lua_pushcfunction(sb->L, setup);
     lua_pushlightuserdata(sb->L, &c);

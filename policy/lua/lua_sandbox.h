@@ -10,9 +10,17 @@
 #include "policy.h"
 
 #include <lua.h>
+#include <signal.h>
+#include <sys/types.h>
 #include <time.h>
 
 enum sandbox_exceeded { SANDBOX_OK, SANDBOX_INSTRUCTIONS, SANDBOX_MEMORY, SANDBOX_WALL };
+
+/* The real-time signal of the wall-clock watchdog (a per-thread POSIX timer
+ * that ticks while the thread evaluates and stops at the first tick after);
+ * the runtime installs its handler once and unblocks it in each thread that
+ * evaluates. Code sharing such a thread may see one EINTR after a run. */
+#define SANDBOX_WATCHDOG_SIGNAL (SIGRTMIN + 4)
 
 struct lua_sandbox {
     lua_State *L;
@@ -20,8 +28,15 @@ struct lua_sandbox {
     long instr_limit, instr_used;
     int wall_ms;
     struct timespec deadline;
-    int running;          /* budgets are enforced (an evaluation or a load is running) */
-    int exceeded;         /* enum sandbox_exceeded: sticky until the run ends */
+    int count_instructions; /* the deterministic count hook (loads, `fupin test`, `check`) */
+    int running;            /* budgets are enforced (an evaluation or a load is running) */
+    int exceeded;           /* enum sandbox_exceeded: sticky until the run ends */
+    /* The watchdog: its handler sets wall_fired and hooks `current`, the
+     * thread (main or coroutine) running policy code now; hooks are per
+     * thread in Lua, so coroutine switches keep `current` up to date. */
+    volatile sig_atomic_t wall_fired;
+    lua_State *volatile current;
+    struct lua_sandbox *prev_armed;
     unsigned gen;         /* views of other generations are dead */
     size_t pool_used[16]; /* lua_household.c: proxies of each kind in use */
 
@@ -34,13 +49,20 @@ struct lua_sandbox {
 
 /* Creates a state with the safe libraries, read-only globals and, when
  * <cfg->lua_dir>/fp.lua exists, the global fp. warn: log when fp is missing.
+ * count_instructions: enforce limits.instructions with a count hook (costs
+ * ~13 % of every instruction; deterministic, so for loads, `fupin test` and
+ * `fupin check`); otherwise only the watchdog and the memory budget run.
  * The env is stored in the registry (sandbox_push_env). */
-int sandbox_open(const struct config *cfg, int warn, struct lua_sandbox **out, struct err *e);
+int sandbox_open(const struct config *cfg, int warn, int count_instructions,
+                 struct lua_sandbox **out, struct err *e);
 void sandbox_close(struct lua_sandbox *sb);
 struct lua_sandbox *sandbox_of(lua_State *L);
 /* Pushes the policies' global table (read-only). */
 void sandbox_push_env(lua_State *L);
-/* Budgets on / off around one protected call. */
+/* Budgets on / off around one protected call, on the thread that makes it.
+ * Once a budget is exceeded every instruction of that run fails (the state
+ * is "poisoned": message handlers and __close get no fresh budget); throw
+ * the state away before the next household. */
 void sandbox_begin(struct lua_sandbox *sb);
 void sandbox_end(struct lua_sandbox *sb);
 /* Makes the table at idx read-only in place (and the tables inside it). */

@@ -391,7 +391,8 @@ int plugin_eval(struct plugin *p, struct plugin_view *view, const struct househo
     int rc = plugin_view_fill(view, hh, e);
     if (rc)
         return rc;
-    const struct fupin_household *seen = plugin_view_for(view, &p->desc->view, e);
+    const struct fupin_household *seen =
+        plugin_view_for(view, &p->desc->view, plugin_view_needs(p->desc), e);
     if (!seen)
         return ERR_FAIL;
     if (p->desc->evaluate(p->state, seen, params, out, msg, sizeof msg) == FUPIN_OK)

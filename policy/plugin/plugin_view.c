@@ -3,6 +3,7 @@
  * out here on purpose, not derived, so a field added to household.h reaches
  * plugins only when it is appended to fupin_plugin.h and copied below. */
 #include "plugin_view.h"
+#include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -114,8 +115,20 @@ static int fill_lists(struct plugin_view *v, const struct household *hh, struct 
     RESERVE(visits);
     RESERVE(tasks);
     RESERVE(funds);
-    for (size_t i = 0; i < hh->n_members; i++)
+    {
+        void *p_;
+        int rc_ = reserve(v->masked_ids, &v->cap_masked_ids, hh->n_members, sizeof *v->masked_ids,
+                          &p_, e);
+        if (rc_)
+            return rc_;
+        v->masked_ids = p_;
+    }
+    for (size_t i = 0; i < hh->n_members; i++) {
         fill_member(&v->members[i], &hh->members[i]);
+        const char *id = hh->members[i].id_number;
+        if (id) /* masked unless plugin_view_for is told the plugin needs it */
+            v->members[i].id_number = log_mask_id(id, v->masked_ids[i], sizeof v->masked_ids[i]);
+    }
     for (size_t i = 0; i < hh->n_income; i++) {
         const struct household_income *in = &hh->income[i];
         v->income[i] = (struct fupin_income){.year = in->year,
@@ -187,10 +200,23 @@ static int repack(struct plugin_view *v, int k, const void **list, size_t n, siz
     return 0;
 }
 
+uint32_t plugin_view_needs(const struct fupin_plugin *d)
+{
+    return FUPIN_HAS_MEMBER(d, struct fupin_plugin, needs) ? d->needs : 0;
+}
+
 const struct fupin_household *plugin_view_for(struct plugin_view *v,
-                                              const struct fupin_view_sizes *sizes, struct err *e)
+                                              const struct fupin_view_sizes *sizes, uint32_t needs,
+                                              struct err *e)
 {
     const struct fupin_view_sizes ours = FUPIN_VIEW_SIZES;
+    /* One view serves every plugin of the household, in turn: the IDs are
+     * switched to what this one may see before it gets the view. */
+    int clear = (needs & FUPIN_NEEDS_ID_NUMBER) != 0;
+    for (size_t i = 0; v->source && i < v->hh.n_members; i++) {
+        const char *id = v->source->members[i].id_number;
+        v->members[i].id_number = !id || clear ? id : v->masked_ids[i];
+    }
     if (memcmp(sizes, &ours, sizeof ours) == 0)
         return &v->hh;
     /* The household itself is read through its prefix; only the lists need
@@ -286,6 +312,7 @@ void plugin_view_free(struct plugin_view *v)
     free(v->visits);
     free(v->tasks);
     free(v->funds);
+    free(v->masked_ids);
     for (size_t k = 0; k < sizeof v->pack / sizeof v->pack[0]; k++)
         free(v->pack[k]);
     *v = (struct plugin_view){0};

@@ -22,8 +22,9 @@ struct plugin_view {
     struct fupin_visit *visits;
     struct fupin_task *tasks;
     struct fupin_fund *funds;
+    char (*masked_ids)[19]; /* members' id_number masked, what most plugins see */
     size_t cap_members, cap_income, cap_loans, cap_links, cap_shares, cap_visits, cap_tasks,
-        cap_funds;
+        cap_funds, cap_masked_ids;
     /* For a plugin built with smaller view structs: hh again, with each list
      * re-laid out at the plugin's element size (see plugin_view_for). */
     struct fupin_household packed;
@@ -38,13 +39,18 @@ void plugin_view_forget(struct plugin_view *v);
  * Strings are hh's (borrowed: valid while hh is). ERR_FAIL when out of
  * memory. */
 int plugin_view_fill(struct plugin_view *v, const struct household *hh, struct err *e);
-/* The filled view as a plugin built with sizes sees it: v->hh itself when
+/* The filled view as a plugin built with sizes and declaring needs sees it: v->hh itself when
  * sizes are this daemon's (every bundled plugin), else a copy whose lists are
  * laid out at the plugin's element sizes (each element's first bytes: the
  * view only grows by appending). sizes must have passed the loader's check
  * (none larger than ours). NULL with e when out of memory. */
 const struct fupin_household *plugin_view_for(struct plugin_view *v,
-                                              const struct fupin_view_sizes *sizes, struct err *e);
+                                              const struct fupin_view_sizes *sizes, uint32_t needs,
+                                              struct err *e);
+/* The FUPIN_NEEDS_* flags of descriptor d (0 for a plugin built before ABI
+ * 3): what plugin_view_for shows it. Without FUPIN_NEEDS_ID_NUMBER each
+ * member's id_number is masked ("441602********0011"). */
+uint32_t plugin_view_needs(const struct fupin_plugin *d);
 void plugin_view_free(struct plugin_view *v);
 
 #endif

@@ -362,6 +362,9 @@ static void expected_dump(enum household_rec r, const char *prefix, struct buf *
             expected_dump(f->elem, sub, out);
             continue;
         }
+        /* The resident ID is kept out of the policies' view (issue 11). */
+        if (r == HOUSEHOLD_REC_MEMBER && !strcmp(f->name, "id_number"))
+            continue;
         struct value v;
         make_value(r, i, &v);
         add(out, "%s%s%s=%s", out->n ? ";" : "", prefix, f->name, v.lua);

@@ -276,7 +276,8 @@ struct attack_case {
 /* clang-format on */
 
 static const struct attack_case attacks[] = {
-    ATTACK("infinite_loop", "while true do end", ERR_BUDGET, "instruction budget exceeded"),
+    /* Evaluation has no count hook: the watchdog (limits.wall_ms) stops it. */
+    ATTACK("infinite_loop", "while true do end", ERR_BUDGET, "time budget exceeded"),
     ATTACK("loop_in_pcall", "while true do pcall(function() while true do end end) end", ERR_BUDGET,
            "budget exceeded"),
     ATTACK("loop_in_coroutine", "local co = coroutine.wrap(function() while true do end end)\nco()",
@@ -362,6 +363,84 @@ static const struct attack_case attacks[] = {
     ATTACK("params_subtree_write", "rawset(params.industry, 'project_grant', 0)", ERR_FAIL,
            "read-only"),
     ATTACK("pairs_fp_state", "local _, s = pairs(fp)\ns.twice = print", ERR_FAIL, "read-only"),
+    /* Issue 11: C loops no hook can stop, handlers that ran with hooks off,
+     * addresses and resident IDs within reach. Each must return. */
+    ATTACK("string_rep_empty",
+           "local s = string.rep('', math.maxinteger)\nerror('returned ' .. #s)", ERR_FAIL,
+           "returned 0"),
+    ATTACK("string_rep_empty_separator",
+           "local s = (''):rep(math.maxinteger, '')\nerror('returned ' .. #s)", ERR_FAIL,
+           "returned 0"),
+    ATTACK("table_move_huge", "table.move({1, 2, 3}, 1, 2^62, 2)", ERR_FAIL, "longer than"),
+    ATTACK("table_move_negative", "table.move({1, 2, 3}, math.mininteger, -1, 1)", ERR_FAIL,
+           "longer than"),
+    ATTACK("table_concat_lying_len",
+           "table.concat(setmetatable({}, {__len = function() return math.maxinteger end,\n"
+           "__index = rawlen}))",
+           ERR_FAIL, "longer than"),
+    ATTACK("table_insert_lying_len",
+           "table.insert(setmetatable({}, {__len = function() return 2^62 end}), 1, 'x')", ERR_FAIL,
+           "longer than"),
+    ATTACK("table_remove_lying_len",
+           "table.remove(setmetatable({}, {__len = function() return 2^62 end}), 1)", ERR_FAIL,
+           "longer than"),
+    ATTACK("table_sort_lying_len",
+           "table.sort(setmetatable({}, {__len = function() return 2^30 end, __index = rawlen}))",
+           ERR_FAIL, "longer than"),
+    ATTACK("format_width", "local s = string.format('%5000d', 1)", ERR_FAIL, "invalid conversion"),
+    ATTACK("format_address", "local s = string.format('%p', {})", ERR_FAIL, "%p"),
+    ATTACK("utf8_char_many",
+           "local t = {}\nfor i = 1, 20000 do t[i] = 65 end\nlocal s = utf8.char(table.unpack(t))",
+           ERR_FAIL, "too many results"),
+    ATTACK("utf8_codes_loop",
+           "local s = string.rep('中', 100000)\nwhile true do for _ in utf8.codes(s) do end end",
+           ERR_BUDGET, "time budget exceeded"),
+    ATTACK("xpcall_handler_loop", "xpcall(error, function() while true do end end)", ERR_BUDGET,
+           "budget exceeded"),
+    ATTACK("xpcall_both_loop",
+           "xpcall(function() while true do end end, function() while true do end end)", ERR_BUDGET,
+           "budget exceeded"),
+    ATTACK("xpcall_handler_pcall_loop",
+           "xpcall(function() while true do end end,\n"
+           "function() while true do pcall(error) end end)",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("xpcall_in_coroutine",
+           "coroutine.wrap(function()\n"
+           "xpcall(function() while true do end end, function() while true do end end)\nend)()",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("close_loop_in_pcall",
+           "pcall(function()\n"
+           "local x <close> = setmetatable({}, {__close = function() while true do end end})\n"
+           "while true do end end)",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("close_loop_in_coroutine",
+           "local co = coroutine.wrap(function()\n"
+           "local x <close> = setmetatable({}, {__close = function() while true do end end})\n"
+           "while true do end end)\nco()",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("close_loop_on_coroutine_close",
+           "local co = coroutine.create(function()\n"
+           "local x <close> = setmetatable({}, {__close = function() while true do end end})\n"
+           "coroutine.yield() end)\ncoroutine.resume(co)\ncoroutine.close(co)",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("loop_in_nested_coroutine",
+           "coroutine.wrap(function() coroutine.wrap(function() while true do end end)() end)()",
+           ERR_BUDGET, "budget exceeded"),
+    /* Each match stays under the backtracking cap; the loop must still stop
+     * at the budget, not after thousands of matches. */
+    ATTACK("pattern_loop_under_cap",
+           "local s = string.rep('a', 3000)\nwhile true do s:find('a*b') end", ERR_BUDGET,
+           "time budget exceeded"),
+    ATTACK("pattern_loop_in_pcall",
+           "local s = string.rep('a', 3000)\nwhile true do pcall(string.find, s, 'a*b') end",
+           ERR_BUDGET, "budget exceeded"),
+    ATTACK("memory_then_loop", "pcall(string.rep, 'x', 2^31)\nwhile true do end", ERR_BUDGET,
+           "memory budget"),
+    ATTACK("tostring_no_address",
+           "error('got ' .. tostring({}) .. ' ' .. tostring(error) .. ' ' ..\n"
+           "string.format('%s %s', {}, coroutine.create(print or error)))",
+           ERR_FAIL, "got table function table thread"),
+    ATTACK("id_number_not_in_view", "local x = h.members[1].id_number", ERR_FAIL, "personal data"),
 };
 
 /* The views follow the household: a new household at the same address, a
@@ -448,6 +527,60 @@ static void test_missing_fp_is_not_fatal(void)
     cfg.lua_dir = saved;
 }
 
+/* `fupin test` and `check` count instructions: the same loop fails the same
+ * way on every machine, before the clock could. */
+static void test_instruction_budget_when_asked(void)
+{
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(load("count.lua",
+               "return { name = 'exit', title = 'c', evaluate = function(h, out)\n"
+               "while true do end end }\n",
+               &l, &e) == 0);
+    lua_runtime_use_instruction_budget(1);
+    struct lua_worker *w = NULL;
+    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    lua_runtime_use_instruction_budget(0);
+    struct eval_result res = {0};
+    for (int round = 0; w && round < 2; round++) {
+        CHECK(eval(w, 0, &l, &res, &e) == ERR_BUDGET);
+        CHECK_STR_CONTAINS(e.msg, "policies/count.lua:2: instruction budget exceeded");
+    }
+    eval_result_free(&res);
+    lua_worker_free(w);
+    lua_policy_free(l.lp);
+}
+
+/* A policy that pastes a resident ID into its texts: what is recorded is
+ * masked, whatever the check digit. */
+static void test_recorded_ids_are_masked(void)
+{
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(load("paste.lua",
+               "return { name = 'exit', title = 'p', evaluate = function(h, out)\n"
+               "out:flag{measure = 'exit_ready', reason = '身份证 441602198001010011 x'}\n"
+               "out:alert{kind = 'check', severity = 'info', message = 'id 44160219800101001X'}\n"
+               "if h.id == 8 then error('leak 441602198001010011') end end }\n",
+               &l, &e) == 0);
+    struct lua_worker *w = NULL;
+    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    CHECK(w && eval(w, 0, &l, &res, &e) == 0);
+    CHECK(res.n_findings == 1 &&
+          strcmp(res.findings[0].reason, "身份证 441602********0011 x") == 0);
+    CHECK(res.n_alerts == 1 && strcmp(res.alerts[0].message, "id 441602********001X") == 0);
+    hh.id = 8;
+    eval_result_reset(&res);
+    CHECK(w && eval(w, 0, &l, &res, &e) == ERR_FAIL);
+    CHECK_STR_CONTAINS(e.msg, "leak 441602********0011");
+    CHECK(!strstr(e.msg, "198001010011"));
+    hh.id = 7;
+    eval_result_free(&res);
+    lua_worker_free(w);
+    lua_policy_free(l.lp);
+}
+
 /* tests/CMakeLists.txt passes the names it read out of the list above: a
  * name its pattern missed would drop an attack from CTest without a word. */
 static int names_match(int n, char **names)
@@ -492,6 +625,8 @@ int main(int argc, char **argv)
     RUN(test_state_does_not_leak);
     RUN(test_missing_fp_is_not_fatal);
     RUN(test_views_follow_the_household);
+    RUN(test_instruction_budget_when_asked);
+    RUN(test_recorded_ids_are_masked);
     for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
         int before = test_failures;
         attack(attacks[i].body, attacks[i].code, attacks[i].msg);

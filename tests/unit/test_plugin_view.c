@@ -126,7 +126,7 @@ static void view_shows_every_field(void)
 
     CHECK(h->n_members == 1 && h->members != (const void *)members);
     const struct fupin_member *m = h->members;
-    CHECK(m->id == 40 && streq(m->name, "张三") && streq(m->id_number, "441602198007010011"));
+    CHECK(m->id == 40 && streq(m->name, "张三") && streq(m->id_number, "441602********0011"));
     CHECK(streq(m->relation, "户主") && streq(m->birth_date, "1980-07-01") && m->age == 37);
     CHECK(m->labor == FUPIN_LABOR_PARTIAL && m->health == FUPIN_HEALTH_SERIOUS);
     CHECK(m->school_stage == FUPIN_SCHOOL_VOCATIONAL);
@@ -219,10 +219,10 @@ static void older_plugin_sees_its_own_layout(void)
     struct err e = {{0}};
     CHECK(plugin_view_fill(&v, &hh, &e) == 0);
     struct fupin_view_sizes sizes = FUPIN_VIEW_SIZES;
-    CHECK(plugin_view_for(&v, &sizes, &e) == &v.hh);
+    CHECK(plugin_view_for(&v, &sizes, 0, &e) == &v.hh);
     sizes.member -= 8;
     sizes.task = offsetof(struct fupin_task, status) + sizeof(enum fupin_task_status);
-    const struct fupin_household *old = plugin_view_for(&v, &sizes, &e);
+    const struct fupin_household *old = plugin_view_for(&v, &sizes, 0, &e);
     CHECK(old && old != &v.hh && old->n_members == 20 && old->members != v.hh.members);
     const unsigned char *base = (const unsigned char *)old->members;
     for (int i = 0; i < 20; i++) {
@@ -238,11 +238,39 @@ static void older_plugin_sees_its_own_layout(void)
     plugin_view_free(&v);
 }
 
+/* The resident ID is masked for every plugin but one that declares it
+ * needs it, and the same view switches back for the next plugin. */
+static void id_number_only_for_plugins_that_need_it(void)
+{
+    struct household hh = household();
+    struct plugin_view v = {0};
+    struct err e = {{0}};
+    struct fupin_view_sizes sizes = FUPIN_VIEW_SIZES;
+    CHECK(plugin_view_fill(&v, &hh, &e) == 0);
+    const struct fupin_household *h = plugin_view_for(&v, &sizes, 0, &e);
+    CHECK(h && streq(h->members[0].id_number, "441602********0011"));
+    h = plugin_view_for(&v, &sizes, FUPIN_NEEDS_ID_NUMBER, &e);
+    CHECK(h && streq(h->members[0].id_number, "441602198007010011"));
+    sizes.member -= 8; /* an older plugin's copy is masked too */
+    h = plugin_view_for(&v, &sizes, 0, &e);
+    struct fupin_member m;
+    memcpy(&m, h->members, sizes.member);
+    CHECK(h && streq(m.id_number, "441602********0011"));
+    /* An ABI-2 descriptor ends before `needs`: it needs nothing. */
+    struct fupin_plugin d = {.struct_size = offsetof(struct fupin_plugin, needs),
+                             .needs = FUPIN_NEEDS_ID_NUMBER};
+    CHECK(plugin_view_needs(&d) == 0);
+    d.struct_size = sizeof d;
+    CHECK(plugin_view_needs(&d) == FUPIN_NEEDS_ID_NUMBER);
+    plugin_view_free(&v);
+}
+
 int main(void)
 {
     RUN(view_shows_every_field);
     RUN(view_converts_every_enum_value);
     RUN(view_is_filled_once_per_household);
     RUN(older_plugin_sees_its_own_layout);
+    RUN(id_number_only_for_plugins_that_need_it);
     return test_done();
 }
