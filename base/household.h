@@ -167,7 +167,10 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(registered_at,     DATE,                  "h.registered_at")             \
     X(exited_at,         DATE,                  "h.exited_at")                 \
     X(cadre_id,          REF,                   "pairing.cadre_id")            \
-    X(paired_since,      DATE,                  "pairing.since")
+    X(paired_since,      DATE,                  "pairing.since")               \
+    /* 两不愁, as the cadre recorded it: 1 secure, 0 not, NULL not recorded */ \
+    X(food_secure,       INT_OR_NULL(0, 1),     "h.food_secure")               \
+    X(clothing_secure,   INT_OR_NULL(0, 1),     "h.clothing_secure")
 
 #define HOUSEHOLD_MEMBER_FIELDS(X)                                             \
     X(id,                ID,                    "id")                          \

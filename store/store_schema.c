@@ -358,9 +358,20 @@ static int migrate_to_1(struct store *st, struct err *e)
     return create_triggers(st, e);
 }
 
+/* Version 2 (policy pack v2): 两不愁 as the cadre records it. */
+static const char schema_v2[] =
+    "ALTER TABLE household ADD COLUMN food_secure INT CHECK (food_secure IN (0,1));"
+    "ALTER TABLE household ADD COLUMN clothing_secure INT CHECK (clothing_secure IN (0,1));";
+
+static int migrate_to_2(struct store *st, struct err *e)
+{
+    return exec(st, schema_v2, e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
+    migrate_to_2,
 };
 
 int store_schema_apply(struct store *st, struct err *e)
