@@ -17,8 +17,8 @@ static const char *const m_employment[] = {"transfer_training", "public_welfare_
 static const char *const m_social[] = {"dibao", "pension_enrol", NULL};
 static const char *const m_education[] = {"compulsory_support", "tuition_waiver",
                                           "living_allowance", NULL};
-static const char *const m_medical[] = {"premium_subsidy", "critical_illness",
-                                        "chronic_outpatient", "rehab", NULL};
+static const char *const m_medical[] = {"premium_subsidy", "critical_illness", "chronic_outpatient",
+                                        "rehab", NULL};
 static const char *const m_housing[] = {"renovation", "tap_water", "relocation", NULL};
 static const char *const m_credit[] = {"rating", "micro_loan", "loan_insurance", NULL};
 static const char *const m_asset[] = {"shares", "land_shares", NULL};
@@ -29,9 +29,9 @@ static const struct {
     const char *area;
     const char *const *measures;
 } catalogue[] = {
-    {"industry", m_industry}, {"employment", m_employment}, {"social_security", m_social},
-    {"education", m_education}, {"medical", m_medical},     {"housing", m_housing},
-    {"credit", m_credit},       {"asset_income", m_asset},  {"exit", m_exit},
+    {"industry", m_industry},   {"employment", m_employment}, {"social_security", m_social},
+    {"education", m_education}, {"medical", m_medical},       {"housing", m_housing},
+    {"credit", m_credit},       {"asset_income", m_asset},    {"exit", m_exit},
     {"supervision", m_none},
 };
 
@@ -84,7 +84,9 @@ void eval_result_reset(struct eval_result *res)
         free(res->findings[i].reason);
     for (size_t i = 0; i < res->n_alerts; i++)
         free(res->alerts[i].message);
-    res->n_findings = res->n_alerts = res->n_errors = res->n_params = 0;
+    for (size_t i = 0; i < res->n_tests; i++)
+        free(res->tests[i].detail);
+    res->n_findings = res->n_alerts = res->n_errors = res->n_params = res->n_tests = 0;
 }
 
 void eval_result_free(struct eval_result *res)
@@ -94,6 +96,7 @@ void eval_result_free(struct eval_result *res)
     free(res->alerts);
     free(res->errors);
     free(res->params);
+    free(res->tests);
     memset(res, 0, sizeof *res);
 }
 
@@ -128,8 +131,7 @@ static int measure_known(const struct policy *p, const char *measure)
     return 0;
 }
 
-int policy_out_finding(struct fupin_out *out, enum finding_kind kind,
-                       const struct fupin_finding *f)
+int policy_out_finding(struct fupin_out *out, enum finding_kind kind, const struct fupin_finding *f)
 {
     const struct policy *p = out->policy;
     if (!f->measure || !*f->measure)
@@ -181,6 +183,30 @@ int policy_out_alert(struct fupin_out *out, const char *kind, const char *severi
     a->policy = out->policy->name;
     a->source = out->policy->source;
     a->message = msg;
+    return FUPIN_OK;
+}
+
+int policy_out_test(struct fupin_out *out, int64_t member_id, const char *label, int ok,
+                    const char *detail)
+{
+    if (!label || !*label)
+        return out_fail(out, "%stest without a label", "");
+    struct eval_result *res = out->res;
+    if (!res->trace)
+        return FUPIN_OK;
+    /* Explain only: a test lost to a full memory costs a line of
+     * explanation, not the evaluation. */
+    if (grow((void **)&res->tests, &res->cap_tests, res->n_tests, sizeof *res->tests))
+        return FUPIN_OK;
+    char *d = strdup(detail ? detail : "");
+    if (!d)
+        return FUPIN_OK;
+    struct policy_test *t = &res->tests[res->n_tests++];
+    t->policy = out->policy->name;
+    t->member_id = member_id;
+    snprintf(t->label, sizeof t->label, "%s", label);
+    t->ok = ok != 0;
+    t->detail = d;
     return FUPIN_OK;
 }
 
@@ -249,5 +275,5 @@ const struct fupin_host policy_host = {
     .param_number = host_param_number,
     .param_number_for_year = host_param_number_for_year,
     .param_string = host_param_string,
+    .test = policy_out_test,
 };
-

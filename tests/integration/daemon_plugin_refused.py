@@ -13,7 +13,7 @@ from fupintest import PLUGIN_DIR, TEST_PLUGIN_DIR, Env, log, skip  # noqa: E402
 
 REFUSED = {
     "bad_magic": "not a fupin plugin (descriptor magic",
-    "bad_version": "built for plugin ABI 1, this fupin speaks ABI 2",
+    "bad_version": "built for plugin ABI 1, this fupin speaks ABI 3",
     "no_entry": "exports no fupin_plugin_entry",
     "writable": "world-writable",
 }
