@@ -5,9 +5,9 @@
 -- households; amounts come from params.
 
 local reasons = {
-    transfer_training = "{clause}：{who}（{age}岁，{labor}）有转移就业愿望且尚未就业；"
+    transfer_training = "{clause}：{who}，{age}岁，{labor}，有转移就业愿望且尚未就业；"
         .. "开展订单式免费技能培训和转移就业",
-    public_welfare_job = "{clause}：{who}（{age}岁，{labor}）是家庭劳动力，但家中无人就业；"
+    public_welfare_job = "{clause}：{who}，{age}岁，{labor}，是家庭劳动力，但家中无人就业；"
         .. "优先安排公益性岗位（每月 {wage}），确保每户至少 1 人就业",
 }
 local CLAUSE = "二(二) 就业服务到户"

@@ -71,7 +71,7 @@ local function school_test(h, out, params)
     for _, m in ipairs(h.members) do
         if fp.school_age(m, params) then
             local ok = fp.test(out, "义务教育有保障", m.school_stage ~= nil,
-                "{who}（{age}岁）{state}", { who = fp.who(m), age = m.age,
+                "{who}，{age}岁，{state}", { who = fp.who(m), age = m.age,
                     state = m.school_stage and "在校" or "未在校" }, m)
             if not ok then
                 return false

@@ -5,12 +5,12 @@
 -- students and the elderly are never offered a project. Figures from params.
 
 local reasons = {
-    project = "{clause}：{who}（{age}岁，{labor}）是家庭劳动力，家庭有发展生产意愿但尚无产业项目；"
+    project = "{clause}：{who}，{age}岁，{labor}，是家庭劳动力，家庭有发展生产意愿但尚无产业项目；"
         .. "扶持发展至少 1 项特色产业项目（补助 {grant}）",
-    skills_training = "{clause}：{who}（{age}岁，{labor}）掌握实用技术 {skills} 项（应至少 {min} 项）；"
+    skills_training = "{clause}：{who}，{age}岁，{labor}，掌握实用技术 {skills} 项（应至少 {min} 项）；"
         .. "开展实用技术培训，帮助掌握 1 至 2 项实用技术",
     link_project = "{clause}：家庭从事产业项目，但未联结龙头企业、产业基地或专业合作社；至少联结一个",
-    link_will = "{clause}：家庭有发展生产意愿且 {who}（{age}岁，{labor}）是劳动力，"
+    link_will = "{clause}：家庭有发展生产意愿且 {who}，{age}岁，{labor}，是劳动力，"
         .. "但未联结龙头企业、产业基地或专业合作社；至少联结一个",
     pv_station = "{clause}：缺乏资源（无产业项目）、缺乏劳动力（家庭中无劳动力）、无稳定收入来源（{income}）；"
         .. "扶持光伏电站收益（每年 {share}）",

@@ -9,7 +9,7 @@ local reasons = {
         .. "有完全或部分劳动能力者为劳动力），尚未纳入低保，应保尽保：每人每月 {monthly} × {n} 人 = 每月 {amount}",
     dibao_income = "{clause}：{year} 年人均可支配收入 {income} 低于本地低保标准 {line}（{where}），"
         .. "符合最低生活保障条件，尚未纳入低保，应保尽保：每人每月 {monthly} × {n} 人 = 每月 {amount}",
-    pension = "{clause}：{who}（{age}岁）不在校，未参加城乡居民养老保险（{min_age}岁起），"
+    pension = "{clause}：{who}，{age}岁，不在校，未参加城乡居民养老保险（{min_age}岁起），"
         .. "参保并落实财政补贴",
     labor_unrecorded = "数据质量：{names} 在劳动年龄内且不在校，但劳动能力未登记；"
         .. "请帮扶干部核实登记（低保、资产收益、就业和退出都以此为据，系统不作推定）",

@@ -370,9 +370,9 @@ static int migrate_to_1(struct store *st, struct err *e)
  * SQLite cannot drop a NOT NULL, so member is rebuilt, with its index and
  * journal triggers; nothing references member, so the rebuild breaks no key. */
 static const char schema_v2[] =
-    "DROP TRIGGER journal_member_ins;"
-    "DROP TRIGGER journal_member_upd;"
-    "DROP TRIGGER journal_member_del;"
+    "DROP TRIGGER IF EXISTS journal_member_ins;"
+    "DROP TRIGGER IF EXISTS journal_member_upd;"
+    "DROP TRIGGER IF EXISTS journal_member_del;"
     "CREATE TABLE member_v2 ("
     " id INTEGER PRIMARY KEY,"
     " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
