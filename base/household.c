@@ -72,6 +72,7 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
 #define MAP_AS_OF_DATE(c) NULL
 #define MAP_AS_OF_YEAR(c) NULL
 #define MAP_AGE(c) NULL
+#define MAP_FACT(c) NULL
 #define AUX_AGE(T, c) offsetof(struct T, c)
 #define AUX_OTHER(T, c) 0
 #define AUX_ID AUX_OTHER
@@ -88,6 +89,7 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
 #define AUX_ENUM AUX_OTHER
 #define AUX_AS_OF_DATE AUX_OTHER
 #define AUX_AS_OF_YEAR AUX_OTHER
+#define AUX_FACT AUX_OTHER
 
 #define FIELD_(T, name, sql, kind, a, b, c)                                                        \
     {                                                                                              \
@@ -105,6 +107,7 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
 #define VISIT_(n, k, s) HOUSEHOLD_APPLY(FIELD_, household_visit, n, s, HOUSEHOLD_KIND_##k)
 #define TASK_(n, k, s) HOUSEHOLD_APPLY(FIELD_, household_task, n, s, HOUSEHOLD_KIND_##k)
 #define FUND_(n, k, s) HOUSEHOLD_APPLY(FIELD_, household_fund, n, s, HOUSEHOLD_KIND_##k)
+#define SHOCK_(n, k, s) HOUSEHOLD_APPLY(FIELD_, household_shock, n, s, HOUSEHOLD_KIND_##k)
 
 /* The household's table ends with its lists, in HOUSEHOLD_LISTS order. */
 #define LIST_FIELD_(list, elem, ELEM, table, order, key)                                           \
@@ -153,4 +156,31 @@ int household_record_of_table(const char *table)
         if (strcmp(household_records[i].table, table) == 0)
             return i;
     return -1;
+}
+
+/* ---- facts ---- */
+
+int household_member_in_labor_force(const struct household_member *m,
+                                    const struct household_facts_params *p)
+{
+    /* 一、二(三): labour ability is what the cadre recorded, never assumed;
+     * a pupil or student works at school, and age bounds the rest. */
+    if (m->labor != HOUSEHOLD_LABOR_FULL && m->labor != HOUSEHOLD_LABOR_PARTIAL)
+        return 0;
+    if (m->school_stage != HOUSEHOLD_SCHOOL_NONE)
+        return 0;
+    return m->age >= 0 && m->age >= p->working_age_min && m->age <= p->working_age_max;
+}
+
+void household_facts(const struct household *hh, const struct household_facts_params *p,
+                     struct household *out, struct household_member *members)
+{
+    *out = *hh;
+    out->labor_force = 0;
+    for (size_t i = 0; i < hh->n_members; i++) {
+        members[i] = hh->members[i];
+        members[i].in_labor_force = household_member_in_labor_force(&members[i], p);
+        out->labor_force += members[i].in_labor_force;
+    }
+    out->members = members;
 }

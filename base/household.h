@@ -18,7 +18,10 @@
  * NULL (SQL NULL, YAML null, Lua nil); without one, NULL is an error. */
 
 /* clang-format off */
+/* Labour ability: left out (NULL) is "not recorded", never assumed; it is a
+ * data-quality task for the cadre. */
 #define HOUSEHOLD_LABOR_MAP(X)                                                 \
+    X(UNRECORDED, NULL)                                                        \
     X(FULL, "full")                                                            \
     X(PARTIAL, "partial")                                                      \
     X(NONE, "none")
@@ -55,6 +58,13 @@
     X(DONE, "done")                                                            \
     X(CANCELLED, "cancelled")
 
+/* What befell a household (三(六) 因灾、因病返贫). */
+#define HOUSEHOLD_SHOCK_KIND_MAP(X)                                            \
+    X(DISASTER, "disaster")                                                    \
+    X(ILLNESS, "illness")                                                      \
+    X(ACCIDENT, "accident")                                                    \
+    X(JOB_LOSS, "job_loss")
+
 #define HOUSEHOLD_FUND_STATUS_MAP(X)                                           \
     X(APPLIED, "applied")                                                      \
     X(REVIEWED, "reviewed")                                                    \
@@ -71,7 +81,8 @@
     X(status, STATUS)                                                          \
     X(grade, GRADE)                                                            \
     X(task_status, TASK_STATUS)                                                \
-    X(fund_status, FUND_STATUS)
+    X(fund_status, FUND_STATUS)                                                \
+    X(shock_kind, SHOCK_KIND)
 /* clang-format on */
 
 #define HOUSEHOLD_VALUE_COUNT_(id, text) +1
@@ -82,6 +93,7 @@
 #define HOUSEHOLD_GRADE_VALUE_(id, text) HOUSEHOLD_GRADE_##id,
 #define HOUSEHOLD_TASK_STATUS_VALUE_(id, text) HOUSEHOLD_TASK_STATUS_##id,
 #define HOUSEHOLD_FUND_STATUS_VALUE_(id, text) HOUSEHOLD_FUND_STATUS_##id,
+#define HOUSEHOLD_SHOCK_KIND_VALUE_(id, text) HOUSEHOLD_SHOCK_KIND_##id,
 enum household_labor { HOUSEHOLD_LABOR_MAP(HOUSEHOLD_LABOR_VALUE_) };
 enum household_health { HOUSEHOLD_HEALTH_MAP(HOUSEHOLD_HEALTH_VALUE_) };
 enum household_school { HOUSEHOLD_SCHOOL_MAP(HOUSEHOLD_SCHOOL_VALUE_) };
@@ -89,6 +101,7 @@ enum household_status { HOUSEHOLD_STATUS_MAP(HOUSEHOLD_STATUS_VALUE_) };
 enum household_grade { HOUSEHOLD_GRADE_MAP(HOUSEHOLD_GRADE_VALUE_) };
 enum household_task_status { HOUSEHOLD_TASK_STATUS_MAP(HOUSEHOLD_TASK_STATUS_VALUE_) };
 enum household_fund_status { HOUSEHOLD_FUND_STATUS_MAP(HOUSEHOLD_FUND_STATUS_VALUE_) };
+enum household_shock_kind { HOUSEHOLD_SHOCK_KIND_MAP(HOUSEHOLD_SHOCK_KIND_VALUE_) };
 /* HOUSEHOLD_LABOR_COUNT...: how many values each map has. */
 #define HOUSEHOLD_ENUM_COUNT_(key, KEY)                                                            \
     enum { HOUSEHOLD_##KEY##_COUNT = 0 HOUSEHOLD_##KEY##_MAP(HOUSEHOLD_VALUE_COUNT_) };
@@ -137,7 +150,10 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
  * and the computed ones, filled as of the evaluation date:
  *   AS_OF_DATE       const char *: that date
  *   AS_OF_YEAR       int: its year
- *   AGE(date_field)  int: full years since date_field, -1 when unknown */
+ *   AGE(date_field)  int: full years since date_field, -1 when unknown
+ * and the facts, filled by household_facts() from the other fields and the
+ * params before any policy runs (readers and case files leave them 0):
+ *   FACT(is_bool)    int; a 0/1 truth when is_bool, else a count */
 
 #define HOUSEHOLD_NULL_INT INT32_MIN
 /* Bounds every reader enforces: a money field (REAL) is within
@@ -172,7 +188,12 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(registered_at,     DATE,                  "h.registered_at")             \
     X(exited_at,         DATE,                  "h.exited_at")                 \
     X(cadre_id,          REF,                   "pairing.cadre_id")            \
-    X(paired_since,      DATE,                  "pairing.since")
+    X(paired_since,      DATE,                  "pairing.since")               \
+    /* 两不愁, as the cadre recorded it: 1 secure, 0 not, NULL not recorded */ \
+    X(food_secure,       INT_OR_NULL(0, 1),     "h.food_secure")               \
+    X(clothing_secure,   INT_OR_NULL(0, 1),     "h.clothing_secure")           \
+    /* members in the labour force (see in_labor_force) */                    \
+    X(labor_force,       FACT(0),               NULL)
 
 #define HOUSEHOLD_MEMBER_FIELDS(X)                                             \
     X(id,                ID,                    "id")                          \
@@ -189,7 +210,10 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(pension_insured,   BOOL(0),               "pension_insured")             \
     X(employed,          BOOL(0),               "employed")                    \
     X(wants_job,         BOOL(0),               "wants_job")                   \
-    X(skills,            INT(0, 1000),          "skills")
+    X(skills,            INT(0, 1000),          "skills")                      \
+    /* 劳动力: working age (params working_age_min..max), not in school and */ \
+    /* labour recorded as full or partial; an unrecorded labour never counts */ \
+    X(in_labor_force,    FACT(1),               NULL)
 
 /* Household totals of one year, yuan. */
 #define HOUSEHOLD_INCOME_FIELDS(X)                                             \
@@ -246,6 +270,14 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(objections,        INT(0, 1000000),       "objections")                  \
     X(approved_at,       DATE,                  "approved_at")
 
+/* Shocks (三(六) 因灾、因病返贫): what befell the household, when, and
+ * the loss in yuan. */
+#define HOUSEHOLD_SHOCK_FIELDS(X)                                              \
+    X(id,                ID,                    "id")                          \
+    X(kind,              ENUM(shock_kind, PUBLIC), "kind")                     \
+    X(date,              REQUIRED_DATE,         "date")                        \
+    X(loss,              REAL,                  "loss")
+
 /* The household's lists: X(list, elem, ELEM, "table", "order", key).
  * struct household holds n_<list> elements of struct household_<elem>, whose
  * fields are HOUSEHOLD_<ELEM>_FIELDS, read from table ordered by order; key
@@ -258,7 +290,8 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(shares,  share,  SHARE,  "asset_share",      "rowid",    NULL)           \
     X(visits,  visit,  VISIT,  "visit",            "date, id", "id")           \
     X(tasks,   task,   TASK,   "task",             "id",       "id")           \
-    X(funds,   fund,   FUND,   "fund_application", "id",       "id")
+    X(funds,   fund,   FUND,   "fund_application", "id",       "id")           \
+    X(shocks,  shock,  SHOCK,  "shock",            "date, id", "id")
 /* clang-format on */
 
 /* ---- Using the description ----
@@ -266,7 +299,7 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
  * of arguments, M(name, sql, KIND, a, b, c), whatever the kind:
  *     #define MY(name, kind, sql) HOUSEHOLD_APPLY(MY_, name, sql, HOUSEHOLD_KIND_##kind)
  * (paste the kind right there, so a kind word is never taken for a macro).
- * a, b: INT lo, hi; BOOL the default; ENUM 1 when PRIVATE. c: ENUM the map
+ * a, b: INT lo, hi; BOOL the default; ENUM 1 when PRIVATE; FACT is_bool. c: ENUM the map
  * key, AGE the date field; 0 otherwise. */
 #define HOUSEHOLD_APPLY(M, ...) M(__VA_ARGS__)
 #define HOUSEHOLD_KIND_ID ID, 0, 0, 0
@@ -284,6 +317,7 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
 #define HOUSEHOLD_KIND_AS_OF_DATE AS_OF_DATE, 0, 0, 0
 #define HOUSEHOLD_KIND_AS_OF_YEAR AS_OF_YEAR, 0, 0, 0
 #define HOUSEHOLD_KIND_AGE(date_field) AGE, 0, 0, date_field
+#define HOUSEHOLD_KIND_FACT(is_bool) FACT, is_bool, 0, 0
 #define HOUSEHOLD_PUBLIC 0
 #define HOUSEHOLD_PRIVATE 1
 
@@ -304,6 +338,7 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
 #define HOUSEHOLD_IF_COLUMN_AS_OF_DATE(...)
 #define HOUSEHOLD_IF_COLUMN_AS_OF_YEAR(...)
 #define HOUSEHOLD_IF_COLUMN_AGE(...)
+#define HOUSEHOLD_IF_COLUMN_FACT(...)
 
 /* ---- The structs ---- */
 
@@ -322,6 +357,7 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
 #define HOUSEHOLD_CTYPE_AS_OF_DATE(c) const char *
 #define HOUSEHOLD_CTYPE_AS_OF_YEAR(c) int
 #define HOUSEHOLD_CTYPE_AGE(c) int
+#define HOUSEHOLD_CTYPE_FACT(c) int
 #define HOUSEHOLD_STRUCT_MEMBER_(name, sql, kind, a, b, c) HOUSEHOLD_CTYPE_##kind(c) name;
 #define HOUSEHOLD_DECLARE_(name, kind, sql)                                                        \
     HOUSEHOLD_APPLY(HOUSEHOLD_STRUCT_MEMBER_, name, sql, HOUSEHOLD_KIND_##kind)
@@ -365,6 +401,7 @@ enum household_kind {
     HOUSEHOLD_AS_OF_DATE,
     HOUSEHOLD_AS_OF_YEAR,
     HOUSEHOLD_AGE,
+    HOUSEHOLD_FACT,
     HOUSEHOLD_LIST /* only in the household's table: one of its lists */
 };
 
@@ -379,7 +416,7 @@ struct household_field {
     const char *name;
     const char *sql; /* NULL: computed */
     enum household_kind kind;
-    int64_t a, b;                     /* INT lo, hi; BOOL default; ENUM private */
+    int64_t a, b;                     /* INT lo, hi; BOOL default; ENUM private; FACT is_bool */
     const struct household_enum *map; /* ENUM */
     size_t offset;                    /* in the record; LIST: of the array pointer */
     size_t aux_offset;                /* LIST: of the count; AGE: of the date */
@@ -402,5 +439,24 @@ extern const struct household_record household_records[HOUSEHOLD_REC_COUNT];
 const struct household_field *household_field_find(enum household_rec rec, const char *name);
 /* The record whose SQL table is table, or -1. */
 int household_record_of_table(const char *table);
+
+/* ---- Facts ----
+ * Facts are computed once, here, so that Lua policies, plugins and explain
+ * agree on them. */
+
+/* What the facts depend on besides the record: working age in whole years,
+ * inclusive (params working_age_min, working_age_max). */
+struct household_facts_params {
+    int working_age_min, working_age_max;
+};
+
+/* Whether m counts in the labour force (劳动力): within working age, not in
+ * school, labour ability recorded as full or partial. */
+int household_member_in_labor_force(const struct household_member *m,
+                                    const struct household_facts_params *p);
+/* *out: a copy of hh whose facts are filled; its members are copied into
+ * members (room for hh->n_members), the other lists are shared with hh. */
+void household_facts(const struct household *hh, const struct household_facts_params *p,
+                     struct household *out, struct household_member *members);
 
 #endif

@@ -47,86 +47,165 @@ static FILE *shown;
 
 /* ---- text ---- */
 
+static const char *yes_no(int v)
+{
+    return v ? "是" : "否";
+}
+
+/* 1 / 0 / not recorded of a nullable 0/1 fact. */
+static const char *recorded(int v, const char *yes, const char *no)
+{
+    return v == HOUSEHOLD_NULL_INT ? "未登记" : v ? yes : no;
+}
+
+static const char *labor_zh(enum household_labor l)
+{
+    switch (l) {
+    case HOUSEHOLD_LABOR_FULL:
+        return "完全劳动力";
+    case HOUSEHOLD_LABOR_PARTIAL:
+        return "部分劳动力";
+    case HOUSEHOLD_LABOR_NONE:
+        return "无劳动能力";
+    case HOUSEHOLD_LABOR_UNRECORDED:
+        break;
+    }
+    return "劳动能力未登记";
+}
+
+/* Every fact a policy reads, in the cadre's words (the facts the rules
+ * computed, such as the labour force, included). */
 static void text_facts(const struct household *hh)
 {
-    fprintf(shown, "household %lld as of %s\n", (long long)hh->id, hh->today);
-    /* Every text from the database goes through term_str: a name holding
-     * ESC or CR must not recolour the terminal or forge a line. */
-    fprintf(shown, "  village %s %s (town %s, county %s), %s, %s\n",
+    fprintf(shown, "户 %lld（评估日 %s）\n", (long long)hh->id, hh->today);
+    fprintf(shown, "  村 %s %s（镇 %s，县 %s），%s，%s\n",
             hh->village ? term_str(hh->village) : "?",
             hh->village_name ? term_str(hh->village_name) : "", hh->town ? term_str(hh->town) : "?",
-            hh->county ? term_str(hh->county) : "?",
-            hh->poor_village ? "poor village" : "scattered",
-            hh->livable ? "livable" : "lacks living conditions");
-    fprintf(shown, "  head %s; status %s; cause %s; housing grade %s%s; tap water %s; dibao %s\n",
+            hh->county ? term_str(hh->county) : "?", hh->poor_village ? "贫困村" : "分散贫困户",
+            hh->livable ? "具备生产生活条件" : "不具备生产生活条件");
+    fprintf(shown, "  户主 %s；状态 %s；致贫原因 %s；退出日 %s；低保 %s\n",
             hh->head_name ? term_str(hh->head_name) : "?", NAME_OR_DASH(status, hh->status),
             hh->poverty_cause ? term_str(hh->poverty_cause) : "-",
-            NAME(grade, hh->housing_grade) ? NAME(grade, hh->housing_grade) : "unknown",
-            hh->housing_renovated ? " (renovated)" : "", hh->tap_water ? "yes" : "no",
-            hh->dibao ? "yes" : "no");
+            hh->exited_at ? term_str(hh->exited_at) : "-", yes_no(hh->dibao));
+    fprintf(shown, "  两不愁：不愁吃 %s，不愁穿 %s\n",
+            recorded(hh->food_secure, "有保障", "无保障"),
+            recorded(hh->clothing_secure, "有保障", "无保障"));
+    const char *grade = NAME(grade, hh->housing_grade);
+    fprintf(shown, "  住房 %s%s%s；自来水 %s；愿意搬迁 %s；土地 %s\n", grade ? grade : "等级未评定",
+            grade ? " 级" : "", hh->housing_renovated ? "（已改造）" : "", yes_no(hh->tap_water),
+            yes_no(hh->wants_relocation), yes_no(hh->has_land));
+    fprintf(
+        shown,
+        "  发展生产意愿 %s；产业项目 %s；信用评级 %s；联结经营主体 %zu 个；资产收益股份 %zu 项\n",
+        yes_no(hh->wants_industry), yes_no(hh->has_project),
+        hh->credit_rating ? term_str(hh->credit_rating) : "未评定", hh->n_links, hh->n_shares);
     if (hh->cadre_id)
-        fprintf(shown, "  paired with cadre %lld since %s; last visit %s\n",
-                (long long)hh->cadre_id, hh->paired_since ? term_str(hh->paired_since) : "?",
-                last_visit(hh) ? term_str(last_visit(hh)) : "none");
+        fprintf(shown, "  帮扶干部 %lld（%s 起）；最近走访 %s\n", (long long)hh->cadre_id,
+                hh->paired_since ? term_str(hh->paired_since) : "?",
+                last_visit(hh) ? term_str(last_visit(hh)) : "无");
     else
-        fprintf(shown, "  no paired cadre; last visit %s\n",
-                last_visit(hh) ? term_str(last_visit(hh)) : "none");
+        fprintf(shown, "  未落实帮扶干部；最近走访 %s\n",
+                last_visit(hh) ? term_str(last_visit(hh)) : "无");
+    fprintf(shown, "  劳动力 %d 人（劳动年龄内、不在校、劳动能力已登记为完全或部分）\n",
+            hh->labor_force);
     for (size_t i = 0; i < hh->n_members; i++) {
         const struct household_member *m = &hh->members[i];
         char masked[24], age[16] = "?";
         if (m->age >= 0)
             snprintf(age, sizeof age, "%d", m->age);
-        fprintf(
-            shown, "  member %lld %s (%s) %s: age %s, labour %s, health %s, school %s, skills %d\n",
-            (long long)m->id, m->name ? term_str(m->name) : "?",
-            m->relation ? term_str(m->relation) : "-",
-            log_mask_id(m->id_number, masked, sizeof masked), age, NAME_OR_DASH(labor, m->labor),
-            NAME_OR_DASH(health, m->health), NAME_OR_DASH(school, m->school_stage), m->skills);
+        fprintf(shown,
+                "  成员 %lld %s（%s）%s：%s岁，%s%s，健康 %s，在读 %s，实用技术 %d 项；"
+                "已就业 %s，就业意愿 %s；医保 %s，大病保险 %s，养老保险 %s\n",
+                (long long)m->id, m->name ? term_str(m->name) : "?",
+                m->relation ? term_str(m->relation) : "-",
+                log_mask_id(m->id_number, masked, sizeof masked), age, labor_zh(m->labor),
+                m->in_labor_force ? "（劳动力）" : "", NAME_OR_DASH(health, m->health),
+                NAME_OR_DASH(school, m->school_stage), m->skills, yes_no(m->employed),
+                yes_no(m->wants_job), yes_no(m->medical_insured), yes_no(m->critical_insured),
+                yes_no(m->pension_insured));
     }
     for (size_t i = 0; i < hh->n_income; i++) {
         const struct household_income *in = &hh->income[i];
-        fprintf(shown, "  income %d: %.2f per person (%zu members)\n", in->year,
+        fprintf(shown, "  %d 年收入：人均 %.2f 元（%zu 人）\n", in->year,
                 hh->n_members ? income_total(in) / (double)hh->n_members : income_total(in),
                 hh->n_members);
+    }
+    for (size_t i = 0; i < hh->n_loans; i++) {
+        const struct household_loan *l = &hh->loans[i];
+        fprintf(shown, "  贷款 %lld：%.2f 元，%d 个月，起贷 %s；抵押 %s，担保 %s，贴息 %s\n",
+                (long long)l->id, l->amount, l->term_months,
+                l->start_date ? term_str(l->start_date) : "?", yes_no(l->collateral),
+                yes_no(l->guarantor), yes_no(l->interest_subsidised));
+    }
+    for (size_t i = 0; i < hh->n_tasks; i++) {
+        const struct household_task *t = &hh->tasks[i];
+        fprintf(shown, "  任务 %lld「%s」截止 %s，%s\n", (long long)t->id,
+                t->title ? term_str(t->title) : "", t->due, NAME_OR_DASH(task_status, t->status));
+    }
+    for (size_t i = 0; i < hh->n_funds; i++) {
+        const struct household_fund *f = &hh->funds[i];
+        fprintf(shown, "  资金申请 %lld「%s」%.2f 元，%s；公示 %s 至 %s，异议 %d，批准 %s\n",
+                (long long)f->id, f->project ? term_str(f->project) : "", f->amount,
+                NAME_OR_DASH(fund_status, f->status),
+                f->notice_from ? term_str(f->notice_from) : "-",
+                f->notice_to ? term_str(f->notice_to) : "-", f->objections,
+                f->approved_at ? term_str(f->approved_at) : "-");
+    }
+    for (size_t i = 0; i < hh->n_shocks; i++) {
+        const struct household_shock *k = &hh->shocks[i];
+        fprintf(shown, "  变故 %s：%s，损失 %.2f 元\n", k->date, NAME_OR_DASH(shock_kind, k->kind),
+                k->loss);
     }
 }
 
 static void text_policy(const struct household *hh, const struct eval_result *res,
                         const struct policy *p)
 {
-    fprintf(shown, "\n%s (%s) %s\n", term_str(p->name), term_str(p->title), term_str(p->source));
+    fprintf(shown, "\n%s（%s）%s\n", term_str(p->title), term_str(p->name), term_str(p->source));
     int any = 0;
     for (size_t i = 0; i < res->n_findings; i++) {
         const struct finding *f = &res->findings[i];
         if (strcmp(f->policy, p->name) != 0)
             continue;
         const struct household_member *m = f->member_id ? member_of(hh, f->member_id) : NULL;
-        char who[96] = "household", amount[40] = "";
+        char who[96] = "全户", amount[40] = "";
         if (f->member_id)
-            snprintf(who, sizeof who, "%s (member %lld)", m && m->name ? term_str(m->name) : "?",
+            snprintf(who, sizeof who, "%s（成员 %lld）", m && m->name ? term_str(m->name) : "?",
                      (long long)f->member_id);
         if (f->has_amount)
             snprintf(amount, sizeof amount, " %.2f", f->amount);
-        fprintf(shown, "  %s %s for %s%s: %s\n", finding_kind_name(f->kind), term_str(f->measure),
+        fprintf(shown, "  %s %s → %s%s：%s\n", finding_kind_name(f->kind), term_str(f->measure),
                 who, amount, term_str(f->reason));
         any = 1;
     }
     for (size_t i = 0; i < res->n_alerts; i++)
         if (strcmp(res->alerts[i].policy, p->name) == 0) {
-            fprintf(shown, "  alert %s (%s): %s\n", term_str(res->alerts[i].kind),
+            fprintf(shown, "  告警 %s（%s）：%s\n", term_str(res->alerts[i].kind),
                     severity_name(res->alerts[i].severity), term_str(res->alerts[i].message));
             any = 1;
         }
     for (size_t i = 0; i < res->n_errors; i++)
         if (strcmp(res->errors[i].policy, p->name) == 0) {
-            fprintf(shown, "  error: %s\n", term_str(res->errors[i].msg));
+            fprintf(shown, "  错误：%s\n", term_str(res->errors[i].msg));
             any = 1;
         }
     if (!any)
-        fprintf(shown, "  nothing applies\n");
+        fprintf(shown, "  无适用措施\n");
+    /* Why and why not: every test the rule evaluated, with its values. */
+    for (size_t i = 0; i < res->n_tests; i++) {
+        const struct policy_test *t = &res->tests[i];
+        if (strcmp(t->policy, p->name) != 0)
+            continue;
+        const struct household_member *m = t->member_id ? member_of(hh, t->member_id) : NULL;
+        char who[96] = "";
+        if (t->member_id)
+            snprintf(who, sizeof who, "[%s] ", m && m->name ? term_str(m->name) : "?");
+        fprintf(shown, "  %s %s%s：%s\n", t->ok ? "✓" : "✗", who, term_str(t->label),
+                term_str(t->detail));
+    }
     for (size_t i = 0; i < res->n_params; i++)
         if (res->params[i].policy && strcmp(res->params[i].policy, p->name) == 0)
-            fprintf(shown, "  param %s = %s\n", term_str(res->params[i].key),
+            fprintf(shown, "  参数 %s = %s\n", term_str(res->params[i].key),
                     term_str(res->params[i].value));
 }
 
@@ -153,6 +232,27 @@ static void json_facts(const struct household *hh)
     json_string(shown, hh->poverty_cause);
     fprintf(shown, ",\"housing_grade\":");
     json_string(shown, NAME(grade, hh->housing_grade));
+    fprintf(shown, ",\"labor_force\":%d,\"food_secure\":", hh->labor_force);
+    if (hh->food_secure == HOUSEHOLD_NULL_INT)
+        fprintf(shown, "null");
+    else
+        fprintf(shown, "%s", hh->food_secure ? "true" : "false");
+    fprintf(shown, ",\"clothing_secure\":");
+    if (hh->clothing_secure == HOUSEHOLD_NULL_INT)
+        fprintf(shown, "null");
+    else
+        fprintf(shown, "%s", hh->clothing_secure ? "true" : "false");
+    fprintf(shown, ",\"shocks\":[");
+    for (size_t i = 0; i < hh->n_shocks; i++) {
+        fprintf(shown, "%s{\"date\":", i ? "," : "");
+        json_string(shown, hh->shocks[i].date);
+        fprintf(shown, ",\"kind\":");
+        json_string(shown, NAME(shock_kind, hh->shocks[i].kind));
+        fprintf(shown, ",\"loss\":");
+        json_number(shown, hh->shocks[i].loss);
+        fprintf(shown, "}");
+    }
+    fprintf(shown, "]");
     fprintf(shown, ",\"dibao\":%s,\"cadre_id\":", hh->dibao ? "true" : "false");
     if (hh->cadre_id)
         fprintf(shown, "%lld", (long long)hh->cadre_id);
@@ -179,6 +279,7 @@ static void json_facts(const struct household *hh)
             fprintf(shown, "null");
         fprintf(shown, ",\"labor\":");
         json_string(shown, NAME(labor, m->labor));
+        fprintf(shown, ",\"in_labor_force\":%s", m->in_labor_force ? "true" : "false");
         fprintf(shown, ",\"health\":");
         json_string(shown, NAME(health, m->health));
         fprintf(shown, ",\"school_stage\":");
@@ -231,6 +332,24 @@ static void json_policy(const struct eval_result *res, const struct policy *p)
         fprintf(shown, "%s", first ? "" : ",");
         first = 0;
         json_string(shown, res->errors[i].msg);
+    }
+    fprintf(shown, "],\"tests\":[");
+    first = 1;
+    for (size_t i = 0; i < res->n_tests; i++) {
+        const struct policy_test *t = &res->tests[i];
+        if (strcmp(t->policy, p->name) != 0)
+            continue;
+        fprintf(shown, "%s{\"label\":", first ? "" : ",");
+        first = 0;
+        json_string(shown, t->label);
+        fprintf(shown, ",\"ok\":%s,\"member\":", t->ok ? "true" : "false");
+        if (t->member_id)
+            fprintf(shown, "%lld", (long long)t->member_id);
+        else
+            fprintf(shown, "null");
+        fprintf(shown, ",\"detail\":");
+        json_string(shown, t->detail);
+        fprintf(shown, "}");
     }
     fprintf(shown, "],\"params\":{");
     first = 1;
@@ -288,16 +407,33 @@ int cmd_explain(struct cli *cli)
         code = cli_exit_code(rc);
     } else {
         const struct policy_set *ps = engine_policies(en);
+        /* The facts as the policies saw them (the runner computed them from
+         * the same household and params). */
+        double lo = 1, hi = 0;
+        if (config_param_number(ps->cfg, "working_age_min", snap.hh.year, &lo) ||
+            config_param_number(ps->cfg, "working_age_max", snap.hh.year, &hi))
+            lo = 1, hi = 0;
+        struct household_facts_params fp = {(int)lo, (int)hi};
+        struct household facts;
+        struct household_member *members = calloc(snap.hh.n_members + 1, sizeof *members);
+        if (!members) {
+            fprintf(stderr, "fupin explain: out of memory\n");
+            code = EXIT_RUNTIME;
+            goto done;
+        }
+        household_facts(&snap.hh, &fp, &facts, members);
+        const struct household *hh = &facts;
         char *text = NULL;
         size_t len = 0;
         if (!(shown = open_memstream(&text, &len))) {
             fprintf(stderr, "fupin explain: out of memory\n");
+            free(members);
             code = EXIT_RUNTIME;
             goto done;
         }
         if (as_json) {
             fprintf(shown, "{");
-            json_facts(&snap.hh);
+            json_facts(hh);
             fprintf(shown, ",\"policies\":[");
             for (size_t i = 0; i < ps->n_policies; i++) {
                 fprintf(shown, "%s", i ? "," : "");
@@ -305,15 +441,16 @@ int cmd_explain(struct cli *cli)
             }
             fprintf(shown, "]}\n");
         } else {
-            text_facts(&snap.hh);
+            text_facts(hh);
             for (size_t i = 0; i < ps->n_policies; i++)
-                text_policy(&snap.hh, &res, &ps->policies[i]);
+                text_policy(hh, &res, &ps->policies[i]);
         }
         fclose(shown);
         shown = NULL;
         scrub_ids_n(text, len);
         fwrite(text, 1, len, stdout);
         free(text);
+        free(members);
     }
 done:
     eval_result_free(&res);

@@ -61,7 +61,9 @@ struct demo_member {
     char id_number[19];
     const char *relation;
     char birth_date[11];
-    const char *labor, *health, *school_stage; /* school_stage may be NULL */
+    /* labor NULL: not recorded (the cadre has yet to); school_stage NULL:
+     * not in school */
+    const char *labor, *health, *school_stage;
     int medical_insured, critical_insured, pension_insured, employed, wants_job, skills;
 };
 
@@ -89,12 +91,20 @@ struct demo_loan {
     int collateral, guarantor, interest_subsidised;
 };
 
+/* What befell a household (三(六) 因灾、因病返贫). */
+struct demo_shock {
+    const char *kind;
+    char date[11];
+    double loss;
+};
+
 struct demo_household {
     long id;
     char head_name[16];
     const char *status, *poverty_cause, *housing_grade, *credit_rating; /* rating may be NULL */
     int housing_renovated, tap_water, wants_relocation, wants_industry, has_project;
     int dibao, has_land;
+    int food_secure, clothing_secure;      /* 两不愁 as recorded: 1, 0, -1 not recorded */
     char registered_at[11], exited_at[11]; /* exited_at "" = NULL */
     int n_members;
     struct demo_member members[DEMO_MAX_MEMBERS];
@@ -114,6 +124,8 @@ struct demo_household {
     const char *share_project;
     double share_amount;
     char share_since[11];
+    int n_shocks; /* 0 or 1 */
+    struct demo_shock shock;
 };
 
 struct demo_cadre {

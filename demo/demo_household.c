@@ -179,6 +179,11 @@ static void make_member(struct demo_plan *p, int county, const char *relation, i
         u = demo_rng_unit(r);
         m->skills = u < 0.4 ? 0 : u < 0.75 ? 1 : u < 0.95 ? 2 : 3;
     }
+    /* Labour left blank, as the hand-entered records have it: most often
+     * for the elderly (what the fact "not recorded" is for), sometimes for
+     * an adult of working age (a data task for the cadre). */
+    if (age >= 16 && demo_rng_chance(r, age >= 65 ? 0.08 : 0.015))
+        m->labor = NULL;
 }
 
 /* Relations and ages for a household of n around a head aged head_age. */
@@ -447,6 +452,42 @@ static void make_visits(struct demo_plan *p, struct demo_household *h)
     }
 }
 
+/* 两不愁 as the cadre recorded it: most households are checked and secure;
+ * exited ones were checked at exit. */
+static void make_secure(struct demo_rng *r, struct demo_household *h)
+{
+    int exited = strcmp(h->status, "exited") == 0;
+    if (!exited && demo_rng_chance(r, 0.08)) {
+        h->food_secure = h->clothing_secure = -1;
+        return;
+    }
+    h->food_secure = exited || demo_rng_chance(r, 0.97);
+    h->clothing_secure = exited || demo_rng_chance(r, 0.98);
+}
+
+/* A shock for some households: illness most often, then disaster; for an
+ * exited household one in three comes after the exit (返贫 risk). */
+static void make_shock(struct demo_plan *p, struct demo_household *h)
+{
+    struct demo_rng *r = &p->rng;
+    int exited = h->exited_at[0] != 0;
+    if (!demo_rng_chance(r, exited ? 0.09 : 0.06))
+        return;
+    static const char *const kinds[] = {"illness", "disaster", "accident", "job_loss"};
+    double u = demo_rng_unit(r);
+    h->n_shocks = 1;
+    h->shock.kind = kinds[u < 0.45 ? 0 : u < 0.75 ? 1 : u < 0.9 ? 2 : 3];
+    long from = day_of(h->registered_at), to = p->day_as_of;
+    if (exited && demo_rng_chance(r, 0.33))
+        from = day_of(h->exited_at);
+    else if (exited)
+        to = day_of(h->exited_at) - 1;
+    if (to < from)
+        to = from;
+    fmt_day(demo_rng_range(r, from, to), h->shock.date);
+    h->shock.loss = 500.0 * (double)demo_rng_range(r, 2, 80);
+}
+
 void demo_household_make(struct demo_plan *p, int v, long index, long id, long first_cadre,
                          int n_cadres, struct demo_household *h)
 {
@@ -517,6 +558,8 @@ void demo_household_make(struct demo_plan *p, int v, long index, long id, long f
             snprintf(h->link_name, sizeof h->link_name, "%s%s基地", town->name, product);
         }
     }
+    make_secure(r, h);
+    make_shock(p, h);
     if (!has_full && demo_rng_chance(r, 0.35)) {
         h->n_shares = 1;
         h->share_project = PICK(r, share_projects);

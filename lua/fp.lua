@@ -139,6 +139,31 @@ function fp.latest_income_year(household, up_to)
     return latest
 end
 
+-- 劳动力 (the labour-force fact, computed once in C before any policy runs):
+-- within working age, not in school, labour ability recorded full or partial.
+function fp.in_labor_force(member)
+    return member.in_labor_force == true
+end
+
+-- Members whose labour ability nobody recorded although it would matter:
+-- working age and not in school. Never assumed either way; a data task.
+function fp.labor_unrecorded(household, params)
+    local list = {}
+    for _, m in ipairs(household.members or {}) do
+        if m.labor == nil and m.school_stage == nil and fp.working_age(m, params) then
+            list[#list + 1] = m
+        end
+    end
+    return list
+end
+
+local LABOR_TEXT = { full = "完全劳动力", partial = "部分劳动力", none = "无劳动能力" }
+
+-- How a reason names a member's labour ability.
+function fp.labor_text(member)
+    return LABOR_TEXT[member.labor] or "劳动能力未登记"
+end
+
 function fp.has_full_labor(household)
     for _, m in ipairs(household.members or {}) do
         if m.labor == "full" then
@@ -217,12 +242,43 @@ function fp.in_help(household)
     return household.status == "registered" or household.status == "returned"
 end
 
--- How a reason names a member: "member 11 张三", or "member 11" without a name.
+-- How a reason names a member: "张三（成员 11）", or "成员 11" without a name.
 function fp.who(member)
     if member.name and member.name ~= "" then
-        return string.format("member %s %s", tostring(member.id), member.name)
+        return string.format("%s（成员 %s）", member.name, tostring(member.id))
     end
-    return "member " .. tostring(member.id)
+    return "成员 " .. tostring(member.id)
+end
+
+-- template with every {name} replaced by vars[name] (numbers as written,
+-- strings as they are). A placeholder without a value is an error, so a
+-- misspelt name in a reason fails `fupin check` and the policy's cases
+-- instead of reaching a cadre as "{nmae}". Templates live in a policy's
+-- `reasons` table, apart from its conditions, so wording is edited alone.
+function fp.say(template, vars)
+    return (template:gsub("{([%w_]+)}", function(name)
+        local v = vars[name]
+        if v == nil then
+            error(string.format("fp.say: no value for {%s} in \"%s\"", name, template), 2)
+        end
+        if type(v) == "number" and v == floor(v) then
+            return string.format("%d", v)
+        end
+        return tostring(v)
+    end))
+end
+
+-- Records a test the rule evaluated for `fupin explain` (why and why not):
+-- label its name, ok its outcome, detail the template and vars of fp.say
+-- (built only while explaining), member the member it is about or nil.
+-- Returns ok, so a rule reads `if not fp.test(...) then return end`.
+function fp.test(out, label, ok, detail, vars, member)
+    ok = ok and true or false
+    if out.explaining then
+        out:test{ label = label, ok = ok, detail = vars and fp.say(detail, vars) or detail,
+            member = member }
+    end
+    return ok
 end
 
 -- A ratio as a reason shows it: 0.45 -> "45 %".
@@ -264,6 +320,22 @@ function fp.poverty_line(params, year)
         return nil
     end
     return to_fen(ratio * income)
+end
+
+-- The line and how it was reached, for a reason: line, "全省 15,780 元 × 45%".
+-- published (optional, by year) is a line an office uses instead, such as
+-- Guangdong's published exit lines.
+function fp.line_with_text(params, year, published)
+    local fixed = published and fp.for_year(published, year)
+    if fixed then
+        return fixed, string.format("%d 年公布的脱贫标准", year)
+    end
+    local line = fp.poverty_line(params, year)
+    if not line then
+        return nil, string.format("缺少 %d 年全省农村居民人均可支配收入", year)
+    end
+    return line, string.format("全省 %s × %s", fp.yuan(fp.for_year(params.provincial_income, year)),
+        fp.percent(fp.for_year(params.income_ratio, year)))
 end
 
 return fp

@@ -43,7 +43,14 @@ extern "C" {
 
 /* Enumerated columns arrive as these values; the host has already rejected
  * rows whose text is none of them (they become data-quality alerts). */
-enum fupin_labor { FUPIN_LABOR_FULL, FUPIN_LABOR_PARTIAL, FUPIN_LABOR_NONE };
+/* ABI 3: FUPIN_LABOR_UNRECORDED, labour ability nobody recorded (never
+ * assume it; see fupin_member.labor_recorded). */
+enum fupin_labor {
+    FUPIN_LABOR_FULL,
+    FUPIN_LABOR_PARTIAL,
+    FUPIN_LABOR_NONE,
+    FUPIN_LABOR_UNRECORDED
+};
 enum fupin_health {
     FUPIN_HEALTH_HEALTHY,
     FUPIN_HEALTH_CHRONIC,
@@ -62,6 +69,13 @@ enum fupin_school {
 enum fupin_status { FUPIN_STATUS_REGISTERED, FUPIN_STATUS_EXITED, FUPIN_STATUS_RETURNED };
 enum fupin_grade { FUPIN_GRADE_NONE, FUPIN_GRADE_A, FUPIN_GRADE_B, FUPIN_GRADE_C, FUPIN_GRADE_D };
 enum fupin_task_status { FUPIN_TASK_OPEN, FUPIN_TASK_DONE, FUPIN_TASK_CANCELLED };
+/* ABI 3: what befell a household (三(六) 因灾、因病返贫). */
+enum fupin_shock_kind {
+    FUPIN_SHOCK_DISASTER,
+    FUPIN_SHOCK_ILLNESS,
+    FUPIN_SHOCK_ACCIDENT,
+    FUPIN_SHOCK_JOB_LOSS
+};
 enum fupin_fund_status {
     FUPIN_FUND_APPLIED,
     FUPIN_FUND_REVIEWED,
@@ -90,6 +104,12 @@ struct fupin_member {
     int employed;
     int wants_job;
     int skills; /* number of practical skills mastered */
+    /* ABI 3+: append below (the descriptor's view sizes keep older plugins
+     * reading their own layout). */
+    /* 劳动力, computed once by the daemon: within working age (params
+     * working_age_min..max), not in school, labour recorded full or partial. */
+    int in_labor_force;
+    int labor_recorded; /* 0: labor is FUPIN_LABOR_UNRECORDED */
 };
 
 struct fupin_income { /* household totals of one year, yuan */
@@ -138,6 +158,15 @@ struct fupin_fund {
     const char *approved_at;
 };
 
+/* A shock (ABI 3). This struct never grows: a later fact about shocks comes
+ * as a new list, so it carries no size in the descriptor. */
+struct fupin_shock {
+    int64_t id;
+    enum fupin_shock_kind kind;
+    const char *date; /* when it happened */
+    double loss;      /* yuan, 0 when not recorded */
+};
+
 struct fupin_household {
     int64_t id;
     const char *today; /* the date the evaluation is "as of" */
@@ -175,6 +204,14 @@ struct fupin_household {
     const struct fupin_task *tasks;
     size_t n_funds;
     const struct fupin_fund *funds;
+
+    /* ABI 3+: append below. */
+
+    /* 两不愁 as the cadre recorded it: 1 secure, 0 not, -1 not recorded. */
+    int food_secure, clothing_secure;
+    int labor_force; /* members with in_labor_force */
+    size_t n_shocks; /* sorted by date, ascending */
+    const struct fupin_shock *shocks;
 };
 
 /* ---- What a plugin emits ---- */
@@ -218,6 +255,13 @@ struct fupin_host {
 
     /* ABI 3+: append below. A plugin tests FUPIN_HOST_HAS(host, member)
      * before calling a member appended here, since an older daemon lacks it. */
+
+    /* ABI 3: records a test the rule evaluated, for `fupin explain` (why and
+     * why not): label names it ("人均收入达标"), ok its outcome, detail the
+     * values ("人均收入 6,139 元 < 当年标准 7,101 元"). member_id 0: the
+     * household. Kept only while explaining; FUPIN_ERROR for an empty label. */
+    int (*test)(struct fupin_out *out, int64_t member_id, const char *label, int ok,
+                const char *detail);
 };
 
 /* ---- Declared parameters (ABI 2) ----
@@ -497,6 +541,23 @@ fupin_alert(struct fupin_ctx *c, const char *kind, const char *severity, const c
     va_end(ap);
     if (c->host->alert(c->out, kind, severity, msg) != FUPIN_OK)
         return fupin_fail(c, "the host refused the %s alert", kind);
+    return FUPIN_OK;
+}
+
+/* Records a test evaluated (why / why not, shown by `fupin explain`); the
+ * detail is formatted. Does nothing on a daemon older than ABI 3. */
+__attribute__((format(printf, 5, 6))) static inline int
+fupin_test(struct fupin_ctx *c, int64_t member_id, const char *label, int ok, const char *fmt, ...)
+{
+    char detail[FUPIN_MESSAGE_MAX];
+    va_list ap;
+    if (!FUPIN_HOST_HAS(c->host, test))
+        return FUPIN_OK;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    if (c->host->test(c->out, member_id, label, ok, detail) != FUPIN_OK)
+        return fupin_fail(c, "the host refused test %s", label);
     return FUPIN_OK;
 }
 

@@ -1,99 +1,123 @@
 -- industry.lua - 二(一) 产业帮扶到户: production help for registered households
--- with labour and will (a project, skills, a link to an enterprise) and a PV
--- share for those without. Thresholds and amounts come from params, never code.
+-- with labour force and will (a project, skills, a link to an enterprise) and
+-- a PV share for those lacking resources, labour and a stable income. Only
+-- labour-force members (working age, not in school, labour recorded) count:
+-- students and the elderly are never offered a project. Figures from params.
 
+local reasons = {
+    project = "{clause}：{who}，{age}岁，{labor}，是家庭劳动力，家庭有发展生产意愿但尚无产业项目；"
+        .. "扶持发展至少 1 项特色产业项目（补助 {grant}）",
+    skills_training = "{clause}：{who}，{age}岁，{labor}，掌握实用技术 {skills} 项（应至少 {min} 项）；"
+        .. "开展实用技术培训，帮助掌握 1 至 2 项实用技术",
+    link_project = "{clause}：家庭从事产业项目，但未联结龙头企业、产业基地或专业合作社；至少联结一个",
+    link_will = "{clause}：家庭有发展生产意愿且 {who}，{age}岁，{labor}，是劳动力，"
+        .. "但未联结龙头企业、产业基地或专业合作社；至少联结一个",
+    pv_station = "{clause}：缺乏资源（无产业项目）、缺乏劳动力（家庭中无劳动力）、无稳定收入来源（{income}）；"
+        .. "扶持光伏电站收益（每年 {share}）",
+}
 local CLAUSE = "二(一) 产业帮扶到户"
 
--- The first working-age member with labour ability: "有劳动能力" of the clause.
-local function first_worker(h, params)
+local function first_worker(h)
     for _, m in ipairs(h.members) do
-        if fp.can_work(m, params) then
+        if m.in_labor_force then
             return m
         end
     end
     return nil
 end
 
-local function project(h, out, params, p)
-    local m = first_worker(h, params)
-    if not m or not h.wants_industry or h.has_project then
+local function project(h, out, p)
+    local m = first_worker(h)
+    local ok = fp.test(out, "有劳动力", m ~= nil, "劳动力 {n} 人", { n = h.labor_force })
+    ok = fp.test(out, "有发展生产意愿", h.wants_industry, h.wants_industry and "有" or "无") and ok
+    ok = fp.test(out, "尚无产业项目", not h.has_project, h.has_project and "已有项目" or "无项目") and ok
+    if not ok then
         return
     end
     out:recommend{
         measure = "project",
         amount = p.project_grant,
-        reason = string.format(
-            "%s: %s (age %d, labour %s) can work and the household wants to farm, process or serve but has no project; support at least one specialty project (grant %s)",
-            CLAUSE, fp.who(m), m.age, m.labor, fp.yuan(p.project_grant)),
+        reason = fp.say(reasons.project, { clause = CLAUSE, who = fp.who(m), age = m.age,
+            labor = fp.labor_text(m), grant = fp.yuan(p.project_grant) }),
     }
 end
 
-local function skills_training(h, out, params, p)
+local function skills_training(h, out, p)
     for _, m in ipairs(h.members) do
         local skills = m.skills or 0
-        if fp.can_work(m, params) and skills < p.skills_min then
+        local ok = fp.test(out, "劳动力且实用技术不足", m.in_labor_force and skills < p.skills_min,
+            "劳动力：{lf}；实用技术 {s} 项（至少 {min} 项）",
+            { lf = m.in_labor_force and "是" or "否", s = skills, min = p.skills_min }, m)
+        if ok then
             out:recommend{
                 measure = "skills_training",
                 member = m.id,
-                reason = string.format(
-                    "%s: %s (age %d, labour %s) masters %s (at least %d wanted); practical-technique training (aim: 1–2 skills)",
-                    CLAUSE, fp.who(m), m.age, m.labor,
-                    skills == 0 and "no practical skill" or string.format("%d practical skill(s)", skills),
-                    p.skills_min),
+                reason = fp.say(reasons.skills_training, { clause = CLAUSE, who = fp.who(m),
+                    age = m.age, labor = fp.labor_text(m), skills = skills, min = p.skills_min }),
             }
         end
     end
 end
 
-local function link_enterprise(h, out, params)
-    if fp.count(h.links) > 0 then
+local function link_enterprise(h, out)
+    local links = fp.count(h.links)
+    if not fp.test(out, "未联结经营主体", links == 0, "已联结 {n} 个", { n = links }) then
         return
     end
-    local why
+    local reason
+    local m = first_worker(h)
     if h.has_project then
-        why = "runs a production project"
-    else
-        local m = first_worker(h, params)
-        if h.wants_industry and m then
-            why = string.format("wants to produce and %s (age %d, labour %s) can work", fp.who(m), m.age, m.labor)
-        end
+        reason = fp.say(reasons.link_project, { clause = CLAUSE })
+    elseif h.wants_industry and m then
+        reason = fp.say(reasons.link_will, { clause = CLAUSE, who = fp.who(m), age = m.age,
+            labor = fp.labor_text(m) })
     end
-    if not why then
-        return
+    if fp.test(out, "从事或愿意从事生产", reason ~= nil,
+            "产业项目：{p}；意愿：{w}；劳动力 {n} 人",
+            { p = h.has_project and "有" or "无", w = h.wants_industry and "有" or "无", n = h.labor_force }) then
+        out:recommend{ measure = "link_enterprise", reason = reason }
     end
-    out:recommend{
-        measure = "link_enterprise",
-        reason = string.format(
-            "%s: the household %s but is linked to no leading enterprise, production base or cooperative; link it to at least one",
-            CLAUSE, why),
-    }
+end
+
+-- 无稳定收入来源: no income recorded for this year or the last, or a
+-- per-capita income under the line. No income row is no income source
+-- known, never a reason to deny the share.
+local function no_stable_income(h, params)
+    local year = fp.latest_income_year(h, h.year)
+    if not year or year < h.year - 1 then
+        return true, string.format("无 %d 或 %d 年收入记录", h.year, h.year - 1)
+    end
+    local income = fp.per_capita_income(h, year)
+    local line, how = fp.line_with_text(params, year)
+    if not income or not line then
+        return true, how
+    end
+    return income < line, string.format("%d 年人均收入 %s %s 标准 %s（%s）", year, fp.yuan(income),
+        income < line and "<" or "≥", fp.yuan(line), how)
 end
 
 local function pv_station(h, out, params, p)
-    if fp.count(h.members) == 0 or fp.has_labor(h) or h.has_project then
-        return
-    end
-    local year = fp.latest_income_year(h, h.year)
-    if not year then
-        return
-    end
-    local income, line = fp.per_capita_income(h, year), fp.poverty_line(params, year)
-    if not income or not line or income >= line then
+    local unknown = #fp.labor_unrecorded(h, params)
+    local ok = fp.test(out, "缺乏劳动力", fp.count(h.members) > 0 and h.labor_force == 0 and unknown == 0,
+        "劳动力 {n} 人，劳动能力未登记 {u} 人", { n = h.labor_force, u = unknown })
+    ok = fp.test(out, "缺乏资源", not h.has_project, h.has_project and "已有产业项目" or "无产业项目") and ok
+    local poor, income = no_stable_income(h, params)
+    ok = fp.test(out, "无稳定收入来源", poor, income) and ok
+    if not ok then
         return
     end
     out:recommend{
         measure = "pv_station",
         amount = p.pv_station_share,
-        reason = string.format(
-            "%s: no member has labour ability, no project, and per-capita income %s in %d is under the line %s (%s of %s); a photovoltaic-station share (%s a year)",
-            CLAUSE, fp.yuan(income), year, fp.yuan(line), fp.percent(fp.for_year(params.income_ratio, year)),
-            fp.yuan(fp.for_year(params.provincial_income, year)), fp.yuan(p.pv_station_share)),
+        reason = fp.say(reasons.pv_station, { clause = CLAUSE, income = income,
+            share = fp.yuan(p.pv_station_share) }),
     }
 end
 
 return {
     name = "industry",
     title = "产业帮扶到户",
+    reasons = reasons,
     -- The params it reads (fupin check holds the config to them; reading
     -- any other param is an error).
     params = {
@@ -115,13 +139,13 @@ return {
         },
     },
     evaluate = function(household, out, params)
-        if not fp.in_help(household) then
+        if not fp.test(out, "在帮扶中", fp.in_help(household), "状态：" .. household.status) then
             return
         end
         local p = params.industry
-        project(household, out, params, p)
-        skills_training(household, out, params, p)
-        link_enterprise(household, out, params)
+        project(household, out, p)
+        skills_training(household, out, p)
+        link_enterprise(household, out)
         pv_station(household, out, params, p)
     end,
 }

@@ -2,6 +2,17 @@
 -- regular visits, and fund approvals only after a full, unopposed public notice.
 -- Raises alerts only, never findings; day counts come from params.
 
+local messages = {
+    no_cadre = "三(三) 干部联系帮扶：户 {id}（{status}）未落实帮扶干部；每个分散贫困户都须有干部联系帮扶",
+    no_visit = "三(三) 帮扶工作手册：户 {id}：帮扶干部 {cadre} 已 {days} 天未记录走访（{what} {last}，今日 {today}；上限 {limit} 天）",
+    fund = "申请 {id}「{project}」{amount}，公示 {from} 至 {to}，批准 {approved}：{why}",
+    fund_notice = "三(四) 公示无异议后批准：户 {id}：{list}",
+    short_notice = "公示 {days} 天，少于 {min} 天",
+    no_notice = "未记录公示",
+    early = "公示期满前即批准",
+    objections = "有异议 {n} 件",
+}
+
 -- The view gives nil for "no cadre"; 0 is the column's own spelling of it.
 local function has_cadre(h)
     return h.cadre_id ~= nil and h.cadre_id ~= 0
@@ -14,9 +25,7 @@ local function no_cadre(h, out)
     out:alert{
         kind = "no_cadre",
         severity = "warning",
-        message = string.format(
-            "三(三) 干部联系帮扶: household %s (%s) has no paired cadre; every scattered household must have one",
-            tostring(h.id), h.status),
+        message = fp.say(messages.no_cadre, { id = h.id, status = h.status }),
     }
 end
 
@@ -31,12 +40,12 @@ local function no_visit(h, out, p)
         local after = fp.days_between(v.date, h.today)
         if after and after >= 0 and (v.cadre_id == nil or v.cadre_id == h.cadre_id) then
             if last == nil or fp.days_between(last, v.date) > 0 then
-                last, what = v.date, "last visit"
+                last, what = v.date, "最近走访"
             end
         end
     end
     if last == nil then
-        last, what = h.paired_since, "paired since"
+        last, what = h.paired_since, "结对日期"
     end
     local days = fp.days_between(last, h.today)
     if days == nil or days <= p.no_visit_days then
@@ -45,9 +54,8 @@ local function no_visit(h, out, p)
     out:alert{
         kind = "no_visit",
         severity = "warning",
-        message = string.format(
-            "三(三) 帮扶工作手册: household %s: cadre %s has recorded no visit for %d days (%s %s, today %s; limit %d days)",
-            tostring(h.id), tostring(h.cadre_id), days, what, last, h.today, p.no_visit_days),
+        message = fp.say(messages.no_visit, { id = h.id, cadre = h.cadre_id, days = days, what = what,
+            last = last, today = h.today, limit = p.no_visit_days }),
     }
 end
 
@@ -56,26 +64,26 @@ local function fund_problems(f, p)
     local why = {}
     local length = fp.days_between(f.notice_from, f.notice_to)
     if length == nil then
-        why[#why + 1] = "no public notice recorded"
+        why[#why + 1] = messages.no_notice
     else
         length = length + 1 -- both ends are days of notice
         if length < p.fund_notice_days then
-            why[#why + 1] = string.format("notice of %d days, shorter than %d", length, p.fund_notice_days)
+            why[#why + 1] = fp.say(messages.short_notice, { days = length, min = p.fund_notice_days })
         end
         local after = fp.days_between(f.notice_to, f.approved_at)
         if after ~= nil and after <= 0 then
-            why[#why + 1] = "approved before the notice ended"
+            why[#why + 1] = messages.early
         end
     end
     if (f.objections or 0) > 0 then
-        why[#why + 1] = string.format("%d objection(s)", f.objections)
+        why[#why + 1] = fp.say(messages.objections, { n = f.objections })
     end
     if #why == 0 then
         return nil
     end
-    return string.format("application %s \"%s\" %s, notice %s to %s, approved %s: %s", tostring(f.id),
-        f.project or "", fp.yuan(f.amount or 0), f.notice_from or "-", f.notice_to or "-",
-        f.approved_at or "-", table.concat(why, ", "))
+    return fp.say(messages.fund, { id = f.id, project = f.project or "", amount = fp.yuan(f.amount or 0),
+        from = f.notice_from or "-", to = f.notice_to or "-", approved = f.approved_at or "-",
+        why = table.concat(why, "，") })
 end
 
 -- One alert per household names every faulty application: alerts are kept
@@ -93,14 +101,14 @@ local function fund_notice(h, out, p)
     out:alert{
         kind = "fund_notice",
         severity = "critical",
-        message = string.format("三(四) 公示无异议后批准: household %s: %s", tostring(h.id),
-            table.concat(bad, "; ")),
+        message = fp.say(messages.fund_notice, { id = h.id, list = table.concat(bad, "；") }),
     }
 end
 
 return {
     name = "supervision",
     title = "督查",
+    messages = messages,
     -- The params it reads (fupin check holds the config to them; reading
     -- any other param is an error).
     params = {

@@ -20,7 +20,7 @@ const char *severity_name(enum severity s);
 int severity_parse(const char *name); /* -1 when unknown */
 
 struct finding {
-    int64_t member_id; /* 0: the household */
+    int64_t member_id;  /* 0: the household */
     const char *policy; /* owned by the policy set */
     const char *source; /* "lua:policies/x.lua@hash" / "plugin:x@1.0"; owned by the set */
     char measure[48];
@@ -51,6 +51,16 @@ struct param_use {
     char value[64];
 };
 
+/* A test a policy evaluated (why / why not), for `fupin explain`: kept
+ * whether it held or not, so a policy that finds nothing still shows why. */
+struct policy_test {
+    const char *policy; /* owned by the policy set */
+    int64_t member_id;  /* 0: the household */
+    char label[96];
+    int ok;
+    char *detail; /* owned by the eval_result */
+};
+
 /* Everything the evaluation of one household produced. Reuse one across
  * households with eval_result_reset to avoid allocation churn. */
 struct eval_result {
@@ -61,9 +71,11 @@ struct eval_result {
     size_t n_alerts, cap_alerts;
     struct policy_error *errors;
     size_t n_errors, cap_errors;
-    int trace; /* nonzero: record param_use (explain) */
+    int trace; /* nonzero: record param_use and tests (explain) */
     struct param_use *params;
     size_t n_params, cap_params;
+    struct policy_test *tests;
+    size_t n_tests, cap_tests;
 };
 
 void eval_result_reset(struct eval_result *res);
@@ -77,7 +89,7 @@ int eval_result_add_error(struct eval_result *res, const char *policy, const cha
 struct fupin_out {
     struct eval_result *res;
     const struct policy *policy;
-    struct err err;  /* first misuse (unknown measure, no reason, ...) */
+    struct err err; /* first misuse (unknown measure, no reason, ...) */
     int failed;
 };
 
@@ -106,6 +118,10 @@ int policy_out_finding(struct fupin_out *out, enum finding_kind kind,
                        const struct fupin_finding *f);
 int policy_out_alert(struct fupin_out *out, const char *kind, const char *severity,
                      const char *message);
+/* Records a test the policy evaluated when res->trace is set (otherwise a
+ * no-op returning 0). FUPIN_ERROR, marking out failed, for an empty label. */
+int policy_out_test(struct fupin_out *out, int64_t member_id, const char *label, int ok,
+                    const char *detail);
 /* Records that a policy read a parameter (only when res->trace is set). */
 void policy_trace_param(struct fupin_params *p, const char *key, const char *value);
 

@@ -85,7 +85,9 @@ void eval_result_reset(struct eval_result *res)
         free(res->findings[i].reason);
     for (size_t i = 0; i < res->n_alerts; i++)
         free(res->alerts[i].message);
-    res->n_findings = res->n_alerts = res->n_errors = res->n_params = 0;
+    for (size_t i = 0; i < res->n_tests; i++)
+        free(res->tests[i].detail);
+    res->n_findings = res->n_alerts = res->n_errors = res->n_params = res->n_tests = 0;
 }
 
 void eval_result_free(struct eval_result *res)
@@ -95,6 +97,7 @@ void eval_result_free(struct eval_result *res)
     free(res->alerts);
     free(res->errors);
     free(res->params);
+    free(res->tests);
     memset(res, 0, sizeof *res);
 }
 
@@ -189,6 +192,30 @@ int policy_out_alert(struct fupin_out *out, const char *kind, const char *severi
     return FUPIN_OK;
 }
 
+int policy_out_test(struct fupin_out *out, int64_t member_id, const char *label, int ok,
+                    const char *detail)
+{
+    if (!label || !*label)
+        return out_fail(out, "%stest without a label", "");
+    struct eval_result *res = out->res;
+    if (!res->trace)
+        return FUPIN_OK;
+    /* Explain only: a test lost to a full memory costs a line of
+     * explanation, not the evaluation. */
+    if (grow((void **)&res->tests, &res->cap_tests, res->n_tests, sizeof *res->tests))
+        return FUPIN_OK;
+    char *d = strdup(detail ? detail : "");
+    if (!d)
+        return FUPIN_OK;
+    struct policy_test *t = &res->tests[res->n_tests++];
+    t->policy = out->policy->name;
+    t->member_id = member_id;
+    snprintf(t->label, sizeof t->label, "%s", label);
+    t->ok = ok != 0;
+    t->detail = d;
+    return FUPIN_OK;
+}
+
 void policy_trace_param(struct fupin_params *p, const char *key, const char *value)
 {
     struct eval_result *res = p->res;
@@ -254,4 +281,5 @@ const struct fupin_host policy_host = {
     .param_number = host_param_number,
     .param_number_for_year = host_param_number_for_year,
     .param_string = host_param_string,
+    .test = policy_out_test,
 };

@@ -94,7 +94,7 @@ int cf_date(struct cf_file *f, const struct ynode *n, const char *what, const ch
 static int is_settable(const struct household_field *fd)
 {
     return fd->kind != HOUSEHOLD_AS_OF_DATE && fd->kind != HOUSEHOLD_AS_OF_YEAR &&
-           fd->kind != HOUSEHOLD_AGE;
+           fd->kind != HOUSEHOLD_AGE && fd->kind != HOUSEHOLD_FACT;
 }
 
 static int set_int(struct cf_file *f, const struct household_field *fd, const struct ynode *v,
@@ -175,6 +175,7 @@ static int set_field(struct cf_file *f, const struct household_field *fd, const 
     case HOUSEHOLD_AS_OF_DATE:
     case HOUSEHOLD_AS_OF_YEAR:
     case HOUSEHOLD_AGE:
+    case HOUSEHOLD_FACT:
     case HOUSEHOLD_LIST:
         break;
     }

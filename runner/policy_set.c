@@ -464,6 +464,11 @@ struct policy_runner {
     const struct policy_set *set;
     struct lua_worker *lua;
     struct plugin_view view; /* the household as plugins see it */
+    /* The household being evaluated with its facts (household_facts), and
+     * its members' copies. */
+    struct household facts;
+    struct household_member *members;
+    size_t cap_members;
 };
 
 int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e)
@@ -489,6 +494,7 @@ void policy_runner_free(struct policy_runner *r)
         return;
     lua_worker_free(r->lua);
     plugin_view_free(&r->view);
+    free(r->members);
     free(r);
 }
 
@@ -551,10 +557,39 @@ static void record_error(struct eval_result *res, const struct policy *p, const 
     policy_out_alert(&out, "policy_error", "warning", text);
 }
 
-void policy_runner_eval(struct policy_runner *r, const struct household *hh,
+/* hh with its facts, computed once for every policy. NULL when out of memory. */
+static const struct household *with_facts(struct policy_runner *r, const struct household *hh)
+{
+    if (hh->n_members > r->cap_members) {
+        size_t ncap = hh->n_members * 2;
+        struct household_member *m = realloc(r->members, ncap * sizeof *m);
+        if (!m)
+            return NULL;
+        r->members = m;
+        r->cap_members = ncap;
+    }
+    /* The policies declare working age (with defaults), so the checked
+     * config holds it; without it nobody is counted as labour force, which
+     * no rule reads as "able to work". */
+    double lo = 1, hi = 0;
+    if (config_param_number(r->set->cfg, "working_age_min", hh->year, &lo) ||
+        config_param_number(r->set->cfg, "working_age_max", hh->year, &hi))
+        lo = 1, hi = 0;
+    struct household_facts_params fp = {(int)lo, (int)hi};
+    household_facts(hh, &fp, &r->facts, r->members);
+    return &r->facts;
+}
+
+void policy_runner_eval(struct policy_runner *r, const struct household *in,
                         struct eval_result *res)
 {
-    res->household_id = hh->id;
+    res->household_id = in->id;
+    const struct household *hh = with_facts(r, in);
+    if (!hh) {
+        if (eval_result_add_error(res, "facts", "fupin", "out of memory") == 0)
+            log_error("household %lld: out of memory computing its facts", (long long)in->id);
+        return;
+    }
     plugin_view_forget(&r->view);
     for (size_t i = 0; i < r->set->n_policies; i++) {
         const struct policy *p = &r->set->policies[i];

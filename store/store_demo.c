@@ -26,6 +26,7 @@ enum {
     S_LOAN,
     S_LINK,
     S_SHARE,
+    S_SHOCK,
     S_COUNT
 };
 
@@ -40,8 +41,9 @@ static const struct {
     [S_HOUSEHOLD] = {"household",
                      "household(id, village, head_name, status, poverty_cause, housing_grade,"
                      " housing_renovated, tap_water, wants_relocation, wants_industry, has_project,"
-                     " credit_rating, dibao, has_land, registered_at, exited_at)",
-                     16},
+                     " credit_rating, dibao, has_land, registered_at, exited_at, food_secure,"
+                     " clothing_secure)",
+                     18},
     [S_MEMBER] = {"member",
                   "member(id, household_id, name, id_number, relation, birth_date, labor, health,"
                   " school_stage, medical_insured, critical_insured, pension_insured, employed,"
@@ -61,6 +63,7 @@ static const struct {
                 7},
     [S_LINK] = {"enterprise_link", "enterprise_link(household_id, kind, name)", 3},
     [S_SHARE] = {"asset_share", "asset_share(household_id, project, amount, since)", 4},
+    [S_SHOCK] = {"shock", "shock(household_id, kind, date, loss)", 4},
 };
 
 /* Rows go out in multi-row INSERTs: the schema's CHECK (x IN (...)) lists
@@ -68,7 +71,7 @@ static const struct {
  * with triggers opens a savepoint each time; batching pays both once per
  * BATCH_ROWS rows instead of once per row. */
 #define BATCH_ROWS 64
-#define MAX_COLS 16
+#define MAX_COLS 18
 #define ARENA_SIZE 16384
 #define ROW_TEXT_MAX 2048 /* more than any one generated row's text */
 
@@ -367,6 +370,13 @@ static void write_help(struct writer *w, const struct demo_household *h, struct 
         col_text(w, S_SHARE, h->share_since);
         row_end(w, S_SHARE);
     }
+    if (h->n_shocks) {
+        col_int(w, S_SHOCK, h->id);
+        col_text(w, S_SHOCK, h->shock.kind);
+        col_text(w, S_SHOCK, h->shock.date);
+        col_real(w, S_SHOCK, h->shock.loss);
+        row_end(w, S_SHOCK);
+    }
 }
 
 static void write_household(struct writer *w, const struct demo_household *h, const char *village)
@@ -387,6 +397,15 @@ static void write_household(struct writer *w, const struct demo_household *h, co
     col_int(w, S_HOUSEHOLD, h->has_land);
     col_text(w, S_HOUSEHOLD, h->registered_at);
     col_text(w, S_HOUSEHOLD, h->exited_at);
+    /* 两不愁: -1 is "not recorded" (NULL) */
+    if (h->food_secure < 0)
+        col_text(w, S_HOUSEHOLD, NULL);
+    else
+        col_int(w, S_HOUSEHOLD, h->food_secure);
+    if (h->clothing_secure < 0)
+        col_text(w, S_HOUSEHOLD, NULL);
+    else
+        col_int(w, S_HOUSEHOLD, h->clothing_secure);
     row_end(w, S_HOUSEHOLD);
 }
 

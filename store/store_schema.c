@@ -222,11 +222,11 @@ static int exec(struct store *st, const char *sql, struct err *e)
     return 0;
 }
 
-static int create_triggers(struct store *st, struct err *e)
+/* The journal triggers of one table keyed by household. */
+static int create_household_triggers(struct store *st, const char *table, struct err *e)
 {
     char sql[1024];
-    for (const char **t = household_tables; *t; t++) {
-        snprintf(sql, sizeof sql,
+    snprintf(sql, sizeof sql,
                  "CREATE TRIGGER journal_%1$s_ins AFTER INSERT ON %1$s BEGIN"
                  " INSERT INTO engine_journal(tbl, row_id, household_id)"
                  " VALUES ('%1$s', NEW.rowid, NEW.household_id); END;"
@@ -239,10 +239,15 @@ static int create_triggers(struct store *st, struct err *e)
                  "CREATE TRIGGER journal_%1$s_del AFTER DELETE ON %1$s BEGIN"
                  " INSERT INTO engine_journal(tbl, row_id, household_id)"
                  " VALUES ('%1$s', OLD.rowid, OLD.household_id); END;",
-                 *t);
-        if (exec(st, sql, e))
+                 table);
+    return exec(st, sql, e);
+}
+
+static int create_triggers(struct store *st, struct err *e)
+{
+    for (const char **t = household_tables; *t; t++)
+        if (create_household_triggers(st, *t, e))
             return ERR_FAIL;
-    }
     static const char rest[] =
         "CREATE TRIGGER journal_household_ins AFTER INSERT ON household BEGIN"
         " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, NEW.id); END;"
@@ -358,7 +363,67 @@ static int migrate_to_1(struct store *st, struct err *e)
     return create_triggers(st, e);
 }
 
-/* Money bounds: every money column of an input table within +-1e9 yuan
+/* Version 2 (policy pack v2): labour ability may be "not recorded" (a
+ * member's labour was once assumed full by a DEFAULT: rows keep what they
+ * hold, new rows without it stay NULL, a task for the cadre); 两不愁 as the
+ * cadre records it; the shocks that make a household fall back (三(六)).
+ * SQLite cannot drop a NOT NULL, so member is rebuilt, with its index and
+ * journal triggers; nothing references member, so the rebuild breaks no key. */
+static const char schema_v2[] =
+    "DROP TRIGGER IF EXISTS journal_member_ins;"
+    "DROP TRIGGER IF EXISTS journal_member_upd;"
+    "DROP TRIGGER IF EXISTS journal_member_del;"
+    "CREATE TABLE member_v2 ("
+    " id INTEGER PRIMARY KEY,"
+    " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
+    " name TEXT,"
+    " id_number TEXT CHECK (id_number IS NULL OR length(id_number) = 18),"
+    " relation TEXT,"
+    " birth_date TEXT,"
+    " labor TEXT CHECK ({member.labor}),"
+    " health TEXT NOT NULL DEFAULT 'healthy' CHECK ({member.health}),"
+    " school_stage TEXT CHECK ({member.school_stage}),"
+    " medical_insured INT NOT NULL DEFAULT 0 CHECK (medical_insured IN (0,1)),"
+    " critical_insured INT NOT NULL DEFAULT 0 CHECK (critical_insured IN (0,1)),"
+    " pension_insured INT NOT NULL DEFAULT 0 CHECK (pension_insured IN (0,1)),"
+    " employed INT NOT NULL DEFAULT 0 CHECK (employed IN (0,1)),"
+    " wants_job INT NOT NULL DEFAULT 0 CHECK (wants_job IN (0,1)),"
+    " skills INT NOT NULL DEFAULT 0 CHECK (skills >= 0));"
+    "INSERT INTO member_v2 SELECT id, household_id, name, id_number, relation, birth_date,"
+    " labor, health, school_stage, medical_insured, critical_insured, pension_insured,"
+    " employed, wants_job, skills FROM member;"
+    "DROP TABLE member;"
+    "ALTER TABLE member_v2 RENAME TO member;"
+    "CREATE INDEX member_household ON member(household_id);"
+
+    "ALTER TABLE household ADD COLUMN food_secure INT CHECK (food_secure IN (0,1));"
+    "ALTER TABLE household ADD COLUMN clothing_secure INT CHECK (clothing_secure IN (0,1));"
+
+    "CREATE TABLE shock ("
+    " id INTEGER PRIMARY KEY,"
+    " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
+    " kind TEXT NOT NULL CHECK ({shock.kind}),"
+    " date TEXT NOT NULL,"
+    " loss REAL NOT NULL DEFAULT 0 CHECK (loss >= 0),"
+    " note TEXT);"
+    "CREATE INDEX shock_household ON shock(household_id, date);";
+
+static int migrate_to_2(struct store *st, struct err *e)
+{
+    char *sql = NULL;
+    int rc = expand_checks(st, schema_v2, &sql, e);
+    if (rc)
+        return rc;
+    rc = exec(st, sql, e);
+    free(sql);
+    if (rc)
+        return ERR_FAIL;
+    if (create_household_triggers(st, "member", e))
+        return ERR_FAIL;
+    return create_household_triggers(st, "shock", e);
+}
+
+/* Version 3 — money bounds: every money column of an input table within +-1e9 yuan
  * (HOUSEHOLD_MONEY_MAX), checked by triggers because SQLite cannot add a
  * CHECK to an existing table. Two figures of 1e308 summed to infinity in
  * "income per person"; a billion yuan is far beyond any household's. The
@@ -397,7 +462,8 @@ static int migrate_money_bounds(struct store *st, struct err *e)
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
-    migrate_money_bounds,
+    migrate_to_2,
+    migrate_money_bounds, /* version 3 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

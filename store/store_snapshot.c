@@ -289,6 +289,7 @@ static int enum_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const c
 #define READ_AS_OF_DATE(name, sql, a, b, c)
 #define READ_AS_OF_YEAR(name, sql, a, b, c)
 #define READ_AGE(name, sql, a, b, c)
+#define READ_FACT(name, sql, a, b, c) rec->name = 0; /* household_facts() */
 
 /* COMPUTE_(field): the computed fields, once the row's columns are read. */
 #define COMPUTE_(name, kind, sql) HOUSEHOLD_APPLY(COMPUTE__, name, sql, HOUSEHOLD_KIND_##kind)
@@ -308,6 +309,7 @@ static int enum_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const c
 #define COMPUTE_AS_OF_DATE(name, c) rec->name = r->today;
 #define COMPUTE_AS_OF_YEAR(name, c) rec->name = r->year;
 #define COMPUTE_AGE(name, c) rec->name = rec->c && !r->rc ? date_age(rec->c, r->today) : -1;
+#define COMPUTE_FACT(name, c)
 
 /* read_member, read_income, ...: one row of a list into rec. */
 #define READ_ROW_(list, elem, ELEM, table, order, key)                                             \

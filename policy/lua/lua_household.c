@@ -71,6 +71,12 @@ static int push_value(lua_State *L, const char *base, const struct household_fie
     case HOUSEHOLD_BOOL:
         lua_pushboolean(L, *(const int *)at != 0);
         return 1;
+    case HOUSEHOLD_FACT:
+        if (f->a)
+            lua_pushboolean(L, *(const int *)at != 0);
+        else
+            lua_pushinteger(L, *(const int *)at);
+        return 1;
     case HOUSEHOLD_TEXT:
     case HOUSEHOLD_DATE:
     case HOUSEHOLD_REQUIRED_DATE:

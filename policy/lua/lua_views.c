@@ -271,6 +271,28 @@ static int out_alert(lua_State *L)
     return 0;
 }
 
+/* out:test{label=, ok=, detail=, member=}: a test the rule evaluated, kept
+ * for `fupin explain` only (why and why not). */
+static int out_test(lua_State *L)
+{
+    static const char *const allowed[] = {"label", "ok", "detail", "member", NULL};
+    struct fupin_out *out = check_out(L, "test");
+    check_keys(L, 2, allowed, "test");
+    const char *label = opt_string(L, 2, "label", "test");
+    int t = lua_getfield(L, 2, "ok");
+    if (t != LUA_TBOOLEAN)
+        return luaL_error(L, "out:test: ok must be true or false, not a %s", lua_typename(L, t));
+    int ok = lua_toboolean(L, -1);
+    if (!tracing(L))
+        return 0;
+    const char *detail = opt_string(L, 2, "detail", "test");
+    lua_getfield(L, 2, "member");
+    int64_t member = views_member_id(L, -1, "test");
+    if (policy_out_test(out, member, label, ok, detail) != FUPIN_OK)
+        return luaL_error(L, "%s", out->err.msg);
+    return 0;
+}
+
 /* ---- the metatable of out and params ---- */
 
 static int view_index(lua_State *L)
@@ -283,7 +305,14 @@ static int view_index(lua_State *L)
                        : strcmp(k, "recommend") == 0 ? out_recommend
                        : strcmp(k, "flag") == 0      ? out_flag
                        : strcmp(k, "alert") == 0     ? out_alert
+                       : strcmp(k, "test") == 0      ? out_test
                                                      : NULL;
+    /* out.explaining: whether tests are kept, so a rule can skip building
+     * their text on the daemon's hot path. */
+    if (!fn && k && strcmp(k, "explaining") == 0) {
+        lua_pushboolean(L, tracing(L));
+        return 1;
+    }
     if (fn)
         lua_pushcfunction(L, fn);
     else

@@ -10,6 +10,7 @@
 
 /* Internal enum value -> ABI value; each table covers every internal value. */
 static const enum fupin_labor labor_view[] = {
+    [HOUSEHOLD_LABOR_UNRECORDED] = FUPIN_LABOR_UNRECORDED,
     [HOUSEHOLD_LABOR_FULL] = FUPIN_LABOR_FULL,
     [HOUSEHOLD_LABOR_PARTIAL] = FUPIN_LABOR_PARTIAL,
     [HOUSEHOLD_LABOR_NONE] = FUPIN_LABOR_NONE,
@@ -50,6 +51,12 @@ static const enum fupin_fund_status fund_status_view[] = {
     [HOUSEHOLD_FUND_STATUS_NOTICED] = FUPIN_FUND_NOTICED,
     [HOUSEHOLD_FUND_STATUS_APPROVED] = FUPIN_FUND_APPROVED,
     [HOUSEHOLD_FUND_STATUS_REJECTED] = FUPIN_FUND_REJECTED,
+};
+static const enum fupin_shock_kind shock_kind_view[] = {
+    [HOUSEHOLD_SHOCK_KIND_DISASTER] = FUPIN_SHOCK_DISASTER,
+    [HOUSEHOLD_SHOCK_KIND_ILLNESS] = FUPIN_SHOCK_ILLNESS,
+    [HOUSEHOLD_SHOCK_KIND_ACCIDENT] = FUPIN_SHOCK_ACCIDENT,
+    [HOUSEHOLD_SHOCK_KIND_JOB_LOSS] = FUPIN_SHOCK_JOB_LOSS,
 };
 /* A value added to a map must be given its ABI meaning above. */
 #define COVERS_(key, KEY)                                                                          \
@@ -102,6 +109,8 @@ static void fill_member(struct fupin_member *o, const struct household_member *m
         .employed = m->employed,
         .wants_job = m->wants_job,
         .skills = m->skills,
+        .in_labor_force = m->in_labor_force,
+        .labor_recorded = m->labor != HOUSEHOLD_LABOR_UNRECORDED,
     };
 }
 
@@ -115,6 +124,7 @@ static int fill_lists(struct plugin_view *v, const struct household *hh, struct 
     RESERVE(visits);
     RESERVE(tasks);
     RESERVE(funds);
+    RESERVE(shocks);
     {
         void *p_;
         int rc_ = reserve(v->masked_ids, &v->cap_masked_ids, hh->n_members, sizeof *v->masked_ids,
@@ -179,6 +189,11 @@ static int fill_lists(struct plugin_view *v, const struct household *hh, struct 
                                           .objections = f->objections,
                                           .approved_at = f->approved_at};
     }
+    for (size_t i = 0; i < hh->n_shocks; i++)
+        v->shocks[i] = (struct fupin_shock){.id = hh->shocks[i].id,
+                                            .kind = shock_kind_view[hh->shocks[i].kind],
+                                            .date = hh->shocks[i].date,
+                                            .loss = hh->shocks[i].loss};
     return 0;
 }
 
@@ -297,6 +312,11 @@ int plugin_view_fill(struct plugin_view *v, const struct household *hh, struct e
         .tasks = v->tasks,
         .n_funds = hh->n_funds,
         .funds = v->funds,
+        .food_secure = hh->food_secure == HOUSEHOLD_NULL_INT ? -1 : hh->food_secure,
+        .clothing_secure = hh->clothing_secure == HOUSEHOLD_NULL_INT ? -1 : hh->clothing_secure,
+        .labor_force = hh->labor_force,
+        .n_shocks = hh->n_shocks,
+        .shocks = v->shocks,
     };
     v->source = hh;
     return 0;
@@ -313,6 +333,7 @@ void plugin_view_free(struct plugin_view *v)
     free(v->tasks);
     free(v->funds);
     free(v->masked_ids);
+    free(v->shocks);
     for (size_t k = 0; k < sizeof v->pack / sizeof v->pack[0]; k++)
         free(v->pack[k]);
     *v = (struct plugin_view){0};

@@ -23,8 +23,9 @@ struct plugin_view {
     struct fupin_task *tasks;
     struct fupin_fund *funds;
     char (*masked_ids)[19]; /* members' id_number masked, what most plugins see */
+    struct fupin_shock *shocks;
     size_t cap_members, cap_income, cap_loans, cap_links, cap_shares, cap_visits, cap_tasks,
-        cap_funds, cap_masked_ids;
+        cap_funds, cap_masked_ids, cap_shocks;
     /* For a plugin built with smaller view structs: hh again, with each list
      * re-laid out at the plugin's element size (see plugin_view_for). */
     struct fupin_household packed;

@@ -114,9 +114,9 @@ check("in help: registered", fp.in_help({ status = "registered" }), true)
 check("in help: returned", fp.in_help({ status = "returned" }), true)
 check("in help: exited", fp.in_help({ status = "exited" }), false)
 check("in help: no status", fp.in_help({}), false)
-check("who with a name", fp.who({ id = 11, name = "张三" }), "member 11 张三")
-check("who with an empty name", fp.who({ id = 12, name = "" }), "member 12")
-check("who without a name", fp.who({ id = 13 }), "member 13")
+check("who with a name", fp.who({ id = 11, name = "张三" }), "张三（成员 11）")
+check("who with an empty name", fp.who({ id = 12, name = "" }), "成员 12")
+check("who without a name", fp.who({ id = 13 }), "成员 13")
 check("count of three", fp.count(hh.members), 3)
 check("count of none", fp.count({}), 0)
 check("count of nil", fp.count(nil), 0)
@@ -166,6 +166,56 @@ check("line 2018 uses 2017", fp.poverty_line(params, 2018), 7101)
 check("line without figures", fp.poverty_line(params, 2014), nil)
 check("line by year ratio", fp.poverty_line({ income_ratio = { [2016] = 0.4, [2017] = 0.5 },
     provincial_income = 10000 }, 2017), 5000)
+
+-- fp.line_with_text: 45 % of the provincial figure, or a published line
+local line, how = fp.line_with_text(params, 2017)
+check("line with text", line, 7101)
+check("line text", how, "全省 15,780 元 × 45 %")
+local gd = { [2016] = 6433, [2017] = 6883, [2018] = 7365 }
+line, how = fp.line_with_text(params, 2018, gd)
+check("published line 2018", line, 7365)
+check("published line text", how, "2018 年公布的脱贫标准")
+check("published line 2016", (fp.line_with_text(params, 2016, gd)), 6433)
+check("published line absent falls back", (fp.line_with_text(params, 2016, nil)), 6530.4)
+check("no line without figures", (fp.line_with_text(params, 2014)), nil)
+
+-- fp.say: named placeholders
+check("say", fp.say("{clause}：{who}（{age}岁）", { clause = "二(三)", who = "张三", age = 72 }),
+    "二(三)：张三（72岁）")
+check("say a number with fen", fp.say("{x}", { x = 1.5 }), "1.5")
+check("say a repeated placeholder", fp.say("{a}{a}", { a = "x" }), "xx")
+local ok, err = pcall(fp.say, "{nmae}", { name = "x" })
+check("say refuses a placeholder without a value", ok, false)
+check("say names the placeholder", tostring(err):find("{nmae}", 1, true) ~= nil, true)
+
+-- fp.labor_text, fp.labor_unrecorded, fp.in_labor_force
+check("labor text full", fp.labor_text({ labor = "full" }), "完全劳动力")
+check("labor text unrecorded", fp.labor_text({}), "劳动能力未登记")
+local hh = { members = {
+    { id = 1, age = 40 },                               -- working age, not recorded
+    { id = 2, age = 72 },                               -- elderly: not asked
+    { id = 3, age = 17, school_stage = "senior" },     -- student: not asked
+    { id = 4, age = 40, labor = "none" },
+    { id = 5, age = 16 },                               -- exactly working age
+    { id = 6, age = 15 },
+} }
+local unknown = fp.labor_unrecorded(hh, params)
+check("labour unrecorded count", #unknown, 2)
+check("labour unrecorded first", unknown[1].id, 1)
+check("labour unrecorded at 16", unknown[2].id, 5)
+check("in labour force is the C fact", fp.in_labor_force({ in_labor_force = true }), true)
+check("not in labour force without the fact", fp.in_labor_force({ labor = "full", age = 30 }), false)
+
+-- fp.test: recorded only while explaining, returns ok
+local tests = {}
+local out = { explaining = true, test = function(_, t) tests[#tests + 1] = t end }
+check("test returns ok", fp.test(out, "收入达标", true, "{a} ≥ {b}", { a = 1, b = 2 }), true)
+check("test returns not ok", fp.test(out, "x", nil, "plain"), false)
+check("test recorded", #tests, 2)
+check("test detail said", tests[1].detail, "1 ≥ 2")
+check("test ok is a boolean", tests[2].ok, false)
+local quiet = { explaining = false, test = function() error("not while explaining") end }
+check("test not recorded unless explaining", fp.test(quiet, "x", true, "{missing}", {}), true)
 
 -- Purity: fp must not reach for the sandboxed libraries.
 local env = { string = string, math = math, pairs = pairs, ipairs = ipairs, type = type,

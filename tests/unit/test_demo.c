@@ -279,6 +279,23 @@ static void demo_has_the_cases_policies_look_for(void)
     CHECK(below > above && above > 0);
     CHECK(q1(db, "SELECT count(*) FROM enterprise_link") > 0);
     CHECK(q1(db, "SELECT count(*) FROM asset_share") > 0);
+    /* The v2 facts, in realistic proportions: labour left blank for a few
+     * (more of the elderly), 两不愁 recorded for most, shocks for some, a
+     * part of the exited households' after their exit. */
+    long members = q1(db, "SELECT count(*) FROM member");
+    long blank = q1(db, "SELECT count(*) FROM member WHERE labor IS NULL");
+    CHECK(blank > 0 && blank * 20 < members);
+    CHECK(q1(db, "SELECT count(*) FROM member WHERE labor IS NULL AND birth_date < '1953-07-01'") >
+          q1(db, "SELECT count(*) FROM member WHERE labor IS NULL AND birth_date >= '1953-07-01'"));
+    long secure = q1(db, "SELECT count(*) FROM household WHERE food_secure = 1");
+    long unrecorded = q1(db, "SELECT count(*) FROM household WHERE food_secure IS NULL");
+    CHECK(secure > 45700 * 8 / 10 && unrecorded > 0 && unrecorded * 10 < 45700);
+    CHECK(q1(db, "SELECT count(*) FROM household WHERE clothing_secure = 0") > 0);
+    long shocks = q1(db, "SELECT count(*) FROM shock");
+    CHECK(shocks > 45700 / 50 && shocks < 45700 / 5);
+    CHECK(q1(db, "SELECT count(DISTINCT kind) FROM shock") == 4);
+    CHECK(q1(db, "SELECT count(*) FROM shock s JOIN household h ON h.id = s.household_id"
+                 " WHERE h.status = 'exited' AND s.date >= h.exited_at") > 0);
     sqlite3_close(db);
 }
 
@@ -288,8 +305,8 @@ static void demo_journals_every_row_and_keeps_the_triggers(void)
     /* One journal row per input row, as the triggers write them. */
     CHECK(q1(db, "SELECT count(DISTINCT household_id) FROM engine_journal") == 45700);
     static const char *const tables[] = {
-        "household",        "member", "income",          "pairing",     "visit",     "task",
-        "fund_application", "loan",   "enterprise_link", "asset_share", "supervisor"};
+        "household",        "member", "income",          "pairing",     "visit",      "task",
+        "fund_application", "loan",   "enterprise_link", "asset_share", "supervisor", "shock"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char q[256];
         snprintf(q, sizeof q,

@@ -66,7 +66,7 @@ struct value {
 static int is_computed(const struct household_field *f)
 {
     return f->kind == HOUSEHOLD_AS_OF_DATE || f->kind == HOUSEHOLD_AS_OF_YEAR ||
-           f->kind == HOUSEHOLD_AGE;
+           f->kind == HOUSEHOLD_AGE || f->kind == HOUSEHOLD_FACT;
 }
 
 static void make_date(enum household_rec r, size_t i, char out[16])
@@ -122,7 +122,11 @@ static void make_value(enum household_rec r, size_t i, struct value *v)
         snprintf(v->lua, sizeof v->lua, "%s", text);
         return;
     case HOUSEHOLD_ENUM: {
-        const char *t = f->map->text[f->map->count - 1];
+        /* the last recorded value (labor's last is "not recorded") */
+        int last = f->map->count - 1;
+        while (last > 0 && !f->map->text[last])
+            last--;
+        const char *t = f->map->text[last];
         snprintf(v->sql, sizeof v->sql, "'%s'", t);
         snprintf(v->yaml, sizeof v->yaml, "%s", t);
         snprintf(v->lua, sizeof v->lua, "%s", t);
@@ -130,6 +134,9 @@ static void make_value(enum household_rec r, size_t i, struct value *v)
     }
     case HOUSEHOLD_AS_OF_DATE:
         snprintf(v->lua, sizeof v->lua, "%s", TODAY);
+        return;
+    case HOUSEHOLD_FACT: /* left 0 by readers: household_facts() fills it */
+        snprintf(v->lua, sizeof v->lua, "%s", f->a ? "false" : "0");
         return;
     case HOUSEHOLD_AGE: {
         const struct household_record *hr = &household_records[r];
@@ -313,6 +320,7 @@ static void compare_record(enum household_rec r, const void *a, const void *b, c
         case HOUSEHOLD_ENUM:
         case HOUSEHOLD_AS_OF_YEAR:
         case HOUSEHOLD_AGE:
+        case HOUSEHOLD_FACT:
             same = *(const int *)pa == *(const int *)pb;
             break;
         case HOUSEHOLD_REAL:
@@ -511,7 +519,8 @@ static void enum_maps_and_schema_checks(void)
           v == HOUSEHOLD_SCHOOL_JUNIOR);
     CHECK(household_enum_parse(&household_enum_school, NULL, &v) == 0 &&
           v == HOUSEHOLD_SCHOOL_NONE);
-    CHECK(household_enum_parse(&household_enum_labor, NULL, &v) == ERR_INVALID);
+    CHECK(household_enum_parse(&household_enum_labor, NULL, &v) == 0 &&
+          v == HOUSEHOLD_LABOR_UNRECORDED);
     CHECK(household_enum_parse(&household_enum_labor, "lots", &v) == ERR_INVALID);
     CHECK(household_enum_is_nullable(&household_enum_grade));
     CHECK(!household_enum_is_nullable(&household_enum_health));

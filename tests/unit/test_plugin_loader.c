@@ -254,6 +254,29 @@ static void plugin_of_a_later_abi_loads(void)
     run_free(&r);
 }
 
+/* Built against ABI 2, before ABI 3 appended to struct fupin_member: it
+ * reads every member at ABI 2's size. */
+static void plugin_built_for_abi_2_reads_its_own_member_layout(void)
+{
+    struct run r;
+    if (run_load(&r, test_plugin_dir, "abi2", cfg) != 0) {
+        test_failures++;
+        return;
+    }
+    CHECK(plugin_descriptor(r.plugin)->view.member < sizeof(struct fupin_member));
+    struct household hh = household();
+    struct household_member ms[3] = {member(11, "张三", 40), member(12, "李四", 12),
+                                     member(13, "王五", 70)};
+    hh.members = ms;
+    hh.n_members = 3;
+    CHECK(run_eval(&r, &hh) == 0);
+    const struct finding *f = found(&r, "abi2_measure", 0);
+    CHECK(f && strcmp(f->reason, "abi2:张三:40,李四:12,王五:70") == 0);
+    if (f && strcmp(f->reason, "abi2:张三:40,李四:12,王五:70") != 0)
+        fprintf(stderr, "abi2 read: %s\n", f->reason);
+    run_free(&r);
+}
+
 static void plugin_refuses_bad_param_declarations(void)
 {
     static const struct {
@@ -815,6 +838,7 @@ int main(void)
     RUN(plugin_refuses_descriptor_smaller_than_abi_2);
     RUN(plugin_refuses_a_larger_household_view);
     RUN(plugin_of_a_later_abi_loads);
+    RUN(plugin_built_for_abi_2_reads_its_own_member_layout);
     RUN(plugin_refuses_bad_param_declarations);
     RUN(plugin_refuses_missing_entry_point);
     RUN(plugin_refuses_missing_file);

@@ -46,6 +46,9 @@ static struct household_fund funds[] = {{.id = 1,
                                          .objections = 2,
                                          .approved_at = "2018-03-08"}};
 
+static struct household_shock shocks[] = {
+    {.id = 9, .kind = HOUSEHOLD_SHOCK_KIND_JOB_LOSS, .date = "2018-02-01", .loss = 8000}};
+
 static struct household household(void)
 {
     members[0] = (struct household_member){.id = 40,
@@ -62,7 +65,8 @@ static struct household household(void)
                                            .pension_insured = 1,
                                            .employed = 1,
                                            .wants_job = 1,
-                                           .skills = 3};
+                                           .skills = 3,
+                                           .in_labor_force = 1};
     return (struct household){.id = 12,
                               .today = "2018-06-30",
                               .year = 2018,
@@ -88,6 +92,11 @@ static struct household household(void)
                               .exited_at = "2017-12-01",
                               .cadre_id = 3,
                               .paired_since = "2016-04-01",
+                              .food_secure = 1,
+                              .clothing_secure = HOUSEHOLD_NULL_INT,
+                              .labor_force = 1,
+                              .n_shocks = 1,
+                              .shocks = shocks,
                               .n_members = 1,
                               .members = members,
                               .n_income = 2,
@@ -132,6 +141,10 @@ static void view_shows_every_field(void)
     CHECK(m->school_stage == FUPIN_SCHOOL_VOCATIONAL);
     CHECK(m->medical_insured && m->critical_insured && m->pension_insured && m->employed &&
           m->wants_job && m->skills == 3);
+    CHECK(m->in_labor_force == 1 && m->labor_recorded == 1);
+    CHECK(h->food_secure == 1 && h->clothing_secure == -1 && h->labor_force == 1);
+    CHECK(h->n_shocks == 1 && h->shocks[0].id == 9 && h->shocks[0].kind == FUPIN_SHOCK_JOB_LOSS &&
+          streq(h->shocks[0].date, "2018-02-01") && h->shocks[0].loss == 8000);
 
     CHECK(h->n_income == 2 && h->income[0].year == 2016 && h->income[0].wage == 100.5 &&
           h->income[0].production == 2 && h->income[0].property == 3 &&
@@ -178,6 +191,25 @@ static void view_converts_every_enum_value(void)
         CHECK(v.hh.members[0].school_stage == schools[s]);
         CHECK(v.hh.housing_grade == grades[s % HOUSEHOLD_GRADE_COUNT]);
     }
+    static const enum fupin_labor labors[] = {[HOUSEHOLD_LABOR_UNRECORDED] = FUPIN_LABOR_UNRECORDED,
+                                              [HOUSEHOLD_LABOR_FULL] = FUPIN_LABOR_FULL,
+                                              [HOUSEHOLD_LABOR_PARTIAL] = FUPIN_LABOR_PARTIAL,
+                                              [HOUSEHOLD_LABOR_NONE] = FUPIN_LABOR_NONE};
+    for (int l = 0; l < HOUSEHOLD_LABOR_COUNT; l++) {
+        members[0].labor = (enum household_labor)l;
+        plugin_view_forget(&v);
+        CHECK(plugin_view_fill(&v, &hh, &e) == 0);
+        CHECK(v.hh.members[0].labor == labors[l]);
+        CHECK(v.hh.members[0].labor_recorded == (l != HOUSEHOLD_LABOR_UNRECORDED));
+    }
+    static const enum fupin_shock_kind kinds[] = {FUPIN_SHOCK_DISASTER, FUPIN_SHOCK_ILLNESS,
+                                                  FUPIN_SHOCK_ACCIDENT, FUPIN_SHOCK_JOB_LOSS};
+    for (int k = 0; k < HOUSEHOLD_SHOCK_KIND_COUNT; k++) {
+        shocks[0].kind = (enum household_shock_kind)k;
+        plugin_view_forget(&v);
+        CHECK(plugin_view_fill(&v, &hh, &e) == 0);
+        CHECK(v.hh.shocks[0].kind == kinds[k]);
+    }
     plugin_view_free(&v);
 }
 
@@ -220,7 +252,8 @@ static void older_plugin_sees_its_own_layout(void)
     CHECK(plugin_view_fill(&v, &hh, &e) == 0);
     struct fupin_view_sizes sizes = FUPIN_VIEW_SIZES;
     CHECK(plugin_view_for(&v, &sizes, 0, &e) == &v.hh);
-    sizes.member -= 8;
+    /* ABI 2's member ended at skills. */
+    sizes.member = offsetof(struct fupin_member, in_labor_force);
     sizes.task = offsetof(struct fupin_task, status) + sizeof(enum fupin_task_status);
     const struct fupin_household *old = plugin_view_for(&v, &sizes, 0, &e);
     CHECK(old && old != &v.hh && old->n_members == 20 && old->members != v.hh.members);
