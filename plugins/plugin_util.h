@@ -169,15 +169,11 @@ static inline int pu_is_counted(const struct fupin_household *hh)
 }
 
 /* Whether m belongs to the household's labour force, the only members a
- * labour-related measure (a production loan) may count on. Students are
- * never counted, nor is a labour ability not recorded as full or partial.
- * TODO(labour-force fact): once struct fupin_member carries the host's
- * in_labor_force (working age, not in school, labour full or partial),
- * return that instead, so the elderly are excluded by the one definition. */
+ * labour-related measure (a production loan) may count on: the host's one
+ * definition (working age, not in school, labour recorded full or partial). */
 static inline int pu_in_labor_force(const struct fupin_member *m)
 {
-    return (m->labor == FUPIN_LABOR_FULL || m->labor == FUPIN_LABOR_PARTIAL) &&
-           m->school_stage == FUPIN_SCHOOL_NONE;
+    return m->in_labor_force;
 }
 
 /* ---- Wording: templates with named placeholders ----
@@ -359,24 +355,17 @@ static inline int pu_alert(struct fupin_ctx *c, const char *kind, const char *se
  * `fupin explain` even when nothing applies. A host that does not lend
  * test() records nothing, and evaluation goes on; a bad template fails
  * always, so it is caught by `fupin test` whatever the host.
- * The one place that calls host->test: when the host table gains it
- * (appended, with FUPIN_HOST_HAS_TEST defined by fupin_plugin.h), only the
- * #if below changes. */
+ * The one place that calls host->test (ABI 3; an older host records
+ * nothing). */
 static inline int pu_test(struct fupin_ctx *c, int64_t member_id, const char *label, int ok,
                           const char *tmpl, const struct pu_arg *args)
 {
     char detail[FUPIN_MESSAGE_MAX];
     if (pu_fill_for(c, detail, sizeof detail, tmpl, args))
         return FUPIN_ERROR;
-#if defined(FUPIN_HOST_HAS_TEST)
     if (FUPIN_HOST_HAS(c->host, test) &&
         c->host->test(c->out, member_id, label, ok ? 1 : 0, detail) != FUPIN_OK)
         return fupin_fail(c, "the host refused the test %s", label);
-#else
-    (void)member_id;
-    (void)label;
-    (void)ok;
-#endif
     return FUPIN_OK;
 }
 

@@ -71,9 +71,17 @@ static int run_eval(struct run *r, const struct household *hh)
     struct fupin_out out = {.res = &r->res, .policy = &r->policy};
     struct fupin_params params = {
         .cfg = cfg, .area = r->policy.name, .res = &r->res, .policy = &r->policy};
+    /* The facts the runner computes before any policy runs (the labour
+     * force), with the shipped config's working age. */
+    struct household facts;
+    struct household_member *members = calloc(hh->n_members + 1, sizeof *members);
+    if (!members)
+        return ERR_FAIL;
+    household_facts(hh, &(struct household_facts_params){16, 60}, &facts, members);
     struct plugin_view view = {0};
-    r->rc = plugin_eval(r->plugin, &view, hh, &params, &out, &r->err);
+    r->rc = plugin_eval(r->plugin, &view, &facts, &params, &out, &r->err);
     plugin_view_free(&view);
+    free(members);
     if (r->rc == 0 && out.failed) {
         r->rc = ERR_INVALID;
         r->err = out.err;

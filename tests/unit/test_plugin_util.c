@@ -110,15 +110,13 @@ static void long_text_is_cut_on_a_character(void)
 
 static void labour_force_and_counted_households(void)
 {
-    struct fupin_member m = {.labor = FUPIN_LABOR_FULL, .school_stage = FUPIN_SCHOOL_NONE};
+    /* The host's one definition decides (working age, not in school,
+     * labour recorded full or partial: household_facts); the helper never
+     * second-guesses it from the labour column. */
+    struct fupin_member m = {.labor = FUPIN_LABOR_FULL, .in_labor_force = 1};
     CHECK(pu_in_labor_force(&m));
-    m.school_stage = FUPIN_SCHOOL_SENIOR; /* a student is never labour force */
+    m.in_labor_force = 0; /* e.g. 72 years old, or a student */
     CHECK(!pu_in_labor_force(&m));
-    m.school_stage = FUPIN_SCHOOL_NONE;
-    m.labor = FUPIN_LABOR_NONE;
-    CHECK(!pu_in_labor_force(&m));
-    m.labor = FUPIN_LABOR_PARTIAL;
-    CHECK(pu_in_labor_force(&m));
 
     struct fupin_household hh = {.status = FUPIN_STATUS_EXITED};
     CHECK(pu_is_counted(&hh) && !pu_is_helped(&hh));
