@@ -544,7 +544,7 @@ static int write_slot(struct engine *en, const struct worker_item *s, const char
     st->withdrawn += rs.withdrawn;
     st->unchanged += rs.unchanged;
     st->errors += (long)s->res.n_errors;
-    char errors[512] = "";
+    char errors[4096] = "";
     for (size_t i = 0; i < s->res.n_errors; i++) {
         size_t len = strlen(errors);
         snprintf(errors + len, sizeof errors - len, "%s%s: %s", len ? "; " : "",

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""contain_sigterm.py - `fupin run` while a worker is stuck in a plugin that
+never returns (the hostile test plugin, with a hard deadline far away so
+the kill cannot come first): SIGTERM ends the daemon with exit 0 within
+5 s, and no worker process outlives it. Nothing of the batch in flight was
+committed, so the next start evaluates it again."""
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from fupintest import TEST_PLUGIN_DIR, Checks, Env, log, wait_for  # noqa: E402
+
+
+def children(pid):
+    kids = set()
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+            kids |= {int(k) for k in f.read().split()}
+    return kids
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def main():
+    check = Checks()
+    with Env(policies="fixture", plugins=("hostile",), plugin_dir=TEST_PLUGIN_DIR, workers=2) as env:
+        assert env.plugins == ["hostile"], "test plugin not built"
+        with open(env.config, encoding="utf-8") as f:
+            text = f.read()
+        text, n = re.subn(r"(?m)^  workers: 2$", "  workers: 2\n  worker_deadline_factor: 1000", text)
+        assert n == 1
+        env.write(env.config, text)
+        env.init()
+        env.seed(households=6)
+        env.fupin("eval", "--all")
+        env.start()
+        env.wait_watching()
+        workers = children(env.proc.pid)
+        check(len(workers) == 2, "two worker processes", str(workers))
+        mark = env.log_mark()
+        db = env.connect()
+        db.execute("UPDATE household SET head_name = 'HANG' WHERE id = 4")
+        db.commit()
+        db.close()
+        env.wait_log("hostile: hanging on household 4", after=mark)
+        rc = env.stop(timeout=5)
+        check(rc == 0, "SIGTERM with a worker stuck in a plugin: exit 0 within 5 s, not %s" % rc)
+        wait_for(lambda: not any(alive(p) for p in workers), "the workers gone with the daemon")
+        check(env.scalar("SELECT count(*) FROM engine_journal WHERE seq > (SELECT value FROM engine_meta"
+                         " WHERE key = 'journal_cursor')") > 0,
+              "the change in flight is still after the cursor (redone next time)")
+        log("log tail:", env.log_tail(600))
+    return check.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
