@@ -10,6 +10,7 @@
 #include "stop.h"
 #include "store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #define MAX_CHANGED 16
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 5000
+#define LAST_RESORT_S 4 /* SIGTERM with a reload check stuck: exit after this */
 
 /* What the loop hands the evaluation thread; applied between batches. */
 enum msg_kind { MSG_POLICIES, MSG_CONFIG, MSG_POLICY_ALERT };
@@ -482,6 +484,11 @@ static void start_job(struct daemon *d, int is_config)
         return;
     }
     d->job_running = 1;
+    if (is_config)
+        log_info("checking the config %s", d->config_path);
+    else
+        log_info("checking the changed policy file%s %s%s", j->n_files > 1 ? "s" : "", j->files[0],
+                 j->n_files > 1 ? " and more" : "");
 }
 
 /* ---- loop callbacks ---- */
@@ -571,6 +578,35 @@ static void stop_all(struct daemon *d)
     uv_walk(&d->loop, close_all, NULL);
 }
 
+/* A reload is checked in this process (the new file is compiled and its
+ * own cases run, under the Lua budgets): a file that hangs where no budget
+ * reaches would keep the loop from ever returning. SIGTERM must end the
+ * daemon anyway; nothing is lost by ending it hard, since every batch
+ * commits atomically with its cursor and the workers die with us. */
+static void *last_resort(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {LAST_RESORT_S, 0};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    log_error("a reload check is stuck in policy code: exiting without waiting for it");
+    _exit(0);
+    return NULL;
+}
+
+static void arm_last_resort(struct daemon *d)
+{
+    if (!d->job_running)
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, last_resort, NULL) != 0)
+        log_warn("cannot arm the shutdown's last resort");
+    pthread_attr_destroy(&attr);
+}
+
 static void on_halt(uv_async_t *a)
 {
     stop_all(a->data);
@@ -588,6 +624,7 @@ static void on_signal(uv_signal_t *s, int signum)
      * flight is redone by the next start (nothing of it was committed). */
     log_info("%s: stopping the workers and the batch in flight",
              signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    arm_last_resort(d);
     stop_all(d);
 }
 

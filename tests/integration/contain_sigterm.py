@@ -3,7 +3,8 @@
 never returns (the hostile test plugin, with a hard deadline far away so
 the kill cannot come first): SIGTERM ends the daemon with exit 0 within
 5 s, and no worker process outlives it. Nothing of the batch in flight was
-committed, so the next start evaluates it again."""
+committed, so the next start evaluates it again. The same when the reload
+check of a saved policy file is what hangs."""
 
 import os
 import re
@@ -58,6 +59,22 @@ def main():
                          " WHERE key = 'journal_cursor')") > 0,
               "the change in flight is still after the cursor (redone next time)")
         log("log tail:", env.log_tail(600))
+
+    # A policy file whose top level hangs in C, saved under a running daemon:
+    # the reload check compiles it in the daemon's process, and SIGTERM must
+    # still end the daemon.
+    with Env(policies="fixture", workers=1) as env:
+        env.init()
+        env.seed(households=2)
+        env.start()
+        env.wait_watching()
+        mark = env.log_mark()
+        env.write(os.path.join(env.policies, "hang.lua"),
+                  "local s = string.rep('', math.maxinteger)\n"
+                  "return { name = 'hang', title = 'hang', evaluate = function() end }\n")
+        env.wait_log("checking the changed policy file hang.lua", after=mark)
+        rc = env.stop(timeout=5)
+        check(rc == 0, "SIGTERM during a stuck reload check: exit 0 within 5 s, not %s" % rc)
     return check.done()
 
 
