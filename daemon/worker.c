@@ -13,13 +13,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -205,12 +205,32 @@ static int worker_setup(struct worker_state *ws, const char *config_path, const 
     return 0;
 }
 
+/* Orphaned, a worker must not keep evaluating for nobody - not even when it
+ * is stuck in a plugin's endless loop, where the socket's EOF is never read.
+ * Not PR_SET_PDEATHSIG: that fires when the daemon's *thread* that started
+ * the worker ends, and the daemon starts workers from short-lived threads. */
+static void *watch_parent(void *arg)
+{
+    pid_t parent = *(const pid_t *)arg;
+    for (;;) {
+        struct timespec ts = {0, 250 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (getppid() != parent)
+            _exit(1);
+    }
+    return NULL;
+}
+
 int worker_main(const char *config_path, const char *lua_dir, int fd, int progress_fd)
 {
-    /* Orphaned, a worker must not keep evaluating for nobody. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() == 1)
+    static pid_t parent;
+    parent = getppid();
+    pthread_t watcher;
+    if (pthread_create(&watcher, NULL, watch_parent, &parent) != 0) {
+        log_error("worker %d: cannot watch the daemon", (int)getpid());
         return 1;
+    }
+    pthread_detach(watcher);
     struct worker_state ws = {0};
     struct err e = {{0}};
     int rc = worker_setup(&ws, config_path, lua_dir, progress_fd, &e);
@@ -517,7 +537,9 @@ static int died(struct worker_proc **wp, struct worker_death *d, const char *why
     snprintf(d->what, sizeof d->what, "%s", why ? why : how);
     proc_free(w);
     *wp = NULL;
-    return err_set(e, ERR_FAIL, "worker %d %s (%s)", pid, d->what, how);
+    if (!why)
+        return err_set(e, ERR_FAIL, "worker %d %s", pid, how);
+    return err_set(e, ERR_FAIL, "worker %d %s (%s)", pid, why, how);
 }
 
 int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_item *items, int n,
@@ -644,11 +666,66 @@ static void copy_as_is(const char *src, const char *dst)
         fclose(f);
 }
 
+/* Removes path and what it holds, not following symlinks; depth bounds
+ * the walk (the folders here are three levels deep at most). */
+static void remove_tree(const char *path, int depth)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode) && depth > 0) {
+        DIR *d = opendir(path);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char sub[4600];
+            snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+            remove_tree(sub, depth - 1);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* The copies live beside the database ("<database>.workers/<pid>/"), a
+ * folder fupin can write wherever it runs; a daemon killed with SIGKILL
+ * leaves its own behind, swept here by the next start. */
+static void sweep_dead(const char *workers)
+{
+    DIR *d = opendir(workers);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        /* Alive, or another user's (EPERM): not ours to remove. */
+        if (pid <= 0 || *end || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[4600];
+        snprintf(path, sizeof path, "%s/%s", workers, de->d_name);
+        remove_tree(path, 4);
+    }
+    if (d)
+        closedir(d);
+}
+
 int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t size, struct err *e)
 {
-    const char *tmp = getenv("TMPDIR");
     char top[4096];
-    snprintf(top, sizeof top, "%s/fupin-policies-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(top, sizeof top, "%s.workers", set->cfg->database);
+    if (mkdir(top, 0700) != 0 && errno != EEXIST)
+        return err_set(e, ERR_FAIL, "cannot create %s for the workers' policies: %s", top,
+                       strerror(errno));
+    sweep_dead(top);
+    size_t len = strlen(top);
+    snprintf(top + len, sizeof top - len, "/%d", (int)getpid());
+    if (mkdir(top, 0700) != 0 && errno != EEXIST)
+        return err_set(e, ERR_FAIL, "cannot create %s: %s", top, strerror(errno));
+    len = strlen(top);
+    snprintf(top + len, sizeof top - len, "/set-XXXXXX");
     if (!mkdtemp(top))
         return err_set(e, ERR_FAIL, "cannot create a folder for the workers' policies: %s",
                        strerror(errno));
@@ -678,8 +755,8 @@ int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t siz
      * too, and holds the params to the same (lenient) declarations. */
     for (size_t i = 0; i < set->n_missing; i++) {
         const char *file = set->missing[i].file;
-        size_t len = strlen(file);
-        if (len < 5 || strcmp(file + len - 4, ".lua") != 0)
+        size_t flen = strlen(file);
+        if (flen < 5 || strcmp(file + flen - 4, ".lua") != 0)
             continue;
         char src[4096], dst[4600];
         snprintf(src, sizeof src, "%s/%s", pd, file);
@@ -693,24 +770,17 @@ void worker_snapshot_remove(const char *dir)
 {
     if (!dir || !dir[0])
         return;
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (de->d_name[0] == '.')
-                continue;
-            char path[4600];
-            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-    char top[4096];
-    snprintf(top, sizeof top, "%s", dir);
-    char *slash = strrchr(top, '/');
-    if (slash) {
+    /* dir is <database>.workers/<pid>/set-XXXXXX/<policies>: remove the set,
+     * then the pid and .workers folders when nothing else is left. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    char *slash = strrchr(path, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    remove_tree(path, 2);
+    for (int up = 0; up < 2 && (slash = strrchr(path, '/')); up++) {
         *slash = 0;
-        rmdir(top);
+        rmdir(path);
     }
 }

@@ -73,12 +73,13 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
                      struct err *e);
 
 /* Copies the Lua files of set, exactly in the version set runs (checked by
- * content hash), into a new private folder whose last component matches
- * the policies folder, so messages and sources read the same. Writes its
- * path into dir (size >= 4096). A file changed since the load is left out:
- * the worker then reports that policy unavailable. */
+ * content hash), into a new private folder under "<database>.workers/<pid>/"
+ * whose last component matches the policies folder, so messages and sources
+ * read the same; first removes what dead daemons left there. Writes its path
+ * into dir (size >= 4096). A file changed since the load is left out: the
+ * worker then reports that policy unavailable. */
 int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t size, struct err *e);
-/* Removes such a folder (dir "" is fine). */
+/* Removes such a folder, and the ones above it when empty (dir "" is fine). */
 void worker_snapshot_remove(const char *dir);
 
 /* The worker process: `fupin worker`. Returns the exit code. */

@@ -3,7 +3,8 @@
 never returns (the hostile test plugin, with a hard deadline far away so
 the kill cannot come first): SIGTERM ends the daemon with exit 0 within
 5 s, and no worker process outlives it. Nothing of the batch in flight was
-committed, so the next start evaluates it again. The same when the reload
+committed, so the next start evaluates it again (and hangs again, this
+time ended by SIGKILL: the orphaned workers end too). The same when the reload
 check of a saved policy file is what hangs."""
 
 import os
@@ -59,6 +60,29 @@ def main():
                          " WHERE key = 'journal_cursor')") > 0,
               "the change in flight is still after the cursor (redone next time)")
         log("log tail:", env.log_tail(600))
+
+        # SIGKILL, no chance to clean up: a worker stuck in the plugin must
+        # still notice it is orphaned and end.
+        env.start()
+        env.wait_watching()
+        env.wait_log("hostile: hanging on household 4", after=env.start_mark)
+        workers = children(env.proc.pid)
+        check(len(workers) == 2, "two worker processes again", str(workers))
+        dead = env.proc.pid
+        env.kill()
+        wait_for(lambda: not any(alive(p) for p in workers), "the orphaned workers end")
+        check(True, "the workers of a SIGKILLed daemon end, the stuck one included")
+        left = os.path.join(env.db + ".workers", str(dead))
+        check(os.path.isdir(left), "the killed daemon's copy of the policies is left behind", left)
+        db = env.connect()
+        db.execute("UPDATE household SET head_name = 'quiet' WHERE id = 4")
+        db.commit()
+        db.close()
+        env.fupin("eval")
+        check(not os.path.exists(left), "the next run sweeps it away", left)
+        check(not os.listdir(env.db + ".workers") if os.path.isdir(env.db + ".workers") else True,
+              "and leaves nothing of its own", str(os.listdir(env.db + ".workers")
+                                                   if os.path.isdir(env.db + ".workers") else ""))
 
     # A policy file whose top level hangs in C, saved under a running daemon:
     # the reload check compiles it in the daemon's process, and SIGTERM must
