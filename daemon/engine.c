@@ -307,19 +307,24 @@ static int proc_ensure(struct engine *en, struct worker *w, struct err *e)
         pthread_mutex_unlock(&en->mu);
         if (broken)
             return err_set(e, ERR_FAIL, "%s", en->broken_msg);
+        /* Both keys may be large: cap the product at a day (no int overflow). */
+        long deadline = (long)en->cfg->lua_wall_ms * en->cfg->worker_deadline_factor;
         struct worker_spawn sp = {.exe = en->exe,
                                   .config_path = en->cfg->path,
                                   .lua_dir = en->lua_dir,
                                   .set = en->set,
-                                  .deadline_ms =
-                                      en->cfg->lua_wall_ms * en->cfg->worker_deadline_factor};
+                                  .deadline_ms = deadline < 86400000L ? (int)deadline : 86400000,
+                                  .stop = en->stop};
         struct err se = {{0}};
-        if (worker_proc_start(&sp, &w->proc, &se) == 0) {
+        int rc = worker_proc_start(&sp, &w->proc, &se);
+        if (rc == 0) {
             w->start_failures = 0;
             log_debug("worker %d started (pid %d)", w->index, worker_proc_pid(w->proc));
             return 0;
         }
         w->proc = NULL;
+        if (rc == ERR_STOPPED)
+            return err_set(e, ERR_STOPPED, "stopped");
         if (++w->start_failures >= MAX_START_FAILURES) {
             pthread_mutex_lock(&en->mu);
             en->broken = 1;

@@ -324,10 +324,17 @@ void worker_proc_kill(struct worker_proc *w)
     proc_free(w);
 }
 
-static int read_hello(struct worker_proc *w, struct err *e)
+static int read_hello(struct worker_proc *w, const atomic_int *stop, struct err *e)
 {
     unsigned tag;
-    int rc = frame_recv(w->fd, &w->buf, &tag, HELLO_MS, e);
+    int rc = ERR_BUSY;
+    /* Loading can take a while (every policy compiled, every plugin's
+     * init); a stop request must not wait for it. */
+    for (int waited = 0; rc == ERR_BUSY && waited < HELLO_MS; waited += 100) {
+        if (stop_requested(stop))
+            return err_set(e, ERR_STOPPED, "stopped");
+        rc = frame_recv(w->fd, &w->buf, &tag, 100, e);
+    }
     if (rc == ERR_BUSY)
         return err_set(e, ERR_FAIL, "no answer within %d s", HELLO_MS / 1000);
     if (rc) {
@@ -433,7 +440,7 @@ int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, s
     }
     close(sv[1]);
     sv[1] = -1;
-    rc = read_hello(w, e);
+    rc = read_hello(w, sp->stop, e);
 done:
     if (have_fa)
         posix_spawn_file_actions_destroy(&fa);

@@ -49,11 +49,12 @@ struct worker_spawn {
     const char *config_path; /* the config the daemon loaded */
     const char *lua_dir;     /* the policies the daemon runs (worker_snapshot_policies) */
     const struct policy_set *set;
-    int deadline_ms; /* one policy call longer than this: SIGKILL */
+    int deadline_ms;        /* one policy call longer than this: SIGKILL */
+    const atomic_int *stop; /* may be NULL: waiting for the worker to load ends when set */
 };
 
 /* Starts one worker and waits for it to load (at most a minute). ERR_FAIL
- * with the cause when it cannot start or load. *out is the caller's
+ * with the cause when it cannot start or load, ERR_STOPPED when sp->stop. *out is the caller's
  * (worker_proc_kill). */
 int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, struct err *e);
 /* SIGKILL, reap and free (NULL is fine). */
