@@ -1,19 +1,14 @@
-/* worker.c - the worker process (worker_main) and its supervisor side
- * (worker_proc_*): spawning, the frames of a batch, the hard deadline.
- * Never writes to the database: a worker opens it read-only, and a result
- * only becomes findings when the daemon commits it. */
+/* worker.c - the supervisor side of the worker processes (worker_proc_*):
+ * spawning, the frames of a batch, the hard deadline, the kill. Never lets
+ * a worker's result past the emitter's checks; the worker itself is
+ * worker_main.c, the copy of the policies worker_snapshot.c. */
 /* memfd_create: Linux, the only system fupin targets. */
 #define _GNU_SOURCE
 #include "worker.h"
 #include "frame.h"
 #include "log.h"
-#include "store.h"
-#include "store_snapshot.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -21,14 +16,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 extern char **environ;
-
-enum { TAG_HELLO = 1, TAG_BATCH = 2, TAG_RESULT = 3 };
 
 #define HELLO_MS 60000
 /* Between policy calls a worker reads the database and encodes results:
@@ -52,224 +44,6 @@ static int64_t mono_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ---- the worker process ---- */
-
-/* Policies go by their index in the worker's set; the daemon maps them to
- * its own by name and source (the HELLO). n_policies: not a loaded one. */
-static uint32_t index_of(const struct policy_set *set, const char *name)
-{
-    uint32_t k = 0;
-    while (k < set->n_policies && set->policies[k].name != name)
-        k++;
-    return k;
-}
-
-static void put_result(struct frame_buf *b, const struct policy_set *set,
-                       const struct worker_item *it)
-{
-    const struct eval_result *r = &it->res;
-    frame_begin(b, TAG_RESULT);
-    frame_put_u8(b, it->outcome);
-    frame_put_str(b, it->msg);
-    frame_put_u32(b, (uint32_t)r->n_findings);
-    for (size_t i = 0; i < r->n_findings; i++) {
-        const struct finding *f = &r->findings[i];
-        frame_put_u32(b, index_of(set, f->policy));
-        frame_put_i64(b, f->member_id);
-        frame_put_str(b, f->measure);
-        frame_put_u8(b, f->kind);
-        frame_put_u8(b, (unsigned)f->has_amount);
-        frame_put_f64(b, f->amount);
-        frame_put_str(b, f->reason);
-    }
-    frame_put_u32(b, (uint32_t)r->n_alerts);
-    for (size_t i = 0; i < r->n_alerts; i++) {
-        const struct policy_alert *a = &r->alerts[i];
-        frame_put_u32(b, index_of(set, a->policy));
-        frame_put_str(b, a->kind);
-        frame_put_u8(b, a->severity);
-        frame_put_str(b, a->message);
-    }
-    /* Errors of policies the worker could not load are the daemon's to
-     * add (it knows its own missing ones): only loaded policies' here. */
-    uint32_t n_err = 0;
-    for (size_t i = 0; i < r->n_errors; i++)
-        n_err += index_of(set, r->errors[i].policy) < set->n_policies;
-    frame_put_u32(b, n_err);
-    for (size_t i = 0; i < r->n_errors; i++) {
-        uint32_t k = index_of(set, r->errors[i].policy);
-        if (k < set->n_policies) {
-            frame_put_u32(b, k);
-            frame_put_str(b, r->errors[i].msg);
-        }
-    }
-}
-
-struct worker_state {
-    struct config *cfg;
-    struct policy_set *set;
-    struct store *rd;
-    struct snapshot_reader *reader;
-    struct snapshot snap;
-    struct policy_runner *runner;
-    struct frame_buf in, out;
-    struct worker_item item;
-};
-
-/* One batch: read in one read transaction that begins after the daemon
- * chose the batch. The daemon reads the journal up to position P and only
- * then sends the batch; the triggers write the journal in the same
- * transaction as the change, so a snapshot begun after the batch arrived
- * sees at least every change up to P, and committing the cursor at P never
- * passes a change this evaluation did not see. A worker restarted mid-batch
- * begins later still, which only makes its snapshot newer. */
-static int serve_batch(struct worker_state *ws, int fd, struct err *e)
-{
-    struct frame_buf *in = &ws->in;
-    char today[11];
-    snprintf(today, sizeof today, "%s", frame_get_str(in));
-    int ranged = (int)frame_get_u8(in);
-    uint32_t n = frame_get_u32(in);
-    if (in->bad || n > FRAME_MAX / 16)
-        return err_set(e, ERR_INVALID, "bad batch frame");
-    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    uint64_t *skip = malloc((n ? n : 1) * sizeof *skip);
-    int rc = ids && skip ? 0 : err_set(e, ERR_FAIL, "out of memory");
-    for (uint32_t i = 0; rc == 0 && i < n; i++) {
-        ids[i] = frame_get_i64(in);
-        skip[i] = (uint64_t)frame_get_i64(in);
-    }
-    if (rc == 0 && in->bad)
-        rc = err_set(e, ERR_INVALID, "bad batch frame");
-    if (rc == 0)
-        rc = store_begin_read(ws->rd, e);
-    int in_range =
-        rc == 0 && ranged && n > 1 && snapshot_range_begin(ws->reader, ids[0], ids[n - 1], e) == 0;
-    for (uint32_t i = 0; rc == 0 && i < n; i++) {
-        struct worker_item *it = &ws->item;
-        eval_result_reset(&it->res);
-        it->res.household_id = ids[i];
-        it->msg[0] = 0;
-        struct err se = {{0}};
-        int r = snapshot_read(ws->reader, ids[i], today, &ws->snap, &se);
-        if (r == ERR_NOTFOUND) {
-            it->outcome = OUTCOME_GONE;
-        } else if (r == ERR_INVALID) {
-            it->outcome = OUTCOME_MALFORMED;
-            snprintf(it->msg, sizeof it->msg, "%s", se.msg);
-        } else if (r) {
-            rc = err_set(e, r, "%s", se.msg);
-            break;
-        } else {
-            it->outcome = OUTCOME_OK;
-            policy_runner_eval_except(ws->runner, &ws->snap.hh, &it->res, skip[i]);
-        }
-        put_result(&ws->out, ws->set, it);
-        rc = frame_send(fd, &ws->out, e);
-    }
-    if (in_range)
-        snapshot_range_end(ws->reader);
-    store_rollback(ws->rd);
-    free(ids);
-    free(skip);
-    return rc;
-}
-
-static int worker_setup(struct worker_state *ws, const char *config_path, const char *lua_dir,
-                        int progress_fd, struct err *e)
-{
-    int rc = config_load(config_path, &ws->cfg, e);
-    if (rc)
-        return rc;
-    char *dir = strdup(lua_dir);
-    if (!dir)
-        return err_set(e, ERR_FAIL, "out of memory");
-    free(ws->cfg->policies_dir);
-    ws->cfg->policies_dir = dir;
-    log_set_level(log_level_parse(ws->cfg->log_level) < 0
-                      ? LOG_INFO
-                      : (enum log_level)log_level_parse(ws->cfg->log_level));
-    if ((rc = policy_set_load(ws->cfg, 0, &ws->set, e)) != 0 ||
-        (rc = store_open(ws->cfg->database, STORE_READ, &ws->rd, e)) != 0 ||
-        (rc = snapshot_reader_new(ws->rd, &ws->reader, e)) != 0 ||
-        (rc = policy_runner_new(ws->set, &ws->runner, e)) != 0)
-        return rc;
-    void *pg = mmap(NULL, sizeof(struct policy_progress), PROT_READ | PROT_WRITE, MAP_SHARED,
-                    progress_fd, 0);
-    if (pg == MAP_FAILED)
-        return err_set(e, ERR_FAIL, "cannot map the progress page: %s", strerror(errno));
-    close(progress_fd);
-    policy_runner_watch(ws->runner, pg);
-    return 0;
-}
-
-/* Orphaned, a worker must not keep evaluating for nobody - not even when it
- * is stuck in a plugin's endless loop, where the socket's EOF is never read.
- * Not PR_SET_PDEATHSIG: that fires when the daemon's *thread* that started
- * the worker ends, and the daemon starts workers from short-lived threads. */
-static void *watch_parent(void *arg)
-{
-    pid_t parent = *(const pid_t *)arg;
-    for (;;) {
-        struct timespec ts = {0, 250 * 1000000L};
-        nanosleep(&ts, NULL);
-        if (getppid() != parent)
-            _exit(1);
-    }
-    return NULL;
-}
-
-int worker_main(const char *config_path, const char *lua_dir, int fd, int progress_fd)
-{
-    static pid_t parent;
-    parent = getppid();
-    pthread_t watcher;
-    if (pthread_create(&watcher, NULL, watch_parent, &parent) != 0) {
-        log_error("worker %d: cannot watch the daemon", (int)getpid());
-        return 1;
-    }
-    pthread_detach(watcher);
-    struct worker_state ws = {0};
-    struct err e = {{0}};
-    int rc = worker_setup(&ws, config_path, lua_dir, progress_fd, &e);
-    if (rc) {
-        log_error("worker %d: cannot start: %s", (int)getpid(), e.msg);
-        return 1;
-    }
-    frame_begin(&ws.out, TAG_HELLO);
-    frame_put_u32(&ws.out, (uint32_t)ws.set->n_policies);
-    for (size_t i = 0; i < ws.set->n_policies; i++) {
-        frame_put_str(&ws.out, ws.set->policies[i].name);
-        frame_put_str(&ws.out, ws.set->policies[i].source);
-    }
-    rc = frame_send(fd, &ws.out, &e);
-    while (rc == 0) {
-        unsigned tag;
-        if ((rc = frame_recv(fd, &ws.in, &tag, -1, &e)) != 0)
-            break;
-        if (tag != TAG_BATCH) {
-            rc = err_set(&e, ERR_INVALID, "unexpected frame %u", tag);
-            break;
-        }
-        rc = serve_batch(&ws, fd, &e);
-    }
-    int code = rc == ERR_FAIL && strstr(e.msg, "closed") ? 0 : 1;
-    if (code)
-        log_error("worker %d: stopping: %s", (int)getpid(), e.msg);
-    /* The process ends here: the kernel reclaims the rest faster than
-     * freeing it would, but the read connection is closed properly. */
-    policy_runner_free(ws.runner);
-    snapshot_free(&ws.snap);
-    snapshot_reader_free(ws.reader);
-    store_close(ws.rd);
-    eval_result_free(&ws.item.res);
-    policy_set_free(ws.set);
-    config_free(ws.cfg);
-    frame_buf_free(&ws.in);
-    frame_buf_free(&ws.out);
-    return code;
 }
 
 /* ---- the supervisor side ---- */
@@ -343,7 +117,7 @@ static int read_hello(struct worker_proc *w, const atomic_int *stop, struct err 
         reap(w, how, sizeof how);
         return err_set(e, ERR_FAIL, "it %s before it was ready (its log line says why)", how);
     }
-    if (tag != TAG_HELLO)
+    if (tag != WORKER_HELLO)
         return err_set(e, ERR_FAIL, "unexpected frame %u instead of its greeting", tag);
     uint32_t n = frame_get_u32(&w->buf);
     if (w->buf.bad || n > 4096)
@@ -558,7 +332,7 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
     memset(death, 0, sizeof *death);
     death->policy = -1;
     struct frame_buf *b = &w->buf;
-    frame_begin(b, TAG_BATCH);
+    frame_begin(b, WORKER_BATCH);
     frame_put_str(b, today);
     frame_put_u8(b, (unsigned)ranged);
     frame_put_u32(b, (uint32_t)n);
@@ -603,191 +377,10 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
             return died(wp, death, NULL, e);
         if (rc)
             return died(wp, death, "sent a broken frame", e);
-        if (tag != TAG_RESULT || take_result(w, &items[*done], &se) != 0)
+        if (tag != WORKER_RESULT || take_result(w, &items[*done], &se) != 0)
             return died(wp, death, "sent a bad result", e);
         quiet_since = mono_ns();
         (*done)++;
     }
     return 0;
-}
-
-/* ---- the policies the daemon runs, for its workers ---- */
-
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-/* Copies src to dst when its content hash is the one in source ("...@h12"). */
-static int copy_if_same(const char *src, const char *dst, const char *source)
-{
-    const char *at = strrchr(source, '@');
-    FILE *f = fopen(src, "rb");
-    if (!at || !f) {
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    char chunk[8192];
-    size_t got;
-    while (m && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, got, m);
-    fclose(f);
-    if (!m)
-        return -1;
-    fclose(m);
-    char hash[17];
-    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)fnv1a(text, len));
-    int rc = -1;
-    if (strncmp(hash, at + 1, 12) == 0) {
-        int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
-            close(fd);
-        }
-    }
-    free(text);
-    return rc;
-}
-
-static void copy_as_is(const char *src, const char *dst)
-{
-    FILE *f = fopen(src, "rb");
-    int fd = f ? open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
-    char chunk[8192];
-    size_t got;
-    while (fd >= 0 && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (write(fd, chunk, got) != (ssize_t)got)
-            break;
-    if (fd >= 0)
-        close(fd);
-    if (f)
-        fclose(f);
-}
-
-/* Removes path and what it holds, not following symlinks; depth bounds
- * the walk (the folders here are three levels deep at most). */
-static void remove_tree(const char *path, int depth)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode) && depth > 0) {
-        DIR *d = opendir(path);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char sub[4600];
-            snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-            remove_tree(sub, depth - 1);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-/* The copies live beside the database ("<database>.workers/<pid>/"), a
- * folder fupin can write wherever it runs; a daemon killed with SIGKILL
- * leaves its own behind, swept here by the next start. */
-static void sweep_dead(const char *workers)
-{
-    DIR *d = opendir(workers);
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        char *end;
-        long pid = strtol(de->d_name, &end, 10);
-        /* Alive, or another user's (EPERM): not ours to remove. */
-        if (pid <= 0 || *end || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        char path[4600];
-        snprintf(path, sizeof path, "%s/%s", workers, de->d_name);
-        remove_tree(path, 4);
-    }
-    if (d)
-        closedir(d);
-}
-
-int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t size, struct err *e)
-{
-    char top[4096];
-    snprintf(top, sizeof top, "%s.workers", set->cfg->database);
-    if (mkdir(top, 0700) != 0 && errno != EEXIST)
-        return err_set(e, ERR_FAIL, "cannot create %s for the workers' policies: %s", top,
-                       strerror(errno));
-    sweep_dead(top);
-    size_t len = strlen(top);
-    snprintf(top + len, sizeof top - len, "/%d", (int)getpid());
-    if (mkdir(top, 0700) != 0 && errno != EEXIST)
-        return err_set(e, ERR_FAIL, "cannot create %s: %s", top, strerror(errno));
-    len = strlen(top);
-    snprintf(top + len, sizeof top - len, "/set-XXXXXX");
-    if (!mkdtemp(top))
-        return err_set(e, ERR_FAIL, "cannot create a folder for the workers' policies: %s",
-                       strerror(errno));
-    const char *pd = set->cfg->policies_dir, *base = strrchr(pd, '/');
-    base = base && base[1] ? base + 1 : pd;
-    snprintf(dir, size, "%s/%s", top, base);
-    if (mkdir(dir, 0700) != 0) {
-        int saved = errno;
-        rmdir(top);
-        return err_set(e, ERR_FAIL, "cannot create %s: %s", dir, strerror(saved));
-    }
-    for (size_t i = 0; i < set->n_policies; i++) {
-        const struct policy *p = &set->policies[i];
-        if (p->kind != POLICY_LUA)
-            continue;
-        const char *file = strrchr(p->source, '/'), *at = strrchr(p->source, '@');
-        if (!file || !at || at < file)
-            continue;
-        char name[256], src[4096], dst[4600];
-        snprintf(name, sizeof name, "%.*s", (int)(at - file - 1), file + 1);
-        snprintf(src, sizeof src, "%s/%s", pd, name);
-        snprintf(dst, sizeof dst, "%s/%s", dir, name);
-        if (copy_if_same(src, dst, p->source) != 0)
-            log_warn("%s changed since it was loaded: the workers wait for its reload", p->source);
-    }
-    /* A file the daemon refused goes along as it is: the worker refuses it
-     * too, and holds the params to the same (lenient) declarations. */
-    for (size_t i = 0; i < set->n_missing; i++) {
-        const char *file = set->missing[i].file;
-        size_t flen = strlen(file);
-        if (flen < 5 || strcmp(file + flen - 4, ".lua") != 0)
-            continue;
-        char src[4096], dst[4600];
-        snprintf(src, sizeof src, "%s/%s", pd, file);
-        snprintf(dst, sizeof dst, "%s/%s", dir, file);
-        copy_as_is(src, dst);
-    }
-    return 0;
-}
-
-void worker_snapshot_remove(const char *dir)
-{
-    if (!dir || !dir[0])
-        return;
-    /* dir is <database>.workers/<pid>/set-XXXXXX/<policies>: remove the set,
-     * then the pid and .workers folders when nothing else is left. */
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    char *slash = strrchr(path, '/');
-    if (!slash)
-        return;
-    *slash = 0;
-    remove_tree(path, 2);
-    for (int up = 0; up < 2 && (slash = strrchr(path, '/')); up++) {
-        *slash = 0;
-        rmdir(path);
-    }
 }

@@ -22,6 +22,11 @@
 
 enum worker_outcome { OUTCOME_OK, OUTCOME_GONE, OUTCOME_MALFORMED };
 
+/* The frames of the protocol: HELLO (worker: its policies' names and
+ * sources), BATCH (daemon: today, ids and what to skip), RESULT (worker:
+ * one per household, in order). */
+enum { WORKER_HELLO = 1, WORKER_BATCH = 2, WORKER_RESULT = 3 };
+
 /* One household of a batch as the supervisor tracks it. */
 struct worker_item {
     int64_t id;
