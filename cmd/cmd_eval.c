@@ -19,7 +19,8 @@ static const char usage[] =
     "  --all           every household (the journal so far counts as done)\n"
     "  --household ID  one household; prints its findings\n"
     "  (neither)       what changed since the last evaluation\n"
-    "  --json          machine-readable output\n";
+    "  --json          machine-readable output\n"
+    "Exit status 1 when any policy failed on a household (policy_error), 0 otherwise.\n";
 
 /* Set by SIGINT/SIGTERM: the batch in flight finishes, the rest stays
  * marked for the daemon. */
@@ -137,10 +138,15 @@ static int eval_household(struct engine *en, const char *arg, int as_json)
     } else if (rc) {
         fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
         code = EXIT_RUNTIME;
-    } else if (as_json) {
-        print_result_json(&res);
     } else {
-        print_result_text(&res);
+        if (as_json)
+            print_result_json(&res);
+        else
+            print_result_text(&res);
+        /* A policy that failed (or killed its worker) is a runtime failure
+         * of this run, even though the other findings were written. */
+        if (res.n_errors)
+            code = EXIT_RUNTIME;
     }
     eval_result_free(&res);
     return code;
@@ -177,6 +183,14 @@ int cmd_eval(struct cli *cli)
         config_free(cfg);
         return cli_exit_code(rc);
     }
+    /* Policies and plugins run in worker processes, as under the daemon:
+     * one that crashes or hangs costs a policy_error, not the run. */
+    if ((rc = engine_spawn_workers(en, "/proc/self/exe", &e)) != 0) {
+        fprintf(stderr, "fupin eval: %s\n", e.msg);
+        engine_close(en);
+        config_free(cfg);
+        return EXIT_RUNTIME;
+    }
 
     if (household) {
         code = eval_household(en, household, as_json);
@@ -199,7 +213,7 @@ int cmd_eval(struct cli *cli)
         } else {
             int interrupted = stop_requested(&stop_flag);
             print_summary(&st, as_json, interrupted);
-            code = interrupted ? EXIT_RUNTIME : EXIT_OK;
+            code = interrupted || st.errors ? EXIT_RUNTIME : EXIT_OK;
         }
     }
     engine_close(en);

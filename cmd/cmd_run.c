@@ -47,6 +47,14 @@ int cmd_run(struct cli *cli)
         config_free(cfg);
         return EXIT_RUNTIME;
     }
+    /* From here on no policy or plugin code runs in this process. */
+    if ((rc = engine_spawn_workers(en, "/proc/self/exe", &e)) != 0) {
+        log_error("%s", e.msg);
+        engine_close(en);
+        runlock_release(lock);
+        config_free(cfg);
+        return EXIT_RUNTIME;
+    }
     daemon_alert_missing(en);
     int marked = 0;
     if (engine_mark_if_changed(en, NULL, &marked, &e) != 0)

@@ -73,6 +73,11 @@ int main(int argc, char **argv)
             return commands[c].fn(&cli);
         }
     }
+    if (strcmp(argv[i], "worker") == 0) { /* hidden: started by the daemon */
+        cli.argc = argc - i;
+        cli.argv = argv + i;
+        return cmd_worker(&cli);
+    }
     fprintf(stderr, "fupin: unknown command \"%s\"\n", argv[i]);
     usage(stderr);
     return EXIT_USAGE;

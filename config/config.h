@@ -72,10 +72,11 @@ struct config {
 
     char *log_level; /* "debug" | "info" | "warn" | "error" */
 
-    int workers;    /* engine.workers: evaluation threads (>= 1) */
-    int poll_ms;    /* engine.poll_ms: data_version poll interval */
-    int batch_size; /* engine.batch_size: households per write transaction */
-    char as_of[11]; /* engine.as_of "YYYY-MM-DD"; "" = the current date */
+    int workers;                /* engine.workers: evaluation worker processes (>= 1) */
+    int worker_deadline_factor; /* engine.worker_deadline_factor: hard deadline / wall_ms */
+    int poll_ms;                /* engine.poll_ms: data_version poll interval */
+    int batch_size;             /* engine.batch_size: households per write transaction */
+    char as_of[11];             /* engine.as_of "YYYY-MM-DD"; "" = the current date */
 
     long lua_instructions; /* limits.instructions per policy evaluation */
     long lua_memory_kb;    /* limits.memory_kb per Lua state */

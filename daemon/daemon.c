@@ -10,6 +10,7 @@
 #include "stop.h"
 #include "store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #define MAX_CHANGED 16
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 5000
+#define LAST_RESORT_S 4 /* SIGTERM with a reload check stuck: exit after this */
 
 /* What the loop hands the evaluation thread; applied between batches. */
 enum msg_kind { MSG_POLICIES, MSG_CONFIG, MSG_POLICY_ALERT };
@@ -54,6 +56,8 @@ struct daemon {
     struct engine *en;
 
     uv_signal_t sig_term, sig_int, sig_hup;
+    uv_async_t halt; /* the evaluation thread gives up: stop the loop */
+    char fatal[256]; /* why, set before halt is sent; "" otherwise */
     uv_fs_event_t db_watch, policy_watch;
     uv_timer_t poll_timer, debounce, recheck;
     int rechecks; /* left after a file event */
@@ -139,10 +143,12 @@ void daemon_alert_missing(struct engine *en)
     for (size_t i = 0; i < set->n_missing; i++) {
         struct err e;
         char text[600];
-        snprintf(text, sizeof text, "policy %s is not running (its findings are kept as they were): %s",
+        snprintf(text, sizeof text,
+                 "policy %s is not running (its findings are kept as they were): %s",
                  set->missing[i].file, set->missing[i].msg);
         if (engine_policy_alert(en, set->missing[i].file, text, &e) != 0)
-            log_error("cannot raise the policy_error alert for %s: %s", set->missing[i].file, e.msg);
+            log_error("cannot raise the policy_error alert for %s: %s", set->missing[i].file,
+                      e.msg);
     }
 }
 
@@ -270,6 +276,17 @@ static void eval_thread(void *arg)
         int n = engine_step(d->en, &d->stop_flag, &st, &e);
         if (n == ERR_STOPPED)
             break;
+        struct err be;
+        if (n < 0 && engine_broken(d->en, &be)) {
+            /* Nothing can be evaluated any more: better a clear exit for
+             * the service manager than a daemon that only pretends. */
+            log_error("%s: stopping", be.msg);
+            uv_mutex_lock(&d->mu);
+            snprintf(d->fatal, sizeof d->fatal, "%s", be.msg);
+            uv_mutex_unlock(&d->mu);
+            uv_async_send(&d->halt);
+            break;
+        }
         if (n < 0) {
             backoff = backoff ? (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2)
                               : BACKOFF_MIN_MS;
@@ -467,6 +484,11 @@ static void start_job(struct daemon *d, int is_config)
         return;
     }
     d->job_running = 1;
+    if (is_config)
+        log_info("checking the config %s", d->config_path);
+    else
+        log_info("checking the changed policy file%s %s%s", j->n_files > 1 ? "s" : "", j->files[0],
+                 j->n_files > 1 ? " and more" : "");
 }
 
 /* ---- loop callbacks ---- */
@@ -542,16 +564,8 @@ static void close_all(uv_handle_t *h, void *arg)
         uv_close(h, on_close);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void stop_all(struct daemon *d)
 {
-    struct daemon *d = s->data;
-    if (signum == SIGHUP) {
-        log_info("SIGHUP: reloading the config from %s", d->config_path);
-        start_job(d, 1);
-        return;
-    }
-    log_info("%s: finishing the batch in flight, then stopping",
-             signum == SIGTERM ? "SIGTERM" : "SIGINT");
     uv_mutex_lock(&d->mu);
     d->stop = 1;
     stop_request(&d->stop_flag);
@@ -562,6 +576,56 @@ static void on_signal(uv_signal_t *s, int signum)
     nightly_timer_stop(d->nightly);
     d->nightly = NULL;
     uv_walk(&d->loop, close_all, NULL);
+}
+
+/* A reload is checked in this process (the new file is compiled and its
+ * own cases run, under the Lua budgets): a file that hangs where no budget
+ * reaches would keep the loop from ever returning. SIGTERM must end the
+ * daemon anyway; nothing is lost by ending it hard, since every batch
+ * commits atomically with its cursor and the workers die with us. */
+static void *last_resort(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {LAST_RESORT_S, 0};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    log_error("a reload check is stuck in policy code: exiting without waiting for it");
+    _exit(0);
+    return NULL;
+}
+
+static void arm_last_resort(struct daemon *d)
+{
+    if (!d->job_running)
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, last_resort, NULL) != 0)
+        log_warn("cannot arm the shutdown's last resort");
+    pthread_attr_destroy(&attr);
+}
+
+static void on_halt(uv_async_t *a)
+{
+    stop_all(a->data);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct daemon *d = s->data;
+    if (signum == SIGHUP) {
+        log_info("SIGHUP: reloading the config from %s", d->config_path);
+        start_job(d, 1);
+        return;
+    }
+    /* The workers are killed, whatever policy they are in: the batch in
+     * flight is redone by the next start (nothing of it was committed). */
+    log_info("%s: stopping the workers and the batch in flight",
+             signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    arm_last_resort(d);
+    stop_all(d);
 }
 
 /* ---- setup ---- */
@@ -622,6 +686,9 @@ static int setup(struct daemon *d, struct err *e)
     if ((rc = store_open(d->cfg->database, STORE_READ, &d->probe, e)) != 0)
         return rc;
     d->data_version = store_data_version(d->probe);
+    if ((rc = uv_async_init(&d->loop, &d->halt, on_halt)) != 0)
+        return err_set(e, ERR_FAIL, "event loop: %s", uv_strerror(rc));
+    d->halt.data = d;
     uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
     int nums[] = {SIGTERM, SIGINT, SIGHUP};
     for (int i = 0; i < 3; i++) {
@@ -669,8 +736,8 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
             thread_started = 1;
     }
     if (rc == 0) {
-        log_info("fupin %s watching %s (policies %s, %d workers)", FUPIN_VERSION, d->cfg->database,
-                 d->cfg->policies_dir, d->cfg->workers);
+        log_info("fupin %s watching %s (policies %s, %d worker processes)", FUPIN_VERSION,
+                 d->cfg->database, d->cfg->policies_dir, d->cfg->workers);
         uv_run(&d->loop, UV_RUN_DEFAULT);
     } else {
         d->stop = 1;
@@ -691,11 +758,15 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     /* A config that never reached the engine was freed with its message
      * or as an orphan: the engine's is the one to hand back. */
     *cfg = d->engine_cfg;
+    char fatal[256];
+    snprintf(fatal, sizeof fatal, "%s", d->fatal);
     store_close(d->probe);
     uv_cond_destroy(&d->cv);
     uv_mutex_destroy(&d->mu);
     free(d);
-    if (rc == 0)
+    if (rc == 0 && fatal[0])
+        rc = err_set(e, ERR_FAIL, "%s", fatal);
+    else if (rc == 0)
         log_info("stopped");
     return rc;
 }

@@ -12,27 +12,19 @@
 #include "store_engine.h"
 #include "store_findings.h"
 #include "store_journal.h"
+#include "worker.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-enum slot_status { SLOT_OK, SLOT_GONE, SLOT_MALFORMED };
-
-/* One household of the batch: what its worker found, for the writer. */
-struct slot {
-    int64_t id;
-    enum slot_status status;
-    char msg[256]; /* SLOT_MALFORMED: the record at fault */
-    struct eval_result res;
-};
-
 /* A batch's households and where it came from: journal rows after cursor up
  * to upto (is_journal), else pending marks. */
 struct batch {
-    struct slot *slots;
+    struct worker_item *slots; /* one household each: what its worker found, for the writer */
     int64_t *ids;
     int n;
     int64_t cursor, upto;
@@ -51,6 +43,15 @@ struct worker {
     pthread_t thread;
     int rc;
     struct err e;
+    struct worker_proc *proc; /* process mode: the worker process, NULL until started */
+    int start_failures;       /* failed starts in a row */
+};
+
+/* A policy version that killed workers: when, the last three times. */
+struct kill_record {
+    char source[320];
+    time_t at[3];
+    int n, quarantined, alerted;
 };
 
 struct engine {
@@ -68,6 +69,16 @@ struct engine {
     int cap;
     int batch; /* households per batch (<= cap) */
     char today[11];
+    /* Process mode (engine_spawn_workers): the binary to run as workers and
+     * the copy of the Lua policies they load; NULL exe: in-process threads. */
+    char *exe;
+    char lua_dir[4096];
+    const atomic_int *stop; /* engine_step's, for the workers' waits */
+    pthread_mutex_t mu;     /* guards what follows, shared by the worker threads */
+    struct kill_record *kills;
+    size_t n_kills;
+    int broken; /* workers cannot be started: engine_broken */
+    char broken_msg[256];
 };
 
 void engine_now(char out[20])
@@ -151,7 +162,7 @@ static int worker_init(struct engine *en, struct worker *w, int index, struct er
 
 /* Reads and evaluates one household into its slot. Only database failures
  * are errors: a deleted or malformed household is an outcome. */
-static int eval_slot(struct worker *w, struct slot *s, struct err *e)
+static int eval_slot(struct worker *w, struct worker_item *s, struct err *e)
 {
     eval_result_reset(&s->res);
     s->res.household_id = s->id;
@@ -159,29 +170,36 @@ static int eval_slot(struct worker *w, struct slot *s, struct err *e)
     struct err se = {{0}};
     int rc = snapshot_read(w->reader, s->id, w->en->today, &w->snap, &se);
     if (rc == ERR_NOTFOUND) {
-        s->status = SLOT_GONE;
+        s->outcome = OUTCOME_GONE;
         return 0;
     }
     if (rc == ERR_INVALID) {
-        s->status = SLOT_MALFORMED;
+        s->outcome = OUTCOME_MALFORMED;
         snprintf(s->msg, sizeof s->msg, "%s", se.msg);
         return 0;
     }
     if (rc)
         return err_set(e, rc, "%s", se.msg);
-    s->status = SLOT_OK;
+    s->outcome = OUTCOME_OK;
     policy_runner_eval(w->runner, &w->snap.hh, &s->res);
     return 0;
 }
+
+static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, int from, int to,
+                          struct err *e);
 
 /* Each worker takes its share (a run of consecutive slots) of the batch,
  * inside one read transaction so all of its snapshots come from one state. */
 static void *worker_run(void *arg)
 {
     struct worker *w = arg;
-    const struct batch *b = w->batch;
+    struct batch *b = w->batch;
     int used = w->en->used;
     int from = (int)((long)b->n * w->index / used), to = (int)((long)b->n * (w->index + 1) / used);
+    if (w->en->exe) {
+        w->rc = run_share_proc(w->en, w, b, from, to, &w->e);
+        return NULL;
+    }
     w->rc = store_begin_read(w->rd, &w->e);
     /* Pending batches come in ascending ids: each worker reads its share's
      * lists in one pass per table. */
@@ -194,6 +212,237 @@ static void *worker_run(void *arg)
         snapshot_range_end(w->reader);
     store_rollback(w->rd);
     return NULL;
+}
+
+/* ---- worker processes ---- */
+
+#define MAX_START_FAILURES 5
+#define KILL_WINDOW_S 600
+#define KILLS_TO_QUARANTINE 3
+
+/* "industry.lua" of "lua:policies/industry.lua@hash", "education.so" of
+ * "plugin:education@1.0": the subject of the file's policy_error alert. */
+static void policy_file(const struct policy *p, char *out, size_t size)
+{
+    if (p->kind == POLICY_PLUGIN) {
+        snprintf(out, size, "%s.so", p->name);
+        return;
+    }
+    const char *slash = strrchr(p->source, '/'), *at = strrchr(p->source, '@');
+    const char *from = slash ? slash + 1 : p->source;
+    int len = at && at > from ? (int)(at - from) : (int)strlen(from);
+    snprintf(out, size, "%.*s", len, from);
+}
+
+static struct kill_record *kill_record(struct engine *en, const char *source, int create)
+{
+    for (size_t i = 0; i < en->n_kills; i++)
+        if (strcmp(en->kills[i].source, source) == 0)
+            return &en->kills[i];
+    if (!create)
+        return NULL;
+    struct kill_record *k = realloc(en->kills, (en->n_kills + 1) * sizeof *k);
+    if (!k)
+        return NULL;
+    en->kills = k;
+    k = &en->kills[en->n_kills++];
+    memset(k, 0, sizeof *k);
+    snprintf(k->source, sizeof k->source, "%s", source);
+    return k;
+}
+
+/* A policy version killed a worker: the third time within ten minutes it
+ * is quarantined until its content hash (part of source) changes. */
+static void note_kill(struct engine *en, const struct policy *p)
+{
+    pthread_mutex_lock(&en->mu);
+    struct kill_record *k = kill_record(en, p->source, 1);
+    if (k && !k->quarantined) {
+        time_t now = time(NULL);
+        memmove(k->at + 1, k->at, sizeof k->at - sizeof k->at[0]);
+        k->at[0] = now;
+        k->n = k->n < KILLS_TO_QUARANTINE ? k->n + 1 : KILLS_TO_QUARANTINE;
+        if (k->n == KILLS_TO_QUARANTINE && now - k->at[KILLS_TO_QUARANTINE - 1] <= KILL_WINDOW_S) {
+            k->quarantined = 1;
+            log_error("policy %s killed a worker %d times within %d minutes: quarantined until "
+                      "the file changes",
+                      p->source, KILLS_TO_QUARANTINE, KILL_WINDOW_S / 60);
+        }
+    }
+    pthread_mutex_unlock(&en->mu);
+}
+
+static uint64_t quarantine_mask(struct engine *en)
+{
+    uint64_t mask = 0;
+    pthread_mutex_lock(&en->mu);
+    for (size_t i = 0; i < en->set->n_policies && i < 64; i++) {
+        const struct kill_record *k = kill_record(en, en->set->policies[i].source, 0);
+        if (k && k->quarantined)
+            mask |= 1ull << i;
+    }
+    pthread_mutex_unlock(&en->mu);
+    return mask;
+}
+
+/* Sleeps ms unless a stop is requested first. */
+static int nap(struct engine *en, int ms)
+{
+    for (int t = 0; t < ms; t += 50) {
+        if (stop_requested(en->stop))
+            return ERR_STOPPED;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* Starts w's process if it has none, with back-off between failed starts;
+ * after MAX_START_FAILURES in a row the engine is broken (engine_broken). */
+static int proc_ensure(struct engine *en, struct worker *w, struct err *e)
+{
+    while (!w->proc) {
+        pthread_mutex_lock(&en->mu);
+        int broken = en->broken;
+        pthread_mutex_unlock(&en->mu);
+        if (broken)
+            return err_set(e, ERR_FAIL, "%s", en->broken_msg);
+        /* Both keys may be large: cap the product at a day (no int overflow). */
+        long deadline = (long)en->cfg->lua_wall_ms * en->cfg->worker_deadline_factor;
+        struct worker_spawn sp = {.exe = en->exe,
+                                  .config_path = en->cfg->path,
+                                  .lua_dir = en->lua_dir,
+                                  .set = en->set,
+                                  .deadline_ms = deadline < 86400000L ? (int)deadline : 86400000,
+                                  .stop = en->stop};
+        struct err se = {{0}};
+        int rc = worker_proc_start(&sp, &w->proc, &se);
+        if (rc == 0) {
+            w->start_failures = 0;
+            log_debug("worker %d started (pid %d)", w->index, worker_proc_pid(w->proc));
+            return 0;
+        }
+        w->proc = NULL;
+        if (rc == ERR_STOPPED)
+            return err_set(e, ERR_STOPPED, "stopped");
+        if (++w->start_failures >= MAX_START_FAILURES) {
+            pthread_mutex_lock(&en->mu);
+            en->broken = 1;
+            snprintf(en->broken_msg, sizeof en->broken_msg,
+                     "cannot start evaluation workers (%d failed starts in a row): %.180s",
+                     w->start_failures, se.msg);
+            pthread_mutex_unlock(&en->mu);
+            return err_set(e, ERR_FAIL, "%s", en->broken_msg);
+        }
+        log_error("worker %d could not start (%s); trying again", w->index, se.msg);
+        if (nap(en, 100 << w->start_failures))
+            return err_set(e, ERR_STOPPED, "stopped");
+    }
+    return 0;
+}
+
+/* The errors (and, for a kill, the alert) of the policies a worker was told
+ * to skip on s: they keep their stored findings. */
+static void add_skip_errors(struct engine *en, struct worker_item *s, uint64_t quarantined)
+{
+    for (size_t i = 0; i < en->set->n_policies && i < 64; i++) {
+        if (!(s->skip >> i & 1))
+            continue;
+        const struct policy *p = &en->set->policies[i];
+        char msg[256];
+        if (s->killed >> i & 1) {
+            char file[160], text[600];
+            policy_file(p, file, sizeof file);
+            snprintf(msg, sizeof msg, "工作进程在执行本政策时%s，已被终止并重启（worker %s）",
+                     "崩溃或超时", s->why);
+            snprintf(
+                text, sizeof text,
+                "政策文件 %s 在户 #%lld 上使工作进程被终止（%s）；本户该政策的原有结论保持不变。"
+                " policy %.100s killed a worker on household %lld",
+                file, (long long)s->id, s->why, p->source, (long long)s->id);
+            struct fupin_out out = {.res = &s->res, .policy = p};
+            policy_out_alert(&out, "policy_error", "warning", text);
+        } else if (quarantined >> i & 1) {
+            snprintf(msg, sizeof msg,
+                     "已隔离：该版本 10 分钟内 3 次使工作进程被终止，修改文件后解除 "
+                     "(quarantined: killed workers %d times within %d minutes)",
+                     KILLS_TO_QUARANTINE, KILL_WINDOW_S / 60);
+        } else {
+            snprintf(msg, sizeof msg,
+                     "工作进程未载入与守护进程相同的版本，等待重新载入 "
+                     "(the worker does not run this version yet)");
+        }
+        eval_result_add_error(&s->res, p->name, p->source, msg);
+    }
+    for (size_t i = 0; i < en->set->n_missing; i++) {
+        const struct policy_missing *m = &en->set->missing[i];
+        char msg[256];
+        snprintf(msg, sizeof msg, "not loaded: %.200s", m->msg);
+        if (eval_result_add_error(&s->res, m->name, m->source, msg))
+            break;
+    }
+}
+
+/* Evaluates slots [from, to) of b on w's process, restarting it whenever it
+ * dies: the policy it was on gets a policy_error on that household only and
+ * the rest of the household and of the share is evaluated again. */
+static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, int from, int to,
+                          struct err *e)
+{
+    uint64_t quarantined = quarantine_mask(en);
+    for (int i = from; i < to; i++) {
+        b->slots[i].skip = quarantined;
+        b->slots[i].killed = 0;
+        b->slots[i].attempts = 0;
+        b->slots[i].why[0] = 0;
+    }
+    uint64_t all = en->set->n_policies >= 64 ? ~0ull : (1ull << en->set->n_policies) - 1;
+    int deaths = 0;
+    for (int i = from; i < to;) {
+        int rc = proc_ensure(en, w, e);
+        if (rc)
+            return rc;
+        uint64_t unavailable = worker_proc_unavailable(w->proc);
+        for (int k = i; k < to; k++)
+            b->slots[k].skip |= unavailable;
+        int done = 0;
+        struct worker_death death;
+        rc = worker_proc_eval(&w->proc, en->today, &b->slots[i], to - i, !b->is_journal, en->stop,
+                              &done, &death, e);
+        for (int k = i; k < i + done; k++)
+            if (b->slots[k].outcome == OUTCOME_OK)
+                add_skip_errors(en, &b->slots[k], quarantined);
+        i += done;
+        if (rc == 0)
+            break;
+        if (rc == ERR_STOPPED || i >= to)
+            return rc == ERR_STOPPED ? rc : 0;
+        struct worker_item *s = &b->slots[i];
+        const struct policy *p =
+            death.policy >= 0 && death.household == s->id ? &en->set->policies[death.policy] : NULL;
+        if (p && death.policy < 64) {
+            s->skip |= 1ull << death.policy;
+            s->killed |= 1ull << death.policy;
+            snprintf(s->why, sizeof s->why, "%s", death.what);
+            log_error("household %lld: policy %s: %s; the worker is restarted and the household's "
+                      "other policies run again",
+                      (long long)s->id, p->source, e->msg);
+            note_kill(en, p);
+        } else if (++s->attempts >= 2) {
+            /* It dies on this household outside any policy call: give up on
+             * the household (every policy keeps its findings), not the batch. */
+            s->skip = s->killed = all;
+            snprintf(s->why, sizeof s->why, "%s", death.what);
+            log_error("household %lld: %s twice outside any policy; every policy recorded as "
+                      "failed on it",
+                      (long long)s->id, e->msg);
+        } else {
+            log_error("household %lld: %s; restarting the worker", (long long)s->id, e->msg);
+        }
+        if (++deaths > 1 && nap(en, 50 << (deaths < 7 ? deaths : 7)))
+            return err_set(e, ERR_STOPPED, "stopped");
+    }
+    return 0;
 }
 
 /* Starts the workers on b: on threads only (async: the caller goes on to
@@ -274,15 +523,15 @@ static int find_live_alerts(struct engine *en, const struct batch *b, struct err
     return store_alert_households(en->w, lo, hi, en->cap, en->live, &en->n_live, e);
 }
 
-static int write_slot(struct engine *en, const struct slot *s, const char *now,
+static int write_slot(struct engine *en, const struct worker_item *s, const char *now,
                       struct engine_stats *st, struct err *e)
 {
     st->households++;
-    if (s->status == SLOT_GONE) {
+    if (s->outcome == OUTCOME_GONE) {
         st->gone++;
         return store_forget_household(en->w, s->id, now, e);
     }
-    if (s->status == SLOT_MALFORMED) {
+    if (s->outcome == OUTCOME_MALFORMED) {
         st->malformed++;
         /* Never the message in the log: it may quote the bad value. */
         log_warn("household %lld: malformed record; data_quality alert raised", (long long)s->id);
@@ -290,8 +539,8 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
         return rc ? rc : store_eval_audit(en->w, s->id, now, 0, s->msg, e);
     }
     struct reconcile_stats rs = {0};
-    int no_live = en->n_live >= 0 &&
-                  !bsearch(&s->id, en->live, (size_t)en->n_live, sizeof *en->live, cmp_id);
+    int no_live =
+        en->n_live >= 0 && !bsearch(&s->id, en->live, (size_t)en->n_live, sizeof *en->live, cmp_id);
     int rc = store_reconcile_hinted(en->w, &s->res, now, no_live, &rs, e);
     if (rc)
         return rc;
@@ -300,7 +549,7 @@ static int write_slot(struct engine *en, const struct slot *s, const char *now,
     st->withdrawn += rs.withdrawn;
     st->unchanged += rs.unchanged;
     st->errors += (long)s->res.n_errors;
-    char errors[512] = "";
+    char errors[4096] = "";
     for (size_t i = 0; i < s->res.n_errors; i++) {
         size_t len = strlen(errors);
         snprintf(errors + len, sizeof errors - len, "%s%s: %s", len ? "; " : "",
@@ -398,11 +647,39 @@ static void prefetch(struct engine *en, const struct batch *b)
         eval_start(en, nb, 1);
 }
 
+/* Raises the policy_error alert of each newly quarantined policy, once. */
+static void alert_quarantined(struct engine *en)
+{
+    if (!en->exe)
+        return;
+    for (size_t i = 0; i < en->set->n_policies; i++) {
+        const struct policy *p = &en->set->policies[i];
+        pthread_mutex_lock(&en->mu);
+        struct kill_record *k = kill_record(en, p->source, 0);
+        int due = k && k->quarantined && !k->alerted;
+        if (due)
+            k->alerted = 1;
+        pthread_mutex_unlock(&en->mu);
+        if (!due)
+            continue;
+        char file[160], text[800];
+        struct err e;
+        policy_file(p, file, sizeof file);
+        snprintf(text, sizeof text,
+                 "政策文件 %s 的当前版本在 %d 分钟内 %d 次使工作进程被终止（崩溃或超时），已隔离："
+                 "各户该政策的原有结论保持不变，修改文件后自动解除。policy %.200s quarantined",
+                 file, KILL_WINDOW_S / 60, KILLS_TO_QUARANTINE, p->source);
+        if (engine_policy_alert(en, file, text, &e) != 0)
+            log_error("cannot raise the quarantine alert for %s: %s", file, e.msg);
+    }
+}
+
 int engine_step(struct engine *en, const atomic_int *stop, struct engine_stats *stats,
                 struct err *e)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    en->stop = stop;
     for (int attempt = 0;; attempt++) {
         int rc;
         if (en->inflight) {
@@ -435,6 +712,7 @@ int engine_step(struct engine *en, const atomic_int *stop, struct engine_stats *
         }
         if (stats)
             stats->ms += ms_since(&t0);
+        alert_quarantined(en);
         return b->n;
     }
 }
@@ -537,17 +815,53 @@ int engine_explain(struct engine *en, int64_t id, struct snapshot *snap, struct 
     return read_one(en, id, snap, res, e);
 }
 
+/* engine_eval_one on a worker process: the same path as a batch of one. */
+static int eval_one_proc(struct engine *en, int64_t id, struct eval_result *res, struct err *e)
+{
+    engine_drain(en);
+    config_today(en->cfg, en->today);
+    struct batch *b = &en->b[0];
+    struct worker_item *s = &b->slots[0];
+    s->id = b->ids[0] = id;
+    b->n = 1;
+    b->is_journal = 0;
+    int rc = run_share_proc(en, &en->workers[0], b, 0, 1, e);
+    if (rc) {
+        b->n = 0;
+        return rc;
+    }
+    struct err we;
+    int wrc = write_batch(en, b, en->stop, NULL, &we);
+    b->n = 0;
+    /* The caller takes the result; the slot keeps the caller's buffers. */
+    eval_result_reset(res);
+    struct eval_result swap = *res;
+    *res = s->res;
+    s->res = swap;
+    if (wrc)
+        return err_set(e, wrc, "%s", we.msg);
+    if (s->outcome == OUTCOME_GONE)
+        return err_set(e, ERR_NOTFOUND, "no household %lld", (long long)id);
+    if (s->outcome == OUTCOME_MALFORMED)
+        return err_set(e, ERR_INVALID, "%s", s->msg);
+    return 0;
+}
+
 int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, struct err *e)
 {
+    if (en->exe)
+        return eval_one_proc(en, id, res, e);
     struct batch *b = &en->b[0];
-    struct slot *s = &b->slots[0];
+    struct worker_item *s = &b->slots[0];
     int rc = read_one(en, id, &en->workers[0].snap, res, e);
     if (rc && rc != ERR_NOTFOUND && rc != ERR_INVALID)
         return rc;
     /* The slot borrows res for the writer; hand it back untouched. */
     struct eval_result saved = s->res;
     s->id = id;
-    s->status = rc == ERR_NOTFOUND ? SLOT_GONE : rc == ERR_INVALID ? SLOT_MALFORMED : SLOT_OK;
+    s->outcome = rc == ERR_NOTFOUND  ? OUTCOME_GONE
+                 : rc == ERR_INVALID ? OUTCOME_MALFORMED
+                                     : OUTCOME_OK;
     snprintf(s->msg, sizeof s->msg, "%s", rc == ERR_INVALID ? e->msg : "");
     s->res = *res;
     b->ids[0] = id;
@@ -603,7 +917,7 @@ static int slots_alloc(struct engine *en, int cap, struct err *e)
         return 0;
     for (int k = 0; k < 2; k++) {
         struct batch *b = &en->b[k];
-        struct slot *s = realloc(b->slots, (size_t)cap * sizeof *s);
+        struct worker_item *s = realloc(b->slots, (size_t)cap * sizeof *s);
         if (!s)
             return err_set(e, ERR_FAIL, "out of memory");
         memset(s + en->cap, 0, (size_t)(cap - en->cap) * sizeof *s);
@@ -640,6 +954,7 @@ int engine_open(const struct config *cfg, struct policy_set *set, struct engine 
     }
     en->cfg = cfg;
     en->set = set;
+    pthread_mutex_init(&en->mu, NULL);
     int rc = store_open(cfg->database, STORE_WRITE, &en->w, e);
     if (rc)
         goto fail;
@@ -669,9 +984,15 @@ void engine_close(struct engine *en)
     if (!en)
         return;
     engine_drain(en);
-    for (int k = 0; k < en->n_workers; k++)
+    for (int k = 0; k < en->n_workers; k++) {
+        worker_proc_kill(en->workers[k].proc);
         worker_free(&en->workers[k]);
+    }
     free(en->workers);
+    worker_snapshot_remove(en->lua_dir);
+    free(en->exe);
+    free(en->kills);
+    pthread_mutex_destroy(&en->mu);
     for (int k = 0; k < 2; k++) {
         for (int i = 0; i < en->cap; i++)
             eval_result_free(&en->b[k].slots[i].res);
@@ -684,10 +1005,36 @@ void engine_close(struct engine *en)
     free(en);
 }
 
+/* Process mode: the workers are rolled - killed now, started on the new
+ * set's copy when the next batch needs them. */
+static int roll_workers(struct engine *en, struct policy_set *new_set, struct err *e)
+{
+    char dir[4096];
+    int rc = worker_snapshot_policies(new_set, dir, sizeof dir, e);
+    if (rc) {
+        policy_set_free(new_set);
+        return rc;
+    }
+    for (int k = 0; k < en->n_workers; k++) {
+        worker_proc_kill(en->workers[k].proc);
+        en->workers[k].proc = NULL;
+    }
+    worker_snapshot_remove(en->lua_dir);
+    snprintf(en->lua_dir, sizeof en->lua_dir, "%s", dir);
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < en->cap; i++)
+            eval_result_reset(&en->b[k].slots[i].res);
+    policy_set_free(en->set);
+    en->set = new_set;
+    return 0;
+}
+
 int engine_set_policies(struct engine *en, struct policy_set *new_set, struct err *e)
 {
     /* A batch evaluated ahead ran the old policies. */
     engine_drain(en);
+    if (en->exe)
+        return roll_workers(en, new_set, e);
     /* Build every new runner before dropping an old one, so a failure leaves
      * the engine running the old set. */
     struct policy_runner **runners = calloc((size_t)en->n_workers, sizeof *runners);
@@ -737,4 +1084,32 @@ int engine_set_config(struct engine *en, const struct config *cfg, struct policy
 const struct policy_set *engine_policies(const struct engine *en)
 {
     return en->set;
+}
+
+int engine_spawn_workers(struct engine *en, const char *exe, struct err *e)
+{
+    engine_drain(en);
+    if (!(en->exe = strdup(exe)))
+        return err_set(e, ERR_FAIL, "out of memory");
+    int rc = worker_snapshot_policies(en->set, en->lua_dir, sizeof en->lua_dir, e);
+    if (rc) {
+        free(en->exe);
+        en->exe = NULL;
+        return rc;
+    }
+    /* This process runs no policy from now on: drop the in-process runners. */
+    runners_free(en);
+    for (int k = 0; rc == 0 && k < en->n_workers; k++)
+        rc = proc_ensure(en, &en->workers[k], e);
+    return rc;
+}
+
+int engine_broken(struct engine *en, struct err *e)
+{
+    pthread_mutex_lock(&en->mu);
+    int broken = en->broken;
+    if (broken)
+        err_set(e, ERR_FAIL, "%s", en->broken_msg);
+    pthread_mutex_unlock(&en->mu);
+    return broken;
 }

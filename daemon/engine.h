@@ -1,7 +1,8 @@
 /* engine.h - one batch at a time: journal (or pending marks) -> households ->
  * snapshots -> every policy -> reconciliation -> one commit with the cursor.
- * Owns one write connection and N evaluation workers (each with its own read
- * connection, snapshot reader and policy runner). Not thread-safe: one thread
+ * Owns one write connection and N evaluation workers: threads (each with its
+ * own read connection, snapshot reader and policy runner), or after
+ * engine_spawn_workers, threads that each drive a worker process. Not thread-safe: one thread
  * drives an engine; the workers are internal. Knows nothing of the event loop. */
 #ifndef FUPIN_ENGINE_H
 #define FUPIN_ENGINE_H
@@ -63,6 +64,17 @@ int engine_set_policies(struct engine *en, struct policy_set *new_set, struct er
 int engine_set_config(struct engine *en, const struct config *cfg, struct policy_set *new_set,
                       struct err *e);
 const struct policy_set *engine_policies(const struct engine *en);
+
+/* From now on evaluates in engine.workers worker processes running exe
+ * (`fupin worker`, see worker.h) instead of threads of this process, and
+ * starts them. A worker that crashes or overruns the hard deadline
+ * (limits.wall_ms x engine.worker_deadline_factor) is killed and
+ * restarted; the policy it was on gets a policy_error on that household
+ * only. ERR_FAIL when workers cannot be started (then engine_broken). */
+int engine_spawn_workers(struct engine *en, const char *exe, struct err *e);
+/* Nonzero (with the cause in e) once workers failed to start too many times
+ * in a row: the daemon cannot evaluate anything and should exit. */
+int engine_broken(struct engine *en, struct err *e);
 
 /* Evaluates one household now and writes its findings (eval --household).
  * res is reset first and holds the result. Returns 0; ERR_NOTFOUND when there

@@ -469,7 +469,27 @@ struct policy_runner {
     struct household facts;
     struct household_member *members;
     size_t cap_members;
+    struct policy_progress *pg;
 };
+
+void policy_runner_watch(struct policy_runner *r, struct policy_progress *pg)
+{
+    r->pg = pg;
+}
+
+static void publish(struct policy_progress *pg, int64_t household, int policy, int starting)
+{
+    if (!pg)
+        return;
+    struct timespec ts = {0};
+    if (starting)
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* seq last: a reader that sees the new seq sees the call it names. */
+    atomic_store(&pg->household, household);
+    atomic_store(&pg->policy, policy);
+    atomic_store(&pg->started_ns, starting ? (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec : 0);
+    atomic_fetch_add(&pg->seq, 1);
+}
 
 int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e)
 {
@@ -583,6 +603,12 @@ static const struct household *with_facts(struct policy_runner *r, const struct 
 void policy_runner_eval(struct policy_runner *r, const struct household *in,
                         struct eval_result *res)
 {
+    policy_runner_eval_except(r, in, res, 0);
+}
+
+void policy_runner_eval_except(struct policy_runner *r, const struct household *in,
+                               struct eval_result *res, uint64_t skip)
+{
     res->household_id = in->id;
     const struct household *hh = with_facts(r, in);
     if (!hh) {
@@ -593,6 +619,9 @@ void policy_runner_eval(struct policy_runner *r, const struct household *in,
     plugin_view_forget(&r->view);
     for (size_t i = 0; i < r->set->n_policies; i++) {
         const struct policy *p = &r->set->policies[i];
+        if (i < 64 && (skip >> i & 1))
+            continue;
+        publish(r->pg, hh->id, (int)i, 1);
         struct fupin_out out = {.res = res, .policy = p};
         struct fupin_params params = {.cfg = r->set->cfg, .area = p->name, .res = res, .policy = p};
         struct err e = {{0}};
@@ -610,6 +639,7 @@ void policy_runner_eval(struct policy_runner *r, const struct household *in,
             record_error(res, p, e.msg);
         }
     }
+    publish(r->pg, hh->id, -1, 0);
     for (size_t i = 0; i < r->set->n_missing; i++) {
         const struct policy_missing *m = &r->set->missing[i];
         char msg[256];

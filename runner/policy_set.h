@@ -9,6 +9,8 @@
 #include "household.h"
 #include "policy.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* A policy the config names that could not be loaded (non-strict loads).
@@ -64,5 +66,23 @@ void policy_runner_free(struct policy_runner *r);
  * too (without a per-household alert). */
 void policy_runner_eval(struct policy_runner *r, const struct household *hh,
                         struct eval_result *res);
+
+/* "Now evaluating household H, policy P", published before each policy call
+ * into memory a supervisor can read after the evaluator died or hung (a
+ * worker process shares it with the daemon). started_ns is CLOCK_MONOTONIC,
+ * 0 between calls; seq grows with every call. */
+struct policy_progress {
+    _Atomic int64_t household;
+    _Atomic int policy; /* index into set->policies */
+    _Atomic int64_t started_ns;
+    _Atomic uint64_t seq;
+};
+/* Publishes every call of r into pg (NULL: stop publishing). */
+void policy_runner_watch(struct policy_runner *r, struct policy_progress *pg);
+/* policy_runner_eval without the policies whose bit (index into
+ * set->policies, below 64) is set in skip: they are neither run nor
+ * recorded; the caller records why. */
+void policy_runner_eval_except(struct policy_runner *r, const struct household *hh,
+                               struct eval_result *res, uint64_t skip);
 
 #endif
