@@ -481,6 +481,13 @@ static int sb_rep(lua_State *L)
     luaL_checklstring(L, 1, &l);
     lua_Integer n = luaL_checkinteger(L, 2);
     luaL_optlstring(L, 3, "", &lsep);
+    /* Lua's own rep loops n times even when every piece is empty, inside C
+     * where no budget hook runs: string.rep('', math.maxinteger) hung the
+     * worker (found by tests/fuzz/fuzz_lua). The answer is known at once. */
+    if (n > 0 && l + lsep == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
     if (n > 0) {
         struct lua_sandbox *sb = sandbox_of(L);
         double total = (double)l * (double)n + (double)lsep * (double)(n - 1);
