@@ -41,7 +41,8 @@ test-asan: deps
 # fuzzer learns goes to $(FUZZ_BUILD)/corpus/<name>/). A crash stops here and
 # leaves its input as $(FUZZ_BUILD)/crash-<name>-*; see tests/fuzz/README.md.
 fuzz: deps
-	@command -v clang >/dev/null 2>&1 || { echo "fuzz: clang is not installed (scripts/deps installs it)" >&2; exit 1; }
+	@command -v clang >/dev/null 2>&1 && [ -f "$$(clang -print-file-name=libclang_rt.fuzzer-$$(uname -m).a)" ] || \
+		{ echo "fuzz: clang with libFuzzer (Debian: clang, libclang-rt-14-dev) is not installed" >&2; exit 1; }
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUPIN_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	@for h in $$(ls tests/fuzz/corpus); do \
