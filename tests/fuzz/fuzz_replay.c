@@ -1,15 +1,33 @@
 /* fuzz_replay.c - main() of a harness built without libFuzzer: feeds every
  * file named (or every file of every folder named, sorted) to
  * LLVMFuzzerTestOneInput once, so the corpus is a regression suite in every
- * build. Exits 1 when it ran nothing: an empty corpus tests nothing. */
+ * build. An input running over a minute is a hang and fails the run; so
+ * does running nothing: an empty corpus tests nothing. */
 #define _XOPEN_SOURCE 700
 #include "fuzz.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* An input that runs longer than this is a hang (libFuzzer's -timeout). */
+#define INPUT_SECONDS 60
+
+static const char *current;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char msg[] = "fuzz: hang: an input ran over 60 s: ";
+    (void)!write(2, msg, sizeof msg - 1);
+    (void)!write(2, current, strlen(current));
+    (void)!write(2, "\n", 1);
+    _exit(1);
+}
 
 static int run_file(const char *path)
 {
@@ -47,7 +65,10 @@ static int run_file(const char *path)
         memcpy(exact, buf, len);
     free(buf);
     fprintf(stderr, "replay %s (%zu bytes)\n", path, len);
+    current = path;
+    alarm(INPUT_SECONDS);
     LLVMFuzzerTestOneInput(exact, len);
+    alarm(0);
     free(exact);
     return 0;
 }
@@ -60,6 +81,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 int main(int argc, char **argv)
 {
     int ran = 0, failed = 0;
+    signal(SIGALRM, on_alarm);
     for (int i = 1; i < argc; i++) {
         struct stat st;
         if (stat(argv[i], &st) != 0) {
