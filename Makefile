@@ -51,6 +51,7 @@ fuzz: deps
 		$(FUZZ_BUILD)/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
 			-rss_limit_mb=4096 -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_BUILD)/crash-$$h- \
+			$$([ -f tests/fuzz/dict/$$h.dict ] && echo -dict=tests/fuzz/dict/$$h.dict) \
 			$(FUZZ_BUILD)/corpus/$$h tests/fuzz/corpus/$$h 2>$(FUZZ_BUILD)/fuzz-$$h.log \
 			|| { tail -n 60 $(FUZZ_BUILD)/fuzz-$$h.log >&2; echo "fuzz: $$h failed; input in $(FUZZ_BUILD)/crash-$$h-*" >&2; exit 1; }; \
 		grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_BUILD)/fuzz-$$h.log | tail -n 2; \
