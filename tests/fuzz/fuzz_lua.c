@@ -23,10 +23,12 @@ static struct config_param params[] = {
      .values = incomes},
 };
 
+#define ID_NUMBER "440000198005010011"
+
 static struct household_member members[] = {
     {.id = 701,
      .name = "张三",
-     .id_number = "440000198005010011",
+     .id_number = ID_NUMBER,
      .birth_date = "1980-05-01",
      .age = 38,
      .labor = HOUSEHOLD_LABOR_FULL,
@@ -70,6 +72,16 @@ static void setup(void)
     cfg.lua_wall_ms = 1000;
 }
 
+/* Whether the policy's own text holds s. */
+static int has(const uint8_t *data, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= size; i++)
+        if (memcmp(data + i, s, n) == 0)
+            return 1;
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!cfg.policies_dir)
@@ -100,7 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fuzz_fail("lua_worker_eval returned %d: %s", rc, e.msg);
         if (rc != 0 && !strstr(e.msg, "industry.lua"))
             fuzz_fail("the policy error does not name the file: %s", e.msg);
-        if (strstr(e.msg, "440000198005010011"))
+        /* The household's ID number, unless the policy's own text has it. */
+        if (strstr(e.msg, ID_NUMBER) && !has(data, size, ID_NUMBER))
             fuzz_fail("a resident ID number in a message: %s", e.msg);
         eval_result_free(&res);
         lua_worker_free(w);
