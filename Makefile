@@ -3,11 +3,13 @@
 
 BUILD   ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG  ?= configs/fupin.yaml
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-asan bench clean format
+.PHONY: all deps build demo test test-asan fuzz bench clean format
 
 all: build
 
@@ -34,12 +36,33 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE nosan
 
+# Builds the libFuzzer harnesses with clang and runs each for FUZZ_SECONDS,
+# starting from its corpus in tests/fuzz/corpus/<name>/ (read only: what the
+# fuzzer learns goes to $(FUZZ_BUILD)/corpus/<name>/). A crash stops here and
+# leaves its input as $(FUZZ_BUILD)/crash-<name>-*; see tests/fuzz/README.md.
+fuzz: deps
+	@command -v clang >/dev/null 2>&1 && [ -f "$$(clang -print-file-name=libclang_rt.fuzzer-$$(uname -m).a)" ] || \
+		{ echo "fuzz: clang with libFuzzer (Debian: clang, libclang-rt-14-dev) is not installed" >&2; exit 1; }
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUPIN_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	@for h in $$(ls tests/fuzz/corpus); do \
+		echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$h; \
+		$(FUZZ_BUILD)/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
+			-rss_limit_mb=4096 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crash-$$h- \
+			$$([ -f tests/fuzz/dict/$$h.dict ] && echo -dict=tests/fuzz/dict/$$h.dict) \
+			$(FUZZ_BUILD)/corpus/$$h tests/fuzz/corpus/$$h 2>$(FUZZ_BUILD)/fuzz-$$h.log \
+			|| { tail -n 60 $(FUZZ_BUILD)/fuzz-$$h.log >&2; echo "fuzz: $$h failed; input in $(FUZZ_BUILD)/crash-$$h-*" >&2; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_BUILD)/fuzz-$$h.log | tail -n 2; \
+	done
+
 bench: build
 	@cmake --build $(BUILD) -j $(JOBS) --target fupin-bench
 	$(BUILD)/fupin-bench
 
 format:
-	clang-format -i daemon/*.[ch] base/*.[ch] config/*.[ch] store/*.[ch] policy/*.[ch] policy/*/*.[ch] runner/*.[ch] nightly/*.[ch] deliver/*.[ch] cmd/*.[ch] demo/*.[ch] plugins/*.h plugins/*/*.c tests/unit/*.c bench/*.c
+	clang-format -i daemon/*.[ch] base/*.[ch] config/*.[ch] store/*.[ch] policy/*.[ch] policy/*/*.[ch] runner/*.[ch] nightly/*.[ch] deliver/*.[ch] cmd/*.[ch] demo/*.[ch] plugins/*.h plugins/*/*.c tests/unit/*.c tests/fuzz/*.[ch] bench/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -166,6 +166,29 @@ static const char *label(const char *sql)
     return strncmp(sql, "h.", 2) == 0 ? sql + 2 : sql;
 }
 
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Up to 24 bytes of a bad text value for a message, every run of more than
+ * 8 digits kept to its first 6: a resident ID number typed into the wrong
+ * column must not reach the log (found by tests/fuzz/fuzz_snapshot). */
+static const char *shown(const char *t, char *buf, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = 0; t[i] && i < 24 && n + 1 < size; i++) {
+        size_t start = i, end = i;
+        while (start > 0 && is_digit(t[start - 1]))
+            start--;
+        while (is_digit(t[end]))
+            end++;
+        buf[n++] = is_digit(t[i]) && end - start > 8 && i - start >= 6 ? '*' : t[i];
+    }
+    buf[n] = 0;
+    return buf;
+}
+
 /* ---- one column of each kind (a NULL column reads as household.h says) ---- */
 
 /* A copy of a text column in the arena; NULL stays NULL. */
@@ -184,8 +207,9 @@ static const char *date_col(struct snapshot_reader *r, sqlite3_stmt *s, int col,
                             int required)
 {
     const char *d = text_col(r, s, col);
+    char buf[32];
     if (d && !date_is_valid(d))
-        bad(r, ERR_INVALID, "%s \"%.24s\" is not a date", label(sql), d);
+        bad(r, ERR_INVALID, "%s \"%s\" is not a date", label(sql), shown(d, buf, sizeof buf));
     else if (!d && required)
         bad(r, ERR_INVALID, "%s is missing", label(sql));
     return d;
@@ -259,14 +283,15 @@ static int enum_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const c
     int v;
     if (household_enum_parse(map, t, &v) == 0)
         return v;
-    char allowed[160];
+    char allowed[160], buf[32];
     household_enum_allowed(map, allowed, sizeof allowed);
     if (!t)
         bad(r, ERR_INVALID, "%s is missing (one of %s)", label(sql), allowed);
     else if (is_private)
         bad(r, ERR_INVALID, "%s is not one of %s", label(sql), allowed);
     else
-        bad(r, ERR_INVALID, "%s \"%.24s\" is not one of %s", label(sql), t, allowed);
+        bad(r, ERR_INVALID, "%s \"%s\" is not one of %s", label(sql), shown(t, buf, sizeof buf),
+            allowed);
     return 0;
 }
 
@@ -448,8 +473,10 @@ static int read_household(struct snapshot_reader *r, struct household *rec)
     r->row_rec = HOUSEHOLD_REC_HOUSEHOLD;
     r->row = rec;
     HOUSEHOLD_FIELDS(READ_)
+    char buf[32];
     if (sqlite3_column_type(s, C_REGION_CODE) == SQLITE_NULL)
-        bad(r, ERR_INVALID, "village \"%.24s\" is not a region", rec->village ? rec->village : "");
+        bad(r, ERR_INVALID, "village \"%s\" is not a region",
+            shown(rec->village ? rec->village : "", buf, sizeof buf));
     HOUSEHOLD_FIELDS(COMPUTE_)
     list_done(r, Q_HOUSEHOLD, s);
     return r->rc;

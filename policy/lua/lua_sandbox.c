@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* SIGEV_THREAD_ID: the watchdog signals the evaluating thread */
 #include "lua_sandbox.h"
 #include "log.h"
+#include "scrub.h"
 
 #include <errno.h>
 #include <lauxlib.h>
@@ -289,6 +290,17 @@ const char *sandbox_error_text(lua_State *L, char *buf, size_t size)
         snprintf(buf, size, "%.14g", (double)lua_tonumber(L, -1));
     else
         snprintf(buf, size, "(error object is a %s value)", lua_typename(L, t));
+    /* A policy may raise any value it read, and the message is logged and
+     * alerted (found by tests/fuzz/fuzz_lua): resident IDs are masked as
+     * everywhere, and any other run of 15 or more digits — an ID with a
+     * typo is still personal — keeps only its first 6 and last 4. */
+    scrub_ids(buf);
+    for (char *p = buf; *p;) {
+        size_t run = strspn(p, "0123456789");
+        if (run >= 15)
+            memset(p + 6, '*', run - 10);
+        p += run ? run : 1;
+    }
     return buf;
 }
 
@@ -650,8 +662,11 @@ static int sb_rep(lua_State *L)
     luaL_checklstring(L, 1, &l);
     lua_Integer n = luaL_checkinteger(L, 2);
     luaL_optlstring(L, 3, "", &lsep);
+    /* Lua's own rep loops n times even when every piece is empty, inside C
+     * where no budget hook runs: string.rep('', math.maxinteger) hung the
+     * worker (found by tests/fuzz/fuzz_lua). The answer is known at once. */
     if (n > 0 && l + lsep == 0) {
-        lua_pushliteral(L, ""); /* Lua would copy nothing n times: 2^63 loops */
+        lua_pushliteral(L, "");
         return 1;
     }
     if (n > 0) {

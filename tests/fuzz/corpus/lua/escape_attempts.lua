@@ -1,0 +1,1 @@
+local x = load or loadstring or dofile or require or io or os or debug or collectgarbage return {name=string.dump and string.dump(print) or 'industry', title=_ENV, evaluate=coroutine.wrap(function() end)}

@@ -1,0 +1,1 @@
+return {name='industry', title='t', evaluate=function(h, out) out:recommend{measure='project', amount=0/0, reason=string.format('%99d %s %q', 1, h.members[1].id_number, '\0')} out:alert{kind=('x'):rep(1e7), severity='critical', message=h.members[1].id_number} end}

@@ -1,0 +1,1 @@
+return {name='industry', title='t', params={{key='industry.project_grant', type='number', min=0, max=1e308, required=true}, {key='provincial_income', type='number', by_year=true}}, evaluate=function(h, out, p) out:recommend{measure='project', amount=p.industry.project_grant, reason='x'} end}

@@ -1,0 +1,1 @@
+return {name='industry', title='t', evaluate=function(h, out, p) h.members[1] = nil rawset(h, 'x', 1) getmetatable(h).__index = nil local m = h.members m[math.mininteger] = 1 print(h.nope) for k, v in pairs(h) do end for i, m in ipairs(h.members) do local _ = m.age .. m.labor end p.x = 1 local _ = p.industry.project_grant + p.provincial_income[2147483647] end}
