@@ -5,7 +5,7 @@
  * the database. Exit 0 when all is good, 2 if not. */
 #include "casefile.h"
 #include "cli.h"
-#include "lua_runtime.h"
+#include "policy_lua.h"
 #include "plugin_loader.h"
 #include "policy.h"
 #include "policy_set.h"
@@ -48,53 +48,53 @@ static int check_lua(const struct config *cfg)
     closedir(d);
     qsort(names, n, sizeof *names, cmp_str);
     int problems = 0;
-    struct lua_policy **ok = calloc(n + 1, sizeof *ok);
+    struct policy_lua **ok = calloc(n + 1, sizeof *ok);
     size_t n_ok = 0;
     for (size_t i = 0; i < n; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", cfg->policies_dir, names[i]);
-        struct lua_policy *p;
+        struct policy_lua *p;
         struct err e;
-        if (lua_policy_load(path, cfg, &p, &e) != 0) {
+        if (policy_lua_load(path, cfg, &p, &e) != 0) {
             fprintf(stderr, "fupin check: %s\n", term_str(e.msg));
             problems++;
             continue;
         }
         const char *dup = NULL;
         for (size_t j = 0; j < n_ok; j++)
-            if (!strcmp(lua_policy_name(ok[j]), lua_policy_name(p)))
-                dup = lua_policy_source(ok[j]);
+            if (!strcmp(policy_lua_name(ok[j]), policy_lua_name(p)))
+                dup = policy_lua_source(ok[j]);
         if (dup) {
             fprintf(stderr, "fupin check: %s: the area \"%s\" is already taken by %s\n",
-                    term_str(lua_policy_source(p)), term_str(lua_policy_name(p)), term_str(dup));
+                    term_str(policy_lua_source(p)), term_str(policy_lua_name(p)), term_str(dup));
             problems++;
-            lua_policy_free(p);
+            policy_lua_free(p);
             continue;
         }
-        const char *src = lua_policy_source(p), *at = strrchr(src, '@');
+        const char *src = policy_lua_source(p), *at = strrchr(src, '@');
         char file[1024];
         snprintf(file, sizeof file, "%.*s", at ? (int)(at - src - 4) : (int)strlen(src + 4),
                  src + 4);
-        printf("ok   %s (%s) %s\n", term_str(file), term_str(lua_policy_name(p)), term_str(src));
+        printf("ok   %s (%s) %s\n", term_str(file), term_str(policy_lua_name(p)), term_str(src));
         if (ok)
             ok[n_ok++] = p;
         else
-            lua_policy_free(p);
+            policy_lua_free(p);
     }
     if (n_ok) {
         /* The policies together in one worker, as the daemon will run them
          * (this also compiles the fp library). */
-        struct lua_worker *w;
+        struct policy_lua_worker *w;
         struct err e;
-        if (lua_worker_new(ok, n_ok, cfg, &w, &e) != 0) {
+        if (policy_lua_worker_new(ok, n_ok, cfg, &w, &e) != 0) {
             fprintf(stderr, "fupin check: %s\n", term_str(e.msg));
             problems++;
         } else {
-            lua_worker_free(w);
+            policy_lua_worker_free(w);
         }
     }
     for (size_t i = 0; i < n_ok; i++)
-        lua_policy_free(ok[i]);
+        policy_lua_free(ok[i]);
     free(ok);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -200,7 +200,7 @@ int cmd_check(struct cli *cli)
         return cli_usage_error(cli, usage, "unexpected argument %s", cli->argv[1]);
     /* Here a runaway rule must fail the same way on every machine: count
      * instructions (limits.instructions) as well as the clock. */
-    lua_runtime_use_instruction_budget(1);
+    policy_lua_use_instruction_budget(1);
     struct config *cfg;
     int rc = cli_load_config(cli, &cfg);
     if (rc)

@@ -4,7 +4,7 @@
  * case file. */
 #include "casefile.h"
 #include "cli.h"
-#include "lua_runtime.h"
+#include "policy_lua.h"
 #include "policy_set.h"
 #include "term.h"
 
@@ -48,7 +48,7 @@ int cmd_test(struct cli *cli)
             return cli_usage_error(cli, usage, "unknown option %s", cli->argv[i]);
     /* Here a runaway rule must fail the same way on every machine: count
      * instructions (limits.instructions) as well as the clock. */
-    lua_runtime_use_instruction_budget(1);
+    policy_lua_use_instruction_budget(1);
     struct config *cfg;
     int rc = cli_load_config(cli, &cfg);
     if (rc)

@@ -109,7 +109,7 @@ struct policy {
     char title[128];
     char source[320];
     const char *const *measures; /* NULL-terminated: what it may emit */
-    void *impl;                  /* struct lua_policy * or struct plugin * */
+    void *impl;                  /* struct policy_lua * or struct plugin * */
     size_t lua_index;            /* POLICY_LUA: its index in the Lua workers */
 };
 

@@ -3,7 +3,7 @@
  * runtimes never call back into it (they write through policy_out.c). */
 #include "policy_set.h"
 #include "log.h"
-#include "lua_runtime.h"
+#include "policy_lua.h"
 #include "plugin_loader.h"
 
 #include <dirent.h>
@@ -45,7 +45,7 @@ static void add_missing(struct policy_set *set, const char *name, const char *fi
 }
 
 /* A refused Lua file: its area is the file name without .lua (one file per
- * area), its source what lua_runtime would have called it. */
+ * area), its source what the Lua runtime would have called it. */
 static void add_missing_lua(struct policy_set *set, const char *file, const char *msg)
 {
     char name[32], source[200];
@@ -100,9 +100,9 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", cfg->policies_dir, names[i]);
-        struct lua_policy *lp;
+        struct policy_lua *lp;
         struct err le;
-        if (lua_policy_load(path, cfg, &lp, &le) != 0) {
+        if (policy_lua_load(path, cfg, &lp, &le) != 0) {
             log_error("policy %s", le.msg);
             if (strict)
                 rc = err_set(e, ERR_INVALID, "%s", le.msg);
@@ -111,16 +111,16 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
             continue;
         }
         struct policy p = {.kind = POLICY_LUA, .impl = lp, .lua_index = set->n_lua};
-        snprintf(p.name, sizeof p.name, "%s", lua_policy_name(lp));
-        snprintf(p.title, sizeof p.title, "%s", lua_policy_title(lp));
-        snprintf(p.source, sizeof p.source, "%s", lua_policy_source(lp));
-        p.measures = lua_policy_measures(lp);
-        struct lua_policy **nl = realloc(set->lua, (set->n_lua + 1) * sizeof *nl);
+        snprintf(p.name, sizeof p.name, "%s", policy_lua_name(lp));
+        snprintf(p.title, sizeof p.title, "%s", policy_lua_title(lp));
+        snprintf(p.source, sizeof p.source, "%s", policy_lua_source(lp));
+        p.measures = policy_lua_measures(lp);
+        struct policy_lua **nl = realloc(set->lua, (set->n_lua + 1) * sizeof *nl);
         if (!nl || add_policy(set, &p, &le) != 0) {
             if (nl)
                 set->lua = nl;
             log_error("policy %s", nl ? le.msg : "out of memory");
-            lua_policy_free(lp);
+            policy_lua_free(lp);
             if (strict)
                 rc = err_set(e, ERR_INVALID, "%s", nl ? le.msg : "out of memory");
             else
@@ -344,7 +344,7 @@ static int check_params(struct policy_set *set, struct err *e)
             continue;
         }
         size_t n;
-        const struct config_param_decl *d = lua_policy_params(p->impl, &n);
+        const struct config_param_decl *d = policy_lua_params(p->impl, &n);
         declares[i] = 1;
         rc = decls_add(set, d, n, e);
     }
@@ -433,7 +433,7 @@ void policy_set_free(struct policy_set *set)
         if (set->policies[i].kind == POLICY_PLUGIN)
             plugin_unload(set->policies[i].impl);
     for (size_t i = 0; i < set->n_lua; i++)
-        lua_policy_free(set->lua[i]);
+        policy_lua_free(set->lua[i]);
     free(set->lua);
     free(set->missing);
     free(set->policies);
@@ -462,7 +462,7 @@ const struct policy *policy_set_find(const struct policy_set *set, const char *n
 
 struct policy_runner {
     const struct policy_set *set;
-    struct lua_worker *lua;
+    struct policy_lua_worker *lua;
     struct plugin_view view; /* the household as plugins see it */
     /* The household being evaluated with its facts (household_facts), and
      * its members' copies. */
@@ -498,7 +498,7 @@ int policy_runner_new(const struct policy_set *set, struct policy_runner **out, 
         return err_set(e, ERR_FAIL, "out of memory");
     r->set = set;
     if (set->n_lua) {
-        int rc = lua_worker_new(set->lua, set->n_lua, set->cfg, &r->lua, e);
+        int rc = policy_lua_worker_new(set->lua, set->n_lua, set->cfg, &r->lua, e);
         if (rc) {
             free(r);
             return rc;
@@ -512,7 +512,7 @@ void policy_runner_free(struct policy_runner *r)
 {
     if (!r)
         return;
-    lua_worker_free(r->lua);
+    policy_lua_worker_free(r->lua);
     plugin_view_free(&r->view);
     free(r->members);
     free(r);
@@ -627,7 +627,7 @@ void policy_runner_eval_except(struct policy_runner *r, const struct household *
         struct err e = {{0}};
         size_t nf = res->n_findings, na = res->n_alerts;
         int rc = p->kind == POLICY_LUA
-                     ? lua_worker_eval(r->lua, p->lua_index, hh, &out, &params, &e)
+                     ? policy_lua_worker_eval(r->lua, p->lua_index, hh, &out, &params, &e)
                      : plugin_eval(p->impl, &r->view, hh, &params, &out, &e);
         if (rc == 0 && out.failed) {
             rc = ERR_INVALID;

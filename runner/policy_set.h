@@ -35,7 +35,7 @@ struct policy_set {
     size_t n_decls;
     struct policy *policies;
     size_t n_policies;
-    struct lua_policy **lua; /* the Lua policies in load order */
+    struct policy_lua **lua; /* the Lua policies in load order */
     size_t n_lua;
     struct policy_missing *missing;
     size_t n_missing;

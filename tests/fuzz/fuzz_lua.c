@@ -1,10 +1,10 @@
 /* fuzz_lua.c - the Lua sandbox's entry: any bytes as a policy file, loaded
- * (lua_policy_load) and, when it loads, run on one fixed household with a
+ * (policy_lua_load) and, when it loads, run on one fixed household with a
  * small budget. Endless loops, huge strings and deep recursion must end in
  * a budget or policy error naming the file, never a crash or a hang. */
 #include "config.h"
 #include "fuzz.h"
-#include "lua_runtime.h"
+#include "policy_lua.h"
 #include "policy.h"
 
 #include <stdio.h>
@@ -88,36 +88,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     /* Named after a shipped area, so a policy may emit that area's measures. */
     const char *path = fuzz_write("policies/industry.lua", data, size);
-    struct lua_policy *lp = NULL;
+    struct policy_lua *lp = NULL;
     struct err e = {{0}};
-    int rc = lua_policy_load(path, &cfg, &lp, &e);
+    int rc = policy_lua_load(path, &cfg, &lp, &e);
     if (rc != 0) {
         if (lp)
-            fuzz_fail("lua_policy_load failed (%d) but gave a policy", rc);
+            fuzz_fail("policy_lua_load failed (%d) but gave a policy", rc);
         if (!strstr(e.msg, "industry.lua"))
             fuzz_fail("the load error does not name the file: %s", e.msg);
         return 0;
     }
     struct policy pol = {.kind = POLICY_LUA};
-    snprintf(pol.name, sizeof pol.name, "%s", lua_policy_name(lp));
-    snprintf(pol.source, sizeof pol.source, "%s", lua_policy_source(lp));
-    pol.measures = lua_policy_measures(lp);
-    struct lua_worker *w = NULL;
-    if (lua_worker_new(&lp, 1, &cfg, &w, &e) == 0) {
+    snprintf(pol.name, sizeof pol.name, "%s", policy_lua_name(lp));
+    snprintf(pol.source, sizeof pol.source, "%s", policy_lua_source(lp));
+    pol.measures = policy_lua_measures(lp);
+    struct policy_lua_worker *w = NULL;
+    if (policy_lua_worker_new(&lp, 1, &cfg, &w, &e) == 0) {
         struct eval_result res = {0};
         struct fupin_out out = {.res = &res, .policy = &pol};
         struct fupin_params p = {.cfg = &cfg, .area = pol.name, .res = &res, .policy = &pol};
-        rc = lua_worker_eval(w, 0, &hh, &out, &p, &e);
+        rc = policy_lua_worker_eval(w, 0, &hh, &out, &p, &e);
         if (rc != 0 && rc != ERR_BUDGET && rc != ERR_FAIL)
-            fuzz_fail("lua_worker_eval returned %d: %s", rc, e.msg);
+            fuzz_fail("policy_lua_worker_eval returned %d: %s", rc, e.msg);
         if (rc != 0 && !strstr(e.msg, "industry.lua"))
             fuzz_fail("the policy error does not name the file: %s", e.msg);
         /* The household's ID number, unless the policy's own text has it. */
         if (strstr(e.msg, ID_NUMBER) && !has(data, size, ID_NUMBER))
             fuzz_fail("a resident ID number in a message: %s", e.msg);
         eval_result_free(&res);
-        lua_worker_free(w);
+        policy_lua_worker_free(w);
     }
-    lua_policy_free(lp);
+    policy_lua_free(lp);
     return 0;
 }

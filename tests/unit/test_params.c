@@ -4,7 +4,7 @@
  * checked at load, and a Lua policy reading a param it does not declare
  * failing on both the fast and the traced path. */
 #include "config.h"
-#include "lua_runtime.h"
+#include "policy_lua.h"
 #include "policy.h"
 #include "policy_set.h"
 #include "testlib.h"
@@ -285,15 +285,15 @@ static void declarations_must_agree(void)
 
 static char pdir[300];
 
-static struct lua_policy *load_policy(const char *file, const char *text, struct err *e)
+static struct policy_lua *load_policy(const char *file, const char *text, struct err *e)
 {
     free(test_write_file(pdir, file, text));
     char path[600];
     snprintf(path, sizeof path, "%s/%s", pdir, file);
     struct config cfg = {
         .lua_dir = dir, .lua_instructions = 1000000, .lua_memory_kb = 8192, .lua_wall_ms = 500};
-    struct lua_policy *p = NULL;
-    if (lua_policy_load(path, &cfg, &p, e) != 0)
+    struct policy_lua *p = NULL;
+    if (policy_lua_load(path, &cfg, &p, e) != 0)
         return NULL;
     return p;
 }
@@ -301,7 +301,7 @@ static struct lua_policy *load_policy(const char *file, const char *text, struct
 static void lua_declarations_are_parsed_and_checked(void)
 {
     struct err e = {{0}};
-    struct lua_policy *p = load_policy(
+    struct policy_lua *p = load_policy(
         "decl.lua",
         "return { name = 'industry', title = 't', evaluate = function() end,\n"
         "params = { income_ratio = {type = 'number', unit = 'ratio', min = 0, max = 1,\n"
@@ -316,7 +316,7 @@ static void lua_declarations_are_parsed_and_checked(void)
         return;
     }
     size_t n;
-    const struct config_param_decl *d = lua_policy_params(p, &n);
+    const struct config_param_decl *d = policy_lua_params(p, &n);
     CHECK(n == 4);
     if (n == 4) {
         CHECK(strcmp(d[0].key, "deadline") == 0 && d[0].type == CONFIG_DECL_DATE &&
@@ -332,7 +332,7 @@ static void lua_declarations_are_parsed_and_checked(void)
         /* No bounds given: any finite number. */
         CHECK(d[0].min == -DBL_MAX && d[0].max == DBL_MAX);
     }
-    lua_policy_free(p);
+    policy_lua_free(p);
 
     static const struct {
         const char *params, *msg;
@@ -357,17 +357,17 @@ static void lua_declarations_are_parsed_and_checked(void)
                  "return { name = 'industry', title = 't', evaluate = function() end,\n"
                  "params = { %s } }\n",
                  bad[i].params);
-        struct lua_policy *q = load_policy("bad.lua", text, &e);
+        struct policy_lua *q = load_policy("bad.lua", text, &e);
         CHECK(q == NULL);
         CHECK_STR_CONTAINS(e.msg, bad[i].msg);
-        lua_policy_free(q);
+        policy_lua_free(q);
     }
-    struct lua_policy *q = load_policy(
+    struct policy_lua *q = load_policy(
         "bad.lua",
         "return { name = 'industry', title = 't', evaluate = function() end, params = 3 }\n", &e);
     CHECK(q == NULL);
     CHECK_STR_CONTAINS(e.msg, "`params` must be a table");
-    lua_policy_free(q);
+    policy_lua_free(q);
 }
 
 /* A set of one Lua policy reading params, over a config of its own: what

@@ -1,8 +1,8 @@
-/* lua_sandbox.h - internal to the Lua runtime (lua_*.c only): one sandboxed
- * lua_State with its budgets, and the read-only views policies see. Never
- * include this outside lua_*.c: it is the only way lua.h leaks in. */
+/* policy_lua_internal.h - internal to the Lua runtime (the files of
+ * policy/lua only): one sandboxed lua_State with its budgets, and the read-only views policies see.
+ * Never include this outside the files of policy/lua: it is the only way lua.h leaks in. */
 #ifndef FUPIN_LUA_SANDBOX_H
-#define FUPIN_LUA_SANDBOX_H
+#define FUPIN_POLICY_LUA_INTERNAL_H
 
 #include "config.h"
 #include "err.h"
@@ -22,7 +22,7 @@ enum sandbox_exceeded { SANDBOX_OK, SANDBOX_INSTRUCTIONS, SANDBOX_MEMORY, SANDBO
  * evaluates. Code sharing such a thread may see one EINTR after a run. */
 #define SANDBOX_WATCHDOG_SIGNAL (SIGRTMIN + 4)
 
-struct lua_sandbox {
+struct sandbox {
     lua_State *L;
     size_t mem_used, mem_limit;
     long instr_limit, instr_used;
@@ -36,11 +36,11 @@ struct lua_sandbox {
      * thread in Lua, so coroutine switches keep `current` up to date. */
     volatile sig_atomic_t wall_fired;
     lua_State *volatile current;
-    struct lua_sandbox *prev_armed;
+    struct sandbox *prev_armed;
     unsigned gen;         /* views of other generations are dead */
-    size_t pool_used[16]; /* lua_household.c: proxies of each kind in use */
+    size_t pool_used[16]; /* household_view.c: proxies of each kind in use */
 
-    /* The evaluation in progress (lua_household.c and lua_views.c read these). */
+    /* The evaluation in progress (household_view.c and call_view.c read these). */
     const struct household *hh;
     struct fupin_out *out;
     struct fupin_params *params;
@@ -53,18 +53,18 @@ struct lua_sandbox {
  * ~13 % of every instruction; deterministic, so for loads, `fupin test` and
  * `fupin check`); otherwise only the watchdog and the memory budget run.
  * The env is stored in the registry (sandbox_push_env). */
-int sandbox_open(const struct config *cfg, int warn, int count_instructions,
-                 struct lua_sandbox **out, struct err *e);
-void sandbox_close(struct lua_sandbox *sb);
-struct lua_sandbox *sandbox_of(lua_State *L);
+int sandbox_open(const struct config *cfg, int warn, int count_instructions, struct sandbox **out,
+                 struct err *e);
+void sandbox_close(struct sandbox *sb);
+struct sandbox *sandbox_of(lua_State *L);
 /* Pushes the policies' global table (read-only). */
 void sandbox_push_env(lua_State *L);
 /* Budgets on / off around one protected call, on the thread that makes it.
  * Once a budget is exceeded every instruction of that run fails (the state
  * is "poisoned": message handlers and __close get no fresh budget); throw
  * the state away before the next household. */
-void sandbox_begin(struct lua_sandbox *sb);
-void sandbox_end(struct lua_sandbox *sb);
+void sandbox_begin(struct sandbox *sb);
+void sandbox_end(struct sandbox *sb);
 /* Makes the table at idx read-only in place (and the tables inside it). */
 void sandbox_freeze(lua_State *L, int idx);
 /* The error message on top of the stack, without running any metamethod. */
@@ -74,22 +74,22 @@ void sandbox_display_name(const char *path, char *out, size_t size);
 /* Reads a whole text file (malloc'd, NUL-terminated). */
 int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e);
 
-/* lua_household.c: registers the view metatables (inside sandbox_open). */
-void views_register(lua_State *L);
-/* lua_views.c: the metatable of out and params (called by views_register). */
-void views_register_out_params(lua_State *L);
-/* lua_household.c: the id of the member view at idx, else an error naming
+/* household_view.c: registers the view metatables (inside sandbox_open). */
+void household_view_register(lua_State *L);
+/* call_view.c: the metatable of out and params (called by household_view_register). */
+void call_view_register(lua_State *L);
+/* household_view.c: the id of the member view at idx, else an error naming
  * out:<method>. */
-int64_t views_member_id(lua_State *L, int idx, const char *method);
+int64_t household_view_member_id(lua_State *L, int idx, const char *method);
 /* Kills the views of the previous household and builds those of sb->hh
- * (raises on memory budget); views_push_household pushes the one built. */
-void views_build_household(lua_State *L);
-void views_kill_household(lua_State *L);
+ * (raises on memory budget); household_view_push pushes the one built. */
+void household_view_build(lua_State *L);
+void household_view_kill(lua_State *L);
 /* Pushes the household / out / params views of the evaluation in progress;
  * params holds what policy p declares, and reading anything else raises. */
-void views_push_household(lua_State *L);
-void views_push_out(lua_State *L);
-struct lua_policy;
-void views_push_params(lua_State *L, const struct lua_policy *p);
+void household_view_push(lua_State *L);
+void call_view_push_out(lua_State *L);
+struct policy_lua;
+void call_view_push_params(lua_State *L, const struct policy_lua *p);
 
 #endif

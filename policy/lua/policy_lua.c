@@ -1,10 +1,10 @@
-/* lua_runtime.c - Lua policies: load and check a policy file, and run policies
+/* policy_lua.c - Lua policies: load and check a policy file, and run policies
  * in per-thread workers. A worker re-runs a policy's chunk for every
  * evaluation, so no module-level state survives from one household to the
  * next. Never lets a policy error or budget overrun escape lua_pcall. */
-#include "lua_runtime.h"
+#include "policy_lua.h"
 #include "log.h"
-#include "lua_sandbox.h"
+#include "policy_lua_internal.h"
 #include "scrub.h"
 
 #include <float.h>
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct lua_policy {
+struct policy_lua {
     char display[256];   /* "policies/x.lua" */
     char chunkname[260]; /* "@policies/x.lua": Lua's messages then read display:line */
     char *src;
@@ -31,16 +31,16 @@ struct lua_policy {
 
 static atomic_int count_instructions;
 
-void lua_runtime_use_instruction_budget(int on)
+void policy_lua_use_instruction_budget(int on)
 {
     atomic_store(&count_instructions, on != 0);
 }
 
-struct lua_worker {
-    struct lua_sandbox *sb;
+struct policy_lua_worker {
+    struct sandbox *sb;
     const struct config *cfg;
-    int count_instructions; /* as lua_runtime_use_instruction_budget was at creation */
-    struct lua_policy *const *policies;
+    int count_instructions; /* as policy_lua_use_instruction_budget was at creation */
+    struct policy_lua *const *policies;
     size_t n;
     int *refs; /* registry refs of the compiled chunks */
     /* The household whose views are built: its policies share them. A call
@@ -64,7 +64,7 @@ static uint64_t fnv1a(const char *s, size_t n)
 
 /* The error on top of the stack as "policies/x.lua:LINE: what", and the code:
  * ERR_BUDGET when a budget was exceeded, else fail_code. */
-static int lua_failure(struct lua_sandbox *sb, const char *display, int fail_code, struct err *e)
+static int lua_failure(struct sandbox *sb, const char *display, int fail_code, struct err *e)
 {
     char buf[256];
     sandbox_error_text(sb->L, buf, sizeof buf);
@@ -79,7 +79,7 @@ static int lua_failure(struct lua_sandbox *sb, const char *display, int fail_cod
 /* ---- loading and checking ---- */
 
 struct check_ctx {
-    struct lua_policy *p;
+    struct policy_lua *p;
     const char *problem; /* a missing or wrong field */
     char buf[240];       /* problem, when it names a param */
 };
@@ -94,7 +94,7 @@ static int valid_name(const char *s, size_t n)
     return 1;
 }
 
-static int check_measures(lua_State *L, struct lua_policy *p)
+static int check_measures(lua_State *L, struct policy_lua *p)
 {
     lua_Integer n = luaL_len(L, -1);
     if (n < 1 || n > 64)
@@ -126,7 +126,7 @@ static int decl_problem(struct check_ctx *c, const char *key, const char *what)
     return -1;
 }
 
-static struct config_param_decl *decl_add(lua_State *L, struct lua_policy *p, const char *key)
+static struct config_param_decl *decl_add(lua_State *L, struct policy_lua *p, const char *key)
 {
     if (p->n_decls == p->cap_decls) {
         size_t cap = p->cap_decls ? 2 * p->cap_decls : 8;
@@ -245,7 +245,7 @@ static int decl_cmp(const void *a, const void *b)
 static int check_policy(lua_State *L)
 {
     struct check_ctx *c = lua_touserdata(L, 1);
-    struct lua_policy *p = c->p;
+    struct policy_lua *p = c->p;
     if (luaL_loadbufferx(L, p->src, p->len, p->chunkname, "t") != LUA_OK)
         return lua_error(L);
     sandbox_push_env(L);
@@ -298,13 +298,13 @@ static int check_policy(lua_State *L)
     return 0;
 }
 
-int lua_policy_load(const char *path, const struct config *cfg, struct lua_policy **out,
+int policy_lua_load(const char *path, const struct config *cfg, struct policy_lua **out,
                     struct err *e)
 {
-    struct lua_policy *p = calloc(1, sizeof *p);
+    struct policy_lua *p = calloc(1, sizeof *p);
     if (!p)
         return err_set(e, ERR_FAIL, "out of memory");
-    struct lua_sandbox *sb = NULL;
+    struct sandbox *sb = NULL;
     int rc;
     sandbox_display_name(path, p->display, sizeof p->display);
     snprintf(p->chunkname, sizeof p->chunkname, "@%s", p->display);
@@ -346,11 +346,11 @@ int lua_policy_load(const char *path, const struct config *cfg, struct lua_polic
     return 0;
 fail:
     sandbox_close(sb);
-    lua_policy_free(p);
+    policy_lua_free(p);
     return rc;
 }
 
-void lua_policy_free(struct lua_policy *p)
+void policy_lua_free(struct policy_lua *p)
 {
     if (!p)
         return;
@@ -368,32 +368,32 @@ void lua_policy_free(struct lua_policy *p)
     free(p);
 }
 
-const char *lua_policy_name(const struct lua_policy *p)
+const char *policy_lua_name(const struct policy_lua *p)
 {
     return p->name;
 }
 
-const char *lua_policy_title(const struct lua_policy *p)
+const char *policy_lua_title(const struct policy_lua *p)
 {
     return p->title;
 }
 
-const char *lua_policy_source(const struct lua_policy *p)
+const char *policy_lua_source(const struct policy_lua *p)
 {
     return p->source;
 }
 
-const char *const *lua_policy_measures(const struct lua_policy *p)
+const char *const *policy_lua_measures(const struct policy_lua *p)
 {
     return p->measures;
 }
 
-const char *lua_policy_file(const struct lua_policy *p)
+const char *policy_lua_file(const struct policy_lua *p)
 {
     return p->display;
 }
 
-const struct config_param_decl *lua_policy_params(const struct lua_policy *p, size_t *n)
+const struct config_param_decl *policy_lua_params(const struct policy_lua *p, size_t *n)
 {
     *n = p->n_decls;
     return p->decls;
@@ -402,16 +402,16 @@ const struct config_param_decl *lua_policy_params(const struct lua_policy *p, si
 /* ---- workers ---- */
 
 struct compile_ctx {
-    struct lua_worker *w;
+    struct policy_lua_worker *w;
     size_t failed_at;
 };
 
 static int compile_all(lua_State *L)
 {
     struct compile_ctx *c = lua_touserdata(L, 1);
-    struct lua_worker *w = c->w;
+    struct policy_lua_worker *w = c->w;
     for (size_t i = 0; i < w->n; i++) {
-        const struct lua_policy *p = w->policies[i];
+        const struct policy_lua *p = w->policies[i];
         c->failed_at = i;
         if (luaL_loadbufferx(L, p->src, p->len, p->chunkname, "t") != LUA_OK)
             return lua_error(L);
@@ -424,7 +424,7 @@ static int compile_all(lua_State *L)
 
 /* A fresh state holding every policy's compiled chunk (new, and after a
  * budget was exceeded: a poisoned state is never reused). */
-static int worker_open_state(struct lua_worker *w, int warn, struct err *e)
+static int worker_open_state(struct policy_lua_worker *w, int warn, struct err *e)
 {
     int rc = sandbox_open(w->cfg, warn, w->count_instructions, &w->sb, e);
     if (rc)
@@ -447,10 +447,10 @@ static int worker_open_state(struct lua_worker *w, int warn, struct err *e)
     return 0;
 }
 
-int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct config *cfg,
-                   struct lua_worker **out, struct err *e)
+int policy_lua_worker_new(struct policy_lua *const *policies, size_t n, const struct config *cfg,
+                          struct policy_lua_worker **out, struct err *e)
 {
-    struct lua_worker *w = calloc(1, sizeof *w);
+    struct policy_lua_worker *w = calloc(1, sizeof *w);
     if (!w || !(w->refs = calloc(n ? n : 1, sizeof *w->refs))) {
         free(w);
         return err_set(e, ERR_FAIL, "out of memory");
@@ -461,14 +461,14 @@ int lua_worker_new(struct lua_policy *const *policies, size_t n, const struct co
     w->count_instructions = atomic_load(&count_instructions);
     int rc = worker_open_state(w, 1, e);
     if (rc) {
-        lua_worker_free(w);
+        policy_lua_worker_free(w);
         return rc;
     }
     *out = w;
     return 0;
 }
 
-void lua_worker_free(struct lua_worker *w)
+void policy_lua_worker_free(struct policy_lua_worker *w)
 {
     if (!w)
         return;
@@ -479,7 +479,7 @@ void lua_worker_free(struct lua_worker *w)
 
 struct eval_ctx {
     int ref;
-    const struct lua_policy *p;
+    const struct policy_lua *p;
     int fresh; /* build the household's views first */
     int built;
 };
@@ -488,7 +488,7 @@ static int eval_policy(lua_State *L)
 {
     struct eval_ctx *c = lua_touserdata(L, 1);
     if (c->fresh) {
-        views_build_household(L);
+        household_view_build(L);
         c->built = 1;
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
@@ -497,15 +497,15 @@ static int eval_policy(lua_State *L)
         lua_pushfstring(L, "%s: returns no `evaluate` function", c->p->display);
         return lua_error(L);
     }
-    views_push_household(L);
-    views_push_out(L);
-    views_push_params(L, c->p);
+    household_view_push(L);
+    call_view_push_out(L);
+    call_view_push_params(L, c->p);
     lua_call(L, 3, 0);
     return 0;
 }
 
-int lua_worker_eval(struct lua_worker *w, size_t index, const struct household *hh,
-                    struct fupin_out *out, struct fupin_params *params, struct err *e)
+int policy_lua_worker_eval(struct policy_lua_worker *w, size_t index, const struct household *hh,
+                           struct fupin_out *out, struct fupin_params *params, struct err *e)
 {
     if (!w || index >= w->n)
         return err_set(e, ERR_FAIL, "no Lua policy number %zu in this worker", index);
@@ -515,9 +515,9 @@ int lua_worker_eval(struct lua_worker *w, size_t index, const struct household *
             return err_set(e, ERR_FAIL, "%s: no Lua state: %s", w->policies[index]->display,
                            oe.msg);
     }
-    struct lua_sandbox *sb = w->sb;
+    struct sandbox *sb = w->sb;
     lua_State *L = sb->L;
-    const struct lua_policy *p = w->policies[index];
+    const struct policy_lua *p = w->policies[index];
     sb->hh = hh;
     sb->out = out;
     sb->params = params;

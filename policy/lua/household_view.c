@@ -1,8 +1,8 @@
-/* lua_household.c - the household as policies see it: plain data tables
+/* household_view.c - the household as policies see it: plain data tables
  * behind read-only proxies, built once per household, shared by its policies
  * and killed before the next; its fields are those of household.h. Never
  * hands a policy a table it could write. */
-#include "lua_sandbox.h"
+#include "policy_lua_internal.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* A view's kind: a record of the description (household.h), a list, or
- * the out and params views of lua_views.c. */
+ * the out and params views of call_view.c. */
 enum vkind {
     V_HOUSEHOLD = HOUSEHOLD_REC_HOUSEHOLD,
     V_MEMBER = HOUSEHOLD_REC_MEMBER,
@@ -20,9 +20,9 @@ enum vkind {
     V_PARAMS
 };
 /* The sandbox counts pooled proxies per kind up to V_LIST. */
-_Static_assert(V_LIST < sizeof((struct lua_sandbox *)0)->pool_used /
-                            sizeof((struct lua_sandbox *)0)->pool_used[0],
-               "lua_sandbox.pool_used has no slot for every pooled kind");
+_Static_assert(V_LIST < sizeof((struct sandbox *)0)->pool_used /
+                            sizeof((struct sandbox *)0)->pool_used[0],
+               "sandbox.pool_used has no slot for every pooled kind");
 
 static const char *kind_name(int kind)
 {
@@ -285,7 +285,7 @@ static void new_proxy(lua_State *L, enum vkind kind, int kinds, int pool)
  * pushes the data table, then the proxy. */
 static void take_proxy(lua_State *L, enum vkind kind, int kinds, int pools)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     lua_rawgeti(L, pools, kind);
     int pool = lua_gettop(L);
     /* pool_used counts only proxies fully taken, so a memory error half-way
@@ -388,9 +388,9 @@ static int rec_miss(lua_State *L)
 }
 
 /* Kills every proxy handed out for the last household and trims the pools. */
-void views_kill_household(lua_State *L)
+void household_view_kill(lua_State *L)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key) == LUA_TTABLE) {
         for (int kind = 0; kind <= (int)V_LIST; kind++) {
             lua_rawgeti(L, -1, kind);
@@ -416,9 +416,9 @@ void views_kill_household(lua_State *L)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &household_key);
 }
 
-void views_build_household(lua_State *L)
+void household_view_build(lua_State *L)
 {
-    views_kill_household(L);
+    household_view_kill(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
     int kinds = lua_gettop(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key);
@@ -427,13 +427,13 @@ void views_build_household(lua_State *L)
     lua_pop(L, 2);
 }
 
-void views_push_household(lua_State *L)
+void household_view_push(lua_State *L)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &household_key);
 }
 
 /* The id of the member view at idx (out:recommend{member = m}). */
-int64_t views_member_id(lua_State *L, int idx, const char *method)
+int64_t household_view_member_id(lua_State *L, int idx, const char *method)
 {
     int t = lua_type(L, idx);
     if (t == LUA_TNIL)
@@ -458,9 +458,9 @@ int64_t views_member_id(lua_State *L, int idx, const char *method)
     return id;
 }
 
-void views_register(lua_State *L)
+void household_view_register(lua_State *L)
 {
-    views_register_out_params(L);
+    call_view_register(L);
     /* One metatable per record kind for its data tables: __index = rec_miss
      * with the kind and its name -> field number table. */
     lua_createtable(L, (int)V_LIST, 0);

@@ -1,7 +1,7 @@
-/* test_lua_runtime.c - the Lua runtime: loading and checking policies, the
+/* test_policy_lua.c - the Lua runtime: loading and checking policies, the
  * household view, the emitter, and the sandbox attack list. Run with an
  * attack name to run one attack (CTest registers each), or with none for all. */
-#include "lua_runtime.h"
+#include "policy_lua.h"
 #include "policy.h"
 #include "testlib.h"
 
@@ -84,7 +84,7 @@ static void setup(void)
 
 /* A loaded policy with the struct policy the emitter needs. */
 struct loaded {
-    struct lua_policy *lp;
+    struct policy_lua *lp;
     struct policy pol;
 };
 
@@ -94,22 +94,22 @@ static int load(const char *file, const char *text, struct loaded *l, struct err
     char path[512];
     snprintf(path, sizeof path, "%s/%s", pdir, file);
     memset(l, 0, sizeof *l);
-    int rc = lua_policy_load(path, &cfg, &l->lp, e);
+    int rc = policy_lua_load(path, &cfg, &l->lp, e);
     if (rc)
         return rc;
     l->pol.kind = POLICY_LUA;
-    snprintf(l->pol.name, sizeof l->pol.name, "%s", lua_policy_name(l->lp));
-    snprintf(l->pol.source, sizeof l->pol.source, "%s", lua_policy_source(l->lp));
-    l->pol.measures = lua_policy_measures(l->lp);
+    snprintf(l->pol.name, sizeof l->pol.name, "%s", policy_lua_name(l->lp));
+    snprintf(l->pol.source, sizeof l->pol.source, "%s", policy_lua_source(l->lp));
+    l->pol.measures = policy_lua_measures(l->lp);
     return 0;
 }
 
-static int eval(struct lua_worker *w, size_t i, struct loaded *l, struct eval_result *res,
+static int eval(struct policy_lua_worker *w, size_t i, struct loaded *l, struct eval_result *res,
                 struct err *e)
 {
     struct fupin_out out = {.res = res, .policy = &l->pol};
     struct fupin_params p = {.cfg = &cfg, .area = l->pol.name, .res = res, .policy = &l->pol};
-    return lua_worker_eval(w, i, &hh, &out, &p, e);
+    return policy_lua_worker_eval(w, i, &hh, &out, &p, e);
 }
 
 static double now_s(void)
@@ -130,13 +130,13 @@ static void test_good_policy_emits_findings(void)
         fprintf(stderr, "load: %s\n", e.msg);
         return;
     }
-    CHECK(strcmp(lua_policy_name(l.lp), "industry") == 0);
-    CHECK(strcmp(lua_policy_title(l.lp), "产业帮扶到户") == 0);
-    CHECK_STR_CONTAINS(lua_policy_source(l.lp), "lua:policies/good.lua@");
-    CHECK(strlen(lua_policy_source(l.lp)) == strlen("lua:policies/good.lua@") + 12);
-    CHECK(lua_policy_measures(l.lp) == policy_catalogue("industry"));
-    struct lua_worker *w = NULL;
-    CHECK(lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    CHECK(strcmp(policy_lua_name(l.lp), "industry") == 0);
+    CHECK(strcmp(policy_lua_title(l.lp), "产业帮扶到户") == 0);
+    CHECK_STR_CONTAINS(policy_lua_source(l.lp), "lua:policies/good.lua@");
+    CHECK(strlen(policy_lua_source(l.lp)) == strlen("lua:policies/good.lua@") + 12);
+    CHECK(policy_lua_measures(l.lp) == policy_catalogue("industry"));
+    struct policy_lua_worker *w = NULL;
+    CHECK(policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
     res.trace = 1;
     for (int round = 0; round < 3 && w; round++) {
@@ -165,8 +165,8 @@ static void test_good_policy_emits_findings(void)
         CHECK(traced);
     }
     eval_result_free(&res);
-    lua_worker_free(w);
-    lua_policy_free(l.lp);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
 }
 
 static void expect_load_error(const char *text, const char *msg)
@@ -176,7 +176,7 @@ static void expect_load_error(const char *text, const char *msg)
     int rc = load("bad.lua", text, &l, &e);
     CHECK(rc == ERR_INVALID);
     CHECK_STR_CONTAINS(e.msg, msg);
-    lua_policy_free(l.lp);
+    policy_lua_free(l.lp);
 }
 
 static void test_bad_policies_are_refused_with_line(void)
@@ -202,10 +202,10 @@ static void test_bad_policies_are_refused_with_line(void)
                "evaluate = function(h, out) out:flag{measure = 'b', reason = 'r'} end }\n",
                &l, &e) == 0);
     if (l.lp) {
-        const char *const *m = lua_policy_measures(l.lp);
+        const char *const *m = policy_lua_measures(l.lp);
         CHECK(m && strcmp(m[0], "a") == 0 && strcmp(m[1], "b") == 0 && !m[2]);
     }
-    lua_policy_free(l.lp);
+    policy_lua_free(l.lp);
 }
 
 /* ---- misuse inside evaluate ---- */
@@ -232,9 +232,9 @@ static void attack(const char *body, int code, const char *msg)
         return;
     }
     CHECK(load("good.lua", read_fixture("good.lua"), &good, &e) == 0);
-    struct lua_policy *both[2] = {bad.lp, good.lp};
-    struct lua_worker *w = NULL;
-    CHECK(lua_worker_new(both, 2, &cfg, &w, &e) == 0);
+    struct policy_lua *both[2] = {bad.lp, good.lp};
+    struct policy_lua_worker *w = NULL;
+    CHECK(policy_lua_worker_new(both, 2, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
     for (int round = 0; w && round < 2; round++) {
         eval_result_reset(&res);
@@ -257,9 +257,9 @@ static void attack(const char *body, int code, const char *msg)
             fprintf(stderr, "  next household failed: %s\n", e.msg);
     }
     eval_result_free(&res);
-    lua_worker_free(w);
-    lua_policy_free(bad.lp);
-    lua_policy_free(good.lp);
+    policy_lua_worker_free(w);
+    policy_lua_free(bad.lp);
+    policy_lua_free(good.lp);
 }
 
 struct attack_case {
@@ -462,8 +462,8 @@ static void test_views_follow_the_household(void)
              &l, &e) == 0);
     if (!l.lp)
         fprintf(stderr, "load: %s\n", e.msg);
-    struct lua_worker *w = NULL;
-    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct policy_lua_worker *w = NULL;
+    CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
     struct household saved = hh;
     for (int round = 0; w && round < 4; round++) {
@@ -484,8 +484,8 @@ static void test_views_follow_the_household(void)
     }
     hh = saved;
     eval_result_free(&res);
-    lua_worker_free(w);
-    lua_policy_free(l.lp);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
 }
 
 static void test_state_does_not_leak(void)
@@ -493,8 +493,8 @@ static void test_state_does_not_leak(void)
     struct loaded l;
     struct err e = {{0}};
     CHECK(load("leak.lua", read_fixture("leak.lua"), &l, &e) == 0);
-    struct lua_worker *w = NULL;
-    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct policy_lua_worker *w = NULL;
+    CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
     for (int i = 0; w && i < 3; i++) {
         eval_result_reset(&res);
@@ -503,8 +503,8 @@ static void test_state_does_not_leak(void)
         CHECK(res.n_findings == 1 && res.findings[0].amount == 3);
     }
     eval_result_free(&res);
-    lua_worker_free(w);
-    lua_policy_free(l.lp);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
 }
 
 static void test_missing_fp_is_not_fatal(void)
@@ -517,13 +517,13 @@ static void test_missing_fp_is_not_fatal(void)
                "return { name = 'exit', title = 't', evaluate = function(h, out)\n"
                "assert(fp == nil)\nout:flag{measure = 'exit_ready', reason = 'r'} end }\n",
                &l, &e) == 0);
-    struct lua_worker *w = NULL;
-    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct policy_lua_worker *w = NULL;
+    CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
     CHECK(w && eval(w, 0, &l, &res, &e) == 0 && res.n_findings == 1);
     eval_result_free(&res);
-    lua_worker_free(w);
-    lua_policy_free(l.lp);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
     cfg.lua_dir = saved;
 }
 
@@ -537,18 +537,18 @@ static void test_instruction_budget_when_asked(void)
                "return { name = 'exit', title = 'c', evaluate = function(h, out)\n"
                "while true do end end }\n",
                &l, &e) == 0);
-    lua_runtime_use_instruction_budget(1);
-    struct lua_worker *w = NULL;
-    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
-    lua_runtime_use_instruction_budget(0);
+    policy_lua_use_instruction_budget(1);
+    struct policy_lua_worker *w = NULL;
+    CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    policy_lua_use_instruction_budget(0);
     struct eval_result res = {0};
     for (int round = 0; w && round < 2; round++) {
         CHECK(eval(w, 0, &l, &res, &e) == ERR_BUDGET);
         CHECK_STR_CONTAINS(e.msg, "policies/count.lua:2: instruction budget exceeded");
     }
     eval_result_free(&res);
-    lua_worker_free(w);
-    lua_policy_free(l.lp);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
 }
 
 /* A policy that pastes a resident ID into its texts: what is recorded is
@@ -563,8 +563,8 @@ static void test_recorded_ids_are_masked(void)
                "out:alert{kind = 'check', severity = 'info', message = 'id 44160219800101001X'}\n"
                "if h.id == 8 then error('leak 441602198001010011') end end }\n",
                &l, &e) == 0);
-    struct lua_worker *w = NULL;
-    CHECK(l.lp && lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct policy_lua_worker *w = NULL;
+    CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
     CHECK(w && eval(w, 0, &l, &res, &e) == 0);
     CHECK(res.n_findings == 1 &&
@@ -577,8 +577,8 @@ static void test_recorded_ids_are_masked(void)
     CHECK(!strstr(e.msg, "198001010011"));
     hh.id = 7;
     eval_result_free(&res);
-    lua_worker_free(w);
-    lua_policy_free(l.lp);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
 }
 
 /* tests/CMakeLists.txt passes the names it read out of the list above: a

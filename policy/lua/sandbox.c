@@ -1,11 +1,11 @@
-/* lua_sandbox.c - one sandboxed lua_State: a budgeted allocator, a
+/* sandbox.c - one sandboxed lua_State: a budgeted allocator, a
  * wall-clock watchdog (a per-thread timer whose signal hooks the running
  * Lua thread), an optional instruction count hook, only the safe parts of
  * the standard library, read-only globals. Nothing a policy can call may
  * reach files, the clock, bytecode, the debug library, an address, or run
  * unbounded inside one C call. */
 #define _GNU_SOURCE /* SIGEV_THREAD_ID: the watchdog signals the evaluating thread */
-#include "lua_sandbox.h"
+#include "policy_lua_internal.h"
 #include "log.h"
 #include "scrub.h"
 
@@ -34,22 +34,22 @@
  * hook can stop them. */
 #define RANGE_MAX 1000000
 
-struct lua_sandbox *sandbox_of(lua_State *L)
+struct sandbox *sandbox_of(lua_State *L)
 {
-    return *(struct lua_sandbox **)lua_getextraspace(L);
+    return *(struct sandbox **)lua_getextraspace(L);
 }
 
 static void sb_hook(lua_State *L, lua_Debug *ar);
 
 /* Every instruction of the thread running now fails from here on; other
  * threads are hooked when control returns to them (coroutine wrappers). */
-static void poison(struct lua_sandbox *sb, lua_State *L)
+static void poison(struct sandbox *sb, lua_State *L)
 {
     if (L)
         lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
 }
 
-static void mark(struct lua_sandbox *sb, enum sandbox_exceeded what)
+static void mark(struct sandbox *sb, enum sandbox_exceeded what)
 {
     if (sb->running && !sb->exceeded) {
         sb->exceeded = what;
@@ -59,7 +59,7 @@ static void mark(struct lua_sandbox *sb, enum sandbox_exceeded what)
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
-    struct lua_sandbox *sb = ud;
+    struct sandbox *sb = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
         free(ptr);
@@ -84,7 +84,7 @@ static int sb_panic(lua_State *L)
     abort(); /* a bug in this module, never policy input: everything runs under pcall */
 }
 
-static int past_deadline(const struct lua_sandbox *sb)
+static int past_deadline(const struct sandbox *sb)
 {
     if (sb->wall_ms <= 0)
         return 0;
@@ -96,7 +96,7 @@ static int past_deadline(const struct lua_sandbox *sb)
 
 static void sb_hook(lua_State *L, lua_Debug *ar)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     if (!sb->running)
         return;
     if (!sb->exceeded) {
@@ -132,7 +132,7 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
  * busy thread makes no system call per policy call. */
 
 /* The sandbox whose run this thread is in, for the signal handler. */
-static _Thread_local struct lua_sandbox *volatile armed;
+static _Thread_local struct sandbox *volatile armed;
 static _Thread_local timer_t my_timer;
 /* 0: no timer (yet, or forked), 1: idle, 2: ticking every my_tick_ms. */
 static _Thread_local volatile sig_atomic_t my_timer_state;
@@ -151,7 +151,7 @@ static void on_watchdog(int sig, siginfo_t *si, void *uc)
     (void)uc;
     if (my_timer_state != 2)
         return;
-    struct lua_sandbox *sb = armed;
+    struct sandbox *sb = armed;
     if (!sb) {
         struct itimerspec off;
         memset(&off, 0, sizeof off);
@@ -243,7 +243,7 @@ static int watchdog_start(int wall_ms)
     return 0;
 }
 
-void sandbox_begin(struct lua_sandbox *sb)
+void sandbox_begin(struct sandbox *sb)
 {
     sb->running = 1;
     sb->exceeded = SANDBOX_OK;
@@ -270,7 +270,7 @@ void sandbox_begin(struct lua_sandbox *sb)
         lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP); /* the clock, read by the hook */
 }
 
-void sandbox_end(struct lua_sandbox *sb)
+void sandbox_end(struct sandbox *sb)
 {
     if (armed == sb)
         armed = sb->prev_armed;
@@ -636,7 +636,7 @@ static int sb_pattern(lua_State *L)
     const char *p = luaL_checklstring(L, 2, &m);
     (void)s;
     int plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     /* A loop of matches each just under the cap: the watchdog stops the
      * loop at its next instruction, this stops it before the next match. */
     if (sb->running && (sb->wall_fired || past_deadline(sb))) {
@@ -670,7 +670,7 @@ static int sb_rep(lua_State *L)
         return 1;
     }
     if (n > 0) {
-        struct lua_sandbox *sb = sandbox_of(L);
+        struct sandbox *sb = sandbox_of(L);
         double total = (double)l * (double)n + (double)lsep * (double)(n - 1);
         double room = sb->mem_limit > sb->mem_used ? (double)(sb->mem_limit - sb->mem_used) : 0;
         if (total > room) {
@@ -843,7 +843,7 @@ static int sb_xpcall(lua_State *L)
  * poisons this one too when control comes back. */
 static int sb_co_switch(lua_State *L)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     lua_State *co = lua_tothread(L, 1);
     if (co && sb->exceeded)
         return sb_error(L, "budget exceeded");
@@ -866,7 +866,7 @@ static int sb_co_switch(lua_State *L)
  * __close handlers never run: the hook error left its hooks off. */
 static int sb_wrapped(lua_State *L)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
     lua_pushvalue(L, lua_upvalueindex(2));
     lua_pushvalue(L, lua_upvalueindex(1));
@@ -1064,7 +1064,7 @@ static int setup(lua_State *L)
     lua_pushvalue(L, env);
     lua_setfield(L, LUA_REGISTRYINDEX, "fupin.env");
 
-    views_register(L);
+    household_view_register(L);
     int got = load_fp(L, c);
     if (got < 0)
         return 0;
@@ -1079,10 +1079,10 @@ void sandbox_push_env(lua_State *L)
     lua_getfield(L, LUA_REGISTRYINDEX, "fupin.env");
 }
 
-int sandbox_open(const struct config *cfg, int warn, int count_instructions,
-                 struct lua_sandbox **out, struct err *e)
+int sandbox_open(const struct config *cfg, int warn, int count_instructions, struct sandbox **out,
+                 struct err *e)
 {
-    struct lua_sandbox *sb = calloc(1, sizeof *sb);
+    struct sandbox *sb = calloc(1, sizeof *sb);
     if (!sb)
         return err_set(e, ERR_FAIL, "out of memory");
     sb->mem_limit = cfg->lua_memory_kb > 0 ? (size_t)cfg->lua_memory_kb * 1024 : (size_t)64 << 20;
@@ -1096,7 +1096,7 @@ int sandbox_open(const struct config *cfg, int warn, int count_instructions,
         return err_set(e, ERR_FAIL, "cannot create a Lua state (memory budget too small?)");
     }
     lua_atpanic(sb->L, sb_panic);
-    *(struct lua_sandbox **)lua_getextraspace(sb->L) = sb;
+    *(struct sandbox **)lua_getextraspace(sb->L) = sb;
     struct setup_ctx c = {.cfg = cfg, .warn = warn, .e = e, .rc = ERR_FAIL};
     lua_pushcfunction(sb->L, setup);
     lua_pushlightuserdata(sb->L, &c);
@@ -1115,7 +1115,7 @@ int sandbox_open(const struct config *cfg, int warn, int count_instructions,
     return 0;
 }
 
-void sandbox_close(struct lua_sandbox *sb)
+void sandbox_close(struct sandbox *sb)
 {
     if (!sb)
         return;

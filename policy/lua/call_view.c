@@ -1,11 +1,11 @@
-/* lua_views.c - the `out` emitter and the `params` tree as policies see
+/* call_view.c - the `out` emitter and the `params` tree as policies see
  * them: userdata views that die with their evaluation (generation check), and
  * params as read-only tables when nothing traces. Neither can be written to,
  * and params holds only what the running policy declares: reading any other
  * key raises, so a policy cannot depend on a param `fupin check` does not
  * know it reads. */
-#include "lua_runtime.h"
-#include "lua_sandbox.h"
+#include "policy_lua.h"
+#include "policy_lua_internal.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -21,7 +21,7 @@ static const char *const view_names[] = {"out", "params"};
 struct view {
     unsigned gen;
     enum vkind kind;
-    const void *ptr; /* V_PARAMS: the struct lua_policy whose declarations apply */
+    const void *ptr; /* V_PARAMS: the struct policy_lua whose declarations apply */
     size_t n;
     char prefix[]; /* V_PARAMS: the dotted key of this node */
 };
@@ -59,7 +59,7 @@ static void push_number(lua_State *L, double x)
 
 static const struct config *params_cfg(lua_State *L)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     return sb->params && sb->params->cfg ? sb->params->cfg : sb->cfg;
 }
 
@@ -67,7 +67,7 @@ static const struct config *params_cfg(lua_State *L)
  * cost more than the lookup itself. */
 static int tracing(lua_State *L)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     return sb->params && sb->params->policy && sb->params->res && sb->params->res->trace;
 }
 
@@ -107,10 +107,10 @@ static void push_param(lua_State *L, const struct config_param *p)
 
 /* Whether p declares key: 1 a param, 2 a group of them ("industry" when it
  * declares "industry.project_grant"), 0 neither. decls are sorted by key. */
-static int declared(const struct lua_policy *p, const char *key, size_t len)
+static int declared(const struct policy_lua *p, const char *key, size_t len)
 {
     size_t n = 0;
-    const struct config_param_decl *d = p ? lua_policy_params(p, &n) : NULL;
+    const struct config_param_decl *d = p ? policy_lua_params(p, &n) : NULL;
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -131,7 +131,7 @@ static int declared(const struct lua_policy *p, const char *key, size_t len)
 /* Raises "<file>:<line>: params.KEY is not declared by policies/x.lua ...",
  * the line being the first Lua line on the stack: the read may happen inside
  * the fp library on the policy's behalf. */
-static int undeclared_error(lua_State *L, const struct lua_policy *p, const char *key)
+static int undeclared_error(lua_State *L, const struct policy_lua *p, const char *key)
 {
     lua_Debug ar;
     int where = 0;
@@ -147,7 +147,7 @@ static int undeclared_error(lua_State *L, const struct lua_policy *p, const char
     lua_pushfstring(L,
                     "params.%s " LUA_UNDECLARED_PARAM " %s: add it to the policy's params = "
                     "{...} with its type and range",
-                    key, p ? lua_policy_file(p) : "this policy");
+                    key, p ? policy_lua_file(p) : "this policy");
     lua_concat(L, 2);
     return lua_error(L);
 }
@@ -234,7 +234,7 @@ static int emit_finding(lua_State *L, enum finding_kind kind)
     f.measure = opt_string(L, 2, "measure", method);
     f.reason = opt_string(L, 2, "reason", method);
     lua_getfield(L, 2, "member");
-    f.member_id = views_member_id(L, -1, method);
+    f.member_id = household_view_member_id(L, -1, method);
     int t = lua_getfield(L, 2, "amount");
     if (t == LUA_TNUMBER) {
         f.has_amount = 1;
@@ -287,7 +287,7 @@ static int out_test(lua_State *L)
         return 0;
     const char *detail = opt_string(L, 2, "detail", "test");
     lua_getfield(L, 2, "member");
-    int64_t member = views_member_id(L, -1, "test");
+    int64_t member = household_view_member_id(L, -1, "test");
     if (policy_out_test(out, member, label, ok, detail) != FUPIN_OK)
         return luaL_error(L, "%s", out->err.msg);
     return 0;
@@ -363,7 +363,7 @@ static int view_pairs(lua_State *L)
     return 3;
 }
 
-void views_register_out_params(lua_State *L)
+void call_view_register(lua_State *L)
 {
     static const luaL_Reg mt[] = {{"__index", view_index},
                                   {"__newindex", view_newindex},
@@ -379,7 +379,7 @@ void views_register_out_params(lua_State *L)
     lua_pop(L, 1);
 }
 
-void views_push_out(lua_State *L)
+void call_view_push_out(lua_State *L)
 {
     new_view(L, V_OUT, NULL, 0);
 }
@@ -464,7 +464,7 @@ static void push_value(lua_State *L, const struct config_param *cp)
 
 /* Pushes the node for prefix (plen bytes) over d[lo..hi), the declarations
  * whose keys start with it. */
-static void build_node(lua_State *L, const struct config *cfg, const struct lua_policy *p,
+static void build_node(lua_State *L, const struct config *cfg, const struct policy_lua *p,
                        const struct config_param_decl *d, size_t lo, size_t hi, const char *prefix,
                        size_t plen)
 {
@@ -525,9 +525,9 @@ static void build_node(lua_State *L, const struct config *cfg, const struct lua_
 /* Outside `fupin explain` (which traces every read) and when the params are
  * the worker's own config, params is a read-only table built once per worker
  * and policy: reads are VM lookups and nothing is allocated per read. */
-void views_push_params(lua_State *L, const struct lua_policy *p)
+void call_view_push_params(lua_State *L, const struct policy_lua *p)
 {
-    struct lua_sandbox *sb = sandbox_of(L);
+    struct sandbox *sb = sandbox_of(L);
     const struct config *cfg = params_cfg(L);
     if (!cfg || cfg != sb->cfg || tracing(L) || !p) {
         new_view(L, V_PARAMS, p, 1);
@@ -545,7 +545,7 @@ void views_push_params(lua_State *L, const struct lua_policy *p)
     }
     lua_pop(L, 1);
     size_t n;
-    const struct config_param_decl *d = lua_policy_params(p, &n);
+    const struct config_param_decl *d = policy_lua_params(p, &n);
     build_node(L, cfg, p, d, 0, n, "", 0);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, -3, p);
