@@ -71,9 +71,9 @@ struct daemon {
     int n_changed;
     int job_running, config_again;
 
-    uv_thread_t thread;
-    uv_mutex_t mu;
-    uv_cond_t cv;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;               /* on CLOCK_MONOTONIC */
     int wake, stop;                  /* under mu */
     atomic_int stop_flag;            /* read by store_begin's wait without the lock */
     struct msg *queue, **queue_tail; /* under mu */
@@ -86,20 +86,20 @@ struct daemon {
 
 static void nudge(struct daemon *d)
 {
-    uv_mutex_lock(&d->mu);
+    pthread_mutex_lock(&d->mu);
     d->wake = 1;
-    uv_cond_signal(&d->cv);
-    uv_mutex_unlock(&d->mu);
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
 }
 
 static void post(struct daemon *d, struct msg *m)
 {
-    uv_mutex_lock(&d->mu);
+    pthread_mutex_lock(&d->mu);
     m->next = NULL;
     *d->queue_tail = m;
     d->queue_tail = &m->next;
-    uv_cond_signal(&d->cv);
-    uv_mutex_unlock(&d->mu);
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
 }
 
 static void msg_free(struct msg *m)
@@ -236,7 +236,7 @@ static void add_batch(struct batch_log *bl, int n, const struct engine_stats *st
         log_batches(bl);
 }
 
-static void eval_thread(void *arg)
+static void *eval_thread(void *arg)
 {
     struct daemon *d = arg;
     uint64_t retry_at = 0;
@@ -245,20 +245,25 @@ static void eval_thread(void *arg)
     struct batch_log batches = {0};
     char last_error[256] = "";
     for (;;) {
-        uv_mutex_lock(&d->mu);
+        pthread_mutex_lock(&d->mu);
         while (!d->stop && !d->queue && !d->wake && !(retry_at && now_ms() >= retry_at)) {
             uint64_t wait = retry_at ? retry_at - now_ms() : 1000;
-            uv_cond_timedwait(&d->cv, &d->mu, (wait ? wait : 1) * 1000000u);
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            uint64_t ns = (uint64_t)until.tv_nsec + (wait ? wait : 1) * 1000000u;
+            until.tv_sec += (time_t)(ns / 1000000000u);
+            until.tv_nsec = (long)(ns % 1000000000u);
+            pthread_cond_timedwait(&d->cv, &d->mu, &until);
         }
         if (d->stop) {
-            uv_mutex_unlock(&d->mu);
+            pthread_mutex_unlock(&d->mu);
             break;
         }
         struct msg *msgs = d->queue;
         d->queue = NULL;
         d->queue_tail = &d->queue;
         d->wake = 0;
-        uv_mutex_unlock(&d->mu);
+        pthread_mutex_unlock(&d->mu);
 
         while (msgs) {
             struct msg *next = msgs->next;
@@ -281,9 +286,9 @@ static void eval_thread(void *arg)
             /* Nothing can be evaluated any more: better a clear exit for
              * the service manager than a daemon that only pretends. */
             log_error("%s: stopping", be.msg);
-            uv_mutex_lock(&d->mu);
+            pthread_mutex_lock(&d->mu);
             snprintf(d->fatal, sizeof d->fatal, "%s", be.msg);
-            uv_mutex_unlock(&d->mu);
+            pthread_mutex_unlock(&d->mu);
             uv_async_send(&d->halt);
             break;
         }
@@ -315,6 +320,7 @@ static void eval_thread(void *arg)
         }
     }
     log_batches(&batches);
+    return NULL;
 }
 
 /* ---- reloads, checked off the loop ---- */
@@ -566,11 +572,11 @@ static void close_all(uv_handle_t *h, void *arg)
 
 static void stop_all(struct daemon *d)
 {
-    uv_mutex_lock(&d->mu);
+    pthread_mutex_lock(&d->mu);
     d->stop = 1;
     stop_request(&d->stop_flag);
-    uv_cond_signal(&d->cv);
-    uv_mutex_unlock(&d->mu);
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
     /* The timer frees itself from its close callbacks: stop it before the
      * walk closes whatever handles are left. */
     nightly_timer_stop(d->nightly);
@@ -724,13 +730,19 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     d->cfg = d->engine_cfg = *cfg;
     d->en = en;
     d->queue_tail = &d->queue;
-    uv_mutex_init(&d->mu);
-    uv_cond_init(&d->cv);
+    /* One thread API across the tree (pthreads); the wait is timed on the
+     * monotonic clock so a clock change cannot stall it. */
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&d->cv, &ca);
+    pthread_condattr_destroy(&ca);
     int rc = setup(d, e);
     int thread_started = 0;
     if (rc == 0) {
         d->wake = 1; /* catch up on whatever happened while we were away */
-        if (uv_thread_create(&d->thread, eval_thread, d) != 0)
+        if (pthread_create(&d->thread, NULL, eval_thread, d) != 0)
             rc = err_set(e, ERR_FAIL, "cannot start the evaluation thread");
         else
             thread_started = 1;
@@ -746,7 +758,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
         uv_run(&d->loop, UV_RUN_DEFAULT);
     }
     if (thread_started)
-        uv_thread_join(&d->thread);
+        pthread_join(d->thread, NULL);
     uv_loop_close(&d->loop);
     while (d->queue) {
         struct msg *next = d->queue->next;
@@ -761,8 +773,8 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     char fatal[256];
     snprintf(fatal, sizeof fatal, "%s", d->fatal);
     store_close(d->probe);
-    uv_cond_destroy(&d->cv);
-    uv_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
     free(d);
     if (rc == 0 && fatal[0])
         rc = err_set(e, ERR_FAIL, "%s", fatal);
