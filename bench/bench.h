@@ -108,6 +108,13 @@ int bench_daemon(const struct bench_opts *o, const char *city, struct bench_tabl
                  struct err *e);
 int bench_nightly(const struct bench_opts *o, const char *city, long households,
                   struct bench_table *t, struct err *e);
+/* Instructions per household under callgrind (self: this binary, run again
+ * as `self --callgrind-child DB HOOK`); a note instead when valgrind is
+ * missing. */
+int bench_callgrind(const struct bench_opts *o, const char *self, struct bench_table *t,
+                    struct err *e);
+/* The child's side: one full evaluation of db, the count hook on or off. */
+int bench_callgrind_child(const struct bench_opts *o, const char *db, int hook);
 
 /* Child processes: fork+exec argv with stdout/stderr to log (NULL: inherit). */
 pid_t bench_spawn(char *const argv[], const char *log, struct err *e);

@@ -77,7 +77,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 static const char usage[] =
     "usage: fupin-bench [--households N] [--quick] [--runs N] [--latency-seconds N]\n"
-    "                   [--only full|daemon|nightly] [--keep]\n"
+    "                   [--only full|daemon|nightly|callgrind] [--keep]\n"
     "       fupin-bench --make-city HOUSEHOLDS FILE\n"
     "  --households N  size of the scaled city (default 1000000)\n"
     "  --quick         100000 households, 5 s latency windows\n"
@@ -140,12 +140,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "fupin-bench: %s\n", me.msg);
         return 1;
     }
-    if (parse_args(argc, argv, &o))
-        return 2;
     o.source_dir = env_or("FUPIN_SOURCE_DIR", FUPIN_SOURCE_DIR);
     o.plugin_dir = env_or("FUPIN_PLUGIN_DIR", FUPIN_BENCH_PLUGIN_DIR);
     o.bin = env_or("FUPIN_BIN", FUPIN_BENCH_BIN);
     log_set_level(LOG_WARN);
+    if (argc == 4 && strcmp(argv[1], "--callgrind-child") == 0)
+        return bench_callgrind_child(&o, argv[2], atoi(argv[3]));
+    if (parse_args(argc, argv, &o))
+        return 2;
     snprintf(o.tmp, sizeof o.tmp, "%s/fupin-bench-XXXXXX", env_or("TMPDIR", "/tmp"));
     if (!mkdtemp(o.tmp)) {
         perror("fupin-bench: mkdtemp");
@@ -171,8 +173,8 @@ int main(int argc, char **argv)
     struct {
         const char *name;
         int rc;
-    } parts[5] = {{"full", 0}, {"full", 0}, {"daemon", 0}, {"nightly", 0}};
-    for (int i = 0; i < 4; i++) {
+    } parts[5] = {{"full", 0}, {"full", 0}, {"daemon", 0}, {"nightly", 0}, {"callgrind", 0}};
+    for (int i = 0; i < 5; i++) {
         if (!wants(&o, parts[i].name) || (i == 0 && o.households == o.demo_households))
             continue;
         e.msg[0] = 0;
@@ -186,8 +188,11 @@ int main(int argc, char **argv)
         case 2:
             rc = bench_daemon(&o, demo, &t, &e);
             break;
-        default:
+        case 3:
             rc = bench_nightly(&o, big, o.households, &t, &e);
+            break;
+        default:
+            rc = bench_callgrind(&o, "/proc/self/exe", &t, &e);
             break;
         }
         if (rc) {
