@@ -9,10 +9,13 @@
 
 /* ---- enumerations ---- */
 
-#define ENUM_TEXT_(id, text) text,
+#define ENUM_TEXT_(id, text, label) text,
+#define ENUM_LABEL_(id, text, label) label,
 #define ENUM_TABLE_(key, KEY)                                                                      \
     static const char *const key##_text[] = {HOUSEHOLD_##KEY##_MAP(ENUM_TEXT_)};                   \
-    const struct household_enum household_enum_##key = {#key, key##_text, HOUSEHOLD_##KEY##_COUNT};
+    static const char *const key##_label[] = {HOUSEHOLD_##KEY##_MAP(ENUM_LABEL_)};                 \
+    const struct household_enum household_enum_##key = {#key, key##_text, key##_label,             \
+                                                        HOUSEHOLD_##KEY##_COUNT};
 HOUSEHOLD_ENUMS(ENUM_TABLE_)
 
 /* The reader writes enum fields through an int: they must be one. */
@@ -23,6 +26,11 @@ HOUSEHOLD_ENUMS(ENUM_IS_INT_)
 const char *household_enum_name(const struct household_enum *map, int v)
 {
     return v >= 0 && v < map->count ? map->text[v] : NULL;
+}
+
+const char *household_enum_label(const struct household_enum *map, int v)
+{
+    return v >= 0 && v < map->count ? map->label[v] : NULL;
 }
 
 int household_enum_parse(const struct household_enum *map, const char *text, int *v)

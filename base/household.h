@@ -12,65 +12,68 @@
 #include <stdint.h>
 
 /* ---- Enumerations ----
- * X(ID, "text"): the values of an enumerated column in the order of their C
- * values. The first value is the default of a field that is not given. An
- * entry with text NULL is "not recorded": a column whose map has one may be
- * NULL (SQL NULL, YAML null, Lua nil); without one, NULL is an error. */
+ * X(ID, "text", "label"): the values of an enumerated column in the order of
+ * their C values. The first value is the default of a field that is not
+ * given. An entry with text NULL is "not recorded": a column whose map has
+ * one may be NULL (SQL NULL, YAML null, Lua nil); without one, NULL is an
+ * error. text is the code stored, read by policies and given in --json; label
+ * is what village and town staff read (the plan's own words), never empty,
+ * also for "not recorded". */
 
 /* clang-format off */
 /* Labour ability: left out (NULL) is "not recorded", never assumed; it is a
  * data-quality task for the cadre. */
 #define HOUSEHOLD_LABOR_MAP(X)                                                 \
-    X(UNRECORDED, NULL)                                                        \
-    X(FULL, "full")                                                            \
-    X(PARTIAL, "partial")                                                      \
-    X(NONE, "none")
+    X(UNRECORDED, NULL, "劳动能力未登记")                                      \
+    X(FULL, "full", "完全劳动力")                                              \
+    X(PARTIAL, "partial", "部分劳动力")                                        \
+    X(NONE, "none", "无劳动能力")
 
 #define HOUSEHOLD_HEALTH_MAP(X)                                                \
-    X(HEALTHY, "healthy")                                                      \
-    X(CHRONIC, "chronic")                                                      \
-    X(SERIOUS, "serious")                                                      \
-    X(DISABLED, "disabled")
+    X(HEALTHY, "healthy", "健康")                                              \
+    X(CHRONIC, "chronic", "慢性病")                                            \
+    X(SERIOUS, "serious", "大病")                                              \
+    X(DISABLED, "disabled", "残疾")
 
 #define HOUSEHOLD_SCHOOL_MAP(X)                                                \
-    X(NONE, NULL) /* not in school */                                          \
-    X(PRESCHOOL, "preschool")                                                  \
-    X(PRIMARY, "primary")                                                      \
-    X(JUNIOR, "junior")                                                        \
-    X(SENIOR, "senior")                                                        \
-    X(VOCATIONAL, "vocational")                                                \
-    X(COLLEGE, "college")
+    X(NONE, NULL, "不在学") /* not in school */                                \
+    X(PRESCHOOL, "preschool", "学前")                                          \
+    X(PRIMARY, "primary", "小学")                                              \
+    X(JUNIOR, "junior", "初中")                                                \
+    X(SENIOR, "senior", "高中")                                                \
+    X(VOCATIONAL, "vocational", "中职")                                        \
+    X(COLLEGE, "college", "大学")
 
 #define HOUSEHOLD_STATUS_MAP(X)                                                \
-    X(REGISTERED, "registered")                                                \
-    X(EXITED, "exited")                                                        \
-    X(RETURNED, "returned")
+    X(REGISTERED, "registered", "建档立卡")                                    \
+    X(EXITED, "exited", "已脱贫")                                              \
+    X(RETURNED, "returned", "返贫")
 
 #define HOUSEHOLD_GRADE_MAP(X)                                                 \
-    X(NONE, NULL) /* not assessed */                                           \
-    X(A, "A")                                                                  \
-    X(B, "B")                                                                  \
-    X(C, "C")                                                                  \
-    X(D, "D")
+    X(NONE, NULL, "未评定") /* not assessed */                                 \
+    X(A, "A", "A 级")                                                          \
+    X(B, "B", "B 级")                                                          \
+    X(C, "C", "C 级")                                                          \
+    X(D, "D", "D 级")
 
 #define HOUSEHOLD_TASK_STATUS_MAP(X)                                           \
-    X(OPEN, "open")                                                            \
-    X(DONE, "done")                                                            \
-    X(CANCELLED, "cancelled")
+    X(OPEN, "open", "未完成")                                                  \
+    X(DONE, "done", "已完成")                                                  \
+    X(CANCELLED, "cancelled", "已取消")
 
 /* What befell a household (三(六) 因灾、因病返贫). */
 #define HOUSEHOLD_SHOCK_KIND_MAP(X)                                            \
-    X(DISASTER, "disaster")                                                    \
-    X(ILLNESS, "illness")                                                      \
-    X(ACCIDENT, "accident")                                                    \
-    X(JOB_LOSS, "job_loss")
+    X(DISASTER, "disaster", "自然灾害")                                        \
+    X(ILLNESS, "illness", "疾病")                                              \
+    X(ACCIDENT, "accident", "意外事故")                                        \
+    X(JOB_LOSS, "job_loss", "失业")
 
 #define HOUSEHOLD_FUND_STATUS_MAP(X)                                           \
-    X(APPLIED, "applied")                                                      \
-    X(REVIEWED, "reviewed")                                                    \
-    X(NOTICED, "noticed")                                                      \
-    X(APPROVED, "approved")                                                    \
-    X(REJECTED, "rejected")
+    X(APPLIED, "applied", "已申请")                                            \
+    X(REVIEWED, "reviewed", "已审核")                                          \
+    X(NOTICED, "noticed", "已公示")                                            \
+    X(APPROVED, "approved", "已批准")                                          \
+    X(REJECTED, "rejected", "未通过")
 
 /* Every map: X(key, KEY) names enum household_<key>, HOUSEHOLD_<KEY>_MAP and
  * the table household_enum_<key>. */
@@ -85,15 +88,15 @@
     X(shock_kind, SHOCK_KIND)
 /* clang-format on */
 
-#define HOUSEHOLD_VALUE_COUNT_(id, text) +1
-#define HOUSEHOLD_LABOR_VALUE_(id, text) HOUSEHOLD_LABOR_##id,
-#define HOUSEHOLD_HEALTH_VALUE_(id, text) HOUSEHOLD_HEALTH_##id,
-#define HOUSEHOLD_SCHOOL_VALUE_(id, text) HOUSEHOLD_SCHOOL_##id,
-#define HOUSEHOLD_STATUS_VALUE_(id, text) HOUSEHOLD_STATUS_##id,
-#define HOUSEHOLD_GRADE_VALUE_(id, text) HOUSEHOLD_GRADE_##id,
-#define HOUSEHOLD_TASK_STATUS_VALUE_(id, text) HOUSEHOLD_TASK_STATUS_##id,
-#define HOUSEHOLD_FUND_STATUS_VALUE_(id, text) HOUSEHOLD_FUND_STATUS_##id,
-#define HOUSEHOLD_SHOCK_KIND_VALUE_(id, text) HOUSEHOLD_SHOCK_KIND_##id,
+#define HOUSEHOLD_VALUE_COUNT_(id, text, label) +1
+#define HOUSEHOLD_LABOR_VALUE_(id, text, label) HOUSEHOLD_LABOR_##id,
+#define HOUSEHOLD_HEALTH_VALUE_(id, text, label) HOUSEHOLD_HEALTH_##id,
+#define HOUSEHOLD_SCHOOL_VALUE_(id, text, label) HOUSEHOLD_SCHOOL_##id,
+#define HOUSEHOLD_STATUS_VALUE_(id, text, label) HOUSEHOLD_STATUS_##id,
+#define HOUSEHOLD_GRADE_VALUE_(id, text, label) HOUSEHOLD_GRADE_##id,
+#define HOUSEHOLD_TASK_STATUS_VALUE_(id, text, label) HOUSEHOLD_TASK_STATUS_##id,
+#define HOUSEHOLD_FUND_STATUS_VALUE_(id, text, label) HOUSEHOLD_FUND_STATUS_##id,
+#define HOUSEHOLD_SHOCK_KIND_VALUE_(id, text, label) HOUSEHOLD_SHOCK_KIND_##id,
 enum household_labor { HOUSEHOLD_LABOR_MAP(HOUSEHOLD_LABOR_VALUE_) };
 enum household_health { HOUSEHOLD_HEALTH_MAP(HOUSEHOLD_HEALTH_VALUE_) };
 enum household_school { HOUSEHOLD_SCHOOL_MAP(HOUSEHOLD_SCHOOL_VALUE_) };
@@ -107,10 +110,12 @@ enum household_shock_kind { HOUSEHOLD_SHOCK_KIND_MAP(HOUSEHOLD_SHOCK_KIND_VALUE_
     enum { HOUSEHOLD_##KEY##_COUNT = 0 HOUSEHOLD_##KEY##_MAP(HOUSEHOLD_VALUE_COUNT_) };
 HOUSEHOLD_ENUMS(HOUSEHOLD_ENUM_COUNT_)
 
-/* An enumeration at run time: value -> text (NULL: not recorded). */
+/* An enumeration at run time: value -> text (NULL: not recorded) and
+ * value -> label. */
 struct household_enum {
     const char *name; /* "labor" */
     const char *const *text;
+    const char *const *label;
     int count;
 };
 #define HOUSEHOLD_ENUM_EXTERN_(key, KEY) extern const struct household_enum household_enum_##key;
@@ -118,6 +123,9 @@ HOUSEHOLD_ENUMS(HOUSEHOLD_ENUM_EXTERN_)
 
 /* The text of value v, or NULL when v is "not recorded" or out of range. */
 const char *household_enum_name(const struct household_enum *map, int v);
+/* The Chinese label of value v (also of "not recorded"), for text people
+ * read; NULL only when v is out of range. */
+const char *household_enum_label(const struct household_enum *map, int v);
 /* The value of text into *v; text NULL means "not recorded". Returns 0, or
  * ERR_INVALID when text is none of the values (or NULL is not allowed). */
 int household_enum_parse(const struct household_enum *map, const char *text, int *v);

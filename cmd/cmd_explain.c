@@ -17,11 +17,12 @@ static const char usage[] = "usage: fupin explain ID [--json]\n"
                             "Evaluates one household without writing and shows every policy's\n"
                             "findings with the facts and parameters behind them.\n";
 
-/* The text of an enumerated field as household.h spells it; NULL when not
- * recorded. */
+/* The code of an enumerated field as household.h spells it, for --json
+ * (outside programs read it); NULL when not recorded. */
 #define NAME(map, v) household_enum_name(&household_enum_##map, (int)(v))
-/* For the text output: "-" when not recorded. */
-#define NAME_OR_DASH(map, v) (NAME(map, v) ? NAME(map, v) : "-")
+/* Its Chinese label, for the text output (people read it) and beside the
+ * code in --json. */
+#define LABEL(map, v) household_enum_label(&household_enum_##map, (int)(v))
 
 static const struct household_member *member_of(const struct household *hh, int64_t id)
 {
@@ -58,21 +59,6 @@ static const char *recorded(int v, const char *yes, const char *no)
     return v == HOUSEHOLD_NULL_INT ? "未登记" : v ? yes : no;
 }
 
-static const char *labor_zh(enum household_labor l)
-{
-    switch (l) {
-    case HOUSEHOLD_LABOR_FULL:
-        return "完全劳动力";
-    case HOUSEHOLD_LABOR_PARTIAL:
-        return "部分劳动力";
-    case HOUSEHOLD_LABOR_NONE:
-        return "无劳动能力";
-    case HOUSEHOLD_LABOR_UNRECORDED:
-        break;
-    }
-    return "劳动能力未登记";
-}
-
 /* Every fact a policy reads, in the cadre's words (the facts the rules
  * computed, such as the labour force, included). */
 static void text_facts(const struct household *hh)
@@ -84,16 +70,15 @@ static void text_facts(const struct household *hh)
             hh->county ? term_str(hh->county) : "?", hh->poor_village ? "贫困村" : "分散贫困户",
             hh->livable ? "具备生产生活条件" : "不具备生产生活条件");
     fprintf(shown, "  户主 %s；状态 %s；致贫原因 %s；退出日 %s；低保 %s\n",
-            hh->head_name ? term_str(hh->head_name) : "?", NAME_OR_DASH(status, hh->status),
+            hh->head_name ? term_str(hh->head_name) : "?", LABEL(status, hh->status),
             hh->poverty_cause ? term_str(hh->poverty_cause) : "-",
             hh->exited_at ? term_str(hh->exited_at) : "-", yes_no(hh->dibao));
     fprintf(shown, "  两不愁：不愁吃 %s，不愁穿 %s\n",
             recorded(hh->food_secure, "有保障", "无保障"),
             recorded(hh->clothing_secure, "有保障", "无保障"));
-    const char *grade = NAME(grade, hh->housing_grade);
-    fprintf(shown, "  住房 %s%s%s；自来水 %s；愿意搬迁 %s；土地 %s\n", grade ? grade : "等级未评定",
-            grade ? " 级" : "", hh->housing_renovated ? "（已改造）" : "", yes_no(hh->tap_water),
-            yes_no(hh->wants_relocation), yes_no(hh->has_land));
+    fprintf(shown, "  住房等级 %s%s；自来水 %s；愿意搬迁 %s；土地 %s\n",
+            LABEL(grade, hh->housing_grade), hh->housing_renovated ? "（已改造）" : "",
+            yes_no(hh->tap_water), yes_no(hh->wants_relocation), yes_no(hh->has_land));
     fprintf(
         shown,
         "  发展生产意愿 %s；产业项目 %s；信用评级 %s；联结经营主体 %zu 个；资产收益股份 %zu 项\n",
@@ -114,13 +99,13 @@ static void text_facts(const struct household *hh)
         if (m->age >= 0)
             snprintf(age, sizeof age, "%d", m->age);
         fprintf(shown,
-                "  成员 %lld %s（%s）%s：%s岁，%s%s，健康 %s，在读 %s，实用技术 %d 项；"
+                "  成员 %lld %s（%s）%s：%s岁，%s%s，健康 %s，学段 %s，实用技术 %d 项；"
                 "已就业 %s，就业意愿 %s；医保 %s，大病保险 %s，养老保险 %s\n",
                 (long long)m->id, m->name ? term_str(m->name) : "?",
                 m->relation ? term_str(m->relation) : "-",
-                log_mask_id(m->id_number, masked, sizeof masked), age, labor_zh(m->labor),
-                m->in_labor_force ? "（劳动力）" : "", NAME_OR_DASH(health, m->health),
-                NAME_OR_DASH(school, m->school_stage), m->skills, yes_no(m->employed),
+                log_mask_id(m->id_number, masked, sizeof masked), age, LABEL(labor, m->labor),
+                m->in_labor_force ? "（劳动力）" : "", LABEL(health, m->health),
+                LABEL(school, m->school_stage), m->skills, yes_no(m->employed),
                 yes_no(m->wants_job), yes_no(m->medical_insured), yes_no(m->critical_insured),
                 yes_no(m->pension_insured));
     }
@@ -140,20 +125,19 @@ static void text_facts(const struct household *hh)
     for (size_t i = 0; i < hh->n_tasks; i++) {
         const struct household_task *t = &hh->tasks[i];
         fprintf(shown, "  任务 %lld「%s」截止 %s，%s\n", (long long)t->id,
-                t->title ? term_str(t->title) : "", t->due, NAME_OR_DASH(task_status, t->status));
+                t->title ? term_str(t->title) : "", t->due, LABEL(task_status, t->status));
     }
     for (size_t i = 0; i < hh->n_funds; i++) {
         const struct household_fund *f = &hh->funds[i];
         fprintf(shown, "  资金申请 %lld「%s」%.2f 元，%s；公示 %s 至 %s，异议 %d，批准 %s\n",
                 (long long)f->id, f->project ? term_str(f->project) : "", f->amount,
-                NAME_OR_DASH(fund_status, f->status),
-                f->notice_from ? term_str(f->notice_from) : "-",
+                LABEL(fund_status, f->status), f->notice_from ? term_str(f->notice_from) : "-",
                 f->notice_to ? term_str(f->notice_to) : "-", f->objections,
                 f->approved_at ? term_str(f->approved_at) : "-");
     }
     for (size_t i = 0; i < hh->n_shocks; i++) {
         const struct household_shock *k = &hh->shocks[i];
-        fprintf(shown, "  变故 %s：%s，损失 %.2f 元\n", k->date, NAME_OR_DASH(shock_kind, k->kind),
+        fprintf(shown, "  变故 %s：%s，损失 %.2f 元\n", k->date, LABEL(shock_kind, k->kind),
                 k->loss);
     }
 }
@@ -228,10 +212,14 @@ static void json_facts(const struct household *hh)
     json_string(shown, hh->head_name);
     fprintf(shown, ",\"status\":");
     json_string(shown, NAME(status, hh->status));
+    fprintf(shown, ",\"status_label\":");
+    json_string(shown, LABEL(status, hh->status));
     fprintf(shown, ",\"poverty_cause\":");
     json_string(shown, hh->poverty_cause);
     fprintf(shown, ",\"housing_grade\":");
     json_string(shown, NAME(grade, hh->housing_grade));
+    fprintf(shown, ",\"housing_grade_label\":");
+    json_string(shown, LABEL(grade, hh->housing_grade));
     fprintf(shown, ",\"labor_force\":%d,\"food_secure\":", hh->labor_force);
     if (hh->food_secure == HOUSEHOLD_NULL_INT)
         fprintf(shown, "null");
@@ -248,6 +236,8 @@ static void json_facts(const struct household *hh)
         json_string(shown, hh->shocks[i].date);
         fprintf(shown, ",\"kind\":");
         json_string(shown, NAME(shock_kind, hh->shocks[i].kind));
+        fprintf(shown, ",\"kind_label\":");
+        json_string(shown, LABEL(shock_kind, hh->shocks[i].kind));
         fprintf(shown, ",\"loss\":");
         json_number(shown, hh->shocks[i].loss);
         fprintf(shown, "}");
@@ -279,11 +269,17 @@ static void json_facts(const struct household *hh)
             fprintf(shown, "null");
         fprintf(shown, ",\"labor\":");
         json_string(shown, NAME(labor, m->labor));
+        fprintf(shown, ",\"labor_label\":");
+        json_string(shown, LABEL(labor, m->labor));
         fprintf(shown, ",\"in_labor_force\":%s", m->in_labor_force ? "true" : "false");
         fprintf(shown, ",\"health\":");
         json_string(shown, NAME(health, m->health));
+        fprintf(shown, ",\"health_label\":");
+        json_string(shown, LABEL(health, m->health));
         fprintf(shown, ",\"school_stage\":");
         json_string(shown, NAME(school, m->school_stage));
+        fprintf(shown, ",\"school_stage_label\":");
+        json_string(shown, LABEL(school, m->school_stage));
         fprintf(shown, ",\"skills\":%d}", m->skills);
     }
     fprintf(shown, "],\"per_capita_income\":{");

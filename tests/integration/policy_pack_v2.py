@@ -2,9 +2,12 @@
 (a labour ability stays what it was; a new member without one stays NULL,
 "not recorded"), journals shocks and rebuilt members like every input, and
 `fupin explain` shows the labour force and, for every policy, the tests it
-evaluated with their values, also when nothing applies."""
+evaluated with their values, also when nothing applies; its facts give every
+enumerated value in Chinese (已脱贫, 自然灾害…), its --json the code beside
+the label."""
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
@@ -77,7 +80,7 @@ def main():
         assert "劳动能力未登记" in r.stdout, r.stdout
         assert "✗ 劳动能力已登记：劳动能力未登记 1 人" in r.stdout, r.stdout
         assert "data_quality" in r.stdout and "王五（成员 13）" in r.stdout, r.stdout
-        assert "变故 2018-05-01：disaster，损失 3000.00 元" in r.stdout, r.stdout
+        assert "变故 2018-05-01：自然灾害，损失 3000.00 元" in r.stdout, r.stdout
 
         # Recorded as none: nobody in the labour force -> dibao, and the why.
         env.sql("UPDATE member SET labor = 'none' WHERE id = 13")
@@ -90,8 +93,39 @@ def main():
         assert emp["findings"] == [] and any(not t["ok"] for t in emp["tests"]), emp
         assert d["household"]["labor_force"] == 0 and d["household"]["food_secure"] is None
         assert d["household"]["shocks"][0]["kind"] == "disaster"
+        assert d["household"]["shocks"][0]["kind_label"] == "自然灾害"
+        assert d["household"]["status"] == "registered" and d["household"]["status_label"] == "建档立卡"
+        labels = {(m["id"], m["labor"], m["labor_label"]) for m in d["household"]["members"]}
+        assert (13, "none", "无劳动能力") in labels, labels
         # explain writes nothing.
         assert env.scalar("SELECT count(*) FROM finding") == 0
+
+        # Staff read the facts: an exited household, a done task, an approved
+        # fund and a sick member in the plan's words, never a database code.
+        env.sql("UPDATE household SET status = 'exited', exited_at = '2018-12-01', housing_grade = 'C'"
+                " WHERE id = 1;"
+                "UPDATE member SET health = 'serious', school_stage = 'vocational' WHERE id = 13;"
+                "INSERT INTO task(id, household_id, title, due, status, done_at)"
+                " VALUES (21, 1, '危房改造', '2018-06-30', 'done', '2018-06-01');"
+                "INSERT INTO fund_application(id, household_id, project, amount, status)"
+                " VALUES (31, 1, '光伏', 5000, 'approved')")
+        r = env.fupin("explain", "1")
+        facts = r.stdout.split("\n\n")[0]
+        log(facts)
+        for want in ("状态 已脱贫", "住房等级 C 级", "健康 大病", "学段 中职", "无劳动能力",
+                     "截止 2018-06-30，已完成", "5000.00 元，已批准", "自然灾害"):
+            assert want in facts, (want, facts)
+        codes = ("registered exited returned healthy chronic serious disabled preschool primary"
+                 " junior senior vocational college open done cancelled applied reviewed noticed"
+                 " approved rejected disaster illness accident job_loss full partial none").split()
+        codes = [c for c in codes if re.search(r"\b%s\b" % c, facts)]
+        assert codes == [], (codes, facts)
+        d = json.loads(env.fupin("explain", "1", "--json").stdout)["household"]
+        assert (d["status"], d["status_label"]) == ("exited", "已脱贫"), d
+        m13 = [m for m in d["members"] if m["id"] == 13][0]
+        assert (m13["health"], m13["health_label"]) == ("serious", "大病"), m13
+        assert (m13["school_stage"], m13["school_stage_label"]) == ("vocational", "中职"), m13
+        assert (d["housing_grade"], d["housing_grade_label"]) == ("C", "C 级"), d
 
 
 if __name__ == "__main__":
