@@ -570,10 +570,47 @@ static void enum_maps_and_schema_checks(void)
     store_close(st);
 }
 
+/* Every value, "not recorded" included, has a label staff can read: present,
+ * not empty, in Chinese (not the code again) and unique within its map, so
+ * explain never falls back to a database code or a blank. */
+#define ALL_ENUMS_(key, KEY) &household_enum_##key,
+static void every_enum_value_has_a_chinese_label(void)
+{
+    const struct household_enum *maps[] = {HOUSEHOLD_ENUMS(ALL_ENUMS_)};
+    for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
+        const struct household_enum *map = maps[i];
+        for (int v = 0; v < map->count; v++) {
+            const char *label = household_enum_label(map, v);
+            const char *text = household_enum_name(map, v);
+            int chinese = 0;
+            for (const char *c = label; c && *c; c++)
+                chinese |= (unsigned char)*c >= 0x80;
+            int unique = 1;
+            for (int w = 0; w < v && label; w++)
+                if (map->label[w] && strcmp(map->label[w], label) == 0)
+                    unique = 0;
+            if (!label || !*label || !chinese || (text && !strcmp(text, label)) || !unique) {
+                printf("  %s value %d (%s): label \"%s\" is missing, empty, not Chinese or a "
+                       "repeat\n",
+                       map->name, v, text ? text : "not recorded", label ? label : "(null)");
+                test_failures++;
+            }
+        }
+        CHECK(household_enum_label(map, map->count) == NULL);
+        CHECK(household_enum_label(map, -1) == NULL);
+    }
+    CHECK(!strcmp(household_enum_label(&household_enum_status, HOUSEHOLD_STATUS_EXITED), "已脱贫"));
+    CHECK(!strcmp(household_enum_label(&household_enum_health, HOUSEHOLD_HEALTH_SERIOUS), "大病"));
+    CHECK(!strcmp(household_enum_label(&household_enum_school, HOUSEHOLD_SCHOOL_NONE), "不在学"));
+    /* The label never reaches the code: the stored text is unchanged. */
+    CHECK(!strcmp(household_enum_name(&household_enum_status, HOUSEHOLD_STATUS_EXITED), "exited"));
+}
+
 int main(void)
 {
     RUN(every_field_set_agrees_everywhere);
     RUN(fields_left_out_agree_everywhere);
     RUN(enum_maps_and_schema_checks);
+    RUN(every_enum_value_has_a_chinese_label);
     return test_done();
 }
