@@ -43,6 +43,10 @@ struct config_channel {
 struct config {
     char *path; /* the file it came from */
     char *dir;  /* its directory: relative paths below are resolved against it */
+    /* The bytes parsed: a worker process loads exactly these (a copy), not
+     * the file, which the operator may have edited since. */
+    char *text;
+    size_t text_len;
 
     char *database;     /* absolute or config-relative, already resolved */
     char *policies_dir; /* resolved */
@@ -89,6 +93,10 @@ struct config {
  * here (types and finiteness); config_params_check holds it to the
  * declarations. */
 int config_load(const char *path, struct config **out, struct err *e);
+/* config_load of a copy of a config's text (cfg->text) that was written to
+ * path, with relative paths resolved against dir (absolute: the original
+ * file's cfg->dir) as they were for the original. */
+int config_load_copy(const char *path, const char *dir, struct config **out, struct err *e);
 /* Frees a loaded config or a copy from config_params_check (which frees
  * only what the copy owns). NULL is fine. */
 void config_free(struct config *cfg);
