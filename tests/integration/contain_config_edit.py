@@ -19,10 +19,14 @@ GRANT = "    project_grant: 5000\n"
 
 
 def children(pid):
+    """The daemon's child processes: its threads come and go meanwhile."""
     kids = set()
     for tid in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-            kids |= {int(k) for k in f.read().split()}
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                kids |= {int(k) for k in f.read().split()}
+        except (FileNotFoundError, ProcessLookupError):
+            pass
     return kids
 
 
