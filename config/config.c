@@ -243,14 +243,15 @@ int config_load(const char *path, struct config **out, struct err *e)
     return load_text(path, text, len, NULL, out, e);
 }
 
-int config_load_copy(const char *path, const char *dir, struct config **out, struct err *e)
+int config_load_copy(const char *copy, const char *path, const char *dir, struct config **out,
+                     struct err *e)
 {
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
     if (!dir || dir[0] != '/')
         return err_set(e, ERR_INVALID, "%s: the base folder must be absolute", path);
-    int rc = config_yaml_read_file(path, CONFIG_MAX_BYTES, &text, &len, e);
+    int rc = config_yaml_read_file(copy, CONFIG_MAX_BYTES, &text, &len, e);
     if (rc)
         return rc;
     return load_text(path, text, len, dir, out, e);

@@ -93,10 +93,11 @@ struct config {
  * here (types and finiteness); config_params_check holds it to the
  * declarations. */
 int config_load(const char *path, struct config **out, struct err *e);
-/* config_load of a copy of a config's text (cfg->text) that was written to
- * path, with relative paths resolved against dir (absolute: the original
- * file's cfg->dir) as they were for the original. */
-int config_load_copy(const char *path, const char *dir, struct config **out, struct err *e);
+/* config_load of a copy of a config's text (cfg->text) written to copy:
+ * messages and cfg->path name the original path, and relative paths resolve
+ * against dir (absolute: the original's cfg->dir) as they did for it. */
+int config_load_copy(const char *copy, const char *path, const char *dir, struct config **out,
+                     struct err *e);
 /* Frees a loaded config or a copy from config_params_check (which frees
  * only what the copy owns). NULL is fine. */
 void config_free(struct config *cfg);

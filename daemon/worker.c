@@ -198,17 +198,15 @@ int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, s
     /* The copy of the config the daemon holds (worker_snapshot_policies),
      * never the file, which may have been edited since it was loaded. */
     const struct config *root = sp->set->cfg->base ? sp->set->cfg->base : sp->set->cfg;
-    char copy[4200];
-    const char *config_path = sp->config_path;
+    char copy[4200] = "";
     const char *slash = strrchr(sp->lua_dir, '/');
-    if (root->text && slash) {
+    int have_copy = root->text && root->dir && slash;
+    if (have_copy)
         snprintf(copy, sizeof copy, "%.*s/" WORKER_CONFIG_COPY, (int)(slash - sp->lua_dir),
                  sp->lua_dir);
-        config_path = copy;
-    }
     char *argv[] = {(char *)"fupin",
                     (char *)"-c",
-                    (char *)config_path,
+                    (char *)sp->config_path,
                     (char *)"worker",
                     (char *)"--fd",
                     (char *)"3",
@@ -216,7 +214,9 @@ int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, s
                     (char *)"4",
                     (char *)"--policies",
                     (char *)sp->lua_dir,
-                    (char *)(config_path == copy ? "--config-dir" : NULL),
+                    (char *)(have_copy ? "--config-copy" : NULL),
+                    copy,
+                    (char *)"--config-dir",
                     (char *)root->dir,
                     NULL};
     int sr = posix_spawn(&w->pid, sp->exe, &fa, &attr, argv, environ);

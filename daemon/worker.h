@@ -91,10 +91,10 @@ void worker_snapshot_remove(const char *dir);
 /* The copy of the daemon's config text beside each set's policies folder. */
 #define WORKER_CONFIG_COPY "config.yaml"
 
-/* The worker process: `fupin worker`. Loads config_path as a copy whose
- * relative paths resolve against config_dir, or as a file when it is NULL.
- * Returns the exit code. */
-int worker_main(const char *config_path, const char *config_dir, const char *lua_dir, int fd,
-                int progress_fd);
+/* The worker process: `fupin worker`. Loads the config from copy (named
+ * config_path, relative paths against copy_dir: config_load_copy), or from
+ * config_path when copy is NULL. Returns the exit code. */
+int worker_main(const char *config_path, const char *copy, const char *copy_dir,
+                const char *lua_dir, int fd, int progress_fd);
 
 #endif
