@@ -11,7 +11,7 @@
 int cmd_worker(struct cli *cli)
 {
     int fd = -1, progress = -1;
-    const char *policies = NULL;
+    const char *policies = NULL, *copy = NULL, *copy_dir = NULL;
     for (int i = 1; i + 1 < cli->argc; i += 2) {
         if (strcmp(cli->argv[i], "--fd") == 0)
             fd = atoi(cli->argv[i + 1]);
@@ -19,10 +19,14 @@ int cmd_worker(struct cli *cli)
             progress = atoi(cli->argv[i + 1]);
         else if (strcmp(cli->argv[i], "--policies") == 0)
             policies = cli->argv[i + 1];
+        else if (strcmp(cli->argv[i], "--config-copy") == 0)
+            copy = cli->argv[i + 1];
+        else if (strcmp(cli->argv[i], "--config-dir") == 0)
+            copy_dir = cli->argv[i + 1];
     }
-    if (fd < 3 || progress < 3 || !policies) {
+    if (fd < 3 || progress < 3 || !policies || !copy != !copy_dir) {
         fprintf(stderr, "fupin worker: started by the daemon itself, not by hand\n");
         return EXIT_USAGE;
     }
-    return worker_main(cli->config_path, policies, fd, progress);
+    return worker_main(cli->config_path, copy, copy_dir, policies, fd, progress);
 }

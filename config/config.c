@@ -194,20 +194,17 @@ static int check_email_channel(struct config_load_ctx *c, const struct ynode *ro
     return 0;
 }
 
-int config_load(const char *path, struct config **out, struct err *e)
+/* Parses text (len bytes, taken over: freed here on failure, kept as
+ * cfg->text on success) as the config named path; relative paths resolve
+ * against dir, or against path's own folder when dir is NULL. */
+static int load_text(const char *path, char *text, size_t len, const char *dir, struct config **out,
+                     struct err *e)
 {
     struct arena arena = {0};
     struct config *cfg = NULL;
-    char *text = NULL;
-    size_t len = 0;
     struct ynode *root;
-    *out = NULL;
-    /* Only a regular file is read, never blocking on a FIFO: a missing
-     * file, a directory or a symlink loop is bad input (exit 2). */
-    int rc = config_yaml_read_file(path, CONFIG_MAX_BYTES, &text, &len, e);
+    int rc = config_yaml_parse(path, text, len, &arena, &root, e);
     if (rc)
-        return rc;
-    if ((rc = config_yaml_parse(path, text, len, &arena, &root, e)))
         goto fail;
     cfg = calloc(1, sizeof *cfg);
     struct config_load_ctx c = {.path = path, .cfg = cfg, .e = e};
@@ -215,14 +212,15 @@ int config_load(const char *path, struct config **out, struct err *e)
         rc = err_set(e, ERR_FAIL, "%s: out of memory", path);
         goto fail;
     }
-    if (!(cfg->dir = config_dir_of(path))) {
+    if (!(cfg->dir = dir ? strdup(dir) : config_dir_of(path))) {
         rc = err_set(e, ERR_FAIL, "%s: cannot resolve its directory: %s", path, strerror(errno));
         goto fail;
     }
     if ((rc = config_load_table(&c, root)) || (rc = check_email_channel(&c, root)))
         goto fail;
     arena_free(&arena);
-    free(text);
+    cfg->text = text;
+    cfg->text_len = len;
     *out = cfg;
     return 0;
 fail:
@@ -230,6 +228,33 @@ fail:
     arena_free(&arena);
     free(text);
     return rc;
+}
+
+int config_load(const char *path, struct config **out, struct err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    /* Only a regular file is read, never blocking on a FIFO: a missing
+     * file, a directory or a symlink loop is bad input (exit 2). */
+    int rc = config_yaml_read_file(path, CONFIG_MAX_BYTES, &text, &len, e);
+    if (rc)
+        return rc;
+    return load_text(path, text, len, NULL, out, e);
+}
+
+int config_load_copy(const char *copy, const char *path, const char *dir, struct config **out,
+                     struct err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    if (!dir || dir[0] != '/')
+        return err_set(e, ERR_INVALID, "%s: the base folder must be absolute", path);
+    int rc = config_yaml_read_file(copy, CONFIG_MAX_BYTES, &text, &len, e);
+    if (rc)
+        return rc;
+    return load_text(path, text, len, dir, out, e);
 }
 
 static void free_params(struct config_param *params, size_t n)
@@ -256,6 +281,7 @@ void config_free(struct config *cfg)
     }
     free(cfg->path);
     free(cfg->dir);
+    free(cfg->text);
     free(cfg->database);
     free(cfg->policies_dir);
     free(cfg->lua_dir);

@@ -43,6 +43,10 @@ struct config_channel {
 struct config {
     char *path; /* the file it came from */
     char *dir;  /* its directory: relative paths below are resolved against it */
+    /* The bytes parsed: a worker process loads exactly these (a copy), not
+     * the file, which the operator may have edited since. */
+    char *text;
+    size_t text_len;
 
     char *database;     /* absolute or config-relative, already resolved */
     char *policies_dir; /* resolved */
@@ -89,6 +93,11 @@ struct config {
  * here (types and finiteness); config_params_check holds it to the
  * declarations. */
 int config_load(const char *path, struct config **out, struct err *e);
+/* config_load of a copy of a config's text (cfg->text) written to copy:
+ * messages and cfg->path name the original path, and relative paths resolve
+ * against dir (absolute: the original's cfg->dir) as they did for it. */
+int config_load_copy(const char *copy, const char *path, const char *dir, struct config **out,
+                     struct err *e);
 /* Frees a loaded config or a copy from config_params_check (which frees
  * only what the copy owns). NULL is fine. */
 void config_free(struct config *cfg);

@@ -195,6 +195,15 @@ int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, s
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &dflt);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    /* The copy of the config the daemon holds (worker_snapshot_policies),
+     * never the file, which may have been edited since it was loaded. */
+    const struct config *root = sp->set->cfg->base ? sp->set->cfg->base : sp->set->cfg;
+    char copy[4200] = "";
+    const char *slash = strrchr(sp->lua_dir, '/');
+    int have_copy = root->text && root->dir && slash;
+    if (have_copy)
+        snprintf(copy, sizeof copy, "%.*s/" WORKER_CONFIG_COPY, (int)(slash - sp->lua_dir),
+                 sp->lua_dir);
     char *argv[] = {(char *)"fupin",
                     (char *)"-c",
                     (char *)sp->config_path,
@@ -205,6 +214,10 @@ int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, s
                     (char *)"4",
                     (char *)"--policies",
                     (char *)sp->lua_dir,
+                    (char *)(have_copy ? "--config-copy" : NULL),
+                    copy,
+                    (char *)"--config-dir",
+                    (char *)root->dir,
                     NULL};
     int sr = posix_spawn(&w->pid, sp->exe, &fa, &attr, argv, environ);
     if (sr != 0) {

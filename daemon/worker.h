@@ -88,7 +88,13 @@ int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t siz
 /* Removes such a folder, and the ones above it when empty (dir "" is fine). */
 void worker_snapshot_remove(const char *dir);
 
-/* The worker process: `fupin worker`. Returns the exit code. */
-int worker_main(const char *config_path, const char *lua_dir, int fd, int progress_fd);
+/* The copy of the daemon's config text beside each set's policies folder. */
+#define WORKER_CONFIG_COPY "config.yaml"
+
+/* The worker process: `fupin worker`. Loads the config from copy (named
+ * config_path, relative paths against copy_dir: config_load_copy), or from
+ * config_path when copy is NULL. Returns the exit code. */
+int worker_main(const char *config_path, const char *copy, const char *copy_dir,
+                const char *lua_dir, int fd, int progress_fd);
 
 #endif

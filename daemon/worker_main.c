@@ -138,10 +138,11 @@ static int serve_batch(struct worker_state *ws, int fd, struct err *e)
     return rc;
 }
 
-static int worker_setup(struct worker_state *ws, const char *config_path, const char *lua_dir,
-                        int progress_fd, struct err *e)
+static int worker_setup(struct worker_state *ws, const char *config_path, const char *copy,
+                        const char *copy_dir, const char *lua_dir, int progress_fd, struct err *e)
 {
-    int rc = config_load(config_path, &ws->cfg, e);
+    int rc = copy ? config_load_copy(copy, config_path, copy_dir, &ws->cfg, e)
+                  : config_load(config_path, &ws->cfg, e);
     if (rc)
         return rc;
     char *dir = strdup(lua_dir);
@@ -182,7 +183,8 @@ static void *watch_parent(void *arg)
     return NULL;
 }
 
-int worker_main(const char *config_path, const char *lua_dir, int fd, int progress_fd)
+int worker_main(const char *config_path, const char *copy, const char *copy_dir,
+                const char *lua_dir, int fd, int progress_fd)
 {
     static pid_t parent;
     parent = getppid();
@@ -194,7 +196,7 @@ int worker_main(const char *config_path, const char *lua_dir, int fd, int progre
     pthread_detach(watcher);
     struct worker_state ws = {0};
     struct err e = {{0}};
-    int rc = worker_setup(&ws, config_path, lua_dir, progress_fd, &e);
+    int rc = worker_setup(&ws, config_path, copy, copy_dir, lua_dir, progress_fd, &e);
     if (rc) {
         log_error("worker %d: cannot start: %s", (int)getpid(), e.msg);
         return 1;

@@ -137,12 +137,29 @@ int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t siz
     if (!mkdtemp(top))
         return err_set(e, ERR_FAIL, "cannot create a folder for the workers' policies: %s",
                        strerror(errno));
+    /* The config too, as the daemon accepted it: the file may since hold an
+     * edit SIGHUP refused or was never asked to load. */
+    const struct config *root = set->cfg->base ? set->cfg->base : set->cfg;
+    if (root->text) {
+        char copy[4200];
+        snprintf(copy, sizeof copy, "%s/" WORKER_CONFIG_COPY, top);
+        int fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        int ok = fd >= 0 && write(fd, root->text, root->text_len) == (ssize_t)root->text_len;
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
+        if (!ok) {
+            unlink(copy);
+            rmdir(top);
+            return err_set(e, ERR_FAIL, "cannot write %s: %s", copy, strerror(saved));
+        }
+    }
     const char *pd = set->cfg->policies_dir, *base = strrchr(pd, '/');
     base = base && base[1] ? base + 1 : pd;
     snprintf(dir, size, "%s/%s", top, base);
     if (mkdir(dir, 0700) != 0) {
         int saved = errno;
-        rmdir(top);
+        remove_tree(top, 1);
         return err_set(e, ERR_FAIL, "cannot create %s: %s", dir, strerror(saved));
     }
     for (size_t i = 0; i < set->n_policies; i++) {
