@@ -85,6 +85,22 @@ size_t scrub_ids_n(char *buf, size_t n)
     return buf ? scan(buf, n, 1) : 0;
 }
 
+size_t scrub_ids_json(char *buf, size_t n)
+{
+    size_t found = 0;
+    for (size_t i = 0; buf && i < n; i++) {
+        if (buf[i] != '"')
+            continue;
+        size_t start = ++i;
+        while (i < n && buf[i] != '"')
+            i += buf[i] == '\\' ? 2 : 1;
+        if (i > n)
+            i = n;
+        found += scan(buf + start, i - start, 1);
+    }
+    return found;
+}
+
 size_t scrub_ids(char *s)
 {
     return s ? scan(s, strlen(s), 1) : 0;

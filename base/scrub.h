@@ -20,6 +20,11 @@ size_t scrub_ids(char *s);
  * NUL-terminated). */
 size_t scrub_ids_n(char *buf, size_t n);
 
+/* Like scrub_ids_n on JSON text: only inside string literals. A number is
+ * an id or a count the engine wrote, never personal text, and masking its
+ * digits would make the JSON invalid (found by tests/fuzz/fuzz_digest). */
+size_t scrub_ids_json(char *buf, size_t n);
+
 /* Nonzero when s holds an ID-shaped run that scrub_ids would mask. */
 int scrub_has_id(const char *s);
 

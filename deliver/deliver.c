@@ -185,7 +185,7 @@ static int deliver_file(const struct config *cfg, const struct config_channel *c
     }
     /* Defence in depth: the nightly scrubs what it writes, but an outbox row
      * may have been written by an older fupin or by hand. */
-    scrub_ids_n(lines, len);
+    scrub_ids_json(lines, len);
     struct stat sb;
     int is_new = stat(path, &sb) != 0;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -237,7 +237,7 @@ int deliver_send(const struct config *cfg, const struct outbox_msg *m, struct er
     struct outbox_msg clean = *m;
     if (!(clean.payload = strdup(m->payload ? m->payload : "")))
         return err_set(e, ERR_FAIL, "out of memory");
-    scrub_ids(clean.payload);
+    scrub_ids_json(clean.payload, strlen(clean.payload));
     int rc = is_webhook ? deliver_webhook(ch, &clean, e) : deliver_email(ch, &clean, e);
     free(clean.payload);
     return rc;

@@ -439,7 +439,7 @@ static int flush(struct digest *d, struct err *e)
         goto done;
     /* Alert messages, task titles and names come from policies and cadres:
      * the outbox row never holds a resident ID in the clear. */
-    scrub_ids(payload);
+    scrub_ids_json(payload, strlen(payload));
     snprintf(key, sizeof key, "digest:%" PRId64 ":%s", d->sup_id, d->date);
     rc = store_outbox_add(d->st, d->sup_id, d->sup_channel ? d->sup_channel : "file", payload, key,
                           d->now, &inserted, e);

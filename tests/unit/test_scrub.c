@@ -89,6 +89,19 @@ static void scrub_n_stops_at_n(void)
     CHECK(scrub_ids_n(cut, 17) == 0 && strcmp(cut, "441602198001010011") == 0);
 }
 
+/* In JSON only strings are personal text: a number shaped like an ID (a
+ * task id) stays a valid number (found by fuzz_digest). */
+static void scrub_json_masks_strings_not_numbers(void)
+{
+    char buf[] = "{\"task_id\":-475580119800101039,\"title\":\"x 441602198001010011 \\\" "
+                 "441602198001010011\",\"n\":441602198001010011}";
+    CHECK(scrub_ids_json(buf, strlen(buf)) == 2);
+    CHECK(strcmp(buf, "{\"task_id\":-475580119800101039,\"title\":\"x 441602********0011 "
+                      "\\\" 441602********0011\",\"n\":441602198001010011}") == 0);
+    char open_string[] = "{\"a\":\"441602198001010011";
+    CHECK(scrub_ids_json(open_string, strlen(open_string)) == 1);
+}
+
 int main(void)
 {
     RUN(scrub_masks_valid_ids);
@@ -97,5 +110,6 @@ int main(void)
     RUN(scrub_masks_old_15_digit_ids);
     RUN(scrub_leaves_ordinary_numbers);
     RUN(scrub_n_stops_at_n);
+    RUN(scrub_json_masks_strings_not_numbers);
     return test_done();
 }
