@@ -264,7 +264,8 @@ static void note_kill(struct engine *en, const struct policy *p)
         k->n = k->n < KILLS_TO_QUARANTINE ? k->n + 1 : KILLS_TO_QUARANTINE;
         if (k->n == KILLS_TO_QUARANTINE && now - k->at[KILLS_TO_QUARANTINE - 1] <= KILL_WINDOW_S) {
             k->quarantined = 1;
-            log_error("policy %s killed a worker %d times within %d minutes: quarantined until "
+            log_event(LOG_ERROR, "worker.policy_quarantined",
+                      "policy %s killed a worker %d times within %d minutes: quarantined until "
                       "the file changes",
                       p->source, KILLS_TO_QUARANTINE, KILL_WINDOW_S / 60);
         }
@@ -319,7 +320,8 @@ static int proc_ensure(struct engine *en, struct worker *w, struct err *e)
         int rc = worker_proc_start(&sp, &w->proc, &se);
         if (rc == 0) {
             w->start_failures = 0;
-            log_debug("worker %d started (pid %d)", w->index, worker_proc_pid(w->proc));
+            log_event(LOG_DEBUG, "worker.started", "worker %d started (pid %d)", w->index,
+                      worker_proc_pid(w->proc));
             return 0;
         }
         w->proc = NULL;
@@ -334,7 +336,8 @@ static int proc_ensure(struct engine *en, struct worker *w, struct err *e)
             pthread_mutex_unlock(&en->mu);
             return err_set(e, ERR_FAIL, "%s", en->broken_msg);
         }
-        log_error("worker %d could not start (%s); trying again", w->index, se.msg);
+        log_event(LOG_ERROR, "worker.start_failed", "worker %d could not start (%s); trying again",
+                  w->index, se.msg);
         if (nap(en, 100 << w->start_failures))
             return err_set(e, ERR_STOPPED, "stopped");
     }
@@ -424,7 +427,8 @@ static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
             s->skip |= 1ull << death.policy;
             s->killed |= 1ull << death.policy;
             snprintf(s->why, sizeof s->why, "%s", death.what);
-            log_error("household %lld: policy %s: %s; the worker is restarted and the household's "
+            log_event(LOG_ERROR, "worker.policy_crashed",
+                      "household %lld: policy %s: %s; the worker is restarted and the household's "
                       "other policies run again",
                       (long long)s->id, p->source, e->msg);
             note_kill(en, p);
@@ -433,11 +437,13 @@ static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
              * the household (every policy keeps its findings), not the batch. */
             s->skip = s->killed = all;
             snprintf(s->why, sizeof s->why, "%s", death.what);
-            log_error("household %lld: %s twice outside any policy; every policy recorded as "
+            log_event(LOG_ERROR, "worker.household_failed",
+                      "household %lld: %s twice outside any policy; every policy recorded as "
                       "failed on it",
                       (long long)s->id, e->msg);
         } else {
-            log_error("household %lld: %s; restarting the worker", (long long)s->id, e->msg);
+            log_event(LOG_ERROR, "worker.died", "household %lld: %s; restarting the worker",
+                      (long long)s->id, e->msg);
         }
         if (++deaths > 1 && nap(en, 50 << (deaths < 7 ? deaths : 7)))
             return err_set(e, ERR_STOPPED, "stopped");
@@ -534,7 +540,8 @@ static int write_slot(struct engine *en, const struct worker_item *s, const char
     if (s->outcome == OUTCOME_MALFORMED) {
         st->malformed++;
         /* Never the message in the log: it may quote the bad value. */
-        log_warn("household %lld: malformed record; data_quality alert raised", (long long)s->id);
+        log_event(LOG_WARN, "household.malformed",
+                  "household %lld: malformed record; data_quality alert raised", (long long)s->id);
         int rc = store_data_quality_alert(en->w, s->id, s->msg, now, e);
         return rc ? rc : store_eval_audit(en->w, s->id, now, 0, s->msg, e);
     }
@@ -670,7 +677,8 @@ static void alert_quarantined(struct engine *en)
                  "各户该政策的原有结论保持不变，修改文件后自动解除。policy %.200s quarantined",
                  file, KILL_WINDOW_S / 60, KILLS_TO_QUARANTINE, p->source);
         if (engine_policy_alert(en, file, text, &e) != 0)
-            log_error("cannot raise the quarantine alert for %s: %s", file, e.msg);
+            log_event(LOG_ERROR, "alert.raise_failed",
+                      "cannot raise the quarantine alert for %s: %s", file, e.msg);
     }
 }
 

@@ -141,9 +141,10 @@ static int read_hello(struct worker_proc *w, const atomic_int *stop, struct err 
     for (size_t k = 0; k < w->set->n_policies && k < 64; k++)
         if (!(seen >> k & 1)) {
             w->unavailable |= 1ull << k;
-            log_warn("worker %d does not run %s in the daemon's version: its results are "
-                     "policy errors until the next reload",
-                     (int)w->pid, w->set->policies[k].source);
+            log_event(LOG_WARN, "worker.version_mismatch",
+                      "worker %d does not run %s in the daemon's version: its results are "
+                      "policy errors until the next reload",
+                      (int)w->pid, w->set->policies[k].source);
         }
     return 0;
 }

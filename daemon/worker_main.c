@@ -190,7 +190,8 @@ int worker_main(const char *config_path, const char *copy, const char *copy_dir,
     parent = getppid();
     pthread_t watcher;
     if (pthread_create(&watcher, NULL, watch_parent, &parent) != 0) {
-        log_error("worker %d: cannot watch the daemon", (int)getpid());
+        log_event(LOG_ERROR, "worker.parent_watch_failed", "worker %d: cannot watch the daemon",
+                  (int)getpid());
         return 1;
     }
     pthread_detach(watcher);
@@ -198,7 +199,8 @@ int worker_main(const char *config_path, const char *copy, const char *copy_dir,
     struct err e = {{0}};
     int rc = worker_setup(&ws, config_path, copy, copy_dir, lua_dir, progress_fd, &e);
     if (rc) {
-        log_error("worker %d: cannot start: %s", (int)getpid(), e.msg);
+        log_event(LOG_ERROR, "worker.start_failed", "worker %d: cannot start: %s", (int)getpid(),
+                  e.msg);
         return 1;
     }
     frame_begin(&ws.out, WORKER_HELLO);
@@ -220,7 +222,7 @@ int worker_main(const char *config_path, const char *copy, const char *copy_dir,
     }
     int code = rc == ERR_FAIL && strstr(e.msg, "closed") ? 0 : 1;
     if (code)
-        log_error("worker %d: stopping: %s", (int)getpid(), e.msg);
+        log_event(LOG_ERROR, "worker.exit", "worker %d: stopping: %s", (int)getpid(), e.msg);
     /* The process ends here: the kernel reclaims the rest faster than
      * freeing it would, but the read connection is closed properly. */
     policy_runner_free(ws.runner);

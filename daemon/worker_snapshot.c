@@ -174,7 +174,8 @@ int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t siz
         snprintf(src, sizeof src, "%s/%s", pd, name);
         snprintf(dst, sizeof dst, "%s/%s", dir, name);
         if (copy_if_same(src, dst, p->source) != 0)
-            log_warn("%s changed since it was loaded: the workers wait for its reload", p->source);
+            log_event(LOG_WARN, "worker.policy_stale",
+                      "%s changed since it was loaded: the workers wait for its reload", p->source);
     }
     /* A file the daemon refused goes along as it is: the worker refuses it
      * too, and holds the params to the same (lenient) declarations. */

@@ -443,7 +443,7 @@ int casefile_run_path(const char *path, const struct policy_set *set, const char
         int frc = run_file(full, set, only_policy, report, totals, &fe);
         if (frc) {
             /* Keep going: one bad file should not hide the others' results. */
-            log_error("%s", term_str(fe.msg));
+            log_event(LOG_ERROR, "cases.file_refused", "%s", term_str(fe.msg));
             if (!rc)
                 rc = err_set(e, frc, "%s", fe.msg);
         }

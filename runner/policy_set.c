@@ -103,7 +103,7 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
         struct policy_lua *lp;
         struct err le;
         if (policy_lua_load(path, cfg, &lp, &le) != 0) {
-            log_error("policy %s", le.msg);
+            log_event(LOG_ERROR, "policy.refused", "policy %s", le.msg);
             if (strict)
                 rc = err_set(e, ERR_INVALID, "%s", le.msg);
             else
@@ -119,7 +119,7 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
         if (!nl || add_policy(set, &p, &le) != 0) {
             if (nl)
                 set->lua = nl;
-            log_error("policy %s", nl ? le.msg : "out of memory");
+            log_event(LOG_ERROR, "policy.refused", "policy %s", nl ? le.msg : "out of memory");
             policy_lua_free(lp);
             if (strict)
                 rc = err_set(e, ERR_INVALID, "%s", nl ? le.msg : "out of memory");
@@ -143,7 +143,7 @@ static int load_plugins(struct policy_set *set, int strict, struct err *e)
         struct plugin *pl;
         struct err pe;
         if (plugin_load(cfg->plugin_dir, cfg->plugins[i], cfg, &pl, &pe) != 0) {
-            log_error("plugin %s", pe.msg);
+            log_event(LOG_ERROR, "plugin.refused", "plugin %s", pe.msg);
             if (strict)
                 return err_set(e, ERR_INVALID, "%s", pe.msg);
             char file[160], source[200];
@@ -158,7 +158,7 @@ static int load_plugins(struct policy_set *set, int strict, struct err *e)
         snprintf(p.title, sizeof p.title, "%s", d->name);
         snprintf(p.source, sizeof p.source, "%s", plugin_source(pl));
         if (add_policy(set, &p, &pe) != 0) {
-            log_error("plugin %s", pe.msg);
+            log_event(LOG_ERROR, "plugin.refused", "plugin %s", pe.msg);
             plugin_unload(pl);
             if (strict)
                 return err_set(e, ERR_INVALID, "%s", pe.msg);
@@ -560,10 +560,12 @@ static void log_policy_error(const struct policy *p, int64_t household_id, const
     if (suppressed < 0)
         return;
     if (suppressed > 0)
-        log_error("household %lld: policy %s: %s (and %ld more households in the last minute)",
+        log_event(LOG_ERROR, "policy.eval_failed",
+                  "household %lld: policy %s: %s (and %ld more households in the last minute)",
                   (long long)household_id, p->name, msg, suppressed);
     else
-        log_error("household %lld: policy %s: %s", (long long)household_id, p->name, msg);
+        log_event(LOG_ERROR, "policy.eval_failed", "household %lld: policy %s: %s",
+                  (long long)household_id, p->name, msg);
 }
 
 static void record_error(struct eval_result *res, const struct policy *p, const char *msg)
@@ -613,7 +615,8 @@ void policy_runner_eval_except(struct policy_runner *r, const struct household *
     const struct household *hh = with_facts(r, in);
     if (!hh) {
         if (eval_result_add_error(res, "facts", "fupin", "out of memory") == 0)
-            log_error("household %lld: out of memory computing its facts", (long long)in->id);
+            log_event(LOG_ERROR, "household.facts_failed",
+                      "household %lld: out of memory computing its facts", (long long)in->id);
         return;
     }
     plugin_view_forget(&r->view);

@@ -118,7 +118,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out, struc
 
     struct err why;
     if (store_check_mode(path, &why))
-        log_warn("%s", why.msg);
+        log_event(LOG_WARN, "store.insecure", "%s", why.msg);
     make_companions_private(path);
 
     struct store *st = calloc(1, sizeof *st);
@@ -127,7 +127,8 @@ int store_open(const char *path, enum store_mode mode, struct store **out, struc
         return err_set(e, ERR_FAIL, "out of memory");
     }
     st->read_only = mode == STORE_READ;
-    int flags = SQLITE_OPEN_NOMUTEX | (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+    int flags =
+        SQLITE_OPEN_NOMUTEX | (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         int rc = store_fail(st, e, ERR_FAIL, "cannot open");
         store_close(st);
@@ -200,7 +201,8 @@ int store_begin(struct store *st, const atomic_int *stop, struct err *e)
                            st->path);
         /* Another writer holds the lock: wait, never give up on the batch. */
         if (!warned && waited_ms > 2000) {
-            log_warn("database %s is locked by another writer; waiting", st->path);
+            log_event(LOG_WARN, "store.locked", "database %s is locked by another writer; waiting",
+                      st->path);
             warned = 1;
         }
         sleep_ms(delay);

@@ -678,7 +678,7 @@ done:
         memset(c, 0, sizeof *c);
         return rc;
     }
-    log_info("demo city: %ld households, %ld people in %ld villages", c->households, c->members,
-             c->villages);
+    log_event(LOG_INFO, "demo.created", "demo city: %ld households, %ld people in %ld villages",
+              c->households, c->members, c->villages);
     return 0;
 }

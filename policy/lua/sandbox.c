@@ -80,7 +80,8 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 static int sb_panic(lua_State *L)
 {
     char buf[256];
-    log_error("lua: unprotected error: %s", sandbox_error_text(L, buf, sizeof buf));
+    log_event(LOG_ERROR, "lua.unprotected_error", "lua: unprotected error: %s",
+              sandbox_error_text(L, buf, sizeof buf));
     abort(); /* a bug in this module, never policy input: everything runs under pcall */
 }
 
@@ -188,8 +189,9 @@ static void watchdog_install(void)
     watchdog_ok = pthread_key_create(&timer_key, delete_timer) == 0 &&
                   sigaction(SANDBOX_WATCHDOG_SIGNAL, &sa, NULL) == 0;
     if (!watchdog_ok)
-        log_warn("lua: cannot install the watchdog (%s): policies run with the count hook",
-                 strerror(errno));
+        log_event(LOG_WARN, "lua.no_watchdog",
+                  "lua: cannot install the watchdog (%s): policies run with the count hook",
+                  strerror(errno));
 }
 
 /* This thread's timer, signalling this very thread. */
@@ -205,7 +207,8 @@ static int watchdog_timer(void)
     ev._sigev_un._tid = (pid_t)syscall(SYS_gettid); /* glibc before 2.37 has no name for it */
 #endif
     if (timer_create(CLOCK_MONOTONIC, &ev, &my_timer) != 0) {
-        log_warn("lua: timer_create: %s: this thread uses the count hook", strerror(errno));
+        log_event(LOG_WARN, "lua.no_timer",
+                  "lua: timer_create: %s: this thread uses the count hook", strerror(errno));
         return -1;
     }
     /* A thread that blocks signals (say, to leave SIGTERM to the loop)
@@ -959,7 +962,8 @@ static int load_fp(lua_State *L, struct setup_ctx *c)
     struct err fe;
     if (sandbox_read_file(path, &text, &len, &fe) != 0) {
         if (c->warn)
-            log_warn("%s: not found: policies run without the fp library", path);
+            log_event(LOG_WARN, "lua.fp_missing",
+                      "%s: not found: policies run without the fp library", path);
         return 0;
     }
     char shown[512];
