@@ -4,6 +4,7 @@
  * reloads are checked off the loop and handed to the evaluation thread, which
  * swaps them in between batches. Never writes to the database itself. */
 #include "daemon.h"
+#include "i18n.h"
 #include "casefile.h"
 #include "log.h"
 #include "nightly_timer.h"
@@ -146,7 +147,7 @@ void daemon_alert_missing(struct engine *en)
         struct err e;
         char text[600];
         snprintf(text, sizeof text,
-                 "policy %s is not running (its findings are kept as they were): %s",
+                 _("policy %s is not running (its findings are kept as they were): %s"),
                  set->missing[i].file, set->missing[i].msg);
         if (engine_policy_alert(en, set->missing[i].file, text, &e) != 0)
             log_event(LOG_ERROR, "alert.raise_failed",
@@ -349,12 +350,20 @@ static int run_cases(struct job *j, const struct policy *p)
     if (f)
         fclose(f);
     if (rc) {
-        snprintf(j->error, sizeof j->error, "%.200s: test cases unreadable: %.250s", p->source,
+        snprintf(j->error, sizeof j->error, _("%.200s: test cases unreadable: %.250s"), p->source,
                  e.msg);
     } else if (totals.failed) {
-        const char *fail = report ? strstr(report, "FAIL") : NULL;
+        /* The first failed case's line: it starts with the word of the
+         * current language, and a case name may contain anything. */
+        const char *fail = NULL, *tag = casefile_fail_tag();
+        for (const char *line = report; !fail && line && *line;) {
+            if (strncmp(line, tag, strlen(tag)) == 0)
+                fail = line;
+            line += strcspn(line, "\n");
+            line += *line == '\n';
+        }
         int flen = fail ? (int)strcspn(fail, "\n") : 0;
-        snprintf(j->error, sizeof j->error, "%s: %d of its test cases fail: %.*s", p->source,
+        snprintf(j->error, sizeof j->error, _("%s: %d of its test cases fail: %.*s"), p->source,
                  totals.failed, flen > 300 ? 300 : flen, fail ? fail : "");
         rc = ERR_INVALID;
     }
@@ -707,12 +716,12 @@ static int setup(struct daemon *d, struct err *e)
 {
     int rc;
     if ((rc = uv_loop_init(&d->loop)) != 0)
-        return err_set(e, ERR_FAIL, "event loop: %s", uv_strerror(rc));
+        return err_set(e, ERR_FAIL, _("event loop: %s"), uv_strerror(rc));
     if ((rc = store_open(d->cfg->database, STORE_READ, &d->probe, e)) != 0)
         return rc;
     d->data_version = store_data_version(d->probe);
     if ((rc = uv_async_init(&d->loop, &d->halt, on_halt)) != 0)
-        return err_set(e, ERR_FAIL, "event loop: %s", uv_strerror(rc));
+        return err_set(e, ERR_FAIL, _("event loop: %s"), uv_strerror(rc));
     d->halt.data = d;
     uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
     int nums[] = {SIGTERM, SIGINT, SIGHUP};
@@ -720,7 +729,7 @@ static int setup(struct daemon *d, struct err *e)
         uv_signal_init(&d->loop, sigs[i]);
         sigs[i]->data = d;
         if ((rc = uv_signal_start(sigs[i], on_signal, nums[i])) != 0)
-            return err_set(e, ERR_FAIL, "signal handler: %s", uv_strerror(rc));
+            return err_set(e, ERR_FAIL, _("signal handler: %s"), uv_strerror(rc));
     }
     uv_timer_init(&d->loop, &d->poll_timer);
     uv_timer_init(&d->loop, &d->debounce);
@@ -744,7 +753,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
 {
     struct daemon *d = calloc(1, sizeof *d);
     if (!d)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     d->config_path = config_path;
     d->cfg = d->engine_cfg = *cfg;
     d->en = en;
@@ -762,7 +771,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     if (rc == 0) {
         d->wake = 1; /* catch up on whatever happened while we were away */
         if (pthread_create(&d->thread, NULL, eval_thread, d) != 0)
-            rc = err_set(e, ERR_FAIL, "cannot start the evaluation thread");
+            rc = err_set(e, ERR_FAIL, _("cannot start the evaluation thread"));
         else
             thread_started = 1;
     }

@@ -3,6 +3,7 @@
  * every minute for rows others added). All database and network work runs
  * on the thread pool, one piece at a time; the loop thread only arms timers. */
 #include "nightly_timer.h"
+#include "i18n.h"
 #include "date.h"
 #include "deliver.h"
 #include "log.h"
@@ -58,7 +59,7 @@ int nightly_plan_compute(int64_t now_utc, int offset_s, const char *at, const ch
 static int load_copy(const struct config *cfg, struct config **out, int *offset_s, struct err *e)
 {
     if (!cfg->path)
-        return err_set(e, ERR_INVALID, "nightly: the config has no file to copy from");
+        return err_set(e, ERR_INVALID, _("nightly: the config has no file to copy from"));
     struct config *copy;
     int rc = config_load(cfg->path, &copy, e);
     if (rc)
@@ -67,7 +68,7 @@ static int load_copy(const struct config *cfg, struct config **out, int *offset_
     if ((rc = tz_offset(copy->timezone, offset_s, e)) != 0)
         goto fail;
     if (nightly_plan_compute(0, 0, copy->nightly_at, "", &p) != 0) {
-        rc = err_set(e, ERR_INVALID, "%s: schedule.nightly_at \"%s\" is not HH:MM", copy->path,
+        rc = err_set(e, ERR_INVALID, _("%s: schedule.nightly_at \"%s\" is not HH:MM"), copy->path,
                      copy->nightly_at);
         goto fail;
     }
@@ -193,7 +194,7 @@ int nightly_timer_start(struct uv_loop_s *loop, const struct config *cfg,
     *out = NULL;
     struct nightly_timer *t = calloc(1, sizeof *t);
     if (!t)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     int rc = load_copy(cfg, &t->cfg, &t->offset_s, e);
     if (rc) {
         free(t);
