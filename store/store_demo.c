@@ -613,7 +613,7 @@ int demo_fill(struct store *st, const struct demo_options *opt, struct demo_coun
         return err_set(e, ERR_INVALID,
                        _("%s: the database already holds %s; the demo city is only written into "
                          "an empty database"),
-                       st->path, have_households ? "households" : "regions");
+                       st->path, have_households ? _("households") : _("regions"));
 
     struct demo_plan plan;
     int rc = demo_plan_init(&plan, seed, households, e);
