@@ -103,8 +103,8 @@ def main():
             env.write(env.config, text)
             mark = len(env.log_text())
             env.signal(signal.SIGHUP)
-            env.wait_log("keeping the running config", after=mark, timeout=15)
-            refused = [l for l in env.log_text()[mark:].splitlines() if "keeping the running config" in l][0]
+            env.wait_log("[reload.config_refused]", after=mark, timeout=15)
+            refused = [l for l in env.log_text()[mark:].splitlines() if "[reload.config_refused]" in l][0]
             assert position(text, new) in refused and message in refused, (what, refused)
             assert env.proc.poll() is None, "daemon died on a bad param: " + what
             add_worker(env, 101 + i)
@@ -115,7 +115,7 @@ def main():
         env.write(env.config, good.replace(GRANT, "    project_grant: 6000\n"))
         mark = len(env.log_text())
         env.signal(signal.SIGHUP)
-        env.wait_log("config reloaded", after=mark, timeout=15)
+        env.wait_log("[reload.config_done]", after=mark, timeout=15)
         env.wait_until(grant_of(100), (), 6000.0, timeout=15)
         env.wait_until(grant_of(101), (), 6000.0, timeout=15)
         assert env.stop() == 0
