@@ -104,6 +104,31 @@ void eval_result_free(struct eval_result *res)
     memset(res, 0, sizeof *res);
 }
 
+/* Replaces each byte that does not belong to a well-formed UTF-8 sequence
+ * with '?'. Messages are cut to their buffers by bytes ("%.200s", struct
+ * err): a Chinese character cut in half must not reach the database, where
+ * readers expect text. */
+static void utf8_repair(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = *p < 0x80             ? 1
+                   : (*p & 0xe0) == 0xc0 ? 2
+                   : (*p & 0xf0) == 0xe0 ? 3
+                   : (*p & 0xf8) == 0xf0 ? 4
+                                         : 0;
+        size_t i = 1;
+        while (n && i < n && (p[i] & 0xc0) == 0x80)
+            i++;
+        /* Overlong lead bytes (C0, C1) and beyond U+10FFFF (F5..) are never valid. */
+        if (!n || i < n || *p == 0xc0 || *p == 0xc1 || *p > 0xf4) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 int eval_result_add_error(struct eval_result *res, const char *policy, const char *source,
                           const char *msg)
 {
@@ -113,6 +138,7 @@ int eval_result_add_error(struct eval_result *res, const char *policy, const cha
     pe->policy = policy;
     pe->source = source;
     snprintf(pe->msg, sizeof pe->msg, "%s", msg);
+    utf8_repair(pe->msg);
     return 0;
 }
 
@@ -128,6 +154,7 @@ __attribute__((format(printf, 2, 3))) static int out_fail(struct fupin_out *out,
         vsnprintf(out->err.msg, sizeof out->err.msg, fmt, ap);
         va_end(ap);
         scrub_ids(out->err.msg); /* becomes a policy_error alert and a log line */
+        utf8_repair(out->err.msg);
     }
     return FUPIN_ERROR;
 }
@@ -190,6 +217,7 @@ int policy_out_alert(struct fupin_out *out, const char *kind, const char *severi
     if (!msg)
         return out_fail(out, _("out of memory"));
     scrub_ids(msg);
+    utf8_repair(msg);
     struct policy_alert *a = &res->alerts[res->n_alerts++];
     snprintf(a->kind, sizeof a->kind, "%s", kind);
     a->severity = (enum severity)sev;
