@@ -69,6 +69,7 @@ static int lua_failure(struct sandbox *sb, const char *display, int fail_code, s
 {
     char buf[256];
     sandbox_error_text(sb->L, buf, sizeof buf);
+    lua_message_translate(buf, sizeof buf);
     /* Lua's own "not enough memory" says neither which budget nor where:
      * replaced, unless the text already is one of the budget messages. */
     if (sb->exceeded == SANDBOX_MEMORY && !strstr(buf, sandbox_budget_text(SANDBOX_INSTRUCTIONS)) &&

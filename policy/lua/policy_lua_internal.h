@@ -69,6 +69,10 @@ void sandbox_end(struct sandbox *sb);
 void sandbox_freeze(lua_State *L, int idx);
 /* The error message on top of the stack, without running any metamethod. */
 const char *sandbox_error_text(lua_State *L, char *buf, size_t size);
+/* Rewrites, in place, a sentence of Lua's own (parser or runtime error)
+ * found in buf into the process's language; anything else stays. Only for
+ * a failed call: not free. Thread-safe. */
+void lua_message_translate(char *buf, size_t size);
 /* "time budget exceeded" and its kin for kind (not SANDBOX_OK), in the
  * current language. A static string. */
 const char *sandbox_budget_text(enum sandbox_exceeded kind);

@@ -4,6 +4,8 @@ with the same file:line, codes and names in both:
 - a broken policy file: `fupin check` names it with its line and says what
   is wrong, exit 2;
 - a malformed param declaration in a policy: refused, naming the param;
+- Lua's own runtime error (indexing nil): its sentence translated, the
+  file:line and the variable's name kept;
 - a failing case: `fupin test` marks it 失败 / FAIL with what was expected
   and what came out, exit 1; a passing one 通过 / ok;
 - a case file with a bad value: file:line:col and what is wrong, exit 2."""
@@ -52,6 +54,20 @@ def main():
             r = run(env, lang, "check")
             check(r.returncode == 2 and "broken.lua: " + words in r.stderr,
                   "%s: a bad declaration is named: %s" % (lang or "default", words), r.stderr)
+
+        # Lua's own runtime error, at its line, in the officer's language.
+        env.write(broken, "return { name = 'broken', title = '坏', measures = {'x'},\n"
+                          "  evaluate = function(h)\n"
+                          "    local t = nil\n"
+                          "    return t.grant\n"
+                          "  end }\n")
+        slip = os.path.join(env.dir, "slip.yaml")
+        env.write(slip, "policy: broken\nas_of: 2018-06-30\ncases:\n  - {name: slips, household: {}, expect: []}\n")
+        for lang, words in ((None, "policies/broken.lua:4: 试图对 nil 值取下标（局部变量“t”）"),
+                            ("en", "policies/broken.lua:4: attempt to index a nil value (local 't')")):
+            r = run(env, lang, "test", slip)
+            check(r.returncode == 1 and words in r.stdout,
+                  "%s: a Lua runtime error reads %s" % (lang or "default", words), r.stdout + r.stderr)
         os.unlink(broken)
 
         # A case that fails and one that passes.
