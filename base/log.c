@@ -31,15 +31,13 @@ int log_level_parse(const char *name)
     return -1;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+__attribute__((format(printf, 3, 0))) static void log_line(enum log_level level, const char *code,
+                                                           const char *fmt, va_list ap)
 {
     if (level < min_level)
         return;
     char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
     /* Keep one event on one line: journald and grep both depend on it. */
     for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
@@ -58,9 +56,29 @@ void log_msg(enum log_level level, const char *fmt, ...)
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 
     pthread_mutex_lock(&log_lock);
-    fprintf(stderr, "%s.%03ld %s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], text);
+    if (code)
+        fprintf(stderr, "%s.%03ld %s [%s] %s\n", stamp, ts.tv_nsec / 1000000, level_names[level],
+                code, text);
+    else
+        fprintf(stderr, "%s.%03ld %s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], text);
     fflush(stderr);
     pthread_mutex_unlock(&log_lock);
+}
+
+void log_event(enum log_level level, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level, code, fmt, ap);
+    va_end(ap);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level, NULL, fmt, ap);
+    va_end(ap);
 }
 
 char *log_mask_id(const char *id_number, char *buf, size_t size)

@@ -13,6 +13,14 @@ void log_set_level(enum log_level level);
 /* Parses "debug", "info", "warn", "error"; returns -1 on anything else. */
 int log_level_parse(const char *name);
 
+/* One event as one line: "<time> <level> [<code>] <text>". code is the
+ * event's stable name ("reload.policy_refused": area, dot, what happened),
+ * listed in README "Log events"; operators and tests grep it, so it never
+ * changes with the wording or the language of the text. */
+void log_event(enum log_level level, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A line without an event code; for the layers that have no codes yet. */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

@@ -4,6 +4,7 @@
  * reloads are checked off the loop and handed to the evaluation thread, which
  * swaps them in between batches. Never writes to the database itself. */
 #include "daemon.h"
+#include "i18n.h"
 #include "casefile.h"
 #include "log.h"
 #include "nightly_timer.h"
@@ -122,9 +123,11 @@ static void mark_all(struct daemon *d, const char *why)
 {
     struct err e;
     if (engine_mark_all(d->en, &d->stop_flag, &e) == 0)
-        log_info("%s: every household marked for re-evaluation", why);
+        log_event(LOG_INFO, "daemon.marked_all", "%s: every household marked for re-evaluation",
+                  why);
     else
-        log_error("%s: cannot mark households for re-evaluation: %s", why, e.msg);
+        log_event(LOG_ERROR, "daemon.mark_failed",
+                  "%s: cannot mark households for re-evaluation: %s", why, e.msg);
 }
 
 static const struct policy *policy_of_file(const struct policy_set *set, const char *file)
@@ -144,10 +147,11 @@ void daemon_alert_missing(struct engine *en)
         struct err e;
         char text[600];
         snprintf(text, sizeof text,
-                 "policy %s is not running (its findings are kept as they were): %s",
+                 _("policy %s is not running (its findings are kept as they were): %s"),
                  set->missing[i].file, set->missing[i].msg);
         if (engine_policy_alert(en, set->missing[i].file, text, &e) != 0)
-            log_error("cannot raise the policy_error alert for %s: %s", set->missing[i].file,
+            log_event(LOG_ERROR, "alert.raise_failed",
+                      "cannot raise the policy_error alert for %s: %s", set->missing[i].file,
                       e.msg);
     }
 }
@@ -157,22 +161,26 @@ static void apply(struct daemon *d, struct msg *m)
     struct err e = {{0}};
     if (m->kind == MSG_POLICY_ALERT) {
         if (engine_policy_alert(d->en, m->files[0], m->text, &e) != 0)
-            log_error("cannot raise the policy_error alert for %s: %s", m->files[0], e.msg);
+            log_event(LOG_ERROR, "alert.raise_failed",
+                      "cannot raise the policy_error alert for %s: %s", m->files[0], e.msg);
     } else if (m->kind == MSG_POLICIES) {
         struct policy_set *set = m->set;
         m->set = NULL;
         if (engine_set_policies(d->en, set, &e) != 0) {
-            log_error("policy reload failed, keeping the running version: %s", e.msg);
+            log_event(LOG_ERROR, "reload.policy_failed",
+                      "policy reload failed, keeping the running version: %s", e.msg);
             return;
         }
         for (int i = 0; i < m->n_files; i++) {
             const struct policy *p = policy_of_file(engine_policies(d->en), m->files[i]);
             if (p)
-                log_info("policy %s reloaded: %s", p->name, p->source);
+                log_event(LOG_INFO, "reload.policy_done", "policy %s reloaded: %s", p->name,
+                          p->source);
             else
-                log_info("policy file %s removed", m->files[i]);
+                log_event(LOG_INFO, "reload.policy_removed", "policy file %s removed", m->files[i]);
             if (engine_policy_alert(d->en, m->files[i], NULL, &e) != 0)
-                log_warn("cannot resolve the policy_error alert for %s: %s", m->files[i], e.msg);
+                log_event(LOG_WARN, "alert.resolve_failed",
+                          "cannot resolve the policy_error alert for %s: %s", m->files[i], e.msg);
         }
         mark_all(d, "policies reloaded");
     } else {
@@ -180,7 +188,8 @@ static void apply(struct daemon *d, struct msg *m)
         struct policy_set *set = m->set;
         m->set = NULL;
         if (engine_set_config(d->en, m->cfg, set, &e) != 0) {
-            log_error("config reload failed, keeping the running config: %s", e.msg);
+            log_event(LOG_ERROR, "reload.config_failed",
+                      "config reload failed, keeping the running config: %s", e.msg);
             if (d->n_orphans < 8)
                 d->orphans[d->n_orphans++] = m->cfg;
             m->cfg = NULL;
@@ -189,7 +198,7 @@ static void apply(struct daemon *d, struct msg *m)
         d->engine_cfg = m->cfg;
         m->cfg = NULL;
         config_free(old);
-        log_info("config reloaded from %s", d->engine_cfg->path);
+        log_event(LOG_INFO, "reload.config_done", "config reloaded from %s", d->engine_cfg->path);
         daemon_alert_missing(d->en);
         mark_all(d, "config reloaded");
     }
@@ -211,10 +220,11 @@ static void log_batches(struct batch_log *bl)
     if (!bl->batches)
         return;
     const struct engine_stats *st = &bl->st;
-    log_info("batch: %ld households in %d transaction%s, findings %ld inserted, %ld updated, "
-             "%ld withdrawn, %ld unchanged; %ld gone, %ld malformed, %ld policy errors; %.0f ms",
-             bl->households, bl->batches, bl->batches == 1 ? "" : "s", st->inserted, st->updated,
-             st->withdrawn, st->unchanged, st->gone, st->malformed, st->errors, st->ms);
+    log_event(LOG_INFO, "batch.done",
+              "batch: %ld households in %d transaction%s, findings %ld inserted, %ld updated, "
+              "%ld withdrawn, %ld unchanged; %ld gone, %ld malformed, %ld policy errors; %.0f ms",
+              bl->households, bl->batches, bl->batches == 1 ? "" : "s", st->inserted, st->updated,
+              st->withdrawn, st->unchanged, st->gone, st->malformed, st->errors, st->ms);
     memset(bl, 0, sizeof *bl);
 }
 
@@ -285,7 +295,7 @@ static void *eval_thread(void *arg)
         if (n < 0 && engine_broken(d->en, &be)) {
             /* Nothing can be evaluated any more: better a clear exit for
              * the service manager than a daemon that only pretends. */
-            log_error("%s: stopping", be.msg);
+            log_event(LOG_ERROR, "daemon.fatal", "%s: stopping", be.msg);
             pthread_mutex_lock(&d->mu);
             snprintf(d->fatal, sizeof d->fatal, "%s", be.msg);
             pthread_mutex_unlock(&d->mu);
@@ -297,13 +307,14 @@ static void *eval_thread(void *arg)
                               : BACKOFF_MIN_MS;
             retry_at = now_ms() + (uint64_t)backoff;
             if (strcmp(last_error, e.msg) != 0) {
-                log_error("batch not written (cursor kept, will retry): %s", e.msg);
+                log_event(LOG_ERROR, "batch.write_failed",
+                          "batch not written (cursor kept, will retry): %s", e.msg);
                 snprintf(last_error, sizeof last_error, "%s", e.msg);
             }
             continue;
         }
         if (retry_at) {
-            log_info("database writable again: resuming");
+            log_event(LOG_INFO, "batch.write_resumed", "database writable again: resuming");
             retry_at = 0;
             backoff = 0;
             last_error[0] = 0;
@@ -315,7 +326,7 @@ static void *eval_thread(void *arg)
         }
         log_batches(&batches);
         if (!idle_logged) {
-            log_info("caught up; watching for changes");
+            log_event(LOG_INFO, "daemon.caught_up", "caught up; watching for changes");
             idle_logged = 1;
         }
     }
@@ -339,12 +350,20 @@ static int run_cases(struct job *j, const struct policy *p)
     if (f)
         fclose(f);
     if (rc) {
-        snprintf(j->error, sizeof j->error, "%.200s: test cases unreadable: %.250s", p->source,
+        snprintf(j->error, sizeof j->error, _("%.200s: test cases unreadable: %.250s"), p->source,
                  e.msg);
     } else if (totals.failed) {
-        const char *fail = report ? strstr(report, "FAIL") : NULL;
+        /* The first failed case's line: it starts with the word of the
+         * current language, and a case name may contain anything. */
+        const char *fail = NULL, *tag = casefile_fail_tag();
+        for (const char *line = report; !fail && line && *line;) {
+            if (strncmp(line, tag, strlen(tag)) == 0)
+                fail = line;
+            line += strcspn(line, "\n");
+            line += *line == '\n';
+        }
         int flen = fail ? (int)strcspn(fail, "\n") : 0;
-        snprintf(j->error, sizeof j->error, "%s: %d of its test cases fail: %.*s", p->source,
+        snprintf(j->error, sizeof j->error, _("%s: %d of its test cases fail: %.*s"), p->source,
                  totals.failed, flen > 300 ? 300 : flen, fail ? fail : "");
         rc = ERR_INVALID;
     }
@@ -409,9 +428,11 @@ static void job_done(uv_work_t *req, int status)
         if (!j->blame[0] && j->n_files)
             snprintf(j->blame, sizeof j->blame, "%s", j->files[0]);
         if (j->is_config) {
-            log_error("%s (keeping the running config)", j->error);
+            log_event(LOG_ERROR, "reload.config_refused", "%s (keeping the running config)",
+                      j->error);
         } else {
-            log_error("policy reload refused, the running version stays: %s", j->error);
+            log_event(LOG_ERROR, "reload.policy_refused",
+                      "policy reload refused, the running version stays: %s", j->error);
             struct msg *m = calloc(1, sizeof *m);
             if (m) {
                 m->kind = MSG_POLICY_ALERT;
@@ -426,7 +447,7 @@ static void job_done(uv_work_t *req, int status)
     } else {
         struct msg *m = calloc(1, sizeof *m);
         if (!m) {
-            log_error("out of memory: reload dropped");
+            log_event(LOG_ERROR, "reload.dropped", "out of memory: reload dropped");
             policy_set_free(j->set);
             if (j->is_config)
                 config_free(j->cfg);
@@ -440,10 +461,12 @@ static void job_done(uv_work_t *req, int status)
                 d->cfg = j->cfg; /* later reloads build on the new config */
                 struct err ne = {{0}};
                 if (d->nightly && nightly_timer_reload(d->nightly, j->cfg, &ne) != 0)
-                    log_error("nightly schedule kept as it was: %s", ne.msg);
+                    log_event(LOG_ERROR, "nightly.schedule_kept",
+                              "nightly schedule kept as it was: %s", ne.msg);
                 if (strcmp(prev->database, j->cfg->database) != 0 ||
                     prev->workers != j->cfg->workers)
-                    log_warn("config: database and engine.workers take effect on restart");
+                    log_event(LOG_WARN, "reload.needs_restart",
+                              "config: database and engine.workers take effect on restart");
                 if (strcmp(prev->policies_dir, j->cfg->policies_dir) != 0)
                     rewatch_policies(d);
             }
@@ -470,7 +493,7 @@ static void start_job(struct daemon *d, int is_config)
     }
     struct job *j = calloc(1, sizeof *j);
     if (!j) {
-        log_error("out of memory: reload dropped");
+        log_event(LOG_ERROR, "reload.dropped", "out of memory: reload dropped");
         return;
     }
     j->d = d;
@@ -485,16 +508,16 @@ static void start_job(struct daemon *d, int is_config)
         d->n_changed = 0;
     }
     if (uv_queue_work(&d->loop, &j->req, job_work, job_done) != 0) {
-        log_error("cannot queue the reload");
+        log_event(LOG_ERROR, "reload.dropped", "cannot queue the reload");
         free(j);
         return;
     }
     d->job_running = 1;
     if (is_config)
-        log_info("checking the config %s", d->config_path);
+        log_event(LOG_INFO, "reload.config_checking", "checking the config %s", d->config_path);
     else
-        log_info("checking the changed policy file%s %s%s", j->n_files > 1 ? "s" : "", j->files[0],
-                 j->n_files > 1 ? " and more" : "");
+        log_event(LOG_INFO, "reload.policy_checking", "checking the changed policy file%s %s%s",
+                  j->n_files > 1 ? "s" : "", j->files[0], j->n_files > 1 ? " and more" : "");
 }
 
 /* ---- loop callbacks ---- */
@@ -595,7 +618,8 @@ static void *last_resort(void *arg)
     struct timespec ts = {LAST_RESORT_S, 0};
     while (nanosleep(&ts, &ts) != 0)
         ;
-    log_error("a reload check is stuck in policy code: exiting without waiting for it");
+    log_event(LOG_ERROR, "daemon.stuck_exit",
+              "a reload check is stuck in policy code: exiting without waiting for it");
     _exit(0);
     return NULL;
 }
@@ -609,7 +633,7 @@ static void arm_last_resort(struct daemon *d)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &attr, last_resort, NULL) != 0)
-        log_warn("cannot arm the shutdown's last resort");
+        log_event(LOG_WARN, "daemon.no_last_resort", "cannot arm the shutdown's last resort");
     pthread_attr_destroy(&attr);
 }
 
@@ -622,14 +646,15 @@ static void on_signal(uv_signal_t *s, int signum)
 {
     struct daemon *d = s->data;
     if (signum == SIGHUP) {
-        log_info("SIGHUP: reloading the config from %s", d->config_path);
+        log_event(LOG_INFO, "daemon.sighup", "SIGHUP: reloading the config from %s",
+                  d->config_path);
         start_job(d, 1);
         return;
     }
     /* The workers are killed, whatever policy they are in: the batch in
      * flight is redone by the next start (nothing of it was committed). */
-    log_info("%s: stopping the workers and the batch in flight",
-             signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    log_event(LOG_INFO, "daemon.stopping", "%s: stopping the workers and the batch in flight",
+              signum == SIGTERM ? "SIGTERM" : "SIGINT");
     arm_last_resort(d);
     stop_all(d);
 }
@@ -653,8 +678,9 @@ static int watch_db(struct daemon *d, struct err *e)
         rc = uv_fs_event_start(&d->db_watch, on_db_event, dir, 0);
     }
     if (rc)
-        log_warn("cannot watch %s (%s): relying on the %d ms poll", dir, uv_strerror(rc),
-                 d->cfg->poll_ms);
+        log_event(LOG_WARN, "daemon.watch_db_failed",
+                  "cannot watch %s (%s): relying on the %d ms poll", dir, uv_strerror(rc),
+                  d->cfg->poll_ms);
     return 0;
 }
 
@@ -667,8 +693,9 @@ static int watch_policies(struct daemon *d)
         rc = uv_fs_event_start(&d->policy_watch, on_policy_event, d->cfg->policies_dir, 0);
     }
     if (rc)
-        log_warn("cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
-                 uv_strerror(rc));
+        log_event(LOG_WARN, "daemon.watch_policies_failed",
+                  "cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
+                  uv_strerror(rc));
     return 0;
 }
 
@@ -679,8 +706,9 @@ static void rewatch_policies(struct daemon *d)
         uv_fs_event_stop(&d->policy_watch);
         int rc = uv_fs_event_start(&d->policy_watch, on_policy_event, d->cfg->policies_dir, 0);
         if (rc)
-            log_warn("cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
-                     uv_strerror(rc));
+            log_event(LOG_WARN, "daemon.watch_policies_failed",
+                      "cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
+                      uv_strerror(rc));
     }
 }
 
@@ -688,12 +716,12 @@ static int setup(struct daemon *d, struct err *e)
 {
     int rc;
     if ((rc = uv_loop_init(&d->loop)) != 0)
-        return err_set(e, ERR_FAIL, "event loop: %s", uv_strerror(rc));
+        return err_set(e, ERR_FAIL, _("event loop: %s"), uv_strerror(rc));
     if ((rc = store_open(d->cfg->database, STORE_READ, &d->probe, e)) != 0)
         return rc;
     d->data_version = store_data_version(d->probe);
     if ((rc = uv_async_init(&d->loop, &d->halt, on_halt)) != 0)
-        return err_set(e, ERR_FAIL, "event loop: %s", uv_strerror(rc));
+        return err_set(e, ERR_FAIL, _("event loop: %s"), uv_strerror(rc));
     d->halt.data = d;
     uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
     int nums[] = {SIGTERM, SIGINT, SIGHUP};
@@ -701,7 +729,7 @@ static int setup(struct daemon *d, struct err *e)
         uv_signal_init(&d->loop, sigs[i]);
         sigs[i]->data = d;
         if ((rc = uv_signal_start(sigs[i], on_signal, nums[i])) != 0)
-            return err_set(e, ERR_FAIL, "signal handler: %s", uv_strerror(rc));
+            return err_set(e, ERR_FAIL, _("signal handler: %s"), uv_strerror(rc));
     }
     uv_timer_init(&d->loop, &d->poll_timer);
     uv_timer_init(&d->loop, &d->debounce);
@@ -716,7 +744,7 @@ static int setup(struct daemon *d, struct err *e)
     struct err ne = {{0}};
     if (nightly_timer_start(&d->loop, d->cfg, &d->nightly, &ne) != 0) {
         d->nightly = NULL;
-        log_error("nightly job not scheduled: %s", ne.msg);
+        log_event(LOG_ERROR, "nightly.not_scheduled", "nightly job not scheduled: %s", ne.msg);
     }
     return 0;
 }
@@ -725,7 +753,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
 {
     struct daemon *d = calloc(1, sizeof *d);
     if (!d)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     d->config_path = config_path;
     d->cfg = d->engine_cfg = *cfg;
     d->en = en;
@@ -743,13 +771,14 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     if (rc == 0) {
         d->wake = 1; /* catch up on whatever happened while we were away */
         if (pthread_create(&d->thread, NULL, eval_thread, d) != 0)
-            rc = err_set(e, ERR_FAIL, "cannot start the evaluation thread");
+            rc = err_set(e, ERR_FAIL, _("cannot start the evaluation thread"));
         else
             thread_started = 1;
     }
     if (rc == 0) {
-        log_info("fupin %s watching %s (policies %s, %d worker processes)", FUPIN_VERSION,
-                 d->cfg->database, d->cfg->policies_dir, d->cfg->workers);
+        log_event(LOG_INFO, "daemon.started",
+                  "fupin %s watching %s (policies %s, %d worker processes)", FUPIN_VERSION,
+                  d->cfg->database, d->cfg->policies_dir, d->cfg->workers);
         uv_run(&d->loop, UV_RUN_DEFAULT);
     } else {
         d->stop = 1;
@@ -779,6 +808,6 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     if (rc == 0 && fatal[0])
         rc = err_set(e, ERR_FAIL, "%s", fatal);
     else if (rc == 0)
-        log_info("stopped");
+        log_event(LOG_INFO, "daemon.stopped", "stopped");
     return rc;
 }

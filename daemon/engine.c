@@ -6,6 +6,7 @@
  * commits findings without the cursor move that covers them, and never moves
  * the cursor without the findings. */
 #include "engine.h"
+#include "i18n.h"
 #include "log.h"
 #include "store.h"
 #include "store_alert.h"
@@ -264,7 +265,8 @@ static void note_kill(struct engine *en, const struct policy *p)
         k->n = k->n < KILLS_TO_QUARANTINE ? k->n + 1 : KILLS_TO_QUARANTINE;
         if (k->n == KILLS_TO_QUARANTINE && now - k->at[KILLS_TO_QUARANTINE - 1] <= KILL_WINDOW_S) {
             k->quarantined = 1;
-            log_error("policy %s killed a worker %d times within %d minutes: quarantined until "
+            log_event(LOG_ERROR, "worker.policy_quarantined",
+                      "policy %s killed a worker %d times within %d minutes: quarantined until "
                       "the file changes",
                       p->source, KILLS_TO_QUARANTINE, KILL_WINDOW_S / 60);
         }
@@ -319,24 +321,26 @@ static int proc_ensure(struct engine *en, struct worker *w, struct err *e)
         int rc = worker_proc_start(&sp, &w->proc, &se);
         if (rc == 0) {
             w->start_failures = 0;
-            log_debug("worker %d started (pid %d)", w->index, worker_proc_pid(w->proc));
+            log_event(LOG_DEBUG, "worker.started", "worker %d started (pid %d)", w->index,
+                      worker_proc_pid(w->proc));
             return 0;
         }
         w->proc = NULL;
         if (rc == ERR_STOPPED)
-            return err_set(e, ERR_STOPPED, "stopped");
+            return err_set(e, ERR_STOPPED, _("stopped"));
         if (++w->start_failures >= MAX_START_FAILURES) {
             pthread_mutex_lock(&en->mu);
             en->broken = 1;
             snprintf(en->broken_msg, sizeof en->broken_msg,
-                     "cannot start evaluation workers (%d failed starts in a row): %.180s",
+                     _("cannot start evaluation workers (%d failed starts in a row): %.180s"),
                      w->start_failures, se.msg);
             pthread_mutex_unlock(&en->mu);
             return err_set(e, ERR_FAIL, "%s", en->broken_msg);
         }
-        log_error("worker %d could not start (%s); trying again", w->index, se.msg);
+        log_event(LOG_ERROR, "worker.start_failed", "worker %d could not start (%s); trying again",
+                  w->index, se.msg);
         if (nap(en, 100 << w->start_failures))
-            return err_set(e, ERR_STOPPED, "stopped");
+            return err_set(e, ERR_STOPPED, _("stopped"));
     }
     return 0;
 }
@@ -353,31 +357,33 @@ static void add_skip_errors(struct engine *en, struct worker_item *s, uint64_t q
         if (s->killed >> i & 1) {
             char file[160], text[600];
             policy_file(p, file, sizeof file);
-            snprintf(msg, sizeof msg, "工作进程在执行本政策时%s，已被终止并重启（worker %s）",
-                     "崩溃或超时", s->why);
-            snprintf(
-                text, sizeof text,
-                "政策文件 %s 在户 #%lld 上使工作进程被终止（%s）；本户该政策的原有结论保持不变。"
-                " policy %.100s killed a worker on household %lld",
-                file, (long long)s->id, s->why, p->source, (long long)s->id);
+            snprintf(msg, sizeof msg,
+                     _("the worker crashed or overran while running this policy and was "
+                       "restarted (worker %s)"),
+                     s->why);
+            snprintf(text, sizeof text,
+                     _("policy file %s made a worker be killed on household #%lld (%s); this "
+                       "policy's earlier findings for the household stay as they were. policy "
+                       "%.100s killed a worker on household %lld"),
+                     file, (long long)s->id, s->why, p->source, (long long)s->id);
             struct fupin_out out = {.res = &s->res, .policy = p};
             policy_out_alert(&out, "policy_error", "warning", text);
         } else if (quarantined >> i & 1) {
             snprintf(msg, sizeof msg,
-                     "已隔离：该版本 10 分钟内 3 次使工作进程被终止，修改文件后解除 "
-                     "(quarantined: killed workers %d times within %d minutes)",
+                     _("quarantined: this version killed workers %d times within %d minutes; "
+                       "lifted when the file changes"),
                      KILLS_TO_QUARANTINE, KILL_WINDOW_S / 60);
         } else {
-            snprintf(msg, sizeof msg,
-                     "工作进程未载入与守护进程相同的版本，等待重新载入 "
-                     "(the worker does not run this version yet)");
+            snprintf(msg, sizeof msg, "%s",
+                     _("the worker does not run the daemon's version of this policy yet; "
+                       "waiting for its reload"));
         }
         eval_result_add_error(&s->res, p->name, p->source, msg);
     }
     for (size_t i = 0; i < en->set->n_missing; i++) {
         const struct policy_missing *m = &en->set->missing[i];
         char msg[256];
-        snprintf(msg, sizeof msg, "not loaded: %.200s", m->msg);
+        snprintf(msg, sizeof msg, _("not loaded: %.200s"), m->msg);
         if (eval_result_add_error(&s->res, m->name, m->source, msg))
             break;
     }
@@ -424,7 +430,8 @@ static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
             s->skip |= 1ull << death.policy;
             s->killed |= 1ull << death.policy;
             snprintf(s->why, sizeof s->why, "%s", death.what);
-            log_error("household %lld: policy %s: %s; the worker is restarted and the household's "
+            log_event(LOG_ERROR, "worker.policy_crashed",
+                      "household %lld: policy %s: %s; the worker is restarted and the household's "
                       "other policies run again",
                       (long long)s->id, p->source, e->msg);
             note_kill(en, p);
@@ -433,14 +440,16 @@ static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
              * the household (every policy keeps its findings), not the batch. */
             s->skip = s->killed = all;
             snprintf(s->why, sizeof s->why, "%s", death.what);
-            log_error("household %lld: %s twice outside any policy; every policy recorded as "
+            log_event(LOG_ERROR, "worker.household_failed",
+                      "household %lld: %s twice outside any policy; every policy recorded as "
                       "failed on it",
                       (long long)s->id, e->msg);
         } else {
-            log_error("household %lld: %s; restarting the worker", (long long)s->id, e->msg);
+            log_event(LOG_ERROR, "worker.died", "household %lld: %s; restarting the worker",
+                      (long long)s->id, e->msg);
         }
         if (++deaths > 1 && nap(en, 50 << (deaths < 7 ? deaths : 7)))
-            return err_set(e, ERR_STOPPED, "stopped");
+            return err_set(e, ERR_STOPPED, _("stopped"));
     }
     return 0;
 }
@@ -465,7 +474,7 @@ static void eval_start(struct engine *en, struct batch *b, int async)
             w->running = 1;
         } else {
             w->rc = ERR_FAIL;
-            snprintf(w->e.msg, sizeof w->e.msg, "cannot start worker thread");
+            snprintf(w->e.msg, sizeof w->e.msg, "%s", _("cannot start worker thread"));
         }
     }
     en->inflight = async;
@@ -534,7 +543,8 @@ static int write_slot(struct engine *en, const struct worker_item *s, const char
     if (s->outcome == OUTCOME_MALFORMED) {
         st->malformed++;
         /* Never the message in the log: it may quote the bad value. */
-        log_warn("household %lld: malformed record; data_quality alert raised", (long long)s->id);
+        log_event(LOG_WARN, "household.malformed",
+                  "household %lld: malformed record; data_quality alert raised", (long long)s->id);
         int rc = store_data_quality_alert(en->w, s->id, s->msg, now, e);
         return rc ? rc : store_eval_audit(en->w, s->id, now, 0, s->msg, e);
     }
@@ -572,7 +582,7 @@ static int write_batch(struct engine *en, const struct batch *b, const atomic_in
         if ((rc = store_cursor_get(en->w, &now_cursor, e)) != 0)
             goto fail;
         if (now_cursor != b->cursor) {
-            rc = err_set(e, ERR_BUSY, "journal cursor moved by another process");
+            rc = err_set(e, ERR_BUSY, _("journal cursor moved by another process"));
             goto fail;
         }
     }
@@ -666,11 +676,14 @@ static void alert_quarantined(struct engine *en)
         struct err e;
         policy_file(p, file, sizeof file);
         snprintf(text, sizeof text,
-                 "政策文件 %s 的当前版本在 %d 分钟内 %d 次使工作进程被终止（崩溃或超时），已隔离："
-                 "各户该政策的原有结论保持不变，修改文件后自动解除。policy %.200s quarantined",
+                 _("the current version of policy file %s killed workers (crashed or overran) "
+                   "within %d minutes %d times and is quarantined: every household keeps this "
+                   "policy's earlier findings; changing the file lifts it. policy %.200s "
+                   "quarantined"),
                  file, KILL_WINDOW_S / 60, KILLS_TO_QUARANTINE, p->source);
         if (engine_policy_alert(en, file, text, &e) != 0)
-            log_error("cannot raise the quarantine alert for %s: %s", file, e.msg);
+            log_event(LOG_ERROR, "alert.raise_failed",
+                      "cannot raise the quarantine alert for %s: %s", file, e.msg);
     }
 }
 
@@ -804,7 +817,7 @@ static int read_one(struct engine *en, int64_t id, struct snapshot *snap, struct
     if (rc == 0)
         policy_runner_eval(w->runner, &snap->hh, res);
     else if (rc == ERR_NOTFOUND)
-        err_set(e, rc, "no household %lld", (long long)id);
+        err_set(e, rc, _("no household %lld"), (long long)id);
     store_rollback(w->rd);
     return rc;
 }
@@ -841,7 +854,7 @@ static int eval_one_proc(struct engine *en, int64_t id, struct eval_result *res,
     if (wrc)
         return err_set(e, wrc, "%s", we.msg);
     if (s->outcome == OUTCOME_GONE)
-        return err_set(e, ERR_NOTFOUND, "no household %lld", (long long)id);
+        return err_set(e, ERR_NOTFOUND, _("no household %lld"), (long long)id);
     if (s->outcome == OUTCOME_MALFORMED)
         return err_set(e, ERR_INVALID, "%s", s->msg);
     return 0;
@@ -919,17 +932,17 @@ static int slots_alloc(struct engine *en, int cap, struct err *e)
         struct batch *b = &en->b[k];
         struct worker_item *s = realloc(b->slots, (size_t)cap * sizeof *s);
         if (!s)
-            return err_set(e, ERR_FAIL, "out of memory");
+            return err_set(e, ERR_FAIL, _("out of memory"));
         memset(s + en->cap, 0, (size_t)(cap - en->cap) * sizeof *s);
         b->slots = s;
         int64_t *ids = realloc(b->ids, (size_t)cap * sizeof *ids);
         if (!ids)
-            return err_set(e, ERR_FAIL, "out of memory");
+            return err_set(e, ERR_FAIL, _("out of memory"));
         b->ids = ids;
     }
     int64_t *live = realloc(en->live, (size_t)cap * sizeof *live);
     if (!live)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     en->live = live;
     en->cap = cap;
     return 0;
@@ -950,7 +963,7 @@ int engine_open(const struct config *cfg, struct policy_set *set, struct engine 
     struct engine *en = calloc(1, sizeof *en);
     if (!en) {
         policy_set_free(set);
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     }
     en->cfg = cfg;
     en->set = set;
@@ -963,7 +976,7 @@ int engine_open(const struct config *cfg, struct policy_set *set, struct engine 
         goto fail;
     int n = cfg->workers > 0 ? cfg->workers : 1;
     if (!(en->workers = calloc((size_t)n, sizeof *en->workers))) {
-        rc = err_set(e, ERR_FAIL, "out of memory");
+        rc = err_set(e, ERR_FAIL, _("out of memory"));
         goto fail;
     }
     for (en->n_workers = 0; en->n_workers < n; en->n_workers++) {
@@ -1038,7 +1051,7 @@ int engine_set_policies(struct engine *en, struct policy_set *new_set, struct er
     /* Build every new runner before dropping an old one, so a failure leaves
      * the engine running the old set. */
     struct policy_runner **runners = calloc((size_t)en->n_workers, sizeof *runners);
-    int rc = runners ? 0 : err_set(e, ERR_FAIL, "out of memory");
+    int rc = runners ? 0 : err_set(e, ERR_FAIL, _("out of memory"));
     for (int k = 0; rc == 0 && k < en->n_workers; k++)
         rc = policy_runner_new(new_set, &runners[k], e);
     if (rc) {
@@ -1090,7 +1103,7 @@ int engine_spawn_workers(struct engine *en, const char *exe, struct err *e)
 {
     engine_drain(en);
     if (!(en->exe = strdup(exe)))
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     int rc = worker_snapshot_policies(en->set, en->lua_dir, sizeof en->lua_dir, e);
     if (rc) {
         free(en->exe);

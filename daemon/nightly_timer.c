@@ -3,6 +3,7 @@
  * every minute for rows others added). All database and network work runs
  * on the thread pool, one piece at a time; the loop thread only arms timers. */
 #include "nightly_timer.h"
+#include "i18n.h"
 #include "date.h"
 #include "deliver.h"
 #include "log.h"
@@ -58,7 +59,7 @@ int nightly_plan_compute(int64_t now_utc, int offset_s, const char *at, const ch
 static int load_copy(const struct config *cfg, struct config **out, int *offset_s, struct err *e)
 {
     if (!cfg->path)
-        return err_set(e, ERR_INVALID, "nightly: the config has no file to copy from");
+        return err_set(e, ERR_INVALID, _("nightly: the config has no file to copy from"));
     struct config *copy;
     int rc = config_load(cfg->path, &copy, e);
     if (rc)
@@ -67,7 +68,7 @@ static int load_copy(const struct config *cfg, struct config **out, int *offset_
     if ((rc = tz_offset(copy->timezone, offset_s, e)) != 0)
         goto fail;
     if (nightly_plan_compute(0, 0, copy->nightly_at, "", &p) != 0) {
-        rc = err_set(e, ERR_INVALID, "%s: schedule.nightly_at \"%s\" is not HH:MM", copy->path,
+        rc = err_set(e, ERR_INVALID, _("%s: schedule.nightly_at \"%s\" is not HH:MM"), copy->path,
                      copy->nightly_at);
         goto fail;
     }
@@ -88,14 +89,14 @@ static void work_cb(uv_work_t *req)
     t->next_retry_ms = POLL_MS;
     t->any_retry = 0;
     if (store_open(t->cfg->database, STORE_WRITE, &st, &e) != 0) {
-        log_error("nightly: %s", e.msg);
+        log_event(LOG_ERROR, "nightly.failed", "nightly: %s", e.msg);
         return;
     }
     if (t->do_job) {
         char last[16];
         struct nightly_plan p;
         if (store_meta_get(st, "nightly_last_run", last, sizeof last, &e) != 0) {
-            log_error("nightly: %s", e.msg);
+            log_event(LOG_ERROR, "nightly.failed", "nightly: %s", e.msg);
         } else if (nightly_plan_compute((int64_t)time(NULL), t->offset_s, t->cfg->nightly_at, last,
                                         &p) == 0) {
             t->next_job_ms = p.next_in_ms;
@@ -104,12 +105,12 @@ static void work_cb(uv_work_t *req)
              * 2018); the schedule still follows the wall clock. */
             const char *date = t->cfg->as_of[0] ? t->cfg->as_of : p.date;
             if (p.run_now && nightly_run(t->cfg, st, date, &t->stop, &r, &e) != 0)
-                log_error("nightly %s: %s", date, e.msg);
+                log_event(LOG_ERROR, "nightly.failed", "nightly %s: %s", date, e.msg);
         }
     }
     struct deliver_stats ds;
     if (!stop_requested(&t->stop) && deliver_pending(t->cfg, st, &t->stop, &ds, &e) != 0)
-        log_error("delivery: %s", e.msg);
+        log_event(LOG_ERROR, "delivery.failed", "delivery: %s", e.msg);
     int64_t in_ms = 0;
     if (deliver_next_due(t->cfg, st, &in_ms, &t->any_retry, &e) == 0 && t->any_retry)
         t->next_retry_ms = in_ms;
@@ -144,7 +145,8 @@ static void request(struct nightly_timer *t, int job)
     int rc = uv_queue_work(t->loop, &t->work, work_cb, after_work);
     if (rc) {
         t->busy = 0;
-        log_error("nightly: cannot queue work: %s", uv_strerror(rc));
+        log_event(LOG_ERROR, "nightly.queue_failed", "nightly: cannot queue work: %s",
+                  uv_strerror(rc));
         uv_timer_start(&t->retry_timer, retry_fire, POLL_MS, 0);
     }
 }
@@ -186,13 +188,13 @@ static void retry_fire(uv_timer_t *h)
     request(h->data, 0);
 }
 
-int nightly_timer_start(struct uv_loop_s *loop, const struct config *cfg, struct nightly_timer **out,
-                        struct err *e)
+int nightly_timer_start(struct uv_loop_s *loop, const struct config *cfg,
+                        struct nightly_timer **out, struct err *e)
 {
     *out = NULL;
     struct nightly_timer *t = calloc(1, sizeof *t);
     if (!t)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     int rc = load_copy(cfg, &t->cfg, &t->offset_s, e);
     if (rc) {
         free(t);

@@ -5,6 +5,7 @@
 /* memfd_create: Linux, the only system fupin targets. */
 #define _GNU_SOURCE
 #include "worker.h"
+#include "i18n.h"
 #include "frame.h"
 #include "log.h"
 
@@ -66,12 +67,12 @@ static void reap(struct worker_proc *w, char *what, size_t size)
     while ((r = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR)
         ;
     if (r != w->pid)
-        snprintf(what, size, "ended (not reaped)");
+        snprintf(what, size, "%s", _("ended (not reaped)"));
     else if (WIFSIGNALED(status))
-        snprintf(what, size, "killed by signal %d (%s)", WTERMSIG(status),
+        snprintf(what, size, _("killed by signal %d (%s)"), WTERMSIG(status),
                  strsignal(WTERMSIG(status)));
     else
-        snprintf(what, size, "exited with status %d", WEXITSTATUS(status));
+        snprintf(what, size, _("exited with status %d"), WEXITSTATUS(status));
     w->pid = 0;
 }
 
@@ -106,24 +107,24 @@ static int read_hello(struct worker_proc *w, const atomic_int *stop, struct err 
      * init); a stop request must not wait for it. */
     for (int waited = 0; rc == ERR_BUSY && waited < HELLO_MS; waited += 100) {
         if (stop_requested(stop))
-            return err_set(e, ERR_STOPPED, "stopped");
+            return err_set(e, ERR_STOPPED, _("stopped"));
         rc = frame_recv(w->fd, &w->buf, &tag, 100, e);
     }
     if (rc == ERR_BUSY)
-        return err_set(e, ERR_FAIL, "no answer within %d s", HELLO_MS / 1000);
+        return err_set(e, ERR_FAIL, _("no answer within %d s"), HELLO_MS / 1000);
     if (rc) {
         char how[160];
         kill(w->pid, SIGKILL);
         reap(w, how, sizeof how);
-        return err_set(e, ERR_FAIL, "it %s before it was ready (its log line says why)", how);
+        return err_set(e, ERR_FAIL, _("it %s before it was ready (its log line says why)"), how);
     }
     if (tag != WORKER_HELLO)
-        return err_set(e, ERR_FAIL, "unexpected frame %u instead of its greeting", tag);
+        return err_set(e, ERR_FAIL, _("unexpected frame %u instead of its greeting"), tag);
     uint32_t n = frame_get_u32(&w->buf);
     if (w->buf.bad || n > 4096)
-        return err_set(e, ERR_FAIL, "bad greeting");
+        return err_set(e, ERR_FAIL, _("bad greeting"));
     if (!(w->map = malloc((n ? n : 1) * sizeof *w->map)))
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     w->n_map = (int)n;
     uint64_t seen = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -137,13 +138,14 @@ static int read_hello(struct worker_proc *w, const atomic_int *stop, struct err 
             seen |= 1ull << w->map[i];
     }
     if (w->buf.bad)
-        return err_set(e, ERR_FAIL, "bad greeting");
+        return err_set(e, ERR_FAIL, _("bad greeting"));
     for (size_t k = 0; k < w->set->n_policies && k < 64; k++)
         if (!(seen >> k & 1)) {
             w->unavailable |= 1ull << k;
-            log_warn("worker %d does not run %s in the daemon's version: its results are "
-                     "policy errors until the next reload",
-                     (int)w->pid, w->set->policies[k].source);
+            log_event(LOG_WARN, "worker.version_mismatch",
+                      "worker %d does not run %s in the daemon's version: its results are "
+                      "policy errors until the next reload",
+                      (int)w->pid, w->set->policies[k].source);
         }
     return 0;
 }
@@ -153,7 +155,7 @@ int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, s
     *out = NULL;
     struct worker_proc *w = calloc(1, sizeof *w);
     if (!w)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     w->fd = -1;
     w->set = sp->set;
     w->deadline_ms = sp->deadline_ms;
@@ -162,18 +164,18 @@ int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, s
     posix_spawnattr_t attr;
     int have_fa = 0, have_attr = 0;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        rc = err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
+        rc = err_set(e, ERR_FAIL, _("socketpair: %s"), strerror(errno));
         goto done;
     }
     w->fd = sv[0];
     if ((mfd = memfd_create("fupin-progress", MFD_CLOEXEC)) < 0 ||
         ftruncate(mfd, sizeof *w->pg) != 0) {
-        rc = err_set(e, ERR_FAIL, "progress page: %s", strerror(errno));
+        rc = err_set(e, ERR_FAIL, _("progress page: %s"), strerror(errno));
         goto done;
     }
     void *pg = mmap(NULL, sizeof *w->pg, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
     if (pg == MAP_FAILED) {
-        rc = err_set(e, ERR_FAIL, "progress page: %s", strerror(errno));
+        rc = err_set(e, ERR_FAIL, _("progress page: %s"), strerror(errno));
         goto done;
     }
     w->pg = pg;
@@ -222,7 +224,7 @@ int worker_proc_start(const struct worker_spawn *sp, struct worker_proc **out, s
     int sr = posix_spawn(&w->pid, sp->exe, &fa, &attr, argv, environ);
     if (sr != 0) {
         w->pid = 0;
-        rc = err_set(e, ERR_FAIL, "cannot start %s: %s", sp->exe, strerror(sr));
+        rc = err_set(e, ERR_FAIL, _("cannot start %s: %s"), sp->exe, strerror(sr));
         goto done;
     }
     close(sv[1]);
@@ -260,7 +262,7 @@ static int take_result(struct worker_proc *w, struct worker_item *it, struct err
     unsigned outcome = frame_get_u8(b);
     snprintf(it->msg, sizeof it->msg, "%s", frame_get_str(b));
     if (outcome > OUTCOME_MALFORMED)
-        return err_set(e, ERR_INVALID, "bad outcome %u", outcome);
+        return err_set(e, ERR_INVALID, _("bad outcome %u"), outcome);
     it->outcome = (enum worker_outcome)outcome;
 #define POLICY_AT(k)                                                                               \
     ((k) < (uint32_t)w->n_map && w->map[k] >= 0 ? &w->set->policies[w->map[k]] : NULL)
@@ -275,12 +277,12 @@ static int take_result(struct worker_proc *w, struct worker_item *it, struct err
         f.reason = frame_get_str(b);
         const struct policy *p = POLICY_AT(k);
         if (!p || kind > FINDING_FLAG)
-            return err_set(e, ERR_INVALID, "finding of an unknown policy or kind");
+            return err_set(e, ERR_INVALID, _("finding of an unknown policy or kind"));
         /* The emitter checks it again: a worker is not trusted more than
          * the policy it ran. */
         struct fupin_out out = {.res = res, .policy = p};
         if (policy_out_finding(&out, (enum finding_kind)kind, &f) != FUPIN_OK)
-            return err_set(e, ERR_INVALID, "finding refused: %s", out.err.msg);
+            return err_set(e, ERR_INVALID, _("finding refused: %s"), out.err.msg);
     }
     n = frame_get_u32(b);
     for (uint32_t i = 0; i < n && !b->bad; i++) {
@@ -290,10 +292,10 @@ static int take_result(struct worker_proc *w, struct worker_item *it, struct err
         const char *message = frame_get_str(b);
         const struct policy *p = POLICY_AT(k);
         if (!p || sev > SEVERITY_CRITICAL)
-            return err_set(e, ERR_INVALID, "alert of an unknown policy or severity");
+            return err_set(e, ERR_INVALID, _("alert of an unknown policy or severity"));
         struct fupin_out out = {.res = res, .policy = p};
         if (policy_out_alert(&out, kind, severity_name((enum severity)sev), message) != FUPIN_OK)
-            return err_set(e, ERR_INVALID, "alert refused: %s", out.err.msg);
+            return err_set(e, ERR_INVALID, _("alert refused: %s"), out.err.msg);
     }
     n = frame_get_u32(b);
     for (uint32_t i = 0; i < n && !b->bad; i++) {
@@ -301,13 +303,13 @@ static int take_result(struct worker_proc *w, struct worker_item *it, struct err
         const char *msg = frame_get_str(b);
         const struct policy *p = POLICY_AT(k);
         if (!p)
-            return err_set(e, ERR_INVALID, "error of an unknown policy");
+            return err_set(e, ERR_INVALID, _("error of an unknown policy"));
         if (eval_result_add_error(res, p->name, p->source, msg))
-            return err_set(e, ERR_FAIL, "out of memory");
+            return err_set(e, ERR_FAIL, _("out of memory"));
     }
 #undef POLICY_AT
     if (b->bad || b->pos != b->len)
-        return err_set(e, ERR_INVALID, "malformed result frame");
+        return err_set(e, ERR_INVALID, _("malformed result frame"));
     return 0;
 }
 
@@ -332,8 +334,8 @@ static int died(struct worker_proc **wp, struct worker_death *d, const char *why
     proc_free(w);
     *wp = NULL;
     if (!why)
-        return err_set(e, ERR_FAIL, "worker %d %s", pid, how);
-    return err_set(e, ERR_FAIL, "worker %d %s (%s)", pid, why, how);
+        return err_set(e, ERR_FAIL, _("worker %d %s"), pid, how);
+    return err_set(e, ERR_FAIL, _("worker %d %s (%s)"), pid, why, how);
 }
 
 int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_item *items, int n,
@@ -355,7 +357,7 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
     }
     struct err se;
     if (frame_send(w->fd, b, &se) != 0)
-        return died(wp, death, "did not take its batch", e);
+        return died(wp, death, _("did not take its batch"), e);
     uint64_t seq = atomic_load(&w->pg->seq);
     int64_t quiet_since = mono_ns();
     int64_t deadline_ns = (int64_t)w->deadline_ms * 1000000;
@@ -368,8 +370,8 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
         if (rc == ERR_BUSY) {
             if (stop_requested(stop)) {
                 death->policy = -1;
-                died(wp, death, "stopped", e);
-                return err_set(e, ERR_STOPPED, "stopped");
+                died(wp, death, _("stopped"), e);
+                return err_set(e, ERR_STOPPED, _("stopped"));
             }
             int64_t now = mono_ns(), started = atomic_load(&w->pg->started_ns);
             uint64_t s = atomic_load(&w->pg->seq);
@@ -379,19 +381,19 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
             }
             if (started && now - started > deadline_ns) {
                 char why[160];
-                snprintf(why, sizeof why, "overran the hard deadline of %d ms", w->deadline_ms);
+                snprintf(why, sizeof why, _("overran the hard deadline of %d ms"), w->deadline_ms);
                 return died(wp, death, why, e);
             }
             if (!started && now - quiet_since > silence_ns)
-                return died(wp, death, "stopped answering", e);
+                return died(wp, death, _("stopped answering"), e);
             continue;
         }
         if (rc == ERR_FAIL)
             return died(wp, death, NULL, e);
         if (rc)
-            return died(wp, death, "sent a broken frame", e);
+            return died(wp, death, _("sent a broken frame"), e);
         if (tag != WORKER_RESULT || take_result(w, &items[*done], &se) != 0)
-            return died(wp, death, "sent a bad result", e);
+            return died(wp, death, _("sent a bad result"), e);
         quiet_since = mono_ns();
         (*done)++;
     }

@@ -3,6 +3,7 @@
  * results over its socket (worker.h). Only reads the database: one read
  * transaction per batch on its own read-only connection. */
 #include "frame.h"
+#include "i18n.h"
 #include "log.h"
 #include "store.h"
 #include "store_snapshot.h"
@@ -94,16 +95,16 @@ static int serve_batch(struct worker_state *ws, int fd, struct err *e)
     int ranged = (int)frame_get_u8(in);
     uint32_t n = frame_get_u32(in);
     if (in->bad || n > FRAME_MAX / 16)
-        return err_set(e, ERR_INVALID, "bad batch frame");
+        return err_set(e, ERR_INVALID, _("bad batch frame"));
     int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
     uint64_t *skip = malloc((n ? n : 1) * sizeof *skip);
-    int rc = ids && skip ? 0 : err_set(e, ERR_FAIL, "out of memory");
+    int rc = ids && skip ? 0 : err_set(e, ERR_FAIL, _("out of memory"));
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         ids[i] = frame_get_i64(in);
         skip[i] = (uint64_t)frame_get_i64(in);
     }
     if (rc == 0 && in->bad)
-        rc = err_set(e, ERR_INVALID, "bad batch frame");
+        rc = err_set(e, ERR_INVALID, _("bad batch frame"));
     if (rc == 0)
         rc = store_begin_read(ws->rd, e);
     int in_range =
@@ -147,7 +148,7 @@ static int worker_setup(struct worker_state *ws, const char *config_path, const 
         return rc;
     char *dir = strdup(lua_dir);
     if (!dir)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     free(ws->cfg->policies_dir);
     ws->cfg->policies_dir = dir;
     log_set_level(log_level_parse(ws->cfg->log_level) < 0
@@ -161,7 +162,7 @@ static int worker_setup(struct worker_state *ws, const char *config_path, const 
     void *pg = mmap(NULL, sizeof(struct policy_progress), PROT_READ | PROT_WRITE, MAP_SHARED,
                     progress_fd, 0);
     if (pg == MAP_FAILED)
-        return err_set(e, ERR_FAIL, "cannot map the progress page: %s", strerror(errno));
+        return err_set(e, ERR_FAIL, _("cannot map the progress page: %s"), strerror(errno));
     close(progress_fd);
     policy_runner_watch(ws->runner, pg);
     return 0;
@@ -190,7 +191,8 @@ int worker_main(const char *config_path, const char *copy, const char *copy_dir,
     parent = getppid();
     pthread_t watcher;
     if (pthread_create(&watcher, NULL, watch_parent, &parent) != 0) {
-        log_error("worker %d: cannot watch the daemon", (int)getpid());
+        log_event(LOG_ERROR, "worker.parent_watch_failed", "worker %d: cannot watch the daemon",
+                  (int)getpid());
         return 1;
     }
     pthread_detach(watcher);
@@ -198,7 +200,8 @@ int worker_main(const char *config_path, const char *copy, const char *copy_dir,
     struct err e = {{0}};
     int rc = worker_setup(&ws, config_path, copy, copy_dir, lua_dir, progress_fd, &e);
     if (rc) {
-        log_error("worker %d: cannot start: %s", (int)getpid(), e.msg);
+        log_event(LOG_ERROR, "worker.start_failed", "worker %d: cannot start: %s", (int)getpid(),
+                  e.msg);
         return 1;
     }
     frame_begin(&ws.out, WORKER_HELLO);
@@ -213,14 +216,14 @@ int worker_main(const char *config_path, const char *copy, const char *copy_dir,
         if ((rc = frame_recv(fd, &ws.in, &tag, -1, &e)) != 0)
             break;
         if (tag != WORKER_BATCH) {
-            rc = err_set(&e, ERR_INVALID, "unexpected frame %u", tag);
+            rc = err_set(&e, ERR_INVALID, _("unexpected frame %u"), tag);
             break;
         }
         rc = serve_batch(&ws, fd, &e);
     }
     int code = rc == ERR_FAIL && strstr(e.msg, "closed") ? 0 : 1;
     if (code)
-        log_error("worker %d: stopping: %s", (int)getpid(), e.msg);
+        log_event(LOG_ERROR, "worker.exit", "worker %d: stopping: %s", (int)getpid(), e.msg);
     /* The process ends here: the kernel reclaims the rest faster than
      * freeing it would, but the read connection is closed properly. */
     policy_runner_free(ws.runner);

@@ -2,6 +2,7 @@
  * its workers: exactly the versions the daemon loaded (checked by content
  * hash), beside the database, removed when the set is replaced. */
 #include "log.h"
+#include "i18n.h"
 #include "worker.h"
 
 #include <dirent.h>
@@ -125,17 +126,17 @@ int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t siz
     char top[4096];
     snprintf(top, sizeof top, "%s.workers", set->cfg->database);
     if (mkdir(top, 0700) != 0 && errno != EEXIST)
-        return err_set(e, ERR_FAIL, "cannot create %s for the workers' policies: %s", top,
+        return err_set(e, ERR_FAIL, _("cannot create %s for the workers' policies: %s"), top,
                        strerror(errno));
     sweep_dead(top);
     size_t len = strlen(top);
     snprintf(top + len, sizeof top - len, "/%d", (int)getpid());
     if (mkdir(top, 0700) != 0 && errno != EEXIST)
-        return err_set(e, ERR_FAIL, "cannot create %s: %s", top, strerror(errno));
+        return err_set(e, ERR_FAIL, _("cannot create %s: %s"), top, strerror(errno));
     len = strlen(top);
     snprintf(top + len, sizeof top - len, "/set-XXXXXX");
     if (!mkdtemp(top))
-        return err_set(e, ERR_FAIL, "cannot create a folder for the workers' policies: %s",
+        return err_set(e, ERR_FAIL, _("cannot create a folder for the workers' policies: %s"),
                        strerror(errno));
     /* The config too, as the daemon accepted it: the file may since hold an
      * edit SIGHUP refused or was never asked to load. */
@@ -151,7 +152,7 @@ int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t siz
         if (!ok) {
             unlink(copy);
             rmdir(top);
-            return err_set(e, ERR_FAIL, "cannot write %s: %s", copy, strerror(saved));
+            return err_set(e, ERR_FAIL, _("cannot write %s: %s"), copy, strerror(saved));
         }
     }
     const char *pd = set->cfg->policies_dir, *base = strrchr(pd, '/');
@@ -160,7 +161,7 @@ int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t siz
     if (mkdir(dir, 0700) != 0) {
         int saved = errno;
         remove_tree(top, 1);
-        return err_set(e, ERR_FAIL, "cannot create %s: %s", dir, strerror(saved));
+        return err_set(e, ERR_FAIL, _("cannot create %s: %s"), dir, strerror(saved));
     }
     for (size_t i = 0; i < set->n_policies; i++) {
         const struct policy *p = &set->policies[i];
@@ -174,7 +175,8 @@ int worker_snapshot_policies(const struct policy_set *set, char *dir, size_t siz
         snprintf(src, sizeof src, "%s/%s", pd, name);
         snprintf(dst, sizeof dst, "%s/%s", dir, name);
         if (copy_if_same(src, dst, p->source) != 0)
-            log_warn("%s changed since it was loaded: the workers wait for its reload", p->source);
+            log_event(LOG_WARN, "worker.policy_stale",
+                      "%s changed since it was loaded: the workers wait for its reload", p->source);
     }
     /* A file the daemon refused goes along as it is: the worker refuses it
      * too, and holds the params to the same (lenient) declarations. */

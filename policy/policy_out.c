@@ -3,7 +3,10 @@
  * Validates what policies emit (known measure, a reason, a finite amount) so
  * neither runtime has to; never loads or runs a policy itself. */
 #include "policy.h"
+#include "i18n.h"
 #include "scrub.h"
+
+#include <stdarg.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -101,6 +104,31 @@ void eval_result_free(struct eval_result *res)
     memset(res, 0, sizeof *res);
 }
 
+/* Replaces each byte that does not belong to a well-formed UTF-8 sequence
+ * with '?'. Messages are cut to their buffers by bytes ("%.200s", struct
+ * err): a Chinese character cut in half must not reach the database, where
+ * readers expect text. */
+static void utf8_repair(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = *p < 0x80             ? 1
+                   : (*p & 0xe0) == 0xc0 ? 2
+                   : (*p & 0xf0) == 0xe0 ? 3
+                   : (*p & 0xf8) == 0xf0 ? 4
+                                         : 0;
+        size_t i = 1;
+        while (n && i < n && (p[i] & 0xc0) == 0x80)
+            i++;
+        /* Overlong lead bytes (C0, C1) and beyond U+10FFFF (F5..) are never valid. */
+        if (!n || i < n || *p == 0xc0 || *p == 0xc1 || *p > 0xf4) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 int eval_result_add_error(struct eval_result *res, const char *policy, const char *source,
                           const char *msg)
 {
@@ -110,17 +138,23 @@ int eval_result_add_error(struct eval_result *res, const char *policy, const cha
     pe->policy = policy;
     pe->source = source;
     snprintf(pe->msg, sizeof pe->msg, "%s", msg);
+    utf8_repair(pe->msg);
     return 0;
 }
 
 /* ---- the emitter ---- */
 
-static int out_fail(struct fupin_out *out, const char *fmt, const char *arg)
+__attribute__((format(printf, 2, 3))) static int out_fail(struct fupin_out *out, const char *fmt,
+                                                          ...)
 {
     if (!out->failed) {
         out->failed = 1;
-        snprintf(out->err.msg, sizeof out->err.msg, fmt, arg);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(out->err.msg, sizeof out->err.msg, fmt, ap);
+        va_end(ap);
         scrub_ids(out->err.msg); /* becomes a policy_error alert and a log line */
+        utf8_repair(out->err.msg);
     }
     return FUPIN_ERROR;
 }
@@ -137,19 +171,19 @@ int policy_out_finding(struct fupin_out *out, enum finding_kind kind, const stru
 {
     const struct policy *p = out->policy;
     if (!f->measure || !*f->measure)
-        return out_fail(out, "%sfinding without a measure", "");
+        return out_fail(out, _("finding without a measure"));
     if (!measure_known(p, f->measure))
-        return out_fail(out, "unknown measure \"%s\" for this area", f->measure);
+        return out_fail(out, _("unknown measure \"%s\" for this area"), f->measure);
     if (!f->reason || !*f->reason)
-        return out_fail(out, "finding \"%s\" has no reason", f->measure);
+        return out_fail(out, _("finding \"%s\" has no reason"), f->measure);
     if (f->has_amount && !isfinite(f->amount))
-        return out_fail(out, "finding \"%s\" has a non-numeric amount", f->measure);
+        return out_fail(out, _("finding \"%s\" has a non-numeric amount"), f->measure);
     struct eval_result *res = out->res;
     if (grow((void **)&res->findings, &res->cap_findings, res->n_findings, sizeof *res->findings))
-        return out_fail(out, "%sout of memory", "");
+        return out_fail(out, _("out of memory"));
     char *reason = strdup(f->reason);
     if (!reason)
-        return out_fail(out, "%sout of memory", "");
+        return out_fail(out, _("out of memory"));
     /* A policy may paste a resident ID into its text: what is recorded is
      * what every later output (explain, the digest, the outbox) shows. */
     scrub_ids(reason);
@@ -170,19 +204,20 @@ int policy_out_alert(struct fupin_out *out, const char *kind, const char *severi
 {
     int sev = severity_parse(severity);
     if (!kind || !*kind)
-        return out_fail(out, "%salert without a kind", "");
+        return out_fail(out, _("alert without a kind"));
     if (sev < 0)
-        return out_fail(out, "alert severity \"%s\" is not info, warning or critical",
+        return out_fail(out, _("alert severity \"%s\" is not info, warning or critical"),
                         severity ? severity : "(none)");
     if (!message || !*message)
-        return out_fail(out, "alert \"%s\" has no message", kind);
+        return out_fail(out, _("alert \"%s\" has no message"), kind);
     struct eval_result *res = out->res;
     if (grow((void **)&res->alerts, &res->cap_alerts, res->n_alerts, sizeof *res->alerts))
-        return out_fail(out, "%sout of memory", "");
+        return out_fail(out, _("out of memory"));
     char *msg = strdup(message);
     if (!msg)
-        return out_fail(out, "%sout of memory", "");
+        return out_fail(out, _("out of memory"));
     scrub_ids(msg);
+    utf8_repair(msg);
     struct policy_alert *a = &res->alerts[res->n_alerts++];
     snprintf(a->kind, sizeof a->kind, "%s", kind);
     a->severity = (enum severity)sev;
@@ -196,7 +231,7 @@ int policy_out_test(struct fupin_out *out, int64_t member_id, const char *label,
                     const char *detail)
 {
     if (!label || !*label)
-        return out_fail(out, "%stest without a label", "");
+        return out_fail(out, _("test without a label"));
     struct eval_result *res = out->res;
     if (!res->trace)
         return FUPIN_OK;

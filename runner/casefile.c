@@ -5,6 +5,7 @@
 #include "casefile.h"
 #include "casefile_internal.h"
 #include "date.h"
+#include "i18n.h"
 #include "log.h"
 #include "term.h"
 
@@ -13,6 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+const char *casefile_ok_tag(void)
+{
+    /* Padded to FAIL's width in English so the names line up; the Chinese
+     * words are both two characters wide. */
+    return _("ok  ");
+}
+
+const char *casefile_fail_tag(void)
+{
+    return _("FAIL");
+}
 
 /* ---- the config copy with the file's params: overrides ---- */
 
@@ -50,12 +63,12 @@ static int parse_override(struct cf_file *f, const struct ynode *v, const struct
         x = strtod(s, &end);
         int numeric = *s && !*end && v->is_plain;
         if ((numeric && !isfinite(x)) || (v->is_plain && is_yaml_nonfinite(s)))
-            return cf_error(f, v, "%s must be a number, not \"%.40s\" (not finite)", p->key, s);
+            return cf_error(f, v, _("%s must be a number, not \"%.40s\" (not finite)"), p->key, s);
         if (numeric) {
             p->type = PARAM_NUMBER;
             p->number = x;
         } else if (was->type != PARAM_STRING) {
-            return cf_error(f, v, "%s must be a number, not \"%.40s\"", p->key, term_str(s));
+            return cf_error(f, v, _("%s must be a number, not \"%.40s\""), p->key, term_str(s));
         } else {
             p->type = PARAM_STRING;
             p->string = (char *)s;
@@ -63,26 +76,26 @@ static int parse_override(struct cf_file *f, const struct ynode *v, const struct
         return 0;
     }
     if (v->kind != YNODE_MAP)
-        return cf_error(f, v, "%s: a parameter is a number, a text or {year: value}", p->key);
+        return cf_error(f, v, _("%s: a parameter is a number, a text or {year: value}"), p->key);
     size_t n = v->n_children;
     p->type = PARAM_BY_YEAR;
     p->n_years = n;
     p->years = arena_alloc(a, (n + 1) * sizeof *p->years);
     p->values = arena_alloc(a, (n + 1) * sizeof *p->values);
     if (!p->years || !p->values)
-        return err_set(f->e, ERR_FAIL, "out of memory");
+        return err_set(f->e, ERR_FAIL, _("out of memory"));
     size_t i = 0;
     for (const struct ynode *y = v->child; y; y = y->next, i++) {
         int64_t year;
         int rc = cf_integer(f, y->key, "year", &year);
         if (!rc && (year < 1900 || year > 2100))
-            rc = cf_error(f, y->key, "year %lld is out of range (1900..2100)", (long long)year);
+            rc = cf_error(f, y->key, _("year %lld is out of range (1900..2100)"), (long long)year);
         if (!rc)
             rc = cf_number(f, y, p->key, &p->values[i]);
         if (rc)
             return rc;
         if (i > 0 && year <= p->years[i - 1])
-            return cf_error(f, y->key, "years must be in ascending order");
+            return cf_error(f, y->key, _("years must be in ascending order"));
         p->years[i] = (int)year;
     }
     return 0;
@@ -95,11 +108,11 @@ static int build_overrides(struct cf_file *f, const struct ynode *map, const str
     if (!map)
         return 0;
     if (map->kind != YNODE_MAP)
-        return cf_error(f, map, "params must be a mapping of dotted keys to values");
+        return cf_error(f, map, _("params must be a mapping of dotted keys to values"));
     size_t n = map->n_children;
     o->params = calloc(base->n_params + n + 1, sizeof *o->params);
     if (!o->params)
-        return err_set(f->e, ERR_FAIL, "out of memory");
+        return err_set(f->e, ERR_FAIL, _("out of memory"));
     if (base->n_params)
         memcpy(o->params, base->params, base->n_params * sizeof *o->params);
     size_t count = base->n_params;
@@ -107,13 +120,13 @@ static int build_overrides(struct cf_file *f, const struct ynode *map, const str
         const struct ynode *k = v->key;
         const char *key = cf_scalar(k);
         if (!key || !*key)
-            return cf_error(f, k, "a parameter key must be a dotted name");
+            return cf_error(f, k, _("a parameter key must be a dotted name"));
         struct config_param *p = NULL;
         for (size_t j = 0; j < count && !p; j++)
             if (!strcmp(o->params[j].key, key))
                 p = &o->params[j];
         if (!p)
-            return cf_error(f, k, "params: \"%.60s\" is not a parameter of the config", key);
+            return cf_error(f, k, _("params: \"%.60s\" is not a parameter of the config"), key);
         struct config_param np = {.key = p->key, .line = p->line};
         int rc = parse_override(f, v, p, &np, &o->arena);
         if (rc)
@@ -219,7 +232,7 @@ static int check_keys(struct cf_file *f, const struct ynode *map, const char *co
         for (const char *const *a = allowed; *a && name; a++)
             ok |= !strcmp(*a, name);
         if (!ok)
-            return cf_error(f, k, "unknown %s key \"%.40s\"", what, name ? name : "?");
+            return cf_error(f, k, _("unknown %s key \"%.40s\""), what, name ? name : "?");
     }
     return 0;
 }
@@ -241,11 +254,11 @@ static int expect_list(struct cf_file *f, const struct ynode *seq, const char *w
     if (!seq || cf_is_null(seq))
         return 0;
     if (seq->kind != YNODE_SEQ)
-        return cf_error(f, seq, "%s must be a list", what);
+        return cf_error(f, seq, _("%s must be a list"), what);
     *n = seq->n_children;
     *out = arena_alloc(a, (*n + 1) * sizeof **out);
     if (!*out)
-        return err_set(f->e, ERR_FAIL, "out of memory");
+        return err_set(f->e, ERR_FAIL, _("out of memory"));
     size_t i = 0;
     for (const struct ynode *x = seq->child; x; x = x->next, i++) {
         int rc = cf_parse_expect(f, x, &(*out)[i]);
@@ -260,13 +273,13 @@ static int run_case(struct cf_run *r, const struct ynode *c)
     static const char *const keys[] = {"name", "as_of", "household", "expect", "expect_not", NULL};
     struct cf_file *f = r->f;
     if (c->kind != YNODE_MAP)
-        return cf_error(f, c, "a case must be a mapping with name, household and expect");
-    int rc = check_keys(f, c, keys, "case");
+        return cf_error(f, c, _("a case must be a mapping with name, household and expect"));
+    int rc = check_keys(f, c, keys, _("case"));
     if (rc)
         return rc;
     const char *name = cf_scalar(config_yaml_get(c, "name"));
     if (!name || !*name)
-        return cf_error(f, c, "a case needs a name");
+        return cf_error(f, c, _("a case needs a name"));
     const char *today = r->file_as_of;
     const struct ynode *n = config_yaml_get(c, "as_of");
     if (n && (rc = cf_date(f, n, "as_of", &today)))
@@ -291,33 +304,34 @@ static int run_case(struct cf_run *r, const struct ynode *c)
     policy_runner_eval(r->runner, &hh, &res);
     char why[1024] = "", a[256], b[700];
     if (res.n_errors) {
-        snprintf(why, sizeof why, "policy %s failed: %s", res.errors[0].policy, res.errors[0].msg);
+        snprintf(why, sizeof why, _("policy %s failed: %s"), res.errors[0].policy,
+                 res.errors[0].msg);
     }
     for (size_t i = 0; !why[0] && i < n_yes; i++) {
         if (!expect_met(&yes[i], &res)) {
             describe_expect(&yes[i], a, sizeof a);
             describe_result(&res, b, sizeof b);
-            snprintf(why, sizeof why, "expected %s but got %s", a, b);
+            snprintf(why, sizeof why, _("expected %s but got %s"), a, b);
         }
     }
     for (size_t i = 0; !why[0] && i < n_no; i++) {
         if (expect_met(&no[i], &res)) {
             describe_expect(&no[i], a, sizeof a);
             describe_result(&res, b, sizeof b);
-            snprintf(why, sizeof why, "did not expect %s but got %s", a, b);
+            snprintf(why, sizeof why, _("did not expect %s but got %s"), a, b);
         }
     }
     eval_result_free(&res);
     if (why[0]) {
         r->totals->failed++;
         if (r->report)
-            fprintf(r->report, "FAIL %s: %s: %s\n", term_str(f->path), term_str(name),
-                    term_str(why));
+            fprintf(r->report, "%s %s: %s: %s\n", casefile_fail_tag(), term_str(f->path),
+                    term_str(name), term_str(why));
     } else {
         r->totals->passed++;
         if (r->report)
             /* A case name with CR, LF or ESC must not print a forged line. */
-            fprintf(r->report, "ok   %s: %s\n", term_str(f->path), term_str(name));
+            fprintf(r->report, "%s %s: %s\n", casefile_ok_tag(), term_str(f->path), term_str(name));
     }
     return 0;
 }
@@ -328,21 +342,21 @@ static int run_doc(struct cf_file *f, const struct policy_set *set, const char *
     static const char *const keys[] = {"policy", "as_of", "params", "cases", NULL};
     const struct ynode *root = f->root;
     if (!root)
-        return err_set(f->e, ERR_INVALID, "%s: the file is empty: it needs `cases:`", f->path);
+        return err_set(f->e, ERR_INVALID, _("%s: the file is empty: it needs `cases:`"), f->path);
     if (root->kind != YNODE_MAP)
-        return cf_error(f, root, "a case file is a mapping with `cases:`");
-    int rc = check_keys(f, root, keys, "top-level");
+        return cf_error(f, root, _("a case file is a mapping with `cases:`"));
+    int rc = check_keys(f, root, keys, _("top-level"));
     if (rc)
         return rc;
     const struct ynode *pn = config_yaml_get(root, "policy");
     const char *policy = pn ? cf_scalar(pn) : NULL;
     if (pn && !policy)
-        return cf_error(f, pn, "policy must be a policy name");
+        return cf_error(f, pn, _("policy must be a policy name"));
     if (only_policy && (!policy || strcmp(policy, only_policy) != 0))
         return 0;
     const struct policy *only = NULL;
     if (policy && !(only = policy_set_find(set, policy)))
-        return cf_error(f, pn, "no policy named \"%.40s\" is loaded", policy);
+        return cf_error(f, pn, _("no policy named \"%.40s\" is loaded"), policy);
     char today[11];
     config_today(set->cfg, today);
     const char *as_of = today;
@@ -351,7 +365,7 @@ static int run_doc(struct cf_file *f, const struct policy_set *set, const char *
         return rc;
     const struct ynode *cases = config_yaml_get(root, "cases");
     if (!cases || cases->kind != YNODE_SEQ || !cases->child)
-        return cf_error(f, cases ? cases : root, "`cases:` must be a non-empty list of cases");
+        return cf_error(f, cases ? cases : root, _("`cases:` must be a non-empty list of cases"));
 
     struct overrides o = {0};
     struct cf_run run = {.f = f, .file_as_of = as_of, .report = report, .totals = totals};
@@ -414,7 +428,7 @@ int casefile_run_path(const char *path, const struct policy_set *set, const char
         return run_file(path, set, only_policy, report, totals, e);
     DIR *d = opendir(path);
     if (!d)
-        return err_set(e, ERR_INVALID, "%s: cannot open the directory", path);
+        return err_set(e, ERR_INVALID, _("%s: cannot open the directory"), path);
     char **names = NULL;
     size_t n = 0;
     struct dirent *de;
@@ -425,7 +439,7 @@ int casefile_run_path(const char *path, const struct policy_set *set, const char
         char **nn = realloc(names, (n + 1) * sizeof *nn);
         if (!nn || !(nn[n] = strdup(de->d_name))) {
             names = nn ? nn : names;
-            rc = err_set(e, ERR_FAIL, "out of memory");
+            rc = err_set(e, ERR_FAIL, _("out of memory"));
             break;
         }
         names = nn;
@@ -443,7 +457,7 @@ int casefile_run_path(const char *path, const struct policy_set *set, const char
         int frc = run_file(full, set, only_policy, report, totals, &fe);
         if (frc) {
             /* Keep going: one bad file should not hide the others' results. */
-            log_error("%s", term_str(fe.msg));
+            log_event(LOG_ERROR, "cases.file_refused", "%s", term_str(fe.msg));
             if (!rc)
                 rc = err_set(e, frc, "%s", fe.msg);
         }

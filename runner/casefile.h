@@ -14,6 +14,12 @@ struct casefile_totals {
     int passed, failed;
 };
 
+/* The word that starts a passed / a failed case's line in the report
+ * ("ok  " / "FAIL" in English, "通过" / "失败" in Chinese), in the current
+ * language. A static string; compare lines against it, never a literal. */
+const char *casefile_ok_tag(void);
+const char *casefile_fail_tag(void);
+
 /* Runs the cases of one file, or of every *.yaml in a directory (sorted).
  * only_policy (may be NULL) restricts to files whose `policy:` is that name.
  * One line per case goes to report (may be NULL). Returns 0 when the files

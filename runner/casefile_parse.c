@@ -5,6 +5,7 @@
  * anything. */
 #include "casefile_internal.h"
 #include "date.h"
+#include "i18n.h"
 #include "term.h"
 
 #include <errno.h>
@@ -43,10 +44,10 @@ int cf_number(struct cf_file *f, const struct ynode *n, const char *what, double
     const char *s = cf_scalar(n);
     char *end;
     if (!s || !*s)
-        return cf_error(f, n, "%s must be a number", what);
+        return cf_error(f, n, _("%s must be a number"), what);
     double x = strtod(s, &end);
     if (*end || !isfinite(x))
-        return cf_error(f, n, "%s must be a number, not \"%.40s\"", what, term_str(s));
+        return cf_error(f, n, _("%s must be a number, not \"%.40s\""), what, term_str(s));
     *out = x;
     return 0;
 }
@@ -57,7 +58,7 @@ static int cf_money(struct cf_file *f, const struct ynode *n, const char *what, 
 {
     int rc = cf_number(f, n, what, out);
     if (!rc && fabs(*out) > HOUSEHOLD_MONEY_MAX)
-        return cf_error(f, n, "%s is out of range (-%.0f..%.0f yuan)", what, HOUSEHOLD_MONEY_MAX,
+        return cf_error(f, n, _("%s is out of range (-%.0f..%.0f yuan)"), what, HOUSEHOLD_MONEY_MAX,
                         HOUSEHOLD_MONEY_MAX);
     return rc;
 }
@@ -67,13 +68,13 @@ int cf_integer(struct cf_file *f, const struct ynode *n, const char *what, int64
     const char *s = cf_scalar(n);
     char *end;
     if (!s || !*s)
-        return cf_error(f, n, "%s must be an integer", what);
+        return cf_error(f, n, _("%s must be an integer"), what);
     errno = 0;
     long long x = strtoll(s, &end, 10);
     if (*end || end == s)
-        return cf_error(f, n, "%s must be an integer, not \"%.40s\"", what, term_str(s));
+        return cf_error(f, n, _("%s must be an integer, not \"%.40s\""), what, term_str(s));
     if (errno == ERANGE)
-        return cf_error(f, n, "%s is out of range, not \"%.40s\"", what, s);
+        return cf_error(f, n, _("%s is out of range, not \"%.40s\""), what, s);
     *out = x;
     return 0;
 }
@@ -82,8 +83,8 @@ int cf_date(struct cf_file *f, const struct ynode *n, const char *what, const ch
 {
     const char *s = cf_scalar(n);
     if (!s || !date_is_valid(s))
-        return cf_error(f, n, "%s must be a date YYYY-MM-DD, not \"%.40s\"", what,
-                        s ? s : "(not a scalar)");
+        return cf_error(f, n, _("%s must be a date YYYY-MM-DD, not \"%.40s\""), what,
+                        s ? s : _("(not a scalar)"));
     *out = s;
     return 0;
 }
@@ -105,7 +106,7 @@ static int set_int(struct cf_file *f, const struct household_field *fd, const st
     if (rc)
         return rc;
     if (i < fd->a || i > fd->b)
-        return cf_error(f, v, "%s is out of range (%lld..%lld)", fd->name, (long long)fd->a,
+        return cf_error(f, v, _("%s is out of range (%lld..%lld)"), fd->name, (long long)fd->a,
                         (long long)fd->b);
     *at = (int)i;
     return 0;
@@ -116,7 +117,7 @@ static int set_field(struct cf_file *f, const struct household_field *fd, const 
 {
     char *at = (char *)rec + fd->offset;
     if (v->kind != YNODE_SCALAR)
-        return cf_error(f, v, "%s must be a single value", fd->name);
+        return cf_error(f, v, _("%s must be a single value"), fd->name);
     int null = cf_is_null(v);
     const char *s = v->value;
     switch (fd->kind) {
@@ -130,7 +131,7 @@ static int set_field(struct cf_file *f, const struct household_field *fd, const 
         if (rc)
             return rc;
         if (id < 1 || id > HOUSEHOLD_ID_MAX)
-            return cf_error(f, v, "%s is out of range (1..%lld)", fd->name, HOUSEHOLD_ID_MAX);
+            return cf_error(f, v, _("%s is out of range (1..%lld)"), fd->name, HOUSEHOLD_ID_MAX);
         *(int64_t *)at = id;
         return 0;
     }
@@ -148,7 +149,7 @@ static int set_field(struct cf_file *f, const struct household_field *fd, const 
         else if (!strcmp(s, "1") || !strcmp(s, "true"))
             *(int *)at = 1;
         else
-            return cf_error(f, v, "%s must be 0 or 1, not \"%.40s\"", fd->name, s);
+            return cf_error(f, v, _("%s must be 0 or 1, not \"%.40s\""), fd->name, s);
         return 0;
     case HOUSEHOLD_TEXT:
         *(const char **)at = null ? NULL : s;
@@ -170,7 +171,7 @@ static int set_field(struct cf_file *f, const struct household_field *fd, const 
         return cf_money(f, v, fd->name, (double *)at);
     case HOUSEHOLD_ENUM:
         if (household_enum_parse(fd->map, null ? NULL : s, (int *)at) != 0)
-            return cf_error(f, v, "%s: \"%.40s\" is not one of its values", fd->name, s);
+            return cf_error(f, v, _("%s: \"%.40s\" is not one of its values"), fd->name, s);
         return 0;
     case HOUSEHOLD_AS_OF_DATE:
     case HOUSEHOLD_AS_OF_YEAR:
@@ -210,7 +211,8 @@ static int finish_record(struct cf_file *f, const struct ynode *map, enum househ
             const char *born = *(const char **)((char *)rec + fd->aux_offset);
             *(int *)at = born ? date_age(born, today) : -1;
         } else if (fd->kind == HOUSEHOLD_REQUIRED_DATE && !*(const char **)at) {
-            return cf_error(f, map, "%s: %s is missing", hr->list ? hr->list : hr->name, fd->name);
+            return cf_error(f, map, _("%s: %s is missing"), hr->list ? hr->list : hr->name,
+                            fd->name);
         }
     }
     return 0;
@@ -222,13 +224,13 @@ static int parse_record(struct cf_file *f, const struct ynode *map, enum househo
                         const char *what, void *rec)
 {
     if (map->kind != YNODE_MAP)
-        return cf_error(f, map, "a %s must be a mapping of fields", what);
+        return cf_error(f, map, _("a %s must be a mapping of fields"), what);
     for (const struct ynode *v = map->child; v; v = v->next) {
         const struct household_field *fd = household_field_find(r, v->key->value);
         if (fd && fd->kind == HOUSEHOLD_LIST)
             continue;
         if (!fd || !is_settable(fd))
-            return cf_error(f, v->key, "unknown %s field \"%.40s\"", what, v->key->value);
+            return cf_error(f, v->key, _("unknown %s field \"%.40s\""), what, v->key->value);
         int rc = set_field(f, fd, v, rec);
         if (rc)
             return rc;
@@ -243,11 +245,11 @@ static int parse_list(struct cf_file *f, const struct ynode *seq, const struct h
 {
     const struct household_record *er = &household_records[fd->elem];
     if (seq->kind != YNODE_SEQ)
-        return cf_error(f, seq, "%s must be a list", fd->name);
+        return cf_error(f, seq, _("%s must be a list"), fd->name);
     size_t n = seq->n_children;
     char *items = arena_alloc(a, n * er->size + 1);
     if (!items)
-        return err_set(f->e, ERR_FAIL, "out of memory");
+        return err_set(f->e, ERR_FAIL, _("out of memory"));
     size_t i = 0;
     for (const struct ynode *item = seq->child; item; item = item->next, i++) {
         void *rec = items + i * er->size;
@@ -327,28 +329,28 @@ int cf_parse_expect(struct cf_file *f, const struct ynode *map, struct cf_expect
     memset(x, 0, sizeof *x);
     x->node = map;
     if (map->kind != YNODE_MAP)
-        return cf_error(f, map, "an expectation must be a mapping such as {measure: project}");
+        return cf_error(f, map, _("an expectation must be a mapping such as {measure: project}"));
     for (const struct ynode *v = map->child; v; v = v->next) {
         const struct ynode *k = v->key;
         const char *name = cf_scalar(k), *s = cf_scalar(v);
         int rc = 0;
         if (!s)
-            return cf_error(f, v, "%s must be a single value", name ? name : "?");
+            return cf_error(f, v, _("%s must be a single value"), name ? name : "?");
         if (!name)
-            return cf_error(f, k, "expectation keys must be words");
+            return cf_error(f, k, _("expectation keys must be words"));
         if (!strcmp(name, "measure"))
             x->measure = s;
         else if (!strcmp(name, "alert"))
             x->alert = s;
         else if (!strcmp(name, "kind")) {
             if (strcmp(s, "recommend") && strcmp(s, "flag"))
-                return cf_error(f, v, "kind must be recommend or flag");
+                return cf_error(f, v, _("kind must be recommend or flag"));
             x->kind = s;
         } else if (!strcmp(name, "member")) {
             x->has_member = 1;
             rc = cf_is_null(v) ? 0 : cf_integer(f, v, "member", &x->member);
             if (!rc && !cf_is_null(v) && (x->member < 0 || x->member > 100 * HOUSEHOLD_ID_MAX))
-                rc = cf_error(f, v, "member is out of range");
+                rc = cf_error(f, v, _("member is out of range"));
         } else if (!strcmp(name, "amount")) {
             x->has_amount = 1;
             rc = cf_money(f, v, "amount", &x->amount);
@@ -356,20 +358,20 @@ int cf_parse_expect(struct cf_file *f, const struct ynode *map, struct cf_expect
             x->reason_contains = s;
         else if (!strcmp(name, "severity")) {
             if (severity_parse(s) < 0)
-                return cf_error(f, v, "severity must be info, warning or critical");
+                return cf_error(f, v, _("severity must be info, warning or critical"));
             x->severity = s;
         } else if (!strcmp(name, "message_contains"))
             x->message_contains = s;
         else
-            return cf_error(f, k, "unknown expectation field \"%.40s\"", name);
+            return cf_error(f, k, _("unknown expectation field \"%.40s\""), name);
         if (rc)
             return rc;
     }
     if (!x->measure == !x->alert)
-        return cf_error(f, map, "an expectation names either a measure or an alert");
+        return cf_error(f, map, _("an expectation names either a measure or an alert"));
     if (x->alert && (x->kind || x->has_member || x->has_amount || x->reason_contains))
-        return cf_error(f, map, "an alert expectation takes only severity and message_contains");
+        return cf_error(f, map, _("an alert expectation takes only severity and message_contains"));
     if (x->measure && (x->severity || x->message_contains))
-        return cf_error(f, map, "severity and message_contains are for alerts");
+        return cf_error(f, map, _("severity and message_contains are for alerts"));
     return 0;
 }

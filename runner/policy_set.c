@@ -2,6 +2,7 @@
  * plugins) and running them on one household. Calls both runtimes; the
  * runtimes never call back into it (they write through policy_out.c). */
 #include "policy_set.h"
+#include "i18n.h"
 #include "log.h"
 #include "policy_lua.h"
 #include "plugin_loader.h"
@@ -20,11 +21,11 @@
 static int add_policy(struct policy_set *set, const struct policy *p, struct err *e)
 {
     if (policy_set_find(set, p->name))
-        return err_set(e, ERR_INVALID, "%s: a policy named \"%s\" is already loaded", p->source,
+        return err_set(e, ERR_INVALID, _("%s: a policy named \"%s\" is already loaded"), p->source,
                        p->name);
     struct policy *np = realloc(set->policies, (set->n_policies + 1) * sizeof *np);
     if (!np)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     set->policies = np;
     set->policies[set->n_policies++] = *p;
     return 0;
@@ -66,7 +67,7 @@ static int list_lua(const char *dir, char ***names, size_t *n, struct err *e)
 {
     DIR *d = opendir(dir);
     if (!d)
-        return err_set(e, ERR_INVALID, "%s: cannot open policy directory", dir);
+        return err_set(e, ERR_INVALID, _("%s: cannot open policy directory"), dir);
     *names = NULL;
     *n = 0;
     struct dirent *de;
@@ -78,7 +79,7 @@ static int list_lua(const char *dir, char ***names, size_t *n, struct err *e)
         if (!nn || !(nn[*n] = strdup(de->d_name))) {
             free(nn ? nn : *names);
             closedir(d);
-            return err_set(e, ERR_FAIL, "out of memory");
+            return err_set(e, ERR_FAIL, _("out of memory"));
         }
         *names = nn;
         (*n)++;
@@ -103,7 +104,7 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
         struct policy_lua *lp;
         struct err le;
         if (policy_lua_load(path, cfg, &lp, &le) != 0) {
-            log_error("policy %s", le.msg);
+            log_event(LOG_ERROR, "policy.refused", "policy %s", le.msg);
             if (strict)
                 rc = err_set(e, ERR_INVALID, "%s", le.msg);
             else
@@ -119,12 +120,12 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
         if (!nl || add_policy(set, &p, &le) != 0) {
             if (nl)
                 set->lua = nl;
-            log_error("policy %s", nl ? le.msg : "out of memory");
+            log_event(LOG_ERROR, "policy.refused", "policy %s", nl ? le.msg : _("out of memory"));
             policy_lua_free(lp);
             if (strict)
-                rc = err_set(e, ERR_INVALID, "%s", nl ? le.msg : "out of memory");
+                rc = err_set(e, ERR_INVALID, "%s", nl ? le.msg : _("out of memory"));
             else
-                add_missing_lua(set, names[i], nl ? le.msg : "out of memory");
+                add_missing_lua(set, names[i], nl ? le.msg : _("out of memory"));
             continue;
         }
         set->lua = nl;
@@ -143,7 +144,7 @@ static int load_plugins(struct policy_set *set, int strict, struct err *e)
         struct plugin *pl;
         struct err pe;
         if (plugin_load(cfg->plugin_dir, cfg->plugins[i], cfg, &pl, &pe) != 0) {
-            log_error("plugin %s", pe.msg);
+            log_event(LOG_ERROR, "plugin.refused", "plugin %s", pe.msg);
             if (strict)
                 return err_set(e, ERR_INVALID, "%s", pe.msg);
             char file[160], source[200];
@@ -158,7 +159,7 @@ static int load_plugins(struct policy_set *set, int strict, struct err *e)
         snprintf(p.title, sizeof p.title, "%s", d->name);
         snprintf(p.source, sizeof p.source, "%s", plugin_source(pl));
         if (add_policy(set, &p, &pe) != 0) {
-            log_error("plugin %s", pe.msg);
+            log_event(LOG_ERROR, "plugin.refused", "plugin %s", pe.msg);
             plugin_unload(pl);
             if (strict)
                 return err_set(e, ERR_INVALID, "%s", pe.msg);
@@ -173,7 +174,7 @@ static int load_plugins(struct policy_set *set, int strict, struct err *e)
  * own fallbacks are these defaults. */
 static const struct config_param_decl daemon_params[] = {
     {.key = "supervision.no_visit_days",
-     .owner = "the nightly job",
+     .owner = N_("the nightly job"),
      .type = CONFIG_DECL_INTEGER,
      .unit = "days",
      .title = "帮扶干部走访间隔上限（天）",
@@ -184,7 +185,7 @@ static const struct config_param_decl daemon_params[] = {
      .default_number = 90},
     /* Absent: the nightly reduction check is off. */
     {.key = "supervision.reduction_target",
-     .owner = "the nightly job",
+     .owner = N_("the nightly job"),
      .type = CONFIG_DECL_NUMBER,
      .unit = "ratio",
      .title = "年度减贫目标（退出户占比）",
@@ -192,7 +193,7 @@ static const struct config_param_decl daemon_params[] = {
      .max = 1,
      .by_year = 1},
     {.key = "supervision.reduction_margin",
-     .owner = "the nightly job",
+     .owner = N_("the nightly job"),
      .type = CONFIG_DECL_NUMBER,
      .unit = "ratio",
      .title = "落后于减贫目标多少即约谈",
@@ -210,7 +211,7 @@ static int decls_add(struct policy_set *set, const struct config_param_decl *d, 
         return 0;
     struct config_param_decl *grown = realloc(set->decls, (set->n_decls + n) * sizeof *set->decls);
     if (!grown)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     memcpy(grown + set->n_decls, d, n * sizeof *d);
     set->decls = grown;
     set->n_decls += n;
@@ -310,7 +311,7 @@ static int quiet_areas(const struct policy_set *set, const int *declares, struct
         reason[0] = '\0';
         if (p) {
             if (p->kind == POLICY_PLUGIN && !declares[p - set->policies])
-                snprintf(reason, sizeof reason, "%.100s declares no params (plugin ABI 1)",
+                snprintf(reason, sizeof reason, _("%.100s declares no params (plugin ABI 1)"),
                          p->source);
         } else {
             snprintf(so, sizeof so, "%s/%s.so", cfg->plugin_dir ? cfg->plugin_dir : ".", area);
@@ -318,11 +319,11 @@ static int quiet_areas(const struct policy_set *set, const int *declares, struct
             for (size_t k = 0; k < cfg->n_plugins; k++)
                 listed |= strcmp(cfg->plugins[k], area) == 0;
             if (listed)
-                snprintf(reason, sizeof reason, "plugin %s could not be loaded", area);
+                snprintf(reason, sizeof reason, _("plugin %s could not be loaded"), area);
             else if (access(so, F_OK) == 0)
-                snprintf(reason, sizeof reason, "plugin %s is not in plugins.load", area);
+                snprintf(reason, sizeof reason, _("plugin %s is not in plugins.load"), area);
             else if (policy_catalogue(area))
-                snprintf(reason, sizeof reason, "no policy of area %s is loaded", area);
+                snprintf(reason, sizeof reason, _("no policy of area %s is loaded"), area);
         }
         if (reason[0] && quiet_add(q, area, strlen(area), reason))
             return ERR_FAIL;
@@ -332,11 +333,16 @@ static int quiet_areas(const struct policy_set *set, const int *declares, struct
 
 static int check_params(struct policy_set *set, struct err *e)
 {
-    int rc = decls_add(set, daemon_params, sizeof daemon_params / sizeof daemon_params[0], e);
+    size_t n_own = sizeof daemon_params / sizeof daemon_params[0];
+    int rc = decls_add(set, daemon_params, n_own, e);
+    /* The owner is named to officers (`fupin check`, --keys): translated
+     * here, once per load, since the table is a constant. */
+    for (size_t i = 0; !rc && i < n_own; i++)
+        set->decls[set->n_decls - n_own + i].owner = _(daemon_params[i].owner);
     int *declares = calloc(set->n_policies + 1, sizeof *declares);
     struct quiet q = {0};
     if (!declares)
-        rc = err_set(e, ERR_FAIL, "out of memory");
+        rc = err_set(e, ERR_FAIL, _("out of memory"));
     for (size_t i = 0; i < set->n_policies && !rc; i++) {
         const struct policy *p = &set->policies[i];
         if (p->kind == POLICY_PLUGIN) {
@@ -349,7 +355,7 @@ static int check_params(struct policy_set *set, struct err *e)
         rc = decls_add(set, d, n, e);
     }
     if (!rc && quiet_areas(set, declares, &q))
-        rc = err_set(e, ERR_FAIL, "out of memory");
+        rc = err_set(e, ERR_FAIL, _("out of memory"));
     if (!rc) {
         struct config_params_scope scope = {
             .quiet_areas = (const char *const *)q.areas,
@@ -393,13 +399,13 @@ void policy_set_print_params(const struct policy_set *set, FILE *out)
         if (d[i].unit)
             o += (size_t)snprintf(what + o, sizeof what - o, " %s", d[i].unit);
         if (d[i].by_year)
-            snprintf(what + o, sizeof what - o, ", by year");
+            snprintf(what + o, sizeof what - o, "%s", _(", by year"));
         if (d[i].has_default && numeric)
-            snprintf(dflt, sizeof dflt, "default %g", d[i].default_number);
+            snprintf(dflt, sizeof dflt, _("default %g"), d[i].default_number);
         else if (d[i].has_default)
-            snprintf(dflt, sizeof dflt, "default \"%s\"", d[i].default_text);
+            snprintf(dflt, sizeof dflt, _("default \"%s\""), d[i].default_text);
         else
-            snprintf(dflt, sizeof dflt, "%s", d[i].required ? "required" : "optional");
+            snprintf(dflt, sizeof dflt, "%s", d[i].required ? _("required") : _("optional"));
         fprintf(out, "params.%-34s %-32s %-16s %-26s %s\n", key, what, dflt, d[i].owner,
                 d[i].title ? d[i].title : "");
     }
@@ -410,7 +416,7 @@ int policy_set_load(const struct config *cfg, int strict, struct policy_set **ou
 {
     struct policy_set *set = calloc(1, sizeof *set);
     if (!set)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     set->cfg = cfg;
     int rc = load_lua_policies(set, strict, e);
     if (rc == 0)
@@ -495,7 +501,7 @@ int policy_runner_new(const struct policy_set *set, struct policy_runner **out, 
 {
     struct policy_runner *r = calloc(1, sizeof *r);
     if (!r)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     r->set = set;
     if (set->n_lua) {
         int rc = policy_lua_worker_new(set->lua, set->n_lua, set->cfg, &r->lua, e);
@@ -560,10 +566,12 @@ static void log_policy_error(const struct policy *p, int64_t household_id, const
     if (suppressed < 0)
         return;
     if (suppressed > 0)
-        log_error("household %lld: policy %s: %s (and %ld more households in the last minute)",
+        log_event(LOG_ERROR, "policy.eval_failed",
+                  "household %lld: policy %s: %s (and %ld more households in the last minute)",
                   (long long)household_id, p->name, msg, suppressed);
     else
-        log_error("household %lld: policy %s: %s", (long long)household_id, p->name, msg);
+        log_event(LOG_ERROR, "policy.eval_failed", "household %lld: policy %s: %s",
+                  (long long)household_id, p->name, msg);
 }
 
 static void record_error(struct eval_result *res, const struct policy *p, const char *msg)
@@ -573,7 +581,7 @@ static void record_error(struct eval_result *res, const struct policy *p, const 
      * open row per kind and subject). */
     struct fupin_out out = {.res = res, .policy = p};
     char text[400];
-    snprintf(text, sizeof text, "policy %s failed: %s", p->source, msg);
+    snprintf(text, sizeof text, _("policy %s failed: %s"), p->source, msg);
     policy_out_alert(&out, "policy_error", "warning", text);
 }
 
@@ -612,8 +620,9 @@ void policy_runner_eval_except(struct policy_runner *r, const struct household *
     res->household_id = in->id;
     const struct household *hh = with_facts(r, in);
     if (!hh) {
-        if (eval_result_add_error(res, "facts", "fupin", "out of memory") == 0)
-            log_error("household %lld: out of memory computing its facts", (long long)in->id);
+        if (eval_result_add_error(res, "facts", "fupin", _("out of memory")) == 0)
+            log_event(LOG_ERROR, "household.facts_failed",
+                      "household %lld: out of memory computing its facts", (long long)in->id);
         return;
     }
     plugin_view_forget(&r->view);
@@ -643,7 +652,7 @@ void policy_runner_eval_except(struct policy_runner *r, const struct household *
     for (size_t i = 0; i < r->set->n_missing; i++) {
         const struct policy_missing *m = &r->set->missing[i];
         char msg[256];
-        snprintf(msg, sizeof msg, "not loaded: %.200s", m->msg);
+        snprintf(msg, sizeof msg, _("not loaded: %.200s"), m->msg);
         if (eval_result_add_error(res, m->name, m->source, msg))
             break;
     }

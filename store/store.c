@@ -2,6 +2,7 @@
  * Creates files private (0600); retries SQLITE_BUSY with backoff and never
  * skips work because another writer held the lock. */
 #include "store_internal.h"
+#include "i18n.h"
 #include "log.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@ int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, stru
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct err *e)
 {
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
-        return err_set(e, ERR_FAIL, "%s: preparing \"%.60s\": %s", st->path, sql,
+        return err_set(e, ERR_FAIL, _("%s: preparing \"%.60s\": %s"), st->path, sql,
                        sqlite3_errmsg(st->db));
     return 0;
 }
@@ -50,7 +51,7 @@ int store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt, struct 
     if (st->n_cache < (int)(sizeof st->cache / sizeof st->cache[0]))
         st->cache[st->n_cache++] = (struct store_cached_stmt){sql, *stmt};
     else
-        return err_set(e, ERR_FAIL, "statement cache full (%.40s)", sql);
+        return err_set(e, ERR_FAIL, _("statement cache full (%.40s)"), sql);
     return 0;
 }
 
@@ -62,7 +63,7 @@ static int create_private(const char *path, struct err *e)
     if (fd < 0) {
         if (errno == EEXIST)
             return 0;
-        return err_set(e, ERR_FAIL, "%s: cannot create database: %s", path, strerror(errno));
+        return err_set(e, ERR_FAIL, _("%s: cannot create database: %s"), path, strerror(errno));
     }
     close(fd);
     return 0;
@@ -74,8 +75,8 @@ int store_check_mode(const char *path, struct err *e)
     if (stat(path, &sb) != 0 || !(sb.st_mode & 077))
         return 0;
     return err_set(e, ERR_INVALID,
-                   "%s: 数据库文件对其他用户可读写 (mode %04o): the database holds personal data; "
-                   "run chmod 600 on it",
+                   _("%s: other users can read or write the database file (mode %04o): it holds "
+                     "personal data; run chmod 600 on it"),
                    path, (unsigned)(sb.st_mode & 07777));
 }
 
@@ -113,23 +114,25 @@ int store_open(const char *path, enum store_mode mode, struct store **out, struc
         if (rc)
             return rc;
     } else if (access(path, F_OK) != 0) {
-        return err_set(e, ERR_INVALID, "%s: no such database (create it with `fupin init`)", path);
+        return err_set(e, ERR_INVALID, _("%s: no such database (create it with `fupin init`)"),
+                       path);
     }
 
     struct err why;
     if (store_check_mode(path, &why))
-        log_warn("%s", why.msg);
+        log_event(LOG_WARN, "store.insecure", "%s", why.msg);
     make_companions_private(path);
 
     struct store *st = calloc(1, sizeof *st);
     if (!st || !(st->path = strdup(path))) {
         free(st);
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     }
     st->read_only = mode == STORE_READ;
-    int flags = SQLITE_OPEN_NOMUTEX | (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+    int flags =
+        SQLITE_OPEN_NOMUTEX | (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        int rc = store_fail(st, e, ERR_FAIL, "cannot open");
+        int rc = store_fail(st, e, ERR_FAIL, _("cannot open"));
         store_close(st);
         return rc;
     }
@@ -144,7 +147,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out, struc
     char *msg = NULL;
     if (sqlite3_exec(st->db, st->read_only ? pragmas_ro : pragmas_rw, NULL, NULL, &msg) !=
         SQLITE_OK) {
-        int rc = err_set(e, ERR_FAIL, "%s: %s", path, msg ? msg : "cannot configure");
+        int rc = err_set(e, ERR_FAIL, "%s: %s", path, msg ? msg : _("cannot configure"));
         sqlite3_free(msg);
         store_close(st);
         return rc;
@@ -196,11 +199,12 @@ int store_begin(struct store *st, const atomic_int *stop, struct err *e)
         if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
             return store_fail(st, e, ERR_FAIL, "BEGIN IMMEDIATE");
         if (stop_requested(stop))
-            return err_set(e, ERR_STOPPED, "%s: stopped while waiting for the write lock",
+            return err_set(e, ERR_STOPPED, _("%s: stopped while waiting for the write lock"),
                            st->path);
         /* Another writer holds the lock: wait, never give up on the batch. */
         if (!warned && waited_ms > 2000) {
-            log_warn("database %s is locked by another writer; waiting", st->path);
+            log_event(LOG_WARN, "store.locked", "database %s is locked by another writer; waiting",
+                      st->path);
             warned = 1;
         }
         sleep_ms(delay);

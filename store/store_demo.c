@@ -4,6 +4,7 @@
  * engine evaluates the new city; never writes into a database that already
  * holds households or regions. */
 #include "store_demo.h"
+#include "i18n.h"
 #include "demo_city.h"
 #include "log.h"
 #include "store_internal.h"
@@ -104,7 +105,7 @@ static int prepare_rows(struct writer *w, int k, int rows, sqlite3_stmt **out)
     size_t size = strlen(tables[k].head) + 64 + (size_t)rows * ((size_t)ncols * 2 + 3);
     char *q = malloc(size);
     if (!q)
-        return err_set(w->e, ERR_FAIL, "demo: out of memory");
+        return err_set(w->e, ERR_FAIL, _("demo: out of memory"));
     size_t n = (size_t)snprintf(q, size, "INSERT OR ROLLBACK INTO %s VALUES ", tables[k].head);
     for (int r = 0; r < rows; r++) {
         q[n++] = r ? ',' : ' ';
@@ -552,7 +553,7 @@ static int journal_suspend(struct store *st, struct suspended *t, int *n, struct
         x->name = sqlite3_mprintf("%s", name);
         x->create = sqlite3_mprintf("%s", sql);
         if (!x->name || !x->create) {
-            rc = err_set(e, ERR_FAIL, "demo: out of memory");
+            rc = err_set(e, ERR_FAIL, _("demo: out of memory"));
             break;
         }
     }
@@ -561,7 +562,7 @@ static int journal_suspend(struct store *st, struct suspended *t, int *n, struct
     sqlite3_finalize(s);
     for (int i = 0; !rc && i < *n; i++) {
         char *q = sqlite3_mprintf("DROP TRIGGER \"%w\"", t[i].name);
-        rc = q ? store_exec(st, q, e) : err_set(e, ERR_FAIL, "demo: out of memory");
+        rc = q ? store_exec(st, q, e) : err_set(e, ERR_FAIL, _("demo: out of memory"));
         sqlite3_free(q);
     }
     return rc;
@@ -610,9 +611,9 @@ int demo_fill(struct store *st, const struct demo_options *opt, struct demo_coun
         return ERR_FAIL;
     if (have_households || have_regions)
         return err_set(e, ERR_INVALID,
-                       "%s: the database already holds %s; the demo city is only written into "
-                       "an empty database",
-                       st->path, have_households ? "households" : "regions");
+                       _("%s: the database already holds %s; the demo city is only written into "
+                         "an empty database"),
+                       st->path, have_households ? _("households") : _("regions"));
 
     struct demo_plan plan;
     int rc = demo_plan_init(&plan, seed, households, e);
@@ -627,7 +628,7 @@ int demo_fill(struct store *st, const struct demo_options *opt, struct demo_coun
     int n_suspended = 0;
     w.b = calloc(S_COUNT, sizeof *w.b);
     if (!w.b) {
-        rc = err_set(e, ERR_FAIL, "demo: out of memory");
+        rc = err_set(e, ERR_FAIL, _("demo: out of memory"));
         goto done;
     }
     rc = store_exec(st,
@@ -678,7 +679,7 @@ done:
         memset(c, 0, sizeof *c);
         return rc;
     }
-    log_info("demo city: %ld households, %ld people in %ld villages", c->households, c->members,
-             c->villages);
+    log_event(LOG_INFO, "demo.created", "demo city: %ld households, %ld people in %ld villages",
+              c->households, c->members, c->villages);
     return 0;
 }

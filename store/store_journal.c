@@ -3,6 +3,7 @@
  * journal row: the cursor may only advance over rows whose households were
  * handed out. */
 #include "store_journal.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <errno.h>
@@ -22,7 +23,7 @@ int store_cursor_get(struct store *st, int64_t *cursor, struct err *e)
     errno = 0;
     long long v = strtoll(buf, &end, 10);
     if (errno || *end || v < 0)
-        return err_set(e, ERR_INVALID, "%s: engine_meta journal_cursor \"%.20s\" is not a seq",
+        return err_set(e, ERR_INVALID, _("%s: engine_meta journal_cursor \"%.20s\" is not a seq"),
                        st->path, buf);
     *cursor = v;
     return 0;

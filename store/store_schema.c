@@ -3,6 +3,7 @@
  * binary upgrades an older database in one transaction, an older binary
  * refuses a newer database. Never edit a shipped migration: append one. */
 #include "household.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -21,7 +22,8 @@ static const char schema_v1[] =
     "CREATE TABLE region ("
     " code TEXT PRIMARY KEY,"
     " name TEXT NOT NULL,"
-    " level TEXT NOT NULL CHECK (level = 'city' OR level = 'county' OR level = 'town' OR level = 'village'),"
+    " level TEXT NOT NULL CHECK (level = 'city' OR level = 'county' OR level = 'town' OR level = "
+    "'village'),"
     " parent TEXT REFERENCES region(code),"
     " poor_village INT NOT NULL DEFAULT 0 CHECK (poor_village IN (0,1)),"
     " livable INT NOT NULL DEFAULT 1 CHECK (livable IN (0,1)));"
@@ -143,23 +145,27 @@ static const char schema_v1[] =
     " policy TEXT NOT NULL, measure TEXT NOT NULL,"
     " kind TEXT NOT NULL CHECK (kind IN ('recommend','flag')),"
     " amount REAL, reason TEXT NOT NULL, source TEXT NOT NULL,"
-    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'accepted' OR state = 'rejected' OR state = 'withdrawn'),"
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'accepted' OR state = "
+    "'rejected' OR state = 'withdrawn'),"
     " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
     /* set when the facts behind an accepted/rejected finding changed */
     " facts_changed_at TEXT);"
     /* One row per (household, member, policy, measure), live or withdrawn:
      * a finding that applies again reopens its withdrawn row. */
-    "CREATE UNIQUE INDEX finding_key ON finding(household_id, ifnull(member_id, 0), policy, measure);"
+    "CREATE UNIQUE INDEX finding_key ON finding(household_id, ifnull(member_id, 0), policy, "
+    "measure);"
 
     "CREATE TABLE alert ("
     " id INTEGER PRIMARY KEY,"
     " kind TEXT NOT NULL,"
-    " severity TEXT NOT NULL CHECK (severity = 'info' OR severity = 'warning' OR severity = 'critical'),"
+    " severity TEXT NOT NULL CHECK (severity = 'info' OR severity = 'warning' OR severity = "
+    "'critical'),"
     " household_id INTEGER, task_id INTEGER,"
     " region TEXT, supervisor_id INTEGER, "
     " level TEXT CHECK (level = 'village' OR level = 'town' OR level = 'county' OR level = 'city'),"
     " message TEXT NOT NULL,"
-    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'acked' OR state = 'resolved'),"
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state = 'open' OR state = 'acked' OR state = "
+    "'resolved'),"
     " opened_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,"
     " escalations INT NOT NULL DEFAULT 0,"
     /* what the alert is about, e.g. 'household:12', 'task:7', 'town:441602101' */
@@ -200,22 +206,21 @@ static const char schema_v1[] =
     "CREATE TABLE engine_eval ("
     " household_id INTEGER PRIMARY KEY, evaluated_at TEXT NOT NULL,"
     " findings INT NOT NULL, errors TEXT);"
-    "INSERT INTO engine_meta(key, value) VALUES ('journal_cursor', '0');"
-    ;
+    "INSERT INTO engine_meta(key, value) VALUES ('journal_cursor', '0');";
 
 /* Triggers: one journal row per changed input row, naming the household
  * it affects. Tables keyed by household journal NEW and OLD ids so a move
  * between households re-evaluates both. */
 static const char *household_tables[] = {
-    "member", "income", "pairing", "visit", "task", "fund_application",
-    "loan", "enterprise_link", "asset_share", NULL,
+    "member",           "income", "pairing",         "visit",       "task",
+    "fund_application", "loan",   "enterprise_link", "asset_share", NULL,
 };
 
 static int exec(struct store *st, const char *sql, struct err *e)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        err_set(e, ERR_FAIL, "%s: schema: %s", st->path, msg ? msg : "unknown error");
+        err_set(e, ERR_FAIL, _("%s: schema: %s"), st->path, msg ? msg : "unknown error");
         sqlite3_free(msg);
         return ERR_FAIL;
     }
@@ -227,19 +232,19 @@ static int create_household_triggers(struct store *st, const char *table, struct
 {
     char sql[1024];
     snprintf(sql, sizeof sql,
-                 "CREATE TRIGGER journal_%1$s_ins AFTER INSERT ON %1$s BEGIN"
-                 " INSERT INTO engine_journal(tbl, row_id, household_id)"
-                 " VALUES ('%1$s', NEW.rowid, NEW.household_id); END;"
-                 "CREATE TRIGGER journal_%1$s_upd AFTER UPDATE ON %1$s BEGIN"
-                 " INSERT INTO engine_journal(tbl, row_id, household_id)"
-                 " VALUES ('%1$s', NEW.rowid, NEW.household_id);"
-                 " INSERT INTO engine_journal(tbl, row_id, household_id)"
-                 " SELECT '%1$s', OLD.rowid, OLD.household_id"
-                 " WHERE OLD.household_id IS NOT NEW.household_id; END;"
-                 "CREATE TRIGGER journal_%1$s_del AFTER DELETE ON %1$s BEGIN"
-                 " INSERT INTO engine_journal(tbl, row_id, household_id)"
-                 " VALUES ('%1$s', OLD.rowid, OLD.household_id); END;",
-                 table);
+             "CREATE TRIGGER journal_%1$s_ins AFTER INSERT ON %1$s BEGIN"
+             " INSERT INTO engine_journal(tbl, row_id, household_id)"
+             " VALUES ('%1$s', NEW.rowid, NEW.household_id); END;"
+             "CREATE TRIGGER journal_%1$s_upd AFTER UPDATE ON %1$s BEGIN"
+             " INSERT INTO engine_journal(tbl, row_id, household_id)"
+             " VALUES ('%1$s', NEW.rowid, NEW.household_id);"
+             " INSERT INTO engine_journal(tbl, row_id, household_id)"
+             " SELECT '%1$s', OLD.rowid, OLD.household_id"
+             " WHERE OLD.household_id IS NOT NEW.household_id; END;"
+             "CREATE TRIGGER journal_%1$s_del AFTER DELETE ON %1$s BEGIN"
+             " INSERT INTO engine_journal(tbl, row_id, household_id)"
+             " VALUES ('%1$s', OLD.rowid, OLD.household_id); END;",
+             table);
     return exec(st, sql, e);
 }
 
@@ -250,13 +255,16 @@ static int create_triggers(struct store *st, struct err *e)
             return ERR_FAIL;
     static const char rest[] =
         "CREATE TRIGGER journal_household_ins AFTER INSERT ON household BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, NEW.id); END;"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, "
+        "NEW.id); END;"
         "CREATE TRIGGER journal_household_upd AFTER UPDATE ON household BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, NEW.id);"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', NEW.id, "
+        "NEW.id);"
         " INSERT INTO engine_journal(tbl, row_id, household_id)"
         " SELECT 'household', OLD.id, OLD.id WHERE OLD.id <> NEW.id; END;"
         "CREATE TRIGGER journal_household_del AFTER DELETE ON household BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', OLD.id, OLD.id); END;"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('household', OLD.id, "
+        "OLD.id); END;"
         /* A village's flags (poor, livable) are facts of its households. */
         "CREATE TRIGGER journal_region_upd AFTER UPDATE ON region BEGIN"
         " INSERT INTO engine_journal(tbl, row_id, household_id)"
@@ -267,18 +275,22 @@ static int create_triggers(struct store *st, struct err *e)
         /* A cadre's details reach households only through pairing. */
         "CREATE TRIGGER journal_cadre_upd AFTER UPDATE ON cadre BEGIN"
         " INSERT INTO engine_journal(tbl, row_id, household_id)"
-        " SELECT 'cadre', NEW.id, household_id FROM pairing WHERE cadre_id IN (NEW.id, OLD.id); END;"
+        " SELECT 'cadre', NEW.id, household_id FROM pairing WHERE cadre_id IN (NEW.id, OLD.id); "
+        "END;"
         "CREATE TRIGGER journal_cadre_del AFTER DELETE ON cadre BEGIN"
         " INSERT INTO engine_journal(tbl, row_id, household_id)"
         " SELECT 'cadre', OLD.id, household_id FROM pairing WHERE cadre_id = OLD.id; END;"
         /* Supervisors change routing, not findings: journaled without a
          * household so the nightly job and audits can see them. */
         "CREATE TRIGGER journal_supervisor_ins AFTER INSERT ON supervisor BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', NEW.id, NULL); END;"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', NEW.id, "
+        "NULL); END;"
         "CREATE TRIGGER journal_supervisor_upd AFTER UPDATE ON supervisor BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', NEW.id, NULL); END;"
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', NEW.id, "
+        "NULL); END;"
         "CREATE TRIGGER journal_supervisor_del AFTER DELETE ON supervisor BEGIN"
-        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', OLD.id, NULL); END;";
+        " INSERT INTO engine_journal(tbl, row_id, household_id) VALUES ('supervisor', OLD.id, "
+        "NULL); END;";
     return exec(st, rest, e);
 }
 
@@ -315,7 +327,7 @@ static int expand_checks(struct store *st, const char *sql, char **out, struct e
         char table[48], column[48];
         if (!dot || dot - open - 1 >= (int)sizeof table || close - dot - 1 >= (int)sizeof column) {
             free(buf);
-            return err_set(e, ERR_FAIL, "%s: schema: malformed {table.column}", st->path);
+            return err_set(e, ERR_FAIL, _("%s: schema: malformed {table.column}"), st->path);
         }
         snprintf(table, sizeof table, "%.*s", (int)(dot - open - 1), open + 1);
         snprintf(column, sizeof column, "%.*s", (int)(close - dot - 1), dot + 1);
@@ -324,7 +336,7 @@ static int expand_checks(struct store *st, const char *sql, char **out, struct e
             rec < 0 ? NULL : household_field_find((enum household_rec)rec, column);
         if (!f || f->kind != HOUSEHOLD_ENUM) {
             free(buf);
-            return err_set(e, ERR_FAIL, "%s: schema: {%s.%s} is no enumerated household column",
+            return err_set(e, ERR_FAIL, _("%s: schema: {%s.%s} is no enumerated household column"),
                            st->path, table, column);
         }
         if (append(&buf, &len, &cap, p, (size_t)(open - p)))
@@ -347,7 +359,7 @@ static int expand_checks(struct store *st, const char *sql, char **out, struct e
     return 0;
 oom:
     free(buf);
-    return err_set(e, ERR_FAIL, "%s: schema: out of memory", st->path);
+    return err_set(e, ERR_FAIL, _("%s: schema: out of memory"), st->path);
 }
 
 static int migrate_to_1(struct store *st, struct err *e)
@@ -461,9 +473,7 @@ static int migrate_money_bounds(struct store *st, struct err *e)
 
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
-    migrate_to_1,
-    migrate_to_2,
-    migrate_money_bounds, /* version 3 */
+    migrate_to_1, migrate_to_2, migrate_money_bounds, /* version 3 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)
@@ -473,15 +483,15 @@ int store_schema_apply(struct store *st, struct err *e)
         return store_fail(st, e, ERR_FAIL, "reading schema version");
     if (version > STORE_SCHEMA_VERSION)
         return err_set(e, ERR_INVALID,
-                       "%s: database schema version %d is newer than this fupin "
-                       "understands (%d); upgrade fupin",
+                       _("%s: database schema version %d is newer than this fupin "
+                         "understands (%d); upgrade fupin"),
                        st->path, version, STORE_SCHEMA_VERSION);
     if (version == STORE_SCHEMA_VERSION)
         return 0;
     if (st->read_only)
         return err_set(e, ERR_INVALID,
-                       "%s: database schema version %d is older than %d; run `fupin init` "
-                       "or start the daemon once to upgrade it",
+                       _("%s: database schema version %d is older than %d; run `fupin init` "
+                         "or start the daemon once to upgrade it"),
                        st->path, version, STORE_SCHEMA_VERSION);
 
     int rc = store_begin(st, NULL, e);
@@ -494,8 +504,8 @@ int store_schema_apply(struct store *st, struct err *e)
         store_rollback(st);
         return version < 0 ? store_fail(st, e, ERR_FAIL, "reading schema version")
                            : err_set(e, ERR_INVALID,
-                                     "%s: database schema version %d is newer than this fupin "
-                                     "understands (%d); upgrade fupin",
+                                     _("%s: database schema version %d is newer than this fupin "
+                                       "understands (%d); upgrade fupin"),
                                      st->path, version, STORE_SCHEMA_VERSION);
     }
     for (int v = version; v < STORE_SCHEMA_VERSION; v++) {

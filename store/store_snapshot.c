@@ -3,6 +3,7 @@
  * the columns and how each is checked come from household.h. Never writes;
  * never puts an ID number, health or money value into an error message. */
 #include "store_snapshot.h"
+#include "i18n.h"
 #include "date.h"
 #include "store_internal.h"
 
@@ -89,7 +90,7 @@ int snapshot_reader_new(struct store *st, struct snapshot_reader **out, struct e
     struct snapshot_reader *r = calloc(1, sizeof *r);
     *out = NULL;
     if (!r)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     r->st = st;
     for (int i = 0; i < Q_COUNT; i++) {
         int rc = store_prepare(st, queries[i], &r->q[i], e);
@@ -158,7 +159,7 @@ __attribute__((format(printf, 3, 4))) static void bad(struct snapshot_reader *r,
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     row_name(r, what, sizeof what);
-    r->rc = err_set(r->e, code, "household %lld: %s%s", (long long)r->hh_id, what, detail);
+    r->rc = err_set(r->e, code, _("household %lld: %s%s"), (long long)r->hh_id, what, detail);
 }
 
 static const char *label(const char *sql)
@@ -199,7 +200,7 @@ static const char *text_col(struct snapshot_reader *r, sqlite3_stmt *s, int col)
         return NULL;
     char *c = arena_strndup(r->arena, (const char *)t, (size_t)sqlite3_column_bytes(s, col));
     if (!c)
-        bad(r, ERR_FAIL, "out of memory");
+        bad(r, ERR_FAIL, _("out of memory"));
     return c;
 }
 
@@ -209,9 +210,9 @@ static const char *date_col(struct snapshot_reader *r, sqlite3_stmt *s, int col,
     const char *d = text_col(r, s, col);
     char buf[32];
     if (d && !date_is_valid(d))
-        bad(r, ERR_INVALID, "%s \"%s\" is not a date", label(sql), shown(d, buf, sizeof buf));
+        bad(r, ERR_INVALID, _("%s \"%s\" is not a date"), label(sql), shown(d, buf, sizeof buf));
     else if (!d && required)
-        bad(r, ERR_INVALID, "%s is missing", label(sql));
+        bad(r, ERR_INVALID, _("%s is missing"), label(sql));
     return d;
 }
 
@@ -225,7 +226,7 @@ static int flag_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const c
         if (v == 0 || v == 1)
             return (int)v;
     }
-    bad(r, ERR_INVALID, "%s is not 0 or 1", label(sql));
+    bad(r, ERR_INVALID, _("%s is not 0 or 1"), label(sql));
     return dflt;
 }
 
@@ -237,7 +238,7 @@ static int64_t int_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, cons
         return null_value;
     if (type == SQLITE_INTEGER)
         return sqlite3_column_int64(s, col);
-    bad(r, ERR_INVALID, "%s is not an integer", label(sql));
+    bad(r, ERR_INVALID, _("%s is not an integer"), label(sql));
     return null_value;
 }
 
@@ -248,7 +249,7 @@ static int range_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const 
     if (nullable && v == HOUSEHOLD_NULL_INT)
         return HOUSEHOLD_NULL_INT;
     if (v < lo || v > hi) {
-        bad(r, ERR_INVALID, "%s %lld is out of range", label(sql), (long long)v);
+        bad(r, ERR_INVALID, _("%s %lld is out of range"), label(sql), (long long)v);
         return 0;
     }
     return (int)v;
@@ -267,11 +268,11 @@ static double money_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, con
         if (isfinite(v) && fabs(v) <= HOUSEHOLD_MONEY_MAX)
             return v;
         if (isfinite(v)) {
-            bad(r, ERR_INVALID, "%s is beyond %.0f yuan", label(sql), HOUSEHOLD_MONEY_MAX);
+            bad(r, ERR_INVALID, _("%s is beyond %.0f yuan"), label(sql), HOUSEHOLD_MONEY_MAX);
             return null_value;
         }
     }
-    bad(r, ERR_INVALID, "%s is not a finite number", label(sql));
+    bad(r, ERR_INVALID, _("%s is not a finite number"), label(sql));
     return null_value;
 }
 
@@ -286,11 +287,11 @@ static int enum_col(struct snapshot_reader *r, sqlite3_stmt *s, int col, const c
     char allowed[160], buf[32];
     household_enum_allowed(map, allowed, sizeof allowed);
     if (!t)
-        bad(r, ERR_INVALID, "%s is missing (one of %s)", label(sql), allowed);
+        bad(r, ERR_INVALID, _("%s is missing (one of %s)"), label(sql), allowed);
     else if (is_private)
-        bad(r, ERR_INVALID, "%s is not one of %s", label(sql), allowed);
+        bad(r, ERR_INVALID, _("%s is not one of %s"), label(sql), allowed);
     else
-        bad(r, ERR_INVALID, "%s \"%s\" is not one of %s", label(sql), shown(t, buf, sizeof buf),
+        bad(r, ERR_INVALID, _("%s \"%s\" is not one of %s"), label(sql), shown(t, buf, sizeof buf),
             allowed);
     return 0;
 }
@@ -355,7 +356,7 @@ static void *grow(struct snapshot_reader *r, void *arr, size_t n, size_t *cap, s
     size_t ncap = *cap ? *cap * 2 : 8;
     void *na = arena_alloc(r->arena, ncap * size);
     if (!na) {
-        bad(r, ERR_FAIL, "out of memory");
+        bad(r, ERR_FAIL, _("out of memory"));
         return NULL;
     }
     if (n)
@@ -367,7 +368,7 @@ static void *grow(struct snapshot_reader *r, void *arr, size_t n, size_t *cap, s
 static int step_fail(struct snapshot_reader *r, const char *what)
 {
     if (!r->rc)
-        r->rc = err_set(r->e, ERR_FAIL, "%s: household %lld: reading %s: %s", r->st->path,
+        r->rc = err_set(r->e, ERR_FAIL, _("%s: household %lld: reading %s: %s"), r->st->path,
                         (long long)r->hh_id, what, sqlite3_errmsg(r->st->db));
     return r->rc;
 }
@@ -475,7 +476,7 @@ static int read_household(struct snapshot_reader *r, struct household *rec)
     HOUSEHOLD_FIELDS(READ_)
     char buf[32];
     if (sqlite3_column_type(s, C_REGION_CODE) == SQLITE_NULL)
-        bad(r, ERR_INVALID, "village \"%s\" is not a region",
+        bad(r, ERR_INVALID, _("village \"%s\" is not a region"),
             shown(rec->village ? rec->village : "", buf, sizeof buf));
     HOUSEHOLD_FIELDS(COMPUTE_)
     list_done(r, Q_HOUSEHOLD, s);
@@ -532,7 +533,7 @@ int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, stru
     struct household *hh = &snap->hh;
     int y, m, d;
     if (date_parse(today, &y, &m, &d) != 0)
-        return err_set(e, ERR_INVALID, "household %lld: evaluation date \"%.24s\" is not a date",
+        return err_set(e, ERR_INVALID, _("household %lld: evaluation date \"%.24s\" is not a date"),
                        (long long)id, today ? today : "(null)");
 
     r->arena = &snap->arena;
@@ -544,7 +545,7 @@ int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, stru
     hh->id = id;
     hh->year = r->year = y;
     if (!(hh->today = r->today = arena_strdup(r->arena, today)))
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
 
     /* One read transaction for the ten queries: a consistent household, and
      * cheaper than ten implicit ones. Callers already in a transaction keep

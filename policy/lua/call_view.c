@@ -5,6 +5,7 @@
  * key raises, so a policy cannot depend on a param `fupin check` does not
  * know it reads. */
 #include "policy_lua.h"
+#include "i18n.h"
 #include "policy_lua_internal.h"
 
 #include <lauxlib.h>
@@ -41,9 +42,9 @@ static struct view *check_view(lua_State *L, int idx)
 {
     struct view *v = luaL_testudata(L, idx, VIEW_MT);
     if (!v)
-        luaL_error(L, "expected an out or params view");
+        luaL_error(L, _("expected an out or params view"));
     if (v->gen != sandbox_of(L)->gen)
-        luaL_error(L, "a %s view was used after its evaluation ended", view_names[v->kind]);
+        luaL_error(L, _("a %s view was used after its evaluation ended"), view_names[v->kind]);
     return v;
 }
 
@@ -144,10 +145,11 @@ static int undeclared_error(lua_State *L, const struct policy_lua *p, const char
     }
     if (!where)
         lua_pushliteral(L, "");
-    lua_pushfstring(L,
-                    "params.%s " LUA_UNDECLARED_PARAM " %s: add it to the policy's params = "
-                    "{...} with its type and range",
-                    key, p ? policy_lua_file(p) : "this policy");
+    /* The marker is its own message so that `fupin check` finds it in any
+     * language (a translation must keep "%s %s %s" in this order). */
+    lua_pushfstring(
+        L, _("params.%s %s %s: add it to the policy's params = {...} with its type and range"), key,
+        LUA_UNDECLARED_PARAM, p ? policy_lua_file(p) : _("this policy"));
     lua_concat(L, 2);
     return lua_error(L);
 }
@@ -192,7 +194,8 @@ static const char *opt_string(lua_State *L, int t, const char *name, const char 
     if (ty == LUA_TNIL)
         return NULL;
     if (ty != LUA_TSTRING)
-        luaL_error(L, "out:%s: %s must be a string, not a %s", method, name, lua_typename(L, ty));
+        luaL_error(L, _("out:%s: %s must be a string, not a %s"), method, name,
+                   lua_typename(L, ty));
     return lua_tostring(L, -1);
 }
 
@@ -206,7 +209,7 @@ static void check_keys(lua_State *L, int t, const char *const *allowed, const ch
             for (const char *const *a = allowed; *a; a++)
                 ok |= strcmp(*a, lua_tostring(L, -1)) == 0;
         if (!ok)
-            luaL_error(L, "out:%s: unknown field %s%s%s", method,
+            luaL_error(L, _("out:%s: unknown field %s%s%s"), method,
                        lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ",
                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1),
                        lua_type(L, -1) == LUA_TSTRING ? "'" : " key)");
@@ -217,10 +220,10 @@ static struct fupin_out *check_out(lua_State *L, const char *method)
 {
     struct view *v = check_view(L, 1);
     if (v->kind != V_OUT)
-        luaL_error(L, "out:%s: call it as out:%s{...}", method, method);
+        luaL_error(L, _("out:%s: call it as out:%s{...}"), method, method);
     if (lua_type(L, 2) != LUA_TTABLE)
-        luaL_error(L, "out:%s: expects a table, e.g. out:%s{measure = ..., reason = ...}", method,
-                   method);
+        luaL_error(L, _("out:%s: expects a table, e.g. out:%s{measure = ..., reason = ...}"),
+                   method, method);
     return sandbox_of(L)->out;
 }
 
@@ -240,7 +243,7 @@ static int emit_finding(lua_State *L, enum finding_kind kind)
         f.has_amount = 1;
         f.amount = lua_tonumber(L, -1);
     } else if (t != LUA_TNIL) {
-        return luaL_error(L, "out:%s: amount must be a number, not a %s", method,
+        return luaL_error(L, _("out:%s: amount must be a number, not a %s"), method,
                           lua_typename(L, t));
     }
     if (policy_out_finding(out, kind, &f) != FUPIN_OK)
@@ -281,7 +284,7 @@ static int out_test(lua_State *L)
     const char *label = opt_string(L, 2, "label", "test");
     int t = lua_getfield(L, 2, "ok");
     if (t != LUA_TBOOLEAN)
-        return luaL_error(L, "out:test: ok must be true or false, not a %s", lua_typename(L, t));
+        return luaL_error(L, _("out:test: ok must be true or false, not a %s"), lua_typename(L, t));
     int ok = lua_toboolean(L, -1);
     if (!tracing(L))
         return 0;
@@ -324,13 +327,13 @@ static int view_newindex(lua_State *L)
 {
     struct view *v = check_view(L, 1);
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
-    return luaL_error(L, "the %s is read-only (attempt to set '%s')", view_names[v->kind], k);
+    return luaL_error(L, _("the %s is read-only (attempt to set '%s')"), view_names[v->kind], k);
 }
 
 static int view_len(lua_State *L)
 {
     struct view *v = check_view(L, 1);
-    return luaL_error(L, "attempt to get the length of a %s", view_names[v->kind]);
+    return luaL_error(L, _("attempt to get the length of a %s"), view_names[v->kind]);
 }
 
 static int view_tostring(lua_State *L)
@@ -412,8 +415,8 @@ static int node_miss(lua_State *L)
 static int node_newindex(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TSTRING)
-        return luaL_error(L, "attempt to modify read-only field '%s'", lua_tostring(L, 2));
-    return luaL_error(L, "attempt to modify a read-only table");
+        return luaL_error(L, _("attempt to modify read-only field '%s'"), lua_tostring(L, 2));
+    return luaL_error(L, _("attempt to modify a read-only table"));
 }
 
 /* next over the shadow, so that pairs never hands the shadow itself out. */

@@ -3,6 +3,7 @@
  * and killed before the next; its fields are those of household.h. Never
  * hands a policy a table it could write. */
 #include "policy_lua_internal.h"
+#include "i18n.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -155,7 +156,7 @@ static int proxy_kind(lua_State *L, int idx)
 
 static int dead_error(lua_State *L, int kind)
 {
-    return luaL_error(L, "a %s view was used after its evaluation ended",
+    return luaL_error(L, _("a %s view was used after its evaluation ended"),
                       kind >= 0 ? kind_name(kind) : "household");
 }
 
@@ -164,7 +165,7 @@ static int push_data(lua_State *L, int idx)
 {
     int kind = proxy_kind(L, idx);
     if (kind < 0)
-        luaL_error(L, "expected a household view, not a %s", luaL_typename(L, idx));
+        luaL_error(L, _("expected a household view, not a %s"), luaL_typename(L, idx));
     lua_pushliteral(L, "__index");
     if (lua_rawget(L, -2) != LUA_TTABLE)
         dead_error(L, kind);
@@ -182,7 +183,7 @@ static int rec_newindex(lua_State *L)
 {
     int kind = proxy_kind(L, 1);
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
-    return luaL_error(L, "the %s is read-only (attempt to set '%s')",
+    return luaL_error(L, _("the %s is read-only (attempt to set '%s')"),
                       kind >= 0 ? kind_name(kind) : "household", k);
 }
 
@@ -190,7 +191,7 @@ static int rec_len(lua_State *L)
 {
     int kind = push_data(L, 1);
     if (kind != V_LIST)
-        return luaL_error(L, "attempt to get the length of a %s", kind_name(kind));
+        return luaL_error(L, _("attempt to get the length of a %s"), kind_name(kind));
     lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
     return 1;
 }
@@ -361,13 +362,14 @@ static int rec_miss(lua_State *L)
         lua_pop(L, 1);
     }
     if (!f)
-        return luaL_error(L, "%s has no field '%s'", kind_name(kind),
+        return luaL_error(L, _("%s has no field '%s'"), kind_name(kind),
                           lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : luaL_typename(L, 2));
     if (is_hidden((int)kind, f))
-        return luaL_error(L,
-                          "居民身份证号码不提供给政策 (%s.%s is personal data and not given to "
-                          "policies: use age or birth_date)",
-                          kind_name(kind), f->name);
+        return luaL_error(
+            L,
+            _("resident ID numbers are not given to policies (%s.%s is personal data: "
+              "use age or birth_date)"),
+            kind_name(kind), f->name);
     if (f->kind != HOUSEHOLD_LIST) {
         lua_pushnil(L);
         return 1;
@@ -442,14 +444,14 @@ int64_t household_view_member_id(lua_State *L, int idx, const char *method)
         int ok;
         lua_Integer id = lua_tointegerx(L, idx, &ok);
         if (!ok)
-            luaL_error(L, "out:%s: member must be a member or an integer id", method);
+            luaL_error(L, _("out:%s: member must be a member or an integer id"), method);
         return id;
     }
     int kind = proxy_kind(L, idx);
     if (kind >= 0)
         lua_pop(L, 1);
     if (kind != V_MEMBER)
-        luaL_error(L, "out:%s: member must be a member or an integer id, not a %s", method,
+        luaL_error(L, _("out:%s: member must be a member or an integer id, not a %s"), method,
                    luaL_typename(L, idx));
     push_data(L, idx);
     lua_getfield(L, -1, "id");

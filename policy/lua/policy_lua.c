@@ -3,6 +3,7 @@
  * evaluation, so no module-level state survives from one household to the
  * next. Never lets a policy error or budget overrun escape lua_pcall. */
 #include "policy_lua.h"
+#include "i18n.h"
 #include "log.h"
 #include "policy_lua_internal.h"
 #include "scrub.h"
@@ -68,12 +69,22 @@ static int lua_failure(struct sandbox *sb, const char *display, int fail_code, s
 {
     char buf[256];
     sandbox_error_text(sb->L, buf, sizeof buf);
-    if (sb->exceeded == SANDBOX_MEMORY && !strstr(buf, "budget"))
-        snprintf(buf, sizeof buf, "memory budget exceeded (%zu KB)", sb->mem_limit / 1024);
+    lua_message_translate(buf, sizeof buf);
+    /* Lua's own "not enough memory" says neither which budget nor where:
+     * replaced, unless the text already is one of the budget messages. */
+    if (sb->exceeded == SANDBOX_MEMORY && !strstr(buf, sandbox_budget_text(SANDBOX_INSTRUCTIONS)) &&
+        !strstr(buf, sandbox_budget_text(SANDBOX_WALL)) &&
+        !strstr(buf, sandbox_budget_text(SANDBOX_MEMORY)))
+        snprintf(buf, sizeof buf, _("memory budget exceeded (%zu KB)"), sb->mem_limit / 1024);
     int code = sb->exceeded ? ERR_BUDGET : fail_code;
     if (strncmp(buf, display, strlen(display)) == 0)
         return err_set(e, code, "%s", buf);
     return err_set(e, code, "%s: %s", display, buf);
+}
+
+const char *policy_lua_undeclared_marker(void)
+{
+    return _("is not declared by");
 }
 
 /* ---- loading and checking ---- */
@@ -101,7 +112,7 @@ static int check_measures(lua_State *L, struct policy_lua *p)
         return -1;
     p->own_measures = calloc((size_t)n + 1, sizeof *p->own_measures);
     if (!p->own_measures)
-        return luaL_error(L, "out of memory");
+        return luaL_error(L, _("out of memory"));
     for (lua_Integer i = 1; i <= n; i++) {
         size_t len;
         if (lua_geti(L, -1, i) != LUA_TSTRING)
@@ -132,7 +143,7 @@ static struct config_param_decl *decl_add(lua_State *L, struct policy_lua *p, co
         size_t cap = p->cap_decls ? 2 * p->cap_decls : 8;
         struct config_param_decl *d = realloc(p->decls, cap * sizeof *d);
         if (!d)
-            luaL_error(L, "out of memory");
+            luaL_error(L, _("out of memory"));
         p->decls = d;
         p->cap_decls = cap;
     }
@@ -142,7 +153,7 @@ static struct config_param_decl *decl_add(lua_State *L, struct policy_lua *p, co
     d->min = -DBL_MAX;
     d->max = DBL_MAX;
     if (!(d->key = strdup(key)))
-        luaL_error(L, "out of memory");
+        luaL_error(L, _("out of memory"));
     p->n_decls++;
     return d;
 }
@@ -151,7 +162,7 @@ static char *dup_or_fail(lua_State *L, const char *s)
 {
     char *copy = strdup(s);
     if (!copy)
-        luaL_error(L, "out of memory");
+        luaL_error(L, _("out of memory"));
     return copy;
 }
 
@@ -170,20 +181,20 @@ static int parse_decl(lua_State *L, struct check_ctx *c, const char *key)
         if (!strcmp(f, "type")) {
             if (!(d->type = config_decl_type_parse(lua_tostring(L, -1))))
                 return decl_problem(c, key,
-                                    "type must be \"number\", \"integer\", \"text\" "
-                                    "or \"date\"");
+                                    _("type must be \"number\", \"integer\", \"text\" "
+                                      "or \"date\""));
         } else if (!strcmp(f, "unit") || !strcmp(f, "title")) {
             if (vt != LUA_TSTRING)
-                return decl_problem(c, key, "unit and title must be strings");
+                return decl_problem(c, key, _("unit and title must be strings"));
             const char **slot = f[0] == 'u' ? &d->unit : &d->title;
             *slot = dup_or_fail(L, lua_tostring(L, -1));
         } else if (!strcmp(f, "min") || !strcmp(f, "max")) {
             if (vt != LUA_TNUMBER)
-                return decl_problem(c, key, "min and max must be numbers");
+                return decl_problem(c, key, _("min and max must be numbers"));
             *(f[1] == 'i' ? &d->min : &d->max) = lua_tonumber(L, -1);
         } else if (!strcmp(f, "by_year") || !strcmp(f, "required")) {
             if (vt != LUA_TBOOLEAN)
-                return decl_problem(c, key, "by_year and required must be true or false");
+                return decl_problem(c, key, _("by_year and required must be true or false"));
             *(f[0] == 'b' ? &d->by_year : &d->required) = lua_toboolean(L, -1);
         } else if (!strcmp(f, "default")) {
             d->has_default = 1;
@@ -192,17 +203,17 @@ static int parse_decl(lua_State *L, struct check_ctx *c, const char *key)
             else if (vt == LUA_TSTRING)
                 d->default_text = dup_or_fail(L, lua_tostring(L, -1));
             else
-                return decl_problem(c, key, "default must be a number or a string");
+                return decl_problem(c, key, _("default must be a number or a string"));
         } else {
-            snprintf(what, sizeof what, "unknown field '%.30s' (allowed: %s)", f, allowed);
+            snprintf(what, sizeof what, _("unknown field '%.30s' (allowed: %s)"), f, allowed);
             return decl_problem(c, key, what);
         }
         lua_pop(L, 1);
     }
     int numeric = d->type == CONFIG_DECL_NUMBER || d->type == CONFIG_DECL_INTEGER;
     if (d->has_default && numeric != !d->default_text)
-        return decl_problem(c, key,
-                            numeric ? "default must be a number" : "default must be a string");
+        return decl_problem(
+            c, key, numeric ? _("default must be a number") : _("default must be a string"));
     lua_settop(L, t - 1);
     return 0;
 }
@@ -213,7 +224,7 @@ static int parse_params(lua_State *L, struct check_ctx *c, const char *prefix, i
 {
     int t = lua_gettop(L);
     if (depth > PARAMS_MAX_DEPTH)
-        return decl_problem(c, prefix, "nested too deep");
+        return decl_problem(c, prefix, _("nested too deep"));
     lua_pushnil(L);
     while (lua_next(L, t)) {
         size_t len;
@@ -223,9 +234,9 @@ static int parse_params(lua_State *L, struct check_ctx *c, const char *prefix, i
             (size_t)snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", name) >=
                 sizeof key)
             return decl_problem(c, prefix[0] ? prefix : "?",
-                                "keys must be words of a-z, 0-9 and _");
+                                _("keys must be words of a-z, 0-9 and _"));
         if (lua_type(L, -1) != LUA_TTABLE)
-            return decl_problem(c, key, "a declaration is a table {type = ..., ...}");
+            return decl_problem(c, key, _("a declaration is a table {type = ..., ...}"));
         lua_pushliteral(L, "type");
         int is_decl = lua_rawget(L, -2) == LUA_TSTRING;
         lua_pop(L, 1);
@@ -252,37 +263,37 @@ static int check_policy(lua_State *L)
     lua_setupvalue(L, -2, 1);
     lua_call(L, 0, 1);
     if (lua_type(L, -1) != LUA_TTABLE) {
-        c->problem = "does not return a table {name = ..., title = ..., evaluate = ...}";
+        c->problem = _("does not return a table {name = ..., title = ..., evaluate = ...}");
         return 0;
     }
     int t = lua_gettop(L);
     size_t len;
     if (lua_getfield(L, t, "name") != LUA_TSTRING) {
-        c->problem = "returns no `name` string";
+        c->problem = _("returns no `name` string");
         return 0;
     }
     const char *name = lua_tolstring(L, -1, &len);
     if (!valid_name(name, len)) {
-        c->problem = "`name` must be an area code of lower-case letters, digits and _";
+        c->problem = _("`name` must be an area code of lower-case letters, digits and _");
         return 0;
     }
     memcpy(p->name, name, len + 1);
     if (lua_getfield(L, t, "title") != LUA_TSTRING) {
-        c->problem = "returns no `title` string";
+        c->problem = _("returns no `title` string");
         return 0;
     }
     snprintf(p->title, sizeof p->title, "%s", lua_tostring(L, -1));
     if (lua_getfield(L, t, "evaluate") != LUA_TFUNCTION) {
-        c->problem = "returns no `evaluate` function";
+        c->problem = _("returns no `evaluate` function");
         return 0;
     }
     int mt = lua_getfield(L, t, "measures");
     if (mt == LUA_TNIL) {
         p->measures = policy_catalogue(p->name);
         if (!p->measures)
-            c->problem = "its area is not in the measure catalogue: declare `measures = {...}`";
+            c->problem = _("its area is not in the measure catalogue: declare `measures = {...}`");
     } else if (mt != LUA_TTABLE || check_measures(L, p) != 0) {
-        c->problem = "`measures` must be a list of measure codes";
+        c->problem = _("`measures` must be a list of measure codes");
         return 0;
     }
     lua_settop(L, t);
@@ -290,7 +301,7 @@ static int check_policy(lua_State *L)
     if (pt == LUA_TNIL)
         return 0;
     if (pt != LUA_TTABLE) {
-        c->problem = "`params` must be a table of declarations {key = {type = ...}}";
+        c->problem = _("`params` must be a table of declarations {key = {type = ...}}");
         return 0;
     }
     if (parse_params(L, c, "", 0) == 0 && p->n_decls)
@@ -303,7 +314,7 @@ int policy_lua_load(const char *path, const struct config *cfg, struct policy_lu
 {
     struct policy_lua *p = calloc(1, sizeof *p);
     if (!p)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     struct sandbox *sb = NULL;
     int rc;
     sandbox_display_name(path, p->display, sizeof p->display);
@@ -311,7 +322,7 @@ int policy_lua_load(const char *path, const struct config *cfg, struct policy_lu
     if ((rc = sandbox_read_file(path, &p->src, &p->len, e)) != 0)
         goto fail;
     if (p->len > 0 && p->src[0] == 0x1b) {
-        rc = err_set(e, ERR_INVALID, "%s: is a precompiled chunk: only source text is accepted",
+        rc = err_set(e, ERR_INVALID, _("%s: is a precompiled chunk: only source text is accepted"),
                      p->display);
         goto fail;
     }
@@ -453,7 +464,7 @@ int policy_lua_worker_new(struct policy_lua *const *policies, size_t n, const st
     struct policy_lua_worker *w = calloc(1, sizeof *w);
     if (!w || !(w->refs = calloc(n ? n : 1, sizeof *w->refs))) {
         free(w);
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     }
     w->policies = policies;
     w->n = n;
@@ -494,7 +505,7 @@ static int eval_policy(lua_State *L)
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
     lua_call(L, 0, 1); /* a fresh module: locals and tables of the last household are gone */
     if (lua_type(L, -1) != LUA_TTABLE || lua_getfield(L, -1, "evaluate") != LUA_TFUNCTION) {
-        lua_pushfstring(L, "%s: returns no `evaluate` function", c->p->display);
+        lua_pushfstring(L, _("%s: returns no `evaluate` function"), c->p->display);
         return lua_error(L);
     }
     household_view_push(L);
@@ -508,11 +519,11 @@ int policy_lua_worker_eval(struct policy_lua_worker *w, size_t index, const stru
                            struct fupin_out *out, struct fupin_params *params, struct err *e)
 {
     if (!w || index >= w->n)
-        return err_set(e, ERR_FAIL, "no Lua policy number %zu in this worker", index);
+        return err_set(e, ERR_FAIL, _("no Lua policy number %zu in this worker"), index);
     if (!w->sb) {
         struct err oe;
         if (worker_open_state(w, 0, &oe) != 0)
-            return err_set(e, ERR_FAIL, "%s: no Lua state: %s", w->policies[index]->display,
+            return err_set(e, ERR_FAIL, _("%s: no Lua state: %s"), w->policies[index]->display,
                            oe.msg);
     }
     struct sandbox *sb = w->sb;
@@ -544,10 +555,7 @@ int policy_lua_worker_eval(struct policy_lua_worker *w, size_t index, const stru
         rc = lua_failure(sb, p->display, ERR_FAIL, e);
     } else if (sb->exceeded) {
         /* The policy caught the budget error and went on: still a failure. */
-        rc = err_set(e, ERR_BUDGET, "%s: %s budget exceeded", p->display,
-                     sb->exceeded == SANDBOX_MEMORY ? "memory"
-                     : sb->exceeded == SANDBOX_WALL ? "time"
-                                                    : "instruction");
+        rc = err_set(e, ERR_BUDGET, "%s: %s", p->display, sandbox_budget_text(sb->exceeded));
     }
     sb->hh = NULL;
     sb->out = NULL;

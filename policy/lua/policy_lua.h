@@ -13,9 +13,12 @@
 
 struct policy_lua;
 
-/* In the message of a policy that read a param it does not declare:
- * `fupin check` looks for it in what the policies' own cases report. */
-#define LUA_UNDECLARED_PARAM "is not declared by"
+/* The words, in the current language, that mark the message of a policy
+ * that read a param it does not declare ("is not declared by"): `fupin
+ * check` looks for them in what the policies' own cases report. A static
+ * string; the message holds it verbatim in every language. */
+const char *policy_lua_undeclared_marker(void);
+#define LUA_UNDECLARED_PARAM policy_lua_undeclared_marker()
 
 /* Compiles path in a fresh sandboxed state and checks it returns a table with
  * name, title and evaluate, and a valid `params` declaration when it has one

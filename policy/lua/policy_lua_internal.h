@@ -69,6 +69,13 @@ void sandbox_end(struct sandbox *sb);
 void sandbox_freeze(lua_State *L, int idx);
 /* The error message on top of the stack, without running any metamethod. */
 const char *sandbox_error_text(lua_State *L, char *buf, size_t size);
+/* Rewrites, in place, a sentence of Lua's own (parser or runtime error)
+ * found in buf into the process's language; anything else stays. Only for
+ * a failed call: not free. Thread-safe. */
+void lua_message_translate(char *buf, size_t size);
+/* "time budget exceeded" and its kin for kind (not SANDBOX_OK), in the
+ * current language. A static string. */
+const char *sandbox_budget_text(enum sandbox_exceeded kind);
 /* "policies/x.lua" from a file path: the last directory and the file name. */
 void sandbox_display_name(const char *path, char *out, size_t size);
 /* Reads a whole text file (malloc'd, NUL-terminated). */

@@ -6,6 +6,7 @@
  * unbounded inside one C call. */
 #define _GNU_SOURCE /* SIGEV_THREAD_ID: the watchdog signals the evaluating thread */
 #include "policy_lua_internal.h"
+#include "i18n.h"
 #include "log.h"
 #include "scrub.h"
 
@@ -80,7 +81,8 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 static int sb_panic(lua_State *L)
 {
     char buf[256];
-    log_error("lua: unprotected error: %s", sandbox_error_text(L, buf, sizeof buf));
+    log_event(LOG_ERROR, "lua.unprotected_error", "lua: unprotected error: %s",
+              sandbox_error_text(L, buf, sizeof buf));
     abort(); /* a bug in this module, never policy input: everything runs under pcall */
 }
 
@@ -115,9 +117,7 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
      * a message handler or a __close cannot swallow the error and carry on. */
     poison(sb, L);
     lua_getinfo(L, "Sl", ar);
-    const char *what = sb->exceeded == SANDBOX_INSTRUCTIONS ? "instruction budget exceeded"
-                       : sb->exceeded == SANDBOX_WALL       ? "time budget exceeded"
-                                                            : "memory budget exceeded";
+    const char *what = sandbox_budget_text(sb->exceeded);
     if (ar->currentline > 0)
         lua_pushfstring(L, "%s:%d: %s", ar->short_src, ar->currentline, what);
     else
@@ -188,8 +188,9 @@ static void watchdog_install(void)
     watchdog_ok = pthread_key_create(&timer_key, delete_timer) == 0 &&
                   sigaction(SANDBOX_WATCHDOG_SIGNAL, &sa, NULL) == 0;
     if (!watchdog_ok)
-        log_warn("lua: cannot install the watchdog (%s): policies run with the count hook",
-                 strerror(errno));
+        log_event(LOG_WARN, "lua.no_watchdog",
+                  "lua: cannot install the watchdog (%s): policies run with the count hook",
+                  strerror(errno));
 }
 
 /* This thread's timer, signalling this very thread. */
@@ -205,7 +206,8 @@ static int watchdog_timer(void)
     ev._sigev_un._tid = (pid_t)syscall(SYS_gettid); /* glibc before 2.37 has no name for it */
 #endif
     if (timer_create(CLOCK_MONOTONIC, &ev, &my_timer) != 0) {
-        log_warn("lua: timer_create: %s: this thread uses the count hook", strerror(errno));
+        log_event(LOG_WARN, "lua.no_timer",
+                  "lua: timer_create: %s: this thread uses the count hook", strerror(errno));
         return -1;
     }
     /* A thread that blocks signals (say, to leave SIGTERM to the loop)
@@ -280,6 +282,15 @@ void sandbox_end(struct sandbox *sb)
     lua_sethook(sb->L, NULL, 0, 0);
 }
 
+const char *sandbox_budget_text(enum sandbox_exceeded kind)
+{
+    /* Only on the way out of a stopped rule: gettext is never called while
+     * a household evaluates normally. */
+    return kind == SANDBOX_INSTRUCTIONS ? _("instruction budget exceeded")
+           : kind == SANDBOX_WALL       ? _("time budget exceeded")
+                                        : _("memory budget exceeded");
+}
+
 const char *sandbox_error_text(lua_State *L, char *buf, size_t size)
 {
     /* Never call __tostring here: an error object's metamethod could loop. */
@@ -289,7 +300,7 @@ const char *sandbox_error_text(lua_State *L, char *buf, size_t size)
     else if (t == LUA_TNUMBER)
         snprintf(buf, size, "%.14g", (double)lua_tonumber(L, -1));
     else
-        snprintf(buf, size, "(error object is a %s value)", lua_typename(L, t));
+        snprintf(buf, size, _("(error object is a %s value)"), lua_typename(L, t));
     /* A policy may raise any value it read, and the message is logged and
      * alerted (found by tests/fuzz/fuzz_lua): resident IDs are masked as
      * everywhere, and any other run of 15 or more digits — an ID with a
@@ -321,7 +332,7 @@ int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return err_set(e, ERR_INVALID, "%s: cannot read", path);
+        return err_set(e, ERR_INVALID, _("%s: cannot read"), path);
     size_t cap = 8192, n = 0;
     char *buf = malloc(cap);
     size_t got;
@@ -342,10 +353,10 @@ int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e)
     }
     fclose(f);
     if (!buf)
-        return err_set(e, ERR_FAIL, "%s: out of memory", path);
+        return err_set(e, ERR_FAIL, _("%s: out of memory"), path);
     if (n > (4u << 20)) {
         free(buf);
-        return err_set(e, ERR_INVALID, "%s: file is larger than 4 MiB", path);
+        return err_set(e, ERR_INVALID, _("%s: file is larger than 4 MiB"), path);
     }
     buf[n] = 0;
     *text = buf;
@@ -380,15 +391,15 @@ static int sb_error(lua_State *L, const char *fmt, ...)
 static int ro_newindex(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TSTRING)
-        return sb_error(L, "attempt to modify read-only field '%s'", lua_tostring(L, 2));
-    return sb_error(L, "attempt to modify a read-only table");
+        return sb_error(L, _("attempt to modify read-only field '%s'"), lua_tostring(L, 2));
+    return sb_error(L, _("attempt to modify a read-only table"));
 }
 
 static int env_newindex(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TSTRING)
-        return sb_error(L, "attempt to set global '%s'", lua_tostring(L, 2));
-    return sb_error(L, "attempt to set a global");
+        return sb_error(L, _("attempt to set global '%s'"), lua_tostring(L, 2));
+    return sb_error(L, _("attempt to set a global"));
 }
 
 static void push_shadow(lua_State *L, int idx)
@@ -517,10 +528,10 @@ static int sb_setmetatable(lua_State *L)
         int t = lua_rawget(L, 2);
         lua_pop(L, 1);
         if (t != LUA_TNIL)
-            return luaL_error(L, "setmetatable: __gc metamethods are not allowed in policies");
+            return luaL_error(L, _("setmetatable: __gc metamethods are not allowed in policies"));
     }
     if (lua_type(L, 1) == LUA_TTABLE && is_protected(L, 1))
-        return luaL_error(L, "cannot change a protected metatable");
+        return luaL_error(L, _("cannot change a protected metatable"));
     return call_original(L);
 }
 
@@ -528,7 +539,7 @@ static int sb_rawset(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     if (is_protected(L, 1))
-        return luaL_error(L, "rawset: the table is read-only");
+        return luaL_error(L, _("rawset: the table is read-only"));
     return call_original(L);
 }
 
@@ -536,12 +547,12 @@ static int sb_load(lua_State *L)
 {
     size_t len;
     if (lua_type(L, 1) != LUA_TSTRING)
-        return luaL_error(L, "load: only source text (a string) can be loaded");
+        return luaL_error(L, _("load: only source text (a string) can be loaded"));
     const char *s = lua_tolstring(L, 1, &len);
     const char *name = luaL_optstring(L, 2, "=(load)");
     const char *mode = luaL_optstring(L, 3, "t");
     if (!strchr(mode, 't'))
-        return luaL_error(L, "load: only text chunks can be loaded");
+        return luaL_error(L, _("load: only text chunks can be loaded"));
     int env = !lua_isnone(L, 4);
     if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
         lua_pushnil(L);
@@ -561,7 +572,7 @@ static int sb_collectgarbage(lua_State *L)
 {
     const char *opt = luaL_optstring(L, 1, "collect");
     if (strcmp(opt, "count") != 0)
-        return luaL_error(L, "collectgarbage: only \"count\" is allowed in policies");
+        return luaL_error(L, _("collectgarbage: only \"count\" is allowed in policies"));
     int kb = lua_gc(L, LUA_GCCOUNT), b = lua_gc(L, LUA_GCCOUNTB);
     lua_pushnumber(L, (lua_Number)kb + (lua_Number)b / 1024);
     return 1;
@@ -641,13 +652,14 @@ static int sb_pattern(lua_State *L)
      * loop at its next instruction, this stops it before the next match. */
     if (sb->running && (sb->wall_fired || past_deadline(sb))) {
         mark(sb, SANDBOX_WALL);
-        return sb_error(L, "time budget exceeded");
+        return sb_error(L, "%s", sandbox_budget_text(SANDBOX_WALL));
     }
     if (pattern_cost(n, p, m, plain) > PATTERN_MAX_LOG10) {
         char shown[48];
         snprintf(shown, sizeof shown, "%.40s%s", p, m > 40 ? "..." : "");
         mark(sb, SANDBOX_WALL);
-        return luaL_error(L, "%s: pattern \"%s\" could backtrack too long on a subject of %d bytes",
+        return luaL_error(L,
+                          _("%s: pattern \"%s\" could backtrack too long on a subject of %d bytes"),
                           lua_tostring(L, lua_upvalueindex(3)), shown, (int)n);
     }
     lua_pushvalue(L, lua_upvalueindex(1));
@@ -675,7 +687,7 @@ static int sb_rep(lua_State *L)
         double room = sb->mem_limit > sb->mem_used ? (double)(sb->mem_limit - sb->mem_used) : 0;
         if (total > room) {
             mark(sb, SANDBOX_MEMORY);
-            return luaL_error(L, "string.rep: a result of %f bytes exceeds the memory budget",
+            return luaL_error(L, _("string.rep: a result of %f bytes exceeds the memory budget"),
                               total);
         }
     }
@@ -687,13 +699,13 @@ static int sb_unpack(lua_State *L)
     lua_Integer i = luaL_optinteger(L, 2, 1);
     lua_Integer j = lua_isnoneornil(L, 3) ? luaL_len(L, 1) : luaL_checkinteger(L, 3);
     if (i <= j && (lua_Unsigned)j - (lua_Unsigned)i >= UNPACK_MAX)
-        return luaL_error(L, "table.unpack: too many results (more than %d)", UNPACK_MAX);
+        return luaL_error(L, _("table.unpack: too many results (more than %d)"), UNPACK_MAX);
     return call_original(L);
 }
 
 static int range_error(lua_State *L, const char *fn, lua_Integer from, lua_Integer to)
 {
-    return sb_error(L, "%s: range %I..%I is longer than %d elements", fn, (LUAI_UACINT)from,
+    return sb_error(L, _("%s: range %I..%I is longer than %d elements"), fn, (LUAI_UACINT)from,
                     (LUAI_UACINT)to, RANGE_MAX);
 }
 
@@ -790,7 +802,7 @@ static int sb_format(lua_State *L)
         while (k < n && strchr("-+ #0123456789.", fmt[k]))
             k++;
         if (k < n && fmt[k] == 'p')
-            return sb_error(L, "string.format: %%p (an address) is not allowed in policies");
+            return sb_error(L, _("string.format: %%p (an address) is not allowed in policies"));
         i = k; /* "%%" is skipped whole */
     }
     for (int a = 2; a <= lua_gettop(L); a++) {
@@ -846,7 +858,7 @@ static int sb_co_switch(lua_State *L)
     struct sandbox *sb = sandbox_of(L);
     lua_State *co = lua_tothread(L, 1);
     if (co && sb->exceeded)
-        return sb_error(L, "budget exceeded");
+        return sb_error(L, _("budget exceeded"));
     if (co) {
         if (sb->wall_fired)
             poison(sb, co);
@@ -959,7 +971,8 @@ static int load_fp(lua_State *L, struct setup_ctx *c)
     struct err fe;
     if (sandbox_read_file(path, &text, &len, &fe) != 0) {
         if (c->warn)
-            log_warn("%s: not found: policies run without the fp library", path);
+            log_event(LOG_WARN, "lua.fp_missing",
+                      "%s: not found: policies run without the fp library", path);
         return 0;
     }
     char shown[512];
@@ -977,7 +990,7 @@ static int load_fp(lua_State *L, struct setup_ctx *c)
     lua_call(L, 0, 1);
     sandbox_end(sandbox_of(L));
     if (lua_type(L, -1) != LUA_TTABLE) {
-        c->rc = err_set(c->e, ERR_INVALID, "%s: does not return a table", shown);
+        c->rc = err_set(c->e, ERR_INVALID, _("%s: does not return a table"), shown);
         return -1;
     }
     sandbox_freeze(L, -1);
@@ -1084,7 +1097,7 @@ int sandbox_open(const struct config *cfg, int warn, int count_instructions, str
 {
     struct sandbox *sb = calloc(1, sizeof *sb);
     if (!sb)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     sb->mem_limit = cfg->lua_memory_kb > 0 ? (size_t)cfg->lua_memory_kb * 1024 : (size_t)64 << 20;
     sb->instr_limit = cfg->lua_instructions;
     sb->wall_ms = cfg->lua_wall_ms;
@@ -1093,7 +1106,7 @@ int sandbox_open(const struct config *cfg, int warn, int count_instructions, str
     sb->L = lua_newstate(sb_alloc, sb);
     if (!sb->L) {
         free(sb);
-        return err_set(e, ERR_FAIL, "cannot create a Lua state (memory budget too small?)");
+        return err_set(e, ERR_FAIL, _("cannot create a Lua state (memory budget too small?)"));
     }
     lua_atpanic(sb->L, sb_panic);
     *(struct sandbox **)lua_getextraspace(sb->L) = sb;

@@ -5,6 +5,7 @@
  * pointer to a static descriptor. Reads no descriptor member beyond the
  * plugin's struct_size. */
 #include "plugin_loader.h"
+#include "i18n.h"
 
 #include "date.h"
 
@@ -57,11 +58,12 @@ static int check_owner_mode(const char *path, const struct stat *st, const char 
 {
     uid_t me = geteuid();
     if (st->st_mode & S_IWOTH)
-        return err_set(e, ERR_INVALID, "%s: %s is world-writable; refusing to load it", path, what);
+        return err_set(e, ERR_INVALID, _("%s: %s is world-writable; refusing to load it"), path,
+                       what);
     if (st->st_uid != me && st->st_uid != 0)
         return err_set(e, ERR_INVALID,
-                       "%s: %s is owned by uid %ld, not by fupin's user (uid %ld) or root; "
-                       "refusing to load it",
+                       _("%s: %s is owned by uid %ld, not by fupin's user (uid %ld) or root; "
+                         "refusing to load it"),
                        path, what, (long)st->st_uid, (long)me);
     return 0;
 }
@@ -71,23 +73,24 @@ static int check_file(const char *path, struct err *e)
     char real[PATH_MAX];
     struct stat st;
     if (stat(path, &st) != 0)
-        return err_set(e, ERR_INVALID, "%s: cannot load plugin: %s", path, strerror(errno));
+        return err_set(e, ERR_INVALID, _("%s: cannot load plugin: %s"), path, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return err_set(e, ERR_INVALID, "%s: not a regular file; refusing to load it", path);
-    int rc = check_owner_mode(path, &st, "the file", e);
+        return err_set(e, ERR_INVALID, _("%s: not a regular file; refusing to load it"), path);
+    int rc = check_owner_mode(path, &st, _("the file"), e);
     if (rc)
         return rc;
     /* The directory that really holds the file, after symlinks. */
     if (!realpath(path, real))
-        return err_set(e, ERR_INVALID, "%s: cannot resolve path: %s", path, strerror(errno));
+        return err_set(e, ERR_INVALID, _("%s: cannot resolve path: %s"), path, strerror(errno));
     char *slash = strrchr(real, '/');
     if (slash == real)
         slash[1] = '\0';
     else if (slash)
         *slash = '\0';
     if (stat(real, &st) != 0)
-        return err_set(e, ERR_INVALID, "%s: cannot stat its directory: %s", path, strerror(errno));
-    return check_owner_mode(path, &st, "its directory", e);
+        return err_set(e, ERR_INVALID, _("%s: cannot stat its directory: %s"), path,
+                       strerror(errno));
+    return check_owner_mode(path, &st, _("its directory"), e);
 }
 
 static int list_has(const char *const *list, const char *s)
@@ -134,31 +137,32 @@ static const char *type_name(enum fupin_param_type t)
 static int check_decl(const char *path, const struct fupin_param_decl *p, size_t i, struct err *e)
 {
     if (!p->key)
-        return err_set(e, ERR_INVALID, "%s: parameter declaration %zu has no key", path, i);
+        return err_set(e, ERR_INVALID, _("%s: parameter declaration %zu has no key"), path, i);
     if (!key_is_valid(p->key))
         return err_set(e, ERR_INVALID,
-                       "%s: parameter key \"%.64s\": use lower-case letters, digits and '_', "
-                       "parts joined by '.', at most %d bytes",
+                       _("%s: parameter key \"%.64s\": use lower-case letters, digits and '_', "
+                         "parts joined by '.', at most %d bytes"),
                        path, p->key, PLUGIN_PARAM_KEY_MAX);
     const char *k = p->key;
     if (!type_name(p->type))
-        return err_set(e, ERR_INVALID, "%s: parameter \"%s\" has unknown type %d", path, k,
+        return err_set(e, ERR_INVALID, _("%s: parameter \"%s\" has unknown type %d"), path, k,
                        (int)p->type);
     int numeric = p->type == FUPIN_PARAM_NUMBER || p->type == FUPIN_PARAM_INTEGER;
     if (!isfinite(p->min) || !isfinite(p->max))
-        return err_set(e, ERR_INVALID, "%s: parameter \"%s\": min and max must be finite", path, k);
+        return err_set(e, ERR_INVALID, _("%s: parameter \"%s\": min and max must be finite"), path,
+                       k);
     if (p->min > p->max)
-        return err_set(e, ERR_INVALID, "%s: parameter \"%s\": min %g is greater than max %g", path,
-                       k, p->min, p->max);
+        return err_set(e, ERR_INVALID, _("%s: parameter \"%s\": min %g is greater than max %g"),
+                       path, k, p->min, p->max);
     if (p->by_year && !numeric)
         return err_set(e, ERR_INVALID,
-                       "%s: parameter \"%s\": only numbers can be given by year, not %s", path, k,
-                       type_name(p->type));
+                       _("%s: parameter \"%s\": only numbers can be given by year, not %s"), path,
+                       k, type_name(p->type));
     /* So that a config and a plugin can be deployed in either order. */
     if (p->required && !p->has_default)
         return err_set(e, ERR_INVALID,
-                       "%s: parameter \"%s\" is required but declares no default; a required "
-                       "parameter carries one, so a config without it still runs",
+                       _("%s: parameter \"%s\" is required but declares no default; a required "
+                         "parameter carries one, so a config without it still runs"),
                        path, k);
     if (!p->has_default)
         return 0;
@@ -166,17 +170,18 @@ static int check_decl(const char *path, const struct fupin_param_decl *p, size_t
         double v = p->default_number;
         if (!isfinite(v) || v < p->min || v > p->max)
             return err_set(e, ERR_INVALID,
-                           "%s: parameter \"%s\": default %g is outside its range [%g, %g]", path,
-                           k, v, p->min, p->max);
+                           _("%s: parameter \"%s\": default %g is outside its range [%g, %g]"),
+                           path, k, v, p->min, p->max);
         if (p->type == FUPIN_PARAM_INTEGER && v != floor(v))
-            return err_set(e, ERR_INVALID, "%s: parameter \"%s\": default %g is not a whole number",
-                           path, k, v);
+            return err_set(e, ERR_INVALID,
+                           _("%s: parameter \"%s\": default %g is not a whole number"), path, k, v);
     } else if (!p->default_text) {
-        return err_set(e, ERR_INVALID, "%s: parameter \"%s\": the default text is NULL", path, k);
+        return err_set(e, ERR_INVALID, _("%s: parameter \"%s\": the default text is NULL"), path,
+                       k);
     } else if (p->type == FUPIN_PARAM_DATE && !date_is_valid(p->default_text)) {
         return err_set(e, ERR_INVALID,
-                       "%s: parameter \"%s\": default \"%.40s\" is not a date YYYY-MM-DD", path, k,
-                       p->default_text);
+                       _("%s: parameter \"%s\": default \"%.40s\" is not a date YYYY-MM-DD"), path,
+                       k, p->default_text);
     }
     return 0;
 }
@@ -187,19 +192,20 @@ static int check_decls(const char *path, const struct fupin_plugin *d, struct er
         return 0;
     if (!d->params)
         return err_set(e, ERR_INVALID,
-                       "%s: the descriptor declares %zu parameters but params is "
-                       "NULL",
+                       _("%s: the descriptor declares %zu parameters but params is "
+                         "NULL"),
                        path, d->n_params);
     if (d->n_params > PLUGIN_PARAMS_MAX)
-        return err_set(e, ERR_INVALID, "%s: the descriptor declares %zu parameters, more than %d",
-                       path, d->n_params, PLUGIN_PARAMS_MAX);
+        return err_set(e, ERR_INVALID,
+                       _("%s: the descriptor declares %zu parameters, more than %d"), path,
+                       d->n_params, PLUGIN_PARAMS_MAX);
     for (size_t i = 0; i < d->n_params; i++) {
         int rc = check_decl(path, &d->params[i], i, e);
         if (rc)
             return rc;
         for (size_t j = 0; j < i; j++)
             if (strcmp(d->params[j].key, d->params[i].key) == 0)
-                return err_set(e, ERR_INVALID, "%s: parameter \"%s\" is declared twice", path,
+                return err_set(e, ERR_INVALID, _("%s: parameter \"%s\" is declared twice"), path,
                                d->params[i].key);
     }
     return 0;
@@ -236,8 +242,8 @@ static int check_view_sizes(const char *path, const struct fupin_view_sizes *v, 
         memcpy(&size, (const char *)v + view_sizes[i].offset, sizeof size);
         if (size < view_sizes[i].abi2_end || size > view_sizes[i].ours)
             return err_set(e, ERR_INVALID,
-                           "%s: built with a %u-byte struct %s; this fupin hands plugins %zu "
-                           "bytes (at least %zu); rebuild it against plugins/fupin_plugin.h",
+                           _("%s: built with a %u-byte struct %s; this fupin hands plugins %zu "
+                             "bytes (at least %zu); rebuild it against plugins/fupin_plugin.h"),
                            path, (unsigned)size, view_sizes[i].what, view_sizes[i].ours,
                            view_sizes[i].abi2_end);
     }
@@ -250,24 +256,24 @@ static int check_descriptor(const char *path, const char *name, const struct fup
                             struct err *e)
 {
     if (!d)
-        return err_set(e, ERR_INVALID, "%s: %s() returned NULL", path, FUPIN_PLUGIN_ENTRY_NAME);
+        return err_set(e, ERR_INVALID, _("%s: %s() returned NULL"), path, FUPIN_PLUGIN_ENTRY_NAME);
     if (d->magic != FUPIN_PLUGIN_MAGIC)
         return err_set(e, ERR_INVALID,
-                       "%s: not a fupin plugin (descriptor magic 0x%08x, expected 0x%08x)", path,
+                       _("%s: not a fupin plugin (descriptor magic 0x%08x, expected 0x%08x)"), path,
                        (unsigned)d->magic, (unsigned)FUPIN_PLUGIN_MAGIC);
     /* ABI 1 had no struct_size: its third member is a pointer, so nothing
      * after abi_version may be read before this. */
     if (d->abi_version < FUPIN_PLUGIN_ABI_MIN)
         return err_set(e, ERR_INVALID,
-                       "%s: built for plugin ABI %u, this fupin speaks ABI %u; rebuild it "
-                       "against plugins/fupin_plugin.h",
+                       _("%s: built for plugin ABI %u, this fupin speaks ABI %u; rebuild it "
+                         "against plugins/fupin_plugin.h"),
                        path, (unsigned)d->abi_version, (unsigned)FUPIN_PLUGIN_ABI_VERSION);
     /* A newer plugin's larger descriptor is fine: its members up to free are
      * those of ABI 2, and nothing beyond is read. */
     if (!FUPIN_HAS_MEMBER(d, struct fupin_plugin, free))
         return err_set(e, ERR_INVALID,
-                       "%s: the descriptor's struct_size is %u bytes, smaller than the %zu of "
-                       "plugin ABI %u; rebuild it against plugins/fupin_plugin.h",
+                       _("%s: the descriptor's struct_size is %u bytes, smaller than the %zu of "
+                         "plugin ABI %u; rebuild it against plugins/fupin_plugin.h"),
                        path, (unsigned)d->struct_size, PLUGIN_DESCRIPTOR_SIZE_ABI2,
                        (unsigned)FUPIN_PLUGIN_ABI_MIN);
     int rc = check_view_sizes(path, &d->view, e);
@@ -275,26 +281,26 @@ static int check_descriptor(const char *path, const char *name, const struct fup
         return rc;
     if (!d->name || strcmp(d->name, name) != 0)
         return err_set(e, ERR_INVALID,
-                       "%s: the plugin calls itself \"%.40s\" but the config loads it as \"%s\"",
+                       _("%s: the plugin calls itself \"%.40s\" but the config loads it as \"%s\""),
                        path, d->name ? d->name : "(null)", name);
     if (!d->version || !*d->version)
-        return err_set(e, ERR_INVALID, "%s: the descriptor has no version", path);
+        return err_set(e, ERR_INVALID, _("%s: the descriptor has no version"), path);
     if (strlen(d->version) > 32)
-        return err_set(e, ERR_INVALID, "%s: the descriptor's version is longer than 32 bytes",
+        return err_set(e, ERR_INVALID, _("%s: the descriptor's version is longer than 32 bytes"),
                        path);
     if (!d->measures || !d->measures[0])
-        return err_set(e, ERR_INVALID, "%s: the descriptor lists no measures", path);
+        return err_set(e, ERR_INVALID, _("%s: the descriptor lists no measures"), path);
     if (!d->evaluate)
-        return err_set(e, ERR_INVALID, "%s: the descriptor has no evaluate function", path);
+        return err_set(e, ERR_INVALID, _("%s: the descriptor has no evaluate function"), path);
     const char *const *known = policy_catalogue(name);
     for (const char *const *m = d->measures; *m; m++) {
         if (!**m || strlen(*m) >= sizeof((struct finding *)0)->measure)
-            return err_set(e, ERR_INVALID, "%s: measure code \"%.60s\" is empty or too long", path,
-                           *m);
+            return err_set(e, ERR_INVALID, _("%s: measure code \"%.60s\" is empty or too long"),
+                           path, *m);
         if (known && !list_has(known, *m))
             return err_set(e, ERR_INVALID,
-                           "%s: measure \"%.47s\" is not in the catalogue of area \"%s\"", path, *m,
-                           name);
+                           _("%s: measure \"%.47s\" is not in the catalogue of area \"%s\""), path,
+                           *m, name);
     }
     return check_decls(path, d, e);
 }
@@ -305,16 +311,16 @@ int plugin_load(const char *dir, const char *name, const struct config *cfg, str
     *out = NULL;
     if (!name_is_safe(name))
         return err_set(e, ERR_INVALID,
-                       "plugin name \"%.60s\": use lower-case letters, digits, '_' and '-' only",
+                       _("plugin name \"%.60s\": use lower-case letters, digits, '_' and '-' only"),
                        name ? name : "(null)");
     struct plugin *p = calloc(1, sizeof *p);
     if (!p)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     int rc;
     snprintf(p->name, sizeof p->name, "%s", name);
     if ((size_t)snprintf(p->path, sizeof p->path, "%s/%s.so", dir ? dir : ".", name) >=
         sizeof p->path) {
-        rc = err_set(e, ERR_INVALID, "%.200s...: plugin path too long", p->path);
+        rc = err_set(e, ERR_INVALID, _("%.200s...: plugin path too long"), p->path);
         goto fail;
     }
     if ((rc = check_file(p->path, e)))
@@ -324,14 +330,15 @@ int plugin_load(const char *dir, const char *name, const struct config *cfg, str
     p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
     if (!p->handle) {
         const char *why = dlerror();
-        rc = err_set(e, ERR_INVALID, "%s: cannot load: %s", p->path, why ? why : "dlopen failed");
+        rc =
+            err_set(e, ERR_INVALID, _("%s: cannot load: %s"), p->path, why ? why : "dlopen failed");
         goto fail;
     }
     /* Function pointers and void * differ in C, not in POSIX: convert via
      * memcpy, as dlsym's own documentation suggests. */
     void *sym = dlsym(p->handle, FUPIN_PLUGIN_ENTRY_NAME);
     if (!sym) {
-        rc = err_set(e, ERR_INVALID, "%s: exports no %s(); not a fupin plugin", p->path,
+        rc = err_set(e, ERR_INVALID, _("%s: exports no %s(); not a fupin plugin"), p->path,
                      FUPIN_PLUGIN_ENTRY_NAME);
         goto fail;
     }
@@ -347,7 +354,7 @@ int plugin_load(const char *dir, const char *name, const struct config *cfg, str
         char msg[200] = "";
         if (p->desc->init(&policy_host, &p->init_params, &p->state, msg, sizeof msg) != FUPIN_OK) {
             msg[sizeof msg - 1] = '\0';
-            rc = err_set(e, ERR_INVALID, "%s: init failed: %s", p->path,
+            rc = err_set(e, ERR_INVALID, _("%s: init failed: %s"), p->path,
                          *msg ? msg : "(no message)");
             p->state = NULL; /* a failed init owns nothing we may free */
             goto fail;
@@ -398,7 +405,7 @@ int plugin_eval(struct plugin *p, struct plugin_view *view, const struct househo
     if (p->desc->evaluate(p->state, seen, params, out, msg, sizeof msg) == FUPIN_OK)
         return 0;
     msg[sizeof msg - 1] = '\0';
-    return err_set(e, ERR_FAIL, "%s", *msg ? msg : "evaluate failed without a message");
+    return err_set(e, ERR_FAIL, "%s", *msg ? msg : _("evaluate failed without a message"));
 }
 
 const struct fupin_param_decl *plugin_param_decls(const struct plugin *p, size_t *n)
@@ -413,8 +420,8 @@ int plugin_check_params(const struct plugin *p, const struct config *cfg, struct
         const struct fupin_param_decl *d = &p->desc->params[i];
         if (d->required && !d->has_default && !config_param_scoped(cfg, p->desc->name, d->key))
             return err_set(e, ERR_INVALID,
-                           "%s: %s: parameter \"params.%s.%s\" (or \"params.%s\") is required "
-                           "by this plugin but missing",
+                           _("%s: %s: parameter \"params.%s.%s\" (or \"params.%s\") is required "
+                             "by this plugin but missing"),
                            cfg && cfg->path ? cfg->path : "config", p->path, p->desc->name, d->key,
                            d->key);
     }

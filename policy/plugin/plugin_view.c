@@ -3,6 +3,7 @@
  * out here on purpose, not derived, so a field added to household.h reaches
  * plugins only when it is appended to fupin_plugin.h and copied below. */
 #include "plugin_view.h"
+#include "i18n.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -76,7 +77,7 @@ static int reserve(void *arr, size_t *cap, size_t n, size_t size, void **out, st
         ncap *= 2;
     void *na = realloc(arr, ncap * size);
     if (!na)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     *out = na;
     *cap = ncap;
     return 0;

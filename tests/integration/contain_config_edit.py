@@ -128,7 +128,7 @@ def main():
         # restarted workers keep it.
         mark = len(env.log_text())
         env.signal(signal.SIGHUP)
-        env.wait_log("config reloaded", after=mark, timeout=30)
+        env.wait_log("[reload.config_done]", after=mark, timeout=30)
         env.wait_until(grant_of(100), (), 6000.0, timeout=30)
         env.wait_until(grant_of(110), (), 6000.0, timeout=30)
         wait_for(lambda: any(alive(pid) for pid in children(env.proc.pid)), "workers on the new config")

@@ -20,7 +20,8 @@ def main():
         r = env.fupin("eval", "--all", check=False)
         log("eval ->", r.returncode, r.stderr[-400:])
         check(r.returncode == 1, "eval exits 1 when no worker starts, not %d" % r.returncode)
-        check("cannot start evaluation workers" in r.stderr, "eval names the cause", r.stderr[-2000:])
+        # Chinese by default: what the operator reads names the cause.
+        check("无法启动评估工作进程" in r.stderr, "eval names the cause", r.stderr[-2000:])
         check(env.scalar("SELECT count(*) FROM finding") == 0, "nothing written")
         env.start()
         rc = env.proc.wait(timeout=120)
@@ -28,8 +29,7 @@ def main():
         env.logf.close()
         text = env.log_text()
         check(rc == 1, "fupin run exits 1 when no worker starts, not %s" % rc, text[-2000:])
-        check("cannot start evaluation workers (5 failed starts in a row)" in text, "run names the cause",
-              text[-2000:])
+        check("无法启动评估工作进程（连续 5 次启动失败）" in text, "run names the cause", text[-2000:])
     return check.done()
 
 

@@ -96,7 +96,7 @@ def main():
         env.write(os.path.join(env.policies, "hang.lua"),
                   "local s = string.rep('', math.maxinteger)\n"
                   "return { name = 'hang', title = 'hang', evaluate = function() end }\n")
-        env.wait_log("checking the changed policy file hang.lua", after=mark)
+        env.wait_log("[reload.policy_checking] checking the changed policy file hang.lua", after=mark)
         rc = env.stop(timeout=5)
         check(rc == 0, "SIGTERM during a stuck reload check: exit 0 within 5 s, not %s" % rc)
     return check.done()

@@ -29,7 +29,7 @@ def main():
         env.signal(signal.SIGCONT)
         # The daemon reached the lock and is waiting on it (it says so once
         # it has waited a while), however long getting there took.
-        env.wait_log("is locked by another writer", after=mark)
+        env.wait_log("[store.locked]", after=mark)
         assert env.alive(), "daemon died while the database was locked"
         row = env.row(REPAIR, (4,))
         assert row is None, "a finding was written while another writer held the lock: %r" % (row,)

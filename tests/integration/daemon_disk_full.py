@@ -67,7 +67,7 @@ def main():
             fill(filler)
             mark = env.log_mark()
             env.signal(signal.SIGCONT)
-            env.wait_log("batch not written", after=mark)
+            env.wait_log("[batch.write_failed]", after=mark)
             # The daemon retries the batch; whatever number of retries this
             # machine manages meanwhile, the error is logged once. (A slow
             # machine retries less here; it can only make the check easier.)
@@ -85,7 +85,7 @@ def main():
             # Space returns: the change is processed.
             os.unlink(filler)
             env.wait_until(REPAIR, (), "open")
-            env.wait_log("writable again", after=mark)
+            env.wait_log("[batch.write_resumed]", after=mark)
             assert env.cursor() > before
             keep.close()
             assert env.stop() == 0

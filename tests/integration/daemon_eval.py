@@ -63,7 +63,7 @@ def main():
             assert r.returncode == 2, (args, r.returncode, r.stderr)
             assert r.stderr.strip(), args
             if "999" in args:
-                assert "no household 999" in r.stderr, (args, r.stderr)
+                assert "户 999 不存在" in r.stderr, (args, r.stderr)
         log("ok")
 
 

@@ -55,7 +55,7 @@ def run(env, check):
             check(e is not None and "fixture" not in e, "household %d: none for the fixture" % h)
         else:
             check(e == "", "household %d: no error (%s)" % (h, e))
-    check("budget exceeded" in errors.get(7, ""), "the endless loop is stopped by the time budget")
+    check("超出时间限额" in errors.get(7, ""), "the endless loop is stopped by the time budget")
     check("0x" not in errors.get(9, "x"), "no address in the error text")
     # The seed grades houses A-D by id; C and D without renovation need repair.
     repair = {h for (h,) in env.rows("SELECT household_id FROM finding WHERE policy = 'fixture'"

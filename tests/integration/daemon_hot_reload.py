@@ -31,8 +31,8 @@ def edit(env, text):
 def expect_refused(env, text, what, line_re):
     mark = env.log_mark()
     edit(env, text)
-    env.wait_log("policy reload refused", after=mark)
-    logged = [l for l in env.log_text()[mark:].splitlines() if "refused" in l][0]
+    env.wait_log("[reload.policy_refused]", after=mark)
+    logged = [l for l in env.log_text()[mark:].splitlines() if "[reload.policy_refused]" in l][0]
     log(what + ": " + logged)
     assert re.search(line_re, logged), "%s: no file:line in %r" % (what, logged)
     env.wait_until(ALERT.format("count(*)") + " AND state = 'open'", (), 1)
@@ -61,7 +61,7 @@ def main():
         log("good edit took effect in %.2fs" % took)
         new_source, _ = source_of(env, 1, "income_support")
         assert new_source != old_source and re.search(r"fixture\.lua@\w+", new_source), new_source
-        env.wait_log("policy fixture reloaded: " + new_source, after=mark)
+        env.wait_log("[reload.policy_done] policy fixture reloaded: " + new_source, after=mark)
         env.wait_caught_up()
         stale = env.scalar("SELECT count(*) FROM finding WHERE state = 'open' AND policy = 'fixture'"
                            " AND source <> ?", (new_source,))

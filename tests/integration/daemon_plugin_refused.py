@@ -11,11 +11,12 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from fupintest import PLUGIN_DIR, TEST_PLUGIN_DIR, Env, log, skip  # noqa: E402
 
+# The reasons as an officer reads them: in Chinese, the default language.
 REFUSED = {
-    "bad_magic": "not a fupin plugin (descriptor magic",
-    "bad_version": "built for plugin ABI 1, this fupin speaks ABI 3",
-    "no_entry": "exports no fupin_plugin_entry",
-    "writable": "world-writable",
+    "bad_magic": "不是 fupin 插件（描述符 magic",
+    "bad_version": "按插件 ABI 1 编译，本 fupin 使用 ABI 3",
+    "no_entry": "没有导出 fupin_plugin_entry",
+    "writable": "对所有用户可写",
 }
 RENOVATION = ("SELECT state FROM finding WHERE household_id = 3 AND policy = 'housing'"
               " AND measure = 'renovation'")
@@ -40,7 +41,8 @@ def main():
             assert env.alive(), "daemon died on a refused plugin"
             text = env.log_text()
             for name, reason in REFUSED.items():
-                assert name + ".so" in text and reason in text, (name, reason, text[-3000:])
+                lines = [l for l in text.splitlines() if "[plugin.refused]" in l and name + ".so" in l]
+                assert lines and reason in lines[0], (name, reason, text[-3000:])
             for name in REFUSED:
                 env.wait_until("SELECT count(*) FROM alert WHERE kind = 'policy_error' AND subject = ?"
                                " AND state = 'open'", ("policy:%s.so" % name,), 1)

@@ -73,7 +73,7 @@ def main():
         db.close()
         rc = env.stop()
         assert rc == 0, "exit status %s on SIGTERM" % rc
-        assert "batch:" in env.log_text()
+        assert "[batch.done]" in env.log_text()
         log("ok")
 
 

@@ -29,7 +29,7 @@ def main():
         env.write(env.config, good + "\nengine_typo: 1\n")
         mark = env.log_mark()
         env.signal(signal.SIGHUP)
-        env.wait_log("keeping the running config", after=mark)
+        env.wait_log("[reload.config_refused]", after=mark)
         text = env.log_text()[mark:]
         assert re.search(r"config: .*fupin\.yaml:\d+:\d+", text), text
         # Still working on the old config.
@@ -42,8 +42,8 @@ def main():
         env.write(env.config, good.replace("income_ratio: 0.45", "income_ratio: 0.5"))
         mark = env.log_mark()
         env.signal(signal.SIGHUP)
-        env.wait_log("config reloaded", after=mark)
-        env.wait_log("every household marked", after=mark)
+        env.wait_log("[reload.config_done]", after=mark)
+        env.wait_log("[daemon.marked_all]", after=mark)
         env.wait_caught_up()
         assert env.stop() == 0
 

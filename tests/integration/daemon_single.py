@@ -32,7 +32,7 @@ def main():
 
         # The lock went with the first daemon: a new one starts and runs.
         env.start()
-        env.wait_log("caught up", after=env.start_mark)
+        env.wait_log("[daemon.caught_up]", after=env.start_mark)
         assert env.alive()
         assert env.stop() == 0
         log("ok")

@@ -126,7 +126,7 @@ def run(env, check):
     check(masked(OLD15) in outputs["finding.reason"], "the old 15-digit ID is masked too")
     check("表 table" in outputs["finding.reason"], "tostring({}) is a neutral word")
     check(masked(LITERAL) in outputs["alert.message"], "the policy's alert is recorded, ID masked")
-    check("personal data" in outputs["alert.message"], "the view refused id_number with a reason")
+    check("居民身份证号码不提供给政策" in outputs["alert.message"], "the view refused id_number with a reason")
     check(masked(LITERAL) in outputs["fupin alert list"], "alert list shows the masked ID")
     check(masked(LITERAL) in outputs["fupin explain 1"], "explain shows the masked reason")
     check(masked(IN_NAME) in outputs["fupin explain 1"], "explain masks an ID typed into a name")

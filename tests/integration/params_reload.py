@@ -78,7 +78,8 @@ def main():
         r = env.fupin("check", check=False)
         assert r.returncode == 0, r.stdout + r.stderr
         assert "ok   params" in r.stdout, r.stdout
-        assert "params.credit: not checked (plugin credit is not in plugins.load)" in r.stderr, r.stderr
+        assert any("params.credit:" in l and "插件 credit 不在 plugins.load 中" in l
+                   for l in r.stderr.splitlines()), r.stderr
 
         # Each mistake: check and start-up exit 2 naming the line and column.
         for what, (old, new), message in BAD:
@@ -104,8 +105,8 @@ def main():
             env.write(env.config, text)
             mark = len(env.log_text())
             env.signal(signal.SIGHUP)
-            env.wait_log("keeping the running config", after=mark, timeout=15)
-            refused = [l for l in env.log_text()[mark:].splitlines() if "keeping the running config" in l][0]
+            env.wait_log("[reload.config_refused]", after=mark, timeout=15)
+            refused = [l for l in env.log_text()[mark:].splitlines() if "[reload.config_refused]" in l][0]
             assert position(text, new) in refused and message in refused, (what, refused)
             assert env.proc.poll() is None, "daemon died on a bad param: " + what
             add_worker(env, 101 + i)
@@ -116,7 +117,7 @@ def main():
         env.write(env.config, good.replace(GRANT, "    project_grant: 6000\n"))
         mark = len(env.log_text())
         env.signal(signal.SIGHUP)
-        env.wait_log("config reloaded", after=mark, timeout=15)
+        env.wait_log("[reload.config_done]", after=mark, timeout=15)
         env.wait_until(grant_of(100), (), 6000.0, timeout=15)
         env.wait_until(grant_of(101), (), 6000.0, timeout=15)
         assert env.stop() == 0
@@ -141,11 +142,23 @@ def main():
                          "  end }\n")
         env.write(os.path.join(env.cases, "pilot.yaml"),
                   "policy: pilot\ncases:\n  - name: flags\n    household: {}\n    expect: [{measure: x}]\n")
+        # `fupin check` finds the mistake in either language.
         r = env.fupin("check", check=False)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "params.industry 未声明于 policies/pilot.lua" in r.stderr, r.stderr
+        saved = os.environ.get("LANGUAGE")
+        os.environ["LANGUAGE"] = "en"
+        try:
+            r = env.fupin("check", check=False)
+        finally:
+            if saved is None:
+                del os.environ["LANGUAGE"]
+            else:
+                os.environ["LANGUAGE"] = saved
         assert r.returncode == 2, r.stdout + r.stderr
         assert "params.industry is not declared by policies/pilot.lua" in r.stderr, r.stderr
         r = env.fupin("test", os.path.join(env.cases, "pilot.yaml"), check=False)
-        assert r.returncode == 1 and "params.industry is not declared by policies/pilot.lua" in r.stdout, \
+        assert r.returncode == 1 and "params.industry 未声明于 policies/pilot.lua" in r.stdout, \
             r.stdout + r.stderr
         log("ok")
     finally:

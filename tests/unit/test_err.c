@@ -76,6 +76,22 @@ static void err_set_fills_the_message_and_returns_the_code(void)
     CHECK(strlen(e.msg) == sizeof e.msg - 1);
 }
 
+static void err_set_never_cuts_a_character_in_half(void)
+{
+    /* 1 + 3 * 100 bytes into 255: 84 whole characters fit, then two bytes
+     * of the 85th, which must go. */
+    char text[400] = "x";
+    for (int i = 0; i < 100; i++)
+        strcat(text, "户");
+    struct err e;
+    CHECK(err_set(&e, ERR_INVALID, "%s", text) == ERR_INVALID);
+    CHECK(strlen(e.msg) == 1 + 3 * 84);
+    CHECK(strncmp(e.msg, text, strlen(e.msg)) == 0);
+    /* A message that fits is not touched, whatever its last character. */
+    CHECK(err_set(&e, ERR_INVALID, "%s", "超出时间限额") == ERR_INVALID);
+    CHECK(strcmp(e.msg, "超出时间限额") == 0);
+}
+
 int main(void)
 {
     RUN(err_names_are_the_c_names);
@@ -83,5 +99,6 @@ int main(void)
     RUN(err_codes_are_negative_and_distinct);
     RUN(err_unknown_codes_say_so);
     RUN(err_set_fills_the_message_and_returns_the_code);
+    RUN(err_set_never_cuts_a_character_in_half);
     return test_done();
 }

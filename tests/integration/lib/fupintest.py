@@ -344,7 +344,7 @@ class Env:
 
     def wait_watching(self, timeout=DEADLINE):
         """Until the daemon started last says it is watching the database."""
-        self.wait_log("watching", after=self.start_mark, timeout=timeout)
+        self.wait_log("[daemon.started]", after=self.start_mark, timeout=timeout)
 
     def signal(self, sig):
         self.proc.send_signal(sig)
