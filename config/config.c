@@ -30,17 +30,17 @@ int config_fail(struct config_load_ctx *c, const struct ynode *n, const char *fm
 
 int config_oom(struct config_load_ctx *c)
 {
-    return err_set(c->e, ERR_FAIL, "%s: out of memory", c->path);
+    return err_set(c->e, ERR_FAIL, _("%s: out of memory"), c->path);
 }
 
 const char *config_describe(const struct ynode *n, char *buf, size_t size)
 {
     if (n->kind == YNODE_MAP)
-        return "a mapping";
+        return _("a mapping");
     if (n->kind == YNODE_SEQ)
-        return "a list";
+        return _("a list");
     if (n->is_plain && !n->value[0])
-        return "nothing";
+        return _("nothing");
     snprintf(buf, size, "\"%.40s%s\"", n->value, strlen(n->value) > 40 ? "..." : "");
     return buf;
 }
@@ -180,17 +180,17 @@ static int check_email_channel(struct config_load_ctx *c, const struct ynode *ro
         return 0;
     if (ch->from && !config_mail_address_ok(ch->from))
         return config_fail(c, email_node(root, "from"),
-                           "channels.email.from: 发件地址无效 (not a plain mail address such as "
-                           "fupin@example.gov.cn: no name, <>, spaces or line breaks)");
+                           _("channels.email.from: 发件地址无效 (not a plain mail address such as "
+                             "fupin@example.gov.cn: no name, <>, spaces or line breaks)"));
     if (ch->url && (has_control(ch->url) || strchr(ch->url, ' ')))
         return config_fail(c, email_node(root, "url"),
-                           "channels.email.url: a URL without spaces or control characters");
+                           _("channels.email.url: a URL without spaces or control characters"));
     if (has_control(ch->username))
         return config_fail(c, email_node(root, "username"),
-                           "channels.email.username: control characters are not allowed");
+                           _("channels.email.username: control characters are not allowed"));
     if (has_control(ch->password))
         return config_fail(c, email_node(root, "password"),
-                           "channels.email.password: control characters are not allowed");
+                           _("channels.email.password: control characters are not allowed"));
     return 0;
 }
 
@@ -209,11 +209,11 @@ static int load_text(const char *path, char *text, size_t len, const char *dir, 
     cfg = calloc(1, sizeof *cfg);
     struct config_load_ctx c = {.path = path, .cfg = cfg, .e = e};
     if (!cfg || !(cfg->path = strdup(path))) {
-        rc = err_set(e, ERR_FAIL, "%s: out of memory", path);
+        rc = err_set(e, ERR_FAIL, _("%s: out of memory"), path);
         goto fail;
     }
     if (!(cfg->dir = dir ? strdup(dir) : config_dir_of(path))) {
-        rc = err_set(e, ERR_FAIL, "%s: cannot resolve its directory: %s", path, strerror(errno));
+        rc = err_set(e, ERR_FAIL, _("%s: cannot resolve its directory: %s"), path, strerror(errno));
         goto fail;
     }
     if ((rc = config_load_table(&c, root)) || (rc = check_email_channel(&c, root)))
@@ -250,7 +250,7 @@ int config_load_copy(const char *copy, const char *path, const char *dir, struct
     size_t len = 0;
     *out = NULL;
     if (!dir || dir[0] != '/')
-        return err_set(e, ERR_INVALID, "%s: the base folder must be absolute", path);
+        return err_set(e, ERR_INVALID, _("%s: the base folder must be absolute"), path);
     int rc = config_yaml_read_file(copy, CONFIG_MAX_BYTES, &text, &len, e);
     if (rc)
         return rc;

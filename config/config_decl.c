@@ -17,6 +17,9 @@
 #define KEY_MAX 128
 
 static const char *const type_names[] = {NULL, "number", "integer", "text", "date"};
+/* The kinds as officers read them in messages; type_names are the words of
+ * a declaration and stay as written. */
+static const char *const type_words[] = {NULL, N_("number"), N_("integer"), N_("text"), N_("date")};
 
 const char *config_decl_type_name(enum config_decl_type t)
 {
@@ -41,7 +44,7 @@ static int is_numeric(const struct config_param_decl *d)
 static void decl_label(const struct config_param_decl *d, char *buf, size_t size)
 {
     if (d->area)
-        snprintf(buf, size, "params.%s.%s (or params.%s)", d->area, d->key, d->key);
+        snprintf(buf, size, _("params.%s.%s (or params.%s)"), d->area, d->key, d->key);
     else
         snprintf(buf, size, "params.%s", d->key);
 }
@@ -49,13 +52,15 @@ static void decl_label(const struct config_param_decl *d, char *buf, size_t size
 /* "integer 0..120 years, by year" */
 static void decl_desc(const struct config_param_decl *d, char *buf, size_t size)
 {
-    size_t o = (size_t)snprintf(buf, size, "%s", config_decl_type_name(d->type));
+    const char *kind =
+        d->type >= CONFIG_DECL_NUMBER && d->type <= CONFIG_DECL_DATE ? _(type_words[d->type]) : "?";
+    size_t o = (size_t)snprintf(buf, size, "%s", kind);
     if (is_numeric(d) && (d->min > -DBL_MAX || d->max < DBL_MAX) && o < size)
         o += (size_t)snprintf(buf + o, size - o, " %g..%g", d->min, d->max);
     if (d->unit && o < size)
         o += (size_t)snprintf(buf + o, size - o, " %s", d->unit);
     if (d->by_year && o < size)
-        snprintf(buf + o, size - o, ", by year");
+        snprintf(buf + o, size - o, "%s", _(", by year"));
 }
 
 static int key_is_valid(const char *key)
@@ -74,40 +79,41 @@ static int key_is_valid(const char *key)
 
 int config_decl_validate(const struct config_param_decl *d, struct err *e)
 {
-    const char *owner = d->owner ? d->owner : "a policy";
+    const char *owner = d->owner ? d->owner : _("a policy");
     if (!key_is_valid(d->key) || (d->area && !key_is_valid(d->area)))
         return err_set(e, ERR_INVALID,
-                       "%s: params: \"%.60s\" is not a key (words of letters, digits and _, "
-                       "joined by dots)",
+                       _("%s: params: \"%.60s\" is not a key (words of letters, digits and _, "
+                         "joined by dots)"),
                        owner, d->key ? d->key : "");
     char label[200];
     decl_label(d, label, sizeof label);
     if (!config_decl_type_name(d->type))
-        return err_set(e, ERR_INVALID, "%s: %s: type must be number, integer, text or date", owner,
-                       label);
+        return err_set(e, ERR_INVALID, _("%s: %s: type must be number, integer, text or date"),
+                       owner, label);
     if (is_numeric(d)) {
         if (isnan(d->min) || isnan(d->max) || d->min > d->max)
-            return err_set(e, ERR_INVALID, "%s: %s: min (%g) must not be more than max (%g)", owner,
-                           label, d->min, d->max);
+            return err_set(e, ERR_INVALID, _("%s: %s: min (%g) must not be more than max (%g)"),
+                           owner, label, d->min, d->max);
     } else if (d->by_year) {
-        return err_set(e, ERR_INVALID, "%s: %s: only numbers can be given by year", owner, label);
+        return err_set(e, ERR_INVALID, _("%s: %s: only numbers can be given by year"), owner,
+                       label);
     }
     if (!d->has_default)
         return 0;
     if (is_numeric(d)) {
         double v = d->default_number;
         if (!isfinite(v) || v < d->min || v > d->max)
-            return err_set(e, ERR_INVALID, "%s: %s: the default %g is out of range (%g..%g)", owner,
-                           label, v, d->min, d->max);
+            return err_set(e, ERR_INVALID, _("%s: %s: the default %g is out of range (%g..%g)"),
+                           owner, label, v, d->min, d->max);
         if (d->type == CONFIG_DECL_INTEGER && v != floor(v))
-            return err_set(e, ERR_INVALID, "%s: %s: the default %g is not a whole number", owner,
+            return err_set(e, ERR_INVALID, _("%s: %s: the default %g is not a whole number"), owner,
                            label, v);
         return 0;
     }
     if (!d->default_text)
-        return err_set(e, ERR_INVALID, "%s: %s: the default must be text", owner, label);
+        return err_set(e, ERR_INVALID, _("%s: %s: the default must be text"), owner, label);
     if (d->type == CONFIG_DECL_DATE && !date_is_valid(d->default_text))
-        return err_set(e, ERR_INVALID, "%s: %s: the default \"%.20s\" is not a date YYYY-MM-DD",
+        return err_set(e, ERR_INVALID, _("%s: %s: the default \"%.20s\" is not a date YYYY-MM-DD"),
                        owner, label, d->default_text);
     return 0;
 }
@@ -174,10 +180,10 @@ static int check_number(const struct config *cfg, const struct config_param_decl
     char desc[96];
     decl_desc(d, desc, sizeof desc);
     if (d->type == CONFIG_DECL_INTEGER && v != floor(v))
-        return value_error(cfg, line, col, e, "%s: expected a whole number, got %g (%s, %s)", label,
-                           v, desc, d->owner);
+        return value_error(cfg, line, col, e, _("%s: expected a whole number, got %g (%s, %s)"),
+                           label, v, desc, d->owner);
     if (v < d->min || v > d->max)
-        return value_error(cfg, line, col, e, "%s: %g is out of range (%s, %s)", label, v, desc,
+        return value_error(cfg, line, col, e, _("%s: %g is out of range (%s, %s)"), label, v, desc,
                            d->owner);
     return 0;
 }
@@ -190,12 +196,12 @@ static int check_value(const struct config *cfg, const struct config_param *p,
     decl_desc(d, desc, sizeof desc);
     if (p->type == PARAM_BY_YEAR && !d->by_year)
         return value_error(cfg, p->line, p->col, e,
-                           "%s: a table by year is not allowed here: %s declares one value (%s)",
+                           _("%s: a table by year is not allowed here: %s declares one value (%s)"),
                            label, d->owner, desc);
     if (is_numeric(d)) {
         if (p->type == PARAM_STRING)
             return value_error(cfg, p->line, p->col, e,
-                               "%s: expected a number, got \"%.40s\" (%s, %s)", label, p->string,
+                               _("%s: expected a number, got \"%.40s\" (%s, %s)"), label, p->string,
                                desc, d->owner);
         if (p->type == PARAM_NUMBER)
             return check_number(cfg, d, label, p->number, p->line, p->col, e);
@@ -210,15 +216,19 @@ static int check_value(const struct config *cfg, const struct config_param *p,
         }
         return 0;
     }
-    if (p->type != PARAM_STRING)
-        return value_error(cfg, p->line, p->col, e, "%s: expected %s%s, got %s (%s; %s)", label,
-                           d->type == CONFIG_DECL_DATE ? "a date \"YYYY-MM-DD\"" : "text",
-                           p->type == PARAM_NUMBER ? " in quotes" : "",
-                           p->type == PARAM_NUMBER ? "a number" : "a table by year", desc,
-                           d->owner);
+    if (p->type != PARAM_STRING) {
+        int is_date = d->type == CONFIG_DECL_DATE, is_number = p->type == PARAM_NUMBER;
+        const char *fmt =
+            is_date && is_number
+                ? _("%s: expected a date \"YYYY-MM-DD\" in quotes, got a number (%s; %s)")
+            : is_date   ? _("%s: expected a date \"YYYY-MM-DD\", got a table by year (%s; %s)")
+            : is_number ? _("%s: expected text in quotes, got a number (%s; %s)")
+                        : _("%s: expected text, got a table by year (%s; %s)");
+        return value_error(cfg, p->line, p->col, e, fmt, label, desc, d->owner);
+    }
     if (d->type == CONFIG_DECL_DATE && !date_is_valid(p->string))
         return value_error(cfg, p->line, p->col, e,
-                           "%s: expected a date \"YYYY-MM-DD\", got \"%.40s\" (%s)", label,
+                           _("%s: expected a date \"YYYY-MM-DD\", got \"%.40s\" (%s)"), label,
                            p->string, d->owner);
     return 0;
 }
@@ -297,12 +307,12 @@ static int undeclared(const struct config *cfg, const struct config_param *p,
     size_t len = strlen(p->key);
     if (best && best_d <= (len < 8 ? 1 : len < 16 ? 2 : 3))
         return value_error(cfg, p->line, p->col, e,
-                           "params.%s: no loaded policy declares this parameter (did you mean "
-                           "%s?)",
+                           _("params.%s: no loaded policy declares this parameter (did you mean "
+                             "%s?)"),
                            p->key, best);
     return value_error(cfg, p->line, p->col, e,
-                       "params.%s: no loaded policy declares this parameter (misspelt? a policy "
-                       "must declare every param it reads)",
+                       _("params.%s: no loaded policy declares this parameter (misspelt? a policy "
+                         "must declare every param it reads)"),
                        p->key);
 }
 
@@ -334,15 +344,15 @@ static void warn_unchecked(const struct config *cfg, const struct config_params_
         if (o >= sizeof keys)
             snprintf(keys + sizeof keys - 5, 5, "...");
         if (a < n_quiet)
-            warn(scope, "%s: params.%s: not checked (%s): %s", cfg->path ? cfg->path : "config",
+            warn(scope, _("%s: params.%s: not checked (%s): %s"), cfg->path ? cfg->path : "config",
                  scope->quiet_areas[a],
                  scope->quiet_reasons && scope->quiet_reasons[a] ? scope->quiet_reasons[a]
-                                                                 : "no loaded policy reads it",
+                                                                 : _("no loaded policy reads it"),
                  keys);
         else
             warn(scope,
-                 "%s: params not checked because a policy could not be loaded (what it "
-                 "declares is unknown): %s",
+                 _("%s: params not checked because a policy could not be loaded (what it "
+                   "declares is unknown): %s"),
                  cfg->path ? cfg->path : "config", keys);
     }
 }
@@ -387,7 +397,7 @@ static int make_copy(const struct config *cfg, const struct config_param_decl *d
 {
     struct config *copy = calloc(1, sizeof *copy);
     if (!copy)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     *copy = *cfg;
     copy->base = cfg->base ? cfg->base : cfg;
     copy->params = calloc(cfg->n_params + n + 1, sizeof *copy->params);
@@ -427,7 +437,7 @@ static int make_copy(const struct config *cfg, const struct config_param_decl *d
     return 0;
 oom:
     config_free(copy);
-    return err_set(e, ERR_FAIL, "out of memory");
+    return err_set(e, ERR_FAIL, _("out of memory"));
 }
 
 /* ---- the whole check ---- */
@@ -456,10 +466,10 @@ static int check_agreement(const struct config *cfg, const struct config_param_d
             if (p)
                 where(cfg, at, sizeof at, p->line, p->col);
             else
-                snprintf(at, sizeof at, "%s", decls[i].owner ? decls[i].owner : "a policy");
+                snprintf(at, sizeof at, "%s", decls[i].owner ? decls[i].owner : _("a policy"));
             return err_set(e, ERR_INVALID,
-                           "%s: params.%s: declared differently by %s (%s) and %s (%s): they "
-                           "must agree on type, unit, range, by_year and default",
+                           _("%s: params.%s: declared differently by %s (%s) and %s (%s): they "
+                             "must agree on type, unit, range, by_year and default"),
                            at, resolved[i], decls[j].owner, a, decls[i].owner, b);
         }
     }
@@ -473,7 +483,7 @@ static int check_params(const struct config *cfg, const struct config_param_decl
 {
     const struct config_param **order = calloc(cfg->n_params + 1, sizeof *order);
     if (!order)
-        return err_set(e, ERR_FAIL, "out of memory");
+        return err_set(e, ERR_FAIL, _("out of memory"));
     for (size_t i = 0; i < cfg->n_params; i++)
         order[i] = &cfg->params[i];
     /* The first mistake in the file is the one reported. */
@@ -508,7 +518,7 @@ static int check_required(const struct config *cfg, const struct config_param_de
         decl_desc(d, desc, sizeof desc);
         return value_error(
             cfg, cfg->params_line ? cfg->params_line : 1, cfg->params_col ? cfg->params_col : 1, e,
-            "%s: missing: %s reads it and gives no default (%s)", label, d->owner, desc);
+            _("%s: missing: %s reads it and gives no default (%s)"), label, d->owner, desc);
     }
     return 0;
 }
@@ -527,7 +537,7 @@ int config_params_check(const struct config *cfg, const struct config_param_decl
     unsigned char *unchecked = calloc(cfg->n_params + 1, 1);
     int rc = 0;
     if (!resolved || !unchecked) {
-        rc = err_set(e, ERR_FAIL, "out of memory");
+        rc = err_set(e, ERR_FAIL, _("out of memory"));
         goto done;
     }
     for (size_t i = 0; i < n_decls; i++)

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "config_yaml.h"
+#include "i18n.h"
 
 struct config_load_ctx {
     const char *path; /* as the caller named it: messages quote it */

@@ -121,15 +121,15 @@ static int by_year(struct config_load_ctx *c, const char *key, const struct ynod
         char got[80];
         if (config_is_nonfinite(v)) {
             free(tmp);
-            return config_fail(c, v, "params.%s.%s: %s is out of range: not a finite number", key,
-                               v->key->value, config_describe(v, got, sizeof got));
+            return config_fail(c, v, _("params.%s.%s: %s is out of range: not a finite number"),
+                               key, v->key->value, config_describe(v, got, sizeof got));
         }
         tmp[i].line = v->line;
         tmp[i].col = v->col;
         if (!scalar_number(v, &tmp[i].value)) {
             free(tmp);
-            return config_fail(c, v, "params.%s.%s: expected a number, got %s", key, v->key->value,
-                               config_describe(v, got, sizeof got));
+            return config_fail(c, v, _("params.%s.%s: expected a number, got %s"), key,
+                               v->key->value, config_describe(v, got, sizeof got));
         }
         tmp[i].year = atoi(v->key->value);
     }
@@ -150,15 +150,16 @@ static int flatten(struct config_load_ctx *c, const char *prefix, const struct y
     for (const struct ynode *v = map->child; v; v = v->next) {
         const char *name = v->key->value;
         if (!name[0] || strchr(name, '.') || strchr(name, ' '))
-            return config_fail(c, v->key, "params: key \"%s\" must be a word without dots", name);
+            return config_fail(c, v->key, _("params: key \"%s\" must be a word without dots"),
+                               name);
         char key[256];
         int len = prefix[0] ? snprintf(key, sizeof key, "%s.%s", prefix, name)
                             : snprintf(key, sizeof key, "%s", name);
         if (len < 0 || (size_t)len >= sizeof key)
-            return config_fail(c, v->key, "params: key \"%s\" is too long", name);
+            return config_fail(c, v->key, _("params: key \"%s\" is too long"), name);
         int rc;
         if (v->kind == YNODE_SEQ)
-            return config_fail(c, v, "params.%s: lists are not allowed in params", key);
+            return config_fail(c, v, _("params.%s: lists are not allowed in params"), key);
         if (v->kind == YNODE_MAP) {
             rc = all_year_keys(v) ? by_year(c, key, v) : flatten(c, key, v);
             if (rc)
@@ -166,10 +167,10 @@ static int flatten(struct config_load_ctx *c, const char *prefix, const struct y
             continue;
         }
         if (v->is_plain && !v->value[0])
-            return config_fail(c, v, "params.%s: no value", key);
+            return config_fail(c, v, _("params.%s: no value"), key);
         if (config_is_nonfinite(v)) {
             char got[80];
-            return config_fail(c, v, "params.%s: %s is out of range: not a finite number", key,
+            return config_fail(c, v, _("params.%s: %s is out of range: not a finite number"), key,
                                config_describe(v, got, sizeof got));
         }
         struct config_param *p = param_add(c, key, v);
@@ -192,7 +193,7 @@ int config_load_params(struct config_load_ctx *c, const struct ynode *n)
         return 0;
     if (n->kind != YNODE_MAP) {
         char got[80];
-        return config_fail(c, n, "params: expected a mapping, got %s",
+        return config_fail(c, n, _("params: expected a mapping, got %s"),
                            config_describe(n, got, sizeof got));
     }
     int rc = flatten(c, "", n);

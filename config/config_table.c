@@ -21,66 +21,67 @@
 /* Sections appear in the order of their first row: that is the order of the
  * "allowed:" lists and of loading. */
 const struct config_key config_keys[] = {
-    {"", "database", CK_PATH, IN_CFG(database), .flags = CKF_REQUIRED, .doc = "the database file"},
+    {"", "database", CK_PATH, IN_CFG(database), .flags = CKF_REQUIRED,
+     .doc = N_("the database file")},
     {"", "policies", CK_PATH, IN_CFG(policies_dir), .flags = CKF_REQUIRED,
-     .doc = "the policy folder"},
+     .doc = N_("the policy folder")},
     {"", "language", CK_CHOICE, IN_CFG(language), .dflt_text = "zh-CN", .choices = "zh-CN|en",
-     .doc = "what people read; LANGUAGE, LC_ALL or LC_MESSAGES override it"},
+     .doc = N_("what people read; LANGUAGE, LC_ALL or LC_MESSAGES override it")},
     {"", "lua", CK_PATH, IN_CFG(lua_dir), .dflt_text = "../lua", .flags = CKF_FROM_POLICIES,
-     .doc = "the Lua library policies use (fp.lua)"},
+     .doc = N_("the Lua library policies use (fp.lua)")},
     {"", "policy_tests", CK_PATH, IN_CFG(policy_tests_dir), .dflt_text = "../tests/policies",
-     .flags = CKF_FROM_POLICIES, .doc = "the policy test cases (fupin test)"},
+     .flags = CKF_FROM_POLICIES, .doc = N_("the policy test cases (fupin test)")},
     {"plugins", "dir", CK_PATH, IN_CFG(plugin_dir), .dflt_text = "../build/plugins",
-     .doc = "the plugin .so files (FUPIN_PLUGIN_DIR overrides it)"},
-    {"plugins", "load", CK_NAMES, IN_CFG(plugins), .doc = "the plugins to run"},
+     .doc = N_("the plugin .so files (FUPIN_PLUGIN_DIR overrides it)")},
+    {"plugins", "load", CK_NAMES, IN_CFG(plugins), .doc = N_("the plugins to run")},
     {"", "params", CK_PARAMS, IN_CFG(params),
-     .doc = "the figures policies read; each is declared by the policy that reads it"},
+     .doc = N_("the figures policies read; each is declared by the policy that reads it")},
     {"schedule", "nightly_at", CK_TIME, IN_CFG(nightly_at), .dflt_text = "02:00",
-     .doc = "when the nightly supervision job runs"},
+     .doc = N_("when the nightly supervision job runs")},
     {"schedule", "timezone", CK_ZONE, IN_CFG(timezone), .dflt_text = "Asia/Shanghai",
-     .doc = "the zone of nightly_at and of today's date"},
+     .doc = N_("the zone of nightly_at and of today's date")},
     {"escalation", "county_days", CK_INT, IN_CFG(escalation_county_days), 0, 3650, 7,
-     .doc = "days overdue before the county is alerted"},
+     .doc = N_("days overdue before the county is alerted")},
     {"escalation", "city_days", CK_INT, IN_CFG(escalation_city_days), 0, 3650, 30,
-     .doc = "days overdue before the city is alerted (>= county_days)"},
+     .doc = N_("days overdue before the city is alerted (>= county_days)")},
     {"channels.file", "dir", CK_PATH, IN_CH(dir), .dflt_text = "../var/spool",
-     .flags = CKF_IN_CHANNEL, .doc = "spool folder: one JSON line per message"},
+     .flags = CKF_IN_CHANNEL, .doc = N_("spool folder: one JSON line per message")},
     {"channels.webhook", "url", CK_TEXT, IN_CH(url), .flags = CKF_IN_CHANNEL | CKF_REQUIRED,
-     .doc = "HTTP POST target"},
+     .doc = N_("HTTP POST target")},
     {"channels.webhook", "timeout_s", CK_INT, IN_CH(timeout_s), 1, 3600, 10,
-     .flags = CKF_IN_CHANNEL, .doc = "seconds before a POST is given up"},
+     .flags = CKF_IN_CHANNEL, .doc = N_("seconds before a POST is given up")},
     {"channels.email", "url", CK_TEXT, IN_CH(url), .flags = CKF_IN_CHANNEL | CKF_REQUIRED,
-     .doc = "SMTP server, smtp://host:port"},
+     .doc = N_("SMTP server, smtp://host:port")},
     {"channels.email", "from", CK_TEXT, IN_CH(from), .flags = CKF_IN_CHANNEL | CKF_REQUIRED,
-     .doc = "sender address"},
+     .doc = N_("sender address")},
     {"channels.email", "username", CK_TEXT, IN_CH(username), .flags = CKF_IN_CHANNEL | CKF_EMPTY_OK,
-     .doc = "SMTP login (optional)"},
+     .doc = N_("SMTP login (optional)")},
     {"channels.email", "password", CK_TEXT, IN_CH(password), .flags = CKF_IN_CHANNEL | CKF_EMPTY_OK,
-     .doc = "SMTP password (optional)"},
+     .doc = N_("SMTP password (optional)")},
     {"channels.email", "timeout_s", CK_INT, IN_CH(timeout_s), 1, 3600, 30, .flags = CKF_IN_CHANNEL,
-     .doc = "seconds before a send is given up"},
+     .doc = N_("seconds before a send is given up")},
     {"delivery", "max_attempts", CK_INT, IN_CFG(delivery_max_attempts), 1, 1000, 12,
-     .doc = "deliveries tried before a message is given up"},
+     .doc = N_("deliveries tried before a message is given up")},
     {"delivery", "backoff_s", CK_INT, IN_CFG(delivery_backoff_s), 0, 86400, 30,
-     .doc = "first retry delay, doubled each time"},
+     .doc = N_("first retry delay, doubled each time")},
     {"log", "level", CK_CHOICE, IN_CFG(log_level), .dflt_text = "info",
-     .choices = "debug|info|warn|error", .doc = "lines below this level are dropped"},
+     .choices = "debug|info|warn|error", .doc = N_("lines below this level are dropped")},
     {"engine", "workers", CK_INT, IN_CFG(workers), 1, 64, 2,
-     .doc = "evaluation worker processes (fupin run, fupin eval)"},
+     .doc = N_("evaluation worker processes (fupin run, fupin eval)")},
     {"engine", "worker_deadline_factor", CK_INT, IN_CFG(worker_deadline_factor), 2, 1000, 4,
-     .doc = "a policy call running this many times limits.wall_ms gets its worker killed"},
+     .doc = N_("a policy call running this many times limits.wall_ms gets its worker killed")},
     {"engine", "poll_ms", CK_INT, IN_CFG(poll_ms), 10, 3600000, 500,
-     .doc = "fallback check for changes when file events are missed"},
+     .doc = N_("fallback check for changes when file events are missed")},
     {"engine", "batch_size", CK_INT, IN_CFG(batch_size), 1, 1000000, 256,
-     .doc = "households written per transaction"},
+     .doc = N_("households written per transaction")},
     {"engine", "as_of", CK_DAY, IN_CFG(as_of), .dflt_text = "",
-     .doc = "evaluate as of this date; empty: today"},
+     .doc = N_("evaluate as of this date; empty: today")},
     {"limits", "instructions", CK_LONG, IN_CFG(lua_instructions), 1000, 1000000000L, 1000000,
-     .doc = "Lua instructions per policy and household (fupin test and check)"},
+     .doc = N_("Lua instructions per policy and household (fupin test and check)")},
     {"limits", "memory_kb", CK_LONG, IN_CFG(lua_memory_kb), 64, 16L * 1024 * 1024, 16384,
-     .doc = "memory of one Lua state"},
+     .doc = N_("memory of one Lua state")},
     {"limits", "wall_ms", CK_INT, IN_CFG(lua_wall_ms), 1, 3600000, 500,
-     .doc = "wall-clock time per policy and household"},
+     .doc = N_("wall-clock time per policy and household")},
 };
 const size_t config_n_keys = sizeof config_keys / sizeof config_keys[0];
 
@@ -105,7 +106,7 @@ static int get_text(struct config_load_ctx *c, const struct ynode *n, const char
 {
     char got[80];
     if (n->kind != YNODE_SCALAR || (!may_be_empty && !n->value[0]))
-        return config_fail(c, n, "%s: expected text, got %s", label,
+        return config_fail(c, n, _("%s: expected text, got %s"), label,
                            config_describe(n, got, sizeof got));
     char *s = strdup(n->value);
     if (!s)
@@ -120,7 +121,7 @@ static int get_long(struct config_load_ctx *c, const struct ynode *n, const stru
 {
     char got[80];
     if (n->kind == YNODE_SCALAR && n->is_plain && config_is_nonfinite(n))
-        return config_fail(c, n, "%s: %s is out of range (%ld..%ld): not a finite number", label,
+        return config_fail(c, n, _("%s: %s is out of range (%ld..%ld): not a finite number"), label,
                            config_describe(n, got, sizeof got), k->min, k->max);
     long v = 0;
     int ok = n->kind == YNODE_SCALAR && n->is_plain && n->value[0] &&
@@ -131,14 +132,14 @@ static int get_long(struct config_load_ctx *c, const struct ynode *n, const stru
         v = strtol(n->value, &end, 10);
         ok = !*end;
         if (ok && errno == ERANGE)
-            return config_fail(c, n, "%s: %s is out of range (%ld..%ld)", label,
+            return config_fail(c, n, _("%s: %s is out of range (%ld..%ld)"), label,
                                config_describe(n, got, sizeof got), k->min, k->max);
     }
     if (!ok)
-        return config_fail(c, n, "%s: expected an integer, got %s", label,
+        return config_fail(c, n, _("%s: expected an integer, got %s"), label,
                            config_describe(n, got, sizeof got));
     if (v < k->min || v > k->max)
-        return config_fail(c, n, "%s: %ld is out of range (%ld..%ld)", label, v, k->min, k->max);
+        return config_fail(c, n, _("%s: %ld is out of range (%ld..%ld)"), label, v, k->min, k->max);
     *out = v;
     return 0;
 }
@@ -166,11 +167,11 @@ static int get_choice(struct config_load_ctx *c, const struct ynode *n, const st
             words[o++] = *s;
             continue;
         }
-        const char *sep = --count ? ", " : " or ";
+        const char *sep = --count ? _(", ") : _(" or ");
         o += (size_t)snprintf(words + o, sizeof words - o, "%s", sep);
     }
     words[o < sizeof words ? o : sizeof words - 1] = '\0';
-    return config_fail(c, n, "%s: expected %s, got \"%.40s\"", label, words, *out);
+    return config_fail(c, n, _("%s: expected %s, got \"%.40s\""), label, words, *out);
 }
 
 static int get_time(struct config_load_ctx *c, const struct ynode *n, const char *label, char *out)
@@ -181,7 +182,7 @@ static int get_time(struct config_load_ctx *c, const struct ynode *n, const char
              atoi(s) < 24 && atoi(s + 3) < 60;
     if (!ok) {
         char got[80];
-        return config_fail(c, n, "%s: expected a time \"HH:MM\" (00:00-23:59), got %s", label,
+        return config_fail(c, n, _("%s: expected a time \"HH:MM\" (00:00-23:59), got %s"), label,
                            config_describe(n, got, sizeof got));
     }
     memcpy(out, s, 6);
@@ -204,7 +205,7 @@ static int get_day(struct config_load_ctx *c, const struct ynode *n, const char 
 {
     char got[80];
     if (n->kind != YNODE_SCALAR || (n->value[0] && !date_is_valid(n->value)))
-        return config_fail(c, n, "%s: expected \"\" or a date YYYY-MM-DD, got %s", label,
+        return config_fail(c, n, _("%s: expected \"\" or a date YYYY-MM-DD, got %s"), label,
                            config_describe(n, got, sizeof got));
     snprintf(out, 11, "%s", n->value);
     return 0;
@@ -217,7 +218,7 @@ static int get_names(struct config_load_ctx *c, const struct ynode *n, const cha
         return 0;
     char got[80];
     if (n->kind != YNODE_SEQ)
-        return config_fail(c, n, "%s: expected a list of plugin names, got %s", label,
+        return config_fail(c, n, _("%s: expected a list of plugin names, got %s"), label,
                            config_describe(n, got, sizeof got));
     cfg->plugins = calloc(n->n_children ? n->n_children : 1, sizeof *cfg->plugins);
     if (!cfg->plugins)
@@ -228,11 +229,11 @@ static int get_names(struct config_load_ctx *c, const struct ynode *n, const cha
         for (const char *s = ok ? v->value : ""; *s && ok; s++)
             ok = isalnum((unsigned char)*s) || *s == '_';
         if (!ok)
-            return config_fail(c, v, "%s: expected a plugin name (letters, digits, _), got %s",
+            return config_fail(c, v, _("%s: expected a plugin name (letters, digits, _), got %s"),
                                label, config_describe(v, got, sizeof got));
         for (size_t i = 0; i < cfg->n_plugins; i++) {
             if (strcmp(cfg->plugins[i], v->value) == 0)
-                return config_fail(c, v, "%s: \"%s\" is listed twice", label, v->value);
+                return config_fail(c, v, _("%s: \"%s\" is listed twice"), label, v->value);
         }
         if (!(cfg->plugins[cfg->n_plugins] = strdup(v->value)))
             return config_oom(c);
@@ -397,10 +398,10 @@ static int check_keys(struct config_load_ctx *c, const struct ynode *map, const 
             o += (size_t)snprintf(list + o, sizeof list - o, "%s%.*s", i ? ", " : "", (int)lens[i],
                                   names[i]);
         if (section[0])
-            return config_fail(c, v->key, "unknown key \"%s\" in %s (allowed: %s)", v->key->value,
-                               section, list);
-        return config_fail(c, v->key, "unknown top-level key \"%s\" (allowed: %s)", v->key->value,
-                           list);
+            return config_fail(c, v->key, _("unknown key \"%s\" in %s (allowed: %s)"),
+                               v->key->value, section, list);
+        return config_fail(c, v->key, _("unknown top-level key \"%s\" (allowed: %s)"),
+                           v->key->value, list);
     }
     return 0;
 }
@@ -415,7 +416,7 @@ static int get_section(struct config_load_ctx *c, const struct ynode *n, const c
         return 0;
     if (n->kind != YNODE_MAP) {
         char got[80];
-        return config_fail(c, n, "%s: expected a mapping, got %s", name,
+        return config_fail(c, n, _("%s: expected a mapping, got %s"), name,
                            config_describe(n, got, sizeof got));
     }
     *map = n;
@@ -484,9 +485,10 @@ static int load_section(struct config_load_ctx *c, const struct ynode *map,
             else if (!(row->flags & CKF_REQUIRED))
                 rc = 0;
             else if (section[0])
-                rc = config_fail(c, blame, "%s: missing required key \"%s\"", section, name);
+                rc = config_fail(c, blame, _("%s: missing required key \"%s\""), section, name);
             else
-                rc = config_fail(c, blame, "missing required key \"%s\" (%s)", name, row->doc);
+                rc =
+                    config_fail(c, blame, _("missing required key \"%s\" (%s)"), name, _(row->doc));
         } else if (is_channels) {
             rc = v ? load_channel(c, v, sub) : 0;
         } else if (strcmp(sub, CHANNELS) == 0 && !v) {
@@ -517,7 +519,7 @@ static int check_escalation(struct config_load_ctx *c, const struct ynode *root)
                        at    ? at
                        : map ? map
                              : root,
-                       "escalation.city_days (%d) must not be less than county_days (%d)",
+                       _("escalation.city_days (%d) must not be less than county_days (%d)"),
                        cfg->escalation_city_days, cfg->escalation_county_days);
 }
 
@@ -527,7 +529,7 @@ int config_load_table(struct config_load_ctx *c, const struct ynode *root)
     int rc;
     if (root && root->kind != YNODE_MAP) {
         char got[80];
-        return config_fail(c, root, "expected a mapping of settings at the top, got %s",
+        return config_fail(c, root, _("expected a mapping of settings at the top, got %s"),
                            config_describe(root, got, sizeof got));
     }
     cfg->params_line = cfg->params_col = 1;
@@ -558,26 +560,52 @@ static const char *type_words(const struct config_key *k)
 {
     switch (k->type) {
     case CK_PATH:
-        return "path";
+        return _("path");
     case CK_TEXT:
-        return "text";
+        return _("text");
     case CK_INT:
     case CK_LONG:
-        return "integer";
+        return _("integer");
     case CK_CHOICE:
-        return "one of";
+        return _("one of");
     case CK_TIME:
-        return "time HH:MM";
+        return _("time HH:MM");
     case CK_ZONE:
-        return "time zone";
+        return _("time zone");
     case CK_DAY:
-        return "date YYYY-MM-DD or \"\"";
+        return _("date YYYY-MM-DD or \"\"");
     case CK_NAMES:
-        return "list of names";
+        return _("list of names");
     case CK_PARAMS:
-        return "mapping";
+        return _("mapping");
     }
     return "?";
+}
+
+/* Columns on a terminal: a CJK or full-width character takes two, and
+ * printf's %-28s counts bytes (three per Chinese character). */
+static int display_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp = *p;
+        int n = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+        if (n > 1) {
+            cp &= 0x3F >> (n - 1);
+            for (int i = 1; i < n && (p[i] & 0xC0) == 0x80; i++)
+                cp = cp << 6 | (p[i] & 0x3F);
+        }
+        w += cp >= 0x2E80 && cp <= 0xFFEF ? 2 : 1;
+        for (int i = 0; i < n && *p; i++)
+            p++;
+    }
+    return w;
+}
+
+static void print_padded(FILE *out, const char *s, int width)
+{
+    int pad = width - display_width(s);
+    fprintf(out, "%s%*s ", s, pad > 0 ? pad : 0, "");
 }
 
 void config_print_keys(FILE *out)
@@ -587,22 +615,25 @@ void config_print_keys(FILE *out)
         char label[64], what[96], dflt[64];
         label_of(k, label, sizeof label);
         if (k->type == CK_INT || k->type == CK_LONG)
-            snprintf(what, sizeof what, "integer %ld..%ld", k->min, k->max);
+            snprintf(what, sizeof what, _("integer %ld..%ld"), k->min, k->max);
         else if (k->type == CK_CHOICE)
-            snprintf(what, sizeof what, "one of %s", k->choices);
+            snprintf(what, sizeof what, _("one of %s"), k->choices);
         else
             snprintf(what, sizeof what, "%s", type_words(k));
         if (k->flags & CKF_REQUIRED)
-            snprintf(dflt, sizeof dflt, "required");
+            snprintf(dflt, sizeof dflt, "%s", _("required"));
         else if (k->type == CK_INT || k->type == CK_LONG)
-            snprintf(dflt, sizeof dflt, "default %ld", k->dflt);
+            snprintf(dflt, sizeof dflt, _("default %ld"), k->dflt);
         else if (k->dflt_text)
-            snprintf(dflt, sizeof dflt, "default \"%s\"%s", k->dflt_text,
+            snprintf(dflt, sizeof dflt, _("default \"%s\"%s"), k->dflt_text,
                      k->type != CK_PATH             ? ""
-                     : k->flags & CKF_FROM_POLICIES ? " (from policies)"
-                                                    : " (from this file)");
+                     : k->flags & CKF_FROM_POLICIES ? _(" (from policies)")
+                                                    : _(" (from this file)"));
         else
-            snprintf(dflt, sizeof dflt, "optional");
-        fprintf(out, "%-26s %-28s %-34s %s\n", label, what, dflt, k->doc);
+            snprintf(dflt, sizeof dflt, "%s", _("optional"));
+        print_padded(out, label, 26);
+        print_padded(out, what, 28);
+        print_padded(out, dflt, 34);
+        fprintf(out, "%s\n", _(k->doc));
     }
 }

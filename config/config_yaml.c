@@ -2,6 +2,7 @@
  * Recursion is bounded by CONFIG_YAML_MAX_DEPTH, so a hostile file cannot
  * exhaust the stack; nothing here knows which keys the config has. */
 #include "config_yaml.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +45,7 @@ static int ynext(struct yparse *p, yaml_event_t *ev)
         return 0;
     yaml_parser_t *y = &p->parser;
     if (y->error == YAML_MEMORY_ERROR)
-        return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+        return err_set(p->e, ERR_FAIL, _("%s: out of memory"), p->path);
     if (y->error == YAML_READER_ERROR) {
         yaml_mark_t at = {0, 0, 0};
         for (size_t i = 0; i < y->problem_offset && i < p->len; i++) {
@@ -55,13 +56,13 @@ static int ynext(struct yparse *p, yaml_event_t *ev)
                 at.column++;
             }
         }
-        return yfail(p, at, "%s", y->problem ? y->problem : "cannot read the text");
+        return yfail(p, at, "%s", y->problem ? y->problem : _("cannot read the text"));
     }
     yaml_mark_t m = y->problem_mark;
     if (y->context)
-        return yfail(p, m, "syntax error: %s %s (line %zu)", y->problem ? y->problem : "",
+        return yfail(p, m, _("syntax error: %s %s (line %zu)"), y->problem ? y->problem : "",
                      y->context, y->context_mark.line + 1);
-    return yfail(p, m, "syntax error: %s", y->problem ? y->problem : "invalid YAML");
+    return yfail(p, m, _("syntax error: %s"), y->problem ? y->problem : _("invalid YAML"));
 }
 
 static struct ynode *ynew(struct yparse *p, enum ynode_kind kind, yaml_mark_t m)
@@ -92,10 +93,10 @@ static int ycheck_props(struct yparse *p, const yaml_event_t *ev)
         tag = ev->data.sequence_start.tag;
     }
     if (anchor)
-        return yfail(p, ev->start_mark, "aliases are not allowed (anchor &%s)",
+        return yfail(p, ev->start_mark, _("aliases are not allowed (anchor &%s)"),
                      (const char *)anchor);
     if (tag)
-        return yfail(p, ev->start_mark, "tags are not allowed (%s)", (const char *)tag);
+        return yfail(p, ev->start_mark, _("tags are not allowed (%s)"), (const char *)tag);
     return 0;
 }
 
@@ -166,10 +167,11 @@ static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth, s
 {
     int is_map = start->type == YAML_MAPPING_START_EVENT;
     if (depth > CONFIG_YAML_MAX_DEPTH)
-        return yfail(p, start->start_mark, "nesting deeper than %d levels", CONFIG_YAML_MAX_DEPTH);
+        return yfail(p, start->start_mark, _("nesting deeper than %d levels"),
+                     CONFIG_YAML_MAX_DEPTH);
     struct ynode *n = ynew(p, is_map ? YNODE_MAP : YNODE_SEQ, start->start_mark);
     if (!n)
-        return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+        return err_set(p->e, ERR_FAIL, _("%s: out of memory"), p->path);
     struct ynode *tail = NULL;
     struct ykeys keys = {0};
     yaml_event_t ev;
@@ -184,8 +186,8 @@ static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth, s
         struct ynode *key = NULL;
         if (is_map) {
             if (ev.type != YAML_SCALAR_EVENT && ev.type != YAML_ALIAS_EVENT) {
-                rc = yfail(p, ev.start_mark, "a key must be a plain word, not a %s",
-                           ev.type == YAML_MAPPING_START_EVENT ? "mapping" : "list");
+                rc = yfail(p, ev.start_mark, _("a key must be a plain word, not a %s"),
+                           ev.type == YAML_MAPPING_START_EVENT ? _("mapping") : _("list"));
                 yaml_event_delete(&ev);
                 goto done;
             }
@@ -196,12 +198,12 @@ static int yparse_collection(struct yparse *p, yaml_event_t *start, int depth, s
             int oom = 0;
             const struct ynode *first = ykeys_add(&keys, key, &oom);
             if (oom) {
-                rc = err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+                rc = err_set(p->e, ERR_FAIL, _("%s: out of memory"), p->path);
                 goto done;
             }
             if (first) {
                 rc = err_set(p->e, ERR_INVALID,
-                             "%s:%d:%d: duplicate key \"%.60s\" (first at line %d)", p->path,
+                             _("%s:%d:%d: duplicate key \"%.60s\" (first at line %d)"), p->path,
                              key->line, key->col, key->value, first->line);
                 goto done;
             }
@@ -227,32 +229,33 @@ static int yparse_node(struct yparse *p, yaml_event_t *ev, int depth, struct yno
 {
     int rc;
     if (ev->type == YAML_ALIAS_EVENT)
-        return yfail(p, ev->start_mark, "aliases are not allowed (*%s)",
+        return yfail(p, ev->start_mark, _("aliases are not allowed (*%s)"),
                      (const char *)ev->data.alias.anchor);
     if ((rc = ycheck_props(p, ev)))
         return rc;
     if (p->n_nodes >= CONFIG_YAML_MAX_NODES)
-        return yfail(p, ev->start_mark, "more than %d values in one file", CONFIG_YAML_MAX_NODES);
+        return yfail(p, ev->start_mark, _("more than %d values in one file"),
+                     CONFIG_YAML_MAX_NODES);
     if (ev->type == YAML_SCALAR_EVENT) {
         struct ynode *n = ynew(p, YNODE_SCALAR, ev->start_mark);
         if (!n)
-            return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+            return err_set(p->e, ERR_FAIL, _("%s: out of memory"), p->path);
         if (ev->data.scalar.length > CONFIG_YAML_MAX_SCALAR_BYTES)
-            return yfail(p, ev->start_mark, "a value of %zu bytes, over the %d KiB limit",
+            return yfail(p, ev->start_mark, _("a value of %zu bytes, over the %d KiB limit"),
                          ev->data.scalar.length, CONFIG_YAML_MAX_SCALAR_BYTES / 1024);
         n->value =
             arena_strndup(p->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
         if (!n->value)
-            return err_set(p->e, ERR_FAIL, "%s: out of memory", p->path);
+            return err_set(p->e, ERR_FAIL, _("%s: out of memory"), p->path);
         if (strlen(n->value) != ev->data.scalar.length)
-            return yfail(p, ev->start_mark, "a value contains a NUL character");
+            return yfail(p, ev->start_mark, _("a value contains a NUL character"));
         n->is_plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         *out = n;
         return 0;
     }
     if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT)
         return yparse_collection(p, ev, depth + 1, out);
-    return yfail(p, ev->start_mark, "unexpected YAML event");
+    return yfail(p, ev->start_mark, _("unexpected YAML event"));
 }
 
 static int yparse_stream(struct yparse *p, struct ynode **root)
@@ -268,7 +271,7 @@ static int yparse_stream(struct yparse *p, struct ynode **root)
             return 0;
         }
         if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
-            rc = yfail(p, ev.start_mark, "more than one YAML document (one config per file)");
+            rc = yfail(p, ev.start_mark, _("more than one YAML document (one config per file)"));
             yaml_event_delete(&ev);
             return rc;
         }
@@ -290,7 +293,7 @@ int config_yaml_parse(const char *path, const char *text, size_t len, struct are
     struct yparse p = {.path = path, .text = text, .len = len, .arena = a, .e = e};
     *root = NULL;
     if (!yaml_parser_initialize(&p.parser))
-        return err_set(e, ERR_FAIL, "%s: out of memory", path);
+        return err_set(e, ERR_FAIL, _("%s: out of memory"), path);
     yaml_parser_set_input_string(&p.parser, (const unsigned char *)text, len);
     int rc = yparse_stream(&p, root);
     yaml_parser_delete(&p.parser);
@@ -314,11 +317,11 @@ struct ynode *config_yaml_get(const struct ynode *map, const char *key)
 static const char *size_text(size_t n, char *buf, size_t size)
 {
     if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
-        snprintf(buf, size, "%zu MiB", n / (1024 * 1024));
+        snprintf(buf, size, _("%zu MiB"), n / (1024 * 1024));
     else if (n >= 1024 && n % 1024 == 0)
-        snprintf(buf, size, "%zu KiB", n / 1024);
+        snprintf(buf, size, _("%zu KiB"), n / 1024);
     else
-        snprintf(buf, size, "%zu bytes", n);
+        snprintf(buf, size, _("%zu bytes"), n);
     return buf;
 }
 
@@ -334,35 +337,35 @@ int config_yaml_read_file(const char *path, size_t max_bytes, char **out, size_t
     if (fd < 0) {
         int err = errno;
         if (err == ENOENT || err == ENOTDIR)
-            return err_set(e, ERR_INVALID, "%s: no such file", path);
+            return err_set(e, ERR_INVALID, _("%s: no such file"), path);
         if (err == ELOOP)
-            return err_set(e, ERR_INVALID, "%s: too many levels of symbolic links", path);
+            return err_set(e, ERR_INVALID, _("%s: too many levels of symbolic links"), path);
         /* Permissions and I/O are the machine's fault, not the file's. */
-        return err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(err));
+        return err_set(e, ERR_FAIL, _("%s: cannot read: %s"), path, strerror(err));
     }
     struct stat st;
     char *text = NULL, limit[32];
     int rc;
     if (fstat(fd, &st) != 0) {
-        rc = err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(errno));
+        rc = err_set(e, ERR_FAIL, _("%s: cannot read: %s"), path, strerror(errno));
         goto done;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = err_set(e, ERR_INVALID, "%s: not a regular file (%s)", path,
-                     S_ISDIR(st.st_mode)    ? "a directory"
-                     : S_ISFIFO(st.st_mode) ? "a FIFO"
-                                            : "a device or socket");
+        rc = err_set(e, ERR_INVALID, _("%s: not a regular file (%s)"), path,
+                     S_ISDIR(st.st_mode)    ? _("a directory")
+                     : S_ISFIFO(st.st_mode) ? _("a FIFO")
+                                            : _("a device or socket"));
         goto done;
     }
     if ((unsigned long long)st.st_size > max_bytes) {
-        rc = err_set(e, ERR_INVALID, "%s:1:1: the file is %lld bytes, over the %s limit", path,
+        rc = err_set(e, ERR_INVALID, _("%s:1:1: the file is %lld bytes, over the %s limit"), path,
                      (long long)st.st_size, size_text(max_bytes, limit, sizeof limit));
         goto done;
     }
     /* Read one byte past the limit: a file that grew since fstat is caught. */
     size_t cap = (size_t)st.st_size + 1, len = 0;
     if (!(text = malloc(cap + 1))) {
-        rc = err_set(e, ERR_FAIL, "%s: out of memory", path);
+        rc = err_set(e, ERR_FAIL, _("%s: out of memory"), path);
         goto done;
     }
     for (;;) {
@@ -370,14 +373,14 @@ int config_yaml_read_file(const char *path, size_t max_bytes, char **out, size_t
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = err_set(e, ERR_FAIL, "%s: cannot read: %s", path, strerror(errno));
+            rc = err_set(e, ERR_FAIL, _("%s: cannot read: %s"), path, strerror(errno));
             goto done;
         }
         if (n == 0)
             break;
         len += (size_t)n;
         if (len > max_bytes) {
-            rc = err_set(e, ERR_INVALID, "%s:1:1: the file is over the %s limit", path,
+            rc = err_set(e, ERR_INVALID, _("%s:1:1: the file is over the %s limit"), path,
                          size_text(max_bytes, limit, sizeof limit));
             goto done;
         }
@@ -385,7 +388,7 @@ int config_yaml_read_file(const char *path, size_t max_bytes, char **out, size_t
             size_t ncap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
             char *nt = realloc(text, ncap + 1);
             if (!nt) {
-                rc = err_set(e, ERR_FAIL, "%s: out of memory", path);
+                rc = err_set(e, ERR_FAIL, _("%s: out of memory"), path);
                 goto done;
             }
             text = nt;

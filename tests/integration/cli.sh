@@ -57,11 +57,11 @@ grep -q "wrokers" "$TMP/err" || fail "unknown key: stderr does not name the key"
 
 printf 'database: x.db\npolicies: p\nengine: {workers: many}\n' >"$TMP/type.yaml"
 expect 2 "config with a wrong type" "$BIN" -c "$TMP/type.yaml" config database
-grep -q 'type.yaml:3:19: engine.workers: expected an integer' "$TMP/err" ||
+grep -q 'type.yaml:3:19: engine.workers：应为整数' "$TMP/err" ||
     fail "wrong type: stderr is $(cat "$TMP/err")"
 
 expect 2 "missing config" "$BIN" -c "$TMP/missing.yaml" config database
-grep -q "missing.yaml: no such file" "$TMP/err" || fail "missing config: stderr is $(cat "$TMP/err")"
+grep -q "missing.yaml：文件不存在" "$TMP/err" || fail "missing config: stderr is $(cat "$TMP/err")"
 
 expect 0 "config database" "$BIN" -c "$SRC/configs/fupin.yaml" config database
 case $(cat "$TMP/out") in

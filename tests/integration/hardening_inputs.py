@@ -70,6 +70,8 @@ def controls(text):
 
 
 def main():
+    # What is refused and where, not its wording: the English messages.
+    os.environ["LANGUAGE"] = "en"
     check = Checks()
     with Env() as env:
         special_files(env, check)

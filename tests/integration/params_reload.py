@@ -64,6 +64,8 @@ def grant_of(hid):
 
 
 def main():
+    # Which mistakes are refused and where, not their wording: in English.
+    os.environ["LANGUAGE"] = "en"
     env = Env(policies="real")
     try:
         env.init()
