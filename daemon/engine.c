@@ -894,8 +894,14 @@ int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, stru
 
 int engine_policy_alert(struct engine *en, const char *file, const char *msg, struct err *e)
 {
-    char subject[160], city[64], now[20];
+    char subject[160], city[64], now[20], text[1024];
     snprintf(subject, sizeof subject, "policy:%s", file);
+    if (msg) {
+        /* Built from messages cut to their buffers by bytes ("%.200s"). */
+        snprintf(text, sizeof text, "%s", msg);
+        policy_utf8_repair(text);
+        msg = text;
+    }
     engine_now(now);
     int rc = store_begin(en->w, NULL, e);
     if (rc)

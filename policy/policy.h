@@ -84,6 +84,9 @@ void eval_result_free(struct eval_result *res);
  * out of memory. */
 int eval_result_add_error(struct eval_result *res, const char *policy, const char *source,
                           const char *msg);
+/* Replaces, in place, each byte of s that is not part of well-formed UTF-8
+ * with '?': for text cut by bytes on its way to the database. */
+void policy_utf8_repair(char *s);
 
 /* The collector a policy writes into (plugins see it as opaque). */
 struct fupin_out {

@@ -108,7 +108,7 @@ void eval_result_free(struct eval_result *res)
  * with '?'. Messages are cut to their buffers by bytes ("%.200s", struct
  * err): a Chinese character cut in half must not reach the database, where
  * readers expect text. */
-static void utf8_repair(char *s)
+void policy_utf8_repair(char *s)
 {
     unsigned char *p = (unsigned char *)s;
     while (*p) {
@@ -138,7 +138,7 @@ int eval_result_add_error(struct eval_result *res, const char *policy, const cha
     pe->policy = policy;
     pe->source = source;
     snprintf(pe->msg, sizeof pe->msg, "%s", msg);
-    utf8_repair(pe->msg);
+    policy_utf8_repair(pe->msg);
     return 0;
 }
 
@@ -154,7 +154,7 @@ __attribute__((format(printf, 2, 3))) static int out_fail(struct fupin_out *out,
         vsnprintf(out->err.msg, sizeof out->err.msg, fmt, ap);
         va_end(ap);
         scrub_ids(out->err.msg); /* becomes a policy_error alert and a log line */
-        utf8_repair(out->err.msg);
+        policy_utf8_repair(out->err.msg);
     }
     return FUPIN_ERROR;
 }
@@ -217,7 +217,7 @@ int policy_out_alert(struct fupin_out *out, const char *kind, const char *severi
     if (!msg)
         return out_fail(out, _("out of memory"));
     scrub_ids(msg);
-    utf8_repair(msg);
+    policy_utf8_repair(msg);
     struct policy_alert *a = &res->alerts[res->n_alerts++];
     snprintf(a->kind, sizeof a->kind, "%s", kind);
     a->severity = (enum severity)sev;

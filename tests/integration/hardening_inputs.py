@@ -33,14 +33,14 @@ def case(household, name="x"):
 # (file name, text, what the message must say); each must exit 2 naming
 # file:line:col.
 BAD_CASES = [
-    ("id_max.yaml", case("{id: 9223372036854775807, members: [{}]}"), "id 超出范围"),
-    ("id_zero.yaml", case("{id: 0}"), "id 超出范围"),
-    ("id_huge.yaml", case("{id: 99999999999999999999999}"), "id 超出范围"),
-    ("years.yaml", case("{income: [{year: 2147483647}, {year: -2147483647}]}"), "year 超出范围"),
-    ("year_1800.yaml", case("{income: [{year: 1800}]}"), "year 超出范围"),
-    ("money.yaml", case("{income: [{year: 2017, wage: 1e308, production: 1e308}]}"), "wage 超出范围"),
-    ("money_neg.yaml", case("{loans: [{id: 1, amount: -2e9}]}"), "amount 超出范围"),
-    ("nan.yaml", case("{income: [{year: 2017, wage: .nan}]}"), "wage 必须是数字"),
+    ("id_max.yaml", case("{id: 9223372036854775807, members: [{}]}"), "id is out of range"),
+    ("id_zero.yaml", case("{id: 0}"), "id is out of range"),
+    ("id_huge.yaml", case("{id: 99999999999999999999999}"), "id is out of range"),
+    ("years.yaml", case("{income: [{year: 2147483647}, {year: -2147483647}]}"), "year is out of range"),
+    ("year_1800.yaml", case("{income: [{year: 1800}]}"), "year is out of range"),
+    ("money.yaml", case("{income: [{year: 2017, wage: 1e308, production: 1e308}]}"), "wage is out of range"),
+    ("money_neg.yaml", case("{loans: [{id: 1, amount: -2e9}]}"), "amount is out of range"),
+    ("nan.yaml", case("{income: [{year: 2017, wage: .nan}]}"), "wage must be a number"),
     ("alias.yaml", HEAD + "  - &a {name: x, household: {}, expect: []}\n  - *a\n", "aliases are not allowed"),
     ("tag.yaml", case("!!map {id: 3}"), "tags are not allowed"),
     ("two_docs.yaml", case("{}") + "---\n" + case("{}"), "more than one YAML document"),
@@ -49,11 +49,11 @@ BAD_CASES = [
     ("big_value.yaml", case("{head_name: \"%s\"}" % ("x" * (1 << 20))), "over the 64 KiB limit"),
     ("deep.yaml", "[" * 100000, "nesting deeper than"),
     ("params_nan.yaml", HEAD.replace("cases:", "params: {income_ratio: nan}\ncases:") +
-     "  - {name: x, household: {}, expect: []}\n", "必须是数字"),
+     "  - {name: x, household: {}, expect: []}\n", "must be a number"),
     ("params_inf.yaml", HEAD.replace("cases:", "params: {income_ratio: .inf}\ncases:") +
-     "  - {name: x, household: {}, expect: []}\n", "必须是数字"),
+     "  - {name: x, household: {}, expect: []}\n", "must be a number"),
     ("params_comma.yaml", HEAD.replace("cases:", "params: {income_ratio: \"0,45\"}\ncases:") +
-     "  - {name: x, household: {}, expect: []}\n", "必须是数字"),
+     "  - {name: x, household: {}, expect: []}\n", "must be a number"),
 ]
 
 GOOD = HEAD + """  - name: a member without labour is flagged
@@ -119,7 +119,7 @@ def bad_cases(env, check):
     check(r.returncode == 2, "several files with bad ones: exit 2", str(r.returncode))
     check(all(p + ":" in r.stderr for p in (paths[0][0], paths[3][0], paths[8][0])),
           "every bad file is reported", r.stderr)
-    check(("通过 %s: a member without labour is flagged" % good) in r.stdout and "1 passed, 0 failed" in r.stdout,
+    check(("ok   %s: a member without labour is flagged" % good) in r.stdout and "1 passed, 0 failed" in r.stdout,
           "the good file still runs", r.stdout)
 
     # Linear loading: quadratic duplicate-key checking took minutes here.
@@ -137,7 +137,7 @@ def terminal(env, check):
     r = env.fupin("test", path, check=False)
     check(r.returncode == 0, "the case with control characters in its name runs", r.stdout + r.stderr)
     check(not controls(r.stdout), "no raw control character in the test report", repr(r.stdout))
-    check(len([l for l in r.stdout.splitlines() if l.startswith(("ok ", "通过 "))]) == 1,
+    check(len([l for l in r.stdout.splitlines() if l.startswith("ok ")]) == 1,
           "no forged ok line", r.stdout)
     check("\\x1b[31m" in r.stdout, "ESC shown as \\x1b", r.stdout)
 
@@ -183,7 +183,7 @@ def database(env, check):
     con.commit()
     con.close()
     r = env.fupin("explain", "1", check=False)
-    check(r.returncode != 0 and "超过 1000000000 元" in r.stderr and "inf" not in r.stdout,
+    check(r.returncode != 0 and "beyond 1000000000 yuan" in r.stderr and "inf" not in r.stdout,
           "explain refuses money beyond a billion, never shows inf", r.stdout[-300:] + r.stderr[-300:])
 
     # Permissions: a 0644 database is warned about; its companions are 0600.
@@ -192,9 +192,9 @@ def database(env, check):
             os.unlink(env.db + suffix)
     os.chmod(env.db, 0o644)
     r = env.fupin("check", check=False)
-    check("权限 0644" in r.stdout and env.db in r.stdout, "fupin check warns about a 0644 database", r.stdout[-400:])
+    check("mode 0644" in r.stdout and env.db in r.stdout, "fupin check warns about a 0644 database", r.stdout[-400:])
     r = env.fupin("eval", "--all", check=False)
-    check("[store.insecure]" in r.stderr and "权限 0644" in r.stderr, "opening it for work warns too", r.stderr[-400:])
+    check("[store.insecure]" in r.stderr and "mode 0644" in r.stderr, "opening it for work warns too", r.stderr[-400:])
     for suffix in ("-wal", "-shm"):
         p = env.db + suffix
         mode = stat.S_IMODE(os.stat(p).st_mode) if os.path.exists(p) else None

@@ -78,8 +78,7 @@ def main():
         r = env.fupin("check", check=False)
         assert r.returncode == 0, r.stdout + r.stderr
         assert "ok   params" in r.stdout, r.stdout
-        assert any("params.credit:" in l and "插件 credit 不在 plugins.load 中" in l
-                   for l in r.stderr.splitlines()), r.stderr
+        assert "params.credit: not checked (plugin credit is not in plugins.load)" in r.stderr, r.stderr
 
         # Each mistake: check and start-up exit 2 naming the line and column.
         for what, (old, new), message in BAD:
@@ -145,21 +144,15 @@ def main():
         # `fupin check` finds the mistake in either language.
         r = env.fupin("check", check=False)
         assert r.returncode == 2, r.stdout + r.stderr
-        assert "params.industry 未声明于 policies/pilot.lua" in r.stderr, r.stderr
-        saved = os.environ.get("LANGUAGE")
-        os.environ["LANGUAGE"] = "en"
-        try:
-            r = env.fupin("check", check=False)
-        finally:
-            if saved is None:
-                del os.environ["LANGUAGE"]
-            else:
-                os.environ["LANGUAGE"] = saved
-        assert r.returncode == 2, r.stdout + r.stderr
         assert "params.industry is not declared by policies/pilot.lua" in r.stderr, r.stderr
         r = env.fupin("test", os.path.join(env.cases, "pilot.yaml"), check=False)
-        assert r.returncode == 1 and "params.industry 未声明于 policies/pilot.lua" in r.stdout, \
+        assert r.returncode == 1 and "params.industry is not declared by policies/pilot.lua" in r.stdout, \
             r.stdout + r.stderr
+        os.environ["LANGUAGE"] = "zh_CN"
+        r = env.fupin("check", check=False)
+        os.environ["LANGUAGE"] = "en"
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "params.industry 未声明于 policies/pilot.lua" in r.stderr, r.stderr
         log("ok")
     finally:
         env.cleanup()
