@@ -159,6 +159,11 @@ def main():
 
         rc = env.stop()
         check(rc == 0, "the daemon stops cleanly")
+
+        # The nightly job watches the accepted finding's task like any other.
+        env.fupin("nightly", "--date", "2018-10-01")
+        overdue = env.row("SELECT kind, state FROM alert WHERE task_id = ?", (task[0],))
+        check(overdue == ("task_overdue", "open"), "past its due date the task is overdue (nightly)", str(overdue))
         if check.failures:
             log(env.log_tail())
     return check.done()
