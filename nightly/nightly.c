@@ -119,6 +119,10 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
         .supervisor_id = sups[pick],
         .message = message,
         .source = "nightly",
+        /* The town must act on it wherever it has climbed to: the levels
+         * from here up keep it in their digests. */
+        .origin_region = t->town,
+        .origin_level = t->town ? "town" : NULL,
     };
     /* escalations counts the levels climbed above the town, never falls
      * (store_alert_stage_apply does the arithmetic for the whole set). */
@@ -220,7 +224,8 @@ static int check(struct job *j, const char *kind, int (*scan)(struct job *, stru
 {
     int raised = 0, refreshed = 0, resolved = 0, rc;
     if ((rc = store_alert_stage_reset(j->st, e)) != 0 || (rc = scan(j, e)) != 0 ||
-        (rc = store_alert_stage_apply(j->st, j->now, &raised, &refreshed, on_climbed, j, e)) != 0 ||
+        (rc = store_alert_stage_apply(j->st, j->now, j->date, &raised, &refreshed, on_climbed, j,
+                                      e)) != 0 ||
         (rc = store_nightly_seen_add_staged(j->st, e)) != 0 ||
         (rc = store_nightly_sweep(j->st, kind, j->now, &resolved, e)) != 0)
         return rc;

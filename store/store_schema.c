@@ -459,11 +459,36 @@ static int migrate_money_bounds(struct store *st, struct err *e)
     return 0;
 }
 
+/* Version 4 — alert origin: where an alert was first routed (region and
+ * level), kept when escalation moves it up, so every level from the origin
+ * up keeps seeing an escalated item (the town must act, the county
+ * watches); and escalated_at, the date (as of the nightly run) it reached
+ * its current level. Existing rows: an overdue task's origin is the town of
+ * its household's village, anything else starts where it is now; when an
+ * existing row climbed is not known (NULL). */
+static int migrate_alert_origin(struct store *st, struct err *e)
+{
+    return exec(st,
+                "ALTER TABLE alert ADD COLUMN origin_region TEXT;"
+                "ALTER TABLE alert ADD COLUMN origin_level TEXT CHECK (origin_level = 'village'"
+                " OR origin_level = 'town' OR origin_level = 'county' OR origin_level = 'city');"
+                "ALTER TABLE alert ADD COLUMN escalated_at TEXT;"
+                "UPDATE alert SET origin_level = 'town', origin_region = (SELECT v.parent"
+                " FROM task t JOIN household h ON h.id = t.household_id"
+                " JOIN region v ON v.code = h.village WHERE t.id = alert.task_id)"
+                " WHERE kind = 'task_overdue' AND task_id IS NOT NULL;"
+                "UPDATE alert SET origin_region = region, origin_level = level"
+                " WHERE origin_region IS NULL;"
+                "CREATE INDEX alert_origin ON alert(origin_region) WHERE state <> 'resolved';",
+                e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
     migrate_to_2,
     migrate_money_bounds, /* version 3 */
+    migrate_alert_origin, /* version 4 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)
