@@ -230,20 +230,48 @@ int store_nightly_sweep(struct store *st, const char *kind, const char *now, int
 int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, void *ctx,
                                 struct err *e)
 {
+    /* vis pairs each live alert with the supervisors who see it: the one it
+     * is routed to, and the first supervisor of each region from its origin
+     * up to below its level (anc: every region's ancestors, at most three
+     * up, so a cycle in region.parent cannot loop). */
+    /* clang-format off */
     static const char sql[] =
-        "SELECT a.id, ifnull(a.task_id, 0), ifnull(a.household_id, 0), a.kind, a.severity,"
+        "WITH RECURSIVE up(code, anc, lvl, depth) AS (SELECT code, code, level, 0 FROM region"
+        "  UNION ALL SELECT up.code, p.code, p.level, up.depth + 1 FROM up"
+        "  JOIN region r ON r.code = up.anc JOIN region p ON p.code = r.parent"
+        "  WHERE up.depth < 3),"
+        " anc AS MATERIALIZED (SELECT code, anc, " STORE_LEVEL_RANK("lvl") " AS rank FROM up),"
+        " fs AS MATERIALIZED (SELECT region, min(id) AS id FROM supervisor GROUP BY region),"
+        " vis(aid, sid) AS ("
+        "  SELECT id, supervisor_id FROM alert"
+        "   WHERE state IN ('open','acked') AND supervisor_id IS NOT NULL"
+        "  UNION ALL SELECT a.id, fs.id FROM alert a"
+        "   JOIN anc ON anc.code = a.origin_region JOIN fs ON fs.region = anc.anc"
+        "   WHERE a.state IN ('open','acked') AND a.origin_level IS NOT NULL"
+        "   AND anc.rank >= " STORE_LEVEL_RANK("a.origin_level")
+        "   AND anc.rank < " STORE_LEVEL_RANK("a.level")
+        "   AND fs.id IS NOT a.supervisor_id)"
+        " SELECT a.id, ifnull(a.task_id, 0), ifnull(a.household_id, 0), a.kind, a.severity,"
         " a.level, a.state, a.notified_level, a.message, a.opened_at, a.escalations,"
-        " t.title, t.due, v.code, v.name, c.name,"
-        " s.id, s.name, s.region, r.level, s.channel"
-        " FROM alert a JOIN supervisor s ON s.id = a.supervisor_id"
-        " LEFT JOIN region r ON r.code = s.region"
+        " t.title, t.due, c.name, c.phone, h.head_name,"
+        " CASE WHEN h.id IS NOT NULL THEN (SELECT substr(m.id_number, 1, 6) || '********' ||"
+        "   substr(m.id_number, 15) FROM member m WHERE m.household_id = h.id"
+        "   AND length(m.id_number) = 18 AND (m.relation = '户主' OR m.name = h.head_name)"
+        "   ORDER BY m.relation = '户主' DESC, m.id LIMIT 1) END,"
+        " r0.code, r0.name, r1.code, r1.name, r2.code, r2.name, r2.parent,"
+        " s.id, s.name, s.region, sr.level, s.channel,"
+        " coalesce(a.origin_region, a.region), coalesce(a.origin_level, a.level), a.escalated_at"
+        " FROM vis JOIN alert a ON a.id = vis.aid JOIN supervisor s ON s.id = vis.sid"
+        " LEFT JOIN region sr ON sr.code = s.region"
         " LEFT JOIN task t ON a.kind = 'task_overdue' AND t.id = a.task_id"
-        " LEFT JOIN household h ON h.id = t.household_id"
-        " LEFT JOIN region v ON v.code = h.village"
-        " LEFT JOIN cadre c ON c.id = coalesce(t.cadre_id,"
+        " LEFT JOIN household h ON h.id = coalesce(t.household_id, a.household_id)"
+        " LEFT JOIN region r0 ON r0.code = coalesce(h.village, a.origin_region, a.region)"
+        " LEFT JOIN region r1 ON r1.code = r0.parent"
+        " LEFT JOIN region r2 ON r2.code = r1.parent"
+        " LEFT JOIN cadre c ON t.id IS NOT NULL AND c.id = coalesce(t.cadre_id,"
         "   (SELECT p.cadre_id FROM pairing p WHERE p.household_id = t.household_id))"
-        " WHERE a.state IN ('open','acked')"
         " ORDER BY s.id, a.kind <> 'task_overdue', t.due, t.id, a.kind, a.opened_at, a.id";
+    /* clang-format on */
     sqlite3_stmt *stmt;
     int rc = store_prepare(st, sql, &stmt, e), step;
     if (rc)
@@ -263,14 +291,25 @@ int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, voi
             .escalations = sqlite3_column_int(stmt, 10),
             .title = TXT(stmt, 11),
             .due = TXT(stmt, 12),
-            .village = TXT(stmt, 13),
-            .village_name = TXT(stmt, 14),
-            .cadre_name = TXT(stmt, 15),
-            .supervisor_id = sqlite3_column_int64(stmt, 16),
-            .sup_name = TXT(stmt, 17),
-            .sup_region = TXT(stmt, 18),
-            .sup_level = TXT(stmt, 19),
-            .sup_channel = TXT(stmt, 20),
+            .cadre_name = TXT(stmt, 13),
+            .cadre_phone = TXT(stmt, 14),
+            .head_name = TXT(stmt, 15),
+            .head_id_masked = TXT(stmt, 16),
+            .village = TXT(stmt, 17),
+            .village_name = TXT(stmt, 18),
+            .place1 = TXT(stmt, 19),
+            .place1_name = TXT(stmt, 20),
+            .place2 = TXT(stmt, 21),
+            .place2_name = TXT(stmt, 22),
+            .place2_parent = TXT(stmt, 23),
+            .supervisor_id = sqlite3_column_int64(stmt, 24),
+            .sup_name = TXT(stmt, 25),
+            .sup_region = TXT(stmt, 26),
+            .sup_level = TXT(stmt, 27),
+            .sup_channel = TXT(stmt, 28),
+            .origin_region = TXT(stmt, 29),
+            .origin_level = TXT(stmt, 30),
+            .escalated_at = TXT(stmt, 31),
         };
         if ((rc = fn(ctx, &a, e)) != 0)
             break;
