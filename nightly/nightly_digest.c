@@ -398,7 +398,7 @@ static void write_text(FILE *f, const struct digest *d)
         say(&o, _("%d acknowledged items are not listed until something changes.\n"),
             d->acked_quiet);
     if (d->n_subs) {
-        say(&o, "\n%s:\n", sub_label(d->sup_rank));
+        say(&o, _("\n%s:\n"), sub_label(d->sup_rank));
         for (size_t i = 0; i < d->n_subs && i < DIGEST_TEXT_REGIONS; i++) {
             const struct sub *s = &d->subs[i];
             const char *name = s->key[0] ? (s->name ? s->name : s->key) : _("(this level)");
@@ -424,7 +424,7 @@ static void write_text(FILE *f, const struct digest *d)
         size_t j = i;
         while (j < d->others.n && strcmp(d->others.v[j].kind, d->others.v[i].kind) == 0)
             j++;
-        say(&o, "\n%s (%s):\n", nightly_kind_label(d->others.v[i].kind), d->others.v[i].kind);
+        say(&o, _("\n%s (%s):\n"), nightly_kind_label(d->others.v[i].kind), d->others.v[i].kind);
         for (size_t k = i; k < j; k++)
             say_item(&o, d, &d->others.v[k]);
         i = j;
