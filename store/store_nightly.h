@@ -95,6 +95,10 @@ typedef int (*store_nightly_alert_fn)(void *ctx, const struct nightly_alert *a, 
  * by kind and opening time. Do not write the alert table from fn. */
 int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, void *ctx,
                                 struct err *e);
+/* The rows of store_nightly_digest_alerts of one supervisor: their full
+ * list (the mail's attachment). Reads only, in no transaction of its own. */
+int store_nightly_supervisor_alerts(struct store *st, int64_t supervisor_id,
+                                    store_nightly_alert_fn fn, void *ctx, struct err *e);
 /* Marks notified (notified_level = level) every alert a digest to one of
  * these supervisors listed, in one statement instead of one per alert. */
 int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids, size_t n,
