@@ -4,6 +4,7 @@
  * one write transaction; it never sends anything (deliver.c does). */
 #include "nightly.h"
 #include "date.h"
+#include "i18n.h"
 #include "log.h"
 #include "nightly_digest.h"
 #include "nightly_prefetch.h"
@@ -296,6 +297,20 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
     if (j.no_visit_days < 1)
         return err_set(e, ERR_INVALID, "%s: params supervision.no_visit_days must be at least 1",
                        cfg->path ? cfg->path : "config");
+    /* The digest's sizes: refused here as `fupin check` refuses them, not
+     * quietly clamped where they are read. */
+    double items = param_or(cfg, "supervision.digest_items", year, 20),
+           attach_kb = param_or(cfg, "supervision.digest_attachment_kb", year, 5120);
+    if (items < 1 || items > 100 || items != (long)items)
+        return err_set(
+            e, ERR_INVALID,
+            _("%s: params supervision.digest_items must be a whole number from 1 to 100 (is %g)"),
+            cfg->path ? cfg->path : "config", items);
+    if (attach_kb < 0 || attach_kb > 25600)
+        return err_set(
+            e, ERR_INVALID,
+            _("%s: params supervision.digest_attachment_kb must be from 0 to 25600 (is %g)"),
+            cfg->path ? cfg->path : "config", attach_kb);
     if (j.city_days < j.county_days)
         return err_set(e, ERR_INVALID,
                        "%s: escalation.city_days (%d) must not be less than county_days (%d)",

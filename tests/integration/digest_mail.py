@@ -228,6 +228,14 @@ def run(env, smtp, check):
         check("超过邮件附件上限（1 KB）" in text and
               "fupin alert list --region 441602 --open --format xlsx" in text,
               "the mail says to export at the office, with the command: " + text[-400:])
+
+    # Digest sizes out of range: refused, naming the param, exit 2.
+    for extra in (", digest_items: 0", ", digest_items: 101", ", digest_attachment_kb: -1"):
+        bad = os.path.join(env.dir, "bad.yaml")
+        env.write(bad, config(smtp, extra))
+        r = env.fupin("nightly", "--date", "2018-07-02", "--no-deliver", config=bad, check=False)
+        key = extra.split(":")[0].strip(", ")
+        check(r.returncode == 2 and key in r.stderr, f"nightly with{extra}: exit 2 naming it: {r.stderr.strip()}")
     con.close()
     return check.done()
 
