@@ -459,7 +459,44 @@ static int migrate_money_bounds(struct store *st, struct err *e)
     return 0;
 }
 
-/* Version 4 — alert origin: where an alert was first routed (region and
+/* Version 4 — decisions: who accepted or rejected a finding, when and why,
+ * and the help task accepting it made; who acknowledged an alert and why
+ * (acked_at is there since version 1). Only columns are added: existing
+ * rows keep everything and read NULL for what nobody recorded. A column
+ * already there is left alone, so a database rebuilt by hand from a newer
+ * one (as tests do to fake an old version) migrates too. */
+static int migrate_decisions(struct store *st, struct err *e)
+{
+    static const struct {
+        const char *table, *column, *decl;
+    } cols[] = {
+        {"finding", "decided_by", "TEXT"}, {"finding", "decided_at", "TEXT"},
+        {"finding", "decision_note", "TEXT"}, {"finding", "task_id", "INTEGER"},
+        {"alert", "acked_by", "TEXT"},      {"alert", "ack_note", "TEXT"},
+    };
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        sqlite3_stmt *stmt;
+        int rc = store_prepare(st, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", &stmt, e);
+        if (rc)
+            return rc;
+        sqlite3_bind_text(stmt, 1, cols[i].table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, cols[i].column, -1, SQLITE_STATIC);
+        int step = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        if (step == SQLITE_ROW)
+            continue;
+        if (step != SQLITE_DONE)
+            return store_fail(st, e, ERR_FAIL, "reading the schema");
+        char sql[160];
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", cols[i].table, cols[i].column,
+                 cols[i].decl);
+        if ((rc = exec(st, sql, e)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Version 5 — alert origin: where an alert was first routed (region and
  * level), kept when escalation moves it up, so every level from the origin
  * up keeps seeing an escalated item (the town must act, the county
  * watches); and escalated_at, the date (as of the nightly run) it reached
@@ -507,7 +544,8 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     migrate_to_1,
     migrate_to_2,
     migrate_money_bounds, /* version 3 */
-    migrate_alert_origin, /* version 4 */
+    migrate_decisions,    /* version 4 */
+    migrate_alert_origin, /* version 5 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)
