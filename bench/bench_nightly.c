@@ -43,7 +43,7 @@ int bench_nightly(const struct bench_opts *o, const char *city, long households,
     snprintf(cfg, sizeof cfg, "%s/nightly.yaml", o->tmp);
     snprintf(log, sizeof log, "%s/nightly.log", o->tmp);
     snprintf(policies, sizeof policies, "%s/policies", o->source_dir);
-    double tasks = 0, alerts = 0;
+    double tasks = 0, alerts = 0, text_max = 0, payload_max = 0, digests = 0;
     struct bench_fig secs = {.n = 0};
     int rc = tasks_city(city, base, &tasks, e);
     if (rc == 0)
@@ -70,6 +70,16 @@ int bench_nightly(const struct bench_opts *o, const char *city, long households,
         if ((rc = bench_db_open(db, &b, e)) == 0)
             rc = bench_db_double(b, "SELECT count(*) FROM alert WHERE task_id IS NOT NULL", &alerts,
                                  e);
+        /* The digests must stay a size a chat robot or a mail takes. */
+        if (rc == 0)
+            rc = bench_db_double(b, "SELECT count(*) FROM outbox", &digests, e);
+        if (rc == 0)
+            rc = bench_db_double(
+                b, "SELECT max(length(CAST(json_extract(payload, '$.text') AS BLOB))) FROM outbox",
+                &text_max, e);
+        if (rc == 0)
+            rc = bench_db_double(b, "SELECT max(length(CAST(payload AS BLOB))) FROM outbox",
+                                 &payload_max, e);
         bench_db_close(b);
         fprintf(stderr, "fupin-bench: nightly over %.0f tasks: %.2f s, %.0f task alerts\n", tasks,
                 s, alerts);
@@ -83,5 +93,9 @@ int bench_nightly(const struct bench_opts *o, const char *city, long households,
     bench_table_row(t, what, &secs, "s", 2, households >= 1000000 ? "<= 10" : "", "");
     bench_table_note(t, "nightly: %.0f alerts about tasks after a run (%.0f tasks overdue)", alerts,
                      tasks / 10);
+    bench_table_note(t,
+                     "nightly: %.0f digests, the largest text %.1f KB (limit 64 KB), the largest "
+                     "message %.1f KB",
+                     digests, text_max / 1024, payload_max / 1024);
     return 0;
 }

@@ -222,7 +222,10 @@ done:
     return rc;
 }
 
-int deliver_send(const struct config *cfg, const struct outbox_msg *m, struct err *e)
+/* deliver_send with the database, which a digest mail's list is read from
+ * (st NULL: no list). */
+static int send_msg(const struct config *cfg, struct store *st, const struct outbox_msg *m,
+                    struct err *e)
 {
     const struct config_channel *ch = config_channel_find(cfg, m->channel);
     if (!ch)
@@ -238,9 +241,26 @@ int deliver_send(const struct config *cfg, const struct outbox_msg *m, struct er
     if (!(clean.payload = strdup(m->payload ? m->payload : "")))
         return err_set(e, ERR_FAIL, "out of memory");
     scrub_ids_json(clean.payload, strlen(clean.payload));
-    int rc = is_webhook ? deliver_webhook(ch, &clean, e) : deliver_email(ch, &clean, e);
+    int rc;
+    if (is_webhook) {
+        rc = deliver_webhook(ch, &clean, e);
+    } else {
+        /* Built per attempt: a retry carries the list as it stands then. A
+         * list that cannot be built does not hold the digest back. */
+        struct deliver_attachment att;
+        struct err ae;
+        if (deliver_digest_attachment(cfg, st, &clean, &att, &ae) != 0)
+            log_warn("outbox %" PRId64 ": the digest's list is not attached: %s", m->id, ae.msg);
+        rc = deliver_email(ch, &clean, &att, e);
+        deliver_attachment_free(&att);
+    }
     free(clean.payload);
     return rc;
+}
+
+int deliver_send(const struct config *cfg, const struct outbox_msg *m, struct err *e)
+{
+    return send_msg(cfg, NULL, m, e);
 }
 
 static int max_attempts(const struct config *cfg)
@@ -361,7 +381,7 @@ static int deliver_one(const struct config *cfg, struct store *st, int64_t id,
     if (rc || !claimed)
         return rc;
     struct err why = {""};
-    int send_rc = deliver_send(cfg, &m, &why);
+    int send_rc = send_msg(cfg, st, &m, &why);
     rc = record(cfg, st, &m, send_rc == 0, send_rc, &why, 0, stats, e);
     outbox_msg_free(&m);
     return rc;

@@ -2,6 +2,7 @@
  * shaped for enterprise-chat robots, and SMTP mail (RFC 5322, UTF-8 subject
  * as RFC 2047 encoded words, base64 body). Only http(s) and smtp(s) URLs are
  * followed; redirects never are. Never logs message bodies. */
+#define _GNU_SOURCE /* asprintf */
 #include "deliver_internal.h"
 
 #include <curl/curl.h>
@@ -181,7 +182,8 @@ static int encode_subject(struct buf *b, const char *s)
     return 0;
 }
 
-static int build_mail(struct buf *b, const struct config_channel *ch, const struct outbox_msg *m)
+static int build_mail(struct buf *b, const struct config_channel *ch, const struct outbox_msg *m,
+                      const struct deliver_attachment *att)
 {
     static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -197,6 +199,10 @@ static int build_mail(struct buf *b, const struct config_channel *ch, const stru
     digits[k] = 0;
     char *text = deliver_text(m->payload);
     const char *body = text ? text : m->payload;
+    /* The note on the full list goes at the end of the text. */
+    char *with_note = NULL;
+    if (att && att->note && asprintf(&with_note, "%s\n%s", body, att->note) >= 0)
+        body = with_note;
     char subject[256];
     size_t sl = strcspn(body, "\n");
     snprintf(subject, sizeof subject, "%.*s", (int)(sl < 200 ? sl : 200), body);
@@ -222,14 +228,27 @@ static int build_mail(struct buf *b, const struct config_channel *ch, const stru
         buf_str(b, "--fupin-part\r\nContent-Type: application/json; charset=UTF-8\r\n"
                    "Content-Disposition: attachment; filename=\"digest.json\"\r\n"
                    "Content-Transfer-Encoding: base64\r\n\r\n") ||
-        base64(b, (const unsigned char *)m->payload, strlen(m->payload), 1) ||
-        buf_str(b, "--fupin-part--\r\n"))
+        base64(b, (const unsigned char *)m->payload, strlen(m->payload), 1))
+        rc = -1;
+    if (!rc && att && att->data) {
+        snprintf(line, sizeof line,
+                 "--fupin-part\r\nContent-Type: application/"
+                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet; name=\"%s\"\r\n"
+                 "Content-Disposition: attachment; filename=\"%s\"\r\n"
+                 "Content-Transfer-Encoding: base64\r\n\r\n",
+                 att->name, att->name);
+        if (buf_str(b, line) || base64(b, (const unsigned char *)att->data, att->len, 1))
+            rc = -1;
+    }
+    if (!rc && buf_str(b, "--fupin-part--\r\n"))
         rc = -1;
     free(text);
+    free(with_note);
     return rc;
 }
 
-int deliver_email(const struct config_channel *ch, const struct outbox_msg *m, struct err *e)
+int deliver_email(const struct config_channel *ch, const struct outbox_msg *m,
+                  const struct deliver_attachment *att, struct err *e)
 {
     if (!ch->url || !*ch->url || !ch->from || !*ch->from)
         return err_set(e, ERR_INVALID, "channel email needs url and from");
@@ -242,7 +261,7 @@ int deliver_email(const struct config_channel *ch, const struct outbox_msg *m, s
         return err_set(e, ERR_INVALID, "supervisor %" PRId64 " has no usable email address",
                        m->supervisor_id);
     struct buf msg = {0};
-    if (build_mail(&msg, ch, m)) {
+    if (build_mail(&msg, ch, m, att)) {
         free(msg.data);
         return err_set(e, ERR_FAIL, "out of memory");
     }

@@ -4,6 +4,7 @@
  * one write transaction; it never sends anything (deliver.c does). */
 #include "nightly.h"
 #include "date.h"
+#include "i18n.h"
 #include "log.h"
 #include "nightly_digest.h"
 #include "nightly_prefetch.h"
@@ -119,6 +120,10 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
         .supervisor_id = sups[pick],
         .message = message,
         .source = "nightly",
+        /* The town must act on it wherever it has climbed to: the levels
+         * from here up keep it in their digests. */
+        .origin_region = t->town,
+        .origin_level = t->town ? "town" : NULL,
     };
     /* escalations counts the levels climbed above the town, never falls
      * (store_alert_stage_apply does the arithmetic for the whole set). */
@@ -220,7 +225,8 @@ static int check(struct job *j, const char *kind, int (*scan)(struct job *, stru
 {
     int raised = 0, refreshed = 0, resolved = 0, rc;
     if ((rc = store_alert_stage_reset(j->st, e)) != 0 || (rc = scan(j, e)) != 0 ||
-        (rc = store_alert_stage_apply(j->st, j->now, &raised, &refreshed, on_climbed, j, e)) != 0 ||
+        (rc = store_alert_stage_apply(j->st, j->now, j->date, &raised, &refreshed, on_climbed, j,
+                                      e)) != 0 ||
         (rc = store_nightly_seen_add_staged(j->st, e)) != 0 ||
         (rc = store_nightly_sweep(j->st, kind, j->now, &resolved, e)) != 0)
         return rc;
@@ -291,6 +297,20 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
     if (j.no_visit_days < 1)
         return err_set(e, ERR_INVALID, "%s: params supervision.no_visit_days must be at least 1",
                        cfg->path ? cfg->path : "config");
+    /* The digest's sizes: refused here as `fupin check` refuses them, not
+     * quietly clamped where they are read. */
+    double items = param_or(cfg, "supervision.digest_items", year, 20),
+           attach_kb = param_or(cfg, "supervision.digest_attachment_kb", year, 5120);
+    if (items < 1 || items > 100 || items != (long)items)
+        return err_set(
+            e, ERR_INVALID,
+            _("%s: params supervision.digest_items must be a whole number from 1 to 100 (is %g)"),
+            cfg->path ? cfg->path : "config", items);
+    if (attach_kb < 0 || attach_kb > 25600)
+        return err_set(
+            e, ERR_INVALID,
+            _("%s: params supervision.digest_attachment_kb must be from 0 to 25600 (is %g)"),
+            cfg->path ? cfg->path : "config", attach_kb);
     if (j.city_days < j.county_days)
         return err_set(e, ERR_INVALID,
                        "%s: escalation.city_days (%d) must not be less than county_days (%d)",

@@ -1,44 +1,59 @@
-/* nightly_digest.c - one digest per supervisor per night: the items they
- * answer for (oldest overdue first), counts by village and cadre, what
- * climbed tonight, and a text a person reads (Chinese labels with codes).
- * Never re-notifies an acked alert unless it climbed since. */
+/* nightly_digest.c - one digest per supervisor per night, a summary at a
+ * size a chat robot or a mail takes: totals, counts per subordinate region,
+ * what is new since last night, the oldest overdue items and how to reply.
+ * The text stays under DIGEST_TEXT_MAX at any scale (the full list goes as
+ * an attachment or is exported at the office); never re-lists an acked
+ * alert unless it is new to the supervisor. */
 #include "nightly_digest.h"
 #include "date.h"
+#include "i18n.h"
 #include "json.h"
 #include "nightly.h"
 #include "scrub.h"
 #include "store_nightly.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Items listed in the JSON and in the text: a county with thousands of
- * overdue tasks still gets a message a chat robot and a person can take. */
-#define DIGEST_MAX_ITEMS 200
-#define DIGEST_TEXT_ITEMS 20
+/* The text is cut (with a line saying so) before it reaches this: chat
+ * robots refuse larger messages and a person reads no further anyway. */
+#define DIGEST_TEXT_MAX (60 * 1024)
+/* Lines of per-region counts and of each other kind's items. */
+#define DIGEST_TEXT_REGIONS 30
+#define DIGEST_JSON_REGIONS 100
 #define DIGEST_TEXT_OTHERS 10
+/* What one line may quote of text typed by people (task titles, names,
+ * messages), in bytes: a pasted essay must not fill the digest. */
+#define CLIP_TITLE 90
+#define CLIP_NAME 60
+#define CLIP_MESSAGE 300
+
+#define DIGEST_ITEMS_DEFAULT 20
+#define DIGEST_ITEMS_MAX 100
 
 static const struct {
     const char *code, *label;
 } kind_labels[] = {
-    {"task_overdue", "逾期任务"},
-    {"no_cadre", "未落实帮扶干部"},
-    {"cadre_no_visit", "帮扶干部未走访"},
-    {"reduction_behind", "减贫进度落后（约谈）"},
-    {"no_visit", "未走访"},
-    {"fund_notice", "资金公示问题"},
-    {"dropout", "辍学"},
-    {"loan_terms", "扶贫贷款条件不符"},
-    {"policy_error", "规则运行错误"},
+    {"task_overdue", N_("overdue help tasks")},
+    {"no_cadre", N_("households without a paired cadre")},
+    {"cadre_no_visit", N_("cadres without handbook visits")},
+    {"reduction_behind", N_("poverty reduction behind target (summons)")},
+    {"no_visit", N_("households not visited")},
+    {"fund_notice", N_("fund public notice problems")},
+    {"dropout", N_("school dropouts")},
+    {"loan_terms", N_("poverty loans breaking the terms")},
+    {"policy_error", N_("policy rule errors")},
+    {"delivery_failed", N_("undeliverable notifications")},
 };
 
 const char *nightly_kind_label(const char *kind)
 {
     for (size_t i = 0; kind && i < sizeof kind_labels / sizeof kind_labels[0]; i++)
         if (strcmp(kind, kind_labels[i].code) == 0)
-            return kind_labels[i].label;
+            return _(kind_labels[i].label);
     return kind ? kind : "?";
 }
 
@@ -46,15 +61,30 @@ const char *nightly_level_label(const char *level)
 {
     switch (nightly_level_rank(level)) {
     case 0:
-        return "村级";
+        return _("village level");
     case 1:
-        return "镇级";
+        return _("town level");
     case 2:
-        return "县级";
+        return _("county level");
     case 3:
-        return "市级";
+        return _("city level");
     default:
         return level ? level : "?";
+    }
+}
+
+/* What the regions one level below a supervisor are called. */
+static const char *sub_label(int rank)
+{
+    switch (rank) {
+    case 1:
+        return _("By village");
+    case 2:
+        return _("By town");
+    case 3:
+        return _("By county");
+    default:
+        return _("By region");
     }
 }
 
@@ -84,27 +114,41 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* An item a digest lists by name (the rest are only counted). */
 struct item {
     int64_t id, task_id, household_id;
-    int escalations, escalated;
+    int escalations, escalated_today, is_new, rank;
     long days;
-    char *kind, *severity, *level, *message, *title, *due, *village, *village_name, *cadre_name;
+    char *kind, *severity, *level, *origin_level, *escalated_at, *message, *title, *due;
+    char *place, *place_name, *head_name, *head_id, *cadre_name, *cadre_phone;
 };
 
-struct tally {
+struct list {
+    struct item *v;
+    size_t n, cap;
+};
+
+/* One region right under the supervisor's: its code, name and counts. */
+struct sub {
     char *key, *name;
-    int count;
+    int count, overdue, up;
 };
 
 struct digest {
     const char *date, *now;
     struct store *st;
     struct nightly_escalated *esc;
+    int n_items; /* the digest_items param */
     int64_t sup_id;
+    int sup_rank;
     char *sup_name, *sup_region, *sup_level, *sup_channel;
-    struct item *items;
-    size_t n, cap;
-    int acked_quiet;                   /* acked alerts left out */
+    /* counts over everything the supervisor sees */
+    int listed, acked, acked_quiet, overdue, fresh, climbed, up, other_kinds;
+    int kinds[4];
+    struct sub *subs; /* sorted by key */
+    size_t n_subs, cap_subs;
+    struct list oldest, fresh_items, others;
+    size_t others_of_kind;
     struct nightly_escalated notified; /* supervisors with a new digest */
     int digests;
 };
@@ -114,225 +158,360 @@ static char *dup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* A copy of at most max bytes of s, never cutting a UTF-8 character, with
+ * "…" when cut. */
+static char *clip(const char *s, size_t max)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    if (n <= max)
+        return strdup(s);
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+        max--;
+    char *out = malloc(max + 4);
+    if (out) {
+        memcpy(out, s, max);
+        memcpy(out + max, "…", 4);
+    }
+    return out;
+}
+
 static void item_free(struct item *it)
 {
-    free(it->kind), free(it->severity), free(it->level), free(it->message), free(it->title);
-    free(it->due), free(it->village), free(it->village_name), free(it->cadre_name);
+    free(it->kind), free(it->severity), free(it->level), free(it->origin_level);
+    free(it->escalated_at), free(it->message), free(it->title), free(it->due);
+    free(it->place), free(it->place_name), free(it->head_name), free(it->head_id);
+    free(it->cadre_name), free(it->cadre_phone);
+}
+
+static void list_clear(struct list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        item_free(&l->v[i]);
+    l->n = 0;
 }
 
 static void digest_clear(struct digest *d)
 {
-    for (size_t i = 0; i < d->n; i++)
-        item_free(&d->items[i]);
-    d->n = 0;
+    list_clear(&d->oldest);
+    list_clear(&d->fresh_items);
+    list_clear(&d->others);
+    for (size_t i = 0; i < d->n_subs; i++)
+        free(d->subs[i].key), free(d->subs[i].name);
+    d->n_subs = 0;
     free(d->sup_name), free(d->sup_region), free(d->sup_level), free(d->sup_channel);
     d->sup_name = d->sup_region = d->sup_level = d->sup_channel = NULL;
     d->sup_id = 0;
-    d->acked_quiet = 0;
+    d->listed = d->acked = d->acked_quiet = d->overdue = d->fresh = d->climbed = d->up = 0;
+    d->other_kinds = 0;
+    memset(d->kinds, 0, sizeof d->kinds);
+    d->others_of_kind = 0;
 }
 
-/* One occurrence to count: key (never NULL), its display name, and what
- * stands for a missing name (the key as the item had it, maybe NULL). */
-struct tally_pair {
-    const char *key, *name, *fallback;
-};
-
-static int cmp_pair(const void *a, const void *b)
+static int is_overdue(const char *kind)
 {
-    return strcmp(((const struct tally_pair *)a)->key, ((const struct tally_pair *)b)->key);
+    return strcmp(kind, "task_overdue") == 0;
 }
 
-/* Counts equal keys by sorting: a town's digest can hold tens of thousands
- * of overdue tasks over thousands of villages and cadres, where a linear
- * search per item was most of the nightly job's time. The name kept is the
- * first of its key's run (all occurrences of a key carry the same name). */
-static int tally_build(struct tally_pair *p, size_t n, struct tally **out, size_t *n_out)
+/* The region right under the supervisor's that a's place lies in, from
+ * the place and its two parents; NULL when it is not under it. */
+static void sub_of(const struct digest *d, const struct nightly_alert *a, const char **key,
+                   const char **name)
 {
-    *out = NULL;
-    *n_out = 0;
-    if (n == 0)
-        return 0;
-    qsort(p, n, sizeof *p, cmp_pair);
-    size_t distinct = 1;
-    for (size_t i = 1; i < n; i++)
-        distinct += strcmp(p[i].key, p[i - 1].key) != 0;
-    struct tally *t = calloc(distinct, sizeof *t);
-    if (!t)
-        return -1;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && strcmp(p[i].key, p[i - 1].key) == 0) {
-            t[k - 1].count++;
-            continue;
+    const char *codes[3] = {a->village, a->place1, a->place2};
+    const char *names[3] = {a->village_name, a->place1_name, a->place2_name};
+    const char *parents[3] = {a->place1, a->place2, a->place2_parent};
+    *key = *name = NULL;
+    for (int i = 0; d->sup_region && i < 3; i++)
+        if (codes[i] && parents[i] && strcmp(parents[i], d->sup_region) == 0) {
+            *key = codes[i];
+            *name = names[i];
+            return;
         }
-        const char *name = p[i].name ? p[i].name : p[i].fallback;
-        t[k] = (struct tally){strdup(p[i].key), dup(name), 1};
-        k++;
-        *n_out = k;
-        if (!t[k - 1].key || (name && !t[k - 1].name)) {
-            *out = t;
-            return -1;
+}
+
+static int sub_count(struct digest *d, const struct nightly_alert *a, int overdue, int up,
+                     struct err *e)
+{
+    const char *key, *name;
+    sub_of(d, a, &key, &name);
+    if (!key)
+        key = ""; /* at the supervisor's own level (a town's own alerts) */
+    size_t lo = 0, hi = d->n_subs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(d->subs[mid].key, key);
+        if (c == 0) {
+            lo = mid;
+            goto found;
         }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    *out = t;
+    if (d->n_subs == d->cap_subs) {
+        size_t cap = d->cap_subs ? d->cap_subs * 2 : 16;
+        struct sub *v = realloc(d->subs, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_FAIL, "out of memory building digests");
+        d->subs = v;
+        d->cap_subs = cap;
+    }
+    memmove(&d->subs[lo + 1], &d->subs[lo], (d->n_subs - lo) * sizeof *d->subs);
+    d->subs[lo] = (struct sub){strdup(key), clip(name, CLIP_NAME), 0, 0, 0};
+    d->n_subs++;
+    if (!d->subs[lo].key)
+        return err_set(e, ERR_FAIL, "out of memory building digests");
+found:
+    d->subs[lo].count++;
+    d->subs[lo].overdue += overdue;
+    d->subs[lo].up += up;
     return 0;
 }
 
-static int cmp_tally(const void *a, const void *b)
+static int list_add(struct list *l, const struct digest *d, const struct nightly_alert *a,
+                    int escalated_today, int is_new, struct err *e)
 {
-    const struct tally *x = a, *y = b;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct item *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_FAIL, "out of memory building digests");
+        l->v = v;
+        l->cap = cap;
+    }
+    int ok = 0;
+    long days = a->due ? date_diff(a->due, d->date, &ok) : 0;
+    struct item *it = &l->v[l->n++];
+    *it = (struct item){
+        .id = a->id,
+        .task_id = a->task_id,
+        .household_id = a->household_id,
+        .escalations = a->escalations,
+        .escalated_today = escalated_today,
+        .is_new = is_new,
+        .rank = nightly_level_rank(a->level),
+        .days = ok ? days : 0,
+        .kind = strdup(a->kind),
+        .severity = dup(a->severity),
+        .level = dup(a->level),
+        .origin_level = dup(a->origin_level),
+        .escalated_at = dup(a->escalated_at),
+        .message = clip(a->message, CLIP_MESSAGE),
+        .title = clip(a->title, CLIP_TITLE),
+        .due = dup(a->due),
+        .place = dup(a->village),
+        .place_name = clip(a->village_name, CLIP_NAME),
+        .head_name = clip(a->head_name, CLIP_NAME),
+        .head_id = dup(a->head_id_masked),
+        .cadre_name = clip(a->cadre_name, CLIP_NAME),
+        .cadre_phone = clip(a->cadre_phone, 32),
+    };
+    if (!it->kind)
+        return err_set(e, ERR_FAIL, "out of memory building digests");
+    return 0;
+}
+
+/* ---- the text ---- */
+
+/* fprintf while the text is under its budget; *full once it is not. */
+struct out {
+    FILE *f;
+    int full;
+};
+
+static void say(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct out *o, const char *fmt, ...)
+{
+    if (o->full)
+        return;
+    if (ftell(o->f) > DIGEST_TEXT_MAX - 4096) {
+        o->full = 1;
+        fputs(_("\n...(the digest is cut here; the full list is attached to the mail or "
+                "exported at the office)\n"),
+              o->f);
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(o->f, fmt, ap);
+    va_end(ap);
+}
+
+static void say_item(struct out *o, const struct digest *d, const struct item *it)
+{
+    const char *place = it->place_name ? it->place_name : it->place ? it->place : "?";
+    if (!is_overdue(it->kind)) {
+        say(o, _("  #%lld %s\n"), (long long)it->id, it->message ? it->message : "");
+        return;
+    }
+    char head[200];
+    if (it->head_id)
+        snprintf(head, sizeof head, _("%s (ID %s)"), it->head_name ? it->head_name : "?",
+                 it->head_id);
+    else
+        snprintf(head, sizeof head, "%s", it->head_name ? it->head_name : "?");
+    say(o, _("  #%lld %s, household head %s, cadre %s %s: task \"%s\" %ld days overdue (due %s)"),
+        (long long)it->id, place, head, it->cadre_name ? it->cadre_name : _("(none)"),
+        it->cadre_phone ? it->cadre_phone : "", it->title ? it->title : "", it->days,
+        it->due ? it->due : "?");
+    if (it->rank > d->sup_rank) {
+        if (it->escalated_at)
+            say(o, _(", reported up to the %s since %s"), nightly_level_label(it->level),
+                it->escalated_at);
+        else
+            say(o, _(", reported up to the %s"), nightly_level_label(it->level));
+    } else if (it->escalations > 0) {
+        if (it->escalated_at)
+            say(o, _(", escalated to you since %s"), it->escalated_at);
+        else
+            say(o, _(", escalated to you"));
+    }
+    if (it->escalated_today)
+        say(o, "%s", _(" [escalated tonight]"));
+    say(o, "\n");
+}
+
+static int cmp_sub(const void *a, const void *b)
+{
+    const struct sub *x = a, *y = b;
     if (x->count != y->count)
         return y->count - x->count;
     return strcmp(x->key, y->key);
 }
 
-static void tally_free(struct tally *t, size_t n)
+/* The text a supervisor reads; the first line doubles as email subject.
+ * subs is sorted by count. */
+static void write_text(FILE *f, const struct digest *d)
 {
-    for (size_t i = 0; i < n; i++)
-        free(t[i].key), free(t[i].name);
-    free(t);
-}
-
-static int is_overdue(const struct item *it)
-{
-    return strcmp(it->kind, "task_overdue") == 0;
-}
-
-/* The text a supervisor reads; the first line doubles as email subject. */
-static void write_text(FILE *f, const struct digest *d, const struct tally *vil, size_t n_vil,
-                       const struct tally *cad, size_t n_cad, int n_overdue, int n_esc)
-{
-    fprintf(f, "【扶贫督查日报 digest】%s %s（%s %s）\n", d->date, d->sup_name ? d->sup_name : "",
-            nightly_level_label(d->sup_level), d->sup_region ? d->sup_region : "");
-    fprintf(f, "合计 %zu 项待办，今日升级 %d 项", d->n, n_esc);
+    struct out o = {f, 0};
+    say(&o, _("[Poverty alleviation supervision digest] %s %s (%s %s)\n"), d->date,
+        d->sup_name ? d->sup_name : "", nightly_level_label(d->sup_level),
+        d->sup_region ? d->sup_region : "");
+    say(&o,
+        _("%d items open: %d overdue tasks, %d new since last night, %d escalated tonight, "
+          "%d reported up to a higher level.\n"),
+        d->listed, d->overdue, d->fresh, d->climbed, d->up);
     if (d->acked_quiet)
-        fprintf(f, "（另有 %d 项已确认 acked，未升级不再提醒）", d->acked_quiet);
-    fputs("。\n", f);
-    if (n_overdue) {
-        fprintf(f, "\n【逾期任务 task_overdue】 %d 项（最早逾期在前）：\n", n_overdue);
-        int shown = 0;
-        for (size_t i = 0; i < d->n && shown < DIGEST_TEXT_ITEMS; i++) {
-            const struct item *it = &d->items[i];
-            if (!is_overdue(it))
-                continue;
-            fprintf(f,
-                    "  %d. [告警 #%" PRId64 "] 任务 #%" PRId64 "「%s」户 #%" PRId64
-                    " %s 干部 %s 截止 %s 逾期 %ld 天 [%s %s]%s\n",
-                    ++shown, it->id, it->task_id, it->title ? it->title : "", it->household_id,
-                    it->village_name ? it->village_name : (it->village ? it->village : "?"),
-                    it->cadre_name ? it->cadre_name : "未落实", it->due ? it->due : "?", it->days,
-                    nightly_level_label(it->level), it->level ? it->level : "?",
-                    it->escalated ? " ↑今日升级" : "");
+        say(&o, _("%d acknowledged items are not listed until something changes.\n"),
+            d->acked_quiet);
+    if (d->n_subs) {
+        say(&o, _("\n%s:\n"), sub_label(d->sup_rank));
+        for (size_t i = 0; i < d->n_subs && i < DIGEST_TEXT_REGIONS; i++) {
+            const struct sub *s = &d->subs[i];
+            const char *name = s->key[0] ? (s->name ? s->name : s->key) : _("(this level)");
+            say(&o, _("  %s: %d items, %d overdue tasks, %d reported up\n"), name, s->count,
+                s->overdue, s->up);
         }
-        if (n_overdue > shown)
-            fprintf(f, "  ……另有 %d 项，见 JSON items\n", n_overdue - shown);
-        /* most first; the full counts are in the JSON */
-        fputs("  按村 by village：", f);
-        for (size_t i = 0; i < n_vil && i < DIGEST_TEXT_OTHERS; i++)
-            fprintf(f, "%s%s %d", i ? "，" : "", vil[i].name ? vil[i].name : vil[i].key,
-                    vil[i].count);
-        if (n_vil > DIGEST_TEXT_OTHERS)
-            fprintf(f, "……共 %zu 个村", n_vil);
-        fputs("\n  按干部 by cadre：", f);
-        for (size_t i = 0; i < n_cad && i < DIGEST_TEXT_OTHERS; i++)
-            fprintf(f, "%s%s %d", i ? "，" : "", cad[i].name, cad[i].count);
-        if (n_cad > DIGEST_TEXT_OTHERS)
-            fprintf(f, "……共 %zu 名干部", n_cad);
-        fputs("\n", f);
+        if (d->n_subs > DIGEST_TEXT_REGIONS)
+            say(&o, _("  ...and %zu more regions\n"), d->n_subs - DIGEST_TEXT_REGIONS);
     }
-    if (n_esc) {
-        fprintf(f, "\n【今日升级 escalated】 %d 项：\n", n_esc);
-        int listed = 0;
-        for (size_t i = 0; i < d->n && listed < DIGEST_TEXT_OTHERS; i++)
-            if (d->items[i].escalated && ++listed)
-                fprintf(f, "  告警 #%" PRId64 " %s → %s %s（第 %d 次升级）\n", d->items[i].id,
-                        d->items[i].kind, nightly_level_label(d->items[i].level),
-                        d->items[i].level ? d->items[i].level : "?", d->items[i].escalations);
-        if (n_esc > listed)
-            fprintf(f, "  ……另有 %d 项\n", n_esc - listed);
+    if (d->fresh_items.n) {
+        say(&o, _("\nNew since last night (%d):\n"), d->fresh);
+        for (size_t i = 0; i < d->fresh_items.n; i++)
+            say_item(&o, d, &d->fresh_items.v[i]);
+        if ((size_t)d->fresh > d->fresh_items.n)
+            say(&o, _("  ...and %zu more\n"), (size_t)d->fresh - d->fresh_items.n);
     }
-    /* The other kinds, grouped in the order the store sorted them. */
-    for (size_t i = 0; i < d->n;) {
-        if (is_overdue(&d->items[i])) {
-            i++;
-            continue;
-        }
+    if (d->oldest.n) {
+        say(&o, _("\nThe %zu oldest overdue tasks (of %d):\n"), d->oldest.n, d->overdue);
+        for (size_t i = 0; i < d->oldest.n; i++)
+            say_item(&o, d, &d->oldest.v[i]);
+    }
+    for (size_t i = 0; i < d->others.n;) {
         size_t j = i;
-        while (j < d->n && strcmp(d->items[j].kind, d->items[i].kind) == 0)
+        while (j < d->others.n && strcmp(d->others.v[j].kind, d->others.v[i].kind) == 0)
             j++;
-        fprintf(f, "\n【%s %s】 %zu 项：\n", nightly_kind_label(d->items[i].kind), d->items[i].kind,
-                j - i);
-        for (size_t k = i; k < j && k < i + DIGEST_TEXT_OTHERS; k++)
-            fprintf(f, "  - [告警 #%" PRId64 "] %s\n", d->items[k].id,
-                    d->items[k].message ? d->items[k].message : "");
-        if (j - i > DIGEST_TEXT_OTHERS)
-            fprintf(f, "  ……另有 %zu 项\n", j - i - DIGEST_TEXT_OTHERS);
+        say(&o, _("\n%s (%s):\n"), nightly_kind_label(d->others.v[i].kind), d->others.v[i].kind);
+        for (size_t k = i; k < j; k++)
+            say_item(&o, d, &d->others.v[k]);
         i = j;
     }
-    fputs("\n回复确认：fupin alert ack <告警编号>\n", f);
+    if (d->other_kinds > (int)d->others.n)
+        say(&o, _("  ...and %zu more of other kinds\n"), (size_t)d->other_kinds - d->others.n);
+    /* Until the web console exists, a supervisor replies on their chat or
+     * mail and the office runs the command with the ids read out to it. */
+    const struct item *first = d->fresh_items.n ? &d->fresh_items.v[0]
+                               : d->oldest.n    ? &d->oldest.v[0]
+                                                : NULL;
+    if (!first && d->others.n)
+        first = &d->others.v[0];
+    if (first) {
+        say(&o, "%s",
+            _("\nHow to reply: send the office the item numbers (#) and what was "
+              "done; the office records it with\n"));
+        say(&o, _("  fupin alert ack %lld --by NAME --note \"what was done\"\n"),
+            (long long)first->id);
+    }
+    say(&o,
+        _("The full list: fupin alert list --region %s --open --format xlsx --output "
+          "list.xlsx\n"),
+        d->sup_region ? d->sup_region : "CODE");
 }
 
-static void write_tally(FILE *f, const char *name, const char *key_name, const struct tally *t,
-                        size_t n, int with_name)
+/* ---- the JSON ---- */
+
+static void json_item(FILE *f, const struct item *it, int first)
+{
+    fprintf(f, "%s{\"alert_id\":%" PRId64 ",\"kind\":", first ? "" : ",", it->id);
+    json_string(f, it->kind);
+    if (is_overdue(it->kind)) {
+        fprintf(f,
+                ",\"task_id\":%" PRId64 ",\"household_id\":%" PRId64 ",\"village\":", it->task_id,
+                it->household_id);
+        json_string(f, it->place);
+        fputs(",\"village_name\":", f);
+        json_string(f, it->place_name);
+        fputs(",\"head_name\":", f);
+        json_string(f, it->head_name);
+        fputs(",\"head_id\":", f);
+        json_string(f, it->head_id);
+        fputs(",\"cadre\":", f);
+        json_string(f, it->cadre_name);
+        fputs(",\"cadre_phone\":", f);
+        json_string(f, it->cadre_phone);
+        fputs(",\"title\":", f);
+        json_string(f, it->title);
+        fputs(",\"due\":", f);
+        json_string(f, it->due);
+        fprintf(f, ",\"days_overdue\":%ld", it->days);
+    } else {
+        fputs(",\"severity\":", f);
+        json_string(f, it->severity);
+        fputs(",\"message\":", f);
+        json_string(f, it->message);
+    }
+    fputs(",\"level\":", f);
+    json_string(f, it->level);
+    fputs(",\"origin_level\":", f);
+    json_string(f, it->origin_level);
+    fprintf(f, ",\"escalations\":%d,\"escalated_at\":", it->escalations);
+    json_string(f, it->escalated_at);
+    fprintf(f, ",\"escalated_today\":%s,\"new\":%s}", it->escalated_today ? "true" : "false",
+            it->is_new ? "true" : "false");
+}
+
+static void json_list(FILE *f, const char *name, const struct list *l)
 {
     fprintf(f, ",\"%s\":[", name);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "%s{\"%s\":", i ? "," : "", key_name);
-        json_string(f, t[i].key);
-        if (with_name) {
-            fputs(",\"name\":", f);
-            json_string(f, t[i].name);
-        }
-        fprintf(f, ",\"count\":%d}", t[i].count);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        json_item(f, &l->v[i], i == 0);
     putc(']', f);
 }
 
 /* Builds the payload of d into *out (malloc'd). */
-static int build_payload(const struct digest *d, char **out, struct err *e)
+static int build_payload(struct digest *d, char **out, struct err *e)
 {
-    struct tally *vil = NULL, *cad = NULL;
-    size_t n_vil = 0, n_cad = 0, text_len = 0, len = 0;
-    int n_overdue = 0, n_esc = 0, counts[5] = {0};
-    static const char *const kinds[] = {"task_overdue", "no_cadre", "cadre_no_visit",
-                                        "reduction_behind"};
     char *text = NULL;
-    struct tally_pair *pv = malloc((d->n ? d->n : 1) * sizeof *pv);
-    struct tally_pair *pc = malloc((d->n ? d->n : 1) * sizeof *pc);
-    if (!pv || !pc) {
-        free(pv);
-        free(pc);
-        goto oom;
-    }
-    for (size_t i = 0; i < d->n; i++) {
-        const struct item *it = &d->items[i];
-        n_esc += it->escalated;
-        size_t k = 0;
-        while (k < 4 && strcmp(it->kind, kinds[k]) != 0)
-            k++;
-        counts[k]++;
-        if (!is_overdue(it))
-            continue;
-        pv[n_overdue] =
-            (struct tally_pair){it->village ? it->village : "?", it->village_name, it->village};
-        const char *cadre = it->cadre_name ? it->cadre_name : "未落实";
-        pc[n_overdue] = (struct tally_pair){cadre, NULL, cadre};
-        n_overdue++;
-    }
-    int built = tally_build(pv, (size_t)n_overdue, &vil, &n_vil) == 0 &&
-                tally_build(pc, (size_t)n_overdue, &cad, &n_cad) == 0;
-    free(pv);
-    free(pc);
-    if (!built)
-        goto oom;
-    if (n_vil)
-        qsort(vil, n_vil, sizeof *vil, cmp_tally);
-    if (n_cad)
-        qsort(cad, n_cad, sizeof *cad, cmp_tally);
+    size_t text_len = 0, len = 0;
+    if (d->n_subs)
+        qsort(d->subs, d->n_subs, sizeof *d->subs, cmp_sub);
     FILE *tf = open_memstream(&text, &text_len);
     if (!tf)
         goto oom;
-    write_text(tf, d, vil, n_vil, cad, n_cad, n_overdue, n_esc);
+    write_text(tf, d);
     if (fclose(tf) != 0)
         goto oom;
 
@@ -350,86 +529,44 @@ static int build_payload(const struct digest *d, char **out, struct err *e)
     fputs(",\"level\":", f);
     json_string(f, d->sup_level);
     fprintf(f,
-            "},\"totals\":{\"alerts\":%zu,\"task_overdue\":%d,\"no_cadre\":%d,"
-            "\"cadre_no_visit\":%d,\"reduction_behind\":%d,\"other\":%d,"
-            "\"escalated_today\":%d,\"acked_quiet\":%d}",
-            d->n, counts[0], counts[1], counts[2], counts[3], counts[4], n_esc, d->acked_quiet);
-    write_tally(f, "by_village", "village", vil, n_vil, 1);
-    write_tally(f, "by_cadre", "cadre", cad, n_cad, 0);
-    fputs(",\"items\":[", f);
-    int listed = 0;
-    for (size_t i = 0; i < d->n && listed < DIGEST_MAX_ITEMS; i++) {
-        const struct item *it = &d->items[i];
-        if (!is_overdue(it))
-            continue;
-        fprintf(f,
-                "%s{\"alert_id\":%" PRId64 ",\"task_id\":%" PRId64 ",\"household_id\":%" PRId64
-                ",\"village\":",
-                listed++ ? "," : "", it->id, it->task_id, it->household_id);
-        json_string(f, it->village);
-        fputs(",\"village_name\":", f);
-        json_string(f, it->village_name);
-        fputs(",\"cadre\":", f);
-        json_string(f, it->cadre_name);
-        fputs(",\"title\":", f);
-        json_string(f, it->title);
-        fputs(",\"due\":", f);
-        json_string(f, it->due);
-        fprintf(f, ",\"days_overdue\":%ld,\"level\":", it->days);
-        json_string(f, it->level);
-        fprintf(f, ",\"escalations\":%d}", it->escalations);
+            "},\"totals\":{\"alerts\":%d,\"task_overdue\":%d,\"no_cadre\":%d,"
+            "\"cadre_no_visit\":%d,\"reduction_behind\":%d,\"other\":%d,\"new\":%d,"
+            "\"escalated_today\":%d,\"reported_up\":%d,\"acked\":%d,\"acked_quiet\":%d}",
+            d->listed, d->kinds[0], d->kinds[1], d->kinds[2], d->kinds[3],
+            d->listed - d->kinds[0] - d->kinds[1] - d->kinds[2] - d->kinds[3], d->fresh, d->climbed,
+            d->up, d->acked, d->acked_quiet);
+    fputs(",\"by_region\":[", f);
+    for (size_t i = 0; i < d->n_subs && i < DIGEST_JSON_REGIONS; i++) {
+        fprintf(f, "%s{\"region\":", i ? "," : "");
+        json_string(f, d->subs[i].key[0] ? d->subs[i].key : NULL);
+        fputs(",\"name\":", f);
+        json_string(f, d->subs[i].name);
+        fprintf(f, ",\"count\":%d,\"task_overdue\":%d,\"reported_up\":%d}", d->subs[i].count,
+                d->subs[i].overdue, d->subs[i].up);
     }
-    fprintf(f, "],\"items_truncated\":%s,\"escalated\":[", n_overdue > listed ? "true" : "false");
-    int first = 1;
-    for (size_t i = 0; i < d->n; i++) {
-        const struct item *it = &d->items[i];
-        if (!it->escalated)
-            continue;
-        fprintf(f, "%s{\"alert_id\":%" PRId64 ",\"kind\":", first ? "" : ",", it->id);
-        first = 0;
-        json_string(f, it->kind);
-        fprintf(f, ",\"task_id\":%" PRId64 ",\"level\":", it->task_id);
-        json_string(f, it->level);
-        fprintf(f, ",\"escalations\":%d}", it->escalations);
-    }
-    fputs("],\"other\":[", f);
-    first = 1;
-    for (size_t i = 0; i < d->n; i++) {
-        const struct item *it = &d->items[i];
-        if (is_overdue(it))
-            continue;
-        fprintf(f, "%s{\"alert_id\":%" PRId64 ",\"kind\":", first ? "" : ",", it->id);
-        first = 0;
-        json_string(f, it->kind);
-        fputs(",\"severity\":", f);
-        json_string(f, it->severity);
-        fputs(",\"level\":", f);
-        json_string(f, it->level);
-        fputs(",\"message\":", f);
-        json_string(f, it->message);
-        putc('}', f);
-    }
-    fputs("]}", f);
+    fprintf(f, "],\"by_region_truncated\":%s", d->n_subs > DIGEST_JSON_REGIONS ? "true" : "false");
+    json_list(f, "new", &d->fresh_items);
+    json_list(f, "items", &d->oldest);
+    fprintf(f, ",\"items_truncated\":%s", (size_t)d->overdue > d->oldest.n ? "true" : "false");
+    json_list(f, "other", &d->others);
+    fputs("}", f);
     if (fclose(f) != 0) {
         free(*out);
         *out = NULL;
         goto oom;
     }
     free(text);
-    tally_free(vil, n_vil);
-    tally_free(cad, n_cad);
     return 0;
 oom:
     free(text);
-    tally_free(vil, n_vil);
-    tally_free(cad, n_cad);
     return err_set(e, ERR_FAIL, "out of memory building the digest of supervisor %" PRId64,
                    d->sup_id);
 }
 
 static int flush(struct digest *d, struct err *e)
 {
-    if (!d->sup_id || d->n == 0) {
+    /* Nothing but acked items nobody needs to hear of again: no message. */
+    if (!d->sup_id || d->listed == 0) {
         digest_clear(d);
         return 0;
     }
@@ -464,60 +601,74 @@ static int on_alert(void *ctx, const struct nightly_alert *a, struct err *e)
         if ((rc = flush(d, e)) != 0)
             return rc;
         d->sup_id = a->supervisor_id;
+        d->sup_rank = nightly_level_rank(a->sup_level);
         d->sup_name = dup(a->sup_name);
         d->sup_region = dup(a->sup_region);
         d->sup_level = dup(a->sup_level);
         d->sup_channel = dup(a->sup_channel);
     }
-    if (strcmp(a->state, "acked") == 0 &&
-        nightly_level_rank(a->level) <= nightly_level_rank(a->notified_level)) {
-        d->acked_quiet++;
+    /* New to this supervisor: never yet in a digest at their level or
+     * above (notified_level is the highest level it was reported at). A
+     * town that saw it before it climbed is not told twice; the county it
+     * climbs to is. */
+    int rank = nightly_level_rank(a->level), own = d->sup_rank < 0 ? rank : d->sup_rank;
+    int is_new = !a->notified_level || nightly_level_rank(a->notified_level) < own;
+    int acked = strcmp(a->state, "acked") == 0;
+    if (acked) {
+        d->acked++;
+        if (!is_new) {
+            d->acked_quiet++;
+            return 0;
+        }
+    }
+    int overdue = is_overdue(a->kind), up = rank > own;
+    int today = d->esc->n && bsearch(&a->id, d->esc->ids, d->esc->n, sizeof a->id, cmp_id);
+    static const char *const kinds[] = {"task_overdue", "no_cadre", "cadre_no_visit",
+                                        "reduction_behind"};
+    for (int k = 0; k < 4; k++)
+        d->kinds[k] += strcmp(a->kind, kinds[k]) == 0;
+    d->listed++;
+    d->overdue += overdue;
+    d->fresh += is_new;
+    d->climbed += today;
+    d->up += up;
+    if ((rc = sub_count(d, a, overdue, up, e)) != 0)
+        return rc;
+    /* Rows come oldest overdue first, then the other kinds grouped. */
+    if (is_new && d->fresh_items.n < (size_t)d->n_items)
+        return list_add(&d->fresh_items, d, a, today, is_new, e);
+    if (overdue) {
+        if (d->oldest.n < (size_t)d->n_items)
+            return list_add(&d->oldest, d, a, today, is_new, e);
         return 0;
     }
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 32;
-        struct item *items = realloc(d->items, cap * sizeof *items);
-        if (!items)
-            return err_set(e, ERR_FAIL, "out of memory building digests");
-        d->items = items;
-        d->cap = cap;
-    }
-    int ok = 0;
-    long days = a->due ? date_diff(a->due, d->date, &ok) : 0;
-    d->items[d->n++] = (struct item){
-        .id = a->id,
-        .task_id = a->task_id,
-        .household_id = a->household_id,
-        .escalations = a->escalations,
-        .escalated = d->esc->n && bsearch(&a->id, d->esc->ids, d->esc->n, sizeof a->id, cmp_id),
-        .days = ok ? days : 0,
-        .kind = strdup(a->kind),
-        .severity = dup(a->severity),
-        .level = dup(a->level),
-        .message = dup(a->message),
-        .title = dup(a->title),
-        .due = dup(a->due),
-        .village = dup(a->village),
-        .village_name = dup(a->village_name),
-        .cadre_name = dup(a->cadre_name),
-    };
-    if (!d->items[d->n - 1].kind)
-        return err_set(e, ERR_FAIL, "out of memory building digests");
-    return 0;
+    d->other_kinds++;
+    if (d->others.n && strcmp(d->others.v[d->others.n - 1].kind, a->kind) != 0)
+        d->others_of_kind = 0;
+    if (d->others_of_kind >= DIGEST_TEXT_OTHERS)
+        return 0;
+    d->others_of_kind++;
+    return list_add(&d->others, d, a, today, is_new, e);
 }
 
 int nightly_digests(const struct config *cfg, struct store *st, const char *date, const char *now,
                     struct nightly_escalated *esc, int *digests, struct err *e)
 {
-    (void)cfg;
     if (esc->n)
         qsort(esc->ids, esc->n, sizeof esc->ids[0], cmp_id);
+    double items = DIGEST_ITEMS_DEFAULT;
+    if (config_param_number(cfg, "supervision.digest_items", atoi(date), &items) != 0)
+        items = DIGEST_ITEMS_DEFAULT;
     struct digest d = {.date = date, .now = now, .st = st, .esc = esc};
+    d.n_items = items < 1 ? 1 : items > DIGEST_ITEMS_MAX ? DIGEST_ITEMS_MAX : (int)items;
     int rc = store_nightly_digest_alerts(st, on_alert, &d, e);
     if (!rc)
         rc = flush(&d, e);
     digest_clear(&d);
-    free(d.items);
+    free(d.oldest.v);
+    free(d.fresh_items.v);
+    free(d.others.v);
+    free(d.subs);
     if (!rc)
         rc = store_nightly_mark_notified_digests(st, d.notified.ids, d.notified.n, e);
     nightly_escalated_free(&d.notified);

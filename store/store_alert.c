@@ -330,7 +330,8 @@ int store_alert_stage_reset(struct store *st, struct err *e)
                       "CREATE TEMP TABLE IF NOT EXISTS alert_stage(seq INTEGER PRIMARY KEY,"
                       " kind TEXT, subject TEXT, severity TEXT, household_id INTEGER,"
                       " task_id INTEGER, region TEXT, supervisor_id INTEGER, level TEXT,"
-                      " message TEXT, source TEXT, rank INT);"
+                      " message TEXT, source TEXT, rank INT, origin_region TEXT,"
+                      " origin_level TEXT);"
                       "CREATE TEMP TABLE IF NOT EXISTS alert_stage_old(seq INTEGER PRIMARY KEY,"
                       " id INTEGER, rank INT, esc INT);"
                       "CREATE TEMP TABLE IF NOT EXISTS alert_stage_id(seq INTEGER PRIMARY KEY,"
@@ -345,12 +346,18 @@ int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank
     int rc;
     static const char sql[] =
         "INSERT INTO temp.alert_stage(kind, subject, severity, household_id, task_id, region,"
-        " supervisor_id, level, message, source, rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-        " ?9, ?10, ?11)";
+        " supervisor_id, level, message, source, rank, origin_region, origin_level)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, ?6),"
+        " CASE WHEN ?12 IS NULL THEN ?8 ELSE ?13 END)";
     sqlite3_stmt *stmt;
     if ((rc = store_cached(st, sql, &stmt, e)) != 0 || (rc = bind_routed(st, stmt, a, e)) != 0)
         return rc;
     sqlite3_bind_int(stmt, 11, rank);
+    if (a->origin_region) {
+        sqlite3_bind_text(stmt, 12, a->origin_region, -1, SQLITE_STATIC);
+        if (a->origin_level)
+            sqlite3_bind_text(stmt, 13, a->origin_level, -1, SQLITE_STATIC);
+    }
     rc = store_step_done(st, stmt, "staging an alert", e);
     sqlite3_reset(stmt);
     return rc;
@@ -380,11 +387,17 @@ static const char stage_old[] =
 /* The partial unique index alert_live makes this the single live row, as
  * in store_alert_raise; "WHERE true" tells the parser the ON belongs to
  * the upsert. */
+/* The origin is written when the row opens and never updated: one row per
+ * (kind, subject) whose region and level follow the escalation while the
+ * levels from the origin up keep seeing it (store_nightly_digest_alerts).
+ * escalated_at is the as-of date (?2) of the night it last climbed. */
 static const char stage_upsert[] =
     "INSERT INTO alert(kind, subject, severity, household_id, task_id, region, supervisor_id,"
-    " level, message, source, state, opened_at, last_seen_at, escalations)"
+    " level, message, source, state, opened_at, last_seen_at, escalations, origin_region,"
+    " origin_level, escalated_at)"
     " SELECT s.kind, s.subject, s.severity, s.household_id, s.task_id, s.region,"
-    " s.supervisor_id, s.level, s.message, s.source, 'open', ?1, ?1, " NEW_ESC
+    " s.supervisor_id, s.level, s.message, s.source, 'open', ?1, ?1, " NEW_ESC ","
+    " s.origin_region, s.origin_level, CASE WHEN " CLIMBED " THEN ?2 END"
     " FROM temp.alert_stage s LEFT JOIN temp.alert_stage_old o ON o.seq = s.seq"
     " WHERE true ORDER BY s.seq"
     " ON CONFLICT(kind, subject) WHERE state IN ('open','acked') DO UPDATE SET"
@@ -393,7 +406,8 @@ static const char stage_upsert[] =
     " region = coalesce(excluded.region, region),"
     " supervisor_id = coalesce(excluded.supervisor_id, supervisor_id),"
     " level = coalesce(excluded.level, level),"
-    " escalations = excluded.escalations";
+    " escalations = excluded.escalations,"
+    " escalated_at = coalesce(excluded.escalated_at, escalated_at)";
 static const char stage_ids[] =
     "INSERT INTO temp.alert_stage_id(seq, id) SELECT s.seq, a.id FROM temp.alert_stage s"
     " JOIN alert a ON a.kind = s.kind AND a.subject = s.subject AND a.state IN ('open','acked')"
@@ -406,8 +420,8 @@ static const char stage_climbed[] =
 #undef CLIMBED
 #undef NEW_ESC
 
-static int stage_run(struct store *st, const char *sql, const char *now, const char *what,
-                     struct err *e)
+static int stage_run(struct store *st, const char *sql, const char *now, const char *date,
+                     const char *what, struct err *e)
 {
     sqlite3_stmt *stmt;
     int rc = store_cached(st, sql, &stmt, e);
@@ -415,21 +429,23 @@ static int stage_run(struct store *st, const char *sql, const char *now, const c
         return rc;
     if (now)
         sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
+    if (date)
+        sqlite3_bind_text(stmt, 2, date, -1, SQLITE_STATIC);
     rc = store_step_done(st, stmt, what, e);
     sqlite3_reset(stmt);
     return rc;
 }
 
-int store_alert_stage_apply(struct store *st, const char *now, int *raised, int *refreshed,
-                            store_alert_id_fn climbed, void *ctx, struct err *e)
+int store_alert_stage_apply(struct store *st, const char *now, const char *date, int *raised,
+                            int *refreshed, store_alert_id_fn climbed, void *ctx, struct err *e)
 {
     *raised = *refreshed = 0;
     sqlite3_stmt *stmt;
     int rc, step;
     /* The live rows are read before the upsert changes them. */
-    if ((rc = stage_run(st, stage_old, NULL, "reading live alerts", e)) != 0 ||
-        (rc = stage_run(st, stage_upsert, now, "raising alerts", e)) != 0 ||
-        (rc = stage_run(st, stage_ids, NULL, "reading raised alerts", e)) != 0)
+    if ((rc = stage_run(st, stage_old, NULL, NULL, "reading live alerts", e)) != 0 ||
+        (rc = stage_run(st, stage_upsert, now, date, "raising alerts", e)) != 0 ||
+        (rc = stage_run(st, stage_ids, NULL, NULL, "reading raised alerts", e)) != 0)
         return rc;
     if ((rc = store_cached(st, stage_counts, &stmt, e)) != 0)
         return rc;

@@ -23,6 +23,11 @@ struct alert_spec {
     int64_t supervisor_id; /* 0: looked up from region */
     const char *message;
     const char *source; /* the policy source or job that raised it */
+    /* Staged alerts only: where the alert was first meant to be acted on
+     * (an overdue task: its town). Set when the row opens, never moved by
+     * escalation; NULL: the routed region and level. */
+    const char *origin_region;
+    const char *origin_level;
 };
 
 /* Opens the alert, or refreshes the live one (last_seen_at, message,
@@ -45,10 +50,11 @@ int store_alert_stage_reset(struct store *st, struct err *e);
 int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank, struct err *e);
 typedef int (*store_alert_id_fn)(void *ctx, int64_t id, struct err *e);
 /* *raised and *refreshed count new and already-live alerts; climbed gets the
- * id of each alert that climbed. Afterwards temp.alert_stage_id(seq, id) holds the
- * live id of every staged alert until the next reset. */
-int store_alert_stage_apply(struct store *st, const char *now, int *raised, int *refreshed,
-                            store_alert_id_fn climbed, void *ctx, struct err *e);
+ * id of each alert that climbed, whose escalated_at becomes date (the run's
+ * as-of day). Afterwards temp.alert_stage_id(seq, id) holds the live id of
+ * every staged alert until the next reset. */
+int store_alert_stage_apply(struct store *st, const char *now, const char *date, int *raised,
+                            int *refreshed, store_alert_id_fn climbed, void *ctx, struct err *e);
 
 /* Acknowledges alert id (state acked, acked_at now). Acking an acked alert
  * is a no-op; an unknown id or a resolved alert is ERR_INVALID. */

@@ -227,27 +227,77 @@ int store_nightly_sweep(struct store *st, const char *kind, const char *now, int
     return rc;
 }
 
-int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, void *ctx,
-                                struct err *e)
+/* The digest's rows. anc: every region's ancestors (itself included) with
+ * their rank, at most three up so that a cycle in region.parent cannot
+ * loop; fs: the first supervisor of each region (the one alerts route to).
+ * vis(aid, sid) then pairs each live alert with the supervisors who see it:
+ * the one it is routed to, and the first supervisor of every region from its
+ * origin up to below its level. */
+/* clang-format off */
+#define DIGEST_CTES                                                                               \
+    "WITH RECURSIVE up(code, anc, lvl, depth) AS (SELECT code, code, level, 0 FROM region"        \
+    "  UNION ALL SELECT up.code, p.code, p.level, up.depth + 1 FROM up"                           \
+    "  JOIN region r ON r.code = up.anc JOIN region p ON p.code = r.parent"                      \
+    "  WHERE up.depth < 3),"                                                                       \
+    " anc AS MATERIALIZED (SELECT code, anc, " STORE_LEVEL_RANK("lvl") " AS rank FROM up),"      \
+    " fs AS MATERIALIZED (SELECT region, min(id) AS id FROM supervisor GROUP BY region),"
+#define DIGEST_BELOW_LEVEL                                                                        \
+    " a.state IN ('open','acked') AND a.origin_level IS NOT NULL"                                 \
+    " AND anc.rank >= " STORE_LEVEL_RANK("a.origin_level")                                        \
+    " AND anc.rank < " STORE_LEVEL_RANK("a.level")
+#define DIGEST_SELECT                                                                             \
+    " SELECT a.id, ifnull(a.task_id, 0), ifnull(a.household_id, 0), a.kind, a.severity,"         \
+    " a.level, a.state, a.notified_level, a.message, a.opened_at, a.escalations,"                 \
+    " t.title, t.due, c.name, c.phone, h.head_name,"                                               \
+    " CASE WHEN h.id IS NOT NULL THEN (SELECT substr(m.id_number, 1, 6) || '********' ||"         \
+    "   substr(m.id_number, 15) FROM member m WHERE m.household_id = h.id"                         \
+    "   AND length(m.id_number) = 18 AND (m.relation = '户主' OR m.name = h.head_name)"            \
+    "   ORDER BY m.relation = '户主' DESC, m.id LIMIT 1) END,"                                     \
+    " r0.code, r0.name, r1.code, r1.name, r2.code, r2.name, r2.parent,"                            \
+    " s.id, s.name, s.region, sr.level, s.channel,"                                                \
+    " coalesce(a.origin_region, a.region), coalesce(a.origin_level, a.level), a.escalated_at"     \
+    " FROM vis JOIN alert a ON a.id = vis.aid JOIN supervisor s ON s.id = vis.sid"                \
+    " LEFT JOIN region sr ON sr.code = s.region"                                                   \
+    " LEFT JOIN task t ON a.kind = 'task_overdue' AND t.id = a.task_id"                            \
+    " LEFT JOIN household h ON h.id = coalesce(t.household_id, a.household_id)"                   \
+    " LEFT JOIN region r0 ON r0.code = coalesce(h.village, a.origin_region, a.region)"            \
+    " LEFT JOIN region r1 ON r1.code = r0.parent"                                                  \
+    " LEFT JOIN region r2 ON r2.code = r1.parent"                                                  \
+    " LEFT JOIN cadre c ON t.id IS NOT NULL AND c.id = coalesce(t.cadre_id,"                       \
+    "   (SELECT p.cadre_id FROM pairing p WHERE p.household_id = t.household_id))"                 \
+    " ORDER BY s.id, a.kind <> 'task_overdue', t.due, t.id, a.kind, a.opened_at, a.id"
+
+static const char digest_all[] =
+    DIGEST_CTES
+    " vis(aid, sid) AS ("
+    "  SELECT id, supervisor_id FROM alert"
+    "   WHERE state IN ('open','acked') AND supervisor_id IS NOT NULL"
+    "  UNION ALL SELECT a.id, fs.id FROM alert a"
+    "   JOIN anc ON anc.code = a.origin_region JOIN fs ON fs.region = anc.anc"
+    "   WHERE" DIGEST_BELOW_LEVEL " AND fs.id IS NOT a.supervisor_id)"
+    DIGEST_SELECT;
+/* One supervisor's (?1): through the regions under theirs, so only their
+ * alerts are read (alert_origin). */
+static const char digest_one[] =
+    DIGEST_CTES
+    " vis(aid, sid) AS ("
+    "  SELECT id, supervisor_id FROM alert"
+    "   WHERE state IN ('open','acked') AND supervisor_id = ?1"
+    "  UNION ALL SELECT a.id, fs.id FROM fs JOIN anc ON anc.anc = fs.region"
+    "   JOIN alert a ON a.origin_region = anc.code"
+    "   WHERE fs.id = ?1 AND" DIGEST_BELOW_LEVEL " AND fs.id IS NOT a.supervisor_id)"
+    DIGEST_SELECT;
+/* clang-format on */
+
+static int digest_rows(struct store *st, const char *sql, int64_t sup_id, store_nightly_alert_fn fn,
+                       void *ctx, struct err *e)
 {
-    static const char sql[] =
-        "SELECT a.id, ifnull(a.task_id, 0), ifnull(a.household_id, 0), a.kind, a.severity,"
-        " a.level, a.state, a.notified_level, a.message, a.opened_at, a.escalations,"
-        " t.title, t.due, v.code, v.name, c.name,"
-        " s.id, s.name, s.region, r.level, s.channel"
-        " FROM alert a JOIN supervisor s ON s.id = a.supervisor_id"
-        " LEFT JOIN region r ON r.code = s.region"
-        " LEFT JOIN task t ON a.kind = 'task_overdue' AND t.id = a.task_id"
-        " LEFT JOIN household h ON h.id = t.household_id"
-        " LEFT JOIN region v ON v.code = h.village"
-        " LEFT JOIN cadre c ON c.id = coalesce(t.cadre_id,"
-        "   (SELECT p.cadre_id FROM pairing p WHERE p.household_id = t.household_id))"
-        " WHERE a.state IN ('open','acked')"
-        " ORDER BY s.id, a.kind <> 'task_overdue', t.due, t.id, a.kind, a.opened_at, a.id";
     sqlite3_stmt *stmt;
     int rc = store_prepare(st, sql, &stmt, e), step;
     if (rc)
         return rc;
+    if (sup_id)
+        sqlite3_bind_int64(stmt, 1, sup_id);
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         struct nightly_alert a = {
             .id = sqlite3_column_int64(stmt, 0),
@@ -263,14 +313,25 @@ int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, voi
             .escalations = sqlite3_column_int(stmt, 10),
             .title = TXT(stmt, 11),
             .due = TXT(stmt, 12),
-            .village = TXT(stmt, 13),
-            .village_name = TXT(stmt, 14),
-            .cadre_name = TXT(stmt, 15),
-            .supervisor_id = sqlite3_column_int64(stmt, 16),
-            .sup_name = TXT(stmt, 17),
-            .sup_region = TXT(stmt, 18),
-            .sup_level = TXT(stmt, 19),
-            .sup_channel = TXT(stmt, 20),
+            .cadre_name = TXT(stmt, 13),
+            .cadre_phone = TXT(stmt, 14),
+            .head_name = TXT(stmt, 15),
+            .head_id_masked = TXT(stmt, 16),
+            .village = TXT(stmt, 17),
+            .village_name = TXT(stmt, 18),
+            .place1 = TXT(stmt, 19),
+            .place1_name = TXT(stmt, 20),
+            .place2 = TXT(stmt, 21),
+            .place2_name = TXT(stmt, 22),
+            .place2_parent = TXT(stmt, 23),
+            .supervisor_id = sqlite3_column_int64(stmt, 24),
+            .sup_name = TXT(stmt, 25),
+            .sup_region = TXT(stmt, 26),
+            .sup_level = TXT(stmt, 27),
+            .sup_channel = TXT(stmt, 28),
+            .origin_region = TXT(stmt, 29),
+            .origin_level = TXT(stmt, 30),
+            .escalated_at = TXT(stmt, 31),
         };
         if ((rc = fn(ctx, &a, e)) != 0)
             break;
@@ -278,6 +339,18 @@ int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, voi
     rc = loop_end(st, step, rc, "reading alerts for digests", e);
     sqlite3_finalize(stmt);
     return rc;
+}
+
+int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, void *ctx,
+                                struct err *e)
+{
+    return digest_rows(st, digest_all, 0, fn, ctx, e);
+}
+
+int store_nightly_supervisor_alerts(struct store *st, int64_t supervisor_id,
+                                    store_nightly_alert_fn fn, void *ctx, struct err *e)
+{
+    return digest_rows(st, digest_one, supervisor_id, fn, ctx, e);
 }
 
 int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids, size_t n,

@@ -69,19 +69,36 @@ int store_nightly_sweep(struct store *st, const char *kind, const char *now, int
 struct nightly_alert {
     int64_t id, task_id, household_id;
     const char *kind, *severity, *level, *state, *notified_level, *message, *opened_at;
+    const char *origin_region, *origin_level; /* where it opened (never NULL for new rows) */
+    const char *escalated_at;                 /* the night it reached level; may be NULL */
     int escalations;
     /* task_overdue only (NULL otherwise): */
-    const char *title, *due, *village, *village_name, *cadre_name;
-    /* the supervisor it is routed to */
+    const char *title, *due, *cadre_name, *cadre_phone;
+    /* the household's head and their resident ID, already masked
+     * (441602********0011); NULL when not recorded */
+    const char *head_name, *head_id_masked;
+    /* Where it happened, up three levels: the household's village (else
+     * the alert's origin region) and its parents, with the last one's
+     * parent; the digest counts by the one right under its supervisor. */
+    const char *village, *village_name, *place1, *place1_name, *place2, *place2_name,
+        *place2_parent;
+    /* the supervisor whose digest this row belongs to */
     int64_t supervisor_id;
     const char *sup_name, *sup_region, *sup_level, *sup_channel;
 };
 typedef int (*store_nightly_alert_fn)(void *ctx, const struct nightly_alert *a, struct err *e);
-/* Every live alert routed to an existing supervisor, grouped by supervisor
- * id; within one, task_overdue first by due date (oldest first), then the
- * rest by kind and opening time. Do not write the alert table from fn. */
+/* Every live alert as each supervisor sees it, grouped by supervisor id: the
+ * supervisor it is routed to, and the first supervisor of every region from
+ * its origin up to below its current level (an escalated task stays in the
+ * town's list and the county's while the city has it). Within one
+ * supervisor: task_overdue first by due date (oldest first), then the rest
+ * by kind and opening time. Do not write the alert table from fn. */
 int store_nightly_digest_alerts(struct store *st, store_nightly_alert_fn fn, void *ctx,
                                 struct err *e);
+/* The rows of store_nightly_digest_alerts of one supervisor: their full
+ * list (the mail's attachment). Reads only, in no transaction of its own. */
+int store_nightly_supervisor_alerts(struct store *st, int64_t supervisor_id,
+                                    store_nightly_alert_fn fn, void *ctx, struct err *e);
 /* Marks notified (notified_level = level) every alert a digest to one of
  * these supervisors listed, in one statement instead of one per alert. */
 int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids, size_t n,

@@ -508,12 +508,56 @@ static int migrate_decisions(struct store *st, struct err *e)
     return 0;
 }
 
+/* Version 5 — alert origin: where an alert was first routed (region and
+ * level), kept when escalation moves it up, so every level from the origin
+ * up keeps seeing an escalated item (the town must act, the county
+ * watches); and escalated_at, the date (as of the nightly run) it reached
+ * its current level. Existing rows: an overdue task's origin is the town of
+ * its household's village, anything else starts where it is now; when an
+ * existing row climbed is not known (NULL). */
+static int migrate_alert_origin(struct store *st, struct err *e)
+{
+    /* A column already there is left alone: a database rebuilt from a dump
+     * of a newer schema may be marked older than it is. */
+    static const char *const cols[] = {
+        "origin_region TEXT",
+        "origin_level TEXT CHECK (origin_level = 'village' OR origin_level = 'town'"
+        " OR origin_level = 'county' OR origin_level = 'city')",
+        "escalated_at TEXT",
+    };
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        char name[32], sql[256];
+        sscanf(cols[i], "%31s", name);
+        sqlite3_stmt *stmt;
+        if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info('alert') WHERE name = ?",
+                               -1, &stmt, NULL) != SQLITE_OK)
+            return store_fail(st, e, ERR_FAIL, "reading the alert table's columns");
+        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+        int there = sqlite3_step(stmt) == SQLITE_ROW;
+        sqlite3_finalize(stmt);
+        snprintf(sql, sizeof sql, "ALTER TABLE alert ADD COLUMN %s;", cols[i]);
+        if (!there && exec(st, sql, e) != 0)
+            return ERR_FAIL;
+    }
+    return exec(st,
+                "UPDATE alert SET origin_level = 'town', origin_region = (SELECT v.parent"
+                " FROM task t JOIN household h ON h.id = t.household_id"
+                " JOIN region v ON v.code = h.village WHERE t.id = alert.task_id)"
+                " WHERE kind = 'task_overdue' AND task_id IS NOT NULL AND origin_region IS NULL;"
+                "UPDATE alert SET origin_region = region, origin_level = level"
+                " WHERE origin_region IS NULL;"
+                "CREATE INDEX IF NOT EXISTS alert_origin ON alert(origin_region)"
+                " WHERE state <> 'resolved';",
+                e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
     migrate_to_2,
     migrate_money_bounds, /* version 3 */
     migrate_decisions,    /* version 4 */
+    migrate_alert_origin, /* version 5 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

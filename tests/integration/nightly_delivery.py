@@ -192,8 +192,9 @@ def run(env, check):
         ctype, body = town[0]
         check(ctype.startswith("application/json"), "webhook content type is JSON")
         msg = json.loads(body)
-        check(msg["msgtype"] == "text" and "逾期任务 task_overdue" in msg["text"]["content"],
-              "robot body: msgtype text with the Chinese digest")
+        ids = [i["alert_id"] for i in msg["fupin"]["new"] + msg["fupin"]["items"]]
+        check(msg["msgtype"] == "text" and ids and all(f"#{i} " in msg["text"]["content"] for i in ids),
+              "robot body: msgtype text with the digest's items by alert number")
         check(msg["fupin"]["supervisor"]["id"] == 3 and msg["fupin"]["date"] == "2018-06-30",
               "robot body carries the digest JSON")
         check('技能培训 "quoted"' in msg["text"]["content"], "quotes survive escaping")
@@ -209,10 +210,13 @@ def run(env, check):
               "encoded Subject and a stable Message-ID")
         parsed = email.message_from_bytes(raw)
         subject = str(email.header.make_header(email.header.decode_header(parsed["Subject"])))
-        check("扶贫督查日报" in subject and "2018-06-30" in subject, "subject decodes: " + subject)
+        check("市督查组" in subject and "2018-06-30" in subject and "扶贫督查日报" in subject,
+              "subject decodes (Chinese by default): " + subject)
         parts = [p for p in parsed.walk() if not p.is_multipart()]
         text = parts[0].get_payload(decode=True).decode("utf-8")
-        check("逾期任务 task_overdue" in text and "市级" in text, "body decodes to the digest text")
+        check("危房改造" in text and "李四" in text, "body decodes to the digest text")
+        check("户主" in text and "逾期" in text and "fupin alert ack " in text and "--by 姓名" in text,
+              "the text is Chinese and says how to reply with the command: " + text[-300:])
         check(json.loads(parts[1].get_payload(decode=True))["supervisor"]["id"] == 1,
               "the JSON digest is attached")
 
