@@ -508,7 +508,13 @@ static const char schema_supervision_records[] =
     " year INT NOT NULL CHECK (year BETWEEN 1949 AND 2100),"
     " households INT NOT NULL CHECK (households >= 0),"
     " set_by TEXT, note TEXT,"
-    " PRIMARY KEY (region, year));";
+    " PRIMARY KEY (region, year));"
+
+    /* no_cadre now has one writer, policies/supervision.lua (#14): a live
+     * one the nightly job opened becomes the policy's, so that the
+     * household's next evaluation resolves it once a cadre is paired. */
+    "UPDATE alert SET source = 'lua:policies/supervision.lua'"
+    " WHERE kind = 'no_cadre' AND source = 'nightly' AND state IN ('open','acked');";
 
 static int migrate_supervision_records(struct store *st, struct err *e)
 {
