@@ -116,6 +116,8 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
 #define TASK_(n, k, s) HOUSEHOLD_APPLY(FIELD_, household_task, n, s, HOUSEHOLD_KIND_##k)
 #define FUND_(n, k, s) HOUSEHOLD_APPLY(FIELD_, household_fund, n, s, HOUSEHOLD_KIND_##k)
 #define SHOCK_(n, k, s) HOUSEHOLD_APPLY(FIELD_, household_shock, n, s, HOUSEHOLD_KIND_##k)
+#define HANDBOOK_(n, k, s)                                                                         \
+    HOUSEHOLD_APPLY(FIELD_, household_handbook_entry, n, s, HOUSEHOLD_KIND_##k)
 
 /* The household's table ends with its lists, in HOUSEHOLD_LISTS order. */
 #define LIST_FIELD_(list, elem, ELEM, table, order, key)                                           \

@@ -75,9 +75,30 @@
     X(APPROVED, "approved", "已批准")                                          \
     X(REJECTED, "rejected", "未通过")
 
+/* 三(四) what a fund may be used for: 产业发展、小额信贷、资产收益、"两不愁、
+ * 三保障"; other is recorded so that it can be flagged. */
+#define HOUSEHOLD_FUND_USE_MAP(X)                                              \
+    X(UNRECORDED, NULL, "用途未登记")                                          \
+    X(INDUSTRY, "industry", "产业发展")                                        \
+    X(MICROCREDIT, "microcredit", "小额信贷")                                  \
+    X(ASSET_INCOME, "asset_income", "资产收益")                                \
+    X(BASIC_NEEDS, "basic_needs", "两不愁三保障")                              \
+    X(OTHER, "other", "其他用途")
+
+/* 三(三) what a cadre's help handbook must hold, one section a row. */
+#define HOUSEHOLD_HANDBOOK_SECTION_MAP(X)                                      \
+    X(FAMILY, "family", "家庭基本情况")                                        \
+    X(CAUSE, "cause", "致贫原因")                                              \
+    X(MEASURES, "measures", "帮扶措施")                                        \
+    X(PLAN, "plan", "帮扶计划")                                                \
+    X(PROGRESS, "progress", "工作进度")                                        \
+    X(RESULTS, "results", "帮扶成效")
+
 /* Every map: X(key, KEY) names enum household_<key>, HOUSEHOLD_<KEY>_MAP and
- * the table household_enum_<key>. */
-#define HOUSEHOLD_ENUMS(X)                                                     \
+ * the table household_enum_<key>. HOUSEHOLD_PLUGIN_ENUMS are those the plugin
+ * ABI carries too (policy/plugin/plugin_view.c maps each value). */
+#define HOUSEHOLD_ENUMS(X) HOUSEHOLD_PLUGIN_ENUMS(X) HOUSEHOLD_LUA_ENUMS(X)
+#define HOUSEHOLD_PLUGIN_ENUMS(X)                                              \
     X(labor, LABOR)                                                            \
     X(health, HEALTH)                                                          \
     X(school, SCHOOL)                                                          \
@@ -86,6 +107,10 @@
     X(task_status, TASK_STATUS)                                                \
     X(fund_status, FUND_STATUS)                                                \
     X(shock_kind, SHOCK_KIND)
+/* Only Lua policies, case files and explain see these. */
+#define HOUSEHOLD_LUA_ENUMS(X)                                                 \
+    X(fund_use, FUND_USE)                                                      \
+    X(handbook_section, HANDBOOK_SECTION)
 /* clang-format on */
 
 #define HOUSEHOLD_VALUE_COUNT_(id, text, label) +1
@@ -97,6 +122,8 @@
 #define HOUSEHOLD_TASK_STATUS_VALUE_(id, text, label) HOUSEHOLD_TASK_STATUS_##id,
 #define HOUSEHOLD_FUND_STATUS_VALUE_(id, text, label) HOUSEHOLD_FUND_STATUS_##id,
 #define HOUSEHOLD_SHOCK_KIND_VALUE_(id, text, label) HOUSEHOLD_SHOCK_KIND_##id,
+#define HOUSEHOLD_FUND_USE_VALUE_(id, text, label) HOUSEHOLD_FUND_USE_##id,
+#define HOUSEHOLD_HANDBOOK_SECTION_VALUE_(id, text, label) HOUSEHOLD_HANDBOOK_SECTION_##id,
 enum household_labor { HOUSEHOLD_LABOR_MAP(HOUSEHOLD_LABOR_VALUE_) };
 enum household_health { HOUSEHOLD_HEALTH_MAP(HOUSEHOLD_HEALTH_VALUE_) };
 enum household_school { HOUSEHOLD_SCHOOL_MAP(HOUSEHOLD_SCHOOL_VALUE_) };
@@ -105,6 +132,10 @@ enum household_grade { HOUSEHOLD_GRADE_MAP(HOUSEHOLD_GRADE_VALUE_) };
 enum household_task_status { HOUSEHOLD_TASK_STATUS_MAP(HOUSEHOLD_TASK_STATUS_VALUE_) };
 enum household_fund_status { HOUSEHOLD_FUND_STATUS_MAP(HOUSEHOLD_FUND_STATUS_VALUE_) };
 enum household_shock_kind { HOUSEHOLD_SHOCK_KIND_MAP(HOUSEHOLD_SHOCK_KIND_VALUE_) };
+enum household_fund_use { HOUSEHOLD_FUND_USE_MAP(HOUSEHOLD_FUND_USE_VALUE_) };
+enum household_handbook_section {
+    HOUSEHOLD_HANDBOOK_SECTION_MAP(HOUSEHOLD_HANDBOOK_SECTION_VALUE_)
+};
 /* HOUSEHOLD_LABOR_COUNT...: how many values each map has. */
 #define HOUSEHOLD_ENUM_COUNT_(key, KEY)                                                            \
     enum { HOUSEHOLD_##KEY##_COUNT = 0 HOUSEHOLD_##KEY##_MAP(HOUSEHOLD_VALUE_COUNT_) };
@@ -276,7 +307,19 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(notice_from,       DATE,                  "notice_from")                 \
     X(notice_to,         DATE,                  "notice_to")                   \
     X(objections,        INT(0, 1000000),       "objections")                  \
-    X(approved_at,       DATE,                  "approved_at")
+    X(approved_at,       DATE,                  "approved_at")               \
+    /* 三(四) the workflow: each step's date and who took it (a name) */      \
+    X(use,               ENUM(fund_use, PUBLIC), "use")                        \
+    X(applied_at,        DATE,                  "applied_at")                  \
+    X(reviewed_at,       DATE,                  "reviewed_at")                 \
+    X(reviewed_by,       TEXT,                  "reviewed_by")                 \
+    X(noticed_by,        TEXT,                  "noticed_by")                  \
+    X(approved_by,       TEXT,                  "approved_by")                 \
+    X(filed_at,          DATE,                  "filed_at")                    \
+    X(filed_by,          TEXT,                  "filed_by")                    \
+    X(completed_at,      DATE,                  "completed_at")                \
+    X(published_at,      DATE,                  "published_at")                \
+    X(published_by,      TEXT,                  "published_by")
 
 /* Shocks (三(六) 因灾、因病返贫): what befell the household, when, and
  * the loss in yuan. */
@@ -285,6 +328,13 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(kind,              ENUM(shock_kind, PUBLIC), "kind")                     \
     X(date,              REQUIRED_DATE,         "date")                        \
     X(loss,              REAL,                  "loss")
+
+/* 三(三) the sections of the cadre's help handbook written so far. */
+#define HOUSEHOLD_HANDBOOK_FIELDS(X)                                           \
+    X(id,                ID,                    "id")                          \
+    X(cadre_id,          INT64,                 "cadre_id")                    \
+    X(section,           ENUM(handbook_section, PUBLIC), "section")            \
+    X(updated_at,        DATE,                  "updated_at")
 
 /* The household's lists: X(list, elem, ELEM, "table", "order", key).
  * struct household holds n_<list> elements of struct household_<elem>, whose
@@ -299,7 +349,8 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(visits,  visit,  VISIT,  "visit",            "date, id", "id")           \
     X(tasks,   task,   TASK,   "task",             "id",       "id")           \
     X(funds,   fund,   FUND,   "fund_application", "id",       "id")           \
-    X(shocks,  shock,  SHOCK,  "shock",            "date, id", "id")
+    X(shocks,  shock,  SHOCK,  "shock",            "date, id", "id")           \
+    X(handbook, handbook_entry, HANDBOOK, "handbook", "id",     "id")
 /* clang-format on */
 
 /* ---- Using the description ----

@@ -1,12 +1,13 @@
 /* nightly.c - the nightly supervision job as of one date: overdue tasks
- * escalated town -> county -> city (督查 level by level), coverage, visits and
- * the yearly reduction check (约谈), then one digest per supervisor. All in
+ * escalated town -> county -> city (督查 level by level), visits, the plan's
+ * checks of regions (nightly_plan.c: 六有, 约谈), then one digest per supervisor. All in
  * one write transaction; it never sends anything (deliver.c does). */
 #include "nightly.h"
 #include "date.h"
 #include "i18n.h"
 #include "log.h"
 #include "nightly_digest.h"
+#include "nightly_plan.h"
 #include "nightly_prefetch.h"
 #include "scrub.h"
 #include "store_alert.h"
@@ -24,8 +25,6 @@ struct job {
     char now[24];
     int county_days, city_days;
     long no_visit_days;
-    double target, margin;
-    int check_reduction;
     struct nightly_report *rep;
     struct nightly_escalated esc; /* alerts that climbed tonight */
     struct nightly_prefetch *pre; /* NULL: the checks read on st */
@@ -130,26 +129,6 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
     return raise(j, &spec, nightly_level_rank(level), e);
 }
 
-static int on_unpaired(void *ctx, const struct nightly_household *h, struct err *e)
-{
-    struct job *j = ctx;
-    char subject[48], message[256];
-    snprintf(subject, sizeof subject, "household:%lld", (long long)h->household_id);
-    /* 三(四): every scattered household must have a contact cadre. */
-    snprintf(message, sizeof message, "贫困户 %lld（%s）未落实帮扶干部（全覆盖要求）",
-             (long long)h->household_id,
-             h->village_name ? h->village_name : (h->village ? h->village : "?"));
-    struct alert_spec spec = {
-        .kind = "no_cadre",
-        .subject = subject,
-        .severity = SEVERITY_WARNING,
-        .household_id = h->household_id,
-        .message = message,
-        .source = "nightly",
-    };
-    return raise(j, &spec, -1, e);
-}
-
 static int on_idle_cadre(void *ctx, const struct nightly_cadre *c, struct err *e)
 {
     struct job *j = ctx;
@@ -170,47 +149,6 @@ static int on_idle_cadre(void *ctx, const struct nightly_cadre *c, struct err *e
         .severity = SEVERITY_WARNING,
         .region = c->town,
         .level = c->town ? "town" : NULL,
-        .message = message,
-        .source = "nightly",
-    };
-    return raise(j, &spec, -1, e);
-}
-
-/* Fraction of the year elapsed at date (day of year / days in year). */
-static double year_fraction(const char *date)
-{
-    char first[11], last[11];
-    snprintf(first, sizeof first, "%.4s-01-01", date);
-    snprintf(last, sizeof last, "%.4s-12-31", date);
-    int ok1, ok2;
-    long done = date_diff(first, date, &ok1) + 1, total = date_diff(first, last, &ok2) + 1;
-    return ok1 && ok2 && total > 0 ? (double)done / (double)total : 1.0;
-}
-
-static int on_town(void *ctx, const struct nightly_town *t, struct err *e)
-{
-    struct job *j = ctx;
-    if (t->base <= 0 || !t->county)
-        return 0;
-    /* The yearly target is prorated by the share of the year elapsed, so a
-     * town is judged against where it should be by now, not in December. */
-    double expected = j->target * year_fraction(j->date);
-    double share = (double)t->exited / (double)t->base;
-    if (expected - share <= j->margin)
-        return 0;
-    char subject[48], message[384];
-    snprintf(subject, sizeof subject, "town:%s", t->town);
-    snprintf(message, sizeof message,
-             "%s %.4s 年减贫进度落后：已退出 %ld/%ld 户（%.1f%%），按时间进度应达 %.1f%%"
-             "（年度目标 %.1f%%），落后超过 %.1f 个百分点，请约谈镇帮扶工作组负责人",
-             t->name ? t->name : t->town, j->date, t->exited, t->base, 100 * share, 100 * expected,
-             100 * j->target, 100 * j->margin);
-    struct alert_spec spec = {
-        .kind = "reduction_behind",
-        .subject = subject,
-        .severity = SEVERITY_CRITICAL,
-        .region = t->county,
-        .level = "county",
         .message = message,
         .source = "nightly",
     };
@@ -241,13 +179,6 @@ static int scan_overdue(struct job *j, struct err *e)
     return store_nightly_overdue_tasks(j->st, j->date, on_overdue, j, e);
 }
 
-static int scan_unpaired(struct job *j, struct err *e)
-{
-    if (j->pre)
-        return nightly_prefetch_unpaired(j->pre, on_unpaired, j, e);
-    return store_nightly_unpaired(j->st, on_unpaired, j, e);
-}
-
 static int scan_idle(struct job *j, struct err *e)
 {
     if (j->pre)
@@ -255,24 +186,15 @@ static int scan_idle(struct job *j, struct err *e)
     return store_nightly_idle_cadres(j->st, j->date, j->no_visit_days, on_idle_cadre, j, e);
 }
 
-static int scan_towns(struct job *j, struct err *e)
-{
-    if (j->pre)
-        return nightly_prefetch_towns(j->pre, on_town, j, e);
-    return store_nightly_towns(j->st, j->date, on_town, j, e);
-}
-
 static int run_checks(struct job *j, struct err *e)
 {
     int rc;
     if ((rc = store_nightly_seen_reset(j->st, e)) != 0 ||
         (rc = check(j, "task_overdue", scan_overdue, e)) != 0 ||
-        (rc = check(j, "no_cadre", scan_unpaired, e)) != 0 ||
         (rc = check(j, "cadre_no_visit", scan_idle, e)) != 0)
         return rc;
-    if (j->check_reduction && (rc = check(j, "reduction_behind", scan_towns, e)) != 0)
-        return rc;
-    return 0;
+    /* no_cadre is supervision.lua's alone (one wording); 六有 and 约谈: */
+    return nightly_plan_run(j->cfg, j->st, j->date, j->now, j->rep, e);
 }
 
 int nightly_run(const struct config *cfg, struct store *st, const char *date,
@@ -289,11 +211,8 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
         .county_days = cfg->escalation_county_days,
         .city_days = cfg->escalation_city_days,
         .no_visit_days = (long)param_or(cfg, "supervision.no_visit_days", year, 90),
-        .target = param_or(cfg, "supervision.reduction_target", year, -1),
-        .margin = param_or(cfg, "supervision.reduction_margin", year, 0.10),
         .rep = report,
     };
-    j.check_reduction = j.target > 0;
     if (j.no_visit_days < 1)
         return err_set(e, ERR_INVALID, "%s: params supervision.no_visit_days must be at least 1",
                        cfg->path ? cfg->path : "config");
@@ -324,7 +243,7 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
      * connection (on a second core), while this one raises the overdue
      * tasks; without one they read here, in turn. */
     struct err pe;
-    if (nightly_prefetch_start(st, date, j.no_visit_days, j.check_reduction, &j.pre, &pe) != 0)
+    if (nightly_prefetch_start(st, date, j.no_visit_days, 0, &j.pre, &pe) != 0)
         log_debug("nightly: checks read in turn: %s", pe.msg);
     char last[16];
     if ((rc = run_checks(&j, e)) != 0 ||

@@ -596,6 +596,104 @@ static long count_rows(struct store *st, const char *table, struct err *e)
     return n;
 }
 
+/* The supervision records of 三(二)–(五) for the households just written,
+ * in SQL from what they hold, so the generator's random stream (and every
+ * figure drawn from it) stays as it was. Choices go by id, deterministic:
+ * most fund applications took every step in order and were filed and
+ * published in time, a few skipped the review, were filed late or never,
+ * or were for another use; most handbooks hold all six sections; most town
+ * teams show all six items; most towns met 2017's target and keep pace in
+ * 2018, about one in eight did not. */
+static int write_supervision_records(struct store *st, struct err *e)
+{
+    static const char sql[] =
+        /* 三(四) the workflow: applied ~2 weeks before the notice (or lately,
+         * when not yet on notice), reviewed a few days later (1 in 37 not),
+         * approved by the town team's leader, filed within 3..22 days (1 in
+         * 23 never, 1 in 31 after 45), results published 5..24 days after
+         * completion (1 in 17 never). Nothing is dated after the demo's day. */
+        "UPDATE fund_application SET"
+        " use = CASE WHEN id % 50 = 7 THEN 'other' WHEN id % 61 = 3 THEN NULL"
+        "  WHEN id % 7 = 1 THEN 'microcredit' WHEN id % 11 = 2 THEN 'asset_income'"
+        "  WHEN id % 13 = 5 THEN 'basic_needs' ELSE 'industry' END,"
+        " applied_at = CASE WHEN notice_from IS NOT NULL"
+        "  THEN date(notice_from, '-' || (10 + id % 10) || ' days')"
+        "  ELSE date('" DEMO_AS_OF "', '-' || (id % 20) || ' days') END;"
+        "UPDATE fund_application SET"
+        " reviewed_at = CASE WHEN status = 'applied' OR id % 37 = 11 THEN NULL"
+        "  ELSE min(date(applied_at, '+' || (2 + id % 5) || ' days'), '" DEMO_AS_OF "') END,"
+        " reviewed_by = CASE WHEN status = 'applied' OR id % 37 = 11 THEN NULL"
+        "  ELSE '驻镇帮扶工作组' END,"
+        " noticed_by = CASE WHEN notice_from IS NULL THEN NULL ELSE '驻镇帮扶工作组' END,"
+        " approved_by = CASE WHEN approved_at IS NULL THEN NULL ELSE '驻镇帮扶工作组组长' END,"
+        " filed_at = CASE WHEN approved_at IS NULL OR id % 23 = 5 THEN NULL"
+        "  WHEN id % 31 = 9 THEN date(approved_at, '+45 days')"
+        "  ELSE date(approved_at, '+' || (3 + id % 20) || ' days') END,"
+        " completed_at = CASE WHEN approved_at IS NULL OR id % 3 = 0 THEN NULL"
+        "  ELSE date(approved_at, '+' || (60 + id % 90) || ' days') END;"
+        "UPDATE fund_application SET filed_at = NULL WHERE filed_at > '" DEMO_AS_OF "';"
+        "UPDATE fund_application SET completed_at = NULL WHERE completed_at > '" DEMO_AS_OF "';"
+        "UPDATE fund_application SET"
+        " filed_by = CASE WHEN filed_at IS NULL THEN NULL ELSE '驻镇帮扶工作组' END,"
+        " published_at = CASE WHEN completed_at IS NULL OR id % 17 = 4 THEN NULL"
+        "  ELSE date(completed_at, '+' || (5 + id % 20) || ' days') END;"
+        "UPDATE fund_application SET published_at = NULL WHERE published_at > '" DEMO_AS_OF "';"
+        "UPDATE fund_application SET published_by = '村务公开栏' WHERE published_at IS NOT NULL;"
+        /* Those updates are part of writing the rows, which journal_resume
+         * journals once each: their update triggers' rows go. */
+        "DELETE FROM engine_journal WHERE tbl = 'fund_application';"
+
+        /* 三(三) the handbook of each paired household in help: written in
+         * the weeks after pairing; 1 in 19 lacks progress and results, 1 in
+         * 53 the plan. */
+        "INSERT INTO handbook(household_id, cadre_id, section, updated_at)"
+        " SELECT p.household_id, p.cadre_id, s.section,"
+        "  date(p.since, '+' || (7 * s.k + p.household_id % 7) || ' days')"
+        " FROM pairing p JOIN household h ON h.id = p.household_id"
+        " CROSS JOIN (SELECT 'family' AS section, 0 AS k UNION ALL SELECT 'cause', 1"
+        "  UNION ALL SELECT 'measures', 2 UNION ALL SELECT 'plan', 2"
+        "  UNION ALL SELECT 'progress', 4 UNION ALL SELECT 'results', 6) s"
+        " WHERE h.status IN ('registered', 'returned')"
+        " AND NOT (p.household_id % 19 = 3 AND s.section IN ('progress', 'results'))"
+        " AND NOT (p.household_id % 53 = 8 AND s.section = 'plan')"
+        " ORDER BY p.household_id, s.k;"
+
+        /* 三(二)2 六有: checked in March 2018 by the county; 1 town in 9
+         * without its battle map, 1 in 13 without a publicity board, 1 in
+         * 17 without its work diary. */
+        "INSERT INTO town_team(town, office, staff, wall_chart, battle_map, case_files,"
+        " publicity_board, checked_at, checked_by)"
+        " SELECT code, 1, 1, 1, n % 9 <> 4, n % 17 <> 6, n % 13 <> 2, '2018-03-15',"
+        "  '县区帮扶工作班子'"
+        " FROM (SELECT code, CAST(substr(code, -3) AS INT) + 7 * CAST(substr(code, 5, 2) AS INT)"
+        "  AS n FROM region WHERE level = 'town');"
+
+        /* 三(五) yearly targets: 2017's from the exits it had (1 town in 8
+         * missed it by 2..4 households); 2018's set so that most towns are
+         * on pace at mid-year and 1 in 7 is behind. Counties: their towns'
+         * sum. */
+        "CREATE TEMP TABLE demo_exits AS"
+        " SELECT t.code AS town, CAST(substr(t.code, -3) AS INT)"
+        "  + 7 * CAST(substr(t.code, 5, 2) AS INT) AS n,"
+        "  sum(h.exited_at BETWEEN '2017-01-01' AND '2017-12-31') AS y2017,"
+        "  sum(h.exited_at BETWEEN '2018-01-01' AND '" DEMO_AS_OF "') AS y2018"
+        " FROM region t JOIN region v ON v.parent = t.code"
+        " JOIN household h ON h.village = v.code AND h.status = 'exited'"
+        " WHERE t.level = 'town' GROUP BY t.code;"
+        "INSERT INTO reduction_target(region, year, households, set_by)"
+        " SELECT town, 2017, CASE WHEN n % 8 = 3 THEN y2017 + 2 + n % 3 ELSE y2017 END,"
+        "  '县区帮扶工作班子' FROM demo_exits;"
+        "INSERT INTO reduction_target(region, year, households, set_by)"
+        " SELECT town, 2018, CAST(y2018 * (CASE WHEN n % 7 = 2 THEN 3.0 ELSE 1.9 END) AS INT),"
+        "  '县区帮扶工作班子' FROM demo_exits;"
+        "INSERT INTO reduction_target(region, year, households, set_by)"
+        " SELECT r.parent, t.year, sum(t.households), '市扶贫开发领导小组'"
+        " FROM reduction_target t JOIN region r ON r.code = t.region"
+        " WHERE r.level = 'town' GROUP BY r.parent, t.year;"
+        "DROP TABLE temp.demo_exits;";
+    return store_exec(st, sql, e);
+}
+
 int demo_fill(struct store *st, const struct demo_options *opt, struct demo_counts *counts,
               struct err *e)
 {
@@ -656,6 +754,8 @@ int demo_fill(struct store *st, const struct demo_options *opt, struct demo_coun
         write_villages(&w, &plan, c);
     for (int k = 0; k < S_COUNT; k++)
         flush(&w, k);
+    if (!w.failed && write_supervision_records(st, e) != 0)
+        w.failed = 1;
     if (w.failed || (rc = journal_resume(st, suspended, n_suspended, e)) != 0) {
         store_rollback(st);
         rc = ERR_FAIL;

@@ -482,9 +482,9 @@ static int migrate_decisions(struct store *st, struct err *e)
     static const struct {
         const char *table, *column, *decl;
     } cols[] = {
-        {"finding", "decided_by", "TEXT"}, {"finding", "decided_at", "TEXT"},
+        {"finding", "decided_by", "TEXT"},    {"finding", "decided_at", "TEXT"},
         {"finding", "decision_note", "TEXT"}, {"finding", "task_id", "INTEGER"},
-        {"alert", "acked_by", "TEXT"},      {"alert", "ack_note", "TEXT"},
+        {"alert", "acked_by", "TEXT"},        {"alert", "ack_note", "TEXT"},
     };
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         sqlite3_stmt *stmt;
@@ -551,13 +551,79 @@ static int migrate_alert_origin(struct store *st, struct err *e)
                 e);
 }
 
+/* Version 6 — the supervision records of 三(二)–(五) the office enters: each
+ * step of a fund application with its date and who took it, and its use
+ * (三(四)); the sections of a cadre's help handbook (三(三)); each town
+ * team's six items (六有, 三(二)); the yearly reduction target of a county or
+ * town (三(五) 约谈). New columns and tables only: every existing row keeps
+ * what it holds, and a fund's new steps read as not recorded. The lists are
+ * spelt out here, not taken from household.h. */
+static const char schema_supervision_records[] =
+    "ALTER TABLE fund_application ADD COLUMN use TEXT CHECK (use = 'industry' OR"
+    " use = 'microcredit' OR use = 'asset_income' OR use = 'basic_needs' OR use = 'other');"
+    "ALTER TABLE fund_application ADD COLUMN applied_at TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN reviewed_at TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN reviewed_by TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN noticed_by TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN approved_by TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN filed_at TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN filed_by TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN completed_at TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN published_at TEXT;"
+    "ALTER TABLE fund_application ADD COLUMN published_by TEXT;"
+
+    "CREATE TABLE handbook ("
+    " id INTEGER PRIMARY KEY,"
+    " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
+    " cadre_id INTEGER REFERENCES cadre(id),"
+    " section TEXT NOT NULL CHECK (section = 'family' OR section = 'cause'"
+    " OR section = 'measures' OR section = 'plan' OR section = 'progress'"
+    " OR section = 'results'),"
+    " updated_at TEXT,"
+    " note TEXT);"
+    "CREATE INDEX handbook_household ON handbook(household_id);"
+
+    /* An item not recorded as present is missing: the plan asks the town
+     * to show each one. */
+    "CREATE TABLE town_team ("
+    " town TEXT PRIMARY KEY REFERENCES region(code),"
+    " office INT NOT NULL DEFAULT 0 CHECK (office IN (0,1)),"
+    " staff INT NOT NULL DEFAULT 0 CHECK (staff IN (0,1)),"
+    " wall_chart INT NOT NULL DEFAULT 0 CHECK (wall_chart IN (0,1)),"
+    " battle_map INT NOT NULL DEFAULT 0 CHECK (battle_map IN (0,1)),"
+    " case_files INT NOT NULL DEFAULT 0 CHECK (case_files IN (0,1)),"
+    " publicity_board INT NOT NULL DEFAULT 0 CHECK (publicity_board IN (0,1)),"
+    " checked_at TEXT, checked_by TEXT, note TEXT);"
+
+    "CREATE TABLE reduction_target ("
+    " region TEXT NOT NULL REFERENCES region(code),"
+    " year INT NOT NULL CHECK (year BETWEEN 1949 AND 2100),"
+    " households INT NOT NULL CHECK (households >= 0),"
+    " set_by TEXT, note TEXT,"
+    " PRIMARY KEY (region, year));"
+
+    /* no_cadre now has one writer, policies/supervision.lua (#14): a live
+     * one the nightly job opened becomes the policy's, so that the
+     * household's next evaluation resolves it once a cadre is paired. */
+    "UPDATE alert SET source = 'lua:policies/supervision.lua'"
+    " WHERE kind = 'no_cadre' AND source = 'nightly' AND state IN ('open','acked');";
+
+static int migrate_supervision_records(struct store *st, struct err *e)
+{
+    int rc = exec(st, schema_supervision_records, e);
+    if (rc)
+        return rc;
+    return create_household_triggers(st, "handbook", e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
     migrate_to_2,
-    migrate_money_bounds, /* version 3 */
-    migrate_decisions,    /* version 4 */
-    migrate_alert_origin, /* version 5 */
+    migrate_money_bounds,        /* version 3 */
+    migrate_decisions,           /* version 4 */
+    migrate_alert_origin,        /* version 5 */
+    migrate_supervision_records, /* version 6 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

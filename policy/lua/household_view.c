@@ -349,6 +349,39 @@ static void push_list(lua_State *L, const struct household_field *f, const char 
     lua_remove(L, -2);
 }
 
+/* <field>_label of an enumerated field (household.status_label): the
+ * Chinese label of its value, "not recorded" included, so that a message
+ * names a status as staff read it (建档立卡), never its code. Pushes it and
+ * returns 1; 0 when key 2 is no such name. */
+static int push_label(lua_State *L, enum vkind kind)
+{
+    size_t len;
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
+    static const char suffix[] = "_label";
+    char name[64];
+    if (!k || len <= sizeof suffix - 1 || len - (sizeof suffix - 1) >= sizeof name ||
+        strcmp(k + len - (sizeof suffix - 1), suffix) != 0)
+        return 0;
+    snprintf(name, sizeof name, "%.*s", (int)(len - (sizeof suffix - 1)), k);
+    const struct household_field *f = household_field_find((enum household_rec)kind, name);
+    if (!f || f->kind != HOUSEHOLD_ENUM)
+        return 0;
+    /* The value as the record holds it: its text, or nil (not recorded). */
+    lua_pushstring(L, name);
+    lua_rawget(L, 1);
+    const char *text = lua_tostring(L, -1);
+    int v = -1;
+    for (int i = 0; i < f->map->count && v < 0; i++)
+        if (text ? f->map->text[i] && strcmp(f->map->text[i], text) == 0 : !f->map->text[i])
+            v = i;
+    lua_pop(L, 1);
+    const char *label = household_enum_label(f->map, v);
+    if (!label)
+        return 0;
+    lua_pushstring(L, label);
+    return 1;
+}
+
 /* __index of a data table (upvalues: kind, name -> field number): a known
  * field that is nil, a household list not yet built, or an error. */
 static int rec_miss(lua_State *L)
@@ -361,6 +394,8 @@ static int rec_miss(lua_State *L)
             f = &household_records[kind].fields[lua_tointeger(L, -1) - 1];
         lua_pop(L, 1);
     }
+    if (!f && push_label(L, kind))
+        return 1;
     if (!f)
         return luaL_error(L, _("%s has no field '%s'"), kind_name(kind),
                           lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : luaL_typename(L, 2));

@@ -63,7 +63,7 @@ static const enum fupin_shock_kind shock_kind_view[] = {
 #define COVERS_(key, KEY)                                                                          \
     _Static_assert(sizeof key##_view / sizeof key##_view[0] == HOUSEHOLD_##KEY##_COUNT,            \
                    "plugin_view.c: " #key "_view does not cover every value");
-HOUSEHOLD_ENUMS(COVERS_)
+HOUSEHOLD_PLUGIN_ENUMS(COVERS_)
 
 /* *out: arr with room for n elements (capacity *cap); old contents are not
  * kept, every element is rewritten. */

@@ -26,6 +26,8 @@ INSERT INTO cadre(id, name, region) VALUES (1, '李四', '441602101001');
 INSERT INTO household(id, village) VALUES (1, '441602101001');
 INSERT INTO pairing(household_id, cadre_id, since) VALUES (1, 1, '2018-06-01');
 INSERT INTO task(id, household_id, cadre_id, title, due) VALUES (1, 1, 1, '培训', '2018-06-01');
+INSERT INTO town_team(town, office, staff, wall_chart, battle_map, case_files, publicity_board)
+ VALUES ('441602101', 1, 1, 1, 1, 1, 1);
 """
 
 

@@ -14,13 +14,26 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from fupintest import Env, log  # noqa: E402
 
 # The version-1 member table (labour defaulted to 'full'), without the
-# shock table, the 两不愁 columns and version 3's money triggers: a database
+# shock table, the 两不愁 columns, version 3's money triggers and version 4's
+# supervision records: a database
 # written before v2.
 DOWNGRADE = """
 DROP TRIGGER income_money_bounds_insert; DROP TRIGGER income_money_bounds_update;
 DROP TRIGGER loan_money_bounds_insert; DROP TRIGGER loan_money_bounds_update;
 DROP TRIGGER asset_share_money_bounds_insert; DROP TRIGGER asset_share_money_bounds_update;
 DROP TRIGGER fund_application_money_bounds_insert; DROP TRIGGER fund_application_money_bounds_update;
+DROP TABLE handbook; DROP TABLE town_team; DROP TABLE reduction_target;
+ALTER TABLE fund_application DROP COLUMN use;
+ALTER TABLE fund_application DROP COLUMN applied_at;
+ALTER TABLE fund_application DROP COLUMN reviewed_at;
+ALTER TABLE fund_application DROP COLUMN reviewed_by;
+ALTER TABLE fund_application DROP COLUMN noticed_by;
+ALTER TABLE fund_application DROP COLUMN approved_by;
+ALTER TABLE fund_application DROP COLUMN filed_at;
+ALTER TABLE fund_application DROP COLUMN filed_by;
+ALTER TABLE fund_application DROP COLUMN completed_at;
+ALTER TABLE fund_application DROP COLUMN published_at;
+ALTER TABLE fund_application DROP COLUMN published_by;
 DROP TABLE shock;
 ALTER TABLE household DROP COLUMN food_secure;
 ALTER TABLE household DROP COLUMN clothing_secure;

@@ -265,16 +265,11 @@ static void coverage_visits_and_reduction(void)
           "'2016-01-01');"
           "UPDATE visit SET date = '2018-01-10' WHERE cadre_id = 2;");
     run("2018-06-30");
-    CHECK(q_int("SELECT count(*) FROM alert WHERE kind='no_cadre' AND subject='household:4'"
-                " AND supervisor_id=3 AND level='town' AND state='open'") == 1);
-    CHECK(q_int("SELECT count(*) FROM alert WHERE kind='no_cadre'") == 1);
+    /* no_cadre is policies/supervision.lua's; 约谈 is test_nightly_plan's. */
+    CHECK(q_int("SELECT count(*) FROM alert WHERE kind='no_cadre'") == 0);
     CHECK(q_int("SELECT count(*) FROM alert WHERE kind='cadre_no_visit' AND subject='cadre:2'"
                 " AND supervisor_id=3 AND state='open'") == 1);
     CHECK(q_int("SELECT count(*) FROM alert WHERE kind='cadre_no_visit'") == 1);
-    CHECK(
-        q_int(
-            "SELECT count(*) FROM alert WHERE kind='reduction_behind' AND subject='town:441602101'"
-            " AND supervisor_id=2 AND level='county' AND severity='critical'") == 1);
     struct err e;
     CHECK(store_exec(
               st,
@@ -283,7 +278,7 @@ static void coverage_visits_and_reduction(void)
               "UPDATE household SET status='exited', exited_at='2018-05-01' WHERE id IN (1, 2);",
               &e) == 0);
     struct nightly_report r = run("2018-07-01");
-    CHECK(r.resolved == 3);
+    CHECK(r.resolved == 1);
     CHECK(q_int("SELECT count(*) FROM alert WHERE state <> 'resolved' AND kind IN"
                 " ('no_cadre','cadre_no_visit','reduction_behind')") == 0);
     teardown();

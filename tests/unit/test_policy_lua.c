@@ -453,7 +453,7 @@ static void test_views_follow_the_household(void)
         load("follow.lua",
              "return { name = 'exit', title = 'f', evaluate = function(h, out)\n"
              "local n = 0\nfor k, v in pairs(h) do n = n + 1 end\n"
-             "assert(n == 37, 'pairs over the household: ' .. n)\n"
+             "assert(n == 38, 'pairs over the household: ' .. n)\n"
              "local amount = #h.members * 100 + (h.members[2] and 10 or 0)\n"
              "  + (h.housing_grade == 'B' and 1 or 0)\n"
              "assert(h.members[1].school_stage == nil or h.members[1].school_stage == 'primary')\n"
