@@ -14,7 +14,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from fupintest import Env, log  # noqa: E402
 
 # The version-1 member table (labour defaulted to 'full'), without the
-# shock table, the 两不愁 columns and version 3's money triggers: a database
+# shock table, the 两不愁 columns, version 3's money triggers and version 4's
+# measure columns: a database
 # written before v2.
 DOWNGRADE = """
 DROP TRIGGER income_money_bounds_insert; DROP TRIGGER income_money_bounds_update;
@@ -22,6 +23,10 @@ DROP TRIGGER loan_money_bounds_insert; DROP TRIGGER loan_money_bounds_update;
 DROP TRIGGER asset_share_money_bounds_insert; DROP TRIGGER asset_share_money_bounds_update;
 DROP TRIGGER fund_application_money_bounds_insert; DROP TRIGGER fund_application_money_bounds_update;
 DROP TABLE shock;
+ALTER TABLE household DROP COLUMN wants_land_transfer;
+ALTER TABLE household DROP COLUMN land_transferred_in;
+ALTER TABLE household DROP COLUMN family_farm;
+ALTER TABLE region DROP COLUMN credit_village;
 ALTER TABLE household DROP COLUMN food_secure;
 ALTER TABLE household DROP COLUMN clothing_secure;
 DROP TABLE member;
