@@ -9,7 +9,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG  ?= configs/fupin.yaml
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-asan fuzz bench clean format
+.PHONY: all deps build demo test test-asan fuzz bench clean format pot
 
 all: build
 
@@ -56,6 +56,10 @@ fuzz: deps
 			|| { tail -n 60 $(FUZZ_BUILD)/fuzz-$$h.log >&2; echo "fuzz: $$h failed; input in $(FUZZ_BUILD)/crash-$$h-*" >&2; exit 1; }; \
 		grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_BUILD)/fuzz-$$h.log | tail -n 2; \
 	done
+
+# The template of every translatable message, build/po/fupin.pot (not committed).
+pot: build
+	@cmake --build $(BUILD) --target pot
 
 bench: build
 	@cmake --build $(BUILD) -j $(JOBS) --target fupin-bench

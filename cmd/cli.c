@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "date.h"
 #include "engine.h"
+#include "i18n.h"
 #include "json.h"
 #include "log.h"
 #include "policy_set.h"
@@ -23,6 +24,7 @@ int cli_load_config(const struct cli *cli, struct config **cfg)
         fprintf(stderr, "fupin: %s\n", term_str(e.msg));
         return cli_exit_code(rc);
     }
+    i18n_apply_config((*cfg)->language);
     int level = log_level_parse((*cfg)->log_level);
     if (level >= 0)
         log_set_level((enum log_level)level);
@@ -110,12 +112,12 @@ void cli_json_alert(FILE *f, const struct policy_alert *a)
 
 int cmd_config(struct cli *cli)
 {
-    static const char usage[] = "usage: fupin config KEY\n"
-                                "Prints a resolved config value: database, policies, plugins.\n";
+    const char *usage = _("usage: fupin config KEY\n"
+                          "Prints a resolved config value: database, policies, plugins.\n");
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     if (cli->argc != 2)
-        return cli_usage_error(cli, usage, "expected one KEY");
+        return cli_usage_error(cli, usage, _("expected one KEY"));
     struct config *cfg;
     int rc = cli_load_config(cli, &cfg);
     if (rc)
@@ -127,7 +129,7 @@ int cmd_config(struct cli *cli)
                                                    : NULL;
     if (!v) {
         config_free(cfg);
-        return cli_usage_error(cli, usage, "unknown key \"%s\"", key);
+        return cli_usage_error(cli, usage, _("unknown key \"%s\""), key);
     }
     printf("%s\n", v);
     config_free(cfg);

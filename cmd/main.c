@@ -2,6 +2,7 @@
  * Reading downwards: parse options, pick the subcommand, hand over. The
  * daemon's flow starts in cmd_run.c. */
 #include "cli.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,32 +14,35 @@ static const struct {
     int (*fn)(struct cli *);
     const char *summary;
 } commands[] = {
-    {"init", cmd_init, "create the database (--demo: fill it with the demo city)"},
-    {"run", cmd_run, "the daemon: evaluate what changed, then watch for changes"},
-    {"eval", cmd_eval, "evaluate now (--all | --household ID) and write findings"},
-    {"explain", cmd_explain, "show one household's findings and why, without writing"},
-    {"check", cmd_check, "validate the config, every policy and every plugin"},
-    {"test", cmd_test, "run policy test cases (YAML)"},
-    {"nightly", cmd_nightly, "run the nightly supervision job now"},
-    {"alert", cmd_alert, "list and acknowledge alerts"},
-    {"config", cmd_config, "print a resolved config value (e.g. database)"},
+    {"init", cmd_init, N_("create the database (--demo: fill it with the demo city)")},
+    {"run", cmd_run, N_("the daemon: evaluate what changed, then watch for changes")},
+    {"eval", cmd_eval, N_("evaluate now (--all | --household ID) and write findings")},
+    {"explain", cmd_explain, N_("show one household's findings and why, without writing")},
+    {"check", cmd_check, N_("validate the config, every policy and every plugin")},
+    {"test", cmd_test, N_("run policy test cases (YAML)")},
+    {"nightly", cmd_nightly, N_("run the nightly supervision job now")},
+    {"alert", cmd_alert, N_("list and acknowledge alerts")},
+    {"config", cmd_config, N_("print a resolved config value (e.g. database)")},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: fupin [-c CONFIG] COMMAND [ARGS]\n\n"
-               "Rules engine for poverty-alleviation offices.\n\ncommands:\n");
+    fputs(_("usage: fupin [-c CONFIG] COMMAND [ARGS]\n\n"
+            "Rules engine for poverty-alleviation offices.\n\ncommands:\n"),
+          f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\noptions:\n"
-               "  -c FILE    config file (default: $FUPIN_CONFIG, else configs/fupin.yaml)\n"
-               "  --version  print the version\n"
-               "\n`fupin COMMAND --help` describes one command. Exit status: 0 success,\n"
-               "1 runtime failure, 2 bad usage, bad config or bad input.\n");
+        fprintf(f, "  %-8s %s\n", commands[i].name, _(commands[i].summary));
+    fputs(_("\noptions:\n"
+            "  -c FILE    config file (default: $FUPIN_CONFIG, else configs/fupin.yaml)\n"
+            "  --version  print the version\n"
+            "\n`fupin COMMAND --help` describes one command. Exit status: 0 success,\n"
+            "1 runtime failure, 2 bad usage, bad config or bad input.\n"),
+          f);
 }
 
 int main(int argc, char **argv)
 {
+    i18n_init();
     /* Everything fupin creates (database, spool files) is personal data. */
     umask(077);
 
@@ -57,7 +61,7 @@ int main(int argc, char **argv)
             printf("fupin %s\n", FUPIN_VERSION);
             return EXIT_OK;
         } else {
-            fprintf(stderr, "fupin: unknown option %s\n", argv[i]);
+            fprintf(stderr, _("fupin: unknown option %s\n"), argv[i]);
             usage(stderr);
             return EXIT_USAGE;
         }
@@ -78,7 +82,7 @@ int main(int argc, char **argv)
         cli.argv = argv + i;
         return cmd_worker(&cli);
     }
-    fprintf(stderr, "fupin: unknown command \"%s\"\n", argv[i]);
+    fprintf(stderr, _("fupin: unknown command \"%s\"\n"), argv[i]);
     usage(stderr);
     return EXIT_USAGE;
 }

@@ -302,6 +302,7 @@ void config_free(struct config *cfg)
     }
     free(cfg->channels);
     free(cfg->log_level);
+    free(cfg->language);
     free(cfg);
 }
 

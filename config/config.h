@@ -75,6 +75,7 @@ struct config {
     int delivery_backoff_s;    /* delivery.backoff_s: first retry delay, doubled each time */
 
     char *log_level; /* "debug" | "info" | "warn" | "error" */
+    char *language;  /* "zh-CN" (default) | "en": what people read (base/i18n.h) */
 
     int workers;                /* engine.workers: evaluation worker processes (>= 1) */
     int worker_deadline_factor; /* engine.worker_deadline_factor: hard deadline / wall_ms */

@@ -24,6 +24,8 @@ const struct config_key config_keys[] = {
     {"", "database", CK_PATH, IN_CFG(database), .flags = CKF_REQUIRED, .doc = "the database file"},
     {"", "policies", CK_PATH, IN_CFG(policies_dir), .flags = CKF_REQUIRED,
      .doc = "the policy folder"},
+    {"", "language", CK_CHOICE, IN_CFG(language), .dflt_text = "zh-CN", .choices = "zh-CN|en",
+     .doc = "what people read; LANGUAGE, LC_ALL or LC_MESSAGES override it"},
     {"", "lua", CK_PATH, IN_CFG(lua_dir), .dflt_text = "../lua", .flags = CKF_FROM_POLICIES,
      .doc = "the Lua library policies use (fp.lua)"},
     {"", "policy_tests", CK_PATH, IN_CFG(policy_tests_dir), .dflt_text = "../tests/policies",

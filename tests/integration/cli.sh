@@ -31,7 +31,7 @@ expect() {
 }
 
 expect 0 "fupin --help" "$BIN" --help
-grep -q "usage: fupin" "$TMP/out" || fail "fupin --help prints no usage"
+grep -q "fupin \[-c " "$TMP/out" || fail "fupin --help prints no usage"
 for cmd in init run eval explain check test nightly alert config; do
     expect 0 "fupin $cmd --help" "$BIN" -c "$SRC/configs/fupin.yaml" "$cmd" --help
     [ -s "$TMP/out" ] || fail "fupin $cmd --help printed nothing"
