@@ -101,8 +101,7 @@ local function workers_and_job(h)
 end
 
 -- The plan's target: every household at least one person employed.
-local function public_welfare_job(h, out, p)
-    local workers, employed = workers_and_job(h)
+local function public_welfare_job(h, out, p, workers, employed)
     local worker = workers[1]
     if not fp.test(out, "有劳动力而无人就业", worker ~= nil and not employed,
             "劳动力 {lf} 人；已就业：{job}", { lf = h.labor_force, job = employed and "有" or "无" }) then
@@ -120,11 +119,20 @@ end
 -- "每个贫困户至少有 1 人就近就地就业或转移就业" as a finding on the household
 -- (a flag, member nil): it states the shortfall and points at the
 -- per-member and household recommendations above instead of adding one.
-local function one_job_per_household(h, out, routes)
-    local workers, employed = workers_and_job(h)
+local function one_job_per_household(out, workers, employed, transfer, business, welfare)
     local detail = employed and "已有成员就业" or (#workers == 0 and "无劳动力，不适用")
         or "劳动力 {n} 人，无人就业"
-    if not fp.test(out, "每户至少 1 人就业", employed or #workers == 0, detail, { n = #workers }) then
+    if not fp.test(out, "每户至少 1 人就业", employed or #workers == 0, detail, out.explaining and { n = #workers }) then
+        local routes = {}
+        if #transfer > 0 then
+            routes[#routes + 1] = fp.say(reasons.route_transfer, { names = names(transfer) })
+        end
+        if #business > 0 then
+            routes[#routes + 1] = fp.say(reasons.route_business, { names = names(business) })
+        end
+        if welfare then
+            routes[#routes + 1] = reasons.route_welfare
+        end
         out:flag{
             measure = "one_job_per_household",
             reason = fp.say(reasons.one_job_per_household, { clause = CLAUSE, n = #workers,
@@ -158,17 +166,8 @@ return {
         local p = params.employment
         local transfer = transfer_training(household, out)
         local business = business_training(household, out, p)
-        local welfare = public_welfare_job(household, out, p)
-        local routes = {}
-        if #transfer > 0 then
-            routes[#routes + 1] = fp.say(reasons.route_transfer, { names = names(transfer) })
-        end
-        if #business > 0 then
-            routes[#routes + 1] = fp.say(reasons.route_business, { names = names(business) })
-        end
-        if welfare then
-            routes[#routes + 1] = reasons.route_welfare
-        end
-        one_job_per_household(household, out, routes)
+        local workers, employed = workers_and_job(household)
+        local welfare = public_welfare_job(household, out, p, workers, employed)
+        one_job_per_household(out, workers, employed, transfer, business, welfare)
     end,
 }

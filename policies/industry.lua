@@ -137,7 +137,9 @@ local function land_transfer(h, out)
     local ok = fp.test(out, "愿意承接流转土地", h.wants_land_transfer, h.wants_land_transfer and "愿意" or "未表示意愿")
     ok = fp.test(out, "尚未承接流转土地", not h.land_transferred_in,
         h.land_transferred_in and "已承接" or "未承接") and ok
-    ok = fp.test(out, "有劳动力", h.labor_force > 0, "劳动力 {n} 人", { n = h.labor_force }) and ok
+    -- The detail's vars only while explaining: the daemon pays for no table.
+    ok = fp.test(out, "有劳动力", h.labor_force > 0, "劳动力 {n} 人", out.explaining and { n = h.labor_force })
+        and ok
     if ok then
         out:recommend{
             measure = "land_transfer",
@@ -153,7 +155,8 @@ local function family_farm(h, out, p)
     ok = fp.test(out, "尚未创办家庭农场或联户经营", not h.family_farm,
         h.family_farm and "已创办" or "未创办") and ok
     ok = fp.test(out, "劳动力达到家庭农场要求", h.labor_force >= p.family_farm_min_labor,
-        "劳动力 {n} 人（至少 {min} 人）", { n = h.labor_force, min = p.family_farm_min_labor }) and ok
+        "劳动力 {n} 人（至少 {min} 人）", out.explaining and { n = h.labor_force, min = p.family_farm_min_labor })
+        and ok
     if ok then
         local grant = p.family_farm_grant
         out:recommend{

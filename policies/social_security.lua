@@ -140,7 +140,8 @@ local function pension_lump_sum(h, out, p)
         end
     end
     if near == 0 then
-        fp.test(out, "有临近领取养老金年龄的成员", false, "无 {lo}–{top} 岁成员", { lo = lo, top = top })
+        -- The detail's vars only while explaining: most households take this path.
+        fp.test(out, "有临近领取养老金年龄的成员", false, "无 {lo}–{top} 岁成员", out.explaining and { lo = lo, top = top })
     end
 end
 
