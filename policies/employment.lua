@@ -11,13 +11,15 @@ local reasons = {
         .. "开展订单式免费技能培训和转移就业",
     public_welfare_job = "{clause}：{who}，{age}岁，{labor}，是家庭劳动力，但家中无人就业；"
         .. "优先安排公益性岗位（每月 {wage}），确保每户至少 1 人就业",
-    business_training = "{clause}：{who}，{age}岁，{labor}，有创业意愿，尚未参加创业培训；"
-        .. "组织创业技能培训（创办电商、维修服务等），提升创业就业技能，靠技能脱贫{subsidy}",
+    -- \z joins the lines when the file is compiled: no concatenation runs
+    -- for every household.
+    business_training = "{clause}：{who}，{age}岁，{labor}，有创业意愿，尚未参加创业培训；\z
+        组织创业技能培训（创办电商、维修服务等），提升创业就业技能，靠技能脱贫{subsidy}",
     business_training_subsidy = "（培训补贴每人 {amount}）",
-    one_job_per_household = "{clause}：家中劳动力 {n} 人（{workers}），无人就业，"
-        .. "未达到“每个贫困户至少有 1 人就近就地就业或转移就业”的目标。"
-        .. "本条是全户的目标核查，不是另一项帮扶：落实本户已有的就业帮扶建议（{routes}）"
-        .. "中任意一项、使 1 人就业即达标",
+    one_job_per_household = "{clause}：家中劳动力 {n} 人（{workers}），无人就业，\z
+        未达到“每个贫困户至少有 1 人就近就地就业或转移就业”的目标。\z
+        本条是全户的目标核查，不是另一项帮扶：落实本户已有的就业帮扶建议（{routes}）\z
+        中任意一项、使 1 人就业即达标",
     route_transfer = "{names} 转移就业培训",
     route_business = "{names} 创业技能培训",
     route_welfare = "公益性岗位",

@@ -16,10 +16,12 @@ local reasons = {
         .. "但未联结龙头企业、产业基地或专业合作社；至少联结一个",
     pv_station = "{clause}：缺乏资源（无产业项目）、缺乏劳动力（家庭中无劳动力）、无稳定收入来源（{income}）；"
         .. "扶持光伏电站收益（每年 {share}）",
-    land_transfer = "{clause}：家庭劳动力 {n} 人（{workers}），愿意承接流转土地，尚未承接；"
-        .. "鼓励和支持承接流转土地，发展家庭适度规模经营（按县区产业发展带动政策给予奖补、小额贷款担保或贴息）",
-    family_farm = "{clause}：已承接流转土地，家庭劳动力 {n} 人（{workers}，至少 {min} 人），"
-        .. "尚未创办家庭农场或开展联户经营；支持创办家庭农场或开展联户经营，发展家庭适度规模经营{grant}",
+    -- \z joins the lines when the file is compiled: no concatenation runs
+    -- for every household.
+    land_transfer = "{clause}：家庭劳动力 {n} 人（{workers}），愿意承接流转土地，尚未承接；\z
+        鼓励和支持承接流转土地，发展家庭适度规模经营（按县区产业发展带动政策给予奖补、小额贷款担保或贴息）",
+    family_farm = "{clause}：已承接流转土地，家庭劳动力 {n} 人（{workers}，至少 {min} 人），\z
+        尚未创办家庭农场或开展联户经营；支持创办家庭农场或开展联户经营，发展家庭适度规模经营{grant}",
     family_farm_grant = "（奖补 {amount}）",
 }
 local CLAUSE = "二(一) 产业帮扶到户"

@@ -13,9 +13,11 @@ local reasons = {
         .. "符合最低生活保障条件，尚未纳入低保，应保尽保：每人每月 {monthly} × {n} 人 = 每月 {amount}",
     pension = "{clause}：{who}，{age}岁，不在校，未参加城乡居民养老保险（{min_age}岁起），"
         .. "参保并落实财政补贴",
-    pension_lump_sum = "{clause}：{who}，{age}岁，已缴纳城乡居民养老保险 {paid} 年，"
-        .. "按年缴费到 {pension_age} 岁（还可缴 {left} 年）也不足最低缴费年限 {min_years} 年，差 {short} 年；"
-        .. "妥善解决一次性趸缴问题，一次性补缴 {short} 年{amount}，确保到龄按时足额领取养老金{enrol}",
+    -- \z joins the lines when the file is compiled: no concatenation runs
+    -- for every household.
+    pension_lump_sum = "{clause}：{who}，{age}岁，已缴纳城乡居民养老保险 {paid} 年，\z
+        按年缴费到 {pension_age} 岁（还可缴 {left} 年）也不足最低缴费年限 {min_years} 年，差 {short} 年；\z
+        妥善解决一次性趸缴问题，一次性补缴 {short} 年{amount}，确保到龄按时足额领取养老金{enrol}",
     pension_lump_sum_amount = "（按每年 {yearly}计，共 {total}）",
     pension_lump_sum_enrol = "；尚未参保，先办理参保",
     labor_unrecorded = "数据质量：{names} 在劳动年龄内且不在校，但劳动能力未登记；"
