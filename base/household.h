@@ -232,7 +232,18 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(food_secure,       INT_OR_NULL(0, 1),     "h.food_secure")               \
     X(clothing_secure,   INT_OR_NULL(0, 1),     "h.clothing_secure")           \
     /* members in the labour force (see in_labor_force) */                    \
-    X(labor_force,       FACT(0),               NULL)
+    X(labor_force,       FACT(0),               NULL)                          \
+    HOUSEHOLD_MEASURES_FIELDS(X)
+
+/* 二(一) 承接流转土地、家庭农场 and 二(七) 信用村: the household is willing to
+ * take transferred land, has taken some, runs a family farm (or a joint
+ * operation of households); its village's 信用村 rating: 1 rated, 0 assessed
+ * and not rated, NULL not yet assessed. */
+#define HOUSEHOLD_MEASURES_FIELDS(X)                                           \
+    X(wants_land_transfer, BOOL(0),             "h.wants_land_transfer")       \
+    X(land_transferred_in, BOOL(0),             "h.land_transferred_in")       \
+    X(family_farm,       BOOL(0),               "h.family_farm")               \
+    X(credit_village,    INT_OR_NULL(0, 1),     "region.credit_village")
 
 #define HOUSEHOLD_MEMBER_FIELDS(X)                                             \
     X(id,                ID,                    "id")                          \
@@ -252,7 +263,16 @@ const char *household_enum_allowed(const struct household_enum *map, char *buf, 
     X(skills,            INT(0, 1000),          "skills")                      \
     /* 劳动力: working age (params working_age_min..max), not in school and */ \
     /* labour recorded as full or partial; an unrecorded labour never counts */ \
-    X(in_labor_force,    FACT(1),               NULL)
+    X(in_labor_force,    FACT(1),               NULL)                          \
+    HOUSEHOLD_MEMBER_MEASURES_FIELDS(X)
+
+/* 二(二) 创业技能培训: wants to start a business, has had the training;
+ * 二(三) 趸缴: years of residents' pension contributions paid, NULL when
+ * nobody recorded them. */
+#define HOUSEHOLD_MEMBER_MEASURES_FIELDS(X)                                    \
+    X(wants_business,    BOOL(0),               "wants_business")              \
+    X(business_trained,  BOOL(0),               "business_trained")            \
+    X(pension_years,     INT_OR_NULL(0, 80),    "pension_years")
 
 /* Household totals of one year, yuan. */
 #define HOUSEHOLD_INCOME_FIELDS(X)                                             \

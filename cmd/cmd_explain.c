@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "engine.h"
+#include "i18n.h"
 #include "json.h"
 #include "log.h"
 #include "scrub.h"
@@ -153,6 +154,101 @@ static void text_facts(const struct household *hh)
     }
 }
 
+/* ---- the facts of issue #18's measures ----
+ * Printed from household.h's HOUSEHOLD_MEASURES_FIELDS and
+ * HOUSEHOLD_MEMBER_MEASURES_FIELDS by name, so a field appended to those
+ * lists shows in both outputs without another edit here (a field without
+ * a label below shows under its code). */
+
+#define MEASURE_FACT_NAME_(name, kind, sql) #name,
+static const char *const household_measure_facts[] = {HOUSEHOLD_MEASURES_FIELDS(MEASURE_FACT_NAME_)
+                                                          NULL};
+static const char *const member_measure_facts[] = {
+    HOUSEHOLD_MEMBER_MEASURES_FIELDS(MEASURE_FACT_NAME_) NULL};
+#undef MEASURE_FACT_NAME_
+
+static const struct {
+    const char *name, *label;
+} measure_fact_labels[] = {
+    {"wants_land_transfer", N_("willing to take transferred land")},
+    {"land_transferred_in", N_("has taken transferred land")},
+    {"family_farm", N_("runs a family farm or joint operation")},
+    {"credit_village", N_("village rated a credit village")},
+    {"wants_business", N_("wants to start a business")},
+    {"business_trained", N_("had entrepreneurship training")},
+    {"pension_years", N_("pension contribution years")},
+};
+
+static const char *measure_fact_label(const char *name)
+{
+    for (size_t i = 0; i < sizeof measure_fact_labels / sizeof measure_fact_labels[0]; i++)
+        if (strcmp(measure_fact_labels[i].name, name) == 0)
+            return _(measure_fact_labels[i].label);
+    return name;
+}
+
+/* The int a BOOL, INT or INT_OR_NULL field holds in record rec (every kind
+ * these lists use); NULL when the field is of another kind. */
+static const int *measure_fact(enum household_rec r, const void *rec, const char *name,
+                               const struct household_field **field)
+{
+    const struct household_field *f = household_field_find(r, name);
+    if (!f ||
+        (f->kind != HOUSEHOLD_BOOL && f->kind != HOUSEHOLD_INT && f->kind != HOUSEHOLD_INT_OR_NULL))
+        return NULL;
+    *field = f;
+    return (const int *)(const void *)((const char *)rec + f->offset);
+}
+
+static void text_measure_facts(enum household_rec r, const void *rec, const char *const *names)
+{
+    const char *sep = "";
+    for (const char *const *n = names; *n; n++) {
+        const struct household_field *f;
+        const int *v = measure_fact(r, rec, *n, &f);
+        if (!v)
+            continue;
+        fprintf(shown, "%s%s ", sep, measure_fact_label(*n));
+        if (f->kind == HOUSEHOLD_BOOL || (f->a == 0 && f->b == 1))
+            fprintf(shown, "%s", recorded(*v, yes_no(1), yes_no(0)));
+        else if (*v == HOUSEHOLD_NULL_INT)
+            fprintf(shown, "%s", recorded(*v, "", ""));
+        else
+            fprintf(shown, "%d", *v);
+        sep = "；";
+    }
+}
+
+static void text_all_measure_facts(const struct household *hh)
+{
+    fprintf(shown, "  ");
+    text_measure_facts(HOUSEHOLD_REC_HOUSEHOLD, hh, household_measure_facts);
+    fprintf(shown, "\n");
+    for (size_t i = 0; i < hh->n_members; i++) {
+        fprintf(shown, _("  member %lld: "), (long long)hh->members[i].id);
+        text_measure_facts(HOUSEHOLD_REC_MEMBER, &hh->members[i], member_measure_facts);
+        fprintf(shown, "\n");
+    }
+}
+
+/* ,"name":value for each; null when not recorded. */
+static void json_measure_facts(enum household_rec r, const void *rec, const char *const *names)
+{
+    for (const char *const *n = names; *n; n++) {
+        const struct household_field *f;
+        const int *v = measure_fact(r, rec, *n, &f);
+        if (!v)
+            continue;
+        fprintf(shown, ",\"%s\":", *n);
+        if (*v == HOUSEHOLD_NULL_INT)
+            fprintf(shown, "null");
+        else if (f->kind == HOUSEHOLD_BOOL)
+            fprintf(shown, "%s", *v ? "true" : "false");
+        else
+            fprintf(shown, "%d", *v);
+    }
+}
+
 static void text_policy(const struct household *hh, const struct eval_result *res,
                         const struct policy *p)
 {
@@ -292,7 +388,9 @@ static void json_facts(const struct household *hh)
         json_string(shown, NAME(school, m->school_stage));
         fprintf(shown, ",\"school_stage_label\":");
         json_string(shown, LABEL(school, m->school_stage));
-        fprintf(shown, ",\"skills\":%d}", m->skills);
+        fprintf(shown, ",\"skills\":%d", m->skills);
+        json_measure_facts(HOUSEHOLD_REC_MEMBER, m, member_measure_facts);
+        fprintf(shown, "}");
     }
     fprintf(shown, "],\"per_capita_income\":{");
     for (size_t i = 0; i < hh->n_income; i++) {
@@ -300,7 +398,9 @@ static void json_facts(const struct household *hh)
         fprintf(shown, "%s\"%d\":", i ? "," : "", hh->income[i].year);
         json_number(shown, hh->n_members ? total / (double)hh->n_members : total);
     }
-    fprintf(shown, "}}");
+    fprintf(shown, "}");
+    json_measure_facts(HOUSEHOLD_REC_HOUSEHOLD, hh, household_measure_facts);
+    fprintf(shown, "}");
 }
 
 static void json_policy(const struct eval_result *res, const struct policy *p)
@@ -451,6 +551,7 @@ int cmd_explain(struct cli *cli)
             fprintf(shown, "]}\n");
         } else {
             text_facts(hh);
+            text_all_measure_facts(hh);
             for (size_t i = 0; i < ps->n_policies; i++)
                 text_policy(hh, &res, &ps->policies[i]);
         }

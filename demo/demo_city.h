@@ -65,6 +65,8 @@ struct demo_member {
      * not in school */
     const char *labor, *health, *school_stage;
     int medical_insured, critical_insured, pension_insured, employed, wants_job, skills;
+    /* demo_measures.c: 创业 wish and training; pension years paid, -1 not recorded */
+    int wants_business, business_trained, pension_years;
 };
 
 struct demo_income {
@@ -126,6 +128,8 @@ struct demo_household {
     char share_since[11];
     int n_shocks; /* 0 or 1 */
     struct demo_shock shock;
+    /* demo_measures.c: 承接流转土地、家庭农场 */
+    int wants_land_transfer, land_transferred_in, family_farm;
 };
 
 struct demo_cadre {
@@ -171,6 +175,14 @@ int demo_village_cadres(const struct demo_plan *p, int v);
 void demo_cadre_make(struct demo_plan *p, int v, struct demo_cadre *c);
 /* Whether a cadre stopped visiting (no handbook entry in the last months). */
 int demo_cadre_is_lazy(long cadre_id);
+
+/* The 信用村 rating of village v: 1 rated, 0 assessed and not rated, -1
+ * never assessed. Drawn from v alone, not from the plan's stream. */
+int demo_village_credit(int v);
+/* The facts of issue #18's measures for household h (its members made):
+ * drawn from a stream of h's own id, so adding them changed no other draw
+ * of the city. */
+void demo_measures_make(struct demo_household *h);
 
 /* Household number `index` of village v, with id `id`, paired (or not) with
  * one of the village's cadres first_cadre .. first_cadre + n_cadres - 1. */

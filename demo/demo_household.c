@@ -566,4 +566,5 @@ void demo_household_make(struct demo_plan *p, int v, long index, long id, long f
         h->share_amount = 500.0 * (double)demo_rng_range(r, 6, 20);
         fmt_day(demo_rng_range(r, day_of("2016-09-01"), day_of("2018-03-31")), h->share_since);
     }
+    demo_measures_make(h);
 }

@@ -212,6 +212,9 @@ struct fupin_household {
     int labor_force; /* members with in_labor_force */
     size_t n_shocks; /* sorted by date, ascending */
     const struct fupin_shock *shocks;
+    /* The village's 信用村 rating (二(七)): 1 rated a credit village, 0
+     * assessed and not rated, -1 not yet assessed. */
+    int credit_village;
 };
 
 /* ---- What a plugin emits ---- */

@@ -1,6 +1,8 @@
 -- industry.lua - 二(一) 产业帮扶到户: production help for registered households
 -- with labour force and will (a project, skills, a link to an enterprise) and
--- a PV share for those lacking resources, labour and a stable income. Only
+-- a PV share for those lacking resources, labour and a stable income;
+-- taking transferred land and, with it, a family farm or a joint operation
+-- of households (家庭适度规模经营). Only
 -- labour-force members (working age, not in school, labour recorded) count:
 -- students and the elderly are never offered a project. Figures from params.
 
@@ -14,6 +16,13 @@ local reasons = {
         .. "但未联结龙头企业、产业基地或专业合作社；至少联结一个",
     pv_station = "{clause}：缺乏资源（无产业项目）、缺乏劳动力（家庭中无劳动力）、无稳定收入来源（{income}）；"
         .. "扶持光伏电站收益（每年 {share}）",
+    -- \z joins the lines when the file is compiled: no concatenation runs
+    -- for every household.
+    land_transfer = "{clause}：家庭劳动力 {n} 人（{workers}），愿意承接流转土地，尚未承接；\z
+        鼓励和支持承接流转土地，发展家庭适度规模经营（按县区产业发展带动政策给予奖补、小额贷款担保或贴息）",
+    family_farm = "{clause}：已承接流转土地，家庭劳动力 {n} 人（{workers}，至少 {min} 人），\z
+        尚未创办家庭农场或开展联户经营；支持创办家庭农场或开展联户经营，发展家庭适度规模经营{grant}",
+    family_farm_grant = "（奖补 {amount}）",
 }
 local CLAUSE = "二(一) 产业帮扶到户"
 
@@ -114,6 +123,54 @@ local function pv_station(h, out, params, p)
     }
 end
 
+local function workers_text(h)
+    local t = {}
+    for _, m in ipairs(h.members) do
+        if m.in_labor_force then
+            t[#t + 1] = fp.who(m)
+        end
+    end
+    return table.concat(t, "、")
+end
+
+-- "鼓励和支持贫困户积极承接流转土地": a household with labour force that is
+-- willing and has not taken any yet.
+local function land_transfer(h, out)
+    local ok = fp.test(out, "愿意承接流转土地", h.wants_land_transfer, h.wants_land_transfer and "愿意" or "未表示意愿")
+    ok = fp.test(out, "尚未承接流转土地", not h.land_transferred_in,
+        h.land_transferred_in and "已承接" or "未承接") and ok
+    -- The detail's vars only while explaining: the daemon pays for no table.
+    ok = fp.test(out, "有劳动力", h.labor_force > 0, "劳动力 {n} 人", out.explaining and { n = h.labor_force })
+        and ok
+    if ok then
+        out:recommend{
+            measure = "land_transfer",
+            reason = fp.say(reasons.land_transfer, { clause = CLAUSE, n = h.labor_force, workers = workers_text(h) }),
+        }
+    end
+end
+
+-- "创办家庭农场或开展联户经营": once the household has taken transferred land,
+-- with enough labour of its own (a family farm runs on family labour).
+local function family_farm(h, out, p)
+    local ok = fp.test(out, "已承接流转土地", h.land_transferred_in, h.land_transferred_in and "已承接" or "未承接")
+    ok = fp.test(out, "尚未创办家庭农场或联户经营", not h.family_farm,
+        h.family_farm and "已创办" or "未创办") and ok
+    ok = fp.test(out, "劳动力达到家庭农场要求", h.labor_force >= p.family_farm_min_labor,
+        "劳动力 {n} 人（至少 {min} 人）", out.explaining and { n = h.labor_force, min = p.family_farm_min_labor })
+        and ok
+    if ok then
+        local grant = p.family_farm_grant
+        out:recommend{
+            measure = "family_farm",
+            amount = grant,
+            reason = fp.say(reasons.family_farm, { clause = CLAUSE, n = h.labor_force, workers = workers_text(h),
+                min = p.family_farm_min_labor,
+                grant = grant and fp.say(reasons.family_farm_grant, { amount = fp.yuan(grant) }) or "" }),
+        }
+    end
+end
+
 return {
     name = "industry",
     title = "产业帮扶到户",
@@ -136,6 +193,10 @@ return {
                 title = "光伏电站股份每年分红" },
             skills_min = { type = "integer", min = 0, max = 10, required = true, default = 1,
                 title = "有劳动能力成员应掌握的实用技术门数（少于即建议培训）" },
+            family_farm_min_labor = { type = "integer", min = 1, max = 10, required = true, default = 2,
+                title = "创办家庭农场或联户经营所需的家庭劳动力人数（至少）" },
+            family_farm_grant = { type = "number", unit = "yuan", min = 0, max = 1e6,
+                title = "创办家庭农场或联户经营奖补（元/户；不设则建议中不写金额）" },
         },
     },
     evaluate = function(household, out, params)
@@ -147,5 +208,7 @@ return {
         skills_training(household, out, p)
         link_enterprise(household, out)
         pv_station(household, out, params, p)
+        land_transfer(household, out)
+        family_farm(household, out, p)
     end,
 }

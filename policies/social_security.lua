@@ -1,7 +1,9 @@
 -- social_security.lua - 二(三) 社会保障到户: dibao for households with nobody in
 -- the labour force, and for those whose per-capita income is under the local
 -- dibao line (符合最低生活保障条件), 应保尽保; residents' pension for adults not
--- in school. Only registered or returned households; figures come from params.
+-- in school, and the one-off lump-sum payment (趸缴) for members near the
+-- pension age who cannot reach the minimum contribution years by paying
+-- yearly. Only registered or returned households; figures come from params.
 
 -- What a cadre reads: edit the wording here, the conditions stay below.
 local reasons = {
@@ -11,6 +13,13 @@ local reasons = {
         .. "符合最低生活保障条件，尚未纳入低保，应保尽保：每人每月 {monthly} × {n} 人 = 每月 {amount}",
     pension = "{clause}：{who}，{age}岁，不在校，未参加城乡居民养老保险（{min_age}岁起），"
         .. "参保并落实财政补贴",
+    -- \z joins the lines when the file is compiled: no concatenation runs
+    -- for every household.
+    pension_lump_sum = "{clause}：{who}，{age}岁，已缴纳城乡居民养老保险 {paid} 年，\z
+        按年缴费到 {pension_age} 岁（还可缴 {left} 年）也不足最低缴费年限 {min_years} 年，差 {short} 年；\z
+        妥善解决一次性趸缴问题，一次性补缴 {short} 年{amount}，确保到龄按时足额领取养老金{enrol}",
+    pension_lump_sum_amount = "（按每年 {yearly}计，共 {total}）",
+    pension_lump_sum_enrol = "；尚未参保，先办理参保",
     labor_unrecorded = "数据质量：{names} 在劳动年龄内且不在校，但劳动能力未登记；"
         .. "请帮扶干部核实登记（低保、资产收益、就业和退出都以此为据，系统不作推定）",
 }
@@ -96,6 +105,48 @@ local function pension_enrol(h, out, p)
     end
 end
 
+-- 二(三) "妥善解决一次性趸缴问题": a member aged pension_age - lump_sum_window
+-- to pension_age (inclusive) whose recorded contribution years, plus the
+-- years still to pay until the pension age, stay under the minimum. Years
+-- nobody recorded decide nothing (the test says so).
+local function pension_lump_sum(h, out, p)
+    local lo, top = p.pension_age - p.lump_sum_window, p.pension_age
+    local near = 0
+    for _, m in ipairs(h.members) do
+        if m.age and m.age >= lo and m.age <= top and m.school_stage == nil then
+            near = near + 1
+            local paid = m.pension_years
+            if paid == nil then
+                fp.test(out, "养老保险缴费年限已登记", false, "{age}岁，缴费年限未登记", { age = m.age }, m)
+            else
+                local left = top - m.age
+                local short = p.pension_min_years - paid - left
+                local ok = fp.test(out, "按年缴费到领取年龄仍不足最低缴费年限", short > 0,
+                    "已缴 {paid} 年 + 距 {top} 岁还可缴 {left} 年 = {sum} 年，最低 {min} 年",
+                    { paid = paid, top = top, left = left, sum = paid + left, min = p.pension_min_years }, m)
+                if ok then
+                    local total = p.lump_sum_yearly and p.lump_sum_yearly * short
+                    out:recommend{
+                        measure = "pension_lump_sum",
+                        member = m.id,
+                        amount = total,
+                        reason = fp.say(reasons.pension_lump_sum, { clause = CLAUSE, who = fp.who(m),
+                            age = m.age, paid = paid, pension_age = top, left = left,
+                            min_years = p.pension_min_years, short = short,
+                            amount = total and fp.say(reasons.pension_lump_sum_amount,
+                                { yearly = fp.yuan(p.lump_sum_yearly), total = fp.yuan(total) }) or "",
+                            enrol = m.pension_insured and "" or reasons.pension_lump_sum_enrol }),
+                    }
+                end
+            end
+        end
+    end
+    if near == 0 then
+        -- The detail's vars only while explaining: most households take this path.
+        fp.test(out, "有临近领取养老金年龄的成员", false, "无 {lo}–{top} 岁成员", out.explaining and { lo = lo, top = top })
+    end
+end
+
 -- 一: an unrecorded labour ability decides nothing; the cadre records it.
 local function labor_unrecorded(h, out, params)
     local unknown = fp.labor_unrecorded(h, params)
@@ -144,6 +195,14 @@ return {
             pension_min_age = { type = "integer", unit = "years", min = 0, max = 120, required = true,
                 default = 16, title = "城乡居民养老保险参保起始年龄（不在校）" },
             dibao_line = dibao_lines(),
+            pension_age = { type = "integer", unit = "years", min = 40, max = 80, required = true,
+                default = 60, title = "城乡居民养老保险领取养老金年龄" },
+            lump_sum_window = { type = "integer", unit = "years", min = 0, max = 30, required = true,
+                default = 5, title = "趸缴：距领取年龄多少年内（含）的成员需核查缴费年限" },
+            pension_min_years = { type = "integer", unit = "years", min = 1, max = 40, required = true,
+                default = 15, title = "按月领取养老金的最低累计缴费年限" },
+            lump_sum_yearly = { type = "number", unit = "yuan", min = 0, max = 1e5,
+                title = "趸缴每补缴一年的缴费额（元；不设则建议中不写金额）" },
         },
     },
     evaluate = function(household, out, params)
@@ -154,5 +213,6 @@ return {
         local p = params.social_security
         dibao(household, out, params, p)
         pension_enrol(household, out, p)
+        pension_lump_sum(household, out, p)
     end,
 }

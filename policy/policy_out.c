@@ -15,16 +15,19 @@
 
 /* ---- the catalogue of DOMAIN.md ---- */
 
-static const char *const m_industry[] = {"project", "skills_training", "link_enterprise",
-                                         "pv_station", NULL};
-static const char *const m_employment[] = {"transfer_training", "public_welfare_job", NULL};
-static const char *const m_social[] = {"dibao", "pension_enrol", NULL};
+static const char *const m_industry[] = {"project",    "skills_training", "link_enterprise",
+                                         "pv_station", "land_transfer",   "family_farm",
+                                         NULL};
+static const char *const m_employment[] = {"transfer_training", "public_welfare_job",
+                                           "business_training", "one_job_per_household", NULL};
+static const char *const m_social[] = {"dibao", "pension_enrol", "pension_lump_sum", NULL};
 static const char *const m_education[] = {"compulsory_support", "tuition_waiver",
                                           "living_allowance", NULL};
 static const char *const m_medical[] = {"premium_subsidy", "critical_illness", "chronic_outpatient",
                                         "rehab", NULL};
 static const char *const m_housing[] = {"renovation", "tap_water", "relocation", NULL};
-static const char *const m_credit[] = {"rating", "micro_loan", "loan_insurance", NULL};
+static const char *const m_credit[] = {"rating", "micro_loan", "loan_insurance", "credit_village",
+                                       NULL};
 static const char *const m_asset[] = {"shares", "land_shares", NULL};
 static const char *const m_exit[] = {"exit_ready", "return_risk", NULL};
 static const char *const m_none[] = {NULL}; /* supervision raises alerts only */

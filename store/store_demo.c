@@ -36,20 +36,21 @@ static const struct {
     const char *name, *head;
     int ncols;
 } tables[S_COUNT] = {
-    [S_REGION] = {"region", "region(code, name, level, parent, poor_village, livable)", 6},
+    [S_REGION] = {"region",
+                  "region(code, name, level, parent, poor_village, livable, credit_village)", 7},
     [S_SUPERVISOR] = {"supervisor", "supervisor(name, region, channel, address)", 4},
     [S_CADRE] = {"cadre", "cadre(id, name, unit, phone, region)", 5},
     [S_HOUSEHOLD] = {"household",
                      "household(id, village, head_name, status, poverty_cause, housing_grade,"
                      " housing_renovated, tap_water, wants_relocation, wants_industry, has_project,"
                      " credit_rating, dibao, has_land, registered_at, exited_at, food_secure,"
-                     " clothing_secure)",
-                     18},
+                     " clothing_secure, wants_land_transfer, land_transferred_in, family_farm)",
+                     21},
     [S_MEMBER] = {"member",
                   "member(id, household_id, name, id_number, relation, birth_date, labor, health,"
                   " school_stage, medical_insured, critical_insured, pension_insured, employed,"
-                  " wants_job, skills)",
-                  15},
+                  " wants_job, skills, wants_business, business_trained, pension_years)",
+                  18},
     [S_INCOME] = {"income", "income(household_id, year, wage, production, property, transfer)", 6},
     [S_PAIRING] = {"pairing", "pairing(household_id, cadre_id, since)", 3},
     [S_VISIT] = {"visit", "visit(household_id, cadre_id, date, note)", 4},
@@ -72,7 +73,7 @@ static const struct {
  * with triggers opens a savepoint each time; batching pays both once per
  * BATCH_ROWS rows instead of once per row. */
 #define BATCH_ROWS 64
-#define MAX_COLS 18
+#define MAX_COLS 21
 #define ARENA_SIZE 16384
 #define ROW_TEXT_MAX 2048 /* more than any one generated row's text */
 
@@ -201,8 +202,9 @@ static void row_end(struct writer *w, int k)
         flush(w, k);
 }
 
+/* credit_village: 1, 0, or -1 for NULL (not assessed; only villages are). */
 static void write_region(struct writer *w, const char *code, const char *name, const char *level,
-                         const char *parent, int poor, int livable)
+                         const char *parent, int poor, int livable, int credit_village)
 {
     col_text(w, S_REGION, code);
     col_text(w, S_REGION, name);
@@ -210,6 +212,10 @@ static void write_region(struct writer *w, const char *code, const char *name, c
     col_text(w, S_REGION, parent);
     col_int(w, S_REGION, poor);
     col_int(w, S_REGION, livable);
+    if (credit_village < 0)
+        col_text(w, S_REGION, NULL);
+    else
+        col_int(w, S_REGION, credit_village);
     row_end(w, S_REGION);
 }
 
@@ -230,11 +236,11 @@ static void write_supervisor(struct writer *w, struct demo_rng *r, const char *r
 static void write_regions(struct writer *w, struct demo_plan *p, struct demo_counts *c)
 {
     char role[96];
-    write_region(w, "441600", "河源市", "city", NULL, 0, 1);
+    write_region(w, "441600", "河源市", "city", NULL, 0, 1, -1);
     write_supervisor(w, &p->rng, "河源市扶贫开发领导小组", "city", "441600");
     c->supervisors++;
     for (int k = 0; k < DEMO_COUNTIES; k++) {
-        write_region(w, demo_counties[k].code, demo_counties[k].name, "county", "441600", 0, 1);
+        write_region(w, demo_counties[k].code, demo_counties[k].name, "county", "441600", 0, 1, -1);
         snprintf(role, sizeof role, "%s帮扶工作班子", demo_counties[k].name);
         write_supervisor(w, &p->rng, role, "county", demo_counties[k].code);
         c->counties++;
@@ -242,7 +248,7 @@ static void write_regions(struct writer *w, struct demo_plan *p, struct demo_cou
     }
     for (int t = 0; t < p->n_towns; t++) {
         const struct demo_town *town = &p->towns[t];
-        write_region(w, town->code, town->name, "town", demo_counties[town->county].code, 0, 1);
+        write_region(w, town->code, town->name, "town", demo_counties[town->county].code, 0, 1, -1);
         snprintf(role, sizeof role, "%s驻镇帮扶工作组", town->name);
         write_supervisor(w, &p->rng, role, "town", town->code);
         c->towns++;
@@ -251,7 +257,7 @@ static void write_regions(struct writer *w, struct demo_plan *p, struct demo_cou
     for (int v = 0; v < p->n_villages; v++) {
         const struct demo_village *vil = &p->villages[v];
         write_region(w, vil->code, vil->name, "village", p->towns[vil->town].code, vil->poor,
-                     vil->livable);
+                     vil->livable, demo_village_credit(v));
         c->villages++;
         c->poor_villages += vil->poor;
         c->city_unit_villages += vil->city_unit >= 0;
@@ -287,6 +293,12 @@ static void write_members(struct writer *w, const struct demo_household *h)
         col_int(w, S_MEMBER, m->employed);
         col_int(w, S_MEMBER, m->wants_job);
         col_int(w, S_MEMBER, m->skills);
+        col_int(w, S_MEMBER, m->wants_business);
+        col_int(w, S_MEMBER, m->business_trained);
+        if (m->pension_years < 0)
+            col_text(w, S_MEMBER, NULL);
+        else
+            col_int(w, S_MEMBER, m->pension_years);
         row_end(w, S_MEMBER);
     }
     for (int i = 0; i < 3; i++) {
@@ -407,6 +419,9 @@ static void write_household(struct writer *w, const struct demo_household *h, co
         col_text(w, S_HOUSEHOLD, NULL);
     else
         col_int(w, S_HOUSEHOLD, h->clothing_secure);
+    col_int(w, S_HOUSEHOLD, h->wants_land_transfer);
+    col_int(w, S_HOUSEHOLD, h->land_transferred_in);
+    col_int(w, S_HOUSEHOLD, h->family_farm);
     row_end(w, S_HOUSEHOLD);
 }
 

@@ -1,13 +1,17 @@
 /* credit.c - 二(七) 金融扶持到户 as a C plugin: credit rating (信用户评定), the
  * poverty micro-loan (≤ 50,000 元, ≤ 3 years, no guarantor or collateral,
- * interest subsidised), the loan guarantee-insurance subsidy, and an alert
- * for a recorded loan that breaks those terms. Limits come from params; the
+ * interest subsidised), the loan guarantee-insurance subsidy, an alert for a
+ * recorded loan that breaks those terms, and the village's 信用村 rating
+ * (信用村评定) where it has not been done. Limits come from params; the
  * wording from the table below. Never subsidises the insurance of a loan
- * that breaks the terms, and never records the loan cap as an amount granted. */
+ * that breaks the terms, never records the loan cap as an amount granted,
+ * and never lends a credit village more than the plan's cap: the plan gives
+ * credit villages priority of handling, no higher figure. */
 #include "fupin_plugin.h"
 #include "plugin_util.h"
 
-static const char *const measures[] = {"rating", "micro_loan", "loan_insurance", NULL};
+static const char *const measures[] = {"rating", "micro_loan", "loan_insurance", "credit_village",
+                                       NULL};
 
 /* The loan limits default to the plan's; the insurance rate to the shipped
  * config's example. */
@@ -61,11 +65,15 @@ enum text {
     T_BREACH_GUARANTOR,
     T_BREACH_COLLATERAL,
     T_BREACH_INTEREST,
+    T_CREDIT_VILLAGE,
+    T_RATING_IN_CV,
+    T_LOAN_IN_CV,
     L_RATED,
     L_LABOR_FORCE,
     L_PLAN,
     L_NO_CURRENT_LOAN,
     L_LOAN_TERMS,
+    L_CV_RATED,
     D_RATING,
     D_NOT_RATED,
     D_LABOR_FORCE,
@@ -73,15 +81,19 @@ enum text {
     D_PLAN,
     D_CURRENT_LOANS,
     D_LOAN_OK,
+    D_CV_RATED,
+    D_CV_NOT_RATED,
+    D_CV_NOT_ASSESSED,
     T_COUNT
 };
 
 static const char *const text[T_COUNT] = {
     [T_CLAUSE] = "二(七)金融扶持到户",
-    [T_RATING] = "{clause}：本户尚未评定信用等级，请开展信用户评定，评定后可申请扶贫小额信贷",
+    [T_RATING] =
+        "{clause}：本户尚未评定信用等级，请开展信用户评定，评定后可申请扶贫小额信贷{village}",
     [T_MICRO_LOAN] = "{clause}：信用等级{rating}，家中劳动力{workers}，{plan}，目前没有未到期的扶贫"
                      "贷款；可申请扶贫小额信贷：额度{max}以下、期限{months}个月以内、利率优惠、"
-                     "免担保免抵押、扶贫资金贴息（实际额度以银行发放为准）",
+                     "免担保免抵押、扶贫资金贴息（实际额度以银行发放为准）{village}",
     [T_PLAN_PROJECT] = "已有生产项目",
     [T_PLAN_WANTS] = "有发展生产意愿",
     [T_INSURANCE] =
@@ -97,11 +109,17 @@ static const char *const text[T_COUNT] = {
     [T_BREACH_GUARANTOR] = "要求担保",
     [T_BREACH_COLLATERAL] = "要求抵押",
     [T_BREACH_INTEREST] = "未享受扶贫资金贴息",
+    [T_CREDIT_VILLAGE] = "{clause}：本户所在村{village}已评为信用村，本户有劳动力和生产项目或"
+                         "发展生产意愿（{rated}）；信用户评定和扶贫小额信贷优先办理，"
+                         "额度仍为{max}以下（方案未对信用村另定额度）",
+    [T_RATING_IN_CV] = "；所在村已评为信用村，优先评定",
+    [T_LOAN_IN_CV] = "；所在村为信用村，优先受理",
     [L_RATED] = "信用户评定",
     [L_LABOR_FORCE] = "家中有劳动力",
     [L_PLAN] = "有生产项目或发展生产意愿",
     [L_NO_CURRENT_LOAN] = "没有未到期的扶贫贷款",
     [L_LOAN_TERMS] = "扶贫贷款符合条件",
+    [L_CV_RATED] = "所在村为信用村",
     [D_RATING] = "信用等级{rating}",
     [D_NOT_RATED] = "未评定信用等级",
     [D_LABOR_FORCE] = "劳动力：{workers}",
@@ -110,6 +128,9 @@ static const char *const text[T_COUNT] = {
     [D_CURRENT_LOANS] = "未到期扶贫贷款{n}笔{loans}",
     [D_LOAN_OK] = "贷款{id}：金额{amount}（上限{max}），期限{term}个月（上限{months}个月），"
                   "担保{guarantor}，抵押{collateral}，贴息{subsidised}",
+    [D_CV_RATED] = "{village}已评为信用村",
+    [D_CV_NOT_RATED] = "{village}已评定，未评为信用村",
+    [D_CV_NOT_ASSESSED] = "{village}尚未开展信用村评定",
 };
 
 static const char *yes_no(int v)
@@ -232,6 +253,32 @@ static size_t labor_force(const struct fupin_household *hh, struct pu_buf *b)
     return n;
 }
 
+/* 二(七) "开展信用村、信用户评定": in a village rated a credit village a
+ * household that could borrow for production (labour force and a plan) is
+ * flagged for priority in its own rating and its micro-loan. A village not
+ * rated, or never assessed, flags nothing: an upgraded database, where no
+ * village's rating is recorded yet, gets no flood of findings. */
+static int credit_village(struct fupin_ctx *c, const struct fupin_household *hh, int rated,
+                          size_t n_workers, int plans, const struct limits *lim)
+{
+    struct pu_scratch sc = {.used = 0};
+    const char *village = hh->village_name ? hh->village_name : hh->village ? hh->village : "";
+    int cv = hh->credit_village;
+    if (pu_test(c, 0, text[L_CV_RATED], cv > 0,
+                text[cv > 0    ? D_CV_RATED
+                     : cv == 0 ? D_CV_NOT_RATED
+                               : D_CV_NOT_ASSESSED],
+                PU_ARGS({"village", village})))
+        return FUPIN_ERROR;
+    if (cv <= 0 || n_workers == 0 || !plans)
+        return FUPIN_OK;
+    return pu_emit(c, 1, 0, "credit_village", 0, 0, text[T_CREDIT_VILLAGE],
+                   PU_ARGS({"clause", text[T_CLAUSE]}, {"village", village},
+                           {"rated", rated ? pu_fmt(&sc, "信用等级%s", hh->credit_rating)
+                                           : "尚未评定信用等级"},
+                           {"max", pu_money(&sc, lim->max_amount)}));
+}
+
 static int cre_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
 {
     if (!pu_is_helped(hh))
@@ -242,11 +289,14 @@ static int cre_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
     struct pu_scratch sc = {.used = 0};
     const char *clause = text[T_CLAUSE];
     int rated = hh->credit_rating && *hh->credit_rating;
+    int in_cv = hh->credit_village > 0;
 
     if (pu_test(c, 0, text[L_RATED], rated, text[rated ? D_RATING : D_NOT_RATED],
                 PU_ARGS({"rating", rated ? hh->credit_rating : ""})))
         return FUPIN_ERROR;
-    if (!rated && pu_recommend(c, 0, "rating", text[T_RATING], PU_ARGS({"clause", clause})))
+    if (!rated &&
+        pu_recommend(c, 0, "rating", text[T_RATING],
+                     PU_ARGS({"clause", clause}, {"village", in_cv ? text[T_RATING_IN_CV] : ""})))
         return FUPIN_ERROR;
 
     char insured[400], terms[600], current[400], end[11];
@@ -280,15 +330,17 @@ static int cre_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
                 PU_ARGS({"n", pu_fmt(&sc, "%zu", n_current)}, {"loans", current})))
         return FUPIN_ERROR;
 
+    if (credit_village(c, hh, rated, n_workers, plans, &lim))
+        return FUPIN_ERROR;
     /* No amount: the cap is what the household may borrow, not what it is
      * granted; the bank's loan, once recorded, is what counts. */
     if (rated && n_current == 0 && n_workers > 0 && plans &&
-        pu_recommend(c, 0, "micro_loan", text[T_MICRO_LOAN],
-                     PU_ARGS({"clause", clause}, {"rating", hh->credit_rating},
-                             {"workers", workers},
-                             {"plan", text[hh->has_project ? T_PLAN_PROJECT : T_PLAN_WANTS]},
-                             {"max", pu_money(&sc, lim.max_amount)},
-                             {"months", pu_num(&sc, lim.max_months)})))
+        pu_recommend(
+            c, 0, "micro_loan", text[T_MICRO_LOAN],
+            PU_ARGS({"clause", clause}, {"rating", hh->credit_rating}, {"workers", workers},
+                    {"plan", text[hh->has_project ? T_PLAN_PROJECT : T_PLAN_WANTS]},
+                    {"max", pu_money(&sc, lim.max_amount)}, {"months", pu_num(&sc, lim.max_months)},
+                    {"village", in_cv ? text[T_LOAN_IN_CV] : ""})))
         return FUPIN_ERROR;
     if (ib.len) {
         double premium = insured_total * lim.insurance_rate;

@@ -318,6 +318,7 @@ int plugin_view_fill(struct plugin_view *v, const struct household *hh, struct e
         .labor_force = hh->labor_force,
         .n_shocks = hh->n_shocks,
         .shocks = v->shocks,
+        .credit_village = hh->credit_village == HOUSEHOLD_NULL_INT ? -1 : hh->credit_village,
     };
     v->source = hh;
     return 0;

@@ -15,7 +15,7 @@ from fupintest import Env, log  # noqa: E402
 
 # The version-1 member table (labour defaulted to 'full'), without the
 # shock table, the 两不愁 columns, version 3's money triggers and version 4's
-# supervision records: a database
+# supervision records and version 7's measure columns: a database
 # written before v2.
 DOWNGRADE = """
 DROP TRIGGER income_money_bounds_insert; DROP TRIGGER income_money_bounds_update;
@@ -35,6 +35,10 @@ ALTER TABLE fund_application DROP COLUMN completed_at;
 ALTER TABLE fund_application DROP COLUMN published_at;
 ALTER TABLE fund_application DROP COLUMN published_by;
 DROP TABLE shock;
+ALTER TABLE household DROP COLUMN wants_land_transfer;
+ALTER TABLE household DROP COLUMN land_transferred_in;
+ALTER TABLE household DROP COLUMN family_farm;
+ALTER TABLE region DROP COLUMN credit_village;
 ALTER TABLE household DROP COLUMN food_secure;
 ALTER TABLE household DROP COLUMN clothing_secure;
 DROP TABLE member;

@@ -95,6 +95,7 @@ static struct household household(void)
                               .food_secure = 1,
                               .clothing_secure = HOUSEHOLD_NULL_INT,
                               .labor_force = 1,
+                              .credit_village = 1,
                               .n_shocks = 1,
                               .shocks = shocks,
                               .n_members = 1,
@@ -143,6 +144,7 @@ static void view_shows_every_field(void)
           m->wants_job && m->skills == 3);
     CHECK(m->in_labor_force == 1 && m->labor_recorded == 1);
     CHECK(h->food_secure == 1 && h->clothing_secure == -1 && h->labor_force == 1);
+    CHECK(h->credit_village == 1);
     CHECK(h->n_shocks == 1 && h->shocks[0].id == 9 && h->shocks[0].kind == FUPIN_SHOCK_JOB_LOSS &&
           streq(h->shocks[0].date, "2018-02-01") && h->shocks[0].loss == 8000);
 
@@ -173,6 +175,22 @@ static void view_shows_every_field(void)
 
 /* Every internal enum value has its ABI value (the view converts, it does
  * not rely on the two enums happening to agree). */
+/* The village's 信用村 rating: 0 stays 0, never assessed reads -1. */
+static void view_gives_credit_village_not_assessed_as_minus_one(void)
+{
+    struct err e = {{0}};
+    int want[] = {0, -1};
+    int have[] = {0, HOUSEHOLD_NULL_INT};
+    for (int i = 0; i < 2; i++) {
+        struct household hh = household();
+        hh.credit_village = have[i];
+        struct plugin_view v = {0};
+        CHECK(plugin_view_fill(&v, &hh, &e) == 0);
+        CHECK(v.hh.credit_village == want[i]);
+        plugin_view_free(&v);
+    }
+}
+
 static void view_converts_every_enum_value(void)
 {
     static const enum fupin_school schools[] = {
@@ -301,6 +319,7 @@ static void id_number_only_for_plugins_that_need_it(void)
 int main(void)
 {
     RUN(view_shows_every_field);
+    RUN(view_gives_credit_village_not_assessed_as_minus_one);
     RUN(view_converts_every_enum_value);
     RUN(view_is_filled_once_per_household);
     RUN(older_plugin_sees_its_own_layout);
