@@ -61,8 +61,8 @@ static int check(struct plan *p, const char *kind, int (*scan)(struct plan *, st
 {
     int raised = 0, refreshed = 0, resolved = 0, rc;
     if ((rc = store_alert_stage_reset(p->st, e)) != 0 || (rc = scan(p, e)) != 0 ||
-        (rc = store_alert_stage_apply(p->st, p->now, &raised, &refreshed, not_climbing, p, e)) !=
-            0 ||
+        (rc = store_alert_stage_apply(p->st, p->now, p->date, &raised, &refreshed, not_climbing, p,
+                                      e)) != 0 ||
         (rc = store_nightly_seen_add_staged(p->st, e)) != 0 ||
         (rc = store_nightly_sweep(p->st, kind, p->now, &resolved, e)) != 0)
         return rc;

@@ -471,6 +471,42 @@ static int migrate_money_bounds(struct store *st, struct err *e)
     return 0;
 }
 
+/* Nonzero when table has a column named column (0 also on a read error,
+ * which the ALTER that follows then reports). */
+static int has_column(struct store *st, const char *table, const char *column)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &stmt,
+                           NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, column, -1, SQLITE_STATIC);
+    int there = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return there;
+}
+
+/* Adds each column ("name TYPE ...") table lacks. Migrations after version 3
+ * only add, and a column already there is left alone: a database rebuilt by
+ * hand from a dump of a newer schema may be marked older than it is (the
+ * tests fake old versions that way), and migrating it must still work. */
+static int add_columns(struct store *st, const char *table, const char *const *decls, size_t n,
+                       struct err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        char name[64], sql[512];
+        if (sscanf(decls[i], "%63s", name) != 1)
+            return err_set(e, ERR_FAIL, "migration: bad column %s", decls[i]);
+        if (has_column(st, table, name))
+            continue;
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s;", table, decls[i]);
+        int rc = exec(st, sql, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* Version 4 — decisions: who accepted or rejected a finding, when and why,
  * and the help task accepting it made; who acknowledged an alert and why
  * (acked_at is there since version 1). Only columns are added: existing
@@ -479,33 +515,11 @@ static int migrate_money_bounds(struct store *st, struct err *e)
  * one (as tests do to fake an old version) migrates too. */
 static int migrate_decisions(struct store *st, struct err *e)
 {
-    static const struct {
-        const char *table, *column, *decl;
-    } cols[] = {
-        {"finding", "decided_by", "TEXT"},    {"finding", "decided_at", "TEXT"},
-        {"finding", "decision_note", "TEXT"}, {"finding", "task_id", "INTEGER"},
-        {"alert", "acked_by", "TEXT"},        {"alert", "ack_note", "TEXT"},
-    };
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        sqlite3_stmt *stmt;
-        int rc = store_prepare(st, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", &stmt, e);
-        if (rc)
-            return rc;
-        sqlite3_bind_text(stmt, 1, cols[i].table, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, cols[i].column, -1, SQLITE_STATIC);
-        int step = sqlite3_step(stmt);
-        sqlite3_finalize(stmt);
-        if (step == SQLITE_ROW)
-            continue;
-        if (step != SQLITE_DONE)
-            return store_fail(st, e, ERR_FAIL, "reading the schema");
-        char sql[160];
-        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", cols[i].table, cols[i].column,
-                 cols[i].decl);
-        if ((rc = exec(st, sql, e)) != 0)
-            return rc;
-    }
-    return 0;
+    static const char *const finding[] = {"decided_by TEXT", "decided_at TEXT",
+                                          "decision_note TEXT", "task_id INTEGER"};
+    static const char *const alert[] = {"acked_by TEXT", "ack_note TEXT"};
+    int rc = add_columns(st, "finding", finding, sizeof finding / sizeof finding[0], e);
+    return rc ? rc : add_columns(st, "alert", alert, sizeof alert / sizeof alert[0], e);
 }
 
 /* Version 5 — alert origin: where an alert was first routed (region and
@@ -517,38 +531,25 @@ static int migrate_decisions(struct store *st, struct err *e)
  * existing row climbed is not known (NULL). */
 static int migrate_alert_origin(struct store *st, struct err *e)
 {
-    /* A column already there is left alone: a database rebuilt from a dump
-     * of a newer schema may be marked older than it is. */
     static const char *const cols[] = {
         "origin_region TEXT",
         "origin_level TEXT CHECK (origin_level = 'village' OR origin_level = 'town'"
         " OR origin_level = 'county' OR origin_level = 'city')",
         "escalated_at TEXT",
     };
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        char name[32], sql[256];
-        sscanf(cols[i], "%31s", name);
-        sqlite3_stmt *stmt;
-        if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info('alert') WHERE name = ?",
-                               -1, &stmt, NULL) != SQLITE_OK)
-            return store_fail(st, e, ERR_FAIL, "reading the alert table's columns");
-        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-        int there = sqlite3_step(stmt) == SQLITE_ROW;
-        sqlite3_finalize(stmt);
-        snprintf(sql, sizeof sql, "ALTER TABLE alert ADD COLUMN %s;", cols[i]);
-        if (!there && exec(st, sql, e) != 0)
-            return ERR_FAIL;
-    }
-    return exec(st,
-                "UPDATE alert SET origin_level = 'town', origin_region = (SELECT v.parent"
-                " FROM task t JOIN household h ON h.id = t.household_id"
-                " JOIN region v ON v.code = h.village WHERE t.id = alert.task_id)"
-                " WHERE kind = 'task_overdue' AND task_id IS NOT NULL AND origin_region IS NULL;"
-                "UPDATE alert SET origin_region = region, origin_level = level"
-                " WHERE origin_region IS NULL;"
-                "CREATE INDEX IF NOT EXISTS alert_origin ON alert(origin_region)"
-                " WHERE state <> 'resolved';",
-                e);
+    int rc = add_columns(st, "alert", cols, sizeof cols / sizeof cols[0], e);
+    return rc ? rc
+              : exec(st,
+                     "UPDATE alert SET origin_level = 'town', origin_region = (SELECT v.parent"
+                     " FROM task t JOIN household h ON h.id = t.household_id"
+                     " JOIN region v ON v.code = h.village WHERE t.id = alert.task_id)"
+                     " WHERE kind = 'task_overdue' AND task_id IS NOT NULL AND origin_region IS "
+                     "NULL;"
+                     "UPDATE alert SET origin_region = region, origin_level = level"
+                     " WHERE origin_region IS NULL;"
+                     "CREATE INDEX IF NOT EXISTS alert_origin ON alert(origin_region)"
+                     " WHERE state <> 'resolved';",
+                     e);
 }
 
 /* Version 6 — the supervision records of 三(二)–(五) the office enters: each
@@ -558,21 +559,23 @@ static int migrate_alert_origin(struct store *st, struct err *e)
  * town (三(五) 约谈). New columns and tables only: every existing row keeps
  * what it holds, and a fund's new steps read as not recorded. The lists are
  * spelt out here, not taken from household.h. */
-static const char schema_supervision_records[] =
-    "ALTER TABLE fund_application ADD COLUMN use TEXT CHECK (use = 'industry' OR"
-    " use = 'microcredit' OR use = 'asset_income' OR use = 'basic_needs' OR use = 'other');"
-    "ALTER TABLE fund_application ADD COLUMN applied_at TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN reviewed_at TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN reviewed_by TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN noticed_by TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN approved_by TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN filed_at TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN filed_by TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN completed_at TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN published_at TEXT;"
-    "ALTER TABLE fund_application ADD COLUMN published_by TEXT;"
+static const char *const fund_steps[] = {
+    "use TEXT CHECK (use = 'industry' OR use = 'microcredit' OR use = 'asset_income'"
+    " OR use = 'basic_needs' OR use = 'other')",
+    "applied_at TEXT",
+    "reviewed_at TEXT",
+    "reviewed_by TEXT",
+    "noticed_by TEXT",
+    "approved_by TEXT",
+    "filed_at TEXT",
+    "filed_by TEXT",
+    "completed_at TEXT",
+    "published_at TEXT",
+    "published_by TEXT",
+};
 
-    "CREATE TABLE handbook ("
+static const char schema_supervision_records[] =
+    "CREATE TABLE IF NOT EXISTS handbook ("
     " id INTEGER PRIMARY KEY,"
     " household_id INTEGER NOT NULL REFERENCES household(id) ON DELETE CASCADE,"
     " cadre_id INTEGER REFERENCES cadre(id),"
@@ -581,11 +584,11 @@ static const char schema_supervision_records[] =
     " OR section = 'results'),"
     " updated_at TEXT,"
     " note TEXT);"
-    "CREATE INDEX handbook_household ON handbook(household_id);"
+    "CREATE INDEX IF NOT EXISTS handbook_household ON handbook(household_id);"
 
     /* An item not recorded as present is missing: the plan asks the town
      * to show each one. */
-    "CREATE TABLE town_team ("
+    "CREATE TABLE IF NOT EXISTS town_team ("
     " town TEXT PRIMARY KEY REFERENCES region(code),"
     " office INT NOT NULL DEFAULT 0 CHECK (office IN (0,1)),"
     " staff INT NOT NULL DEFAULT 0 CHECK (staff IN (0,1)),"
@@ -595,7 +598,7 @@ static const char schema_supervision_records[] =
     " publicity_board INT NOT NULL DEFAULT 0 CHECK (publicity_board IN (0,1)),"
     " checked_at TEXT, checked_by TEXT, note TEXT);"
 
-    "CREATE TABLE reduction_target ("
+    "CREATE TABLE IF NOT EXISTS reduction_target ("
     " region TEXT NOT NULL REFERENCES region(code),"
     " year INT NOT NULL CHECK (year BETWEEN 1949 AND 2100),"
     " households INT NOT NULL CHECK (households >= 0),"
@@ -610,11 +613,12 @@ static const char schema_supervision_records[] =
 
 static int migrate_supervision_records(struct store *st, struct err *e)
 {
-    int rc = exec(st, schema_supervision_records, e);
-    if (rc)
+    int had_handbook = has_column(st, "handbook", "section");
+    int rc = add_columns(st, "fund_application", fund_steps,
+                         sizeof fund_steps / sizeof fund_steps[0], e);
+    if (rc || (rc = exec(st, schema_supervision_records, e)) != 0)
         return rc;
-    return create_household_triggers(st, "handbook", e);
-}
+    return had_handbook ? 0 : create_household_triggers(st, "handbook", e);
 }
 
 /* Version 7 — the measures of issue #18: 承接流转土地、家庭农场 (二(一)),
@@ -626,21 +630,25 @@ static int migrate_supervision_records(struct store *st, struct err *e)
  * from household.h, like every shipped migration. */
 static int migrate_measures_facts(struct store *st, struct err *e)
 {
-    return exec(st,
-                "ALTER TABLE household ADD COLUMN wants_land_transfer INT NOT NULL DEFAULT 0"
-                " CHECK (wants_land_transfer IN (0,1));"
-                "ALTER TABLE household ADD COLUMN land_transferred_in INT NOT NULL DEFAULT 0"
-                " CHECK (land_transferred_in IN (0,1));"
-                "ALTER TABLE household ADD COLUMN family_farm INT NOT NULL DEFAULT 0"
-                " CHECK (family_farm IN (0,1));"
-                "ALTER TABLE member ADD COLUMN wants_business INT NOT NULL DEFAULT 0"
-                " CHECK (wants_business IN (0,1));"
-                "ALTER TABLE member ADD COLUMN business_trained INT NOT NULL DEFAULT 0"
-                " CHECK (business_trained IN (0,1));"
-                "ALTER TABLE member ADD COLUMN pension_years INT"
-                " CHECK (pension_years BETWEEN 0 AND 80);"
-                "ALTER TABLE region ADD COLUMN credit_village INT CHECK (credit_village IN (0,1));",
-                e);
+    static const char *const household[] = {
+        "wants_land_transfer INT NOT NULL DEFAULT 0 CHECK (wants_land_transfer IN (0,1))",
+        "land_transferred_in INT NOT NULL DEFAULT 0 CHECK (land_transferred_in IN (0,1))",
+        "family_farm INT NOT NULL DEFAULT 0 CHECK (family_farm IN (0,1))",
+    };
+    static const char *const member[] = {
+        "wants_business INT NOT NULL DEFAULT 0 CHECK (wants_business IN (0,1))",
+        "business_trained INT NOT NULL DEFAULT 0 CHECK (business_trained IN (0,1))",
+        "pension_years INT CHECK (pension_years BETWEEN 0 AND 80)",
+    };
+    static const char *const region[] = {
+        "credit_village INT CHECK (credit_village IN (0,1))",
+    };
+    int rc = add_columns(st, "household", household, sizeof household / sizeof household[0], e);
+    if (!rc)
+        rc = add_columns(st, "member", member, sizeof member / sizeof member[0], e);
+    if (!rc)
+        rc = add_columns(st, "region", region, sizeof region / sizeof region[0], e);
+    return rc;
 }
 
 /* migrations[i] takes the schema from version i to version i + 1. */

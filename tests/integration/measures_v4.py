@@ -40,13 +40,13 @@ INSERT INTO member(id, household_id, name, birth_date, labor, pension_insured, e
 def main():
     with Env(policies="real", plugins=("credit",)) as env:
         env.init()
-        assert env.scalar("PRAGMA user_version") == 4
+        assert env.scalar("PRAGMA user_version") >= 7
         env.sql(DOWNGRADE)
         env.sql(ROWS)
         assert env.scalar("PRAGMA user_version") == 3
 
         env.fupin("init")  # upgrades in place
-        assert env.scalar("PRAGMA user_version") == 4
+        assert env.scalar("PRAGMA user_version") >= 7
         assert env.rows("SELECT id, head_name, wants_industry, credit_rating, wants_land_transfer,"
                         " land_transferred_in, family_farm FROM household") == [(1, "张三", 1, "A", 0, 0, 0)]
         assert env.rows("SELECT id, name, labor, wants_business, business_trained, pension_years"

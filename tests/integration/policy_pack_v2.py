@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from fupintest import Env, log  # noqa: E402
 
 # The version-1 member table (labour defaulted to 'full'), without the
-# shock table, the 两不愁 columns, version 3's money triggers and version 4's
+# shock table, the 两不愁 columns, version 3's money triggers, version 6's
 # supervision records and version 7's measure columns: a database
 # written before v2.
 DOWNGRADE = """
