@@ -4,8 +4,8 @@
  * reloads are checked off the loop and handed to the evaluation thread, which
  * swaps them in between batches. Never writes to the database itself. */
 #include "daemon.h"
-#include "i18n.h"
 #include "casefile.h"
+#include "i18n.h"
 #include "log.h"
 #include "nightly_timer.h"
 #include "stop.h"

@@ -3,9 +3,9 @@
  * every minute for rows others added). All database and network work runs
  * on the thread pool, one piece at a time; the loop thread only arms timers. */
 #include "nightly_timer.h"
-#include "i18n.h"
 #include "date.h"
 #include "deliver.h"
+#include "i18n.h"
 #include "log.h"
 #include "nightly.h"
 #include "stop.h"

@@ -5,8 +5,8 @@
 /* memfd_create: Linux, the only system fupin targets. */
 #define _GNU_SOURCE
 #include "worker.h"
-#include "i18n.h"
 #include "frame.h"
+#include "i18n.h"
 #include "log.h"
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* worker_snapshot.c - the copy of the Lua policies the daemon runs, for
  * its workers: exactly the versions the daemon loaded (checked by content
  * hash), beside the database, removed when the set is replaced. */
-#include "log.h"
 #include "i18n.h"
+#include "log.h"
 #include "worker.h"
 
 #include <dirent.h>

@@ -4,8 +4,8 @@
 #include "policy_set.h"
 #include "i18n.h"
 #include "log.h"
-#include "policy_lua.h"
 #include "plugin_loader.h"
+#include "policy_lua.h"
 
 #include <dirent.h>
 #include <float.h>

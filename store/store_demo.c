@@ -4,8 +4,8 @@
  * engine evaluates the new city; never writes into a database that already
  * holds households or regions. */
 #include "store_demo.h"
-#include "i18n.h"
 #include "demo_city.h"
+#include "i18n.h"
 #include "log.h"
 #include "store_internal.h"
 

@@ -3,8 +3,8 @@
  * the columns and how each is checked come from household.h. Never writes;
  * never puts an ID number, health or money value into an error message. */
 #include "store_snapshot.h"
-#include "i18n.h"
 #include "date.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <math.h>

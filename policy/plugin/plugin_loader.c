@@ -5,9 +5,9 @@
  * pointer to a static descriptor. Reads no descriptor member beyond the
  * plugin's struct_size. */
 #include "plugin_loader.h"
-#include "i18n.h"
 
 #include "date.h"
+#include "i18n.h"
 
 #include <dlfcn.h>
 #include <errno.h>
