@@ -37,6 +37,8 @@ struct export
     size_t rows;   /* data rows written */
     char *scratch; /* the current cell, scrubbed */
     size_t scratch_size;
+    char *scratch2; /* the same made safe for the format, when it was not */
+    size_t scratch2_size;
     size_t *widths; /* table: column widths; xlsx: widest cell per column */
 
     /* table: the first rows, held until the widths are known */
@@ -140,23 +142,90 @@ static size_t prefix_fitting(const char *s, size_t width, size_t *used)
 
 /* ---- cells ---- */
 
-/* Copies cell into the scratch buffer and masks resident IDs there. */
+/* Makes buf (*buf, *size) hold at least need bytes; -1 when out of memory. */
+static int reserve(char **buf, size_t *size, size_t need)
+{
+    if (need <= *size)
+        return 0;
+    char *b = realloc(*buf, need * 2);
+    if (!b)
+        return -1;
+    *buf = b;
+    *size = need * 2;
+    return 0;
+}
+
+/* The length of the valid UTF-8 character at p (overlong forms, surrogates
+ * and code points past U+10FFFF are not), or 0. */
+static size_t utf8_valid_len(const unsigned char *p)
+{
+    size_t n;
+    unsigned cp = decode(p, &n);
+    if (n == 1)
+        return p[0] < 0x80 ? 1 : 0;
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* s, or a copy in scratch2 with every byte that is not UTF-8 replaced by
+ * U+FFFD: a JSON parser refuses such bytes, and spreadsheets garble them. */
+static const char *valid_utf8(struct export *x, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n;
+    for (; *p; p += n)
+        if (!(n = utf8_valid_len(p)))
+            break;
+    if (!*p)
+        return s;
+    if (reserve(&x->scratch2, &x->scratch2_size, strlen(s) * 3 + 1))
+        return NULL;
+    char *o = x->scratch2;
+    for (p = (const unsigned char *)s; *p; p += n) {
+        if ((n = utf8_valid_len(p)) != 0) {
+            memcpy(o, p, n);
+            o += n;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            n = 1;
+        }
+    }
+    *o = '\0';
+    return x->scratch2;
+}
+
+/* Copies cell into the scratch buffer, masks resident IDs there and makes
+ * it safe for the format: valid UTF-8 for JSON and CSV; for xlsx also no
+ * control character, which XML cannot hold and which broke the whole
+ * workbook (shown as \xNN, as on a terminal). The table escapes its own. */
 static const char *scrubbed(struct export *x, const char *cell, struct err *e)
 {
     size_t len = cell ? strlen(cell) : 0;
-    if (len + 1 > x->scratch_size) {
-        size_t size = (len + 1) * 2;
-        char *s = realloc(x->scratch, size);
-        if (!s) {
-            err_set(e, ERR_FAIL, "export: out of memory");
-            return NULL;
-        }
-        x->scratch = s;
-        x->scratch_size = size;
+    if (reserve(&x->scratch, &x->scratch_size, len + 1)) {
+        err_set(e, ERR_FAIL, "export: out of memory");
+        return NULL;
     }
     memcpy(x->scratch, cell ? cell : "", len + 1);
     scrub_ids(x->scratch);
-    return x->scratch;
+    const char *s = x->scratch;
+    if (x->format == EXPORT_JSON || x->format == EXPORT_CSV) {
+        s = valid_utf8(x, s);
+    } else if (x->format == EXPORT_XLSX && !term_is_clean(s)) {
+        if (reserve(&x->scratch2, &x->scratch2_size, len * 4 + 8)) {
+            s = NULL;
+        } else {
+            const char *t = term_escape(x->scratch, x->scratch2, x->scratch2_size);
+            if (t != x->scratch2)
+                memmove(x->scratch2, t, strlen(t) + 1);
+            s = x->scratch2;
+        }
+    }
+    if (!s)
+        err_set(e, ERR_FAIL, "export: out of memory");
+    return s;
 }
 
 /* A number as JSON writes it (and only that): -?digits[.digits][e[+-]digits].
@@ -413,7 +482,7 @@ static int xlsx_row(struct export *x, const char *const *cells, struct err *e)
             rc = worksheet_write_number(x->ws, row, (lxw_col_t)c, strtod(s, NULL), NULL);
         } else {
             /* A string cell is never evaluated, "=..." included. */
-            x->scratch[utf8_cut(s, XLSX_MAX_CELL)] = '\0';
+            ((char *)s)[utf8_cut(s, XLSX_MAX_CELL)] = '\0'; /* s is our buffer */
             rc = worksheet_write_string(x->ws, row, (lxw_col_t)c, s, NULL);
         }
         if (rc)
@@ -526,6 +595,7 @@ static void export_free(struct export *x)
     free(x->sheets);
     free(x->widths);
     free(x->scratch);
+    free(x->scratch2);
     free(x->path);
     free(x);
 }

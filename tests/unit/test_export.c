@@ -249,6 +249,49 @@ static void export_xlsx_continues_on_a_second_sheet(void)
     free(out);
 }
 
+/* Bytes a database can hold but XML and JSON cannot: control characters
+ * and broken UTF-8 in a name. The workbook stays well-formed (they show
+ * as \xNN), JSON and CSV get U+FFFD. */
+static void export_bad_bytes_keep_every_format_valid(void)
+{
+    const char *bad[] = {"9",
+                         "a\x01"
+                         "b\x1b[31mc<&>",
+                         "\xff\xfe\xc0\xaf z"};
+    char path[512];
+    snprintf(path, sizeof path, "%s/bad.xlsx", dir);
+    struct export *x;
+    struct err e;
+    CHECK(export_open(&x, EXPORT_XLSX, path, NULL, NULL, cols, 3, &e) == 0);
+    CHECK(export_row(x, bad, &e) == 0);
+    CHECK(export_close(x, &e) == 0);
+    static const char script[] = "import sys, zipfile, xml.etree.ElementTree as ET\n"
+                                 "z = zipfile.ZipFile(sys.argv[1])\n"
+                                 "x = z.read('xl/worksheets/sheet1.xml')\n"
+                                 "ET.fromstring(x)\n"
+                                 "print('wellformed', x.count(b'\\\\x01'))\n";
+    char *py = test_write_file(dir, "wellformed.py", script);
+    char cmd[1024], *out = NULL;
+    snprintf(cmd, sizeof cmd, "python3 '%s' '%s'", py, path);
+    free(py);
+    CHECK(test_run(cmd, &out) == 0);
+    CHECK_STR_CONTAINS(out, "wellformed 1");
+    free(out);
+
+    for (int f = EXPORT_JSON; f <= EXPORT_CSV; f++) {
+        char *buf = NULL;
+        size_t len;
+        FILE *o = open_memstream(&buf, &len);
+        CHECK(export_open(&x, (enum export_format)f, NULL, o, NULL, cols, 3, &e) == 0);
+        CHECK(export_row(x, bad, &e) == 0);
+        CHECK(export_close(x, &e) == 0);
+        fclose(o);
+        CHECK(strstr(buf, "\xff") == NULL && strstr(buf, "\xc0") == NULL);
+        CHECK_STR_CONTAINS(buf, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd z");
+        free(buf);
+    }
+}
+
 /* Excel's real limit, once: 1,048,575 rows and the header fill the first
  * sheet, the rest (and the header again) go to the second. */
 static void export_xlsx_past_excel_rows_starts_a_second_sheet(void)
@@ -334,6 +377,7 @@ int main(void)
     RUN(export_xlsx_has_headers_widths_and_text_cells);
     RUN(export_xlsx_to_a_stream_matches_the_file);
     RUN(export_xlsx_continues_on_a_second_sheet);
+    RUN(export_bad_bytes_keep_every_format_valid);
     RUN(export_xlsx_past_excel_rows_starts_a_second_sheet);
     RUN(export_xlsx_reads_back_in_openpyxl);
     return test_done();
