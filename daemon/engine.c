@@ -840,9 +840,12 @@ static void list_add(char *names, size_t size, const char *name)
  * with a stored one that are gone (neither loaded nor missing: their
  * findings are withdrawn by the pass, since no policy says them any more),
  * comma-separated into names; *n_current counts the loaded ones among them.
- * With forget, the rows of the gone ones are deleted (in a transaction). */
+ * *n_stale counts stored rows to delete: the gone ones', and those of
+ * missing policies, which did not run on what changed meanwhile, so their
+ * return must count as a change. With forget they are deleted (in a
+ * transaction). */
 static int changed_policies(struct engine *en, int forget, char *names, size_t size,
-                            size_t *n_current, struct err *e)
+                            size_t *n_current, size_t *n_stale, struct err *e)
 {
     struct store_meta_row *rows = calloc(MAX_FPS, sizeof *rows);
     if (!rows)
@@ -852,7 +855,7 @@ static int changed_policies(struct engine *en, int forget, char *names, size_t s
     if (n < 0)
         n = MAX_FPS; /* more than a set ever holds: the rest wait a turn */
     names[0] = 0;
-    *n_current = 0;
+    *n_current = *n_stale = 0;
     for (size_t i = 0; rc == 0 && i < en->set->n_policies; i++) {
         const struct policy *p = &en->set->policies[i];
         char fp[17];
@@ -866,12 +869,14 @@ static int changed_policies(struct engine *en, int forget, char *names, size_t s
         }
     }
     for (int k = 0; rc == 0 && k < n; k++) {
-        int known = policy_set_find(en->set, rows[k].name) != NULL;
-        for (size_t i = 0; i < en->set->n_missing && !known; i++)
-            known = strcmp(en->set->missing[i].name, rows[k].name) == 0;
-        if (known)
+        if (policy_set_find(en->set, rows[k].name))
             continue;
-        list_add(names, size, rows[k].name);
+        int missing = 0;
+        for (size_t i = 0; i < en->set->n_missing && !missing; i++)
+            missing = strcmp(en->set->missing[i].name, rows[k].name) == 0;
+        if (!missing)
+            list_add(names, size, rows[k].name);
+        (*n_stale)++;
         if (forget) {
             char key[96];
             snprintf(key, sizeof key, FP_PREFIX "%s", rows[k].name);
@@ -887,18 +892,16 @@ int engine_mark_changed(struct engine *en, const atomic_int *stop, char *changed
 {
     engine_drain(en);
     char names[1024];
-    size_t n_current = 0;
+    size_t n_current = 0, n_stale = 0;
     if (changed && size)
         changed[0] = 0;
     int rc = store_begin(en->w, stop, e);
     if (rc)
         return rc;
-    if ((rc = changed_policies(en, 1, names, sizeof names, &n_current, e)) != 0)
+    if ((rc = changed_policies(en, 1, names, sizeof names, &n_current, &n_stale, e)) != 0)
         goto fail;
-    if (!names[0]) {
-        store_rollback(en->w);
-        return 0;
-    }
+    if (!names[0])
+        return n_stale ? store_commit(en->w, e) : (store_rollback(en->w), 0);
     if (changed && size)
         snprintf(changed, size, "%s", names);
     if ((rc = mark_scope(en, names, e)) != 0 || (rc = record_all_fingerprints(en, e)) != 0)
@@ -912,17 +915,19 @@ fail:
 int engine_mark_if_changed(struct engine *en, const atomic_int *stop, int *marked, struct err *e)
 {
     char names[1024];
-    size_t n_current = 0;
+    size_t n_current = 0, n_stale = 0;
     if (marked)
         *marked = 0;
     engine_drain(en);
     int rc = store_begin_read(en->w, e);
     if (rc)
         return rc;
-    rc = changed_policies(en, 0, names, sizeof names, &n_current, e);
+    rc = changed_policies(en, 0, names, sizeof names, &n_current, &n_stale, e);
     store_rollback(en->w);
-    if (rc || !names[0])
+    if (rc || (!names[0] && !n_stale))
         return rc;
+    if (!names[0])
+        return engine_mark_changed(en, stop, NULL, 0, e);
     if (marked)
         *marked = 1;
     /* Everything is about to be evaluated: the journal so far adds nothing
