@@ -4,7 +4,9 @@
  * moves the cursor. While batch k is written the workers already evaluate
  * batch k+1 (nothing of it is written until batch k has committed). Never
  * commits findings without the cursor move that covers them, and never moves
- * the cursor without the findings. */
+ * the cursor without the findings. A pass of pending marks runs only the
+ * policies of its scope (those whose fingerprint changed) and never touches
+ * another policy's findings. */
 #include "engine.h"
 #include "log.h"
 #include "store.h"
@@ -830,10 +832,17 @@ int engine_mark_all(struct engine *en, const atomic_int *stop, struct err *e)
     return rc;
 }
 
+/* Appends name; a list that would not fit becomes "*" (every policy), never
+ * a cut name that would match none. */
 static void list_add(char *names, size_t size, const char *name)
 {
     size_t len = strlen(names);
-    snprintf(names + len, size - len, "%s%s", len ? "," : "", name);
+    if (strcmp(names, "*") == 0)
+        return;
+    if (len + strlen(name) + 2 > size)
+        snprintf(names, size, "*");
+    else
+        snprintf(names + len, size - len, "%s%s", len ? "," : "", name);
 }
 
 /* The policies whose fingerprint differs from the stored one, and those

@@ -1,5 +1,6 @@
 /* engine.h - one batch at a time: journal (or pending marks) -> households ->
- * snapshots -> every policy -> reconciliation -> one commit with the cursor.
+ * snapshots -> every policy (pending marks: those of their scope) ->
+ * reconciliation -> one commit with the cursor.
  * Owns one write connection and N evaluation workers: threads (each with its
  * own read connection, snapshot reader and policy runner), or after
  * engine_spawn_workers, threads that each drive a worker process. Not thread-safe: one thread
