@@ -84,6 +84,30 @@ int cli_open_engine(const struct config *cfg, int strict, struct engine **en, st
     return rc;
 }
 
+const char *cli_kind_label(enum finding_kind k)
+{
+    switch (k) {
+    case FINDING_RECOMMEND:
+        return _("recommendation");
+    case FINDING_FLAG:
+        return _("flag");
+    }
+    return finding_kind_name(k);
+}
+
+const char *cli_severity_label(enum severity s)
+{
+    switch (s) {
+    case SEVERITY_INFO:
+        return _("info");
+    case SEVERITY_WARNING:
+        return _("warning");
+    case SEVERITY_CRITICAL:
+        return _("critical");
+    }
+    return severity_name(s);
+}
+
 void cli_json_finding(FILE *f, const struct finding *fd)
 {
     json_key(f, "measure");

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "policy.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,10 @@ int cli_exit_code(int rc);
  * error (one-shot commands); otherwise it is recorded as missing and the
  * rest runs (the daemon). Returns 0 or a code with e. */
 int cli_open_engine(const struct config *cfg, int strict, struct engine **en, struct err *e);
+/* What a person reads for a finding's kind (帮扶建议, 认定标记) and an
+ * alert's severity (提示, 警告, 严重); JSON keeps the codes. Static strings. */
+const char *cli_kind_label(enum finding_kind k);
+const char *cli_severity_label(enum severity s);
 /* Write the JSON members (no braces) that eval and explain share:
  * "measure","kind","member","amount","reason" of a finding and
  * "kind","severity","message" of an alert. */

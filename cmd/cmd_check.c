@@ -5,6 +5,7 @@
  * the database. Exit 0 when all is good, 2 if not. */
 #include "casefile.h"
 #include "cli.h"
+#include "i18n.h"
 #include "policy_lua.h"
 #include "plugin_loader.h"
 #include "policy.h"
@@ -28,7 +29,7 @@ static int check_lua(const struct config *cfg)
 {
     DIR *d = opendir(cfg->policies_dir);
     if (!d) {
-        fprintf(stderr, "fupin check: %s: cannot open the policy folder\n", cfg->policies_dir);
+        fprintf(stderr, _("fupin check: %s: cannot open the policy folder\n"), cfg->policies_dir);
         return 1;
     }
     char **names = NULL;
@@ -65,7 +66,7 @@ static int check_lua(const struct config *cfg)
             if (!strcmp(policy_lua_name(ok[j]), policy_lua_name(p)))
                 dup = policy_lua_source(ok[j]);
         if (dup) {
-            fprintf(stderr, "fupin check: %s: the area \"%s\" is already taken by %s\n",
+            fprintf(stderr, _("fupin check: %s: the area \"%s\" is already taken by %s\n"),
                     term_str(policy_lua_source(p)), term_str(policy_lua_name(p)), term_str(dup));
             problems++;
             policy_lua_free(p);
@@ -75,7 +76,7 @@ static int check_lua(const struct config *cfg)
         char file[1024];
         snprintf(file, sizeof file, "%.*s", at ? (int)(at - src - 4) : (int)strlen(src + 4),
                  src + 4);
-        printf("ok   %s (%s) %s\n", term_str(file), term_str(policy_lua_name(p)), term_str(src));
+        printf(_("ok   %s (%s) %s\n"), term_str(file), term_str(policy_lua_name(p)), term_str(src));
         if (ok)
             ok[n_ok++] = p;
         else
@@ -117,7 +118,7 @@ static int check_plugins(const struct config *cfg)
             fprintf(stderr, "fupin check: %s: %s\n", term_str(plugin_source(pl)), term_str(e.msg));
             problems++;
         } else {
-            printf("ok   %s (%s)\n", term_str(plugin_source(pl)),
+            printf(_("ok   %s (%s)\n"), term_str(plugin_source(pl)),
                    term_str(plugin_descriptor(pl)->name));
         }
         plugin_unload(pl);
@@ -148,7 +149,7 @@ static int check_reads(const struct policy_set *set)
         size_t n = strcspn(line, "\n");
         char *hit = strstr(line, LUA_UNDECLARED_PARAM);
         if (hit && hit < line + n) {
-            fprintf(stderr, "fupin check: a policy reads a param it does not declare: %.*s\n",
+            fprintf(stderr, _("fupin check: a policy reads a param it does not declare: %.*s\n"),
                     (int)n, line);
             problems++;
         }
@@ -175,7 +176,7 @@ static int check_params(const struct config *cfg, int keys)
         policy_set_free(set);
         return 0;
     }
-    printf("ok   params (%zu set, %zu declared)\n", cfg->n_params, set->n_decls);
+    printf(_("ok   params (%zu set, %zu declared)\n"), cfg->n_params, set->n_decls);
     int problems = check_reads(set);
     policy_set_free(set);
     return problems;
@@ -183,21 +184,21 @@ static int check_params(const struct config *cfg, int keys)
 
 int cmd_check(struct cli *cli)
 {
-    static const char usage[] =
-        "usage: fupin check [--keys]\n"
-        "Validates the config, every Lua policy (syntax, required fields, runs in the\n"
-        "sandbox), every plugin the config loads (ABI, required parameters) and the\n"
-        "params: against what the policies declare (every key declared, of its type,\n"
-        "in its range), and runs the policies' test cases to catch a policy reading a\n"
-        "param it does not declare. Prints one line per policy; exit status 0 when all\n"
-        "are good, 2 otherwise.\n"
-        "--keys prints every config key and every declared param instead: type, range,\n"
-        "default, who reads it.\n";
+    const char *usage =
+        _("usage: fupin check [--keys]\n"
+          "Validates the config, every Lua policy (syntax, required fields, runs in the\n"
+          "sandbox), every plugin the config loads (ABI, required parameters) and the\n"
+          "params: against what the policies declare (every key declared, of its type,\n"
+          "in its range), and runs the policies' test cases to catch a policy reading a\n"
+          "param it does not declare. Prints one line per policy; exit status 0 when all\n"
+          "are good, 2 otherwise.\n"
+          "--keys prints every config key and every declared param instead: type, range,\n"
+          "default, who reads it.\n");
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     int keys = cli->argc == 2 && strcmp(cli->argv[1], "--keys") == 0;
     if (cli->argc > 1 && !keys)
-        return cli_usage_error(cli, usage, "unexpected argument %s", cli->argv[1]);
+        return cli_usage_error(cli, usage, _("unexpected argument %s"), cli->argv[1]);
     /* Here a runaway rule must fail the same way on every machine: count
      * instructions (limits.instructions) as well as the clock. */
     policy_lua_use_instruction_budget(1);
@@ -210,18 +211,19 @@ int cmd_check(struct cli *cli)
         config_free(cfg);
         return problems ? EXIT_USAGE : EXIT_OK;
     }
-    printf("ok   %s (config)\n", term_str(cfg->path ? cfg->path : cli->config_path));
+    printf(_("ok   %s (config)\n"), term_str(cfg->path ? cfg->path : cli->config_path));
     /* A warning, not a problem: the file is the operator's to fix, and the
      * daemon runs (and warns) all the same. */
     struct err why;
     if (cfg->database && store_check_mode(cfg->database, &why))
-        printf("warn %s\n", term_str(why.msg));
+        printf(_("warn %s\n"), term_str(why.msg));
     fflush(stdout);
     int problems = check_lua(cfg) + check_plugins(cfg);
     problems += check_params(cfg, 0);
     config_free(cfg);
     if (problems) {
-        printf("%d problem%s found\n", problems, problems == 1 ? "" : "s");
+        printf(ngettext("%d problem found\n", "%d problems found\n", (unsigned long)problems),
+               problems);
         return EXIT_USAGE;
     }
     return EXIT_OK;

@@ -2,8 +2,8 @@
  * the watcher: everything (--all), one household, or whatever changed since
  * the cursor. Writes findings; prints a summary or the findings as JSON. */
 #include "cli.h"
-#include "engine.h"
 #include "i18n.h"
+#include "engine.h"
 #include "json.h"
 #include "log.h"
 #include "term.h"
@@ -14,15 +14,15 @@
 #include <string.h>
 #include <time.h>
 
-static const char usage[] =
-    "usage: fupin eval [--all [--policy NAME] | --household ID] [--json]\n"
-    "Evaluates households now through the daemon's path and writes findings.\n"
-    "  --all           every household (the journal so far counts as done)\n"
-    "  --policy NAME   with --all: that policy only (the others' findings stay)\n"
-    "  --household ID  one household; prints its findings\n"
-    "  (neither)       what changed since the last evaluation\n"
-    "  --json          machine-readable output\n"
-    "Exit status 1 when any policy failed on a household (policy_error), 0 otherwise.\n";
+static const char *const eval_usage =
+    N_("usage: fupin eval [--all [--policy NAME] | --household ID] [--json]\n"
+       "Evaluates households now through the daemon's path and writes findings.\n"
+       "  --all           every household (the journal so far counts as done)\n"
+       "  --policy NAME   with --all: that policy only (the others' findings stay)\n"
+       "  --household ID  one household; prints its findings\n"
+       "  (neither)       what changed since the last evaluation\n"
+       "  --json          machine-readable output\n"
+       "Exit status 1 when any policy failed on a household (policy_error), 0 otherwise.\n");
 
 /* Set by SIGINT/SIGTERM: the batch in flight finishes, the rest stays
  * marked for the daemon. */
@@ -44,11 +44,11 @@ static void print_summary(const struct engine_stats *st, int as_json, int was_in
                st->malformed, st->errors, st->ms, was_interrupted ? "false" : "true");
         return;
     }
-    printf("households %ld: findings inserted %ld, updated %ld, withdrawn %ld, unchanged %ld; "
-           "gone %ld, malformed %ld, policy errors %ld; %.1f s%s\n",
+    printf(_("households %ld: findings inserted %ld, updated %ld, withdrawn %ld, unchanged %ld; "
+             "gone %ld, malformed %ld, policy errors %ld; %.1f s%s\n"),
            st->households, st->inserted, st->updated, st->withdrawn, st->unchanged, st->gone,
            st->malformed, st->errors, st->ms / 1000.0,
-           was_interrupted ? " (interrupted: the rest stays marked for the daemon)" : "");
+           was_interrupted ? _(" (interrupted: the rest stays marked for the daemon)") : "");
 }
 
 static int run_batches(struct engine *en, struct engine_stats *st, struct err *e)
@@ -98,25 +98,27 @@ static void print_result_json(const struct eval_result *res)
 
 static void print_result_text(const struct eval_result *res)
 {
-    printf("household %lld: %zu findings, %zu alerts, %zu policy errors\n",
+    printf(_("household %lld: %zu findings, %zu alerts, %zu policy errors\n"),
            (long long)res->household_id, res->n_findings, res->n_alerts, res->n_errors);
     for (size_t i = 0; i < res->n_findings; i++) {
         const struct finding *f = &res->findings[i];
-        char member[32] = "household";
+        char member[48];
         if (f->member_id)
-            snprintf(member, sizeof member, "member %lld", (long long)f->member_id);
+            snprintf(member, sizeof member, _("member %lld"), (long long)f->member_id);
+        else
+            snprintf(member, sizeof member, "%s", _("whole household"));
         char amount[48] = "";
         if (f->has_amount)
             snprintf(amount, sizeof amount, " %.2f", f->amount);
-        printf("  %-9s %s/%s (%s)%s: %s [%s]\n", finding_kind_name(f->kind), term_str(f->policy),
+        printf(_("  %s %s/%s (%s)%s: %s [%s]\n"), cli_kind_label(f->kind), term_str(f->policy),
                term_str(f->measure), member, amount, term_str(f->reason), term_str(f->source));
     }
     for (size_t i = 0; i < res->n_alerts; i++)
-        printf("  alert     %s %s (%s): %s\n", term_str(res->alerts[i].policy),
-               term_str(res->alerts[i].kind), severity_name(res->alerts[i].severity),
+        printf(_("  alert     %s %s (%s): %s\n"), term_str(res->alerts[i].policy),
+               term_str(res->alerts[i].kind), cli_severity_label(res->alerts[i].severity),
                term_str(res->alerts[i].message));
     for (size_t i = 0; i < res->n_errors; i++)
-        printf("  error     %s: %s\n", term_str(res->errors[i].policy),
+        printf(_("  error     %s: %s\n"), term_str(res->errors[i].policy),
                term_str(res->errors[i].msg));
 }
 
@@ -124,7 +126,7 @@ static int eval_household(struct engine *en, const char *arg, int as_json)
 {
     int64_t id;
     if (cli_parse_id(arg, &id) != 0) {
-        fprintf(stderr, "fupin eval: --household needs a positive number, not \"%s\"\n", arg);
+        fprintf(stderr, _("fupin eval: --household needs a positive number, not \"%s\"\n"), arg);
         return EXIT_USAGE;
     }
     struct eval_result res = {0};
@@ -135,7 +137,7 @@ static int eval_household(struct engine *en, const char *arg, int as_json)
         fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
         code = EXIT_USAGE;
     } else if (rc == ERR_INVALID) {
-        fprintf(stderr, "fupin eval: %s (a data_quality alert was raised)\n", term_str(e.msg));
+        fprintf(stderr, _("fupin eval: %s (a data_quality alert was raised)\n"), term_str(e.msg));
         code = EXIT_USAGE;
     } else if (rc) {
         fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
@@ -156,6 +158,7 @@ static int eval_household(struct engine *en, const char *arg, int as_json)
 
 int cmd_eval(struct cli *cli)
 {
+    const char *usage = _(eval_usage);
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     int all = 0, as_json = 0;
@@ -170,10 +173,10 @@ int cmd_eval(struct cli *cli)
         else if (strcmp(cli->argv[i], "--policy") == 0 && i + 1 < cli->argc)
             policy = cli->argv[++i];
         else
-            return cli_usage_error(cli, usage, "unexpected argument \"%s\"", cli->argv[i]);
+            return cli_usage_error(cli, usage, _("unexpected argument \"%s\""), cli->argv[i]);
     }
     if (all && household)
-        return cli_usage_error(cli, usage, "--all and --household exclude each other");
+        return cli_usage_error(cli, usage, _("--all and --household exclude each other"));
     if (policy && !all)
         return cli_usage_error(cli, usage, _("--policy NAME goes with --all"));
 

@@ -3,6 +3,7 @@
  * beside the facts they rest on. Output is for the cadre (stdout), so health
  * may be shown; resident ID numbers are masked and nothing goes to the log. */
 #include "cli.h"
+#include "i18n.h"
 #include "engine.h"
 #include "json.h"
 #include "log.h"
@@ -13,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "usage: fupin explain ID [--json]\n"
-                            "Evaluates one household without writing and shows every policy's\n"
-                            "findings with the facts and parameters behind them.\n";
+static const char *const explain_usage =
+    N_("usage: fupin explain ID [--json]\n"
+       "Evaluates one household without writing and shows every policy's\n"
+       "findings with the facts and parameters behind them.\n");
 
 /* The code of an enumerated field as household.h spells it, for --json
  * (outside programs read it); NULL when not recorded. */
@@ -50,48 +52,52 @@ static FILE *shown;
 
 static const char *yes_no(int v)
 {
-    return v ? "是" : "否";
+    return v ? _("yes") : _("no");
 }
 
 /* 1 / 0 / not recorded of a nullable 0/1 fact. */
 static const char *recorded(int v, const char *yes, const char *no)
 {
-    return v == HOUSEHOLD_NULL_INT ? "未登记" : v ? yes : no;
+    return v == HOUSEHOLD_NULL_INT ? _("not recorded") : v ? yes : no;
 }
 
 /* Every fact a policy reads, in the cadre's words (the facts the rules
  * computed, such as the labour force, included). */
 static void text_facts(const struct household *hh)
 {
-    fprintf(shown, "户 %lld（评估日 %s）\n", (long long)hh->id, hh->today);
-    fprintf(shown, "  村 %s %s（镇 %s，县 %s），%s，%s\n",
+    fprintf(shown, _("household %lld (evaluated as of %s)\n"), (long long)hh->id, hh->today);
+    fprintf(shown, _("  village %s %s (town %s, county %s), %s, %s\n"),
             hh->village ? term_str(hh->village) : "?",
             hh->village_name ? term_str(hh->village_name) : "", hh->town ? term_str(hh->town) : "?",
-            hh->county ? term_str(hh->county) : "?", hh->poor_village ? "贫困村" : "分散贫困户",
-            hh->livable ? "具备生产生活条件" : "不具备生产生活条件");
-    fprintf(shown, "  户主 %s；状态 %s；致贫原因 %s；退出日 %s；低保 %s\n",
+            hh->county ? term_str(hh->county) : "?",
+            hh->poor_village ? _("poor village") : _("scattered poor household"),
+            hh->livable ? _("fit to live and produce in") : _("not fit to live and produce in"));
+    fprintf(shown, _("  head %s; status %s; cause of poverty %s; exited on %s; dibao %s\n"),
             hh->head_name ? term_str(hh->head_name) : "?", LABEL(status, hh->status),
             hh->poverty_cause ? term_str(hh->poverty_cause) : "-",
             hh->exited_at ? term_str(hh->exited_at) : "-", yes_no(hh->dibao));
-    fprintf(shown, "  两不愁：不愁吃 %s，不愁穿 %s\n",
-            recorded(hh->food_secure, "有保障", "无保障"),
-            recorded(hh->clothing_secure, "有保障", "无保障"));
-    fprintf(shown, "  住房等级 %s%s；自来水 %s；愿意搬迁 %s；土地 %s\n",
-            LABEL(grade, hh->housing_grade), hh->housing_renovated ? "（已改造）" : "",
+    fprintf(shown, _("  two no-worries: food %s, clothing %s\n"),
+            recorded(hh->food_secure, _("secured"), _("not secured")),
+            recorded(hh->clothing_secure, _("secured"), _("not secured")));
+    fprintf(shown, _("  housing grade %s%s; tap water %s; wants to relocate %s; land %s\n"),
+            LABEL(grade, hh->housing_grade), hh->housing_renovated ? _(" (renovated)") : "",
             yes_no(hh->tap_water), yes_no(hh->wants_relocation), yes_no(hh->has_land));
-    fprintf(
-        shown,
-        "  发展生产意愿 %s；产业项目 %s；信用评级 %s；联结经营主体 %zu 个；资产收益股份 %zu 项\n",
-        yes_no(hh->wants_industry), yes_no(hh->has_project),
-        hh->credit_rating ? term_str(hh->credit_rating) : "未评定", hh->n_links, hh->n_shares);
+    fprintf(shown,
+            _("  wants to farm or process %s; industry project %s; credit rating %s; linked "
+              "enterprises %zu; asset shares %zu\n"),
+            yes_no(hh->wants_industry), yes_no(hh->has_project),
+            hh->credit_rating ? term_str(hh->credit_rating) : _("not rated"), hh->n_links,
+            hh->n_shares);
     if (hh->cadre_id)
-        fprintf(shown, "  帮扶干部 %lld（%s 起）；最近走访 %s\n", (long long)hh->cadre_id,
+        fprintf(shown, _("  cadre %lld (since %s); last visit %s\n"), (long long)hh->cadre_id,
                 hh->paired_since ? term_str(hh->paired_since) : "?",
-                last_visit(hh) ? term_str(last_visit(hh)) : "无");
+                last_visit(hh) ? term_str(last_visit(hh)) : _("none"));
     else
-        fprintf(shown, "  未落实帮扶干部；最近走访 %s\n",
-                last_visit(hh) ? term_str(last_visit(hh)) : "无");
-    fprintf(shown, "  劳动力 %d 人（劳动年龄内、不在校、劳动能力已登记为完全或部分）\n",
+        fprintf(shown, _("  no cadre paired; last visit %s\n"),
+                last_visit(hh) ? term_str(last_visit(hh)) : _("none"));
+    fprintf(shown,
+            _("  labour force %d (of working age, not in school, labour ability recorded as full "
+              "or partial)\n"),
             hh->labor_force);
     for (size_t i = 0; i < hh->n_members; i++) {
         const struct household_member *m = &hh->members[i];
@@ -99,37 +105,42 @@ static void text_facts(const struct household *hh)
         if (m->age >= 0)
             snprintf(age, sizeof age, "%d", m->age);
         fprintf(shown,
-                "  成员 %lld %s（%s）%s：%s岁，%s%s，健康 %s，学段 %s，实用技术 %d 项；"
-                "已就业 %s，就业意愿 %s；医保 %s，大病保险 %s，养老保险 %s\n",
+                _("  member %lld %s (%s) %s: aged %s, %s%s, health %s, school stage %s, practical "
+                  "skills %d; employed %s, wants a job %s; medical insurance %s, critical-illness "
+                  "insurance %s, pension insurance %s\n"),
                 (long long)m->id, m->name ? term_str(m->name) : "?",
                 m->relation ? term_str(m->relation) : "-",
                 log_mask_id(m->id_number, masked, sizeof masked), age, LABEL(labor, m->labor),
-                m->in_labor_force ? "（劳动力）" : "", LABEL(health, m->health),
+                m->in_labor_force ? _(" (in the labour force)") : "", LABEL(health, m->health),
                 LABEL(school, m->school_stage), m->skills, yes_no(m->employed),
                 yes_no(m->wants_job), yes_no(m->medical_insured), yes_no(m->critical_insured),
                 yes_no(m->pension_insured));
     }
     for (size_t i = 0; i < hh->n_income; i++) {
         const struct household_income *in = &hh->income[i];
-        fprintf(shown, "  %d 年收入：人均 %.2f 元（%zu 人）\n", in->year,
+        fprintf(shown, _("  income %d: %.2f yuan per head (%zu people)\n"), in->year,
                 hh->n_members ? income_total(in) / (double)hh->n_members : income_total(in),
                 hh->n_members);
     }
     for (size_t i = 0; i < hh->n_loans; i++) {
         const struct household_loan *l = &hh->loans[i];
-        fprintf(shown, "  贷款 %lld：%.2f 元，%d 个月，起贷 %s；抵押 %s，担保 %s，贴息 %s\n",
+        fprintf(shown,
+                _("  loan %lld: %.2f yuan, %d months, from %s; collateral %s, guarantor %s, "
+                  "interest subsidised %s\n"),
                 (long long)l->id, l->amount, l->term_months,
                 l->start_date ? term_str(l->start_date) : "?", yes_no(l->collateral),
                 yes_no(l->guarantor), yes_no(l->interest_subsidised));
     }
     for (size_t i = 0; i < hh->n_tasks; i++) {
         const struct household_task *t = &hh->tasks[i];
-        fprintf(shown, "  任务 %lld「%s」截止 %s，%s\n", (long long)t->id,
+        fprintf(shown, _("  task %lld \"%s\" due %s, %s\n"), (long long)t->id,
                 t->title ? term_str(t->title) : "", t->due, LABEL(task_status, t->status));
     }
     for (size_t i = 0; i < hh->n_funds; i++) {
         const struct household_fund *f = &hh->funds[i];
-        fprintf(shown, "  资金申请 %lld「%s」%.2f 元，%s；公示 %s 至 %s，异议 %d，批准 %s\n",
+        fprintf(shown,
+                _("  fund application %lld \"%s\" %.2f yuan, %s; public notice %s to %s, "
+                  "objections %d, approved %s\n"),
                 (long long)f->id, f->project ? term_str(f->project) : "", f->amount,
                 LABEL(fund_status, f->status), f->notice_from ? term_str(f->notice_from) : "-",
                 f->notice_to ? term_str(f->notice_to) : "-", f->objections,
@@ -137,7 +148,7 @@ static void text_facts(const struct household *hh)
     }
     for (size_t i = 0; i < hh->n_shocks; i++) {
         const struct household_shock *k = &hh->shocks[i];
-        fprintf(shown, "  变故 %s：%s，损失 %.2f 元\n", k->date, LABEL(shock_kind, k->kind),
+        fprintf(shown, _("  shock %s: %s, loss %.2f yuan\n"), k->date, LABEL(shock_kind, k->kind),
                 k->loss);
     }
 }
@@ -152,29 +163,30 @@ static void text_policy(const struct household *hh, const struct eval_result *re
         if (strcmp(f->policy, p->name) != 0)
             continue;
         const struct household_member *m = f->member_id ? member_of(hh, f->member_id) : NULL;
-        char who[96] = "全户", amount[40] = "";
+        char who[96], amount[40] = "";
+        snprintf(who, sizeof who, "%s", _("whole household"));
         if (f->member_id)
-            snprintf(who, sizeof who, "%s（成员 %lld）", m && m->name ? term_str(m->name) : "?",
+            snprintf(who, sizeof who, _("%s (member %lld)"), m && m->name ? term_str(m->name) : "?",
                      (long long)f->member_id);
         if (f->has_amount)
             snprintf(amount, sizeof amount, " %.2f", f->amount);
-        fprintf(shown, "  %s %s → %s%s：%s\n", finding_kind_name(f->kind), term_str(f->measure),
+        fprintf(shown, _("  %s %s -> %s%s: %s\n"), cli_kind_label(f->kind), term_str(f->measure),
                 who, amount, term_str(f->reason));
         any = 1;
     }
     for (size_t i = 0; i < res->n_alerts; i++)
         if (strcmp(res->alerts[i].policy, p->name) == 0) {
-            fprintf(shown, "  告警 %s（%s）：%s\n", term_str(res->alerts[i].kind),
-                    severity_name(res->alerts[i].severity), term_str(res->alerts[i].message));
+            fprintf(shown, _("  alert %s (%s): %s\n"), term_str(res->alerts[i].kind),
+                    cli_severity_label(res->alerts[i].severity), term_str(res->alerts[i].message));
             any = 1;
         }
     for (size_t i = 0; i < res->n_errors; i++)
         if (strcmp(res->errors[i].policy, p->name) == 0) {
-            fprintf(shown, "  错误：%s\n", term_str(res->errors[i].msg));
+            fprintf(shown, _("  error: %s\n"), term_str(res->errors[i].msg));
             any = 1;
         }
     if (!any)
-        fprintf(shown, "  无适用措施\n");
+        fprintf(shown, _("  no measure applies\n"));
     /* Why and why not: every test the rule evaluated, with its values. */
     for (size_t i = 0; i < res->n_tests; i++) {
         const struct policy_test *t = &res->tests[i];
@@ -189,7 +201,7 @@ static void text_policy(const struct household *hh, const struct eval_result *re
     }
     for (size_t i = 0; i < res->n_params; i++)
         if (res->params[i].policy && strcmp(res->params[i].policy, p->name) == 0)
-            fprintf(shown, "  参数 %s = %s\n", term_str(res->params[i].key),
+            fprintf(shown, _("  param %s = %s\n"), term_str(res->params[i].key),
                     term_str(res->params[i].value));
 }
 
@@ -362,6 +374,7 @@ static void json_policy(const struct eval_result *res, const struct policy *p)
 
 int cmd_explain(struct cli *cli)
 {
+    const char *usage = _(explain_usage);
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     const char *arg = NULL;
@@ -372,13 +385,13 @@ int cmd_explain(struct cli *cli)
         else if (!arg)
             arg = cli->argv[i];
         else
-            return cli_usage_error(cli, usage, "unexpected argument \"%s\"", cli->argv[i]);
+            return cli_usage_error(cli, usage, _("unexpected argument \"%s\""), cli->argv[i]);
     }
     if (!arg)
-        return cli_usage_error(cli, usage, "expected a household ID");
+        return cli_usage_error(cli, usage, _("expected a household ID"));
     int64_t id;
     if (cli_parse_id(arg, &id) != 0)
-        return cli_usage_error(cli, usage, "\"%s\" is not a household ID", arg);
+        return cli_usage_error(cli, usage, _("\"%s\" is not a household ID"), arg);
 
     struct config *cfg;
     int code = cli_load_config(cli, &cfg);
@@ -413,7 +426,7 @@ int cmd_explain(struct cli *cli)
         struct household facts;
         struct household_member *members = calloc(snap.hh.n_members + 1, sizeof *members);
         if (!members) {
-            fprintf(stderr, "fupin explain: out of memory\n");
+            fputs(_("fupin explain: out of memory\n"), stderr);
             code = EXIT_RUNTIME;
             goto done;
         }
@@ -422,7 +435,7 @@ int cmd_explain(struct cli *cli)
         char *text = NULL;
         size_t len = 0;
         if (!(shown = open_memstream(&text, &len))) {
-            fprintf(stderr, "fupin explain: out of memory\n");
+            fputs(_("fupin explain: out of memory\n"), stderr);
             free(members);
             code = EXIT_RUNTIME;
             goto done;

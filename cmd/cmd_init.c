@@ -3,6 +3,7 @@
  * optionally fills it with the demo city. Never fills a database that
  * already holds households. */
 #include "cli.h"
+#include "i18n.h"
 #include "store_demo.h"
 #include "store.h"
 #include "term.h"
@@ -15,21 +16,21 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static const char usage[] =
-    "usage: fupin init [--demo] [--households N] [--seed N]\n"
-    "\n"
-    "Creates the database named in the config (`database:`): schema, triggers,\n"
-    "a private file (mode 0600) in a private folder created if missing. An\n"
-    "existing database is kept and upgraded to this version's schema.\n"
-    "\n"
-    "  --demo          also fill it with the demo city: a synthetic Heyuan City\n"
-    "                  shaped like the plan (45,700 households, 125,900 people,\n"
-    "                  255 poor villages, 29,800 scattered households / 74,600\n"
-    "                  people). Refused if the database already has households.\n"
-    "  --households N  size of the demo city (default 45700, 100..5000000);\n"
-    "                  every count scales with it\n"
-    "  --seed N        seed of the demo city (default 20160601): the same seed\n"
-    "                  gives the same city\n";
+static const char *const init_usage =
+    N_("usage: fupin init [--demo] [--households N] [--seed N]\n"
+       "\n"
+       "Creates the database named in the config (`database:`): schema, triggers,\n"
+       "a private file (mode 0600) in a private folder created if missing. An\n"
+       "existing database is kept and upgraded to this version's schema.\n"
+       "\n"
+       "  --demo          also fill it with the demo city: a synthetic Heyuan City\n"
+       "                  shaped like the plan (45,700 households, 125,900 people,\n"
+       "                  255 poor villages, 29,800 scattered households / 74,600\n"
+       "                  people). Refused if the database already has households.\n"
+       "  --households N  size of the demo city (default 45700, 100..5000000);\n"
+       "                  every count scales with it\n"
+       "  --seed N        seed of the demo city (default 20160601): the same seed\n"
+       "                  gives the same city\n");
 
 /* A positive decimal integer, whole string, no sign. */
 static int parse_count(const char *s, unsigned long long max, unsigned long long *out)
@@ -90,30 +91,31 @@ static void print_counts(const char *path, const struct demo_options *opt,
                          const struct demo_counts *c, double seconds)
 {
     char a[32], b[32], d[32], f[32];
-    printf("filled %s with the demo city (seed %llu) in %.2f s\n", path,
+    printf(_("filled %s with the demo city (seed %llu) in %.2f s\n"), path,
            (unsigned long long)opt->seed, seconds);
-    printf("  households            %s (people %s)\n", thousands(c->households, a),
+    printf(_("  households            %s (people %s)\n"), thousands(c->households, a),
            thousands(c->members, b));
-    printf("  poor villages         %s (households %s, people %s)\n",
+    printf(_("  poor villages         %s (households %s, people %s)\n"),
            thousands(c->poor_villages, a), thousands(c->poor_village_households, b),
            thousands(c->poor_village_members, d));
-    printf("  scattered households  %s (people %s)\n", thousands(c->scattered_households, a),
+    printf(_("  scattered households  %s (people %s)\n"), thousands(c->scattered_households, a),
            thousands(c->scattered_members, b));
-    printf(
-        "  regions               %s villages (%s paired with city units), %s towns, %s counties\n",
-        thousands(c->villages, a), thousands(c->city_unit_villages, b), thousands(c->towns, d),
-        thousands(c->counties, f));
-    printf("  cadres                %s (pairings %s, visits %s)\n", thousands(c->cadres, a),
+    printf(_("  regions               %s villages (%s paired with city units), %s towns, %s "
+             "counties\n"),
+           thousands(c->villages, a), thousands(c->city_unit_villages, b), thousands(c->towns, d),
+           thousands(c->counties, f));
+    printf(_("  cadres                %s (pairings %s, visits %s)\n"), thousands(c->cadres, a),
            thousands(c->pairings, b), thousands(c->visits, d));
-    printf("  supervisors           %s\n", thousands(c->supervisors, a));
-    printf("  tasks                 %s (overdue as of %s: %s)\n", thousands(c->tasks, a),
+    printf(_("  supervisors           %s\n"), thousands(c->supervisors, a));
+    printf(_("  tasks                 %s (overdue as of %s: %s)\n"), thousands(c->tasks, a),
            DEMO_AS_OF, thousands(c->overdue_tasks, b));
-    printf("  fund applications     %s\n", thousands(c->funds, a));
-    printf("  loans                 %s\n", thousands(c->loans, a));
+    printf(_("  fund applications     %s\n"), thousands(c->funds, a));
+    printf(_("  loans                 %s\n"), thousands(c->loans, a));
 }
 
 int cmd_init(struct cli *cli)
 {
+    const char *usage = _(init_usage);
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     int demo = 0, sized = 0;
@@ -126,17 +128,17 @@ int cmd_init(struct cli *cli)
         } else if (strcmp(arg, "--households") == 0 || strcmp(arg, "--seed") == 0) {
             int is_seed = arg[2] == 's';
             if (i + 1 >= cli->argc)
-                return cli_usage_error(cli, usage, "%s needs a number", arg);
+                return cli_usage_error(cli, usage, _("%s needs a number"), arg);
             const char *val = cli->argv[++i];
             if (parse_count(val, is_seed ? UINT64_MAX : (unsigned long long)DEMO_MAX_HOUSEHOLDS,
                             &v) != 0 ||
                 (!is_seed && v < (unsigned long long)DEMO_MIN_HOUSEHOLDS)) {
                 if (is_seed)
-                    return cli_usage_error(cli, usage, "--seed: \"%s\" is not a positive integer",
-                                           val);
+                    return cli_usage_error(cli, usage,
+                                           _("--seed: \"%s\" is not a positive integer"), val);
                 return cli_usage_error(cli, usage,
-                                       "--households: \"%s\" is not a number from %ld to %ld", val,
-                                       DEMO_MIN_HOUSEHOLDS, DEMO_MAX_HOUSEHOLDS);
+                                       _("--households: \"%s\" is not a number from %ld to %ld"),
+                                       val, DEMO_MIN_HOUSEHOLDS, DEMO_MAX_HOUSEHOLDS);
             }
             if (is_seed)
                 opt.seed = (uint64_t)v;
@@ -144,11 +146,11 @@ int cmd_init(struct cli *cli)
                 opt.households = (long)v;
             sized = 1;
         } else {
-            return cli_usage_error(cli, usage, "unexpected argument \"%s\"", arg);
+            return cli_usage_error(cli, usage, _("unexpected argument \"%s\""), arg);
         }
     }
     if (sized && !demo)
-        return cli_usage_error(cli, usage, "--households and --seed only apply with --demo");
+        return cli_usage_error(cli, usage, _("--households and --seed only apply with --demo"));
 
     struct config *cfg;
     int rc = cli_load_config(cli, &cfg);
@@ -158,7 +160,7 @@ int cmd_init(struct cli *cli)
     struct store *st = NULL;
     struct err e = {{0}};
     if (make_parent_dirs(cfg->database) != 0) {
-        fprintf(stderr, "fupin init: %s: cannot create its folder: %s\n", cfg->database,
+        fprintf(stderr, _("fupin init: %s: cannot create its folder: %s\n"), cfg->database,
                 strerror(errno));
         code = EXIT_RUNTIME;
         goto done;
@@ -169,7 +171,7 @@ int cmd_init(struct cli *cli)
         goto done;
     }
     if (!demo) {
-        printf("database %s is ready (schema version %d)\n", cfg->database,
+        printf(_("database %s is ready (schema version %d)\n"), cfg->database,
                store_schema_version(st));
         goto done;
     }

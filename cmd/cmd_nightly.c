@@ -2,6 +2,7 @@
  * hand, then one delivery pass. Retries not yet due are left for the daemon;
  * this command never waits on a backoff. */
 #include "cli.h"
+#include "i18n.h"
 #include "deliver.h"
 #include "nightly.h"
 #include "store.h"
@@ -12,14 +13,14 @@
 
 int cmd_nightly(struct cli *cli)
 {
-    static const char usage[] =
-        "usage: fupin nightly [--date YYYY-MM-DD] [--no-deliver]\n"
-        "Runs the nightly supervision job as of the date (default: today in\n"
-        "schedule.timezone, or engine.as_of when set): overdue tasks escalated\n"
-        "town -> county -> city, households without a cadre, cadres without visits,\n"
-        "towns behind their reduction target; one digest per supervisor into the\n"
-        "outbox. Then delivers the messages that are due, once.\n"
-        "Running it twice for the same date adds nothing.\n";
+    const char *usage =
+        _("usage: fupin nightly [--date YYYY-MM-DD] [--no-deliver]\n"
+          "Runs the nightly supervision job as of the date (default: today in\n"
+          "schedule.timezone, or engine.as_of when set): overdue tasks escalated\n"
+          "town -> county -> city, households without a cadre, cadres without visits,\n"
+          "towns behind their reduction target; one digest per supervisor into the\n"
+          "outbox. Then delivers the messages that are due, once.\n"
+          "Running it twice for the same date adds nothing.\n");
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     const char *date = NULL;
@@ -32,10 +33,10 @@ int cmd_nightly(struct cli *cli)
         else if (strcmp(cli->argv[i], "--no-deliver") == 0)
             deliver = 0;
         else
-            return cli_usage_error(cli, usage, "unexpected argument \"%s\"", cli->argv[i]);
+            return cli_usage_error(cli, usage, _("unexpected argument \"%s\""), cli->argv[i]);
     }
     if (date && !cli_is_date(date))
-        return cli_usage_error(cli, usage, "--date \"%s\" is not a calendar date (YYYY-MM-DD)",
+        return cli_usage_error(cli, usage, _("--date \"%s\" is not a calendar date (YYYY-MM-DD)"),
                                date);
     struct config *cfg;
     int rc = cli_load_config(cli, &cfg);
@@ -56,16 +57,16 @@ int cmd_nightly(struct cli *cli)
         code = cli_exit_code(rc);
         goto done;
     }
-    printf("nightly %s: %d raised, %d seen again, %d escalated, %d resolved, %d digests\n", date,
+    printf(_("nightly %s: %d raised, %d seen again, %d escalated, %d resolved, %d digests\n"), date,
            r.raised, r.refreshed, r.escalated, r.resolved, r.digests);
     if (deliver) {
         struct deliver_stats ds;
         if (deliver_pending(cfg, st, NULL, &ds, &e) != 0) {
-            fprintf(stderr, "fupin nightly: delivery: %s\n", term_str(e.msg));
+            fprintf(stderr, _("fupin nightly: delivery: %s\n"), term_str(e.msg));
             code = EXIT_RUNTIME;
             goto done;
         }
-        printf("delivery: %d sent, %d failed (retry planned), %d given up\n", ds.sent, ds.failed,
+        printf(_("delivery: %d sent, %d failed (retry planned), %d given up\n"), ds.sent, ds.failed,
                ds.gave_up);
     }
 done:

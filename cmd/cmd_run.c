@@ -4,6 +4,7 @@
  * changed since the last run, then hand over to the loop in daemon.c until
  * SIGTERM/SIGINT. */
 #include "cli.h"
+#include "i18n.h"
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
@@ -11,19 +12,20 @@
 
 #include <stdio.h>
 
-static const char usage[] =
-    "usage: fupin run\n"
-    "The daemon, in the foreground: evaluates whatever changed since it last ran,\n"
-    "then watches the database and the policies folder. SIGHUP reloads the config;\n"
-    "SIGTERM or SIGINT finish the batch in flight and stop (exit 0). One daemon\n"
-    "per database: a second one exits 1 at once, naming the running one's pid.\n";
+static const char *const run_usage =
+    N_("usage: fupin run\n"
+       "The daemon, in the foreground: evaluates whatever changed since it last ran,\n"
+       "then watches the database and the policies folder. SIGHUP reloads the config;\n"
+       "SIGTERM or SIGINT finish the batch in flight and stop (exit 0). One daemon\n"
+       "per database: a second one exits 1 at once, naming the running one's pid.\n");
 
 int cmd_run(struct cli *cli)
 {
+    const char *usage = _(run_usage);
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     if (cli->argc > 1)
-        return cli_usage_error(cli, usage, "unexpected argument \"%s\"", cli->argv[1]);
+        return cli_usage_error(cli, usage, _("unexpected argument \"%s\""), cli->argv[1]);
     struct config *cfg;
     int code = cli_load_config(cli, &cfg);
     if (code)

@@ -4,6 +4,7 @@
  * case file. */
 #include "casefile.h"
 #include "cli.h"
+#include "i18n.h"
 #include "policy_lua.h"
 #include "policy_set.h"
 #include "term.h"
@@ -35,17 +36,17 @@ static const char *shown_path(const char *path, char *buf, size_t size)
 
 int cmd_test(struct cli *cli)
 {
-    static const char usage[] =
-        "usage: fupin test [PATH...]\n"
-        "Runs the policy test cases in each PATH (a YAML case file or a folder of them;\n"
-        "default: the config's policy_tests folder) and prints one line per case, then\n"
-        "\"N passed, N failed\". Exit status: 0 all passed, 1 a case failed, 2 a bad\n"
-        "config, policy or case file.\n";
+    const char *usage =
+        _("usage: fupin test [PATH...]\n"
+          "Runs the policy test cases in each PATH (a YAML case file or a folder of them;\n"
+          "default: the config's policy_tests folder) and prints one line per case, then\n"
+          "\"N passed, N failed\". Exit status: 0 all passed, 1 a case failed, 2 a bad\n"
+          "config, policy or case file.\n");
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     for (int i = 1; i < cli->argc; i++)
         if (cli->argv[i][0] == '-' && cli->argv[i][1])
-            return cli_usage_error(cli, usage, "unknown option %s", cli->argv[i]);
+            return cli_usage_error(cli, usage, _("unknown option %s"), cli->argv[i]);
     /* Here a runaway rule must fail the same way on every machine: count
      * instructions (limits.instructions) as well as the clock. */
     policy_lua_use_instruction_budget(1);
@@ -63,7 +64,7 @@ int cmd_test(struct cli *cli)
     struct casefile_totals totals = {0, 0};
     int bad = 0;
     if (cli->argc < 2 && !cfg->policy_tests_dir) {
-        fprintf(stderr, "fupin test: no PATH given and the config has no policy_tests\n");
+        fputs(_("fupin test: no PATH given and the config has no policy_tests\n"), stderr);
         bad = 1;
     }
     for (int i = 1; i < cli->argc || (i == 1 && cli->argc < 2 && cfg->policy_tests_dir); i++) {
@@ -76,7 +77,7 @@ int cmd_test(struct cli *cli)
             bad = 1;
         }
     }
-    printf("%d passed, %d failed\n", totals.passed, totals.failed);
+    printf(_("%d passed, %d failed\n"), totals.passed, totals.failed);
     fflush(stdout);
     policy_set_free(set);
     config_free(cfg);

@@ -2,6 +2,7 @@
  * the daemon (and `fupin eval`) start themselves (daemon/worker.h). Not for
  * people: it talks frames on the descriptors it is given. */
 #include "cli.h"
+#include "i18n.h"
 #include "worker.h"
 
 #include <stdio.h>
@@ -25,7 +26,7 @@ int cmd_worker(struct cli *cli)
             copy_dir = cli->argv[i + 1];
     }
     if (fd < 3 || progress < 3 || !policies || !copy != !copy_dir) {
-        fprintf(stderr, "fupin worker: started by the daemon itself, not by hand\n");
+        fputs(_("fupin worker: started by the daemon itself, not by hand\n"), stderr);
         return EXIT_USAGE;
     }
     return worker_main(cli->config_path, copy, copy_dir, policies, fd, progress);

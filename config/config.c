@@ -41,7 +41,7 @@ const char *config_describe(const struct ynode *n, char *buf, size_t size)
         return _("a list");
     if (n->is_plain && !n->value[0])
         return _("nothing");
-    snprintf(buf, size, "\"%.40s%s\"", n->value, strlen(n->value) > 40 ? "..." : "");
+    snprintf(buf, size, _("\"%.40s%s\""), n->value, strlen(n->value) > 40 ? "..." : "");
     return buf;
 }
 

@@ -582,6 +582,32 @@ static const char *type_words(const struct config_key *k)
     return "?";
 }
 
+/* Columns on a terminal: a CJK or full-width character takes two, and
+ * printf's %-28s counts bytes (three per Chinese character). */
+static int display_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp = *p;
+        int n = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+        if (n > 1) {
+            cp &= 0x3F >> (n - 1);
+            for (int i = 1; i < n && (p[i] & 0xC0) == 0x80; i++)
+                cp = cp << 6 | (p[i] & 0x3F);
+        }
+        w += cp >= 0x2E80 && cp <= 0xFFEF ? 2 : 1;
+        for (int i = 0; i < n && *p; i++)
+            p++;
+    }
+    return w;
+}
+
+static void print_padded(FILE *out, const char *s, int width)
+{
+    int pad = width - display_width(s);
+    fprintf(out, "%s%*s ", s, pad > 0 ? pad : 0, "");
+}
+
 void config_print_keys(FILE *out)
 {
     for (size_t i = 0; i < config_n_keys; i++) {
@@ -605,6 +631,9 @@ void config_print_keys(FILE *out)
                                                     : _(" (from this file)"));
         else
             snprintf(dflt, sizeof dflt, "%s", _("optional"));
-        fprintf(out, "%-26s %-28s %-34s %s\n", label, what, dflt, _(k->doc));
+        print_padded(out, label, 26);
+        print_padded(out, what, 28);
+        print_padded(out, dflt, 34);
+        fprintf(out, "%s\n", _(k->doc));
     }
 }

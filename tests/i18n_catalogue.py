@@ -24,7 +24,7 @@ def sources(root):
             continue
         for d, dirs, files in os.walk(path):
             # A build tree inside the source tree holds generated C.
-            if os.path.exists(os.path.join(d, "CMakeCache.txt")):
+            if any(os.path.exists(os.path.join(d, m)) for m in ("CMakeCache.txt", "CMakeFiles")):
                 dirs[:] = []
                 continue
             dirs[:] = sorted(x for x in dirs if not x.startswith("."))

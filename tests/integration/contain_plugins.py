@@ -50,7 +50,7 @@ def main():
         log("eval --all ->", r.returncode, r.stdout.strip())
         check(r.returncode == 1, "eval --all with hostile plugins exits 1, not %d" % r.returncode,
               r.stdout + r.stderr)
-        check("policy errors 3;" in r.stdout, "three policy errors, one per hostile household", r.stdout)
+        check("政策规则出错 3 次" in r.stdout, "three policy errors, one per hostile household", r.stdout)
         # Under AddressSanitizer a segfault is reported and the worker exits 1
         # instead of dying by SIGSEGV: either way it is a worker's end.
         check(re.search(r"household 10: policy \S*hostile\S*: worker \d+ (killed by signal 11|exited)", r.stderr),

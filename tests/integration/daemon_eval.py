@@ -19,7 +19,7 @@ def main():
 
         r = env.fupin("eval", "--all")
         log(r.stdout.strip())
-        assert "households 10" in r.stdout, r.stdout
+        assert "评估 10 户" in r.stdout, r.stdout
         end = env.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'engine_journal'")
         assert env.cursor() == end
         assert env.scalar("SELECT count(*) FROM engine_pending") == 0
@@ -32,7 +32,7 @@ def main():
         assert summary["unchanged"] == live, (summary, live)
         # Nothing after the cursor: plain `eval` has nothing to do.
         r = env.fupin("eval")
-        assert "households 0" in r.stdout, r.stdout
+        assert "评估 0 户" in r.stdout, r.stdout
 
         # One household, written, as JSON.
         env.sql("UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id = 4")

@@ -52,7 +52,7 @@ def main():
         con.executescript(CITY)
 
         r = fupin("nightly", "--date", "2018-06-02")
-        check(r.returncode == 0 and "1 digests" in r.stdout and "1 sent" in r.stdout,
+        check(r.returncode == 0 and "汇总 1 份" in r.stdout and "成功 1 条" in r.stdout,
               "nightly: one digest, spooled: " + r.stdout.strip())
         r = fupin("alert", "list", "--open", "--json")
         alerts = json.loads(r.stdout) if r.returncode == 0 else []

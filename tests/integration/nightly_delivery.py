@@ -158,7 +158,7 @@ def run(env, check):
 
     r = fupin("nightly", "--date", "2018-06-30")
     check(r.returncode == 0, "nightly 2018-06-30 runs: " + r.stderr.strip()[-300:])
-    check("3 digests" in r.stdout, "one digest for each of the 3 supervisors: " + r.stdout.strip())
+    check("汇总 3 份" in r.stdout, "one digest for each of the 3 supervisors: " + r.stdout.strip())
     a = row(3)
     check(a is not None and a[0] == 1 and a[1] is None and "500" in (a[2] or ""),
           f"webhook first attempt failed and was recorded: {a}")
@@ -167,7 +167,7 @@ def run(env, check):
 
     # A new process before the retry is due sends nothing.
     r = fupin("nightly", "--date", "2018-06-30")
-    check("0 digests" in r.stdout, "same night again: no new digest")
+    check("汇总 0 份" in r.stdout, "same night again: no new digest")
     check(Hook.requests == 1 or row(3)[0] == Hook.requests,
           f"no attempt before the backoff is due (requests {Hook.requests}, row {row(3)})")
     # Each retry is a fresh process: what one left pending the next resumes.

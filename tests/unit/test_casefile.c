@@ -232,11 +232,11 @@ static void test_commands(void)
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' test", bin, cfgpath);
     CHECK(test_run(cmd, &out) == 1);
     CHECK_STR_CONTAINS(out, "cases/params.yaml: overridden grant\n");
-    CHECK_STR_CONTAINS(out, "\n6 passed, 3 failed\n");
+    CHECK_STR_CONTAINS(out, "\n通过 6 个，失败 3 个\n");
     free(out);
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' test '%s/params.yaml'", bin, cfgpath, cases_dir);
     CHECK(test_run(cmd, &out) == 0);
-    CHECK_STR_CONTAINS(out, "1 passed, 0 failed");
+    CHECK_STR_CONTAINS(out, "通过 1 个，失败 0 个");
     free(out);
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' test '%s/bad.yaml'", bin, cfgpath, dir);
     CHECK(test_run(cmd, &out) == 2);
@@ -248,8 +248,8 @@ static void test_commands(void)
     CHECK(test_run(cmd, NULL) == 0);
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' check", bin, cfgpath);
     CHECK(test_run(cmd, &out) == 0);
-    CHECK_STR_CONTAINS(out, "ok   policies/industry.lua (industry) lua:policies/industry.lua@");
-    CHECK_STR_CONTAINS(out, "ok   policies/exit.lua (exit) lua:policies/exit.lua@");
+    CHECK_STR_CONTAINS(out, "通过 policies/industry.lua（industry） lua:policies/industry.lua@");
+    CHECK_STR_CONTAINS(out, "通过 policies/exit.lua（exit） lua:policies/exit.lua@");
     free(out);
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' check extra", bin, cfgpath);
     CHECK(test_run(cmd, NULL) == 2);
@@ -258,7 +258,7 @@ static void test_commands(void)
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' check", bin, cfgpath);
     CHECK(test_run(cmd, &out) == 2);
     CHECK_STR_CONTAINS(out, "policies/broken.lua:2:");
-    CHECK_STR_CONTAINS(out, "ok   policies/industry.lua");
+    CHECK_STR_CONTAINS(out, "通过 policies/industry.lua");
     free(out);
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' test", bin, cfgpath);
     CHECK(test_run(cmd, &out) == 2);
@@ -269,7 +269,7 @@ static void test_commands(void)
                          "evaluate = function() end }\n"));
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' check", bin, cfgpath);
     CHECK(test_run(cmd, &out) == 2);
-    CHECK_STR_CONTAINS(out, "already taken");
+    CHECK_STR_CONTAINS(out, "帮扶领域“industry”已由 lua:policies/broken.lua@");
     free(out);
     snprintf(cmd, sizeof cmd, "rm -f '%s/broken.lua'", pdir);
     CHECK(system(cmd) == 0);
