@@ -28,6 +28,10 @@ struct bench_opts {
     const char *plugin_dir;
     const char *bin; /* the fupin binary */
     char tmp[256];   /* the temp directory of this run */
+    /* Called around the measured part of a run (callgrind's instrumentation
+     * switch); NULL: nothing. */
+    void (*on_start)(void);
+    void (*on_stop)(void);
 };
 
 /* One figure over several runs. */
@@ -109,12 +113,18 @@ int bench_daemon(const struct bench_opts *o, const char *city, struct bench_tabl
 int bench_nightly(const struct bench_opts *o, const char *city, long households,
                   struct bench_table *t, struct err *e);
 /* Instructions per household under callgrind (self: this binary, run again
- * as `self --callgrind-child DB HOOK`); a note instead when valgrind is
- * missing. */
+ * as `self --callgrind-child DB SCENARIO`) for the first pass, a pass on
+ * unchanged data, a one-policy pass, one changed member and the I/O floor;
+ * a note instead when valgrind is missing. */
 int bench_callgrind(const struct bench_opts *o, const char *self, struct bench_table *t,
                     struct err *e);
-/* The child's side: one full evaluation of db, the count hook on or off. */
-int bench_callgrind_child(const struct bench_opts *o, const char *db, int hook);
+/* The child's side: scenario first|again|policy|journal on db, or floor
+ * (the I/O floor of db's findings); 0 when it ran. */
+int bench_callgrind_child(const struct bench_opts *o, const char *db, const char *scenario);
+/* The I/O floor once on db, writing as many rows per household as
+ * counts_db holds open findings (bench_full's floor). */
+int bench_floor_once(const struct bench_opts *o, const char *db, const char *counts_db,
+                     struct err *e);
 
 /* Child processes: fork+exec argv with stdout/stderr to log (NULL: inherit). */
 pid_t bench_spawn(char *const argv[], const char *log, struct err *e);

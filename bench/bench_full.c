@@ -82,6 +82,8 @@ static void engine_run(const struct bench_opts *o, const char *db, int workers, 
 static void floor_run(const struct bench_opts *o, const char *db, const int64_t *ids,
                       const int64_t *counts, long n, double reason_len, struct full_run *r)
 {
+    if (o->on_start)
+        o->on_start();
     struct config *cfg = NULL;
     struct store *w = NULL, *rd = NULL;
     struct snapshot_reader *reader = NULL;
@@ -131,6 +133,8 @@ static void floor_run(const struct bench_opts *o, const char *db, const int64_t 
         r->households = end;
     }
     r->seconds = bench_mono() - t0;
+    if (o->on_stop)
+        o->on_stop();
     r->rc = rc;
     snprintf(r->msg, sizeof r->msg, "%s", e.msg);
     bench_floor_free(fl);
@@ -193,6 +197,28 @@ static int run_child(const struct bench_opts *o, const char *db, int workers,
 
 /* Finding rows per household and the mean reason length, from the engine's
  * run: what the floor must write. */
+static int floor_input_load(const char *db, int64_t **ids, int64_t **counts, long *n,
+                            double *reason_len, struct err *e);
+
+int bench_floor_once(const struct bench_opts *o, const char *db, const char *counts_db,
+                     struct err *e)
+{
+    int64_t *ids = NULL, *counts = NULL;
+    long n = 0;
+    double reason_len = 0;
+    int rc = floor_input_load(counts_db, &ids, &counts, &n, &reason_len, e);
+    if (rc == 0) {
+        struct full_run r;
+        memset(&r, 0, sizeof r);
+        floor_run(o, db, ids, counts, n, reason_len, &r);
+        if ((rc = r.rc) != 0)
+            err_set(e, rc, "floor: %s", r.msg);
+    }
+    free(ids);
+    free(counts);
+    return rc;
+}
+
 static int floor_input_load(const char *db, int64_t **ids, int64_t **counts, long *n,
                             double *reason_len, struct err *e)
 {

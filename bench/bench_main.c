@@ -145,7 +145,7 @@ int main(int argc, char **argv)
     o.bin = env_or("FUPIN_BIN", FUPIN_BENCH_BIN);
     log_set_level(LOG_WARN);
     if (argc == 4 && strcmp(argv[1], "--callgrind-child") == 0)
-        return bench_callgrind_child(&o, argv[2], atoi(argv[3]));
+        return bench_callgrind_child(&o, argv[2], argv[3]);
     if (parse_args(argc, argv, &o))
         return 2;
     snprintf(o.tmp, sizeof o.tmp, "%s/fupin-bench-XXXXXX", env_or("TMPDIR", "/tmp"));

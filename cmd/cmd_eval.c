@@ -15,9 +15,10 @@
 #include <time.h>
 
 static const char *const eval_usage =
-    N_("usage: fupin eval [--all | --household ID] [--json]\n"
+    N_("usage: fupin eval [--all [--policy NAME] | --household ID] [--json]\n"
        "Evaluates households now through the daemon's path and writes findings.\n"
        "  --all           every household (the journal so far counts as done)\n"
+       "  --policy NAME   with --all: that policy only (the others' findings stay)\n"
        "  --household ID  one household; prints its findings\n"
        "  (neither)       what changed since the last evaluation\n"
        "  --json          machine-readable output\n"
@@ -161,7 +162,7 @@ int cmd_eval(struct cli *cli)
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     int all = 0, as_json = 0;
-    const char *household = NULL;
+    const char *household = NULL, *policy = NULL;
     for (int i = 1; i < cli->argc; i++) {
         if (strcmp(cli->argv[i], "--all") == 0)
             all = 1;
@@ -169,11 +170,15 @@ int cmd_eval(struct cli *cli)
             as_json = 1;
         else if (strcmp(cli->argv[i], "--household") == 0 && i + 1 < cli->argc)
             household = cli->argv[++i];
+        else if (strcmp(cli->argv[i], "--policy") == 0 && i + 1 < cli->argc)
+            policy = cli->argv[++i];
         else
             return cli_usage_error(cli, usage, _("unexpected argument \"%s\""), cli->argv[i]);
     }
     if (all && household)
         return cli_usage_error(cli, usage, _("--all and --household exclude each other"));
+    if (policy && !all)
+        return cli_usage_error(cli, usage, _("--policy NAME goes with --all"));
 
     struct config *cfg;
     int code = cli_load_config(cli, &cfg);
@@ -186,6 +191,13 @@ int cmd_eval(struct cli *cli)
         fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
         config_free(cfg);
         return cli_exit_code(rc);
+    }
+    if (policy && !policy_set_find(engine_policies(en), policy)) {
+        fprintf(stderr, _("fupin eval: --policy %s: no loaded policy has this name\n"),
+                term_str(policy));
+        engine_close(en);
+        config_free(cfg);
+        return EXIT_USAGE;
     }
     /* Policies and plugins run in worker processes, as under the daemon:
      * one that crashes or hangs costs a policy_error, not the run. */
@@ -205,8 +217,9 @@ int cmd_eval(struct cli *cli)
         struct engine_stats st = {0};
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = all ? engine_begin_full(en, &stop_flag, &e)
-                 : engine_mark_if_changed(en, &stop_flag, NULL, &e);
+        rc = all && policy ? engine_begin_policy(en, policy, &stop_flag, &e)
+             : all         ? engine_begin_full(en, &stop_flag, &e)
+                           : engine_mark_if_changed(en, &stop_flag, NULL, &e);
         if (rc == 0)
             rc = run_batches(en, &st, &e);
         clock_gettime(CLOCK_MONOTONIC, &t1);

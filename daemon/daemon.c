@@ -119,15 +119,20 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Only the policies whose source, params or version changed are run again. */
 static void mark_all(struct daemon *d, const char *why)
 {
     struct err e;
-    if (engine_mark_all(d->en, &d->stop_flag, &e) == 0)
-        log_event(LOG_INFO, "daemon.marked_all", "%s: every household marked for re-evaluation",
-                  why);
-    else
+    char changed[512];
+    if (engine_mark_changed(d->en, &d->stop_flag, changed, sizeof changed, &e) != 0)
         log_event(LOG_ERROR, "daemon.mark_failed",
                   "%s: cannot mark households for re-evaluation: %s", why, e.msg);
+    else if (changed[0])
+        log_event(LOG_INFO, "daemon.marked_all",
+                  "%s: every household marked for re-evaluation by %s", why, changed);
+    else
+        log_event(LOG_INFO, "daemon.marked_all", "%s: no policy changed, nothing to re-evaluate",
+                  why);
 }
 
 static const struct policy *policy_of_file(const struct policy_set *set, const char *file)

@@ -4,7 +4,9 @@
  * moves the cursor. While batch k is written the workers already evaluate
  * batch k+1 (nothing of it is written until batch k has committed). Never
  * commits findings without the cursor move that covers them, and never moves
- * the cursor without the findings. */
+ * the cursor without the findings. A pass of pending marks runs only the
+ * policies of its scope (those whose fingerprint changed) and never touches
+ * another policy's findings. */
 #include "engine.h"
 #include "i18n.h"
 #include "log.h"
@@ -30,6 +32,10 @@ struct batch {
     int n;
     int64_t cursor, upto;
     int is_journal;
+    /* Policies to run (bit i: set->policies[i]; policies from 64 on always
+     * run): every one for journal rows, those of the pending pass's scope
+     * for pending marks. */
+    uint64_t scope;
 };
 
 struct worker {
@@ -97,45 +103,107 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* ---- fingerprint of what findings depend on besides the records ---- */
+/* ---- what a pass runs ---- */
 
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
+/* engine_meta keys: each policy's fingerprint (policy_set_fingerprint) as of
+ * its last marking, and the scope of the pending marks: "*" (every policy)
+ * or the names of the policies they are for, comma-separated. */
+#define FP_PREFIX "policy_fingerprint:"
+#define SCOPE_KEY "pending_policies"
+#define MAX_FPS 256
+
+static uint64_t all_policies(const struct engine *en)
 {
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
+    return en->set->n_policies >= 64 ? ~0ull : (1ull << en->set->n_policies) - 1;
+}
+
+static int in_list(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && strncmp(p, name, len) == 0)
+            return 1;
+        p += n + (p[n] == ',');
     }
-    return h;
+    return 0;
 }
 
-static uint64_t fnv_str(uint64_t h, const char *s)
+/* The mask of a scope text; no scope (marks made by an older fupin) or "*"
+ * mean every policy. */
+static uint64_t scope_mask(const struct engine *en, const char *scope)
 {
-    return fnv(h, s ? s : "", (s ? strlen(s) : 0) + 1);
+    if (!scope[0] || strcmp(scope, "*") == 0)
+        return ~0ull;
+    uint64_t mask = 0;
+    for (size_t i = 0; i < en->set->n_policies && i < 64; i++)
+        if (in_list(scope, en->set->policies[i].name))
+            mask |= 1ull << i;
+    return mask;
 }
 
-/* Policy sources carry their content hash; params and as_of are hashed as
- * text so that an edited figure changes the fingerprint. */
-static void fingerprint(const struct engine *en, char out[17])
+/* The scope of the pending marks, read with them (another fupin process may
+ * have marked since). */
+static int pending_scope(struct engine *en, uint64_t *mask, struct err *e)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < en->set->n_policies; i++)
-        h = fnv_str(h, en->set->policies[i].source);
-    const struct config *cfg = en->cfg;
-    for (size_t i = 0; i < cfg->n_params; i++) {
-        const struct config_param *p = &cfg->params[i];
-        char buf[64];
-        h = fnv_str(h, p->key);
-        snprintf(buf, sizeof buf, "%d %.17g", (int)p->type, p->number);
-        h = fnv_str(h, buf);
-        h = fnv_str(h, p->string);
-        for (size_t y = 0; y < p->n_years; y++) {
-            snprintf(buf, sizeof buf, "%d=%.17g", p->years[y], p->values[y]);
-            h = fnv_str(h, buf);
+    char scope[1024];
+    int rc = store_meta_get(en->w, SCOPE_KEY, scope, sizeof scope, e);
+    *mask = rc ? 0 : scope_mask(en, scope);
+    return rc;
+}
+
+/* Widens the pending scope by names ("*": every policy) and marks every
+ * household, in the caller's transaction. Marks left from an unfinished
+ * pass keep their own scope by the union; once none is left the old scope
+ * is forgotten. */
+static int mark_scope(struct engine *en, const char *names, struct err *e)
+{
+    char scope[1024] = "";
+    int64_t left = 0;
+    int rc = store_pending_count(en->w, &left, e);
+    if (rc == 0 && left > 0)
+        rc = store_meta_get(en->w, SCOPE_KEY, scope, sizeof scope, e);
+    if (rc)
+        return rc;
+    if (left > 0 && !scope[0])
+        snprintf(scope, sizeof scope, "*");
+    if (strcmp(names, "*") == 0 || strcmp(scope, "*") == 0) {
+        snprintf(scope, sizeof scope, "*");
+    } else {
+        for (const char *p = names; *p;) {
+            size_t n = strcspn(p, ",");
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), p);
+            size_t len = strlen(scope);
+            if (!in_list(scope, name) && len + n + 2 < sizeof scope)
+                snprintf(scope + len, sizeof scope - len, "%s%s", len ? "," : "", name);
+            else if (!in_list(scope, name))
+                snprintf(scope, sizeof scope, "*"); /* too many names: all */
+            p += n + (p[n] == ',');
         }
     }
-    h = fnv_str(h, cfg->as_of);
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    if ((rc = store_pending_mark_all(en->w, e)) != 0)
+        return rc;
+    return store_meta_set(en->w, SCOPE_KEY, scope, e);
+}
+
+/* Records the fingerprint of policy i; with the combined one that says "the
+ * engine has recorded its policies" to outside tools. */
+static int record_fingerprint(struct engine *en, size_t i, struct err *e)
+{
+    char key[96], fp[17];
+    snprintf(key, sizeof key, FP_PREFIX "%s", en->set->policies[i].name);
+    policy_set_fingerprint(en->set, i, fp);
+    int rc = store_meta_set(en->w, key, fp, e);
+    return rc ? rc : store_meta_set(en->w, "policy_fingerprint", "per-policy", e);
+}
+
+static int record_all_fingerprints(struct engine *en, struct err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; i < en->set->n_policies && !rc; i++)
+        rc = record_fingerprint(en, i, e);
+    return rc;
 }
 
 /* ---- workers ---- */
@@ -163,7 +231,7 @@ static int worker_init(struct engine *en, struct worker *w, int index, struct er
 
 /* Reads and evaluates one household into its slot. Only database failures
  * are errors: a deleted or malformed household is an outcome. */
-static int eval_slot(struct worker *w, struct worker_item *s, struct err *e)
+static int eval_slot(struct worker *w, struct worker_item *s, uint64_t skip, struct err *e)
 {
     eval_result_reset(&s->res);
     s->res.household_id = s->id;
@@ -182,7 +250,7 @@ static int eval_slot(struct worker *w, struct worker_item *s, struct err *e)
     if (rc)
         return err_set(e, rc, "%s", se.msg);
     s->outcome = OUTCOME_OK;
-    policy_runner_eval(w->runner, &w->snap.hh, &s->res);
+    policy_runner_eval_except(w->runner, &w->snap.hh, &s->res, skip);
     return 0;
 }
 
@@ -208,7 +276,7 @@ static void *worker_run(void *arg)
     if (ranged)
         w->rc = snapshot_range_begin(w->reader, b->ids[from], b->ids[to - 1], &w->e);
     for (int i = from; w->rc == 0 && i < to; i++)
-        w->rc = eval_slot(w, &b->slots[i], &w->e);
+        w->rc = eval_slot(w, &b->slots[i], ~b->scope, &w->e);
     if (ranged)
         snapshot_range_end(w->reader);
     store_rollback(w->rd);
@@ -347,10 +415,12 @@ static int proc_ensure(struct engine *en, struct worker *w, struct err *e)
 
 /* The errors (and, for a kill, the alert) of the policies a worker was told
  * to skip on s: they keep their stored findings. */
-static void add_skip_errors(struct engine *en, struct worker_item *s, uint64_t quarantined)
+static void add_skip_errors(struct engine *en, struct worker_item *s, uint64_t quarantined,
+                            uint64_t scope)
 {
     for (size_t i = 0; i < en->set->n_policies && i < 64; i++) {
-        if (!(s->skip >> i & 1))
+        /* Outside the pass: recorded by write_slot, not as an error. */
+        if (!(s->skip >> i & 1) || (!(scope >> i & 1) && !(s->killed >> i & 1)))
             continue;
         const struct policy *p = &en->set->policies[i];
         char msg[256];
@@ -397,7 +467,7 @@ static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
 {
     uint64_t quarantined = quarantine_mask(en);
     for (int i = from; i < to; i++) {
-        b->slots[i].skip = quarantined;
+        b->slots[i].skip = quarantined | ~b->scope;
         b->slots[i].killed = 0;
         b->slots[i].attempts = 0;
         b->slots[i].why[0] = 0;
@@ -417,7 +487,7 @@ static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
                               &done, &death, e);
         for (int k = i; k < i + done; k++)
             if (b->slots[k].outcome == OUTCOME_OK)
-                add_skip_errors(en, &b->slots[k], quarantined);
+                add_skip_errors(en, &b->slots[k], quarantined, b->scope);
         i += done;
         if (rc == 0)
             break;
@@ -532,7 +602,22 @@ static int find_live_alerts(struct engine *en, const struct batch *b, struct err
     return store_alert_households(en->w, lo, hi, en->cap, en->live, &en->n_live, e);
 }
 
-static int write_slot(struct engine *en, const struct worker_item *s, const char *now,
+/* A policy the pass did not run is listed like a failed one, so that
+ * reconciliation leaves its findings and alerts exactly as they were; it is
+ * neither counted nor audited as an error. Returns how many real errors res
+ * held (the ones before the added entries). */
+static size_t add_out_of_scope(struct engine *en, uint64_t scope, struct eval_result *res)
+{
+    size_t real = res->n_errors;
+    for (size_t i = 0; i < en->set->n_policies && i < 64; i++) {
+        const struct policy *p = &en->set->policies[i];
+        if (!(scope >> i & 1) && eval_result_add_error(res, p->name, p->source, "not in this pass"))
+            break;
+    }
+    return real;
+}
+
+static int write_slot(struct engine *en, struct worker_item *s, uint64_t scope, const char *now,
                       struct engine_stats *st, struct err *e)
 {
     st->households++;
@@ -551,7 +636,10 @@ static int write_slot(struct engine *en, const struct worker_item *s, const char
     struct reconcile_stats rs = {0};
     int no_live =
         en->n_live >= 0 && !bsearch(&s->id, en->live, (size_t)en->n_live, sizeof *en->live, cmp_id);
+    int partial = (scope & all_policies(en)) != all_policies(en);
+    size_t real = partial ? add_out_of_scope(en, scope, &s->res) : s->res.n_errors;
     int rc = store_reconcile_hinted(en->w, &s->res, now, no_live, &rs, e);
+    s->res.n_errors = real;
     if (rc)
         return rc;
     st->inserted += rs.inserted;
@@ -559,6 +647,10 @@ static int write_slot(struct engine *en, const struct worker_item *s, const char
     st->withdrawn += rs.withdrawn;
     st->unchanged += rs.unchanged;
     st->errors += (long)s->res.n_errors;
+    /* The audit row describes a whole evaluation: a pass of some policies
+     * leaves the last one standing. */
+    if (partial)
+        return 0;
     char errors[4096] = "";
     for (size_t i = 0; i < s->res.n_errors; i++) {
         size_t len = strlen(errors);
@@ -571,7 +663,7 @@ static int write_slot(struct engine *en, const struct worker_item *s, const char
 
 /* The batch's one transaction. ERR_BUSY here means "the cursor moved under
  * us" (another fupin process): nothing was written, read the batch again. */
-static int write_batch(struct engine *en, const struct batch *b, const atomic_int *stop,
+static int write_batch(struct engine *en, struct batch *b, const atomic_int *stop,
                        struct engine_stats *st, struct err *e)
 {
     int rc = store_begin(en->w, stop, e);
@@ -592,7 +684,7 @@ static int write_batch(struct engine *en, const struct batch *b, const atomic_in
     engine_now(now);
     struct engine_stats bs = {0};
     for (int i = 0; i < b->n; i++)
-        if ((rc = write_slot(en, &b->slots[i], now, &bs, e)) != 0)
+        if ((rc = write_slot(en, &b->slots[i], b->scope, now, &bs, e)) != 0)
             goto fail;
     if (b->is_journal) {
         if ((rc = store_cursor_set(en->w, b->upto, e)) != 0 ||
@@ -631,10 +723,13 @@ static int batch_choose(struct engine *en, struct batch *b, int64_t cursor, int6
     if (rc)
         return rc;
     b->is_journal = b->upto > cursor;
+    b->scope = ~0ull;
     if (!b->is_journal) {
         b->n = 0;
         if (pending_ok &&
             (rc = store_pending_take_after(en->w, after, en->batch, b->ids, &b->n, e)) != 0)
+            return rc;
+        if (b->n && (rc = pending_scope(en, &b->scope, e)) != 0)
             return rc;
     }
     for (int i = 0; i < b->n; i++)
@@ -714,7 +809,7 @@ int engine_step(struct engine *en, const atomic_int *stop, struct engine_stats *
             if ((rc = eval_join(en, e)) != 0)
                 return rc;
         }
-        const struct batch *b = &en->b[en->cur];
+        struct batch *b = &en->b[en->cur];
         prefetch(en, b);
         rc = write_batch(en, b, stop, stats, e);
         if (rc) {
@@ -734,10 +829,8 @@ int engine_step(struct engine *en, const atomic_int *stop, struct engine_stats *
 
 static int mark_all_in_tx(struct engine *en, struct err *e)
 {
-    char fp[17];
-    fingerprint(en, fp);
-    int rc = store_pending_mark_all(en->w, e);
-    return rc ? rc : store_meta_set(en->w, "policy_fingerprint", fp, e);
+    int rc = mark_scope(en, "*", e);
+    return rc ? rc : record_all_fingerprints(en, e);
 }
 
 int engine_mark_all(struct engine *en, const atomic_int *stop, struct err *e)
@@ -752,20 +845,135 @@ int engine_mark_all(struct engine *en, const atomic_int *stop, struct err *e)
     return rc;
 }
 
+/* Appends name; a list that would not fit becomes "*" (every policy), never
+ * a cut name that would match none. */
+static void list_add(char *names, size_t size, const char *name)
+{
+    size_t len = strlen(names);
+    if (strcmp(names, "*") == 0)
+        return;
+    if (len + strlen(name) + 2 > size)
+        snprintf(names, size, "*");
+    else
+        snprintf(names + len, size - len, "%s%s", len ? "," : "", name);
+}
+
+/* The policies whose fingerprint differs from the stored one, and those
+ * with a stored one that are gone (neither loaded nor missing: their
+ * findings are withdrawn by the pass, since no policy says them any more),
+ * comma-separated into names; *n_current counts the loaded ones among them.
+ * *n_stale counts stored rows to delete: the gone ones', and those of
+ * missing policies, which did not run on what changed meanwhile, so their
+ * return must count as a change. With forget they are deleted (in a
+ * transaction). */
+static int changed_policies(struct engine *en, int forget, char *names, size_t size,
+                            size_t *n_current, size_t *n_stale, struct err *e)
+{
+    struct store_meta_row *rows = calloc(MAX_FPS, sizeof *rows);
+    if (!rows)
+        return err_set(e, ERR_FAIL, "out of memory");
+    int n = 0;
+    int rc = store_meta_prefixed(en->w, FP_PREFIX, MAX_FPS, rows, &n, e);
+    if (n < 0)
+        n = MAX_FPS; /* more than a set ever holds: the rest wait a turn */
+    names[0] = 0;
+    *n_current = *n_stale = 0;
+    for (size_t i = 0; rc == 0 && i < en->set->n_policies; i++) {
+        const struct policy *p = &en->set->policies[i];
+        char fp[17];
+        policy_set_fingerprint(en->set, i, fp);
+        int same = 0;
+        for (int k = 0; k < n && !same; k++)
+            same = strcmp(rows[k].name, p->name) == 0 && strcmp(rows[k].value, fp) == 0;
+        if (!same) {
+            list_add(names, size, p->name);
+            (*n_current)++;
+        }
+    }
+    for (int k = 0; rc == 0 && k < n; k++) {
+        if (policy_set_find(en->set, rows[k].name))
+            continue;
+        int missing = 0;
+        for (size_t i = 0; i < en->set->n_missing && !missing; i++)
+            missing = strcmp(en->set->missing[i].name, rows[k].name) == 0;
+        if (!missing)
+            list_add(names, size, rows[k].name);
+        (*n_stale)++;
+        if (forget) {
+            char key[96];
+            snprintf(key, sizeof key, FP_PREFIX "%s", rows[k].name);
+            rc = store_meta_delete(en->w, key, e);
+        }
+    }
+    free(rows);
+    return rc;
+}
+
+int engine_mark_changed(struct engine *en, const atomic_int *stop, char *changed, size_t size,
+                        struct err *e)
+{
+    engine_drain(en);
+    char names[1024];
+    size_t n_current = 0, n_stale = 0;
+    if (changed && size)
+        changed[0] = 0;
+    int rc = store_begin(en->w, stop, e);
+    if (rc)
+        return rc;
+    if ((rc = changed_policies(en, 1, names, sizeof names, &n_current, &n_stale, e)) != 0)
+        goto fail;
+    if (!names[0])
+        return n_stale ? store_commit(en->w, e) : (store_rollback(en->w), 0);
+    if (changed && size)
+        snprintf(changed, size, "%s", names);
+    if ((rc = mark_scope(en, names, e)) != 0 || (rc = record_all_fingerprints(en, e)) != 0)
+        goto fail;
+    return store_commit(en->w, e);
+fail:
+    store_rollback(en->w);
+    return rc;
+}
+
 int engine_mark_if_changed(struct engine *en, const atomic_int *stop, int *marked, struct err *e)
 {
-    char fp[17], stored[64];
-    fingerprint(en, fp);
+    char names[1024];
+    size_t n_current = 0, n_stale = 0;
     if (marked)
         *marked = 0;
-    int rc = store_meta_get(en->w, "policy_fingerprint", stored, sizeof stored, e);
-    if (rc || strcmp(fp, stored) == 0)
+    engine_drain(en);
+    int rc = store_begin_read(en->w, e);
+    if (rc)
         return rc;
+    rc = changed_policies(en, 0, names, sizeof names, &n_current, &n_stale, e);
+    store_rollback(en->w);
+    if (rc || (!names[0] && !n_stale))
+        return rc;
+    if (!names[0])
+        return engine_mark_changed(en, stop, NULL, 0, e);
     if (marked)
         *marked = 1;
     /* Everything is about to be evaluated: the journal so far adds nothing
      * (and after `fupin init --demo` it holds the whole city once more). */
-    return engine_begin_full(en, stop, e);
+    if (n_current == en->set->n_policies)
+        return engine_begin_full(en, stop, e);
+    return engine_mark_changed(en, stop, NULL, 0, e);
+}
+
+int engine_begin_policy(struct engine *en, const char *name, const atomic_int *stop, struct err *e)
+{
+    const struct policy *p = policy_set_find(en->set, name);
+    if (!p)
+        return err_set(e, ERR_NOTFOUND, "no policy named %s", name);
+    engine_drain(en);
+    int rc = store_begin(en->w, stop, e);
+    if (rc)
+        return rc;
+    if ((rc = mark_scope(en, name, e)) != 0 ||
+        (rc = record_fingerprint(en, (size_t)(p - en->set->policies), e)) != 0) {
+        store_rollback(en->w);
+        return rc;
+    }
+    return store_commit(en->w, e);
 }
 
 int engine_begin_full(struct engine *en, const atomic_int *stop, struct err *e)
@@ -838,6 +1046,7 @@ static int eval_one_proc(struct engine *en, int64_t id, struct eval_result *res,
     s->id = b->ids[0] = id;
     b->n = 1;
     b->is_journal = 0;
+    b->scope = ~0ull;
     int rc = run_share_proc(en, &en->workers[0], b, 0, 1, e);
     if (rc) {
         b->n = 0;
@@ -880,6 +1089,7 @@ int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, stru
     b->ids[0] = id;
     b->n = 1;
     b->is_journal = 0;
+    b->scope = ~0ull;
     struct err we;
     int wrc = write_batch(en, b, NULL, NULL, &we);
     *res = s->res;

@@ -1,5 +1,6 @@
 /* engine.h - one batch at a time: journal (or pending marks) -> households ->
- * snapshots -> every policy -> reconciliation -> one commit with the cursor.
+ * snapshots -> every policy (pending marks: those of their scope) ->
+ * reconciliation -> one commit with the cursor.
  * Owns one write connection and N evaluation workers: threads (each with its
  * own read connection, snapshot reader and policy runner), or after
  * engine_spawn_workers, threads that each drive a worker process. Not thread-safe: one thread
@@ -13,6 +14,7 @@
 #include "stop.h"
 #include "store_snapshot.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct engine;
@@ -44,13 +46,24 @@ void engine_close(struct engine *en);
 int engine_step(struct engine *en, const atomic_int *stop, struct engine_stats *stats,
                 struct err *e);
 
-/* Marks every household for re-evaluation and records the fingerprint of the
- * current policies and params, in one transaction. */
+/* Marks every household for re-evaluation by every policy and records each
+ * policy's fingerprint (policy_set_fingerprint), in one transaction. */
 int engine_mark_all(struct engine *en, const atomic_int *stop, struct err *e);
-/* When the stored fingerprint differs from the current one (first start,
- * or a policy or config change while stopped): engine_begin_full. *marked
- * (may be NULL) says whether it did. */
+/* Marks every household for re-evaluation by the policies whose fingerprint
+ * changed since it was recorded (and gone ones, whose findings are then
+ * withdrawn) and records the new ones; the other policies' findings are left
+ * as they are. changed (may be NULL) gets their names, comma-separated, ""
+ * when none changed (nothing marked). */
+int engine_mark_changed(struct engine *en, const atomic_int *stop, char *changed, size_t size,
+                        struct err *e);
+/* At start-up: engine_begin_full when every policy's fingerprint changed
+ * (first start), else engine_mark_changed when some did (a policy or config
+ * change while stopped). *marked (may be NULL) says whether it marked. */
 int engine_mark_if_changed(struct engine *en, const atomic_int *stop, int *marked, struct err *e);
+/* For `fupin eval --all --policy NAME`: marks every household for
+ * re-evaluation by that policy only and records its fingerprint.
+ * ERR_NOTFOUND when no loaded policy has that name. */
+int engine_begin_policy(struct engine *en, const char *name, const atomic_int *stop, struct err *e);
 /* For `fupin eval --all`: in one transaction, moves the cursor to the end of
  * the journal (whatever it holds is about to be evaluated anyway), withdraws
  * the findings of households that no longer exist, and marks every household. */

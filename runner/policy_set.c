@@ -528,6 +528,81 @@ const struct policy *policy_set_find(const struct policy_set *set, const char *n
     return NULL;
 }
 
+/* ---- fingerprints ---- */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    return fnv(h, s ? s : "", (s ? strlen(s) : 0) + 1);
+}
+
+/* A param as text (name included, so an absent key differs from any value):
+ * an edited figure or a new year's value changes the hash. */
+static uint64_t hash_param(uint64_t h, const struct config_param *p)
+{
+    char buf[64];
+    h = fnv_str(h, p->key);
+    snprintf(buf, sizeof buf, "%d %.17g", (int)p->type, p->number);
+    h = fnv_str(h, buf);
+    h = fnv_str(h, p->string);
+    for (size_t y = 0; y < p->n_years; y++) {
+        snprintf(buf, sizeof buf, "%d=%.17g", p->years[y], p->values[y]);
+        h = fnv_str(h, buf);
+    }
+    return h;
+}
+
+static uint64_t hash_key(uint64_t h, const struct config *cfg, const char *key)
+{
+    const struct config_param *p = config_param_find(cfg, key);
+    return p ? hash_param(h, p) : fnv_str(fnv_str(h, key), "(absent)");
+}
+
+void policy_set_fingerprint(const struct policy_set *set, size_t i, char out[17])
+{
+    const struct policy *p = &set->policies[i];
+    const struct config *cfg = set->cfg;
+    uint64_t h = 14695981039346656037ull;
+    h = fnv_str(h, p->source);
+    h = fnv_str(h, cfg->as_of);
+    /* The facts every policy sees (household_facts) depend on these. */
+    h = hash_key(h, cfg, "working_age_min");
+    h = hash_key(h, cfg, "working_age_max");
+    if (p->kind == POLICY_LUA) {
+        /* A Lua policy can read nothing it does not declare (call_view.c). */
+        size_t n = 0;
+        const struct config_param_decl *d = policy_lua_params(p->impl, &n);
+        for (size_t k = 0; k < n; k++)
+            h = hash_key(h, cfg, d[k].key);
+    } else {
+        /* A plugin looks "<area>.<key>" up, then "<key>", and an ABI-1
+         * plugin declares nothing: every key of its area and every key
+         * without an area may be read. */
+        size_t n = 0, len = strlen(p->name);
+        const struct fupin_param_decl *d = plugin_param_decls(p->impl, &n);
+        for (size_t k = 0; k < n; k++) {
+            char key[160];
+            snprintf(key, sizeof key, "%s.%s", p->name, d[k].key);
+            h = hash_key(hash_key(h, cfg, key), cfg, d[k].key);
+        }
+        for (size_t k = 0; k < cfg->n_params; k++) {
+            const char *key = cfg->params[k].key;
+            if (!strchr(key, '.') || (strncmp(key, p->name, len) == 0 && key[len] == '.'))
+                h = hash_param(h, &cfg->params[k]);
+        }
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 /* ---- running ---- */
 
 struct policy_runner {

@@ -57,6 +57,11 @@ const struct policy *policy_set_find(const struct policy_set *set, const char *n
  * default, who declares it, title (`fupin check --keys`). */
 void policy_set_print_params(const struct policy_set *set, FILE *out);
 
+/* What policy i's findings depend on besides the records, as 16 hex digits
+ * into out: its source (content hash or plugin version), the values of the
+ * params it can read, the facts' params and as_of. */
+void policy_set_fingerprint(const struct policy_set *set, size_t i, char out[17]);
+
 struct policy_runner; /* per thread */
 int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e);
 void policy_runner_free(struct policy_runner *r);

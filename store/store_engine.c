@@ -63,3 +63,45 @@ int store_orphan_households(struct store *st, int max, int64_t *ids, int *n, str
     sqlite3_finalize(stmt);
     return rc;
 }
+
+int store_meta_prefixed(struct store *st, const char *prefix, int max, struct store_meta_row *rows,
+                        int *n, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st,
+                           "SELECT substr(key, length(?1) + 1), value FROM engine_meta"
+                           " WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+                           &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, prefix, -1, SQLITE_STATIC);
+    *n = 0;
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*n >= max) {
+            *n = -1;
+            break;
+        }
+        const char *k = (const char *)sqlite3_column_text(stmt, 0);
+        const char *v = (const char *)sqlite3_column_text(stmt, 1);
+        snprintf(rows[*n].name, sizeof rows[*n].name, "%s", k ? k : "");
+        snprintf(rows[*n].value, sizeof rows[*n].value, "%s", v ? v : "");
+        (*n)++;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "reading engine_meta");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_meta_delete(struct store *st, const char *key, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "DELETE FROM engine_meta WHERE key = ?", &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    rc = store_step_done(st, stmt, "deleting from engine_meta", e);
+    sqlite3_finalize(stmt);
+    return rc;
+}

@@ -346,8 +346,10 @@ static int reconcile_alerts(struct rec *c, const struct eval_result *res, const 
             const char *source = (const char *)sqlite3_column_text(s, 1);
             if (!kind || alert_in_result(res, kind))
                 continue;
-            if (strcmp(kind, "data_quality") == 0 ||
-                (is_policy_source(source) && !source_failed(res, source)))
+            /* A policy's own data_quality alert is its to resolve: kept
+             * while that policy failed or was not run. */
+            if (is_policy_source(source) ? !source_failed(res, source)
+                                         : strcmp(kind, "data_quality") == 0)
                 resolve[n_resolve++] = col(c, s, 0, &ok);
         }
         if (!ok)
