@@ -59,6 +59,8 @@ int cmd_check(struct cli *cli);
 int cmd_test(struct cli *cli);
 int cmd_nightly(struct cli *cli);
 int cmd_alert(struct cli *cli);
+int cmd_findings(struct cli *cli);
+int cmd_finding(struct cli *cli);
 int cmd_config(struct cli *cli);
 /* Hidden: the evaluation worker process the daemon starts (worker.h). */
 int cmd_worker(struct cli *cli);

@@ -22,6 +22,8 @@ static const struct {
     {"test", cmd_test, N_("run policy test cases (YAML)")},
     {"nightly", cmd_nightly, N_("run the nightly supervision job now")},
     {"alert", cmd_alert, N_("list and acknowledge alerts")},
+    {"findings", cmd_findings, N_("list findings: what each town, village or cadre has to do")},
+    {"finding", cmd_finding, N_("accept or reject a finding")},
     {"config", cmd_config, N_("print a resolved config value (e.g. database)")},
 };
 

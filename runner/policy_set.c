@@ -201,6 +201,49 @@ static const struct config_param_decl daemon_params[] = {
      .by_year = 1,
      .has_default = 1,
      .default_number = 0.10},
+    /* `fupin finding accept`: the help task's due date, days from today. */
+    {.key = "tasks.default_due_days",
+     .owner = "fupin finding accept",
+     .type = CONFIG_DECL_INTEGER,
+     .unit = "days",
+     .title = "采纳帮扶建议后帮扶任务的默认办理期限（天）",
+     .min = 1,
+     .max = 3650,
+     .required = 1,
+     .has_default = 1,
+     .default_number = 30},
+#define TASK_DUE(measure, name)                                                                    \
+    {.key = "tasks.due_days." measure,                                                             \
+     .owner = "fupin finding accept",                                                              \
+     .type = CONFIG_DECL_INTEGER,                                                                  \
+     .unit = "days",                                                                               \
+     .title = "帮扶任务办理期限（天）：" name,                                                     \
+     .min = 1,                                                                                     \
+     .max = 3650}
+    TASK_DUE("project", "扶持发展特色产业项目"),
+    TASK_DUE("skills_training", "实用技术培训"),
+    TASK_DUE("link_enterprise", "联结龙头企业/合作社"),
+    TASK_DUE("pv_station", "光伏扶贫电站收益"),
+    TASK_DUE("transfer_training", "转移就业培训"),
+    TASK_DUE("public_welfare_job", "公益性岗位就业"),
+    TASK_DUE("dibao", "纳入低保"),
+    TASK_DUE("pension_enrol", "参加城乡居民养老保险"),
+    TASK_DUE("compulsory_support", "义务教育“两免一补”"),
+    TASK_DUE("tuition_waiver", "免学杂费"),
+    TASK_DUE("living_allowance", "生活费补助"),
+    TASK_DUE("premium_subsidy", "代缴医保个人缴费"),
+    TASK_DUE("critical_illness", "大病保险与重特大疾病救助"),
+    TASK_DUE("chronic_outpatient", "门诊特定病种"),
+    TASK_DUE("rehab", "医疗康复项目"),
+    TASK_DUE("renovation", "危房改造"),
+    TASK_DUE("tap_water", "自来水入户"),
+    TASK_DUE("relocation", "易地扶贫搬迁"),
+    TASK_DUE("rating", "信用户评定"),
+    TASK_DUE("micro_loan", "扶贫小额信用贷款"),
+    TASK_DUE("loan_insurance", "贷款保证保险补贴"),
+    TASK_DUE("shares", "资产收益折股量化"),
+    TASK_DUE("land_shares", "土地经营权流转/入股"),
+#undef TASK_DUE
 };
 
 static int decls_add(struct policy_set *set, const struct config_param_decl *d, size_t n,

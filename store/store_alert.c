@@ -180,27 +180,112 @@ int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e
     return rc;
 }
 
+static int ack_by(struct store *st, int64_t id, const char *by, const char *note, const char *now,
+                  struct alert_acked *out, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc =
+        store_prepare(st, "SELECT state, acked_by, acked_at FROM alert WHERE id = ?", &stmt, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    int step = sqlite3_step(stmt);
+    char state[16] = "";
+    if (step == SQLITE_ROW) {
+        const unsigned char *s = sqlite3_column_text(stmt, 0), *b = sqlite3_column_text(stmt, 1),
+                            *at = sqlite3_column_text(stmt, 2);
+        snprintf(state, sizeof state, "%s", s ? (const char *)s : "");
+        snprintf(out->by, sizeof out->by, "%s", b ? (const char *)b : "");
+        snprintf(out->at, sizeof out->at, "%s", at ? (const char *)at : "");
+    } else if (step != SQLITE_DONE) {
+        rc = store_fail(st, e, ERR_FAIL, "reading alert");
+    }
+    sqlite3_finalize(stmt);
+    if (rc)
+        return rc;
+    if (!state[0])
+        return err_set(e, ERR_NOTFOUND, "no alert with id %lld", (long long)id);
+    if (strcmp(state, "resolved") == 0) {
+        out->outcome = ALERT_RESOLVED;
+        return 0;
+    }
+    if (strcmp(state, "acked") == 0) {
+        out->outcome = ALERT_ALREADY_ACKED;
+        return 0;
+    }
+    if ((rc = store_prepare(st,
+                            "UPDATE alert SET state = 'acked', acked_at = ?2, acked_by = ?3,"
+                            " ack_note = ?4 WHERE id = ?1",
+                            &stmt, e)) != 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, by, -1, SQLITE_STATIC);
+    if (note && *note)
+        sqlite3_bind_text(stmt, 4, note, -1, SQLITE_STATIC);
+    rc = store_step_done(st, stmt, "acknowledging alert", e);
+    sqlite3_finalize(stmt);
+    out->outcome = ALERT_ACKED;
+    snprintf(out->by, sizeof out->by, "%s", by);
+    snprintf(out->at, sizeof out->at, "%s", now);
+    return rc;
+}
+
+int store_alert_ack_by(struct store *st, int64_t id, const char *by, const char *note,
+                       const char *now, struct alert_acked *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc = store_begin(st, NULL, e);
+    if (rc)
+        return rc;
+    if ((rc = ack_by(st, id, by, note, now, out, e)) != 0 || out->outcome != ALERT_ACKED) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st, e);
+}
+
+/* The one place that says which alerts are a region's: the region the
+ * alert is routed to now, or the village of the household it is about, is
+ * the region or below it (region.parent, any depth; "under" is
+ * STORE_UNDER_REGION). An escalated alert keeps its household, so it stays
+ * on the lists of the town and village it came from. */
+#define ALERT_IN_REGION                                                                            \
+    "(a.region IN (SELECT code FROM under) OR a.household_id IN"                                   \
+    " (SELECT h.id FROM household h WHERE h.village IN (SELECT code FROM under)))"
+
 int store_alert_list(struct store *st, const struct alert_filter *f, store_alert_row_fn fn,
                      void *ctx, struct err *e)
 {
-    static const char sql[] =
+    static const char sql[] = STORE_UNDER_REGION
         "SELECT a.id, ifnull(a.household_id, 0), ifnull(a.task_id, 0),"
         " ifnull(a.supervisor_id, 0), a.kind, a.severity, a.region, a.level, a.message,"
         " a.state, a.subject, a.opened_at, a.last_seen_at, a.acked_at, a.resolved_at, s.name,"
-        " a.escalations"
+        " a.escalations, a.acked_by, a.ack_note"
         " FROM alert a LEFT JOIN supervisor s ON s.id = a.supervisor_id"
-        " WHERE (?1 IS NULL OR a.level = ?1) AND (?2 IS NULL OR a.kind = ?2)"
-        " AND (?3 = 0 OR a.state IN ('open','acked'))"
+        " WHERE (:level IS NULL OR a.level = :level) AND (:kind IS NULL OR a.kind = :kind)"
+        " AND (:live = 0 OR a.state IN ('open','acked'))"
+        " AND (:region IS NULL OR " ALERT_IN_REGION ")"
+        " AND (:cadre IS NULL OR a.household_id IN"
+        "      (SELECT household_id FROM pairing WHERE cadre_id = :cadre)"
+        "      OR a.task_id IN (SELECT id FROM task WHERE cadre_id = :cadre))"
+        " AND (:since IS NULL OR a.opened_at >= :since)"
         " ORDER BY a.id DESC";
     sqlite3_stmt *stmt;
     int rc = store_prepare(st, sql, &stmt, e), step;
     if (rc)
         return rc;
-    if (f->level)
-        sqlite3_bind_text(stmt, 1, f->level, -1, SQLITE_STATIC);
-    if (f->kind)
-        sqlite3_bind_text(stmt, 2, f->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 3, f->live_only);
+#define BIND_TEXT(name, v)                                                                         \
+    if (v)                                                                                         \
+    sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, name), v, -1, SQLITE_STATIC)
+    BIND_TEXT(":level", f->level);
+    BIND_TEXT(":kind", f->kind);
+    BIND_TEXT(":region", f->region);
+    BIND_TEXT(":since", f->since);
+#undef BIND_TEXT
+    sqlite3_bind_int(stmt, sqlite3_bind_parameter_index(stmt, ":live"), f->live_only);
+    if (f->cadre_id)
+        sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, ":cadre"), f->cadre_id);
 #define T(i) ((const char *)sqlite3_column_text(stmt, (i)))
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         struct alert_row a = {
@@ -221,6 +306,8 @@ int store_alert_list(struct store *st, const struct alert_filter *f, store_alert
             .resolved_at = T(14),
             .supervisor_name = T(15),
             .escalations = sqlite3_column_int(stmt, 16),
+            .acked_by = T(17),
+            .ack_note = T(18),
         };
         if ((rc = fn(ctx, &a, e)) != 0)
             break;

@@ -54,16 +54,36 @@ int store_alert_stage_apply(struct store *st, const char *now, int *raised, int 
  * is a no-op; an unknown id or a resolved alert is ERR_INVALID. */
 int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e);
 
+enum alert_ack_outcome {
+    ALERT_ACKED,         /* acknowledged now */
+    ALERT_ALREADY_ACKED, /* acknowledged before: nothing written (see by, at) */
+    ALERT_RESOLVED,      /* resolved: nothing to acknowledge */
+};
+struct alert_acked {
+    enum alert_ack_outcome outcome;
+    char by[128]; /* who acknowledged it (now or before); "" when nobody said */
+    char at[24];  /* when */
+};
+/* Acknowledges alert id as store_alert_ack does, recording who (by) and
+ * why (note, NULL allowed), in a write transaction of its own. ERR_NOTFOUND
+ * for an unknown id; every other answer is in out->outcome. */
+int store_alert_ack_by(struct store *st, int64_t id, const char *by, const char *note,
+                       const char *now, struct alert_acked *out, struct err *e);
+
 struct alert_filter {
-    const char *level; /* NULL: any */
-    const char *kind;  /* NULL: any */
-    int live_only;     /* only open or acked */
+    const char *level;  /* NULL: any */
+    const char *kind;   /* NULL: any */
+    int live_only;      /* only open or acked */
+    const char *region; /* NULL: any; else alerts of the region and below it */
+    int64_t cadre_id;   /* 0: any; else about the cadre's households or tasks */
+    const char *since;  /* YYYY-MM-DD: opened on or after it */
 };
 struct alert_row {
     int64_t id, household_id, task_id, supervisor_id;
     const char *kind, *severity, *region, *level, *message, *state, *subject;
     const char *opened_at, *last_seen_at, *acked_at, *resolved_at, *supervisor_name;
     int escalations;
+    const char *acked_by, *ack_note;
 };
 typedef int (*store_alert_row_fn)(void *ctx, const struct alert_row *a, struct err *e);
 /* Alerts matching f, newest first; strings live during the call only. */

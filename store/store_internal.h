@@ -36,6 +36,12 @@ int store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt, struct 
 #define STORE_LEVEL_RANK(col)                                                                      \
     "CASE " col " WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2"                   \
     " WHEN 'city' THEN 3 ELSE -1 END"
+/* A WITH clause: "under" holds the region :region and every region below
+ * it, through region.parent at any depth (codes need not nest as strings);
+ * it is empty when :region is NULL. */
+#define STORE_UNDER_REGION                                                                         \
+    "WITH RECURSIVE under(code) AS (SELECT :region WHERE :region IS NOT NULL"                      \
+    " UNION SELECT r.code FROM region r JOIN under u ON r.parent = u.code) "
 /* Creates the schema from scratch or applies migrations; in store_schema.c. */
 int store_schema_apply(struct store *st, struct err *e);
 

@@ -459,11 +459,28 @@ static int migrate_money_bounds(struct store *st, struct err *e)
     return 0;
 }
 
+/* Version 4 — decisions: who accepted or rejected a finding, when and why,
+ * and the help task accepting it made; who acknowledged an alert and why
+ * (acked_at is there since version 1). Only columns are added: existing
+ * rows keep everything and read NULL for what nobody recorded. */
+static int migrate_decisions(struct store *st, struct err *e)
+{
+    return exec(st,
+                "ALTER TABLE finding ADD COLUMN decided_by TEXT;"
+                "ALTER TABLE finding ADD COLUMN decided_at TEXT;"
+                "ALTER TABLE finding ADD COLUMN decision_note TEXT;"
+                "ALTER TABLE finding ADD COLUMN task_id INTEGER;"
+                "ALTER TABLE alert ADD COLUMN acked_by TEXT;"
+                "ALTER TABLE alert ADD COLUMN ack_note TEXT;",
+                e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
     migrate_to_2,
     migrate_money_bounds, /* version 3 */
+    migrate_decisions,    /* version 4 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

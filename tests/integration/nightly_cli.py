@@ -67,11 +67,11 @@ def main():
         check(r.returncode == 0 and "task:1" in r.stdout, "alert list --kind task_overdue (text)")
 
         aid = overdue[0]["id"] if overdue else 0
-        r = fupin("alert", "ack", str(aid))
+        r = fupin("alert", "ack", str(aid), "--by", "镇督查")
         check(r.returncode == 0, "alert ack ID")
         check(con.execute("SELECT state, acked_at IS NOT NULL FROM alert WHERE id = ?", (aid,)).fetchone()
               == ("acked", 1), "acked with acked_at")
-        check(fupin("alert", "ack", "99999").returncode == 2, "alert ack unknown id -> exit 2")
+        check(fupin("alert", "ack", "99999", "--by", "镇督查").returncode == 2, "alert ack unknown id -> exit 2")
         check(fupin("alert", "ack", "x1").returncode == 2, "alert ack non-number -> exit 2")
         check(fupin("alert", "frobnicate").returncode == 2, "alert unknown subcommand -> exit 2")
 
@@ -93,7 +93,7 @@ def main():
         r = fupin("alert", "list", "--open", "--json")
         check(r.returncode == 0 and not [a for a in json.loads(r.stdout) if a["kind"] == "task_overdue"],
               "done task: its alert is resolved")
-        check(fupin("alert", "ack", str(aid)).returncode == 2, "acking a resolved alert -> exit 2")
+        check(fupin("alert", "ack", str(aid), "--by", "镇督查").returncode == 2, "acking a resolved alert -> exit 2")
         spool = os.path.join(env.dir, "spool")
         lines = 0
         for name in os.listdir(spool):
