@@ -475,12 +475,40 @@ static int migrate_decisions(struct store *st, struct err *e)
                 e);
 }
 
+/* Version 5 — rule versions: every version of every policy, plugin and
+ * params set that ever ran, kept with its text so that what produced a
+ * finding can be shown later. A finding points into it through its source
+ * ("lua:policies/x.lua@<hash>", "plugin:x@1.0"), which is the key here; a
+ * params set's source is "params@<hash>". Existing findings keep their
+ * source: the versions they name get a row (text unknown) so every
+ * finding resolves. */
+static int migrate_rule_versions(struct store *st, struct err *e)
+{
+    return exec(st,
+                "CREATE TABLE rule_version ("
+                " id INTEGER PRIMARY KEY,"
+                " kind TEXT NOT NULL CHECK (kind IN ('policy','plugin','params')),"
+                " name TEXT NOT NULL,"
+                " source TEXT NOT NULL UNIQUE,"
+                " hash TEXT NOT NULL,"
+                " text TEXT,"
+                " activated_by TEXT,"
+                " activated_at TEXT,"
+                " preview_summary TEXT);"
+                "INSERT OR IGNORE INTO rule_version(kind, name, source, hash)"
+                " SELECT DISTINCT CASE WHEN source LIKE 'plugin:%' THEN 'plugin' ELSE 'policy' END,"
+                " policy, source, substr(source, instr(source, '@') + 1)"
+                " FROM finding WHERE source IS NOT NULL AND instr(source, '@') > 0;",
+                e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
     migrate_to_2,
     migrate_money_bounds, /* version 3 */
     migrate_decisions,    /* version 4 */
+    migrate_rule_versions, /* version 5 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

@@ -1,0 +1,691 @@
+/* cmd_preview.c - `fupin preview`: what a candidate rule set (another policy
+ * folder, plugin folder or params:) would change, evaluated over every
+ * household on one read-only snapshot and compared with the stored
+ * findings (runner/preview.c). Writes nothing to the database, ever; the
+ * report goes to stdout or --output, resident IDs masked. */
+#include "cli.h"
+#include "export.h"
+#include "i18n.h"
+#include "json.h"
+#include "policy_set.h"
+#include "preview.h"
+#include "scrub.h"
+#include "store.h"
+#include "store_preview.h"
+#include "store_snapshot.h"
+#include "term.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+    N_("usage: fupin preview [--policies DIR] [--params FILE] [--plugins DIR]\n"
+       "                     [--format text|json|xlsx|html] [--output FILE]\n"
+       "Evaluates a candidate rule set over every household without writing anything\n"
+       "and shows what it would change against the stored findings: findings added,\n"
+       "withdrawn and changed per policy and measure and per county and town, the money\n"
+       "per year before and after, households newly flagged or no longer flagged for\n"
+       "exit or return risk, example households, and the accepted or rejected findings\n"
+       "it would touch.\n"
+       "  --policies DIR  the candidate policy folder (default: the config's)\n"
+       "  --params FILE   a file holding only a params: mapping (default: the config's)\n"
+       "  --plugins DIR   the candidate plugin folder (default: the config's)\n"
+       "Exit status 0 whether or not anything would change, 2 for a broken candidate.\n");
+
+enum format { F_TEXT, F_JSON, F_XLSX, F_HTML };
+
+/* Households read per read pass (snapshot_range_begin): one query per table
+ * for the batch instead of one per household. */
+#define BATCH 256
+
+/* ---- evaluation ---- */
+
+struct run {
+    struct store *st;
+    struct snapshot_reader *reader;
+    struct policy_runner *runner;
+    struct snapshot snap;
+    struct eval_result res;
+    struct arena arena;
+    struct stored_finding *rows;
+    size_t n_rows, cap_rows;
+    struct preview_stored *before;
+    size_t cap_before;
+};
+
+static int compare_one(struct run *r, struct preview *p, int64_t id, const char *today,
+                       struct err *e)
+{
+    struct err se = {{0}};
+    int rc = snapshot_read(r->reader, id, today, &r->snap, &se);
+    if (rc == ERR_INVALID || rc == ERR_NOTFOUND) {
+        /* The engine leaves a malformed household's findings as they are,
+         * and so would an activation. */
+        preview_add_malformed(p);
+        return 0;
+    }
+    if (rc) {
+        *e = se;
+        return rc;
+    }
+    eval_result_reset(&r->res);
+    r->res.household_id = id;
+    policy_runner_eval(r->runner, &r->snap.hh, &r->res);
+    arena_reset(&r->arena);
+    if ((rc = store_preview_findings(r->st, id, &r->arena, &r->rows, &r->n_rows, &r->cap_rows,
+                                     e)) != 0)
+        return rc;
+    if (r->n_rows > r->cap_before) {
+        struct preview_stored *nb = realloc(r->before, r->n_rows * sizeof *nb);
+        if (!nb)
+            return err_set(e, ERR_FAIL, "out of memory");
+        r->before = nb;
+        r->cap_before = r->n_rows;
+    }
+    for (size_t i = 0; i < r->n_rows; i++) {
+        r->before[i].f = r->rows[i].f;
+        r->before[i].state = r->rows[i].state == STORED_ACCEPTED   ? PREVIEW_ACCEPTED
+                             : r->rows[i].state == STORED_REJECTED ? PREVIEW_REJECTED
+                                                                   : PREVIEW_OPEN;
+    }
+    if (preview_add(p, &r->snap.hh, r->before, r->n_rows, &r->res) != 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    return 0;
+}
+
+/* Every household in id order, streamed in batches inside one read
+ * transaction: the comparison sees one consistent state of the database. */
+static int compare_all(const struct config *cfg, const struct policy_set *set, struct preview *p,
+                       struct err *e)
+{
+    struct run r = {0};
+    char today[11];
+    config_today(cfg, today);
+    int rc = store_open(cfg->database, STORE_READ, &r.st, e);
+    if (rc)
+        return rc;
+    if ((rc = snapshot_reader_new(r.st, &r.reader, e)) != 0 ||
+        (rc = policy_runner_new(set, &r.runner, e)) != 0 || (rc = store_begin_read(r.st, e)) != 0)
+        goto out;
+    int64_t ids[BATCH], after = 0;
+    int n;
+    while ((rc = store_preview_households(r.st, after, BATCH, ids, &n, e)) == 0 && n > 0) {
+        if ((rc = snapshot_range_begin(r.reader, ids[0], ids[n - 1], e)) != 0)
+            break;
+        for (int i = 0; i < n && !rc; i++)
+            rc = compare_one(&r, p, ids[i], today, e);
+        snapshot_range_end(r.reader);
+        if (rc)
+            break;
+        after = ids[n - 1];
+    }
+    store_rollback(r.st);
+out:
+    free(r.rows);
+    free(r.before);
+    arena_free(&r.arena);
+    eval_result_free(&r.res);
+    snapshot_free(&r.snap);
+    if (r.runner)
+        policy_runner_free(r.runner);
+    if (r.reader)
+        snapshot_reader_free(r.reader);
+    store_close(r.st);
+    return rc;
+}
+
+/* ---- text ---- */
+
+static const char *change_label(enum preview_change c)
+{
+    return c == PREVIEW_ADDED ? _("added") : c == PREVIEW_WITHDRAWN ? _("withdrawn") : _("changed");
+}
+
+static const char *state_label(enum preview_state s)
+{
+    return s == PREVIEW_ACCEPTED   ? _("accepted")
+           : s == PREVIEW_REJECTED ? _("rejected")
+                                   : _("open");
+}
+
+static void text_counts(FILE *f, const struct preview_counts *c)
+{
+    fprintf(f, _("added %ld, withdrawn %ld, changed %ld; money per year %.2f -> %.2f yuan"),
+            c->n[PREVIEW_ADDED], c->n[PREVIEW_WITHDRAWN], c->n[PREVIEW_CHANGED], c->before,
+            c->after);
+    fputc('\n', f);
+}
+
+static void text_groups(FILE *f, const struct preview_group *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (g[i].b[0])
+            fprintf(f, "    %s: ", term_str(g[i].b));
+        else
+            fprintf(f, "  %s: ", term_str(g[i].a));
+        text_counts(f, &g[i].c);
+    }
+}
+
+static void text_example(FILE *f, const struct preview_example *x, int decided)
+{
+    fprintf(f, _("  household %lld (%s, town %s, county %s, head %s) %s/%s"),
+            (long long)x->household_id, term_str(x->village), term_str(x->town),
+            term_str(x->county), term_str(x->head_name), term_str(x->policy), term_str(x->measure));
+    if (x->member_id)
+        fprintf(f, _(", member %lld"), (long long)x->member_id);
+    if (decided)
+        fprintf(f, _(" [%s, would be %s]"), state_label(x->state), change_label(x->change));
+    fputc('\n', f);
+    fprintf(f, "    %s %s\n", _("before:"), x->reason_before ? term_str(x->reason_before) : "-");
+    fprintf(f, "    %s %s\n", _("after:"), x->reason_after ? term_str(x->reason_after) : "-");
+}
+
+static void write_text(FILE *f, const struct preview *p)
+{
+    fprintf(f,
+            _("Preview of the candidate rules: %ld households evaluated (%ld malformed, "
+              "%ld policy errors; their findings would stay as they are)\n"),
+            p->households, p->malformed, p->errors);
+    fprintf(f, "%s ", _("Total:"));
+    text_counts(f, &p->totals);
+    fprintf(f, "\n%s\n", _("By policy and measure:"));
+    text_groups(f, p->policies, p->n_policies);
+    fprintf(f, "\n%s\n", _("By county and town:"));
+    text_groups(f, p->regions, p->n_regions);
+    fprintf(f, "\n");
+    fprintf(f,
+            _("Exit: %ld households newly ready to exit, %ld no longer; return risk: %ld "
+              "households newly at risk, %ld no longer\n"),
+            p->exit_ready_added, p->exit_ready_removed, p->return_risk_added,
+            p->return_risk_removed);
+    for (int k = 0; k < PREVIEW_N_CHANGES; k++) {
+        if (!p->n_examples[k])
+            continue;
+        fprintf(f, "\n%s %s\n", _("Examples:"), change_label((enum preview_change)k));
+        for (size_t i = 0; i < p->n_examples[k]; i++)
+            text_example(f, &p->examples[k][i], 0);
+    }
+    fprintf(f, "\n");
+    fprintf(f, _("Accepted or rejected findings affected: %ld\n"), p->decided_total);
+    for (size_t i = 0; i < p->n_decided; i++)
+        text_example(f, &p->decided[i], 1);
+    if (p->decided_total > (long)p->n_decided)
+        fprintf(f, _("  (%ld more not listed)\n"), p->decided_total - (long)p->n_decided);
+}
+
+/* ---- JSON ---- */
+
+static void json_counts(FILE *f, const struct preview_counts *c)
+{
+    fprintf(f, "\"added\":%ld,\"withdrawn\":%ld,\"changed\":%ld,\"amount_before\":",
+            c->n[PREVIEW_ADDED], c->n[PREVIEW_WITHDRAWN], c->n[PREVIEW_CHANGED]);
+    json_number(f, c->before);
+    fputs(",\"amount_after\":", f);
+    json_number(f, c->after);
+}
+
+/* [{"<ka>":..,<counts>,"<list>":[{"<kb>":..,<counts>}]}]: a group's own line
+ * (b == "") comes first after sorting, then its parts. */
+static void json_groups(FILE *f, const struct preview_group *g, size_t n, const char *ka,
+                        const char *list, const char *kb)
+{
+    fputc('[', f);
+    int first = 1, open = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!g[i].b[0]) {
+            if (open)
+                fputs("]}", f);
+            fputs(first ? "{" : ",{", f);
+            first = 0;
+            json_key(f, ka);
+            json_string(f, g[i].a);
+            fputc(',', f);
+            json_counts(f, &g[i].c);
+            fprintf(f, ",\"%s\":[", list);
+            open = 1;
+            continue;
+        }
+        /* The group's own line sorts first, so a part always follows it. */
+        fputs(i > 0 && g[i - 1].b[0] ? ",{" : "{", f);
+        json_key(f, kb);
+        json_string(f, g[i].b);
+        fputc(',', f);
+        json_counts(f, &g[i].c);
+        fputc('}', f);
+    }
+    if (open)
+        fputs("]}", f);
+    fputc(']', f);
+}
+
+static void json_example(FILE *f, const struct preview_example *x)
+{
+    fprintf(f, "{\"change\":\"%s\",\"household\":%lld,\"member\":", preview_change_name(x->change),
+            (long long)x->household_id);
+    if (x->member_id)
+        fprintf(f, "%lld", (long long)x->member_id);
+    else
+        fputs("null", f);
+    fputs(",\"policy\":", f);
+    json_string(f, x->policy);
+    fputs(",\"measure\":", f);
+    json_string(f, x->measure);
+    fputs(",\"county\":", f);
+    json_string(f, x->county);
+    fputs(",\"town\":", f);
+    json_string(f, x->town);
+    fprintf(f, ",\"state\":\"%s\",\"amount_before\":", preview_state_name(x->state));
+    if (x->has_before)
+        json_number(f, x->before);
+    else
+        fputs("null", f);
+    fputs(",\"amount_after\":", f);
+    if (x->has_after)
+        json_number(f, x->after);
+    else
+        fputs("null", f);
+    fputs(",\"reason_before\":", f);
+    if (x->reason_before)
+        json_string(f, x->reason_before);
+    else
+        fputs("null", f);
+    fputs(",\"reason_after\":", f);
+    if (x->reason_after)
+        json_string(f, x->reason_after);
+    else
+        fputs("null", f);
+    fputc('}', f);
+}
+
+static void write_json(FILE *f, const struct preview *p)
+{
+    fprintf(f, "{\"households\":%ld,\"malformed\":%ld,\"policy_errors\":%ld,\"totals\":{",
+            p->households, p->malformed, p->errors);
+    json_counts(f, &p->totals);
+    fputs("},\"policies\":", f);
+    json_groups(f, p->policies, p->n_policies, "policy", "measures", "measure");
+    fputs(",\"regions\":", f);
+    json_groups(f, p->regions, p->n_regions, "county", "towns", "town");
+    fprintf(f,
+            ",\"exit_ready\":{\"added\":%ld,\"removed\":%ld},"
+            "\"return_risk\":{\"added\":%ld,\"removed\":%ld},\"examples\":{",
+            p->exit_ready_added, p->exit_ready_removed, p->return_risk_added,
+            p->return_risk_removed);
+    for (int k = 0; k < PREVIEW_N_CHANGES; k++) {
+        fprintf(f, "%s\"%s\":[", k ? "," : "", preview_change_name((enum preview_change)k));
+        for (size_t i = 0; i < p->n_examples[k]; i++) {
+            if (i)
+                fputc(',', f);
+            json_example(f, &p->examples[k][i]);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, "},\"decided_total\":%ld,\"decided\":[", p->decided_total);
+    for (size_t i = 0; i < p->n_decided; i++) {
+        if (i)
+            fputc(',', f);
+        json_example(f, &p->decided[i]);
+    }
+    fputs("]}\n", f);
+}
+
+/* ---- HTML: one self-contained page (no script, no external resource);
+ * every text from the database or a policy is escaped ---- */
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+static void html_counts_cells(FILE *f, const struct preview_counts *c)
+{
+    fprintf(f,
+            "<td class=n>%ld</td><td class=n>%ld</td><td class=n>%ld</td>"
+            "<td class=n>%.2f</td><td class=n>%.2f</td>",
+            c->n[PREVIEW_ADDED], c->n[PREVIEW_WITHDRAWN], c->n[PREVIEW_CHANGED], c->before,
+            c->after);
+}
+
+static void html_groups(FILE *f, const char *title, const char *ha, const char *hb,
+                        const struct preview_group *g, size_t n)
+{
+    fputs("<h2>", f);
+    html_text(f, title);
+    fputs("</h2>\n<table><tr><th>", f);
+    html_text(f, ha);
+    fputs("</th><th>", f);
+    html_text(f, hb);
+    fprintf(f, "</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n", _("added"),
+            _("withdrawn"), _("changed"), _("amount before (yuan)"), _("amount after (yuan)"));
+    for (size_t i = 0; i < n; i++) {
+        fputs(g[i].b[0] ? "<tr><td></td><td>" : "<tr class=group><td>", f);
+        html_text(f, g[i].b[0] ? g[i].b : g[i].a);
+        fputs(g[i].b[0] ? "</td>" : "</td><td></td>", f);
+        html_counts_cells(f, &g[i].c);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void html_examples(FILE *f, const struct preview_example *x, size_t n, int decided)
+{
+    fprintf(f,
+            "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>%s%s%s"
+            "<th>%s</th><th>%s</th></tr>\n",
+            _("household"), _("village"), _("head"), _("policy / measure"), _("member"),
+            decided ? "<th>" : "", decided ? _("decision") : "", decided ? "</th>" : "",
+            _("reason before"), _("reason after"));
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "<tr><td class=n>%lld</td><td>", (long long)x[i].household_id);
+        html_text(f, x[i].village);
+        fputs("</td><td>", f);
+        html_text(f, x[i].head_name);
+        fputs("</td><td>", f);
+        html_text(f, x[i].policy);
+        fputs("/", f);
+        html_text(f, x[i].measure);
+        fputs("</td><td>", f);
+        if (x[i].member_id)
+            fprintf(f, "%lld", (long long)x[i].member_id);
+        fputs("</td>", f);
+        if (decided) {
+            fputs("<td>", f);
+            html_text(f, state_label(x[i].state));
+            fputs(" → ", f);
+            html_text(f, change_label(x[i].change));
+            fputs("</td>", f);
+        }
+        fputs("<td>", f);
+        html_text(f, x[i].reason_before ? x[i].reason_before : "-");
+        fputs("</td><td>", f);
+        html_text(f, x[i].reason_after ? x[i].reason_after : "-");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void write_html(FILE *f, const struct preview *p)
+{
+    fputs("<!DOCTYPE html>\n<html lang=zh-CN><head><meta charset=utf-8>"
+          "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; "
+          "style-src 'unsafe-inline'\"><title>",
+          f);
+    html_text(f, _("Preview of the candidate rules"));
+    fputs(
+        "</title><style>"
+        "body{font-family:sans-serif;margin:2em;color:#222}"
+        "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+        "td,th{border:1px solid #bbb;padding:.25em .6em;vertical-align:top}"
+        "th{background:#eee}td.n{text-align:right}tr.group td{font-weight:bold;background:#f7f7f7}"
+        ".totals{font-size:1.2em}"
+        "</style></head><body>\n<h1>",
+        f);
+    html_text(f, _("Preview of the candidate rules"));
+    fputs("</h1>\n<p>", f);
+    fprintf(f,
+            _("%ld households evaluated (%ld malformed, %ld policy errors; their findings "
+              "would stay as they are)"),
+            p->households, p->malformed, p->errors);
+    fputs("</p>\n<table class=totals><tr><th></th>", f);
+    fprintf(f, "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr><tr><td>%s</td>",
+            _("added"), _("withdrawn"), _("changed"), _("amount before (yuan)"),
+            _("amount after (yuan)"), _("Total:"));
+    html_counts_cells(f, &p->totals);
+    fputs("</tr></table>\n", f);
+    html_groups(f, _("By policy and measure:"), _("policy"), _("measure"), p->policies,
+                p->n_policies);
+    html_groups(f, _("By county and town:"), _("county"), _("town"), p->regions, p->n_regions);
+    fputs("<p>", f);
+    fprintf(f,
+            _("Exit: %ld households newly ready to exit, %ld no longer; return risk: %ld "
+              "households newly at risk, %ld no longer\n"),
+            p->exit_ready_added, p->exit_ready_removed, p->return_risk_added,
+            p->return_risk_removed);
+    fputs("</p>\n", f);
+    for (int k = 0; k < PREVIEW_N_CHANGES; k++) {
+        if (!p->n_examples[k])
+            continue;
+        fputs("<h2>", f);
+        html_text(f, _("Examples:"));
+        fputc(' ', f);
+        html_text(f, change_label((enum preview_change)k));
+        fputs("</h2>\n", f);
+        html_examples(f, p->examples[k], p->n_examples[k], 0);
+    }
+    fputs("<h2>", f);
+    fprintf(f, _("Accepted or rejected findings affected: %ld\n"), p->decided_total);
+    fputs("</h2>\n", f);
+    if (p->n_decided)
+        html_examples(f, p->decided, p->n_decided, 1);
+    fputs("</body></html>\n", f);
+}
+
+/* ---- xlsx: one sheet, one row per line of the report ---- */
+
+static int xlsx_row(struct export *x, const char *section, const char *a, const char *b,
+                    const struct preview_counts *c, const struct preview_example *ex, struct err *e)
+{
+    char n[3][24], before[32] = "", after[32] = "", hh[24] = "", member[24] = "";
+    const char *change = NULL, *rb = NULL, *ra = NULL;
+    if (c) {
+        for (int k = 0; k < 3; k++)
+            snprintf(n[k], sizeof n[k], "%ld", c->n[k]);
+        snprintf(before, sizeof before, "%.2f", c->before);
+        snprintf(after, sizeof after, "%.2f", c->after);
+    }
+    if (ex) {
+        snprintf(hh, sizeof hh, "%lld", (long long)ex->household_id);
+        if (ex->member_id)
+            snprintf(member, sizeof member, "%lld", (long long)ex->member_id);
+        if (ex->has_before)
+            snprintf(before, sizeof before, "%.2f", ex->before);
+        if (ex->has_after)
+            snprintf(after, sizeof after, "%.2f", ex->after);
+        change = change_label(ex->change);
+        rb = ex->reason_before;
+        ra = ex->reason_after;
+    }
+    const char *cells[] = {section, a,     b,  c ? n[0] : NULL, c ? n[1] : NULL, c ? n[2] : NULL,
+                           before,  after, hh, member,          change,          rb,
+                           ra};
+    return export_row(x, cells, e);
+}
+
+static int write_xlsx(const char *path, FILE *out, const struct preview *p, struct err *e)
+{
+    const struct export_column cols[] = {
+        {"section", _("section"), EXPORT_TEXT},
+        {"a", _("policy / county"), EXPORT_TEXT},
+        {"b", _("measure / town"), EXPORT_TEXT},
+        {"added", _("added"), EXPORT_NUMBER},
+        {"withdrawn", _("withdrawn"), EXPORT_NUMBER},
+        {"changed", _("changed"), EXPORT_NUMBER},
+        {"amount_before", _("amount before (yuan)"), EXPORT_NUMBER},
+        {"amount_after", _("amount after (yuan)"), EXPORT_NUMBER},
+        {"household", _("household"), EXPORT_NUMBER},
+        {"member", _("member"), EXPORT_NUMBER},
+        {"change", _("change"), EXPORT_TEXT},
+        {"reason_before", _("reason before"), EXPORT_TEXT},
+        {"reason_after", _("reason after"), EXPORT_TEXT},
+    };
+    struct export *x;
+    int rc =
+        export_open(&x, EXPORT_XLSX, path, out, _("preview"), cols, sizeof cols / sizeof *cols, e);
+    if (rc)
+        return rc;
+    rc = xlsx_row(x, _("total"), "", "", &p->totals, NULL, e);
+    for (size_t i = 0; i < p->n_policies && !rc; i++)
+        rc = xlsx_row(x, _("policy"), p->policies[i].a, p->policies[i].b, &p->policies[i].c, NULL,
+                      e);
+    for (size_t i = 0; i < p->n_regions && !rc; i++)
+        rc = xlsx_row(x, _("region"), p->regions[i].a, p->regions[i].b, &p->regions[i].c, NULL, e);
+    for (int k = 0; k < PREVIEW_N_CHANGES; k++)
+        for (size_t i = 0; i < p->n_examples[k] && !rc; i++)
+            rc = xlsx_row(x, _("example"), p->examples[k][i].policy, p->examples[k][i].measure,
+                          NULL, &p->examples[k][i], e);
+    for (size_t i = 0; i < p->n_decided && !rc; i++)
+        rc = xlsx_row(x, _("decided"), p->decided[i].policy, p->decided[i].measure, NULL,
+                      &p->decided[i], e);
+    int crc = export_close(x, e);
+    return rc ? rc : crc;
+}
+
+/* ---- output ---- */
+
+/* The report is built in memory and scrubbed as a whole: a reason or a
+ * name may hold a pasted resident ID. */
+static int write_report(enum format fmt, const char *path, const struct preview *p, struct err *e)
+{
+    if (fmt == F_XLSX)
+        return write_xlsx(path, path ? NULL : stdout, p, e);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return err_set(e, ERR_FAIL, "out of memory");
+    if (fmt == F_JSON)
+        write_json(m, p);
+    else if (fmt == F_HTML)
+        write_html(m, p);
+    else
+        write_text(m, p);
+    if (fclose(m) != 0) {
+        free(buf);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    if (fmt == F_JSON)
+        scrub_ids_json(buf, len);
+    else
+        scrub_ids_n(buf, len);
+    int rc = 0;
+    FILE *out = stdout;
+    if (path) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || !(out = fdopen(fd, "w"))) {
+            if (fd >= 0)
+                close(fd);
+            free(buf);
+            return err_set(e, ERR_INVALID, _("%s: cannot write: %s"), path, strerror(errno));
+        }
+    }
+    if (fwrite(buf, 1, len, out) != len)
+        rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path ? path : "stdout",
+                     strerror(errno));
+    if (path && fclose(out) != 0 && !rc)
+        rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path, strerror(errno));
+    if (!path)
+        fflush(stdout);
+    free(buf);
+    return rc;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+int cmd_preview(struct cli *cli)
+{
+    if (cli_wants_help(cli, _(usage)))
+        return EXIT_OK;
+    const char *policies = NULL, *params = NULL, *plugins = NULL, *output = NULL;
+    enum format fmt = F_TEXT;
+    for (int i = 1; i < cli->argc; i++) {
+        const char *a = cli->argv[i];
+        int takes = !strcmp(a, "--policies") || !strcmp(a, "--params") || !strcmp(a, "--plugins") ||
+                    !strcmp(a, "--format") || !strcmp(a, "--output");
+        if (!takes)
+            return cli_usage_error(cli, _(usage), _("unexpected argument \"%s\""), term_str(a));
+        if (i + 1 >= cli->argc || !cli->argv[i + 1][0])
+            return cli_usage_error(cli, _(usage), _("%s needs a value"), a);
+        const char *v = cli->argv[++i];
+        if (!strcmp(a, "--policies"))
+            policies = v;
+        else if (!strcmp(a, "--params"))
+            params = v;
+        else if (!strcmp(a, "--plugins"))
+            plugins = v;
+        else if (!strcmp(a, "--output"))
+            output = v;
+        else if (!strcmp(v, "text"))
+            fmt = F_TEXT;
+        else if (!strcmp(v, "json"))
+            fmt = F_JSON;
+        else if (!strcmp(v, "xlsx"))
+            fmt = F_XLSX;
+        else if (!strcmp(v, "html"))
+            fmt = F_HTML;
+        else
+            return cli_usage_error(cli, _(usage),
+                                   _("--format \"%s\": expected text, json, xlsx or html"),
+                                   term_str(v));
+    }
+    if (policies && !is_dir(policies))
+        return cli_usage_error(cli, _(usage), _("--policies %s: not a folder"), term_str(policies));
+    if (plugins && !is_dir(plugins))
+        return cli_usage_error(cli, _(usage), _("--plugins %s: not a folder"), term_str(plugins));
+    if (fmt == F_XLSX && !output && isatty(STDOUT_FILENO))
+        return cli_usage_error(cli, _(usage), _("--format xlsx needs --output FILE"));
+
+    struct config *cfg, *cand = NULL;
+    int code = cli_load_config(cli, &cfg);
+    if (code)
+        return code;
+    struct err e = {{0}};
+    struct policy_set *set = NULL;
+    struct preview p;
+    preview_init(&p);
+    int rc = config_candidate(cfg, policies, plugins, params, &cand, &e);
+    /* Strict, as `fupin check` and one-shot commands load: a candidate that
+     * does not load is broken (exit 2 with file:line), never half previewed. */
+    if (rc == 0)
+        rc = policy_set_load(cand, 1, &set, &e);
+    if (rc) {
+        fprintf(stderr, "fupin preview: %s\n", term_str(e.msg));
+        code = rc == ERR_FAIL ? EXIT_RUNTIME : EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = compare_all(cfg, set, &p, &e)) != 0) {
+        fprintf(stderr, "fupin preview: %s\n", term_str(e.msg));
+        code = cli_exit_code(rc);
+        goto out;
+    }
+    preview_finish(&p);
+    if ((rc = write_report(fmt, output, &p, &e)) != 0) {
+        fprintf(stderr, "fupin preview: %s\n", term_str(e.msg));
+        code = cli_exit_code(rc);
+    }
+out:
+    preview_free(&p);
+    policy_set_free(set);
+    config_free(cand);
+    config_free(cfg);
+    return code;
+}

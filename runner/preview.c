@@ -1,0 +1,327 @@
+/* preview.c - what a candidate rule set would change, by the rules of
+ * reconciliation (store_findings.c): a finding is keyed by household,
+ * member, policy and measure; a policy that fails keeps what it said;
+ * accepted and rejected findings are never withdrawn or rewritten, so a
+ * change to one is reported apart, as a decision the change touches. */
+#include "preview.h"
+#include "err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void preview_init(struct preview *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+static void example_free(struct preview_example *x)
+{
+    free(x->policy);
+    free(x->measure);
+    free(x->county);
+    free(x->town);
+    free(x->village);
+    free(x->head_name);
+    free(x->reason_before);
+    free(x->reason_after);
+}
+
+static void groups_free(struct preview_group *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(g[i].a);
+        free(g[i].b);
+    }
+    free(g);
+}
+
+void preview_free(struct preview *p)
+{
+    groups_free(p->policies, p->n_policies);
+    groups_free(p->regions, p->n_regions);
+    for (int k = 0; k < PREVIEW_N_CHANGES; k++)
+        for (size_t i = 0; i < p->n_examples[k]; i++)
+            example_free(&p->examples[k][i]);
+    for (size_t i = 0; i < p->n_decided; i++)
+        example_free(&p->decided[i]);
+    free(p->decided);
+    memset(p, 0, sizeof *p);
+}
+
+const char *preview_change_name(enum preview_change c)
+{
+    static const char *const names[] = {"added", "withdrawn", "changed"};
+    return (unsigned)c < PREVIEW_N_CHANGES ? names[c] : "?";
+}
+
+const char *preview_state_name(enum preview_state s)
+{
+    return s == PREVIEW_ACCEPTED ? "accepted" : s == PREVIEW_REJECTED ? "rejected" : "open";
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+/* The group (a, b), created empty when new; NULL when out of memory. */
+static struct preview_counts *group(struct preview_group **g, size_t *n, size_t *cap, const char *a,
+                                    const char *b)
+{
+    a = a ? a : "";
+    for (size_t i = *n; i-- > 0;)
+        if (strcmp((*g)[i].a, a) == 0 && strcmp((*g)[i].b, b) == 0)
+            return &(*g)[i].c;
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 32;
+        struct preview_group *ng = realloc(*g, ncap * sizeof *ng);
+        if (!ng)
+            return NULL;
+        *g = ng;
+        *cap = ncap;
+    }
+    struct preview_group *x = &(*g)[*n];
+    memset(x, 0, sizeof *x);
+    x->a = strdup(a);
+    x->b = strdup(b);
+    if (!x->a || !x->b) {
+        free(x->a);
+        free(x->b);
+        return NULL;
+    }
+    (*n)++;
+    return &x->c;
+}
+
+/* Where one finding's figures go: totals, its policy, its policy and
+ * measure, its county, its county and town. */
+struct sinks {
+    struct preview_counts *c[5];
+};
+
+static int sinks_for(struct preview *p, const struct household *hh, const char *policy,
+                     const char *measure, struct sinks *s)
+{
+    s->c[0] = &p->totals;
+    s->c[1] = group(&p->policies, &p->n_policies, &p->cap_policies, policy, "");
+    s->c[2] = group(&p->policies, &p->n_policies, &p->cap_policies, policy, measure);
+    s->c[3] = group(&p->regions, &p->n_regions, &p->cap_regions, hh->county, "");
+    s->c[4] = group(&p->regions, &p->n_regions, &p->cap_regions, hh->county,
+                    hh->town && hh->town[0] ? hh->town : "?");
+    for (int i = 0; i < 5; i++)
+        if (!s->c[i])
+            return ERR_FAIL;
+    return 0;
+}
+
+static void count(struct sinks *s, int change, int has_before, double before, int has_after,
+                  double after)
+{
+    for (int i = 0; i < 5; i++) {
+        if (change >= 0)
+            s->c[i]->n[change]++;
+        if (has_before)
+            s->c[i]->before += before;
+        if (has_after)
+            s->c[i]->after += after;
+    }
+}
+
+static int fill_example(struct preview_example *x, enum preview_change change,
+                        const struct household *hh, const struct preview_stored *b,
+                        const struct finding *a)
+{
+    const struct finding *f = a ? a : &b->f;
+    memset(x, 0, sizeof *x);
+    x->change = change;
+    x->household_id = hh->id;
+    x->member_id = f->member_id;
+    x->state = b ? b->state : PREVIEW_OPEN;
+    x->policy = dup_or_empty(f->policy);
+    x->measure = dup_or_empty(f->measure);
+    x->county = dup_or_empty(hh->county);
+    x->town = dup_or_empty(hh->town);
+    x->village = dup_or_empty(hh->village_name ? hh->village_name : hh->village);
+    x->head_name = dup_or_empty(hh->head_name);
+    int ok = x->policy && x->measure && x->county && x->town && x->village && x->head_name;
+    if (b) {
+        x->has_before = b->f.has_amount;
+        x->before = b->f.amount;
+        ok = ok && (x->reason_before = dup_or_empty(b->f.reason));
+    }
+    if (a) {
+        x->has_after = a->has_amount;
+        x->after = a->amount;
+        ok = ok && (x->reason_after = dup_or_empty(a->reason));
+    }
+    if (!ok) {
+        example_free(x);
+        return ERR_FAIL;
+    }
+    return 0;
+}
+
+static int example(struct preview *p, enum preview_change change, const struct household *hh,
+                   const struct preview_stored *b, const struct finding *a)
+{
+    if (p->n_examples[change] >= PREVIEW_EXAMPLES)
+        return 0;
+    /* One example per household and kind: a handful of households, not one
+     * household's many findings. */
+    for (size_t i = 0; i < p->n_examples[change]; i++)
+        if (p->examples[change][i].household_id == hh->id)
+            return 0;
+    int rc = fill_example(&p->examples[change][p->n_examples[change]], change, hh, b, a);
+    if (rc == 0)
+        p->n_examples[change]++;
+    return rc;
+}
+
+static int decided(struct preview *p, enum preview_change change, const struct household *hh,
+                   const struct preview_stored *b, const struct finding *a)
+{
+    p->decided_total++;
+    if (p->n_decided >= PREVIEW_DECIDED_MAX)
+        return 0;
+    if (p->n_decided == p->cap_decided) {
+        size_t ncap = p->cap_decided ? p->cap_decided * 2 : 16;
+        struct preview_example *nd = realloc(p->decided, ncap * sizeof *nd);
+        if (!nd)
+            return ERR_FAIL;
+        p->decided = nd;
+        p->cap_decided = ncap;
+    }
+    int rc = fill_example(&p->decided[p->n_decided], change, hh, b, a);
+    if (rc == 0)
+        p->n_decided++;
+    return rc;
+}
+
+static int policy_failed(const struct eval_result *res, const char *policy)
+{
+    for (size_t i = 0; i < res->n_errors; i++)
+        if (str_eq(res->errors[i].policy, policy))
+            return 1;
+    return 0;
+}
+
+static int same_key(const struct finding *x, const struct finding *y)
+{
+    return x->member_id == y->member_id && str_eq(x->policy, y->policy) &&
+           strcmp(x->measure, y->measure) == 0;
+}
+
+static int differs(const struct finding *x, const struct finding *y)
+{
+    return x->kind != y->kind || (x->has_amount != 0) != (y->has_amount != 0) ||
+           (x->has_amount && x->amount != y->amount) || !str_eq(x->reason, y->reason);
+}
+
+static int is_flag(const struct finding *f, const char *measure)
+{
+    return str_eq(f->policy, "exit") && strcmp(f->measure, measure) == 0;
+}
+
+/* Whether the household carries the flag before and after. */
+static void flag_moves(const struct preview_stored *before, size_t n_before,
+                       const struct eval_result *after, const char *measure, long *added,
+                       long *removed)
+{
+    int had = 0, has = 0;
+    for (size_t i = 0; i < n_before; i++)
+        had |= is_flag(&before[i].f, measure);
+    if (policy_failed(after, "exit"))
+        has = had;
+    else
+        for (size_t i = 0; i < after->n_findings; i++)
+            has |= is_flag(&after->findings[i], measure);
+    *added += has && !had;
+    *removed += had && !has;
+}
+
+int preview_add(struct preview *p, const struct household *hh, const struct preview_stored *before,
+                size_t n_before, const struct eval_result *after)
+{
+    int rc = 0;
+    struct sinks s;
+    p->households++;
+    p->errors += (long)after->n_errors;
+    for (size_t i = 0; i < after->n_findings && !rc; i++) {
+        const struct finding *f = &after->findings[i];
+        if (policy_failed(after, f->policy))
+            continue;
+        int repeated = 0; /* the policy said it twice: the first one stands */
+        for (size_t j = 0; j < i && !repeated; j++)
+            repeated = same_key(&after->findings[j], f);
+        if (repeated)
+            continue;
+        const struct preview_stored *b = NULL;
+        for (size_t j = 0; j < n_before && !b; j++)
+            if (same_key(&before[j].f, f))
+                b = &before[j];
+        if ((rc = sinks_for(p, hh, f->policy, f->measure, &s)) != 0)
+            break;
+        if (!b) {
+            count(&s, PREVIEW_ADDED, 0, 0, f->has_amount, f->amount);
+            rc = example(p, PREVIEW_ADDED, hh, NULL, f);
+            continue;
+        }
+        int rejected = b->state == PREVIEW_REJECTED;
+        int change = differs(&b->f, f) ? PREVIEW_CHANGED : -1;
+        count(&s, b->state == PREVIEW_OPEN ? change : -1, !rejected && b->f.has_amount, b->f.amount,
+              !rejected && f->has_amount, f->amount);
+        if (change < 0)
+            continue;
+        rc = b->state == PREVIEW_OPEN ? example(p, PREVIEW_CHANGED, hh, b, f)
+                                      : decided(p, PREVIEW_CHANGED, hh, b, f);
+    }
+    for (size_t j = 0; j < n_before && !rc; j++) {
+        const struct preview_stored *b = &before[j];
+        int seen = 0;
+        for (size_t i = 0; i < after->n_findings && !seen; i++)
+            seen = same_key(&b->f, &after->findings[i]) &&
+                   !policy_failed(after, after->findings[i].policy);
+        if (seen)
+            continue;
+        if ((rc = sinks_for(p, hh, b->f.policy, b->f.measure, &s)) != 0)
+            break;
+        int amount = b->state != PREVIEW_REJECTED && b->f.has_amount;
+        if (policy_failed(after, b->f.policy)) {
+            count(&s, -1, amount, b->f.amount, amount, b->f.amount);
+            continue;
+        }
+        count(&s, b->state == PREVIEW_OPEN ? PREVIEW_WITHDRAWN : -1, amount, b->f.amount, 0, 0);
+        rc = b->state == PREVIEW_OPEN ? example(p, PREVIEW_WITHDRAWN, hh, b, NULL)
+                                      : decided(p, PREVIEW_WITHDRAWN, hh, b, NULL);
+    }
+    flag_moves(before, n_before, after, "exit_ready", &p->exit_ready_added, &p->exit_ready_removed);
+    flag_moves(before, n_before, after, "return_risk", &p->return_risk_added,
+               &p->return_risk_removed);
+    if (rc)
+        p->failed = 1;
+    return rc;
+}
+
+void preview_add_malformed(struct preview *p)
+{
+    p->households++;
+    p->malformed++;
+}
+
+static int group_cmp(const void *x, const void *y)
+{
+    const struct preview_group *a = x, *b = y;
+    int c = strcmp(a->a, b->a);
+    return c ? c : strcmp(a->b, b->b);
+}
+
+void preview_finish(struct preview *p)
+{
+    qsort(p->policies, p->n_policies, sizeof *p->policies, group_cmp);
+    qsort(p->regions, p->n_regions, sizeof *p->regions, group_cmp);
+}
