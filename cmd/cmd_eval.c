@@ -3,6 +3,7 @@
  * the cursor. Writes findings; prints a summary or the findings as JSON. */
 #include "cli.h"
 #include "engine.h"
+#include "rule_history.h"
 #include "json.h"
 #include "log.h"
 #include "term.h"
@@ -183,6 +184,8 @@ int cmd_eval(struct cli *cli)
         config_free(cfg);
         return cli_exit_code(rc);
     }
+    if (rule_history_record(engine_policies(en), NULL, &e) != 0)
+        log_warn("cannot record the rule versions: %s", e.msg);
     /* Policies and plugins run in worker processes, as under the daemon:
      * one that crashes or hangs costs a policy_error, not the run. */
     if ((rc = engine_spawn_workers(en, "/proc/self/exe", &e)) != 0) {
