@@ -124,6 +124,14 @@ static int compare_all(const struct config *cfg, const struct policy_set *set, s
             break;
         after = ids[n - 1];
     }
+    /* Officers read places by name; the codes stay beside them. */
+    for (size_t i = 0; i < p->n_regions && !rc; i++) {
+        const struct preview_group *g = &p->regions[i];
+        char name[128];
+        if ((rc = store_preview_region_name(r.st, g->b[0] ? g->b : g->a, name, sizeof name, e)) ==
+            0)
+            rc = preview_set_label(p, i, name);
+    }
     store_rollback(r.st);
 out:
     free(r.rows);
@@ -164,10 +172,10 @@ static void text_counts(FILE *f, const struct preview_counts *c)
 static void text_groups(FILE *f, const struct preview_group *g, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (g[i].b[0])
-            fprintf(f, "    %s: ", term_str(g[i].b));
-        else
-            fprintf(f, "  %s: ", term_str(g[i].a));
+        fprintf(f, "%s%s", g[i].b[0] ? "    " : "  ", term_str(g[i].b[0] ? g[i].b : g[i].a));
+        if (g[i].label)
+            fprintf(f, " %s", term_str(g[i].label));
+        fputs(_(": "), f);
         text_counts(f, &g[i].c);
     }
 }
@@ -192,7 +200,7 @@ static void write_text(FILE *f, const struct preview *p)
             _("Preview of the candidate rules: %ld households evaluated (%ld malformed, "
               "%ld policy errors; their findings would stay as they are)\n"),
             p->households, p->malformed, p->errors);
-    fprintf(f, "%s ", _("Total:"));
+    fputs(_("Total: "), f);
     text_counts(f, &p->totals);
     fprintf(f, "\n%s\n", _("By policy and measure:"));
     text_groups(f, p->policies, p->n_policies);
@@ -230,6 +238,16 @@ static void json_counts(FILE *f, const struct preview_counts *c)
     json_number(f, c->after);
 }
 
+/* ,"name":"..", of a region group (nothing for a policy's), then a comma. */
+static void json_label(FILE *f, const struct preview_group *g)
+{
+    if (g->label) {
+        fputs(",\"name\":", f);
+        json_string(f, g->label);
+    }
+    fputc(',', f);
+}
+
 /* [{"<ka>":..,<counts>,"<list>":[{"<kb>":..,<counts>}]}]: a group's own line
  * (b == "") comes first after sorting, then its parts. */
 static void json_groups(FILE *f, const struct preview_group *g, size_t n, const char *ka,
@@ -245,7 +263,7 @@ static void json_groups(FILE *f, const struct preview_group *g, size_t n, const 
             first = 0;
             json_key(f, ka);
             json_string(f, g[i].a);
-            fputc(',', f);
+            json_label(f, &g[i]);
             json_counts(f, &g[i].c);
             fprintf(f, ",\"%s\":[", list);
             open = 1;
@@ -255,7 +273,7 @@ static void json_groups(FILE *f, const struct preview_group *g, size_t n, const 
         fputs(i > 0 && g[i - 1].b[0] ? ",{" : "{", f);
         json_key(f, kb);
         json_string(f, g[i].b);
-        fputc(',', f);
+        json_label(f, &g[i]);
         json_counts(f, &g[i].c);
         fputc('}', f);
     }
@@ -386,6 +404,10 @@ static void html_groups(FILE *f, const char *title, const char *ha, const char *
     for (size_t i = 0; i < n; i++) {
         fputs(g[i].b[0] ? "<tr><td></td><td>" : "<tr class=group><td>", f);
         html_text(f, g[i].b[0] ? g[i].b : g[i].a);
+        if (g[i].label) {
+            fputc(' ', f);
+            html_text(f, g[i].label);
+        }
         fputs(g[i].b[0] ? "</td>" : "</td><td></td>", f);
         html_counts_cells(f, &g[i].c);
         fputs("</tr>\n", f);

@@ -31,6 +31,7 @@ static void groups_free(struct preview_group *g, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(g[i].a);
         free(g[i].b);
+        free(g[i].label);
     }
     free(g);
 }
@@ -305,6 +306,15 @@ int preview_add(struct preview *p, const struct household *hh, const struct prev
     if (rc)
         p->failed = 1;
     return rc;
+}
+
+int preview_set_label(struct preview *p, size_t i, const char *name)
+{
+    if (i >= p->n_regions)
+        return ERR_INVALID;
+    free(p->regions[i].label);
+    p->regions[i].label = name && *name ? strdup(name) : NULL;
+    return name && *name && !p->regions[i].label ? ERR_FAIL : 0;
 }
 
 void preview_add_malformed(struct preview *p)

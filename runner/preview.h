@@ -32,6 +32,8 @@ struct preview_group {
     char *a, *b; /* policy and measure, or county and town ("" for the policy's or
                     county's own line) */
     struct preview_counts c;
+    char *label; /* regions: the name of b (or of a on the county's line), set by
+                    preview_set_label; NULL: only the code is known */
 };
 
 /* One example household, or one decided finding the change touches. */
@@ -78,6 +80,8 @@ int preview_add(struct preview *p, const struct household *hh, const struct prev
 void preview_add_malformed(struct preview *p);
 /* Sorts the groups (policy, measure; county, town) for the report. */
 void preview_finish(struct preview *p);
+/* Gives region group i its name (copied); ERR_FAIL when out of memory. */
+int preview_set_label(struct preview *p, size_t i, const char *name);
 /* "added" / "withdrawn" / "changed" (codes for JSON and files). */
 const char *preview_change_name(enum preview_change c);
 const char *preview_state_name(enum preview_state s);

@@ -97,3 +97,23 @@ int store_preview_findings(struct store *st, int64_t household_id, struct arena 
     sqlite3_reset(s);
     return rc;
 }
+
+int store_preview_region_name(struct store *st, const char *code, char *buf, size_t size,
+                              struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_cached(st, "SELECT name FROM region WHERE code = ?1", &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    buf[0] = '\0';
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        snprintf(buf, size, "%s", name ? name : "");
+    } else if (step != SQLITE_DONE) {
+        rc = store_fail(st, e, ERR_FAIL, "reading regions");
+    }
+    sqlite3_reset(s);
+    return rc;
+}

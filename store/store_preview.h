@@ -33,4 +33,9 @@ int store_preview_households(struct store *st, int64_t after, int max, int64_t *
 int store_preview_findings(struct store *st, int64_t household_id, struct arena *a,
                            struct stored_finding **rows, size_t *n, size_t *cap, struct err *e);
 
+/* The name of region code into buf (size bytes); "" when there is no such
+ * region or it has no name. */
+int store_preview_region_name(struct store *st, const char *code, char *buf, size_t size,
+                              struct err *e);
+
 #endif

@@ -117,6 +117,7 @@ def main():
               "per policy and measure", json.dumps(rep["policies"]))
         towns = [t for c in rep["regions"] for t in c["towns"]]
         check(rep["regions"] and rep["regions"][0]["county"] == "441602"
+              and rep["regions"][0]["name"] == "源城区" and towns[0]["name"] == "东埔镇"
               and sum(t["withdrawn"] for t in towns) == expect_withdrawn,
               "per county and town", json.dumps(rep["regions"]))
         money_before = sum(a for _, a in support)
@@ -172,6 +173,8 @@ def main():
         # 4. Text (Chinese by default) and HTML: escaped, IDs masked, self-contained.
         r = env.fupin("preview", "--params", params)
         check("441602198001010011" not in r.stdout, "text: resident ID masked")
+        check("合计：" in r.stdout and "东埔镇" in r.stdout, "text: Chinese by default, places named",
+              r.stdout)
         html = os.path.join(env.dir, "preview.html")
         env.fupin("preview", "--params", params, "--format", "html", "--output", html)
         with open(html, encoding="utf-8") as f:
