@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,52 +99,174 @@ static int compare_one(struct run *r, struct preview *p, int64_t id, const char 
     return 0;
 }
 
-/* Every household in id order, streamed in batches inside one read
- * transaction: the comparison sees one consistent state of the database. */
+static void run_free(struct run *r)
+{
+    free(r->rows);
+    free(r->before);
+    arena_free(&r->arena);
+    eval_result_free(&r->res);
+    snapshot_free(&r->snap);
+    if (r->runner)
+        policy_runner_free(r->runner);
+    if (r->reader)
+        snapshot_reader_free(r->reader);
+    if (r->st) {
+        store_rollback(r->st);
+        store_close(r->st);
+    }
+    memset(r, 0, sizeof *r);
+}
+
+/* One connection in a read transaction that has read (so its snapshot is
+ * fixed), a snapshot reader and a policy runner. */
+static int run_open(struct run *r, const struct config *cfg, const struct policy_set *set,
+                    struct err *e)
+{
+    int64_t id;
+    int n, rc = store_open(cfg->database, STORE_READ, &r->st, e);
+    if (rc == 0 && (rc = snapshot_reader_new(r->st, &r->reader, e)) == 0 &&
+        (rc = policy_runner_new(set, &r->runner, e)) == 0 && (rc = store_begin_read(r->st, e)) == 0)
+        rc = store_preview_households(r->st, 0, 1, &id, &n, e);
+    if (rc)
+        run_free(r);
+    return rc;
+}
+
+/* The households are shared out in batches among the threads, as the
+ * engine's evaluators share them: each takes the next batch after the
+ * last one taken. */
+struct shared {
+    pthread_mutex_t mu;
+    int64_t after;
+    int stop;
+};
+
+struct worker {
+    pthread_t thread;
+    struct run r;
+    struct preview p;
+    struct shared *sh;
+    const char *today;
+    int rc;
+    struct err e;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    int64_t ids[BATCH];
+    for (;;) {
+        int n = 0, rc = 0;
+        pthread_mutex_lock(&w->sh->mu);
+        if (!w->sh->stop) {
+            rc = store_preview_households(w->r.st, w->sh->after, BATCH, ids, &n, &w->e);
+            if (rc == 0 && n > 0)
+                w->sh->after = ids[n - 1];
+            else
+                w->sh->stop = 1;
+        }
+        pthread_mutex_unlock(&w->sh->mu);
+        if (rc || n == 0) {
+            w->rc = rc;
+            break;
+        }
+        if ((rc = snapshot_range_begin(w->r.reader, ids[0], ids[n - 1], &w->e)) == 0) {
+            for (int i = 0; i < n && !rc; i++)
+                rc = compare_one(&w->r, &w->p, ids[i], w->today, &w->e);
+            snapshot_range_end(w->r.reader);
+        }
+        if (rc) {
+            w->rc = rc;
+            pthread_mutex_lock(&w->sh->mu);
+            w->sh->stop = 1;
+            pthread_mutex_unlock(&w->sh->mu);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Opens n runs that all read the same state of the database: another
+ * program's commit between the first and the last would show as a change
+ * of data_version on probe, and then they are opened again. After a few
+ * tries one run is opened, which is always consistent with itself. */
+static int open_runs(struct store *probe, const struct config *cfg, const struct policy_set *set,
+                     struct worker *w, int *n, struct err *e)
+{
+    for (int attempt = 0; attempt < 5 && *n > 1; attempt++) {
+        int64_t v0 = store_data_version(probe);
+        int rc = 0, k = 0;
+        for (; k < *n && !rc; k++)
+            rc = run_open(&w[k].r, cfg, set, e);
+        if (rc) {
+            while (k-- > 0)
+                run_free(&w[k].r);
+            return rc;
+        }
+        if (store_data_version(probe) == v0)
+            return 0;
+        for (k = 0; k < *n; k++)
+            run_free(&w[k].r);
+    }
+    *n = 1;
+    return run_open(&w[0].r, cfg, set, e);
+}
+
+/* Every household in id order, streamed in batches through engine.workers
+ * threads, on one state of the database read without writing. */
 static int compare_all(const struct config *cfg, const struct policy_set *set, struct preview *p,
                        struct err *e)
 {
-    struct run r = {0};
     char today[11];
     config_today(cfg, today);
-    int rc = store_open(cfg->database, STORE_READ, &r.st, e);
+    struct store *probe;
+    int rc = store_open(cfg->database, STORE_READ, &probe, e);
     if (rc)
         return rc;
-    if ((rc = snapshot_reader_new(r.st, &r.reader, e)) != 0 ||
-        (rc = policy_runner_new(set, &r.runner, e)) != 0 || (rc = store_begin_read(r.st, e)) != 0)
+    int n = cfg->workers > 0 ? cfg->workers : 1;
+    struct worker *w = calloc((size_t)n, sizeof *w);
+    struct shared sh = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    if (!w) {
+        store_close(probe);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    if ((rc = open_runs(probe, cfg, set, w, &n, e)) != 0)
         goto out;
-    int64_t ids[BATCH], after = 0;
-    int n;
-    while ((rc = store_preview_households(r.st, after, BATCH, ids, &n, e)) == 0 && n > 0) {
-        if ((rc = snapshot_range_begin(r.reader, ids[0], ids[n - 1], e)) != 0)
+    int started = 0;
+    for (; started < n; started++) {
+        w[started].sh = &sh;
+        w[started].today = today;
+        preview_init(&w[started].p);
+        if (pthread_create(&w[started].thread, NULL, work, &w[started]) != 0) {
+            pthread_mutex_lock(&sh.mu);
+            sh.stop = 1;
+            pthread_mutex_unlock(&sh.mu);
+            rc = err_set(e, ERR_FAIL, "cannot start a thread");
             break;
-        for (int i = 0; i < n && !rc; i++)
-            rc = compare_one(&r, p, ids[i], today, e);
-        snapshot_range_end(r.reader);
-        if (rc)
-            break;
-        after = ids[n - 1];
+        }
+    }
+    for (int i = 0; i < started; i++) {
+        pthread_join(w[i].thread, NULL);
+        if (w[i].rc && !rc) {
+            rc = w[i].rc;
+            *e = w[i].e;
+        }
+        if (preview_merge(p, &w[i].p) != 0 && !rc)
+            rc = err_set(e, ERR_FAIL, "out of memory");
     }
     /* Officers read places by name; the codes stay beside them. */
     for (size_t i = 0; i < p->n_regions && !rc; i++) {
         const struct preview_group *g = &p->regions[i];
         char name[128];
-        if ((rc = store_preview_region_name(r.st, g->b[0] ? g->b : g->a, name, sizeof name, e)) ==
-            0)
+        if ((rc = store_preview_region_name(w[0].r.st, g->b[0] ? g->b : g->a, name, sizeof name,
+                                            e)) == 0)
             rc = preview_set_label(p, i, name);
     }
-    store_rollback(r.st);
 out:
-    free(r.rows);
-    free(r.before);
-    arena_free(&r.arena);
-    eval_result_free(&r.res);
-    snapshot_free(&r.snap);
-    if (r.runner)
-        policy_runner_free(r.runner);
-    if (r.reader)
-        snapshot_reader_free(r.reader);
-    store_close(r.st);
+    for (int i = 0; i < n; i++)
+        run_free(&w[i].r);
+    free(w);
+    store_close(probe);
     return rc;
 }
 

@@ -323,6 +323,101 @@ void preview_add_malformed(struct preview *p)
     p->malformed++;
 }
 
+static void counts_add(struct preview_counts *to, const struct preview_counts *from)
+{
+    for (int k = 0; k < PREVIEW_N_CHANGES; k++)
+        to->n[k] += from->n[k];
+    to->before += from->before;
+    to->after += from->after;
+}
+
+static int example_cmp(const void *x, const void *y)
+{
+    const struct preview_example *a = x, *b = y;
+    return a->household_id < b->household_id ? -1 : a->household_id > b->household_id;
+}
+
+/* The n examples of a and the m of b, moved: the lowest households (first
+ * their own order within one household), at most max kept in to (*n_to). */
+static int keep_lowest(struct preview_example *all, size_t n, size_t max,
+                       struct preview_example *to, size_t *n_to, int one_per_household)
+{
+    qsort(all, n, sizeof *all, example_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int keep = k < max &&
+                   (!one_per_household || k == 0 || to[k - 1].household_id != all[i].household_id);
+        if (keep)
+            to[k++] = all[i];
+        else
+            example_free(&all[i]);
+    }
+    *n_to = k;
+    return 0;
+}
+
+int preview_merge(struct preview *dst, struct preview *src)
+{
+    int rc = 0;
+    dst->households += src->households;
+    dst->malformed += src->malformed;
+    dst->errors += src->errors;
+    dst->failed |= src->failed;
+    counts_add(&dst->totals, &src->totals);
+    for (size_t i = 0; i < src->n_policies && !rc; i++) {
+        struct preview_counts *c = group(&dst->policies, &dst->n_policies, &dst->cap_policies,
+                                         src->policies[i].a, src->policies[i].b);
+        if (c)
+            counts_add(c, &src->policies[i].c);
+        else
+            rc = ERR_FAIL;
+    }
+    for (size_t i = 0; i < src->n_regions && !rc; i++) {
+        struct preview_counts *c = group(&dst->regions, &dst->n_regions, &dst->cap_regions,
+                                         src->regions[i].a, src->regions[i].b);
+        if (c)
+            counts_add(c, &src->regions[i].c);
+        else
+            rc = ERR_FAIL;
+    }
+    dst->exit_ready_added += src->exit_ready_added;
+    dst->exit_ready_removed += src->exit_ready_removed;
+    dst->return_risk_added += src->return_risk_added;
+    dst->return_risk_removed += src->return_risk_removed;
+    for (int k = 0; k < PREVIEW_N_CHANGES; k++) {
+        struct preview_example all[2 * PREVIEW_EXAMPLES];
+        size_t n = 0;
+        for (size_t i = 0; i < dst->n_examples[k]; i++)
+            all[n++] = dst->examples[k][i];
+        for (size_t i = 0; i < src->n_examples[k]; i++)
+            all[n++] = src->examples[k][i];
+        src->n_examples[k] = 0;
+        keep_lowest(all, n, PREVIEW_EXAMPLES, dst->examples[k], &dst->n_examples[k], 1);
+    }
+    dst->decided_total += src->decided_total;
+    size_t n = dst->n_decided + src->n_decided;
+    if (n > dst->cap_decided) {
+        struct preview_example *nd = realloc(dst->decided, n * sizeof *nd);
+        if (!nd) {
+            rc = ERR_FAIL;
+            n = dst->n_decided; /* src's are freed with src */
+        } else {
+            dst->decided = nd;
+            dst->cap_decided = n;
+        }
+    }
+    if (n > dst->n_decided) {
+        memcpy(dst->decided + dst->n_decided, src->decided, src->n_decided * sizeof *src->decided);
+        src->n_decided = 0;
+        /* Several findings of one household may be decided: keep them all. */
+        keep_lowest(dst->decided, n, PREVIEW_DECIDED_MAX, dst->decided, &dst->n_decided, 0);
+    }
+    if (rc)
+        dst->failed = 1;
+    preview_free(src);
+    return rc;
+}
+
 static int group_cmp(const void *x, const void *y)
 {
     const struct preview_group *a = x, *b = y;

@@ -78,6 +78,11 @@ int preview_add(struct preview *p, const struct household *hh, const struct prev
 /* A household that could not be read (malformed record): counted, its
  * findings left as they are. */
 void preview_add_malformed(struct preview *p);
+/* Adds src (the comparison of other households) into dst and empties src:
+ * examples and decided findings keep the lowest household ids, so the
+ * result is the same however the households were shared out. Returns 0 or
+ * ERR_FAIL when out of memory. */
+int preview_merge(struct preview *dst, struct preview *src);
 /* Sorts the groups (policy, measure; county, town) for the report. */
 void preview_finish(struct preview *p);
 /* Gives region group i its name (copied); ERR_FAIL when out of memory. */

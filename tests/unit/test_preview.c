@@ -150,6 +150,44 @@ static void preview_exit_flags(void)
     preview_free(&p);
 }
 
+/* Households shared out between two models and merged give what one
+ * model gives: the same counts, the same (lowest) example households. */
+static void preview_merge_same_as_one(void)
+{
+    struct preview one, a, b;
+    preview_init(&one);
+    preview_init(&a);
+    preview_init(&b);
+    for (int64_t id = 1; id <= 20; id++) {
+        struct household hh = household(id, "C1", id % 2 ? "T1" : "T2");
+        struct preview_stored before[] = {{fnd("industry", "loan", 0, 1, 10, "old"), PREVIEW_OPEN}};
+        struct eval_result after = {.household_id = id};
+        struct finding af[] = {fnd("industry", "grant", 0, 1, (double)id, "new")};
+        after.findings = af;
+        after.n_findings = 1;
+        CHECK(preview_add(&one, &hh, before, 1, &after) == 0);
+        /* Interleaved batches, as the threads take them. */
+        CHECK(preview_add((id - 1) / 3 % 2 ? &b : &a, &hh, before, 1, &after) == 0);
+    }
+    struct preview merged;
+    preview_init(&merged);
+    CHECK(preview_merge(&merged, &b) == 0);
+    CHECK(preview_merge(&merged, &a) == 0);
+    preview_finish(&one);
+    preview_finish(&merged);
+    CHECK(merged.households == 20 && merged.totals.n[PREVIEW_ADDED] == 20);
+    CHECK(merged.totals.n[PREVIEW_WITHDRAWN] == 20 && merged.totals.after == one.totals.after);
+    CHECK(merged.n_regions == one.n_regions && merged.n_policies == one.n_policies);
+    for (size_t i = 0; i < merged.n_regions && i < one.n_regions; i++)
+        CHECK(merged.regions[i].c.n[PREVIEW_ADDED] == one.regions[i].c.n[PREVIEW_ADDED]);
+    CHECK(merged.n_examples[PREVIEW_ADDED] == PREVIEW_EXAMPLES);
+    for (size_t i = 0; i < PREVIEW_EXAMPLES; i++)
+        CHECK(merged.examples[PREVIEW_ADDED][i].household_id ==
+              one.examples[PREVIEW_ADDED][i].household_id);
+    preview_free(&merged);
+    preview_free(&one);
+}
+
 /* The candidate's params come from a file holding only params:, with
  * file:line:col for what else it holds; without one, the live params. */
 static void preview_candidate_config(void)
@@ -222,6 +260,7 @@ int main(void)
     RUN(preview_failed_policy_keeps);
     RUN(preview_decided_listed);
     RUN(preview_exit_flags);
+    RUN(preview_merge_same_as_one);
     RUN(preview_candidate_config);
     RUN(rule_version_recorded_once);
     return test_done();
