@@ -268,6 +268,7 @@ static int ack(struct cli *cli, struct store *st)
         fprintf(stderr, "fupin alert ack: %s\n", term_str(e.msg));
         return cli_exit_code(rc);
     }
+    scrub_ids(r.by); /* stored scrubbed; masked again in case another program wrote it */
     switch (r.outcome) {
     case ALERT_RESOLVED:
         fprintf(stderr, _("fupin alert ack: alert %lld is already resolved\n"), lid);

@@ -50,7 +50,10 @@ int cmd_list_check_filters(const struct cli *cli, struct store *st, const char *
     struct err e;
     int rc = 0;
     if (region && (rc = store_region_exists(st, region, &e)) == ERR_NOTFOUND) {
-        fprintf(stderr, _("fupin %s: unknown region %s\n"), cli->argv[0], term_str(region));
+        char shown[128];
+        snprintf(shown, sizeof shown, "%s", region);
+        scrub_ids(shown); /* whatever was typed, an ID is never echoed */
+        fprintf(stderr, _("fupin %s: unknown region %s\n"), cli->argv[0], term_str(shown));
         return EXIT_USAGE;
     }
     if (!rc && cadre_id && (rc = store_cadre_exists(st, cadre_id, &e)) == ERR_NOTFOUND) {
@@ -364,6 +367,16 @@ static long due_days(const struct config *cfg, const char *measure, int year)
     return 30;
 }
 
+/* Names come from the database, stored scrubbed; masked again here in case
+ * another program wrote them. */
+static const char *shown_name(const char *by)
+{
+    static char buf[128];
+    snprintf(buf, sizeof buf, "%s", by[0] ? by : "-");
+    scrub_ids(buf);
+    return term_str(buf);
+}
+
 static void print_outcome(const struct finding_decision *d, const struct finding_decided *r)
 {
     switch (r->outcome) {
@@ -381,15 +394,15 @@ static void print_outcome(const struct finding_decision *d, const struct finding
     case DECIDE_ALREADY:
         printf(d->accept ? _("finding %lld was already accepted by %s at %s\n")
                          : _("finding %lld was already rejected by %s at %s\n"),
-               (long long)d->finding_id, term_str(r->by[0] ? r->by : "-"), r->at);
+               (long long)d->finding_id, shown_name(r->by), r->at);
         break;
     default:
         break;
     }
 }
 
-static int refusal(const struct cli *cli, const struct finding_decision *d,
-                   const struct finding_decided *r)
+/* The outcomes that are bad input: the message, and EXIT_USAGE. */
+static int refusal(const struct finding_decision *d, const struct finding_decided *r)
 {
     switch (r->outcome) {
     case DECIDE_OTHER:
@@ -399,7 +412,7 @@ static int refusal(const struct cli *cli, const struct finding_decision *d,
                         " was accepted by %s at %s; a decision is not changed\n")
                     : _("fupin finding: finding %lld"
                         " was rejected by %s at %s; a decision is not changed\n"),
-                (long long)d->finding_id, term_str(r->by[0] ? r->by : "-"), r->at);
+                (long long)d->finding_id, shown_name(r->by), r->at);
         return EXIT_USAGE;
     case DECIDE_WITHDRAWN:
         fprintf(stderr,
@@ -415,7 +428,6 @@ static int refusal(const struct cli *cli, const struct finding_decision *d,
                 (long long)d->finding_id);
         return EXIT_USAGE;
     default:
-        (void)cli;
         return EXIT_OK;
     }
 }
@@ -522,7 +534,7 @@ int cmd_finding(struct cli *cli)
     } else if (rc) {
         fprintf(stderr, "fupin finding: %s\n", term_str(e.msg));
         rc = cli_exit_code(rc);
-    } else if ((rc = refusal(cli, &d, &r)) == EXIT_OK) {
+    } else if ((rc = refusal(&d, &r)) == EXIT_OK) {
         print_outcome(&d, &r);
     }
     free(by);

@@ -462,17 +462,38 @@ static int migrate_money_bounds(struct store *st, struct err *e)
 /* Version 4 — decisions: who accepted or rejected a finding, when and why,
  * and the help task accepting it made; who acknowledged an alert and why
  * (acked_at is there since version 1). Only columns are added: existing
- * rows keep everything and read NULL for what nobody recorded. */
+ * rows keep everything and read NULL for what nobody recorded. A column
+ * already there is left alone, so a database rebuilt by hand from a newer
+ * one (as tests do to fake an old version) migrates too. */
 static int migrate_decisions(struct store *st, struct err *e)
 {
-    return exec(st,
-                "ALTER TABLE finding ADD COLUMN decided_by TEXT;"
-                "ALTER TABLE finding ADD COLUMN decided_at TEXT;"
-                "ALTER TABLE finding ADD COLUMN decision_note TEXT;"
-                "ALTER TABLE finding ADD COLUMN task_id INTEGER;"
-                "ALTER TABLE alert ADD COLUMN acked_by TEXT;"
-                "ALTER TABLE alert ADD COLUMN ack_note TEXT;",
-                e);
+    static const struct {
+        const char *table, *column, *decl;
+    } cols[] = {
+        {"finding", "decided_by", "TEXT"}, {"finding", "decided_at", "TEXT"},
+        {"finding", "decision_note", "TEXT"}, {"finding", "task_id", "INTEGER"},
+        {"alert", "acked_by", "TEXT"},      {"alert", "ack_note", "TEXT"},
+    };
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        sqlite3_stmt *stmt;
+        int rc = store_prepare(st, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", &stmt, e);
+        if (rc)
+            return rc;
+        sqlite3_bind_text(stmt, 1, cols[i].table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, cols[i].column, -1, SQLITE_STATIC);
+        int step = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        if (step == SQLITE_ROW)
+            continue;
+        if (step != SQLITE_DONE)
+            return store_fail(st, e, ERR_FAIL, "reading the schema");
+        char sql[160];
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", cols[i].table, cols[i].column,
+                 cols[i].decl);
+        if ((rc = exec(st, sql, e)) != 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Version 5 — rule versions: every version of every policy, plugin and

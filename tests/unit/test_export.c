@@ -249,6 +249,48 @@ static void export_xlsx_continues_on_a_second_sheet(void)
     free(out);
 }
 
+/* Excel's real limit, once: 1,048,575 rows and the header fill the first
+ * sheet, the rest (and the header again) go to the second. */
+static void export_xlsx_past_excel_rows_starts_a_second_sheet(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/million.xlsx", dir);
+    static const struct export_column two[] = {{"id", "编号", EXPORT_NUMBER},
+                                               {"name", "户主", EXPORT_TEXT}};
+    struct export *x;
+    struct err e;
+    CHECK(export_open(&x, EXPORT_XLSX, path, NULL, "清单", two, 2, &e) == 0);
+    char id[24];
+    const char *row[] = {id, "户主"};
+    int failed = 0;
+    for (long i = 1; i <= (long)EXPORT_XLSX_SHEET_ROWS - 1 + 5 && !failed; i++) {
+        snprintf(id, sizeof id, "%ld", i);
+        failed = export_row(x, row, &e) != 0;
+    }
+    CHECK(!failed);
+    CHECK(export_close(x, &e) == 0);
+    static const char script[] = "import sys, zipfile\n"
+                                 "z = zipfile.ZipFile(sys.argv[1])\n"
+                                 "for n in sorted(z.namelist()):\n"
+                                 "    if n.startswith('xl/worksheets/sheet'):\n"
+                                 "        f, rows, tail = z.open(n), 0, b''\n"
+                                 "        while True:\n"
+                                 "            chunk = f.read(1 << 20)\n"
+                                 "            if not chunk:\n"
+                                 "                break\n"
+                                 "            rows += (tail + chunk).count(b'<row ')\n"
+                                 "            tail = chunk[-4:]\n"
+                                 "        print(n, rows)\n";
+    char *py = test_write_file(dir, "count_rows.py", script);
+    char cmd[1024], *out = NULL;
+    snprintf(cmd, sizeof cmd, "python3 '%s' '%s'", py, path);
+    free(py);
+    CHECK(test_run(cmd, &out) == 0);
+    CHECK_STR_CONTAINS(out, "sheet1.xml 1048576\n");
+    CHECK_STR_CONTAINS(out, "sheet2.xml 6\n");
+    free(out);
+}
+
 /* With openpyxl (Debian's python3-openpyxl), what a spreadsheet user sees:
  * the sheet names, headers and the formula cell as text. */
 static void export_xlsx_reads_back_in_openpyxl(void)
@@ -292,6 +334,7 @@ int main(void)
     RUN(export_xlsx_has_headers_widths_and_text_cells);
     RUN(export_xlsx_to_a_stream_matches_the_file);
     RUN(export_xlsx_continues_on_a_second_sheet);
+    RUN(export_xlsx_past_excel_rows_starts_a_second_sheet);
     RUN(export_xlsx_reads_back_in_openpyxl);
     return test_done();
 }

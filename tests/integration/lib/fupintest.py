@@ -480,3 +480,63 @@ class Env:
             log("kept " + self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- worklists: reading what the list commands write ----
+
+_XLSX_DUMP = r'''
+import json, sys
+import openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+out = []
+for ws in wb.worksheets:
+    out.append({
+        "name": ws.title,
+        "freeze": ws.freeze_panes,
+        "widths": {k: v.width for k, v in ws.column_dimensions.items()},
+        "rows": [[c.value for c in row] for row in ws.iter_rows()],
+        "types": [[c.data_type for c in row] for row in ws.iter_rows()],
+    })
+print(json.dumps(out, ensure_ascii=False))
+'''
+
+
+def read_xlsx(path):
+    """Every sheet of the workbook at path as read by openpyxl (Debian's
+    python3-openpyxl): [{name, freeze, widths, rows, types}], rows as lists
+    of cell values. Runs the system python3 when this one lacks openpyxl
+    (a virtualenv); skips the test when neither has it."""
+    import json
+    for py in (sys.executable, "/usr/bin/python3"):
+        if not os.path.exists(py):
+            continue
+        r = subprocess.run([py, "-c", _XLSX_DUMP, path], capture_output=True, text=True)
+        if r.returncode == 0:
+            return json.loads(r.stdout)
+        if "No module named 'openpyxl'" not in r.stderr:
+            raise AssertionError("reading %s: %s" % (path, r.stderr[-2000:]))
+    skip("openpyxl is not installed (Debian: python3-openpyxl)")
+
+
+def run_on_tty(argv, env=None, timeout=DEADLINE):
+    """Runs argv with its standard output on a pseudo-terminal, as a person
+    at a terminal would; returns (exit status, stdout text, stderr text)."""
+    import pty
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run(argv, stdout=slave, stderr=subprocess.PIPE, env=env, timeout=timeout)
+    finally:
+        os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+        if len(data) < 65536:
+            break
+    os.close(master)
+    return r.returncode, b"".join(chunks).decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
