@@ -502,11 +502,12 @@ static int migrate_decisions(struct store *st, struct err *e)
  * ("lua:policies/x.lua@<hash>", "plugin:x@1.0"), which is the key here; a
  * params set's source is "params@<hash>". Existing findings keep their
  * source: the versions they name get a row (text unknown) so every
- * finding resolves. */
+ * finding resolves. A table already there (a database rebuilt by hand from
+ * a newer one, as tests do to fake an old version) is kept. */
 static int migrate_rule_versions(struct store *st, struct err *e)
 {
     return exec(st,
-                "CREATE TABLE rule_version ("
+                "CREATE TABLE IF NOT EXISTS rule_version ("
                 " id INTEGER PRIMARY KEY,"
                 " kind TEXT NOT NULL CHECK (kind IN ('policy','plugin','params')),"
                 " name TEXT NOT NULL,"
