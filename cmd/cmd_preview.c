@@ -300,6 +300,9 @@ static void text_groups(FILE *f, const struct preview_group *g, size_t n)
             fprintf(f, " %s", term_str(g[i].label));
         fputs(_(": "), f);
         text_counts(f, &g[i].c);
+        if (g[i].c.errors)
+            fprintf(f, _("      failed on %ld households, first: %s\n"), g[i].c.errors,
+                    term_str(g[i].error ? g[i].error : "?"));
     }
 }
 
@@ -361,12 +364,17 @@ static void json_counts(FILE *f, const struct preview_counts *c)
     json_number(f, c->after);
 }
 
-/* ,"name":"..", of a region group (nothing for a policy's), then a comma. */
+/* ,"name":"..", of a region group, ,"errors":n,"error":".." of a policy
+ * that failed, then a comma. */
 static void json_label(FILE *f, const struct preview_group *g)
 {
     if (g->label) {
         fputs(",\"name\":", f);
         json_string(f, g->label);
+    }
+    if (g->c.errors) {
+        fprintf(f, ",\"errors\":%ld,\"error\":", g->c.errors);
+        json_string(f, g->error ? g->error : "");
     }
     fputc(',', f);
 }
@@ -534,6 +542,14 @@ static void html_groups(FILE *f, const char *title, const char *ha, const char *
         fputs(g[i].b[0] ? "</td>" : "</td><td></td>", f);
         html_counts_cells(f, &g[i].c);
         fputs("</tr>\n", f);
+        if (g[i].c.errors) {
+            fputs("<tr class=error><td colspan=7>", f);
+            char line[160];
+            snprintf(line, sizeof line, _("failed on %ld households, first: "), g[i].c.errors);
+            html_text(f, line);
+            html_text(f, g[i].error ? g[i].error : "?");
+            fputs("</td></tr>\n", f);
+        }
     }
     fputs("</table>\n", f);
 }
@@ -588,6 +604,7 @@ static void write_html(FILE *f, const struct preview *p)
         "table{border-collapse:collapse;margin:.5em 0 1.5em}"
         "td,th{border:1px solid #bbb;padding:.25em .6em;vertical-align:top}"
         "th{background:#eee}td.n{text-align:right}tr.group td{font-weight:bold;background:#f7f7f7}"
+        "tr.error td{color:#a00}"
         ".totals{font-size:1.2em}"
         "</style></head><body>\n<h1>",
         f);

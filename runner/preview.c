@@ -32,6 +32,7 @@ static void groups_free(struct preview_group *g, size_t n)
         free(g[i].a);
         free(g[i].b);
         free(g[i].label);
+        free(g[i].error);
     }
     free(g);
 }
@@ -71,13 +72,13 @@ static char *dup_or_empty(const char *s)
 }
 
 /* The group (a, b), created empty when new; NULL when out of memory. */
-static struct preview_counts *group(struct preview_group **g, size_t *n, size_t *cap, const char *a,
-                                    const char *b)
+static struct preview_group *group(struct preview_group **g, size_t *n, size_t *cap, const char *a,
+                                   const char *b)
 {
     a = a ? a : "";
     for (size_t i = *n; i-- > 0;)
         if (strcmp((*g)[i].a, a) == 0 && strcmp((*g)[i].b, b) == 0)
-            return &(*g)[i].c;
+            return &(*g)[i];
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 32;
         struct preview_group *ng = realloc(*g, ncap * sizeof *ng);
@@ -96,7 +97,7 @@ static struct preview_counts *group(struct preview_group **g, size_t *n, size_t 
         return NULL;
     }
     (*n)++;
-    return &x->c;
+    return x;
 }
 
 /* Where one finding's figures go: totals, its policy, its policy and
@@ -108,15 +109,19 @@ struct sinks {
 static int sinks_for(struct preview *p, const struct household *hh, const char *policy,
                      const char *measure, struct sinks *s)
 {
+    struct preview_group *g[4] = {
+        group(&p->policies, &p->n_policies, &p->cap_policies, policy, ""),
+        group(&p->policies, &p->n_policies, &p->cap_policies, policy, measure),
+        group(&p->regions, &p->n_regions, &p->cap_regions, hh->county, ""),
+        group(&p->regions, &p->n_regions, &p->cap_regions, hh->county,
+              hh->town && hh->town[0] ? hh->town : "?"),
+    };
     s->c[0] = &p->totals;
-    s->c[1] = group(&p->policies, &p->n_policies, &p->cap_policies, policy, "");
-    s->c[2] = group(&p->policies, &p->n_policies, &p->cap_policies, policy, measure);
-    s->c[3] = group(&p->regions, &p->n_regions, &p->cap_regions, hh->county, "");
-    s->c[4] = group(&p->regions, &p->n_regions, &p->cap_regions, hh->county,
-                    hh->town && hh->town[0] ? hh->town : "?");
-    for (int i = 0; i < 5; i++)
-        if (!s->c[i])
+    for (int i = 0; i < 4; i++) {
+        if (!g[i])
             return ERR_FAIL;
+        s->c[i + 1] = &g[i]->c;
+    }
     return 0;
 }
 
@@ -252,6 +257,18 @@ int preview_add(struct preview *p, const struct household *hh, const struct prev
     struct sinks s;
     p->households++;
     p->errors += (long)after->n_errors;
+    for (size_t i = 0; i < after->n_errors && !rc; i++) {
+        /* A failing candidate policy is what its author must see first. */
+        const char *name = after->errors[i].policy ? after->errors[i].policy : "";
+        struct preview_group *g = group(&p->policies, &p->n_policies, &p->cap_policies, name, "");
+        if (!g) {
+            rc = ERR_FAIL;
+            break;
+        }
+        g->c.errors++;
+        if (!g->error && !(g->error = strdup(after->errors[i].msg)))
+            rc = ERR_FAIL;
+    }
     for (size_t i = 0; i < after->n_findings && !rc; i++) {
         const struct finding *f = &after->findings[i];
         if (policy_failed(after, f->policy))
@@ -329,6 +346,7 @@ static void counts_add(struct preview_counts *to, const struct preview_counts *f
         to->n[k] += from->n[k];
     to->before += from->before;
     to->after += from->after;
+    to->errors += from->errors;
 }
 
 static int example_cmp(const void *x, const void *y)
@@ -365,18 +383,23 @@ int preview_merge(struct preview *dst, struct preview *src)
     dst->failed |= src->failed;
     counts_add(&dst->totals, &src->totals);
     for (size_t i = 0; i < src->n_policies && !rc; i++) {
-        struct preview_counts *c = group(&dst->policies, &dst->n_policies, &dst->cap_policies,
-                                         src->policies[i].a, src->policies[i].b);
-        if (c)
-            counts_add(c, &src->policies[i].c);
-        else
+        struct preview_group *g = group(&dst->policies, &dst->n_policies, &dst->cap_policies,
+                                        src->policies[i].a, src->policies[i].b);
+        if (!g) {
             rc = ERR_FAIL;
+            break;
+        }
+        counts_add(&g->c, &src->policies[i].c);
+        if (!g->error && src->policies[i].error) {
+            g->error = src->policies[i].error; /* moved */
+            src->policies[i].error = NULL;
+        }
     }
     for (size_t i = 0; i < src->n_regions && !rc; i++) {
-        struct preview_counts *c = group(&dst->regions, &dst->n_regions, &dst->cap_regions,
-                                         src->regions[i].a, src->regions[i].b);
-        if (c)
-            counts_add(c, &src->regions[i].c);
+        struct preview_group *g = group(&dst->regions, &dst->n_regions, &dst->cap_regions,
+                                        src->regions[i].a, src->regions[i].b);
+        if (g)
+            counts_add(&g->c, &src->regions[i].c);
         else
             rc = ERR_FAIL;
     }

@@ -26,12 +26,14 @@ struct preview_stored {
 struct preview_counts {
     long n[PREVIEW_N_CHANGES];
     double before, after;
+    long errors; /* households the policy failed on (its findings kept there) */
 };
 
 struct preview_group {
     char *a, *b; /* policy and measure, or county and town ("" for the policy's or
                     county's own line) */
     struct preview_counts c;
+    char *error; /* a policy's own line: its first error message, NULL when none */
     char *label; /* regions: the name of b (or of a on the county's line), set by
                     preview_set_label; NULL: only the code is known */
 };

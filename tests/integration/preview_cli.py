@@ -158,6 +158,21 @@ def main():
               and extra and extra[0]["added"] == 40,
               "an added policy: 40 added", json.dumps(rep["totals"]))
 
+        # A candidate that fails on every household: its findings are kept
+        # (as reconciliation keeps them), the failure named with its line.
+        failing = os.path.join(env.dir, "failing")
+        os.makedirs(failing)
+        env.write(os.path.join(failing, "fixture.lua"),
+                  PARAM_POLICY.replace("local year = fp.latest_income_year(household)",
+                                       'error("no figures")\n    local year = nil'))
+        r = env.fupin("preview", "--policies", failing, "--format", "json", check=False)
+        rep = json.loads(r.stdout) if r.returncode == 0 else {}
+        fx = [p for p in rep.get("policies", []) if p["policy"] == "fixture"]
+        check(r.returncode == 0 and rep["totals"]["withdrawn"] == 0 and fx and fx[0].get("errors") == 40
+              and "fixture.lua:" in fx[0].get("error", "") and "no figures" in fx[0]["error"],
+              "a failing policy: findings kept, failures counted with the first message",
+              r.stdout[:2000] + r.stderr)
+
         # 3. Decided findings: an accepted finding the change would withdraw is
         # listed, not counted as withdrawn (reconciliation keeps it).
         small = min(support, key=lambda r: r[1])
