@@ -316,8 +316,8 @@ static void text_example(FILE *f, const struct preview_example *x, int decided)
     if (decided)
         fprintf(f, _(" [%s, would be %s]"), state_label(x->state), change_label(x->change));
     fputc('\n', f);
-    fprintf(f, "    %s %s\n", _("before:"), x->reason_before ? term_str(x->reason_before) : "-");
-    fprintf(f, "    %s %s\n", _("after:"), x->reason_after ? term_str(x->reason_after) : "-");
+    fprintf(f, _("    before: %s\n"), x->reason_before ? term_str(x->reason_before) : "-");
+    fprintf(f, _("    after: %s\n"), x->reason_after ? term_str(x->reason_after) : "-");
 }
 
 static void write_text(FILE *f, const struct preview *p)
@@ -341,7 +341,8 @@ static void write_text(FILE *f, const struct preview *p)
     for (int k = 0; k < PREVIEW_N_CHANGES; k++) {
         if (!p->n_examples[k])
             continue;
-        fprintf(f, "\n%s %s\n", _("Examples:"), change_label((enum preview_change)k));
+        fputc('\n', f);
+        fprintf(f, _("Examples: %s\n"), change_label((enum preview_change)k));
         for (size_t i = 0; i < p->n_examples[k]; i++)
             text_example(f, &p->examples[k][i], 0);
     }
@@ -617,7 +618,7 @@ static void write_html(FILE *f, const struct preview *p)
     fputs("</p>\n<table class=totals><tr><th></th>", f);
     fprintf(f, "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr><tr><td>%s</td>",
             _("added"), _("withdrawn"), _("changed"), _("amount before (yuan)"),
-            _("amount after (yuan)"), _("Total:"));
+            _("amount after (yuan)"), _("total"));
     html_counts_cells(f, &p->totals);
     fputs("</tr></table>\n", f);
     html_groups(f, _("By policy and measure:"), _("policy"), _("measure"), p->policies,
@@ -634,9 +635,9 @@ static void write_html(FILE *f, const struct preview *p)
         if (!p->n_examples[k])
             continue;
         fputs("<h2>", f);
-        html_text(f, _("Examples:"));
-        fputc(' ', f);
-        html_text(f, change_label((enum preview_change)k));
+        char title[128];
+        snprintf(title, sizeof title, _("Examples: %s\n"), change_label((enum preview_change)k));
+        html_text(f, title);
         fputs("</h2>\n", f);
         html_examples(f, p->examples[k], p->n_examples[k], 0);
     }
