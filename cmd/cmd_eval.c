@@ -184,7 +184,7 @@ int cmd_eval(struct cli *cli)
         config_free(cfg);
         return cli_exit_code(rc);
     }
-    if (rule_history_record(engine_policies(en), NULL, &e) != 0)
+    if (rule_history_record(engine_policies(en), "eval", &e) != 0)
         log_warn("cannot record the rule versions: %s", e.msg);
     /* Policies and plugins run in worker processes, as under the daemon:
      * one that crashes or hangs costs a policy_error, not the run. */

@@ -57,7 +57,7 @@ int cmd_run(struct cli *cli)
         return EXIT_RUNTIME;
     }
     daemon_alert_missing(en);
-    if (rule_history_record(engine_policies(en), NULL, &e) != 0)
+    if (rule_history_record(engine_policies(en), "daemon", &e) != 0)
         log_warn("cannot record the rule versions: %s", e.msg);
     int marked = 0;
     if (engine_mark_if_changed(en, NULL, &marked, &e) != 0)

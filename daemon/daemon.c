@@ -123,7 +123,7 @@ static void mark_all(struct daemon *d, const char *why)
 {
     struct err e;
     /* What now runs joins the rule history (store_rules.h). */
-    if (rule_history_record(engine_policies(d->en), NULL, &e) != 0)
+    if (rule_history_record(engine_policies(d->en), "daemon", &e) != 0)
         log_warn("%s: cannot record the rule versions: %s", why, e.msg);
     if (engine_mark_all(d->en, &d->stop_flag, &e) == 0)
         log_info("%s: every household marked for re-evaluation", why);

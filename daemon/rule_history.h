@@ -9,7 +9,8 @@
 #include "policy_set.h"
 
 /* Records every version of set (its config's database, own connection).
- * by: who activated it (NULL: the daemon on its own). Returns 0 or a code
+ * by: who or what activated it ("daemon", "eval"; a person's name once
+ * activation is staged). Returns 0 or a code
  * with e; the caller logs it and goes on (the history is not the work). */
 int rule_history_record(const struct policy_set *set, const char *by, struct err *e);
 

@@ -16,7 +16,7 @@ struct rule_version {
     const char *source;          /* as in finding.source: "lua:policies/x.lua@<hash>" */
     const char *hash;            /* the content hash (plugins: their version) */
     const char *text;            /* the rule's text; NULL when not known (a binary plugin) */
-    const char *by;              /* who activated it; NULL: the daemon, on its own */
+    const char *by;              /* who or what activated it ("daemon", "eval", a name) */
     const char *now;             /* "YYYY-MM-DD HH:MM:SS" */
     const char *preview_summary; /* JSON of its preview; NULL when none was made */
 };

@@ -20,10 +20,10 @@ def main():
         env.fupin("eval", "--all")
         with open(os.path.join(env.policies, "fixture.lua"), encoding="utf-8") as f:
             text = f.read()
-        rows = env.rows("SELECT kind, name, source, hash, text, activated_at FROM rule_version"
+        rows = env.rows("SELECT kind, name, source, hash, text, activated_at, activated_by FROM rule_version"
                         " WHERE kind = 'policy'")
         check(len(rows) == 1 and rows[0][1] == "fixture" and rows[0][4] == text
-              and rows[0][2].endswith("@" + rows[0][3]) and rows[0][5],
+              and rows[0][2].endswith("@" + rows[0][3]) and rows[0][5] and rows[0][6] == "eval",
               "the policy's version is kept with its text", repr(rows))
         params = env.rows("SELECT source, text FROM rule_version WHERE kind = 'params'")
         check(len(params) == 1 and "working_age_min = 16" in params[0][1],
