@@ -96,6 +96,8 @@ def main():
         # Nothing written: the file, its mtime and the findings stay as they were.
         db_hash, db_mtime = digest(env.db), os.stat(env.db).st_mtime_ns
         findings_before = env.findings()
+        watch = env.connect()  # its data_version moves when another connection commits
+        version = watch.execute("PRAGMA data_version").fetchone()[0]
 
         # 1. A params change: the threshold 3000 -> 2000 withdraws every
         # income_support whose amount was 1000 or less, changes the others.
@@ -133,6 +135,9 @@ def main():
         check(digest(env.db) == db_hash and os.stat(env.db).st_mtime_ns == db_mtime,
               "the database file is byte for byte unchanged")
         check(env.findings() == findings_before, "the finding table is unchanged")
+        check(watch.execute("PRAGMA data_version").fetchone()[0] == version,
+              "no commit: PRAGMA data_version unchanged")
+        watch.close()
 
         # The same change activated on a copy does exactly what the preview said.
         copy = os.path.join(env.dir, "copy.db")
