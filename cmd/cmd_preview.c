@@ -331,7 +331,9 @@ int cmd_preview(struct cli *cli)
         code = rc == ERR_FAIL ? EXIT_RUNTIME : EXIT_USAGE;
         goto out;
     }
-    if ((rc = compare_all(cfg, set, &p, &e)) != 0) {
+    if ((rc = compare_all(cfg, set, &p, &e)) == 0 && p.failed)
+        rc = err_set(&e, ERR_FAIL, "out of memory: the preview is incomplete");
+    if (rc) {
         fprintf(stderr, "fupin preview: %s\n", term_str(e.msg));
         code = cli_exit_code(rc);
         goto out;
