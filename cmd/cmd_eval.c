@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "engine.h"
+#include "rule_history.h"
 #include "json.h"
 #include "log.h"
 #include "term.h"
@@ -199,6 +200,8 @@ int cmd_eval(struct cli *cli)
         config_free(cfg);
         return EXIT_USAGE;
     }
+    if (rule_history_record(engine_policies(en), "eval", &e) != 0)
+        log_warn("cannot record the rule versions: %s", e.msg);
     /* Policies and plugins run in worker processes, as under the daemon:
      * one that crashes or hangs costs a policy_error, not the run. */
     if ((rc = engine_spawn_workers(en, "/proc/self/exe", &e)) != 0) {

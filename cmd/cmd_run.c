@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "rule_history.h"
 #include "runlock.h"
 
 #include <stdio.h>
@@ -58,6 +59,8 @@ int cmd_run(struct cli *cli)
         return EXIT_RUNTIME;
     }
     daemon_alert_missing(en);
+    if (rule_history_record(engine_policies(en), "daemon", &e) != 0)
+        log_warn("cannot record the rule versions: %s", e.msg);
     int marked = 0;
     if (engine_mark_if_changed(en, NULL, &marked, &e) != 0)
         log_error("cannot compare the policy fingerprint: %s", e.msg);

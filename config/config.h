@@ -99,6 +99,13 @@ int config_load(const char *path, struct config **out, struct err *e);
  * against dir (absolute: the original's cfg->dir) as they did for it. */
 int config_load_copy(const char *copy, const char *path, const char *dir, struct config **out,
                      struct err *e);
+/* A candidate rule set's config (`fupin preview`): a copy of live with
+ * policies_dir / plugin_dir replaced when not NULL (borrowed: they must
+ * outlive the copy) and params: read from params_path when not NULL (a file
+ * holding only a params: mapping; ERR_INVALID "file:line:col: what").
+ * Free with config_free; live must outlive it. */
+int config_candidate(const struct config *live, const char *policies_dir, const char *plugin_dir,
+                     const char *params_path, struct config **out, struct err *e);
 /* Frees a loaded config or a copy from config_params_check (which frees
  * only what the copy owns). NULL is fine. */
 void config_free(struct config *cfg);

@@ -8,6 +8,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "nightly_timer.h"
+#include "rule_history.h"
 #include "stop.h"
 #include "store.h"
 
@@ -123,6 +124,10 @@ static uint64_t now_ms(void)
 static void mark_all(struct daemon *d, const char *why)
 {
     struct err e;
+    /* What now runs joins the rule history (store_rules.h). */
+    if (rule_history_record(engine_policies(d->en), "daemon", &e) != 0)
+        log_event(LOG_WARN, "rules.record_failed", "%s: cannot record the rule versions: %s", why,
+                  e.msg);
     char changed[512];
     if (engine_mark_changed(d->en, &d->stop_flag, changed, sizeof changed, &e) != 0)
         log_event(LOG_ERROR, "daemon.mark_failed",

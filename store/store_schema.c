@@ -651,6 +651,34 @@ static int migrate_measures_facts(struct store *st, struct err *e)
     return rc;
 }
 
+/* Version 8 — rule versions: every version of every policy, plugin and
+ * params set that ever ran, kept with its text so that what produced a
+ * finding can be shown later. A finding points into it through its source
+ * ("lua:policies/x.lua@<hash>", "plugin:x@1.0"), which is the key here; a
+ * params set's source is "params@<hash>". Existing findings keep their
+ * source: the versions they name get a row (text unknown) so every
+ * finding resolves. A table already there (a database rebuilt by hand from
+ * a newer one, as tests do to fake an old version) is kept. */
+static int migrate_rule_versions(struct store *st, struct err *e)
+{
+    return exec(st,
+                "CREATE TABLE IF NOT EXISTS rule_version ("
+                " id INTEGER PRIMARY KEY,"
+                " kind TEXT NOT NULL CHECK (kind IN ('policy','plugin','params')),"
+                " name TEXT NOT NULL,"
+                " source TEXT NOT NULL UNIQUE,"
+                " hash TEXT NOT NULL,"
+                " text TEXT,"
+                " activated_by TEXT,"
+                " activated_at TEXT,"
+                " preview_summary TEXT);"
+                "INSERT OR IGNORE INTO rule_version(kind, name, source, hash)"
+                " SELECT DISTINCT CASE WHEN source LIKE 'plugin:%' THEN 'plugin' ELSE 'policy' END,"
+                " policy, source, substr(source, instr(source, '@') + 1)"
+                " FROM finding WHERE source IS NOT NULL AND instr(source, '@') > 0;",
+                e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
@@ -660,6 +688,7 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     migrate_alert_origin,        /* version 5 */
     migrate_supervision_records, /* version 6 */
     migrate_measures_facts,      /* version 7 */
+    migrate_rule_versions,       /* version 8 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

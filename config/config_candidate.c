@@ -1,0 +1,82 @@
+/* config_candidate.c - a candidate rule set's config for `fupin preview`:
+ * the live config with another policy folder, plugin folder or params:
+ * (from a file holding only a params: mapping). Reads files; never writes. */
+#include "arena.h"
+#include "config_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The params: of path (text: the live config's, already parsed once;
+ * NULL: read the file, which must hold nothing else) into cfg, which owns
+ * nothing of them yet. */
+static int load_params(const char *path, const char *text, size_t len, struct config *cfg,
+                       struct err *e)
+{
+    struct arena arena = {0};
+    struct ynode *root = NULL;
+    struct config_load_ctx c = {.path = path, .cfg = cfg, .e = e};
+    int rc = text ? config_yaml_parse(path, text, len, &arena, &root, e)
+                  : config_yaml_load_file(path, &arena, &root, e);
+    if (rc)
+        goto out;
+    if (text) {
+        rc = config_load_params(&c, root ? config_yaml_get(root, "params") : NULL);
+        goto out;
+    }
+    if (!root || root->kind != YNODE_MAP) {
+        rc = root ? config_fail(&c, root, _("expected a mapping holding only params:"))
+                  : err_set(e, ERR_INVALID, _("%s: empty; expected a mapping holding only params:"),
+                            path);
+        goto out;
+    }
+    for (const struct ynode *n = root->child; n; n = n->next) {
+        if (strcmp(n->key->value, "params") != 0) {
+            rc = config_fail(&c, n->key, _("unknown key \"%s\": this file holds only params:"),
+                             n->key->value);
+            goto out;
+        }
+    }
+    const struct ynode *p = config_yaml_get(root, "params");
+    if (!p) {
+        rc = config_fail(&c, root, _("missing key \"params\""));
+        goto out;
+    }
+    cfg->params_line = p->key ? p->key->line : 1;
+    cfg->params_col = p->key ? p->key->col : 1;
+    rc = config_load_params(&c, p);
+out:
+    arena_free(&arena);
+    return rc;
+}
+
+int config_candidate(const struct config *live, const char *policies_dir, const char *plugin_dir,
+                     const char *params_path, struct config **out, struct err *e)
+{
+    *out = NULL;
+    struct config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return err_set(e, ERR_FAIL, _("out of memory"));
+    *cfg = *live;
+    cfg->base = live->base ? live->base : live;
+    cfg->params = NULL;
+    cfg->n_params = 0;
+    if (policies_dir)
+        cfg->policies_dir = (char *)policies_dir;
+    if (plugin_dir)
+        cfg->plugin_dir = (char *)plugin_dir;
+    int rc;
+    if (params_path) {
+        /* Messages about a param then name the file that holds it. */
+        cfg->path = (char *)params_path;
+        rc = load_params(params_path, NULL, 0, cfg, e);
+    } else {
+        rc = load_params(live->path, live->text, live->text_len, cfg, e);
+    }
+    if (rc) {
+        config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return 0;
+}
