@@ -249,9 +249,11 @@ int store_alert_ack_by(struct store *st, int64_t id, const char *by, const char 
  * alert is routed to now, or the village of the household it is about, is
  * the region or below it (region.parent, any depth; "under" is
  * STORE_UNDER_REGION). An escalated alert keeps its household, so it stays
- * on the lists of the town and village it came from. */
+ * on the lists of the town and village it came from, as does an alert
+ * about a region by its origin. */
 #define ALERT_IN_REGION                                                                            \
-    "(a.region IN (SELECT code FROM under) OR a.household_id IN"                                   \
+    "(a.region IN (SELECT code FROM under) OR a.origin_region IN (SELECT code FROM under)"         \
+    " OR a.household_id IN"                                                                        \
     " (SELECT h.id FROM household h WHERE h.village IN (SELECT code FROM under)))"
 
 int store_alert_list(struct store *st, const struct alert_filter *f, store_alert_row_fn fn,
