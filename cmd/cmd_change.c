@@ -116,7 +116,7 @@ static int same_as_disk(const struct config *cfg, const struct rule_change *c, s
         if (!same)
             return err_set(e, ERR_INVALID,
                            _("change %lld: %s changed on disk since it was staged; save it again "
-                             "to stage (and preview) it anew"),
+                             "to stage it anew"),
                            (long long)c->id, c->f[i].file);
     }
     return 0;

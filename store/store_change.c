@@ -314,7 +314,7 @@ int store_change_decide(struct store *st, int64_t id, int activate, const char *
         rc = err_set(e, ERR_INVALID,
                      strcmp(state, "stale") == 0
                          ? _("change %lld is stale: another change went live after it was "
-                             "previewed; save the file again to propose it anew")
+                             "staged; save the file again to stage it anew")
                          : _("change %lld was already decided"),
                      (long long)id);
         goto fail;

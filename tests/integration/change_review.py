@@ -5,6 +5,7 @@ content is not staged again; a file edited after staging cannot be
 activated; activating one of two pending changes makes the other stale;
 bad input exits 2."""
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
@@ -20,6 +21,14 @@ def edit(env, text):
     os.rename(path + ".tmp", path)
 
 
+def set_reload(env, value):
+    with open(env.config, encoding="utf-8") as f:
+        text = f.read()
+    text, n = re.subn(r"(?m)^reload: .*$", "reload: " + value, text)
+    assert n == 1, "the config has no reload: line"
+    env.write(env.config, text)
+
+
 def pending(env):
     return env.rows("SELECT id FROM rule_change WHERE state = 'pending' ORDER BY id")
 
@@ -27,11 +36,11 @@ def pending(env):
 def main():
     check = Checks()
     with Env() as env:
-        env.write_config(extra="\nreload: bogus\n")
+        set_reload(env, "bogus")
         r = env.fupin("check", check=False)
         check(r.returncode == 2 and "reload" in r.stderr and "fupin.yaml:" in r.stderr,
               "a bad reload: value is refused with file:line:col", r.stderr)
-        env.write_config(extra="\nreload: review\n")
+        set_reload(env, "review")
         env.init()
         env.seed(households=8)
         db = env.connect()
