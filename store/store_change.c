@@ -349,3 +349,16 @@ fail:
     store_rollback(st);
     return rc;
 }
+
+int store_change_set_summary(struct store *st, int64_t id, const char *json, struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_cached(st, "UPDATE rule_change SET preview_summary = ?2 WHERE id = ?1", &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, json, -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "recording a change's preview", e);
+    sqlite3_reset(s);
+    return rc;
+}

@@ -75,5 +75,7 @@ int store_change_get(struct store *st, int64_t id, struct rule_change *c, struct
  * live set); otherwise it is discarded. ERR_INVALID when it is not pending. */
 int store_change_decide(struct store *st, int64_t id, int activate, const char *by, const char *now,
                         struct err *e);
+/* Keeps json, the preview of change id against the live set, with it. */
+int store_change_set_summary(struct store *st, int64_t id, const char *json, struct err *e);
 
 #endif

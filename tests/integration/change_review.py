@@ -4,8 +4,10 @@ version survives a restart whatever the file on disk says; a discarded
 content is not staged again; a file edited after staging cannot be
 activated; activating one of two pending changes makes the other stale;
 bad input exits 2."""
+import json
 import os
 import re
+import signal
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
@@ -62,7 +64,8 @@ def main():
         out = env.fupin("change", "list").stdout
         check("fixture.lua" in out and cid in out, "change list names the file", out)
         out = env.fupin("change", "show", cid).stdout
-        check("fixture" in out, "change show names the policy", out)
+        check("fixture" in out and "3000" in out and "4000" in out,
+              "change show names the policy and previews it against the live version", out)
 
         # Bad input: exit 2 with a message.
         for args in (("change", "activate", "x1", "--by", "王"), ("change", "activate", cid),
@@ -75,6 +78,10 @@ def main():
         env.wait_until(INCOME_SUPPORT, (), 4000.0)
         check(env.scalar("SELECT state FROM rule_change WHERE id = ?", (int(cid),)) == "active",
               "the change is recorded as active")
+        summary = json.loads(env.scalar("SELECT preview_summary FROM rule_change WHERE id = ?",
+                                         (int(cid),)) or "{}")
+        check(summary.get("totals", {}).get("changed", 0) >= 1,
+              "the activation's preview is kept with the change", repr(summary.get("totals")))
         r = env.fupin("change", "activate", cid, "--by", "李明", check=False)
         check(r.returncode == 2, "a decided change cannot be activated again", r.stderr)
 
@@ -123,6 +130,20 @@ def main():
         env.wait_log("[review.started]", after=env.start_mark)
         env.wait_caught_up()
         check(env.scalar(INCOME_SUPPORT) == 6000.0, "after a restart the activated version runs",
+              env.scalar(INCOME_SUPPORT))
+
+        # So does a SIGHUP.
+        mark = env.log_mark()
+        env.signal(signal.SIGHUP)
+        env.wait_log("[reload.config_done]", after=mark)
+        db = env.connect()
+        db.execute("UPDATE income SET wage = 2 WHERE household_id = 1")
+        db.commit()
+        db.execute("UPDATE income SET wage = 0 WHERE household_id = 1")
+        db.commit()
+        db.close()
+        env.wait_caught_up()
+        check(env.scalar(INCOME_SUPPORT) == 6000.0, "after a SIGHUP the activated version runs",
               env.scalar(INCOME_SUPPORT))
     return check.done()
 
