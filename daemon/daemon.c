@@ -95,6 +95,7 @@ struct daemon {
     char *disk_dir;
     char live_dir[1100];
     int64_t live_gen;
+    uint64_t gen_checked_at; /* evaluation thread: the last look for an activation */
 };
 
 /* ---- loop -> evaluation thread ---- */
@@ -128,12 +129,24 @@ static void msg_free(struct msg *m)
 
 static void mark_all(struct daemon *d, const char *why);
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* Review mode: a change activated in the database since the live set was
  * loaded is written out and swapped in, then re-evaluated. */
 static void take_activation(struct daemon *d)
 {
     struct err e = {{0}};
     int64_t gen;
+    /* A full pass is thousands of batches: look a few times a second, not
+     * after each one (the idle wait wakes at least every second). */
+    if (now_ms() - d->gen_checked_at < 250)
+        return;
+    d->gen_checked_at = now_ms();
     if (rule_stage_generation(d->engine_cfg, &gen, &e) != 0 || gen == d->live_gen)
         return;
     struct policy_set *set = NULL;
@@ -156,12 +169,6 @@ static void take_activation(struct daemon *d)
     mark_all(d, why);
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Only the policies whose source, params or version changed are run again. */
 static void mark_all(struct daemon *d, const char *why)
