@@ -169,7 +169,6 @@ static void take_activation(struct daemon *d)
     mark_all(d, why);
 }
 
-
 /* Only the policies whose source, params or version changed are run again. */
 static void mark_all(struct daemon *d, const char *why)
 {
