@@ -150,7 +150,8 @@ static void take_activation(struct daemon *d)
     if (rule_stage_generation(d->engine_cfg, &gen, &e) != 0 || gen == d->live_gen)
         return;
     struct policy_set *set = NULL;
-    int rc = rule_stage_write_live(d->engine_cfg, d->disk_dir, d->live_dir, &gen, &e);
+    /* No seeding here: disk_dir belongs to the loop thread (SIGHUP). */
+    int rc = rule_stage_write_live(d->engine_cfg, NULL, d->live_dir, &gen, &e);
     if (!rc)
         rc = policy_set_load(d->engine_cfg, 0, &set, &e);
     if (!rc)

@@ -145,7 +145,7 @@ int rule_stage_write_live(const struct config *cfg, const char *disk_dir, const 
         return rc;
     struct rule_file *f = NULL;
     size_t n = 0;
-    if ((rc = read_dir(disk_dir, &f, &n, e)) == 0) {
+    if (disk_dir && (rc = read_dir(disk_dir, &f, &n, e)) == 0) {
         rc = store_live_seed(st, f, n, e);
         rule_files_free(f, n);
         f = NULL;

@@ -17,8 +17,8 @@
  * findings' sources and fingerprints) are the same as from the folder. */
 void rule_stage_dir(const struct config *cfg, const char *policies_dir, char *out, size_t size);
 
-/* Seeds the live set from disk_dir when the database has none yet (the
- * first start in review mode), then writes the live texts into live_dir
+/* Seeds the live set from disk_dir (NULL: does not) when the database has
+ * none yet (the first start in review mode), then writes the live texts into live_dir
  * (created 0700; other .lua files there removed). *gen: the last activated
  * change's id. Returns 0 or a code with e. */
 int rule_stage_write_live(const struct config *cfg, const char *disk_dir, const char *live_dir,
