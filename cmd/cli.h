@@ -68,6 +68,7 @@ int cmd_findings(struct cli *cli);
 int cmd_finding(struct cli *cli);
 int cmd_config(struct cli *cli);
 int cmd_preview(struct cli *cli);
+int cmd_change(struct cli *cli);
 /* Hidden: the evaluation worker process the daemon starts (worker.h). */
 int cmd_worker(struct cli *cli);
 

@@ -264,6 +264,23 @@ out:
     return rc;
 }
 
+int preview_compute(const struct config *cfg, const char *policies_dir, struct preview *p,
+                    struct err *e)
+{
+    struct config *cand = NULL;
+    struct policy_set *set = NULL;
+    int rc = config_candidate(cfg, policies_dir, NULL, NULL, &cand, e);
+    if (rc == 0)
+        rc = policy_set_load(cand, 1, &set, e);
+    if (rc == 0 && (rc = compare_all(cfg, set, p, e)) == 0 && p->failed)
+        rc = err_set(e, ERR_FAIL, "out of memory: the preview is incomplete");
+    if (rc == 0)
+        preview_finish(p);
+    policy_set_free(set);
+    config_free(cand);
+    return rc;
+}
+
 static int is_dir(const char *path)
 {
     struct stat sb;

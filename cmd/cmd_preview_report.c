@@ -469,6 +469,11 @@ static int write_xlsx(const char *path, FILE *out, const struct preview *p, stru
 
 /* The report is built in memory and scrubbed as a whole: a reason or a
  * name may hold a pasted resident ID. */
+void preview_report_json(FILE *f, const struct preview *p)
+{
+    write_json(f, p);
+}
+
 int preview_report_write(enum preview_format fmt, const char *path, const struct preview *p,
                          struct err *e)
 {

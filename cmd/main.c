@@ -25,6 +25,7 @@ static const struct {
     {"findings", cmd_findings, N_("list findings: what each town, village or cadre has to do")},
     {"finding", cmd_finding, N_("accept or reject a finding")},
     {"preview", cmd_preview, N_("what a candidate rule set would change, without writing")},
+    {"change", cmd_change, N_("staged policy changes (reload: review): list, show, activate")},
     {"config", cmd_config, N_("print a resolved config value (e.g. database)")},
 };
 

@@ -303,6 +303,7 @@ void config_free(struct config *cfg)
     free(cfg->channels);
     free(cfg->log_level);
     free(cfg->language);
+    free(cfg->reload);
     free(cfg);
 }
 

@@ -76,6 +76,7 @@ struct config {
 
     char *log_level; /* "debug" | "info" | "warn" | "error" */
     char *language;  /* "zh-CN" (default) | "en": what people read (base/i18n.h) */
+    char *reload;    /* "auto" (default) | "review": staged activation (fupin change) */
 
     int workers;                /* engine.workers: evaluation worker processes (>= 1) */
     int worker_deadline_factor; /* engine.worker_deadline_factor: hard deadline / wall_ms */

@@ -27,6 +27,9 @@ const struct config_key config_keys[] = {
      .doc = N_("the policy folder")},
     {"", "language", CK_CHOICE, IN_CFG(language), .dflt_text = "zh-CN", .choices = "zh-CN|en",
      .doc = N_("what people read; LANGUAGE, LC_ALL or LC_MESSAGES override it")},
+    {"", "reload", CK_CHOICE, IN_CFG(reload), .dflt_text = "auto", .choices = "auto|review",
+     .doc = N_("auto: an edited policy goes live once it checks; review: it waits for "
+               "fupin change activate")},
     {"", "lua", CK_PATH, IN_CFG(lua_dir), .dflt_text = "../lua", .flags = CKF_FROM_POLICIES,
      .doc = N_("the Lua library policies use (fp.lua)")},
     {"", "policy_tests", CK_PATH, IN_CFG(policy_tests_dir), .dflt_text = "../tests/policies",

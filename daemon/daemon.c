@@ -2,13 +2,16 @@
  * data_version poll) only nudge the evaluation thread to read the journal
  * after the cursor: they are never the source of truth. Policy and config
  * reloads are checked off the loop and handed to the evaluation thread, which
- * swaps them in between batches. Never writes to the database itself. */
+ * swaps them in between batches. In `reload: review` mode a checked policy
+ * edit is only staged (rule_stage.h) and the live set is the one activated
+ * in the database. Writes nothing but the rule history and staged changes. */
 #include "daemon.h"
 #include "casefile.h"
 #include "i18n.h"
 #include "log.h"
 #include "nightly_timer.h"
 #include "rule_history.h"
+#include "rule_stage.h"
 #include "stop.h"
 #include "store.h"
 
@@ -47,6 +50,8 @@ struct job {
     char files[MAX_CHANGED][128];
     int n_files;
     struct policy_set *set; /* result */
+    char *disk_dir;         /* review mode, config jobs: the new config's policy folder */
+    int64_t staged;         /* review mode: the change proposed (0: none) */
     char blame[128];        /* the file at fault */
     char error[512];        /* "" on success */
 };
@@ -82,6 +87,15 @@ struct daemon {
     struct config *engine_cfg;       /* the evaluation thread's */
     struct config *orphans[8];       /* configs the engine refused; freed at exit */
     int n_orphans;
+
+    /* reload: review. The configs' policies_dir then names live_dir, where
+     * the live texts from the database are written; disk_dir is the policy
+     * folder people edit (owned). live_gen: the activation that is live. */
+    int review;
+    char *disk_dir;
+    char live_dir[1100];
+    int64_t live_gen;
+    uint64_t gen_checked_at; /* evaluation thread: the last look for an activation */
 };
 
 /* ---- loop -> evaluation thread ---- */
@@ -113,11 +127,47 @@ static void msg_free(struct msg *m)
 
 /* ---- the evaluation thread ---- */
 
+static void mark_all(struct daemon *d, const char *why);
+
 static uint64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Review mode: a change activated in the database since the live set was
+ * loaded is written out and swapped in, then re-evaluated. */
+static void take_activation(struct daemon *d)
+{
+    struct err e = {{0}};
+    int64_t gen;
+    /* A full pass is thousands of batches: look a few times a second, not
+     * after each one (the idle wait wakes at least every second). */
+    if (now_ms() - d->gen_checked_at < 250)
+        return;
+    d->gen_checked_at = now_ms();
+    if (rule_stage_generation(d->engine_cfg, &gen, &e) != 0 || gen == d->live_gen)
+        return;
+    struct policy_set *set = NULL;
+    /* No seeding here: disk_dir belongs to the loop thread (SIGHUP). */
+    int rc = rule_stage_write_live(d->engine_cfg, NULL, d->live_dir, &gen, &e);
+    if (!rc)
+        rc = policy_set_load(d->engine_cfg, 0, &set, &e);
+    if (!rc)
+        rc = engine_set_policies(d->en, set, &e);
+    /* Once per activation, also when it fails: retrying cannot help. */
+    d->live_gen = gen;
+    if (rc) {
+        log_event(LOG_ERROR, "review.activate_failed",
+                  "change %lld: cannot put it live, keeping the running version: %s",
+                  (long long)gen, e.msg);
+        return;
+    }
+    log_event(LOG_INFO, "review.activated", "change %lld is live", (long long)gen);
+    char why[64];
+    snprintf(why, sizeof why, "change %lld activated", (long long)gen);
+    mark_all(d, why);
 }
 
 /* Only the policies whose source, params or version changed are run again. */
@@ -291,6 +341,8 @@ static void *eval_thread(void *arg)
             msg_free(msgs);
             msgs = next;
         }
+        if (d->review)
+            take_activation(d);
         /* After a failure, wake-ups wait for the backoff: a full disk is not
          * helped by retrying on every file event. */
         if (retry_at && now_ms() < retry_at)
@@ -381,22 +433,52 @@ static int run_cases(struct job *j, const struct policy *p)
     return rc;
 }
 
+static void job_check(struct job *j, const struct config *cfg);
+
 static void job_work(uv_work_t *req)
 {
     struct job *j = req->data;
     struct err e = {{0}};
+    struct config *cand = NULL;
     if (j->is_config) {
         if (config_load(j->d->config_path, &j->cfg, &e) != 0) {
             j->cfg = NULL;
             snprintf(j->error, sizeof j->error, "config: %s", e.msg);
             return;
         }
+        /* Review mode: the new config, too, runs the live texts. */
+        char *live = j->d->review ? strdup(j->d->live_dir) : NULL;
+        if (live) {
+            j->disk_dir = j->cfg->policies_dir;
+            j->cfg->policies_dir = live;
+        }
+    } else if (j->d->review) {
+        /* The edited files are checked from the policy folder, as in auto. */
+        if (config_candidate(j->cfg, j->d->disk_dir, NULL, NULL, &cand, &e) != 0) {
+            snprintf(j->error, sizeof j->error, "%s", e.msg);
+            return;
+        }
     }
+    job_check(j, cand ? cand : j->cfg);
+    if (cand && !j->error[0]) {
+        if (rule_stage_propose(cand, j->d->disk_dir, j->files, j->n_files, &j->staged, &e) != 0)
+            snprintf(j->error, sizeof j->error, _("cannot stage the change: %s"), e.msg);
+    }
+    if (cand) {
+        policy_set_free(j->set);
+        j->set = NULL;
+        config_free(cand);
+    }
+}
+
+static void job_check(struct job *j, const struct config *cfg)
+{
+    struct err e = {{0}};
     /* Not strict: a policy that was already broken (or a refused plugin)
      * must not block reloading the others; only the changed files must load.
      * The params: are held to the declarations in either mode: a reloaded
      * config with a bad param is refused here and the running one stays. */
-    if (policy_set_load(j->cfg, 0, &j->set, &e) != 0) {
+    if (policy_set_load(cfg, 0, &j->set, &e) != 0) {
         j->set = NULL;
         snprintf(j->error, sizeof j->error, "%s%s", j->is_config ? "config: " : "", e.msg);
         /* Blame the changed file the message names, else the first one. */
@@ -454,6 +536,18 @@ static void job_done(uv_work_t *req, int status)
         policy_set_free(j->set);
         if (j->is_config)
             config_free(j->cfg);
+        free(j->disk_dir);
+    } else if (!j->is_config && d->review) {
+        if (j->staged)
+            log_event(LOG_INFO, "review.staged",
+                      "change %lld staged (%s%s): the running version stays until "
+                      "`fupin change activate %lld`",
+                      (long long)j->staged, j->files[0], j->n_files > 1 ? " and more" : "",
+                      (long long)j->staged);
+        else
+            log_event(LOG_INFO, "review.not_staged",
+                      "%s: same as the live version or proposed before: nothing staged",
+                      j->files[0]);
     } else {
         struct msg *m = calloc(1, sizeof *m);
         if (!m) {
@@ -461,6 +555,7 @@ static void job_done(uv_work_t *req, int status)
             policy_set_free(j->set);
             if (j->is_config)
                 config_free(j->cfg);
+            free(j->disk_dir);
         } else {
             m->kind = j->is_config ? MSG_CONFIG : MSG_POLICIES;
             m->set = j->set;
@@ -477,7 +572,13 @@ static void job_done(uv_work_t *req, int status)
                     prev->workers != j->cfg->workers)
                     log_event(LOG_WARN, "reload.needs_restart",
                               "config: database and engine.workers take effect on restart");
-                if (strcmp(prev->policies_dir, j->cfg->policies_dir) != 0)
+                int moved = strcmp(prev->policies_dir, j->cfg->policies_dir) != 0;
+                if (j->disk_dir) {
+                    moved = strcmp(d->disk_dir, j->disk_dir) != 0;
+                    free(d->disk_dir);
+                    d->disk_dir = j->disk_dir;
+                }
+                if (moved)
                     rewatch_policies(d);
             }
             memcpy(m->files, j->files, sizeof m->files);
@@ -694,17 +795,23 @@ static int watch_db(struct daemon *d, struct err *e)
     return 0;
 }
 
+/* The folder people edit: in review mode not the one the policies load from. */
+static const char *watched_dir(const struct daemon *d)
+{
+    return d->review ? d->disk_dir : d->cfg->policies_dir;
+}
+
 static int watch_policies(struct daemon *d)
 {
     int rc = uv_fs_event_init(&d->loop, &d->policy_watch);
     if (rc == 0) {
         d->policy_watch.data = d;
         d->watching_policies = 1;
-        rc = uv_fs_event_start(&d->policy_watch, on_policy_event, d->cfg->policies_dir, 0);
+        rc = uv_fs_event_start(&d->policy_watch, on_policy_event, watched_dir(d), 0);
     }
     if (rc)
         log_event(LOG_WARN, "daemon.watch_policies_failed",
-                  "cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
+                  "cannot watch %s (%s): policy changes need a SIGHUP", watched_dir(d),
                   uv_strerror(rc));
     return 0;
 }
@@ -714,10 +821,10 @@ static void rewatch_policies(struct daemon *d)
 {
     if (d->watching_policies) {
         uv_fs_event_stop(&d->policy_watch);
-        int rc = uv_fs_event_start(&d->policy_watch, on_policy_event, d->cfg->policies_dir, 0);
+        int rc = uv_fs_event_start(&d->policy_watch, on_policy_event, watched_dir(d), 0);
         if (rc)
             log_event(LOG_WARN, "daemon.watch_policies_failed",
-                      "cannot watch %s (%s): policy changes need a SIGHUP", d->cfg->policies_dir,
+                      "cannot watch %s (%s): policy changes need a SIGHUP", watched_dir(d),
                       uv_strerror(rc));
     }
 }
@@ -759,6 +866,44 @@ static int setup(struct daemon *d, struct err *e)
     return 0;
 }
 
+/* reload: review. From here on the daemon runs the texts the database
+ * holds as live (the policy folder's, the first time), never the folder:
+ * the engine's set is replaced by the one loaded from live_dir. */
+static int start_review(struct daemon *d, struct config *cfg, struct err *e)
+{
+    rule_stage_dir(cfg, cfg->policies_dir, d->live_dir, sizeof d->live_dir);
+    int64_t gen = 0;
+    int rc = rule_stage_write_live(cfg, cfg->policies_dir, d->live_dir, &gen, e);
+    if (rc)
+        return rc;
+    char *live = strdup(d->live_dir);
+    if (!live)
+        return err_set(e, ERR_FAIL, _("out of memory"));
+    /* The engine's current set borrows the old string: it stays alive as
+     * disk_dir, owned by the daemon. */
+    d->disk_dir = cfg->policies_dir;
+    cfg->policies_dir = live;
+    struct policy_set *set = NULL;
+    rc = policy_set_load(cfg, 0, &set, e);
+    if (!rc)
+        rc = engine_set_policies(d->en, set, e);
+    if (rc) {
+        cfg->policies_dir = d->disk_dir;
+        d->disk_dir = NULL;
+        free(live);
+        return rc;
+    }
+    d->review = 1;
+    d->live_gen = gen;
+    log_event(LOG_INFO, "review.started",
+              "reload: review: running the live rule set of the database (change %lld); "
+              "edits in %s are staged",
+              (long long)gen, d->disk_dir);
+    daemon_alert_missing(d->en);
+    mark_all(d, "review: live rule set loaded");
+    return 0;
+}
+
 int daemon_run(const char *config_path, struct config **cfg, struct engine *en, struct err *e)
 {
     struct daemon *d = calloc(1, sizeof *d);
@@ -776,6 +921,15 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&d->cv, &ca);
     pthread_condattr_destroy(&ca);
+    if ((*cfg)->reload && strcmp((*cfg)->reload, "review") == 0) {
+        int rc = start_review(d, *cfg, e);
+        if (rc) {
+            pthread_cond_destroy(&d->cv);
+            pthread_mutex_destroy(&d->mu);
+            free(d);
+            return rc;
+        }
+    }
     int rc = setup(d, e);
     int thread_started = 0;
     if (rc == 0) {
@@ -812,6 +966,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     char fatal[256];
     snprintf(fatal, sizeof fatal, "%s", d->fatal);
     store_close(d->probe);
+    free(d->disk_dir);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
     free(d);

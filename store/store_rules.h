@@ -8,6 +8,9 @@
 #include "err.h"
 #include "store.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 enum rule_kind { RULE_POLICY, RULE_PLUGIN, RULE_PARAMS };
 
 struct rule_version {
@@ -26,5 +29,53 @@ struct rule_version {
  * seen before keeps its first activation; only a missing text is filled in. */
 int store_rule_version_record(struct store *st, const struct rule_version *v, int *added,
                               struct err *e);
+
+/* ---- staged activation (store_change.c) ---- */
+
+/* One policy file of a change or of the live set; text NULL: removed. */
+struct rule_file {
+    char *file; /* "industry.lua" */
+    char *text;
+};
+
+struct rule_change {
+    int64_t id;
+    char state[12]; /* pending | active | discarded | stale */
+    char hash[17];
+    char *files, *policies; /* ", "-joined */
+    char created_at[20], decided_at[20];
+    char *decided_by;
+    struct rule_file *f;
+    size_t n_f;
+};
+
+void rule_change_clear(struct rule_change *c);
+void rule_files_free(struct rule_file *f, size_t n);
+
+/* The live policy texts (rule_live) into a new array the caller frees with
+ * rule_files_free; *gen: the id of the last activated change (0: none).
+ * out NULL: only *gen (a cheap check whether anything was activated). */
+int store_live_load(struct store *st, struct rule_file **out, size_t *n, int64_t *gen,
+                    struct err *e);
+/* Makes f[0..n) the live set when rule_live is empty (the first start in
+ * review mode); does nothing otherwise. */
+int store_live_seed(struct store *st, const struct rule_file *f, size_t n, struct err *e);
+/* Records a pending change of the files f (their new texts) made against
+ * the live set, unless the same content was proposed before (pending,
+ * active, discarded or stale: *id = 0 then). hash: of the contents. */
+int store_change_propose(struct store *st, const char *hash, const struct rule_file *f, size_t n,
+                         const char *now, int64_t *id, struct err *e);
+/* Every change, newest first (without file texts), into a new array the
+ * caller frees with rule_change_clear on each and free. */
+int store_change_list(struct store *st, struct rule_change **out, size_t *n, struct err *e);
+/* Change id with its files' texts into *c; ERR_NOTFOUND when there is none. */
+int store_change_get(struct store *st, int64_t id, struct rule_change *c, struct err *e);
+/* Decides a pending change (in one transaction): activate puts its texts
+ * live and marks every other pending change stale (made against the old
+ * live set); otherwise it is discarded. ERR_INVALID when it is not pending. */
+int store_change_decide(struct store *st, int64_t id, int activate, const char *by, const char *now,
+                        struct err *e);
+/* Keeps json, the preview of change id against the live set, with it. */
+int store_change_set_summary(struct store *st, int64_t id, const char *json, struct err *e);
 
 #endif

@@ -679,6 +679,37 @@ static int migrate_rule_versions(struct store *st, struct err *e)
                 e);
 }
 
+/* Version 9 — staged activation (`reload: review`): the changes the
+ * daemon proposed and what became of them (rule_change, the changed
+ * files' texts in rule_change_file), and the policy texts that are live
+ * (rule_live): in review mode the daemon runs those, not the files. */
+static int migrate_rule_changes(struct store *st, struct err *e)
+{
+    return exec(st,
+                "CREATE TABLE IF NOT EXISTS rule_change ("
+                " id INTEGER PRIMARY KEY,"
+                " state TEXT NOT NULL DEFAULT 'pending'"
+                "  CHECK (state IN ('pending','active','discarded','stale')),"
+                " hash TEXT NOT NULL,"
+                " files TEXT NOT NULL,"
+                " policies TEXT NOT NULL,"
+                " created_at TEXT NOT NULL,"
+                " decided_by TEXT,"
+                " decided_at TEXT,"
+                " preview_summary TEXT);"
+                "CREATE INDEX IF NOT EXISTS rule_change_hash ON rule_change(hash);"
+                "CREATE TABLE IF NOT EXISTS rule_change_file ("
+                " change_id INTEGER NOT NULL REFERENCES rule_change(id),"
+                " file TEXT NOT NULL,"
+                " text TEXT," /* NULL: the change removes the file */
+                " PRIMARY KEY (change_id, file));"
+                "CREATE TABLE IF NOT EXISTS rule_live ("
+                " file TEXT PRIMARY KEY,"
+                " text TEXT NOT NULL,"
+                " change_id INTEGER NOT NULL DEFAULT 0);",
+                e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
@@ -689,6 +720,7 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     migrate_supervision_records, /* version 6 */
     migrate_measures_facts,      /* version 7 */
     migrate_rule_versions,       /* version 8 */
+    migrate_rule_changes,        /* version 9 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

@@ -1,0 +1,236 @@
+/* rule_stage.c - the daemon's side of staged activation: the live texts
+ * out of the database into a private folder, and new pending changes into
+ * it. Writes only rule_live (seeding) and rule_change; never decides. */
+#include "rule_stage.h"
+#include "engine.h"
+#include "i18n.h"
+#include "store.h"
+#include "store_rules.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void rule_stage_dir(const struct config *cfg, const char *policies_dir, char *out, size_t size)
+{
+    const char *db = cfg->database, *slash = strrchr(db, '/');
+    const char *pd = strrchr(policies_dir, '/');
+    snprintf(out, size, "%.*s.%s.live/%s", slash ? (int)(slash - db + 1) : 0, db,
+             slash ? slash + 1 : db, pd ? pd + 1 : policies_dir);
+}
+
+static char *read_text(const char *dir, const char *file)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[8192];
+    size_t n;
+    while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, m);
+    fclose(f);
+    if (!m || fclose(m) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int is_lua(const char *name)
+{
+    size_t len = strlen(name);
+    return name[0] != '.' && len > 4 && strcmp(name + len - 4, ".lua") == 0;
+}
+
+/* Every *.lua of dir with its text. */
+static int read_dir(const char *dir, struct rule_file **out, size_t *n, struct err *e)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return err_set(e, ERR_FAIL, _("%s: cannot read the folder: %s"), dir, strerror(errno));
+    struct rule_file *f = NULL;
+    size_t cnt = 0, cap = 0;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(dp)) != NULL && !rc) {
+        if (!is_lua(de->d_name))
+            continue;
+        char *text = read_text(dir, de->d_name);
+        if (!text)
+            continue;
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct rule_file *nf = realloc(f, cap * sizeof *nf);
+            if (!nf) {
+                free(text);
+                rc = err_set(e, ERR_FAIL, _("out of memory"));
+                break;
+            }
+            f = nf;
+        }
+        f[cnt].file = strdup(de->d_name);
+        f[cnt].text = text;
+        cnt++;
+    }
+    closedir(dp);
+    if (rc) {
+        rule_files_free(f, cnt);
+        return rc;
+    }
+    *out = f;
+    *n = cnt;
+    return 0;
+}
+
+static int mkdir_private(const char *path, struct err *e)
+{
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return err_set(e, ERR_FAIL, _("%s: cannot create the folder: %s"), path, strerror(errno));
+    return 0;
+}
+
+/* Writes f into dir through a temporary file and a rename, so a worker
+ * copying the folder never sees half a policy. */
+static int write_files(const char *dir, const struct rule_file *f, size_t n, struct err *e)
+{
+    char parent[1100];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (slash)
+        *slash = '\0';
+    int rc = mkdir_private(parent, e);
+    if (!rc)
+        rc = mkdir_private(dir, e);
+    for (size_t i = 0; i < n && !rc; i++) {
+        char path[1200], tmp[1210];
+        snprintf(path, sizeof path, "%s/%s", dir, f[i].file);
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, f[i].file);
+        FILE *out = fopen(tmp, "wb");
+        if (!out || fputs(f[i].text, out) < 0 || fclose(out) != 0 || rename(tmp, path) != 0)
+            rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path, strerror(errno));
+    }
+    DIR *dp = rc ? NULL : opendir(dir);
+    struct dirent *de;
+    while (dp && (de = readdir(dp)) != NULL) {
+        int keep = !is_lua(de->d_name);
+        for (size_t i = 0; i < n && !keep; i++)
+            keep = strcmp(f[i].file, de->d_name) == 0;
+        if (!keep) {
+            char path[1200];
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            unlink(path);
+        }
+    }
+    if (dp)
+        closedir(dp);
+    return rc;
+}
+
+int rule_stage_write_live(const struct config *cfg, const char *disk_dir, const char *live_dir,
+                          int64_t *gen, struct err *e)
+{
+    struct store *st;
+    int rc = store_open(cfg->database, STORE_WRITE, &st, e);
+    if (rc)
+        return rc;
+    struct rule_file *f = NULL;
+    size_t n = 0;
+    if (disk_dir && (rc = read_dir(disk_dir, &f, &n, e)) == 0) {
+        rc = store_live_seed(st, f, n, e);
+        rule_files_free(f, n);
+        f = NULL;
+        n = 0;
+    }
+    if (!rc)
+        rc = store_live_load(st, &f, &n, gen, e);
+    store_close(st);
+    if (!rc)
+        rc = write_files(live_dir, f, n, e);
+    rule_files_free(f, n);
+    return rc;
+}
+
+int rule_stage_generation(const struct config *cfg, int64_t *gen, struct err *e)
+{
+    struct store *st;
+    int rc = store_open(cfg->database, STORE_READ, &st, e);
+    if (rc)
+        return rc;
+    rc = store_live_load(st, NULL, NULL, gen, e);
+    store_close(st);
+    return rc;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static int by_file(const void *a, const void *b)
+{
+    return strcmp(((const struct rule_file *)a)->file, ((const struct rule_file *)b)->file);
+}
+
+int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*files)[128], int n,
+                       int64_t *id, struct err *e)
+{
+    *id = 0;
+    struct store *st;
+    int rc = store_open(cfg->database, STORE_WRITE, &st, e);
+    if (rc)
+        return rc;
+    struct rule_file *live = NULL, *f = calloc((size_t)n + 1, sizeof *f);
+    size_t n_live = 0, n_f = 0;
+    int64_t gen;
+    if (!f)
+        rc = err_set(e, ERR_FAIL, _("out of memory"));
+    if (!rc)
+        rc = store_live_load(st, &live, &n_live, &gen, e);
+    /* Only the files that differ from the live set make the change: an
+     * edit undone is no change. */
+    for (int i = 0; !rc && i < n; i++) {
+        char *text = read_text(disk_dir, files[i]);
+        const char *was = NULL;
+        for (size_t k = 0; k < n_live; k++)
+            if (strcmp(live[k].file, files[i]) == 0)
+                was = live[k].text;
+        if ((!text && !was) || (text && was && strcmp(text, was) == 0)) {
+            free(text);
+            continue;
+        }
+        f[n_f].file = strdup(files[i]);
+        f[n_f].text = text;
+        n_f++;
+    }
+    if (!rc && n_f) {
+        qsort(f, n_f, sizeof *f, by_file);
+        /* The content hash: a change discarded once is not proposed again. */
+        uint64_t h = 1469598103934665603ull;
+        for (size_t i = 0; i < n_f; i++) {
+            h = fnv1a(h, f[i].file, strlen(f[i].file) + 1);
+            h = f[i].text ? fnv1a(h, f[i].text, strlen(f[i].text) + 1) : fnv1a(h, "", 0);
+        }
+        char hash[17], now[20];
+        snprintf(hash, sizeof hash, "%016" PRIx64, h);
+        engine_now(now);
+        rc = store_change_propose(st, hash, f, n_f, now, id, e);
+    }
+    rule_files_free(live, n_live);
+    rule_files_free(f, n_f);
+    store_close(st);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/* rule_stage.h - staged activation (`reload: review`) for the daemon: the
+ * live policy texts kept in the database, written out to a private folder
+ * the daemon loads instead of the policy folder, and the pending changes
+ * it proposes. Never puts a change live itself: `fupin change activate`
+ * decides, in the database. */
+#ifndef FUPIN_RULE_STAGE_H
+#define FUPIN_RULE_STAGE_H
+
+#include "config.h"
+#include "err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The folder the live texts are written to: beside the database, ending in
+ * the policy folder's own name so the policies' sources (and so the
+ * findings' sources and fingerprints) are the same as from the folder. */
+void rule_stage_dir(const struct config *cfg, const char *policies_dir, char *out, size_t size);
+
+/* Seeds the live set from disk_dir (NULL: does not) when the database has
+ * none yet (the first start in review mode), then writes the live texts into live_dir
+ * (created 0700; other .lua files there removed). *gen: the last activated
+ * change's id. Returns 0 or a code with e. */
+int rule_stage_write_live(const struct config *cfg, const char *disk_dir, const char *live_dir,
+                          int64_t *gen, struct err *e);
+
+/* The id of the last activated change, cheaply (its own connection). */
+int rule_stage_generation(const struct config *cfg, int64_t *gen, struct err *e);
+
+/* Records a pending change of files[0..n) (names in disk_dir, checked
+ * already) unless they hold what is live or what was proposed before.
+ * *id: the new change, 0 when nothing was proposed. */
+int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*files)[128], int n,
+                       int64_t *id, struct err *e);
+
+#endif
