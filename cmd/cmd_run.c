@@ -40,20 +40,20 @@ int cmd_run(struct cli *cli)
      * stay as they were); the other policies keep running. */
     int rc = cli_open_engine(cfg, 0, &en, &e);
     if (rc) {
-        log_error("%s", e.msg);
+        log_event(LOG_ERROR, "daemon.fatal", "%s", e.msg);
         config_free(cfg);
         return cli_exit_code(rc);
     }
     struct runlock *lock = NULL;
     if ((rc = runlock_take(cfg->database, &lock, &e)) != 0) {
-        log_error("%s", e.msg);
+        log_event(LOG_ERROR, "daemon.lock_refused", "%s", e.msg);
         engine_close(en);
         config_free(cfg);
         return EXIT_RUNTIME;
     }
     /* From here on no policy or plugin code runs in this process. */
     if ((rc = engine_spawn_workers(en, "/proc/self/exe", &e)) != 0) {
-        log_error("%s", e.msg);
+        log_event(LOG_ERROR, "worker.start_failed", "%s", e.msg);
         engine_close(en);
         runlock_release(lock);
         config_free(cfg);
@@ -61,7 +61,7 @@ int cmd_run(struct cli *cli)
     }
     daemon_alert_missing(en);
     if (rule_history_record(engine_policies(en), "daemon", &e) != 0)
-        log_warn("cannot record the rule versions: %s", e.msg);
+        log_event(LOG_WARN, "rules.record_failed", "cannot record the rule versions: %s", e.msg);
     /* Named before marking: the marking records the new fingerprints. Only
      * the policies named are re-run; a start with nothing changed says
      * nothing (the journal alone says what is evaluated then). */
@@ -80,7 +80,7 @@ int cmd_run(struct cli *cli)
 
     rc = daemon_run(cli->config_path, &cfg, en, &e);
     if (rc)
-        log_error("%s", e.msg);
+        log_event(LOG_ERROR, "daemon.fatal", "%s", e.msg);
     engine_close(en);
     runlock_release(lock);
     config_free(cfg);
