@@ -47,7 +47,19 @@ static const struct {
     {"loan_terms", N_("poverty loans breaking the terms")},
     {"policy_error", N_("policy rule errors")},
     {"delivery_failed", N_("undeliverable notifications")},
+    {"town_team_incomplete", N_("town teams missing some of their six items")},
+    {"reduction_missed", N_("yearly reduction target missed (summons)")},
+    {"data_quality", N_("household records with errors")},
+    {"handbook_incomplete", N_("help handbooks incomplete")},
 };
+
+int nightly_kind_known(const char *kind)
+{
+    for (size_t i = 0; kind && i < sizeof kind_labels / sizeof kind_labels[0]; i++)
+        if (strcmp(kind, kind_labels[i].code) == 0)
+            return 1;
+    return 0;
+}
 
 const char *nightly_kind_label(const char *kind)
 {
