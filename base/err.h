@@ -20,7 +20,8 @@ struct err {
     X(BUSY, -3, "database busy")            /* locked by another writer; retry */                  \
     X(BUDGET, -4, "policy budget exceeded") /* instruction, memory or time budget */               \
     X(STOPPED, -5, "stopped")               /* interrupted by shutdown */                          \
-    X(NOTFOUND, -6, "not found")            /* no such record (a household deleted, an id) */
+    X(NOTFOUND, -6, "not found")            /* no such record (a household deleted, an id) */      \
+    X(CLOSED, -7, "connection closed")      /* the peer ended the stream between messages */
 
 enum {
 #define FUPIN_ERR_ENUM(name, value, phrase) ERR_##name = value,

@@ -153,7 +153,7 @@ static int read_full(int fd, unsigned char *p, size_t n, int64_t deadline, int s
             continue;
         if (got <= 0) {
             if (!started && off == 0)
-                return err_set(e, ERR_FAIL, "peer closed the connection");
+                return err_set(e, ERR_CLOSED, "peer closed the connection");
             return err_set(e, ERR_INVALID, "short frame: %zu of %zu bytes", off, n);
         }
         off += (size_t)got;

@@ -36,8 +36,9 @@ int frame_send(int fd, struct frame_buf *b, struct err *e);
 
 /* Reads one frame into b (b->pos at the payload) and its tag into *tag,
  * waiting at most timeout_ms (-1: no limit). ERR_BUSY on timeout with
- * nothing read; ERR_FAIL on end of file before a frame starts; ERR_INVALID
- * on a short or oversized frame. */
+ * nothing read; ERR_CLOSED on end of file before a frame starts (the peer
+ * hung up between frames: an orderly end); ERR_INVALID on a short or
+ * oversized frame. */
 int frame_recv(int fd, struct frame_buf *b, unsigned *tag, int timeout_ms, struct err *e);
 unsigned frame_get_u8(struct frame_buf *b);
 uint32_t frame_get_u32(struct frame_buf *b);

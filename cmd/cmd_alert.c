@@ -8,9 +8,11 @@
 #include "export.h"
 #include "i18n.h"
 #include "nightly.h"
+#include "nightly_digest.h"
 #include "scrub.h"
 #include "store.h"
 #include "store_alert.h"
+#include "store_worklist.h"
 #include "term.h"
 
 #include <inttypes.h>
@@ -195,6 +197,22 @@ static int list(struct cli *cli, struct store *st)
         return rc;
     if ((rc = cmd_list_check_filters(cli, st, f.region, f.cadre_id)) != 0)
         return rc;
+    if (f.kind && !nightly_kind_known(f.kind)) {
+        /* A kind only a policy raises is known once one was raised. */
+        struct err e;
+        int seen = store_value_seen(st, SEEN_ALERT_KIND, f.kind, &e);
+        if (seen == ERR_NOTFOUND) {
+            fprintf(stderr,
+                    _("fupin %s: unknown alert kind \"%s\": fupin raises no such alert and "
+                      "none is stored\n"),
+                    cli->argv[0], cmd_list_shown(f.kind).s);
+            return EXIT_USAGE;
+        }
+        if (seen) {
+            fprintf(stderr, "fupin alert: %s\n", term_str(e.msg));
+            return EXIT_RUNTIME;
+        }
+    }
 
     struct lister l = {.json = o.format == EXPORT_JSON, .brief = o.format == EXPORT_TABLE};
     struct export_column cols[A_COUNT];

@@ -201,7 +201,7 @@ int cmd_eval(struct cli *cli)
         return EXIT_USAGE;
     }
     if (rule_history_record(engine_policies(en), "eval", &e) != 0)
-        log_warn("cannot record the rule versions: %s", e.msg);
+        log_event(LOG_WARN, "rules.record_failed", "cannot record the rule versions: %s", e.msg);
     /* Policies and plugins run in worker processes, as under the daemon:
      * one that crashes or hangs costs a policy_error, not the run. */
     if ((rc = engine_spawn_workers(en, "/proc/self/exe", &e)) != 0) {

@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "export.h"
 #include "i18n.h"
+#include "policy_set.h"
 #include "scrub.h"
 #include "store.h"
 #include "store_worklist.h"
@@ -44,16 +45,23 @@ int cmd_list_option(const struct cli *cli, const char *usage, int *i, struct lis
     return 1;
 }
 
+struct cmd_shown cmd_list_shown(const char *typed)
+{
+    struct cmd_shown out;
+    char raw[sizeof out.s];
+    snprintf(raw, sizeof raw, "%s", typed ? typed : "");
+    scrub_ids(raw); /* whatever was typed, an ID is never echoed */
+    snprintf(out.s, sizeof out.s, "%s", term_str(raw));
+    return out;
+}
+
 int cmd_list_check_filters(const struct cli *cli, struct store *st, const char *region,
                            int64_t cadre_id)
 {
     struct err e;
     int rc = 0;
     if (region && (rc = store_region_exists(st, region, &e)) == ERR_NOTFOUND) {
-        char shown[128];
-        snprintf(shown, sizeof shown, "%s", region);
-        scrub_ids(shown); /* whatever was typed, an ID is never echoed */
-        fprintf(stderr, _("fupin %s: unknown region %s\n"), cli->argv[0], term_str(shown));
+        fprintf(stderr, _("fupin %s: unknown region %s\n"), cli->argv[0], cmd_list_shown(region).s);
         return EXIT_USAGE;
     }
     if (!rc && cadre_id && (rc = store_cadre_exists(st, cadre_id, &e)) == ERR_NOTFOUND) {
@@ -232,6 +240,69 @@ static int list_row(void *ctx, const struct worklist_finding *w, struct err *e)
     return export_row(l->x, cells, e);
 }
 
+/* Whether a loaded policy (or one that failed to load) may write measure. */
+static int measure_known(const struct policy_set *set, const char *measure)
+{
+    for (size_t i = 0; i < set->n_policies; i++)
+        for (const char *const *m = set->policies[i].measures; m && *m; m++)
+            if (strcmp(*m, measure) == 0)
+                return 1;
+    for (size_t i = 0; i < set->n_missing; i++)
+        for (const char *const *m = policy_catalogue(set->missing[i].name); m && *m; m++)
+            if (strcmp(*m, measure) == 0)
+                return 1;
+    return 0;
+}
+
+/* A --policy or --measure that no finding has and no policy may write can
+ * only list nothing: a typo, said as one (exit 2). The stored findings are
+ * asked first (cheap; they also know a removed policy's), the policies
+ * only for what none has yet (a measure of a policy's own catalogue). */
+static int check_rule_filters(const struct cli *cli, const struct config *cfg, struct store *st,
+                              const char *policy, const char *measure)
+{
+    struct err e;
+    int rc = 0, ask_policy = 0, ask_measure = 0;
+    if (policy && (rc = store_value_seen(st, SEEN_FINDING_POLICY, policy, &e)) == ERR_NOTFOUND)
+        ask_policy = 1, rc = 0;
+    if (!rc && measure &&
+        (rc = store_value_seen(st, SEEN_FINDING_MEASURE, measure, &e)) == ERR_NOTFOUND)
+        ask_measure = 1, rc = 0;
+    if (rc) {
+        fprintf(stderr, "fupin %s: %s\n", cli->argv[0], term_str(e.msg));
+        return EXIT_RUNTIME;
+    }
+    if (!ask_policy && !ask_measure)
+        return EXIT_OK;
+    /* Not strict: a policy that fails to load still names its area. When
+     * the params fail the load, only the stored findings could tell. */
+    struct policy_set *set = NULL;
+    if (policy_set_load(cfg, 0, &set, &e) != 0)
+        set = NULL;
+    int code = EXIT_OK;
+    if (ask_policy) {
+        int known = 0;
+        for (size_t i = 0; set && i < set->n_missing && !known; i++)
+            known = strcmp(set->missing[i].name, policy) == 0;
+        if (!known && !(set && policy_set_find(set, policy))) {
+            fprintf(stderr,
+                    _("fupin %s: unknown policy \"%s\": no policy of the config has this name "
+                      "and no finding names it\n"),
+                    cli->argv[0], cmd_list_shown(policy).s);
+            code = EXIT_USAGE;
+        }
+    }
+    if (ask_measure && !(set && measure_known(set, measure))) {
+        fprintf(stderr,
+                _("fupin %s: unknown measure \"%s\": no policy of the config writes it and no "
+                  "finding has it\n"),
+                cli->argv[0], cmd_list_shown(measure).s);
+        code = EXIT_USAGE;
+    }
+    policy_set_free(set);
+    return code;
+}
+
 static int is_finding_state(const char *s)
 {
     for (const char *const *p = finding_states; *p; p++)
@@ -306,6 +377,8 @@ static int findings_list(struct cli *cli)
     }
     /* One read transaction: the list is one moment of the database. */
     rc = cmd_list_check_filters(cli, st, f.region, f.cadre_id);
+    if (!rc)
+        rc = check_rule_filters(cli, cfg, st, f.policy, f.measure);
     if (!rc && store_begin_read(st, &e) != 0) {
         fprintf(stderr, "fupin findings: %s\n", term_str(e.msg));
         rc = EXIT_RUNTIME;

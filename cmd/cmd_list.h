@@ -29,6 +29,13 @@ int cmd_list_option(const struct cli *cli, const char *usage, int *i, struct lis
 int cmd_list_check_filters(const struct cli *cli, struct store *st, const char *region,
                            int64_t cadre_id);
 
+/* A value typed on the command line, fit to echo in a message: any
+ * resident ID masked, cut to the buffer, control characters defused. */
+struct cmd_shown {
+    char s[128];
+};
+struct cmd_shown cmd_list_shown(const char *typed);
+
 /* Starts the export of cols to o: a binary format (xlsx) bound for a
  * terminal, with no --output, is refused. Returns EXIT_OK with *x, or an
  * exit code with the message printed. */

@@ -1,8 +1,8 @@
 /* cmd_run.c - `fupin run`, the daemon in the foreground. Reading downwards:
  * load the config and the policies, open the engine, take the one-daemon
- * lock on the database, mark every household when policies or params
- * changed since the last run, then hand over to the loop in daemon.c until
- * SIGTERM/SIGINT. */
+ * lock on the database, mark every household for the policies whose rules
+ * or params changed since the last run, then hand over to the loop in
+ * daemon.c until SIGTERM/SIGINT. */
 #include "cli.h"
 #include "i18n.h"
 #include "daemon.h"
@@ -12,6 +12,7 @@
 #include "runlock.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char *const run_usage =
     N_("usage: fupin run\n"
@@ -39,20 +40,20 @@ int cmd_run(struct cli *cli)
      * stay as they were); the other policies keep running. */
     int rc = cli_open_engine(cfg, 0, &en, &e);
     if (rc) {
-        log_error("%s", e.msg);
+        log_event(LOG_ERROR, "daemon.fatal", "%s", e.msg);
         config_free(cfg);
         return cli_exit_code(rc);
     }
     struct runlock *lock = NULL;
     if ((rc = runlock_take(cfg->database, &lock, &e)) != 0) {
-        log_error("%s", e.msg);
+        log_event(LOG_ERROR, "daemon.lock_refused", "%s", e.msg);
         engine_close(en);
         config_free(cfg);
         return EXIT_RUNTIME;
     }
     /* From here on no policy or plugin code runs in this process. */
     if ((rc = engine_spawn_workers(en, "/proc/self/exe", &e)) != 0) {
-        log_error("%s", e.msg);
+        log_event(LOG_ERROR, "worker.start_failed", "%s", e.msg);
         engine_close(en);
         runlock_release(lock);
         config_free(cfg);
@@ -60,16 +61,26 @@ int cmd_run(struct cli *cli)
     }
     daemon_alert_missing(en);
     if (rule_history_record(engine_policies(en), "daemon", &e) != 0)
-        log_warn("cannot record the rule versions: %s", e.msg);
+        log_event(LOG_WARN, "rules.record_failed", "cannot record the rule versions: %s", e.msg);
+    /* Named before marking: the marking records the new fingerprints. Only
+     * the policies named are re-run; a start with nothing changed says
+     * nothing (the journal alone says what is evaluated then). */
+    char changed[1024] = "";
     int marked = 0;
-    if (engine_mark_if_changed(en, NULL, &marked, &e) != 0)
-        log_error("cannot compare the policy fingerprint: %s", e.msg);
+    if (engine_changed_policies(en, changed, sizeof changed, &e) != 0 ||
+        engine_mark_if_changed(en, NULL, &marked, &e) != 0)
+        log_event(LOG_ERROR, "daemon.mark_failed", "cannot compare the policy fingerprints: %s",
+                  e.msg);
+    else if (marked && strcmp(changed, "*") == 0)
+        log_event(LOG_INFO, "daemon.marked_all",
+                  "start-up: every household marked for re-evaluation by every policy");
     else if (marked)
-        log_info("policies or params changed since the last run: re-evaluating every household");
+        log_event(LOG_INFO, "daemon.marked_all",
+                  "start-up: every household marked for re-evaluation by %s", changed);
 
     rc = daemon_run(cli->config_path, &cfg, en, &e);
     if (rc)
-        log_error("%s", e.msg);
+        log_event(LOG_ERROR, "daemon.fatal", "%s", e.msg);
     engine_close(en);
     runlock_release(lock);
     config_free(cfg);

@@ -289,7 +289,7 @@ static void warn(const struct config_params_scope *scope, const char *fmt, ...)
     if (scope && scope->warn)
         scope->warn(scope->arg, msg);
     else
-        log_warn("%s", msg);
+        log_event(LOG_WARN, "config.params_unchecked", "%s", msg);
 }
 
 static int undeclared(const struct config *cfg, const struct config_param *p,

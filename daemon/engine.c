@@ -959,6 +959,18 @@ int engine_mark_if_changed(struct engine *en, const atomic_int *stop, int *marke
     return engine_mark_changed(en, stop, NULL, 0, e);
 }
 
+int engine_changed_policies(struct engine *en, char *names, size_t size, struct err *e)
+{
+    size_t n_current = 0, n_stale = 0;
+    engine_drain(en);
+    int rc = store_begin_read(en->w, e);
+    if (rc)
+        return rc;
+    rc = changed_policies(en, 0, names, size, &n_current, &n_stale, e);
+    store_rollback(en->w);
+    return rc;
+}
+
 int engine_begin_policy(struct engine *en, const char *name, const atomic_int *stop, struct err *e)
 {
     const struct policy *p = policy_set_find(en->set, name);

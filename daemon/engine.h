@@ -60,6 +60,10 @@ int engine_mark_changed(struct engine *en, const atomic_int *stop, char *changed
  * (first start), else engine_mark_changed when some did (a policy or config
  * change while stopped). *marked (may be NULL) says whether it marked. */
 int engine_mark_if_changed(struct engine *en, const atomic_int *stop, int *marked, struct err *e);
+/* Read-only: the names of the policies engine_mark_if_changed would mark
+ * for (fingerprint changed, or gone), comma-separated into names; "" when
+ * none, "*" when they do not fit. */
+int engine_changed_policies(struct engine *en, char *names, size_t size, struct err *e);
 /* For `fupin eval --all --policy NAME`: marks every household for
  * re-evaluation by that policy only and records its fingerprint.
  * ERR_NOTFOUND when no loaded policy has that name. */

@@ -388,7 +388,7 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
                 return died(wp, death, _("stopped answering"), e);
             continue;
         }
-        if (rc == ERR_FAIL)
+        if (rc == ERR_FAIL || rc == ERR_CLOSED)
             return died(wp, death, NULL, e);
         if (rc)
             return died(wp, death, _("sent a broken frame"), e);

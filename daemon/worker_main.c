@@ -221,7 +221,8 @@ int worker_main(const char *config_path, const char *copy, const char *copy_dir,
         }
         rc = serve_batch(&ws, fd, &e);
     }
-    int code = rc == ERR_FAIL && strstr(e.msg, "closed") ? 0 : 1;
+    /* The daemon hanging up between batches is how a worker is told to go. */
+    int code = rc == ERR_CLOSED ? 0 : 1;
     if (code)
         log_event(LOG_ERROR, "worker.exit", "worker %d: stopping: %s", (int)getpid(), e.msg);
     /* The process ends here: the kernel reclaims the rest faster than

@@ -250,7 +250,8 @@ static int send_msg(const struct config *cfg, struct store *st, const struct out
         struct deliver_attachment att;
         struct err ae;
         if (deliver_digest_attachment(cfg, st, &clean, &att, &ae) != 0)
-            log_warn("outbox %" PRId64 ": the digest's list is not attached: %s", m->id, ae.msg);
+            log_event(LOG_WARN, "delivery.attach_failed",
+                      "outbox %" PRId64 ": the digest's list is not attached: %s", m->id, ae.msg);
         rc = deliver_email(ch, &clean, &att, e);
         deliver_attachment_free(&att);
     }
@@ -298,7 +299,8 @@ static int give_up(const struct config *cfg, struct store *st, const struct outb
     char error[300], city[64], now[24], message[512];
     snprintf(error, sizeof error, "permanent: %s", why->msg);
     stats->gave_up++;
-    log_error("outbox %" PRId64 ": %s delivery failed permanently, not retried: %s", m->id,
+    log_event(LOG_ERROR, "delivery.refused",
+              "outbox %" PRId64 ": %s delivery failed permanently, not retried: %s", m->id,
               m->channel, why->msg);
     int rc = store_outbox_give_up(st, m->id, max_attempts(cfg), error, e);
     if (!rc)
@@ -337,7 +339,8 @@ static int record(const struct config *cfg, struct store *st, const struct outbo
         rc = store_outbox_mark_sent(st, m->id, done, e);
         if (!rc) {
             stats->sent++;
-            log_debug("outbox %" PRId64 ": delivered via %s", m->id, m->channel);
+            log_event(LOG_DEBUG, "delivery.sent", "outbox %" PRId64 ": delivered via %s", m->id,
+                      m->channel);
         }
         return rc;
     }
@@ -359,11 +362,13 @@ static int record(const struct config *cfg, struct store *st, const struct outbo
         utc_stamp(time(NULL) + (time_t)backoff(cfg, attempts), next);
         next_at = next;
         stats->failed++;
-        log_warn("outbox %" PRId64 ": %s delivery failed (attempt %d): %s; retry at %s UTC", m->id,
-                 m->channel, attempts, why->msg, next);
+        log_event(LOG_WARN, "delivery.retry",
+                  "outbox %" PRId64 ": %s delivery failed (attempt %d): %s; retry at %s UTC", m->id,
+                  m->channel, attempts, why->msg, next);
     } else {
         stats->gave_up++;
-        log_error("outbox %" PRId64 ": %s delivery failed %d times, giving up: %s", m->id,
+        log_event(LOG_ERROR, "delivery.gave_up",
+                  "outbox %" PRId64 ": %s delivery failed %d times, giving up: %s", m->id,
                   m->channel, attempts, why->msg);
     }
     return store_outbox_mark_failed(st, m->id, why->msg, next_at, e);

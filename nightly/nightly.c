@@ -82,7 +82,8 @@ static int on_overdue(void *ctx, const struct nightly_task *t, struct err *e)
     int ok;
     long days = date_diff(t->due, j->date, &ok);
     if (!ok || days <= 0) {
-        log_warn("nightly: task %lld has an unreadable due date; skipped", (long long)t->task_id);
+        log_event(LOG_WARN, "nightly.task_skipped",
+                  "nightly: task %lld has an unreadable due date; skipped", (long long)t->task_id);
         return 0;
     }
     /* 三(五): supervision runs level by level; the longer it stays overdue
@@ -244,7 +245,7 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
      * tasks; without one they read here, in turn. */
     struct err pe;
     if (nightly_prefetch_start(st, date, j.no_visit_days, 0, &j.pre, &pe) != 0)
-        log_debug("nightly: checks read in turn: %s", pe.msg);
+        log_event(LOG_DEBUG, "nightly.prefetch_off", "nightly: checks read in turn: %s", pe.msg);
     char last[16];
     if ((rc = run_checks(&j, e)) != 0 ||
         (rc = nightly_digests(cfg, st, date, j.now, &j.esc, &report->digests, e)) != 0 ||
@@ -258,9 +259,10 @@ int nightly_run(const struct config *cfg, struct store *st, const char *date,
         goto fail_nocommit;
     nightly_prefetch_free(j.pre);
     nightly_escalated_free(&j.esc);
-    log_info("nightly %s: %d raised, %d seen again, %d escalated, %d resolved, %d digests", date,
-             report->raised, report->refreshed, report->escalated, report->resolved,
-             report->digests);
+    log_event(LOG_INFO, "nightly.done",
+              "nightly %s: %d raised, %d seen again, %d escalated, %d resolved, %d digests", date,
+              report->raised, report->refreshed, report->escalated, report->resolved,
+              report->digests);
     return 0;
 fail:
     store_rollback(st);

@@ -47,7 +47,19 @@ static const struct {
     {"loan_terms", N_("poverty loans breaking the terms")},
     {"policy_error", N_("policy rule errors")},
     {"delivery_failed", N_("undeliverable notifications")},
+    {"town_team_incomplete", N_("town teams missing some of their six items")},
+    {"reduction_missed", N_("yearly reduction target missed (summons)")},
+    {"data_quality", N_("household records with errors")},
+    {"handbook_incomplete", N_("help handbooks incomplete")},
 };
+
+int nightly_kind_known(const char *kind)
+{
+    for (size_t i = 0; kind && i < sizeof kind_labels / sizeof kind_labels[0]; i++)
+        if (strcmp(kind, kind_labels[i].code) == 0)
+            return 1;
+    return 0;
+}
 
 const char *nightly_kind_label(const char *kind)
 {
@@ -141,7 +153,7 @@ struct digest {
     int n_items; /* the digest_items param */
     int64_t sup_id;
     int sup_rank;
-    char *sup_name, *sup_region, *sup_level, *sup_channel;
+    char *sup_name, *sup_region, *sup_region_name, *sup_level, *sup_channel;
     /* counts over everything the supervisor sees */
     int listed, acked, acked_quiet, overdue, fresh, climbed, up, other_kinds;
     int kinds[4];
@@ -200,8 +212,9 @@ static void digest_clear(struct digest *d)
     for (size_t i = 0; i < d->n_subs; i++)
         free(d->subs[i].key), free(d->subs[i].name);
     d->n_subs = 0;
-    free(d->sup_name), free(d->sup_region), free(d->sup_level), free(d->sup_channel);
-    d->sup_name = d->sup_region = d->sup_level = d->sup_channel = NULL;
+    free(d->sup_name), free(d->sup_region), free(d->sup_region_name);
+    free(d->sup_level), free(d->sup_channel);
+    d->sup_name = d->sup_region = d->sup_region_name = d->sup_level = d->sup_channel = NULL;
     d->sup_id = 0;
     d->listed = d->acked = d->acked_quiet = d->overdue = d->fresh = d->climbed = d->up = 0;
     d->other_kinds = 0;
@@ -387,9 +400,15 @@ static int cmp_sub(const void *a, const void *b)
 static void write_text(FILE *f, const struct digest *d)
 {
     struct out o = {f, 0};
-    say(&o, _("[Poverty alleviation supervision digest] %s %s (%s %s)\n"), d->date,
-        d->sup_name ? d->sup_name : "", nightly_level_label(d->sup_level),
-        d->sup_region ? d->sup_region : "");
+    /* Officials know their region by its name; the code is what the
+     * commands take (alert list --region). */
+    char region[160];
+    if (d->sup_region_name && d->sup_region)
+        snprintf(region, sizeof region, _("%s (%s)"), d->sup_region_name, d->sup_region);
+    else
+        snprintf(region, sizeof region, "%s", d->sup_region ? d->sup_region : "");
+    say(&o, _("[Poverty alleviation supervision digest] %s %s %s (%s)\n"), d->date, region,
+        d->sup_name ? d->sup_name : "", nightly_level_label(d->sup_level));
     say(&o,
         _("%d items open: %d overdue tasks, %d new since last night, %d escalated tonight, "
           "%d reported up to a higher level.\n"),
@@ -526,6 +545,8 @@ static int build_payload(struct digest *d, char **out, struct err *e)
     json_string(f, d->sup_name);
     fputs(",\"region\":", f);
     json_string(f, d->sup_region);
+    fputs(",\"region_name\":", f);
+    json_string(f, d->sup_region_name);
     fputs(",\"level\":", f);
     json_string(f, d->sup_level);
     fprintf(f,
@@ -604,6 +625,7 @@ static int on_alert(void *ctx, const struct nightly_alert *a, struct err *e)
         d->sup_rank = nightly_level_rank(a->sup_level);
         d->sup_name = dup(a->sup_name);
         d->sup_region = dup(a->sup_region);
+        d->sup_region_name = dup(a->sup_region_name);
         d->sup_level = dup(a->sup_level);
         d->sup_channel = dup(a->sup_channel);
     }

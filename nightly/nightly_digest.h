@@ -31,6 +31,9 @@ int nightly_digests(const struct config *cfg, struct store *st, const char *date
 /* The translated label of an alert kind or a level ("帮扶任务逾期",
  * "县级"); the code itself when unknown. */
 const char *nightly_kind_label(const char *kind);
+/* Whether fupin itself raises alerts of kind, or a shipped policy does
+ * (those with a label); a policy's own kind is known once it was raised. */
+int nightly_kind_known(const char *kind);
 const char *nightly_level_label(const char *level);
 
 #endif

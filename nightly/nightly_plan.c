@@ -214,8 +214,9 @@ int nightly_plan_run(const struct config *cfg, struct store *st, const char *dat
     /* The old share of all households for every town is no target the plan
      * sets: said once a night, so an operator removes it. */
     if (config_param_number(cfg, "supervision.reduction_target", p.year, &v) == 0)
-        log_warn("nightly: params supervision.reduction_target is no longer read: yearly targets "
-                 "are rows of the reduction_target table (region, year, households)");
+        log_event(LOG_WARN, "nightly.param_obsolete",
+                  "nightly: params supervision.reduction_target is no longer read: yearly targets "
+                  "are rows of the reduction_target table (region, year, households)");
     int rc;
     if ((rc = check(&p, "town_team_incomplete", scan_towns, e)) != 0 ||
         (rc = check(&p, "reduction_missed", scan_year_end, e)) != 0 ||

@@ -255,7 +255,8 @@ int store_nightly_sweep(struct store *st, const char *kind, const char *now, int
     "   ORDER BY m.relation = '户主' DESC, m.id LIMIT 1) END,"                                     \
     " r0.code, r0.name, r1.code, r1.name, r2.code, r2.name, r2.parent,"                            \
     " s.id, s.name, s.region, sr.level, s.channel,"                                                \
-    " coalesce(a.origin_region, a.region), coalesce(a.origin_level, a.level), a.escalated_at"     \
+    " coalesce(a.origin_region, a.region), coalesce(a.origin_level, a.level), a.escalated_at,"    \
+    " sr.name"                                                                                     \
     " FROM vis JOIN alert a ON a.id = vis.aid JOIN supervisor s ON s.id = vis.sid"                \
     " LEFT JOIN region sr ON sr.code = s.region"                                                   \
     " LEFT JOIN task t ON a.kind = 'task_overdue' AND t.id = a.task_id"                            \
@@ -332,6 +333,7 @@ static int digest_rows(struct store *st, const char *sql, int64_t sup_id, store_
             .origin_region = TXT(stmt, 29),
             .origin_level = TXT(stmt, 30),
             .escalated_at = TXT(stmt, 31),
+            .sup_region_name = TXT(stmt, 32),
         };
         if ((rc = fn(ctx, &a, e)) != 0)
             break;

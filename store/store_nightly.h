@@ -85,6 +85,7 @@ struct nightly_alert {
     /* the supervisor whose digest this row belongs to */
     int64_t supervisor_id;
     const char *sup_name, *sup_region, *sup_level, *sup_channel;
+    const char *sup_region_name; /* NULL when the region is not in the table */
 };
 typedef int (*store_nightly_alert_fn)(void *ctx, const struct nightly_alert *a, struct err *e);
 /* Every live alert as each supervisor sees it, grouped by supervisor id: the

@@ -8,36 +8,57 @@
 #include <stdio.h>
 #include <string.h>
 
-int store_region_exists(struct store *st, const char *code, struct err *e)
+/* Whether sql (one parameter: text, else id) finds a row; ERR_NOTFOUND
+ * when not, "no <what> <value>" in e. */
+static int row_exists(struct store *st, const char *sql, const char *text, int64_t id,
+                      const char *what, const char *reading, struct err *e)
 {
     sqlite3_stmt *stmt;
-    int rc = store_cached(st, "SELECT 1 FROM region WHERE code = ?", &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
-    sqlite3_bind_text(stmt, 1, code, -1, SQLITE_STATIC);
+    if (text)
+        sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(stmt, 1, id);
     int step = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     if (step == SQLITE_ROW)
         return 0;
     if (step != SQLITE_DONE)
-        return store_fail(st, e, ERR_FAIL, "reading regions");
-    return err_set(e, ERR_NOTFOUND, "no region %s", code);
+        return store_fail(st, e, ERR_FAIL, reading);
+    if (text)
+        return err_set(e, ERR_NOTFOUND, "no %s %s", what, text);
+    return err_set(e, ERR_NOTFOUND, "no %s %lld", what, (long long)id);
+}
+
+int store_region_exists(struct store *st, const char *code, struct err *e)
+{
+    return row_exists(st, "SELECT 1 FROM region WHERE code = ?", code, 0, "region",
+                      "reading regions", e);
 }
 
 int store_cadre_exists(struct store *st, int64_t id, struct err *e)
 {
-    sqlite3_stmt *stmt;
-    int rc = store_cached(st, "SELECT 1 FROM cadre WHERE id = ?", &stmt, e);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(stmt, 1, id);
-    int step = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    if (step == SQLITE_ROW)
-        return 0;
-    if (step != SQLITE_DONE)
-        return store_fail(st, e, ERR_FAIL, "reading cadres");
-    return err_set(e, ERR_NOTFOUND, "no cadre %lld", (long long)id);
+    return row_exists(st, "SELECT 1 FROM cadre WHERE id = ?", NULL, id, "cadre", "reading cadres",
+                      e);
+}
+
+int store_value_seen(struct store *st, enum store_seen what, const char *value, struct err *e)
+{
+    /* Fixed statements, one per column: a column name never comes from
+     * the caller. */
+    static const char *const sql[] = {
+        [SEEN_FINDING_POLICY] = "SELECT 1 FROM finding WHERE policy = ? LIMIT 1",
+        [SEEN_FINDING_MEASURE] = "SELECT 1 FROM finding WHERE measure = ? LIMIT 1",
+        [SEEN_ALERT_KIND] = "SELECT 1 FROM alert WHERE kind = ? LIMIT 1",
+    };
+    static const char *const name[] = {
+        [SEEN_FINDING_POLICY] = "finding of policy",
+        [SEEN_FINDING_MEASURE] = "finding of measure",
+        [SEEN_ALERT_KIND] = "alert of kind",
+    };
+    return row_exists(st, sql[what], value ? value : "", 0, name[what], "reading the lists", e);
 }
 
 /* A decided finding whose facts changed after the decision: the engine

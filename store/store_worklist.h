@@ -15,6 +15,10 @@
 int store_region_exists(struct store *st, const char *code, struct err *e);
 /* 0 when the cadre exists, ERR_NOTFOUND when not. */
 int store_cadre_exists(struct store *st, int64_t id, struct err *e);
+/* 0 when some stored finding or alert has value in that column,
+ * ERR_NOTFOUND when none has (a list filter that can only be empty). */
+enum store_seen { SEEN_FINDING_POLICY, SEEN_FINDING_MEASURE, SEEN_ALERT_KIND };
+int store_value_seen(struct store *st, enum store_seen what, const char *value, struct err *e);
 
 struct worklist_filter {
     const char *region; /* NULL: anywhere; else the region and everything below it */

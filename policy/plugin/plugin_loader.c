@@ -413,17 +413,3 @@ const struct fupin_param_decl *plugin_param_decls(const struct plugin *p, size_t
     *n = p->desc->n_params;
     return p->desc->n_params ? p->desc->params : NULL;
 }
-
-int plugin_check_params(const struct plugin *p, const struct config *cfg, struct err *e)
-{
-    for (size_t i = 0; i < p->desc->n_params; i++) {
-        const struct fupin_param_decl *d = &p->desc->params[i];
-        if (d->required && !d->has_default && !config_param_scoped(cfg, p->desc->name, d->key))
-            return err_set(e, ERR_INVALID,
-                           _("%s: %s: parameter \"params.%s.%s\" (or \"params.%s\") is required "
-                             "by this plugin but missing"),
-                           cfg && cfg->path ? cfg->path : "config", p->path, p->desc->name, d->key,
-                           d->key);
-    }
-    return 0;
-}

@@ -35,10 +35,5 @@ int plugin_eval(struct plugin *p, struct plugin_view *view, const struct househo
  * default within range for every required one. Owned by the plugin: valid
  * until plugin_unload. */
 const struct fupin_param_decl *plugin_param_decls(const struct plugin *p, size_t *n);
-/* Checks that every required parameter without a default is set in cfg;
- * ERR_INVALID naming the first missing one. The loader already refuses such
- * a declaration, so this passes for every loaded plugin; the full check of
- * params: against the declarations belongs to the config layer. */
-int plugin_check_params(const struct plugin *p, const struct config *cfg, struct err *e);
 
 #endif

@@ -5,7 +5,8 @@ the kill cannot come first): SIGTERM ends the daemon with exit 0 within
 5 s, and no worker process outlives it. Nothing of the batch in flight was
 committed, so the next start evaluates it again (and hangs again, this
 time ended by SIGKILL: the orphaned workers end too). The same when the reload
-check of a saved policy file is what hangs."""
+check of a saved policy file is what hangs. Idle workers whose daemon is
+gone see it hang up between batches and leave without an error line."""
 
 import os
 import re
@@ -99,6 +100,21 @@ def main():
         env.wait_log("[reload.policy_checking] checking the changed policy file hang.lua", after=mark)
         rc = env.stop(timeout=5)
         check(rc == 0, "SIGTERM during a stuck reload check: exit 0 within 5 s, not %s" % rc)
+
+    # The hang-up is told by its error code, not by the words of a message
+    # (which a translation may change): idle workers exit 0, unlogged.
+    with Env(policies="fixture", workers=2) as env:
+        env.init()
+        env.seed(households=4)
+        env.start()
+        env.wait_caught_up()
+        workers = children(env.proc.pid)
+        check(len(workers) == 2, "two idle worker processes", str(workers))
+        mark = env.log_mark()
+        env.kill()
+        wait_for(lambda: not any(alive(p) for p in workers), "the idle workers end")
+        text = env.log_text()[mark:]
+        check("[worker.exit]" not in text, "idle workers of a killed daemon leave quietly", text)
     return check.done()
 
 

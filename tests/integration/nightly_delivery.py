@@ -210,8 +210,8 @@ def run(env, check):
               "encoded Subject and a stable Message-ID")
         parsed = email.message_from_bytes(raw)
         subject = str(email.header.make_header(email.header.decode_header(parsed["Subject"])))
-        check("市督查组" in subject and "2018-06-30" in subject and "扶贫督查日报" in subject,
-              "subject decodes (Chinese by default): " + subject)
+        check(subject == "【扶贫督查日报】2018-06-30 河源市（4416） 市督查组（市级）",
+              "subject decodes (Chinese by default), the region by name and code: " + subject)
         parts = [p for p in parsed.walk() if not p.is_multipart()]
         text = parts[0].get_payload(decode=True).decode("utf-8")
         check("危房改造" in text and "李四" in text, "body decodes to the digest text")

@@ -133,7 +133,25 @@ def main():
               "--cadre: the cadre's households")
         check(fl("--cadre", "99").returncode == 2, "--cadre unknown -> exit 2")
         check(fl("--cadre", "x1").returncode == 2, "--cadre not a number -> exit 2")
-        check(len(js("--policy", "fixture")) == count() and js("--policy", "nope") == [], "--policy")
+        check(len(js("--policy", "fixture")) == count(), "--policy")
+        # A filter that can only list nothing is a typo: exit 2 naming it.
+        r = fl("--policy", "nope")
+        check(r.returncode == 2 and "未知的政策规则“nope”" in r.stderr and r.stdout == "",
+              "--policy unknown -> exit 2 naming it (Chinese)", r.stderr)
+        r = fl("--measure", "house_repairs")
+        check(r.returncode == 2 and "未知的帮扶措施“house_repairs”" in r.stderr,
+              "--measure unknown -> exit 2 naming it", r.stderr)
+        r = fl("--measure", ID)
+        check(r.returncode == 2 and ID not in r.stderr and MASKED in r.stderr,
+              "--measure echoes a typed ID masked", r.stderr)
+        # The fixture policy's own measures are known, with findings or not.
+        for m in ("no_labour", "income_support", "house_repair"):
+            r = fl("--measure", m)
+            check(r.returncode == 0, "--measure %s of the fixture's catalogue" % m, r.stderr)
+        first, was = env.row("SELECT id, measure FROM finding ORDER BY id LIMIT 1")
+        env.sql("UPDATE finding SET measure = 'old_measure' WHERE id = %d" % first)
+        check(js("--measure", "old_measure") is not None, "--measure of a stored finding only")
+        env.sql("UPDATE finding SET measure = '%s' WHERE id = %d" % (was, first))
         repair = js("--measure", "house_repair")
         check(repair and len(repair) == count("f.measure = 'house_repair'") and
               all(f["measure"] == "house_repair" for f in repair), "--measure")
@@ -170,6 +188,10 @@ def main():
         check(al("--since", "2018-06-01") == [1, 2], "alert --since: opened on or after")
         check(al("--open", "--region", "441602") == [1, 2, 3], "alert --open with --region")
         check(al("--kind", "no_cadre", "--level", "town") == [1], "alert --kind --level")
+        check(al("--kind", "reduction_missed") == [], "alert --kind fupin raises, none stored")
+        r = env.fupin("alert", "list", "--kind", "no_cadres", check=False)
+        check(r.returncode == 2 and "未知的督办提醒类型“no_cadres”" in r.stderr,
+              "alert --kind unknown -> exit 2 naming it", r.stderr)
         r1 = env.fupin("alert", "list", "--json")
         r2 = env.fupin("alert", "list", "--format", "json")
         check(r1.stdout == r2.stdout, "--json is --format json")

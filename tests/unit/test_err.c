@@ -21,6 +21,7 @@ static void err_names_are_the_c_names(void)
     CHECK(strcmp(err_name(ERR_BUDGET), "ERR_BUDGET") == 0);
     CHECK(strcmp(err_name(ERR_STOPPED), "ERR_STOPPED") == 0);
     CHECK(strcmp(err_name(ERR_NOTFOUND), "ERR_NOTFOUND") == 0);
+    CHECK(strcmp(err_name(ERR_CLOSED), "ERR_CLOSED") == 0);
     CHECK(strcmp(err_name(0), "OK") == 0);
 }
 

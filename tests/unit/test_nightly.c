@@ -242,7 +242,7 @@ static void one_digest_per_supervisor_with_counts(void)
                              "\"task_overdue\":1,\"reported_up\":1}]");
     CHECK_STR_CONTAINS(town, "\"cadre\":\"李四\"");
     CHECK_STR_CONTAINS(town, "\"supervisor\":{\"id\":3,\"name\":\"镇工作组\",\"region\":"
-                             "\"441602101\",\"level\":\"town\"}");
+                             "\"441602101\",\"region_name\":\"埔前镇\",\"level\":\"town\"}");
     /* oldest overdue first: task 3 (06-20), 2 (06-25), then 1 */
     const char *t3 = town ? strstr(town, "\"task_id\":3") : NULL,
                *t2 = town ? strstr(town, "\"task_id\":2") : NULL,

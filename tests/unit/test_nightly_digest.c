@@ -225,6 +225,22 @@ static void item_names_head_cadre_phone_and_masks_the_id(void)
     teardown();
 }
 
+/* Officials know their region by name: the header (the mail's subject)
+ * gives it with the code the commands take. */
+static void header_names_the_region_with_its_code(void)
+{
+    setup("INSERT INTO task(id, household_id, cadre_id, title, due) VALUES"
+          " (1, 1, 1, '申报种养项目', '2018-06-20');");
+    run("2018-06-30");
+    char *county = digest(2, "2018-06-30");
+    /* (Unit tests read the msgids: the Chinese is it_nightly_delivery's.) */
+    CHECK_STR_CONTAINS(county, "{\"text\":\"[Poverty alleviation supervision digest] 2018-06-30 "
+                               "源城区 (441602) 县督查组 (county level)\\n");
+    CHECK_STR_CONTAINS(county, "\"region\":\"441602\",\"region_name\":\"源城区\"");
+    free(county);
+    teardown();
+}
+
 static void acked_item_is_counted_not_listed_until_new(void)
 {
     setup("INSERT INTO task(id, household_id, cadre_id, title, due) VALUES"
@@ -329,6 +345,7 @@ int main(void)
     RUN(escalated_task_stays_in_every_level_from_the_town_up);
     RUN(town_and_county_of_another_town_never_see_it);
     RUN(item_names_head_cadre_phone_and_masks_the_id);
+    RUN(header_names_the_region_with_its_code);
     RUN(acked_item_is_counted_not_listed_until_new);
     RUN(digest_items_param_caps_the_lists);
     RUN(older_database_alerts_get_their_origin);
