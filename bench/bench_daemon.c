@@ -1,8 +1,8 @@
 /* bench_daemon.c - the real daemon (`fupin run` as a child) on a copy of the
  * demo city: change latency from another process's commits, and hot reload
  * of a policy file. The daemon's side of each timing is a trigger on
- * engine_eval, and for the hot reload on finding.source (fired inside its
- * write transaction, before the commit).
+ * engine_eval and on the journal's trim, and for the hot reload on
+ * finding.source (fired inside its write transaction, before the commit).
  * Works only on copies in the temp directory. */
 #include "bench.h"
 
@@ -22,10 +22,15 @@
 static const char seen_ddl[] =
     "CREATE TABLE IF NOT EXISTS bench_seen(household_id INTEGER, at TEXT);"
     "CREATE INDEX IF NOT EXISTS bench_seen_household ON bench_seen(household_id);"
+    /* The audit row is written only when an outcome changes; the journal
+     * row is trimmed in the transaction that evaluated its change. */
     "CREATE TRIGGER IF NOT EXISTS bench_seen_ins AFTER INSERT ON engine_eval BEGIN"
     " INSERT INTO bench_seen VALUES (NEW.household_id, strftime('%Y-%m-%d %H:%M:%f','now')); END;"
     "CREATE TRIGGER IF NOT EXISTS bench_seen_upd AFTER UPDATE ON engine_eval BEGIN"
     " INSERT INTO bench_seen VALUES (NEW.household_id, strftime('%Y-%m-%d %H:%M:%f','now')); END;"
+    "CREATE TRIGGER IF NOT EXISTS bench_seen_trim AFTER DELETE ON engine_journal"
+    " WHEN OLD.household_id IS NOT NULL BEGIN"
+    " INSERT INTO bench_seen VALUES (OLD.household_id, strftime('%Y-%m-%d %H:%M:%f','now')); END;"
     /* A one-policy pass (hot reload) writes no audit row: its findings
      * taking the new version's source are what it does. */
     "CREATE TRIGGER IF NOT EXISTS bench_seen_src AFTER UPDATE OF source ON finding"

@@ -651,14 +651,15 @@ static int write_slot(struct engine *en, struct worker_item *s, uint64_t scope, 
      * leaves the last one standing. */
     if (partial)
         return 0;
+    if (!s->res.n_errors)
+        return store_eval_audit(en->w, s->id, now, (int)s->res.n_findings, NULL, e);
     char errors[4096] = "";
     for (size_t i = 0; i < s->res.n_errors; i++) {
         size_t len = strlen(errors);
         snprintf(errors + len, sizeof errors - len, "%s%s: %s", len ? "; " : "",
                  s->res.errors[i].policy, s->res.errors[i].msg);
     }
-    return store_eval_audit(en->w, s->id, now, (int)s->res.n_findings, errors[0] ? errors : NULL,
-                            e);
+    return store_eval_audit(en->w, s->id, now, (int)s->res.n_findings, errors, e);
 }
 
 /* The batch's one transaction. ERR_BUSY here means "the cursor moved under

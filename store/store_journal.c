@@ -179,7 +179,10 @@ int store_eval_audit(struct store *st, int64_t household_id, const char *now, in
         "INSERT INTO engine_eval(household_id, evaluated_at, findings, errors)"
         " VALUES (?, ?, ?, ?) ON CONFLICT(household_id) DO UPDATE SET"
         " evaluated_at = excluded.evaluated_at, findings = excluded.findings,"
-        " errors = excluded.errors";
+        " errors = excluded.errors"
+        /* A pass that changed nothing must write nothing: rewriting every
+         * household's row was most of what an unchanged pass wrote. */
+        " WHERE findings IS NOT excluded.findings OR errors IS NOT excluded.errors";
     sqlite3_stmt *stmt;
     /* Cached: once per household, preparing cost as much as the write. */
     int rc = store_cached(st, sql, &stmt, e);

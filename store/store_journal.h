@@ -43,7 +43,8 @@ int store_pending_count(struct store *st, int64_t *count, struct err *e);
 int store_household_ids(struct store *st, int64_t after, int max, int64_t *ids, int *n,
                         struct err *e);
 
-/* Audit row of one evaluation (engine_eval); in a tx. errors may be NULL. */
+/* Audit row of one evaluation (engine_eval); in a tx. errors may be NULL.
+ * Written only when findings or errors differ from the stored row. */
 int store_eval_audit(struct store *st, int64_t household_id, const char *now, int findings,
                      const char *errors, struct err *e);
 

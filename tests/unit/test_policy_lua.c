@@ -510,6 +510,58 @@ static void test_state_does_not_leak(void)
     policy_lua_free(l.lp);
 }
 
+/* fp.say, fp.age and fp.days_between run in C under the sandbox: the same
+ * results as lua/fp.lua's own versions (the expected text is what plain
+ * Lua gives, with tostring of a table as the sandbox shows it). */
+static void test_native_fp_matches_lua(void)
+{
+    char *saved = cfg.lua_dir, lua_dir[512];
+    snprintf(lua_dir, sizeof lua_dir, "%s/lua", test_env("FUPIN_SOURCE_DIR", FUPIN_SOURCE_DIR));
+    cfg.lua_dir = lua_dir; /* the shipped fp.lua, not the fixture */
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(load("native.lua",
+               "return { name = 'exit', title = 't', evaluate = function(h, out)\n"
+               "    local r = {}\n"
+               "    local function add(v) r[#r + 1] = tostring(v) end\n"
+               "    add(fp.say(\"{a},{b},{c},{t},{n_1},{x y},{},{tbl},{\", { a = 3.0, b = 0.25, c "
+               "= \"文\", t = true, n_1 = 12, tbl = {} }))\n"
+               "    add(fp.say(\"plain\", nil))\n"
+               "    add(fp.age(\"2000-02-29\", \"2018-02-28\")); add(fp.age(\"2000-02-29\", "
+               "\"2018-03-01\"))\n"
+               "    add(fp.age(\"2018-07-01\", \"2018-06-30\")); add(fp.age(19800501, "
+               "\"2018-06-30\"))\n"
+               "    add(fp.age(\"1980-02-30\", \"2018-06-30\")); add(fp.age(\"1980-5-01\", "
+               "\"2018-06-30\"))\n"
+               "    add(fp.age(\"2016-02-29\", \"2016-02-29\")); add(fp.age(\"1900-02-29\", "
+               "\"2018-06-30\"))\n"
+               "    add(fp.days_between(\"2018-06-30\", \"2016-02-29\")); "
+               "add(fp.days_between(\"0001-01-01\", \"9999-12-31\"))\n"
+               "    add(fp.days_between(\"1970-01-01\", \"2000-03-01\")); "
+               "add(fp.days_between(\"2018-06-30\", nil))\n"
+               "    add(fp.days_between(\"2018-06-3x\", \"2018-06-30\")); "
+               "add(fp.days_between(\"2000-02-29\", \"2000-02-29 \"))\n"
+               "    local ok, err = pcall(fp.say, \"{zz}\", {})\n"
+               "    add(ok); add(err:match(\"no value for {zz}\") ~= nil)\n"
+               "out:flag{measure = 'exit_ready', reason = table.concat(r, ';')} end }\n",
+               &l, &e) == 0);
+    struct policy_lua_worker *w = NULL;
+    CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    int rc = w ? eval(w, 0, &l, &res, &e) : -1;
+    if (rc)
+        fprintf(stderr, "native fp: %s\n", e.msg);
+    CHECK(rc == 0 && res.n_findings == 1);
+    if (res.n_findings == 1)
+        CHECK(strcmp(res.findings[0].reason,
+                     "3,0.25,文,true,12,{x y},{},table,{;plain;17;18;nil;nil;nil;nil;0;nil;"
+                     "-852;3652058;11017;nil;nil;nil;false;true") == 0);
+    eval_result_free(&res);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
+    cfg.lua_dir = saved;
+}
+
 static void test_missing_fp_is_not_fatal(void)
 {
     char *saved = cfg.lua_dir;
@@ -627,6 +679,7 @@ int main(int argc, char **argv)
     RUN(test_bad_policies_are_refused_with_line);
     RUN(test_state_does_not_leak);
     RUN(test_missing_fp_is_not_fatal);
+    RUN(test_native_fp_matches_lua);
     RUN(test_views_follow_the_household);
     RUN(test_instruction_budget_when_asked);
     RUN(test_recorded_ids_are_masked);

@@ -146,6 +146,8 @@ static void eval_audit_upserts(void)
     struct err e = {{0}};
     CHECK(store_eval_audit(st, 4, "2018-06-30 10:00:00", 3, NULL, &e) == 0);
     CHECK(store_eval_audit(st, 4, "2018-07-01 10:00:00", 1, "industry: boom", &e) == 0);
+    /* The same outcome again is not a change: the row keeps its time. */
+    CHECK(store_eval_audit(st, 4, "2018-07-02 10:00:00", 1, "industry: boom", &e) == 0);
     sqlite3 *db;
     CHECK(sqlite3_open(store_path(st), &db) == SQLITE_OK);
     sqlite3_stmt *s;
