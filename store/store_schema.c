@@ -202,7 +202,8 @@ static const char schema_v1[] =
     " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')));"
     /* Households marked for re-evaluation outside the journal (full passes). */
     "CREATE TABLE engine_pending (household_id INTEGER PRIMARY KEY);"
-    /* Audit: last evaluation of each household. */
+    /* Audit: each household's last evaluation result; evaluated_at is when
+     * that result last changed (an unchanged result is not rewritten). */
     "CREATE TABLE engine_eval ("
     " household_id INTEGER PRIMARY KEY, evaluated_at TEXT NOT NULL,"
     " findings INT NOT NULL, errors TEXT);"
