@@ -162,7 +162,7 @@ return {
         },
     },
     evaluate = function(household, out, params)
-        if not fp.test(out, "在帮扶中", fp.in_help(household), "状态：" .. household.status) then
+        if not fp.test(out, "在帮扶中", fp.in_help(household), "状态：" .. household.status_label) then
             return
         end
         local p = params.employment
