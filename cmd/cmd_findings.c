@@ -208,7 +208,7 @@ static int list_row(void *ctx, const struct worklist_finding *w, struct err *e)
         [C_CADRE_ID] = id_text(cadre, sizeof cadre, w->cadre_id),
         [C_CADRE] = w->cadre_name,
         [C_POLICY] = w->policy,
-        [C_MEASURE] = w->measure,
+        [C_MEASURE] = l->json ? w->measure : policy_measure_label(w->measure),
         [C_KIND] = l->json ? w->kind : finding_label(w->kind),
         [C_MEMBER] = id_text(member, sizeof member, w->member_id),
         [C_STATE] = l->json ? w->state : finding_label(w->state),

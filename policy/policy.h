@@ -134,5 +134,8 @@ extern const struct fupin_host policy_host;
 /* The measure catalogue of DOMAIN.md: NULL-terminated measure codes of an
  * area, or NULL for an area it does not know. */
 const char *const *policy_catalogue(const char *area);
+/* The measure's name in the user's language ("公益性岗位就业"); the code
+ * itself for a measure the catalogue does not know (a fixture's own). */
+const char *policy_measure_label(const char *measure);
 
 #endif

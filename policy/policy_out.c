@@ -42,6 +42,53 @@ static const struct {
     {"supervision", m_none},
 };
 
+/* What a person reads for each measure code (the plan's words). */
+static const struct {
+    const char *code, *title;
+} measure_titles[] = {
+    {"project", N_("a characteristic industry project")},
+    {"skills_training", N_("practical skills training")},
+    {"link_enterprise", N_("link with a leading enterprise or cooperative")},
+    {"pv_station", N_("photovoltaic station income")},
+    {"land_transfer", N_("take on transferred land")},
+    {"family_farm", N_("family farm")},
+    {"transfer_training", N_("training for work away from home")},
+    {"public_welfare_job", N_("public-welfare job")},
+    {"business_training", N_("entrepreneurship training")},
+    {"one_job_per_household", N_("at least one person employed per household")},
+    {"dibao", N_("minimum living allowance (dibao)")},
+    {"pension_enrol", N_("rural and urban residents' pension")},
+    {"pension_lump_sum", N_("lump-sum pension contribution")},
+    {"compulsory_support", N_("compulsory-education support")},
+    {"tuition_waiver", N_("tuition waiver")},
+    {"living_allowance", N_("living allowance for students")},
+    {"premium_subsidy", N_("medical-insurance premium paid")},
+    {"critical_illness", N_("critical-illness insurance and aid")},
+    {"chronic_outpatient", N_("outpatient care for listed chronic diseases")},
+    {"rehab", N_("medical rehabilitation")},
+    {"renovation", N_("dilapidated-house renovation")},
+    {"tap_water", N_("tap water to the house")},
+    {"relocation", N_("relocation from uninhabitable areas")},
+    {"rating", N_("credit rating of the household")},
+    {"micro_loan", N_("poverty-alleviation micro-credit loan")},
+    {"loan_insurance", N_("loan guarantee-insurance subsidy")},
+    {"credit_village", N_("credit village")},
+    {"shares", N_("asset-income shares")},
+    {"land_shares", N_("land-use rights transferred or as shares")},
+    {"exit_ready", N_("ready to exit poverty")},
+    {"return_risk", N_("risk of returning to poverty")},
+};
+
+const char *policy_measure_label(const char *measure)
+{
+    if (!measure)
+        return NULL;
+    for (size_t i = 0; i < sizeof measure_titles / sizeof measure_titles[0]; i++)
+        if (strcmp(measure_titles[i].code, measure) == 0)
+            return _(measure_titles[i].title);
+    return measure;
+}
+
 const char *const *policy_catalogue(const char *area)
 {
     for (size_t i = 0; i < sizeof catalogue / sizeof catalogue[0]; i++)
