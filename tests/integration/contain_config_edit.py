@@ -13,21 +13,10 @@ import stat
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from fupintest import Env, log, wait_for  # noqa: E402
+from fupintest import Env, children, log, wait_for  # noqa: E402
 
 GRANT = "    project_grant: 5000\n"
 
-
-def children(pid):
-    """The daemon's child processes: its threads come and go meanwhile."""
-    kids = set()
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-                kids |= {int(k) for k in f.read().split()}
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return kids
 
 
 def alive(pid):

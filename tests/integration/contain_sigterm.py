@@ -13,15 +13,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from fupintest import TEST_PLUGIN_DIR, Checks, Env, log, wait_for  # noqa: E402
+from fupintest import Checks, Env, TEST_PLUGIN_DIR, children, log, wait_for  # noqa: E402
 
-
-def children(pid):
-    kids = set()
-    for tid in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-            kids |= {int(k) for k in f.read().split()}
-    return kids
 
 
 def alive(pid):

@@ -540,3 +540,17 @@ def run_on_tty(argv, env=None, timeout=DEADLINE):
             break
     os.close(master)
     return r.returncode, b"".join(chunks).decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+
+
+def children(pid):
+    """The child processes of pid (the daemon's workers). The daemon's
+    threads come and go while this reads them: a thread gone meanwhile has
+    no children to report."""
+    kids = set()
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                kids |= {int(k) for k in f.read().split()}
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return kids
