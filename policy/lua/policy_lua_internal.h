@@ -76,6 +76,11 @@ void lua_message_translate(char *buf, size_t size);
 /* "time budget exceeded" and its kin for kind (not SANDBOX_OK), in the
  * current language. A static string. */
 const char *sandbox_budget_text(enum sandbox_exceeded kind);
+/* Nonzero when the value at idx would print as an address (a table,
+ * function, thread or userdata without __tostring): printed as its type. */
+int sandbox_has_address(lua_State *L, int idx);
+/* sandbox_fp.c: pushes the table of fp's C helpers {say, age, days_between}. */
+void sandbox_fp_push_native(lua_State *L);
 /* "policies/x.lua" from a file path: the last directory and the file name. */
 void sandbox_display_name(const char *path, char *out, size_t size);
 /* Reads a whole text file (malloc'd, NUL-terminated). */
