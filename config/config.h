@@ -107,6 +107,14 @@ int config_load_copy(const char *copy, const char *path, const char *dir, struct
  * Free with config_free; live must outlive it. */
 int config_candidate(const struct config *live, const char *policies_dir, const char *plugin_dir,
                      const char *params_path, struct config **out, struct err *e);
+/* The params: block of cfg's text (from its key's line to its last own
+ * line), a new string the caller frees; "" when the file has none. The
+ * staged params of `reload: review` are this text. */
+int config_params_block(const struct config *cfg, char **out, struct err *e);
+/* cfg's text with its params: block replaced by block (appended when it has
+ * none), a new string of *len bytes the caller frees. */
+int config_text_with_params(const struct config *cfg, const char *block, char **out, size_t *len,
+                            struct err *e);
 /* Frees a loaded config or a copy from config_params_check (which frees
  * only what the copy owns). NULL is fine. */
 void config_free(struct config *cfg);

@@ -80,3 +80,80 @@ int config_candidate(const struct config *live, const char *policies_dir, const 
     *out = cfg;
     return 0;
 }
+
+/* ---- the params: block as text (staged activation) ---- */
+
+/* The line starting at p is a top-level key: something at column 0 that
+ * is neither a comment nor a document marker. */
+static int is_top_key(const char *p, const char *end)
+{
+    return p < end && *p != ' ' && *p != '\t' && *p != '#' && *p != '\n' && *p != '\r' &&
+           !(end - p >= 3 && (!strncmp(p, "---", 3) || !strncmp(p, "...", 3)));
+}
+
+/* [*from, *to) of text: the params: block, from its key's line to the
+ * last line of its own before the next top-level key (comments written
+ * above that key belong to it). Both at len when there is none. */
+static void params_span(const char *text, size_t len, size_t *from, size_t *to)
+{
+    const char *end = text + len, *p = text;
+    while (p < end && !(end - p >= 7 && strncmp(p, "params:", 7) == 0)) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    if (p >= end)
+        return;
+    *from = (size_t)(p - text);
+    size_t last = len; /* end of the last line that belongs to the block */
+    for (;;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *next = nl ? nl + 1 : end;
+        const char *q = p;
+        while (q < next && (*q == ' ' || *q == '\t'))
+            q++;
+        int own = q < next && *q != '#' && *q != '\n' && *q != '\r';
+        if (own)
+            last = (size_t)(next - text);
+        if (next >= end || is_top_key(next, end))
+            break;
+        p = next;
+    }
+    *to = last;
+}
+
+int config_params_block(const struct config *cfg, char **out, struct err *e)
+{
+    size_t from, to;
+    params_span(cfg->text ? cfg->text : "", cfg->text ? cfg->text_len : 0, &from, &to);
+    *out = malloc(to - from + 2);
+    if (!*out)
+        return err_set(e, ERR_FAIL, _("out of memory"));
+    memcpy(*out, cfg->text + from, to - from);
+    (*out)[to - from] = '\0';
+    /* Every block ends its last line, wherever it stood in the file. */
+    if (to > from && (*out)[to - from - 1] != '\n')
+        strcat(*out, "\n");
+    return 0;
+}
+
+int config_text_with_params(const struct config *cfg, const char *block, char **out, size_t *len,
+                            struct err *e)
+{
+    const char *text = cfg->text ? cfg->text : "";
+    size_t n = cfg->text ? cfg->text_len : 0, from, to;
+    params_span(text, n, &from, &to);
+    size_t bl = strlen(block);
+    /* A file without params: gets the block at its end, on a line of its own. */
+    int nl = from == n && n > 0 && text[n - 1] != '\n';
+    *len = from + (size_t)nl + bl + (n - to);
+    *out = malloc(*len + 1);
+    if (!*out)
+        return err_set(e, ERR_FAIL, _("out of memory"));
+    memcpy(*out, text, from);
+    if (nl)
+        (*out)[from] = '\n';
+    memcpy(*out + from + nl, block, bl);
+    memcpy(*out + from + nl + bl, text + to, n - to);
+    (*out)[*len] = '\0';
+    return 0;
+}

@@ -38,6 +38,7 @@ struct msg {
     char files[MAX_CHANGED][128];
     int n_files;
     char text[512]; /* MSG_POLICY_ALERT */
+    int64_t gen;    /* review mode, MSG_CONFIG: the activation its rule set is */
     struct msg *next;
 };
 
@@ -52,6 +53,7 @@ struct job {
     struct policy_set *set; /* result */
     char *disk_dir;         /* review mode, config jobs: the new config's policy folder */
     int64_t staged;         /* review mode: the change proposed (0: none) */
+    int64_t gen;            /* review mode, config jobs: the activation loaded */
     char blame[128];        /* the file at fault */
     char error[512];        /* "" on success */
 };
@@ -63,8 +65,9 @@ struct daemon {
     struct engine *en;
 
     uv_signal_t sig_term, sig_int, sig_hup;
-    uv_async_t halt; /* the evaluation thread gives up: stop the loop */
-    char fatal[256]; /* why, set before halt is sent; "" otherwise */
+    uv_async_t halt;     /* the evaluation thread gives up: stop the loop */
+    uv_async_t reconfig; /* review: an activation changed the params: reload the config */
+    char fatal[256];     /* why, set before halt is sent; "" otherwise */
     uv_fs_event_t db_watch, policy_watch;
     uv_timer_t poll_timer, debounce, recheck;
     int rechecks; /* left after a file event */
@@ -150,10 +153,25 @@ static void take_activation(struct daemon *d)
     if (rule_stage_generation(d->engine_cfg, &gen, &e) != 0 || gen == d->live_gen)
         return;
     struct policy_set *set = NULL;
-    /* No seeding here: disk_dir belongs to the loop thread (SIGHUP). */
+    int params_changed = 0;
+    /* No seeding here: disk_dir belongs to the loop thread (SIGHUP). The
+     * lock: a config reload loading the folder meanwhile would see half of it. */
+    rule_stage_lock();
     int rc = rule_stage_write_live(d->engine_cfg, NULL, d->live_dir, &gen, &e);
     if (!rc)
+        rc = rule_stage_params_changed(d->engine_cfg, &params_changed, &e);
+    if (!rc && !params_changed)
         rc = policy_set_load(d->engine_cfg, 0, &set, &e);
+    rule_stage_unlock();
+    if (!rc && params_changed) {
+        /* New params need a new config, which only the loop may build: the
+         * policies and the params then go live together, never one first. */
+        d->live_gen = gen;
+        log_event(LOG_INFO, "review.activated", "change %lld: new params, reloading the config",
+                  (long long)gen);
+        uv_async_send(&d->reconfig);
+        return;
+    }
     if (!rc)
         rc = engine_set_policies(d->en, set, &e);
     /* Once per activation, also when it fails: retrying cannot help. */
@@ -258,6 +276,12 @@ static void apply(struct daemon *d, struct msg *m)
         d->engine_cfg = m->cfg;
         m->cfg = NULL;
         config_free(old);
+        if (d->review) {
+            /* A reload that loaded an older activation is followed at once
+             * by the newer one (take_activation sees the difference). */
+            d->live_gen = m->gen;
+            d->gen_checked_at = 0;
+        }
         log_event(LOG_INFO, "reload.config_done", "config reloaded from %s", d->engine_cfg->path);
         daemon_alert_missing(d->en);
         mark_all(d, "config reloaded");
@@ -435,6 +459,33 @@ static int run_cases(struct job *j, const struct policy *p)
 
 static void job_check(struct job *j, const struct config *cfg);
 
+/* Review mode, SIGHUP: the file's params: are checked against the live
+ * policies and, when they differ from the live ones, staged; the config
+ * that runs is the file's with the live params:. */
+static void job_review_config(struct job *j)
+{
+    struct err e = {{0}};
+    job_check(j, j->cfg);
+    if (j->error[0])
+        return;
+    policy_set_free(j->set);
+    j->set = NULL;
+    if (rule_stage_propose_params(j->cfg, &j->staged, &e) != 0) {
+        snprintf(j->error, sizeof j->error, _("cannot stage the change: %s"), e.msg);
+        return;
+    }
+    struct config *live = NULL;
+    rule_stage_lock();
+    if (rule_stage_live_config(j->cfg, NULL, j->d->live_dir, &live, &j->gen, &e) != 0) {
+        snprintf(j->error, sizeof j->error, "config: %s", e.msg);
+    } else {
+        config_free(j->cfg);
+        j->cfg = live;
+        job_check(j, live);
+    }
+    rule_stage_unlock();
+}
+
 static void job_work(uv_work_t *req)
 {
     struct job *j = req->data;
@@ -451,6 +502,8 @@ static void job_work(uv_work_t *req)
         if (live) {
             j->disk_dir = j->cfg->policies_dir;
             j->cfg->policies_dir = live;
+            job_review_config(j);
+            return;
         }
     } else if (j->d->review) {
         /* The edited files are checked from the policy folder, as in auto. */
@@ -583,6 +636,12 @@ static void job_done(uv_work_t *req, int status)
             }
             memcpy(m->files, j->files, sizeof m->files);
             m->n_files = j->n_files;
+            m->gen = j->gen;
+            if (j->is_config && j->staged)
+                log_event(LOG_INFO, "review.staged",
+                          "change %lld staged (params): the running params stay until "
+                          "`fupin change activate %lld`",
+                          (long long)j->staged, (long long)j->staged);
             post(d, m);
         }
     }
@@ -753,6 +812,11 @@ static void on_halt(uv_async_t *a)
     stop_all(a->data);
 }
 
+static void on_reconfig(uv_async_t *a)
+{
+    start_job(a->data, 1);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
     struct daemon *d = s->data;
@@ -840,6 +904,9 @@ static int setup(struct daemon *d, struct err *e)
     if ((rc = uv_async_init(&d->loop, &d->halt, on_halt)) != 0)
         return err_set(e, ERR_FAIL, _("event loop: %s"), uv_strerror(rc));
     d->halt.data = d;
+    if ((rc = uv_async_init(&d->loop, &d->reconfig, on_reconfig)) != 0)
+        return err_set(e, ERR_FAIL, _("event loop: %s"), uv_strerror(rc));
+    d->reconfig.data = d;
     uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
     int nums[] = {SIGTERM, SIGINT, SIGHUP};
     for (int i = 0; i < 3; i++) {
@@ -869,30 +936,29 @@ static int setup(struct daemon *d, struct err *e)
 /* reload: review. From here on the daemon runs the texts the database
  * holds as live (the policy folder's, the first time), never the folder:
  * the engine's set is replaced by the one loaded from live_dir. */
-static int start_review(struct daemon *d, struct config *cfg, struct err *e)
+static int start_review(struct daemon *d, struct config **cfg, struct err *e)
 {
-    rule_stage_dir(cfg, cfg->policies_dir, d->live_dir, sizeof d->live_dir);
+    rule_stage_dir(*cfg, (*cfg)->policies_dir, d->live_dir, sizeof d->live_dir);
     int64_t gen = 0;
-    int rc = rule_stage_write_live(cfg, cfg->policies_dir, d->live_dir, &gen, e);
-    if (rc)
-        return rc;
-    char *live = strdup(d->live_dir);
-    if (!live)
-        return err_set(e, ERR_FAIL, _("out of memory"));
-    /* The engine's current set borrows the old string: it stays alive as
-     * disk_dir, owned by the daemon. */
-    d->disk_dir = cfg->policies_dir;
-    cfg->policies_dir = live;
+    struct config *live = NULL;
     struct policy_set *set = NULL;
-    rc = policy_set_load(cfg, 0, &set, e);
+    d->disk_dir = strdup((*cfg)->policies_dir);
+    if (!d->disk_dir)
+        return err_set(e, ERR_FAIL, _("out of memory"));
+    int rc = rule_stage_live_config(*cfg, d->disk_dir, d->live_dir, &live, &gen, e);
     if (!rc)
-        rc = engine_set_policies(d->en, set, e);
+        rc = policy_set_load(live, 0, &set, e);
+    if (!rc)
+        rc = engine_set_config(d->en, live, set, e); /* takes set, also on failure */
     if (rc) {
-        cfg->policies_dir = d->disk_dir;
+        config_free(live);
+        free(d->disk_dir);
         d->disk_dir = NULL;
-        free(live);
         return rc;
     }
+    /* The file's config is no longer the engine's: the live one runs. */
+    config_free(*cfg);
+    *cfg = d->cfg = d->engine_cfg = live;
     d->review = 1;
     d->live_gen = gen;
     log_event(LOG_INFO, "review.started",
@@ -922,7 +988,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     pthread_cond_init(&d->cv, &ca);
     pthread_condattr_destroy(&ca);
     if ((*cfg)->reload && strcmp((*cfg)->reload, "review") == 0) {
-        int rc = start_review(d, *cfg, e);
+        int rc = start_review(d, cfg, e);
         if (rc) {
             pthread_cond_destroy(&d->cv);
             pthread_mutex_destroy(&d->mu);

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,8 @@ static int write_files(const char *dir, const struct rule_file *f, size_t n, str
         rc = mkdir_private(dir, e);
     for (size_t i = 0; i < n && !rc; i++) {
         char path[1200], tmp[1210];
+        if (!is_lua(f[i].file))
+            continue; /* the params live in the config the daemon builds */
         snprintf(path, sizeof path, "%s/%s", dir, f[i].file);
         snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, f[i].file);
         FILE *out = fopen(tmp, "wb");
@@ -185,36 +188,27 @@ static int by_file(const void *a, const void *b)
     return strcmp(((const struct rule_file *)a)->file, ((const struct rule_file *)b)->file);
 }
 
-int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*files)[128], int n,
-                       int64_t *id, struct err *e)
+/* Proposes the candidates c[0..n) (text NULL: removed) that differ from
+ * the live set; c is owned and freed here. */
+static int propose(struct store *st, struct rule_file *c, size_t n, int64_t *id, struct err *e)
 {
-    *id = 0;
-    struct store *st;
-    int rc = store_open(cfg->database, STORE_WRITE, &st, e);
-    if (rc)
-        return rc;
-    struct rule_file *live = NULL, *f = calloc((size_t)n + 1, sizeof *f);
+    struct rule_file *live = NULL, *f = calloc(n + 1, sizeof *f);
     size_t n_live = 0, n_f = 0;
     int64_t gen;
-    if (!f)
-        rc = err_set(e, ERR_FAIL, _("out of memory"));
+    int rc = f ? 0 : err_set(e, ERR_FAIL, _("out of memory"));
     if (!rc)
         rc = store_live_load(st, &live, &n_live, &gen, e);
     /* Only the files that differ from the live set make the change: an
      * edit undone is no change. */
-    for (int i = 0; !rc && i < n; i++) {
-        char *text = read_text(disk_dir, files[i]);
+    for (size_t i = 0; !rc && i < n; i++) {
         const char *was = NULL;
         for (size_t k = 0; k < n_live; k++)
-            if (strcmp(live[k].file, files[i]) == 0)
+            if (strcmp(live[k].file, c[i].file) == 0)
                 was = live[k].text;
-        if ((!text && !was) || (text && was && strcmp(text, was) == 0)) {
-            free(text);
+        if ((!c[i].text && !was) || (c[i].text && was && strcmp(c[i].text, was) == 0))
             continue;
-        }
-        f[n_f].file = strdup(files[i]);
-        f[n_f].text = text;
-        n_f++;
+        f[n_f++] = c[i];
+        c[i].file = c[i].text = NULL;
     }
     if (!rc && n_f) {
         qsort(f, n_f, sizeof *f, by_file);
@@ -231,6 +225,161 @@ int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*fi
     }
     rule_files_free(live, n_live);
     rule_files_free(f, n_f);
+    rule_files_free(c, n);
+    return rc;
+}
+
+int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*files)[128], int n,
+                       int64_t *id, struct err *e)
+{
+    *id = 0;
+    struct rule_file *c = calloc((size_t)n + 1, sizeof *c);
+    if (!c)
+        return err_set(e, ERR_FAIL, _("out of memory"));
+    for (int i = 0; i < n; i++) {
+        c[i].file = strdup(files[i]);
+        c[i].text = read_text(disk_dir, files[i]);
+    }
+    struct store *st;
+    int rc = store_open(cfg->database, STORE_WRITE, &st, e);
+    if (rc) {
+        rule_files_free(c, (size_t)n);
+        return rc;
+    }
+    rc = propose(st, c, (size_t)n, id, e);
     store_close(st);
+    return rc;
+}
+
+int rule_stage_propose_params(const struct config *disk, int64_t *id, struct err *e)
+{
+    *id = 0;
+    struct rule_file *c = calloc(1, sizeof *c);
+    if (!c)
+        return err_set(e, ERR_FAIL, _("out of memory"));
+    c->file = strdup(RULE_PARAMS_FILE);
+    int rc =
+        c->file ? config_params_block(disk, &c->text, e) : err_set(e, ERR_FAIL, _("out of memory"));
+    struct store *st = NULL;
+    if (!rc)
+        rc = store_open(disk->database, STORE_WRITE, &st, e);
+    if (rc) {
+        rule_files_free(c, 1);
+        return rc;
+    }
+    rc = propose(st, c, 1, id, e);
+    store_close(st);
+    return rc;
+}
+
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void rule_stage_lock(void)
+{
+    pthread_mutex_lock(&live_mu);
+}
+
+void rule_stage_unlock(void)
+{
+    pthread_mutex_unlock(&live_mu);
+}
+
+/* The live params: block; NULL (and 0) when the database has none. */
+static int live_params(struct store *st, char **out, struct err *e)
+{
+    struct rule_file *f = NULL;
+    size_t n = 0;
+    int64_t gen;
+    *out = NULL;
+    int rc = store_live_load(st, &f, &n, &gen, e);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (strcmp(f[i].file, RULE_PARAMS_FILE) == 0) {
+            *out = f[i].text;
+            f[i].text = NULL;
+        }
+    rule_files_free(f, n);
+    return rc;
+}
+
+int rule_stage_live_config(const struct config *disk, const char *seed_dir, const char *live_dir,
+                           struct config **out, int64_t *gen, struct err *e)
+{
+    *out = NULL;
+    struct store *st;
+    char *mine = NULL, *live = NULL, *text = NULL;
+    size_t len = 0;
+    int rc = config_params_block(disk, &mine, e);
+    if (!rc)
+        rc = store_open(disk->database, STORE_WRITE, &st, e);
+    if (rc) {
+        free(mine);
+        return rc;
+    }
+    struct rule_file *f = NULL;
+    size_t n = 0;
+    if (seed_dir && (rc = read_dir(seed_dir, &f, &n, e)) == 0) {
+        rc = store_live_seed(st, f, n, e);
+        /* A database staged before params were keeps the file's params live. */
+        if (!rc)
+            rc = store_live_seed_file(st, RULE_PARAMS_FILE, mine, e);
+    }
+    rule_files_free(f, n);
+    f = NULL;
+    n = 0;
+    if (!rc)
+        rc = store_live_load(st, &f, &n, gen, e);
+    if (!rc)
+        rc = live_params(st, &live, e);
+    store_close(st);
+    if (!rc)
+        rc = write_files(live_dir, f, n, e);
+    rule_files_free(f, n);
+    /* The config the daemon runs: the file's, with the live params: in place
+     * of its own, written beside the live policies so that worker processes
+     * load the same text (config_load_copy). */
+    char copy[1200];
+    snprintf(copy, sizeof copy, "%s/../config.yaml", live_dir);
+    if (!rc)
+        rc = config_text_with_params(disk, live ? live : mine, &text, &len, e);
+    if (!rc) {
+        char tmp[1210];
+        snprintf(tmp, sizeof tmp, "%s.tmp", copy);
+        FILE *w = fopen(tmp, "wb");
+        if (!w || fwrite(text, 1, len, w) != len || fclose(w) != 0 || rename(tmp, copy) != 0)
+            rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), copy, strerror(errno));
+    }
+    if (!rc)
+        rc = config_load_copy(copy, disk->path, disk->dir, out, e);
+    if (!rc) {
+        char *dir = strdup(live_dir);
+        if (!dir) {
+            config_free(*out);
+            *out = NULL;
+            rc = err_set(e, ERR_FAIL, _("out of memory"));
+        } else {
+            free((*out)->policies_dir);
+            (*out)->policies_dir = dir;
+        }
+    }
+    free(text);
+    free(mine);
+    free(live);
+    return rc;
+}
+
+int rule_stage_params_changed(const struct config *running, int *changed, struct err *e)
+{
+    *changed = 0;
+    char *mine = NULL, *live = NULL;
+    struct store *st;
+    int rc = config_params_block(running, &mine, e);
+    if (!rc && (rc = store_open(running->database, STORE_READ, &st, e)) == 0) {
+        rc = live_params(st, &live, e);
+        store_close(st);
+    }
+    if (!rc && live)
+        *changed = strcmp(live, mine) != 0;
+    free(mine);
+    free(live);
     return rc;
 }

@@ -1,8 +1,8 @@
 /* rule_stage.h - staged activation (`reload: review`) for the daemon: the
- * live policy texts kept in the database, written out to a private folder
- * the daemon loads instead of the policy folder, and the pending changes
- * it proposes. Never puts a change live itself: `fupin change activate`
- * decides, in the database. */
+ * live policy texts and params: kept in the database, written out to a
+ * private folder (and config copy) the daemon loads instead of the policy
+ * folder and the config's own params:, and the pending changes it proposes. Never puts a change
+ * live itself: `fupin change activate` decides, in the database. */
 #ifndef FUPIN_RULE_STAGE_H
 #define FUPIN_RULE_STAGE_H
 
@@ -32,5 +32,30 @@ int rule_stage_generation(const struct config *cfg, int64_t *gen, struct err *e)
  * *id: the new change, 0 when nothing was proposed. */
 int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*files)[128], int n,
                        int64_t *id, struct err *e);
+
+/* Records a pending change of the params: block of disk (a config as read
+ * from its file, its params checked already) unless it is what is live or
+ * was proposed before. *id: the new change, 0 when nothing was proposed. */
+int rule_stage_propose_params(const struct config *disk, int64_t *id, struct err *e);
+
+/* The config to run in review mode: disk (a config as read from its file)
+ * with the live params: in place of its own and policies_dir naming
+ * live_dir, where the live policy texts are written. seed_dir (NULL: none)
+ * seeds the live set when the database has none yet, as
+ * rule_stage_write_live does; the file's params: seed the live ones when
+ * the database has none. *out is new (config_free); *gen: the last
+ * activated change. Call under rule_stage_lock when a thread may load the
+ * live folder meanwhile. */
+int rule_stage_live_config(const struct config *disk, const char *seed_dir, const char *live_dir,
+                           struct config **out, int64_t *gen, struct err *e);
+
+/* *changed: the live params: differ from those running holds (its text's),
+ * so an activation needs a new config, not only new policies. */
+int rule_stage_params_changed(const struct config *running, int *changed, struct err *e);
+
+/* Held while the live folder is written and a rule set loaded from it, so
+ * nobody loads a half-written set (an activation racing a SIGHUP). */
+void rule_stage_lock(void);
+void rule_stage_unlock(void);
 
 #endif

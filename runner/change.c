@@ -67,7 +67,7 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
     if (rc)
         return rc;
     const char *tmp = getenv("TMPDIR");
-    char top[1024], dir[1200];
+    char top[1024], dir[1200], params[1100];
     snprintf(top, sizeof top, "%s/fupin-change-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     const char *name = strrchr(cfg->policies_dir, '/');
     if (!mkdtemp(top)) {
@@ -75,14 +75,26 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
         return err_set(e, ERR_FAIL, _("cannot create a temporary folder: %s"), strerror(errno));
     }
     snprintf(dir, sizeof dir, "%s/%s", top, name ? name + 1 : cfg->policies_dir);
+    snprintf(params, sizeof params, "%s/params.yaml", top);
     if (mkdir(dir, 0700) != 0)
         rc = err_set(e, ERR_FAIL, _("cannot create a temporary folder: %s"), strerror(errno));
+    const char *params_text = NULL; /* the change's, else the live ones */
+    for (size_t i = 0; i < n_live + c->n_f; i++) {
+        const struct rule_file *f = i < n_live ? &live[i] : &c->f[i - n_live];
+        if (strcmp(f->file, RULE_PARAMS_FILE) == 0)
+            params_text = f->text;
+    }
+    if (!rc && params_text) {
+        FILE *out = fopen(params, "wb");
+        if (!out || fputs(params_text, out) < 0 || fclose(out) != 0)
+            rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), params, strerror(errno));
+    }
     for (size_t i = 0; !rc && i < n_live + c->n_f; i++) {
         const struct rule_file *f = i < n_live ? &live[i] : &c->f[i - n_live];
         int overridden = 0;
         for (size_t k = 0; i < n_live && k < c->n_f; k++)
             overridden |= strcmp(c->f[k].file, f->file) == 0;
-        if (overridden || !f->text)
+        if (overridden || !f->text || strcmp(f->file, RULE_PARAMS_FILE) == 0)
             continue;
         char path[1400];
         snprintf(path, sizeof path, "%s/%s", dir, f->file);
@@ -90,9 +102,11 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
         if (!out || fputs(f->text, out) < 0 || fclose(out) != 0)
             rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path, strerror(errno));
     }
-    rule_files_free(live, n_live);
     if (!rc)
-        rc = preview_candidate(cfg, dir, NULL, NULL, p, e);
+        rc = preview_candidate(cfg, dir, NULL, params_text ? params : NULL, p, e);
+    rule_files_free(live, n_live);
+    if (params_text)
+        unlink(params);
     remove_tree(top, dir);
     return rc;
 }
@@ -102,7 +116,11 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
 static int same_as_disk(const struct config *cfg, const struct rule_change *c, struct err *e)
 {
     for (size_t i = 0; i < c->n_f; i++) {
-        char *now = read_text(cfg->policies_dir, c->f[i].file);
+        char *now = NULL;
+        if (strcmp(c->f[i].file, RULE_PARAMS_FILE) != 0)
+            now = read_text(cfg->policies_dir, c->f[i].file);
+        else if (config_params_block(cfg, &now, e) != 0)
+            return ERR_FAIL;
         int same =
             (!now && !c->f[i].text) || (now && c->f[i].text && strcmp(now, c->f[i].text) == 0);
         free(now);
@@ -110,7 +128,8 @@ static int same_as_disk(const struct config *cfg, const struct rule_change *c, s
             return err_set(e, ERR_INVALID,
                            _("change %lld: %s changed on disk since it was staged; save it again "
                              "to stage it anew"),
-                           (long long)c->id, c->f[i].file);
+                           (long long)c->id,
+                           strcmp(c->f[i].file, RULE_PARAMS_FILE) == 0 ? cfg->path : c->f[i].file);
     }
     return 0;
 }

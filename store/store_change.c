@@ -115,6 +115,19 @@ fail:
     return rc;
 }
 
+int store_live_seed_file(struct store *st, const char *file, const char *text, struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_cached(st, "INSERT OR IGNORE INTO rule_live(file, text) VALUES (?1, ?2)", &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "seeding the live rules", e);
+    sqlite3_reset(s);
+    return rc;
+}
+
 int store_change_propose(struct store *st, const char *hash, const struct rule_file *f, size_t n,
                          const char *now, int64_t *id, struct err *e)
 {

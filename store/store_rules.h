@@ -32,7 +32,10 @@ int store_rule_version_record(struct store *st, const struct rule_version *v, in
 
 /* ---- staged activation (store_change.c) ---- */
 
-/* One policy file of a change or of the live set; text NULL: removed. */
+/* One policy file of a change or of the live set; text NULL: removed. The
+ * file RULE_PARAMS_FILE holds the params: block of the config (its text as
+ * written there). */
+#define RULE_PARAMS_FILE "params"
 struct rule_file {
     char *file; /* "industry.lua" */
     char *text;
@@ -60,6 +63,9 @@ int store_live_load(struct store *st, struct rule_file **out, size_t *n, int64_t
 /* Makes f[0..n) the live set when rule_live is empty (the first start in
  * review mode); does nothing otherwise. */
 int store_live_seed(struct store *st, const struct rule_file *f, size_t n, struct err *e);
+/* Makes text the live version of file when none is (the params: of a
+ * database staged before params were). */
+int store_live_seed_file(struct store *st, const char *file, const char *text, struct err *e);
 /* Records a pending change of the files f (their new texts) made against
  * the live set, unless the same content was proposed before (pending,
  * active, discarded or stale: *id = 0 then). hash: of the contents. */
