@@ -96,9 +96,11 @@ struct daemon {
      * folder people edit (owned). live_gen: the activation that is live. */
     int review;
     char *disk_dir;
+    char *disk_plugin_dir; /* the plugin folder people install into (owned) */
     char live_dir[1100];
     int64_t live_gen;
     uint64_t gen_checked_at; /* evaluation thread: the last look for an activation */
+    int gen_recheck;         /* evaluation thread: a look was put off */
 };
 
 /* ---- loop -> evaluation thread ---- */
@@ -147,28 +149,33 @@ static void take_activation(struct daemon *d)
     int64_t gen;
     /* A full pass is thousands of batches: look a few times a second, not
      * after each one (the idle wait wakes at least every second). */
-    if (now_ms() - d->gen_checked_at < 250)
+    if (now_ms() - d->gen_checked_at < 250) {
+        d->gen_recheck = 1; /* the idle wait comes back for it */
         return;
+    }
     d->gen_checked_at = now_ms();
+    d->gen_recheck = 0;
     if (rule_stage_generation(d->engine_cfg, &gen, &e) != 0 || gen == d->live_gen)
         return;
     struct policy_set *set = NULL;
-    int params_changed = 0;
+    int params_changed = 0, plugins_changed = 0;
     /* No seeding here: disk_dir belongs to the loop thread (SIGHUP). The
      * lock: a config reload loading the folder meanwhile would see half of it. */
     rule_stage_lock();
-    int rc = rule_stage_write_live(d->engine_cfg, NULL, d->live_dir, &gen, &e);
+    int rc = rule_stage_write_live(d->engine_cfg, NULL, d->live_dir, &gen, &plugins_changed, &e);
     if (!rc)
         rc = rule_stage_params_changed(d->engine_cfg, &params_changed, &e);
+    params_changed |= plugins_changed;
     if (!rc && !params_changed)
         rc = policy_set_load(d->engine_cfg, 0, &set, &e);
     rule_stage_unlock();
     if (!rc && params_changed) {
-        /* New params need a new config, which only the loop may build: the
-         * policies and the params then go live together, never one first. */
+        /* New params or plugins need a new config, which only the loop may
+         * build: the policies, params and plugins then go live together,
+         * never one first. */
         d->live_gen = gen;
-        log_event(LOG_INFO, "review.activated", "change %lld: new params, reloading the config",
-                  (long long)gen);
+        log_event(LOG_INFO, "review.activated",
+                  "change %lld: new params or plugins, reloading the config", (long long)gen);
         uv_async_send(&d->reconfig);
         return;
     }
@@ -340,8 +347,9 @@ static void *eval_thread(void *arg)
     char last_error[256] = "";
     for (;;) {
         pthread_mutex_lock(&d->mu);
-        while (!d->stop && !d->queue && !d->wake && !(retry_at && now_ms() >= retry_at)) {
-            uint64_t wait = retry_at ? retry_at - now_ms() : 1000;
+        while (!d->stop && !d->queue && !d->wake && !(retry_at && now_ms() >= retry_at) &&
+               !(d->gen_recheck && now_ms() - d->gen_checked_at >= 250)) {
+            uint64_t wait = retry_at ? retry_at - now_ms() : d->gen_recheck ? 250 : 1000;
             struct timespec until;
             clock_gettime(CLOCK_MONOTONIC, &until);
             uint64_t ns = (uint64_t)until.tv_nsec + (wait ? wait : 1) * 1000000u;
@@ -459,24 +467,28 @@ static int run_cases(struct job *j, const struct policy *p)
 
 static void job_check(struct job *j, const struct config *cfg);
 
-/* Review mode, SIGHUP: the file's params: are checked against the live
- * policies and, when they differ from the live ones, staged; the config
- * that runs is the file's with the live params:. */
+/* Review mode, SIGHUP: the file's params: and the plugins in the plugin
+ * folder are checked against the live policies and, when they differ from
+ * the live ones, staged; the config that runs is the file's with the live
+ * params: and plugins. */
 static void job_review_config(struct job *j)
 {
     struct err e = {{0}};
+    char *live_plugins = j->cfg->plugin_dir;
+    j->cfg->plugin_dir = j->d->disk_plugin_dir;
     job_check(j, j->cfg);
+    j->cfg->plugin_dir = live_plugins;
     if (j->error[0])
         return;
     policy_set_free(j->set);
     j->set = NULL;
-    if (rule_stage_propose_params(j->cfg, &j->staged, &e) != 0) {
+    if (rule_stage_propose_config(j->cfg, j->d->disk_plugin_dir, &j->staged, &e) != 0) {
         snprintf(j->error, sizeof j->error, _("cannot stage the change: %s"), e.msg);
         return;
     }
     struct config *live = NULL;
     rule_stage_lock();
-    if (rule_stage_live_config(j->cfg, NULL, j->d->live_dir, &live, &j->gen, &e) != 0) {
+    if (rule_stage_live_config(j->cfg, NULL, NULL, j->d->live_dir, &live, &j->gen, &e) != 0) {
         snprintf(j->error, sizeof j->error, "config: %s", e.msg);
     } else {
         config_free(j->cfg);
@@ -639,7 +651,7 @@ static void job_done(uv_work_t *req, int status)
             m->gen = j->gen;
             if (j->is_config && j->staged)
                 log_event(LOG_INFO, "review.staged",
-                          "change %lld staged (params): the running params stay until "
+                          "change %lld staged (params or plugins): the running ones stay until "
                           "`fupin change activate %lld`",
                           (long long)j->staged, (long long)j->staged);
             post(d, m);
@@ -943,9 +955,18 @@ static int start_review(struct daemon *d, struct config **cfg, struct err *e)
     struct config *live = NULL;
     struct policy_set *set = NULL;
     d->disk_dir = strdup((*cfg)->policies_dir);
-    if (!d->disk_dir)
-        return err_set(e, ERR_FAIL, _("out of memory"));
-    int rc = rule_stage_live_config(*cfg, d->disk_dir, d->live_dir, &live, &gen, e);
+    d->disk_plugin_dir = strdup((*cfg)->plugin_dir);
+    char plugins[1100];
+    rule_stage_plugin_dir(d->live_dir, plugins, sizeof plugins);
+    int rc = 0;
+    /* Before any thread reads the environment: from here on every config
+     * this process loads, and every worker it starts, loads the activated
+     * plugins. */
+    if (!d->disk_dir || !d->disk_plugin_dir || setenv("FUPIN_PLUGIN_DIR", plugins, 1) != 0)
+        rc = err_set(e, ERR_FAIL, _("out of memory"));
+    if (!rc)
+        rc = rule_stage_live_config(*cfg, d->disk_dir, d->disk_plugin_dir, d->live_dir, &live, &gen,
+                                    e);
     if (!rc)
         rc = policy_set_load(live, 0, &set, e);
     if (!rc)
@@ -953,7 +974,8 @@ static int start_review(struct daemon *d, struct config **cfg, struct err *e)
     if (rc) {
         config_free(live);
         free(d->disk_dir);
-        d->disk_dir = NULL;
+        free(d->disk_plugin_dir);
+        d->disk_dir = d->disk_plugin_dir = NULL;
         return rc;
     }
     /* The file's config is no longer the engine's: the live one runs. */
@@ -1033,6 +1055,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     snprintf(fatal, sizeof fatal, "%s", d->fatal);
     store_close(d->probe);
     free(d->disk_dir);
+    free(d->disk_plugin_dir);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
     free(d);

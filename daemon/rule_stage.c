@@ -2,6 +2,7 @@
  * out of the database into a private folder, and new pending changes into
  * it. Writes only rule_live (seeding) and rule_change; never decides. */
 #include "rule_stage.h"
+#include "change.h"
 #include "engine.h"
 #include "i18n.h"
 #include "store.h"
@@ -139,8 +140,36 @@ static int write_files(const char *dir, const struct rule_file *f, size_t n, str
     return rc;
 }
 
+void rule_stage_plugin_dir(const char *live_dir, char *out, size_t size)
+{
+    const char *slash = strrchr(live_dir, '/');
+    snprintf(out, size, "%.*slive-plugins", slash ? (int)(slash - live_dir + 1) : 0, live_dir);
+}
+
+/* The live plugins (rows "plugin:<name>.so") into their folder beside
+ * live_dir. *changed: one of them held other bytes before. */
+static int write_plugins(const char *live_dir, const struct rule_file *f, size_t n, int *changed,
+                         struct err *e)
+{
+    char dir[1100];
+    size_t pre = strlen(RULE_PLUGIN_PREFIX);
+    rule_stage_plugin_dir(live_dir, dir, sizeof dir);
+    *changed = 0;
+    int rc = mkdir_private(dir, e);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (strncmp(f[i].file, RULE_PLUGIN_PREFIX, pre) != 0 || strchr(f[i].file + pre, '/'))
+            continue;
+        char path[1400];
+        int one = 0;
+        snprintf(path, sizeof path, "%s/%s", dir, f[i].file + pre);
+        rc = change_plugin_write(f[i].text, path, &one, e);
+        *changed |= one;
+    }
+    return rc;
+}
+
 int rule_stage_write_live(const struct config *cfg, const char *disk_dir, const char *live_dir,
-                          int64_t *gen, struct err *e)
+                          int64_t *gen, int *plugins_changed, struct err *e)
 {
     struct store *st;
     int rc = store_open(cfg->database, STORE_WRITE, &st, e);
@@ -159,6 +188,11 @@ int rule_stage_write_live(const struct config *cfg, const char *disk_dir, const 
     store_close(st);
     if (!rc)
         rc = write_files(live_dir, f, n, e);
+    int changed = 0;
+    if (!rc)
+        rc = write_plugins(live_dir, f, n, &changed, e);
+    if (plugins_changed)
+        *plugins_changed = changed;
     rule_files_free(f, n);
     return rc;
 }
@@ -251,23 +285,47 @@ int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*fi
     return rc;
 }
 
-int rule_stage_propose_params(const struct config *disk, int64_t *id, struct err *e)
+int rule_stage_propose_config(const struct config *disk, const char *plugin_dir, int64_t *id,
+                              struct err *e)
 {
     *id = 0;
-    struct rule_file *c = calloc(1, sizeof *c);
+    size_t n = 1 + disk->n_plugins;
+    struct rule_file *c = calloc(n, sizeof *c);
     if (!c)
         return err_set(e, ERR_FAIL, _("out of memory"));
-    c->file = strdup(RULE_PARAMS_FILE);
-    int rc =
-        c->file ? config_params_block(disk, &c->text, e) : err_set(e, ERR_FAIL, _("out of memory"));
-    struct store *st = NULL;
+    int rc = 0;
+    if (!(c[0].file = strdup(RULE_PARAMS_FILE)))
+        rc = err_set(e, ERR_FAIL, _("out of memory"));
     if (!rc)
-        rc = store_open(disk->database, STORE_WRITE, &st, e);
+        rc = config_params_block(disk, &c[0].text, e);
+    for (size_t k = 0; !rc && k < disk->n_plugins; k++) {
+        char file[300], path[1400];
+        snprintf(file, sizeof file, RULE_PLUGIN_PREFIX "%s.so", disk->plugins[k]);
+        snprintf(path, sizeof path, "%s/%s.so", plugin_dir, disk->plugins[k]);
+        c[1 + k].file = strdup(file);
+        /* A plugin that cannot be read is no change: the check refused it. */
+        c[1 + k].text = change_plugin_text(path);
+        if (!c[1 + k].file)
+            rc = err_set(e, ERR_FAIL, _("out of memory"));
+    }
     if (rc) {
-        rule_files_free(c, 1);
+        rule_files_free(c, n);
         return rc;
     }
-    rc = propose(st, c, 1, id, e);
+    /* Only what is there is proposed: unreadable plugins drop out. */
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (c[k].text)
+            c[m++] = c[k];
+        else
+            free(c[k].file);
+    }
+    struct store *st = NULL;
+    if ((rc = store_open(disk->database, STORE_WRITE, &st, e)) != 0) {
+        rule_files_free(c, m);
+        return rc;
+    }
+    rc = propose(st, c, m, id, e);
     store_close(st);
     return rc;
 }
@@ -301,8 +359,9 @@ static int live_params(struct store *st, char **out, struct err *e)
     return rc;
 }
 
-int rule_stage_live_config(const struct config *disk, const char *seed_dir, const char *live_dir,
-                           struct config **out, int64_t *gen, struct err *e)
+int rule_stage_live_config(const struct config *disk, const char *seed_dir,
+                           const char *seed_plugins, const char *live_dir, struct config **out,
+                           int64_t *gen, struct err *e)
 {
     *out = NULL;
     struct store *st;
@@ -322,6 +381,15 @@ int rule_stage_live_config(const struct config *disk, const char *seed_dir, cons
         /* A database staged before params were keeps the file's params live. */
         if (!rc)
             rc = store_live_seed_file(st, RULE_PARAMS_FILE, mine, e);
+        for (size_t k = 0; !rc && seed_plugins && k < disk->n_plugins; k++) {
+            char file[300], path[1400];
+            snprintf(file, sizeof file, RULE_PLUGIN_PREFIX "%s.so", disk->plugins[k]);
+            snprintf(path, sizeof path, "%s/%s.so", seed_plugins, disk->plugins[k]);
+            char *bytes = change_plugin_text(path);
+            if (bytes)
+                rc = store_live_seed_file(st, file, bytes, e);
+            free(bytes);
+        }
     }
     rule_files_free(f, n);
     f = NULL;
@@ -333,6 +401,9 @@ int rule_stage_live_config(const struct config *disk, const char *seed_dir, cons
     store_close(st);
     if (!rc)
         rc = write_files(live_dir, f, n, e);
+    int changed;
+    if (!rc)
+        rc = write_plugins(live_dir, f, n, &changed, e);
     rule_files_free(f, n);
     /* The config the daemon runs: the file's, with the live params: in place
      * of its own, written beside the live policies so that worker processes

@@ -19,10 +19,16 @@ void rule_stage_dir(const struct config *cfg, const char *policies_dir, char *ou
 
 /* Seeds the live set from disk_dir (NULL: does not) when the database has
  * none yet (the first start in review mode), then writes the live texts into live_dir
- * (created 0700; other .lua files there removed). *gen: the last activated
- * change's id. Returns 0 or a code with e. */
+ * (created 0700; other .lua files there removed) and the live plugins into
+ * rule_stage_plugin_dir. *gen: the last activated change's id;
+ * *plugins_changed (may be NULL): a plugin file there changed. */
 int rule_stage_write_live(const struct config *cfg, const char *disk_dir, const char *live_dir,
-                          int64_t *gen, struct err *e);
+                          int64_t *gen, int *plugins_changed, struct err *e);
+
+/* The folder of the live plugins, beside live_dir. In review mode the
+ * daemon points FUPIN_PLUGIN_DIR there, so that every config it loads (and
+ * every worker it starts) loads the activated plugins. */
+void rule_stage_plugin_dir(const char *live_dir, char *out, size_t size);
 
 /* The id of the last activated change, cheaply (its own connection). */
 int rule_stage_generation(const struct config *cfg, int64_t *gen, struct err *e);
@@ -34,20 +40,24 @@ int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*fi
                        int64_t *id, struct err *e);
 
 /* Records a pending change of the params: block of disk (a config as read
- * from its file, its params checked already) unless it is what is live or
- * was proposed before. *id: the new change, 0 when nothing was proposed. */
-int rule_stage_propose_params(const struct config *disk, int64_t *id, struct err *e);
+ * from its file, its params checked already) and of the plugins it loads
+ * from plugin_dir (checked already), those that differ from the live ones,
+ * unless that content was proposed before. *id: the new change, 0 when
+ * nothing was proposed. */
+int rule_stage_propose_config(const struct config *disk, const char *plugin_dir, int64_t *id,
+                              struct err *e);
 
 /* The config to run in review mode: disk (a config as read from its file)
  * with the live params: in place of its own and policies_dir naming
  * live_dir, where the live policy texts are written. seed_dir (NULL: none)
  * seeds the live set when the database has none yet, as
- * rule_stage_write_live does; the file's params: seed the live ones when
- * the database has none. *out is new (config_free); *gen: the last
- * activated change. Call under rule_stage_lock when a thread may load the
- * live folder meanwhile. */
-int rule_stage_live_config(const struct config *disk, const char *seed_dir, const char *live_dir,
-                           struct config **out, int64_t *gen, struct err *e);
+ * rule_stage_write_live does; the file's params: and the plugins of
+ * seed_plugins seed the live ones when the database has none. *out is new (config_free); *gen: the
+ * last activated change. Call under rule_stage_lock when a thread may load the live folder
+ * meanwhile. */
+int rule_stage_live_config(const struct config *disk, const char *seed_dir,
+                           const char *seed_plugins, const char *live_dir, struct config **out,
+                           int64_t *gen, struct err *e);
 
 /* *changed: the live params: differ from those running holds (its text's),
  * so an activation needs a new config, not only new policies. */

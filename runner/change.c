@@ -38,20 +38,126 @@ static char *read_text(const char *dir, const char *file)
     return buf;
 }
 
-static void remove_tree(const char *top, const char *dir)
+char *change_plugin_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    unsigned char chunk[8192];
+    size_t n;
+    static const char hex[] = "0123456789abcdef";
+    while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        for (size_t i = 0; i < n; i++) {
+            fputc(hex[chunk[i] >> 4], m);
+            fputc(hex[chunk[i] & 15], m);
+        }
+    int bad = ferror(f);
+    fclose(f);
+    if (!m || fclose(m) != 0 || bad) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int unhex(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int change_plugin_write(const char *text, const char *path, int *changed, struct err *e)
+{
+    if (changed) {
+        char *was = change_plugin_text(path);
+        *changed = !was || strcmp(was, text) != 0;
+        free(was);
+        if (!*changed)
+            return 0;
+    }
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "wb");
+    int rc = out ? 0 : ERR_FAIL;
+    for (const char *p = text; !rc && p[0] && p[1]; p += 2) {
+        int hi = unhex(p[0]), lo = unhex(p[1]);
+        if (hi < 0 || lo < 0 || fputc(hi << 4 | lo, out) == EOF)
+            rc = ERR_FAIL;
+    }
+    if (out && fclose(out) != 0)
+        rc = ERR_FAIL;
+    if (!rc && (chmod(tmp, 0700) != 0 || rename(tmp, path) != 0))
+        rc = ERR_FAIL;
+    if (rc) {
+        unlink(tmp);
+        return err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path, strerror(errno));
+    }
+    return 0;
+}
+
+static int is_lua(const char *name)
+{
+    size_t len = strlen(name);
+    return len > 4 && strcmp(name + len - 4, ".lua") == 0;
+}
+
+/* Empties and removes dir, and its folders one level down. */
+static void remove_tree(const char *dir, int depth)
 {
     DIR *dp = opendir(dir);
     struct dirent *de;
     while (dp && (de = readdir(dp)) != NULL) {
         char path[1600];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (de->d_name[0] != '.')
-            unlink(path);
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (unlink(path) != 0 && depth > 0)
+            remove_tree(path, depth - 1);
     }
     if (dp)
         closedir(dp);
     rmdir(dir);
-    rmdir(top);
+}
+
+/* The candidate's plugins into dir: the change's version of each loaded
+ * plugin, else the live one, else the config's file. *any: a plugin of the
+ * change or the live set was written (else the config's folder will do). */
+static int write_plugins(const struct config *cfg, const struct rule_file *live, size_t n_live,
+                         const struct rule_change *c, const char *dir, int *any, struct err *e)
+{
+    *any = 0;
+    for (size_t i = 0; i < n_live + c->n_f; i++) {
+        const struct rule_file *f = i < n_live ? &live[i] : &c->f[i - n_live];
+        *any |= strncmp(f->file, RULE_PLUGIN_PREFIX, strlen(RULE_PLUGIN_PREFIX)) == 0;
+    }
+    if (!*any)
+        return 0;
+    if (mkdir(dir, 0700) != 0)
+        return err_set(e, ERR_FAIL, _("cannot create a temporary folder: %s"), strerror(errno));
+    for (size_t k = 0; k < cfg->n_plugins; k++) {
+        char file[300], path[1400];
+        snprintf(file, sizeof file, RULE_PLUGIN_PREFIX "%s.so", cfg->plugins[k]);
+        snprintf(path, sizeof path, "%s/%s.so", dir, cfg->plugins[k]);
+        const char *text = NULL;
+        for (size_t i = 0; i < n_live + c->n_f; i++) {
+            const struct rule_file *f = i < n_live ? &live[i] : &c->f[i - n_live];
+            if (strcmp(f->file, file) == 0 && f->text)
+                text = f->text;
+        }
+        char *own = NULL;
+        if (!text) {
+            char from[1400];
+            snprintf(from, sizeof from, "%s/%s.so", cfg->plugin_dir, cfg->plugins[k]);
+            text = own = change_plugin_text(from);
+        }
+        int rc = text ? change_plugin_write(text, path, NULL, e) : 0;
+        free(own);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* The live texts with the change's files over them are written to a
@@ -67,7 +173,8 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
     if (rc)
         return rc;
     const char *tmp = getenv("TMPDIR");
-    char top[1024], dir[1200], params[1100];
+    char top[1024], dir[1200], params[1100], plugins[1100];
+    int has_plugins = 0;
     snprintf(top, sizeof top, "%s/fupin-change-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     const char *name = strrchr(cfg->policies_dir, '/');
     if (!mkdtemp(top)) {
@@ -76,6 +183,7 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
     }
     snprintf(dir, sizeof dir, "%s/%s", top, name ? name + 1 : cfg->policies_dir);
     snprintf(params, sizeof params, "%s/params.yaml", top);
+    snprintf(plugins, sizeof plugins, "%s/.plugins", top);
     if (mkdir(dir, 0700) != 0)
         rc = err_set(e, ERR_FAIL, _("cannot create a temporary folder: %s"), strerror(errno));
     const char *params_text = NULL; /* the change's, else the live ones */
@@ -84,6 +192,8 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
         if (strcmp(f->file, RULE_PARAMS_FILE) == 0)
             params_text = f->text;
     }
+    if (!rc)
+        rc = write_plugins(cfg, live, n_live, c, plugins, &has_plugins, e);
     if (!rc && params_text) {
         FILE *out = fopen(params, "wb");
         if (!out || fputs(params_text, out) < 0 || fclose(out) != 0)
@@ -94,7 +204,7 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
         int overridden = 0;
         for (size_t k = 0; i < n_live && k < c->n_f; k++)
             overridden |= strcmp(c->f[k].file, f->file) == 0;
-        if (overridden || !f->text || strcmp(f->file, RULE_PARAMS_FILE) == 0)
+        if (overridden || !f->text || !is_lua(f->file))
             continue;
         char path[1400];
         snprintf(path, sizeof path, "%s/%s", dir, f->file);
@@ -103,11 +213,10 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
             rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path, strerror(errno));
     }
     if (!rc)
-        rc = preview_candidate(cfg, dir, NULL, params_text ? params : NULL, p, e);
+        rc = preview_candidate(cfg, dir, has_plugins ? plugins : NULL, params_text ? params : NULL,
+                               p, e);
     rule_files_free(live, n_live);
-    if (params_text)
-        unlink(params);
-    remove_tree(top, dir);
+    remove_tree(top, 2);
     return rc;
 }
 
@@ -117,10 +226,17 @@ static int same_as_disk(const struct config *cfg, const struct rule_change *c, s
 {
     for (size_t i = 0; i < c->n_f; i++) {
         char *now = NULL;
-        if (strcmp(c->f[i].file, RULE_PARAMS_FILE) != 0)
-            now = read_text(cfg->policies_dir, c->f[i].file);
-        else if (config_params_block(cfg, &now, e) != 0)
+        const char *file = c->f[i].file;
+        size_t pre = strlen(RULE_PLUGIN_PREFIX);
+        if (strncmp(file, RULE_PLUGIN_PREFIX, pre) == 0) {
+            char path[1400];
+            snprintf(path, sizeof path, "%s/%s", cfg->plugin_dir, file + pre);
+            now = change_plugin_text(path);
+        } else if (strcmp(file, RULE_PARAMS_FILE) != 0) {
+            now = read_text(cfg->policies_dir, file);
+        } else if (config_params_block(cfg, &now, e) != 0) {
             return ERR_FAIL;
+        }
         int same =
             (!now && !c->f[i].text) || (now && c->f[i].text && strcmp(now, c->f[i].text) == 0);
         free(now);

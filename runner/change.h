@@ -28,4 +28,12 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
 int change_decide(struct store *st, const struct config *cfg, int64_t id, int activate,
                   const char *by, struct err *e);
 
+/* The staged text of the plugin file at path: its bytes as hex, a new
+ * string the caller frees; NULL when it cannot be read. */
+char *change_plugin_text(const char *path);
+/* Writes the plugin whose staged text is text to path (through a temporary
+ * file and a rename, so a process loading it never sees half). *changed
+ * (may be NULL): path held other bytes before. */
+int change_plugin_write(const char *text, const char *path, int *changed, struct err *e);
+
 #endif

@@ -36,6 +36,8 @@ int store_rule_version_record(struct store *st, const struct rule_version *v, in
  * file RULE_PARAMS_FILE holds the params: block of the config (its text as
  * written there). */
 #define RULE_PARAMS_FILE "params"
+/* "plugin:education.so": a plugin's bytes, as hex text (change_plugin_text). */
+#define RULE_PLUGIN_PREFIX "plugin:"
 struct rule_file {
     char *file; /* "industry.lua" */
     char *text;
