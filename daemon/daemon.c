@@ -101,6 +101,12 @@ struct daemon {
     int64_t live_gen;
     uint64_t gen_checked_at; /* evaluation thread: the last look for an activation */
     int gen_recheck;         /* evaluation thread: a look was put off */
+    /* reload: auto, evaluation thread: the reload whose difference is
+     * measured once the re-evaluation is done (0: none). */
+    struct store *diff_st; /* holds the findings as they were (NULL: nothing measured) */
+    int64_t diff_id;
+    char diff_since[20];
+    char diff_policies[512];
 };
 
 /* ---- loop -> evaluation thread ---- */
@@ -133,6 +139,8 @@ static void msg_free(struct msg *m)
 /* ---- the evaluation thread ---- */
 
 static void mark_all(struct daemon *d, const char *why);
+static void record_activation(struct daemon *d, const char *why, const char *changed,
+                              const char *since);
 
 static uint64_t now_ms(void)
 {
@@ -195,10 +203,60 @@ static void take_activation(struct daemon *d)
     mark_all(d, why);
 }
 
+/* reload: auto. The difference the last reload's re-evaluation made, now
+ * that it is done, kept with its record. */
+static void finish_difference(struct daemon *d)
+{
+    struct err e;
+    if (d->diff_st &&
+        rule_history_auto_finish(d->diff_st, d->diff_id, d->diff_since, d->diff_policies, &e) != 0)
+        log_event(LOG_WARN, "rules.record_failed", "reload %lld: cannot record its difference: %s",
+                  (long long)d->diff_id, e.msg);
+    d->diff_st = NULL;
+}
+
+/* Every activation keeps a summary with the versions it put live: in
+ * review mode the change's preview, in auto mode the difference the
+ * re-evaluation makes (measured once it is done). */
+static void record_activation(struct daemon *d, const char *why, const char *changed,
+                              const char *since)
+{
+    struct err e;
+    if (d->review) {
+        if (rule_history_summarize_change(d->engine_cfg, d->live_gen, since, &e) != 0)
+            log_event(LOG_WARN, "rules.record_failed", "%s: cannot record the summary: %s", why,
+                      e.msg);
+        return;
+    }
+    finish_difference(d); /* a reload before the last one was done: what it made so far */
+    const struct policy_set *set = engine_policies(d->en);
+    size_t len = 0;
+    d->diff_policies[0] = '\0';
+    for (size_t i = 0; i < set->n_policies; i++) {
+        const char *name = set->policies[i].name;
+        size_t n = strlen(name);
+        /* changed is "a, b" or "*" (all); names hold no comma */
+        const char *hit = strstr(changed, name);
+        int named = strcmp(changed, "*") == 0 ||
+                    (hit && (hit == changed || hit[-1] == ' ' || hit[-1] == ',') &&
+                     (hit[n] == '\0' || hit[n] == ',' || hit[n] == ' '));
+        if (named && len + n + 2 < sizeof d->diff_policies)
+            len += (size_t)snprintf(d->diff_policies + len, sizeof d->diff_policies - len, "%s%s",
+                                    len ? "," : "", name);
+    }
+    snprintf(d->diff_since, sizeof d->diff_since, "%s", since);
+    if (rule_history_auto_begin(d->engine_cfg, why, d->diff_policies, since, &d->diff_st,
+                                &d->diff_id, &e) != 0) {
+        log_event(LOG_WARN, "rules.record_failed", "%s: cannot record the reload: %s", why, e.msg);
+    }
+}
+
 /* Only the policies whose source, params or version changed are run again. */
 static void mark_all(struct daemon *d, const char *why)
 {
     struct err e;
+    char since[20];
+    engine_now(since);
     /* What now runs joins the rule history (store_rules.h). */
     if (rule_history_record(engine_policies(d->en), "daemon", &e) != 0)
         log_event(LOG_WARN, "rules.record_failed", "%s: cannot record the rule versions: %s", why,
@@ -207,10 +265,11 @@ static void mark_all(struct daemon *d, const char *why)
     if (engine_mark_changed(d->en, &d->stop_flag, changed, sizeof changed, &e) != 0)
         log_event(LOG_ERROR, "daemon.mark_failed",
                   "%s: cannot mark households for re-evaluation: %s", why, e.msg);
-    else if (changed[0])
+    else if (changed[0]) {
         log_event(LOG_INFO, "daemon.marked_all",
                   "%s: every household marked for re-evaluation by %s", why, changed);
-    else
+        record_activation(d, why, changed, since);
+    } else
         log_event(LOG_INFO, "daemon.marked_all", "%s: no policy changed, nothing to re-evaluate",
                   why);
 }
@@ -419,12 +478,16 @@ static void *eval_thread(void *arg)
             continue;
         }
         log_batches(&batches);
+        if (d->diff_st)
+            finish_difference(d);
         if (!idle_logged) {
             log_event(LOG_INFO, "daemon.caught_up", "caught up; watching for changes");
             idle_logged = 1;
         }
     }
     log_batches(&batches);
+    if (d->diff_st)
+        store_close(d->diff_st); /* stopped before the re-evaluation was done */
     return NULL;
 }
 

@@ -22,8 +22,8 @@ struct nightly_timer;
  * (engine_meta 'nightly_last_run') is before today, one catch-up run for
  * today is queued at once; pending deliveries are resumed. Returns 0, or
  * ERR_INVALID (bad nightly_at/timezone) / ERR_FAIL with a message in e. */
-int nightly_timer_start(struct uv_loop_s *loop, const struct config *cfg, struct nightly_timer **out,
-                        struct err *e);
+int nightly_timer_start(struct uv_loop_s *loop, const struct config *cfg,
+                        struct nightly_timer **out, struct err *e);
 
 /* SIGHUP: takes the schedule, escalation, channels and params of cfg (again
  * copied from cfg->path; cfg may be freed when this returns). A job already

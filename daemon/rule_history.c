@@ -5,6 +5,7 @@
  * but the history. */
 #include "rule_history.h"
 #include "engine.h"
+#include "preview_run.h"
 #include "store.h"
 #include "store_rules.h"
 
@@ -129,6 +130,75 @@ int rule_history_record(const struct policy_set *set, const char *by, struct err
         rc = store_rule_version_record(st, &v, NULL, e);
         free(text);
     }
+    store_close(st);
+    return rc;
+}
+
+int rule_history_summarize_change(const struct config *cfg, int64_t id, const char *since,
+                                  struct err *e)
+{
+    struct store *st;
+    char *json = NULL;
+    int rc = store_open(cfg->database, STORE_WRITE, &st, e);
+    if (rc)
+        return rc;
+    rc = store_change_summary(st, id, &json, e);
+    if (!rc && json)
+        rc = store_rule_version_summarize(st, since, json, e);
+    free(json);
+    store_close(st);
+    return rc;
+}
+
+int rule_history_auto_begin(const struct config *cfg, const char *what, const char *policies,
+                            const char *now, struct store **keep, int64_t *id, struct err *e)
+{
+    struct store *st;
+    *keep = NULL;
+    int rc = store_open(cfg->database, STORE_WRITE, &st, e);
+    if (rc)
+        return rc;
+    rc = store_change_record_auto(st, what, policies, now, id, e);
+    if (!rc)
+        rc = store_change_before(st, policies, e);
+    if (rc) {
+        store_close(st);
+        return rc;
+    }
+    *keep = st;
+    return 0;
+}
+
+int rule_history_auto_finish(struct store *st, int64_t id, const char *since, const char *policies,
+                             struct err *e)
+{
+    struct rule_diff *d = NULL;
+    size_t n = 0;
+    char *json = NULL;
+    struct preview p;
+    preview_init(&p);
+    int rc = store_change_measure(st, policies, &d, &n, e);
+    for (size_t i = 0; !rc && i < n; i++) {
+        struct preview_counts c = {
+            .n = {[PREVIEW_ADDED] = d[i].added,
+                  [PREVIEW_WITHDRAWN] = d[i].withdrawn,
+                  [PREVIEW_CHANGED] = d[i].changed},
+            .before = d[i].amount_before,
+            .after = d[i].amount_after,
+        };
+        rc = preview_add_counts(&p, d[i].policy, d[i].measure, &c);
+    }
+    if (!rc) {
+        preview_finish(&p);
+        rc = preview_json(&p, &json, e);
+    }
+    if (!rc)
+        rc = store_change_set_summary(st, id, json, e);
+    if (!rc)
+        rc = store_rule_version_summarize(st, since, json, e);
+    free(json);
+    preview_free(&p);
+    rule_diffs_free(d, n);
     store_close(st);
     return rc;
 }

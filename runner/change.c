@@ -282,13 +282,7 @@ int change_decide(struct store *st, const struct config *cfg, int64_t id, int ac
         preview_free(&p);
     }
     if (rc == 0)
-        rc = store_change_decide(st, id, activate, by, now, e);
-    if (rc == 0 && summary) {
-        struct err se;
-        if (store_change_set_summary(st, id, summary, &se) != 0)
-            log_event(LOG_WARN, "review.no_preview", "change %lld: no preview kept: %s",
-                      (long long)id, se.msg);
-    }
+        rc = store_change_decide(st, id, activate, by, now, summary, e);
     free(summary);
     rule_change_clear(&c);
     return rc;

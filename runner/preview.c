@@ -334,6 +334,25 @@ int preview_set_label(struct preview *p, size_t i, const char *name)
     return name && *name && !p->regions[i].label ? ERR_FAIL : 0;
 }
 
+static void counts_add(struct preview_counts *to, const struct preview_counts *from);
+
+int preview_add_counts(struct preview *p, const char *policy, const char *measure,
+                       const struct preview_counts *c)
+{
+    struct preview_group *g = group(&p->policies, &p->n_policies, &p->cap_policies, policy, "");
+    if (g)
+        counts_add(&g->c, c);
+    struct preview_group *m =
+        g ? group(&p->policies, &p->n_policies, &p->cap_policies, policy, measure) : NULL;
+    if (!m) {
+        p->failed = 1;
+        return ERR_FAIL;
+    }
+    counts_add(&m->c, c);
+    counts_add(&p->totals, c);
+    return 0;
+}
+
 void preview_add_malformed(struct preview *p)
 {
     p->households++;

@@ -77,6 +77,11 @@ void preview_free(struct preview *p);
  * ERR_FAIL when out of memory (p->failed is set too). */
 int preview_add(struct preview *p, const struct household *hh, const struct preview_stored *before,
                 size_t n_before, const struct eval_result *after);
+/* Adds counts c (a difference measured elsewhere, e.g. what a reload's
+ * re-evaluation did) to the totals, the policy and its measure. Returns 0
+ * or ERR_FAIL when out of memory. */
+int preview_add_counts(struct preview *p, const char *policy, const char *measure,
+                       const struct preview_counts *c);
 /* A household that could not be read (malformed record): counted, its
  * findings left as they are. */
 void preview_add_malformed(struct preview *p);

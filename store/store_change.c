@@ -305,7 +305,7 @@ static int exec_id(struct store *st, const char *sql, int64_t id, const char *by
 }
 
 int store_change_decide(struct store *st, int64_t id, int activate, const char *by, const char *now,
-                        struct err *e)
+                        const char *summary, struct err *e)
 {
     int rc = store_begin(st, NULL, e);
     if (rc)
@@ -349,6 +349,8 @@ int store_change_decide(struct store *st, int64_t id, int activate, const char *
                           id, NULL, NULL, e)) != 0)
             goto fail;
     }
+    if (summary && (rc = store_change_set_summary(st, id, summary, e)) != 0)
+        goto fail;
     rc = exec_id(st,
                  activate ? "UPDATE rule_change SET state = 'active', decided_by = ?2,"
                             " decided_at = ?3 WHERE id = ?1"
@@ -374,4 +376,127 @@ int store_change_set_summary(struct store *st, int64_t id, const char *json, str
     rc = store_step_done(st, s, "recording a change's preview", e);
     sqlite3_reset(s);
     return rc;
+}
+
+int store_change_record_auto(struct store *st, const char *files, const char *policies,
+                             const char *now, int64_t *id, struct err *e)
+{
+    sqlite3_stmt *s;
+    /* The hash names the record, never a content: auto changes are not
+     * proposals, so nothing is compared with it. */
+    int rc =
+        store_cached(st,
+                     "INSERT INTO rule_change(state, hash, files, policies, created_at,"
+                     " decided_by, decided_at) VALUES ('active', 'auto', ?1, ?2, ?3, 'auto', ?3)",
+                     &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, files, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, policies, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "recording a reload", e);
+    sqlite3_reset(s);
+    if (!rc)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+/* The findings of the policies named as they were before a reload, in a
+ * temporary table of this connection: the measure compares them with what
+ * the re-evaluation left, finding by finding, as a preview does. */
+int store_change_before(struct store *st, const char *policies, struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_exec(st, "DROP TABLE IF EXISTS temp.rule_before", e);
+    if (!rc)
+        rc = store_prepare(st,
+                           "CREATE TEMP TABLE rule_before AS SELECT id, amount, reason, state"
+                           " FROM finding WHERE instr(',' || ?1 || ',', ',' || policy || ',') > 0",
+                           &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, policies, -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "keeping the findings before a reload", e);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Live: open, accepted or rejected. Added: live now, not before; withdrawn:
+ * live before, not now; changed: live both times with another amount or
+ * reason. Money: open and accepted findings among those, before and after. */
+#define LIVE(x) "(" x ".state IS NOT NULL AND " x ".state <> 'withdrawn')"
+#define ADDED "(" LIVE("f") " AND NOT " LIVE("b") ")"
+#define GONE "(" LIVE("b") " AND NOT " LIVE("f") ")"
+#define CHANGED                                                                                    \
+    "(" LIVE("f") " AND " LIVE("b") " AND (f.amount IS NOT b.amount OR f.reason IS NOT b.reason))"
+#define TOUCHED "(" ADDED " OR " GONE " OR " CHANGED ")"
+static const char sql_measure[] =
+    "SELECT f.policy, f.measure, sum(" ADDED "), sum(" GONE "), sum(" CHANGED "),"
+    " total(CASE WHEN " TOUCHED " AND b.state IN ('open','accepted') THEN b.amount END),"
+    " total(CASE WHEN " TOUCHED " AND f.state IN ('open','accepted') THEN f.amount END)"
+    " FROM finding f LEFT JOIN temp.rule_before b ON b.id = f.id"
+    " WHERE instr(',' || ?1 || ',', ',' || f.policy || ',') > 0"
+    " GROUP BY f.policy, f.measure ORDER BY f.policy, f.measure";
+
+int store_change_measure(struct store *st, const char *policies, struct rule_diff **out, size_t *n,
+                         struct err *e)
+{
+    sqlite3_stmt *s;
+    *out = NULL;
+    *n = 0;
+    int rc = store_prepare(st, sql_measure, &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, policies, -1, SQLITE_STATIC);
+    struct rule_diff *d = NULL;
+    size_t cnt = 0, cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct rule_diff *nd = realloc(d, cap * sizeof *nd);
+            if (!nd)
+                break;
+            d = nd;
+        }
+        struct rule_diff *x = &d[cnt++];
+        x->policy = dup_col(s, 0);
+        x->measure = dup_col(s, 1);
+        x->added = sqlite3_column_int64(s, 2);
+        x->withdrawn = sqlite3_column_int64(s, 3);
+        x->changed = sqlite3_column_int64(s, 4);
+        x->amount_before = sqlite3_column_double(s, 5);
+        x->amount_after = sqlite3_column_double(s, 6);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        rule_diffs_free(d, cnt);
+        return rc == SQLITE_ROW ? err_set(e, ERR_FAIL, _("out of memory"))
+                                : store_fail(st, e, ERR_FAIL, "measuring a reload");
+    }
+    *out = d;
+    *n = cnt;
+    return 0;
+}
+
+void rule_diffs_free(struct rule_diff *d, size_t n)
+{
+    for (size_t i = 0; d && i < n; i++) {
+        free(d[i].policy);
+        free(d[i].measure);
+    }
+    free(d);
+}
+
+int store_change_summary(struct store *st, int64_t id, char **json, struct err *e)
+{
+    sqlite3_stmt *s;
+    *json = NULL;
+    int rc = store_cached(st, "SELECT preview_summary FROM rule_change WHERE id = ?1", &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *json = dup_col(s, 0);
+    sqlite3_reset(s);
+    return 0;
 }

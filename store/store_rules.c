@@ -59,3 +59,20 @@ int store_rule_version_record(struct store *st, const struct rule_version *v, in
     sqlite3_reset(s);
     return rc;
 }
+
+int store_rule_version_summarize(struct store *st, const char *since, const char *json,
+                                 struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_cached(st,
+                          "UPDATE rule_version SET preview_summary = ?2"
+                          " WHERE preview_summary IS NULL AND activated_at >= ?1",
+                          &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, since, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, json, -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "recording a rule version's summary", e);
+    sqlite3_reset(s);
+    return rc;
+}

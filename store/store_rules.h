@@ -30,6 +30,12 @@ struct rule_version {
 int store_rule_version_record(struct store *st, const struct rule_version *v, int *added,
                               struct err *e);
 
+/* Gives json (a preview or a measured difference) to every version first
+ * activated at or after since that has no summary yet: the versions a
+ * reload or an activation just put live. */
+int store_rule_version_summarize(struct store *st, const char *since, const char *json,
+                                 struct err *e);
+
 /* ---- staged activation (store_change.c) ---- */
 
 /* One policy file of a change or of the live set; text NULL: removed. The
@@ -80,10 +86,40 @@ int store_change_list(struct store *st, struct rule_change **out, size_t *n, str
 int store_change_get(struct store *st, int64_t id, struct rule_change *c, struct err *e);
 /* Decides a pending change (in one transaction): activate puts its texts
  * live and marks every other pending change stale (made against the old
- * live set); otherwise it is discarded. ERR_INVALID when it is not pending. */
+ * live set); otherwise it is discarded. summary (may be NULL): its preview's
+ * JSON, kept in the same transaction, so whoever sees the decision sees it.
+ * ERR_INVALID when it is not pending. */
 int store_change_decide(struct store *st, int64_t id, int activate, const char *by, const char *now,
-                        struct err *e);
+                        const char *summary, struct err *e);
 /* Keeps json, the preview of change id against the live set, with it. */
 int store_change_set_summary(struct store *st, int64_t id, const char *json, struct err *e);
+
+/* The JSON summary kept with change id into *json (NULL: none); the caller
+ * frees it. */
+int store_change_summary(struct store *st, int64_t id, char **json, struct err *e);
+
+/* `reload: auto`: a reload that changed the policies named is recorded as
+ * an active change by "auto" (files: what was reloaded) into *id. */
+int store_change_record_auto(struct store *st, const char *files, const char *policies,
+                             const char *now, int64_t *id, struct err *e);
+
+/* One policy and measure's findings as a reload's re-evaluation left them. */
+struct rule_diff {
+    char *policy, *measure;
+    long added, withdrawn, changed;
+    double amount_before, amount_after; /* of those, open and accepted */
+};
+
+/* Keeps the findings of policies (","-joined names) as they are now in a
+ * temporary table of st: call before a reload's re-evaluation, then
+ * store_change_measure on the same connection once it is done. */
+int store_change_before(struct store *st, const char *policies, struct err *e);
+/* What the re-evaluation did to the findings of policies since
+ * store_change_before, per policy and measure (the preview's meaning of
+ * added, withdrawn and changed), into a new array freed with
+ * rule_diffs_free. */
+int store_change_measure(struct store *st, const char *policies, struct rule_diff **out, size_t *n,
+                         struct err *e);
+void rule_diffs_free(struct rule_diff *d, size_t n);
 
 #endif
