@@ -5,6 +5,7 @@
 #include "i18n.h"
 #include "engine.h"
 #include "rule_history.h"
+#include "rule_stage.h"
 #include "json.h"
 #include "log.h"
 #include "term.h"
@@ -187,7 +188,20 @@ int cmd_eval(struct cli *cli)
         return code;
     struct err e = {{0}};
     struct engine *en;
-    int rc = cli_open_engine(cfg, 1, &en, &e);
+    int rc;
+    if (cfg->reload && strcmp(cfg->reload, "review") == 0) {
+        /* The live (activated) rules, as the daemon runs them; never the
+         * files people are editing. */
+        struct config *live;
+        if ((rc = rule_stage_open_live(cfg, &live, &e)) != 0) {
+            fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
+            config_free(cfg);
+            return cli_exit_code(rc);
+        }
+        config_free(cfg);
+        cfg = live;
+    }
+    rc = cli_open_engine(cfg, 1, &en, &e);
     if (rc) {
         fprintf(stderr, "fupin eval: %s\n", term_str(e.msg));
         config_free(cfg);

@@ -118,7 +118,7 @@ static int write_files(const char *dir, const struct rule_file *f, size_t n, str
         if (!is_lua(f[i].file))
             continue; /* the params live in the config the daemon builds */
         snprintf(path, sizeof path, "%s/%s", dir, f[i].file);
-        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, f[i].file);
+        snprintf(tmp, sizeof tmp, "%s/.%s.%d.tmp", dir, f[i].file, (int)getpid());
         FILE *out = fopen(tmp, "wb");
         if (!out || fputs(f[i].text, out) < 0 || fclose(out) != 0 || rename(tmp, path) != 0)
             rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path, strerror(errno));
@@ -414,7 +414,7 @@ int rule_stage_live_config(const struct config *disk, const char *seed_dir,
         rc = config_text_with_params(disk, live ? live : mine, &text, &len, e);
     if (!rc) {
         char tmp[1210];
-        snprintf(tmp, sizeof tmp, "%s.tmp", copy);
+        snprintf(tmp, sizeof tmp, "%s.%d.tmp", copy, (int)getpid());
         FILE *w = fopen(tmp, "wb");
         if (!w || fwrite(text, 1, len, w) != len || fclose(w) != 0 || rename(tmp, copy) != 0)
             rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), copy, strerror(errno));
@@ -435,6 +435,22 @@ int rule_stage_live_config(const struct config *disk, const char *seed_dir,
     free(text);
     free(mine);
     free(live);
+    return rc;
+}
+
+int rule_stage_open_live(const struct config *disk, struct config **out, struct err *e)
+{
+    char live_dir[1100], plugins[1100];
+    int64_t gen;
+    rule_stage_dir(disk, disk->policies_dir, live_dir, sizeof live_dir);
+    rule_stage_plugin_dir(live_dir, plugins, sizeof plugins);
+    char *disk_plugins = strdup(disk->plugin_dir);
+    if (!disk_plugins || setenv("FUPIN_PLUGIN_DIR", plugins, 1) != 0) {
+        free(disk_plugins);
+        return err_set(e, ERR_FAIL, _("out of memory"));
+    }
+    int rc = rule_stage_live_config(disk, disk->policies_dir, disk_plugins, live_dir, out, &gen, e);
+    free(disk_plugins);
     return rc;
 }
 

@@ -59,6 +59,12 @@ int rule_stage_live_config(const struct config *disk, const char *seed_dir,
                            const char *seed_plugins, const char *live_dir, struct config **out,
                            int64_t *gen, struct err *e);
 
+/* What a one-shot command (`fupin eval`) runs in review mode: the live
+ * config of disk as the daemon builds it (seeding the live set from disk
+ * when the database has none), with FUPIN_PLUGIN_DIR pointed at the live
+ * plugins for this process and its workers. Call before any thread runs. */
+int rule_stage_open_live(const struct config *disk, struct config **out, struct err *e);
+
 /* *changed: the live params: differ from those running holds (its text's),
  * so an activation needs a new config, not only new policies. */
 int rule_stage_params_changed(const struct config *running, int *changed, struct err *e);

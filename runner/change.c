@@ -78,7 +78,7 @@ int change_plugin_write(const char *text, const char *path, int *changed, struct
             return 0;
     }
     char tmp[1300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
     FILE *out = fopen(tmp, "wb");
     int rc = out ? 0 : ERR_FAIL;
     for (const char *p = text; !rc && p[0] && p[1]; p += 2) {

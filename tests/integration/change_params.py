@@ -1,8 +1,8 @@
 """change_params: with `reload: review` a changed params: (SIGHUP) is
 checked, staged with its preview and not run until `fupin change
 activate`; a bad figure is refused and not staged; after a restart the
-activated params run, whatever the file says; `fupin change list` names
-the params."""
+activated params run, whatever the file says, in the daemon and in
+`fupin eval`; `fupin change list` names the params."""
 import json
 import os
 import re
@@ -112,6 +112,18 @@ def main():
         touch(env, 1, 0)
         env.wait_caught_up()
         check(env.scalar(SUPPORT) == 2000.0, "a discarded params change never runs", env.scalar(SUPPORT))
+
+        # fupin eval runs the live rules too: not the file's params (25) nor
+        # an edited policy that was never staged.
+        env.stop()
+        env.write(os.path.join(env.policies, "fixture.lua"),
+                  POLICY.replace("params.working_age_min * 100", "params.working_age_min * 1000"))
+        env.fupin("eval", "--all")
+        check(env.scalar(SUPPORT) == 2000.0, "eval --all runs the live policies and params",
+              env.scalar(SUPPORT))
+        out = json.loads(env.fupin("eval", "--household", "1", "--json").stdout)
+        amounts = [f.get("amount") for f in out.get("findings", []) if f.get("measure") == "income_support"]
+        check(amounts == [2000], "eval --household runs the live rules", repr(out)[:300])
     return check.done()
 
 
