@@ -303,10 +303,17 @@ void daemon_alert_missing(struct engine *en)
 static void apply(struct daemon *d, struct msg *m)
 {
     struct err e = {{0}};
-    if (m->kind == MSG_POLICY_ALERT) {
+    if (m->kind == MSG_POLICY_ALERT && m->text[0]) {
         if (engine_policy_alert(d->en, m->files[0], m->text, &e) != 0)
             log_event(LOG_ERROR, "alert.raise_failed",
                       "cannot raise the policy_error alert for %s: %s", m->files[0], e.msg);
+    } else if (m->kind == MSG_POLICY_ALERT) {
+        /* Review mode: the files checked clean (staged or not); an alert
+         * about an earlier broken save of theirs is over. */
+        for (int i = 0; i < m->n_files; i++)
+            if (engine_policy_alert(d->en, m->files[i], NULL, &e) != 0)
+                log_event(LOG_WARN, "alert.resolve_failed",
+                          "cannot resolve the policy_error alert for %s: %s", m->files[i], e.msg);
     } else if (m->kind == MSG_POLICIES) {
         struct policy_set *set = m->set;
         m->set = NULL;
@@ -666,6 +673,13 @@ static void job_done(uv_work_t *req, int status)
             config_free(j->cfg);
         free(j->disk_dir);
     } else if (!j->is_config && d->review) {
+        struct msg *m = calloc(1, sizeof *m);
+        if (m) {
+            m->kind = MSG_POLICY_ALERT;
+            memcpy(m->files, j->files, sizeof m->files);
+            m->n_files = j->n_files;
+            post(d, m);
+        }
         if (j->staged)
             log_event(LOG_INFO, "review.staged",
                       "change %lld staged (%s%s): the running version stays until "

@@ -128,6 +128,8 @@ int rule_history_record(const struct policy_set *set, const char *by, struct err
                                  .by = by,
                                  .now = now};
         rc = store_rule_version_record(st, &v, NULL, e);
+        if (!rc)
+            rc = store_params_live(st, source, e);
         free(text);
     }
     store_close(st);

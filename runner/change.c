@@ -5,6 +5,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "preview_run.h"
+#include "store_alert.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -283,6 +284,16 @@ int change_decide(struct store *st, const struct config *cfg, int64_t id, int ac
     }
     if (rc == 0)
         rc = store_change_decide(st, id, activate, by, now, summary, e);
+    /* A save of these files the daemon refused raised a policy_error: a
+     * discarded change leaves nothing of them to fix. */
+    for (size_t i = 0; rc == 0 && !activate && i < c.n_f; i++) {
+        char subject[300];
+        struct err ae;
+        snprintf(subject, sizeof subject, "policy:%s", c.f[i].file);
+        if (is_lua(c.f[i].file) && store_alert_resolve(st, "policy_error", subject, now, &ae) != 0)
+            log_event(LOG_WARN, "alert.resolve_failed",
+                      "cannot resolve the policy_error alert for %s: %s", c.f[i].file, ae.msg);
+    }
     free(summary);
     rule_change_clear(&c);
     return rc;

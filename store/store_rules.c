@@ -76,3 +76,18 @@ int store_rule_version_summarize(struct store *st, const char *since, const char
     sqlite3_reset(s);
     return rc;
 }
+
+int store_params_live(struct store *st, const char *source, struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_cached(st,
+                          "INSERT INTO engine_meta(key, value) VALUES ('params_source', ?1)"
+                          " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                          &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "naming the live params", e);
+    sqlite3_reset(s);
+    return rc;
+}

@@ -36,6 +36,10 @@ int store_rule_version_record(struct store *st, const struct rule_version *v, in
 int store_rule_version_summarize(struct store *st, const char *since, const char *json,
                                  struct err *e);
 
+/* Names source ("params@<hash>") as the params set that runs: every
+ * finding written from now on records it (finding.params_source). */
+int store_params_live(struct store *st, const char *source, struct err *e);
+
 /* ---- staged activation (store_change.c) ---- */
 
 /* One policy file of a change or of the live set; text NULL: removed. The

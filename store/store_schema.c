@@ -711,6 +711,30 @@ static int migrate_rule_changes(struct store *st, struct err *e)
                 e);
 }
 
+/* Version 10 — the params version of a finding: the params set ("params@
+ * <hash>", a key of rule_version) that was live when the finding was last
+ * written, beside its policy's version in source. The set that runs is
+ * named in engine_meta ('params_source', written where a rule set goes
+ * live); triggers copy it into every finding written, so no writer of
+ * findings has to know. Findings written before keep NULL: not recorded. */
+static int migrate_params_versions(struct store *st, struct err *e)
+{
+    static const char *const finding[] = {"params_source TEXT"};
+    int rc = add_columns(st, "finding", finding, 1, e);
+    if (!rc)
+        rc = exec(st,
+                  "CREATE TRIGGER IF NOT EXISTS finding_params_insert AFTER INSERT ON finding"
+                  " BEGIN UPDATE finding SET params_source = (SELECT value FROM engine_meta"
+                  "  WHERE key = 'params_source') WHERE id = NEW.id; END;"
+                  "CREATE TRIGGER IF NOT EXISTS finding_params_update"
+                  " AFTER UPDATE OF kind, amount, reason, source ON finding"
+                  " WHEN NEW.state <> 'withdrawn'"
+                  " BEGIN UPDATE finding SET params_source = (SELECT value FROM engine_meta"
+                  "  WHERE key = 'params_source') WHERE id = NEW.id; END;",
+                  e);
+    return rc;
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
@@ -722,6 +746,7 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     migrate_measures_facts,      /* version 7 */
     migrate_rule_versions,       /* version 8 */
     migrate_rule_changes,        /* version 9 */
+    migrate_params_versions,     /* version 10 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)
