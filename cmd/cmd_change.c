@@ -73,6 +73,11 @@ static int show(struct store *st, const struct config *cfg, int64_t id)
             printf(_("  %s: removed\n"), c.f[i].file);
             continue;
         }
+        if (strncmp(c.f[i].file, RULE_PLUGIN_PREFIX, strlen(RULE_PLUGIN_PREFIX)) == 0) {
+            /* A plugin is kept as the hex of its bytes. */
+            printf(_("  %s: a build of %zu bytes\n"), c.f[i].file, strlen(c.f[i].text) / 2);
+            continue;
+        }
         long lines = 0;
         for (const char *p = c.f[i].text; *p; p++)
             lines += *p == '\n';
