@@ -381,6 +381,8 @@ int rule_stage_live_config(const struct config *disk, const char *seed_dir,
         /* A database staged before params were keeps the file's params live. */
         if (!rc)
             rc = store_live_seed_file(st, RULE_PARAMS_FILE, mine, e);
+        if (!rc && seed_plugins)
+            rc = store_review_dirs_set(st, seed_dir, seed_plugins, e);
         for (size_t k = 0; !rc && seed_plugins && k < disk->n_plugins; k++) {
             char file[300], path[1400];
             snprintf(file, sizeof file, RULE_PLUGIN_PREFIX "%s.so", disk->plugins[k]);

@@ -221,34 +221,61 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
     return rc;
 }
 
-/* Refuses (ERR_INVALID) when a staged file's text is no longer what the
- * policy folder holds: what would go live is not what was previewed. */
-static int same_as_disk(const struct config *cfg, const struct rule_change *c, struct err *e)
+/* The params: block of the config file itself: a running daemon's config
+ * holds the live params in its text instead. */
+static int file_params(const struct config *cfg, char **out, struct err *e)
 {
-    for (size_t i = 0; i < c->n_f; i++) {
+    struct config file = {0};
+    FILE *f = fopen(cfg->path, "rb");
+    FILE *m = f ? open_memstream(&file.text, &file.text_len) : NULL;
+    char chunk[8192];
+    size_t n;
+    while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, m);
+    if (f)
+        fclose(f);
+    if (!m || fclose(m) != 0) {
+        free(file.text);
+        return err_set(e, ERR_FAIL, _("%s: cannot read: %s"), cfg->path, strerror(errno));
+    }
+    int rc = config_params_block(&file, out, e);
+    free(file.text);
+    return rc;
+}
+
+/* Refuses (ERR_INVALID) when a staged file's text is no longer what the
+ * folder people edit holds (named by the daemon; else cfg's): what would
+ * go live is not what was previewed. */
+static int same_as_disk(struct store *st, const struct config *cfg, const struct rule_change *c,
+                        struct err *e)
+{
+    char *policies = NULL, *plugins = NULL;
+    int rc = store_review_dirs_get(st, &policies, &plugins, e);
+    for (size_t i = 0; !rc && i < c->n_f; i++) {
         char *now = NULL;
         const char *file = c->f[i].file;
         size_t pre = strlen(RULE_PLUGIN_PREFIX);
         if (strncmp(file, RULE_PLUGIN_PREFIX, pre) == 0) {
             char path[1400];
-            snprintf(path, sizeof path, "%s/%s", cfg->plugin_dir, file + pre);
+            snprintf(path, sizeof path, "%s/%s", plugins ? plugins : cfg->plugin_dir, file + pre);
             now = change_plugin_text(path);
         } else if (strcmp(file, RULE_PARAMS_FILE) != 0) {
-            now = read_text(cfg->policies_dir, file);
-        } else if (config_params_block(cfg, &now, e) != 0) {
-            return ERR_FAIL;
+            now = read_text(policies ? policies : cfg->policies_dir, file);
+        } else if ((rc = file_params(cfg, &now, e)) != 0) {
+            break;
         }
         int same =
             (!now && !c->f[i].text) || (now && c->f[i].text && strcmp(now, c->f[i].text) == 0);
         free(now);
         if (!same)
-            return err_set(e, ERR_INVALID,
-                           _("change %lld: %s changed on disk since it was staged; save it again "
-                             "to stage it anew"),
-                           (long long)c->id,
-                           strcmp(c->f[i].file, RULE_PARAMS_FILE) == 0 ? cfg->path : c->f[i].file);
+            rc = err_set(e, ERR_INVALID,
+                         _("change %lld: %s changed on disk since it was staged; save it again "
+                           "to stage it anew"),
+                         (long long)c->id, strcmp(file, RULE_PARAMS_FILE) == 0 ? cfg->path : file);
     }
-    return 0;
+    free(policies);
+    free(plugins);
+    return rc;
 }
 
 static void utc_now(char out[20])
@@ -269,7 +296,7 @@ int change_decide(struct store *st, const struct config *cfg, int64_t id, int ac
     if (rc)
         return rc;
     if (activate && strcmp(c.state, "pending") == 0)
-        rc = same_as_disk(cfg, &c, e);
+        rc = same_as_disk(st, cfg, &c, e);
     char *summary = NULL;
     if (rc == 0 && activate && strcmp(c.state, "pending") == 0) {
         /* A candidate the strict preview cannot load still goes live as the

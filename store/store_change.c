@@ -500,3 +500,45 @@ int store_change_summary(struct store *st, int64_t id, char **json, struct err *
     sqlite3_reset(s);
     return 0;
 }
+
+/* engine_meta keys of the folders people edit in review mode. */
+static const char *const review_keys[] = {"review_policies", "review_plugins"};
+
+int store_review_dirs_set(struct store *st, const char *policies, const char *plugins,
+                          struct err *e)
+{
+    const char *v[] = {policies, plugins};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *s;
+        int rc = store_cached(st,
+                              "INSERT INTO engine_meta(key, value) VALUES (?1, ?2)"
+                              " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                              &s, e);
+        if (rc)
+            return rc;
+        sqlite3_bind_text(s, 1, review_keys[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, v[i], -1, SQLITE_STATIC);
+        rc = store_step_done(st, s, "naming the edited folders", e);
+        sqlite3_reset(s);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int store_review_dirs_get(struct store *st, char **policies, char **plugins, struct err *e)
+{
+    char **out[] = {policies, plugins};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *s;
+        *out[i] = NULL;
+        int rc = store_cached(st, "SELECT value FROM engine_meta WHERE key = ?1", &s, e);
+        if (rc)
+            return rc;
+        sqlite3_bind_text(s, 1, review_keys[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            *out[i] = dup_col(s, 0);
+        sqlite3_reset(s);
+    }
+    return 0;
+}

@@ -102,6 +102,14 @@ int store_change_set_summary(struct store *st, int64_t id, const char *json, str
  * frees it. */
 int store_change_summary(struct store *st, int64_t id, char **json, struct err *e);
 
+/* The folders people edit in review mode (the daemon runs copies): kept so
+ * that whoever decides a change compares it with them, also in a process
+ * that only has the daemon's running config (the web console). */
+int store_review_dirs_set(struct store *st, const char *policies, const char *plugins,
+                          struct err *e);
+/* Both NULL when no daemon named them; the caller frees them. */
+int store_review_dirs_get(struct store *st, char **policies, char **plugins, struct err *e);
+
 /* `reload: auto`: a reload that changed the policies named is recorded as
  * an active change by "auto" (files: what was reloaded) into *id. */
 int store_change_record_auto(struct store *st, const char *files, const char *policies,
