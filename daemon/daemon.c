@@ -550,9 +550,10 @@ static void job_review_config(struct job *j)
     j->cfg->plugin_dir = live_plugins;
     if (j->error[0])
         return;
+    int rc = rule_stage_propose_config(j->cfg, j->d->disk_plugin_dir, j->set, &j->staged, &e);
     policy_set_free(j->set);
     j->set = NULL;
-    if (rule_stage_propose_config(j->cfg, j->d->disk_plugin_dir, &j->staged, &e) != 0) {
+    if (rc != 0) {
         snprintf(j->error, sizeof j->error, _("cannot stage the change: %s"), e.msg);
         return;
     }

@@ -285,8 +285,8 @@ int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*fi
     return rc;
 }
 
-int rule_stage_propose_config(const struct config *disk, const char *plugin_dir, int64_t *id,
-                              struct err *e)
+int rule_stage_propose_config(const struct config *disk, const char *plugin_dir,
+                              const struct policy_set *checked, int64_t *id, struct err *e)
 {
     *id = 0;
     size_t n = 1 + disk->n_plugins;
@@ -303,8 +303,9 @@ int rule_stage_propose_config(const struct config *disk, const char *plugin_dir,
         snprintf(file, sizeof file, RULE_PLUGIN_PREFIX "%s.so", disk->plugins[k]);
         snprintf(path, sizeof path, "%s/%s.so", plugin_dir, disk->plugins[k]);
         c[1 + k].file = strdup(file);
-        /* A plugin that cannot be read is no change: the check refused it. */
-        c[1 + k].text = change_plugin_text(path);
+        /* A plugin that cannot be read or loaded is no change: never staged. */
+        if (!policy_set_missing(checked, path + strlen(plugin_dir) + 1))
+            c[1 + k].text = change_plugin_text(path);
         if (!c[1 + k].file)
             rc = err_set(e, ERR_FAIL, _("out of memory"));
     }

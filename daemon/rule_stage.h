@@ -7,6 +7,7 @@
 #define FUPIN_RULE_STAGE_H
 
 #include "config.h"
+#include "policy_set.h"
 #include "err.h"
 
 #include <stddef.h>
@@ -41,11 +42,12 @@ int rule_stage_propose(const struct config *cfg, const char *disk_dir, char (*fi
 
 /* Records a pending change of the params: block of disk (a config as read
  * from its file, its params checked already) and of the plugins it loads
- * from plugin_dir (checked already), those that differ from the live ones,
+ * from plugin_dir (those checked loaded: not missing from checked), those
+ * that differ from the live ones,
  * unless that content was proposed before. *id: the new change, 0 when
  * nothing was proposed. */
-int rule_stage_propose_config(const struct config *disk, const char *plugin_dir, int64_t *id,
-                              struct err *e);
+int rule_stage_propose_config(const struct config *disk, const char *plugin_dir,
+                              const struct policy_set *checked, int64_t *id, struct err *e);
 
 /* The config to run in review mode: disk (a config as read from its file)
  * with the live params: in place of its own and policies_dir naming

@@ -1,7 +1,8 @@
 """change_plugins: with `reload: review` a plugin .so replaced in the
 plugin folder is checked on SIGHUP, staged (`fupin change list` names it)
 and not loaded until `fupin change activate`; the daemon loads the
-activated copy, also after a restart, whatever the folder holds."""
+activated copy, also after a restart, whatever the folder holds; a build
+that does not load is not staged."""
 import os
 import re
 import shutil
@@ -77,6 +78,17 @@ def main():
         env.wait_caught_up()
         check(live_copy(env) == second, "after a restart the activated plugin is loaded")
         check(len(pending(env)) == 1, "the new build stays pending", repr(pending(env)))
+
+        # A build that does not load is never staged.
+        before = pending(env)
+        with open(os.path.join(plugins, "sample.so"), "wb") as f:
+            f.write(b"not a shared object")
+        mark = env.log_mark()
+        env.signal(signal.SIGHUP)
+        env.wait_log("[reload.config_done]", after=mark)
+        check("[review.staged]" not in env.log_text()[mark:] and pending(env) == before,
+              "a plugin that does not load is not staged", repr(pending(env)))
+        check(live_copy(env) == second, "and the activated one stays loaded")
     return check.done()
 
 
