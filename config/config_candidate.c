@@ -97,6 +97,7 @@ static int is_top_key(const char *p, const char *end)
 static void params_span(const char *text, size_t len, size_t *from, size_t *to)
 {
     const char *end = text + len, *p = text;
+    *from = *to = len;
     while (p < end && !(end - p >= 7 && strncmp(p, "params:", 7) == 0)) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         p = nl ? nl + 1 : end;
