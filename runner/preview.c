@@ -469,6 +469,9 @@ static int group_cmp(const void *x, const void *y)
 
 void preview_finish(struct preview *p)
 {
-    qsort(p->policies, p->n_policies, sizeof *p->policies, group_cmp);
-    qsort(p->regions, p->n_regions, sizeof *p->regions, group_cmp);
+    /* qsort wants an array even for none: a measured difference has no regions. */
+    if (p->n_policies)
+        qsort(p->policies, p->n_policies, sizeof *p->policies, group_cmp);
+    if (p->n_regions)
+        qsort(p->regions, p->n_regions, sizeof *p->regions, group_cmp);
 }
