@@ -282,6 +282,17 @@ static void handle(struct MHD_Connection *mc, struct web_conn *c, const char *me
             web_error(out, 405, _("This address only takes a form."));
         return;
     }
+    /* The accounts are the server's, like login and logout. */
+    if (strcmp(c->path, "/users") == 0 && !is_post && c->req.user) {
+        if (c->user.role != WEB_ROLE_ADMIN) {
+            web_audit(&c->req, "forbidden", c->path, NULL);
+            web_error(out, 403, _("Your role may not open this page."));
+        } else if (web_users_page(&c->req, out, &e) != 0) {
+            log_event(LOG_ERROR, "web.page_failed", "GET /users: %s", e.msg);
+            web_error(out, 500, _("The page could not be made; the error is in the server's log."));
+        }
+        return;
+    }
     int known;
     const struct web_route *rt = find_route(c->req.method, c->path, &known);
     if (!c->req.user && !(rt && rt->roles == WEB_PUBLIC)) {

@@ -65,5 +65,7 @@ void web_session_find(struct web_conn *c, const char *cookie_header, int64_t now
 int web_login_page(struct web_conn *c, struct web_resp *out, const char *cookie_header);
 int web_login(struct web_conn *c, struct web_resp *out, const char *cookie_header, int64_t now);
 int web_logout(struct web_conn *c, struct web_resp *out, int64_t now);
+/* GET /users: the console's users, for administrators (users_page.c). */
+int web_users_page(struct web_req *r, struct web_resp *out, struct err *e);
 
 #endif
