@@ -25,6 +25,7 @@ struct web_server {
     int secure_cookies; /* Secure on cookies (TLS here or at a proxy) */
     char *tls_cert, *tls_key;
     char listen[80];
+    pthread_mutex_t mu;  /* guards mhd_error */
     char mhd_error[256]; /* the last complaint of libmicrohttpd, for start-up */
 };
 
