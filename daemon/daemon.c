@@ -14,6 +14,7 @@
 #include "rule_stage.h"
 #include "stop.h"
 #include "store.h"
+#include "web_server.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -107,6 +108,8 @@ struct daemon {
     int64_t diff_id;
     char diff_since[20];
     char diff_policies[512];
+
+    struct web_server *web; /* the console (http:), on its own threads; NULL when off */
 };
 
 /* ---- loop -> evaluation thread ---- */
@@ -711,10 +714,13 @@ static void job_done(uv_work_t *req, int status)
                 if (d->nightly && nightly_timer_reload(d->nightly, j->cfg, &ne) != 0)
                     log_event(LOG_ERROR, "nightly.schedule_kept",
                               "nightly schedule kept as it was: %s", ne.msg);
+                const char *was = prev->http_listen, *now = j->cfg->http_listen;
                 if (strcmp(prev->database, j->cfg->database) != 0 ||
-                    prev->workers != j->cfg->workers)
+                    prev->workers != j->cfg->workers || !was != !now ||
+                    (was && strcmp(was, now) != 0))
                     log_event(LOG_WARN, "reload.needs_restart",
-                              "config: database and engine.workers take effect on restart");
+                              "config: database, engine.workers and http: take effect on "
+                              "restart");
                 int moved = strcmp(prev->policies_dir, j->cfg->policies_dir) != 0;
                 if (j->disk_dir) {
                     moved = strcmp(d->disk_dir, j->disk_dir) != 0;
@@ -1097,6 +1103,9 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
         }
     }
     int rc = setup(d, e);
+    /* After the store is open; its threads never touch the loop. */
+    if (rc == 0 && d->cfg->http_listen && (rc = web_server_start(config_path, &d->web, e)) != 0)
+        log_event(LOG_ERROR, "web.start_failed", "%s", e->msg);
     int thread_started = 0;
     if (rc == 0) {
         d->wake = 1; /* catch up on whatever happened while we were away */
@@ -1116,6 +1125,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
         uv_walk(&d->loop, close_all, NULL);
         uv_run(&d->loop, UV_RUN_DEFAULT);
     }
+    web_server_stop(d->web);
     if (thread_started)
         pthread_join(d->thread, NULL);
     uv_loop_close(&d->loop);
