@@ -3,21 +3,17 @@
  * each. A decision only writes the database; the daemon notices it and
  * swaps the live set. Never activates files that differ from what was
  * staged. */
+#include "change.h"
 #include "cli.h"
 #include "cmd_preview.h"
-#include "engine.h"
 #include "i18n.h"
 #include "store.h"
 #include "store_rules.h"
 #include "term.h"
 
 #include <stdio.h>
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static const char change_usage[] = N_("usage: fupin change list\n"
                                       "       fupin change show ID\n"
@@ -33,89 +29,6 @@ static const char *state_label(const char *state)
     if (strcmp(state, "discarded") == 0)
         return _("discarded");
     return _("stale");
-}
-
-/* The file's text on disk; NULL when it is not there. */
-static char *read_text(const char *dir, const char *file)
-{
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[8192];
-    size_t n;
-    while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    if (!m || fclose(m) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
-static void remove_tree(const char *top, const char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *de;
-    while (dp && (de = readdir(dp)) != NULL) {
-        char path[1600];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (de->d_name[0] != '.')
-            unlink(path);
-    }
-    if (dp)
-        closedir(dp);
-    rmdir(dir);
-    rmdir(top);
-}
-
-/* The change's candidate, previewed against the stored findings (made by
- * the live set): the live texts with the change's files over them, written
- * to a private temporary folder named like the policy folder, so that the
- * policies' sources compare as the daemon's would. */
-static int preview_change(struct store *st, const struct config *cfg, const struct rule_change *c,
-                          struct preview *p, struct err *e)
-{
-    struct rule_file *live = NULL;
-    size_t n_live = 0;
-    int64_t gen;
-    int rc = store_live_load(st, &live, &n_live, &gen, e);
-    if (rc)
-        return rc;
-    const char *tmp = getenv("TMPDIR");
-    char top[1024], dir[1200];
-    snprintf(top, sizeof top, "%s/fupin-change-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    const char *name = strrchr(cfg->policies_dir, '/');
-    if (!mkdtemp(top)) {
-        rule_files_free(live, n_live);
-        return err_set(e, ERR_FAIL, _("cannot create a temporary folder: %s"), strerror(errno));
-    }
-    snprintf(dir, sizeof dir, "%s/%s", top, name ? name + 1 : cfg->policies_dir);
-    if (mkdir(dir, 0700) != 0)
-        rc = err_set(e, ERR_FAIL, _("cannot create a temporary folder: %s"), strerror(errno));
-    for (size_t i = 0; !rc && i < n_live + c->n_f; i++) {
-        const struct rule_file *f = i < n_live ? &live[i] : &c->f[i - n_live];
-        int overridden = 0;
-        for (size_t k = 0; i < n_live && k < c->n_f; k++)
-            overridden |= strcmp(c->f[k].file, f->file) == 0;
-        if (overridden || !f->text)
-            continue;
-        char path[1400];
-        snprintf(path, sizeof path, "%s/%s", dir, f->file);
-        FILE *out = fopen(path, "wb");
-        if (!out || fputs(f->text, out) < 0 || fclose(out) != 0)
-            rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path, strerror(errno));
-    }
-    rule_files_free(live, n_live);
-    if (!rc)
-        rc = preview_compute(cfg, dir, p, e);
-    remove_tree(top, dir);
-    return rc;
 }
 
 static int list(struct store *st)
@@ -171,7 +84,7 @@ static int show(struct store *st, const struct config *cfg, int64_t id)
         preview_init(&p);
         putchar('\n');
         fflush(stdout);
-        if ((rc = preview_change(st, cfg, &c, &p, &e)) == 0)
+        if ((rc = change_preview(st, cfg, &c, &p, &e)) == 0)
             rc = preview_report_write(F_TEXT, NULL, &p, &e);
         if (rc)
             fprintf(stderr, "fupin change: %s\n", term_str(e.msg));
@@ -179,24 +92,6 @@ static int show(struct store *st, const struct config *cfg, int64_t id)
     }
     rule_change_clear(&c);
     return rc ? cli_exit_code(rc) : EXIT_OK;
-}
-
-/* Refuses (ERR_INVALID) when a staged file's text is no longer what the
- * policy folder holds: what would go live is not what was previewed. */
-static int same_as_disk(const struct config *cfg, const struct rule_change *c, struct err *e)
-{
-    for (size_t i = 0; i < c->n_f; i++) {
-        char *now = read_text(cfg->policies_dir, c->f[i].file);
-        int same =
-            (!now && !c->f[i].text) || (now && c->f[i].text && strcmp(now, c->f[i].text) == 0);
-        free(now);
-        if (!same)
-            return err_set(e, ERR_INVALID,
-                           _("change %lld: %s changed on disk since it was staged; save it again "
-                             "to stage it anew"),
-                           (long long)c->id, c->f[i].file);
-    }
-    return 0;
 }
 
 int cmd_change(struct cli *cli)
@@ -254,44 +149,13 @@ int cmd_change(struct cli *cli)
     } else if (is_show) {
         rc = show(st, cfg, id);
     } else {
-        struct rule_change c;
-        char now[20];
-        engine_now(now);
-        int r = store_change_get(st, id, &c, &e);
-        if (r == 0 && is_activate && strcmp(c.state, "pending") == 0)
-            r = same_as_disk(cfg, &c, &e);
-        char *summary = NULL;
-        if (r == 0 && is_activate) {
-            /* The activation's summary is kept with the change. A candidate
-             * the strict preview cannot load still goes live as the daemon
-             * checked it; only the summary is missing then. */
-            struct preview p;
-            preview_init(&p);
-            struct err pe = {{0}};
-            size_t len = 0;
-            if (preview_change(st, cfg, &c, &p, &pe) == 0) {
-                FILE *m = open_memstream(&summary, &len);
-                if (m) {
-                    preview_report_json(m, &p);
-                    fclose(m);
-                }
-            } else {
-                fprintf(stderr, _("fupin change: no preview kept: %s\n"), term_str(pe.msg));
-            }
-            preview_free(&p);
-        }
-        if (r == 0)
-            r = store_change_decide(st, id, is_activate, by, now, &e);
-        if (r == 0 && summary && store_change_set_summary(st, id, summary, &e) != 0)
-            fprintf(stderr, "fupin change: %s\n", term_str(e.msg));
-        free(summary);
+        int r = change_decide(st, cfg, id, is_activate, by, &e);
         if (r == 0)
             printf(is_activate ? _("change %lld activated: the daemon puts it live\n")
                                : _("change %lld discarded\n"),
                    (long long)id);
         else
             fprintf(stderr, "fupin change: %s\n", term_str(e.msg));
-        rule_change_clear(&c);
         rc = r ? cli_exit_code(r) : EXIT_OK;
     }
     store_close(st);

@@ -16,12 +16,4 @@ enum preview_format { F_TEXT, F_JSON, F_XLSX, F_HTML };
 int preview_report_write(enum preview_format fmt, const char *path, const struct preview *p,
                          struct err *e);
 
-/* The preview of the policies in policies_dir (strictly loaded; the rest
- * of the rule set as cfg's) against the stored findings, into p (set up
- * with preview_init, finished here). Returns 0 or a code with e. */
-int preview_compute(const struct config *cfg, const char *policies_dir, struct preview *p,
-                    struct err *e);
-/* p as the JSON of `fupin preview --format json` into f. */
-void preview_report_json(FILE *f, const struct preview *p);
-
 #endif
