@@ -57,6 +57,19 @@ int store_console_region(struct store *st, const char *code, struct console_regi
     return err_set(e, ERR_NOTFOUND, "no region %s", code);
 }
 
+int store_console_top(struct store *st, char *buf, size_t size, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_cached(st, "SELECT min(code) FROM region WHERE parent IS NULL", &stmt, e);
+    if (rc)
+        return rc;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        copy_col(stmt, 0, buf, size);
+    sqlite3_reset(stmt);
+    return step == SQLITE_ROW ? 0 : store_fail(st, e, ERR_FAIL, "reading regions");
+}
+
 int store_console_ancestors(struct store *st, const char *code, struct console_region *out, int max,
                             int *n, struct err *e)
 {
@@ -245,6 +258,7 @@ static const char *const queries[CONSOLE_QUERIES] = {
     [CONSOLE_RULE_VERSIONS] =
         "SELECT id, kind, name, source, hash, activated_by, activated_at, preview_summary"
         " FROM rule_version ORDER BY ifnull(activated_at, '') DESC, id DESC",
+    [CONSOLE_CHANGE_SUMMARY] = "SELECT preview_summary FROM rule_change WHERE id = :id",
 };
 
 int store_console_rows(struct store *st, enum console_query q, const struct console_args *a,
@@ -285,12 +299,13 @@ int store_console_where(struct store *st, enum console_of what, int64_t id,
                         struct console_where *out, struct err *e)
 {
     static const char *const sql[] = {
-        [CONSOLE_OF_HOUSEHOLD] = "SELECT village, '', '' FROM household WHERE id = ?",
-        [CONSOLE_OF_FINDING] = "SELECT h.village, '', '' FROM finding f"
+        [CONSOLE_OF_HOUSEHOLD] = "SELECT village, '', '', id FROM household WHERE id = ?",
+        [CONSOLE_OF_FINDING] = "SELECT h.village, '', '', f.household_id FROM finding f"
                                " JOIN household h ON h.id = f.household_id WHERE f.id = ?",
-        [CONSOLE_OF_CADRE] = "SELECT region, '', '' FROM cadre WHERE id = ?",
-        [CONSOLE_OF_ALERT] = "SELECT a.region, a.origin_region, h.village FROM alert a"
-                             " LEFT JOIN household h ON h.id = a.household_id WHERE a.id = ?",
+        [CONSOLE_OF_CADRE] = "SELECT region, '', '', 0 FROM cadre WHERE id = ?",
+        [CONSOLE_OF_ALERT] =
+            "SELECT a.region, a.origin_region, h.village, a.household_id FROM alert a"
+            " LEFT JOIN household h ON h.id = a.household_id WHERE a.id = ?",
     };
     if ((int)what < 0 || what > CONSOLE_OF_ALERT)
         return err_set(e, ERR_INVALID, "no console subject %d", (int)what);
@@ -304,6 +319,7 @@ int store_console_where(struct store *st, enum console_of what, int64_t id,
         copy_col(stmt, 0, out->a, sizeof out->a);
         copy_col(stmt, 1, out->b, sizeof out->b);
         copy_col(stmt, 2, out->c, sizeof out->c);
+        out->household = sqlite3_column_int64(stmt, 3);
     }
     sqlite3_reset(stmt);
     if (step == SQLITE_ROW)

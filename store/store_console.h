@@ -21,6 +21,10 @@ struct console_region {
 int store_console_region(struct store *st, const char *code, struct console_region *out,
                          struct err *e);
 
+/* The top of the region tree (a region without parent; the smallest code
+ * when there are several) into buf; "" when there are no regions. */
+int store_console_top(struct store *st, char *buf, size_t size, struct err *e);
+
 /* The regions above code, from the top down (city first, code's parent
  * last), into out (at most max); *n how many. */
 int store_console_ancestors(struct store *st, const char *code, struct console_region *out, int max,
@@ -93,6 +97,8 @@ enum console_query {
     /* none: id, kind, name, source, hash, activated_by, activated_at,
      * preview_summary — newest first */
     CONSOLE_RULE_VERSIONS,
+    /* id (a rule change): preview_summary — the JSON kept at activation */
+    CONSOLE_CHANGE_SUMMARY,
     CONSOLE_QUERIES
 };
 
@@ -112,11 +118,13 @@ int store_console_rows(struct store *st, enum console_query q, const struct cons
  * household id (CONSOLE_OF_HOUSEHOLD), of the household of finding id
  * (CONSOLE_OF_FINDING), the region of cadre id (CONSOLE_OF_CADRE). For an
  * alert (CONSOLE_OF_ALERT) the regions that see it: where it is routed now
- * (a), its origin (b) and its household's village (c), each "" when none.
+ * (a), its origin (b) and its household's village (c), each "" when none;
+ * household: the household it is about (0: none).
  * ERR_NOTFOUND when there is no such thing. */
 enum console_of { CONSOLE_OF_HOUSEHOLD, CONSOLE_OF_FINDING, CONSOLE_OF_CADRE, CONSOLE_OF_ALERT };
 struct console_where {
     char a[32], b[32], c[32];
+    int64_t household; /* the household it is about; 0: none */
 };
 int store_console_where(struct store *st, enum console_of what, int64_t id,
                         struct console_where *out, struct err *e);
