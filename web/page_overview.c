@@ -118,7 +118,7 @@ static void summary(struct html *h, const struct console_overview *o)
     html_rawf(h, "</th><td class=\"num\">%ld</td><th>", o->visited);
     html_text(h, _("share visited"));
     html_raw(h, "</th><td class=\"num\">");
-    percent(h, o->visited, o->active);
+    percent(h, o->visited, o->households);
     html_raw(h, "</td></tr></tbody></table>\n");
 }
 

@@ -20,8 +20,9 @@
     (WEB_ROLE_BIT(WEB_ROLE_TOWN) | WEB_ROLE_BIT(WEB_ROLE_COUNTY) | WEB_ROLE_BIT(WEB_ROLE_CITY) |   \
      WEB_ROLE_BIT(WEB_ROLE_ADMIN))
 
+/* "/" ends in '/', so it is a prefix of every path: it comes last, after
+ * every route it would shadow (page_overview answers 404 for the rest). */
 const struct web_route web_routes[] = {
-    {"GET", "/", STAFF_ALL, page_overview},
     {"GET", "/region/", STAFF_ALL, page_overview},
     {"GET", "/household/", STAFF_ALL, page_household},
     {"POST", "/finding/", DECIDERS, page_finding_action},
@@ -30,6 +31,7 @@ const struct web_route web_routes[] = {
     {"POST", "/alert/", DECIDERS, page_alert_ack},
     {"GET", "/changes", POLICY_ROLES | WEB_ROLE_BIT(WEB_ROLE_CITY), page_changes},
     {"POST", "/change/", POLICY_ROLES, page_change_action},
+    {"GET", "/", STAFF_ALL, page_overview},
     {0},
 };
 

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 
-enum { LABEL_W = 170, BAR_W = 360, ROW_H = 22, VALUE_W = 70, PAD = 4 };
+enum { LABEL_W = 210, BAR_W = 380, ROW_H = 22, VALUE_W = 70, PAD = 4 };
 
 /* A colour-blind-safe palette (Okabe-Ito), in series order. */
 static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73",
