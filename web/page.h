@@ -20,6 +20,10 @@ int page_alert_ack(struct web_req *r, struct web_resp *out, struct err *e);
 int page_changes(struct web_req *r, struct web_resp *out, struct err *e);
 int page_change_action(struct web_req *r, struct web_resp *out, struct err *e);
 
+/* The "why and why not" section of household id (page_why.c): the
+ * household evaluated now, written to h; nothing is stored. */
+int page_why(struct web_req *r, struct html *h, int64_t id, const char *today, struct err *e);
+
 /* ---- helpers (pages.c) ---- */
 
 /* A positive decimal id of at most 18 digits into *id: 0, else -1. */

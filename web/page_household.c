@@ -392,6 +392,19 @@ int page_household(struct web_req *r, struct web_resp *out, struct err *e)
     if ((rc = store_console_rows(r->ro, CONSOLE_HH_ALERTS, &a, alert_row, h, e)) != 0)
         goto done;
     html_raw(h, "</tbody></table>\n");
+    const char *why = web_param(r, "why");
+    if (why && strcmp(why, "1") != 0) {
+        rc = page_bad(out, _("why: expected 1."));
+        goto done;
+    }
+    if (why) {
+        if ((rc = page_why(r, h, id, today, e)) != 0)
+            goto done;
+    } else {
+        html_rawf(h, "<p><a href=\"/household/%" PRId64 "?why=1#why\">", id);
+        html_text(h, _("Show why and why not (evaluates the household now)"));
+        html_raw(h, "</a></p>");
+    }
     html_page_end(h);
 done:
     store_rollback(r->ro);
