@@ -69,6 +69,11 @@ int cmd_finding(struct cli *cli);
 int cmd_config(struct cli *cli);
 int cmd_preview(struct cli *cli);
 int cmd_change(struct cli *cli);
+int cmd_user(struct cli *cli);
+/* init --demo: one console user per role with a random password, printed
+ * once to out. 0 or a code with e. */
+struct store;
+int cli_demo_users(struct store *st, FILE *out, struct err *e);
 /* Hidden: the evaluation worker process the daemon starts (worker.h). */
 int cmd_worker(struct cli *cli);
 

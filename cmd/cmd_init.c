@@ -186,6 +186,11 @@ int cmd_init(struct cli *cli)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     print_counts(cfg->database, &opt, &counts,
                  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    /* Only the demo gets users: a real database starts with none. */
+    if ((rc = cli_demo_users(st, stdout, &e)) != 0) {
+        fprintf(stderr, "fupin init: %s\n", term_str(e.msg));
+        code = cli_exit_code(rc);
+    }
 
 done:
     store_close(st);

@@ -26,6 +26,7 @@ static const struct {
     {"finding", cmd_finding, N_("accept or reject a finding")},
     {"preview", cmd_preview, N_("what a candidate rule set would change, without writing")},
     {"change", cmd_change, N_("staged policy changes (reload: review): list, show, activate")},
+    {"user", cmd_user, N_("the web console's users: add, passwd, disable, list")},
     {"config", cmd_config, N_("print a resolved config value (e.g. database)")},
 };
 

@@ -304,6 +304,10 @@ void config_free(struct config *cfg)
     free(cfg->log_level);
     free(cfg->language);
     free(cfg->reload);
+    free(cfg->http_listen);
+    free(cfg->http_tls_cert);
+    free(cfg->http_tls_key);
+    free(cfg->http_secure_cookies);
     free(cfg);
 }
 

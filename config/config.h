@@ -84,6 +84,20 @@ struct config {
     int batch_size;             /* engine.batch_size: households per write transaction */
     char as_of[11];             /* engine.as_of "YYYY-MM-DD"; "" = the current date */
 
+    /* http: the web console (web/web.h); off when http.listen is absent. */
+    char *http_listen;                   /* "127.0.0.1:8080", "[::1]:8080", "8080" (loopback) */
+    int http_session_minutes;            /* a session's whole life */
+    int http_idle_minutes;               /* a session unused this long ends */
+    int http_threads;                    /* request threads */
+    int http_max_connections;            /* open connections at once */
+    int http_per_ip;                     /* open connections from one address */
+    int http_login_failures;             /* failures for one user name before 429 */
+    int http_login_failures_per_address; /* failures from one address before 429 */
+    int http_login_window_min;           /* ...within this many minutes */
+    char *http_tls_cert;                 /* PEM files: HTTPS by libmicrohttpd (GnuTLS) */
+    char *http_tls_key;
+    char *http_secure_cookies; /* "true": Secure cookies behind a TLS proxy */
+
     long lua_instructions; /* limits.instructions per policy evaluation */
     long lua_memory_kb;    /* limits.memory_kb per Lua state */
     int lua_wall_ms;       /* limits.wall_ms per policy evaluation */
@@ -114,6 +128,12 @@ void config_free(struct config *cfg);
 /* Prints every config key of the table, one line each: dotted key, type,
  * bounds, default and what it is for (`fupin check --keys`). */
 void config_print_keys(FILE *out);
+
+/* Splits an http.listen value: "HOST:PORT" (an IPv4 literal or localhost),
+ * "[IPv6]:PORT", or a bare "PORT" / ":PORT", which means 127.0.0.1 (the
+ * console is loopback-only unless an address is written). host gets the
+ * literal to bind. Returns 0, or ERR_INVALID with what is wrong in e. */
+int config_listen_parse(const char *s, char *host, size_t host_size, int *port, struct err *e);
 
 /* The param with exactly this dotted key, or NULL. */
 const struct config_param *config_param_find(const struct config *cfg, const char *key);

@@ -43,7 +43,8 @@ enum config_key_type {
     CK_ZONE,   /* a time zone name tz.c knows */
     CK_DAY,    /* "" or "YYYY-MM-DD" into a char[11] */
     CK_NAMES,  /* a list of plugin names (letters, digits, _) */
-    CK_PARAMS  /* the params: tree (config_params.c) */
+    CK_PARAMS, /* the params: tree (config_params.c) */
+    CK_LISTEN  /* text, an address to listen on (config_listen_parse) */
 };
 
 enum config_key_flags {

@@ -79,6 +79,31 @@ const struct config_key config_keys[] = {
      .doc = N_("households written per transaction")},
     {"engine", "as_of", CK_DAY, IN_CFG(as_of), .dflt_text = "",
      .doc = N_("evaluate as of this date; empty: today")},
+    {"http", "listen", CK_LISTEN, IN_CFG(http_listen),
+     .doc = N_("the web console's address, e.g. 127.0.0.1:8080; absent: no console")},
+    {"http", "session_minutes", CK_INT, IN_CFG(http_session_minutes), 1, 10080, 480,
+     .doc = N_("a console session ends this many minutes after login")},
+    {"http", "idle_minutes", CK_INT, IN_CFG(http_idle_minutes), 1, 10080, 60,
+     .doc = N_("a console session unused this many minutes ends")},
+    {"http", "threads", CK_INT, IN_CFG(http_threads), 1, 16, 2,
+     .doc = N_("threads answering console requests")},
+    {"http", "max_connections", CK_INT, IN_CFG(http_max_connections), 1, 10000, 64,
+     .doc = N_("open console connections at once")},
+    {"http", "per_ip", CK_INT, IN_CFG(http_per_ip), 1, 10000, 16,
+     .doc = N_("open console connections from one address")},
+    {"http", "login_failures", CK_INT, IN_CFG(http_login_failures), 1, 1000, 5,
+     .doc = N_("failed logins of one user before that user's logins are refused for a while")},
+    {"http", "login_failures_per_address", CK_INT, IN_CFG(http_login_failures_per_address), 1,
+     100000, 20,
+     .doc = N_("failed logins from one address before its logins are refused for a while")},
+    {"http", "login_window_minutes", CK_INT, IN_CFG(http_login_window_min), 1, 1440, 15,
+     .doc = N_("the while of login_failures, in minutes")},
+    {"http", "tls_cert", CK_PATH, IN_CFG(http_tls_cert),
+     .doc = N_("PEM certificate: the console speaks HTTPS (with tls_key)")},
+    {"http", "tls_key", CK_PATH, IN_CFG(http_tls_key), .doc = N_("PEM private key of tls_cert")},
+    {"http", "secure_cookies", CK_CHOICE, IN_CFG(http_secure_cookies), .dflt_text = "false",
+     .choices = "false|true",
+     .doc = N_("true: Secure cookies although the console speaks HTTP (behind a TLS proxy)")},
     {"limits", "instructions", CK_LONG, IN_CFG(lua_instructions), 1000, 1000000000L, 1000000,
      .doc = N_("Lua instructions per policy and household (fupin test and check)")},
     {"limits", "memory_kb", CK_LONG, IN_CFG(lua_memory_kb), 64, 16L * 1024 * 1024, 16384,
@@ -285,6 +310,16 @@ static int load_value(struct config_load_ctx *c, const struct config_key *k, con
         return get_day(c, n, label, slot);
     case CK_NAMES:
         return get_names(c, n, label);
+    case CK_LISTEN: {
+        if ((rc = get_text(c, n, label, 0, slot)))
+            return rc;
+        char host[64];
+        int port;
+        struct err le;
+        if (config_listen_parse(*(char **)slot, host, sizeof host, &port, &le) != 0)
+            return config_fail(c, n, "%s: %s", label, le.msg);
+        return 0;
+    }
     case CK_PARAMS:
         if (n->key) {
             c->cfg->params_line = n->key->line;
@@ -526,6 +561,21 @@ static int check_escalation(struct config_load_ctx *c, const struct ynode *root)
                        cfg->escalation_city_days, cfg->escalation_county_days);
 }
 
+/* A certificate without its key (or the reverse) cannot serve HTTPS. */
+static int check_tls(struct config_load_ctx *c, const struct ynode *root)
+{
+    struct config *cfg = c->cfg;
+    if (!cfg->http_tls_cert == !cfg->http_tls_key)
+        return 0;
+    const struct ynode *map = config_yaml_get(root, "http");
+    const struct ynode *at = config_yaml_get(map, cfg->http_tls_cert ? "tls_cert" : "tls_key");
+    return config_fail(c,
+                       at    ? at
+                       : map ? map
+                             : root,
+                       _("http.tls_cert and http.tls_key go together: give both or neither"));
+}
+
 int config_load_table(struct config_load_ctx *c, const struct ynode *root)
 {
     struct config *cfg = c->cfg;
@@ -539,7 +589,8 @@ int config_load_table(struct config_load_ctx *c, const struct ynode *root)
     for (size_t i = 0; i < config_n_keys; i++)
         if (!(config_keys[i].flags & CKF_IN_CHANNEL) && (rc = set_default(c, &config_keys[i], cfg)))
             return rc;
-    if ((rc = load_section(c, root, root, "", cfg)) || (rc = check_escalation(c, root)))
+    if ((rc = load_section(c, root, root, "", cfg)) || (rc = check_escalation(c, root)) ||
+        (rc = check_tls(c, root)))
         return rc;
     /* Tests and packagers point at a build tree without editing the file. */
     const char *env = getenv("FUPIN_PLUGIN_DIR");
@@ -581,6 +632,8 @@ static const char *type_words(const struct config_key *k)
         return _("list of names");
     case CK_PARAMS:
         return _("mapping");
+    case CK_LISTEN:
+        return _("address HOST:PORT");
     }
     return "?";
 }

@@ -14,6 +14,7 @@
 #include "rule_stage.h"
 #include "stop.h"
 #include "store.h"
+#include "web_server.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -96,6 +97,8 @@ struct daemon {
     char live_dir[1100];
     int64_t live_gen;
     uint64_t gen_checked_at; /* evaluation thread: the last look for an activation */
+
+    struct web_server *web; /* the console (http:), on its own threads; NULL when off */
 };
 
 /* ---- loop -> evaluation thread ---- */
@@ -931,6 +934,9 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
         }
     }
     int rc = setup(d, e);
+    /* After the store is open; its threads never touch the loop. */
+    if (rc == 0 && d->cfg->http_listen && (rc = web_server_start(config_path, &d->web, e)) != 0)
+        log_event(LOG_ERROR, "web.start_failed", "%s", e->msg);
     int thread_started = 0;
     if (rc == 0) {
         d->wake = 1; /* catch up on whatever happened while we were away */
@@ -950,6 +956,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
         uv_walk(&d->loop, close_all, NULL);
         uv_run(&d->loop, UV_RUN_DEFAULT);
     }
+    web_server_stop(d->web);
     if (thread_started)
         pthread_join(d->thread, NULL);
     uv_loop_close(&d->loop);

@@ -711,7 +711,57 @@ static int migrate_rule_changes(struct store *st, struct err *e)
                 e);
 }
 
-/* Version 10 — the web console's overview counts a region's findings by
+/* Version 10 — the web console's accounts (issue #17): its users (a role
+ * and a region each; only the Argon2id hash of a password), their sessions
+ * (only a hash of the session id, so a copy of the database signs nobody
+ * in), the login attempts the rate limit counts, and the audit log of every
+ * login, logout and action. Times are Unix seconds, except the audit's,
+ * which people read. */
+static int migrate_web_accounts(struct store *st, struct err *e)
+{
+    return exec(st,
+                "CREATE TABLE IF NOT EXISTS web_user ("
+                " id INTEGER PRIMARY KEY,"
+                " name TEXT NOT NULL UNIQUE,"
+                " role TEXT NOT NULL"
+                "  CHECK (role IN ('cadre','town','county','city','policy','admin')),"
+                " region TEXT NOT NULL DEFAULT '',"
+                " pass_hash TEXT NOT NULL,"
+                " disabled INT NOT NULL DEFAULT 0 CHECK (disabled IN (0,1)),"
+                " created_at TEXT NOT NULL,"
+                " changed_at TEXT);"
+                "CREATE TABLE IF NOT EXISTS web_session ("
+                " id_hash TEXT PRIMARY KEY,"
+                " user_id INTEGER NOT NULL REFERENCES web_user(id),"
+                " csrf TEXT NOT NULL,"
+                " created_at INT NOT NULL,"
+                " last_seen INT NOT NULL,"
+                " expires_at INT NOT NULL,"
+                " remote TEXT);"
+                "CREATE INDEX IF NOT EXISTS web_session_user ON web_session(user_id);"
+                "CREATE TABLE IF NOT EXISTS web_login_attempt ("
+                " id INTEGER PRIMARY KEY,"
+                " name TEXT NOT NULL,"
+                " remote TEXT NOT NULL,"
+                " at INT NOT NULL,"
+                " ok INT NOT NULL CHECK (ok IN (0,1)));"
+                "CREATE INDEX IF NOT EXISTS web_login_attempt_name ON web_login_attempt(name, at);"
+                "CREATE INDEX IF NOT EXISTS web_login_attempt_remote"
+                " ON web_login_attempt(remote, at);"
+                "CREATE TABLE IF NOT EXISTS web_audit ("
+                " id INTEGER PRIMARY KEY,"
+                " at TEXT NOT NULL,"
+                " user_id INTEGER,"
+                " user_name TEXT,"
+                " action TEXT NOT NULL,"
+                " subject TEXT,"
+                " remote TEXT,"
+                " detail TEXT);"
+                "CREATE INDEX IF NOT EXISTS web_audit_at ON web_audit(at);",
+                e);
+}
+
+/* Version 11 — the web console's overview counts a region's findings by
  * state and measure through its households: an index that answers that
  * from the index alone (a city's 190,000 findings in a tenth of a second
  * instead of a third). */
@@ -734,7 +784,8 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     migrate_measures_facts,      /* version 7 */
     migrate_rule_versions,       /* version 8 */
     migrate_rule_changes,        /* version 9 */
-    migrate_console_indexes,     /* version 10 */
+    migrate_web_accounts,        /* version 10 */
+    migrate_console_indexes,     /* version 11 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

@@ -5,6 +5,7 @@
 #include "html.h"
 #include "i18n.h"
 #include "scrub.h"
+#include "store_user.h"
 #include "web.h"
 
 #include <stdio.h>
@@ -264,7 +265,12 @@ void html_page_begin(struct html *h, const struct web_req *r, const char *title)
         html_raw(h, " · ");
         html_text(h, role_label(u->role));
         html_raw(h, " · ");
-        html_text(h, u->region[0] ? u->region : _("all regions"));
+        char region[128] = "";
+        struct err e;
+        if (u->region[0] && r->ro &&
+            store_region_get(r->ro, u->region, region, sizeof region, NULL, 0, &e) != 0)
+            region[0] = 0;
+        html_text(h, region[0] ? region : u->region[0] ? u->region : _("all regions"));
         html_raw(h, "</span>");
         html_form_begin(h, r, "/logout");
         html_raw(h, "<button type=\"submit\">");

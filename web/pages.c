@@ -20,8 +20,8 @@
     (WEB_ROLE_BIT(WEB_ROLE_TOWN) | WEB_ROLE_BIT(WEB_ROLE_COUNTY) | WEB_ROLE_BIT(WEB_ROLE_CITY) |   \
      WEB_ROLE_BIT(WEB_ROLE_ADMIN))
 
-/* "/" ends in '/', so it is a prefix of every path: it comes last, after
- * every route it would shadow (page_overview answers 404 for the rest). */
+/* "/" is an exact path (a one-character path is never a prefix); it comes
+ * last all the same, so no reading of the table can let it shadow others. */
 const struct web_route web_routes[] = {
     {"GET", "/region/", STAFF_ALL, page_overview},
     {"GET", "/household/", STAFF_ALL, page_household},

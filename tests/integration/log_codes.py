@@ -1,5 +1,5 @@
 """log_codes: every log line of the daemon's layers (daemon/, runner/,
-policy/, store/, and cmd/, config/, nightly/, deliver/) names its event with a stable code, and README's "Log
+policy/, store/, and cmd/, config/, nightly/, deliver/, web/) names its event with a stable code, and README's "Log
 events" table lists exactly the codes the source uses, so an operator can
 look up any line. Fails on a log call without a code, a code of the wrong
 shape, a code missing from the table, or a table row no code uses."""
@@ -8,7 +8,7 @@ import re
 import sys
 
 SRC = os.path.abspath(os.environ.get("FUPIN_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")))
-LAYERS = ("daemon", "runner", "policy", "store", "cmd", "config", "nightly", "deliver")
+LAYERS = ("daemon", "runner", "policy", "store", "cmd", "config", "nightly", "deliver", "web")
 # Other engineers' files inside store/ that log through their own layers.
 NOT_ENGINE = {"store/store_alert.c", "store/store_findings.c"}
 CODE = re.compile(r"^[a-z]+\.[a-z_]+$")
