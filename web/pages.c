@@ -20,6 +20,17 @@
     (WEB_ROLE_BIT(WEB_ROLE_TOWN) | WEB_ROLE_BIT(WEB_ROLE_COUNTY) | WEB_ROLE_BIT(WEB_ROLE_CITY) |   \
      WEB_ROLE_BIT(WEB_ROLE_ADMIN))
 
+/* Every browser asks for /favicon.ico, with or without a session: answered
+ * here, publicly, it is never redirected to the login page, whose fresh
+ * form token would replace the one of the form the user is filling in. */
+static int page_favicon(struct web_req *r, struct web_resp *out, struct err *e)
+{
+    out->content_type = "image/svg+xml";
+    html_raw(&out->body, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+                         "<rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#9b1c1c\"/></svg>");
+    return 0;
+}
+
 /* "/" is an exact path (a one-character path is never a prefix); it comes
  * last all the same, so no reading of the table can let it shadow others. */
 const struct web_route web_routes[] = {
@@ -31,6 +42,7 @@ const struct web_route web_routes[] = {
     {"POST", "/alert/", DECIDERS, page_alert_ack},
     {"GET", "/changes", POLICY_ROLES | WEB_ROLE_BIT(WEB_ROLE_CITY), page_changes},
     {"POST", "/change/", POLICY_ROLES, page_change_action},
+    {"GET", "/favicon.ico", WEB_PUBLIC, page_favicon},
     {"GET", "/", STAFF_ALL, page_overview},
     {0},
 };
