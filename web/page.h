@@ -56,6 +56,10 @@ const char *page_alert_label(const char *code);
 const char *page_alert_kind(const char *kind);
 const char *page_status_label(const char *code);
 
+/* html_page_begin with the pages' own few style rules after it (headers
+ * that do not wrap, the rule source small, the why list, overdue rows). */
+void page_begin(struct html *h, const struct web_req *r, const char *title);
+
 /* Table helpers: <table><tr><th>... from NULL-terminated translated
  * headers; a cell of text (escaped) or a number right-aligned. */
 void page_table_begin(struct html *h, const char *const *headers);

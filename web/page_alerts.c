@@ -226,7 +226,7 @@ int page_alerts(struct web_req *r, struct web_resp *out, struct err *e)
     struct html *h = &out->body;
     char title[200];
     snprintf(title, sizeof title, _("Alerts of %s"), reg.name);
-    html_page_begin(h, r, title);
+    page_begin(h, r, title);
     html_raw(h, "<h1>");
     html_text(h, title);
     html_raw(h, "</h1><form method=\"get\" action=\"/alerts\" class=\"filters\">"

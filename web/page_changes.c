@@ -185,7 +185,7 @@ int page_changes(struct web_req *r, struct web_resp *out, struct err *e)
         }
     }
     struct html *h = &out->body;
-    html_page_begin(h, r, _("Rule changes"));
+    page_begin(h, r, _("Rule changes"));
     html_raw(h, "<h1>");
     html_text(h, _("Rule changes"));
     html_raw(h, "</h1>");

@@ -225,7 +225,7 @@ static int finding_row(void *ctx, int n, const char *const *c, struct err *e)
     }
     if (fc->may_decide && strcmp(c[7], "open") == 0 && strcmp(c[4], "recommend") == 0)
         decide_forms(fc, c[0], c[3]);
-    html_raw(h, "</td><td class=\"muted\">");
+    html_raw(h, "</td><td class=\"src\">");
     html_text(h, c[8]);
     html_raw(h, "</td></tr>\n");
     return 0;
@@ -322,8 +322,8 @@ int page_household(struct web_req *r, struct web_resp *out, struct err *e)
         goto done;
     }
     char title[160];
-    snprintf(title, sizeof title, _("Household %" PRId64), id);
-    html_page_begin(h, r, title);
+    snprintf(title, sizeof title, _("Household %lld"), (long long)id);
+    page_begin(h, r, title);
     html_raw(h, "<p class=\"crumbs\">");
     html_text(h, f.c[H_COUNTY]);
     html_raw(h, " › ");

@@ -325,7 +325,7 @@ int page_overview(struct web_req *r, struct web_resp *out, struct err *e)
     if ((rc = store_console_overview(r->ro, code, today, since, &o, e)) != 0 ||
         (rc = store_console_rows(r->ro, CONSOLE_FINDINGS_BY_MEASURE, &a, measure_row, m, e)) != 0)
         goto done;
-    html_page_begin(h, r, reg.name);
+    page_begin(h, r, reg.name);
     if ((rc = breadcrumbs(r, h, &reg, e)) != 0)
         goto done;
     html_raw(h, "<h1>");

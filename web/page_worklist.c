@@ -231,7 +231,7 @@ int page_worklist(struct web_req *r, struct web_resp *out, struct err *e)
         /* Only the user's own region even of a cadre they may see. */
         if ((rc = page_home_region(r, code, sizeof code, e)) != 0)
             return rc;
-        snprintf(title, sizeof title, _("Worklist of cadre %" PRId64), f.cadre_id);
+        snprintf(title, sizeof title, _("Worklist of cadre %lld"), (long long)f.cadre_id);
     } else {
         const char *c = village ? village : region;
         if (c && (!*c || strlen(c) >= sizeof code))
@@ -287,7 +287,7 @@ int page_worklist(struct web_req *r, struct web_resp *out, struct err *e)
     }
 
     struct html *h = &out->body;
-    html_page_begin(h, r, title);
+    page_begin(h, r, title);
     html_raw(h, "<h1>");
     html_text(h, title);
     html_raw(h, "</h1><form method=\"get\" action=\"/worklist\" class=\"filters\">");

@@ -201,6 +201,19 @@ const char *page_status_label(const char *code)
     return code;
 }
 
+void page_begin(struct html *h, const struct web_req *r, const char *title)
+{
+    html_page_begin(h, r, title);
+    /* In the body: the frame's stylesheet (html.c) is shared with the login
+     * page; these rules only concern the tables and charts of the pages. */
+    html_raw(h, "<style>th{white-space:nowrap}td.src{font-size:11px;color:#6b7280;"
+                "word-break:break-all;max-width:180px}tr.overdue td{background:#fff7ed}"
+                "ul.why{list-style:none;padding-left:0}ul.why li.no{color:#6b7280}"
+                "details.decide form{margin:4px 0}p.crumbs{margin:0 0 6px;color:#6b7280}"
+                "form.filters label{display:inline-block;margin:0 6px 0 12px}"
+                "svg.chart{max-width:100%;height:auto}</style>");
+}
+
 void page_table_begin(struct html *h, const char *const *headers)
 {
     html_raw(h, "<table><thead><tr>");
