@@ -74,6 +74,9 @@ def main():
         check(r.status == 200 and "东埔镇" in r.text and "<svg" in r.text, "overview: the town, with charts",
               r.text[:500])
         check('id="n-households">8<' in r.text, "overview: the town's 8 households (not the other town's)")
+        check('id="n-scattered">4<' in r.text, "overview: 4 of them outside the poor village")
+        check("(2 / 8)" in r.text and 'id="n-visits">1<' in r.text, "overview: 2 of 8 paired, 1 visit in 90 days")
+        check("31–90 天" in r.text, "overview: overdue tasks by age, in Chinese")
         check("/region/441602001001" in r.text, "overview: links down to its villages")
         no_raw(check, "overview", r.text)
         r = t1.get("/region/441602001001")
