@@ -20,11 +20,26 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Creates the demo city on first use, then runs the daemon in the foreground.
+# Creates the demo city on first use, then runs the daemon in the foreground
+# with the web console on $(DEMO_LISTEN): the config used is $(CONFIG) with an
+# http: block added, written to var/demo.yaml (a sibling of configs/, so its
+# relative paths mean the same). init --demo prints the console's logins once;
+# a later `make demo` reuses the database, so reset one with
+# `build/fupin -c var/demo.yaml user passwd demo_town`.
+DEMO_LISTEN ?= 127.0.0.1:8080
+DEMO_CONFIG = var/demo.yaml
+
 demo: build
-	@test -f "$$($(BUILD)/fupin -c $(CONFIG) config database 2>/dev/null)" || \
-		$(BUILD)/fupin -c $(CONFIG) init --demo
-	$(BUILD)/fupin -c $(CONFIG) run
+	@mkdir -p var && chmod 700 var
+	@{ cat $(CONFIG); grep -q '^http:' $(CONFIG) || printf '\n# make demo\nhttp:\n  listen: $(DEMO_LISTEN)\n'; } \
+		> $(DEMO_CONFIG)
+	@test -f "$$($(BUILD)/fupin -c $(DEMO_CONFIG) config database 2>/dev/null)" || \
+		$(BUILD)/fupin -c $(DEMO_CONFIG) init --demo
+	@echo
+	@echo "扶贫工作台 / web console: http://$(DEMO_LISTEN)/"
+	@echo "  logins: printed by init --demo above (once); users: $(BUILD)/fupin -c $(DEMO_CONFIG) user list"
+	@echo
+	$(BUILD)/fupin -c $(DEMO_CONFIG) run
 
 test: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUPIN_WERROR=ON $(CMAKE_FLAGS) >/dev/null
@@ -66,7 +81,7 @@ bench: build
 	$(BUILD)/fupin-bench
 
 format:
-	clang-format -i daemon/*.[ch] base/*.[ch] config/*.[ch] store/*.[ch] policy/*.[ch] policy/*/*.[ch] runner/*.[ch] nightly/*.[ch] deliver/*.[ch] cmd/*.[ch] demo/*.[ch] plugins/*.h plugins/*/*.c tests/unit/*.c tests/fuzz/*.[ch] bench/*.c
+	clang-format -i daemon/*.[ch] base/*.[ch] config/*.[ch] store/*.[ch] policy/*.[ch] policy/*/*.[ch] runner/*.[ch] nightly/*.[ch] deliver/*.[ch] web/*.[ch] cmd/*.[ch] demo/*.[ch] plugins/*.h plugins/*/*.c tests/unit/*.c tests/fuzz/*.[ch] bench/*.c
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
