@@ -571,10 +571,13 @@ static void job_done(uv_work_t *req, int status)
                 if (d->nightly && nightly_timer_reload(d->nightly, j->cfg, &ne) != 0)
                     log_event(LOG_ERROR, "nightly.schedule_kept",
                               "nightly schedule kept as it was: %s", ne.msg);
+                const char *was = prev->http_listen, *now = j->cfg->http_listen;
                 if (strcmp(prev->database, j->cfg->database) != 0 ||
-                    prev->workers != j->cfg->workers)
+                    prev->workers != j->cfg->workers || !was != !now ||
+                    (was && strcmp(was, now) != 0))
                     log_event(LOG_WARN, "reload.needs_restart",
-                              "config: database and engine.workers take effect on restart");
+                              "config: database, engine.workers and http: take effect on "
+                              "restart");
                 int moved = strcmp(prev->policies_dir, j->cfg->policies_dir) != 0;
                 if (j->disk_dir) {
                     moved = strcmp(d->disk_dir, j->disk_dir) != 0;

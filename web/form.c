@@ -82,7 +82,10 @@ static long decode(const char *s, size_t len, char *out, int plus)
 int form_parse(const char *s, size_t len, struct form *out)
 {
     memset(out, 0, sizeof *out);
-    if (!(out->buf = malloc(len + 1)))
+    /* A pair of k bytes decodes to at most k + 2 with its two NULs ("a"
+     * without '=' is "a\0\0"), and takes at least k + 1 bytes of input with
+     * its '&' but for the last: twice the input and two bytes hold them. */
+    if (!(out->buf = malloc(2 * len + 2)))
         return ERR_FAIL;
     char *w = out->buf;
     for (size_t i = 0; i < len;) {
@@ -95,9 +98,7 @@ int form_parse(const char *s, size_t len, struct form *out)
             size_t eq = i;
             while (eq < end && s[eq] != '=')
                 eq++;
-            /* Name and value decode into the same buffer one after the
-             * other: each shrinks or stays, and '=' or '&' leaves room for
-             * the NUL. */
+            /* Name and value decode into the one buffer, one after the other. */
             long nl = decode(s + i, eq - i, w, 1);
             if (nl < 0 || !form_is_text(w, (size_t)nl))
                 return ERR_INVALID;

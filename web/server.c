@@ -282,6 +282,17 @@ static void handle(struct MHD_Connection *mc, struct web_conn *c, const char *me
             web_error(out, 405, _("This address only takes a form."));
         return;
     }
+    /* The accounts are the server's, like login and logout. */
+    if (strcmp(c->path, "/users") == 0 && !is_post && c->req.user) {
+        if (c->user.role != WEB_ROLE_ADMIN) {
+            web_audit(&c->req, "forbidden", c->path, NULL);
+            web_error(out, 403, _("Your role may not open this page."));
+        } else if (web_users_page(&c->req, out, &e) != 0) {
+            log_event(LOG_ERROR, "web.page_failed", "GET /users: %s", e.msg);
+            web_error(out, 500, _("The page could not be made; the error is in the server's log."));
+        }
+        return;
+    }
     int known;
     const struct web_route *rt = find_route(c->req.method, c->path, &known);
     if (!c->req.user && !(rt && rt->roles == WEB_PUBLIC)) {
@@ -400,11 +411,16 @@ static void on_done(void *cls, struct MHD_Connection *mc, void **con_cls,
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct web_server *s = cls;
-    vsnprintf(s->mhd_error, sizeof s->mhd_error, fmt, ap);
-    size_t n = strlen(s->mhd_error);
-    while (n && s->mhd_error[n - 1] == '\n')
-        s->mhd_error[--n] = 0;
-    log_event(LOG_DEBUG, "web.http_error", "%s", s->mhd_error);
+    char msg[sizeof s->mhd_error];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = 0;
+    log_event(LOG_DEBUG, "web.http_error", "%s", msg);
+    /* Kept for the start-up's message; any server thread may complain. */
+    pthread_mutex_lock(&s->mu);
+    memcpy(s->mhd_error, msg, n + 1);
+    pthread_mutex_unlock(&s->mu);
 }
 
 /* ---- start and stop ---- */
@@ -434,9 +450,11 @@ int web_server_start(const char *config_path, struct web_server **out, struct er
     struct web_server *s = calloc(1, sizeof *s);
     if (!s)
         return err_set(e, ERR_FAIL, _("out of memory"));
+    pthread_mutex_init(&s->mu, NULL);
     int rc = config_load(config_path, &s->cfg, e);
     if (rc || !s->cfg->http_listen) {
         config_free(s->cfg);
+        pthread_mutex_destroy(&s->mu);
         free(s);
         return rc;
     }
@@ -509,6 +527,7 @@ fail:
     free(s->tls_cert);
     free(s->tls_key);
     config_free(s->cfg);
+    pthread_mutex_destroy(&s->mu);
     free(s);
     return rc;
 }
@@ -525,5 +544,6 @@ void web_server_stop(struct web_server *s)
     free(s->tls_cert);
     free(s->tls_key);
     config_free(s->cfg);
+    pthread_mutex_destroy(&s->mu);
     free(s);
 }

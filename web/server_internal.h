@@ -25,6 +25,7 @@ struct web_server {
     int secure_cookies; /* Secure on cookies (TLS here or at a proxy) */
     char *tls_cert, *tls_key;
     char listen[80];
+    pthread_mutex_t mu;  /* guards mhd_error */
     char mhd_error[256]; /* the last complaint of libmicrohttpd, for start-up */
 };
 
@@ -65,5 +66,7 @@ void web_session_find(struct web_conn *c, const char *cookie_header, int64_t now
 int web_login_page(struct web_conn *c, struct web_resp *out, const char *cookie_header);
 int web_login(struct web_conn *c, struct web_resp *out, const char *cookie_header, int64_t now);
 int web_logout(struct web_conn *c, struct web_resp *out, int64_t now);
+/* GET /users: the console's users, for administrators (users_page.c). */
+int web_users_page(struct web_req *r, struct web_resp *out, struct err *e);
 
 #endif

@@ -70,7 +70,23 @@ def main():
         r = env.fupin("user", "disable", "ghost", check=False)
         check(r.returncode == 2, "disabling an unknown user is exit 2", r.returncode)
 
+        env.add_user("<i>evil</i>", "cadre", "441602001001")
         env.start_web()
+        # The users page: administrators only, every name escaped.
+        ba = env.client()
+        check(ba.login("root2", "secret-pass-1").status == 303, "the admin logs in")
+        r = ba.get("/users")
+        check(r.status == 200 and "wang" in r.body and "系统管理员" in r.body and "已停用" in r.body,
+              "the admin's users page lists the users with Chinese roles and states", r.status)
+        check("<i>evil</i>" not in r.body and "&lt;i&gt;evil&lt;/i&gt;" in r.body,
+              "a name with markup is escaped on the page")
+        check("argon2" not in r.body, "the page shows no password hash")
+        check('href="/users"' in ba.get("/").body, "the admin's menu has the users page")
+        bt = env.client()
+        bt.login("wang", pw)
+        r = bt.get("/users")
+        check(r.status == 403, "a town supervisor may not open the users page", r.status)
+        check('href="/users"' not in bt.get("/").body, "...nor sees it in the menu")
         # Disable ends the sessions at once; the user cannot log in again.
         b = env.client()
         check(b.login("wang", pw).status == 303 and b.get("/").status == 200, "wang logs in")
