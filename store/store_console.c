@@ -209,7 +209,7 @@ static const char *const queries[CONSOLE_QUERIES] = {
         " (SELECT count(*) FROM member m WHERE m.household_id = h.id), c.name,"
         " (SELECT count(*) FROM finding f WHERE f.household_id = h.id AND f.state = 'open'),"
         " (SELECT count(*) FROM task t WHERE t.household_id = h.id AND t.status = 'open'"
-        "  AND t.due < :today)"
+        "  AND t.due < :today), p.cadre_id"
         " FROM household h LEFT JOIN pairing p ON p.household_id = h.id"
         " LEFT JOIN cadre c ON c.id = p.cadre_id WHERE h.village = :region ORDER BY h.id",
     [CONSOLE_HOUSEHOLD] =

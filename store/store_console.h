@@ -66,7 +66,7 @@ enum console_query {
      * active, paired, open findings, overdue tasks — one row per child */
     CONSOLE_CHILDREN,
     /* region (a village), today: id, head_name, status, people, cadre name,
-     * open findings, overdue tasks */
+     * open findings, overdue tasks, cadre id */
     CONSOLE_VILLAGE_HOUSEHOLDS,
     /* id: id, village, village name, town name, county name, head_name,
      * status, poverty_cause, housing_grade, housing_renovated, tap_water,

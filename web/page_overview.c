@@ -167,14 +167,17 @@ static void charts(struct html *h, const struct console_overview *o, const struc
 static int households_row(void *ctx, int n, const char *const *c, struct err *e)
 {
     struct html *h = ctx;
-    if (n < 7)
+    if (n < 8)
         return 0;
     html_raw(h, "<tr>");
     page_td_link(h, "/household/", c[0], c[0]);
     page_td(h, c[1]);
     page_td(h, page_status_label(c[2]));
     page_td(h, c[3]);
-    page_td(h, c[4] ? c[4] : _("none"));
+    if (c[7]) /* the cadre's own worklist, one click away */
+        page_td_link(h, "/worklist?cadre=", c[7], c[4]);
+    else
+        page_td(h, _("none"));
     page_td(h, c[5]);
     page_td(h, c[6]);
     html_raw(h, "</tr>\n");

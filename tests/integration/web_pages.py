@@ -82,6 +82,7 @@ def main():
         r = t1.get("/region/441602001001")
         check(r.status == 200 and "户主&lt;script&gt;" in r.text and "/household/3" in r.text,
               "village page: its households, names escaped", r.text[-3000:])
+        check('href="/worklist?cadre=1"' in r.text, "village page: the cadre links to their worklist")
         no_raw(check, "village page", r.text)
         r = t1.get("/region/441602001002")
         check(r.status == 200 and "二村&lt;script&gt;alert(1)&lt;/script&gt;" in r.text and

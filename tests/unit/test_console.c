@@ -118,6 +118,7 @@ static void children_sum_their_subtrees(void)
     a.region = "VA1";
     CHECK(store_console_rows(st, CONSOLE_VILLAGE_HOUSEHOLDS, &a, collect, &v, &e) == 0);
     CHECK(v.n == 2 && strcmp(v.first[0], "1") == 0 && strcmp(v.cells[0][4], "干部") == 0);
+    CHECK(strcmp(v.cells[0][7], "7") == 0 && strcmp(v.cells[1][7], "") == 0);
 }
 
 static void ancestors_run_top_down(void)
