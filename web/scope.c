@@ -40,7 +40,12 @@ int web_region_allowed(const struct web_req *r, const char *code, struct err *e)
 
 int web_error(struct web_resp *out, int status, const char *msg)
 {
+    /* Whatever a failing page had set is dropped: an error is never a
+     * download or a redirect. */
     html_free(&out->body);
+    free(out->location);
+    free(out->filename);
+    out->location = out->filename = NULL;
     out->status = status;
     out->content_type = NULL;
     const char *title = status == 404   ? _("Page not found")
