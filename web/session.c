@@ -87,8 +87,14 @@ static void login_form(struct web_conn *c, struct web_resp *out, int status, con
 
 int web_login_page(struct web_conn *c, struct web_resp *out, const char *cookie_header)
 {
-    char token[AUTH_TOKEN_SIZE];
-    auth_token(token);
+    /* A second login page (another tab, a reload) keeps the form token the
+     * browser already holds, so the first form still signs in. Only a token
+     * of our own shape is kept; anything else gets a fresh one. */
+    char token[AUTH_TOKEN_SIZE] = "";
+    if (!cookie_header || form_cookie(cookie_header, LOGIN_COOKIE, token, sizeof token) != 0 ||
+        strlen(token) != AUTH_TOKEN_SIZE - 1 ||
+        strspn(token, "0123456789abcdef") != AUTH_TOKEN_SIZE - 1)
+        auth_token(token);
     login_form(c, out, 200, token, NULL, NULL);
     return 0;
 }

@@ -54,6 +54,20 @@ def main():
         r = b.post("/login", {"name": "zhang", "password": pw})
         check(r.status == 403 and "fupin_session" not in b.jar, "a login without the form's token is refused", r.status)
 
+        # Two login pages open (two tabs, a reload): the first form still works.
+        tabs = env.client()
+        first = tabs.get("/login").csrf()
+        second = tabs.get("/login").csrf()
+        check(first and first == second, "a second login page keeps the browser's form token", (first, second))
+        r = tabs.post("/login", {"csrf": first, "name": "zhang", "password": pw})
+        check(r.status == 303, "the first tab's form signs in after a second page was opened", r.status)
+        tabs.post("/logout", {"csrf": tabs.csrf()})
+        # A forged form cookie is not echoed back: the page makes its own token.
+        forged = env.client()
+        forged.jar["fupin_login"] = "<x>"
+        t = forged.get("/login").csrf()
+        check(t and len(t) == 64, "a malformed form cookie gets a fresh token", t)
+
         # Login: cookie flags, new id each time, only a hash stored.
         r = b.login("zhang", pw)
         check(r.status == 303 and r.header("Location") == "/", "login redirects to the overview", r.status)
