@@ -67,6 +67,18 @@ void sandbox_begin(struct sandbox *sb);
 void sandbox_end(struct sandbox *sb);
 /* Makes the table at idx read-only in place (and the tables inside it). */
 void sandbox_freeze(lua_State *L, int idx);
+/* Whether the table at idx was frozen by sandbox_freeze (or is the
+ * globals): a policy cannot forge that, its metatable is out of reach. */
+int sandbox_is_frozen(lua_State *L, int idx);
+/* policy_seal.c: the compiled chunk on top of the stack assigns no local
+ * of the main chunk (nor its _ENV) inside a function; else -1 and msg
+ * "<display>:LINE: ..." naming the variable. */
+int policy_seal_chunk(lua_State *L, const char *display, char *msg, size_t size);
+/* policy_seal.c: freezes the module at idx and every table it reaches
+ * (fields, keys, upvalues of its functions, deeply); -1 and msg when it
+ * reaches a coroutine, a userdata or a table with a metatable of its own,
+ * which no freezing can make stateless. The module runs once per worker. */
+int policy_seal_module(lua_State *L, int idx, const char *display, char *msg, size_t size);
 /* The error message on top of the stack, without running any metamethod. */
 const char *sandbox_error_text(lua_State *L, char *buf, size_t size);
 /* Rewrites, in place, a sentence of Lua's own (parser or runtime error)

@@ -500,6 +500,17 @@ void sandbox_freeze(lua_State *L, int idx)
     lua_pop(L, 1);
 }
 
+int sandbox_is_frozen(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return 0;
+    lua_pushliteral(L, "__newindex");
+    lua_rawget(L, -2);
+    lua_CFunction f = lua_tocfunction(L, -1);
+    lua_pop(L, 2);
+    return f == ro_newindex || f == env_newindex;
+}
+
 static int is_protected(lua_State *L, int idx)
 {
     if (!lua_getmetatable(L, idx))

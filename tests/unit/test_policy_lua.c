@@ -491,23 +491,123 @@ static void test_views_follow_the_household(void)
     policy_lua_free(l.lp);
 }
 
-static void test_state_does_not_leak(void)
+/* A worker runs each policy's chunk once: every way a value could survive
+ * from one household to the next is refused when the file loads... */
+static void test_state_refused_at_load(void)
 {
     struct loaded l;
     struct err e = {{0}};
-    CHECK(load("leak.lua", read_fixture("leak.lua"), &l, &e) == 0);
+    /* leak.lua: a file-level counter, table and module field. */
+    CHECK(load("leak.lua", read_fixture("leak.lua"), &l, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, "policies/leak.lua:7: the file-level variable 'count' is assigned "
+                              "inside a function");
+    policy_lua_free(l.lp);
+    static const char head[] = "return { name = 'exit', title = 'x',\n";
+    char src[1024];
+    /* assigned in a closure made inside evaluate: line 4 */
+    snprintf(src, sizeof src,
+             "local n = 0\n%sevaluate = function(h, out)\n"
+             "local function bump() n = n + 1 end\nbump() end }\n",
+             head);
+    expect_load_error(src, "policies/bad.lua:4: the file-level variable 'n' is assigned");
+    /* a file-level function that evaluate calls */
+    expect_load_error("local last\nlocal function remember(h)\n  last = h.id\nend\n"
+                      "return { name = 'exit', title = 'x', evaluate = remember }\n",
+                      "policies/bad.lua:3: the file-level variable 'last'");
+    /* a fresh environment of its own */
+    snprintf(src, sizeof src, "%sevaluate = function(h, out)\n_ENV = {}\nend }\n", head);
+    expect_load_error(src, "policies/bad.lua:3: the file-level variable '_ENV'");
+    /* a cache behind a metatable: rawset inside __index would keep values */
+    snprintf(src, sizeof src,
+             "local cache = setmetatable({}, {__index = function(t, k) rawset(t, k, 1) "
+             "return 1 end})\n%sevaluate = function(h, out) local x = cache[h.id] end }\n",
+             head);
+    expect_load_error(src, "a table with a metatable kept at file level (in 'cache')");
+    /* a coroutine (its stack), and a gmatch iterator (its position) */
+    snprintf(src, sizeof src,
+             "local next_n = coroutine.wrap(function() local i = 0 while true do i = i + 1 "
+             "coroutine.yield(i) end end)\n%sevaluate = function(h, out) local n = next_n() end "
+             "}\n",
+             head);
+    expect_load_error(src, "a coroutine kept at file level");
+    snprintf(src, sizeof src,
+             "local words = string.gmatch('a b c', '%%a')\n%sevaluate = function(h, out) "
+             "local w = words() end }\n",
+             head);
+    expect_load_error(src, "kept at file level (in 'words')");
+    /* ...and what is allowed: locals given their value while the file
+     * loads, and evaluate's own locals assigned by its closures. */
+    snprintf(src, sizeof src,
+             "local n = 1\nn = n + 1\nlocal LIST = {10, 20}\n%s"
+             "evaluate = function(h, out)\nlocal sum = 0\n"
+             "local function add(x) sum = sum + x end\n"
+             "for _, v in ipairs(LIST) do add(v) end\nfor k in pairs(LIST) do add(k) end\n"
+             "out:flag{measure = 'exit_ready', amount = sum + n + #LIST, reason = 'r'} end }\n",
+             head);
+    CHECK(load("fine.lua", src, &l, &e) == 0);
+    if (!l.lp)
+        fprintf(stderr, "load: %s\n", e.msg);
     struct policy_lua_worker *w = NULL;
     CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
     for (int i = 0; w && i < 3; i++) {
         eval_result_reset(&res);
         CHECK(eval(w, 0, &l, &res, &e) == 0);
-        /* count, #seen and M.calls start again at 0 for every household */
-        CHECK(res.n_findings == 1 && res.findings[0].amount == 3);
+        CHECK(res.n_findings == 1 && res.findings[0].amount == 30 + 3 + 2 + 2);
     }
     eval_result_free(&res);
     policy_lua_worker_free(w);
     policy_lua_free(l.lp);
+}
+
+/* ...or fails each household that tries it, at its line: writing to the
+ * module, a file-level table, the globals, fp or params. body runs in
+ * evaluate of a policy with a file-level table LIST and module M; each of
+ * three households must fail the same way and the state stay usable. */
+static void expect_state_write_fails(const char *body, const char *msg)
+{
+    char src[2048];
+    snprintf(src, sizeof src,
+             "local LIST = {1, 2, nested = {3}}\nlocal M = {name = 'exit', title = 'x'}\n"
+             "function M.evaluate(h, out, params)\n%s\n"
+             "out:flag{measure = 'exit_ready', amount = #LIST, reason = 'r'}\nend\nreturn M\n",
+             body);
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(load("state.lua", src, &l, &e) == 0);
+    if (!l.lp)
+        fprintf(stderr, "load: %s\n", e.msg);
+    struct policy_lua_worker *w = NULL;
+    CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    for (int i = 0; w && i < 3; i++) {
+        eval_result_reset(&res);
+        hh.id = 7 + i;
+        CHECK(eval(w, 0, &l, &res, &e) == ERR_FAIL);
+        CHECK_STR_CONTAINS(e.msg, "policies/state.lua:4:");
+        CHECK_STR_CONTAINS(e.msg, msg);
+    }
+    hh.id = 7;
+    eval_result_free(&res);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
+}
+
+static void test_state_writes_fail(void)
+{
+    expect_state_write_fails("M.calls = (M.calls or 0) + 1", "read-only field 'calls'");
+    expect_state_write_fails("LIST[#LIST + 1] = h.id", "read-only");
+    expect_state_write_fails("LIST.nested[1] = h.id", "read-only");
+    expect_state_write_fails("table.insert(LIST, h.id)", "read-only");
+    expect_state_write_fails("rawset(LIST, 'x', h.id)", "rawset: the table is read-only");
+    expect_state_write_fails("setmetatable(LIST, {__index = function() return h.id end})",
+                             "protected metatable");
+    expect_state_write_fails("seen = h.id", "attempt to set global 'seen'");
+    expect_state_write_fails("_G.seen = h.id", "attempt to set global 'seen'");
+    expect_state_write_fails("getmetatable('').__index = {}", "attempt to index a boolean");
+    expect_state_write_fails("string.seen = h.id", "read-only field 'seen'");
+    expect_state_write_fails("fp.seen = h.id", "read-only field 'seen'");
+    expect_state_write_fails("params.seen = h.id", "read-only");
 }
 
 /* fp.say, fp.age and fp.days_between run in C under the sandbox: the same
@@ -677,7 +777,8 @@ int main(int argc, char **argv)
     }
     RUN(test_good_policy_emits_findings);
     RUN(test_bad_policies_are_refused_with_line);
-    RUN(test_state_does_not_leak);
+    RUN(test_state_refused_at_load);
+    RUN(test_state_writes_fail);
     RUN(test_missing_fp_is_not_fatal);
     RUN(test_native_fp_matches_lua);
     RUN(test_views_follow_the_household);
