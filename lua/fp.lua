@@ -346,6 +346,13 @@ if type(native) == "table" then
     fp.say = native.say or fp.say
     fp.age = native.age or fp.age
     fp.days_between = native.days_between or fp.days_between
+    fp.who = native.who or fp.who
+    -- These keep the Lua version for what C leaves to it (non-numbers,
+    -- amounts beyond 1e12).
+    if native.with_lua then
+        fp.yuan = native.yuan and native.with_lua(native.yuan, fp.yuan) or fp.yuan
+        fp.percent = native.percent and native.with_lua(native.percent, fp.percent) or fp.percent
+    end
 end
 
 return fp

@@ -1,11 +1,12 @@
 /* sandbox_fp.c - fp's hottest helpers in C (fp.say, fp.age,
- * fp.days_between). fp.lua takes them from its loader in place of its own
- * Lua versions, with the same results; test_native_fp_matches_lua holds
- * them to the Lua ones. */
+ * fp.days_between, fp.who, fp.yuan, fp.percent). fp.lua takes them from its loader in place of its
+ * own Lua versions, with the same results; test_native_fp_matches_lua holds them to the Lua ones.
+ */
 #include "policy_lua_internal.h"
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdio.h>
 
 /* ---- fp's hottest helpers in C ----
  * fp.lua takes these from its loader in place of its own Lua versions, with
@@ -127,11 +128,132 @@ static int native_say(lua_State *L)
     return 1;
 }
 
+/* fp.who(member): "张三（成员 11）", or "成员 11" without a name. */
+static int native_who(lua_State *L)
+{
+    luaL_Buffer b;
+    lua_settop(L, 1);
+    int t = lua_getfield(L, 1, "name"); /* 2 */
+    int named = t != LUA_TNIL && !(t == LUA_TBOOLEAN && !lua_toboolean(L, 2)) &&
+                !(t == LUA_TSTRING && lua_rawlen(L, 2) == 0);
+    if (named && sandbox_has_address(L, 2))
+        lua_pushstring(L, lua_typename(L, t));
+    else if (named)
+        luaL_tolstring(L, 2, NULL);
+    else
+        lua_pushnil(L);
+    lua_getfield(L, 1, "id"); /* 4 */
+    if (sandbox_has_address(L, 4))
+        lua_pushstring(L, luaL_typename(L, 4));
+    else
+        luaL_tolstring(L, 4, NULL);
+    /* 3: the name's text, 5: the id's; the buffer may push a box above */
+    luaL_buffinit(L, &b);
+    if (named) {
+        lua_pushvalue(L, 3);
+        luaL_addvalue(&b);
+        luaL_addstring(&b, "（成员 ");
+        lua_pushvalue(L, 5);
+        luaL_addvalue(&b);
+        luaL_addstring(&b, "）");
+    } else {
+        luaL_addstring(&b, "成员 ");
+        lua_pushvalue(L, 5);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* Calls fp.lua's own version (upvalue 1) with the arguments: for what the
+ * C version leaves to it (values outside everyday ranges, non-numbers). */
+static int call_lua_version(lua_State *L)
+{
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    return 1;
+}
+
+/* The number at idx as the Lua version's arithmetic sees it, when it is
+ * a number of at most 1e12 in size: 0 otherwise. */
+static int everyday_number(lua_State *L, int idx, lua_Integer *i, lua_Number *x, int *is_int)
+{
+    if (lua_type(L, idx) != LUA_TNUMBER)
+        return 0;
+    *is_int = lua_isinteger(L, idx);
+    *i = *is_int ? lua_tointeger(L, idx) : 0;
+    *x = lua_tonumber(L, idx);
+    return *x == *x && fabs(*x) <= 1e12;
+}
+
+/* fp.yuan(amount): "5,000 元", "6,530.40 元", "-1,200 元" -- the Lua
+ * version's arithmetic step by step (integer or float as Lua has them). */
+static int native_yuan(lua_State *L)
+{
+    lua_Integer i;
+    lua_Number x;
+    int is_int;
+    if (!everyday_number(L, 1, &i, &x, &is_int))
+        return call_lua_version(L);
+    /* floor(math.abs(x) * 100 + 0.5): an integer times 100 stays one */
+    double v = is_int ? (double)((i < 0 ? -i : i) * 100) + 0.5 : fabs(x) * 100 + 0.5;
+    long long fen = (long long)floor(v);
+    long long whole = fen / 100, cents = fen % 100;
+    long long groups[8];
+    int n = 0;
+    do {
+        groups[n++] = whole % 1000;
+        whole /= 1000;
+    } while (whole > 0 && n < 8);
+    char out[64];
+    size_t len = 0;
+    if (x < 0)
+        out[len++] = '-';
+    /* the most significant group as is, the others as ",%03d" */
+    len += (size_t)snprintf(out + len, sizeof out - len, "%lld", groups[n - 1]);
+    for (int g = n - 2; g >= 0; g--)
+        len += (size_t)snprintf(out + len, sizeof out - len, ",%03lld", groups[g]);
+    if (cents)
+        len += (size_t)snprintf(out + len, sizeof out - len, ".%02lld", cents);
+    snprintf(out + len, sizeof out - len, " 元");
+    lua_pushstring(L, out);
+    return 1;
+}
+
+/* fp.percent(ratio): 0.45 -> "45 %" (string.format's %g). */
+static int native_percent(lua_State *L)
+{
+    lua_Integer i;
+    lua_Number x;
+    int is_int;
+    if (!everyday_number(L, 1, &i, &x, &is_int))
+        return call_lua_version(L);
+    char out[64];
+    snprintf(out, sizeof out, "%g %%", is_int ? (double)(i * 100) : x * 100);
+    lua_pushstring(L, out);
+    return 1;
+}
+
+/* native.with_lua(c_function, lua_function): the C function with fp.lua's
+ * own version as its fallback (upvalue 1). */
+static int native_with_lua(lua_State *L)
+{
+    lua_CFunction f = lua_tocfunction(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (f != native_yuan && f != native_percent)
+        return luaL_error(L, "fp: no C version to bind");
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, f, 1);
+    return 1;
+}
+
 void sandbox_fp_push_native(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"say", native_say},
-                                   {"age", native_age},
-                                   {"days_between", native_days_between},
-                                   {NULL, NULL}};
+    static const luaL_Reg fns[] = {
+        {"say", native_say},           {"age", native_age},   {"days_between", native_days_between},
+        {"who", native_who},           {"yuan", native_yuan}, {"percent", native_percent},
+        {"with_lua", native_with_lua}, {NULL, NULL}};
     luaL_newlib(L, fns);
 }

@@ -610,9 +610,9 @@ static void test_state_writes_fail(void)
     expect_state_write_fails("params.seen = h.id", "read-only");
 }
 
-/* fp.say, fp.age and fp.days_between run in C under the sandbox: the same
- * results as lua/fp.lua's own versions (the expected text is what plain
- * Lua gives, with tostring of a table as the sandbox shows it). */
+/* fp.say, fp.age, fp.days_between, fp.who, fp.yuan and fp.percent run in C under the sandbox: the
+ * same results as lua/fp.lua's own versions (the expected text is what plain Lua gives, with
+ * tostring of a table as the sandbox shows it). */
 static void test_native_fp_matches_lua(void)
 {
     char *saved = cfg.lua_dir, lua_dir[512];
@@ -620,31 +620,41 @@ static void test_native_fp_matches_lua(void)
     cfg.lua_dir = lua_dir; /* the shipped fp.lua, not the fixture */
     struct loaded l;
     struct err e = {{0}};
-    CHECK(load("native.lua",
-               "return { name = 'exit', title = 't', evaluate = function(h, out)\n"
-               "    local r = {}\n"
-               "    local function add(v) r[#r + 1] = tostring(v) end\n"
-               "    add(fp.say(\"{a},{b},{c},{t},{n_1},{x y},{},{tbl},{\", { a = 3.0, b = 0.25, c "
-               "= \"文\", t = true, n_1 = 12, tbl = {} }))\n"
-               "    add(fp.say(\"plain\", nil))\n"
-               "    add(fp.age(\"2000-02-29\", \"2018-02-28\")); add(fp.age(\"2000-02-29\", "
-               "\"2018-03-01\"))\n"
-               "    add(fp.age(\"2018-07-01\", \"2018-06-30\")); add(fp.age(19800501, "
-               "\"2018-06-30\"))\n"
-               "    add(fp.age(\"1980-02-30\", \"2018-06-30\")); add(fp.age(\"1980-5-01\", "
-               "\"2018-06-30\"))\n"
-               "    add(fp.age(\"2016-02-29\", \"2016-02-29\")); add(fp.age(\"1900-02-29\", "
-               "\"2018-06-30\"))\n"
-               "    add(fp.days_between(\"2018-06-30\", \"2016-02-29\")); "
-               "add(fp.days_between(\"0001-01-01\", \"9999-12-31\"))\n"
-               "    add(fp.days_between(\"1970-01-01\", \"2000-03-01\")); "
-               "add(fp.days_between(\"2018-06-30\", nil))\n"
-               "    add(fp.days_between(\"2018-06-3x\", \"2018-06-30\")); "
-               "add(fp.days_between(\"2000-02-29\", \"2000-02-29 \"))\n"
-               "    local ok, err = pcall(fp.say, \"{zz}\", {})\n"
-               "    add(ok); add(err:match(\"no value for {zz}\") ~= nil)\n"
-               "out:flag{measure = 'exit_ready', reason = table.concat(r, ';')} end }\n",
-               &l, &e) == 0);
+    CHECK(
+        load("native.lua",
+             "return { name = 'exit', title = 't', evaluate = function(h, out)\n"
+             "    local r = {}\n"
+             "    local function add(v) r[#r + 1] = tostring(v) end\n"
+             "    add(fp.say(\"{a},{b},{c},{t},{n_1},{x y},{},{tbl},{\", { a = 3.0, b = 0.25, c "
+             "= \"文\", t = true, n_1 = 12, tbl = {} }))\n"
+             "    add(fp.say(\"plain\", nil))\n"
+             "    add(fp.age(\"2000-02-29\", \"2018-02-28\")); add(fp.age(\"2000-02-29\", "
+             "\"2018-03-01\"))\n"
+             "    add(fp.age(\"2018-07-01\", \"2018-06-30\")); add(fp.age(19800501, "
+             "\"2018-06-30\"))\n"
+             "    add(fp.age(\"1980-02-30\", \"2018-06-30\")); add(fp.age(\"1980-5-01\", "
+             "\"2018-06-30\"))\n"
+             "    add(fp.age(\"2016-02-29\", \"2016-02-29\")); add(fp.age(\"1900-02-29\", "
+             "\"2018-06-30\"))\n"
+             "    add(fp.days_between(\"2018-06-30\", \"2016-02-29\")); "
+             "add(fp.days_between(\"0001-01-01\", \"9999-12-31\"))\n"
+             "    add(fp.days_between(\"1970-01-01\", \"2000-03-01\")); "
+             "add(fp.days_between(\"2018-06-30\", nil))\n"
+             "    add(fp.days_between(\"2018-06-3x\", \"2018-06-30\")); "
+             "add(fp.days_between(\"2000-02-29\", \"2000-02-29 \"))\n"
+             "    local ok, err = pcall(fp.say, \"{zz}\", {})\n"
+             "    add(ok); add(err:match(\"no value for {zz}\") ~= nil)\n"
+             "    for _, v in ipairs({0, 5, 999, 1000, 1234567, 6530.4, 0.45 * 14512, -1200,\n"
+             "        -0.001, 0.005, 0.015, 1e13, '5000', 12.345, 999.995, 1e12,\n"
+             "        -1234567.891, 2^53}) do add(fp.yuan(v)) end\n"
+             "    add(fp.yuan(nil))\n"
+             "    for _, v in ipairs({0.45, 1, 0.333333, 2, 1e13, -0.5, 1/3}) do\n"
+             "        add(fp.percent(v)) end\n"
+             "    for _, m in ipairs({{name = '张三', id = 11}, {name = '', id = 12}, {id = 13},\n"
+             "        {name = false, id = 14}, {name = 5, id = 15}, h.members[1]}) do\n"
+             "        add(fp.who(m)) end\n"
+             "out:flag{measure = 'exit_ready', reason = table.concat(r, ';')} end }\n",
+             &l, &e) == 0);
     struct policy_lua_worker *w = NULL;
     CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
@@ -655,7 +665,15 @@ static void test_native_fp_matches_lua(void)
     if (res.n_findings == 1)
         CHECK(strcmp(res.findings[0].reason,
                      "3,0.25,文,true,12,{x y},{},table,{;plain;17;18;nil;nil;nil;nil;0;nil;"
-                     "-852;3652058;11017;nil;nil;nil;false;true") == 0);
+                     "-852;3652058;11017;nil;nil;nil;false;true;"
+                     /* fp.yuan, fp.percent, fp.who as plain Lua 5.4 gives them */
+                     "0 元;5 元;999 元;1,000 元;1,234,567 元;6,530.40 元;6,530.40 元;-1,200 元;"
+                     "-0 元;0.01 元;0.02 元;10,000,000,000,000 元;5,000 元;12.35 元;1,000 元;"
+                     "1,000,000,000,000 元;-1,234,567.89 元;9,007,199,254,740,992 元;nil 元;"
+                     "45 %;100 %;33.3333 %;200 %;1e+15 %;-50 %;33.3333 %;"
+                     "张三（成员 11）;成员 12;成员 13;成员 14;5（成员 15）;成员 701") == 0);
+    if (res.n_findings == 1)
+        printf("  %s\n", res.findings[0].reason);
     eval_result_free(&res);
     policy_lua_worker_free(w);
     policy_lua_free(l.lp);
