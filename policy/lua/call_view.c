@@ -525,6 +525,17 @@ static void build_node(lua_State *L, const struct config *cfg, const struct poli
     lua_settop(L, proxy);
 }
 
+int call_view_is_params(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return 0;
+    lua_pushliteral(L, "__newindex");
+    lua_rawget(L, -2);
+    int is = lua_tocfunction(L, -1) == node_newindex;
+    lua_pop(L, 2);
+    return is;
+}
+
 /* Outside `fupin explain` (which traces every read) and when the params are
  * the worker's own config, params is a read-only table built once per worker
  * and policy: reads are VM lookups and nothing is allocated per read. */

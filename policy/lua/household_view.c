@@ -464,6 +464,17 @@ void household_view_build(lua_State *L)
     lua_pop(L, 2);
 }
 
+const struct household *household_view_live(lua_State *L, int idx)
+{
+    const struct household *hh = sandbox_of(L)->hh;
+    if (!hh || lua_type(L, idx) != LUA_TTABLE)
+        return NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &household_key);
+    int live = lua_rawequal(L, idx, -1);
+    lua_pop(L, 1);
+    return live ? hh : NULL;
+}
+
 void household_view_push(lua_State *L)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &household_key);

@@ -98,6 +98,12 @@ void sandbox_display_name(const char *path, char *out, size_t size);
 /* Reads a whole text file (malloc'd, NUL-terminated). */
 int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e);
 
+/* household_view.c: the household of the evaluation in progress when idx
+ * is its live view, else NULL. */
+const struct household *household_view_live(lua_State *L, int idx);
+/* call_view.c: whether idx is a read-only params table (a node built once
+ * per worker, never written). */
+int call_view_is_params(lua_State *L, int idx);
 /* household_view.c: registers the view metatables (inside sandbox_open). */
 void household_view_register(lua_State *L);
 /* call_view.c: the metatable of out and params (called by household_view_register). */

@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ---- fp's hottest helpers in C ----
  * fp.lua takes these from its loader in place of its own Lua versions, with
@@ -201,24 +202,28 @@ static int native_yuan(lua_State *L)
     double v = is_int ? (double)((i < 0 ? -i : i) * 100) + 0.5 : fabs(x) * 100 + 0.5;
     long long fen = (long long)floor(v);
     long long whole = fen / 100, cents = fen % 100;
-    long long groups[8];
-    int n = 0;
+    /* digits by hand: snprintf was most of this function's cost */
+    char digits[32], out[64];
+    int nd = 0;
     do {
-        groups[n++] = whole % 1000;
-        whole /= 1000;
-    } while (whole > 0 && n < 8);
-    char out[64];
+        digits[nd++] = (char)('0' + whole % 10);
+        whole /= 10;
+    } while (whole > 0);
     size_t len = 0;
     if (x < 0)
         out[len++] = '-';
-    /* the most significant group as is, the others as ",%03d" */
-    len += (size_t)snprintf(out + len, sizeof out - len, "%lld", groups[n - 1]);
-    for (int g = n - 2; g >= 0; g--)
-        len += (size_t)snprintf(out + len, sizeof out - len, ",%03lld", groups[g]);
-    if (cents)
-        len += (size_t)snprintf(out + len, sizeof out - len, ".%02lld", cents);
-    snprintf(out + len, sizeof out - len, " 元");
-    lua_pushstring(L, out);
+    for (int k = nd - 1; k >= 0; k--) {
+        out[len++] = digits[k];
+        if (k > 0 && k % 3 == 0)
+            out[len++] = ',';
+    }
+    if (cents) {
+        out[len++] = '.';
+        out[len++] = (char)('0' + cents / 10);
+        out[len++] = (char)('0' + cents % 10);
+    }
+    memcpy(out + len, " 元", sizeof " 元" - 1);
+    lua_pushlstring(L, out, len + sizeof " 元" - 1);
     return 1;
 }
 
@@ -236,13 +241,168 @@ static int native_percent(lua_State *L)
     return 1;
 }
 
+/* ---- facts of the household computed in C ----
+ * The income rows and members are read from the household itself (not
+ * through its view) when the argument is the live household; anything else
+ * (a plain table in a test) goes to fp.lua's version. */
+
+/* fp.per_capita_income(household, year): the year's four incomes summed in
+ * the order and arithmetic of the Lua version, over the members, to the fen
+ * (a float, as Lua's `/` gives). */
+static int native_per_capita_income(lua_State *L)
+{
+    const struct household *hh = household_view_live(L, 1);
+    if (!hh)
+        return call_lua_version(L);
+    if (hh->n_members == 0 || lua_type(L, 2) != LUA_TNUMBER)
+        return 0; /* no row's year equals a non-number */
+    lua_Number year = lua_tonumber(L, 2);
+    for (size_t i = 0; i < hh->n_income; i++) {
+        const struct household_income *r = &hh->income[i];
+        if ((lua_Number)r->year != year)
+            continue;
+        double total = r->wage + r->production + r->property + r->transfer;
+        lua_pushnumber(L, floor(total / (double)hh->n_members * 100 + 0.5) / 100);
+        return 1;
+    }
+    return 0;
+}
+
+/* fp.latest_income_year(household, up_to): the latest row's year, at most
+ * up_to when it is a number. */
+static int native_latest_income_year(lua_State *L)
+{
+    const struct household *hh = household_view_live(L, 1);
+    int bound = lua_type(L, 2);
+    if (!hh || (bound != LUA_TNONE && bound != LUA_TNIL && bound != LUA_TNUMBER))
+        return call_lua_version(L);
+    lua_Number up_to = bound == LUA_TNUMBER ? lua_tonumber(L, 2) : 0;
+    int found = 0, latest = 0;
+    for (size_t i = 0; i < hh->n_income; i++) {
+        int y = hh->income[i].year;
+        if ((bound != LUA_TNUMBER || (lua_Number)y <= up_to) && (!found || y > latest)) {
+            latest = y;
+            found = 1;
+        }
+    }
+    if (!found)
+        return 0;
+    lua_pushinteger(L, latest);
+    return 1;
+}
+
+/* ---- results kept for read-only arguments ----
+ * fp.for_year, fp.poverty_line and fp.line_with_text are pure functions of
+ * params, which are read-only tables built once per worker: their results
+ * are kept per argument list (a tree of weak-keyed tables in upvalue 2,
+ * leaf[0] = the number of results, leaf[1..n] the results) and the Lua
+ * version (upvalue 1) runs only for a list not seen yet, or one holding a
+ * table a policy could change (then every time). Nothing a policy can
+ * reach holds these tables. */
+
+static char nil_key; /* stands for nil in the tree */
+
+static int memo_arg_ok(lua_State *L, int i)
+{
+    switch (lua_type(L, i)) {
+    case LUA_TNIL:
+    case LUA_TBOOLEAN:
+    case LUA_TSTRING:
+        return 1;
+    case LUA_TNUMBER:
+        return lua_tonumber(L, i) == lua_tonumber(L, i); /* NaN is no key */
+    case LUA_TTABLE:
+        return sandbox_is_frozen(L, i) || call_view_is_params(L, i);
+    default:
+        return 0;
+    }
+}
+
+static void push_weak_table(lua_State *L)
+{
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+}
+
+static int native_memoized(lua_State *L)
+{
+    int nargs = (int)lua_tointeger(L, lua_upvalueindex(3));
+    lua_settop(L, nargs);
+    int ok = 1;
+    for (int i = 1; i <= nargs && ok; i++)
+        ok = memo_arg_ok(L, i);
+    if (!ok) {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_insert(L, 1);
+        lua_call(L, nargs, LUA_MULTRET);
+        return lua_gettop(L);
+    }
+    luaL_checkstack(L, nargs + 8, "fp");
+    lua_pushvalue(L, lua_upvalueindex(2));
+    for (int i = 1; i <= nargs; i++) {
+        if (lua_isnil(L, i))
+            lua_pushlightuserdata(L, &nil_key);
+        else
+            lua_pushvalue(L, i);
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, -3) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            push_weak_table(L);
+            lua_pushvalue(L, -2);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, -5);
+        }
+        lua_remove(L, -2); /* the key */
+        lua_remove(L, -2); /* the level above */
+    }
+    int leaf = lua_gettop(L);
+    if (lua_rawgeti(L, leaf, 0) == LUA_TNUMBER) {
+        int n = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        for (int k = 1; k <= n; k++)
+            lua_rawgeti(L, leaf, k);
+        return n;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    for (int i = 1; i <= nargs; i++)
+        lua_pushvalue(L, i);
+    lua_call(L, nargs, LUA_MULTRET);
+    int n = lua_gettop(L) - leaf;
+    for (int k = 1; k <= n; k++) {
+        lua_pushvalue(L, leaf + k);
+        lua_rawseti(L, leaf, k);
+    }
+    lua_pushinteger(L, n);
+    lua_rawseti(L, leaf, 0);
+    return n;
+}
+
+/* native.memo(lua_function, nargs): lua_function with its results kept. */
+static int native_memo(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_Integer nargs = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, nargs >= 1 && nargs <= 8, 2, "1 to 8 arguments");
+    lua_settop(L, 2);
+    lua_pushvalue(L, 1);
+    push_weak_table(L);
+    lua_pushinteger(L, nargs);
+    lua_pushcclosure(L, native_memoized, 3);
+    return 1;
+}
+
 /* native.with_lua(c_function, lua_function): the C function with fp.lua's
  * own version as its fallback (upvalue 1). */
 static int native_with_lua(lua_State *L)
 {
     lua_CFunction f = lua_tocfunction(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
-    if (f != native_yuan && f != native_percent)
+    if (f != native_yuan && f != native_percent && f != native_per_capita_income &&
+        f != native_latest_income_year)
         return luaL_error(L, "fp: no C version to bind");
     lua_pushvalue(L, 2);
     lua_pushcclosure(L, f, 1);
@@ -251,9 +411,16 @@ static int native_with_lua(lua_State *L)
 
 void sandbox_fp_push_native(lua_State *L)
 {
-    static const luaL_Reg fns[] = {
-        {"say", native_say},           {"age", native_age},   {"days_between", native_days_between},
-        {"who", native_who},           {"yuan", native_yuan}, {"percent", native_percent},
-        {"with_lua", native_with_lua}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"say", native_say},
+                                   {"age", native_age},
+                                   {"days_between", native_days_between},
+                                   {"who", native_who},
+                                   {"yuan", native_yuan},
+                                   {"percent", native_percent},
+                                   {"per_capita_income", native_per_capita_income},
+                                   {"latest_income_year", native_latest_income_year},
+                                   {"with_lua", native_with_lua},
+                                   {"memo", native_memo},
+                                   {NULL, NULL}};
     luaL_newlib(L, fns);
 }
