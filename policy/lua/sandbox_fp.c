@@ -130,37 +130,64 @@ static int native_say(lua_State *L)
 }
 
 /* fp.who(member): "张三（成员 11）", or "成员 11" without a name. */
+/* The text of the value at idx as tostring gives it (an integer written
+ * by hand, the common case: luaL_tolstring formats it with snprintf). */
+static const char *who_text(lua_State *L, int idx, int type, char *buf, size_t *len)
+{
+    if (type == LUA_TSTRING)
+        return lua_tolstring(L, idx, len);
+    if (type == LUA_TNUMBER && lua_isinteger(L, idx)) {
+        lua_Integer v = lua_tointeger(L, idx);
+        lua_Unsigned u = v < 0 ? 0u - (lua_Unsigned)v : (lua_Unsigned)v;
+        char *p = buf + 24;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        *len = (size_t)(buf + 24 - p);
+        return p;
+    }
+    if (sandbox_has_address(L, idx))
+        lua_pushstring(L, lua_typename(L, type));
+    else
+        luaL_tolstring(L, idx, NULL);
+    lua_replace(L, idx);
+    return lua_tolstring(L, idx, len);
+}
+
 static int native_who(lua_State *L)
 {
-    luaL_Buffer b;
     lua_settop(L, 1);
-    int t = lua_getfield(L, 1, "name"); /* 2 */
-    int named = t != LUA_TNIL && !(t == LUA_TBOOLEAN && !lua_toboolean(L, 2)) &&
-                !(t == LUA_TSTRING && lua_rawlen(L, 2) == 0);
-    if (named && sandbox_has_address(L, 2))
-        lua_pushstring(L, lua_typename(L, t));
-    else if (named)
-        luaL_tolstring(L, 2, NULL);
-    else
-        lua_pushnil(L);
-    lua_getfield(L, 1, "id"); /* 4 */
-    if (sandbox_has_address(L, 4))
-        lua_pushstring(L, luaL_typename(L, 4));
-    else
-        luaL_tolstring(L, 4, NULL);
-    /* 3: the name's text, 5: the id's; the buffer may push a box above */
+    int nt = lua_getfield(L, 1, "name"); /* 2 */
+    int it = lua_getfield(L, 1, "id");   /* 3 */
+    int named = nt != LUA_TNIL && !(nt == LUA_TBOOLEAN && !lua_toboolean(L, 2)) &&
+                !(nt == LUA_TSTRING && lua_rawlen(L, 2) == 0);
+    char nbuf[24], ibuf[24];
+    size_t nlen = 0, ilen;
+    const char *name = named ? who_text(L, 2, nt, nbuf, &nlen) : NULL;
+    const char *id = who_text(L, 3, it, ibuf, &ilen);
+    static const char open[] = "（成员 ", close[] = "）", bare[] = "成员 ";
+    if (!named) {
+        char out[64];
+        if (ilen <= sizeof out - sizeof bare) {
+            memcpy(out, bare, sizeof bare - 1);
+            memcpy(out + sizeof bare - 1, id, ilen);
+            lua_pushlstring(L, out, sizeof bare - 1 + ilen);
+            return 1;
+        }
+    }
+    luaL_Buffer b;
     luaL_buffinit(L, &b);
     if (named) {
-        lua_pushvalue(L, 3);
-        luaL_addvalue(&b);
-        luaL_addstring(&b, "（成员 ");
-        lua_pushvalue(L, 5);
-        luaL_addvalue(&b);
-        luaL_addstring(&b, "）");
+        luaL_addlstring(&b, name, nlen);
+        luaL_addlstring(&b, open, sizeof open - 1);
+        luaL_addlstring(&b, id, ilen);
+        luaL_addlstring(&b, close, sizeof close - 1);
     } else {
-        luaL_addstring(&b, "成员 ");
-        lua_pushvalue(L, 5);
-        luaL_addvalue(&b);
+        luaL_addlstring(&b, bare, sizeof bare - 1);
+        luaL_addlstring(&b, id, ilen);
     }
     luaL_pushresult(&b);
     return 1;
