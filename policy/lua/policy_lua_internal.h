@@ -39,6 +39,12 @@ struct sandbox {
     struct sandbox *prev_armed;
     unsigned gen;         /* views of other generations are dead */
     size_t pool_used[16]; /* household_view.c: proxies of each kind in use */
+    /* sandbox.c: freed small blocks by size class (16-byte steps up to
+     * SANDBOX_SMALL), reused before malloc; carved from slabs freed with
+     * the state. */
+    void *small_free[17];
+    void *slabs;
+    char *slab_at, *slab_end;
 
     /* The evaluation in progress (household_view.c and call_view.c read these). */
     const struct household *hh;
