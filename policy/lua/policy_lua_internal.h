@@ -97,6 +97,9 @@ const char *sandbox_budget_text(enum sandbox_exceeded kind);
 /* Nonzero when the value at idx would print as an address (a table,
  * function, thread or userdata without __tostring): printed as its type. */
 int sandbox_has_address(lua_State *L, int idx);
+/* The decimal text of v (as Lua writes an integer), inside buf; *len its
+ * length. */
+const char *sandbox_int_text(lua_Integer v, char buf[24], size_t *len);
 /* sandbox_fp.c: pushes the table of fp's C helpers {say, age, days_between}. */
 void sandbox_fp_push_native(lua_State *L);
 /* "policies/x.lua" from a file path: the last directory and the file name. */

@@ -136,19 +136,8 @@ static const char *who_text(lua_State *L, int idx, int type, char *buf, size_t *
 {
     if (type == LUA_TSTRING)
         return lua_tolstring(L, idx, len);
-    if (type == LUA_TNUMBER && lua_isinteger(L, idx)) {
-        lua_Integer v = lua_tointeger(L, idx);
-        lua_Unsigned u = v < 0 ? 0u - (lua_Unsigned)v : (lua_Unsigned)v;
-        char *p = buf + 24;
-        do {
-            *--p = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0)
-            *--p = '-';
-        *len = (size_t)(buf + 24 - p);
-        return p;
-    }
+    if (type == LUA_TNUMBER && lua_isinteger(L, idx))
+        return sandbox_int_text(lua_tointeger(L, idx), buf, len);
     if (sandbox_has_address(L, idx))
         lua_pushstring(L, lua_typename(L, type));
     else

@@ -660,6 +660,9 @@ static void test_native_fp_matches_lua(void)
              "    add(fp.latest_income_year(h))\n"
              "    local t = {[2017] = 1}\n"
              "    add(fp.for_year(t, 2018)); t[2018] = 2; add(fp.for_year(t, 2018))\n"
+             "    add(string.format('%d 年 %s %s%%', 2017, '文', 12)); add(('%d'):format(-5))\n"
+             "    add(string.format('%s', 3.5)); add(string.format('%5d', 3))\n"
+             "    add(string.format('%d|%d', math.maxinteger, math.mininteger))\n"
              "out:flag{measure = 'exit_ready', reason = table.concat(r, ';')} end }\n",
              &l, &e) == 0);
     struct policy_lua_worker *w = NULL;
@@ -681,7 +684,9 @@ static void test_native_fp_matches_lua(void)
                      "张三（成员 11）;成员 12;成员 13;成员 14;5（成员 15）;成员 701;"
                      /* the live household's facts in C, a plain table in Lua; a
                       * table a policy can change is never answered from memory */
-                     "2000.0;nil;2000.0;2017;nil;2017;1;2") == 0);
+                     "2000.0;nil;2000.0;2017;nil;2017;1;2;"
+                     /* string.format's own path for %d and %s */
+                     "2017 年 文 12%;-5;3.5;    3;9223372036854775807|-9223372036854775808") == 0);
     if (res.n_findings == 1)
         printf("  %s\n", res.findings[0].reason);
     eval_result_free(&res);
