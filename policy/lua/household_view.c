@@ -362,7 +362,8 @@ static int push_label(lua_State *L, enum vkind kind)
     if (!k || len <= sizeof suffix - 1 || len - (sizeof suffix - 1) >= sizeof name ||
         strcmp(k + len - (sizeof suffix - 1), suffix) != 0)
         return 0;
-    snprintf(name, sizeof name, "%.*s", (int)(len - (sizeof suffix - 1)), k);
+    memcpy(name, k, len - (sizeof suffix - 1)); /* fits: checked above */
+    name[len - (sizeof suffix - 1)] = '\0';
     const struct household_field *f = household_field_find((enum household_rec)kind, name);
     if (!f || f->kind != HOUSEHOLD_ENUM)
         return 0;
