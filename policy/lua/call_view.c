@@ -28,6 +28,13 @@ struct view {
 };
 
 static char mt_key; /* registry: the views' metatable (compared by identity, not by name) */
+/* registry: out's metatable while nothing traces: its __index is the table
+ * of out's fields itself, so `out.explaining` and `out:recommend` are VM
+ * lookups with no C call (rules read out.explaining in every test). The
+ * methods still check that their out is live. */
+static char out_mt_key;
+
+static int tracing(lua_State *L);
 
 static struct view *new_view(lua_State *L, enum vkind kind, const void *ptr, size_t extra)
 {
@@ -36,22 +43,32 @@ static struct view *new_view(lua_State *L, enum vkind kind, const void *ptr, siz
     v->gen = sandbox_of(L)->gen;
     v->kind = kind;
     v->ptr = ptr;
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, kind == V_OUT && !tracing(L) ? &out_mt_key : &mt_key);
     lua_setmetatable(L, -2);
     return v;
 }
 
-static struct view *check_view(lua_State *L, int idx)
+/* The view at idx, or NULL when it is none (dead or alive). */
+static struct view *to_view(lua_State *L, int idx)
 {
     struct view *v = lua_touserdata(L, idx);
-    if (v && lua_type(L, idx) == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
+    if (!v || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &out_mt_key);
+    int ours = lua_rawequal(L, -1, -2);
+    lua_pop(L, 1);
+    if (!ours) {
         lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
-        if (!lua_rawequal(L, -1, -2))
-            v = NULL;
-        lua_pop(L, 2);
-    } else {
-        v = NULL;
+        ours = lua_rawequal(L, -1, -2);
+        lua_pop(L, 1);
     }
+    lua_pop(L, 1);
+    return ours ? v : NULL;
+}
+
+static struct view *check_view(lua_State *L, int idx)
+{
+    struct view *v = to_view(L, idx);
     if (!v)
         luaL_error(L, _("expected an out or params view"));
     if (v->gen != sandbox_of(L)->gen)
@@ -341,14 +358,14 @@ static int view_len(lua_State *L)
 
 static int view_tostring(lua_State *L)
 {
-    struct view *v = luaL_testudata(L, 1, VIEW_MT);
+    struct view *v = to_view(L, 1);
     lua_pushstring(L, v ? view_names[v->kind] : "view");
     return 1;
 }
 
 static int view_eq(lua_State *L)
 {
-    struct view *a = luaL_testudata(L, 1, VIEW_MT), *b = luaL_testudata(L, 2, VIEW_MT);
+    struct view *a = to_view(L, 1), *b = to_view(L, 2);
     lua_pushboolean(L, a && b && a->kind == b->kind && a->kind != V_PARAMS);
     return 1;
 }
@@ -387,8 +404,17 @@ void call_view_register(lua_State *L)
     lua_setfield(L, -2, "test");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "explaining");
+    lua_pushvalue(L, -1);
     lua_pushcclosure(L, view_index, 1);
+    lua_setfield(L, -3, "__index");
+    /* out's own metatable: the same, with the fields table as __index */
+    lua_createtable(L, 0, 8);
+    luaL_setfuncs(L, mt, 0);
+    lua_insert(L, -2);
     lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "read-only view");
+    lua_setfield(L, -2, "__metatable");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &out_mt_key);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
     lua_pushliteral(L, "read-only view");
