@@ -89,12 +89,18 @@ static int native_say(lua_State *L)
     luaL_buffinit(L, &b);
     size_t i = 0;
     while (i < n) {
+        /* the text up to the next '{' in one piece */
+        const char *brace = memchr(t + i, '{', n - i);
+        size_t run = brace ? (size_t)(brace - (t + i)) : n - i;
+        luaL_addlstring(&b, t + i, run);
+        i += run;
+        if (i >= n)
+            break;
         size_t k = i + 1;
-        if (t[i] == '{')
-            while (k < n && is_name_char(t[k]))
-                k++;
-        if (t[i] != '{' || k == i + 1 || k >= n || t[k] != '}') {
-            luaL_addchar(&b, t[i]);
+        while (k < n && is_name_char(t[k]))
+            k++;
+        if (k == i + 1 || k >= n || t[k] != '}') {
+            luaL_addchar(&b, '{');
             i++;
             continue;
         }
@@ -104,25 +110,37 @@ static int native_say(lua_State *L)
             lua_pushlstring(L, t + i + 1, k - i - 1);
             return luaL_error(L, "fp.say: no value for {%s} in \"%s\"", lua_tostring(L, -1), t);
         }
-        if (type == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+        lua_Integer v;
+        int whole = 0;
+        if (type == LUA_TNUMBER && lua_isinteger(L, -1)) {
+            v = lua_tointeger(L, -1);
+            whole = 1;
+        } else if (type == LUA_TNUMBER) {
             lua_Number x = lua_tonumber(L, -1);
-            lua_Integer v;
             if (x == floor(x)) {
                 if (!lua_numbertointeger(x, &v))
                     return luaL_error(L, "bad argument #2 to 'format' (number has no integer "
                                          "representation)");
-                lua_pop(L, 1);
-                lua_pushinteger(L, v);
+                whole = 1;
             }
         }
-        if (sandbox_has_address(L, -1)) {
+        if (whole) { /* as tostring writes an integer, without snprintf */
+            char buf[24];
+            size_t len;
+            const char *text = sandbox_int_text(v, buf, &len);
+            lua_pop(L, 1);
+            luaL_addlstring(&b, text, len);
+        } else if (type == LUA_TSTRING) {
+            luaL_addvalue(&b);
+        } else if (sandbox_has_address(L, -1)) {
             lua_pop(L, 1);
             lua_pushstring(L, lua_typename(L, type));
+            luaL_addvalue(&b);
         } else {
             luaL_tolstring(L, -1, NULL);
             lua_remove(L, -2);
+            luaL_addvalue(&b);
         }
-        luaL_addvalue(&b);
         i = k + 1;
     }
     luaL_pushresult(&b);
