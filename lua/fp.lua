@@ -346,6 +346,25 @@ if type(native) == "table" then
     fp.say = native.say or fp.say
     fp.age = native.age or fp.age
     fp.days_between = native.days_between or fp.days_between
+    fp.who = native.who or fp.who
+    -- These keep the Lua version for what C leaves to it (non-numbers,
+    -- amounts beyond 1e12).
+    if native.with_lua then
+        fp.yuan = native.yuan and native.with_lua(native.yuan, fp.yuan) or fp.yuan
+        fp.percent = native.percent and native.with_lua(native.percent, fp.percent) or fp.percent
+        -- Facts of the live household, read in C from the household itself.
+        fp.per_capita_income = native.per_capita_income
+            and native.with_lua(native.per_capita_income, fp.per_capita_income) or fp.per_capita_income
+        fp.latest_income_year = native.latest_income_year
+            and native.with_lua(native.latest_income_year, fp.latest_income_year) or fp.latest_income_year
+    end
+    -- Pure functions of the read-only params: computed once per worker and
+    -- argument list (the year's line), not once per household and policy.
+    if native.memo then
+        fp.for_year = native.memo(fp.for_year, 2)
+        fp.poverty_line = native.memo(fp.poverty_line, 2)
+        fp.line_with_text = native.memo(fp.line_with_text, 3)
+    end
 end
 
 return fp

@@ -27,6 +27,15 @@ struct view {
     char prefix[]; /* V_PARAMS: the dotted key of this node */
 };
 
+static char mt_key; /* registry: the views' metatable (compared by identity, not by name) */
+/* registry: out's metatable while nothing traces: its __index is the table
+ * of out's fields itself, so `out.explaining` and `out:recommend` are VM
+ * lookups with no C call (rules read out.explaining in every test). The
+ * methods still check that their out is live. */
+static char out_mt_key;
+
+static int tracing(lua_State *L);
+
 static struct view *new_view(lua_State *L, enum vkind kind, const void *ptr, size_t extra)
 {
     struct view *v = lua_newuserdatauv(L, sizeof *v + extra, 1);
@@ -34,13 +43,32 @@ static struct view *new_view(lua_State *L, enum vkind kind, const void *ptr, siz
     v->gen = sandbox_of(L)->gen;
     v->kind = kind;
     v->ptr = ptr;
-    luaL_setmetatable(L, VIEW_MT);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, kind == V_OUT && !tracing(L) ? &out_mt_key : &mt_key);
+    lua_setmetatable(L, -2);
     return v;
+}
+
+/* The view at idx, or NULL when it is none (dead or alive). */
+static struct view *to_view(lua_State *L, int idx)
+{
+    struct view *v = lua_touserdata(L, idx);
+    if (!v || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &out_mt_key);
+    int ours = lua_rawequal(L, -1, -2);
+    lua_pop(L, 1);
+    if (!ours) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+        ours = lua_rawequal(L, -1, -2);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return ours ? v : NULL;
 }
 
 static struct view *check_view(lua_State *L, int idx)
 {
-    struct view *v = luaL_testudata(L, idx, VIEW_MT);
+    struct view *v = to_view(L, idx);
     if (!v)
         luaL_error(L, _("expected an out or params view"));
     if (v->gen != sandbox_of(L)->gen)
@@ -298,28 +326,20 @@ static int out_test(lua_State *L)
 
 /* ---- the metatable of out and params ---- */
 
+/* upvalue 1: out's fields, {recommend = out_recommend, ..., explaining =
+ * false}: one table lookup per read (rules read out.explaining in every
+ * test), no string compares. */
 static int view_index(lua_State *L)
 {
     struct view *v = check_view(L, 1);
     if (v->kind == V_PARAMS)
         return params_index(L, v);
-    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-    lua_CFunction fn = !k                            ? NULL
-                       : strcmp(k, "recommend") == 0 ? out_recommend
-                       : strcmp(k, "flag") == 0      ? out_flag
-                       : strcmp(k, "alert") == 0     ? out_alert
-                       : strcmp(k, "test") == 0      ? out_test
-                                                     : NULL;
+    lua_settop(L, 2);
+    int t = lua_rawget(L, lua_upvalueindex(1));
     /* out.explaining: whether tests are kept, so a rule can skip building
      * their text on the daemon's hot path. */
-    if (!fn && k && strcmp(k, "explaining") == 0) {
+    if (t == LUA_TBOOLEAN)
         lua_pushboolean(L, tracing(L));
-        return 1;
-    }
-    if (fn)
-        lua_pushcfunction(L, fn);
-    else
-        lua_pushnil(L);
     return 1;
 }
 
@@ -338,14 +358,14 @@ static int view_len(lua_State *L)
 
 static int view_tostring(lua_State *L)
 {
-    struct view *v = luaL_testudata(L, 1, VIEW_MT);
+    struct view *v = to_view(L, 1);
     lua_pushstring(L, v ? view_names[v->kind] : "view");
     return 1;
 }
 
 static int view_eq(lua_State *L)
 {
-    struct view *a = luaL_testudata(L, 1, VIEW_MT), *b = luaL_testudata(L, 2, VIEW_MT);
+    struct view *a = to_view(L, 1), *b = to_view(L, 2);
     lua_pushboolean(L, a && b && a->kind == b->kind && a->kind != V_PARAMS);
     return 1;
 }
@@ -368,15 +388,35 @@ static int view_pairs(lua_State *L)
 
 void call_view_register(lua_State *L)
 {
-    static const luaL_Reg mt[] = {{"__index", view_index},
-                                  {"__newindex", view_newindex},
-                                  {"__len", view_len},
-                                  {"__eq", view_eq},
-                                  {"__tostring", view_tostring},
-                                  {"__pairs", view_pairs},
-                                  {NULL, NULL}};
+    static const luaL_Reg mt[] = {
+        {"__newindex", view_newindex}, {"__len", view_len},     {"__eq", view_eq},
+        {"__tostring", view_tostring}, {"__pairs", view_pairs}, {NULL, NULL}};
     luaL_newmetatable(L, VIEW_MT);
     luaL_setfuncs(L, mt, 0);
+    lua_createtable(L, 0, 5);
+    lua_pushcfunction(L, out_recommend);
+    lua_setfield(L, -2, "recommend");
+    lua_pushcfunction(L, out_flag);
+    lua_setfield(L, -2, "flag");
+    lua_pushcfunction(L, out_alert);
+    lua_setfield(L, -2, "alert");
+    lua_pushcfunction(L, out_test);
+    lua_setfield(L, -2, "test");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "explaining");
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, view_index, 1);
+    lua_setfield(L, -3, "__index");
+    /* out's own metatable: the same, with the fields table as __index */
+    lua_createtable(L, 0, 8);
+    luaL_setfuncs(L, mt, 0);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "read-only view");
+    lua_setfield(L, -2, "__metatable");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &out_mt_key);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
     lua_pushliteral(L, "read-only view");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
@@ -523,6 +563,17 @@ static void build_node(lua_State *L, const struct config *cfg, const struct poli
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, proxy);
     lua_settop(L, proxy);
+}
+
+int call_view_is_params(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return 0;
+    lua_pushliteral(L, "__newindex");
+    lua_rawget(L, -2);
+    int is = lua_tocfunction(L, -1) == node_newindex;
+    lua_pop(L, 2);
+    return is;
 }
 
 /* Outside `fupin explain` (which traces every read) and when the params are

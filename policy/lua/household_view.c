@@ -362,7 +362,8 @@ static int push_label(lua_State *L, enum vkind kind)
     if (!k || len <= sizeof suffix - 1 || len - (sizeof suffix - 1) >= sizeof name ||
         strcmp(k + len - (sizeof suffix - 1), suffix) != 0)
         return 0;
-    snprintf(name, sizeof name, "%.*s", (int)(len - (sizeof suffix - 1)), k);
+    memcpy(name, k, len - (sizeof suffix - 1)); /* fits: checked above */
+    name[len - (sizeof suffix - 1)] = '\0';
     const struct household_field *f = household_field_find((enum household_rec)kind, name);
     if (!f || f->kind != HOUSEHOLD_ENUM)
         return 0;
@@ -462,6 +463,17 @@ void household_view_build(lua_State *L)
     push_record(L, V_HOUSEHOLD, sandbox_of(L)->hh, kinds, kinds + 1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &household_key);
     lua_pop(L, 2);
+}
+
+const struct household *household_view_live(lua_State *L, int idx)
+{
+    const struct household *hh = sandbox_of(L)->hh;
+    if (!hh || lua_type(L, idx) != LUA_TTABLE)
+        return NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &household_key);
+    int live = lua_rawequal(L, idx, -1);
+    lua_pop(L, 1);
+    return live ? hh : NULL;
 }
 
 void household_view_push(lua_State *L)

@@ -1,7 +1,9 @@
 /* policy_lua.c - Lua policies: load and check a policy file, and run policies
- * in per-thread workers. A worker re-runs a policy's chunk for every
- * evaluation, so no module-level state survives from one household to the
- * next. Never lets a policy error or budget overrun escape lua_pcall. */
+ * in per-thread workers. A worker runs each policy's chunk once and keeps
+ * its frozen module (policy_seal.c): no function may assign a file-level
+ * local, no table it reaches can be written, the globals are read-only, so
+ * no state survives from one household to the next. Never lets a policy
+ * error or budget overrun escape lua_pcall. */
 #include "policy_lua.h"
 #include "i18n.h"
 #include "log.h"
@@ -43,7 +45,7 @@ struct policy_lua_worker {
     int count_instructions; /* as policy_lua_use_instruction_budget was at creation */
     struct policy_lua *const *policies;
     size_t n;
-    int *refs; /* registry refs of the compiled chunks */
+    int *refs; /* registry refs of each policy's evaluate (its module run once) */
     /* The household whose views are built: its policies share them. A call
      * for another pointer or id, or for a policy not after the last one
      * (policies run in order), starts a new household. */
@@ -93,6 +95,7 @@ struct check_ctx {
     struct policy_lua *p;
     const char *problem; /* a missing or wrong field */
     char buf[240];       /* problem, when it names a param */
+    char full[400];      /* a whole message ("policies/x.lua:LINE: ..."), if set */
 };
 
 static int valid_name(const char *s, size_t n)
@@ -259,6 +262,8 @@ static int check_policy(lua_State *L)
     struct policy_lua *p = c->p;
     if (luaL_loadbufferx(L, p->src, p->len, p->chunkname, "t") != LUA_OK)
         return lua_error(L);
+    if (policy_seal_chunk(L, p->display, c->full, sizeof c->full) != 0)
+        return 0;
     sandbox_push_env(L);
     lua_setupvalue(L, -2, 1);
     lua_call(L, 0, 1);
@@ -298,14 +303,16 @@ static int check_policy(lua_State *L)
     }
     lua_settop(L, t);
     int pt = lua_getfield(L, t, "params");
-    if (pt == LUA_TNIL)
-        return 0;
-    if (pt != LUA_TTABLE) {
+    if (pt != LUA_TNIL && pt != LUA_TTABLE) {
         c->problem = _("`params` must be a table of declarations {key = {type = ...}}");
         return 0;
     }
-    if (parse_params(L, c, "", 0) == 0 && p->n_decls)
+    if (pt == LUA_TTABLE && parse_params(L, c, "", 0) != 0)
+        return 0;
+    if (p->n_decls)
         qsort(p->decls, p->n_decls, sizeof *p->decls, decl_cmp);
+    /* Last: freezing empties the raw tables the checks above read. */
+    policy_seal_module(L, t, p->display, c->full, sizeof c->full);
     return 0;
 }
 
@@ -343,6 +350,10 @@ int policy_lua_load(const char *path, const struct config *cfg, struct policy_lu
         rc = lua_failure(sb, p->display, ERR_INVALID, e);
         if (rc == ERR_BUDGET)
             rc = ERR_INVALID; /* for a loader, a runaway chunk is just a bad file */
+        goto fail;
+    }
+    if (c.full[0]) {
+        rc = err_set(e, ERR_INVALID, "%s", c.full);
         goto fail;
     }
     if (c.problem) {
@@ -417,10 +428,14 @@ struct compile_ctx {
     size_t failed_at;
 };
 
+/* Runs every policy's chunk once and keeps its frozen module's evaluate.
+ * The texts are those policy_lua_load checked (no assigned file-level
+ * local); sealing the module again here is what makes it read-only. */
 static int compile_all(lua_State *L)
 {
     struct compile_ctx *c = lua_touserdata(L, 1);
     struct policy_lua_worker *w = c->w;
+    char msg[400];
     for (size_t i = 0; i < w->n; i++) {
         const struct policy_lua *p = w->policies[i];
         c->failed_at = i;
@@ -428,6 +443,13 @@ static int compile_all(lua_State *L)
             return lua_error(L);
         sandbox_push_env(L);
         lua_setupvalue(L, -2, 1);
+        lua_call(L, 0, 1);
+        if (lua_type(L, -1) != LUA_TTABLE || lua_getfield(L, -1, "evaluate") != LUA_TFUNCTION)
+            return luaL_error(L, _("%s: returns no `evaluate` function"), p->display);
+        lua_insert(L, -2);
+        if (policy_seal_module(L, -1, p->display, msg, sizeof msg) != 0)
+            return luaL_error(L, "%s", msg);
+        lua_pop(L, 1);
         w->refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     return 0;
@@ -443,16 +465,18 @@ static int worker_open_state(struct policy_lua_worker *w, int warn, struct err *
     struct compile_ctx c = {.w = w};
     lua_pushcfunction(w->sb->L, compile_all);
     lua_pushlightuserdata(w->sb->L, &c);
-    if (lua_pcall(w->sb->L, 1, 0, 0) != LUA_OK) {
+    sandbox_begin(w->sb);
+    int st = lua_pcall(w->sb->L, 1, 0, 0);
+    sandbox_end(w->sb);
+    if (st != LUA_OK) {
         rc = lua_failure(w->sb, w->n ? w->policies[c.failed_at]->display : "lua", ERR_FAIL, e);
         sandbox_close(w->sb);
         w->sb = NULL;
         return rc;
     }
     lua_gc(w->sb->L, LUA_GCCOLLECT);
-    /* Each evaluation leaves short-lived garbage (a fresh module, the out
-     * tables, strings) beside long-lived libraries and views: what the
-     * generational collector is for. */
+    /* Each evaluation leaves short-lived garbage (the out tables, strings) beside long-lived
+     * libraries and views: what the generational collector is for. */
     lua_gc(w->sb->L, LUA_GCGEN, 0, 0);
     w->hh_built = 0;
     return 0;
@@ -503,11 +527,6 @@ static int eval_policy(lua_State *L)
         c->built = 1;
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
-    lua_call(L, 0, 1); /* a fresh module: locals and tables of the last household are gone */
-    if (lua_type(L, -1) != LUA_TTABLE || lua_getfield(L, -1, "evaluate") != LUA_TFUNCTION) {
-        lua_pushfstring(L, _("%s: returns no `evaluate` function"), c->p->display);
-        return lua_error(L);
-    }
     household_view_push(L);
     call_view_push_out(L);
     call_view_push_params(L, c->p);

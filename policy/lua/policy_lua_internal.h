@@ -39,6 +39,12 @@ struct sandbox {
     struct sandbox *prev_armed;
     unsigned gen;         /* views of other generations are dead */
     size_t pool_used[16]; /* household_view.c: proxies of each kind in use */
+    /* sandbox.c: freed small blocks by size class (16-byte steps up to
+     * SANDBOX_SMALL), reused before malloc; carved from slabs freed with
+     * the state. */
+    void *small_free[17];
+    void *slabs;
+    char *slab_at, *slab_end;
 
     /* The evaluation in progress (household_view.c and call_view.c read these). */
     const struct household *hh;
@@ -67,6 +73,18 @@ void sandbox_begin(struct sandbox *sb);
 void sandbox_end(struct sandbox *sb);
 /* Makes the table at idx read-only in place (and the tables inside it). */
 void sandbox_freeze(lua_State *L, int idx);
+/* Whether the table at idx was frozen by sandbox_freeze (or is the
+ * globals): a policy cannot forge that, its metatable is out of reach. */
+int sandbox_is_frozen(lua_State *L, int idx);
+/* policy_seal.c: the compiled chunk on top of the stack assigns no local
+ * of the main chunk (nor its _ENV) inside a function; else -1 and msg
+ * "<display>:LINE: ..." naming the variable. */
+int policy_seal_chunk(lua_State *L, const char *display, char *msg, size_t size);
+/* policy_seal.c: freezes the module at idx and every table it reaches
+ * (fields, keys, upvalues of its functions, deeply); -1 and msg when it
+ * reaches a coroutine, a userdata or a table with a metatable of its own,
+ * which no freezing can make stateless. The module runs once per worker. */
+int policy_seal_module(lua_State *L, int idx, const char *display, char *msg, size_t size);
 /* The error message on top of the stack, without running any metamethod. */
 const char *sandbox_error_text(lua_State *L, char *buf, size_t size);
 /* Rewrites, in place, a sentence of Lua's own (parser or runtime error)
@@ -79,6 +97,9 @@ const char *sandbox_budget_text(enum sandbox_exceeded kind);
 /* Nonzero when the value at idx would print as an address (a table,
  * function, thread or userdata without __tostring): printed as its type. */
 int sandbox_has_address(lua_State *L, int idx);
+/* The decimal text of v (as Lua writes an integer), inside buf; *len its
+ * length. */
+const char *sandbox_int_text(lua_Integer v, char buf[24], size_t *len);
 /* sandbox_fp.c: pushes the table of fp's C helpers {say, age, days_between}. */
 void sandbox_fp_push_native(lua_State *L);
 /* "policies/x.lua" from a file path: the last directory and the file name. */
@@ -86,6 +107,12 @@ void sandbox_display_name(const char *path, char *out, size_t size);
 /* Reads a whole text file (malloc'd, NUL-terminated). */
 int sandbox_read_file(const char *path, char **text, size_t *len, struct err *e);
 
+/* household_view.c: the household of the evaluation in progress when idx
+ * is its live view, else NULL. */
+const struct household *household_view_live(lua_State *L, int idx);
+/* call_view.c: whether idx is a read-only params table (a node built once
+ * per worker, never written). */
+int call_view_is_params(lua_State *L, int idx);
 /* household_view.c: registers the view metatables (inside sandbox_open). */
 void household_view_register(lua_State *L);
 /* call_view.c: the metatable of out and params (called by household_view_register). */

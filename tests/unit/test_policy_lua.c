@@ -491,28 +491,128 @@ static void test_views_follow_the_household(void)
     policy_lua_free(l.lp);
 }
 
-static void test_state_does_not_leak(void)
+/* A worker runs each policy's chunk once: every way a value could survive
+ * from one household to the next is refused when the file loads... */
+static void test_state_refused_at_load(void)
 {
     struct loaded l;
     struct err e = {{0}};
-    CHECK(load("leak.lua", read_fixture("leak.lua"), &l, &e) == 0);
+    /* leak.lua: a file-level counter, table and module field. */
+    CHECK(load("leak.lua", read_fixture("leak.lua"), &l, &e) == ERR_INVALID);
+    CHECK_STR_CONTAINS(e.msg, "policies/leak.lua:7: the file-level variable 'count' is assigned "
+                              "inside a function");
+    policy_lua_free(l.lp);
+    static const char head[] = "return { name = 'exit', title = 'x',\n";
+    char src[1024];
+    /* assigned in a closure made inside evaluate: line 4 */
+    snprintf(src, sizeof src,
+             "local n = 0\n%sevaluate = function(h, out)\n"
+             "local function bump() n = n + 1 end\nbump() end }\n",
+             head);
+    expect_load_error(src, "policies/bad.lua:4: the file-level variable 'n' is assigned");
+    /* a file-level function that evaluate calls */
+    expect_load_error("local last\nlocal function remember(h)\n  last = h.id\nend\n"
+                      "return { name = 'exit', title = 'x', evaluate = remember }\n",
+                      "policies/bad.lua:3: the file-level variable 'last'");
+    /* a fresh environment of its own */
+    snprintf(src, sizeof src, "%sevaluate = function(h, out)\n_ENV = {}\nend }\n", head);
+    expect_load_error(src, "policies/bad.lua:3: the file-level variable '_ENV'");
+    /* a cache behind a metatable: rawset inside __index would keep values */
+    snprintf(src, sizeof src,
+             "local cache = setmetatable({}, {__index = function(t, k) rawset(t, k, 1) "
+             "return 1 end})\n%sevaluate = function(h, out) local x = cache[h.id] end }\n",
+             head);
+    expect_load_error(src, "a table with a metatable kept at file level (in 'cache')");
+    /* a coroutine (its stack), and a gmatch iterator (its position) */
+    snprintf(src, sizeof src,
+             "local next_n = coroutine.wrap(function() local i = 0 while true do i = i + 1 "
+             "coroutine.yield(i) end end)\n%sevaluate = function(h, out) local n = next_n() end "
+             "}\n",
+             head);
+    expect_load_error(src, "a coroutine kept at file level");
+    snprintf(src, sizeof src,
+             "local words = string.gmatch('a b c', '%%a')\n%sevaluate = function(h, out) "
+             "local w = words() end }\n",
+             head);
+    expect_load_error(src, "kept at file level (in 'words')");
+    /* ...and what is allowed: locals given their value while the file
+     * loads, and evaluate's own locals assigned by its closures. */
+    snprintf(src, sizeof src,
+             "local n = 1\nn = n + 1\nlocal LIST = {10, 20}\n%s"
+             "evaluate = function(h, out)\nlocal sum = 0\n"
+             "local function add(x) sum = sum + x end\n"
+             "for _, v in ipairs(LIST) do add(v) end\nfor k in pairs(LIST) do add(k) end\n"
+             "out:flag{measure = 'exit_ready', amount = sum + n + #LIST, reason = 'r'} end }\n",
+             head);
+    CHECK(load("fine.lua", src, &l, &e) == 0);
+    if (!l.lp)
+        fprintf(stderr, "load: %s\n", e.msg);
     struct policy_lua_worker *w = NULL;
     CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
     for (int i = 0; w && i < 3; i++) {
         eval_result_reset(&res);
         CHECK(eval(w, 0, &l, &res, &e) == 0);
-        /* count, #seen and M.calls start again at 0 for every household */
-        CHECK(res.n_findings == 1 && res.findings[0].amount == 3);
+        CHECK(res.n_findings == 1 && res.findings[0].amount == 30 + 3 + 2 + 2);
     }
     eval_result_free(&res);
     policy_lua_worker_free(w);
     policy_lua_free(l.lp);
 }
 
-/* fp.say, fp.age and fp.days_between run in C under the sandbox: the same
- * results as lua/fp.lua's own versions (the expected text is what plain
- * Lua gives, with tostring of a table as the sandbox shows it). */
+/* ...or fails each household that tries it, at its line: writing to the
+ * module, a file-level table, the globals, fp or params. body runs in
+ * evaluate of a policy with a file-level table LIST and module M; each of
+ * three households must fail the same way and the state stay usable. */
+static void expect_state_write_fails(const char *body, const char *msg)
+{
+    char src[2048];
+    snprintf(src, sizeof src,
+             "local LIST = {1, 2, nested = {3}}\nlocal M = {name = 'exit', title = 'x'}\n"
+             "function M.evaluate(h, out, params)\n%s\n"
+             "out:flag{measure = 'exit_ready', amount = #LIST, reason = 'r'}\nend\nreturn M\n",
+             body);
+    struct loaded l;
+    struct err e = {{0}};
+    CHECK(load("state.lua", src, &l, &e) == 0);
+    if (!l.lp)
+        fprintf(stderr, "load: %s\n", e.msg);
+    struct policy_lua_worker *w = NULL;
+    CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
+    struct eval_result res = {0};
+    for (int i = 0; w && i < 3; i++) {
+        eval_result_reset(&res);
+        hh.id = 7 + i;
+        CHECK(eval(w, 0, &l, &res, &e) == ERR_FAIL);
+        CHECK_STR_CONTAINS(e.msg, "policies/state.lua:4:");
+        CHECK_STR_CONTAINS(e.msg, msg);
+    }
+    hh.id = 7;
+    eval_result_free(&res);
+    policy_lua_worker_free(w);
+    policy_lua_free(l.lp);
+}
+
+static void test_state_writes_fail(void)
+{
+    expect_state_write_fails("M.calls = (M.calls or 0) + 1", "read-only field 'calls'");
+    expect_state_write_fails("LIST[#LIST + 1] = h.id", "read-only");
+    expect_state_write_fails("LIST.nested[1] = h.id", "read-only");
+    expect_state_write_fails("table.insert(LIST, h.id)", "read-only");
+    expect_state_write_fails("rawset(LIST, 'x', h.id)", "rawset: the table is read-only");
+    expect_state_write_fails("setmetatable(LIST, {__index = function() return h.id end})",
+                             "protected metatable");
+    expect_state_write_fails("seen = h.id", "attempt to set global 'seen'");
+    expect_state_write_fails("_G.seen = h.id", "attempt to set global 'seen'");
+    expect_state_write_fails("getmetatable('').__index = {}", "attempt to index a boolean");
+    expect_state_write_fails("string.seen = h.id", "read-only field 'seen'");
+    expect_state_write_fails("fp.seen = h.id", "read-only field 'seen'");
+    expect_state_write_fails("params.seen = h.id", "read-only");
+}
+
+/* fp.say, fp.age, fp.days_between, fp.who, fp.yuan and fp.percent run in C under the sandbox: the
+ * same results as lua/fp.lua's own versions (the expected text is what plain Lua gives, with
+ * tostring of a table as the sandbox shows it). */
 static void test_native_fp_matches_lua(void)
 {
     char *saved = cfg.lua_dir, lua_dir[512];
@@ -520,31 +620,51 @@ static void test_native_fp_matches_lua(void)
     cfg.lua_dir = lua_dir; /* the shipped fp.lua, not the fixture */
     struct loaded l;
     struct err e = {{0}};
-    CHECK(load("native.lua",
-               "return { name = 'exit', title = 't', evaluate = function(h, out)\n"
-               "    local r = {}\n"
-               "    local function add(v) r[#r + 1] = tostring(v) end\n"
-               "    add(fp.say(\"{a},{b},{c},{t},{n_1},{x y},{},{tbl},{\", { a = 3.0, b = 0.25, c "
-               "= \"文\", t = true, n_1 = 12, tbl = {} }))\n"
-               "    add(fp.say(\"plain\", nil))\n"
-               "    add(fp.age(\"2000-02-29\", \"2018-02-28\")); add(fp.age(\"2000-02-29\", "
-               "\"2018-03-01\"))\n"
-               "    add(fp.age(\"2018-07-01\", \"2018-06-30\")); add(fp.age(19800501, "
-               "\"2018-06-30\"))\n"
-               "    add(fp.age(\"1980-02-30\", \"2018-06-30\")); add(fp.age(\"1980-5-01\", "
-               "\"2018-06-30\"))\n"
-               "    add(fp.age(\"2016-02-29\", \"2016-02-29\")); add(fp.age(\"1900-02-29\", "
-               "\"2018-06-30\"))\n"
-               "    add(fp.days_between(\"2018-06-30\", \"2016-02-29\")); "
-               "add(fp.days_between(\"0001-01-01\", \"9999-12-31\"))\n"
-               "    add(fp.days_between(\"1970-01-01\", \"2000-03-01\")); "
-               "add(fp.days_between(\"2018-06-30\", nil))\n"
-               "    add(fp.days_between(\"2018-06-3x\", \"2018-06-30\")); "
-               "add(fp.days_between(\"2000-02-29\", \"2000-02-29 \"))\n"
-               "    local ok, err = pcall(fp.say, \"{zz}\", {})\n"
-               "    add(ok); add(err:match(\"no value for {zz}\") ~= nil)\n"
-               "out:flag{measure = 'exit_ready', reason = table.concat(r, ';')} end }\n",
-               &l, &e) == 0);
+    CHECK(
+        load("native.lua",
+             "return { name = 'exit', title = 't', evaluate = function(h, out)\n"
+             "    local r = {}\n"
+             "    local function add(v) r[#r + 1] = tostring(v) end\n"
+             "    add(fp.say(\"{a},{b},{c},{t},{n_1},{x y},{},{tbl},{\", { a = 3.0, b = 0.25, c "
+             "= \"文\", t = true, n_1 = 12, tbl = {} }))\n"
+             "    add(fp.say(\"plain\", nil))\n"
+             "    add(fp.age(\"2000-02-29\", \"2018-02-28\")); add(fp.age(\"2000-02-29\", "
+             "\"2018-03-01\"))\n"
+             "    add(fp.age(\"2018-07-01\", \"2018-06-30\")); add(fp.age(19800501, "
+             "\"2018-06-30\"))\n"
+             "    add(fp.age(\"1980-02-30\", \"2018-06-30\")); add(fp.age(\"1980-5-01\", "
+             "\"2018-06-30\"))\n"
+             "    add(fp.age(\"2016-02-29\", \"2016-02-29\")); add(fp.age(\"1900-02-29\", "
+             "\"2018-06-30\"))\n"
+             "    add(fp.days_between(\"2018-06-30\", \"2016-02-29\")); "
+             "add(fp.days_between(\"0001-01-01\", \"9999-12-31\"))\n"
+             "    add(fp.days_between(\"1970-01-01\", \"2000-03-01\")); "
+             "add(fp.days_between(\"2018-06-30\", nil))\n"
+             "    add(fp.days_between(\"2018-06-3x\", \"2018-06-30\")); "
+             "add(fp.days_between(\"2000-02-29\", \"2000-02-29 \"))\n"
+             "    local ok, err = pcall(fp.say, \"{zz}\", {})\n"
+             "    add(ok); add(err:match(\"no value for {zz}\") ~= nil)\n"
+             "    for _, v in ipairs({0, 5, 999, 1000, 1234567, 6530.4, 0.45 * 14512, -1200,\n"
+             "        -0.001, 0.005, 0.015, 1e13, '5000', 12.345, 999.995, 1e12,\n"
+             "        -1234567.891, 2^53}) do add(fp.yuan(v)) end\n"
+             "    add(fp.yuan(nil))\n"
+             "    for _, v in ipairs({0.45, 1, 0.333333, 2, 1e13, -0.5, 1/3}) do\n"
+             "        add(fp.percent(v)) end\n"
+             "    for _, m in ipairs({{name = '张三', id = 11}, {name = '', id = 12}, {id = 13},\n"
+             "        {name = false, id = 14}, {name = 5, id = 15}, h.members[1]}) do\n"
+             "        add(fp.who(m)) end\n"
+             "    add(fp.per_capita_income(h, 2017)); add(fp.per_capita_income(h, 2016))\n"
+             "    add(fp.per_capita_income({members = {{}, {}}, income = {{year = 2017,\n"
+             "        wage = 3000, production = 1000, property = 0, transfer = 0}}}, 2017))\n"
+             "    add(fp.latest_income_year(h, 2018)); add(fp.latest_income_year(h, 2016))\n"
+             "    add(fp.latest_income_year(h))\n"
+             "    local t = {[2017] = 1}\n"
+             "    add(fp.for_year(t, 2018)); t[2018] = 2; add(fp.for_year(t, 2018))\n"
+             "    add(string.format('%d 年 %s %s%%', 2017, '文', 12)); add(('%d'):format(-5))\n"
+             "    add(string.format('%s', 3.5)); add(string.format('%5d', 3))\n"
+             "    add(string.format('%d|%d', math.maxinteger, math.mininteger))\n"
+             "out:flag{measure = 'exit_ready', reason = table.concat(r, ';')} end }\n",
+             &l, &e) == 0);
     struct policy_lua_worker *w = NULL;
     CHECK(l.lp && policy_lua_worker_new(&l.lp, 1, &cfg, &w, &e) == 0);
     struct eval_result res = {0};
@@ -555,7 +675,20 @@ static void test_native_fp_matches_lua(void)
     if (res.n_findings == 1)
         CHECK(strcmp(res.findings[0].reason,
                      "3,0.25,文,true,12,{x y},{},table,{;plain;17;18;nil;nil;nil;nil;0;nil;"
-                     "-852;3652058;11017;nil;nil;nil;false;true") == 0);
+                     "-852;3652058;11017;nil;nil;nil;false;true;"
+                     /* fp.yuan, fp.percent, fp.who as plain Lua 5.4 gives them */
+                     "0 元;5 元;999 元;1,000 元;1,234,567 元;6,530.40 元;6,530.40 元;-1,200 元;"
+                     "-0 元;0.01 元;0.02 元;10,000,000,000,000 元;5,000 元;12.35 元;1,000 元;"
+                     "1,000,000,000,000 元;-1,234,567.89 元;9,007,199,254,740,992 元;nil 元;"
+                     "45 %;100 %;33.3333 %;200 %;1e+15 %;-50 %;33.3333 %;"
+                     "张三（成员 11）;成员 12;成员 13;成员 14;5（成员 15）;成员 701;"
+                     /* the live household's facts in C, a plain table in Lua; a
+                      * table a policy can change is never answered from memory */
+                     "2000.0;nil;2000.0;2017;nil;2017;1;2;"
+                     /* string.format's own path for %d and %s */
+                     "2017 年 文 12%;-5;3.5;    3;9223372036854775807|-9223372036854775808") == 0);
+    if (res.n_findings == 1)
+        printf("  %s\n", res.findings[0].reason);
     eval_result_free(&res);
     policy_lua_worker_free(w);
     policy_lua_free(l.lp);
@@ -677,7 +810,8 @@ int main(int argc, char **argv)
     }
     RUN(test_good_policy_emits_findings);
     RUN(test_bad_policies_are_refused_with_line);
-    RUN(test_state_does_not_leak);
+    RUN(test_state_refused_at_load);
+    RUN(test_state_writes_fail);
     RUN(test_missing_fp_is_not_fatal);
     RUN(test_native_fp_matches_lua);
     RUN(test_views_follow_the_household);

@@ -1,4 +1,5 @@
--- leak.lua - module-level state must start fresh for every household.
+-- leak.lua - module-level state a worker would carry from one household to
+-- the next: refused when the file loads (line 7 assigns `count`).
 local count = 0
 local seen = {}
 local M = { name = "exit", title = "leak" }
