@@ -172,6 +172,21 @@ void store_close(struct store *st)
     free(st);
 }
 
+int store_read_fresh(struct store *st)
+{
+    int n = 0;
+    for (sqlite3_stmt *s = sqlite3_next_stmt(st->db, NULL); s; s = sqlite3_next_stmt(st->db, s))
+        if (sqlite3_stmt_busy(s)) {
+            sqlite3_reset(s);
+            n++;
+        }
+    if (!sqlite3_get_autocommit(st->db)) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        n++;
+    }
+    return n;
+}
+
 int store_schema_version(struct store *st)
 {
     sqlite3_stmt *stmt;

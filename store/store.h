@@ -40,6 +40,13 @@ void store_rollback(struct store *st);
 /* Plain read transaction (a consistent snapshot for several reads). */
 int store_begin_read(struct store *st, struct err *e);
 
+/* Ends whatever read st still holds open (a statement stepped but not
+ * reset, a transaction left open), so its next query sees the latest commit.
+ * A connection kept across requests (the console's) calls it before each
+ * one: a pinned snapshot would hide a session written a moment ago. Returns
+ * how many it had to end (0 when none: anything else is a leak to fix). */
+int store_read_fresh(struct store *st);
+
 /* Runs SQL with no result rows (used by tools and tests). */
 int store_exec(struct store *st, const char *sql, struct err *e);
 

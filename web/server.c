@@ -60,6 +60,10 @@ struct store *web_thread_ro(struct web_server *s, struct err *e)
     }
     if (!t->ro && store_open(s->cfg->database, STORE_READ, &t->ro, e) != 0)
         t->ro = NULL;
+    int left = t->ro ? store_read_fresh(t->ro) : 0;
+    if (left)
+        log_event(LOG_WARN, "web.read_left_open",
+                  "%d read(s) left open by an earlier request, ended", left);
     return t->ro;
 }
 

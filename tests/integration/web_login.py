@@ -141,7 +141,8 @@ def main():
 
         # Bad requests: Chinese 400/404/405/413, never a crash.
         bz = env.client()
-        bz.login("zhang", pw)
+        r = bz.login("zhang", pw)
+        check(r.status == 303, "a fresh login for the bad-request checks", bz.last_login)
         r = bz.get("/nope")
         check(r.status == 404 and "没有这个页面" in r.body, "an unknown path is 404 in Chinese", r.status)
         r = bz.get("/?q=%zz")

@@ -118,7 +118,11 @@ class Client:
     def login(self, name, password):
         page = self.get("/login")
         assert page.status == 200, page.status
-        return self.post("/login", {"csrf": page.csrf(), "name": name, "password": password})
+        r = self.post("/login", {"csrf": page.csrf(), "name": name, "password": password})
+        # Say at once when a login meant to succeed did not (the status and
+        # the page's message), rather than at the first page after it.
+        self.last_login = (r.status, re.sub(r"<[^>]*>", " ", r.body)[-300:])
+        return r
 
     def csrf(self):
         """The session's CSRF token, read from a page's logout form."""
