@@ -336,6 +336,8 @@ static int alert_in_result(const struct eval_result *res, const char *kind)
 static int reconcile_alerts(struct rec *c, const struct eval_result *res, const char *now,
                             int no_live_alerts)
 {
+    if (no_live_alerts && res->n_alerts == 0)
+        return 0; /* most households: nothing to resolve, nothing to raise */
     char subject[48];
     snprintf(subject, sizeof subject, "household:%lld", (long long)res->household_id);
 
