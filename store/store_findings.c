@@ -502,16 +502,18 @@ static int digest_put(struct rec *c, int64_t household_id, const unsigned char d
 }
 
 int store_reconcile_hinted(struct store *st, const struct eval_result *res, const char *now,
-                           int no_live_alerts, struct reconcile_stats *stats, struct err *e)
+                           int hints, struct reconcile_stats *stats, struct err *e)
 {
     struct reconcile_stats local = {0};
     if (!stats)
         stats = &local;
     struct rec c = {.st = st, .e = e};
+    int use_digest = !(hints & RECONCILE_NO_DIGEST), same = 0, rc = 0;
     unsigned char d[16];
-    digest_result(res, d);
-    int same = 0;
-    int rc = digest_same(&c, res->household_id, d, &same);
+    if (use_digest) {
+        digest_result(res, d);
+        rc = digest_same(&c, res->household_id, d, &same);
+    }
     if (!rc && same) {
         /* Reconciling what was reconciled last, onto rows nobody changed
          * since (the digest would be gone), writes nothing: every finding
@@ -524,11 +526,11 @@ int store_reconcile_hinted(struct store *st, const struct eval_result *res, cons
         if (!rc)
             rc = reconcile_findings(&c, res, now, stats);
         /* After the writes: their triggers drop the old digest. */
-        if (!rc)
+        if (!rc && use_digest)
             rc = digest_put(&c, res->household_id, d);
     }
     if (!rc)
-        rc = reconcile_alerts(&c, res, now, no_live_alerts);
+        rc = reconcile_alerts(&c, res, now, hints & RECONCILE_NO_LIVE_ALERTS);
     rec_free(&c);
     return rc;
 }

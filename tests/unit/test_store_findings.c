@@ -393,7 +393,8 @@ static void alert_households_and_hinted_reconcile(void)
     fake_init(&k, 13);
     add_alert(&k, "education", EDU, "dropout", "member 51 left school");
     CHECK(store_begin(st, NULL, &e) == 0);
-    CHECK(store_reconcile_hinted(st, &k.res, "2018-06-30 11:00:00", 1, NULL, &e) == 0);
+    CHECK(store_reconcile_hinted(st, &k.res, "2018-06-30 11:00:00", RECONCILE_NO_LIVE_ALERTS, NULL,
+                                 &e) == 0);
     CHECK(store_commit(st, &e) == 0);
     CHECK(qint("SELECT count(*) FROM alert WHERE household_id = 13 AND state = 'open'") == 1);
     CHECK(store_alert_households(st, 10, 20, 4, ids, &n, &e) == 0);
@@ -486,6 +487,28 @@ static void reconcile_by_digest_only_while_the_rows_stand(void)
     /* Another household's digest is its own. */
     sql("UPDATE finding SET updated_at = updated_at WHERE household_id = 13");
     CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+
+    /* A pass of some policies neither keeps its digest nor trusts one: the
+     * whole evaluation's digest stands while its rows do. */
+    char before[64];
+    snprintf(before, sizeof before, "%s", qtext("SELECT hex(digest) FROM finding_digest"));
+    struct fake p;
+    fake_init(&p, 12);
+    add_finding(&p, "education", EDU, 0, "rain_plan", 1, 5000, "二(五) 教育: junior pupil");
+    add_finding(&p, "education", EDU, 40, "living_allowance", 1, 1000, "member 40 in school");
+    add_error(&p, "industry", IND);
+    struct err e = {{0}};
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_reconcile_hinted(st, &p.res, "2018-07-05 10:00:00", RECONCILE_NO_DIGEST, &s, &e) ==
+          0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(strcmp(qtext("SELECT hex(digest) FROM finding_digest"), before) == 0);
+    p.f[0].amount = 6000;
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_reconcile_hinted(st, &p.res, "2018-07-06 10:00:00", RECONCILE_NO_DIGEST, &s, &e) ==
+          0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(qint("SELECT count(*) FROM finding_digest") == 0);
     teardown();
 }
 
