@@ -814,10 +814,13 @@ static int migrate_findings_digest(struct store *st, struct err *e)
                 "CREATE TRIGGER IF NOT EXISTS finding_digest_delete AFTER DELETE ON finding"
                 " BEGIN DELETE FROM finding_digest WHERE household_id = OLD.household_id; END;"
                 "CREATE TRIGGER IF NOT EXISTS finding_digest_update AFTER UPDATE OF"
-                " household_id, member_id, policy, measure, kind, amount, reason, source, state,"
-                " updated_at, facts_changed_at ON finding"
-                " BEGIN DELETE FROM finding_digest WHERE household_id IN"
-                "  (OLD.household_id, NEW.household_id); END;",
+                " member_id, policy, measure, kind, amount, reason, source, state, updated_at,"
+                " facts_changed_at ON finding"
+                " BEGIN DELETE FROM finding_digest WHERE household_id = NEW.household_id; END;"
+                /* Apart: an IN list of both ids cost a tenth of a one-policy pass. */
+                "CREATE TRIGGER IF NOT EXISTS finding_digest_move AFTER UPDATE OF household_id"
+                " ON finding BEGIN DELETE FROM finding_digest"
+                "  WHERE household_id IN (OLD.household_id, NEW.household_id); END;",
                 e);
 }
 

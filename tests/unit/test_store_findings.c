@@ -509,6 +509,12 @@ static void reconcile_by_digest_only_while_the_rows_stand(void)
           0);
     CHECK(store_commit(st, &e) == 0);
     CHECK(qint("SELECT count(*) FROM finding_digest") == 0);
+
+    /* A row moved to another household drops the digest it left. */
+    run(&p, "2018-07-07 10:00:00");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+    sql("UPDATE finding SET household_id = 13 WHERE measure = 'project'");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 0);
     teardown();
 }
 
