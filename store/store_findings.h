@@ -18,7 +18,9 @@ struct reconcile_stats {
  * findings stay as they were). Policy alerts (subject "household:<id>") are
  * raised/resolved likewise; a live data_quality alert of the household is
  * resolved too, since reconciling means its snapshot read cleanly.
- * now is "YYYY-MM-DD HH:MM:SS". stats may be NULL. */
+ * now is "YYYY-MM-DD HH:MM:SS". stats may be NULL. When res has the digest
+ * kept by the last reconciliation and no finding row of the household
+ * changed since (finding_digest), the findings are not even loaded. */
 int store_reconcile(struct store *st, const struct eval_result *res, const char *now,
                     struct reconcile_stats *stats, struct err *e);
 /* Hints for store_reconcile_hinted. NO_LIVE_ALERTS: the caller knows (from
