@@ -286,8 +286,10 @@ const char *store_path(const struct store *st)
 
 int store_meta_get(struct store *st, const char *key, char *buf, int size, struct err *e)
 {
+    /* Cached: read several times in every batch of a pass. */
+    static const char sql[] = "SELECT value FROM engine_meta WHERE key = ?";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, "SELECT value FROM engine_meta WHERE key = ?", &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
@@ -299,22 +301,21 @@ int store_meta_get(struct store *st, const char *key, char *buf, int size, struc
     } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
         rc = store_fail(st, e, ERR_FAIL, "reading engine_meta");
     }
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 
 int store_meta_set(struct store *st, const char *key, const char *value, struct err *e)
 {
+    static const char sql[] = "INSERT INTO engine_meta(key, value) VALUES (?, ?)"
+                              " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st,
-                           "INSERT INTO engine_meta(key, value) VALUES (?, ?)"
-                           " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
     rc = store_step_done(st, stmt, "writing engine_meta", e);
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }

@@ -21,7 +21,17 @@ struct stored {
     int seen; /* matched by a finding of this evaluation */
 };
 
-enum { S_SELECT, S_INSERT, S_UPDATE, S_FACTS, S_WITHDRAW, S_ALERTS, S_COUNT };
+enum {
+    S_SELECT,
+    S_INSERT,
+    S_UPDATE,
+    S_FACTS,
+    S_WITHDRAW,
+    S_ALERTS,
+    S_DIGEST_GET,
+    S_DIGEST_PUT,
+    S_COUNT
+};
 
 static const char *const sqls[S_COUNT] = {
     [S_SELECT] = "SELECT id, ifnull(member_id, 0), policy, measure, kind, amount, reason, source,"
@@ -35,6 +45,9 @@ static const char *const sqls[S_COUNT] = {
     [S_WITHDRAW] = "UPDATE finding SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
     [S_ALERTS] = "SELECT kind, source FROM alert WHERE household_id = ?1 AND subject = ?2"
                  " AND state IN ('open','acked')",
+    [S_DIGEST_GET] = "SELECT digest FROM finding_digest WHERE household_id = ?1",
+    [S_DIGEST_PUT] = "INSERT INTO finding_digest(household_id, digest) VALUES (?1, ?2)"
+                     " ON CONFLICT(household_id) DO UPDATE SET digest = excluded.digest",
 };
 
 struct rec {
@@ -323,6 +336,8 @@ static int alert_in_result(const struct eval_result *res, const char *kind)
 static int reconcile_alerts(struct rec *c, const struct eval_result *res, const char *now,
                             int no_live_alerts)
 {
+    if (no_live_alerts && res->n_alerts == 0)
+        return 0; /* most households: nothing to resolve, nothing to raise */
     char subject[48];
     snprintf(subject, sizeof subject, "household:%lld", (long long)res->household_id);
 
@@ -382,18 +397,140 @@ int store_reconcile(struct store *st, const struct eval_result *res, const char 
     return store_reconcile_hinted(st, res, now, 0, stats, e);
 }
 
+/* Two 64-bit lanes over every byte reconciliation reads from res, fields
+ * NUL- or length-delimited. Not cryptographic: a false match needs two
+ * different evaluations of one household to agree in 128 bits. */
+struct digest {
+    uint64_t a, b;
+};
+
+static void dig_word(uint64_t *a, uint64_t *b, uint64_t w)
+{
+    *a = (*a ^ w) * 0x100000001b3ull;
+    *a ^= *a >> 32;
+    *b = (*b + w) * 0x9e3779b97f4a7c15ull;
+    *b = *b << 31 | *b >> 33;
+}
+
+/* Eight bytes a step: the reasons are most of what is hashed. */
+static void dig_bytes(struct digest *d, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t a = d->a, b = d->b, w;
+    for (; len >= 8; p += 8, len -= 8) {
+        memcpy(&w, p, 8);
+        dig_word(&a, &b, w);
+    }
+    w = 0;
+    memcpy(&w, p, len);
+    dig_word(&a, &b, w ^ (uint64_t)len << 59); /* the tail and its length */
+    d->a = a;
+    d->b = b;
+}
+
+static void dig_str(struct digest *d, const char *s)
+{
+    dig_bytes(d, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static void dig_int(struct digest *d, int64_t v)
+{
+    dig_bytes(d, &v, sizeof v);
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* The findings and the failed (or not run) policies, in the order the
+ * policies said them: reconciliation depends on nothing else of res. */
+static void digest_result(const struct eval_result *res, unsigned char out[16])
+{
+    struct digest d = {0xcbf29ce484222325ull, 0x6a09e667f3bcc908ull};
+    dig_int(&d, (int64_t)res->n_findings);
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct finding *f = &res->findings[i];
+        dig_int(&d, f->member_id);
+        dig_str(&d, f->policy);
+        dig_str(&d, f->source);
+        dig_str(&d, f->measure);
+        dig_int(&d, (int64_t)f->kind);
+        dig_int(&d, f->has_amount ? 1 : 0);
+        if (f->has_amount)
+            dig_bytes(&d, &f->amount, sizeof f->amount);
+        dig_str(&d, f->reason);
+    }
+    dig_int(&d, (int64_t)res->n_errors);
+    for (size_t i = 0; i < res->n_errors; i++)
+        dig_str(&d, res->errors[i].policy);
+    uint64_t a = mix(d.a ^ mix(d.b)), b = mix(d.b + 0x9e3779b97f4a7c15ull * d.a);
+    memcpy(out, &a, 8);
+    memcpy(out + 8, &b, 8);
+}
+
+/* *same = 1 when the household's stored digest is d. */
+static int digest_same(struct rec *c, int64_t household_id, const unsigned char d[16], int *same)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_DIGEST_GET, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    int step = sqlite3_step(s);
+    *same = step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 16 &&
+            memcmp(sqlite3_column_blob(s, 0), d, 16) == 0;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings digest");
+    sqlite3_reset(s);
+    return rc;
+}
+
+static int digest_put(struct rec *c, int64_t household_id, const unsigned char d[16])
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_DIGEST_PUT, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    sqlite3_bind_blob(s, 2, d, 16, SQLITE_STATIC);
+    return step_done(c, s, "writing findings digest");
+}
+
 int store_reconcile_hinted(struct store *st, const struct eval_result *res, const char *now,
-                           int no_live_alerts, struct reconcile_stats *stats, struct err *e)
+                           int hints, struct reconcile_stats *stats, struct err *e)
 {
     struct reconcile_stats local = {0};
     if (!stats)
         stats = &local;
     struct rec c = {.st = st, .e = e};
-    int rc = load(&c, res->household_id);
+    int use_digest = !(hints & RECONCILE_NO_DIGEST), same = 0, rc = 0;
+    unsigned char d[16];
+    if (use_digest) {
+        digest_result(res, d);
+        rc = digest_same(&c, res->household_id, d, &same);
+    }
+    if (!rc && same) {
+        /* Reconciling what was reconciled last, onto rows nobody changed
+         * since (the digest would be gone), writes nothing: every finding
+         * of a policy that ran counts as unchanged, as it would there. */
+        for (size_t i = 0; i < res->n_findings; i++)
+            if (!policy_failed(res, res->findings[i].policy))
+                stats->unchanged++;
+    } else if (!rc) {
+        rc = load(&c, res->household_id);
+        if (!rc)
+            rc = reconcile_findings(&c, res, now, stats);
+        /* After the writes: their triggers drop the old digest. */
+        if (!rc && use_digest)
+            rc = digest_put(&c, res->household_id, d);
+    }
     if (!rc)
-        rc = reconcile_findings(&c, res, now, stats);
-    if (!rc)
-        rc = reconcile_alerts(&c, res, now, no_live_alerts);
+        rc = reconcile_alerts(&c, res, now, hints & RECONCILE_NO_LIVE_ALERTS);
     rec_free(&c);
     return rc;
 }

@@ -18,22 +18,27 @@ struct reconcile_stats {
  * findings stay as they were). Policy alerts (subject "household:<id>") are
  * raised/resolved likewise; a live data_quality alert of the household is
  * resolved too, since reconciling means its snapshot read cleanly.
- * now is "YYYY-MM-DD HH:MM:SS". stats may be NULL. */
+ * now is "YYYY-MM-DD HH:MM:SS". stats may be NULL. When res has the digest
+ * kept by the last reconciliation and no finding row of the household
+ * changed since (finding_digest), the findings are not even loaded. */
 int store_reconcile(struct store *st, const struct eval_result *res, const char *now,
                     struct reconcile_stats *stats, struct err *e);
-/* The same, told by the caller (from store_alert_households in this
- * transaction) that the household has no live alert at all: then there is
- * nothing to resolve and the alert lookup is skipped. */
+/* Hints for store_reconcile_hinted. NO_LIVE_ALERTS: the caller knows (from
+ * store_alert_households in this transaction) that the household has no
+ * live alert, so the alert lookup is skipped. NO_DIGEST: res is a pass of
+ * some policies only, whose digest no later whole evaluation would match:
+ * neither compared nor kept (the stored one stands if no row changes). */
+enum { RECONCILE_NO_LIVE_ALERTS = 1, RECONCILE_NO_DIGEST = 2 };
+/* store_reconcile with hints (RECONCILE_* or'ed). */
 int store_reconcile_hinted(struct store *st, const struct eval_result *res, const char *now,
-                           int no_live_alerts, struct reconcile_stats *stats, struct err *e);
+                           int hints, struct reconcile_stats *stats, struct err *e);
 /* The households of lo..hi with any live (open or acked) alert, ascending,
  * into ids (at most max); *n = -1 when there are more than max. */
 int store_alert_households(struct store *st, int64_t lo, int64_t hi, int max, int64_t *ids, int *n,
                            struct err *e);
 
 /* The household is gone: withdraw its open findings, resolve its alerts. */
-int store_forget_household(struct store *st, int64_t household_id, const char *now,
-                           struct err *e);
+int store_forget_household(struct store *st, int64_t household_id, const char *now, struct err *e);
 
 /* The household's record is malformed (snapshot_read said ERR_INVALID):
  * raises the "data_quality" alert (subject "household:<id>", routed to the

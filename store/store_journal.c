@@ -1,7 +1,8 @@
 /* store_journal.c - the change journal, the engine's cursor into it, the
  * pending marks of full passes and the evaluation audit. Reads never skip a
  * journal row: the cursor may only advance over rows whose households were
- * handed out. */
+ * handed out. Statements are the store's cached ones (several run per batch
+ * of every pass), reset after use so that none holds a read open. */
 #include "store_journal.h"
 #include "i18n.h"
 #include "store_internal.h"
@@ -46,7 +47,7 @@ int store_journal_read(struct store *st, int64_t cursor, int max, int64_t *ids, 
     sqlite3_stmt *stmt;
     *n = 0;
     *upto = cursor;
-    int rc = store_prepare(st, sql, &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, cursor);
@@ -68,7 +69,7 @@ int store_journal_read(struct store *st, int64_t cursor, int max, int64_t *ids, 
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         rc = store_fail(st, e, ERR_FAIL, "reading engine_journal");
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 
@@ -77,14 +78,14 @@ static int exec_int(struct store *st, const char *sql, int bind, int64_t v, cons
                     struct err *e)
 {
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, sql, &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     if (bind)
         sqlite3_bind_int64(stmt, 1, v);
     if (sqlite3_step(stmt) != SQLITE_DONE)
         rc = store_fail(st, e, ERR_FAIL, what);
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 
@@ -107,7 +108,7 @@ static int read_ids(struct store *st, const char *sql, int64_t after, int max, i
 {
     sqlite3_stmt *stmt;
     *n = 0;
-    int rc = store_prepare(st, sql, &stmt, e);
+    int rc = store_cached(st, sql, &stmt, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, after);
@@ -117,7 +118,7 @@ static int read_ids(struct store *st, const char *sql, int64_t after, int max, i
         ids[(*n)++] = sqlite3_column_int64(stmt, 0);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         rc = store_fail(st, e, ERR_FAIL, what);
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 
@@ -138,7 +139,7 @@ int store_pending_take_after(struct store *st, int64_t after, int max, int64_t *
 int store_pending_clear(struct store *st, const int64_t *ids, int n, struct err *e)
 {
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, "DELETE FROM engine_pending WHERE household_id = ?", &stmt, e);
+    int rc = store_cached(st, "DELETE FROM engine_pending WHERE household_id = ?", &stmt, e);
     if (rc)
         return rc;
     for (int i = 0; i < n && !rc; i++) {
@@ -147,21 +148,21 @@ int store_pending_clear(struct store *st, const int64_t *ids, int n, struct err 
             rc = store_fail(st, e, ERR_FAIL, "clearing engine_pending");
         sqlite3_reset(stmt);
     }
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 
 int store_pending_count(struct store *st, int64_t *count, struct err *e)
 {
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, "SELECT count(*) FROM engine_pending", &stmt, e);
+    int rc = store_cached(st, "SELECT count(*) FROM engine_pending", &stmt, e);
     if (rc)
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW)
         *count = sqlite3_column_int64(stmt, 0);
     else
         rc = store_fail(st, e, ERR_FAIL, "counting engine_pending");
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
     return rc;
 }
 

@@ -393,7 +393,8 @@ static void alert_households_and_hinted_reconcile(void)
     fake_init(&k, 13);
     add_alert(&k, "education", EDU, "dropout", "member 51 left school");
     CHECK(store_begin(st, NULL, &e) == 0);
-    CHECK(store_reconcile_hinted(st, &k.res, "2018-06-30 11:00:00", 1, NULL, &e) == 0);
+    CHECK(store_reconcile_hinted(st, &k.res, "2018-06-30 11:00:00", RECONCILE_NO_LIVE_ALERTS, NULL,
+                                 &e) == 0);
     CHECK(store_commit(st, &e) == 0);
     CHECK(qint("SELECT count(*) FROM alert WHERE household_id = 13 AND state = 'open'") == 1);
     CHECK(store_alert_households(st, 10, 20, 4, ids, &n, &e) == 0);
@@ -445,10 +446,83 @@ static void forget_household_withdraws_and_resolves(void)
     teardown();
 }
 
+/* The digest of the last reconciled evaluation lets the same evaluation
+ * skip loading the findings, but only while no finding row of the
+ * household changed since: whoever changes one drops it. */
+static void reconcile_by_digest_only_while_the_rows_stand(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+    struct reconcile_stats s = run(&k, "2018-07-01 10:00:00");
+    CHECK(s.inserted == 0 && s.updated == 0 && s.withdrawn == 0 && s.unchanged == 3);
+
+    /* Someone removed a row behind the engine's back: the same evaluation
+     * must put it back, not trust the digest. */
+    sql("DELETE FROM finding WHERE measure = 'project'");
+    CHECK(qint("SELECT count(*) FROM finding_digest") == 0);
+    s = run(&k, "2018-07-02 10:00:00");
+    CHECK(s.inserted == 1 && s.unchanged == 2);
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+
+    /* A withdrawal by hand: reopened by the unchanged evaluation. */
+    sql("UPDATE finding SET state = 'withdrawn' WHERE measure = 'rain_plan'");
+    CHECK(qint("SELECT count(*) FROM finding_digest") == 0);
+    s = run(&k, "2018-07-03 10:00:00");
+    CHECK(s.updated == 1 && s.unchanged == 2);
+    CHECK(strcmp(qtext("SELECT state FROM finding WHERE measure = 'rain_plan'"), "open") == 0);
+
+    /* A failed policy is part of the digest: its rows stay, the others
+     * count as unchanged, by either path. */
+    add_error(&k, "industry", IND);
+    k.f[2].reason = "二(一) 产业: would differ";
+    for (int i = 0; i < 2; i++) {
+        s = run(&k, "2018-07-04 10:00:00");
+        CHECK(s.inserted == 0 && s.updated == 0 && s.withdrawn == 0 && s.unchanged == 2);
+    }
+    CHECK(strcmp(qtext("SELECT reason FROM finding WHERE measure = 'project'"),
+                 "二(一) 产业: labour, no project") == 0);
+    /* Another household's digest is its own. */
+    sql("UPDATE finding SET updated_at = updated_at WHERE household_id = 13");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+
+    /* A pass of some policies neither keeps its digest nor trusts one: the
+     * whole evaluation's digest stands while its rows do. */
+    char before[64];
+    snprintf(before, sizeof before, "%s", qtext("SELECT hex(digest) FROM finding_digest"));
+    struct fake p;
+    fake_init(&p, 12);
+    add_finding(&p, "education", EDU, 0, "rain_plan", 1, 5000, "二(五) 教育: junior pupil");
+    add_finding(&p, "education", EDU, 40, "living_allowance", 1, 1000, "member 40 in school");
+    add_error(&p, "industry", IND);
+    struct err e = {{0}};
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_reconcile_hinted(st, &p.res, "2018-07-05 10:00:00", RECONCILE_NO_DIGEST, &s, &e) ==
+          0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(strcmp(qtext("SELECT hex(digest) FROM finding_digest"), before) == 0);
+    p.f[0].amount = 6000;
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_reconcile_hinted(st, &p.res, "2018-07-06 10:00:00", RECONCILE_NO_DIGEST, &s, &e) ==
+          0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(qint("SELECT count(*) FROM finding_digest") == 0);
+
+    /* A row moved to another household drops the digest it left. */
+    run(&p, "2018-07-07 10:00:00");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+    sql("UPDATE finding SET household_id = 13 WHERE measure = 'project'");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 0);
+    teardown();
+}
+
 int main(void)
 {
     RUN(reconcile_inserts_then_writes_nothing_when_unchanged);
     RUN(reconcile_updates_withdraws_and_reopens);
+    RUN(reconcile_by_digest_only_while_the_rows_stand);
     RUN(reconcile_keeps_human_decisions_and_notes_changed_facts);
     RUN(reconcile_leaves_a_failed_policy_alone);
     RUN(reconcile_raises_alerts_once_and_resolves_them);
