@@ -3,24 +3,15 @@ why-not (`/household/ID?why=1`) run the live (activated) rules, as the
 daemon and `fupin eval` do: a pending edit on disk changes neither until it
 is activated, and both follow the activation."""
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from fupintest import FIXTURE_POLICY, Checks, Env  # noqa: E402
+from fupintest import FIXTURE_POLICY, Checks, Env, set_reload  # noqa: E402
 from webclient import Client, add_user, free_port, http_config, wait_listening  # noqa: E402
 
 INCOME_SUPPORT = ("SELECT round(amount) FROM finding WHERE household_id = 1 AND measure = 'income_support'"
                   " AND state = 'open'")
 EDITED = FIXTURE_POLICY.replace("3000", "4000").replace('"engine test fixture"', '"edited fixture title"')
-
-
-def set_reload(env, value):
-    with open(env.config, encoding="utf-8") as f:
-        text = f.read()
-    text, n = re.subn(r"(?m)^reload: .*$", "reload: " + value, text)
-    assert n == 1, "the config has no reload: line"
-    env.write(env.config, text)
 
 
 def main():

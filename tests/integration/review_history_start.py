@@ -4,21 +4,12 @@ was stopped does not run at the next start (the live version does), and so
 it is not in the history; staged and activated, it is, once, activated by
 that person."""
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from fupintest import FIXTURE_POLICY, Checks, Env  # noqa: E402
+from fupintest import FIXTURE_POLICY, Checks, Env, set_reload  # noqa: E402
 
 EDITED = FIXTURE_POLICY.replace("3000", "4000")
-
-
-def set_reload(env, value):
-    with open(env.config, encoding="utf-8") as f:
-        text = f.read()
-    text, n = re.subn(r"(?m)^reload: .*$", "reload: " + value, text)
-    assert n == 1, "the config has no reload: line"
-    env.write(env.config, text)
 
 
 def versions(env, text):
