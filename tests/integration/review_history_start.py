@@ -39,6 +39,7 @@ def main():
         check(len(versions(env, FIXTURE_POLICY)) == 1, "the live version stays recorded once")
 
         # Saved again while running: staged, then activated.
+        env.wait_watching()
         mark = env.log_mark()
         env.write(path + ".tmp", EDITED)
         os.rename(path + ".tmp", path)
@@ -46,8 +47,10 @@ def main():
         check(versions(env, EDITED) == [], "staged, it is still not in the history")
         cid = env.scalar("SELECT id FROM rule_change WHERE state = 'pending'")
         env.fupin("change", "activate", str(cid), "--by", "李明")
-        env.wait_until("SELECT count(*) FROM rule_version WHERE kind = 'policy' AND text = ?", (EDITED,),
-                       expect=1)
+        # The daemon records the version as it loads it, then names who
+        # activated it once the activation's summary is kept.
+        env.wait_until("SELECT group_concat(activated_by) FROM rule_version WHERE kind = 'policy' AND text = ?",
+                       (EDITED,), expect="李明")
         check([r[0] for r in versions(env, EDITED)] == ["李明"],
               "activated, it is recorded once, by who activated it", repr(versions(env, EDITED)))
         env.stop()
