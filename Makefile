@@ -33,11 +33,15 @@ demo: build
 	@mkdir -p var && chmod 700 var
 	@{ cat $(CONFIG); grep -q '^http:' $(CONFIG) || printf '\n# make demo\nhttp:\n  listen: $(DEMO_LISTEN)\n'; } \
 		> $(DEMO_CONFIG)
-	@test -f "$$($(BUILD)/fupin -c $(DEMO_CONFIG) config database 2>/dev/null)" || \
-		$(BUILD)/fupin -c $(DEMO_CONFIG) init --demo
+	@if test -f "$$($(BUILD)/fupin -c $(DEMO_CONFIG) config database 2>/dev/null)"; then \
+		echo "演示数据库已存在，登录账号已在创建时显示 / the demo database exists; its logins were shown when it was made."; \
+		echo "  新密码 / a new password: $(BUILD)/fupin -c $(DEMO_CONFIG) user passwd demo_town"; \
+	else \
+		$(BUILD)/fupin -c $(DEMO_CONFIG) init --demo; \
+	fi
 	@echo
 	@echo "扶贫工作台 / web console: http://$(DEMO_LISTEN)/"
-	@echo "  logins: printed by init --demo above (once); users: $(BUILD)/fupin -c $(DEMO_CONFIG) user list"
+	@echo "  账号 / users: $(BUILD)/fupin -c $(DEMO_CONFIG) user list"
 	@echo
 	$(BUILD)/fupin -c $(DEMO_CONFIG) run
 

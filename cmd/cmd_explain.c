@@ -2,6 +2,7 @@
  * writing, every policy's findings, alerts, errors and the parameters it read,
  * beside the facts they rest on. Output is for the cadre (stdout), so health
  * may be shown; resident ID numbers are masked and nothing goes to the log. */
+#include "change.h"
 #include "cli.h"
 #include "i18n.h"
 #include "engine.h"
@@ -499,9 +500,22 @@ int cmd_explain(struct cli *cli)
         return code;
     struct err e = {{0}};
     struct engine *en;
-    int rc = cli_open_engine(cfg, 1, &en, &e);
+    struct change_live live = {0};
+    int rc = 0;
+    if (cfg->reload && strcmp(cfg->reload, "review") == 0) {
+        /* The live (activated) rules, as the daemon runs them; never the
+         * files people are editing. Read only: explain writes nothing. */
+        struct store *st;
+        if ((rc = store_open(cfg->database, STORE_READ, &st, &e)) == 0) {
+            rc = change_live_open(st, cfg, &live, &e);
+            store_close(st);
+        }
+    }
+    if (rc == 0)
+        rc = cli_open_engine(live.cfg ? live.cfg : cfg, 1, &en, &e);
     if (rc) {
         fprintf(stderr, "fupin explain: %s\n", term_str(e.msg));
+        change_live_close(&live);
         config_free(cfg);
         return cli_exit_code(rc);
     }
@@ -566,6 +580,7 @@ done:
     eval_result_free(&res);
     snapshot_free(&snap);
     engine_close(en);
+    change_live_close(&live);
     config_free(cfg);
     return code;
 }

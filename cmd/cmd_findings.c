@@ -5,7 +5,6 @@
  * (cmd_list.h). Never changes a decision already taken. */
 #include "cli.h"
 #include "cmd_list.h"
-#include "date.h"
 #include "engine.h"
 #include "export.h"
 #include "i18n.h"
@@ -13,6 +12,7 @@
 #include "scrub.h"
 #include "store.h"
 #include "store_worklist.h"
+#include "task_due.h"
 #include "term.h"
 
 #include <inttypes.h>
@@ -426,20 +426,6 @@ static int is_clean_text(const char *s, size_t max)
     return s && *s && strlen(s) <= max && term_is_clean(s);
 }
 
-/* Days from today to the task's due date: params.tasks.due_days.<measure>,
- * else params.tasks.default_due_days, else 30 (the declared default). */
-static long due_days(const struct config *cfg, const char *measure, int year)
-{
-    char key[96];
-    double v;
-    snprintf(key, sizeof key, "tasks.due_days.%s", measure);
-    if (config_param_number(cfg, key, year, &v) == 0 && v >= 1)
-        return (long)v;
-    if (config_param_number(cfg, "tasks.default_due_days", year, &v) == 0 && v >= 1)
-        return (long)v;
-    return 30;
-}
-
 /* Names come from the database, stored scrubbed; masked again here in case
  * another program wrote them. */
 static const char *shown_name(const char *by)
@@ -570,16 +556,12 @@ int cmd_finding(struct cli *cli)
         return EXIT_RUNTIME;
     }
     if (d.accept && !due) {
-        /* An unknown finding has no measure: the decision below says so. */
-        char measure[48] = "";
-        if (store_finding_measure(st, d.finding_id, measure, sizeof measure, &e) == ERR_FAIL) {
+        if (task_due_default(st, cfg, d.finding_id, today, due_buf, &e) != 0) {
             fprintf(stderr, "fupin finding: %s\n", term_str(e.msg));
             store_close(st);
             config_free(cfg);
             return EXIT_RUNTIME;
         }
-        if (date_add(today, due_days(cfg, measure, atoi(today)), due_buf) != 0)
-            snprintf(due_buf, sizeof due_buf, "%s", today);
         due = due_buf;
     }
     /* A name or note is shown to others later: an ID in it is masked now. */

@@ -60,7 +60,12 @@ int cmd_run(struct cli *cli)
         return EXIT_RUNTIME;
     }
     daemon_alert_missing(en);
-    if (rule_history_record(engine_policies(en), "daemon", &e) != 0)
+    /* In review mode the set loaded here is the folder people edit, which
+     * the daemon replaces by the live set before anything runs: the
+     * history gets that one (daemon.c, start_review), never a pending
+     * version that did not run. */
+    int review = cfg->reload && strcmp(cfg->reload, "review") == 0;
+    if (!review && rule_history_record(engine_policies(en), "daemon", &e) != 0)
         log_event(LOG_WARN, "rules.record_failed", "cannot record the rule versions: %s", e.msg);
     /* Named before marking: the marking records the new fingerprints. Only
      * the policies named are re-run; a start with nothing changed says

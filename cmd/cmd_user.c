@@ -5,6 +5,7 @@
  * where every user of the machine could read it (ps, shell history). */
 #include "auth.h"
 #include "cli.h"
+#include "export.h"
 #include "form.h"
 #include "i18n.h"
 #include "store_user.h"
@@ -197,11 +198,24 @@ static int user_add(const struct cli *cli, struct store *st, const char *usage)
     return EXIT_OK;
 }
 
+/* s, then spaces up to width terminal columns and one more: printf's
+ * %-20s counts bytes, and a Chinese character is three bytes but two
+ * columns, so its columns would not line up. */
+static void put_col(FILE *out, const char *s, size_t width)
+{
+    fputs(s, out);
+    for (size_t w = export_display_width(s); w < width; w++)
+        fputc(' ', out);
+    fputc(' ', out);
+}
+
 static int print_user(void *ctx, const struct store_user *u, struct err *e)
 {
-    printf("%-20s %-16s %-14s %-8s %s\n", term_str(u->name), role_label(u->role),
-           u->region[0] ? term_str(u->region) : _("all regions"),
-           u->disabled ? _("disabled") : _("active"), u->created_at);
+    put_col(stdout, term_str(u->name), 20);
+    put_col(stdout, role_label(u->role), 18);
+    put_col(stdout, u->region[0] ? term_str(u->region) : _("all regions"), 14);
+    put_col(stdout, u->disabled ? _("disabled") : _("active"), 8);
+    printf("%s\n", u->created_at);
     return 0;
 }
 
@@ -316,8 +330,11 @@ int cli_demo_users(struct store *st, FILE *out, struct err *e)
         if ((rc = auth_hash_password(password, hash, e)) != 0 ||
             (rc = store_user_add(st, u->name, u->role, region, hash, NULL, NULL, e)) != 0)
             return rc;
-        fprintf(out, "  %-12s %-16s %-12s %s\n", u->name, role_label(u->role),
-                region ? region : _("all regions"), password);
+        fputs("  ", out);
+        put_col(out, u->name, 12);
+        put_col(out, role_label(u->role), 18);
+        put_col(out, region ? region : _("all regions"), 14);
+        fprintf(out, "%s\n", password);
     }
     return 0;
 }

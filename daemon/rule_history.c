@@ -148,6 +148,17 @@ int rule_history_summarize_change(const struct config *cfg, int64_t id, const ch
     if (!rc && json)
         rc = store_rule_version_summarize(st, since, json, e);
     free(json);
+    /* The daemon loaded the versions; the person who activated the change
+     * put them live, and the history names them. */
+    struct rule_change c;
+    int got = rc || id <= 0 ? ERR_NOTFOUND : store_change_get(st, id, &c, e);
+    if (got == 0) {
+        if (c.decided_by && *c.decided_by)
+            rc = store_rule_version_activated_by(st, since, c.decided_by, e);
+        rule_change_clear(&c);
+    } else if (got != ERR_NOTFOUND) {
+        rc = got;
+    }
     store_close(st);
     return rc;
 }

@@ -161,31 +161,42 @@ static int write_plugins(const struct config *cfg, const struct rule_file *live,
     return 0;
 }
 
-/* The live texts with the change's files over them are written to a
- * private temporary folder named like the policy folder, so that the
- * policies' sources compare as the daemon's would. */
-int change_preview(struct store *st, const struct config *cfg, const struct rule_change *c,
-                   struct preview *p, struct err *e)
+/* Where a candidate's texts are written: a private temporary folder. */
+struct candidate {
+    char top[1024], dir[1200], params[1100], plugins[1100];
+    int has_params, has_plugins;
+};
+
+/* The live texts with the change's files over them (c NULL: the live
+ * texts alone) are written to a private temporary folder named like the
+ * policy folder, so that the policies' sources compare as the daemon's
+ * would. *n_live: how many live texts there were (0: nothing activated). */
+static int write_candidate(struct store *st, const struct config *cfg, const struct rule_change *c,
+                           struct candidate *k, size_t *n_live_out, struct err *e)
 {
+    static const struct rule_change none = {0};
     struct rule_file *live = NULL;
     size_t n_live = 0;
     int64_t gen;
+    if (!c)
+        c = &none;
+    memset(k, 0, sizeof *k);
     int rc = store_live_load(st, &live, &n_live, &gen, e);
     if (rc)
         return rc;
+    *n_live_out = n_live;
     const char *tmp = getenv("TMPDIR");
-    char top[1024], dir[1200], params[1100], plugins[1100];
-    int has_plugins = 0;
-    snprintf(top, sizeof top, "%s/fupin-change-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(k->top, sizeof k->top, "%s/fupin-change-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     const char *name = strrchr(cfg->policies_dir, '/');
-    if (!mkdtemp(top)) {
+    if (!mkdtemp(k->top)) {
+        k->top[0] = 0;
         rule_files_free(live, n_live);
         return err_set(e, ERR_FAIL, _("cannot create a temporary folder: %s"), strerror(errno));
     }
-    snprintf(dir, sizeof dir, "%s/%s", top, name ? name + 1 : cfg->policies_dir);
-    snprintf(params, sizeof params, "%s/params.yaml", top);
-    snprintf(plugins, sizeof plugins, "%s/.plugins", top);
-    if (mkdir(dir, 0700) != 0)
+    snprintf(k->dir, sizeof k->dir, "%s/%s", k->top, name ? name + 1 : cfg->policies_dir);
+    snprintf(k->params, sizeof k->params, "%s/params.yaml", k->top);
+    snprintf(k->plugins, sizeof k->plugins, "%s/.plugins", k->top);
+    if (mkdir(k->dir, 0700) != 0)
         rc = err_set(e, ERR_FAIL, _("cannot create a temporary folder: %s"), strerror(errno));
     const char *params_text = NULL; /* the change's, else the live ones */
     for (size_t i = 0; i < n_live + c->n_f; i++) {
@@ -194,31 +205,73 @@ int change_preview(struct store *st, const struct config *cfg, const struct rule
             params_text = f->text;
     }
     if (!rc)
-        rc = write_plugins(cfg, live, n_live, c, plugins, &has_plugins, e);
+        rc = write_plugins(cfg, live, n_live, c, k->plugins, &k->has_plugins, e);
     if (!rc && params_text) {
-        FILE *out = fopen(params, "wb");
+        k->has_params = 1;
+        FILE *out = fopen(k->params, "wb");
         if (!out || fputs(params_text, out) < 0 || fclose(out) != 0)
-            rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), params, strerror(errno));
+            rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), k->params, strerror(errno));
     }
     for (size_t i = 0; !rc && i < n_live + c->n_f; i++) {
         const struct rule_file *f = i < n_live ? &live[i] : &c->f[i - n_live];
         int overridden = 0;
-        for (size_t k = 0; i < n_live && k < c->n_f; k++)
-            overridden |= strcmp(c->f[k].file, f->file) == 0;
+        for (size_t j = 0; i < n_live && j < c->n_f; j++)
+            overridden |= strcmp(c->f[j].file, f->file) == 0;
         if (overridden || !f->text || !is_lua(f->file))
             continue;
         char path[1400];
-        snprintf(path, sizeof path, "%s/%s", dir, f->file);
+        snprintf(path, sizeof path, "%s/%s", k->dir, f->file);
         FILE *out = fopen(path, "wb");
         if (!out || fputs(f->text, out) < 0 || fclose(out) != 0)
             rc = err_set(e, ERR_FAIL, _("%s: cannot write: %s"), path, strerror(errno));
     }
-    if (!rc)
-        rc = preview_candidate(cfg, dir, has_plugins ? plugins : NULL, params_text ? params : NULL,
-                               p, e);
     rule_files_free(live, n_live);
-    remove_tree(top, 2);
     return rc;
+}
+
+int change_preview(struct store *st, const struct config *cfg, const struct rule_change *c,
+                   struct preview *p, struct err *e)
+{
+    struct candidate k;
+    size_t n_live;
+    int rc = write_candidate(st, cfg, c, &k, &n_live, e);
+    if (!rc)
+        rc = preview_candidate(cfg, k.dir, k.has_plugins ? k.plugins : NULL,
+                               k.has_params ? k.params : NULL, p, e);
+    if (k.top[0])
+        remove_tree(k.top, 2);
+    return rc;
+}
+
+int change_live_open(struct store *st, const struct config *cfg, struct change_live *l,
+                     struct err *e)
+{
+    struct candidate k;
+    size_t n_live = 0;
+    l->cfg = NULL;
+    int rc = write_candidate(st, cfg, NULL, &k, &n_live, e);
+    /* The config borrows the folder names, and the set reads the texts
+     * when it loads: both stay until change_live_close. */
+    snprintf(l->top, sizeof l->top, "%s", k.top);
+    snprintf(l->dir, sizeof l->dir, "%s", k.dir);
+    snprintf(l->plugins, sizeof l->plugins, "%s", k.plugins);
+    /* Nothing activated yet: the daemon's first start in review mode makes
+     * the files as they are the live set, so they are what runs. */
+    if (!rc && n_live > 0)
+        rc = config_candidate(cfg, l->dir, k.has_plugins ? l->plugins : NULL,
+                              k.has_params ? k.params : NULL, &l->cfg, e);
+    if (rc)
+        change_live_close(l);
+    return rc;
+}
+
+void change_live_close(struct change_live *l)
+{
+    config_free(l->cfg);
+    l->cfg = NULL;
+    if (l->top[0])
+        remove_tree(l->top, 2);
+    l->top[0] = 0;
 }
 
 /* The params: block of the config file itself: a running daemon's config

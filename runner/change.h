@@ -20,6 +20,21 @@
 int change_preview(struct store *st, const struct config *cfg, const struct rule_change *c,
                    struct preview *p, struct err *e);
 
+/* The live rule set of `reload: review` (rule_live: policies, params,
+ * plugins) as a config to load a policy set with, its texts written to a
+ * private temporary folder. cfg NULL: nothing was activated yet, so the
+ * caller's own config is what runs. */
+struct change_live {
+    struct config *cfg; /* borrows the caller's config and the folders below */
+    char top[1024], dir[1200], plugins[1100];
+};
+/* Fills l from st (read-only is enough) over cfg, which must outlive it;
+ * writes nothing to the database. Release with change_live_close (also on
+ * failure, harmless) after the set loaded from l->cfg is freed. */
+int change_live_open(struct store *st, const struct config *cfg, struct change_live *l,
+                     struct err *e);
+void change_live_close(struct change_live *l);
+
 /* Activates (activate != 0) or discards pending change id on behalf of by
  * (st opened for writing). Activation is refused (ERR_INVALID) when a file
  * of the change differs on disk from what was staged, and keeps the

@@ -77,6 +77,23 @@ int store_rule_version_summarize(struct store *st, const char *since, const char
     return rc;
 }
 
+int store_rule_version_activated_by(struct store *st, const char *since, const char *by,
+                                    struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_cached(st,
+                          "UPDATE rule_version SET activated_by = ?2"
+                          " WHERE activated_by = 'daemon' AND activated_at >= ?1",
+                          &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, since, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, by, -1, SQLITE_STATIC);
+    rc = store_step_done(st, s, "recording who activated a rule version", e);
+    sqlite3_reset(s);
+    return rc;
+}
+
 int store_params_live(struct store *st, const char *source, struct err *e)
 {
     sqlite3_stmt *s;

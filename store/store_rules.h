@@ -36,6 +36,11 @@ int store_rule_version_record(struct store *st, const struct rule_version *v, in
 int store_rule_version_summarize(struct store *st, const char *since, const char *json,
                                  struct err *e);
 
+/* The versions the daemon first put to work at or after since were put
+ * live by by (review mode: who activated the change), not by the daemon. */
+int store_rule_version_activated_by(struct store *st, const char *since, const char *by,
+                                    struct err *e);
+
 /* Names source ("params@<hash>") as the params set that runs: every
  * finding written from now on records it (finding.params_source). */
 int store_params_live(struct store *st, const char *source, struct err *e);

@@ -4,13 +4,13 @@
  * `POST /finding/ID/accept|reject`, through store_finding_decide as `fupin
  * finding accept|reject` does. Never shows or decides anything outside the
  * user's region. */
-#include "date.h"
 #include "household.h"
 #include "i18n.h"
 #include "page.h"
 #include "policy.h"
 #include "scrub.h"
 #include "store_worklist.h"
+#include "task_due.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -138,26 +138,11 @@ struct findings_ctx {
     int may_decide;
 };
 
-/* Days from today to a task's due date: params.tasks.due_days.<measure>,
- * else params.tasks.default_due_days, else 30 - as `fupin finding accept`. */
-static long due_days(const struct config *cfg, const char *measure, int year)
-{
-    char key[96];
-    double v;
-    snprintf(key, sizeof key, "tasks.due_days.%s", measure);
-    if (config_param_number(cfg, key, year, &v) == 0 && v >= 1)
-        return (long)v;
-    if (config_param_number(cfg, "tasks.default_due_days", year, &v) == 0 && v >= 1)
-        return (long)v;
-    return 30;
-}
-
 static void decide_forms(struct findings_ctx *fc, const char *id, const char *measure)
 {
     struct html *h = fc->h;
     char action[64], due[11];
-    if (date_add(fc->today, due_days(fc->r->cfg, measure, atoi(fc->today)), due) != 0)
-        snprintf(due, sizeof due, "%s", fc->today);
+    task_due_date(fc->r->cfg, measure, fc->today, due);
     snprintf(action, sizeof action, "/finding/%s/accept", id);
     html_raw(h, "<details class=\"decide\"><summary>");
     html_text(h, _("Decide"));
@@ -472,13 +457,10 @@ int page_finding_action(struct web_req *r, struct web_resp *out, struct err *e)
     if ((rc = web_write_store(r, &st, e)) != 0)
         return rc;
     if (accept && !due) {
-        char measure[48] = "";
-        if (store_finding_measure(st, id, measure, sizeof measure, e) == ERR_FAIL) {
+        if (task_due_default(st, r->cfg, id, today, due_buf, e) != 0) {
             store_close(st);
             return ERR_FAIL;
         }
-        if (date_add(today, due_days(r->cfg, measure, atoi(today)), due_buf) != 0)
-            snprintf(due_buf, sizeof due_buf, "%s", today);
         due = due_buf;
     }
     /* What is stored is shown to others later: an ID in it is masked now. */

@@ -1,8 +1,10 @@
 /* page_why.c - "why and why not" on the household page (`?why=1`): the
- * household evaluated now by the configured policies, without writing, as
+ * household evaluated now by the live policies (in `reload: review` the
+ * activated ones, not the files on disk), without writing, as
  * `fupin explain` does, showing every test each rule made with its values.
  * Runs only when asked (it loads the policies): the page itself stays a
  * read of stored rows. Never writes a finding. */
+#include "change.h"
 #include "i18n.h"
 #include "page.h"
 #include "policy_set.h"
@@ -73,8 +75,15 @@ int page_why(struct web_req *r, struct html *h, int64_t id, const char *today, s
     html_text(h, _("Every test each rule makes on this household now, with the values it read; "
                    "nothing is written."));
     html_raw(h, "</p>");
+    /* In review mode the rules that run are the activated ones, never the
+     * files being edited (as `fupin eval` and `fupin explain`). */
+    struct change_live live = {0};
+    int rc = 0;
+    if (r->cfg->reload && strcmp(r->cfg->reload, "review") == 0)
+        rc = change_live_open(r->ro, r->cfg, &live, e);
     /* Not strict: a rule that does not load is named, the others still run. */
-    int rc = policy_set_load(r->cfg, 0, &set, e);
+    if (rc == 0)
+        rc = policy_set_load(live.cfg ? live.cfg : r->cfg, 0, &set, e);
     if (rc == 0)
         rc = policy_runner_new(set, &runner, e);
     if (rc == 0)
@@ -105,5 +114,6 @@ int page_why(struct web_req *r, struct html *h, int64_t id, const char *today, s
     snapshot_reader_free(reader);
     policy_runner_free(runner);
     policy_set_free(set);
+    change_live_close(&live);
     return rc;
 }

@@ -2,7 +2,8 @@
  * `/worklist?village=CODE` or `?region=CODE` (default: the user's region):
  * open findings and open or overdue help tasks, filtered like `fupin
  * findings list` (policy, measure, state), and the same list as CSV or xlsx
- * (`&format=csv|xlsx`) through export/, as the CLI writes it. Never lists a
+ * (`&format=csv|xlsx`, its open tasks as rows of item 帮扶任务) through
+ * export/, as the CLI writes it. Never lists a
  * household outside the user's region. */
 #include "i18n.h"
 #include "page.h"
@@ -17,8 +18,11 @@
 /* Rows shown on the page; the download has them all. */
 #define PAGE_ROWS 500
 
-/* The download's columns: the keys and headers of `fupin findings list`. */
+/* The download's columns: the keys and headers of `fupin findings list`,
+ * after an item column (a finding or an open help task: the download holds
+ * both lists of the page) and before the days a task is overdue. */
 enum {
+    C_ITEM,
     C_ID,
     C_HOUSEHOLD,
     C_HEAD,
@@ -36,9 +40,11 @@ enum {
     C_TASK,
     C_DUE,
     C_REASON,
+    C_OVERDUE,
     C_COUNT
 };
 static const struct export_column columns[C_COUNT] = {
+    [C_ITEM] = {"item", N_("item"), EXPORT_TEXT},
     [C_ID] = {"id", N_("ID"), EXPORT_NUMBER},
     [C_HOUSEHOLD] = {"household_id", N_("household ID"), EXPORT_NUMBER},
     [C_HEAD] = {"head_name", N_("head of household"), EXPORT_TEXT},
@@ -56,6 +62,7 @@ static const struct export_column columns[C_COUNT] = {
     [C_TASK] = {"task_id", N_("task ID"), EXPORT_NUMBER},
     [C_DUE] = {"due", N_("due"), EXPORT_TEXT},
     [C_REASON] = {"reason", N_("reason"), EXPORT_TEXT},
+    [C_OVERDUE] = {"days_overdue", N_("days overdue"), EXPORT_NUMBER},
 };
 
 struct lister {
@@ -79,6 +86,7 @@ static int finding_row(void *ctx, const struct worklist_finding *w, struct err *
     if (l->x) {
         char id[24], hh[24], task[24], amount[40];
         const char *cells[C_COUNT] = {
+            [C_ITEM] = _("finding"),
             [C_ID] = id_text(id, sizeof id, w->id),
             [C_HOUSEHOLD] = id_text(hh, sizeof hh, w->household_id),
             [C_HEAD] = w->head_name,
@@ -123,6 +131,7 @@ static int finding_row(void *ctx, const struct worklist_finding *w, struct err *
 
 struct tasks {
     struct html *h;
+    struct export *x; /* non-NULL: a download */
     long n;
 };
 
@@ -131,7 +140,26 @@ struct tasks {
 static int task_row(void *ctx, int n, const char *const *c, struct err *e)
 {
     struct tasks *t = ctx;
-    if (++t->n > PAGE_ROWS || n < 9)
+    if (n < 9)
+        return 0;
+    if (t->x) {
+        t->n++;
+        const char *cells[C_COUNT] = {
+            [C_ITEM] = _("help task"),
+            [C_HOUSEHOLD] = c[1],
+            [C_HEAD] = c[2],
+            [C_VILLAGE] = c[3],
+            [C_CADRE] = c[7],
+            [C_MEASURE] = policy_measure_label(c[4]),
+            [C_STATE] = _("not done"),
+            [C_TASK] = c[0],
+            [C_DUE] = c[6],
+            [C_REASON] = c[5],
+            [C_OVERDUE] = c[8],
+        };
+        return export_row(t->x, cells, e);
+    }
+    if (++t->n > PAGE_ROWS)
         return 0;
     struct html *h = t->h;
     int overdue = c[8] && strcmp(c[8], "0") != 0;
@@ -270,9 +298,13 @@ int page_worklist(struct web_req *r, struct web_resp *out, struct err *e)
         struct export_column cols[C_COUNT];
         for (size_t i = 0; i < C_COUNT; i++)
             cols[i] = (struct export_column){columns[i].key, _(columns[i].header), columns[i].kind};
-        if ((rc = page_download_open(&d, fmt, _("findings"), cols, C_COUNT, e)) == 0) {
+        if ((rc = page_download_open(&d, fmt, _("worklist"), cols, C_COUNT, e)) == 0) {
             l.x = d.x;
             rc = store_worklist_findings(r->ro, &f, finding_row, &l, e);
+            struct tasks t = {.x = d.x};
+            struct console_args a = {.region = f.region, .cadre = f.cadre_id, .today = today};
+            if (!rc)
+                rc = store_console_rows(r->ro, CONSOLE_OPEN_TASKS, &a, task_row, &t, e);
             char base[64];
             if (f.cadre_id)
                 snprintf(base, sizeof base, "worklist-cadre-%" PRId64, f.cadre_id);
@@ -355,7 +387,7 @@ int page_worklist(struct web_req *r, struct web_resp *out, struct err *e)
         _("task ID"), _("household ID"), _("head of household"), _("village"),      _("measure"),
         _("title"),   _("due"),          _("responsible cadre"), _("days overdue"), NULL};
     page_table_begin(h, th);
-    struct tasks t = {h, 0};
+    struct tasks t = {.h = h};
     struct console_args a = {.region = f.region, .cadre = f.cadre_id, .today = today};
     if ((rc = store_console_rows(r->ro, CONSOLE_OPEN_TASKS, &a, task_row, &t, e)) != 0)
         goto done;

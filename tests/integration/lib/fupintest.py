@@ -501,6 +501,15 @@ print(json.dumps(out, ensure_ascii=False))
 '''
 
 
+def set_reload(env, value):
+    """Sets the config's top-level `reload:` (auto or review)."""
+    with open(env.config, encoding="utf-8") as f:
+        text = f.read()
+    text, n = re.subn(r"(?m)^reload: .*$", "reload: " + value, text)
+    assert n == 1, "the config has no reload: line"
+    env.write(env.config, text)
+
+
 def read_xlsx(path):
     """Every sheet of the workbook at path as read by openpyxl (Debian's
     python3-openpyxl): [{name, freeze, widths, rows, types}], rows as lists
