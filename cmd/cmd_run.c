@@ -11,6 +11,7 @@
 #include "rule_history.h"
 #include "runlock.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,11 @@ int cmd_run(struct cli *cli)
         return EXIT_OK;
     if (cli->argc > 1)
         return cli_usage_error(cli, usage, _("unexpected argument \"%s\""), cli->argv[1]);
+    /* Until the daemon's loop takes SIGHUP over (daemon.c, setup) its
+     * default would kill us: a reload asked for during start-up (review
+     * mode first loads the live set, which takes a while) is moot, as the
+     * config is being read now anyway. Workers get the default back. */
+    signal(SIGHUP, SIG_IGN);
     struct config *cfg;
     int code = cli_load_config(cli, &cfg);
     if (code)

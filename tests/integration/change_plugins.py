@@ -75,6 +75,7 @@ def main():
         env.stop()
         env.start()
         env.wait_log("[review.started]", after=env.start_mark)
+        env.wait_watching()  # signals are the loop's only from here on
         env.wait_caught_up()
         check(live_copy(env) == second, "after a restart the activated plugin is loaded")
         check(len(pending(env)) == 1, "the new build stays pending", repr(pending(env)))
