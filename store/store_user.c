@@ -252,10 +252,10 @@ int store_session_get(struct store *st, const char *id_hash, int64_t now, int64_
     return rc;
 }
 
-int store_session_touch(struct store *st, const char *id_hash, int64_t now, const atomic_int *stop,
-                        struct err *e)
+/* One statement binding :id and :now, in its own write transaction. */
+static int write_session(struct store *st, const char *sql, const char *what, const char *id_hash,
+                         int64_t now, const atomic_int *stop, struct err *e)
 {
-    static const char sql[] = "UPDATE web_session SET last_seen = :now WHERE id_hash = :id";
     sqlite3_stmt *stmt;
     int rc = store_begin(st, stop, e);
     if (rc)
@@ -264,26 +264,24 @@ int store_session_touch(struct store *st, const char *id_hash, int64_t now, cons
         return finish(st, rc, e);
     bind_text(stmt, ":id", id_hash);
     bind_int(stmt, ":now", now);
-    rc = store_step_done(st, stmt, "web_session touch", e);
+    rc = store_step_done(st, stmt, what, e);
     sqlite3_reset(stmt);
     return finish(st, rc, e);
+}
+
+int store_session_touch(struct store *st, const char *id_hash, int64_t now, const atomic_int *stop,
+                        struct err *e)
+{
+    return write_session(st, "UPDATE web_session SET last_seen = :now WHERE id_hash = :id",
+                         "web_session touch", id_hash, now, stop, e);
 }
 
 int store_session_end(struct store *st, const char *id_hash, int64_t now, const atomic_int *stop,
                       struct err *e)
 {
-    static const char sql[] = "DELETE FROM web_session WHERE id_hash = :id OR expires_at <= :now";
-    sqlite3_stmt *stmt;
-    int rc = store_begin(st, stop, e);
-    if (rc)
-        return rc;
-    if ((rc = store_cached(st, sql, &stmt, e)) != 0)
-        return finish(st, rc, e);
-    bind_text(stmt, ":id", id_hash);
-    bind_int(stmt, ":now", now);
-    rc = store_step_done(st, stmt, "web_session delete", e);
-    sqlite3_reset(stmt);
-    return finish(st, rc, e);
+    /* Expired sessions of anyone go with it: no sweeper needed. */
+    return write_session(st, "DELETE FROM web_session WHERE id_hash = :id OR expires_at <= :now",
+                         "web_session delete", id_hash, now, stop, e);
 }
 
 int store_login_failures(struct store *st, const char *name, const char *remote, int64_t since,

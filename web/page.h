@@ -68,6 +68,14 @@ void page_td_num(struct html *h, long v);
 /* A link <a href="prefix<id>">text</a> in a cell. */
 void page_td_link(struct html *h, const char *prefix, const char *id, const char *text);
 
+/* A filter's <select name=name> with an "any" option labelled any_label,
+ * then one option per code (label from label_of), value preselected. */
+void page_select(struct html *h, const char *name, const char *label, const char *any_label,
+                 const char *const *codes, const char *value, const char *(*label_of)(const char *));
+/* "&amp;key=value" (value percent-encoded) for a link's query; nothing
+ * when v is NULL. */
+void page_query(struct html *h, const char *key, const char *v);
+
 /* A list download: "csv" or "xlsx" (anything else 400, said by the caller). */
 struct page_download {
     struct export *x;

@@ -138,36 +138,6 @@ static const char *nonempty(const char *v)
     return v && *v ? v : NULL;
 }
 
-static void select_of(struct html *h, const char *name, const char *label, const char *value,
-                      const char *const *codes)
-{
-    html_raw(h, "<label>");
-    html_text(h, label);
-    html_raw(h, "</label><select name=\"");
-    html_raw(h, name);
-    html_raw(h, "\"><option value=\"\">");
-    html_text(h, _("any"));
-    html_raw(h, "</option>");
-    for (; *codes; codes++) {
-        html_raw(h, "<option value=\"");
-        html_attr(h, *codes);
-        html_raw(h, value && strcmp(value, *codes) == 0 ? "\" selected>" : "\">");
-        html_text(h, page_alert_label(*codes));
-        html_raw(h, "</option>");
-    }
-    html_raw(h, "</select>");
-}
-
-static void query(struct html *h, const char *key, const char *v)
-{
-    if (!v)
-        return;
-    html_raw(h, "&amp;");
-    html_raw(h, key);
-    html_raw(h, "=");
-    html_url(h, v);
-}
-
 int page_alerts(struct web_req *r, struct web_resp *out, struct err *e)
 {
     const char *level = nonempty(web_param(r, "level")), *kind = nonempty(web_param(r, "kind")),
@@ -233,8 +203,8 @@ int page_alerts(struct web_req *r, struct web_resp *out, struct err *e)
                 "<input type=\"hidden\" name=\"region\" value=\"");
     html_attr(h, code);
     html_raw(h, "\">");
-    select_of(h, "level", _("level"), level, levels);
-    select_of(h, "state", _("state"), state, alert_states);
+    page_select(h, "level", _("level"), _("any"), levels, level, page_alert_label);
+    page_select(h, "state", _("state"), _("any"), alert_states, state, page_alert_label);
     html_raw(h, "<label>");
     html_text(h, _("kind"));
     html_raw(h, "</label><input type=\"text\" name=\"kind\" value=\"");
@@ -245,10 +215,10 @@ int page_alerts(struct web_req *r, struct web_resp *out, struct err *e)
     for (int i = 0; i < 2; i++) {
         html_raw(h, i ? " · <a class=\"export\" href=\"/alerts?format=xlsx"
                       : "<a class=\"export\" href=\"/alerts?format=csv");
-        query(h, "region", code);
-        query(h, "level", level);
-        query(h, "kind", kind);
-        query(h, "state", state);
+        page_query(h, "region", code);
+        page_query(h, "level", level);
+        page_query(h, "kind", kind);
+        page_query(h, "state", state);
         html_raw(h, "\">");
         html_text(h, i ? _("Download as Excel (xlsx)") : _("Download as CSV"));
         html_raw(h, "</a>");

@@ -187,30 +187,7 @@ static int filter_ok(const char *v)
 
 static void select_state(struct html *h, const char *state)
 {
-    html_raw(h, "<label>");
-    html_text(h, _("state"));
-    html_raw(h, "</label><select name=\"state\"><option value=\"\">");
-    html_text(h, _("every state but withdrawn"));
-    html_raw(h, "</option>");
-    for (const char *const *s = states; *s; s++) {
-        html_raw(h, "<option value=\"");
-        html_attr(h, *s);
-        html_raw(h, state && strcmp(state, *s) == 0 ? "\" selected>" : "\">");
-        html_text(h, page_label(*s));
-        html_raw(h, "</option>");
-    }
-    html_raw(h, "</select>");
-}
-
-/* The query string of this list (without format), for the download links. */
-static void query(struct html *h, const char *key, const char *v)
-{
-    if (!v)
-        return;
-    html_raw(h, "&amp;");
-    html_raw(h, key);
-    html_raw(h, "=");
-    html_url(h, v);
+    page_select(h, "state", _("state"), _("every state but withdrawn"), states, state, page_label);
 }
 
 int page_worklist(struct web_req *r, struct web_resp *out, struct err *e)
@@ -349,10 +326,10 @@ int page_worklist(struct web_req *r, struct web_resp *out, struct err *e)
         html_raw(h, i ? " · <a class=\"export\" href=\"/worklist?format=xlsx"
                       : "<a class=\"export\" href=\"/worklist?format=csv");
         for (int k = 0; k < 3; k++)
-            query(h, keys[k], vals[k]);
-        query(h, "policy", f.policy);
-        query(h, "measure", f.measure);
-        query(h, "state", f.state);
+            page_query(h, keys[k], vals[k]);
+        page_query(h, "policy", f.policy);
+        page_query(h, "measure", f.measure);
+        page_query(h, "state", f.state);
         html_raw(h, "\">");
         html_text(h, i ? _("Download as Excel (xlsx)") : _("Download as CSV"));
         html_raw(h, "</a>");

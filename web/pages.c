@@ -297,3 +297,33 @@ int page_download_close(struct page_download *d, int rc, const char *base, struc
     d->buf = NULL;
     return rc;
 }
+
+void page_select(struct html *h, const char *name, const char *label, const char *any_label,
+                 const char *const *codes, const char *value, const char *(*label_of)(const char *))
+{
+    html_raw(h, "<label>");
+    html_text(h, label);
+    html_raw(h, "</label><select name=\"");
+    html_raw(h, name);
+    html_raw(h, "\"><option value=\"\">");
+    html_text(h, any_label);
+    html_raw(h, "</option>");
+    for (; *codes; codes++) {
+        html_raw(h, "<option value=\"");
+        html_attr(h, *codes);
+        html_raw(h, value && strcmp(value, *codes) == 0 ? "\" selected>" : "\">");
+        html_text(h, label_of(*codes));
+        html_raw(h, "</option>");
+    }
+    html_raw(h, "</select>");
+}
+
+void page_query(struct html *h, const char *key, const char *v)
+{
+    if (!v)
+        return;
+    html_raw(h, "&amp;");
+    html_raw(h, key);
+    html_raw(h, "=");
+    html_url(h, v);
+}
