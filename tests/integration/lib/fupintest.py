@@ -444,7 +444,11 @@ class Env:
         return wait_for(probe, "no log line with %r" % needle, timeout, detail=self.log_tail)
 
     def wait_caught_up(self, timeout=2 * DEADLINE):
-        """Until the journal after the cursor and the pending marks are empty."""
+        """Until the daemon's loop runs (a restart with nothing to do looks
+        caught up before it watches the folder or owns the signals) and the
+        journal after the cursor and the pending marks are empty."""
+        if self.alive():
+            self.wait_watching(timeout)
         def probe():
             c = self.connect()
             try:
