@@ -6,15 +6,12 @@
  * edit is only staged (rule_stage.h) and the live set is the one activated
  * in the database. Writes nothing but the rule history and staged changes. */
 #include "daemon.h"
-#include "casefile.h"
+#include "daemon_internal.h"
 #include "i18n.h"
 #include "log.h"
-#include "nightly_timer.h"
 #include "rule_history.h"
 #include "rule_stage.h"
 #include "stop.h"
-#include "store.h"
-#include "web_server.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -24,767 +21,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define MAX_CHANGED 16
-#define BACKOFF_MIN_MS 500
-#define BACKOFF_MAX_MS 5000
 #define LAST_RESORT_S 4 /* SIGTERM with a reload check stuck: exit after this */
-
-/* What the loop hands the evaluation thread; applied between batches. */
-enum msg_kind { MSG_POLICIES, MSG_CONFIG, MSG_POLICY_ALERT };
-
-struct msg {
-    enum msg_kind kind;
-    struct policy_set *set; /* MSG_POLICIES, MSG_CONFIG: owned by the message */
-    struct config *cfg;     /* MSG_CONFIG */
-    char files[MAX_CHANGED][128];
-    int n_files;
-    char text[512]; /* MSG_POLICY_ALERT */
-    int64_t gen;    /* review mode, MSG_CONFIG: the activation its rule set is */
-    struct msg *next;
-};
-
-/* A reload checked on the thread pool: policies (changed files) or config. */
-struct job {
-    uv_work_t req;
-    struct daemon *d;
-    int is_config;
-    struct config *cfg; /* the config to load policies with (or the new one) */
-    char files[MAX_CHANGED][128];
-    int n_files;
-    struct policy_set *set; /* result */
-    char *disk_dir;         /* review mode, config jobs: the new config's policy folder */
-    int64_t staged;         /* review mode: the change proposed (0: none) */
-    int64_t gen;            /* review mode, config jobs: the activation loaded */
-    char blame[128];        /* the file at fault */
-    char error[512];        /* "" on success */
-};
-
-struct daemon {
-    uv_loop_t loop;
-    const char *config_path;
-    struct config *cfg; /* the loop's current config */
-    struct engine *en;
-
-    uv_signal_t sig_term, sig_int, sig_hup;
-    uv_async_t halt;     /* the evaluation thread gives up: stop the loop */
-    uv_async_t reconfig; /* review: an activation changed the params: reload the config */
-    char fatal[256];     /* why, set before halt is sent; "" otherwise */
-    uv_fs_event_t db_watch, policy_watch;
-    uv_timer_t poll_timer, debounce, recheck;
-    int rechecks; /* left after a file event */
-    int watching_db, watching_policies;
-    struct store *probe;           /* read connection for PRAGMA data_version */
-    struct nightly_timer *nightly; /* the nightly job's schedule; NULL if it could not start */
-    int64_t data_version;
-    char db_base[256];
-
-    char changed[MAX_CHANGED][128]; /* policy files changed, not yet checked */
-    int n_changed;
-    int job_running, config_again;
-
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;               /* on CLOCK_MONOTONIC */
-    int wake, stop;                  /* under mu */
-    atomic_int stop_flag;            /* read by store_begin's wait without the lock */
-    struct msg *queue, **queue_tail; /* under mu */
-    struct config *engine_cfg;       /* the evaluation thread's */
-    struct config *orphans[8];       /* configs the engine refused; freed at exit */
-    int n_orphans;
-
-    /* reload: review. The configs' policies_dir then names live_dir, where
-     * the live texts from the database are written; disk_dir is the policy
-     * folder people edit (owned). live_gen: the activation that is live. */
-    int review;
-    char *disk_dir;
-    char *disk_plugin_dir; /* the plugin folder people install into (owned) */
-    char live_dir[1100];
-    int64_t live_gen;
-    uint64_t gen_checked_at; /* evaluation thread: the last look for an activation */
-    int gen_recheck;         /* evaluation thread: a look was put off */
-    /* reload: auto, evaluation thread: the reload whose difference is
-     * measured once the re-evaluation is done (0: none). */
-    struct store *diff_st; /* holds the findings as they were (NULL: nothing measured) */
-    int64_t diff_id;
-    char diff_since[20];
-    char diff_policies[512];
-
-    struct web_server *web; /* the console (http:), on its own threads; NULL when off */
-};
-
-/* ---- loop -> evaluation thread ---- */
-
-static void nudge(struct daemon *d)
-{
-    pthread_mutex_lock(&d->mu);
-    d->wake = 1;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-}
-
-static void post(struct daemon *d, struct msg *m)
-{
-    pthread_mutex_lock(&d->mu);
-    m->next = NULL;
-    *d->queue_tail = m;
-    d->queue_tail = &m->next;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-}
-
-static void msg_free(struct msg *m)
-{
-    policy_set_free(m->set);
-    config_free(m->cfg);
-    free(m);
-}
-
-/* ---- the evaluation thread ---- */
-
-static void mark_all(struct daemon *d, const char *why);
-static void record_activation(struct daemon *d, const char *why, const char *changed,
-                              const char *since);
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Review mode: a change activated in the database since the live set was
- * loaded is written out and swapped in, then re-evaluated. */
-static void take_activation(struct daemon *d)
-{
-    struct err e = {{0}};
-    int64_t gen;
-    /* A full pass is thousands of batches: look a few times a second, not
-     * after each one (the idle wait wakes at least every second). */
-    if (now_ms() - d->gen_checked_at < 250) {
-        d->gen_recheck = 1; /* the idle wait comes back for it */
-        return;
-    }
-    d->gen_checked_at = now_ms();
-    d->gen_recheck = 0;
-    if (rule_stage_generation(d->engine_cfg, &gen, &e) != 0 || gen == d->live_gen)
-        return;
-    struct policy_set *set = NULL;
-    int params_changed = 0, plugins_changed = 0;
-    /* No seeding here: disk_dir belongs to the loop thread (SIGHUP). The
-     * lock: a config reload loading the folder meanwhile would see half of it. */
-    rule_stage_lock();
-    int rc = rule_stage_write_live(d->engine_cfg, NULL, d->live_dir, &gen, &plugins_changed, &e);
-    if (!rc)
-        rc = rule_stage_params_changed(d->engine_cfg, &params_changed, &e);
-    params_changed |= plugins_changed;
-    if (!rc && !params_changed)
-        rc = policy_set_load(d->engine_cfg, 0, &set, &e);
-    rule_stage_unlock();
-    if (!rc && params_changed) {
-        /* New params or plugins need a new config, which only the loop may
-         * build: the policies, params and plugins then go live together,
-         * never one first. */
-        d->live_gen = gen;
-        log_event(LOG_INFO, "review.activated",
-                  "change %lld: new params or plugins, reloading the config", (long long)gen);
-        uv_async_send(&d->reconfig);
-        return;
-    }
-    if (!rc)
-        rc = engine_set_policies(d->en, set, &e);
-    /* Once per activation, also when it fails: retrying cannot help. */
-    d->live_gen = gen;
-    if (rc) {
-        log_event(LOG_ERROR, "review.activate_failed",
-                  "change %lld: cannot put it live, keeping the running version: %s",
-                  (long long)gen, e.msg);
-        return;
-    }
-    log_event(LOG_INFO, "review.activated", "change %lld is live", (long long)gen);
-    char why[64];
-    snprintf(why, sizeof why, "change %lld activated", (long long)gen);
-    mark_all(d, why);
-}
-
-/* reload: auto. The difference the last reload's re-evaluation made, now
- * that it is done, kept with its record. */
-static void finish_difference(struct daemon *d)
-{
-    struct err e;
-    if (d->diff_st &&
-        rule_history_auto_finish(d->diff_st, d->diff_id, d->diff_since, d->diff_policies, &e) != 0)
-        log_event(LOG_WARN, "rules.record_failed", "reload %lld: cannot record its difference: %s",
-                  (long long)d->diff_id, e.msg);
-    d->diff_st = NULL;
-}
-
-/* Every activation keeps a summary with the versions it put live: in
- * review mode the change's preview, in auto mode the difference the
- * re-evaluation makes (measured once it is done). */
-static void record_activation(struct daemon *d, const char *why, const char *changed,
-                              const char *since)
-{
-    struct err e;
-    if (d->review) {
-        if (rule_history_summarize_change(d->engine_cfg, d->live_gen, since, &e) != 0)
-            log_event(LOG_WARN, "rules.record_failed", "%s: cannot record the summary: %s", why,
-                      e.msg);
-        return;
-    }
-    finish_difference(d); /* a reload before the last one was done: what it made so far */
-    const struct policy_set *set = engine_policies(d->en);
-    size_t len = 0;
-    d->diff_policies[0] = '\0';
-    for (size_t i = 0; i < set->n_policies; i++) {
-        const char *name = set->policies[i].name;
-        size_t n = strlen(name);
-        /* changed is "a, b" or "*" (all); names hold no comma */
-        const char *hit = strstr(changed, name);
-        int named = strcmp(changed, "*") == 0 ||
-                    (hit && (hit == changed || hit[-1] == ' ' || hit[-1] == ',') &&
-                     (hit[n] == '\0' || hit[n] == ',' || hit[n] == ' '));
-        if (named && len + n + 2 < sizeof d->diff_policies)
-            len += (size_t)snprintf(d->diff_policies + len, sizeof d->diff_policies - len, "%s%s",
-                                    len ? "," : "", name);
-    }
-    snprintf(d->diff_since, sizeof d->diff_since, "%s", since);
-    if (rule_history_auto_begin(d->engine_cfg, why, d->diff_policies, since, &d->diff_st,
-                                &d->diff_id, &e) != 0) {
-        log_event(LOG_WARN, "rules.record_failed", "%s: cannot record the reload: %s", why, e.msg);
-    }
-}
-
-/* Only the policies whose source, params or version changed are run again. */
-static void mark_all(struct daemon *d, const char *why)
-{
-    struct err e;
-    char since[20];
-    engine_now(since);
-    /* What now runs joins the rule history (store_rules.h). */
-    if (rule_history_record(engine_policies(d->en), "daemon", &e) != 0)
-        log_event(LOG_WARN, "rules.record_failed", "%s: cannot record the rule versions: %s", why,
-                  e.msg);
-    char changed[512];
-    if (engine_mark_changed(d->en, &d->stop_flag, changed, sizeof changed, &e) != 0)
-        log_event(LOG_ERROR, "daemon.mark_failed",
-                  "%s: cannot mark households for re-evaluation: %s", why, e.msg);
-    else if (changed[0]) {
-        log_event(LOG_INFO, "daemon.marked_all",
-                  "%s: every household marked for re-evaluation by %s", why, changed);
-        record_activation(d, why, changed, since);
-    } else
-        log_event(LOG_INFO, "daemon.marked_all", "%s: no policy changed, nothing to re-evaluate",
-                  why);
-}
-
-static const struct policy *policy_of_file(const struct policy_set *set, const char *file)
-{
-    char needle[160];
-    snprintf(needle, sizeof needle, "/%s@", file);
-    for (size_t i = 0; i < set->n_policies; i++)
-        if (set->policies[i].kind == POLICY_LUA && strstr(set->policies[i].source, needle))
-            return &set->policies[i];
-    return NULL;
-}
-
-void daemon_alert_missing(struct engine *en)
-{
-    const struct policy_set *set = engine_policies(en);
-    for (size_t i = 0; i < set->n_missing; i++) {
-        struct err e;
-        char text[600];
-        snprintf(text, sizeof text,
-                 _("policy %s is not running (its findings are kept as they were): %s"),
-                 set->missing[i].file, set->missing[i].msg);
-        if (engine_policy_alert(en, set->missing[i].file, text, &e) != 0)
-            log_event(LOG_ERROR, "alert.raise_failed",
-                      "cannot raise the policy_error alert for %s: %s", set->missing[i].file,
-                      e.msg);
-    }
-}
-
-static void apply(struct daemon *d, struct msg *m)
-{
-    struct err e = {{0}};
-    if (m->kind == MSG_POLICY_ALERT && m->text[0]) {
-        if (engine_policy_alert(d->en, m->files[0], m->text, &e) != 0)
-            log_event(LOG_ERROR, "alert.raise_failed",
-                      "cannot raise the policy_error alert for %s: %s", m->files[0], e.msg);
-    } else if (m->kind == MSG_POLICY_ALERT) {
-        /* Review mode: the files checked clean (staged or not); an alert
-         * about an earlier broken save of theirs is over. */
-        for (int i = 0; i < m->n_files; i++)
-            if (engine_policy_alert(d->en, m->files[i], NULL, &e) != 0)
-                log_event(LOG_WARN, "alert.resolve_failed",
-                          "cannot resolve the policy_error alert for %s: %s", m->files[i], e.msg);
-    } else if (m->kind == MSG_POLICIES) {
-        struct policy_set *set = m->set;
-        m->set = NULL;
-        if (engine_set_policies(d->en, set, &e) != 0) {
-            log_event(LOG_ERROR, "reload.policy_failed",
-                      "policy reload failed, keeping the running version: %s", e.msg);
-            return;
-        }
-        for (int i = 0; i < m->n_files; i++) {
-            const struct policy *p = policy_of_file(engine_policies(d->en), m->files[i]);
-            if (p)
-                log_event(LOG_INFO, "reload.policy_done", "policy %s reloaded: %s", p->name,
-                          p->source);
-            else
-                log_event(LOG_INFO, "reload.policy_removed", "policy file %s removed", m->files[i]);
-            if (engine_policy_alert(d->en, m->files[i], NULL, &e) != 0)
-                log_event(LOG_WARN, "alert.resolve_failed",
-                          "cannot resolve the policy_error alert for %s: %s", m->files[i], e.msg);
-        }
-        mark_all(d, "policies reloaded");
-    } else {
-        struct config *old = d->engine_cfg;
-        struct policy_set *set = m->set;
-        m->set = NULL;
-        if (engine_set_config(d->en, m->cfg, set, &e) != 0) {
-            log_event(LOG_ERROR, "reload.config_failed",
-                      "config reload failed, keeping the running config: %s", e.msg);
-            if (d->n_orphans < 8)
-                d->orphans[d->n_orphans++] = m->cfg;
-            m->cfg = NULL;
-            return;
-        }
-        d->engine_cfg = m->cfg;
-        m->cfg = NULL;
-        config_free(old);
-        if (d->review) {
-            /* A reload that loaded an older activation is followed at once
-             * by the newer one (take_activation sees the difference). */
-            d->live_gen = m->gen;
-            d->gen_checked_at = 0;
-        }
-        log_event(LOG_INFO, "reload.config_done", "config reloaded from %s", d->engine_cfg->path);
-        daemon_alert_missing(d->en);
-        mark_all(d, "config reloaded");
-    }
-}
-
-/* Batches written since the last log line: a full pass over a city is a
- * few thousand batches, so they are summed into one line every few seconds;
- * a lone batch (a change made by a case worker) is logged as soon as the
- * engine is idle again. */
-struct batch_log {
-    int batches;
-    long households;
-    struct engine_stats st;
-    uint64_t since;
-};
-
-static void log_batches(struct batch_log *bl)
-{
-    if (!bl->batches)
-        return;
-    const struct engine_stats *st = &bl->st;
-    log_event(LOG_INFO, "batch.done",
-              "batch: %ld households in %d transaction%s, findings %ld inserted, %ld updated, "
-              "%ld withdrawn, %ld unchanged; %ld gone, %ld malformed, %ld policy errors; %.0f ms",
-              bl->households, bl->batches, bl->batches == 1 ? "" : "s", st->inserted, st->updated,
-              st->withdrawn, st->unchanged, st->gone, st->malformed, st->errors, st->ms);
-    memset(bl, 0, sizeof *bl);
-}
-
-static void add_batch(struct batch_log *bl, int n, const struct engine_stats *st)
-{
-    if (!bl->batches)
-        bl->since = now_ms();
-    bl->batches++;
-    bl->households += n;
-    bl->st.inserted += st->inserted;
-    bl->st.updated += st->updated;
-    bl->st.withdrawn += st->withdrawn;
-    bl->st.unchanged += st->unchanged;
-    bl->st.gone += st->gone;
-    bl->st.malformed += st->malformed;
-    bl->st.errors += st->errors;
-    bl->st.ms += st->ms;
-    if (now_ms() - bl->since >= 5000)
-        log_batches(bl);
-}
-
-static void *eval_thread(void *arg)
-{
-    struct daemon *d = arg;
-    uint64_t retry_at = 0;
-    long backoff = 0;
-    int idle_logged = 0; /* the catch-up on start is over */
-    struct batch_log batches = {0};
-    char last_error[256] = "";
-    for (;;) {
-        pthread_mutex_lock(&d->mu);
-        while (!d->stop && !d->queue && !d->wake && !(retry_at && now_ms() >= retry_at) &&
-               !(d->gen_recheck && now_ms() - d->gen_checked_at >= 250)) {
-            uint64_t wait = retry_at ? retry_at - now_ms() : d->gen_recheck ? 250 : 1000;
-            struct timespec until;
-            clock_gettime(CLOCK_MONOTONIC, &until);
-            uint64_t ns = (uint64_t)until.tv_nsec + (wait ? wait : 1) * 1000000u;
-            until.tv_sec += (time_t)(ns / 1000000000u);
-            until.tv_nsec = (long)(ns % 1000000000u);
-            pthread_cond_timedwait(&d->cv, &d->mu, &until);
-        }
-        if (d->stop) {
-            pthread_mutex_unlock(&d->mu);
-            break;
-        }
-        struct msg *msgs = d->queue;
-        d->queue = NULL;
-        d->queue_tail = &d->queue;
-        d->wake = 0;
-        pthread_mutex_unlock(&d->mu);
-
-        while (msgs) {
-            struct msg *next = msgs->next;
-            apply(d, msgs);
-            msg_free(msgs);
-            msgs = next;
-        }
-        if (d->review)
-            take_activation(d);
-        /* After a failure, wake-ups wait for the backoff: a full disk is not
-         * helped by retrying on every file event. */
-        if (retry_at && now_ms() < retry_at)
-            continue;
-
-        struct engine_stats st = {0};
-        struct err e = {{0}};
-        int n = engine_step(d->en, &d->stop_flag, &st, &e);
-        if (n == ERR_STOPPED)
-            break;
-        struct err be;
-        if (n < 0 && engine_broken(d->en, &be)) {
-            /* Nothing can be evaluated any more: better a clear exit for
-             * the service manager than a daemon that only pretends. */
-            log_event(LOG_ERROR, "daemon.fatal", "%s: stopping", be.msg);
-            pthread_mutex_lock(&d->mu);
-            snprintf(d->fatal, sizeof d->fatal, "%s", be.msg);
-            pthread_mutex_unlock(&d->mu);
-            uv_async_send(&d->halt);
-            break;
-        }
-        if (n < 0) {
-            backoff = backoff ? (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2)
-                              : BACKOFF_MIN_MS;
-            retry_at = now_ms() + (uint64_t)backoff;
-            if (strcmp(last_error, e.msg) != 0) {
-                log_event(LOG_ERROR, "batch.write_failed",
-                          "batch not written (cursor kept, will retry): %s", e.msg);
-                snprintf(last_error, sizeof last_error, "%s", e.msg);
-            }
-            continue;
-        }
-        if (retry_at) {
-            log_event(LOG_INFO, "batch.write_resumed", "database writable again: resuming");
-            retry_at = 0;
-            backoff = 0;
-            last_error[0] = 0;
-        }
-        if (n > 0) {
-            add_batch(&batches, n, &st);
-            nudge(d); /* there may be more: come back after checking messages */
-            continue;
-        }
-        log_batches(&batches);
-        if (d->diff_st)
-            finish_difference(d);
-        if (!idle_logged) {
-            log_event(LOG_INFO, "daemon.caught_up", "caught up; watching for changes");
-            idle_logged = 1;
-        }
-    }
-    log_batches(&batches);
-    if (d->diff_st)
-        store_close(d->diff_st); /* stopped before the re-evaluation was done */
-    return NULL;
-}
-
-/* ---- reloads, checked off the loop ---- */
-
-static int run_cases(struct job *j, const struct policy *p)
-{
-    const char *dir = j->cfg->policy_tests_dir;
-    if (!dir || access(dir, F_OK) != 0)
-        return 0;
-    char *report = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&report, &len);
-    struct casefile_totals totals = {0};
-    struct err e = {{0}};
-    int rc = casefile_run_path(dir, j->set, p->name, f, &totals, &e);
-    if (f)
-        fclose(f);
-    if (rc) {
-        snprintf(j->error, sizeof j->error, _("%.200s: test cases unreadable: %.250s"), p->source,
-                 e.msg);
-    } else if (totals.failed) {
-        /* The first failed case's line: it starts with the word of the
-         * current language, and a case name may contain anything. */
-        const char *fail = NULL, *tag = casefile_fail_tag();
-        for (const char *line = report; !fail && line && *line;) {
-            if (strncmp(line, tag, strlen(tag)) == 0)
-                fail = line;
-            line += strcspn(line, "\n");
-            line += *line == '\n';
-        }
-        int flen = fail ? (int)strcspn(fail, "\n") : 0;
-        snprintf(j->error, sizeof j->error, _("%s: %d of its test cases fail: %.*s"), p->source,
-                 totals.failed, flen > 300 ? 300 : flen, fail ? fail : "");
-        rc = ERR_INVALID;
-    }
-    free(report);
-    return rc;
-}
-
-static void job_check(struct job *j, const struct config *cfg);
-
-/* Review mode, SIGHUP: the file's params: and the plugins in the plugin
- * folder are checked against the live policies and, when they differ from
- * the live ones, staged; the config that runs is the file's with the live
- * params: and plugins. */
-static void job_review_config(struct job *j)
-{
-    struct err e = {{0}};
-    char *live_plugins = j->cfg->plugin_dir;
-    j->cfg->plugin_dir = j->d->disk_plugin_dir;
-    job_check(j, j->cfg);
-    j->cfg->plugin_dir = live_plugins;
-    if (j->error[0])
-        return;
-    int rc = rule_stage_propose_config(j->cfg, j->d->disk_plugin_dir, j->set, &j->staged, &e);
-    policy_set_free(j->set);
-    j->set = NULL;
-    if (rc != 0) {
-        snprintf(j->error, sizeof j->error, _("cannot stage the change: %s"), e.msg);
-        return;
-    }
-    struct config *live = NULL;
-    rule_stage_lock();
-    if (rule_stage_live_config(j->cfg, NULL, NULL, j->d->live_dir, &live, &j->gen, &e) != 0) {
-        snprintf(j->error, sizeof j->error, "config: %s", e.msg);
-    } else {
-        config_free(j->cfg);
-        j->cfg = live;
-        job_check(j, live);
-    }
-    rule_stage_unlock();
-}
-
-static void job_work(uv_work_t *req)
-{
-    struct job *j = req->data;
-    struct err e = {{0}};
-    struct config *cand = NULL;
-    if (j->is_config) {
-        if (config_load(j->d->config_path, &j->cfg, &e) != 0) {
-            j->cfg = NULL;
-            snprintf(j->error, sizeof j->error, "config: %s", e.msg);
-            return;
-        }
-        /* Review mode: the new config, too, runs the live texts. */
-        char *live = j->d->review ? strdup(j->d->live_dir) : NULL;
-        if (live) {
-            j->disk_dir = j->cfg->policies_dir;
-            j->cfg->policies_dir = live;
-            job_review_config(j);
-            return;
-        }
-    } else if (j->d->review) {
-        /* The edited files are checked from the policy folder, as in auto. */
-        if (config_candidate(j->cfg, j->d->disk_dir, NULL, NULL, &cand, &e) != 0) {
-            snprintf(j->error, sizeof j->error, "%s", e.msg);
-            return;
-        }
-    }
-    job_check(j, cand ? cand : j->cfg);
-    if (cand && !j->error[0]) {
-        if (rule_stage_propose(cand, j->d->disk_dir, j->files, j->n_files, &j->staged, &e) != 0)
-            snprintf(j->error, sizeof j->error, _("cannot stage the change: %s"), e.msg);
-    }
-    if (cand) {
-        policy_set_free(j->set);
-        j->set = NULL;
-        config_free(cand);
-    }
-}
-
-static void job_check(struct job *j, const struct config *cfg)
-{
-    struct err e = {{0}};
-    /* Not strict: a policy that was already broken (or a refused plugin)
-     * must not block reloading the others; only the changed files must load.
-     * The params: are held to the declarations in either mode: a reloaded
-     * config with a bad param is refused here and the running one stays. */
-    if (policy_set_load(cfg, 0, &j->set, &e) != 0) {
-        j->set = NULL;
-        snprintf(j->error, sizeof j->error, "%s%s", j->is_config ? "config: " : "", e.msg);
-        /* Blame the changed file the message names, else the first one. */
-        for (int i = 0; i < j->n_files; i++)
-            if (strstr(e.msg, j->files[i])) {
-                snprintf(j->blame, sizeof j->blame, "%s", j->files[i]);
-                return;
-            }
-        return;
-    }
-    for (int i = 0; i < j->n_files; i++) {
-        const struct policy_missing *miss = policy_set_missing(j->set, j->files[i]);
-        if (miss) {
-            snprintf(j->error, sizeof j->error, "%s", miss->msg);
-            snprintf(j->blame, sizeof j->blame, "%s", j->files[i]);
-            policy_set_free(j->set);
-            j->set = NULL;
-            return;
-        }
-    }
-    for (int i = 0; i < j->n_files; i++) {
-        const struct policy *p = policy_of_file(j->set, j->files[i]);
-        if (p && run_cases(j, p) != 0) {
-            snprintf(j->blame, sizeof j->blame, "%s", j->files[i]);
-            return;
-        }
-    }
-}
-
-static void start_job(struct daemon *d, int is_config);
-static void rewatch_policies(struct daemon *d);
-
-static void job_done(uv_work_t *req, int status)
-{
-    struct job *j = req->data;
-    struct daemon *d = j->d;
-    d->job_running = 0;
-    if (j->error[0]) {
-        if (!j->blame[0] && j->n_files)
-            snprintf(j->blame, sizeof j->blame, "%s", j->files[0]);
-        if (j->is_config) {
-            log_event(LOG_ERROR, "reload.config_refused", "%s (keeping the running config)",
-                      j->error);
-        } else {
-            log_event(LOG_ERROR, "reload.policy_refused",
-                      "policy reload refused, the running version stays: %s", j->error);
-            struct msg *m = calloc(1, sizeof *m);
-            if (m) {
-                m->kind = MSG_POLICY_ALERT;
-                snprintf(m->files[0], sizeof m->files[0], "%s", j->blame);
-                snprintf(m->text, sizeof m->text, "%s", j->error);
-                post(d, m);
-            }
-        }
-        policy_set_free(j->set);
-        if (j->is_config)
-            config_free(j->cfg);
-        free(j->disk_dir);
-    } else if (!j->is_config && d->review) {
-        struct msg *m = calloc(1, sizeof *m);
-        if (m) {
-            m->kind = MSG_POLICY_ALERT;
-            memcpy(m->files, j->files, sizeof m->files);
-            m->n_files = j->n_files;
-            post(d, m);
-        }
-        if (j->staged)
-            log_event(LOG_INFO, "review.staged",
-                      "change %lld staged (%s%s): the running version stays until "
-                      "`fupin change activate %lld`",
-                      (long long)j->staged, j->files[0], j->n_files > 1 ? " and more" : "",
-                      (long long)j->staged);
-        else
-            log_event(LOG_INFO, "review.not_staged",
-                      "%s: same as the live version or proposed before: nothing staged",
-                      j->files[0]);
-    } else {
-        struct msg *m = calloc(1, sizeof *m);
-        if (!m) {
-            log_event(LOG_ERROR, "reload.dropped", "out of memory: reload dropped");
-            policy_set_free(j->set);
-            if (j->is_config)
-                config_free(j->cfg);
-            free(j->disk_dir);
-        } else {
-            m->kind = j->is_config ? MSG_CONFIG : MSG_POLICIES;
-            m->set = j->set;
-            if (j->is_config) {
-                /* prev stays alive until the message below is applied. */
-                struct config *prev = d->cfg;
-                m->cfg = j->cfg;
-                d->cfg = j->cfg; /* later reloads build on the new config */
-                struct err ne = {{0}};
-                if (d->nightly && nightly_timer_reload(d->nightly, j->cfg, &ne) != 0)
-                    log_event(LOG_ERROR, "nightly.schedule_kept",
-                              "nightly schedule kept as it was: %s", ne.msg);
-                const char *was = prev->http_listen, *now = j->cfg->http_listen;
-                if (strcmp(prev->database, j->cfg->database) != 0 ||
-                    prev->workers != j->cfg->workers || !was != !now ||
-                    (was && strcmp(was, now) != 0))
-                    log_event(LOG_WARN, "reload.needs_restart",
-                              "config: database, engine.workers and http: take effect on "
-                              "restart");
-                int moved = strcmp(prev->policies_dir, j->cfg->policies_dir) != 0;
-                if (j->disk_dir) {
-                    moved = strcmp(d->disk_dir, j->disk_dir) != 0;
-                    free(d->disk_dir);
-                    d->disk_dir = j->disk_dir;
-                }
-                if (moved)
-                    rewatch_policies(d);
-            }
-            memcpy(m->files, j->files, sizeof m->files);
-            m->n_files = j->n_files;
-            m->gen = j->gen;
-            if (j->is_config && j->staged)
-                log_event(LOG_INFO, "review.staged",
-                          "change %lld staged (params or plugins): the running ones stay until "
-                          "`fupin change activate %lld`",
-                          (long long)j->staged, (long long)j->staged);
-            post(d, m);
-        }
-    }
-    free(j);
-    if (status == UV_ECANCELED || d->stop)
-        return;
-    if (d->config_again)
-        start_job(d, 1);
-    else if (d->n_changed)
-        start_job(d, 0);
-}
-
-static void start_job(struct daemon *d, int is_config)
-{
-    if (d->job_running) {
-        if (is_config)
-            d->config_again = 1;
-        return;
-    }
-    struct job *j = calloc(1, sizeof *j);
-    if (!j) {
-        log_event(LOG_ERROR, "reload.dropped", "out of memory: reload dropped");
-        return;
-    }
-    j->d = d;
-    j->req.data = j;
-    j->is_config = is_config;
-    j->cfg = is_config ? NULL : d->cfg;
-    if (is_config) {
-        d->config_again = 0;
-    } else {
-        memcpy(j->files, d->changed, sizeof j->files);
-        j->n_files = d->n_changed;
-        d->n_changed = 0;
-    }
-    if (uv_queue_work(&d->loop, &j->req, job_work, job_done) != 0) {
-        log_event(LOG_ERROR, "reload.dropped", "cannot queue the reload");
-        free(j);
-        return;
-    }
-    d->job_running = 1;
-    if (is_config)
-        log_event(LOG_INFO, "reload.config_checking", "checking the config %s", d->config_path);
-    else
-        log_event(LOG_INFO, "reload.policy_checking", "checking the changed policy file%s %s%s",
-                  j->n_files > 1 ? "s" : "", j->files[0], j->n_files > 1 ? " and more" : "");
-}
 
 /* ---- loop callbacks ---- */
 
@@ -792,7 +29,7 @@ static void on_debounce(uv_timer_t *t)
 {
     struct daemon *d = t->data;
     if (d->n_changed)
-        start_job(d, 0);
+        daemon_start_job(d, 0);
 }
 
 static void on_policy_event(uv_fs_event_t *h, const char *file, int events, int status)
@@ -819,7 +56,7 @@ static void on_poll(uv_timer_t *t)
     int64_t v = store_data_version(d->probe);
     if (v != d->data_version) {
         d->data_version = v;
-        nudge(d);
+        daemon_nudge(d);
     }
 }
 
@@ -839,7 +76,7 @@ static void on_db_event(uv_fs_event_t *h, const char *file, int events, int stat
     size_t n = strlen(d->db_base);
     if (strncmp(file, d->db_base, n) != 0 || (file[n] != 0 && strcmp(file + n, "-wal") != 0))
         return;
-    nudge(d);
+    daemon_nudge(d);
     /* The WAL is written before the commit is published in the -shm index
      * (memory-mapped: no file event), so the nudge can come too early to
      * see it; look again once the writer is done. */
@@ -910,7 +147,7 @@ static void on_halt(uv_async_t *a)
 
 static void on_reconfig(uv_async_t *a)
 {
-    start_job(a->data, 1);
+    daemon_start_job(a->data, 1);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -919,7 +156,7 @@ static void on_signal(uv_signal_t *s, int signum)
     if (signum == SIGHUP) {
         log_event(LOG_INFO, "daemon.sighup", "SIGHUP: reloading the config from %s",
                   d->config_path);
-        start_job(d, 1);
+        daemon_start_job(d, 1);
         return;
     }
     /* The workers are killed, whatever policy they are in: the batch in
@@ -977,7 +214,7 @@ static int watch_policies(struct daemon *d)
 }
 
 /* policies: moved on SIGHUP: watch the new folder. */
-static void rewatch_policies(struct daemon *d)
+void daemon_rewatch_policies(struct daemon *d)
 {
     if (d->watching_policies) {
         uv_fs_event_stop(&d->policy_watch);
@@ -1072,7 +309,7 @@ static int start_review(struct daemon *d, struct config **cfg, struct err *e)
               "edits in %s are staged",
               (long long)gen, d->disk_dir);
     daemon_alert_missing(d->en);
-    mark_all(d, "review: live rule set loaded");
+    daemon_mark_all(d, "review: live rule set loaded");
     return 0;
 }
 
@@ -1109,7 +346,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     int thread_started = 0;
     if (rc == 0) {
         d->wake = 1; /* catch up on whatever happened while we were away */
-        if (pthread_create(&d->thread, NULL, eval_thread, d) != 0)
+        if (pthread_create(&d->thread, NULL, daemon_eval_thread, d) != 0)
             rc = err_set(e, ERR_FAIL, _("cannot start the evaluation thread"));
         else
             thread_started = 1;
@@ -1131,7 +368,7 @@ int daemon_run(const char *config_path, struct config **cfg, struct engine *en, 
     uv_loop_close(&d->loop);
     while (d->queue) {
         struct msg *next = d->queue->next;
-        msg_free(d->queue);
+        daemon_msg_free(d->queue);
         d->queue = next;
     }
     for (int i = 0; i < d->n_orphans; i++)
