@@ -55,18 +55,8 @@ static void setup_with(const char *params, const char *extra_sql)
              "escalation: {county_days: 7, city_days: 30}\n"
              "channels:\n  file: {dir: spool}\n",
              params ? params : "");
-    char *path = test_write_file(dir, "fupin.yaml", yaml);
-    struct err e;
-    if (config_load(path, &cfg, &e) != 0) {
-        fprintf(stderr, "config: %s\n", e.msg);
-        exit(1);
-    }
-    free(path);
-    if (store_open(db_path, STORE_CREATE, &st, &e) != 0 ||
-        (extra_sql && store_exec(st, extra_sql, &e) != 0)) {
-        fprintf(stderr, "setup: %s\n", e.msg);
-        exit(1);
-    }
+    cfg = test_config_load(dir, yaml);
+    st = test_store_with(db_path, extra_sql, NULL, NULL);
     sqlite3_open_v2(db_path, &ro, SQLITE_OPEN_READONLY, NULL);
 }
 
@@ -89,30 +79,12 @@ static void teardown(void)
 
 static long q_int(const char *sql)
 {
-    sqlite3_stmt *s;
-    long v = -999;
-    if (sqlite3_prepare_v2(ro, sql, -1, &s, NULL) != SQLITE_OK) {
-        fprintf(stderr, "query %s: %s\n", sql, sqlite3_errmsg(ro));
-        return v;
-    }
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = (long)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
+    return test_query_int(ro, sql);
 }
 
 static char *q_text(const char *sql)
 {
-    sqlite3_stmt *s;
-    char *v = NULL;
-    if (sqlite3_prepare_v2(ro, sql, -1, &s, NULL) != SQLITE_OK) {
-        fprintf(stderr, "query %s: %s\n", sql, sqlite3_errmsg(ro));
-        return NULL;
-    }
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-        v = strdup((const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    return v;
+    return test_query_text(ro, sql);
 }
 
 static void run(const char *date)

@@ -1,6 +1,9 @@
 /* testlib.c - see testlib.h. */
 #include "testlib.h"
+#include "config.h"
 #include "store.h"
+
+#include <sqlite3.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -108,4 +111,63 @@ void test_store_exec(struct store *st, const char *sql)
         fprintf(stderr, "%s: %s\n", sql, e.msg);
         test_failures++;
     }
+}
+
+struct config *test_config_load(const char *dir, const char *yaml)
+{
+    char *path = test_write_file(dir, "fupin.yaml", yaml);
+    struct config *cfg = NULL;
+    struct err e;
+    if (!path || config_load(path, &cfg, &e) != 0) {
+        fprintf(stderr, "config: %s\n", path ? e.msg : "cannot write it");
+        exit(1);
+    }
+    free(path);
+    return cfg;
+}
+
+struct store *test_store_with(const char *path, const char *sql, const char *more,
+                              const char *extra)
+{
+    struct store *st;
+    struct err e;
+    const char *texts[] = {sql, more, extra};
+    if (store_open(path, STORE_CREATE, &st, &e) != 0) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        exit(1);
+    }
+    for (int i = 0; i < 3; i++)
+        if (texts[i] && store_exec(st, texts[i], &e) != 0) {
+            fprintf(stderr, "setup: %s\n", e.msg);
+            exit(1);
+        }
+    return st;
+}
+
+long test_query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    long v = -999;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        fprintf(stderr, "query %s: %s\n", sql, sqlite3_errmsg(db));
+        return v;
+    }
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+char *test_query_text(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        fprintf(stderr, "query %s: %s\n", sql, sqlite3_errmsg(db));
+        return NULL;
+    }
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+        v = strdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    return v;
 }

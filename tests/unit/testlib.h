@@ -7,33 +7,35 @@
 #include <stdio.h>
 
 struct store;
+struct config;
+typedef struct sqlite3 sqlite3;
 
 extern int test_failures;
 
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);        \
-            test_failures++;                                                               \
-        }                                                                                  \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+            test_failures++;                                                                       \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR_CONTAINS(hay, needle)                                                    \
-    do {                                                                                   \
-        const char *h_ = (hay), *n_ = (needle);                                            \
-        if (!h_ || !strstr(h_, n_)) {                                                      \
-            fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, __LINE__, \
-                    h_ ? h_ : "(null)", n_);                                               \
-            test_failures++;                                                               \
-        }                                                                                  \
+#define CHECK_STR_CONTAINS(hay, needle)                                                            \
+    do {                                                                                           \
+        const char *h_ = (hay), *n_ = (needle);                                                    \
+        if (!h_ || !strstr(h_, n_)) {                                                              \
+            fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, __LINE__,         \
+                    h_ ? h_ : "(null)", n_);                                                       \
+            test_failures++;                                                                       \
+        }                                                                                          \
     } while (0)
 
 /* Runs one named test function and reports it. */
-#define RUN(fn)                                                                            \
-    do {                                                                                   \
-        int before_ = test_failures;                                                       \
-        fn();                                                                              \
-        printf("%s %s\n", test_failures == before_ ? "ok  " : "FAIL", #fn);                \
+#define RUN(fn)                                                                                    \
+    do {                                                                                           \
+        int before_ = test_failures;                                                               \
+        fn();                                                                                      \
+        printf("%s %s\n", test_failures == before_ ? "ok  " : "FAIL", #fn);                        \
     } while (0)
 
 /* A fresh private directory under $TMPDIR; returns its path (static buffer
@@ -52,6 +54,17 @@ const char *test_env(const char *name, const char *fallback);
 struct store *test_store_create(const char *name, char *path, size_t size);
 /* Runs sql through st; a failure is reported and counted, not fatal. */
 void test_store_exec(struct store *st, const char *sql);
+/* Writes yaml to dir/fupin.yaml and loads it. Exits on failure. */
+struct config *test_config_load(const char *dir, const char *yaml);
+/* Creates the database at path and runs each of the NULL-ended SQL texts
+ * through it (NULL entries before the end are skipped: pass optional ones
+ * as they come). Exits on failure. */
+struct store *test_store_with(const char *path, const char *sql, const char *more,
+                              const char *extra);
+/* The first column of the first row of sql on db: an integer (-999 when
+ * there is none or the query fails), or a malloc'd text (NULL). */
+long test_query_int(sqlite3 *db, const char *sql);
+char *test_query_text(sqlite3 *db, const char *sql);
 /* Prints the summary and returns the process exit code. */
 int test_done(void);
 
