@@ -9,9 +9,7 @@ import email
 import io
 import json
 import os
-import socketserver
 import sys
-import threading
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -23,52 +21,10 @@ except ImportError:  # Debian's python3-openpyxl is for /usr/bin/python3
     openpyxl = None
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from sinks import SmtpSink, ThreadedTCP, start  # noqa: E402
 from fupintest import Checks, Env  # noqa: E402
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class Smtp(socketserver.StreamRequestHandler):
-    """Just enough SMTP: EHLO/HELO, MAIL, RCPT, DATA, QUIT."""
-    mails = []
-
-    def reply(self, line):
-        self.wfile.write((line + "\r\n").encode())
-
-    def handle(self):
-        self.reply("220 sink ESMTP")
-        env = {"rcpt": []}
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            cmd = line.decode("ascii", "replace").strip()
-            up = cmd.upper()
-            if up.startswith("RCPT TO:"):
-                env["rcpt"].append(cmd[8:].strip())
-                self.reply("250 ok")
-            elif up == "DATA":
-                self.reply("354 go on")
-                data = b""
-                while True:
-                    l = self.rfile.readline()
-                    if not l or l == b".\r\n":
-                        break
-                    data += l[1:] if l.startswith(b"..") else l
-                env["data"] = data
-                Smtp.mails.append(dict(env))
-                env = {"rcpt": []}
-                self.reply("250 queued")
-            elif up == "QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 ok")
-
-
-class ThreadedTCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
 
 
 # Task 1 is 40 days late (the city has it), task 2 10 days (the county),
@@ -152,8 +108,7 @@ def task_ids(rows):
 
 
 def main():
-    smtp = ThreadedTCP(("127.0.0.1", 0), Smtp)
-    threading.Thread(target=smtp.serve_forever, daemon=True).start()
+    smtp = start(ThreadedTCP(("127.0.0.1", 0), SmtpSink))
     try:
         with Env(policies="none", config_text=config(smtp)) as env:
             return run(env, smtp, Checks())
@@ -170,7 +125,7 @@ def run(env, smtp, check):
 
     r = env.fupin("nightly", "--date", "2018-06-30", check=False)
     check(r.returncode == 0, "nightly 2018-06-30: " + r.stderr[-300:])
-    by_rcpt = {m["rcpt"][0]: m for m in Smtp.mails}
+    by_rcpt = {m["rcpt"][0]: m for m in SmtpSink.mails}
     check(set(by_rcpt) == {"<city@example.org>", "<county@example.org>", "<town@example.org>",
                            "<dy@example.org>"}, f"a mail to each supervisor: {sorted(by_rcpt)}")
 
@@ -214,10 +169,10 @@ def run(env, smtp, check):
     # Past the cap: no list, the text says how to export it.
     small = os.path.join(env.dir, "small.yaml")
     env.write(small, config(smtp, ", digest_attachment_kb: 1"))
-    Smtp.mails.clear()
+    SmtpSink.mails.clear()
     r = env.fupin("nightly", "--date", "2018-07-01", config=small, check=False)
     check(r.returncode == 0, "nightly 2018-07-01 with a 1 KB cap: " + r.stderr[-300:])
-    by_rcpt = {m["rcpt"][0]: m for m in Smtp.mails}
+    by_rcpt = {m["rcpt"][0]: m for m in SmtpSink.mails}
     m = by_rcpt.get("<county@example.org>")
     check(m is not None, "the county gets the next night's digest")
     if m:

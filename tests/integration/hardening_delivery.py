@@ -14,9 +14,9 @@ import os
 import re
 import socketserver
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from sinks import ThreadedTCP, start  # noqa: E402
 from fupintest import Checks, Env  # noqa: E402
 
 INJECTED_FROM = "a@b.c>\\r\\nBcc: victim@example.com\\r\\nX: <y"
@@ -68,16 +68,6 @@ class Smtp(socketserver.StreamRequestHandler):
                 return
             else:
                 self.reply("250 ok")
-
-
-class ThreadedTCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def start(server):
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def config(hook, smtp, sender):

@@ -9,12 +9,11 @@ import email.header
 import http.server
 import json
 import os
-import socketserver
 import stat
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from sinks import SmtpSink, ThreadedTCP, start  # noqa: E402
 from fupintest import Checks, Env, wait_for  # noqa: E402
 
 
@@ -40,59 +39,6 @@ class Hook(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
-
-
-class Smtp(socketserver.StreamRequestHandler):
-    """Just enough SMTP: EHLO/HELO, MAIL, RCPT, DATA, QUIT."""
-    mails = []
-
-    def reply(self, line):
-        self.wfile.write((line + "\r\n").encode())
-
-    def handle(self):
-        self.reply("220 sink ESMTP")
-        env = {"rcpt": []}
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            cmd = line.decode("ascii", "replace").strip()
-            up = cmd.upper()
-            if up.startswith("EHLO") or up.startswith("HELO"):
-                self.reply("250 sink")
-            elif up.startswith("MAIL FROM:"):
-                env["from"] = cmd[10:].strip()
-                self.reply("250 ok")
-            elif up.startswith("RCPT TO:"):
-                env["rcpt"].append(cmd[8:].strip())
-                self.reply("250 ok")
-            elif up == "DATA":
-                self.reply("354 go on")
-                data = b""
-                while True:
-                    l = self.rfile.readline()
-                    if not l or l == b".\r\n":
-                        break
-                    data += l[1:] if l.startswith(b"..") else l
-                env["data"] = data
-                Smtp.mails.append(dict(env))
-                self.reply("250 queued")
-            elif up == "QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 ok")
-
-
-class ThreadedTCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def start(server):
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    return server
 
 
 CITY = """
@@ -131,7 +77,7 @@ delivery: {{max_attempts: 5, backoff_s: 1}}
 
 def main():
     hook = start(ThreadedTCP(("127.0.0.1", 0), Hook))
-    smtp = start(ThreadedTCP(("127.0.0.1", 0), Smtp))
+    smtp = start(ThreadedTCP(("127.0.0.1", 0), SmtpSink))
     try:
         with Env(policies="none", config_text=config(hook, smtp)) as env:
             return run(env, Checks())
@@ -200,9 +146,9 @@ def run(env, check):
         check('技能培训 "quoted"' in msg["text"]["content"], "quotes survive escaping")
 
     # Email: a proper RFC 5322 message with an encoded UTF-8 subject.
-    check(len(Smtp.mails) >= 1, "the SMTP sink received mail")
-    if Smtp.mails:
-        m = Smtp.mails[0]
+    check(len(SmtpSink.mails) >= 1, "the SMTP sink received mail")
+    if SmtpSink.mails:
+        m = SmtpSink.mails[0]
         check(m["rcpt"] == ["<city@example.org>"] and m["from"] == "<fupin@example.org>",
               f"envelope from/to: {m.get('from')} {m['rcpt']}")
         raw = m["data"]
