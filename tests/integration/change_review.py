@@ -6,12 +6,11 @@ activated; activating one of two pending changes makes the other stale;
 bad input exits 2."""
 import json
 import os
-import re
 import signal
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from fupintest import FIXTURE_POLICY, Checks, Env  # noqa: E402
+from fupintest import FIXTURE_POLICY, Checks, Env, set_reload  # noqa: E402
 
 INCOME_SUPPORT = ("SELECT round(amount) FROM finding WHERE household_id = 1 AND measure = 'income_support'"
                   " AND state = 'open'")
@@ -21,14 +20,6 @@ def edit(env, text):
     path = os.path.join(env.policies, "fixture.lua")
     env.write(path + ".tmp", text)
     os.rename(path + ".tmp", path)
-
-
-def set_reload(env, value):
-    with open(env.config, encoding="utf-8") as f:
-        text = f.read()
-    text, n = re.subn(r"(?m)^reload: .*$", "reload: " + value, text)
-    assert n == 1, "the config has no reload: line"
-    env.write(env.config, text)
 
 
 def pending(env):

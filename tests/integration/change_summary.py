@@ -6,12 +6,11 @@ version keeps it too. In `reload: review` the activated version keeps the
 change's preview."""
 import json
 import os
-import re
 import shutil
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from fupintest import FIXTURE_POLICY, Checks, Env  # noqa: E402
+from fupintest import FIXTURE_POLICY, Checks, Env, set_reload  # noqa: E402
 
 SUPPORT = ("SELECT round(amount) FROM finding WHERE household_id = 1 AND measure = 'income_support'"
            " AND state = 'open'")
@@ -23,12 +22,6 @@ def edit(env, text):
     path = os.path.join(env.policies, "fixture.lua")
     env.write(path + ".tmp", text)
     os.rename(path + ".tmp", path)
-
-
-def set_reload(env, value):
-    with open(env.config, encoding="utf-8") as f:
-        text = f.read()
-    env.write(env.config, re.sub(r"(?m)^reload: .*$", "reload: " + value, text))
 
 
 def version_summary(env):

@@ -15,19 +15,11 @@ import sys
 import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from fupintest import FIXTURE_POLICY, Checks, Env  # noqa: E402
-from webclient import (RESIDENT_ID, SCRIPT, Client, add_alerts, add_user, build_city, free_port,  # noqa: E402
+from fupintest import FIXTURE_POLICY, Checks, Env, set_reload  # noqa: E402
+from webclient import (Client, add_alerts, add_user, build_city, free_port,  # noqa: E402
                        http_config, start_console)
 
 ID18 = re.compile(r"(?<!\d)[1-8]\d{5}(19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx](?!\d)")
-
-
-def set_reload(env, value):
-    with open(env.config, encoding="utf-8") as f:
-        text = f.read()
-    text, n = re.subn(r"(?m)^reload: .*$", "reload: " + value, text)
-    assert n == 1, "the config has no reload: line"
-    env.write(env.config, text)
 
 
 def no_raw(check, what, body, html=True):
