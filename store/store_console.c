@@ -247,9 +247,14 @@ static const char *const queries[CONSOLE_QUERIES] = {
                           " ORDER BY id DESC",
     [CONSOLE_OPEN_TASKS] = STORE_UNDER_REGION
     "SELECT t.id, t.household_id, h.head_name, v.name, t.measure, t.title, t.due, c.name,"
-    " max(0, CAST(julianday(:today) - julianday(t.due) AS INTEGER))"
+    " max(0, CAST(julianday(:today) - julianday(t.due) AS INTEGER)), tw.name,"
+    /* the finding whose acceptance made the task (none for a task entered
+     * by hand): through the household's few findings */
+    " (SELECT f.policy FROM finding f WHERE f.household_id = t.household_id AND f.task_id = t.id),"
+    " (SELECT f.kind FROM finding f WHERE f.household_id = t.household_id AND f.task_id = t.id)"
     " FROM task t JOIN household h ON h.id = t.household_id"
-    " LEFT JOIN region v ON v.code = h.village LEFT JOIN cadre c ON c.id = t.cadre_id"
+    " LEFT JOIN region v ON v.code = h.village LEFT JOIN region tw ON tw.code = v.parent"
+    " LEFT JOIN cadre c ON c.id = t.cadre_id"
     " WHERE t.status = 'open'"
     " AND (:region IS NULL OR h.village IN (SELECT code FROM under))"
     " AND (:cadre IS NULL OR t.cadre_id = :cadre"

@@ -92,7 +92,9 @@ enum console_query {
     CONSOLE_HH_ALERTS,
     /* region (may be NULL), cadre (0: any), today: id, household_id,
      * head_name, village name, measure, title, due, cadre name, days
-     * overdue (0 when not yet due) — open tasks, most overdue first */
+     * overdue (0 when not yet due), town name, and the policy and kind of
+     * the finding whose acceptance made the task — open tasks, most
+     * overdue first */
     CONSOLE_OPEN_TASKS,
     /* none: id, kind, name, source, hash, activated_by, activated_at,
      * preview_summary — newest first */

@@ -136,11 +136,12 @@ struct tasks {
 };
 
 /* CONSOLE_OPEN_TASKS: id, household_id, head, village, measure, title,
- * due, cadre, days overdue. */
+ * due, cadre, days overdue, town, and the policy and kind of the finding
+ * that made the task (NULL for a task entered by hand). */
 static int task_row(void *ctx, int n, const char *const *c, struct err *e)
 {
     struct tasks *t = ctx;
-    if (n < 9)
+    if (n < 12)
         return 0;
     if (t->x) {
         t->n++;
@@ -148,8 +149,11 @@ static int task_row(void *ctx, int n, const char *const *c, struct err *e)
             [C_ITEM] = _("help task"),
             [C_HOUSEHOLD] = c[1],
             [C_HEAD] = c[2],
+            [C_TOWN] = c[9],
             [C_VILLAGE] = c[3],
             [C_CADRE] = c[7],
+            [C_POLICY] = c[10],
+            [C_KIND] = c[11] ? page_label(c[11]) : NULL,
             [C_MEASURE] = policy_measure_label(c[4]),
             [C_STATE] = _("not done"),
             [C_TASK] = c[0],

@@ -84,6 +84,23 @@ def main():
         check(r.status == 303 and proposed and due_web == proposed == due_cli,
               "the default due date: form, console and CLI agree",
               "%s form=%s web=%s cli=%s" % (r.status, proposed, due_web, due_cli))
+
+        # ---- a task made by accepting a finding names its policy, kind and town ----
+        task_a = env.scalar("SELECT task_id FROM finding WHERE id = ?", (fa,))
+        policy_a = env.scalar("SELECT policy FROM finding WHERE id = ?", (fa,))
+        town = env.scalar("""SELECT tw.name FROM household h JOIN region v ON v.code = h.village
+                             JOIN region tw ON tw.code = v.parent WHERE h.id = 7""")
+        r = t1.get("/worklist?format=csv")
+        rows = list(csv.reader(io.StringIO(r.body.decode("utf-8-sig"))))
+        col = {name: i for i, name in enumerate(rows[0])} if rows else {}
+        made = [row for row in rows[1:] if row[0] == "帮扶任务" and row[col["帮扶任务编号"]] == str(task_a)]
+        check(len(made) == 1 and made[0][col["政策规则"]] == policy_a and made[0][col["镇"]] == town
+              and made[0][col["类别"]] != "",
+              "CSV: the accepted finding's task names policy %s, its kind and town %s" % (policy_a, town),
+              str(rows[0]) + " " + str(made))
+        by_hand = [row for row in rows[1:] if row[0] == "帮扶任务" and row[col["帮扶任务编号"]] == "900"]
+        check(len(by_hand) == 1 and by_hand[0][col["政策规则"]] == "" and by_hand[0][col["镇"]] == town,
+              "CSV: task 900, entered by hand, has a town and no policy", str(by_hand))
         env.stop()
     return check.done()
 
