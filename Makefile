@@ -40,7 +40,7 @@ demo: build
 		$(BUILD)/fupin -c $(DEMO_CONFIG) init --demo; \
 	fi
 	@echo
-	@echo "扶贫工作台 / web console: http://$(DEMO_LISTEN)/"
+	@echo "扶贫工作台 / web console: http://$$($(BUILD)/fupin -c $(DEMO_CONFIG) config http.listen)/"
 	@echo "  账号 / users: $(BUILD)/fupin -c $(DEMO_CONFIG) user list"
 	@echo
 	$(BUILD)/fupin -c $(DEMO_CONFIG) run

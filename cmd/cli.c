@@ -136,8 +136,10 @@ void cli_json_alert(FILE *f, const struct policy_alert *a)
 
 int cmd_config(struct cli *cli)
 {
-    const char *usage = _("usage: fupin config KEY\n"
-                          "Prints a resolved config value: database, policies, plugins.\n");
+    const char *usage =
+        _("usage: fupin config KEY\n"
+          "Prints a resolved config value: database, policies, plugins, http.listen\n"
+          "(exit 1 when the web console is off).\n");
     if (cli_wants_help(cli, usage))
         return EXIT_OK;
     if (cli->argc != 2)
@@ -151,6 +153,15 @@ int cmd_config(struct cli *cli)
                     : strcmp(key, "policies") == 0 ? cfg->policies_dir
                     : strcmp(key, "plugins") == 0  ? cfg->plugin_dir
                                                    : NULL;
+    if (strcmp(key, "http.listen") == 0) {
+        /* A bare port is the loopback's, as the console reads it. */
+        const char *l = cfg->http_listen;
+        int bare = l && l[strspn(l, "0123456789")] == '\0';
+        if (l)
+            printf("%s%s\n", bare ? "127.0.0.1:" : "", l);
+        config_free(cfg);
+        return l ? EXIT_OK : 1;
+    }
     if (!v) {
         config_free(cfg);
         return cli_usage_error(cli, usage, _("unknown key \"%s\""), key);

@@ -69,6 +69,14 @@ case $(cat "$TMP/out") in
 *) fail "config database printed '$(cat "$TMP/out")', expected an absolute path ending in var/fupin.db" ;;
 esac
 
+# http.listen: what `make demo` announces; exit 1 (nothing printed) when
+# the console is off, a bare port read as the loopback's.
+expect 1 "config http.listen, console off" "$BIN" -c "$SRC/configs/fupin.yaml" config http.listen
+[ -s "$TMP/out" ] && fail "http.listen with the console off printed '$(cat "$TMP/out")'"
+printf 'database: f.db\npolicies: p\nhttp:\n  listen: 8123\n' >"$TMP/port.yaml"
+expect 0 "config http.listen, a bare port" "$BIN" -c "$TMP/port.yaml" config http.listen
+[ "$(cat "$TMP/out")" = 127.0.0.1:8123 ] || fail "http.listen printed '$(cat "$TMP/out")', expected 127.0.0.1:8123"
+
 # Relative paths resolve against the config's folder, wherever fupin runs.
 mkdir -p "$TMP/etc/sub"
 printf 'database: ../data/f.db\npolicies: p\n' >"$TMP/etc/sub/rel.yaml"
