@@ -27,6 +27,8 @@ struct full_run {
     double seconds;
     double again_seconds; /* engine only: a second full pass, nothing changed */
     long again_households, again_written;
+    double policy_seconds; /* engine only: `eval --all --policy industry` after an edit */
+    long policy_households;
 };
 
 /* ---- the engine run (in the child) ---- */
@@ -69,6 +71,24 @@ static void engine_run(const struct bench_opts *o, const char *db, int workers, 
         r->again_seconds = bench_mono() - t0;
         r->again_households = again.households;
         r->again_written = again.inserted + again.updated + again.withdrawn;
+        /* A one-policy edit: every industry finding names another version
+         * (as after an edit of industry.lua), and only industry runs. */
+        struct store *w = NULL;
+        if (r->rc == 0 && (r->rc = store_open(db, STORE_WRITE, &w, &e)) == 0)
+            r->rc = store_exec(w,
+                               "UPDATE finding SET source = source || '-before'"
+                               " WHERE policy = 'industry'",
+                               &e);
+        store_close(w);
+        struct engine_stats one = {0};
+        t0 = bench_mono();
+        if (r->rc == 0)
+            r->rc = engine_begin_policy(en, "industry", NULL, &e);
+        while (r->rc == 0 && (n = engine_step(en, NULL, &one, &e)) != 0)
+            if (n < 0)
+                r->rc = n;
+        r->policy_seconds = bench_mono() - t0;
+        r->policy_households = one.households;
     }
     snprintf(r->msg, sizeof r->msg, "%s", e.msg);
     engine_close(en);
@@ -242,7 +262,7 @@ int bench_full(const struct bench_opts *o, const char *city, long households, st
     char db[512], label[128];
     snprintf(db, sizeof db, "%s/full.db", o->tmp);
     struct bench_fig rate[3] = {{.n = 0}}, ratio[3] = {{.n = 0}}, rss[3] = {{.n = 0}};
-    struct bench_fig again[2] = {{.n = 0}};
+    struct bench_fig again[2] = {{.n = 0}}, one[2] = {{.n = 0}};
     long rewritten = 0;
     int64_t *ids = NULL, *counts = NULL;
     long n = 0, findings = 0;
@@ -274,6 +294,7 @@ int bench_full(const struct bench_opts *o, const char *city, long households, st
                     r.again_seconds > 0 ? (double)r.again_households / r.again_seconds : 0);
             if (kind < 2) {
                 bench_fig_add(&again[kind], (double)r.again_households / r.again_seconds);
+                bench_fig_add(&one[kind], (double)r.policy_households / r.policy_seconds);
                 rewritten = r.again_written;
                 policies = r.policies;
                 findings = r.findings;
@@ -298,17 +319,21 @@ int bench_full(const struct bench_opts *o, const char *city, long households, st
     snprintf(label, sizeof label, "full re-eval, %ld hh, 1 worker", households);
     bench_table_row(t, label, &rate[0], "hh/s", 0, "", "");
     snprintf(label, sizeof label, "full re-eval, %ld hh, 2 workers", households);
-    bench_table_row(t, label, &rate[1], "hh/s", 0, big ? ">= 100000" : "", "");
+    bench_table_row(t, label, &rate[1], "hh/s", 0, big ? ">= 40000" : "", "");
     snprintf(label, sizeof label, "re-eval, nothing changed, %ld hh, 1 worker", households);
     bench_table_row(t, label, &again[0], "hh/s", 0, "", "");
     snprintf(label, sizeof label, "re-eval, nothing changed, %ld hh, 2 workers", households);
     bench_table_row(t, label, &again[1], "hh/s", 0, "", "");
+    snprintf(label, sizeof label, "one-policy edit (industry), %ld hh, 1 worker", households);
+    bench_table_row(t, label, &one[0], "hh/s", 0, "", "");
+    snprintf(label, sizeof label, "one-policy edit (industry), %ld hh, 2 workers", households);
+    bench_table_row(t, label, &one[1], "hh/s", 0, big ? ">= 80000" : "", "");
     snprintf(label, sizeof label, "I/O floor, %ld hh (1 thread)", households);
     bench_table_row(t, label, &rate[2], "hh/s", 0, "", "");
     snprintf(label, sizeof label, "ratio floor/engine, %ld hh, 1 worker", households);
     bench_table_row(t, label, &ratio[0], "x", 2, "", "");
     snprintf(label, sizeof label, "ratio floor/engine, %ld hh, 2 workers", households);
-    bench_table_row(t, label, &ratio[1], "x", 2, "<= 3", "");
+    bench_table_row(t, label, &ratio[1], "x", 2, "<= 2.5", "");
     snprintf(label, sizeof label, "peak RSS, full re-eval %ld hh, 2 workers", households);
     bench_table_row(t, label, &rss[1], "MiB", 1, big ? "<= 64" : "", "");
     snprintf(label, sizeof label, "peak RSS, I/O floor %ld hh", households);
