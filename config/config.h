@@ -150,6 +150,8 @@ const struct config_param *config_param_find(const struct config *cfg, const cha
  * plain number answers every year). Returns 0, or ERR_INVALID when the key is
  * missing, not numeric, or has no year <= year. */
 int config_param_number(const struct config *cfg, const char *key, int year, double *value);
+/* The same for a param already found. */
+int config_param_value(const struct config_param *p, int year, double *value);
 
 /* Looks key up as "<area>.<key>" first, then as "<key>": the scoping rule of
  * the plugin and Lua params views. area may be NULL. */

@@ -213,7 +213,11 @@ const struct config_param *config_param_find(const struct config *cfg, const cha
 
 int config_param_number(const struct config *cfg, const char *key, int year, double *value)
 {
-    const struct config_param *p = config_param_find(cfg, key);
+    return config_param_value(config_param_find(cfg, key), year, value);
+}
+
+int config_param_value(const struct config_param *p, int year, double *value)
+{
     if (!p)
         return ERR_INVALID;
     if (p->type == PARAM_NUMBER) {
@@ -235,9 +239,13 @@ const struct config_param *config_param_scoped(const struct config *cfg, const c
                                                const char *key)
 {
     if (area && area[0]) {
+        /* Per household and plugin call: no snprintf. */
         char full[256];
-        int len = snprintf(full, sizeof full, "%s.%s", area, key);
-        if (len > 0 && (size_t)len < sizeof full) {
+        size_t a = strlen(area), k = strlen(key);
+        if (a + 1 + k < sizeof full) {
+            memcpy(full, area, a);
+            full[a] = '.';
+            memcpy(full + a + 1, key, k + 1);
             const struct config_param *p = config_param_find(cfg, full);
             if (p)
                 return p;

@@ -241,7 +241,10 @@ int policy_out_finding(struct fupin_out *out, enum finding_kind kind, const stru
     d->member_id = f->member_id;
     d->policy = p->name;
     d->source = p->source;
-    snprintf(d->measure, sizeof d->measure, "%s", f->measure);
+    size_t mlen = strlen(f->measure); /* per finding: no snprintf */
+    mlen = mlen < sizeof d->measure ? mlen : sizeof d->measure - 1;
+    memcpy(d->measure, f->measure, mlen);
+    d->measure[mlen] = '\0';
     d->kind = kind;
     d->has_amount = f->has_amount;
     d->amount = f->has_amount ? f->amount : 0;
@@ -334,11 +337,13 @@ static int host_param_number_for_year(const struct fupin_params *cp, const char 
 {
     struct fupin_params *p = (struct fupin_params *)cp;
     const struct config_param *param = config_param_scoped(p->cfg, p->area, key);
-    if (!param || config_param_number(p->cfg, param->key, year, value) != 0)
+    if (!param || config_param_value(param, year, value) != 0)
         return FUPIN_ERROR;
-    char buf[64];
-    snprintf(buf, sizeof buf, "%g", *value);
-    policy_trace_param(p, param->key, buf);
+    if (p->res && p->res->trace) { /* formatting a double costs more than the lookup */
+        char buf[64];
+        snprintf(buf, sizeof buf, "%g", *value);
+        policy_trace_param(p, param->key, buf);
+    }
     return FUPIN_OK;
 }
 
