@@ -308,6 +308,7 @@ void config_free(struct config *cfg)
     free(cfg->http_tls_cert);
     free(cfg->http_tls_key);
     free(cfg->http_secure_cookies);
+    free(cfg->http_trusted_proxies);
     free(cfg);
 }
 

@@ -96,7 +96,8 @@ struct config {
     int http_login_window_min;           /* ...within this many minutes */
     char *http_tls_cert;                 /* PEM files: HTTPS by libmicrohttpd (GnuTLS) */
     char *http_tls_key;
-    char *http_secure_cookies; /* "true": Secure cookies behind a TLS proxy */
+    char *http_secure_cookies;  /* "true": Secure cookies behind a TLS proxy */
+    char *http_trusted_proxies; /* "127.0.0.1, ::1": peers whose X-Forwarded-For counts */
 
     long lua_instructions; /* limits.instructions per policy evaluation */
     long lua_memory_kb;    /* limits.memory_kb per Lua state */
@@ -142,6 +143,13 @@ void config_print_keys(FILE *out);
  * console is loopback-only unless an address is written). host gets the
  * literal to bind. Returns 0, or ERR_INVALID with what is wrong in e. */
 int config_listen_parse(const char *s, char *host, size_t host_size, int *port, struct err *e);
+
+/* A list of literal IPv4/IPv6 addresses separated by commas (spaces
+ * allowed): 0, or ERR_INVALID naming the first that is not one. */
+int config_addrs_check(const char *list, struct err *e);
+/* Nonzero when the literal address addr is one of list's (compared as
+ * addresses: "::1" and "0:0::1" are one). list NULL or "": never. */
+int config_addr_in(const char *list, const char *addr);
 
 /* The param with exactly this dotted key, or NULL. */
 const struct config_param *config_param_find(const struct config *cfg, const char *key);

@@ -44,7 +44,8 @@ enum config_key_type {
     CK_DAY,    /* "" or "YYYY-MM-DD" into a char[11] */
     CK_NAMES,  /* a list of plugin names (letters, digits, _) */
     CK_PARAMS, /* the params: tree (config_params.c) */
-    CK_LISTEN  /* text, an address to listen on (config_listen_parse) */
+    CK_LISTEN, /* text, an address to listen on (config_listen_parse) */
+    CK_ADDRS   /* text, literal IP addresses separated by commas (config_addr_in) */
 };
 
 enum config_key_flags {

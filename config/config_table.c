@@ -101,6 +101,8 @@ const struct config_key config_keys[] = {
     {"http", "tls_cert", CK_PATH, IN_CFG(http_tls_cert),
      .doc = N_("PEM certificate: the console speaks HTTPS (with tls_key)")},
     {"http", "tls_key", CK_PATH, IN_CFG(http_tls_key), .doc = N_("PEM private key of tls_cert")},
+    {"http", "trusted_proxies", CK_ADDRS, IN_CFG(http_trusted_proxies),
+     .doc = N_("addresses of reverse proxies whose X-Forwarded-For names the visitor")},
     {"http", "secure_cookies", CK_CHOICE, IN_CFG(http_secure_cookies), .dflt_text = "false",
      .choices = "false|true",
      .doc = N_("true: Secure cookies although the console speaks HTTP (behind a TLS proxy)")},
@@ -317,6 +319,14 @@ static int load_value(struct config_load_ctx *c, const struct config_key *k, con
         int port;
         struct err le;
         if (config_listen_parse(*(char **)slot, host, sizeof host, &port, &le) != 0)
+            return config_fail(c, n, "%s: %s", label, le.msg);
+        return 0;
+    }
+    case CK_ADDRS: {
+        if ((rc = get_text(c, n, label, 0, slot)))
+            return rc;
+        struct err le;
+        if (config_addrs_check(*(char **)slot, &le) != 0)
             return config_fail(c, n, "%s: %s", label, le.msg);
         return 0;
     }
@@ -634,6 +644,8 @@ static const char *type_words(const struct config_key *k)
         return _("mapping");
     case CK_LISTEN:
         return _("address HOST:PORT");
+    case CK_ADDRS:
+        return _("IP addresses, separated by commas");
     }
     return "?";
 }

@@ -4,6 +4,7 @@
 #include "form.h"
 #include "err.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,4 +167,24 @@ int form_cookie(const char *header, const char *name, char *out, size_t size)
         p += len;
     }
     return ERR_NOTFOUND;
+}
+
+int form_forwarded_for(const char *header, char *out, size_t size)
+{
+    if (!header)
+        return ERR_INVALID;
+    const char *last = strrchr(header, ',');
+    last = last ? last + 1 : header;
+    last += strspn(last, " \t");
+    size_t n = strcspn(last, " \t");
+    char addr[64];
+    unsigned char bin[16];
+    if (n == 0 || n >= sizeof addr || n >= size || last[n + strspn(last + n, " \t")] != '\0')
+        return ERR_INVALID;
+    memcpy(addr, last, n);
+    addr[n] = 0;
+    if (inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1)
+        return ERR_INVALID;
+    memcpy(out, addr, n + 1);
+    return 0;
 }

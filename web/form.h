@@ -39,6 +39,12 @@ int form_decode_path(const char *s, size_t len, char *out, size_t size);
  * value does not fit in size - 1 bytes. */
 int form_cookie(const char *header, const char *name, char *out, size_t size);
 
+/* The visitor's address in an X-Forwarded-For header: its last entry, the
+ * one the nearest proxy appended (entries before it are the visitor's own
+ * words). 0 with out set when that entry is a literal IPv4 or IPv6 address
+ * that fits in size bytes; ERR_INVALID otherwise, out untouched. */
+int form_forwarded_for(const char *header, char *out, size_t size);
+
 /* 1 when the n bytes at s are valid UTF-8 without control characters other
  * than tab, CR and LF, else 0. */
 int form_is_text(const char *s, size_t n);

@@ -350,6 +350,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         c->started = 1;
         c->server = s;
         remote_of(mc, c->remote, sizeof c->remote);
+        /* Behind a trusted reverse proxy (http.trusted_proxies) the
+         * visitor is the entry that proxy appended; anything but an
+         * address there leaves the proxy's own. */
+        if (config_addr_in(s->cfg->http_trusted_proxies, c->remote))
+            form_forwarded_for(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For"),
+                               c->remote, sizeof c->remote);
         if (!is_get && !is_post)
             return answer_error(mc, c, 405, _("This address does not take this kind of request."));
         const char *len =
@@ -512,7 +518,10 @@ int web_server_start(const char *config_path, struct web_server **out, struct er
         flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->http_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)cfg->http_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        /* behind a proxy every connection is the proxy's: it limits them */
+        (unsigned)(cfg->http_trusted_proxies && cfg->http_trusted_proxies[0] ? 0
+                                                                             : cfg->http_per_ip),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY, MHD_OPTION_URI_LOG_CALLBACK,
         on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_done, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
         s, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);

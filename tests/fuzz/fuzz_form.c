@@ -2,7 +2,8 @@
  * the path decoder and the cookie reader of web/form.c, then HTML escaping.
  * Every accepted name and value must be UTF-8 text without a NUL, within
  * the input's size; a path must start with '/'; escaped text must hold no
- * markup character. Input: the first byte picks the cookie's name length. */
+ * markup character; the X-Forwarded-For reader gives an address or nothing.
+ * Input: the first byte picks the cookie's name length. */
 #include "err.h"
 #include "form.h"
 #include "fuzz.h"
@@ -63,6 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = form_cookie(header, name, value, sizeof value);
     if (rc == 0 && strlen(value) >= sizeof value)
         fuzz_fail("form_cookie overflowed");
+    /* The same bytes as an X-Forwarded-For header: an address or nothing. */
+    char addr[46] = "";
+    rc = form_forwarded_for(header, addr, sizeof addr);
+    if (rc == 0 && (!addr[0] || strlen(addr) >= sizeof addr || strpbrk(addr, " ,\t\r\n<>\"")))
+        fuzz_fail("form_forwarded_for gave \"%s\"", addr);
+    if (rc != 0 && addr[0])
+        fuzz_fail("form_forwarded_for wrote on failure");
     free(header);
     return 0;
 }

@@ -95,6 +95,24 @@ static void form_paths_and_cookies(void)
     CHECK(form_cookie("a=", "a", v, sizeof v) == ERR_NOTFOUND || v[0] == 0);
 }
 
+/* The visitor behind a proxy: only the last entry, only an address. */
+static void form_forwarded_for_takes_the_last_address(void)
+{
+    char a[46] = "";
+    CHECK(form_forwarded_for("6.6.6.6, 10.0.0.1", a, sizeof a) == 0 && strcmp(a, "10.0.0.1") == 0);
+    CHECK(form_forwarded_for(" 2001:db8::7 ", a, sizeof a) == 0 && strcmp(a, "2001:db8::7") == 0);
+    CHECK(form_forwarded_for("10.0.0.1,", a, sizeof a) == ERR_INVALID);
+    CHECK(form_forwarded_for("10.0.0.1, proxy.local", a, sizeof a) == ERR_INVALID);
+    CHECK(form_forwarded_for("10.0.0.1 10.0.0.2", a, sizeof a) == ERR_INVALID);
+    CHECK(form_forwarded_for("<script>", a, sizeof a) == ERR_INVALID);
+    CHECK(form_forwarded_for("", a, sizeof a) == ERR_INVALID);
+    CHECK(form_forwarded_for(NULL, a, sizeof a) == ERR_INVALID);
+    char small[8] = "x";
+    CHECK(form_forwarded_for("10.200.30.40", small, sizeof small) == ERR_INVALID &&
+          strcmp(small, "x") == 0);
+    CHECK(strcmp(a, "2001:db8::7") == 0); /* failures left it alone */
+}
+
 static void auth_hashes_with_argon2id(void)
 {
     struct err e;
@@ -221,6 +239,7 @@ int main(void)
     RUN(form_decodes_pairs);
     RUN(form_refuses_malformed_input);
     RUN(form_paths_and_cookies);
+    RUN(form_forwarded_for_takes_the_last_address);
     RUN(auth_hashes_with_argon2id);
     RUN(auth_tokens_are_random_hex);
     RUN(html_escapes_and_masks);
