@@ -100,6 +100,22 @@ int sandbox_has_address(lua_State *L, int idx);
 /* The decimal text of v (as Lua writes an integer), inside buf; *len its
  * length. */
 const char *sandbox_int_text(lua_Integer v, char buf[24], size_t *len);
+/* sandbox.c: luaL_error located at the nearest Lua frame (for errors
+ * raised from C functions that C library functions may call); whether the
+ * value at idx has a protected (__metatable) metatable. */
+int sandbox_error(lua_State *L, const char *fmt, ...);
+int sandbox_is_protected(lua_State *L, int idx);
+/* sandbox.c: the run is over its budget (what): every instruction of the
+ * running thread fails from here on; sandbox_poison does that to thread L
+ * (coroutine wrappers, when control returns to one); whether the wall-clock
+ * deadline has passed. */
+void sandbox_mark(struct sandbox *sb, enum sandbox_exceeded what);
+void sandbox_poison(struct sandbox *sb, lua_State *L);
+int sandbox_past_deadline(const struct sandbox *sb);
+/* sandbox_lib.c: puts the safe base functions of base (luaopen_base's
+ * table) and the bounded string, table, math, utf8 and coroutine libraries
+ * into env, the policies' globals. */
+void sandbox_lib_open(lua_State *L, int base, int env);
 /* sandbox_fp.c: pushes the table of fp's C helpers {say, age, days_between}. */
 void sandbox_fp_push_native(lua_State *L);
 /* "policies/x.lua" from a file path: the last directory and the file name. */
