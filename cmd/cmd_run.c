@@ -22,6 +22,27 @@ static const char *const run_usage =
        "SIGTERM or SIGINT finish the batch in flight and stop (exit 0). One daemon\n"
        "per database: a second one exits 1 at once, naming the running one's pid.\n");
 
+/* Marks what the policies that changed since the last run must re-run.
+ * Named before marking: the marking records the new fingerprints. Only the
+ * policies named are re-run; a start with nothing changed says nothing (the
+ * journal alone says what is evaluated then). */
+static void mark_changed_at_start(struct engine *en)
+{
+    struct err e = {{0}};
+    char changed[1024] = "";
+    int marked = 0;
+    if (engine_changed_policies(en, changed, sizeof changed, &e) != 0 ||
+        engine_mark_if_changed(en, NULL, &marked, &e) != 0)
+        log_event(LOG_ERROR, "daemon.mark_failed", "cannot compare the policy fingerprints: %s",
+                  e.msg);
+    else if (marked && strcmp(changed, "*") == 0)
+        log_event(LOG_INFO, "daemon.marked_all",
+                  "start-up: every household marked for re-evaluation by every policy");
+    else if (marked)
+        log_event(LOG_INFO, "daemon.marked_all",
+                  "start-up: every household marked for re-evaluation by %s", changed);
+}
+
 int cmd_run(struct cli *cli)
 {
     const char *usage = _(run_usage);
@@ -73,21 +94,11 @@ int cmd_run(struct cli *cli)
     int review = cfg->reload && strcmp(cfg->reload, "review") == 0;
     if (!review && rule_history_record(engine_policies(en), "daemon", &e) != 0)
         log_event(LOG_WARN, "rules.record_failed", "cannot record the rule versions: %s", e.msg);
-    /* Named before marking: the marking records the new fingerprints. Only
-     * the policies named are re-run; a start with nothing changed says
-     * nothing (the journal alone says what is evaluated then). */
-    char changed[1024] = "";
-    int marked = 0;
-    if (engine_changed_policies(en, changed, sizeof changed, &e) != 0 ||
-        engine_mark_if_changed(en, NULL, &marked, &e) != 0)
-        log_event(LOG_ERROR, "daemon.mark_failed", "cannot compare the policy fingerprints: %s",
-                  e.msg);
-    else if (marked && strcmp(changed, "*") == 0)
-        log_event(LOG_INFO, "daemon.marked_all",
-                  "start-up: every household marked for re-evaluation by every policy");
-    else if (marked)
-        log_event(LOG_INFO, "daemon.marked_all",
-                  "start-up: every household marked for re-evaluation by %s", changed);
+    /* In review mode the live set is compared instead, once it is loaded
+     * (daemon.c): the folder's pending edits must be neither marked nor
+     * recorded. */
+    if (!review)
+        mark_changed_at_start(en);
 
     rc = daemon_run(cli->config_path, &cfg, en, &e);
     if (rc)

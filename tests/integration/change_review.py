@@ -122,6 +122,11 @@ def main():
         env.wait_caught_up()
         check(env.scalar(INCOME_SUPPORT) == 6000.0, "after a restart the activated version runs",
               env.scalar(INCOME_SUPPORT))
+        # The folder's pending edit is neither marked nor recorded at start:
+        # nothing changed in the live set, so nothing is re-run.
+        log = env.log_text()[env.start_mark:]
+        check("[daemon.marked_all] start-up:" not in log and "re-evaluation by fixture" not in log,
+              "a restart with only a pending edit on disk marks nothing", log[-800:])
 
         # So does a SIGHUP.
         mark = env.log_mark()
