@@ -116,6 +116,11 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
         snprintf(p.title, sizeof p.title, "%s", policy_lua_title(lp));
         snprintf(p.source, sizeof p.source, "%s", policy_lua_source(lp));
         p.measures = policy_lua_measures(lp);
+        p.reads = policy_lua_reads(lp, &p.declares_reads);
+        if (!p.declares_reads)
+            log_event(LOG_DEBUG, "policy.reads_undeclared",
+                      "policy %s declares no `reads`: it reads every list and runs on every change",
+                      p.source);
         struct policy_lua **nl = realloc(set->lua, (set->n_lua + 1) * sizeof *nl);
         if (!nl || add_policy(set, &p, &le) != 0) {
             if (nl)
@@ -235,13 +240,11 @@ static const struct config_param_decl daemon_params[] = {
      .has_default = 1,
      .default_number = 30},
 #define TASK_DUE(measure, name)                                                                    \
-    {.key = "tasks.due_days." measure,                                                             \
-     .owner = "fupin finding accept",                                                              \
-     .type = CONFIG_DECL_INTEGER,                                                                  \
-     .unit = "days",                                                                               \
-     .title = "帮扶任务办理期限（天）：" name,                                                     \
-     .min = 1,                                                                                     \
-     .max = 3650}
+    {                                                                                              \
+        .key = "tasks.due_days." measure, .owner = "fupin finding accept",                         \
+        .type = CONFIG_DECL_INTEGER, .unit = "days", .title = "帮扶任务办理期限（天）：" name,     \
+        .min = 1, .max = 3650                                                                      \
+    }
     TASK_DUE("project", "扶持发展特色产业项目"),
     TASK_DUE("skills_training", "实用技术培训"),
     TASK_DUE("link_enterprise", "联结龙头企业/合作社"),
