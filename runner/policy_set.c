@@ -240,11 +240,13 @@ static const struct config_param_decl daemon_params[] = {
      .has_default = 1,
      .default_number = 30},
 #define TASK_DUE(measure, name)                                                                    \
-    {                                                                                              \
-        .key = "tasks.due_days." measure, .owner = "fupin finding accept",                         \
-        .type = CONFIG_DECL_INTEGER, .unit = "days", .title = "帮扶任务办理期限（天）：" name,     \
-        .min = 1, .max = 3650                                                                      \
-    }
+    {.key = "tasks.due_days." measure,                                                             \
+     .owner = "fupin finding accept",                                                              \
+     .type = CONFIG_DECL_INTEGER,                                                                  \
+     .unit = "days",                                                                               \
+     .title = "帮扶任务办理期限（天）：" name,                                                     \
+     .min = 1,                                                                                     \
+     .max = 3650}
     TASK_DUE("project", "扶持发展特色产业项目"),
     TASK_DUE("skills_training", "实用技术培训"),
     TASK_DUE("link_enterprise", "联结龙头企业/合作社"),
