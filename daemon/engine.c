@@ -728,8 +728,9 @@ fail:
  * policies that read what changed (a change to the household's own row:
  * every one); a pending pass its scope. A household reads the lists of the
  * policies it runs, and those that changed (so a malformed new row is still
- * seen, even by no policy); one with a live data_quality alert reads every
- * list, since a successful read resolves that alert. */
+ * seen, even by no policy); one run by every policy, or with a live
+ * data_quality alert, reads every list, since a successful read resolves
+ * that alert. */
 static int slot_reads(struct engine *en, struct batch *b, struct err *e)
 {
     if (!b->n)
@@ -747,7 +748,10 @@ static int slot_reads(struct engine *en, struct batch *b, struct err *e)
         struct worker_item *s = &b->slots[i];
         s->scope = b->is_journal ? policy_set_readers(en->set, b->changed[i]) : b->scope;
         s->lists = policy_set_lists(en->set, ~s->scope) | (b->changed[i] & HOUSEHOLD_ALL_LISTS);
-        if (n_quality < 0 ||
+        /* A pass of every policy checks every record, as it always did
+         * (a malformed row of a list no policy reads still raises its
+         * data_quality alert there). */
+        if ((s->scope & all_policies(en)) == all_policies(en) || n_quality < 0 ||
             bsearch(&s->id, b->quality, (size_t)n_quality, sizeof *b->quality, cmp_id))
             s->lists = HOUSEHOLD_ALL_LISTS;
     }
