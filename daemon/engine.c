@@ -733,17 +733,7 @@ fail:
  * that alert. */
 static int slot_reads(struct engine *en, struct batch *b, struct err *e)
 {
-    if (!b->n)
-        return 0;
-    int64_t lo = b->ids[0], hi = b->ids[0];
-    for (int i = 1; i < b->n; i++) {
-        lo = b->ids[i] < lo ? b->ids[i] : lo;
-        hi = b->ids[i] > hi ? b->ids[i] : hi;
-    }
-    int n_quality = 0;
-    int rc = store_data_quality_households(en->w, lo, hi, en->cap, b->quality, &n_quality, e);
-    if (rc)
-        return rc;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (int i = 0; i < b->n; i++) {
         struct worker_item *s = &b->slots[i];
         s->scope = b->is_journal ? policy_set_readers(en->set, b->changed[i]) : b->scope;
@@ -751,11 +741,24 @@ static int slot_reads(struct engine *en, struct batch *b, struct err *e)
         /* A pass of every policy checks every record, as it always did
          * (a malformed row of a list no policy reads still raises its
          * data_quality alert there). */
-        if ((s->scope & all_policies(en)) == all_policies(en) || n_quality < 0 ||
+        if ((s->scope & all_policies(en)) == all_policies(en))
+            s->lists = HOUSEHOLD_ALL_LISTS;
+        if (s->lists != HOUSEHOLD_ALL_LISTS) {
+            lo = s->id < lo ? s->id : lo;
+            hi = s->id > hi ? s->id : hi;
+        }
+    }
+    if (lo > hi)
+        return 0; /* every household is read whole anyway */
+    int n_quality = 0;
+    int rc = store_data_quality_households(en->w, lo, hi, en->cap, b->quality, &n_quality, e);
+    for (int i = 0; rc == 0 && i < b->n; i++) {
+        struct worker_item *s = &b->slots[i];
+        if (n_quality < 0 ||
             bsearch(&s->id, b->quality, (size_t)n_quality, sizeof *b->quality, cmp_id))
             s->lists = HOUSEHOLD_ALL_LISTS;
     }
-    return 0;
+    return rc;
 }
 
 /* Fills b with the journal rows after cursor, else (pending_ok) the pending

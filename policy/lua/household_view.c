@@ -196,6 +196,9 @@ static int rec_len(lua_State *L)
     return 1;
 }
 
+/* sandbox.lists_shown: the household's facts are in its data table. */
+#define FACTS_SHOWN 0x40000000u
+
 /* The lists field f of a record of kind depends on: its own for a list,
  * the members for a fact of the household (labor_force), none otherwise. */
 static uint32_t lists_of(int kind, const struct household_field *f)
@@ -214,12 +217,14 @@ static int readable(lua_State *L, int kind, const struct household_field *f)
     return (sandbox_of(L)->reads & need) == need;
 }
 
-void household_view_check_reads(lua_State *L, uint32_t lists, const char *what)
+void household_view_check_reads(lua_State *L, uint32_t lists, const char *prefix, const char *name)
 {
     struct sandbox *sb = sandbox_of(L);
     uint32_t missing = lists & ~sb->reads;
     if (!missing)
         return;
+    char what[96];
+    snprintf(what, sizeof what, "%s%s", prefix, name);
     int rec = 1;
     while (rec < HOUSEHOLD_REC_COUNT && !(missing & HOUSEHOLD_LIST_BIT(rec)))
         rec++;
@@ -469,12 +474,16 @@ static int rec_miss(lua_State *L)
     const struct household *hh = sb->hh;
     if (kind != V_HOUSEHOLD || !hh)
         return dead_error(L, kind);
-    char what[80];
-    snprintf(what, sizeof what, "household.%s", f->name);
-    household_view_check_reads(L, need, what);
+    household_view_check_reads(L, need, "household.", f->name);
     if (f->kind != HOUSEHOLD_LIST) {
+        /* Kept in the table like a list, until a policy without the
+         * members runs. */
         if (!push_value(L, (const char *)hh, f))
             lua_pushnil(L);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, 1);
+        sb->lists_shown |= FACTS_SHOWN;
         return 1;
     }
     lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
@@ -491,7 +500,9 @@ static int rec_miss(lua_State *L)
 void household_view_limit(lua_State *L)
 {
     struct sandbox *sb = sandbox_of(L);
-    uint32_t hide = sb->lists_shown & ~sb->reads;
+    uint32_t hide = sb->lists_shown & ~sb->reads & HOUSEHOLD_ALL_LISTS;
+    if ((sb->lists_shown & FACTS_SHOWN) && !(sb->reads & HOUSEHOLD_LIST_BIT(HOUSEHOLD_REC_MEMBER)))
+        hide |= FACTS_SHOWN;
     if (!hide)
         return;
     int top = lua_gettop(L);
@@ -500,6 +511,13 @@ void household_view_limit(lua_State *L)
         for (int rec = 1; rec < HOUSEHOLD_REC_COUNT; rec++)
             if (hide & HOUSEHOLD_LIST_BIT(rec)) {
                 lua_pushstring(L, household_records[rec].list);
+                lua_pushnil(L);
+                lua_rawset(L, -3);
+            }
+        const struct household_record *rec = &household_records[HOUSEHOLD_REC_HOUSEHOLD];
+        for (size_t i = 0; (hide & FACTS_SHOWN) && i < rec->n_fields; i++)
+            if (rec->fields[i].kind == HOUSEHOLD_FACT) {
+                lua_pushstring(L, rec->fields[i].name);
                 lua_pushnil(L);
                 lua_rawset(L, -3);
             }

@@ -132,10 +132,11 @@ void household_view_kill(lua_State *L);
 /* Before each policy of a household: hides the lists built for an earlier
  * policy that this one (sb->reads) does not declare. */
 void household_view_limit(lua_State *L);
-/* Raises "<policy file>:LINE: <what> needs the household's ..." unless
+/* Raises "<policy file>:LINE: <prefix><name> needs the household's ..." unless
  * sb->reads holds every list of lists; LINE is the policy's own line even
  * when the read happens inside fp.lua. */
-void household_view_check_reads(lua_State *L, uint32_t lists, const char *what);
+void household_view_check_reads(lua_State *L, uint32_t lists, const char *prefix,
+                                const char *name);
 /* Pushes the household / out / params views of the evaluation in progress;
  * params holds what policy p declares, and reading anything else raises. */
 void household_view_push(lua_State *L);
