@@ -7,7 +7,7 @@ member change the member reader only, a loan change (read by none) none, a
 change of the household row every one; the findings of the policies not run
 and their alerts stay as they were. A household with a malformed visit keeps
 its data-quality alert through a member change (it is read whole), and loses
-it when the visit is mended."""
+it when the visit is mended. `fupin check` refuses a misspelt list, exit 2."""
 import os
 import re
 import sys
@@ -59,6 +59,13 @@ def main():
         for name, (reads, touch) in PROBES.items():
             env.write(os.path.join(env.policies, name + ".lua"),
                       PROBE % {"name": name, "reads": reads, "touch": touch})
+        # A bad declaration is refused by `fupin check` with its line, exit 2.
+        bad = os.path.join(env.policies, "probe_bad.lua")
+        env.write(bad, PROBE % {"name": "probe_bad", "reads": '"members", "vists"', "touch": ""})
+        r = env.fupin("check", check=False)
+        check(r.returncode == 2 and "probe_bad.lua:6:" in r.stderr and "vists" in r.stderr,
+              "check refuses an unknown list in reads with its line, exit 2", r.stderr[-600:])
+        os.unlink(bad)
         env.init()
         env.seed(households=4)
         env.sql("""
