@@ -35,7 +35,8 @@ struct worker_item {
      * 64 on always) and the lists it reads (HOUSEHOLD_LIST_BITs). */
     uint64_t scope;
     uint32_t lists;
-    uint64_t skip; /* policies (bits by index) not to run: out of scope, killed a worker, or quarantined */
+    uint64_t skip; /* policies (bits by index) not to run: out of scope, killed a worker, or
+                      quarantined */
     enum worker_outcome outcome;
     char msg[256]; /* OUTCOME_MALFORMED: the record at fault */
     struct eval_result res;

@@ -119,7 +119,7 @@ struct policy {
      * own row (household, village, pairing) is always read. */
     uint32_t reads;
     int declares_reads;
-    size_t lua_index;            /* POLICY_LUA: its index in the Lua workers */
+    size_t lua_index; /* POLICY_LUA: its index in the Lua workers */
 };
 
 /* The emitter, shared by the Lua runtime and plugins (through policy_host). */

@@ -135,8 +135,7 @@ void household_view_limit(lua_State *L);
 /* Raises "<policy file>:LINE: <prefix><name> needs the household's ..." unless
  * sb->reads holds every list of lists; LINE is the policy's own line even
  * when the read happens inside fp.lua. */
-void household_view_check_reads(lua_State *L, uint32_t lists, const char *prefix,
-                                const char *name);
+void household_view_check_reads(lua_State *L, uint32_t lists, const char *prefix, const char *name);
 /* Pushes the household / out / params views of the evaluation in progress;
  * params holds what policy p declares, and reading anything else raises. */
 void household_view_push(lua_State *L);

@@ -51,8 +51,8 @@ const struct fupin_household *plugin_view_for(struct plugin_view *v,
                                               uint32_t reads, struct err *e);
 /* The FUPIN_READS_* list flags, which are the household's list bits. */
 #define PLUGIN_LISTS                                                                               \
-    (FUPIN_READS_MEMBERS | FUPIN_READS_INCOME | FUPIN_READS_LOANS | FUPIN_READS_LINKS |             \
-     FUPIN_READS_SHARES | FUPIN_READS_VISITS | FUPIN_READS_TASKS | FUPIN_READS_FUNDS |              \
+    (FUPIN_READS_MEMBERS | FUPIN_READS_INCOME | FUPIN_READS_LOANS | FUPIN_READS_LINKS |            \
+     FUPIN_READS_SHARES | FUPIN_READS_VISITS | FUPIN_READS_TASKS | FUPIN_READS_FUNDS |             \
      FUPIN_READS_SHOCKS)
 /* The FUPIN_NEEDS_* flags of descriptor d (0 for a plugin built before ABI
  * 3): what plugin_view_for shows it. Without FUPIN_NEEDS_ID_NUMBER each
