@@ -491,6 +491,11 @@ enum household_rec {
     HOUSEHOLD_LISTS(HOUSEHOLD_REC_ID_) HOUSEHOLD_REC_COUNT
 };
 
+/* A set of the household's lists (what a policy reads, what a snapshot
+ * reads, what a change touched): bit rec - 1 for list record rec. */
+#define HOUSEHOLD_LIST_BIT(rec) (1u << ((rec) - 1))
+#define HOUSEHOLD_ALL_LISTS ((1u << (HOUSEHOLD_REC_COUNT - 1)) - 1)
+
 struct household_field {
     const char *name;
     const char *sql; /* NULL: computed */

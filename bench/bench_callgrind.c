@@ -2,8 +2,9 @@
  * 3,000-household city with one worker (in-process, so the policies run
  * under the count): (a) the first pass of `eval --all`, (b) `eval --all`
  * again on unchanged data, (c) `eval --all --policy industry` after an edit
- * of industry.lua, (d) one changed member through the journal, and the I/O
- * floor. Only the work is counted (instrumentation is switched on after the
+ * of industry.lua, (d) one changed member through the journal, (e) one
+ * changed visit (read only by the policies that declare visits), and the
+ * I/O floor. Only the work is counted (instrumentation is switched on after the
  * engine is open): counts, not seconds, the same on a loaded machine.
  * Skipped with a note when valgrind is not installed. */
 #include "bench.h"
@@ -197,9 +198,12 @@ int bench_callgrind(const struct bench_opts *o, const char *self, struct bench_t
          "UPDATE member SET labor = CASE labor WHEN 'full' THEN 'partial' ELSE 'full' END"
          " WHERE id = (SELECT min(id) FROM member)",
          1},
+        {"journal", "(e) one changed visit (per change)", "",
+         "UPDATE visit SET note = coalesce(note, '') || '.' WHERE id = (SELECT min(id) FROM visit)",
+         1},
         {"floor", "I/O floor (reads and writes, no rules)", "<= 90000", "", CALLGRIND_HOUSEHOLDS},
     };
-    long long per[5] = {0};
+    long long per[6] = {0};
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         long long n = 0;
         rc = prepare(runs[i].sql ? done : city, db,
@@ -220,8 +224,8 @@ int bench_callgrind(const struct bench_opts *o, const char *self, struct bench_t
     bench_table_note(t,
                      "callgrind: instructions per household: first pass %lld, unchanged %lld, "
                      "one-policy edit %lld, floor %lld (engine/floor %.2f); one changed member "
-                     "%lld in all",
-                     per[0], per[1], per[2], per[4], per[4] ? (double)per[0] / (double)per[4] : 0,
-                     per[3]);
+                     "%lld, one changed visit %lld in all",
+                     per[0], per[1], per[2], per[5], per[5] ? (double)per[0] / (double)per[5] : 0,
+                     per[3], per[4]);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "store_engine.h"
 #include "store_findings.h"
 #include "store_journal.h"
+#include "store_journal_lists.h"
 #include "worker.h"
 
 #include <pthread.h>
@@ -33,10 +34,15 @@ struct batch {
     int64_t cursor, upto;
     int is_journal;
     /* Policies to run (bit i: set->policies[i]; policies from 64 on always
-     * run): every one for journal rows, those of the pending pass's scope
-     * for pending marks. */
+     * run): for pending marks those of the pending pass's scope; a journal
+     * batch has one per household (its slot's scope), those reading what
+     * changed in it. */
     uint64_t scope;
+    uint32_t *changed; /* journal: per slot, what changed (store_journal_lists) */
+    int64_t *quality;  /* households with a live data_quality alert (slot_reads) */
 };
+
+_Static_assert(STORE_JOURNAL_ROW == POLICY_SET_ROW, "a row change must read as one to policies");
 
 struct worker {
     struct engine *en;
@@ -237,7 +243,7 @@ static int eval_slot(struct worker *w, struct worker_item *s, uint64_t skip, str
     s->res.household_id = s->id;
     s->msg[0] = 0;
     struct err se = {{0}};
-    int rc = snapshot_read(w->reader, s->id, w->en->today, &w->snap, &se);
+    int rc = snapshot_read_lists(w->reader, s->id, w->en->today, s->lists, &w->snap, &se);
     if (rc == ERR_NOTFOUND) {
         s->outcome = OUTCOME_GONE;
         return 0;
@@ -273,10 +279,13 @@ static void *worker_run(void *arg)
     /* Pending batches come in ascending ids: each worker reads its share's
      * lists in one pass per table. */
     int ranged = w->rc == 0 && !b->is_journal && to - from > 1;
+    uint32_t lists = 0;
+    for (int i = from; ranged && i < to; i++)
+        lists |= b->slots[i].lists;
     if (ranged)
-        w->rc = snapshot_range_begin(w->reader, b->ids[from], b->ids[to - 1], &w->e);
+        w->rc = snapshot_range_begin_lists(w->reader, b->ids[from], b->ids[to - 1], lists, &w->e);
     for (int i = from; w->rc == 0 && i < to; i++)
-        w->rc = eval_slot(w, &b->slots[i], ~b->scope, &w->e);
+        w->rc = eval_slot(w, &b->slots[i], ~b->slots[i].scope, &w->e);
     if (ranged)
         snapshot_range_end(w->reader);
     store_rollback(w->rd);
@@ -467,7 +476,7 @@ static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
 {
     uint64_t quarantined = quarantine_mask(en);
     for (int i = from; i < to; i++) {
-        b->slots[i].skip = quarantined | ~b->scope;
+        b->slots[i].skip = quarantined | ~b->slots[i].scope;
         b->slots[i].killed = 0;
         b->slots[i].attempts = 0;
         b->slots[i].why[0] = 0;
@@ -487,7 +496,7 @@ static int run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
                               &done, &death, e);
         for (int k = i; k < i + done; k++)
             if (b->slots[k].outcome == OUTCOME_OK)
-                add_skip_errors(en, &b->slots[k], quarantined, b->scope);
+                add_skip_errors(en, &b->slots[k], quarantined, b->slots[k].scope);
         i += done;
         if (rc == 0)
             break;
@@ -687,7 +696,7 @@ static int write_batch(struct engine *en, struct batch *b, const atomic_int *sto
     engine_now(now);
     struct engine_stats bs = {0};
     for (int i = 0; i < b->n; i++)
-        if ((rc = write_slot(en, &b->slots[i], b->scope, now, &bs, e)) != 0)
+        if ((rc = write_slot(en, &b->slots[i], b->slots[i].scope, now, &bs, e)) != 0)
             goto fail;
     if (b->is_journal) {
         if ((rc = store_cursor_set(en->w, b->upto, e)) != 0 ||
@@ -715,6 +724,43 @@ fail:
     return rc;
 }
 
+/* What each slot of b runs and reads. A journal change re-runs the
+ * policies that read what changed (a change to the household's own row:
+ * every one); a pending pass its scope. A household reads the lists of the
+ * policies it runs, and those that changed (so a malformed new row is still
+ * seen, even by no policy); one run by every policy, or with a live
+ * data_quality alert, reads every list, since a successful read resolves
+ * that alert. */
+static int slot_reads(struct engine *en, struct batch *b, struct err *e)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int i = 0; i < b->n; i++) {
+        struct worker_item *s = &b->slots[i];
+        s->scope = b->is_journal ? policy_set_readers(en->set, b->changed[i]) : b->scope;
+        s->lists = policy_set_lists(en->set, ~s->scope) | (b->changed[i] & HOUSEHOLD_ALL_LISTS);
+        /* A pass of every policy checks every record, as it always did
+         * (a malformed row of a list no policy reads still raises its
+         * data_quality alert there). */
+        if ((s->scope & all_policies(en)) == all_policies(en))
+            s->lists = HOUSEHOLD_ALL_LISTS;
+        if (s->lists != HOUSEHOLD_ALL_LISTS) {
+            lo = s->id < lo ? s->id : lo;
+            hi = s->id > hi ? s->id : hi;
+        }
+    }
+    if (lo > hi)
+        return 0; /* every household is read whole anyway */
+    int n_quality = 0;
+    int rc = store_data_quality_households(en->w, lo, hi, en->cap, b->quality, &n_quality, e);
+    for (int i = 0; rc == 0 && i < b->n; i++) {
+        struct worker_item *s = &b->slots[i];
+        if (n_quality < 0 ||
+            bsearch(&s->id, b->quality, (size_t)n_quality, sizeof *b->quality, cmp_id))
+            s->lists = HOUSEHOLD_ALL_LISTS;
+    }
+    return rc;
+}
+
 /* Fills b with the journal rows after cursor, else (pending_ok) the pending
  * marks above after. */
 static int batch_choose(struct engine *en, struct batch *b, int64_t cursor, int64_t after,
@@ -735,9 +781,14 @@ static int batch_choose(struct engine *en, struct batch *b, int64_t cursor, int6
         if (b->n && (rc = pending_scope(en, &b->scope, e)) != 0)
             return rc;
     }
-    for (int i = 0; i < b->n; i++)
+    for (int i = 0; i < b->n; i++) {
         b->slots[i].id = b->ids[i];
-    return 0;
+        b->changed[i] = 0;
+    }
+    if (b->is_journal && b->n &&
+        (rc = store_journal_lists(en->w, cursor, b->upto, b->ids, b->n, b->changed, e)) != 0)
+        return rc;
+    return slot_reads(en, b, e);
 }
 
 /* Chooses the batch after b as if b had committed (the journal from b's upto,
@@ -1061,7 +1112,8 @@ static int eval_one_proc(struct engine *en, int64_t id, struct eval_result *res,
     s->id = b->ids[0] = id;
     b->n = 1;
     b->is_journal = 0;
-    b->scope = ~0ull;
+    b->scope = s->scope = ~0ull;
+    s->lists = HOUSEHOLD_ALL_LISTS;
     int rc = run_share_proc(en, &en->workers[0], b, 0, 1, e);
     if (rc) {
         b->n = 0;
@@ -1104,7 +1156,8 @@ int engine_eval_one(struct engine *en, int64_t id, struct eval_result *res, stru
     b->ids[0] = id;
     b->n = 1;
     b->is_journal = 0;
-    b->scope = ~0ull;
+    b->scope = s->scope = ~0ull;
+    s->lists = HOUSEHOLD_ALL_LISTS;
     struct err we;
     int wrc = write_batch(en, b, NULL, NULL, &we);
     *res = s->res;
@@ -1170,6 +1223,14 @@ static int slots_alloc(struct engine *en, int cap, struct err *e)
         if (!ids)
             return err_set(e, ERR_FAIL, _("out of memory"));
         b->ids = ids;
+        uint32_t *changed = realloc(b->changed, (size_t)cap * sizeof *changed);
+        if (!changed)
+            return err_set(e, ERR_FAIL, _("out of memory"));
+        b->changed = changed;
+        int64_t *quality = realloc(b->quality, (size_t)cap * sizeof *quality);
+        if (!quality)
+            return err_set(e, ERR_FAIL, _("out of memory"));
+        b->quality = quality;
     }
     int64_t *live = realloc(en->live, (size_t)cap * sizeof *live);
     if (!live)
@@ -1242,6 +1303,8 @@ void engine_close(struct engine *en)
             eval_result_free(&en->b[k].slots[i].res);
         free(en->b[k].slots);
         free(en->b[k].ids);
+        free(en->b[k].changed);
+        free(en->b[k].quality);
     }
     free(en->live);
     policy_set_free(en->set);

@@ -338,6 +338,20 @@ static int died(struct worker_proc **wp, struct worker_death *d, const char *why
     return err_set(e, ERR_FAIL, _("worker %d %s (%s)"), pid, why, how);
 }
 
+/* skip (by the daemon's policy indices) by the worker's: they differ when
+ * the worker lacks one of the daemon's policies. A policy the daemon does
+ * not run in that version is skipped (its results would be dropped). */
+static uint64_t worker_skip(const struct worker_proc *w, uint64_t skip)
+{
+    uint64_t out = 0;
+    for (int k = 0; k < w->n_map && k < 64; k++) {
+        int d = w->map[k];
+        if (d < 0 || (d < 64 && (skip >> d & 1)))
+            out |= 1ull << k;
+    }
+    return out;
+}
+
 int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_item *items, int n,
                      int ranged, const atomic_int *stop, int *done, struct worker_death *death,
                      struct err *e)
@@ -353,7 +367,8 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
     frame_put_u32(b, (uint32_t)n);
     for (int i = 0; i < n; i++) {
         frame_put_i64(b, items[i].id);
-        frame_put_i64(b, (int64_t)(items[i].skip | w->unavailable));
+        frame_put_i64(b, (int64_t)worker_skip(w, items[i].skip | w->unavailable));
+        frame_put_u32(b, items[i].lists);
     }
     struct err se;
     if (frame_send(w->fd, b, &se) != 0)

@@ -23,14 +23,20 @@
 enum worker_outcome { OUTCOME_OK, OUTCOME_GONE, OUTCOME_MALFORMED };
 
 /* The frames of the protocol: HELLO (worker: its policies' names and
- * sources), BATCH (daemon: today, ids and what to skip), RESULT (worker:
+ * sources), BATCH (daemon: today, ids, what to skip and which lists to
+ * read), RESULT (worker:
  * one per household, in order). */
 enum { WORKER_HELLO = 1, WORKER_BATCH = 2, WORKER_RESULT = 3 };
 
 /* One household of a batch as the supervisor tracks it. */
 struct worker_item {
     int64_t id;
-    uint64_t skip; /* policies (bits by index) not to run: they killed a worker, or quarantined */
+    /* The pass on this household: the policies it runs (bits by index; from
+     * 64 on always) and the lists it reads (HOUSEHOLD_LIST_BITs). */
+    uint64_t scope;
+    uint32_t lists;
+    uint64_t skip; /* policies (bits by index) not to run: out of scope, killed a worker, or
+                      quarantined */
     enum worker_outcome outcome;
     char msg[256]; /* OUTCOME_MALFORMED: the record at fault */
     struct eval_result res;
@@ -69,7 +75,8 @@ int worker_proc_pid(const struct worker_proc *w);
  * (a file changed between the daemon's load and the copy): as bits. */
 uint64_t worker_proc_unavailable(const struct worker_proc *w);
 
-/* Evaluates items[0..n) on w as of today; *done says how many got their
+/* Evaluates items[0..n) on w as of today, each reading its lists and
+ * running what its skip leaves; *done says how many got their
  * result (res reset and filled, outcome, msg). Returns 0 when all did.
  * ERR_FAIL when the worker crashed, sent a bad frame or overran the
  * deadline: it is killed and freed (*wp = NULL) and death says what it was

@@ -28,7 +28,7 @@ extern "C" {
  * file that does not start with the magic, an ABI from FUPIN_PLUGIN_ABI_MIN on
  * and a struct_size covering that ABI is refused before any call. */
 #define FUPIN_PLUGIN_MAGIC 0x46555049u /* "FUPI" */
-#define FUPIN_PLUGIN_ABI_VERSION 3u
+#define FUPIN_PLUGIN_ABI_VERSION 4u
 /* The oldest ABI this header's daemon loads: ABI 1 had no struct_size. */
 #define FUPIN_PLUGIN_ABI_MIN 2u
 
@@ -342,7 +342,31 @@ struct fupin_plugin {
     /* ABI 3: what the plugin needs beyond the default view, FUPIN_NEEDS_*
      * flags; 0 (and every ABI-2 plugin) gets the least. */
     uint32_t needs;
+
+    /* ABI 4: the household's lists evaluate reads, FUPIN_READS(...) of the
+     * FUPIN_READS_* flags. The daemon then reads and hands over only those
+     * (every other list arrives empty) and re-runs the plugin only when one
+     * of them, or the household's own row, changed. 0 (and every plugin
+     * built before ABI 4) reads every list. */
+    uint32_t reads;
 };
+
+/* struct fupin_plugin.reads: FUPIN_READS(FUPIN_READS_MEMBERS | ...). An
+ * undeclared list arrives empty (its count 0, its pointer NULL); labor_force
+ * is counted from the members, so it is 0 without FUPIN_READS_MEMBERS. */
+#define FUPIN_READS_MEMBERS 0x001u
+#define FUPIN_READS_INCOME 0x002u
+#define FUPIN_READS_LOANS 0x004u
+#define FUPIN_READS_LINKS 0x008u
+#define FUPIN_READS_SHARES 0x010u
+#define FUPIN_READS_VISITS 0x020u
+#define FUPIN_READS_TASKS 0x040u
+#define FUPIN_READS_FUNDS 0x080u
+#define FUPIN_READS_SHOCKS 0x100u
+/* Marks the flags as the whole list (FUPIN_READS(0): the household's own
+ * row only). */
+#define FUPIN_READS_ONLY 0x80000000u
+#define FUPIN_READS(lists) (FUPIN_READS_ONLY | (lists))
 
 /* struct fupin_plugin.needs: fupin_member.id_number in the clear. Declare it
  * only when the plan's rule reads the ID itself (a check digit, a region);
@@ -405,6 +429,9 @@ typedef int (*fupin_evaluate_fn)(struct fupin_ctx *c, const struct fupin_househo
 /* One member a line in the descriptor reads better than clang-format's columns. */
 /* clang-format off */
 #define FUPIN_PLUGIN_DEFINE(NAME, VERSION, MEASURES, PARAMS, EVALUATE)                             \
+    FUPIN_PLUGIN_DEFINE_READS(NAME, VERSION, MEASURES, PARAMS, 0, EVALUATE)
+/* As FUPIN_PLUGIN_DEFINE, declaring READS (FUPIN_READS(...)): the lists it reads. */
+#define FUPIN_PLUGIN_DEFINE_READS(NAME, VERSION, MEASURES, PARAMS, READS, EVALUATE)                 \
     static int fupin_define_init_(const struct fupin_host *host_,                                  \
                                   const struct fupin_params *params_, void **state_, char *err_,   \
                                   size_t err_size_)                                                \
@@ -437,6 +464,7 @@ typedef int (*fupin_evaluate_fn)(struct fupin_ctx *c, const struct fupin_househo
         .n_params = sizeof(PARAMS) / sizeof(struct fupin_param_decl),                              \
         .init = fupin_define_init_,                                                                \
         .evaluate = fupin_define_evaluate_,                                                        \
+        .reads = READS,                                                                            \
     };                                                                                             \
     FUPIN_PLUGIN_EXPORT const struct fupin_plugin *fupin_plugin_entry(void)                        \
     {                                                                                              \

@@ -40,6 +40,9 @@ end
 return {
     name = "asset_income",
     title = "资产收益到户",
+    -- The household's lists it reads: a change in any other list does not
+    -- re-run it, and a pass of it reads nothing else.
+    reads = { "members", "shares" },
     reasons = reasons,
     -- The params it reads (fupin check holds the config to them; reading
     -- any other param is an error).

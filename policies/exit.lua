@@ -166,6 +166,9 @@ end
 return {
     name = "exit",
     title = "退出与返贫",
+    -- The household's lists it reads: a change in any other list does not
+    -- re-run it, and a pass of it reads nothing else.
+    reads = { "members", "income", "shocks" },
     reasons = reasons,
     -- The params it reads (fupin check holds the config to them; reading
     -- any other param is an error).

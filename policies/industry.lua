@@ -174,6 +174,9 @@ end
 return {
     name = "industry",
     title = "产业帮扶到户",
+    -- The household's lists it reads: a change in any other list does not
+    -- re-run it, and a pass of it reads nothing else.
+    reads = { "members", "income", "links" },
     reasons = reasons,
     -- The params it reads (fupin check holds the config to them; reading
     -- any other param is an error).

@@ -181,6 +181,9 @@ end
 return {
     name = "social_security",
     title = "社会保障到户",
+    -- The household's lists it reads: a change in any other list does not
+    -- re-run it, and a pass of it reads nothing else.
+    reads = { "members", "income" },
     reasons = reasons,
     -- The params it reads (fupin check holds the config to them; reading
     -- any other param is an error).

@@ -315,6 +315,9 @@ end
 return {
     name = "supervision",
     title = "督查",
+    -- The household's lists it reads: a change in any other list does not
+    -- re-run it, and a pass of it reads nothing else.
+    reads = { "visits", "funds", "handbook" },
     messages = messages,
     -- The params it reads (fupin check holds the config to them; reading
     -- any other param is an error).

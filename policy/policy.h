@@ -8,6 +8,7 @@
 #include "config.h"
 #include "err.h"
 #include "fupin_plugin.h"
+#include "household.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -113,7 +114,12 @@ struct policy {
     char source[320];
     const char *const *measures; /* NULL-terminated: what it may emit */
     void *impl;                  /* struct policy_lua * or struct plugin * */
-    size_t lua_index;            /* POLICY_LUA: its index in the Lua workers */
+    /* The household's lists it reads (HOUSEHOLD_LIST_BIT of household.h):
+     * what it declares, HOUSEHOLD_ALL_LISTS when it declares nothing. Its
+     * own row (household, village, pairing) is always read. */
+    uint32_t reads;
+    int declares_reads;
+    size_t lua_index; /* POLICY_LUA: its index in the Lua workers */
 };
 
 /* The emitter, shared by the Lua runtime and plugins (through policy_host). */

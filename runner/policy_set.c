@@ -116,6 +116,11 @@ static int load_lua_policies(struct policy_set *set, int strict, struct err *e)
         snprintf(p.title, sizeof p.title, "%s", policy_lua_title(lp));
         snprintf(p.source, sizeof p.source, "%s", policy_lua_source(lp));
         p.measures = policy_lua_measures(lp);
+        p.reads = policy_lua_reads(lp, &p.declares_reads);
+        if (!p.declares_reads)
+            log_event(LOG_DEBUG, "policy.reads_undeclared",
+                      "policy %s declares no `reads`: it reads every list and runs on every change",
+                      p.source);
         struct policy_lua **nl = realloc(set->lua, (set->n_lua + 1) * sizeof *nl);
         if (!nl || add_policy(set, &p, &le) != 0) {
             if (nl)
@@ -158,6 +163,7 @@ static int load_plugins(struct policy_set *set, int strict, struct err *e)
         snprintf(p.name, sizeof p.name, "%s", d->name);
         snprintf(p.title, sizeof p.title, "%s", d->name);
         snprintf(p.source, sizeof p.source, "%s", plugin_source(pl));
+        p.reads = plugin_reads(pl, &p.declares_reads);
         if (add_policy(set, &p, &pe) != 0) {
             log_event(LOG_ERROR, "plugin.refused", "plugin %s", pe.msg);
             plugin_unload(pl);
@@ -574,6 +580,11 @@ void policy_set_fingerprint(const struct policy_set *set, size_t i, char out[17]
     uint64_t h = 14695981039346656037ull;
     h = fnv_str(h, p->source);
     h = fnv_str(h, cfg->as_of);
+    /* What it reads decides when it runs: a changed declaration is a new
+     * version even where the source hash is not (a plugin's). */
+    char reads[16];
+    snprintf(reads, sizeof reads, "%x", (unsigned)p->reads);
+    h = fnv_str(h, reads);
     /* The facts every policy sees (household_facts) depend on these. */
     h = hash_key(h, cfg, "working_age_min");
     h = hash_key(h, cfg, "working_age_max");
@@ -601,6 +612,24 @@ void policy_set_fingerprint(const struct policy_set *set, size_t i, char out[17]
         }
     }
     snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+uint64_t policy_set_readers(const struct policy_set *set, uint32_t changed)
+{
+    uint64_t mask = 0;
+    for (size_t i = 0; i < set->n_policies && i < 64; i++)
+        if ((changed & POLICY_SET_ROW) || (changed & set->policies[i].reads))
+            mask |= 1ull << i;
+    return mask;
+}
+
+uint32_t policy_set_lists(const struct policy_set *set, uint64_t skip)
+{
+    uint32_t lists = 0;
+    for (size_t i = 0; i < set->n_policies; i++)
+        if (i >= 64 || !(skip >> i & 1))
+            lists |= set->policies[i].reads;
+    return lists;
 }
 
 /* ---- running ---- */

@@ -62,6 +62,16 @@ void policy_set_print_params(const struct policy_set *set, FILE *out);
  * params it can read, the facts' params and as_of. */
 void policy_set_fingerprint(const struct policy_set *set, size_t i, char out[17]);
 
+/* A change to a household's own row (household, village, pairing, cadre)
+ * as a bit beside its lists' HOUSEHOLD_LIST_BITs: every policy reads it. */
+#define POLICY_SET_ROW 0x80000000u
+/* The policies (bits by index) that read one of changed (HOUSEHOLD_LIST_BITs
+ * and POLICY_SET_ROW): those a change in it may affect. Policies from 64 on
+ * have no bit; they always run. */
+uint64_t policy_set_readers(const struct policy_set *set, uint32_t changed);
+/* The lists read by the policies not in skip (from 64 on: every one). */
+uint32_t policy_set_lists(const struct policy_set *set, uint64_t skip);
+
 struct policy_runner; /* per thread */
 int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e);
 void policy_runner_free(struct policy_runner *r);

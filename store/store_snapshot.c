@@ -71,6 +71,7 @@ struct snapshot_reader {
     sqlite3_stmt *q[Q_COUNT];
     struct range_pos range[Q_BEGIN];
     int ranged;
+    uint32_t range_lists; /* the lists read in the range pass; others by id */
     int64_t lo, hi;
     /* State of the read in progress: where strings go, the date ages are
      * counted to, and the row being read (to name it in a message). */
@@ -394,7 +395,8 @@ static void range_advance(struct range_pos *p, int hid_col)
  * left half-read by a malformed row) are skipped. */
 static int list_first(struct snapshot_reader *r, int q, sqlite3_stmt **s)
 {
-    if (!r->ranged || r->hh_id < r->lo || r->hh_id > r->hi) {
+    if (!r->ranged || r->hh_id < r->lo || r->hh_id > r->hi ||
+        (q != Q_HOUSEHOLD && !(r->range_lists & HOUSEHOLD_LIST_BIT(q)))) {
         *s = start(r, q);
         return sqlite3_step(*s);
     }
@@ -429,8 +431,17 @@ static void list_done(struct snapshot_reader *r, int q, sqlite3_stmt *s)
 
 int snapshot_range_begin(struct snapshot_reader *r, int64_t lo, int64_t hi, struct err *e)
 {
+    return snapshot_range_begin_lists(r, lo, hi, HOUSEHOLD_ALL_LISTS, e);
+}
+
+int snapshot_range_begin_lists(struct snapshot_reader *r, int64_t lo, int64_t hi, uint32_t lists,
+                               struct err *e)
+{
     snapshot_range_end(r);
     for (int q = 0; q < Q_BEGIN; q++) {
+        /* A list no read of the range wants is not walked at all. */
+        if (q != Q_HOUSEHOLD && !(lists & HOUSEHOLD_LIST_BIT(q)))
+            continue;
         struct range_pos *p = &r->range[q];
         sqlite3_bind_int64(p->s, 1, lo);
         sqlite3_bind_int64(p->s, 2, hi);
@@ -445,6 +456,7 @@ int snapshot_range_begin(struct snapshot_reader *r, int64_t lo, int64_t hi, stru
         }
     }
     r->ranged = 1;
+    r->range_lists = lists;
     r->lo = lo;
     r->hi = hi;
     return 0;
@@ -510,7 +522,7 @@ static void *read_list(struct snapshot_reader *r, int q, enum household_rec rec,
 }
 
 #define READ_LIST_(list, elem, ELEM, table, order, key)                                            \
-    if (rc == 0) {                                                                                 \
+    if (rc == 0 && (lists & HOUSEHOLD_LIST_BIT(HOUSEHOLD_REC_##ELEM))) {                           \
         hh->list = read_list(r, Q_##ELEM, HOUSEHOLD_REC_##ELEM, sizeof(struct household_##elem),   \
                              read_##elem, &hh->n_##list);                                          \
         rc = r->rc;                                                                                \
@@ -527,6 +539,12 @@ static int run(struct snapshot_reader *r, int q)
 
 int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, struct snapshot *snap,
                   struct err *e)
+{
+    return snapshot_read_lists(r, id, today, HOUSEHOLD_ALL_LISTS, snap, e);
+}
+
+int snapshot_read_lists(struct snapshot_reader *r, int64_t id, const char *today, uint32_t lists,
+                        struct snapshot *snap, struct err *e)
 {
     arena_reset(&snap->arena);
     memset(&snap->hh, 0, sizeof snap->hh);

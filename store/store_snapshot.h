@@ -27,6 +27,11 @@ void snapshot_reader_free(struct snapshot_reader *r);
  * database errors. */
 int snapshot_read(struct snapshot_reader *r, int64_t id, const char *today, struct snapshot *snap,
                   struct err *e);
+/* snapshot_read of only the lists in lists (HOUSEHOLD_LIST_BITs of
+ * household.h): the others are left empty and unread, so a malformed row in
+ * one of them goes unnoticed. The household's own row is always read. */
+int snapshot_read_lists(struct snapshot_reader *r, int64_t id, const char *today, uint32_t lists,
+                        struct snapshot *snap, struct err *e);
 void snapshot_free(struct snapshot *snap);
 
 /* For reading many households of lo..hi in ascending id order inside one
@@ -36,6 +41,10 @@ void snapshot_free(struct snapshot *snap);
  * ids in it must come ascending (rows of a lower id were passed already).
  * End before the transaction ends. */
 int snapshot_range_begin(struct snapshot_reader *r, int64_t lo, int64_t hi, struct err *e);
+/* snapshot_range_begin walking only the lists in lists; a read in the range
+ * that asks for another list reads it by id. */
+int snapshot_range_begin_lists(struct snapshot_reader *r, int64_t lo, int64_t hi, uint32_t lists,
+                               struct err *e);
 void snapshot_range_end(struct snapshot_reader *r);
 
 #endif

@@ -357,4 +357,5 @@ static int cre_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
     return FUPIN_OK;
 }
 
-FUPIN_PLUGIN_DEFINE("credit", "1.0", measures, params, cre_evaluate)
+FUPIN_PLUGIN_DEFINE_READS("credit", "1.0", measures, params,
+                          FUPIN_READS(FUPIN_READS_MEMBERS | FUPIN_READS_LOANS), cre_evaluate)

@@ -216,4 +216,5 @@ static int edu_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
     return FUPIN_OK;
 }
 
-FUPIN_PLUGIN_DEFINE("education", "1.0", measures, params, edu_evaluate)
+FUPIN_PLUGIN_DEFINE_READS("education", "1.0", measures, params, FUPIN_READS(FUPIN_READS_MEMBERS),
+                          edu_evaluate)

@@ -192,4 +192,5 @@ static int hou_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
     return FUPIN_OK;
 }
 
-FUPIN_PLUGIN_DEFINE("housing", "1.0", measures, params, hou_evaluate)
+FUPIN_PLUGIN_DEFINE_READS("housing", "1.0", measures, params,
+                          FUPIN_READS(FUPIN_READS_MEMBERS | FUPIN_READS_INCOME), hou_evaluate)

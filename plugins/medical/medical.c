@@ -120,4 +120,5 @@ static int med_evaluate(struct fupin_ctx *c, const struct fupin_household *hh)
     return FUPIN_OK;
 }
 
-FUPIN_PLUGIN_DEFINE("medical", "1.0", measures, params, med_evaluate)
+FUPIN_PLUGIN_DEFINE_READS("medical", "1.0", measures, params, FUPIN_READS(FUPIN_READS_MEMBERS),
+                          med_evaluate)

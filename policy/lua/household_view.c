@@ -196,6 +196,58 @@ static int rec_len(lua_State *L)
     return 1;
 }
 
+/* sandbox.lists_shown: the household's facts are in its data table. */
+#define FACTS_SHOWN 0x40000000u
+
+/* The lists field f of a record of kind depends on: its own for a list,
+ * the members for a fact of the household (labor_force), none otherwise. */
+static uint32_t lists_of(int kind, const struct household_field *f)
+{
+    if (kind != V_HOUSEHOLD)
+        return 0;
+    if (f->kind == HOUSEHOLD_LIST)
+        return HOUSEHOLD_LIST_BIT(f->elem);
+    return f->kind == HOUSEHOLD_FACT ? HOUSEHOLD_LIST_BIT(HOUSEHOLD_REC_MEMBER) : 0;
+}
+
+/* Whether the running policy's `reads` covers field f. */
+static int readable(lua_State *L, int kind, const struct household_field *f)
+{
+    uint32_t need = lists_of(kind, f);
+    return (sandbox_of(L)->reads & need) == need;
+}
+
+void household_view_check_reads(lua_State *L, uint32_t lists, const char *prefix, const char *name)
+{
+    struct sandbox *sb = sandbox_of(L);
+    uint32_t missing = lists & ~sb->reads;
+    if (!missing)
+        return;
+    char what[96];
+    snprintf(what, sizeof what, "%s%s", prefix, name);
+    int rec = 1;
+    while (rec < HOUSEHOLD_REC_COUNT && !(missing & HOUSEHOLD_LIST_BIT(rec)))
+        rec++;
+    const char *list = rec < HOUSEHOLD_REC_COUNT ? household_records[rec].list : "?";
+    /* The policy's own line, also when fp.lua made the read for it: the
+     * innermost frame of the policy's chunk. */
+    lua_Debug ar;
+    int found = 0;
+    for (int level = 1; sb->chunk && !found && lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, sb->chunk) == 0) {
+            lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+            found = 1;
+        }
+    if (!found)
+        luaL_where(L, 1);
+    lua_pushfstring(L,
+                    _("%s needs the household's %s, which this policy does not declare in "
+                      "`reads` (add \"%s\")"),
+                    what, list, list);
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
 /* pairs(record): its fields in declaration order; pairs(list): 1..n. The
  * state is the proxy, never the data table. */
 static int rec_next(lua_State *L)
@@ -217,7 +269,7 @@ static int rec_next(lua_State *L)
             return 0;
         f++;
     }
-    while (f < rec->fields + rec->n_fields && is_hidden(kind, f))
+    while (f < rec->fields + rec->n_fields && (is_hidden(kind, f) || !readable(L, kind, f)))
         f++;
     if (f == rec->fields + rec->n_fields)
         return 0;
@@ -321,7 +373,11 @@ static void push_record(lua_State *L, enum vkind kind, const void *ptr, int kind
     for (size_t i = 0; i < rec->n_fields; i++) {
         const struct household_field *f = &rec->fields[i];
         lua_rawgeti(L, -1, (lua_Integer)i + 1);
-        if (f->kind == HOUSEHOLD_LIST || is_hidden((int)kind, f) || !push_value(L, ptr, f))
+        /* Lists, and the household's facts that are counted from its
+         * members, stay out of the table: their reads go through rec_miss,
+         * which holds them to the policy's `reads`. */
+        if (f->kind == HOUSEHOLD_LIST || (kind == V_HOUSEHOLD && f->kind == HOUSEHOLD_FACT) ||
+            is_hidden((int)kind, f) || !push_value(L, ptr, f))
             lua_pushnil(L);
         lua_rawset(L, -5);
     }
@@ -406,15 +462,30 @@ static int rec_miss(lua_State *L)
             _("resident ID numbers are not given to policies (%s.%s is personal data: "
               "use age or birth_date)"),
             kind_name(kind), f->name);
-    if (f->kind != HOUSEHOLD_LIST) {
+    uint32_t need = lists_of((int)kind, f);
+    if (!need) {
         lua_pushnil(L);
         return 1;
     }
-    /* Only the household has lists, and only the live household's data
-     * table is reachable (through its proxy): it belongs to sb->hh. */
-    const struct household *hh = sandbox_of(L)->hh;
+    /* Only the household has lists and facts kept out of its table, and
+     * only the live household's data table is reachable (through its
+     * proxy): it belongs to sb->hh. */
+    struct sandbox *sb = sandbox_of(L);
+    const struct household *hh = sb->hh;
     if (kind != V_HOUSEHOLD || !hh)
         return dead_error(L, kind);
+    household_view_check_reads(L, need, "household.", f->name);
+    if (f->kind != HOUSEHOLD_LIST) {
+        /* Kept in the table like a list, until a policy without the
+         * members runs. */
+        if (!push_value(L, (const char *)hh, f))
+            lua_pushnil(L);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, 1);
+        sb->lists_shown |= FACTS_SHOWN;
+        return 1;
+    }
     lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
     int kinds = lua_gettop(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key);
@@ -422,7 +493,37 @@ static int rec_miss(lua_State *L)
     lua_pushvalue(L, 2);
     lua_pushvalue(L, -2);
     lua_rawset(L, 1);
+    sb->lists_shown |= need;
     return 1;
+}
+
+void household_view_limit(lua_State *L)
+{
+    struct sandbox *sb = sandbox_of(L);
+    uint32_t hide = sb->lists_shown & ~sb->reads & HOUSEHOLD_ALL_LISTS;
+    if ((sb->lists_shown & FACTS_SHOWN) && !(sb->reads & HOUSEHOLD_LIST_BIT(HOUSEHOLD_REC_MEMBER)))
+        hide |= FACTS_SHOWN;
+    if (!hide)
+        return;
+    int top = lua_gettop(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &household_key);
+    if (proxy_kind(L, -1) == V_HOUSEHOLD && lua_rawgetp(L, -1, &data_key) == LUA_TTABLE) {
+        for (int rec = 1; rec < HOUSEHOLD_REC_COUNT; rec++)
+            if (hide & HOUSEHOLD_LIST_BIT(rec)) {
+                lua_pushstring(L, household_records[rec].list);
+                lua_pushnil(L);
+                lua_rawset(L, -3);
+            }
+        const struct household_record *rec = &household_records[HOUSEHOLD_REC_HOUSEHOLD];
+        for (size_t i = 0; (hide & FACTS_SHOWN) && i < rec->n_fields; i++)
+            if (rec->fields[i].kind == HOUSEHOLD_FACT) {
+                lua_pushstring(L, rec->fields[i].name);
+                lua_pushnil(L);
+                lua_rawset(L, -3);
+            }
+    }
+    lua_settop(L, top);
+    sb->lists_shown &= ~hide;
 }
 
 /* Kills every proxy handed out for the last household and trims the pools. */
@@ -460,6 +561,7 @@ void household_view_build(lua_State *L)
     lua_rawgetp(L, LUA_REGISTRYINDEX, &kinds_key);
     int kinds = lua_gettop(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key);
+    sandbox_of(L)->lists_shown = 0;
     push_record(L, V_HOUSEHOLD, sandbox_of(L)->hh, kinds, kinds + 1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &household_key);
     lua_pop(L, 2);

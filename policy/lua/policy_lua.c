@@ -30,6 +30,8 @@ struct policy_lua {
     const char *const *measures;
     struct config_param_decl *decls; /* its `params` field, sorted by key */
     size_t n_decls, cap_decls;
+    uint32_t reads; /* its `reads` field as HOUSEHOLD_LIST_BITs; every list without one */
+    int has_reads;
 };
 
 static atomic_int count_instructions;
@@ -256,6 +258,112 @@ static int decl_cmp(const void *a, const void *b)
                   ((const struct config_param_decl *)b)->key);
 }
 
+/* ---- the `reads` declaration ---- */
+
+static int is_word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The line of src where the module's `reads = ` stands, or of "name" after
+ * it when name is given: messages point at it (the table itself has no
+ * line once built). 0 when not found. */
+static int reads_line(const char *src, size_t len, const char *name)
+{
+    const char *end = src + len, *at = NULL;
+    for (const char *p = src; p + 5 <= end && !at; p++) {
+        if (memcmp(p, "reads", 5) != 0 || (p > src && is_word_char(p[-1])) ||
+            (p + 5 < end && is_word_char(p[5])))
+            continue;
+        const char *q = p + 5;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q < end && *q == '=' && (q + 1 >= end || q[1] != '='))
+            at = p;
+    }
+    if (!at)
+        return 0;
+    if (name) {
+        size_t n = strlen(name);
+        for (const char *p = at; p + n + 2 <= end; p++)
+            if ((*p == '"' || *p == '\'') && p[n + 1] == *p && memcmp(p + 1, name, n) == 0) {
+                at = p;
+                break;
+            }
+    }
+    int line = 1;
+    for (const char *p = src; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
+/* The list record called name ("members"), or -1. */
+static int list_of(const char *name)
+{
+    for (int rec = 1; rec < HOUSEHOLD_REC_COUNT; rec++)
+        if (strcmp(household_records[rec].list, name) == 0)
+            return rec;
+    return -1;
+}
+
+/* Sets c->full to "policies/x.lua:LINE: what". */
+static int reads_problem(struct check_ctx *c, const char *name, const char *what)
+{
+    const struct policy_lua *p = c->p;
+    snprintf(c->full, sizeof c->full, "%.120s:%d: %.260s", p->display,
+             reads_line(p->src, p->len, name), what);
+    return -1;
+}
+
+/* The `reads` field on top of the stack: a list of the household's list
+ * names, each at most once. Read raw, as the params are. */
+static int parse_reads(lua_State *L, struct check_ctx *c)
+{
+    int t = lua_gettop(L);
+    char known[200] = "", what[300];
+    for (int rec = 1; rec < HOUSEHOLD_REC_COUNT; rec++) {
+        size_t len = strlen(known);
+        snprintf(known + len, sizeof known - len, "%s%s", rec > 1 ? ", " : "",
+                 household_records[rec].list);
+    }
+    if (lua_type(L, t) != LUA_TTABLE) {
+        snprintf(what, sizeof what,
+                 _("`reads` must be a list of the household's lists it reads (of: %s)"), known);
+        return reads_problem(c, NULL, what);
+    }
+    size_t n = lua_rawlen(L, t), entries = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        entries++;
+        lua_pop(L, 1);
+    }
+    if (entries != n) {
+        snprintf(what, sizeof what,
+                 _("`reads` must be a list of the household's lists it reads (of: %s)"), known);
+        return reads_problem(c, NULL, what);
+    }
+    c->p->reads = 0;
+    for (size_t i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, t, (lua_Integer)i) != LUA_TSTRING) {
+            snprintf(what, sizeof what,
+                     _("`reads` must be a list of the household's lists it reads (of: %s)"), known);
+            return reads_problem(c, NULL, what);
+        }
+        const char *name = lua_tostring(L, -1);
+        int rec = list_of(name);
+        if (rec < 0) {
+            snprintf(what, sizeof what, _("`reads`: \"%.40s\" is not a list of the household (%s)"),
+                     name, known);
+            return reads_problem(c, name, what);
+        }
+        c->p->reads |= HOUSEHOLD_LIST_BIT(rec);
+        lua_pop(L, 1);
+    }
+    c->p->has_reads = 1;
+    lua_settop(L, t - 1);
+    return 0;
+}
+
 static int check_policy(lua_State *L)
 {
     struct check_ctx *c = lua_touserdata(L, 1);
@@ -311,6 +419,11 @@ static int check_policy(lua_State *L)
         return 0;
     if (p->n_decls)
         qsort(p->decls, p->n_decls, sizeof *p->decls, decl_cmp);
+    lua_settop(L, t);
+    p->reads = HOUSEHOLD_ALL_LISTS;
+    if (lua_getfield(L, t, "reads") != LUA_TNIL && parse_reads(L, c) != 0)
+        return 0;
+    lua_settop(L, t);
     /* Last: freezing empties the raw tables the checks above read. */
     policy_seal_module(L, t, p->display, c->full, sizeof c->full);
     return 0;
@@ -413,6 +526,13 @@ const char *const *policy_lua_measures(const struct policy_lua *p)
 const char *policy_lua_file(const struct policy_lua *p)
 {
     return p->display;
+}
+
+uint32_t policy_lua_reads(const struct policy_lua *p, int *declared)
+{
+    if (declared)
+        *declared = p->has_reads;
+    return p->reads;
 }
 
 const struct config_param_decl *policy_lua_params(const struct policy_lua *p, size_t *n)
@@ -526,6 +646,7 @@ static int eval_policy(lua_State *L)
         household_view_build(L);
         c->built = 1;
     }
+    household_view_limit(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
     household_view_push(L);
     call_view_push_out(L);
@@ -551,6 +672,8 @@ int policy_lua_worker_eval(struct policy_lua_worker *w, size_t index, const stru
     sb->hh = hh;
     sb->out = out;
     sb->params = params;
+    sb->reads = p->reads;
+    sb->chunk = p->chunkname;
     sb->gen++;
     lua_settop(L, 0);
     struct eval_ctx c = {.ref = w->refs[index], .p = p};
@@ -579,6 +702,8 @@ int policy_lua_worker_eval(struct policy_lua_worker *w, size_t index, const stru
     sb->hh = NULL;
     sb->out = NULL;
     sb->params = NULL;
+    sb->reads = HOUSEHOLD_ALL_LISTS;
+    sb->chunk = NULL;
     lua_settop(L, 0);
     if (rc == ERR_BUDGET) {
         /* Poisoned: coroutines with hooks off, __close handlers never run.

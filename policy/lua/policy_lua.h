@@ -21,8 +21,9 @@ const char *policy_lua_undeclared_marker(void);
 #define LUA_UNDECLARED_PARAM policy_lua_undeclared_marker()
 
 /* Compiles path in a fresh sandboxed state and checks it returns a table with
- * name, title and evaluate, and a valid `params` declaration when it has one
- * (config_decl_validate). Errors name path:line, or path and the param. */
+ * name, title and evaluate, a valid `params` declaration when it has one
+ * (config_decl_validate), and a valid `reads` list when it has one. Errors
+ * name path:line, or path and the param. */
 int policy_lua_load(const char *path, const struct config *cfg, struct policy_lua **out,
                     struct err *e);
 void policy_lua_free(struct policy_lua *p);
@@ -38,6 +39,11 @@ const char *policy_lua_file(const struct policy_lua *p);
  * *n is 0 for a policy that declares none (and may then read none). Keys are
  * absolute ("industry.project_grant"); owner is policy_lua_file(p). */
 const struct config_param_decl *policy_lua_params(const struct policy_lua *p, size_t *n);
+
+/* The household's lists p reads (HOUSEHOLD_LIST_BITs): its `reads` field,
+ * HOUSEHOLD_ALL_LISTS when it has none (*declared, may be NULL, says which).
+ * A policy touching a list outside it fails on that household. */
+uint32_t policy_lua_reads(const struct policy_lua *p, int *declared);
 
 /* Whether workers created from now on enforce limits.instructions with a
  * count hook (deterministic: `fupin test` and `fupin check` turn it on).

@@ -51,6 +51,11 @@ struct sandbox {
     struct fupin_out *out;
     struct fupin_params *params;
     const struct config *cfg;
+    /* The running policy's `reads` (HOUSEHOLD_LIST_BITs) and chunk name
+     * ("@policies/x.lua"): touching another list is an error at its line. */
+    uint32_t reads;
+    const char *chunk;
+    uint32_t lists_shown; /* household_view.c: lists set in the household's data table */
 };
 
 /* Creates a state with the safe libraries, read-only globals and, when
@@ -140,6 +145,13 @@ int64_t household_view_member_id(lua_State *L, int idx, const char *method);
  * (raises on memory budget); household_view_push pushes the one built. */
 void household_view_build(lua_State *L);
 void household_view_kill(lua_State *L);
+/* Before each policy of a household: hides the lists built for an earlier
+ * policy that this one (sb->reads) does not declare. */
+void household_view_limit(lua_State *L);
+/* Raises "<policy file>:LINE: <prefix><name> needs the household's ..." unless
+ * sb->reads holds every list of lists; LINE is the policy's own line even
+ * when the read happens inside fp.lua. */
+void household_view_check_reads(lua_State *L, uint32_t lists, const char *prefix, const char *name);
 /* Pushes the household / out / params views of the evaluation in progress;
  * params holds what policy p declares, and reading anything else raises. */
 void household_view_push(lua_State *L);

@@ -686,6 +686,7 @@ int sandbox_open(const struct config *cfg, int warn, int count_instructions, str
     if (!sb)
         return err_set(e, ERR_FAIL, _("out of memory"));
     sb->mem_limit = cfg->lua_memory_kb > 0 ? (size_t)cfg->lua_memory_kb * 1024 : (size_t)64 << 20;
+    sb->reads = HOUSEHOLD_ALL_LISTS; /* no policy running: nothing to hold a read against */
     sb->instr_limit = cfg->lua_instructions;
     sb->wall_ms = cfg->lua_wall_ms;
     sb->count_instructions = count_instructions;

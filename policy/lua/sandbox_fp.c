@@ -288,6 +288,9 @@ static int native_per_capita_income(lua_State *L)
     const struct household *hh = household_view_live(L, 1);
     if (!hh)
         return call_lua_version(L);
+    household_view_check_reads(
+        L, HOUSEHOLD_LIST_BIT(HOUSEHOLD_REC_MEMBER) | HOUSEHOLD_LIST_BIT(HOUSEHOLD_REC_INCOME),
+        "fp.", "per_capita_income");
     if (hh->n_members == 0 || lua_type(L, 2) != LUA_TNUMBER)
         return 0; /* no row's year equals a non-number */
     lua_Number year = lua_tonumber(L, 2);
@@ -310,6 +313,8 @@ static int native_latest_income_year(lua_State *L)
     int bound = lua_type(L, 2);
     if (!hh || (bound != LUA_TNONE && bound != LUA_TNIL && bound != LUA_TNUMBER))
         return call_lua_version(L);
+    household_view_check_reads(L, HOUSEHOLD_LIST_BIT(HOUSEHOLD_REC_INCOME), "fp.",
+                               "latest_income_year");
     lua_Number up_to = bound == LUA_TNUMBER ? lua_tonumber(L, 2) : 0;
     int found = 0, latest = 0;
     for (size_t i = 0; i < hh->n_income; i++) {

@@ -302,7 +302,23 @@ static int check_descriptor(const char *path, const char *name, const struct fup
                            _("%s: measure \"%.47s\" is not in the catalogue of area \"%s\""), path,
                            *m, name);
     }
+    if (FUPIN_HAS_MEMBER(d, struct fupin_plugin, reads) && (d->reads & FUPIN_READS_ONLY) &&
+        (d->reads & ~(FUPIN_READS_ONLY | PLUGIN_LISTS)) != 0)
+        return err_set(e, ERR_INVALID,
+                       _("%s: the descriptor's reads (0x%08x) names a list this fupin does not "
+                         "know"),
+                       path, (unsigned)d->reads);
     return check_decls(path, d, e);
+}
+
+uint32_t plugin_reads(const struct plugin *p, int *declared)
+{
+    const struct fupin_plugin *d = p->desc;
+    int has = FUPIN_HAS_MEMBER(d, struct fupin_plugin, reads) && (d->reads & FUPIN_READS_ONLY);
+    if (declared)
+        *declared = has;
+    /* The ABI's flags are the household's list bits (asserted in plugin_view.c). */
+    return has ? d->reads & PLUGIN_LISTS : HOUSEHOLD_ALL_LISTS;
 }
 
 int plugin_load(const char *dir, const char *name, const struct config *cfg, struct plugin **out,
@@ -399,7 +415,7 @@ int plugin_eval(struct plugin *p, struct plugin_view *view, const struct househo
     if (rc)
         return rc;
     const struct fupin_household *seen =
-        plugin_view_for(view, &p->desc->view, plugin_view_needs(p->desc), e);
+        plugin_view_for(view, &p->desc->view, plugin_view_needs(p->desc), plugin_reads(p, NULL), e);
     if (!seen)
         return ERR_FAIL;
     if (p->desc->evaluate(p->state, seen, params, out, msg, sizeof msg) == FUPIN_OK)

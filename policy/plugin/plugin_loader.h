@@ -30,6 +30,11 @@ const char *plugin_source(const struct plugin *p);
  * when it fails. */
 int plugin_eval(struct plugin *p, struct plugin_view *view, const struct household *hh,
                 struct fupin_params *params, struct fupin_out *out, struct err *e);
+/* The household's lists the plugin reads, as HOUSEHOLD_LIST_BITs: its
+ * descriptor's reads (ABI 4), else every list (*declared, may be NULL, says
+ * which). The loader refuses flags it does not know. */
+uint32_t plugin_reads(const struct plugin *p, int *declared);
+
 /* The parameters the plugin declares (*n of them; NULL when none), checked
  * at load: valid keys, no key twice, known types, finite min <= max, a
  * default within range for every required one. Owned by the plugin: valid

@@ -221,9 +221,45 @@ uint32_t plugin_view_needs(const struct fupin_plugin *d)
     return FUPIN_HAS_MEMBER(d, struct fupin_plugin, needs) ? d->needs : 0;
 }
 
+#define SAME_BIT_(flag, rec)                                                                       \
+    _Static_assert(FUPIN_READS_##flag == HOUSEHOLD_LIST_BIT(HOUSEHOLD_REC_##rec),                  \
+                   "plugin_view.c: FUPIN_READS_" #flag " is not the household's list bit");
+SAME_BIT_(MEMBERS, MEMBER)
+SAME_BIT_(INCOME, INCOME)
+SAME_BIT_(LOANS, LOAN)
+SAME_BIT_(LINKS, LINK)
+SAME_BIT_(SHARES, SHARE)
+SAME_BIT_(VISITS, VISIT)
+SAME_BIT_(TASKS, TASK)
+SAME_BIT_(FUNDS, FUND)
+SAME_BIT_(SHOCKS, SHOCK)
+
+/* Empties the lists p's plugin does not read: what it did not declare it
+ * never sees, so a change it was not re-run for cannot have mattered. */
+static void limit_lists(struct fupin_household *p, uint32_t reads)
+{
+#define LIMIT_(flag, list)                                                                         \
+    if (!(reads & FUPIN_READS_##flag)) {                                                           \
+        p->n_##list = 0;                                                                           \
+        p->list = NULL;                                                                            \
+    }
+    LIMIT_(MEMBERS, members)
+    LIMIT_(INCOME, income)
+    LIMIT_(LOANS, loans)
+    LIMIT_(LINKS, links)
+    LIMIT_(SHARES, shares)
+    LIMIT_(VISITS, visits)
+    LIMIT_(TASKS, tasks)
+    LIMIT_(FUNDS, funds)
+    LIMIT_(SHOCKS, shocks)
+#undef LIMIT_
+    if (!(reads & FUPIN_READS_MEMBERS))
+        p->labor_force = 0;
+}
+
 const struct fupin_household *plugin_view_for(struct plugin_view *v,
                                               const struct fupin_view_sizes *sizes, uint32_t needs,
-                                              struct err *e)
+                                              uint32_t reads, struct err *e)
 {
     const struct fupin_view_sizes ours = FUPIN_VIEW_SIZES;
     /* One view serves every plugin of the household, in turn: the IDs are
@@ -233,12 +269,15 @@ const struct fupin_household *plugin_view_for(struct plugin_view *v,
         const char *id = v->source->members[i].id_number;
         v->members[i].id_number = !id || clear ? id : v->masked_ids[i];
     }
-    if (memcmp(sizes, &ours, sizeof ours) == 0)
+    int every_list = (reads & PLUGIN_LISTS) == PLUGIN_LISTS;
+    if (memcmp(sizes, &ours, sizeof ours) == 0 && every_list)
         return &v->hh;
     /* The household itself is read through its prefix; only the lists need
      * the plugin's element sizes. */
     struct fupin_household *p = &v->packed;
     *p = v->hh;
+    if (!every_list)
+        limit_lists(p, reads);
 #define REPACK_(k, list, member)                                                                   \
     do {                                                                                           \
         const void *l_ = p->list;                                                                  \

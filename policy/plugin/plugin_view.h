@@ -40,14 +40,20 @@ void plugin_view_forget(struct plugin_view *v);
  * Strings are hh's (borrowed: valid while hh is). ERR_FAIL when out of
  * memory. */
 int plugin_view_fill(struct plugin_view *v, const struct household *hh, struct err *e);
-/* The filled view as a plugin built with sizes and declaring needs sees it: v->hh itself when
- * sizes are this daemon's (every bundled plugin), else a copy whose lists are
+/* The filled view as a plugin built with sizes and declaring needs and
+ * reads (HOUSEHOLD_LIST_BITs: the other lists are emptied) sees it: v->hh
+ * itself when sizes are this daemon's and it reads every list, else a copy whose lists are
  * laid out at the plugin's element sizes (each element's first bytes: the
  * view only grows by appending). sizes must have passed the loader's check
  * (none larger than ours). NULL with e when out of memory. */
 const struct fupin_household *plugin_view_for(struct plugin_view *v,
                                               const struct fupin_view_sizes *sizes, uint32_t needs,
-                                              struct err *e);
+                                              uint32_t reads, struct err *e);
+/* The FUPIN_READS_* list flags, which are the household's list bits. */
+#define PLUGIN_LISTS                                                                               \
+    (FUPIN_READS_MEMBERS | FUPIN_READS_INCOME | FUPIN_READS_LOANS | FUPIN_READS_LINKS |            \
+     FUPIN_READS_SHARES | FUPIN_READS_VISITS | FUPIN_READS_TASKS | FUPIN_READS_FUNDS |             \
+     FUPIN_READS_SHOCKS)
 /* The FUPIN_NEEDS_* flags of descriptor d (0 for a plugin built before ABI
  * 3): what plugin_view_for shows it. Without FUPIN_NEEDS_ID_NUMBER each
  * member's id_number is masked ("441602********0011"). */

@@ -14,7 +14,7 @@ from fupintest import PLUGIN_DIR, TEST_PLUGIN_DIR, Env, log, skip  # noqa: E402
 # The reasons as an officer reads them: in Chinese, the default language.
 REFUSED = {
     "bad_magic": "不是 fupin 插件（描述符 magic",
-    "bad_version": "按插件 ABI 1 编译，本 fupin 使用 ABI 3",
+    "bad_version": "按插件 ABI 1 编译，本 fupin 使用 ABI 4",
     "no_entry": "没有导出 fupin_plugin_entry",
     "writable": "对所有用户可写",
 }

@@ -1,7 +1,8 @@
 """speed_incremental_equals_scratch: the shortcuts change no result. A demo
 city is evaluated the fast way - a first `eval --all`, then a policy edit, a
 param change of one Lua policy and of one plugin, record changes through the
-journal, and `eval --all --policy NAME`, each followed by plain `eval`, which
+journal (in every kind of table: each re-runs only the policies that read
+it), and `eval --all --policy NAME`, each followed by plain `eval`, which
 re-runs only what changed - and a copy of it with the same records is
 evaluated once from scratch (every policy on every household). The live
 findings and household alerts are identical. Bad --policy uses exit 2."""
@@ -25,6 +26,28 @@ RECORDS = """
     UPDATE member SET labor = 'none', health = 'serious' WHERE household_id IN (21, 34);
     DELETE FROM visit WHERE household_id IN (40, 41);
     UPDATE household SET housing_grade = 'D', housing_renovated = 0 WHERE id IN (55, 89);
+"""
+# Then a change in each other kind of table, each re-running only the
+# policies that read it (a pending pass is under way meanwhile).
+MORE_RECORDS = """
+    DELETE FROM loan WHERE id IN (SELECT id FROM loan ORDER BY id LIMIT 3);
+    DELETE FROM enterprise_link WHERE household_id IN
+        (SELECT household_id FROM enterprise_link ORDER BY household_id LIMIT 3);
+    INSERT INTO enterprise_link(household_id, kind, name) VALUES (61, 'cooperative', 'T 合作社');
+    DELETE FROM asset_share WHERE household_id IN
+        (SELECT household_id FROM asset_share ORDER BY household_id LIMIT 2);
+    INSERT INTO shock(household_id, kind, date, loss) VALUES (62, 'illness', '2018-03-01', 40000),
+        (63, 'disaster', '2018-05-01', 90000);
+    UPDATE fund_application SET status = 'approved', approved_at = '2018-01-05'
+        WHERE id IN (SELECT id FROM fund_application ORDER BY id LIMIT 2);
+    DELETE FROM handbook WHERE household_id IN
+        (SELECT household_id FROM handbook ORDER BY household_id LIMIT 2);
+    UPDATE task SET status = 'done', done_at = '2018-02-01'
+        WHERE id IN (SELECT id FROM task WHERE status = 'open' ORDER BY id LIMIT 3);
+    INSERT INTO visit(household_id, cadre_id, date)
+        SELECT household_id, cadre_id, '2018-06-01' FROM pairing ORDER BY household_id LIMIT 4;
+    UPDATE member SET employed = 1 - employed WHERE id IN (SELECT id FROM member ORDER BY id LIMIT 5);
+    UPDATE region SET livable = 0 WHERE code = (SELECT village FROM household WHERE id = 70);
 """
 
 
@@ -84,6 +107,12 @@ def main():
         s = summary(env)
         assert 0 < s["households"] < 20, s
 
+        # One row of a list only some policies read: only theirs run.
+        env.sql("UPDATE finding SET updated_at = '2000-01-01 00:00:00'")
+        env.sql("DELETE FROM visit WHERE household_id = 90")
+        s = summary(env)
+        assert s["households"] == 1, s
+
         # By hand, one policy: its findings are reconciled, nothing else.
         env.sql("UPDATE finding SET updated_at = '2000-01-01 00:00:00'")
         env.sql("DELETE FROM finding WHERE policy = 'industry'")
@@ -92,9 +121,14 @@ def main():
         moved = env.rows("SELECT DISTINCT policy FROM finding WHERE updated_at <> '2000-01-01 00:00:00'")
         assert moved == [("industry",)], moved
 
+        # Changes in every other kind of table, evaluated by the journal.
+        env.sql(MORE_RECORDS)
+        s = summary(env)
+        assert 0 < s["households"] < 200, s  # the village change reaches its households
+
         # From scratch: the same records, the final policies and config.
         conn = sqlite3.connect(scratch)
-        conn.executescript(RECORDS)
+        conn.executescript(RECORDS + "DELETE FROM visit WHERE household_id = 90;" + MORE_RECORDS)
         conn.close()
         env.fupin("eval", "--all", config=env.config_for(scratch))
         conn = sqlite3.connect(scratch)

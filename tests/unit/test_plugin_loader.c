@@ -228,7 +228,7 @@ static void plugin_refuses_abi_1(void)
              "bad_version.so: built for plugin ABI 1, this fupin speaks ABI %u; rebuild it "
              "against plugins/fupin_plugin.h",
              FUPIN_PLUGIN_ABI_VERSION);
-    CHECK(FUPIN_PLUGIN_ABI_VERSION == 3);
+    CHECK(FUPIN_PLUGIN_ABI_VERSION == 4);
     expect_refused(test_plugin_dir, "bad_version", want);
 }
 

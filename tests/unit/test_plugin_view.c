@@ -269,11 +269,11 @@ static void older_plugin_sees_its_own_layout(void)
     struct err e = {{0}};
     CHECK(plugin_view_fill(&v, &hh, &e) == 0);
     struct fupin_view_sizes sizes = FUPIN_VIEW_SIZES;
-    CHECK(plugin_view_for(&v, &sizes, 0, &e) == &v.hh);
+    CHECK(plugin_view_for(&v, &sizes, 0, HOUSEHOLD_ALL_LISTS, &e) == &v.hh);
     /* ABI 2's member ended at skills. */
     sizes.member = offsetof(struct fupin_member, in_labor_force);
     sizes.task = offsetof(struct fupin_task, status) + sizeof(enum fupin_task_status);
-    const struct fupin_household *old = plugin_view_for(&v, &sizes, 0, &e);
+    const struct fupin_household *old = plugin_view_for(&v, &sizes, 0, HOUSEHOLD_ALL_LISTS, &e);
     CHECK(old && old != &v.hh && old->n_members == 20 && old->members != v.hh.members);
     const unsigned char *base = (const unsigned char *)old->members;
     for (int i = 0; i < 20; i++) {
@@ -298,12 +298,12 @@ static void id_number_only_for_plugins_that_need_it(void)
     struct err e = {{0}};
     struct fupin_view_sizes sizes = FUPIN_VIEW_SIZES;
     CHECK(plugin_view_fill(&v, &hh, &e) == 0);
-    const struct fupin_household *h = plugin_view_for(&v, &sizes, 0, &e);
+    const struct fupin_household *h = plugin_view_for(&v, &sizes, 0, HOUSEHOLD_ALL_LISTS, &e);
     CHECK(h && streq(h->members[0].id_number, "441602********0011"));
-    h = plugin_view_for(&v, &sizes, FUPIN_NEEDS_ID_NUMBER, &e);
+    h = plugin_view_for(&v, &sizes, FUPIN_NEEDS_ID_NUMBER, HOUSEHOLD_ALL_LISTS, &e);
     CHECK(h && streq(h->members[0].id_number, "441602198007010011"));
     sizes.member -= 8; /* an older plugin's copy is masked too */
-    h = plugin_view_for(&v, &sizes, 0, &e);
+    h = plugin_view_for(&v, &sizes, 0, HOUSEHOLD_ALL_LISTS, &e);
     struct fupin_member m;
     memcpy(&m, h->members, sizes.member);
     CHECK(h && streq(m.id_number, "441602********0011"));
