@@ -195,6 +195,9 @@ static void engine_pending_marks_drain(void)
     struct err e;
     CHECK(engine_mark_all(en, NULL, &e) == 0);
     CHECK(scalar("SELECT count(*) FROM engine_pending") == 10);
+    /* One range row, not a row per household. */
+    CHECK(scalar("SELECT count(*) FROM engine_pending_range") == 1);
+    CHECK(scalar("SELECT count(*) FROM engine_pending_household") == 0);
     int marked = 1;
     CHECK(engine_mark_if_changed(en, NULL, &marked, &e) == 0);
     CHECK(marked == 0); /* same policies and params: nothing to redo */
@@ -370,6 +373,47 @@ static void engine_marks_only_changed_policies(void)
         " OR key = 'pending_policies'");
 }
 
+/* While a pass of pending marks runs, a household is added and another
+ * removed: the new one is evaluated (through the journal), the removed one
+ * forgotten, every other one evaluated once, and the pass ends empty. */
+static void engine_pending_pass_survives_inserts_and_deletes(void)
+{
+    struct engine *en = open_engine();
+    struct err e = {{0}};
+    CHECK(drain(en, NULL) >= 0);
+    sql("CREATE TABLE seen(household_id INT);"
+        "CREATE TRIGGER seen_eval AFTER UPDATE ON engine_eval BEGIN"
+        " INSERT INTO seen VALUES (NEW.household_id); END;"
+        "CREATE TRIGGER seen_eval_ins AFTER INSERT ON engine_eval BEGIN"
+        " INSERT INTO seen VALUES (NEW.household_id); END;"
+        "UPDATE engine_eval SET findings = -1;"
+        "DELETE FROM seen;");
+    long long n = scalar("SELECT count(*) FROM household");
+    long long top = scalar("SELECT max(id) FROM household");
+    CHECK(engine_mark_all(en, NULL, &e) == 0);
+    CHECK(engine_step(en, NULL, NULL, &e) == 4); /* the next four evaluated ahead */
+    char buf[256];
+    snprintf(buf, sizeof buf,
+             "DELETE FROM household WHERE id = %lld;"
+             "INSERT INTO household(id, village) VALUES (%lld, '441602001001');",
+             top, top + 1);
+    sql(buf);
+    struct engine_stats st = {0};
+    drain(en, &st);
+    CHECK(st.gone == 1);
+    CHECK(scalar("SELECT count(*) FROM engine_pending") == 0);
+    CHECK(scalar("SELECT count(*) FROM engine_pending_range") == 0);
+    /* Every household there now evaluated, the new one too. */
+    CHECK(
+        scalar("SELECT count(*) FROM household WHERE id NOT IN (SELECT household_id FROM seen)") ==
+        0);
+    CHECK(scalar("SELECT count(DISTINCT household_id) FROM seen") == n);
+    snprintf(buf, sizeof buf, "SELECT count(*) FROM seen WHERE household_id = %lld", top + 1);
+    CHECK(scalar(buf) == 1);
+    sql("DROP TABLE seen");
+    engine_close(en);
+}
+
 int main(void)
 {
     setup();
@@ -381,5 +425,6 @@ int main(void)
     RUN(engine_waits_for_a_concurrent_writer);
     RUN(engine_begin_full_skips_the_journal);
     RUN(engine_marks_only_changed_policies);
+    RUN(engine_pending_pass_survives_inserts_and_deletes);
     return test_done();
 }
