@@ -43,17 +43,9 @@ static const char *const sqls[S_COUNT] = {
                  " state = 'open', updated_at = ?6 WHERE id = ?1",
     [S_FACTS] = "UPDATE finding SET facts_changed_at = ?2 WHERE id = ?1",
     [S_WITHDRAW] = "UPDATE finding SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
-    /* With each live alert, whether raising it again would leave its
-     * routing as it is (store_alert_raise: the household's town, that
-     * town's first supervisor, level town; a NULL route keeps the old). */
-    [S_ALERTS] = "SELECT a.kind, a.source, a.severity, a.message,"
-                 " ifnull((SELECT (v.parent IS NULL OR a.region IS v.parent)"
-                 "   AND (s.id IS NULL OR a.supervisor_id IS s.id)"
-                 "  FROM household h JOIN region v ON v.code = h.village"
-                 "  LEFT JOIN supervisor s ON s.id = (SELECT min(id) FROM supervisor"
-                 "   WHERE region = v.parent) WHERE h.id = ?1), 1) AND a.level IS 'town'"
-                 " FROM alert a WHERE a.household_id = ?1 AND a.subject = ?2"
-                 " AND a.state IN ('open','acked')",
+    [S_ALERTS] = "SELECT kind, source, severity, message, region, ifnull(supervisor_id, 0), level"
+                 " FROM alert WHERE household_id = ?1 AND subject = ?2"
+                 " AND state IN ('open','acked')",
     [S_DIGEST_GET] = "SELECT digest FROM finding_digest WHERE household_id = ?1",
     [S_DIGEST_PUT] = "INSERT INTO finding_digest(household_id, digest) VALUES (?1, ?2)"
                      " ON CONFLICT(household_id) DO UPDATE SET digest = excluded.digest",
@@ -344,8 +336,8 @@ static int alert_in_result(const struct eval_result *res, const char *kind)
 
 /* A live alert of the household as reconciliation compares it. */
 struct live_alert {
-    const char *kind, *source, *severity, *message;
-    int routed; /* raising it again would route it where it is */
+    const char *kind, *source, *severity, *message, *region, *level;
+    int64_t supervisor_id;
 };
 
 /* The household's live alerts into *out (arena), *n of them. Read whole
@@ -381,7 +373,9 @@ static int live_alerts(struct rec *c, int64_t household_id, const char *subject,
         a->source = col(c, s, 1, &ok);
         a->severity = col(c, s, 2, &ok);
         a->message = col(c, s, 3, &ok);
-        a->routed = sqlite3_column_int(s, 4);
+        a->region = col(c, s, 4, &ok);
+        a->supervisor_id = sqlite3_column_int64(s, 5);
+        a->level = col(c, s, 6, &ok);
     }
     if (!ok)
         rc = oom(c->e);
@@ -421,6 +415,10 @@ static int reconcile_alerts(struct rec *c, const struct eval_result *res, const 
             rc = store_alert_resolve(c->st, l->kind, subject, now, c->e);
     }
 
+    char region[64];
+    int64_t supervisor = 0;
+    const char *level = NULL;
+    int routed_known = 0;
     for (size_t i = 0; i < res->n_alerts && !rc; i++) {
         const struct policy_alert *a = &res->alerts[i];
         /* Said twice: the last one stands, as the upsert would leave it. */
@@ -433,9 +431,19 @@ static int reconcile_alerts(struct rec *c, const struct eval_result *res, const 
         for (size_t k = 0; k < n_live && !l; k++)
             if (live[k].kind && strcmp(live[k].kind, a->kind) == 0)
                 l = &live[k];
-        if (l && l->routed && str_eq(l->severity, severity_name(a->severity)) &&
-            str_eq(l->message, a->message))
-            continue;
+        if (l && str_eq(l->severity, severity_name(a->severity)) &&
+            str_eq(l->message, a->message)) {
+            /* Where raising it would route it, once per household. */
+            if (!routed_known) {
+                if ((rc = store_alert_route_household(c->st, res->household_id, region, &supervisor,
+                                                      &level, c->e)) != 0)
+                    break;
+                routed_known = 1;
+            }
+            if ((!region[0] || str_eq(l->region, region)) &&
+                (!supervisor || l->supervisor_id == supervisor) && str_eq(l->level, level))
+                continue;
+        }
         struct alert_spec spec = {
             .kind = a->kind,
             .subject = subject,

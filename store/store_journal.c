@@ -124,6 +124,34 @@ static int read_ids(struct store *st, const char *sql, int64_t after, int max, i
  * upto_id and reach the engine through the journal; one deleted inside the
  * range is simply never listed (the journal reports its removal). */
 
+/* Shared by taking and clearing, so that a batch of one (a single change
+ * in a fresh process) prepares few statements: preparing them cost more
+ * than running them. */
+static const char range_get_sql[] = "SELECT after_id, upto_id FROM engine_pending_range";
+static const char range_walk_sql[] =
+    "SELECT id FROM household WHERE id > ?1 AND id <= ?2 ORDER BY id";
+static const char marks_sql[] = "SELECT household_id FROM engine_pending_household"
+                                " WHERE household_id > ?1 ORDER BY household_id";
+
+/* The range into *after and *upto; *has = 0 when there is none. */
+static int range_get(struct store *st, int64_t *after, int64_t *upto, int *has, struct err *e)
+{
+    sqlite3_stmt *s;
+    int rc = store_cached(st, range_get_sql, &s, e);
+    if (rc)
+        return rc;
+    int step = sqlite3_step(s);
+    *has = step == SQLITE_ROW;
+    if (*has) {
+        *after = sqlite3_column_int64(s, 0);
+        *upto = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_reset(s);
+    return step == SQLITE_ROW || step == SQLITE_DONE
+               ? 0
+               : store_fail(st, e, ERR_FAIL, "reading engine_pending");
+}
+
 int store_pending_mark_all(struct store *st, struct err *e)
 {
     static const char del[] = "DELETE FROM engine_pending_range";
@@ -154,25 +182,25 @@ int store_pending_take_after(struct store *st, int64_t after, int max, int64_t *
 {
     /* The explicit marks and the range, each ascending, merged here: both
      * are walks of a rowid B-tree, stepped only as far as the batch needs. */
-    static const char marks[] = "SELECT household_id FROM engine_pending_household"
-                                " WHERE household_id > ?1 ORDER BY household_id";
-    /* Scalar subqueries, not a join: with one the planner sorted the rest
-     * of the range for every batch. No range row: NULL bounds, no rows. */
-    static const char range[] =
-        "SELECT id FROM household WHERE id > max((SELECT after_id FROM engine_pending_range), ?1)"
-        " AND id <= (SELECT upto_id FROM engine_pending_range) ORDER BY id";
-    sqlite3_stmt *a, *b;
+    int64_t from = 0, upto = 0;
+    int has_range = 0;
     *n = 0;
-    int rc = store_cached(st, marks, &a, e);
+    sqlite3_stmt *a, *b = NULL;
+    int rc = range_get(st, &from, &upto, &has_range, e);
     if (!rc)
-        rc = store_cached(st, range, &b, e);
+        rc = store_cached(st, marks_sql, &a, e);
+    if (!rc && has_range)
+        rc = store_cached(st, range_walk_sql, &b, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(a, 1, after);
-    sqlite3_bind_int64(b, 1, after);
+    if (b) {
+        sqlite3_bind_int64(b, 1, from > after ? from : after);
+        sqlite3_bind_int64(b, 2, upto);
+    }
     int64_t x = 0, y = 0;
     int has_a = max > 0 ? next_id(st, a, &x, e) : 0;
-    int has_b = max > 0 && has_a >= 0 ? next_id(st, b, &y, e) : 0;
+    int has_b = b && max > 0 && has_a >= 0 ? next_id(st, b, &y, e) : 0;
     while (has_a >= 0 && has_b >= 0 && (has_a || has_b) && *n < max) {
         int take_a = has_a && (!has_b || x <= y), take_b = has_b && (!has_a || y <= x);
         ids[(*n)++] = take_a ? x : y;
@@ -182,7 +210,8 @@ int store_pending_take_after(struct store *st, int64_t after, int max, int64_t *
             has_b = next_id(st, b, &y, e);
     }
     sqlite3_reset(a);
-    sqlite3_reset(b);
+    if (b)
+        sqlite3_reset(b);
     return has_a < 0 ? has_a : has_b < 0 ? has_b : 0;
 }
 
@@ -198,24 +227,15 @@ static int cmp_id(const void *p, const void *q)
  * range is left as it was (its households are evaluated again in turn). */
 static int range_advance(struct store *st, const int64_t *ids, int n, struct err *e)
 {
-    static const char get[] = "SELECT after_id, upto_id FROM engine_pending_range";
-    static const char walk[] = "SELECT id FROM household WHERE id > ?1 AND id <= ?2 ORDER BY id";
     static const char set[] = "UPDATE engine_pending_range SET after_id = ?1";
     static const char end[] = "DELETE FROM engine_pending_range";
-    sqlite3_stmt *s;
-    int rc = store_cached(st, get, &s, e);
-    if (rc)
-        return rc;
-    int step = sqlite3_step(s);
     int64_t after = 0, upto = 0;
-    if (step == SQLITE_ROW) {
-        after = sqlite3_column_int64(s, 0);
-        upto = sqlite3_column_int64(s, 1);
-    }
-    sqlite3_reset(s);
-    if (step != SQLITE_ROW)
-        return step == SQLITE_DONE ? 0 : store_fail(st, e, ERR_FAIL, "reading engine_pending");
-    if ((rc = store_cached(st, walk, &s, e)) != 0)
+    int has = 0;
+    sqlite3_stmt *s;
+    int rc = range_get(st, &after, &upto, &has, e);
+    if (rc || !has)
+        return rc;
+    if ((rc = store_cached(st, range_walk_sql, &s, e)) != 0)
         return rc;
     sqlite3_bind_int64(s, 1, after);
     sqlite3_bind_int64(s, 2, upto);
@@ -240,14 +260,14 @@ static int range_advance(struct store *st, const int64_t *ids, int n, struct err
 
 int store_pending_clear(struct store *st, const int64_t *ids, int n, struct err *e)
 {
-    static const char any[] = "SELECT 1 FROM engine_pending_household LIMIT 1";
     static const char del[] = "DELETE FROM engine_pending_household WHERE household_id = ?";
     if (n <= 0)
         return 0;
     sqlite3_stmt *stmt;
-    int rc = store_cached(st, any, &stmt, e);
+    int rc = store_cached(st, marks_sql, &stmt, e);
     if (rc)
         return rc;
+    sqlite3_bind_int64(stmt, 1, INT64_MIN);
     int step = sqlite3_step(stmt), marked = step == SQLITE_ROW;
     sqlite3_reset(stmt);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
