@@ -36,11 +36,16 @@ enum {
 static const char *const sqls[S_COUNT] = {
     [S_SELECT] = "SELECT id, ifnull(member_id, 0), policy, measure, kind, amount, reason, source,"
                  " state, updated_at, facts_changed_at FROM finding WHERE household_id = ?",
+    /* params_source named here, as the triggers of schema v10 would set
+     * it: they then leave the row alone instead of writing it twice. */
     [S_INSERT] = "INSERT INTO finding(household_id, member_id, policy, measure, kind, amount,"
-                 " reason, source, state, created_at, updated_at)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9)",
+                 " reason, source, state, created_at, updated_at, params_source)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9,"
+                 " (SELECT value FROM engine_meta WHERE key = 'params_source'))",
     [S_UPDATE] = "UPDATE finding SET kind = ?2, amount = ?3, reason = ?4, source = ?5,"
-                 " state = 'open', updated_at = ?6 WHERE id = ?1",
+                 " state = 'open', updated_at = ?6,"
+                 " params_source = (SELECT value FROM engine_meta WHERE key = 'params_source')"
+                 " WHERE id = ?1",
     [S_FACTS] = "UPDATE finding SET facts_changed_at = ?2 WHERE id = ?1",
     [S_WITHDRAW] = "UPDATE finding SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
     [S_ALERTS] = "SELECT kind, source, severity, message, region, ifnull(supervisor_id, 0), level"

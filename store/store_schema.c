@@ -825,15 +825,19 @@ static int migrate_findings_digest(struct store *st, struct err *e)
                 e);
 }
 
-/* Version 14 — pending marks as a range (issue #15): marking the whole
- * city wrote one engine_pending row per household and every batch deleted
- * its rows again. Now "every household" is one row of engine_pending_range
- * (the ids in (after_id, upto_id], after_id moving up as batches commit) beside the
- * explicit rows of single households (engine_pending_household, where an
- * older database's marks go). engine_pending becomes a view of both, so
- * whoever reads it as "the pass is done" (empty) still can, and an INSERT
- * into it still marks one household. */
-static int migrate_pending_range(struct store *st, struct err *e)
+/* Version 14 — fewer writes per household (issue #15). Pending marks as a
+ * range: marking the whole city wrote one engine_pending row per household
+ * and every batch deleted its rows again. Now "every household" is one row
+ * of engine_pending_range (the ids in (after_id, upto_id], after_id moving
+ * up as batches commit) beside the explicit rows of single households
+ * (engine_pending_household, where an older database's marks go).
+ * engine_pending becomes a view of both, so whoever reads it as "the pass
+ * is done" (empty) still can, and an INSERT into it still marks one
+ * household. And the params_source triggers of version 10 rewrite a
+ * finding only when its writer did not already name the live params set
+ * (reconciliation now does): the same outcome for every writer, without a
+ * second write of each inserted or updated row. */
+static int migrate_fewer_writes(struct store *st, struct err *e)
 {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(st->db,
@@ -871,6 +875,22 @@ static int migrate_pending_range(struct store *st, struct err *e)
                   " INSERT OR IGNORE INTO engine_pending_household(household_id)"
                   " VALUES (NEW.household_id); END;",
                   e);
+    if (!rc)
+        rc = exec(st,
+                  "DROP TRIGGER IF EXISTS finding_params_insert;"
+                  "DROP TRIGGER IF EXISTS finding_params_update;"
+                  "CREATE TRIGGER finding_params_insert AFTER INSERT ON finding"
+                  " WHEN NEW.params_source IS NOT (SELECT value FROM engine_meta"
+                  "  WHERE key = 'params_source')"
+                  " BEGIN UPDATE finding SET params_source = (SELECT value FROM engine_meta"
+                  "  WHERE key = 'params_source') WHERE id = NEW.id; END;"
+                  "CREATE TRIGGER finding_params_update"
+                  " AFTER UPDATE OF kind, amount, reason, source ON finding"
+                  " WHEN NEW.state <> 'withdrawn' AND NEW.params_source IS NOT"
+                  "  (SELECT value FROM engine_meta WHERE key = 'params_source')"
+                  " BEGIN UPDATE finding SET params_source = (SELECT value FROM engine_meta"
+                  "  WHERE key = 'params_source') WHERE id = NEW.id; END;",
+                  e);
     return rc;
 }
 
@@ -889,7 +909,7 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     migrate_web_accounts,        /* version 11 */
     migrate_console_indexes,     /* version 12 */
     migrate_findings_digest,     /* version 13 */
-    migrate_pending_range,       /* version 14 */
+    migrate_fewer_writes,        /* version 14 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

@@ -448,6 +448,39 @@ static void reconcile_writes_alerts_only_on_change(void)
     teardown();
 }
 
+/* Each finding written names the live params set (engine_meta
+ * params_source): reconciliation names it itself, in one write per row;
+ * any other writer still gets it from the triggers. */
+static void params_source_written_once(void)
+{
+    setup();
+    sql("INSERT INTO engine_meta(key, value) VALUES ('params_source', 'params@a');"
+        "CREATE TABLE finding_writes(n INT);"
+        "CREATE TRIGGER finding_written AFTER UPDATE ON finding BEGIN"
+        " INSERT INTO finding_writes VALUES (1); END;");
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+    CHECK(qint("SELECT count(*) FROM finding WHERE params_source = 'params@a'") == 3);
+    CHECK(qint("SELECT count(*) FROM finding_writes") == 0); /* no second write */
+
+    sql("UPDATE engine_meta SET value = 'params@b' WHERE key = 'params_source'");
+    k.f[0].reason = "二(五) 教育: junior pupil, again";
+    run(&k, "2018-07-01 10:00:00");
+    CHECK(qint("SELECT count(*) FROM finding_writes") == 1);
+    CHECK(strcmp(qtext("SELECT group_concat(params_source, ' ') FROM"
+                       " (SELECT params_source FROM finding ORDER BY id)"),
+                 "params@b params@a params@a") == 0);
+
+    /* Another writer: the triggers name the set. */
+    sql("INSERT INTO finding(household_id, policy, measure, kind, reason, source, state,"
+        " created_at, updated_at, params_source) VALUES (13, 'x', 'y', 'flag', 'r', 's', 'open',"
+        " 'now', 'now', 'params@old');"
+        "UPDATE finding SET reason = 'by hand' WHERE measure = 'project';");
+    CHECK(qint("SELECT count(*) FROM finding WHERE params_source = 'params@b'") == 3);
+    teardown();
+}
+
 /* The engine asks once per batch which households have live alerts and
  * tells reconciliation when one has none: its new alerts are still raised. */
 static void alert_households_and_hinted_reconcile(void)
@@ -602,6 +635,7 @@ int main(void)
     RUN(reconcile_leaves_a_failed_policy_alone);
     RUN(reconcile_raises_alerts_once_and_resolves_them);
     RUN(reconcile_writes_alerts_only_on_change);
+    RUN(params_source_written_once);
     RUN(alert_households_and_hinted_reconcile);
     RUN(data_quality_alert_raise_and_resolve);
     RUN(forget_household_withdraws_and_resolves);
