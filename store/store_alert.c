@@ -72,6 +72,13 @@ static int route(struct store *st, const struct alert_spec *a, char region[64], 
     return 0;
 }
 
+int store_alert_route_household(struct store *st, int64_t household_id, char region[64],
+                                int64_t *supervisor_id, const char **level, struct err *e)
+{
+    struct alert_spec a = {.household_id = household_id};
+    return route(st, &a, region, supervisor_id, level, e);
+}
+
 /* Routes a and binds ?1..?10 of an alert insert: kind, subject, severity,
  * household, task, region, supervisor, level, message, source. */
 static int bind_routed(struct store *st, sqlite3_stmt *stmt, const struct alert_spec *a,

@@ -34,6 +34,12 @@ struct alert_spec {
  * severity, routing). *id (may be NULL) receives its id. */
 int store_alert_raise(struct store *st, const struct alert_spec *a, const char *now, int64_t *id,
                       struct err *e);
+/* Where store_alert_raise routes an alert about household_id that names no
+ * region: region gets the household's town ("" when unknown), *supervisor_id
+ * that town's first supervisor (0: none), *level "town". Raising keeps a
+ * live row's region and supervisor where these are ""/0. */
+int store_alert_route_household(struct store *st, int64_t household_id, char region[64],
+                                int64_t *supervisor_id, const char **level, struct err *e);
 /* Resolves the live alert (kind, subject), if there is one. */
 int store_alert_resolve(struct store *st, const char *kind, const char *subject, const char *now,
                         struct err *e);

@@ -36,14 +36,20 @@ enum {
 static const char *const sqls[S_COUNT] = {
     [S_SELECT] = "SELECT id, ifnull(member_id, 0), policy, measure, kind, amount, reason, source,"
                  " state, updated_at, facts_changed_at FROM finding WHERE household_id = ?",
+    /* params_source named here, as the triggers of schema v10 would set
+     * it: they then leave the row alone instead of writing it twice. */
     [S_INSERT] = "INSERT INTO finding(household_id, member_id, policy, measure, kind, amount,"
-                 " reason, source, state, created_at, updated_at)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9)",
+                 " reason, source, state, created_at, updated_at, params_source)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9,"
+                 " (SELECT value FROM engine_meta WHERE key = 'params_source'))",
     [S_UPDATE] = "UPDATE finding SET kind = ?2, amount = ?3, reason = ?4, source = ?5,"
-                 " state = 'open', updated_at = ?6 WHERE id = ?1",
+                 " state = 'open', updated_at = ?6,"
+                 " params_source = (SELECT value FROM engine_meta WHERE key = 'params_source')"
+                 " WHERE id = ?1",
     [S_FACTS] = "UPDATE finding SET facts_changed_at = ?2 WHERE id = ?1",
     [S_WITHDRAW] = "UPDATE finding SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
-    [S_ALERTS] = "SELECT kind, source FROM alert WHERE household_id = ?1 AND subject = ?2"
+    [S_ALERTS] = "SELECT kind, source, severity, message, region, ifnull(supervisor_id, 0), level"
+                 " FROM alert WHERE household_id = ?1 AND subject = ?2"
                  " AND state IN ('open','acked')",
     [S_DIGEST_GET] = "SELECT digest FROM finding_digest WHERE household_id = ?1",
     [S_DIGEST_PUT] = "INSERT INTO finding_digest(household_id, digest) VALUES (?1, ?2)"
@@ -333,6 +339,64 @@ static int alert_in_result(const struct eval_result *res, const char *kind)
     return 0;
 }
 
+/* A live alert of the household as reconciliation compares it. */
+struct live_alert {
+    const char *kind, *source, *severity, *message, *region, *level;
+    int64_t supervisor_id;
+};
+
+/* The household's live alerts into *out (arena), *n of them. Read whole
+ * before anything is written: no writes under a live cursor on alert. */
+static int live_alerts(struct rec *c, int64_t household_id, const char *subject,
+                       struct live_alert **out, size_t *n)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_ALERTS, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    int step = SQLITE_DONE, ok = 1;
+    *out = NULL;
+    *n = 0;
+    while (ok && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            struct live_alert *na = arena_alloc(&c->arena, ncap * sizeof *na);
+            if (!na) {
+                ok = 0;
+                break;
+            }
+            if (*n)
+                memcpy(na, *out, *n * sizeof *na);
+            *out = na;
+            cap = ncap;
+        }
+        struct live_alert *a = &(*out)[(*n)++];
+        a->kind = col(c, s, 0, &ok);
+        a->source = col(c, s, 1, &ok);
+        a->severity = col(c, s, 2, &ok);
+        a->message = col(c, s, 3, &ok);
+        a->region = col(c, s, 4, &ok);
+        a->supervisor_id = sqlite3_column_int64(s, 5);
+        a->level = col(c, s, 6, &ok);
+    }
+    if (!ok)
+        rc = oom(c->e);
+    else if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store_fail(c->st, c->e, ERR_FAIL, "reading alerts");
+    sqlite3_reset(s);
+    return rc;
+}
+
+/* Policy alerts are written only on change: a new one is opened, a live one
+ * whose message, severity or routing would change is raised again, one no
+ * longer said is resolved; a live alert raised again unchanged is left as
+ * it is (last_seen_at is the last detection that changed it, or opened it),
+ * so a pass where nothing changed writes no alert. A person's ack survives
+ * (raising keeps the state); an alert a person resolved is opened anew, as
+ * it is no longer live. */
 static int reconcile_alerts(struct rec *c, const struct eval_result *res, const char *now,
                             int no_live_alerts)
 {
@@ -341,43 +405,50 @@ static int reconcile_alerts(struct rec *c, const struct eval_result *res, const 
     char subject[48];
     snprintf(subject, sizeof subject, "household:%lld", (long long)res->household_id);
 
+    struct live_alert *live = NULL;
+    size_t n_live = 0;
+    int rc = no_live_alerts ? 0 : live_alerts(c, res->household_id, subject, &live, &n_live);
     /* What is live now, before raising, decides what to resolve. */
-    int rc = 0, n_resolve;
-    const char *resolve[32];
-    /* Collected first and resolved after the scan: no writes under a live
-     * cursor on the same table. A full batch means: scan again. */
-    do {
-        if (no_live_alerts)
-            break;
-        sqlite3_stmt *s = stmt(c, S_ALERTS, &rc);
-        if (!s)
-            return rc;
-        sqlite3_bind_int64(s, 1, res->household_id);
-        sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
-        n_resolve = 0;
-        int step = SQLITE_DONE, ok = 1;
-        while (ok && n_resolve < 32 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-            const char *kind = (const char *)sqlite3_column_text(s, 0);
-            const char *source = (const char *)sqlite3_column_text(s, 1);
-            if (!kind || alert_in_result(res, kind))
-                continue;
-            /* A policy's own data_quality alert is its to resolve: kept
-             * while that policy failed or was not run. */
-            if (is_policy_source(source) ? !source_failed(res, source)
-                                         : strcmp(kind, "data_quality") == 0)
-                resolve[n_resolve++] = col(c, s, 0, &ok);
-        }
-        if (!ok)
-            rc = oom(c->e);
-        else if (step != SQLITE_ROW && step != SQLITE_DONE)
-            rc = store_fail(c->st, c->e, ERR_FAIL, "reading alerts");
-        sqlite3_reset(s);
-        for (int i = 0; i < n_resolve && !rc; i++)
-            rc = store_alert_resolve(c->st, resolve[i], subject, now, c->e);
-    } while (!rc && n_resolve == 32);
+    for (size_t i = 0; i < n_live && !rc; i++) {
+        const struct live_alert *l = &live[i];
+        if (!l->kind || alert_in_result(res, l->kind))
+            continue;
+        /* A policy's own data_quality alert is its to resolve: kept while
+         * that policy failed or was not run. */
+        if (is_policy_source(l->source) ? !source_failed(res, l->source)
+                                        : strcmp(l->kind, "data_quality") == 0)
+            rc = store_alert_resolve(c->st, l->kind, subject, now, c->e);
+    }
 
+    char region[64];
+    int64_t supervisor = 0;
+    const char *level = NULL;
+    int routed_known = 0;
     for (size_t i = 0; i < res->n_alerts && !rc; i++) {
         const struct policy_alert *a = &res->alerts[i];
+        /* Said twice: the last one stands, as the upsert would leave it. */
+        int later = 0;
+        for (size_t j = i + 1; j < res->n_alerts && !later; j++)
+            later = strcmp(res->alerts[j].kind, a->kind) == 0;
+        if (later)
+            continue;
+        const struct live_alert *l = NULL;
+        for (size_t k = 0; k < n_live && !l; k++)
+            if (live[k].kind && strcmp(live[k].kind, a->kind) == 0)
+                l = &live[k];
+        if (l && str_eq(l->severity, severity_name(a->severity)) &&
+            str_eq(l->message, a->message)) {
+            /* Where raising it would route it, once per household. */
+            if (!routed_known) {
+                if ((rc = store_alert_route_household(c->st, res->household_id, region, &supervisor,
+                                                      &level, c->e)) != 0)
+                    break;
+                routed_known = 1;
+            }
+            if ((!region[0] || str_eq(l->region, region)) &&
+                (!supervisor || l->supervisor_id == supervisor) && str_eq(l->level, level))
+                continue;
+        }
         struct alert_spec spec = {
             .kind = a->kind,
             .subject = subject,

@@ -25,7 +25,10 @@ int store_journal_read(struct store *st, int64_t cursor, int max, int64_t *ids, 
 /* Deletes journal rows with seq <= upto (keeps the table small); in a tx. */
 int store_journal_trim(struct store *st, int64_t upto, struct err *e);
 
-/* Marks every household for re-evaluation (policy or config change); in a tx. */
+/* Marks every household that exists now for re-evaluation (policy or config
+ * change): one range row, not a row per household; in a tx. Households
+ * inserted later come through the journal. Readers outside see the marks
+ * through the view engine_pending (empty: the pass is done). */
 int store_pending_mark_all(struct store *st, struct err *e);
 /* The lowest pending ids, at most max. */
 int store_pending_take(struct store *st, int max, int64_t *ids, int *n, struct err *e);
@@ -33,7 +36,9 @@ int store_pending_take(struct store *st, int max, int64_t *ids, int *n, struct e
  * being written, whose ids are not yet cleared). */
 int store_pending_take_after(struct store *st, int64_t after, int max, int64_t *ids, int *n,
                              struct err *e);
-/* Unmarks ids (in the transaction that stores their findings). */
+/* Unmarks ids (in the transaction that stores their findings). The range
+ * moves only over its first households, so ids from elsewhere (a journal
+ * batch) leave it as it was. */
 int store_pending_clear(struct store *st, const int64_t *ids, int n, struct err *e);
 /* Number of pending households. */
 int store_pending_count(struct store *st, int64_t *count, struct err *e);

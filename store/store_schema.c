@@ -200,7 +200,8 @@ static const char schema_v1[] =
     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     " tbl TEXT NOT NULL, row_id INTEGER, household_id INTEGER,"
     " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')));"
-    /* Households marked for re-evaluation outside the journal (full passes). */
+    /* Households marked for re-evaluation outside the journal (full passes);
+     * version 14 makes it a view of marks and a range. */
     "CREATE TABLE engine_pending (household_id INTEGER PRIMARY KEY);"
     /* Audit: each household's last evaluation result; evaluated_at is when
      * that result last changed (an unchanged result is not rewritten). */
@@ -824,6 +825,75 @@ static int migrate_findings_digest(struct store *st, struct err *e)
                 e);
 }
 
+/* Version 14 — fewer writes per household (issue #15). Pending marks as a
+ * range: marking the whole city wrote one engine_pending row per household
+ * and every batch deleted its rows again. Now "every household" is one row
+ * of engine_pending_range (the ids in (after_id, upto_id], after_id moving
+ * up as batches commit) beside the explicit rows of single households
+ * (engine_pending_household, where an older database's marks go).
+ * engine_pending becomes a view of both, so whoever reads it as "the pass
+ * is done" (empty) still can, and an INSERT into it still marks one
+ * household. And the params_source triggers of version 10 rewrite a
+ * finding only when its writer did not already name the live params set
+ * (reconciliation now does): the same outcome for every writer, without a
+ * second write of each inserted or updated row. */
+static int migrate_fewer_writes(struct store *st, struct err *e)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                           " AND name = 'engine_pending'",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return store_fail(st, e, ERR_FAIL, "reading the schema");
+    int is_table = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    int rc = exec(st,
+                  "CREATE TABLE IF NOT EXISTS engine_pending_household ("
+                  " household_id INTEGER PRIMARY KEY);"
+                  "CREATE TABLE IF NOT EXISTS engine_pending_range ("
+                  " id INTEGER PRIMARY KEY CHECK (id = 1),"
+                  " after_id INTEGER NOT NULL, upto_id INTEGER NOT NULL);",
+                  e);
+    if (!rc && is_table)
+        rc = exec(st,
+                  "INSERT OR IGNORE INTO engine_pending_household(household_id)"
+                  " SELECT household_id FROM engine_pending;"
+                  "DROP TABLE engine_pending;",
+                  e);
+    if (!rc)
+        rc = exec(st,
+                  /* An explicit mark inside the range is listed once. */
+                  "CREATE VIEW IF NOT EXISTS engine_pending(household_id) AS"
+                  " SELECT p.household_id FROM engine_pending_household p"
+                  "  WHERE NOT EXISTS (SELECT 1 FROM engine_pending_range r"
+                  "   WHERE p.household_id > r.after_id AND p.household_id <= r.upto_id)"
+                  " UNION ALL"
+                  " SELECT h.id FROM engine_pending_range r"
+                  "  JOIN household h ON h.id > r.after_id AND h.id <= r.upto_id;"
+                  "CREATE TRIGGER IF NOT EXISTS engine_pending_insert"
+                  " INSTEAD OF INSERT ON engine_pending BEGIN"
+                  " INSERT OR IGNORE INTO engine_pending_household(household_id)"
+                  " VALUES (NEW.household_id); END;",
+                  e);
+    if (!rc)
+        rc = exec(st,
+                  "DROP TRIGGER IF EXISTS finding_params_insert;"
+                  "DROP TRIGGER IF EXISTS finding_params_update;"
+                  "CREATE TRIGGER finding_params_insert AFTER INSERT ON finding"
+                  " WHEN NEW.params_source IS NOT (SELECT value FROM engine_meta"
+                  "  WHERE key = 'params_source')"
+                  " BEGIN UPDATE finding SET params_source = (SELECT value FROM engine_meta"
+                  "  WHERE key = 'params_source') WHERE id = NEW.id; END;"
+                  "CREATE TRIGGER finding_params_update"
+                  " AFTER UPDATE OF kind, amount, reason, source ON finding"
+                  " WHEN NEW.state <> 'withdrawn' AND NEW.params_source IS NOT"
+                  "  (SELECT value FROM engine_meta WHERE key = 'params_source')"
+                  " BEGIN UPDATE finding SET params_source = (SELECT value FROM engine_meta"
+                  "  WHERE key = 'params_source') WHERE id = NEW.id; END;",
+                  e);
+    return rc;
+}
+
 /* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
@@ -839,6 +909,7 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     migrate_web_accounts,        /* version 11 */
     migrate_console_indexes,     /* version 12 */
     migrate_findings_digest,     /* version 13 */
+    migrate_fewer_writes,        /* version 14 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

@@ -195,6 +195,9 @@ static void engine_pending_marks_drain(void)
     struct err e;
     CHECK(engine_mark_all(en, NULL, &e) == 0);
     CHECK(scalar("SELECT count(*) FROM engine_pending") == 10);
+    /* One range row, not a row per household. */
+    CHECK(scalar("SELECT count(*) FROM engine_pending_range") == 1);
+    CHECK(scalar("SELECT count(*) FROM engine_pending_household") == 0);
     int marked = 1;
     CHECK(engine_mark_if_changed(en, NULL, &marked, &e) == 0);
     CHECK(marked == 0); /* same policies and params: nothing to redo */
@@ -370,6 +373,100 @@ static void engine_marks_only_changed_policies(void)
         " OR key = 'pending_policies'");
 }
 
+/* While a pass of pending marks runs, a household is added and another
+ * removed: the new one is evaluated (through the journal), the removed one
+ * forgotten, every other one evaluated once, and the pass ends empty. */
+static void engine_pending_pass_survives_inserts_and_deletes(void)
+{
+    struct engine *en = open_engine();
+    struct err e = {{0}};
+    CHECK(drain(en, NULL) >= 0);
+    sql("CREATE TABLE seen(household_id INT);"
+        "CREATE TRIGGER seen_eval AFTER UPDATE ON engine_eval BEGIN"
+        " INSERT INTO seen VALUES (NEW.household_id); END;"
+        "CREATE TRIGGER seen_eval_ins AFTER INSERT ON engine_eval BEGIN"
+        " INSERT INTO seen VALUES (NEW.household_id); END;"
+        "UPDATE engine_eval SET findings = -1;"
+        "DELETE FROM seen;");
+    long long n = scalar("SELECT count(*) FROM household");
+    long long top = scalar("SELECT max(id) FROM household");
+    CHECK(engine_mark_all(en, NULL, &e) == 0);
+    CHECK(engine_step(en, NULL, NULL, &e) == 4); /* the next four evaluated ahead */
+    char buf[256];
+    snprintf(buf, sizeof buf,
+             "DELETE FROM household WHERE id = %lld;"
+             "INSERT INTO household(id, village) VALUES (%lld, '441602001001');",
+             top, top + 1);
+    sql(buf);
+    struct engine_stats st = {0};
+    drain(en, &st);
+    CHECK(st.gone == 1);
+    CHECK(scalar("SELECT count(*) FROM engine_pending") == 0);
+    CHECK(scalar("SELECT count(*) FROM engine_pending_range") == 0);
+    /* Every household there now evaluated, the new one too. */
+    CHECK(
+        scalar("SELECT count(*) FROM household WHERE id NOT IN (SELECT household_id FROM seen)") ==
+        0);
+    CHECK(scalar("SELECT count(DISTINCT household_id) FROM seen") == n);
+    snprintf(buf, sizeof buf, "SELECT count(*) FROM seen WHERE household_id = %lld", top + 1);
+    CHECK(scalar(buf) == 1);
+    sql("DROP TRIGGER seen_eval; DROP TRIGGER seen_eval_ins; DROP TABLE seen");
+    engine_close(en);
+}
+
+/* A whole pass over households whose policy alerts did not change writes
+ * no alert (alert_writes counts every write); a changed message is written. */
+static void engine_unchanged_pass_writes_no_alert(void)
+{
+    static char dir[512];
+    snprintf(dir, sizeof dir, "%s/alerting", test_tmpdir());
+    CHECK(mkdir(dir, 0700) == 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/supervision.lua", dir);
+    write_file(path, "return {name = 'supervision', title = 't', evaluate = function(h, out)"
+                     " if h.id % 2 == 0 then out:alert{kind = 'no_visit', severity = 'warning',"
+                     " message = 'm1'} end end}\n");
+    struct config one = cfg;
+    one.policies_dir = dir;
+    struct err e = {{0}};
+    struct policy_set *set = NULL;
+    struct engine *en = NULL;
+    CHECK(policy_set_load(&one, 1, &set, &e) == 0);
+    CHECK(engine_open(&one, set, &en, &e) == 0);
+    if (!en) {
+        fprintf(stderr, "open: %s\n", e.msg);
+        return;
+    }
+    sql("CREATE TABLE alert_writes(n INT);"
+        "CREATE TRIGGER alert_upd AFTER UPDATE ON alert BEGIN"
+        " INSERT INTO alert_writes VALUES (1); END;"
+        "CREATE TRIGGER alert_ins AFTER INSERT ON alert BEGIN"
+        " INSERT INTO alert_writes VALUES (1); END;");
+    long long even = scalar("SELECT count(*) FROM household WHERE id % 2 = 0");
+    CHECK(engine_begin_full(en, NULL, &e) == 0);
+    drain(en, NULL);
+    CHECK(scalar("SELECT count(*) FROM alert WHERE kind = 'no_visit' AND state = 'open'") == even);
+    CHECK(scalar("SELECT count(*) FROM alert_writes") == even);
+    CHECK(engine_begin_full(en, NULL, &e) == 0);
+    drain(en, NULL);
+    CHECK(scalar("SELECT count(*) FROM alert_writes") == even);
+
+    write_file(path, "return {name = 'supervision', title = 't', evaluate = function(h, out)"
+                     " if h.id % 2 == 0 then out:alert{kind = 'no_visit', severity = 'warning',"
+                     " message = 'm2'} end end}\n");
+    CHECK(policy_set_load(&one, 1, &set, &e) == 0);
+    CHECK(engine_set_policies(en, set, &e) == 0);
+    CHECK(engine_mark_changed(en, NULL, NULL, 0, &e) == 0);
+    drain(en, NULL);
+    CHECK(scalar("SELECT count(*) FROM alert WHERE message = 'm2' AND state = 'open'") == even);
+    CHECK(scalar("SELECT count(*) FROM alert_writes") == 2 * even);
+    engine_close(en);
+    sql("DROP TRIGGER alert_upd; DROP TRIGGER alert_ins; DROP TABLE alert_writes;"
+        " DELETE FROM alert; DELETE FROM finding;"
+        " DELETE FROM engine_meta WHERE key LIKE 'policy_fingerprint%' OR key = "
+        "'pending_policies'");
+}
+
 int main(void)
 {
     setup();
@@ -381,5 +478,7 @@ int main(void)
     RUN(engine_waits_for_a_concurrent_writer);
     RUN(engine_begin_full_skips_the_journal);
     RUN(engine_marks_only_changed_policies);
+    RUN(engine_pending_pass_survives_inserts_and_deletes);
+    RUN(engine_unchanged_pass_writes_no_alert);
     return test_done();
 }

@@ -307,12 +307,12 @@ static void reconcile_leaves_a_failed_policy_alone(void)
                        " WHERE kind = 'policy_error'"),
                  "441602001 town 5") == 0);
 
-    /* Still failing: the same alert, refreshed, not duplicated. */
+    /* Still failing: the same alert, neither duplicated nor rewritten. */
     run(&f, "2018-07-02 10:00:00");
     CHECK(qint("SELECT count(*) FROM alert WHERE kind = 'policy_error'") == 1);
     CHECK(strcmp(qtext("SELECT last_seen_at || ' ' || opened_at FROM alert"
                        " WHERE kind = 'policy_error'"),
-                 "2018-07-02 10:00:00 2018-07-01 10:00:00") == 0);
+                 "2018-07-01 10:00:00 2018-07-01 10:00:00") == 0);
 
     /* Fixed and running again without the alert: both resolved, industry's
      * findings reconciled again. */
@@ -339,7 +339,7 @@ static void reconcile_raises_alerts_once_and_resolves_them(void)
     CHECK(qint("SELECT count(*) FROM alert") == 1);
     CHECK(strcmp(qtext("SELECT kind || ' ' || subject || ' ' || state || ' ' || source || ' '"
                        " || last_seen_at FROM alert"),
-                 "dropout household:12 open plugin:education@1.0 2018-07-01 10:00:00") == 0);
+                 "dropout household:12 open plugin:education@1.0 2018-06-30 10:00:00") == 0);
 
     /* An alert the policies did not raise (a nightly job's) is not theirs
      * to resolve; another household's alerts neither. */
@@ -370,6 +370,114 @@ static void reconcile_raises_alerts_once_and_resolves_them(void)
     fake_init(&k, 13);
     run(&k, "2018-07-04 10:00:00");
     CHECK(strcmp(qtext("SELECT state FROM alert WHERE kind = 'data_quality'"), "resolved") == 0);
+    teardown();
+}
+
+/* Policy alerts are written only when something about them changes; the
+ * same detection again writes nothing (alert_writes counts every write),
+ * whatever a person did to the alert or to the findings' digest. */
+static void reconcile_writes_alerts_only_on_change(void)
+{
+    setup();
+    sql("CREATE TABLE alert_writes(n INT);"
+        "CREATE TRIGGER alert_written AFTER UPDATE ON alert BEGIN"
+        " INSERT INTO alert_writes VALUES (1); END;"
+        "CREATE TRIGGER alert_opened AFTER INSERT ON alert BEGIN"
+        " INSERT INTO alert_writes VALUES (1); END;");
+    struct fake k;
+    base(&k);
+    add_alert(&k, "education", EDU, "dropout", "member 41 left school");
+    add_alert(&k, "industry", IND, "no_project", "labour but no project");
+    run(&k, "2018-06-30 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert_writes") == 2);
+    run(&k, "2018-07-01 10:00:00");
+    sql("DELETE FROM finding_digest"); /* the findings compared row by row: alerts the same */
+    run(&k, "2018-07-02 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert_writes") == 2);
+    CHECK(qint("SELECT count(*) FROM alert WHERE last_seen_at = '2018-06-30 10:00:00'") == 2);
+
+    /* A new message or severity: the same row, rewritten. */
+    k.a[0].message = "member 41 left school in May";
+    k.a[1].severity = SEVERITY_CRITICAL;
+    run(&k, "2018-07-03 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert_writes") == 4);
+    CHECK(strcmp(qtext("SELECT count(*) || ' ' || group_concat(severity || ':' || message, '|')"
+                       " FROM (SELECT * FROM alert WHERE last_seen_at = '2018-07-03 10:00:00'"
+                       " AND opened_at = '2018-06-30 10:00:00' ORDER BY kind)"),
+                 "2 warning:member 41 left school in May|critical:labour but no project") == 0);
+
+    /* Acknowledged by a person: left acknowledged and untouched. */
+    sql("UPDATE alert SET state = 'acked', acked_at = 'x' WHERE kind = 'dropout'");
+    sql("DELETE FROM alert_writes");
+    run(&k, "2018-07-04 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert_writes") == 0);
+    CHECK(strcmp(qtext("SELECT state FROM alert WHERE kind = 'dropout'"), "acked") == 0);
+
+    /* Resolved by a person while the policy still says it: opened anew. */
+    sql("UPDATE alert SET state = 'resolved', resolved_at = 'x' WHERE kind = 'no_project'");
+    sql("DELETE FROM alert_writes");
+    run(&k, "2018-07-05 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert_writes") == 1);
+    CHECK(qint("SELECT count(*) FROM alert WHERE kind = 'no_project' AND state = 'open'"
+               " AND opened_at = '2018-07-05 10:00:00'") == 1);
+
+    /* Routing: the town gets a first supervisor, then the household moves:
+     * its alerts follow; then nothing changes again. */
+    sql("INSERT INTO supervisor(id, name, region) VALUES (2, 'first', '441602001');"
+        "INSERT INTO region(code, name, level, parent) VALUES ('441602002', 't2', 'town',"
+        " '441602'), ('441602002001', 'v2', 'village', '441602002');");
+    sql("DELETE FROM alert_writes");
+    run(&k, "2018-07-06 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert WHERE state IN ('open','acked')"
+               " AND supervisor_id = 2") == 2);
+    sql("UPDATE household SET village = '441602002001' WHERE id = 12");
+    run(&k, "2018-07-07 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert WHERE state IN ('open','acked')"
+               " AND region = '441602002' AND supervisor_id = 2") == 2);
+    CHECK(qint("SELECT count(*) FROM alert_writes") == 4);
+    run(&k, "2018-07-08 10:00:00");
+    CHECK(qint("SELECT count(*) FROM alert_writes") == 4);
+
+    /* Said twice in one evaluation: the last one stands, as before. */
+    k.a[2] = k.a[0];
+    k.a[2].message = "member 41 left school (second)";
+    k.res.n_alerts = 3;
+    run(&k, "2018-07-09 10:00:00");
+    CHECK(strcmp(qtext("SELECT message FROM alert WHERE kind = 'dropout' AND state = 'acked'"),
+                 "member 41 left school (second)") == 0);
+    teardown();
+}
+
+/* Each finding written names the live params set (engine_meta
+ * params_source): reconciliation names it itself, in one write per row;
+ * any other writer still gets it from the triggers. */
+static void params_source_written_once(void)
+{
+    setup();
+    sql("INSERT INTO engine_meta(key, value) VALUES ('params_source', 'params@a');"
+        "CREATE TABLE finding_writes(n INT);"
+        "CREATE TRIGGER finding_written AFTER UPDATE ON finding BEGIN"
+        " INSERT INTO finding_writes VALUES (1); END;");
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+    CHECK(qint("SELECT count(*) FROM finding WHERE params_source = 'params@a'") == 3);
+    CHECK(qint("SELECT count(*) FROM finding_writes") == 0); /* no second write */
+
+    sql("UPDATE engine_meta SET value = 'params@b' WHERE key = 'params_source'");
+    k.f[0].reason = "二(五) 教育: junior pupil, again";
+    run(&k, "2018-07-01 10:00:00");
+    CHECK(qint("SELECT count(*) FROM finding_writes") == 1);
+    CHECK(strcmp(qtext("SELECT group_concat(params_source, ' ') FROM"
+                       " (SELECT params_source FROM finding ORDER BY id)"),
+                 "params@b params@a params@a") == 0);
+
+    /* Another writer: the triggers name the set. */
+    sql("INSERT INTO finding(household_id, policy, measure, kind, reason, source, state,"
+        " created_at, updated_at, params_source) VALUES (13, 'x', 'y', 'flag', 'r', 's', 'open',"
+        " 'now', 'now', 'params@old');"
+        "UPDATE finding SET reason = 'by hand' WHERE measure = 'project';");
+    CHECK(qint("SELECT count(*) FROM finding WHERE params_source = 'params@b'") == 3);
     teardown();
 }
 
@@ -526,6 +634,8 @@ int main(void)
     RUN(reconcile_keeps_human_decisions_and_notes_changed_facts);
     RUN(reconcile_leaves_a_failed_policy_alone);
     RUN(reconcile_raises_alerts_once_and_resolves_them);
+    RUN(reconcile_writes_alerts_only_on_change);
+    RUN(params_source_written_once);
     RUN(alert_households_and_hinted_reconcile);
     RUN(data_quality_alert_raise_and_resolve);
     RUN(forget_household_withdraws_and_resolves);

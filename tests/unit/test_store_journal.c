@@ -115,6 +115,113 @@ static void pending_mark_take_clear_count(void)
     store_close(st);
 }
 
+static int64_t pending_count(struct store *st)
+{
+    int64_t count = -1;
+    struct err e = {{0}};
+    CHECK(store_pending_count(st, &count, &e) == 0);
+    return count;
+}
+
+/* Marking every household is one range row. A household inserted after the
+ * marking is not in it (the journal has it), one deleted inside it is
+ * passed over, ids of a journal batch leave it alone, an explicit mark
+ * (INSERT into the view) is taken in order, and the last batch ends it. */
+static void pending_range_follows_the_city(void)
+{
+    char path[512];
+    struct store *st = test_store_create("j.db", path, sizeof path);
+    struct err e = {{0}};
+    test_store_exec(st, regions);
+    test_store_exec(st, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k"
+                        " WHERE i < 10) INSERT INTO household(id, village)"
+                        " SELECT i, '441602001001' FROM k;");
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_pending_mark_all(st, &e) == 0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(pending_count(st) == 10);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    sqlite3_stmt *q;
+    CHECK(sqlite3_prepare_v2(db,
+                             "SELECT (SELECT count(*) FROM engine_pending_range),"
+                             " (SELECT count(*) FROM engine_pending_household)",
+                             -1, &q, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1 &&
+          sqlite3_column_int(q, 1) == 0);
+    sqlite3_reset(q);
+
+    int64_t ids[4];
+    int n;
+    CHECK(store_pending_take(st, 4, ids, &n, &e) == 0);
+    CHECK(n == 4 && ids[0] == 1 && ids[3] == 4);
+    test_store_exec(st, "DELETE FROM household WHERE id = 3;"
+                        "INSERT INTO household(id, village) VALUES (20, '441602001001');");
+    CHECK(store_pending_clear(st, ids, n, &e) == 0);
+    CHECK(pending_count(st) == 6); /* 5..10; 20 is the journal's */
+
+    /* A journal batch, unsorted, not at the range's start: nothing moves. */
+    int64_t journal[2] = {7, 2};
+    CHECK(store_pending_clear(st, journal, 2, &e) == 0);
+    CHECK(pending_count(st) == 6);
+    /* Unsorted but at the start: it moves over both. */
+    int64_t start[2] = {6, 5};
+    CHECK(store_pending_clear(st, start, 2, &e) == 0);
+    CHECK(pending_count(st) == 4);
+
+    /* One household marked by hand, below the range, comes first. */
+    test_store_exec(st, "INSERT INTO engine_pending(household_id) VALUES (2);"
+                        "DELETE FROM household WHERE id = 9;");
+    CHECK(pending_count(st) == 4); /* 2, 7, 8, 10 */
+    CHECK(store_pending_take(st, 4, ids, &n, &e) == 0);
+    CHECK(n == 4 && ids[0] == 2 && ids[1] == 7 && ids[2] == 8 && ids[3] == 10);
+    CHECK(store_pending_take_after(st, 7, 4, ids, &n, &e) == 0);
+    CHECK(n == 2 && ids[0] == 8 && ids[1] == 10);
+    int64_t all[4] = {2, 7, 8, 9};
+    CHECK(store_pending_clear(st, all, 4, &e) == 0);
+    CHECK(pending_count(st) == 1);
+    int64_t last[1] = {10};
+    CHECK(store_pending_clear(st, last, 1, &e) == 0);
+    CHECK(pending_count(st) == 0);
+    CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0 &&
+          sqlite3_column_int(q, 1) == 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    store_close(st);
+}
+
+/* A database of schema version 13 with rows in its engine_pending table:
+ * migrated, the same households are still pending; migrating again (a
+ * database marked older than it is) changes nothing. */
+static void pending_rows_of_an_older_database_are_kept(void)
+{
+    char path[512];
+    struct store *st = test_store_create("j.db", path, sizeof path);
+    struct err e = {{0}};
+    test_store_exec(st, regions);
+    test_store_exec(st, "INSERT INTO household(id, village) VALUES (1, '441602001001'),"
+                        " (2, '441602001001'), (3, '441602001001');"
+                        "DROP VIEW engine_pending; DROP TABLE engine_pending_household;"
+                        "DROP TABLE engine_pending_range;"
+                        "CREATE TABLE engine_pending (household_id INTEGER PRIMARY KEY);"
+                        "INSERT INTO engine_pending VALUES (3), (1);"
+                        "PRAGMA user_version = 13;");
+    store_close(st);
+    for (int round = 0; round < 2; round++) {
+        CHECK(store_open(path, STORE_WRITE, &st, &e) == 0);
+        CHECK(pending_count(st) == 2);
+        int64_t ids[4];
+        int n;
+        CHECK(store_pending_take(st, 4, ids, &n, &e) == 0);
+        CHECK(n == 2 && ids[0] == 1 && ids[1] == 3);
+        if (round == 0)
+            test_store_exec(st, "PRAGMA user_version = 13;");
+        else
+            CHECK(store_pending_clear(st, ids, n, &e) == 0 && pending_count(st) == 0);
+        store_close(st);
+    }
+}
+
 static void household_ids_page_in_order(void)
 {
     struct store *st = test_store_create("j.db", NULL, 0);
@@ -171,6 +278,8 @@ int main(void)
     RUN(journal_batch_boundary_skips_no_row);
     RUN(cursor_rejects_garbage);
     RUN(pending_mark_take_clear_count);
+    RUN(pending_range_follows_the_city);
+    RUN(pending_rows_of_an_older_database_are_kept);
     RUN(household_ids_page_in_order);
     RUN(eval_audit_upserts);
     return test_done();
