@@ -44,5 +44,25 @@ int store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt, struct 
     " UNION SELECT r.code FROM region r JOIN under u ON r.parent = u.code) "
 /* Creates the schema from scratch or applies migrations; in store_schema.c. */
 int store_schema_apply(struct store *st, struct err *e);
+/* store_findings.c: the ids the query sql (bound ?1 lo, ?2 hi) gives, at
+ * most max into ids; *n = -1 when there were more. */
+int store_ids_between(struct store *st, const char *sql, int64_t lo, int64_t hi, int max,
+                      int64_t *ids, int *n, struct err *e);
+/* store_schema.c: runs sql (several statements) or fails naming the
+ * database; creates the journal triggers of a table keyed by household. */
+int store_schema_exec(struct store *st, const char *sql, struct err *e);
+int store_schema_household_triggers(struct store *st, const char *table, struct err *e);
+/* store_migrate.c: the migrations to versions 4.. (store_schema_apply's list). */
+int store_migrate_decisions(struct store *st, struct err *e);
+int store_migrate_alert_origin(struct store *st, struct err *e);
+int store_migrate_supervision_records(struct store *st, struct err *e);
+int store_migrate_measures_facts(struct store *st, struct err *e);
+int store_migrate_rule_versions(struct store *st, struct err *e);
+int store_migrate_rule_changes(struct store *st, struct err *e);
+int store_migrate_params_versions(struct store *st, struct err *e);
+int store_migrate_web_accounts(struct store *st, struct err *e);
+int store_migrate_console_indexes(struct store *st, struct err *e);
+int store_migrate_findings_digest(struct store *st, struct err *e);
+int store_migrate_fewer_writes(struct store *st, struct err *e);
 
 #endif
