@@ -606,12 +606,9 @@ int store_reconcile_hinted(struct store *st, const struct eval_result *res, cons
     return rc;
 }
 
-int store_alert_households(struct store *st, int64_t lo, int64_t hi, int max, int64_t *ids, int *n,
-                           struct err *e)
+int store_ids_between(struct store *st, const char *sql, int64_t lo, int64_t hi, int max,
+                      int64_t *ids, int *n, struct err *e)
 {
-    static const char sql[] = "SELECT DISTINCT household_id FROM alert"
-                              " WHERE household_id BETWEEN ?1 AND ?2 AND state IN ('open','acked')"
-                              " ORDER BY household_id";
     sqlite3_stmt *s;
     *n = 0;
     int rc = store_cached(st, sql, &s, e);
@@ -631,6 +628,16 @@ int store_alert_households(struct store *st, int64_t lo, int64_t hi, int max, in
         rc = store_fail(st, e, ERR_FAIL, "reading alerts");
     sqlite3_reset(s);
     return rc;
+}
+
+int store_alert_households(struct store *st, int64_t lo, int64_t hi, int max, int64_t *ids, int *n,
+                           struct err *e)
+{
+    return store_ids_between(st,
+                             "SELECT DISTINCT household_id FROM alert"
+                             " WHERE household_id BETWEEN ?1 AND ?2 AND state IN ('open','acked')"
+                             " ORDER BY household_id",
+                             lo, hi, max, ids, n, e);
 }
 
 /* Runs an UPDATE bound with (?1 household, ?2 now). */

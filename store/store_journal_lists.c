@@ -69,26 +69,9 @@ int store_data_quality_households(struct store *st, int64_t lo, int64_t hi, int 
     /* +kind: through the households' index. On alert_live (kind, the
      * partial index of live alerts) it walked every live data_quality alert
      * of the city for a batch of one household. */
-    static const char sql[] = "SELECT DISTINCT household_id FROM alert"
-                              " WHERE household_id BETWEEN ?1 AND ?2 AND +kind = 'data_quality'"
-                              " AND state IN ('open','acked') ORDER BY household_id";
-    sqlite3_stmt *s;
-    *n = 0;
-    int rc = store_cached(st, sql, &s, e);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(s, 1, lo);
-    sqlite3_bind_int64(s, 2, hi);
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n >= max) {
-            *n = -1;
-            break;
-        }
-        ids[(*n)++] = sqlite3_column_int64(s, 0);
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading alerts");
-    sqlite3_reset(s);
-    return rc;
+    return store_ids_between(st,
+                             "SELECT DISTINCT household_id FROM alert"
+                             " WHERE household_id BETWEEN ?1 AND ?2 AND +kind = 'data_quality'"
+                             " AND state IN ('open','acked') ORDER BY household_id",
+                             lo, hi, max, ids, n, e);
 }
