@@ -187,7 +187,11 @@ int eval_result_add_error(struct eval_result *res, const char *policy, const cha
     struct policy_error *pe = &res->errors[res->n_errors++];
     pe->policy = policy;
     pe->source = source;
-    snprintf(pe->msg, sizeof pe->msg, "%s", msg);
+    /* Called for every policy a pass leaves out, on every household: a copy,
+     * not a formatted print. */
+    size_t n = strnlen(msg, sizeof pe->msg - 1);
+    memcpy(pe->msg, msg, n);
+    pe->msg[n] = 0;
     policy_utf8_repair(pe->msg);
     return 0;
 }

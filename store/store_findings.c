@@ -25,6 +25,7 @@ enum {
     S_SELECT,
     S_INSERT,
     S_UPDATE,
+    S_RESOURCE,
     S_FACTS,
     S_WITHDRAW,
     S_ALERTS,
@@ -46,6 +47,11 @@ static const char *const sqls[S_COUNT] = {
                  " state = 'open', updated_at = ?6,"
                  " params_source = (SELECT value FROM engine_meta WHERE key = 'params_source')"
                  " WHERE id = ?1",
+    /* A new version of the rule that says the same: only the source moves,
+     * and the state index is left alone (state is not set). */
+    [S_RESOURCE] = "UPDATE finding SET source = ?2, updated_at = ?3,"
+                   " params_source = (SELECT value FROM engine_meta WHERE key = 'params_source')"
+                   " WHERE id = ?1",
     [S_FACTS] = "UPDATE finding SET facts_changed_at = ?2 WHERE id = ?1",
     [S_WITHDRAW] = "UPDATE finding SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
     [S_ALERTS] = "SELECT kind, source, severity, message, region, ifnull(supervisor_id, 0), level"
@@ -243,6 +249,18 @@ static int update(struct rec *c, const struct stored *r, const struct finding *f
     return step_done(c, s, "updating finding");
 }
 
+static int resource(struct rec *c, const struct stored *r, const struct finding *f, const char *now)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_RESOURCE, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, r->id);
+    sqlite3_bind_text(s, 2, f->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+    return step_done(c, s, "updating finding source");
+}
+
 static int by_id(struct rec *c, int which, int64_t id, const char *now, const char *what)
 {
     int rc = 0;
@@ -290,9 +308,11 @@ static int reconcile_findings(struct rec *c, const struct eval_result *res, cons
         int differs = amount_differs(r, f) || !str_eq(r->reason, f->reason);
         switch (r->state) {
         case ST_OPEN:
-            if (differs || !str_eq(r->kind, finding_kind_name(f->kind)) ||
-                !str_eq(r->source, f->source)) {
+            if (differs || !str_eq(r->kind, finding_kind_name(f->kind))) {
                 rc = update(c, r, f, now);
+                stats->updated++;
+            } else if (!str_eq(r->source, f->source)) {
+                rc = resource(c, r, f, now);
                 stats->updated++;
             } else {
                 stats->unchanged++;

@@ -481,6 +481,38 @@ static void params_source_written_once(void)
     teardown();
 }
 
+/* A new version of a rule that says the same (a policy edit that changes
+ * nothing for this household) moves only the source: kind, amount, reason
+ * and state are not written, so the state index is left alone. */
+static void new_version_moves_only_the_source(void)
+{
+    setup();
+    sql("INSERT INTO engine_meta(key, value) VALUES ('params_source', 'params@a');");
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+    sql("UPDATE engine_meta SET value = 'params@b' WHERE key = 'params_source';"
+        "CREATE TABLE writes(what TEXT);"
+        "CREATE TRIGGER w_state AFTER UPDATE OF state ON finding BEGIN"
+        " INSERT INTO writes VALUES ('state'); END;"
+        "CREATE TRIGGER w_reason AFTER UPDATE OF kind, amount, reason ON finding BEGIN"
+        " INSERT INTO writes VALUES ('content'); END;"
+        "CREATE TRIGGER w_source AFTER UPDATE OF source ON finding BEGIN"
+        " INSERT INTO writes VALUES ('source'); END;");
+    k.f[2].source = "lua:policies/industry.lua@v2";
+    struct reconcile_stats s = run(&k, "2018-07-01 10:00:00");
+    CHECK(s.updated == 1 && s.unchanged == 2);
+    CHECK(strcmp(qtext("SELECT group_concat(what, ' ') FROM writes"), "source") == 0);
+    CHECK(strcmp(qtext("SELECT source || ' ' || state || ' ' || updated_at || ' ' || params_source"
+                       " FROM finding WHERE measure = 'project'"),
+                 "lua:policies/industry.lua@v2 open 2018-07-01 10:00:00 params@b") == 0);
+    /* Nothing changed since: nothing written. */
+    s = run(&k, "2018-07-02 10:00:00");
+    CHECK(s.updated == 0 && s.unchanged == 3);
+    CHECK(qint("SELECT count(*) FROM writes") == 1);
+    teardown();
+}
+
 /* The engine asks once per batch which households have live alerts and
  * tells reconciliation when one has none: its new alerts are still raised. */
 static void alert_households_and_hinted_reconcile(void)
@@ -636,6 +668,7 @@ int main(void)
     RUN(reconcile_raises_alerts_once_and_resolves_them);
     RUN(reconcile_writes_alerts_only_on_change);
     RUN(params_source_written_once);
+    RUN(new_version_moves_only_the_source);
     RUN(alert_households_and_hinted_reconcile);
     RUN(data_quality_alert_raise_and_resolve);
     RUN(forget_household_withdraws_and_resolves);
