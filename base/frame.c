@@ -11,9 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
+/* What one read() may bring at most beyond the frame asked for: room for a
+ * burst of results, small beside a worker's footprint. */
+#define AHEAD_MIN (64u << 10)
+/* Once a frame has begun: a generous fixed allowance, not the caller's
+ * timeout. */
+#define PATIENCE_MS 10000
+
 void frame_buf_free(struct frame_buf *b)
 {
     free(b->data);
+    free(b->ahead);
     memset(b, 0, sizeof *b);
 }
 
@@ -21,7 +29,7 @@ static int reserve(struct frame_buf *b, size_t more)
 {
     if (b->bad)
         return -1;
-    if (b->len + more > FRAME_MAX + 4) {
+    if (b->len - b->start + more > FRAME_MAX + 4) {
         b->bad = 1;
         return -1;
     }
@@ -52,7 +60,29 @@ void frame_begin(struct frame_buf *b, unsigned tag)
 {
     b->len = 0;
     b->pos = 0;
+    b->start = 0;
     b->bad = 0;
+    unsigned char head[5] = {0, 0, 0, 0, (unsigned char)tag};
+    put(b, head, sizeof head);
+}
+
+/* Writes the length of the frame being built into its prefix. */
+static void close_frame(struct frame_buf *b)
+{
+    uint32_t n = (uint32_t)(b->len - b->start - 4);
+    unsigned char *p = b->data + b->start;
+    p[0] = (unsigned char)n;
+    p[1] = (unsigned char)(n >> 8);
+    p[2] = (unsigned char)(n >> 16);
+    p[3] = (unsigned char)(n >> 24);
+}
+
+void frame_next(struct frame_buf *b, unsigned tag)
+{
+    if (b->bad || b->len < b->start + 5)
+        return;
+    close_frame(b);
+    b->start = b->len;
     unsigned char head[5] = {0, 0, 0, 0, (unsigned char)tag};
     put(b, head, sizeof head);
 }
@@ -98,13 +128,9 @@ void frame_put_str(struct frame_buf *b, const char *s)
 
 int frame_send(int fd, struct frame_buf *b, struct err *e)
 {
-    if (b->bad || b->len < 5 || b->len - 4 > FRAME_MAX)
+    if (b->bad || b->len < b->start + 5 || b->len - b->start - 4 > FRAME_MAX)
         return err_set(e, ERR_INVALID, "frame too large or out of memory");
-    uint32_t n = (uint32_t)(b->len - 4);
-    b->data[0] = (unsigned char)n;
-    b->data[1] = (unsigned char)(n >> 8);
-    b->data[2] = (unsigned char)(n >> 16);
-    b->data[3] = (unsigned char)(n >> 24);
+    close_frame(b);
     size_t off = 0;
     while (off < b->len) {
         ssize_t w = send(fd, b->data + off, b->len - off, MSG_NOSIGNAL);
@@ -124,14 +150,39 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads exactly n bytes before the deadline (-1: none). started says
- * whether part of the frame was read already (a timeout is then a short
- * frame, not "nothing yet"). */
-static int read_full(int fd, unsigned char *p, size_t n, int64_t deadline, int started,
-                     struct err *e)
+static void drop_ahead(struct frame_buf *b)
 {
-    size_t off = 0;
-    while (off < n) {
+    b->ahead_len = b->ahead_pos = 0;
+}
+
+/* Makes at least need bytes wait in b->ahead before the deadline (-1:
+ * none), reading as much as the peer has sent. started says whether part
+ * of the frame was read already (a timeout is then a short frame, not
+ * "nothing yet"). */
+static int fill(int fd, struct frame_buf *b, size_t need, int64_t deadline, int started,
+                struct err *e)
+{
+    while (b->ahead_len - b->ahead_pos < need) {
+        if (b->ahead_pos) {
+            memmove(b->ahead, b->ahead + b->ahead_pos, b->ahead_len - b->ahead_pos);
+            b->ahead_len -= b->ahead_pos;
+            b->ahead_pos = 0;
+        }
+        size_t cap = need > AHEAD_MIN ? need : AHEAD_MIN;
+        if (b->ahead_cap < cap) {
+            unsigned char *a = realloc(b->ahead, cap);
+            if (!a)
+                return err_set(e, ERR_FAIL, "out of memory");
+            b->ahead = a;
+            b->ahead_cap = cap;
+        }
+        size_t have = b->ahead_len;
+        if (have > 0 && !started) {
+            /* Part of a frame is here: the rest follows at once or the peer
+             * is broken (a burst may be split anywhere, even in a length). */
+            started = 1;
+            deadline = now_ms() + PATIENCE_MS;
+        }
         int wait = -1;
         if (deadline >= 0) {
             int64_t left = deadline - now_ms();
@@ -144,46 +195,55 @@ static int read_full(int fd, unsigned char *p, size_t n, int64_t deadline, int s
         if (r < 0)
             return err_set(e, ERR_FAIL, "poll: %s", strerror(errno));
         if (r == 0) {
-            if (!started && off == 0)
+            if (!started)
                 return err_set(e, ERR_BUSY, "no frame yet");
-            return err_set(e, ERR_INVALID, "short frame: %zu of %zu bytes", off, n);
+            return err_set(e, ERR_INVALID, "short frame: %zu of %zu bytes", have, need);
         }
-        ssize_t got = read(fd, p + off, n - off);
+        ssize_t got = read(fd, b->ahead + have, b->ahead_cap - have);
         if (got < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (got <= 0) {
-            if (!started && off == 0)
+            if (!started)
                 return err_set(e, ERR_CLOSED, "peer closed the connection");
-            return err_set(e, ERR_INVALID, "short frame: %zu of %zu bytes", off, n);
+            return err_set(e, ERR_INVALID, "short frame: %zu of %zu bytes", have, need);
         }
-        off += (size_t)got;
+        b->ahead_len += (size_t)got;
     }
     return 0;
 }
 
-int frame_recv(int fd, struct frame_buf *b, unsigned *tag, int timeout_ms, struct err *e)
+static int recv_frame(int fd, struct frame_buf *b, unsigned *tag, int timeout_ms, struct err *e)
 {
     int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-    unsigned char head[4];
-    int rc = read_full(fd, head, 4, deadline, 0, e);
+    int rc = fill(fd, b, 4, deadline, 0, e);
     if (rc)
         return rc;
+    const unsigned char *head = b->ahead + b->ahead_pos;
     uint32_t n = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 |
                  (uint32_t)head[3] << 24;
     if (n < 1 || n > FRAME_MAX)
         return err_set(e, ERR_INVALID, "bad frame length %u", n);
     b->len = 0;
+    b->start = 0;
     b->bad = 0;
     if (reserve(b, n) != 0)
         return err_set(e, ERR_FAIL, "out of memory");
-    /* Once a frame has begun, the rest follows at once or the peer is
-     * broken: a generous fixed allowance, not the caller's timeout. */
-    if ((rc = read_full(fd, b->data, n, now_ms() + 10000, 1, e)) != 0)
+    if ((rc = fill(fd, b, (size_t)n + 4, now_ms() + PATIENCE_MS, 1, e)) != 0)
         return rc;
+    memcpy(b->data, b->ahead + b->ahead_pos + 4, n);
+    b->ahead_pos += (size_t)n + 4;
     b->len = n;
     *tag = b->data[0];
     b->pos = 1;
     return 0;
+}
+
+int frame_recv(int fd, struct frame_buf *b, unsigned *tag, int timeout_ms, struct err *e)
+{
+    int rc = recv_frame(fd, b, tag, timeout_ms, e);
+    if (rc && rc != ERR_BUSY)
+        drop_ahead(b);
+    return rc;
 }
 
 static const unsigned char *get(struct frame_buf *b, size_t n)

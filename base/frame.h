@@ -14,31 +14,43 @@
 
 #define FRAME_MAX (8u << 20)
 
-/* A growable buffer (writing) or a cursor over a received payload (reading). */
+/* A growable buffer (writing) or a cursor over a received payload (reading).
+ * Writing, it may hold several frames, sent together; reading, it keeps
+ * what one read() brought beyond the frame returned (a peer that sends
+ * frames in a burst costs one system call, not two per frame). */
 struct frame_buf {
     unsigned char *data;
     size_t len, cap, pos;
-    int bad; /* a put ran out of memory or a get ran past the end */
+    size_t start;         /* writing: where the frame being built begins */
+    int bad;              /* a put ran out of memory or a get ran past the end */
+    unsigned char *ahead; /* reading: bytes received past the last frame */
+    size_t ahead_len, ahead_pos, ahead_cap;
 };
 
 void frame_buf_free(struct frame_buf *b);
 /* Empties b for a new frame of tag (keeps the allocation). */
 void frame_begin(struct frame_buf *b, unsigned tag);
+/* Closes the frame being built and begins another of tag after it, in the
+ * same buffer: frame_send sends them all in one write. b->bad when out of
+ * memory. */
+void frame_next(struct frame_buf *b, unsigned tag);
 void frame_put_u8(struct frame_buf *b, unsigned v);
 void frame_put_u32(struct frame_buf *b, uint32_t v);
 void frame_put_i64(struct frame_buf *b, int64_t v);
 void frame_put_f64(struct frame_buf *b, double v);
 /* A string (NULL is sent as ""), at most FRAME_MAX bytes. */
 void frame_put_str(struct frame_buf *b, const char *s);
-/* Sends the frame begun with frame_begin on fd (all of it, never SIGPIPE).
- * ERR_FAIL when the peer is gone, ERR_INVALID when b->bad or too large. */
+/* Sends the frames built since frame_begin on fd (all of them, never
+ * SIGPIPE). ERR_FAIL when the peer is gone, ERR_INVALID when b->bad or one
+ * is too large. */
 int frame_send(int fd, struct frame_buf *b, struct err *e);
 
 /* Reads one frame into b (b->pos at the payload) and its tag into *tag,
- * waiting at most timeout_ms (-1: no limit). ERR_BUSY on timeout with
- * nothing read; ERR_CLOSED on end of file before a frame starts (the peer
- * hung up between frames: an orderly end); ERR_INVALID on a short or
- * oversized frame. */
+ * waiting at most timeout_ms (-1: no limit); a frame already read ahead
+ * costs no system call. ERR_BUSY on timeout with nothing read; ERR_CLOSED
+ * on end of file before a frame starts (the peer hung up between frames:
+ * an orderly end); ERR_INVALID on a short or oversized frame. After any
+ * error but ERR_BUSY what was read ahead is dropped: the stream is over. */
 int frame_recv(int fd, struct frame_buf *b, unsigned *tag, int timeout_ms, struct err *e);
 unsigned frame_get_u8(struct frame_buf *b);
 uint32_t frame_get_u32(struct frame_buf *b);

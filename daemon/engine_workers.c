@@ -300,7 +300,14 @@ int engine_run_share_proc(struct engine *en, struct worker *w, struct batch *b, 
             break;
         if (rc == ERR_STOPPED || i >= to)
             return rc == ERR_STOPPED ? rc : 0;
+        /* Results come in bursts: the household the worker died on may lie
+         * past the first one not answered (those are only sent again). */
         struct worker_item *s = &b->slots[i];
+        for (int k = i; k < to; k++)
+            if (b->slots[k].id == death.household) {
+                s = &b->slots[k];
+                break;
+            }
         const struct policy *p =
             death.policy >= 0 && death.household == s->id ? &en->set->policies[death.policy] : NULL;
         if (p && death.policy < 64) {

@@ -252,10 +252,9 @@ done:
     return 0;
 }
 
-/* One RESULT frame into it; ERR_INVALID when it does not hold together. */
-static int take_result(struct worker_proc *w, struct worker_item *it, struct err *e)
+int worker_result_decode(struct frame_buf *b, const struct policy_set *set, const int *map,
+                         int n_map, struct worker_item *it, struct err *e)
 {
-    struct frame_buf *b = &w->buf;
     struct eval_result *res = &it->res;
     eval_result_reset(res);
     res->household_id = it->id;
@@ -265,7 +264,9 @@ static int take_result(struct worker_proc *w, struct worker_item *it, struct err
         return err_set(e, ERR_INVALID, _("bad outcome %u"), outcome);
     it->outcome = (enum worker_outcome)outcome;
 #define POLICY_AT(k)                                                                               \
-    ((k) < (uint32_t)w->n_map && w->map[k] >= 0 ? &w->set->policies[w->map[k]] : NULL)
+    ((k) < (uint32_t)n_map && map[k] >= 0 && (size_t)map[k] < set->n_policies                      \
+         ? &set->policies[map[k]]                                                                  \
+         : NULL)
     uint32_t n = frame_get_u32(b);
     for (uint32_t i = 0; i < n && !b->bad; i++) {
         uint32_t k = frame_get_u32(b);
@@ -407,7 +408,8 @@ int worker_proc_eval(struct worker_proc **wp, const char *today, struct worker_i
             return died(wp, death, NULL, e);
         if (rc)
             return died(wp, death, _("sent a broken frame"), e);
-        if (tag != WORKER_RESULT || take_result(w, &items[*done], &se) != 0)
+        if (tag != WORKER_RESULT ||
+            worker_result_decode(b, w->set, w->map, w->n_map, &items[*done], &se) != 0)
             return died(wp, death, _("sent a bad result"), e);
         quiet_since = mono_ns();
         (*done)++;

@@ -54,6 +54,16 @@ struct worker_death {
 };
 
 struct worker_proc;
+struct frame_buf;
+
+/* Decodes the RESULT frame in b (b->pos at its payload) into it. map turns
+ * the worker's policy indexes (its HELLO order) into set's, -1 for one the
+ * daemon lacks. Every finding and alert passes the emitter's checks again:
+ * a worker is trusted no more than the policies it ran. ERR_INVALID when
+ * the frame does not hold together (the supervisor treats the worker as
+ * crashed). */
+int worker_result_decode(struct frame_buf *b, const struct policy_set *set, const int *map,
+                         int n_map, struct worker_item *it, struct err *e);
 
 struct worker_spawn {
     const char *exe;         /* the fupin binary */

@@ -28,11 +28,16 @@ static uint32_t index_of(const struct policy_set *set, const char *name)
     return k;
 }
 
+/* Results go out in bursts of about this many bytes: one write (and one
+ * read by the daemon) per burst, not per household. A death loses the
+ * burst being built; the daemon evaluates those households again. */
+#define BURST (32u << 10)
+
+/* Writes its RESULT frame's payload into b (begun by the caller). */
 static void put_result(struct frame_buf *b, const struct policy_set *set,
                        const struct worker_item *it)
 {
     const struct eval_result *r = &it->res;
-    frame_begin(b, WORKER_RESULT);
     frame_put_u8(b, it->outcome);
     frame_put_str(b, it->msg);
     frame_put_u32(b, (uint32_t)r->n_findings);
@@ -118,6 +123,7 @@ static int serve_batch(struct worker_state *ws, int fd, struct err *e)
         it->res.household_id = ids[i];
         it->msg[0] = 0;
         struct err se = {{0}};
+        policy_runner_begin(ws->runner, ids[i]);
         int r = snapshot_read_lists(ws->reader, ids[i], today, lists[i], &ws->snap, &se);
         if (r == ERR_NOTFOUND) {
             it->outcome = OUTCOME_GONE;
@@ -131,9 +137,17 @@ static int serve_batch(struct worker_state *ws, int fd, struct err *e)
             it->outcome = OUTCOME_OK;
             policy_runner_eval_except(ws->runner, &ws->snap.hh, &it->res, skip[i]);
         }
+        if (i > 0 && ws->out.len < BURST) {
+            frame_next(&ws->out, WORKER_RESULT);
+        } else {
+            if (i > 0 && (rc = frame_send(fd, &ws->out, e)) != 0)
+                break;
+            frame_begin(&ws->out, WORKER_RESULT);
+        }
         put_result(&ws->out, ws->set, it);
-        rc = frame_send(fd, &ws->out, e);
     }
+    if (rc == 0 && n > 0)
+        rc = frame_send(fd, &ws->out, e);
     if (in_range)
         snapshot_range_end(ws->reader);
     store_rollback(ws->rd);

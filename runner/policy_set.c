@@ -241,13 +241,11 @@ static const struct config_param_decl daemon_params[] = {
      .has_default = 1,
      .default_number = 30},
 #define TASK_DUE(measure, name)                                                                    \
-    {.key = "tasks.due_days." measure,                                                             \
-     .owner = "fupin finding accept",                                                              \
-     .type = CONFIG_DECL_INTEGER,                                                                  \
-     .unit = "days",                                                                               \
-     .title = "帮扶任务办理期限（天）：" name,                                                     \
-     .min = 1,                                                                                     \
-     .max = 3650}
+    {                                                                                              \
+        .key = "tasks.due_days." measure, .owner = "fupin finding accept",                         \
+        .type = CONFIG_DECL_INTEGER, .unit = "days", .title = "帮扶任务办理期限（天）：" name,     \
+        .min = 1, .max = 3650                                                                      \
+    }
     TASK_DUE("project", "扶持发展特色产业项目"),
     TASK_DUE("skills_training", "实用技术培训"),
     TASK_DUE("link_enterprise", "联结龙头企业/合作社"),
@@ -663,6 +661,11 @@ static void publish(struct policy_progress *pg, int64_t household, int policy, i
     atomic_store(&pg->policy, policy);
     atomic_store(&pg->started_ns, starting ? (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec : 0);
     atomic_fetch_add(&pg->seq, 1);
+}
+
+void policy_runner_begin(struct policy_runner *r, int64_t household)
+{
+    publish(r->pg, household, -1, 0);
 }
 
 int policy_runner_new(const struct policy_set *set, struct policy_runner **out, struct err *e)

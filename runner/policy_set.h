@@ -94,6 +94,9 @@ struct policy_progress {
 };
 /* Publishes every call of r into pg (NULL: stop publishing). */
 void policy_runner_watch(struct policy_runner *r, struct policy_progress *pg);
+/* Publishes "household H, between calls" before its record is read, so
+ * that a death there is blamed on H, not on the household before it. */
+void policy_runner_begin(struct policy_runner *r, int64_t household);
 /* policy_runner_eval without the policies whose bit (index into
  * set->policies, below 64) is set in skip: they are neither run nor
  * recorded; the caller records why. */

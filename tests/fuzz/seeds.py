@@ -167,3 +167,68 @@ write("digest", "seed_strange.bin", bytes([0xff]) + people +
       row(T, "alert", id=5, kind="task_overdue", severity="critical", task_id=10,
           supervisor_id=1, level="city", message="m", state="open", opened_at="0",
           last_seen_at="0", subject="task:10"))
+
+
+# The worker harness: what a worker process sends the daemon (daemon/worker.h),
+# frames of base/frame.h: a u32 length (tag included), a u8 tag, the payload;
+# strings as a u32 length, the bytes and a NUL.
+def u8(v):
+    return struct.pack("<B", v)
+
+
+def u32(v):
+    return struct.pack("<I", v)
+
+
+def i64(v):
+    return struct.pack("<q", v)
+
+
+def f64(v):
+    return struct.pack("<d", v)
+
+
+def s(text):
+    b = text.encode("utf-8") if isinstance(text, str) else text
+    return u32(len(b)) + b + b"\0"
+
+
+def frame(tag, payload):
+    return u32(len(payload) + 1) + u8(tag) + payload
+
+
+RESULT = 3
+
+
+def result(outcome=0, msg="", findings=(), alerts=(), errors=()):
+    p = u8(outcome) + s(msg) + u32(len(findings))
+    for k, member, measure, kind, amount, reason in findings:
+        p += u32(k) + i64(member) + s(measure) + u8(kind)
+        p += u8(amount is not None) + f64(amount or 0.0) + s(reason)
+    p += u32(len(alerts))
+    for k, kind, sev, message in alerts:
+        p += u32(k) + s(kind) + u8(sev) + s(message)
+    p += u32(len(errors))
+    for k, message in errors:
+        p += u32(k) + s(message)
+    return frame(RESULT, p)
+
+
+# Worker index 1 is industry, 0 education, 2 a policy the daemon lacks.
+ok = result(findings=[(1, 0, "project", 0, 3000.0, "有劳动力，愿意发展产业"),
+                      (0, 41, "living_allowance", 0, 1000.0, "成员 41 在读初中")],
+            alerts=[(1, "no_income", 1, "本年无收入记录")],
+            errors=[(0, "插件出错")])
+write("worker", "seed_burst.bin", ok + result(outcome=1) + result(outcome=2, msg="member 4: birth_date") + ok)
+write("worker", "seed_id_in_reason.bin",
+      result(findings=[(1, 0, "project", 1, None, "身份证 440000198005010011 的户主")],
+             alerts=[(0, "dropout", 2, "440000198005010011 辍学")]))
+write("worker", "seed_refused.bin",
+      result(findings=[(2, 0, "project", 0, 1.0, "unknown policy")]) +
+      result(findings=[(1, 0, "house_repair", 0, 1.0, "not industry's")]) +
+      result(findings=[(1, 0, "project", 9, 1.0, "bad kind")]) +
+      result(findings=[(1, 0, "project", 0, float("nan"), "nan")]) +
+      result(outcome=7) + frame(1, u32(0)) + result(findings=[(1, 0, "project", 0, 1.0, "")]))
+write("worker", "seed_broken.bin", ok + u32(50) + u8(RESULT) + b"\x01\x02")
+write("worker", "seed_split_length.bin", ok + ok[:2])
+write("worker", "seed_huge_count.bin", frame(RESULT, u8(0) + s("") + u32(0xffffffff)))

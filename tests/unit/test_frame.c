@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void pair(int sv[2])
@@ -49,6 +51,87 @@ static void frame_round_trip_keeps_every_value(void)
     frame_buf_free(&in);
     close(sv[0]);
     close(sv[1]);
+}
+
+/* A worker sends its results in bursts: frames built one after another in
+ * one buffer, one write; the reader hands them out one by one and needs no
+ * read for the ones it already holds. */
+static void frames_in_a_burst_are_read_one_by_one(void)
+{
+    int sv[2];
+    pair(sv);
+    struct frame_buf out = {0}, in = {0};
+    struct err e = {{0}};
+    frame_begin(&out, 3);
+    frame_put_u32(&out, 0);
+    for (uint32_t i = 1; i < 500; i++) {
+        frame_next(&out, 3);
+        frame_put_u32(&out, i);
+        frame_put_str(&out, i % 7 ? "户" : "");
+    }
+    CHECK(frame_send(sv[0], &out, &e) == 0);
+    close(sv[0]);
+    unsigned tag = 0;
+    CHECK(frame_recv(sv[1], &in, &tag, 5000, &e) == 0);
+    CHECK(tag == 3 && frame_get_u32(&in) == 0 && in.pos == in.len);
+    for (uint32_t i = 1; i < 500; i++) {
+        tag = 0;
+        CHECK(frame_recv(sv[1], &in, &tag, 5000, &e) == 0);
+        CHECK(tag == 3 && frame_get_u32(&in) == i);
+        CHECK(strcmp(frame_get_str(&in), i % 7 ? "户" : "") == 0);
+        CHECK(!in.bad && in.pos == in.len);
+    }
+    /* The writer is gone after the burst: an orderly end. */
+    CHECK(frame_recv(sv[1], &in, &tag, 5000, &e) == ERR_CLOSED);
+    close(sv[1]);
+    frame_buf_free(&out);
+    frame_buf_free(&in);
+}
+
+/* A burst may be split anywhere, even inside a length prefix: the rest
+ * arriving after the caller's short timeout is still one frame, not a
+ * broken peer. */
+static void a_split_length_waits_for_the_rest(void)
+{
+    int sv[2];
+    pair(sv);
+    struct frame_buf out = {0}, in = {0};
+    struct err e = {{0}};
+    frame_begin(&out, 5);
+    frame_put_str(&out, "first");
+    frame_next(&out, 6);
+    frame_put_str(&out, "second");
+    CHECK(frame_send(sv[0], &out, &e) == 0);
+    unsigned char whole[64];
+    ssize_t n = read(sv[1], whole, sizeof whole);
+    CHECK(n > 12);
+    int sw[2];
+    pair(sw);
+    size_t cut = (size_t)n - 13; /* two bytes into the second frame's length */
+    pid_t child = fork();
+    if (child == 0) {
+        close(sw[1]);
+        if (write(sw[0], whole, cut) != (ssize_t)cut)
+            _exit(1);
+        struct timespec ts = {0, 300 * 1000000L};
+        nanosleep(&ts, NULL);
+        _exit(write(sw[0], whole + cut, (size_t)n - cut) == (ssize_t)n - (ssize_t)cut ? 0 : 1);
+    }
+    close(sw[0]);
+    unsigned tag = 0;
+    CHECK(frame_recv(sw[1], &in, &tag, 5000, &e) == 0);
+    CHECK(tag == 5 && strcmp(frame_get_str(&in), "first") == 0);
+    CHECK(frame_recv(sw[1], &in, &tag, 10, &e) == 0);
+    CHECK(tag == 6 && strcmp(frame_get_str(&in), "second") == 0);
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* Nothing more, and the writer has gone: the end. */
+    CHECK(frame_recv(sw[1], &in, &tag, 10, &e) == ERR_CLOSED);
+    close(sv[0]);
+    close(sv[1]);
+    close(sw[1]);
+    frame_buf_free(&out);
+    frame_buf_free(&in);
 }
 
 static void frame_refuses_bad_lengths_and_short_frames(void)
@@ -154,6 +237,8 @@ static void frame_send_refuses_oversized(void)
 int main(void)
 {
     RUN(frame_round_trip_keeps_every_value);
+    RUN(frames_in_a_burst_are_read_one_by_one);
+    RUN(a_split_length_waits_for_the_rest);
     RUN(frame_refuses_bad_lengths_and_short_frames);
     RUN(frame_eof_and_timeout_are_told_apart);
     RUN(frame_string_past_the_payload_is_bad);
