@@ -24,8 +24,7 @@ enum worker_outcome { OUTCOME_OK, OUTCOME_GONE, OUTCOME_MALFORMED };
 
 /* The frames of the protocol: HELLO (worker: its policies' names and
  * sources), BATCH (daemon: today, ids, what to skip and which lists to
- * read), RESULT (worker:
- * one per household, in order). */
+ * read), RESULT (worker: one per household, in order, sent in bursts). */
 enum { WORKER_HELLO = 1, WORKER_BATCH = 2, WORKER_RESULT = 3 };
 
 /* One household of a batch as the supervisor tracks it. */

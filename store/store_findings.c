@@ -114,8 +114,32 @@ static enum fstate parse_state(const char *s)
     return ST_OPEN;
 }
 
-static int load(struct rec *c, int64_t household_id)
+static int str_eq(const char *a, const char *b)
 {
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Same rule, whatever its version: "lua:policies/x.lua@v1" ~ "...@v2". */
+static int same_rule(const char *a, const char *b)
+{
+    size_t la = strcspn(a, "@"), lb = strcspn(b, "@");
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
+static int policy_failed(const struct eval_result *res, const char *policy)
+{
+    for (size_t i = 0; i < res->n_errors; i++)
+        if (str_eq(res->errors[i].policy, policy))
+            return 1;
+    return 0;
+}
+
+/* The household's stored findings, but those of the policies res lists as
+ * failed or not run: reconciliation never touches them, so they are not
+ * copied (a pass of one policy copies one policy's rows). */
+static int load(struct rec *c, const struct eval_result *res)
+{
+    int64_t household_id = res->household_id;
     int rc = 0;
     sqlite3_stmt *s = stmt(c, S_SELECT, &rc);
     if (!s)
@@ -123,6 +147,8 @@ static int load(struct rec *c, int64_t household_id)
     sqlite3_bind_int64(s, 1, household_id);
     int step = SQLITE_DONE, ok = 1;
     while (ok && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (res->n_errors && policy_failed(res, (const char *)sqlite3_column_text(s, 2)))
+            continue;
         if (c->n == c->cap) {
             size_t ncap = c->cap ? c->cap * 2 : 16;
             struct stored *nr = arena_alloc(&c->arena, ncap * sizeof *nr);
@@ -154,26 +180,6 @@ static int load(struct rec *c, int64_t household_id)
         rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings");
     sqlite3_reset(s);
     return rc;
-}
-
-static int str_eq(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* Same rule, whatever its version: "lua:policies/x.lua@v1" ~ "...@v2". */
-static int same_rule(const char *a, const char *b)
-{
-    size_t la = strcspn(a, "@"), lb = strcspn(b, "@");
-    return la == lb && memcmp(a, b, la) == 0;
-}
-
-static int policy_failed(const struct eval_result *res, const char *policy)
-{
-    for (size_t i = 0; i < res->n_errors; i++)
-        if (str_eq(res->errors[i].policy, policy))
-            return 1;
-    return 0;
 }
 
 static int source_failed(const struct eval_result *res, const char *source)
@@ -613,7 +619,7 @@ int store_reconcile_hinted(struct store *st, const struct eval_result *res, cons
             if (!policy_failed(res, res->findings[i].policy))
                 stats->unchanged++;
     } else if (!rc) {
-        rc = load(&c, res->household_id);
+        rc = load(&c, res);
         if (!rc)
             rc = reconcile_findings(&c, res, now, stats);
         /* After the writes: their triggers drop the old digest. */
