@@ -82,30 +82,13 @@ static void setup(void)
                             .income = income};
 }
 
-/* A loaded policy with the struct policy the emitter needs. */
-struct loaded {
-    struct policy_lua *lp;
-    struct policy pol;
-};
-
-static int load(const char *file, const char *text, struct loaded *l, struct err *e)
+static int load(const char *file, const char *text, struct test_policy *l, struct err *e)
 {
-    free(test_write_file(pdir, file, text));
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", pdir, file);
-    memset(l, 0, sizeof *l);
-    int rc = policy_lua_load(path, &cfg, &l->lp, e);
-    if (rc)
-        return rc;
-    l->pol.kind = POLICY_LUA;
-    snprintf(l->pol.name, sizeof l->pol.name, "%s", policy_lua_name(l->lp));
-    snprintf(l->pol.source, sizeof l->pol.source, "%s", policy_lua_source(l->lp));
-    l->pol.measures = policy_lua_measures(l->lp);
-    return 0;
+    return test_policy_load(&cfg, pdir, file, text, l, e);
 }
 
-static int eval(struct policy_lua_worker *w, size_t i, struct loaded *l, struct eval_result *res,
-                struct err *e)
+static int eval(struct policy_lua_worker *w, size_t i, struct test_policy *l,
+                struct eval_result *res, struct err *e)
 {
     struct fupin_out out = {.res = res, .policy = &l->pol};
     struct fupin_params p = {.cfg = &cfg, .area = l->pol.name, .res = res, .policy = &l->pol};
@@ -123,7 +106,7 @@ static double now_s(void)
 
 static void test_good_policy_emits_findings(void)
 {
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     CHECK(load("good.lua", read_fixture("good.lua"), &l, &e) == 0);
     if (!l.lp) {
@@ -171,7 +154,7 @@ static void test_good_policy_emits_findings(void)
 
 static void expect_load_error(const char *text, const char *msg)
 {
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     int rc = load("bad.lua", text, &l, &e);
     CHECK(rc == ERR_INVALID);
@@ -195,7 +178,7 @@ static void test_bad_policies_are_refused_with_line(void)
     expect_load_error("while true do end\n", "policies/bad.lua:1: instruction budget");
     expect_load_error("y = 1\nreturn {}\n", "policies/bad.lua:1: attempt to set global 'y'");
     /* An area outside the catalogue is fine with its own measures. */
-    struct loaded l;
+    struct test_policy l;
     struct err e;
     CHECK(load("own.lua",
                "return { name = 'pilot', title = 'x', measures = {'a', 'b'},\n"
@@ -224,7 +207,7 @@ static void attack(const char *body, int code, const char *msg)
 {
     char text[4096];
     snprintf(text, sizeof text, "%s%s\nend }\n", attack_head, body);
-    struct loaded bad, good;
+    struct test_policy bad, good;
     struct err e = {{0}};
     if (load("attack.lua", text, &bad, &e) != 0) {
         fprintf(stderr, "attack did not load: %s\n", e.msg);
@@ -447,7 +430,7 @@ static const struct attack_case attacks[] = {
  * shrunk list, a field that became nil, and pairs over a record. */
 static void test_views_follow_the_household(void)
 {
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     /* pairs sees every field and list of the description (household.h),
      * however many it holds. */
@@ -495,7 +478,7 @@ static void test_views_follow_the_household(void)
  * from one household to the next is refused when the file loads... */
 static void test_state_refused_at_load(void)
 {
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     /* leak.lua: a file-level counter, table and module field. */
     CHECK(load("leak.lua", read_fixture("leak.lua"), &l, &e) == ERR_INVALID);
@@ -572,7 +555,7 @@ static void expect_state_write_fails(const char *body, const char *msg)
              "function M.evaluate(h, out, params)\n%s\n"
              "out:flag{measure = 'exit_ready', amount = #LIST, reason = 'r'}\nend\nreturn M\n",
              body);
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     CHECK(load("state.lua", src, &l, &e) == 0);
     if (!l.lp)
@@ -618,7 +601,7 @@ static void test_native_fp_matches_lua(void)
     char *saved = cfg.lua_dir, lua_dir[512];
     snprintf(lua_dir, sizeof lua_dir, "%s/lua", test_env("FUPIN_SOURCE_DIR", FUPIN_SOURCE_DIR));
     cfg.lua_dir = lua_dir; /* the shipped fp.lua, not the fixture */
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     CHECK(
         load("native.lua",
@@ -699,7 +682,7 @@ static void test_missing_fp_is_not_fatal(void)
 {
     char *saved = cfg.lua_dir;
     cfg.lua_dir = pdir; /* no fp.lua there */
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     CHECK(load("nofp.lua",
                "return { name = 'exit', title = 't', evaluate = function(h, out)\n"
@@ -719,7 +702,7 @@ static void test_missing_fp_is_not_fatal(void)
  * way on every machine, before the clock could. */
 static void test_instruction_budget_when_asked(void)
 {
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     CHECK(load("count.lua",
                "return { name = 'exit', title = 'c', evaluate = function(h, out)\n"
@@ -743,7 +726,7 @@ static void test_instruction_budget_when_asked(void)
  * masked, whatever the check digit. */
 static void test_recorded_ids_are_masked(void)
 {
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     CHECK(load("paste.lua",
                "return { name = 'exit', title = 'p', evaluate = function(h, out)\n"

@@ -63,32 +63,16 @@ static void setup(void)
                             .visits = visits};
 }
 
-struct loaded {
-    struct policy_lua *lp;
-    struct policy pol;
-};
-
-static int load(const char *file, const char *text, struct loaded *l, struct err *e)
+static int load(const char *file, const char *text, struct test_policy *l, struct err *e)
 {
-    free(test_write_file(pdir, file, text));
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", pdir, file);
-    memset(l, 0, sizeof *l);
-    int rc = policy_lua_load(path, &cfg, &l->lp, e);
-    if (rc)
-        return rc;
-    l->pol.kind = POLICY_LUA;
-    snprintf(l->pol.name, sizeof l->pol.name, "%s", policy_lua_name(l->lp));
-    snprintf(l->pol.source, sizeof l->pol.source, "%s", policy_lua_source(l->lp));
-    l->pol.measures = policy_lua_measures(l->lp);
-    return 0;
+    return test_policy_load(&cfg, pdir, file, text, l, e);
 }
 
 /* ---- the declaration ---- */
 
 static void expect_refused(const char *text, const char *msg)
 {
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     CHECK(load("bad.lua", text, &l, &e) == ERR_INVALID);
     CHECK_STR_CONTAINS(e.msg, msg);
@@ -97,7 +81,7 @@ static void expect_refused(const char *text, const char *msg)
 
 static void reads_declaration_is_parsed(void)
 {
-    struct loaded l;
+    struct test_policy l;
     struct err e = {{0}};
     int declared = -1;
     CHECK(load("a.lua",
@@ -145,7 +129,7 @@ static void reads_declaration_refusals_name_the_line(void)
 
 /* ---- held at run time ---- */
 
-static int run(const struct loaded *ls, size_t n, size_t index, struct eval_result *res,
+static int run(const struct test_policy *ls, size_t n, size_t index, struct eval_result *res,
                struct policy_lua_worker *w, struct err *e)
 {
     struct fupin_out out = {.res = res, .policy = &ls[index].pol};
@@ -179,7 +163,7 @@ static void undeclared_list_fails_at_the_policys_line(void)
                  "return { name = 'industry', title = 't', reads = { 'loans' },\n"
                  "  evaluate = function(h, out, p)\n%s  end }\n",
                  bodies[i]);
-        struct loaded l;
+        struct test_policy l;
         struct err e = {{0}};
         CHECK(load("r.lua", text, &l, &e) == 0);
         struct policy_lua_worker *w = NULL;
@@ -196,7 +180,7 @@ static void undeclared_list_fails_at_the_policys_line(void)
                  "return { name = 'industry', title = 't', reads = { '%s', 'income' },\n"
                  "  evaluate = function(h, out, p)\n%s  end }\n",
                  list, bodies[i]);
-        struct loaded ok;
+        struct test_policy ok;
         CHECK(load("r.lua", text, &ok, &e) == 0);
         struct policy_lua_worker *w2 = NULL;
         CHECK(policy_lua_worker_new(&ok.lp, 1, &cfg, &w2, &e) == 0);
@@ -217,7 +201,7 @@ static void undeclared_list_fails_at_the_policys_line(void)
  * and pairs() shows a policy only what it may read. */
 static void views_shared_by_policies_keep_each_ones_reads(void)
 {
-    struct loaded ls[3];
+    struct test_policy ls[3];
     struct err e = {{0}};
     CHECK(load("a.lua",
                "return { name = 'industry', title = 't', reads = { 'members', 'visits' },\n"

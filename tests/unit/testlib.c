@@ -1,6 +1,7 @@
 /* testlib.c - see testlib.h. */
 #include "testlib.h"
 #include "config.h"
+#include "policy_lua.h"
 #include "store.h"
 
 #include <sqlite3.h>
@@ -170,4 +171,21 @@ char *test_query_text(sqlite3 *db, const char *sql)
         v = strdup((const char *)sqlite3_column_text(s, 0));
     sqlite3_finalize(s);
     return v;
+}
+
+int test_policy_load(const struct config *cfg, const char *dir, const char *file, const char *text,
+                     struct test_policy *out, struct err *e)
+{
+    free(test_write_file(dir, file, text));
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    memset(out, 0, sizeof *out);
+    int rc = policy_lua_load(path, cfg, &out->lp, e);
+    if (rc)
+        return rc;
+    out->pol.kind = POLICY_LUA;
+    snprintf(out->pol.name, sizeof out->pol.name, "%s", policy_lua_name(out->lp));
+    snprintf(out->pol.source, sizeof out->pol.source, "%s", policy_lua_source(out->lp));
+    out->pol.measures = policy_lua_measures(out->lp);
+    return 0;
 }

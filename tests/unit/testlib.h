@@ -3,11 +3,15 @@
 #ifndef FUPIN_TESTLIB_H
 #define FUPIN_TESTLIB_H
 
+#include "policy.h"
+
 #include <stddef.h>
 #include <stdio.h>
 
 struct store;
 struct config;
+struct policy_lua;
+struct err;
 typedef struct sqlite3 sqlite3;
 
 extern int test_failures;
@@ -65,6 +69,15 @@ struct store *test_store_with(const char *path, const char *sql, const char *mor
  * there is none or the query fails), or a malloc'd text (NULL). */
 long test_query_int(sqlite3 *db, const char *sql);
 char *test_query_text(sqlite3 *db, const char *sql);
+/* A Lua policy written to dir/file and loaded with cfg (policy_lua_load),
+ * with the struct policy the emitter needs: its name, source and measures
+ * (what the policy set would fill in). Free with policy_lua_free(lp). */
+struct test_policy {
+    struct policy_lua *lp;
+    struct policy pol;
+};
+int test_policy_load(const struct config *cfg, const char *dir, const char *file, const char *text,
+                     struct test_policy *out, struct err *e);
 /* Prints the summary and returns the process exit code. */
 int test_done(void);
 
