@@ -126,6 +126,25 @@ int bench_callgrind_child(const struct bench_opts *o, const char *db, const char
 int bench_floor_once(const struct bench_opts *o, const char *db, const char *counts_db,
                      struct err *e);
 
+/* ---- bench_rss.c: a process and its children's memory, from /proc ---- */
+#define BENCH_RSS_MAX 16
+struct bench_rss_proc {
+    pid_t pid;
+    char label[32]; /* the fupin command ("run", "worker") or the program */
+    double hwm;     /* VmHWM: the process's peak RSS so far, MiB */
+    double rss;     /* VmRSS now, MiB */
+};
+struct bench_rss {
+    struct bench_rss_proc procs[BENCH_RSS_MAX]; /* [0] is the root */
+    int n;
+    int dropped; /* children beyond BENCH_RSS_MAX, not counted */
+    double hwm_sum, rss_sum;
+};
+/* Reads root and its living children (by PPid). The sum of high-water marks
+ * bounds the simultaneous peak from above; rss_sum is one moment. Fails only
+ * when root itself cannot be read. */
+int bench_rss_read(pid_t root, struct bench_rss *r, struct err *e);
+
 /* Child processes: fork+exec argv with stdout/stderr to log (NULL: inherit). */
 pid_t bench_spawn(char *const argv[], const char *log, struct err *e);
 /* Waits for pid; status into *status; rusage into *ru (may be NULL).

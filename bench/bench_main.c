@@ -55,7 +55,7 @@ void bench_table_row(struct bench_table *t, const char *what, const struct bench
     snprintf(med, sizeof med, "%.*f", decimals, m);
     snprintf(range, sizeof range, "%.*f-%.*f", decimals, bench_fig_min(f), decimals,
              bench_fig_max(f));
-    table_add(t, "%-44s %12s %-21s %-5s %-10s %-4s %s", what, med, range, unit, target,
+    table_add(t, "%-51s %12s %-21s %-5s %-10s %-4s %s", what, med, range, unit, target,
               verdict(target, m), note);
     fprintf(stderr, "fupin-bench: %s: %s %s (%s)\n", what, med, unit, range);
 }
@@ -204,7 +204,7 @@ int main(int argc, char **argv)
     printf("fupin-bench: demo city %ld households, scaled city %ld households%s; "
            "median of %d runs\n",
            o.demo_households, o.households, o.quick ? " (--quick)" : "", o.runs);
-    printf("%-44s %12s %-21s %-5s %-10s %-4s\n", "figure", "median", "min-max", "unit", "target",
+    printf("%-51s %12s %-21s %-5s %-10s %-4s\n", "figure", "median", "min-max", "unit", "target",
            "");
     for (int i = 0; i < t.n; i++)
         printf("%s\n", t.rows[i]);

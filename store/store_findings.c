@@ -34,9 +34,16 @@ enum {
     S_COUNT
 };
 
+const char store_sql_findings_select[] =
+    "SELECT id, ifnull(member_id, 0), policy, measure, kind, amount, reason, source,"
+    " state, updated_at, facts_changed_at FROM finding WHERE household_id = ?";
+const char store_sql_alert_households[] =
+    "SELECT DISTINCT household_id FROM alert"
+    " WHERE household_id BETWEEN ?1 AND ?2 AND state IN ('open','acked')"
+    " ORDER BY household_id";
+
 static const char *const sqls[S_COUNT] = {
-    [S_SELECT] = "SELECT id, ifnull(member_id, 0), policy, measure, kind, amount, reason, source,"
-                 " state, updated_at, facts_changed_at FROM finding WHERE household_id = ?",
+    [S_SELECT] = store_sql_findings_select,
     /* params_source named here, as the triggers of schema v10 would set
      * it: they then leave the row alone instead of writing it twice. */
     [S_INSERT] = "INSERT INTO finding(household_id, member_id, policy, measure, kind, amount,"
@@ -659,11 +666,7 @@ int store_ids_between(struct store *st, const char *sql, int64_t lo, int64_t hi,
 int store_alert_households(struct store *st, int64_t lo, int64_t hi, int max, int64_t *ids, int *n,
                            struct err *e)
 {
-    return store_ids_between(st,
-                             "SELECT DISTINCT household_id FROM alert"
-                             " WHERE household_id BETWEEN ?1 AND ?2 AND state IN ('open','acked')"
-                             " ORDER BY household_id",
-                             lo, hi, max, ids, n, e);
+    return store_ids_between(st, store_sql_alert_households, lo, hi, max, ids, n, e);
 }
 
 /* Runs an UPDATE bound with (?1 household, ?2 now). */

@@ -1,4 +1,5 @@
-/* store_internal.h - what the store_*.c files share; nobody else includes it. */
+/* store_internal.h - what the store_*.c files share; nobody else includes it
+ * but tests/unit/test_store_plans.c (the SQL texts whose plans it pins). */
 #ifndef FUPIN_STORE_INTERNAL_H
 #define FUPIN_STORE_INTERNAL_H
 
@@ -48,6 +49,17 @@ int store_schema_apply(struct store *st, struct err *e);
  * most max into ids; *n = -1 when there were more. */
 int store_ids_between(struct store *st, const char *sql, int64_t lo, int64_t hi, int max,
                       int64_t *ids, int *n, struct err *e);
+/* The engine's hot per-household reads, whose query plans
+ * tests/unit/test_store_plans.c pins: the households of a range with a live
+ * data_quality alert / any live alert (bound ?1 lo, ?2 hi), and a
+ * household's findings (bound ? household). */
+extern const char store_sql_data_quality_households[];
+extern const char store_sql_alert_households[];
+extern const char store_sql_findings_select[];
+/* store_snapshot.c: the snapshot reader's i-th query (the household row,
+ * then each list), by household id or (ranged) by a range of them; NULL
+ * past the last. */
+const char *store_snapshot_sql(int i, int ranged);
 /* store_schema.c: runs sql (several statements) or fails naming the
  * database; creates the journal triggers of a table keyed by household. */
 int store_schema_exec(struct store *st, const char *sql, struct err *e);

@@ -63,15 +63,16 @@ int store_journal_lists(struct store *st, int64_t cursor, int64_t upto, const in
     return rc;
 }
 
+/* +kind: through the households' index. On alert_live (kind, the partial
+ * index of live alerts) it walked every live data_quality alert of the city
+ * for a batch of one household (tests/unit/test_store_plans.c pins it). */
+const char store_sql_data_quality_households[] =
+    "SELECT DISTINCT household_id FROM alert"
+    " WHERE household_id BETWEEN ?1 AND ?2 AND +kind = 'data_quality'"
+    " AND state IN ('open','acked') ORDER BY household_id";
+
 int store_data_quality_households(struct store *st, int64_t lo, int64_t hi, int max, int64_t *ids,
                                   int *n, struct err *e)
 {
-    /* +kind: through the households' index. On alert_live (kind, the
-     * partial index of live alerts) it walked every live data_quality alert
-     * of the city for a batch of one household. */
-    return store_ids_between(st,
-                             "SELECT DISTINCT household_id FROM alert"
-                             " WHERE household_id BETWEEN ?1 AND ?2 AND +kind = 'data_quality'"
-                             " AND state IN ('open','acked') ORDER BY household_id",
-                             lo, hi, max, ids, n, e);
+    return store_ids_between(st, store_sql_data_quality_households, lo, hi, max, ids, n, e);
 }

@@ -58,6 +58,13 @@ static const char *const range_queries[Q_BEGIN] = {
 };
 /* clang-format on */
 
+const char *store_snapshot_sql(int i, int ranged)
+{
+    if (i < 0 || i >= Q_BEGIN)
+        return NULL;
+    return ranged ? range_queries[i] : queries[i];
+}
+
 /* A range statement's position: the row it stands on (step SQLITE_ROW, of
  * household hid) has not been read yet. */
 struct range_pos {
