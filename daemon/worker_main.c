@@ -148,6 +148,9 @@ static int serve_batch(struct worker_state *ws, int fd, struct err *e)
     }
     if (rc == 0 && n > 0)
         rc = frame_send(fd, &ws->out, e);
+    /* Between batches a death names no household (not this batch's last
+     * one, which may come again in the next). */
+    policy_runner_begin(ws->runner, 0);
     if (in_range)
         snapshot_range_end(ws->reader);
     store_rollback(ws->rd);
