@@ -10,27 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A "Key:   N kB" line of /proc/PID/status in MiB; -1 when absent (a
- * process that is gone or a kernel thread). */
-static double status_kb(pid_t pid, const char *key, pid_t *ppid)
+/* VmHWM and VmRSS (in MiB) and PPid of /proc/PID/status, in one read;
+ * the sizes stay -1 when absent (a kernel thread). Nonzero when the
+ * process is gone. */
+static int read_status(pid_t pid, double *hwm, double *rss, pid_t *ppid)
 {
     char path[64], line[256];
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    size_t klen = strlen(key);
-    double v = -1;
+    *hwm = *rss = -1;
+    *ppid = 0;
     while (fgets(line, sizeof line, f)) {
         long n;
-        if (ppid && strncmp(line, "PPid:", 5) == 0 && sscanf(line + 5, "%ld", &n) == 1)
+        if (sscanf(line, "PPid: %ld", &n) == 1)
             *ppid = (pid_t)n;
-        else if (key[0] && strncmp(line, key, klen) == 0 && line[klen] == ':' &&
-                 sscanf(line + klen + 1, "%ld", &n) == 1)
-            v = (double)n / 1024.0;
+        else if (sscanf(line, "VmHWM: %ld", &n) == 1)
+            *hwm = (double)n / 1024.0;
+        else if (sscanf(line, "VmRSS: %ld", &n) == 1)
+            *rss = (double)n / 1024.0;
     }
     fclose(f);
-    return v;
+    return 0;
 }
 
 /* The first word of the process's command line after the program: for
@@ -61,48 +63,47 @@ static void proc_label(pid_t pid, char *buf, size_t size)
     buf[k] = 0;
 }
 
+/* Adds pid's figures to r (a process without them, a kernel thread, is
+ * left out). */
+static void add_proc(struct bench_rss *r, pid_t pid, double hwm, double rss)
+{
+    if (hwm < 0 || rss < 0)
+        return;
+    if (r->n == BENCH_RSS_MAX) {
+        r->dropped++;
+        return;
+    }
+    struct bench_rss_proc *p = &r->procs[r->n++];
+    p->pid = pid;
+    p->hwm = hwm;
+    p->rss = rss;
+    proc_label(pid, p->label, sizeof p->label);
+    r->hwm_sum += hwm;
+    r->rss_sum += rss;
+}
+
 int bench_rss_read(pid_t root, struct bench_rss *r, struct err *e)
 {
     memset(r, 0, sizeof *r);
+    double hwm, rss;
+    pid_t ppid;
+    if (read_status(root, &hwm, &rss, &ppid) != 0 || hwm < 0)
+        return err_set(e, ERR_FAIL, "/proc/%d/status: no VmHWM (process gone?)", (int)root);
+    add_proc(r, root, hwm, rss);
     /* No /proc/PID/task/TID/children without CONFIG_PROC_CHILDREN: the
      * children are found by their PPid. The daemon spawns its workers from
      * its engine threads, and a child's PPid is the process either way. */
     DIR *d = opendir("/proc");
     if (!d)
         return err_set(e, ERR_FAIL, "/proc: %s", strerror(errno));
-    pid_t pids[BENCH_RSS_MAX];
-    int n = 0;
-    pids[n++] = root;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         if (!isdigit((unsigned char)de->d_name[0]))
             continue;
-        pid_t pid = (pid_t)atol(de->d_name), ppid = 0;
-        if (pid == root)
-            continue;
-        status_kb(pid, "", &ppid);
-        if (ppid != root)
-            continue;
-        if (n < BENCH_RSS_MAX)
-            pids[n++] = pid;
-        else
-            r->dropped++;
+        pid_t pid = (pid_t)atol(de->d_name);
+        if (pid != root && read_status(pid, &hwm, &rss, &ppid) == 0 && ppid == root)
+            add_proc(r, pid, hwm, rss);
     }
     closedir(d);
-    for (int i = 0; i < n; i++) {
-        struct bench_rss_proc *p = &r->procs[r->n];
-        p->pid = pids[i];
-        p->hwm = status_kb(pids[i], "VmHWM", NULL);
-        p->rss = status_kb(pids[i], "VmRSS", NULL);
-        if (p->hwm < 0 || p->rss < 0) {
-            if (i == 0)
-                return err_set(e, ERR_FAIL, "/proc/%d/status: no VmHWM (process gone?)", (int)root);
-            continue; /* a child that exited between the scan and the read */
-        }
-        proc_label(pids[i], p->label, sizeof p->label);
-        r->hwm_sum += p->hwm;
-        r->rss_sum += p->rss;
-        r->n++;
-    }
     return 0;
 }

@@ -107,7 +107,7 @@ static void a_split_length_waits_for_the_rest(void)
     CHECK(n > 12);
     int sw[2];
     pair(sw);
-    size_t cut = (size_t)n - 13; /* two bytes into the second frame's length */
+    size_t cut = (size_t)n - 13; /* three bytes into the second frame's length */
     pid_t child = fork();
     if (child == 0) {
         close(sw[1]);
