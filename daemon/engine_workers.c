@@ -77,11 +77,12 @@ static void *worker_run(void *arg)
     /* Pending batches come in ascending ids: each worker reads its share's
      * lists in one pass per table. */
     int ranged = w->rc == 0 && !b->is_journal && to - from > 1;
-    uint32_t lists = 0;
+    struct snapshot_range_plan plan = {0};
     for (int i = from; ranged && i < to; i++)
-        lists |= b->slots[i].lists;
+        snapshot_range_plan_add(&plan, b->slots[i].lists);
     if (ranged)
-        w->rc = snapshot_range_begin_lists(w->reader, b->ids[from], b->ids[to - 1], lists, &w->e);
+        w->rc = snapshot_range_begin_lists(w->reader, b->ids[from], b->ids[to - 1],
+                                           snapshot_range_plan_lists(&plan), &w->e);
     for (int i = from; w->rc == 0 && i < to; i++)
         w->rc = eval_slot(w, &b->slots[i], ~b->slots[i].scope, &w->e);
     if (ranged)

@@ -103,20 +103,22 @@ static int serve_batch(struct worker_state *ws, int fd, struct err *e)
         return err_set(e, ERR_INVALID, _("bad batch frame"));
     int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
     uint64_t *skip = malloc((n ? n : 1) * sizeof *skip);
-    uint32_t *lists = malloc((n ? n : 1) * sizeof *lists), all_lists = 0;
+    uint32_t *lists = malloc((n ? n : 1) * sizeof *lists);
+    struct snapshot_range_plan plan = {0};
     int rc = ids && skip && lists ? 0 : err_set(e, ERR_FAIL, _("out of memory"));
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         ids[i] = frame_get_i64(in);
         skip[i] = (uint64_t)frame_get_i64(in);
         lists[i] = frame_get_u32(in);
-        all_lists |= lists[i];
+        snapshot_range_plan_add(&plan, lists[i]);
     }
     if (rc == 0 && in->bad)
         rc = err_set(e, ERR_INVALID, _("bad batch frame"));
     if (rc == 0)
         rc = store_begin_read(ws->rd, e);
     int in_range = rc == 0 && ranged && n > 1 &&
-                   snapshot_range_begin_lists(ws->reader, ids[0], ids[n - 1], all_lists, e) == 0;
+                   snapshot_range_begin_lists(ws->reader, ids[0], ids[n - 1],
+                                              snapshot_range_plan_lists(&plan), e) == 0;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         struct worker_item *it = &ws->item;
         eval_result_reset(&it->res);

@@ -478,6 +478,26 @@ void snapshot_range_end(struct snapshot_reader *r)
     r->ranged = 0;
 }
 
+void snapshot_range_plan_add(struct snapshot_range_plan *p, uint32_t lists)
+{
+    p->households++;
+    for (int rec = 1; rec < HOUSEHOLD_REC_COUNT; rec++)
+        if (lists & HOUSEHOLD_LIST_BIT(rec))
+            p->reads[rec]++;
+}
+
+/* Half: a list of one row per household read by a third of them costs
+ * about the same either way (a lookup by id is about three steps); lists
+ * of many rows favour reading by id sooner. */
+uint32_t snapshot_range_plan_lists(const struct snapshot_range_plan *p)
+{
+    uint32_t lists = 0;
+    for (int rec = 1; rec < HOUSEHOLD_REC_COUNT; rec++)
+        if (p->reads[rec] && 2 * p->reads[rec] >= p->households)
+            lists |= HOUSEHOLD_LIST_BIT(rec);
+    return lists;
+}
+
 /* Reads the household row; ERR_NOTFOUND when there is none. */
 static int read_household(struct snapshot_reader *r, struct household *rec)
 {

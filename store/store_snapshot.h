@@ -47,4 +47,17 @@ int snapshot_range_begin_lists(struct snapshot_reader *r, int64_t lo, int64_t hi
                                struct err *e);
 void snapshot_range_end(struct snapshot_reader *r);
 
+/* Which lists a range's households read, counted to choose the ones worth
+ * one pass: stepping through a list's rows costs every household of the
+ * range, reading it by id only those that ask. Zero it, add each
+ * household's lists, then pass snapshot_range_plan_lists to
+ * snapshot_range_begin_lists. */
+struct snapshot_range_plan {
+    unsigned households;
+    unsigned reads[HOUSEHOLD_REC_COUNT];
+};
+void snapshot_range_plan_add(struct snapshot_range_plan *p, uint32_t lists);
+/* The lists at least half of the households read. */
+uint32_t snapshot_range_plan_lists(const struct snapshot_range_plan *p);
+
 #endif
