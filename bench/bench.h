@@ -51,6 +51,14 @@ void bench_sleep(double s);
 
 /* Copies a database file (the city is created once and copied per run). */
 int bench_copy(const char *from, const char *to, struct err *e);
+/* Copies the *.lua files of directory from into to (made if missing). */
+int bench_copy_policies(const char *from, const char *to, struct err *e);
+/* A one-policy edit as a person makes it: the shipped policies copied to
+ * edited/policies beside db (bench_edited_dir) with a comment appended to
+ * industry.lua, so that its source hash, and nothing it says, changes. The
+ * stored findings are left alone (their digests too). */
+int bench_edit_policies(const struct bench_opts *o, const char *db, struct err *e);
+void bench_edited_dir(const char *db, char *out, size_t size);
 /* Unlinks path and its -wal/-shm files. */
 void bench_remove_db(const char *path);
 

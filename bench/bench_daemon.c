@@ -48,28 +48,6 @@ struct daemon_run {
     double rss_max; /* the largest of those sums */
 };
 
-static int copy_policies(const char *from, const char *to, struct err *e)
-{
-    if (mkdir(to, 0700) != 0 && errno != EEXIST)
-        return err_set(e, ERR_FAIL, "%s: %s", to, strerror(errno));
-    DIR *d = opendir(from);
-    if (!d)
-        return err_set(e, ERR_FAIL, "%s: %s", from, strerror(errno));
-    int rc = 0;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".lua") != 0)
-            continue;
-        char a[768], b[768];
-        snprintf(a, sizeof a, "%s/%s", from, de->d_name);
-        snprintf(b, sizeof b, "%s/%s", to, de->d_name);
-        rc = bench_copy(a, b, e);
-    }
-    closedir(d);
-    return rc;
-}
-
 static int daemon_alive(struct daemon_run *d, struct err *e)
 {
     int status;
@@ -126,7 +104,7 @@ static int daemon_start(struct daemon_run *d, const char *city, struct err *e)
     mkdir(spool, 0700);
     int rc = bench_copy(city, d->db, e);
     if (rc == 0)
-        rc = copy_policies(src, d->policies, e);
+        rc = bench_copy_policies(src, d->policies, e);
     if (rc == 0)
         rc = bench_write_config(o, d->cfg, d->db, d->policies, e);
     if (rc == 0)

@@ -71,15 +71,19 @@ static void engine_run(const struct bench_opts *o, const char *db, int workers, 
         r->again_seconds = bench_mono() - t0;
         r->again_households = again.households;
         r->again_written = again.inserted + again.updated + again.withdrawn;
-        /* A one-policy edit: every industry finding names another version
-         * (as after an edit of industry.lua), and only industry runs. */
-        struct store *w = NULL;
-        if (r->rc == 0 && (r->rc = store_open(db, STORE_WRITE, &w, &e)) == 0)
-            r->rc = store_exec(w,
-                               "UPDATE finding SET source = source || '-before'"
-                               " WHERE policy = 'industry'",
-                               &e);
-        store_close(w);
+        /* A one-policy edit: industry.lua edited as a person would (a new
+         * version saying the same), taken as a hot reload takes it, and
+         * only industry runs. */
+        struct policy_set *edited = NULL;
+        char dir[600];
+        if (r->rc == 0 && (r->rc = bench_edit_policies(o, db, &e)) == 0) {
+            bench_edited_dir(db, dir, sizeof dir);
+            free(cfg->policies_dir);
+            if (!(cfg->policies_dir = strdup(dir)))
+                r->rc = err_set(&e, ERR_FAIL, "out of memory");
+        }
+        if (r->rc == 0 && (r->rc = policy_set_load(cfg, 0, &edited, &e)) == 0)
+            r->rc = engine_set_policies(en, edited, &e);
         struct engine_stats one = {0};
         t0 = bench_mono();
         if (r->rc == 0)

@@ -2,6 +2,7 @@
  * benchmark. Never writes outside the benchmark's temp directory. */
 #include "bench.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -245,4 +246,53 @@ int bench_wait(pid_t pid, double timeout_s, int *status, struct rusage *ru)
         }
         bench_sleep(0.01);
     }
+}
+
+int bench_copy_policies(const char *from, const char *to, struct err *e)
+{
+    if (mkdir(to, 0700) != 0 && errno != EEXIST)
+        return err_set(e, ERR_FAIL, "%s: %s", to, strerror(errno));
+    DIR *d = opendir(from);
+    if (!d)
+        return err_set(e, ERR_FAIL, "%s: %s", from, strerror(errno));
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".lua") != 0)
+            continue;
+        char a[768], b[768];
+        snprintf(a, sizeof a, "%s/%s", from, de->d_name);
+        snprintf(b, sizeof b, "%s/%s", to, de->d_name);
+        rc = bench_copy(a, b, e);
+    }
+    closedir(d);
+    return rc;
+}
+
+void bench_edited_dir(const char *db, char *out, size_t size)
+{
+    const char *slash = strrchr(db, '/');
+    snprintf(out, size, "%.*s/edited/policies", slash ? (int)(slash - db) : 1, slash ? db : ".");
+}
+
+int bench_edit_policies(const struct bench_opts *o, const char *db, struct err *e)
+{
+    char src[512], dir[600], path[700];
+    snprintf(src, sizeof src, "%s/policies", o->source_dir);
+    bench_edited_dir(db, dir, sizeof dir);
+    /* Named policies/ like the shipped one: a policy's source label is
+     * "lua:policies/NAME.lua@HASH", and only its hash is to change. */
+    *strrchr(dir, '/') = '\0';
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return err_set(e, ERR_FAIL, "%s: %s", dir, strerror(errno));
+    bench_edited_dir(db, dir, sizeof dir);
+    int rc = bench_copy_policies(src, dir, e);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof path, "%s/industry.lua", dir);
+    FILE *f = fopen(path, "a");
+    if (!f || fputs("-- edited by the benchmark\n", f) < 0 || fclose(f) != 0)
+        return err_set(e, ERR_FAIL, "%s: %s", path, strerror(errno));
+    return 0;
 }

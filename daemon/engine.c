@@ -105,9 +105,10 @@ static int write_slot(struct engine *en, struct worker_item *s, uint64_t scope, 
         en->n_live >= 0 && !bsearch(&s->id, en->live, (size_t)en->n_live, sizeof *en->live, cmp_id);
     int partial = (scope & engine_all_policies(en)) != engine_all_policies(en);
     size_t real = partial ? add_out_of_scope(en, scope, &s->res) : s->res.n_errors;
-    int rc = store_reconcile_hinted(
-        en->w, &s->res, now,
-        (no_live ? RECONCILE_NO_LIVE_ALERTS : 0) | (partial ? RECONCILE_NO_DIGEST : 0), &rs, e);
+    /* Out of the pass counts as failed: the digest keeps those policies'
+     * part as it was. */
+    int rc =
+        store_reconcile_hinted(en->w, &s->res, now, no_live ? RECONCILE_NO_LIVE_ALERTS : 0, &rs, e);
     s->res.n_errors = real;
     if (rc)
         return rc;

@@ -31,6 +31,7 @@ enum {
     S_ALERTS,
     S_DIGEST_GET,
     S_DIGEST_PUT,
+    S_MOVE_SOURCE,
     S_COUNT
 };
 
@@ -67,6 +68,11 @@ static const char *const sqls[S_COUNT] = {
     [S_DIGEST_GET] = "SELECT digest FROM finding_digest WHERE household_id = ?1",
     [S_DIGEST_PUT] = "INSERT INTO finding_digest(household_id, digest) VALUES (?1, ?2)"
                      " ON CONFLICT(household_id) DO UPDATE SET digest = excluded.digest",
+    /* S_RESOURCE for every open row of one policy of the household. */
+    [S_MOVE_SOURCE] = "UPDATE finding SET source = ?3, updated_at = ?4,"
+                      " params_source = (SELECT value FROM engine_meta WHERE key = 'params_source')"
+                      " WHERE household_id = ?1 AND policy = ?2 AND state = 'open'"
+                      " AND source IS NOT ?3",
 };
 
 struct rec {
@@ -503,10 +509,16 @@ int store_reconcile(struct store *st, const struct eval_result *res, const char 
 
 /* Two 64-bit lanes over every byte reconciliation reads from res, fields
  * NUL- or length-delimited. Not cryptographic: a false match needs two
- * different evaluations of one household to agree in 128 bits. */
+ * different evaluations of one policy on one household to agree in 64
+ * bits. */
 struct digest {
     uint64_t a, b;
 };
+
+#define DIGEST_INIT                                                                                \
+    {                                                                                              \
+        0xcbf29ce484222325ull, 0x6a09e667f3bcc908ull                                               \
+    }
 
 static void dig_word(uint64_t *a, uint64_t *b, uint64_t w)
 {
@@ -551,58 +563,281 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-/* The findings and the failed (or not run) policies, in the order the
- * policies said them: reconciliation depends on nothing else of res. */
-static void digest_result(const struct eval_result *res, unsigned char out[16])
+static uint64_t dig_end(const struct digest *d)
 {
-    struct digest d = {0xcbf29ce484222325ull, 0x6a09e667f3bcc908ull};
-    dig_int(&d, (int64_t)res->n_findings);
-    for (size_t i = 0; i < res->n_findings; i++) {
-        const struct finding *f = &res->findings[i];
-        dig_int(&d, f->member_id);
-        dig_str(&d, f->policy);
-        dig_str(&d, f->source);
-        dig_str(&d, f->measure);
-        dig_int(&d, (int64_t)f->kind);
-        dig_int(&d, f->has_amount ? 1 : 0);
-        if (f->has_amount)
-            dig_bytes(&d, &f->amount, sizeof f->amount);
-        dig_str(&d, f->reason);
-    }
-    dig_int(&d, (int64_t)res->n_errors);
-    for (size_t i = 0; i < res->n_errors; i++)
-        dig_str(&d, res->errors[i].policy);
-    uint64_t a = mix(d.a ^ mix(d.b)), b = mix(d.b + 0x9e3779b97f4a7c15ull * d.a);
-    memcpy(out, &a, 8);
-    memcpy(out + 8, &b, 8);
+    return mix(d->a ^ mix(d->b + 0x9e3779b97f4a7c15ull));
 }
 
-/* *same = 1 when the household's stored digest is d. */
-static int digest_same(struct rec *c, int64_t household_id, const unsigned char d[16], int *same)
+static uint64_t name_hash(const char *name)
+{
+    struct digest d = DIGEST_INIT;
+    dig_str(&d, name);
+    return dig_end(&d);
+}
+
+/* A household's digest holds, per policy, what the policy said when its
+ * findings were last reconciled (content: everything reconciliation
+ * compares but the source) and the versions that said it (sources); a
+ * policy with no entry said nothing, unless it is one of the unknown ones
+ * (failed or not run when the digest was started: its rows were never
+ * compared). Any write to a finding row of the household drops the whole
+ * digest (triggers of schema v13), so an entry is what the policy's rows
+ * still say. A pass of one policy compares that policy's entry alone; a
+ * new version of a rule that says the same moves only the sources. */
+#define DIGEST_VERSION 2
+#define DIGEST_MAX 64 /* policies per household; more and no digest is kept */
+
+struct pdigest {
+    uint64_t policy, content, sources;
+};
+
+struct hdigest {
+    int valid;
+    size_t n, n_unknown;
+    struct pdigest e[DIGEST_MAX]; /* by policy hash */
+    uint64_t unknown[DIGEST_MAX];
+};
+
+static const struct pdigest *entry_of(const struct hdigest *h, uint64_t policy)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (h->e[i].policy == policy)
+            return &h->e[i];
+    return NULL;
+}
+
+static int has_hash(const uint64_t *list, size_t n, uint64_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == v)
+            return 1;
+    return 0;
+}
+
+static void entry_add(struct hdigest *h, const struct pdigest *p)
+{
+    size_t i = h->n++;
+    for (; i > 0 && h->e[i - 1].policy > p->policy; i--)
+        h->e[i] = h->e[i - 1];
+    h->e[i] = *p;
+}
+
+/* The entries of the policies that ran (not failed, not out of the pass)
+ * and said something, in *out; the failed ones' name hashes in errs.
+ * Returns -1 when there are too many policies to keep a digest. */
+static int digest_result(const struct eval_result *res, struct hdigest *out, uint64_t *errs)
+{
+    struct acc {
+        const char *name;
+        struct digest c, s;
+        int64_t n;
+    } acc[DIGEST_MAX];
+    size_t n = 0;
+    if (res->n_errors > DIGEST_MAX)
+        return -1;
+    for (size_t i = 0; i < res->n_errors; i++)
+        errs[i] = name_hash(res->errors[i].policy);
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct finding *f = &res->findings[i];
+        /* A policy's findings come together: the last one is the likely one. */
+        size_t k = n;
+        if (n && str_eq(acc[n - 1].name, f->policy))
+            k = n - 1;
+        for (size_t j = 0; k == n && j < n; j++)
+            if (str_eq(acc[j].name, f->policy))
+                k = j;
+        if (k == n) {
+            if (policy_failed(res, f->policy))
+                continue;
+            if (n == DIGEST_MAX)
+                return -1;
+            acc[n] = (struct acc){.name = f->policy, .c = DIGEST_INIT, .s = DIGEST_INIT};
+            n++;
+        }
+        struct acc *a = &acc[k];
+        a->n++;
+        dig_int(&a->c, f->member_id);
+        dig_str(&a->c, f->measure);
+        dig_int(&a->c, (int64_t)f->kind);
+        dig_int(&a->c, f->has_amount ? 1 : 0);
+        if (f->has_amount)
+            dig_bytes(&a->c, &f->amount, sizeof f->amount);
+        dig_str(&a->c, f->reason);
+        dig_str(&a->s, f->source);
+    }
+    out->valid = 1;
+    out->n = out->n_unknown = 0;
+    for (size_t k = 0; k < n; k++) {
+        dig_int(&acc[k].c, acc[k].n);
+        struct pdigest p = {name_hash(acc[k].name), dig_end(&acc[k].c), dig_end(&acc[k].s)};
+        entry_add(out, &p);
+    }
+    return 0;
+}
+
+/* The household's stored digest into *h (h->valid = 0 when there is none
+ * or it is of an older layout). */
+static int digest_get(struct rec *c, int64_t household_id, struct hdigest *h)
 {
     int rc = 0;
+    h->valid = 0;
+    h->n = h->n_unknown = 0;
     sqlite3_stmt *s = stmt(c, S_DIGEST_GET, &rc);
     if (!s)
         return rc;
     sqlite3_bind_int64(s, 1, household_id);
     int step = sqlite3_step(s);
-    *same = step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 16 &&
-            memcmp(sqlite3_column_blob(s, 0), d, 16) == 0;
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    if (step == SQLITE_ROW) {
+        const unsigned char *b = sqlite3_column_blob(s, 0);
+        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+        if (b && len >= 3 && b[0] == DIGEST_VERSION && b[1] <= DIGEST_MAX && b[2] <= DIGEST_MAX &&
+            len == 3 + (size_t)b[1] * 24 + (size_t)b[2] * 8) {
+            h->n = b[1];
+            h->n_unknown = b[2];
+            memcpy(h->e, b + 3, h->n * 24);
+            memcpy(h->unknown, b + 3 + h->n * 24, h->n_unknown * 8);
+            h->valid = 1;
+        }
+    } else if (step != SQLITE_DONE) {
         rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings digest");
+    }
     sqlite3_reset(s);
     return rc;
 }
 
-static int digest_put(struct rec *c, int64_t household_id, const unsigned char d[16])
+static int digest_put(struct rec *c, int64_t household_id, const struct hdigest *h)
 {
     int rc = 0;
     sqlite3_stmt *s = stmt(c, S_DIGEST_PUT, &rc);
     if (!s)
         return rc;
+    unsigned char b[3 + DIGEST_MAX * 32];
+    b[0] = DIGEST_VERSION;
+    b[1] = (unsigned char)h->n;
+    b[2] = (unsigned char)h->n_unknown;
+    memcpy(b + 3, h->e, h->n * 24);
+    memcpy(b + 3 + h->n * 24, h->unknown, h->n_unknown * 8);
     sqlite3_bind_int64(s, 1, household_id);
-    sqlite3_bind_blob(s, 2, d, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, b, (int)(3 + h->n * 24 + h->n_unknown * 8), SQLITE_STATIC);
     return step_done(c, s, "writing findings digest");
+}
+
+/* Whether every policy that ran says what its rows say (stored): each
+ * entry of now matches, no policy that ran lost its findings, none was
+ * unknown. Then at most the sources differ. */
+static int digest_same(const struct hdigest *now, const struct hdigest *stored,
+                       const uint64_t *errs, size_t n_errs)
+{
+    if (!stored->valid)
+        return 0;
+    for (size_t i = 0; i < now->n; i++) {
+        const struct pdigest *p = entry_of(stored, now->e[i].policy);
+        if (!p || p->content != now->e[i].content)
+            return 0;
+    }
+    for (size_t i = 0; i < stored->n; i++)
+        if (!entry_of(now, stored->e[i].policy) && !has_hash(errs, n_errs, stored->e[i].policy))
+            return 0;
+    for (size_t i = 0; i < stored->n_unknown; i++)
+        if (!has_hash(errs, n_errs, stored->unknown[i]))
+            return 0;
+    return 1;
+}
+
+/* What to keep after reconciling row by row: the entries of the policies
+ * that ran, and for those that did not what was known of them before.
+ * -1 when that is more than a digest holds. */
+static int digest_merge(struct hdigest *now, const struct hdigest *stored, const uint64_t *errs,
+                        size_t n_errs)
+{
+    for (size_t i = 0; i < n_errs; i++) {
+        if (has_hash(errs, i, errs[i]) || entry_of(now, errs[i]))
+            continue; /* named twice */
+        const struct pdigest *p = stored->valid ? entry_of(stored, errs[i]) : NULL;
+        if (p && now->n == DIGEST_MAX)
+            return -1;
+        if (p)
+            entry_add(now, p);
+        else if (!stored->valid || has_hash(stored->unknown, stored->n_unknown, errs[i]))
+            now->unknown[now->n_unknown++] = errs[i];
+    }
+    return 0;
+}
+
+/* The finding of policy (a name hash) whose source its open rows are to
+ * take, and how many it said; NULL when it said nothing or (never seen)
+ * with two versions, which is left to the row-by-row path. */
+static const struct finding *source_of(const struct eval_result *res, uint64_t policy, long *n)
+{
+    const struct finding *f = NULL;
+    *n = 0;
+    for (size_t i = 0; i < res->n_findings; i++)
+        if (name_hash(res->findings[i].policy) == policy) {
+            if (f && !str_eq(f->source, res->findings[i].source))
+                return NULL;
+            f = &res->findings[i];
+            (*n)++;
+        }
+    return f;
+}
+
+/* A new version of a policy that says the same: one statement moves its
+ * open rows to f's source, as resource() would row by row. */
+static int move_source(struct rec *c, int64_t household_id, const struct finding *f, long n,
+                       const char *now, struct reconcile_stats *stats)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_MOVE_SOURCE, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    sqlite3_bind_text(s, 2, f->policy, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, f->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+    if ((rc = step_done(c, s, "updating finding source")) != 0)
+        return rc;
+    long moved = sqlite3_changes(c->st->db);
+    stats->updated += moved;
+    stats->unchanged += n - moved;
+    return 0;
+}
+
+/* The same path: the stored digest matched. Moves the sources of the
+ * policies whose version changed (after checking each has one source, so
+ * that nothing is written when the row-by-row path must run instead);
+ * returns 1 for that path, else 0 or an error. */
+static int reconcile_same(struct rec *c, const struct eval_result *res, const struct hdigest *d,
+                          struct hdigest *stored, const char *now, struct reconcile_stats *stats)
+{
+    const struct finding *src[DIGEST_MAX];
+    long n[DIGEST_MAX];
+    size_t moves = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        src[i] = NULL;
+        if (entry_of(stored, d->e[i].policy)->sources == d->e[i].sources)
+            continue;
+        if (!(src[i] = source_of(res, d->e[i].policy, &n[i])))
+            return 1;
+        moves++;
+    }
+    long said = 0;
+    for (size_t i = 0; i < res->n_findings; i++)
+        said += !policy_failed(res, res->findings[i].policy);
+    int rc = 0;
+    for (size_t i = 0; i < d->n && !rc; i++) {
+        if (!src[i])
+            continue;
+        rc = move_source(c, res->household_id, src[i], n[i], now, stats);
+        said -= n[i];
+        for (size_t k = 0; k < stored->n; k++)
+            if (stored->e[k].policy == d->e[i].policy)
+                stored->e[k].sources = d->e[i].sources;
+    }
+    stats->unchanged += said;
+    /* The moves' triggers dropped the digest: it stands again, new sources. */
+    if (!rc && moves)
+        rc = digest_put(c, res->household_id, stored);
+    return rc;
 }
 
 int store_reconcile_hinted(struct store *st, const struct eval_result *res, const char *now,
@@ -612,26 +847,29 @@ int store_reconcile_hinted(struct store *st, const struct eval_result *res, cons
     if (!stats)
         stats = &local;
     struct rec c = {.st = st, .e = e};
-    int use_digest = !(hints & RECONCILE_NO_DIGEST), same = 0, rc = 0;
-    unsigned char d[16];
+    int use_digest = !(hints & RECONCILE_NO_DIGEST), rc = 0, same = 0;
+    struct hdigest stored = {0}, d;
+    uint64_t errs[DIGEST_MAX];
+    if (use_digest && digest_result(res, &d, errs) != 0)
+        use_digest = 0;
     if (use_digest) {
-        digest_result(res, d);
-        rc = digest_same(&c, res->household_id, d, &same);
+        rc = digest_get(&c, res->household_id, &stored);
+        same = !rc && digest_same(&d, &stored, errs, res->n_errors);
     }
-    if (!rc && same) {
-        /* Reconciling what was reconciled last, onto rows nobody changed
-         * since (the digest would be gone), writes nothing: every finding
-         * of a policy that ran counts as unchanged, as it would there. */
-        for (size_t i = 0; i < res->n_findings; i++)
-            if (!policy_failed(res, res->findings[i].policy))
-                stats->unchanged++;
-    } else if (!rc) {
+    /* Reconciling what was reconciled last, onto rows nobody changed since
+     * (the digest would be gone), writes nothing but the sources of a new
+     * version: every other finding of a policy that ran counts as
+     * unchanged, as it would row by row. */
+    if (same && (rc = reconcile_same(&c, res, &d, &stored, now, stats)) == 1)
+        same = rc = 0;
+    if (!rc && !same) {
         rc = load(&c, res);
         if (!rc)
             rc = reconcile_findings(&c, res, now, stats);
-        /* After the writes: their triggers drop the old digest. */
-        if (!rc && use_digest)
-            rc = digest_put(&c, res->household_id, d);
+        /* After the writes, whose triggers dropped the old digest; none is
+         * kept when the household has more policies than a digest holds. */
+        if (!rc && use_digest && digest_merge(&d, &stored, errs, res->n_errors) == 0)
+            rc = digest_put(&c, res->household_id, &d);
     }
     if (!rc)
         rc = reconcile_alerts(&c, res, now, hints & RECONCILE_NO_LIVE_ALERTS);

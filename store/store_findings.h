@@ -18,15 +18,17 @@ struct reconcile_stats {
  * findings stay as they were). Policy alerts (subject "household:<id>") are
  * raised/resolved likewise; a live data_quality alert of the household is
  * resolved too, since reconciling means its snapshot read cleanly.
- * now is "YYYY-MM-DD HH:MM:SS". stats may be NULL. When res has the digest
- * kept by the last reconciliation and no finding row of the household
- * changed since (finding_digest), the findings are not even loaded. */
+ * now is "YYYY-MM-DD HH:MM:SS". stats may be NULL. The household's digest
+ * (finding_digest) keeps, per policy, what the policy said when last
+ * reconciled; any write to one of its finding rows drops it. While it
+ * stands and every policy that ran says the same again, the findings are
+ * not even loaded: a new version of a policy saying the same only moves
+ * its open rows' source, in one statement. */
 int store_reconcile(struct store *st, const struct eval_result *res, const char *now,
                     struct reconcile_stats *stats, struct err *e);
 /* Hints for store_reconcile_hinted. NO_LIVE_ALERTS: the caller knows (from
  * store_alert_households in this transaction) that the household has no
- * live alert, so the alert lookup is skipped. NO_DIGEST: res is a pass of
- * some policies only, whose digest no later whole evaluation would match:
+ * live alert, so the alert lookup is skipped. NO_DIGEST: the digest is
  * neither compared nor kept (the stored one stands if no row changes). */
 enum { RECONCILE_NO_LIVE_ALERTS = 1, RECONCILE_NO_DIGEST = 2 };
 /* store_reconcile with hints (RECONCILE_* or'ed). */

@@ -630,7 +630,7 @@ static void reconcile_by_digest_only_while_the_rows_stand(void)
 
     /* A pass of some policies neither keeps its digest nor trusts one: the
      * whole evaluation's digest stands while its rows do. */
-    char before[64];
+    char before[512];
     snprintf(before, sizeof before, "%s", qtext("SELECT hex(digest) FROM finding_digest"));
     struct fake p;
     fake_init(&p, 12);
@@ -658,6 +658,74 @@ static void reconcile_by_digest_only_while_the_rows_stand(void)
     teardown();
 }
 
+/* The digest keeps each policy's part: a pass of one policy compares that
+ * part alone, a new version that says the same moves only the sources
+ * (without reading the rows), and a policy whose rows were never compared
+ * is not taken to have said nothing. */
+static void digest_per_policy(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+
+    /* Industry alone, a new version saying the same; education out of the
+     * pass. The rows are not read: a reason changed behind the digest's
+     * back (its trigger dropped) stays as it is. */
+    sql("DROP TRIGGER finding_digest_update;"
+        "UPDATE finding SET reason = 'tampered' WHERE measure = 'rain_plan'");
+    struct fake p;
+    fake_init(&p, 12);
+    add_finding(&p, "industry", "lua:policies/industry.lua@v2", 0, "project", 0, 0,
+                "二(一) 产业: labour, no project");
+    add_error(&p, "education", EDU);
+    struct reconcile_stats s = run(&p, "2018-07-01 10:00:00");
+    CHECK(s.updated == 1 && s.unchanged == 0 && s.inserted == 0 && s.withdrawn == 0);
+    CHECK(strcmp(qtext("SELECT source || ' ' || updated_at FROM finding WHERE measure = 'project'"),
+                 "lua:policies/industry.lua@v2 2018-07-01 10:00:00") == 0);
+    CHECK(strcmp(qtext("SELECT reason FROM finding WHERE measure = 'rain_plan'"), "tampered") == 0);
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+    /* Again: nothing to move, nothing written. */
+    s = run(&p, "2018-07-02 10:00:00");
+    CHECK(s.updated == 0 && s.unchanged == 1);
+    CHECK(strcmp(qtext("SELECT updated_at FROM finding WHERE measure = 'project'"),
+                 "2018-07-01 10:00:00") == 0);
+    /* The whole evaluation on the new version: education's part was kept. */
+    k.f[2].source = "lua:policies/industry.lua@v2";
+    s = run(&k, "2018-07-03 10:00:00");
+    CHECK(s.updated == 0 && s.unchanged == 3);
+    CHECK(strcmp(qtext("SELECT reason FROM finding WHERE measure = 'rain_plan'"), "tampered") == 0);
+
+    /* Industry says nothing now: its row is withdrawn, row by row. */
+    fake_init(&p, 12);
+    add_error(&p, "education", EDU);
+    s = run(&p, "2018-07-04 10:00:00");
+    CHECK(s.withdrawn == 1 && s.unchanged == 0);
+    CHECK(strcmp(qtext("SELECT state FROM finding WHERE measure = 'project'"), "withdrawn") == 0);
+    CHECK(strcmp(qtext("SELECT state FROM finding WHERE measure = 'rain_plan'"), "open") == 0);
+
+    /* A digest started while education was out of the pass does not know
+     * education's rows: education saying nothing then withdraws them. */
+    sql("DELETE FROM finding_digest");
+    run(&p, "2018-07-05 10:00:00");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+    fake_init(&p, 12);
+    s = run(&p, "2018-07-06 10:00:00");
+    CHECK(s.withdrawn == 2);
+    CHECK(qint("SELECT count(*) FROM finding WHERE household_id = 12 AND state = 'open'") == 0);
+
+    /* A decided finding keeps its version; only open rows move. */
+    run(&k, "2018-07-07 10:00:00");
+    sql("UPDATE finding SET state = 'accepted' WHERE measure = 'project'");
+    run(&k, "2018-07-08 10:00:00"); /* the digest again */
+    k.f[2].source = "lua:policies/industry.lua@v3";
+    s = run(&k, "2018-07-09 10:00:00");
+    CHECK(s.updated == 0 && s.unchanged == 3);
+    CHECK(strcmp(qtext("SELECT source FROM finding WHERE measure = 'project'"),
+                 "lua:policies/industry.lua@v2") == 0);
+    teardown();
+}
+
 int main(void)
 {
     RUN(reconcile_inserts_then_writes_nothing_when_unchanged);
@@ -669,6 +737,7 @@ int main(void)
     RUN(reconcile_writes_alerts_only_on_change);
     RUN(params_source_written_once);
     RUN(new_version_moves_only_the_source);
+    RUN(digest_per_policy);
     RUN(alert_households_and_hinted_reconcile);
     RUN(data_quality_alert_raise_and_resolve);
     RUN(forget_household_withdraws_and_resolves);
