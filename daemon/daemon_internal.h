@@ -92,7 +92,8 @@ struct daemon {
     int gen_recheck;         /* evaluation thread: a look was put off */
     /* reload: auto, evaluation thread: the reload whose difference is
      * measured once the re-evaluation is done (0: none). */
-    struct store *diff_st; /* holds the findings as they were (NULL: nothing measured) */
+    struct store *diff_st;          /* the reload's record (NULL: nothing measured) */
+    struct store_tally *diff_tally; /* its difference, counted by the engine */
     int64_t diff_id;
     char diff_since[20];
     char diff_policies[512];

@@ -90,7 +90,7 @@ static int write_slot(struct engine *en, struct worker_item *s, uint64_t scope, 
     st->households++;
     if (s->outcome == OUTCOME_GONE) {
         st->gone++;
-        return store_forget_household(en->w, s->id, now, e);
+        return store_forget_household(en->w, s->id, now, en->tally, e);
     }
     if (s->outcome == OUTCOME_MALFORMED) {
         st->malformed++;
@@ -100,7 +100,7 @@ static int write_slot(struct engine *en, struct worker_item *s, uint64_t scope, 
         int rc = store_data_quality_alert(en->w, s->id, s->msg, now, e);
         return rc ? rc : store_eval_audit(en->w, s->id, now, 0, s->msg, e);
     }
-    struct reconcile_stats rs = {0};
+    struct reconcile_stats rs = {.tally = en->tally};
     int no_live =
         en->n_live >= 0 && !bsearch(&s->id, en->live, (size_t)en->n_live, sizeof *en->live, cmp_id);
     int partial = (scope & engine_all_policies(en)) != engine_all_policies(en);
@@ -568,6 +568,11 @@ static int roll_workers(struct engine *en, struct policy_set *new_set, struct er
     policy_set_free(en->set);
     en->set = new_set;
     return 0;
+}
+
+void engine_set_tally(struct engine *en, struct store_tally *tally)
+{
+    en->tally = tally;
 }
 
 int engine_set_policies(struct engine *en, struct policy_set *new_set, struct err *e)

@@ -13,6 +13,7 @@
 #include "policy_set.h"
 #include "stop.h"
 #include "store_snapshot.h"
+#include "store_tally.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +73,11 @@ int engine_begin_policy(struct engine *en, const char *name, const atomic_int *s
  * the journal (whatever it holds is about to be evaluated anyway), withdraws
  * the findings of households that no longer exist, and marks every household. */
 int engine_begin_full(struct engine *en, const atomic_int *stop, struct err *e);
+
+/* From now on, every change the writer makes to a finding of the policies
+ * tally wants is counted there (a reload's difference, store_tally.h);
+ * NULL stops counting. The caller keeps and frees the tally. */
+void engine_set_tally(struct engine *en, struct store_tally *tally);
 
 /* Replaces the policies between batches (hot reload); the engine takes new_set
  * and frees the old one. Does not mark anything: call engine_mark_all. */

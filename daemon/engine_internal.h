@@ -59,6 +59,7 @@ struct kill_record {
 struct engine {
     const struct config *cfg;
     struct store *w;
+    struct store_tally *tally; /* engine_set_tally's, or NULL */
     struct policy_set *set;
     struct worker *workers;
     int n_workers, used; /* workers given the batch being evaluated */

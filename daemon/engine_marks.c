@@ -296,7 +296,7 @@ int engine_begin_full(struct engine *en, const atomic_int *stop, struct err *e)
         if ((rc = store_orphan_households(en->w, en->cap, ids, &n, e)) != 0)
             goto fail;
         for (int i = 0; i < n; i++)
-            if ((rc = store_forget_household(en->w, ids[i], now, e)) != 0)
+            if ((rc = store_forget_household(en->w, ids[i], now, en->tally, e)) != 0)
                 goto fail;
         if (n < en->cap)
             break;

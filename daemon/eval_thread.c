@@ -115,11 +115,14 @@ static void take_activation(struct daemon *d)
 static void finish_difference(struct daemon *d)
 {
     struct err e;
+    engine_set_tally(d->en, NULL);
     if (d->diff_st &&
-        rule_history_auto_finish(d->diff_st, d->diff_id, d->diff_since, d->diff_policies, &e) != 0)
+        rule_history_auto_finish(d->diff_st, d->diff_id, d->diff_since, d->diff_tally, &e) != 0)
         log_event(LOG_WARN, "rules.record_failed", "reload %lld: cannot record its difference: %s",
                   (long long)d->diff_id, e.msg);
     d->diff_st = NULL;
+    store_tally_free(d->diff_tally);
+    d->diff_tally = NULL;
 }
 
 /* Every activation keeps a summary with the versions it put live: in
@@ -153,9 +156,14 @@ static void record_activation(struct daemon *d, const char *why, const char *cha
     }
     snprintf(d->diff_since, sizeof d->diff_since, "%s", since);
     if (rule_history_auto_begin(d->engine_cfg, why, d->diff_policies, since, &d->diff_st,
-                                &d->diff_id, &e) != 0) {
+                                &d->diff_id, &e) != 0 ||
+        store_tally_new(d->diff_policies, &d->diff_tally, &e) != 0) {
         log_event(LOG_WARN, "rules.record_failed", "%s: cannot record the reload: %s", why, e.msg);
+        store_close(d->diff_st);
+        d->diff_st = NULL;
+        return;
     }
+    engine_set_tally(d->en, d->diff_tally);
 }
 
 /* Only the policies whose source, params or version changed are run again. */
@@ -402,5 +410,9 @@ void *daemon_eval_thread(void *arg)
     log_batches(&batches);
     if (d->diff_st)
         store_close(d->diff_st); /* stopped before the re-evaluation was done */
+    if (d->en)
+        engine_set_tally(d->en, NULL);
+    store_tally_free(d->diff_tally);
+    d->diff_tally = NULL;
     return NULL;
 }

@@ -172,8 +172,6 @@ int rule_history_auto_begin(const struct config *cfg, const char *what, const ch
     if (rc)
         return rc;
     rc = store_change_record_auto(st, what, policies, now, id, e);
-    if (!rc)
-        rc = store_change_before(st, policies, e);
     if (rc) {
         store_close(st);
         return rc;
@@ -182,15 +180,15 @@ int rule_history_auto_begin(const struct config *cfg, const char *what, const ch
     return 0;
 }
 
-int rule_history_auto_finish(struct store *st, int64_t id, const char *since, const char *policies,
-                             struct err *e)
+int rule_history_auto_finish(struct store *st, int64_t id, const char *since,
+                             const struct store_tally *tally, struct err *e)
 {
     struct rule_diff *d = NULL;
     size_t n = 0;
     char *json = NULL;
     struct preview p;
     preview_init(&p);
-    int rc = store_change_measure(st, policies, &d, &n, e);
+    int rc = store_tally_diffs(tally, &d, &n, e);
     for (size_t i = 0; !rc && i < n; i++) {
         struct preview_counts c = {
             .n = {[PREVIEW_ADDED] = d[i].added,

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "policy_set.h"
 #include "store.h"
+#include "store_tally.h"
 
 #include <stdint.h>
 
@@ -23,15 +24,16 @@ int rule_history_summarize_change(const struct config *cfg, int64_t id, const ch
                                   struct err *e);
 
 /* `reload: auto`: records a reload that changed policies (","-joined) as
- * an active change by "auto" into *id (what: what was reloaded), and keeps
- * their findings as they are now on *keep, a connection the caller hands
- * to rule_history_auto_finish. Call before the re-evaluation starts. */
+ * an active change by "auto" into *id (what: what was reloaded), with a
+ * connection the caller hands to rule_history_auto_finish in *keep. The
+ * caller counts the re-evaluation's writes in a tally of those policies
+ * (store_tally.h, engine_set_tally). Call before the re-evaluation starts. */
 int rule_history_auto_begin(const struct config *cfg, const char *what, const char *policies,
                             const char *now, struct store **keep, int64_t *id, struct err *e);
-/* Once that re-evaluation is done: the difference it made, in the
- * preview's JSON shape, kept with change id and the versions activated
+/* Once that re-evaluation is done: the difference it made (the tally), in
+ * the preview's JSON shape, kept with change id and the versions activated
  * since `since`. Closes st. */
-int rule_history_auto_finish(struct store *st, int64_t id, const char *since, const char *policies,
-                             struct err *e);
+int rule_history_auto_finish(struct store *st, int64_t id, const char *since,
+                             const struct store_tally *tally, struct err *e);
 
 #endif

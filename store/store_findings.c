@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "store_alert.h"
 #include "store_internal.h"
+#include "store_tally.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -305,6 +306,37 @@ static int note_facts(struct rec *c, struct stored *r, const char *now, long *wr
     return by_id(c, S_FACTS, r->id, now, "noting changed facts");
 }
 
+/* A stored row as the tally sees it, in state st. */
+static struct tally_row tally_stored(const struct stored *r, enum fstate st)
+{
+    return (struct tally_row){.exists = 1,
+                              .live = st != ST_WITHDRAWN,
+                              .counted = st == ST_OPEN || st == ST_ACCEPTED,
+                              .has_amount = r->has_amount,
+                              .amount = r->amount,
+                              .reason = store_tally_reason(r->reason)};
+}
+
+/* A finding as written: open. */
+static struct tally_row tally_found(const struct finding *f)
+{
+    return (struct tally_row){.exists = 1,
+                              .live = 1,
+                              .counted = 1,
+                              .has_amount = f->has_amount,
+                              .amount = f->amount,
+                              .reason = store_tally_reason(f->reason)};
+}
+
+/* Counting never fails the write: a tally short of memory says so later. */
+static void tally(struct reconcile_stats *stats, int64_t id, const char *policy,
+                  const char *measure, const struct tally_row *before,
+                  const struct tally_row *after)
+{
+    if (store_tally_wants(stats->tally, policy))
+        store_tally_row(stats->tally, id, policy, measure, before, after);
+}
+
 static int reconcile_findings(struct rec *c, const struct eval_result *res, const char *now,
                               struct reconcile_stats *stats)
 {
@@ -321,10 +353,22 @@ static int reconcile_findings(struct rec *c, const struct eval_result *res, cons
         if (!r) {
             rc = insert(c, res->household_id, f, now);
             stats->inserted++;
+            if (!rc && stats->tally) {
+                struct tally_row none = {0}, after = tally_found(f);
+                tally(stats, sqlite3_last_insert_rowid(c->st->db), f->policy, f->measure, &none,
+                      &after);
+            }
             continue;
         }
         r->seen = 1;
         int differs = amount_differs(r, f) || !str_eq(r->reason, f->reason);
+        if (stats->tally && (differs || r->state == ST_WITHDRAWN)) {
+            /* What the switch below writes when the row is open or
+             * withdrawn; a decided row keeps its amount and reason. */
+            struct tally_row before = tally_stored(r, r->state), after = tally_found(f);
+            if (r->state == ST_OPEN || r->state == ST_WITHDRAWN)
+                tally(stats, r->id, r->policy, r->measure, &before, &after);
+        }
         switch (r->state) {
         case ST_OPEN:
             if (differs || !str_eq(r->kind, finding_kind_name(f->kind))) {
@@ -358,6 +402,11 @@ static int reconcile_findings(struct rec *c, const struct eval_result *res, cons
         if (r->state == ST_OPEN) {
             rc = by_id(c, S_WITHDRAW, r->id, now, "withdrawing finding");
             stats->withdrawn++;
+            if (stats->tally) {
+                struct tally_row before = tally_stored(r, ST_OPEN),
+                                 after = tally_stored(r, ST_WITHDRAWN);
+                tally(stats, r->id, r->policy, r->measure, &before, &after);
+            }
         } else {
             rc = note_facts(c, r, now, &stats->updated, NULL);
         }
@@ -923,9 +972,47 @@ static int update_household(struct store *st, const char *sql, int64_t household
     return rc;
 }
 
-int store_forget_household(struct store *st, int64_t household_id, const char *now, struct err *e)
+/* The open findings forget_household is about to withdraw, into tally. */
+static int tally_forgotten(struct store *st, int64_t household_id, struct store_tally *t,
+                           struct err *e)
 {
-    int rc = update_household(st,
+    sqlite3_stmt *s;
+    int rc = store_cached(st,
+                          "SELECT id, policy, measure, amount, reason FROM finding"
+                          " WHERE household_id = ?1 AND state = 'open'",
+                          &s, e);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *policy = (const char *)sqlite3_column_text(s, 1);
+        if (!store_tally_wants(t, policy))
+            continue;
+        struct tally_row before = {.exists = 1,
+                                   .live = 1,
+                                   .counted = 1,
+                                   .has_amount = sqlite3_column_type(s, 3) != SQLITE_NULL,
+                                   .amount = sqlite3_column_double(s, 3),
+                                   .reason =
+                                       store_tally_reason((const char *)sqlite3_column_text(s, 4))};
+        struct tally_row after = before;
+        after.live = after.counted = 0;
+        store_tally_row(t, sqlite3_column_int64(s, 0), policy,
+                        (const char *)sqlite3_column_text(s, 2), &before, &after);
+    }
+    if (step != SQLITE_DONE)
+        rc = store_fail(st, e, ERR_FAIL, "reading findings");
+    sqlite3_reset(s);
+    return rc;
+}
+
+int store_forget_household(struct store *st, int64_t household_id, const char *now,
+                           struct store_tally *tally, struct err *e)
+{
+    int rc = tally ? tally_forgotten(st, household_id, tally, e) : 0;
+    if (!rc)
+        rc = update_household(st,
                               "UPDATE finding SET state = 'withdrawn', updated_at = ?2"
                               " WHERE household_id = ?1 AND state = 'open'",
                               household_id, now, "withdrawing findings", e);

@@ -9,8 +9,13 @@
 #include "policy.h"
 #include "store.h"
 
+struct store_tally;
+
 struct reconcile_stats {
     long inserted, updated, withdrawn, unchanged;
+    /* When not NULL, every change of a finding it wants is counted there
+     * (store_tally.h): set by the caller, never by reconciliation. */
+    struct store_tally *tally;
 };
 
 /* Inserts new findings, updates changed amount/reason/source, withdraws what
@@ -39,8 +44,10 @@ int store_reconcile_hinted(struct store *st, const struct eval_result *res, cons
 int store_alert_households(struct store *st, int64_t lo, int64_t hi, int max, int64_t *ids, int *n,
                            struct err *e);
 
-/* The household is gone: withdraw its open findings, resolve its alerts. */
-int store_forget_household(struct store *st, int64_t household_id, const char *now, struct err *e);
+/* The household is gone: withdraw its open findings, resolve its alerts.
+ * tally (may be NULL) counts the withdrawals. */
+int store_forget_household(struct store *st, int64_t household_id, const char *now,
+                           struct store_tally *tally, struct err *e);
 
 /* The household's record is malformed (snapshot_read said ERR_INVALID):
  * raises the "data_quality" alert (subject "household:<id>", routed to the

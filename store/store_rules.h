@@ -120,23 +120,14 @@ int store_review_dirs_get(struct store *st, char **policies, char **plugins, str
 int store_change_record_auto(struct store *st, const char *files, const char *policies,
                              const char *now, int64_t *id, struct err *e);
 
-/* One policy and measure's findings as a reload's re-evaluation left them. */
+/* What a reload's re-evaluation did to one policy and measure's findings
+ * (store_tally_diffs). */
 struct rule_diff {
     char *policy, *measure;
     long added, withdrawn, changed;
     double amount_before, amount_after; /* of those, open and accepted */
 };
 
-/* Keeps the findings of policies (","-joined names) as they are now in a
- * temporary table of st: call before a reload's re-evaluation, then
- * store_change_measure on the same connection once it is done. */
-int store_change_before(struct store *st, const char *policies, struct err *e);
-/* What the re-evaluation did to the findings of policies since
- * store_change_before, per policy and measure (the preview's meaning of
- * added, withdrawn and changed), into a new array freed with
- * rule_diffs_free. */
-int store_change_measure(struct store *st, const char *policies, struct rule_diff **out, size_t *n,
-                         struct err *e);
 void rule_diffs_free(struct rule_diff *d, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
  * policy's rows untouched; policy alerts raised once and resolved. */
 #include "store.h"
 #include "store_findings.h"
+#include "store_tally.h"
 #include "testlib.h"
 
 #include <sqlite3.h>
@@ -577,7 +578,7 @@ static void forget_household_withdraws_and_resolves(void)
     sql("UPDATE finding SET state = 'accepted' WHERE measure = 'rain_plan'");
     struct err e = {{0}};
     CHECK(store_begin(st, NULL, &e) == 0);
-    CHECK(store_forget_household(st, 12, "2018-07-01 10:00:00", &e) == 0);
+    CHECK(store_forget_household(st, 12, "2018-07-01 10:00:00", NULL, &e) == 0);
     CHECK(store_commit(st, &e) == 0);
     CHECK(qint("SELECT count(*) FROM finding WHERE state = 'withdrawn'"
                " AND updated_at = '2018-07-01 10:00:00'") == 2);
@@ -726,6 +727,70 @@ static void digest_per_policy(void)
     teardown();
 }
 
+static void run_counted(struct fake *k, const char *now, struct store_tally *t)
+{
+    struct reconcile_stats stats = {.tally = t};
+    struct err e = {{0}};
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_reconcile(st, &k->res, now, &stats, &e) == 0);
+    CHECK(store_commit(st, &e) == 0);
+}
+
+/* A reload's difference is counted as the rows are written: per finding
+ * from its state before the first write to after the last, for the
+ * reloaded policies only, as comparing before and after would count it. */
+static void reconcile_counts_the_difference_in_a_tally(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+    struct store_tally *t = NULL;
+    struct err e = {{0}};
+    CHECK(store_tally_new("education", &t, &e) == 0);
+    CHECK(store_tally_wants(t, "education") && !store_tally_wants(t, "industry") &&
+          !store_tally_wants(t, "educ") && !store_tally_wants(NULL, "education"));
+
+    struct fake a;
+    fake_init(&a, 12);
+    add_finding(&a, "education", EDU, 0, "rain_plan", 1, 6000, "二(五) 教育: junior pupil");
+    add_finding(&a, "education", EDU, 0, "textbook", 1, 300, "二(五) 教育: books");
+    add_finding(&a, "industry", IND, 0, "project", 0, 0, "二(一) 产业: another reason");
+    run_counted(&a, "2018-07-01 10:00:00", t);
+    a.f[0].amount = 5000; /* changed back: no difference */
+    run_counted(&a, "2018-07-02 10:00:00", t);
+
+    struct rule_diff *d = NULL;
+    size_t n = 0;
+    CHECK(store_tally_diffs(t, &d, &n, &e) == 0);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK(strcmp(d[0].measure, "living_allowance") == 0 && d[0].withdrawn == 1 &&
+              d[0].added == 0 && d[0].changed == 0 && d[0].amount_before == 1000 &&
+              d[0].amount_after == 0);
+        CHECK(strcmp(d[1].measure, "textbook") == 0 && d[1].added == 1 && d[1].amount_before == 0 &&
+              d[1].amount_after == 300);
+        CHECK(strcmp(d[0].policy, "education") == 0 && strcmp(d[1].policy, "education") == 0);
+    }
+    rule_diffs_free(d, n);
+
+    /* The household goes: its open findings are withdrawn; one added in
+     * the same reload and gone again is no difference. */
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_forget_household(st, 12, "2018-07-03 10:00:00", t, &e) == 0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(store_tally_diffs(t, &d, &n, &e) == 0);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK(strcmp(d[0].measure, "living_allowance") == 0 && d[0].withdrawn == 1);
+        CHECK(strcmp(d[1].measure, "rain_plan") == 0 && d[1].withdrawn == 1 &&
+              d[1].amount_before == 5000 && d[1].amount_after == 0);
+    }
+    rule_diffs_free(d, n);
+    store_tally_free(t);
+    teardown();
+}
+
 int main(void)
 {
     RUN(reconcile_inserts_then_writes_nothing_when_unchanged);
@@ -738,6 +803,7 @@ int main(void)
     RUN(params_source_written_once);
     RUN(new_version_moves_only_the_source);
     RUN(digest_per_policy);
+    RUN(reconcile_counts_the_difference_in_a_tally);
     RUN(alert_households_and_hinted_reconcile);
     RUN(data_quality_alert_raise_and_resolve);
     RUN(forget_household_withdraws_and_resolves);
