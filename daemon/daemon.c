@@ -68,11 +68,35 @@ static void on_recheck(uv_timer_t *t)
         uv_timer_start(&d->recheck, on_recheck, 60, 0);
 }
 
+static void on_db_event(uv_fs_event_t *h, const char *file, int events, int status);
+
+static void resume_db_watch(struct daemon *d)
+{
+    if (!atomic_exchange(&d->db_paused, 0))
+        return;
+    if (uv_fs_event_start(&d->db_watch, on_db_event, d->db_dir, 0) != 0)
+        d->watching_db = 0; /* the poll alone, as when it could not start */
+    daemon_nudge(d);        /* what was committed while it was stopped */
+}
+
+static void on_db_resume(uv_async_t *a)
+{
+    resume_db_watch(a->data);
+}
+
 static void on_db_event(uv_fs_event_t *h, const char *file, int events, int status)
 {
     struct daemon *d = h->data;
     if (status < 0 || !file)
         return;
+    if (atomic_load(&d->eval_busy)) {
+        uv_fs_event_stop(&d->db_watch);
+        atomic_store(&d->db_paused, 1);
+        /* Gone idle in between, without seeing the pause: resume now. */
+        if (!atomic_load(&d->eval_busy))
+            resume_db_watch(d);
+        return;
+    }
     size_t n = strlen(d->db_base);
     if (strncmp(file, d->db_base, n) != 0 || (file[n] != 0 && strcmp(file + n, "-wal") != 0))
         return;
@@ -179,11 +203,12 @@ static int watch_db(struct daemon *d, struct err *e)
     else
         snprintf(dir, sizeof dir, ".");
     snprintf(d->db_base, sizeof d->db_base, "%s", slash ? slash + 1 : path);
+    snprintf(d->db_dir, sizeof d->db_dir, "%s", dir);
     int rc = uv_fs_event_init(&d->loop, &d->db_watch);
     if (rc == 0) {
         d->db_watch.data = d;
         d->watching_db = 1;
-        rc = uv_fs_event_start(&d->db_watch, on_db_event, dir, 0);
+        rc = uv_fs_event_start(&d->db_watch, on_db_event, d->db_dir, 0);
     }
     if (rc)
         log_event(LOG_WARN, "daemon.watch_db_failed",
@@ -240,6 +265,9 @@ static int setup(struct daemon *d, struct err *e)
     if ((rc = uv_async_init(&d->loop, &d->reconfig, on_reconfig)) != 0)
         return err_set(e, ERR_FAIL, _("event loop: %s"), uv_strerror(rc));
     d->reconfig.data = d;
+    if ((rc = uv_async_init(&d->loop, &d->db_resume, on_db_resume)) != 0)
+        return err_set(e, ERR_FAIL, _("event loop: %s"), uv_strerror(rc));
+    d->db_resume.data = d;
     uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
     int nums[] = {SIGTERM, SIGINT, SIGHUP};
     for (int i = 0; i < 3; i++) {

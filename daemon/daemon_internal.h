@@ -61,10 +61,21 @@ struct daemon {
     uv_timer_t poll_timer, debounce, recheck;
     int rechecks; /* left after a file event */
     int watching_db, watching_policies;
+    /* While the evaluation thread writes, every write of its own to the
+     * WAL is a file event of the database folder (a wake-up of the loop,
+     * and the kernel's queuing in the writer's write calls: a tenth of the
+     * writer's time in a pass). The first event seen while it is busy
+     * stops the watch; going idle with the watch stopped, the evaluation
+     * thread sends db_resume, which starts it again and looks once. The
+     * journal is read before every batch, so a change made meanwhile is
+     * not missed; the data_version poll stays as it was. */
+    atomic_int eval_busy, db_paused;
+    uv_async_t db_resume;
     struct store *probe;           /* read connection for PRAGMA data_version */
     struct nightly_timer *nightly; /* the nightly job's schedule; NULL if it could not start */
     int64_t data_version;
     char db_base[256];
+    char db_dir[1024]; /* the folder watched for the database's changes */
 
     char changed[MAX_CHANGED][128]; /* policy files changed, not yet checked */
     int n_changed;

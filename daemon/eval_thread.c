@@ -363,7 +363,13 @@ void *daemon_eval_thread(void *arg)
 
         struct engine_stats st = {0};
         struct err e = {{0}};
+        atomic_store(&d->eval_busy, 1);
         int n = engine_step(d->en, &d->stop_flag, &st, &e);
+        if (n <= 0) {
+            atomic_store(&d->eval_busy, 0);
+            if (atomic_load(&d->db_paused))
+                uv_async_send(&d->db_resume);
+        }
         if (n == ERR_STOPPED)
             break;
         struct err be;
