@@ -76,6 +76,5 @@ int store_migrate_web_accounts(struct store *st, struct err *e);
 int store_migrate_console_indexes(struct store *st, struct err *e);
 int store_migrate_findings_digest(struct store *st, struct err *e);
 int store_migrate_fewer_writes(struct store *st, struct err *e);
-int store_migrate_digest_keeps_moves(struct store *st, struct err *e);
 
 #endif

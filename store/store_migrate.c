@@ -437,27 +437,4 @@ int store_migrate_fewer_writes(struct store *st, struct err *e)
     return rc;
 }
 
-/* Version 15 — a new version of a rule that says the same (issue #15):
- * reconciliation moves a finding's source and updated_at and writes the
- * household's digest again itself, so that write no longer drops the
- * digest first. The trigger of version 13 ran a DELETE for every such row
- * (half the cost of moving a row). Any other change still drops it, and so
- * does a source changed without updated_at, as a hand edit would be. */
-int store_migrate_digest_keeps_moves(struct store *st, struct err *e)
-{
-    return store_schema_exec(
-        st,
-        "DROP TRIGGER IF EXISTS finding_digest_update;"
-        "CREATE TRIGGER finding_digest_update AFTER UPDATE OF"
-        " member_id, policy, measure, kind, amount, reason, source, state, updated_at,"
-        " facts_changed_at ON finding"
-        " WHEN OLD.member_id IS NOT NEW.member_id OR OLD.policy IS NOT NEW.policy"
-        "  OR OLD.measure IS NOT NEW.measure OR OLD.kind IS NOT NEW.kind"
-        "  OR OLD.amount IS NOT NEW.amount OR OLD.reason IS NOT NEW.reason"
-        "  OR OLD.state IS NOT NEW.state OR OLD.facts_changed_at IS NOT NEW.facts_changed_at"
-        "  OR (OLD.source IS NOT NEW.source AND OLD.updated_at IS NEW.updated_at)"
-        " BEGIN DELETE FROM finding_digest WHERE household_id = NEW.household_id; END;",
-        e);
-}
-
 /* migrations[i] takes the schema from version i to version i + 1. */

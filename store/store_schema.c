@@ -488,7 +488,6 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     store_migrate_console_indexes,     /* version 12 */
     store_migrate_findings_digest,     /* version 13 */
     store_migrate_fewer_writes,        /* version 14 */
-    store_migrate_digest_keeps_moves,  /* version 15 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)
