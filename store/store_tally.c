@@ -57,7 +57,7 @@ void store_tally_free(struct store_tally *t)
 
 int store_tally_wants(const struct store_tally *t, const char *policy)
 {
-    if (!t || !policy)
+    if (!t || !policy || !*policy)
         return 0;
     size_t len = strlen(policy);
     for (const char *p = strstr(t->policies, policy); p; p = strstr(p + 1, policy))

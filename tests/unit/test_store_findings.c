@@ -749,7 +749,8 @@ static void reconcile_counts_the_difference_in_a_tally(void)
     struct err e = {{0}};
     CHECK(store_tally_new("education", &t, &e) == 0);
     CHECK(store_tally_wants(t, "education") && !store_tally_wants(t, "industry") &&
-          !store_tally_wants(t, "educ") && !store_tally_wants(NULL, "education"));
+          !store_tally_wants(t, "educ") && !store_tally_wants(t, "") &&
+          !store_tally_wants(NULL, "education"));
 
     struct fake a;
     fake_init(&a, 12);
