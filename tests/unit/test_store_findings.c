@@ -792,6 +792,42 @@ static void reconcile_counts_the_difference_in_a_tally(void)
     teardown();
 }
 
+/* A digest that does not hold together (a tampered or truncated blob, an
+ * older layout) is never trusted: the rows are compared one by one and a
+ * good digest is written in its place. */
+static void a_bad_digest_is_not_trusted(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+    static const char *const bad[] = {
+        "x''",                                     /* empty */
+        "x'02'",                                   /* too short */
+        "x'0240000000'",                           /* 64 entries claimed, none there */
+        "x'02FF00'",                               /* more entries than a digest holds */
+        "x'020100' || zeroblob(23)",               /* one byte short of its entry */
+        "x'0100000000000000000000000000000000'",   /* the layout of schema v13 */
+        "x'03000000'",                             /* an unknown layout */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        /* Behind the digest's back, without its trigger. */
+        char q[256];
+        snprintf(q, sizeof q,
+                 "DROP TRIGGER IF EXISTS finding_digest_update;"
+                 "UPDATE finding SET reason = 'tampered' WHERE measure = 'rain_plan';"
+                 "UPDATE finding_digest SET digest = %s WHERE household_id = 12",
+                 bad[i]);
+        sql(q);
+        struct reconcile_stats s = run(&k, "2018-07-01 10:00:00");
+        CHECK(s.updated == 1 && s.unchanged == 2);
+        CHECK(strcmp(qtext("SELECT reason FROM finding WHERE measure = 'rain_plan'"),
+                     "二(五) 教育: junior pupil") == 0);
+        CHECK(qint("SELECT length(digest) FROM finding_digest WHERE household_id = 12") > 3);
+    }
+    teardown();
+}
+
 int main(void)
 {
     RUN(reconcile_inserts_then_writes_nothing_when_unchanged);
@@ -804,6 +840,7 @@ int main(void)
     RUN(params_source_written_once);
     RUN(new_version_moves_only_the_source);
     RUN(digest_per_policy);
+    RUN(a_bad_digest_is_not_trusted);
     RUN(reconcile_counts_the_difference_in_a_tally);
     RUN(alert_households_and_hinted_reconcile);
     RUN(data_quality_alert_raise_and_resolve);
