@@ -802,13 +802,13 @@ static void a_bad_digest_is_not_trusted(void)
     base(&k);
     run(&k, "2018-06-30 10:00:00");
     static const char *const bad[] = {
-        "x''",                                     /* empty */
-        "x'02'",                                   /* too short */
-        "x'0240000000'",                           /* 64 entries claimed, none there */
-        "x'02FF00'",                               /* more entries than a digest holds */
-        "x'020100' || zeroblob(23)",               /* one byte short of its entry */
-        "x'0100000000000000000000000000000000'",   /* the layout of schema v13 */
-        "x'03000000'",                             /* an unknown layout */
+        "x''",                                   /* empty */
+        "x'02'",                                 /* too short */
+        "x'0240000000'",                         /* 64 entries claimed, none there */
+        "x'02FF00'",                             /* more entries than a digest holds */
+        "x'020100' || zeroblob(23)",             /* one byte short of its entry */
+        "x'0100000000000000000000000000000000'", /* the layout of schema v13 */
+        "x'03000000'",                           /* an unknown layout */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         /* Behind the digest's back, without its trigger. */
