@@ -5,6 +5,7 @@
 #include "store_findings.h"
 #include "arena.h"
 #include "store_alert.h"
+#include "store_digest.h"
 #include "store_internal.h"
 #include "store_tally.h"
 
@@ -362,12 +363,11 @@ static int reconcile_findings(struct rec *c, const struct eval_result *res, cons
         }
         r->seen = 1;
         int differs = amount_differs(r, f) || !str_eq(r->reason, f->reason);
-        if (stats->tally && (differs || r->state == ST_WITHDRAWN)) {
-            /* What the switch below writes when the row is open or
-             * withdrawn; a decided row keeps its amount and reason. */
+        /* What the switch below writes to an open row that differs or a
+         * withdrawn one; a decided row keeps its amount and reason. */
+        if (stats->tally && ((r->state == ST_OPEN && differs) || r->state == ST_WITHDRAWN)) {
             struct tally_row before = tally_stored(r, r->state), after = tally_found(f);
-            if (r->state == ST_OPEN || r->state == ST_WITHDRAWN)
-                tally(stats, r->id, r->policy, r->measure, &before, &after);
+            tally(stats, r->id, r->policy, r->measure, &before, &after);
         }
         switch (r->state) {
         case ST_OPEN:
@@ -556,200 +556,21 @@ int store_reconcile(struct store *st, const struct eval_result *res, const char 
     return store_reconcile_hinted(st, res, now, 0, stats, e);
 }
 
-/* Two 64-bit lanes over every byte reconciliation reads from res, fields
- * NUL- or length-delimited. Not cryptographic: a false match needs two
- * different evaluations of one policy on one household to agree in 64
- * bits. */
-struct digest {
-    uint64_t a, b;
-};
-
-#define DIGEST_INIT                                                                                \
-    {                                                                                              \
-        0xcbf29ce484222325ull, 0x6a09e667f3bcc908ull                                               \
-    }
-
-static void dig_word(uint64_t *a, uint64_t *b, uint64_t w)
-{
-    *a = (*a ^ w) * 0x100000001b3ull;
-    *a ^= *a >> 32;
-    *b = (*b + w) * 0x9e3779b97f4a7c15ull;
-    *b = *b << 31 | *b >> 33;
-}
-
-/* Eight bytes a step: the reasons are most of what is hashed. */
-static void dig_bytes(struct digest *d, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    uint64_t a = d->a, b = d->b, w;
-    for (; len >= 8; p += 8, len -= 8) {
-        memcpy(&w, p, 8);
-        dig_word(&a, &b, w);
-    }
-    w = 0;
-    memcpy(&w, p, len);
-    dig_word(&a, &b, w ^ (uint64_t)len << 59); /* the tail and its length */
-    d->a = a;
-    d->b = b;
-}
-
-static void dig_str(struct digest *d, const char *s)
-{
-    dig_bytes(d, s ? s : "", s ? strlen(s) + 1 : 1);
-}
-
-static void dig_int(struct digest *d, int64_t v)
-{
-    dig_bytes(d, &v, sizeof v);
-}
-
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static uint64_t dig_end(const struct digest *d)
-{
-    return mix(d->a ^ mix(d->b + 0x9e3779b97f4a7c15ull));
-}
-
-static uint64_t name_hash(const char *name)
-{
-    struct digest d = DIGEST_INIT;
-    dig_str(&d, name);
-    return dig_end(&d);
-}
-
-/* A household's digest holds, per policy, what the policy said when its
- * findings were last reconciled (content: everything reconciliation
- * compares but the source) and the versions that said it (sources); a
- * policy with no entry said nothing, unless it is one of the unknown ones
- * (failed or not run when the digest was started: its rows were never
- * compared). Any write to a finding row of the household drops the whole
- * digest (triggers of schema v13), so an entry is what the policy's rows
- * still say. A pass of one policy compares that policy's entry alone; a
- * new version of a rule that says the same moves only the sources. */
-#define DIGEST_VERSION 2
-#define DIGEST_MAX 64 /* policies per household; more and no digest is kept */
-
-struct pdigest {
-    uint64_t policy, content, sources;
-};
-
-struct hdigest {
-    int valid;
-    size_t n, n_unknown;
-    struct pdigest e[DIGEST_MAX]; /* by policy hash */
-    uint64_t unknown[DIGEST_MAX];
-};
-
-static const struct pdigest *entry_of(const struct hdigest *h, uint64_t policy)
-{
-    for (size_t i = 0; i < h->n; i++)
-        if (h->e[i].policy == policy)
-            return &h->e[i];
-    return NULL;
-}
-
-static int has_hash(const uint64_t *list, size_t n, uint64_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (list[i] == v)
-            return 1;
-    return 0;
-}
-
-static void entry_add(struct hdigest *h, const struct pdigest *p)
-{
-    size_t i = h->n++;
-    for (; i > 0 && h->e[i - 1].policy > p->policy; i--)
-        h->e[i] = h->e[i - 1];
-    h->e[i] = *p;
-}
-
-/* The entries of the policies that ran (not failed, not out of the pass)
- * and said something, in *out; the failed ones' name hashes in errs.
- * Returns -1 when there are too many policies to keep a digest. */
-static int digest_result(const struct eval_result *res, struct hdigest *out, uint64_t *errs)
-{
-    struct acc {
-        const char *name;
-        struct digest c, s;
-        int64_t n;
-    } acc[DIGEST_MAX];
-    size_t n = 0;
-    if (res->n_errors > DIGEST_MAX)
-        return -1;
-    for (size_t i = 0; i < res->n_errors; i++)
-        errs[i] = name_hash(res->errors[i].policy);
-    for (size_t i = 0; i < res->n_findings; i++) {
-        const struct finding *f = &res->findings[i];
-        /* A policy's findings come together: the last one is the likely one. */
-        size_t k = n;
-        if (n && str_eq(acc[n - 1].name, f->policy))
-            k = n - 1;
-        for (size_t j = 0; k == n && j < n; j++)
-            if (str_eq(acc[j].name, f->policy))
-                k = j;
-        if (k == n) {
-            if (policy_failed(res, f->policy))
-                continue;
-            if (n == DIGEST_MAX)
-                return -1;
-            acc[n] = (struct acc){.name = f->policy, .c = DIGEST_INIT, .s = DIGEST_INIT};
-            n++;
-        }
-        struct acc *a = &acc[k];
-        a->n++;
-        dig_int(&a->c, f->member_id);
-        dig_str(&a->c, f->measure);
-        dig_int(&a->c, (int64_t)f->kind);
-        dig_int(&a->c, f->has_amount ? 1 : 0);
-        if (f->has_amount)
-            dig_bytes(&a->c, &f->amount, sizeof f->amount);
-        dig_str(&a->c, f->reason);
-        dig_str(&a->s, f->source);
-    }
-    out->valid = 1;
-    out->n = out->n_unknown = 0;
-    for (size_t k = 0; k < n; k++) {
-        dig_int(&acc[k].c, acc[k].n);
-        struct pdigest p = {name_hash(acc[k].name), dig_end(&acc[k].c), dig_end(&acc[k].s)};
-        entry_add(out, &p);
-    }
-    return 0;
-}
-
 /* The household's stored digest into *h (h->valid = 0 when there is none
- * or it is of an older layout). */
+ * or it does not hold together). */
 static int digest_get(struct rec *c, int64_t household_id, struct hdigest *h)
 {
     int rc = 0;
-    h->valid = 0;
-    h->n = h->n_unknown = 0;
+    store_digest_decode(NULL, 0, h);
     sqlite3_stmt *s = stmt(c, S_DIGEST_GET, &rc);
     if (!s)
         return rc;
     sqlite3_bind_int64(s, 1, household_id);
     int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
-        const unsigned char *b = sqlite3_column_blob(s, 0);
-        size_t len = (size_t)sqlite3_column_bytes(s, 0);
-        if (b && len >= 3 && b[0] == DIGEST_VERSION && b[1] <= DIGEST_MAX && b[2] <= DIGEST_MAX &&
-            len == 3 + (size_t)b[1] * 24 + (size_t)b[2] * 8) {
-            h->n = b[1];
-            h->n_unknown = b[2];
-            memcpy(h->e, b + 3, h->n * 24);
-            memcpy(h->unknown, b + 3 + h->n * 24, h->n_unknown * 8);
-            h->valid = 1;
-        }
-    } else if (step != SQLITE_DONE) {
+    if (step == SQLITE_ROW)
+        store_digest_decode(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), h);
+    else if (step != SQLITE_DONE)
         rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings digest");
-    }
     sqlite3_reset(s);
     return rc;
 }
@@ -760,57 +581,11 @@ static int digest_put(struct rec *c, int64_t household_id, const struct hdigest 
     sqlite3_stmt *s = stmt(c, S_DIGEST_PUT, &rc);
     if (!s)
         return rc;
-    unsigned char b[3 + DIGEST_MAX * 32];
-    b[0] = DIGEST_VERSION;
-    b[1] = (unsigned char)h->n;
-    b[2] = (unsigned char)h->n_unknown;
-    memcpy(b + 3, h->e, h->n * 24);
-    memcpy(b + 3 + h->n * 24, h->unknown, h->n_unknown * 8);
+    unsigned char b[DIGEST_BLOB_MAX];
+    size_t len = store_digest_encode(h, b);
     sqlite3_bind_int64(s, 1, household_id);
-    sqlite3_bind_blob(s, 2, b, (int)(3 + h->n * 24 + h->n_unknown * 8), SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, b, (int)len, SQLITE_STATIC);
     return step_done(c, s, "writing findings digest");
-}
-
-/* Whether every policy that ran says what its rows say (stored): each
- * entry of now matches, no policy that ran lost its findings, none was
- * unknown. Then at most the sources differ. */
-static int digest_same(const struct hdigest *now, const struct hdigest *stored,
-                       const uint64_t *errs, size_t n_errs)
-{
-    if (!stored->valid)
-        return 0;
-    for (size_t i = 0; i < now->n; i++) {
-        const struct pdigest *p = entry_of(stored, now->e[i].policy);
-        if (!p || p->content != now->e[i].content)
-            return 0;
-    }
-    for (size_t i = 0; i < stored->n; i++)
-        if (!entry_of(now, stored->e[i].policy) && !has_hash(errs, n_errs, stored->e[i].policy))
-            return 0;
-    for (size_t i = 0; i < stored->n_unknown; i++)
-        if (!has_hash(errs, n_errs, stored->unknown[i]))
-            return 0;
-    return 1;
-}
-
-/* What to keep after reconciling row by row: the entries of the policies
- * that ran, and for those that did not what was known of them before.
- * -1 when that is more than a digest holds. */
-static int digest_merge(struct hdigest *now, const struct hdigest *stored, const uint64_t *errs,
-                        size_t n_errs)
-{
-    for (size_t i = 0; i < n_errs; i++) {
-        if (has_hash(errs, i, errs[i]) || entry_of(now, errs[i]))
-            continue; /* named twice */
-        const struct pdigest *p = stored->valid ? entry_of(stored, errs[i]) : NULL;
-        if (p && now->n == DIGEST_MAX)
-            return -1;
-        if (p)
-            entry_add(now, p);
-        else if (!stored->valid || has_hash(stored->unknown, stored->n_unknown, errs[i]))
-            now->unknown[now->n_unknown++] = errs[i];
-    }
-    return 0;
 }
 
 /* The finding of policy (a name hash) whose source its open rows are to
@@ -821,7 +596,7 @@ static const struct finding *source_of(const struct eval_result *res, uint64_t p
     const struct finding *f = NULL;
     *n = 0;
     for (size_t i = 0; i < res->n_findings; i++)
-        if (name_hash(res->findings[i].policy) == policy) {
+        if (store_digest_policy(res->findings[i].policy) == policy) {
             if (f && !str_eq(f->source, res->findings[i].source))
                 return NULL;
             f = &res->findings[i];
@@ -863,7 +638,7 @@ static int reconcile_same(struct rec *c, const struct eval_result *res, const st
     size_t moves = 0;
     for (size_t i = 0; i < d->n; i++) {
         src[i] = NULL;
-        if (entry_of(stored, d->e[i].policy)->sources == d->e[i].sources)
+        if (store_digest_entry(stored, d->e[i].policy)->sources == d->e[i].sources)
             continue;
         if (!(src[i] = source_of(res, d->e[i].policy, &n[i])))
             return 1;
@@ -899,11 +674,11 @@ int store_reconcile_hinted(struct store *st, const struct eval_result *res, cons
     int use_digest = !(hints & RECONCILE_NO_DIGEST), rc = 0, same = 0;
     struct hdigest stored = {0}, d;
     uint64_t errs[DIGEST_MAX];
-    if (use_digest && digest_result(res, &d, errs) != 0)
+    if (use_digest && store_digest_result(res, &d, errs) != 0)
         use_digest = 0;
     if (use_digest) {
         rc = digest_get(&c, res->household_id, &stored);
-        same = !rc && digest_same(&d, &stored, errs, res->n_errors);
+        same = !rc && store_digest_same(&d, &stored, errs, res->n_errors);
     }
     /* Reconciling what was reconciled last, onto rows nobody changed since
      * (the digest would be gone), writes nothing but the sources of a new
@@ -917,7 +692,7 @@ int store_reconcile_hinted(struct store *st, const struct eval_result *res, cons
             rc = reconcile_findings(&c, res, now, stats);
         /* After the writes, whose triggers dropped the old digest; none is
          * kept when the household has more policies than a digest holds. */
-        if (!rc && use_digest && digest_merge(&d, &stored, errs, res->n_errors) == 0)
+        if (!rc && use_digest && store_digest_merge(&d, &stored, errs, res->n_errors) == 0)
             rc = digest_put(&c, res->household_id, &d);
     }
     if (!rc)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the binary seeds of the database harnesses (snapshot, digest) in
 the row encoding of fuzz_db.h, so the seeds start from rows that join up
-and the fuzzer mutates from there. Run from anywhere; it writes
-corpus/snapshot/seed_*.bin and corpus/digest/seed_*.bin beside it.
+and the fuzzer mutates from there; then the worker harness's frames and
+the findings digest blobs. Run from anywhere; it writes
+corpus/<harness>/seed_*.bin beside it.
 Crash inputs the fuzzer found are kept apart (crash_*) and never rewritten.
 """
 import os
@@ -232,3 +233,24 @@ write("worker", "seed_refused.bin",
 write("worker", "seed_broken.bin", ok + u32(50) + u8(RESULT) + b"\x01\x02")
 write("worker", "seed_split_length.bin", ok + ok[:2])
 write("worker", "seed_huge_count.bin", frame(RESULT, u8(0) + s("") + u32(0xffffffff)))
+
+
+# The findings digest blob (store/store_digest.h): version 2, entries of
+# three native 64-bit words (policy, content, sources), unknown policies.
+def fdigest(entries=(), unknown=(), version=2):
+    out = bytes([version, len(entries), len(unknown)])
+    for e in entries:
+        out += struct.pack("=QQQ", *e)
+    for u in unknown:
+        out += struct.pack("=Q", u)
+    return out
+
+
+write("finding_digest", "seed_empty.bin", fdigest())
+write("finding_digest", "seed_two.bin", fdigest([(1, 2, 3), (5, 6, 7)], [9]))
+write("finding_digest", "seed_duplicates.bin", fdigest([(1, 2, 3), (1, 4, 5)], [9, 9]))
+write("finding_digest", "seed_unsorted.bin", fdigest([(5, 2, 3), (1, 4, 5)]))
+write("finding_digest", "seed_unknown_known.bin", fdigest([(1, 2, 3)], [1]))
+write("finding_digest", "seed_v13.bin", bytes(16))
+write("finding_digest", "seed_short.bin", fdigest([(1, 2, 3)])[:-1])
+write("finding_digest", "seed_full.bin", fdigest([(i, i, i) for i in range(64)], range(64, 128)))

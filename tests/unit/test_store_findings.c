@@ -809,10 +809,18 @@ static void a_bad_digest_is_not_trusted(void)
         "x'020100' || zeroblob(23)",             /* one byte short of its entry */
         "x'0100000000000000000000000000000000'", /* the layout of schema v13 */
         "x'03000000'",                           /* an unknown layout */
+        /* Entries out of order, a policy twice, a policy known and unknown. */
+        "x'"
+        "020200050000000000000000000000000000000000000000000000010000000000000000000000000000000000"
+        "000000000000'",
+        "x'"
+        "020200010000000000000000000000000000000000000000000000010000000000000000000000000000000000"
+        "000000000000'",
+        "x'0201010100000000000000000000000000000000000000000000000100000000000000'",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         /* Behind the digest's back, without its trigger. */
-        char q[256];
+        char q[512];
         snprintf(q, sizeof q,
                  "DROP TRIGGER IF EXISTS finding_digest_update;"
                  "UPDATE finding SET reason = 'tampered' WHERE measure = 'rain_plan';"
