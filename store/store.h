@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* Schema version this binary writes; see store_schema.c for migrations. */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 struct store; /* one connection; use from one thread at a time */
 

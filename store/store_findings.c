@@ -34,6 +34,7 @@ enum {
     S_DIGEST_GET,
     S_DIGEST_PUT,
     S_MOVE_SOURCE,
+    S_PARAMS,
     S_COUNT
 };
 
@@ -47,20 +48,18 @@ const char store_sql_alert_households[] =
 
 static const char *const sqls[S_COUNT] = {
     [S_SELECT] = store_sql_findings_select,
-    /* params_source named here, as the triggers of schema v10 would set
-     * it: they then leave the row alone instead of writing it twice. */
+    /* Every row written names the live params set (S_PARAMS, read once
+     * per household): the only writer of a finding's content says which
+     * set computed it. */
     [S_INSERT] = "INSERT INTO finding(household_id, member_id, policy, measure, kind, amount,"
                  " reason, source, state, created_at, updated_at, params_source)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9,"
-                 " (SELECT value FROM engine_meta WHERE key = 'params_source'))",
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9, ?10)",
     [S_UPDATE] = "UPDATE finding SET kind = ?2, amount = ?3, reason = ?4, source = ?5,"
-                 " state = 'open', updated_at = ?6,"
-                 " params_source = (SELECT value FROM engine_meta WHERE key = 'params_source')"
+                 " state = 'open', updated_at = ?6, params_source = ?7"
                  " WHERE id = ?1",
     /* A new version of the rule that says the same: only the source moves,
      * and the state index is left alone (state is not set). */
-    [S_RESOURCE] = "UPDATE finding SET source = ?2, updated_at = ?3,"
-                   " params_source = (SELECT value FROM engine_meta WHERE key = 'params_source')"
+    [S_RESOURCE] = "UPDATE finding SET source = ?2, updated_at = ?3, params_source = ?4"
                    " WHERE id = ?1",
     [S_FACTS] = "UPDATE finding SET facts_changed_at = ?2 WHERE id = ?1",
     [S_WITHDRAW] = "UPDATE finding SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
@@ -70,11 +69,11 @@ static const char *const sqls[S_COUNT] = {
     [S_DIGEST_GET] = "SELECT digest FROM finding_digest WHERE household_id = ?1",
     [S_DIGEST_PUT] = "INSERT INTO finding_digest(household_id, digest) VALUES (?1, ?2)"
                      " ON CONFLICT(household_id) DO UPDATE SET digest = excluded.digest",
-    /* S_RESOURCE for every open row of one policy of the household. */
-    [S_MOVE_SOURCE] = "UPDATE finding SET source = ?3, updated_at = ?4,"
-                      " params_source = (SELECT value FROM engine_meta WHERE key = 'params_source')"
+    /* The open rows of one policy of the household not yet at a source. */
+    [S_MOVE_SOURCE] = "SELECT id FROM finding"
                       " WHERE household_id = ?1 AND policy = ?2 AND state = 'open'"
                       " AND source IS NOT ?3",
+    [S_PARAMS] = "SELECT value FROM engine_meta WHERE key = 'params_source'",
 };
 
 struct rec {
@@ -84,6 +83,8 @@ struct rec {
     struct arena arena;
     struct stored *rows;
     size_t n, cap;
+    const char *params; /* the live params set (NULL: none recorded) */
+    int params_read;
 };
 
 static sqlite3_stmt *stmt(struct rec *c, int i, int *rc)
@@ -228,6 +229,30 @@ static int step_done(struct rec *c, sqlite3_stmt *s, const char *what)
     return rc;
 }
 
+/* Binds the live params set at i, read on the household's first write. */
+static int bind_params(struct rec *c, sqlite3_stmt *s, int i)
+{
+    int rc = 0;
+    if (!c->params_read) {
+        sqlite3_stmt *q = stmt(c, S_PARAMS, &rc);
+        if (!q)
+            return rc;
+        int ok = 1, step = sqlite3_step(q);
+        if (step == SQLITE_ROW)
+            c->params = col(c, q, 0, &ok);
+        else if (step != SQLITE_DONE)
+            rc = store_fail(c->st, c->e, ERR_FAIL, "reading the live params set");
+        sqlite3_reset(q);
+        if (!rc && !ok)
+            rc = oom(c->e);
+        if (rc)
+            return rc;
+        c->params_read = 1;
+    }
+    sqlite3_bind_text(s, i, c->params, -1, SQLITE_STATIC);
+    return 0;
+}
+
 static void bind_amount(sqlite3_stmt *s, int i, const struct finding *f)
 {
     if (f->has_amount)
@@ -252,6 +277,8 @@ static int insert(struct rec *c, int64_t household_id, const struct finding *f, 
     sqlite3_bind_text(s, 7, f->reason, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, f->source, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
+    if ((rc = bind_params(c, s, 10)) != 0)
+        return rc;
     return step_done(c, s, "inserting finding");
 }
 
@@ -267,18 +294,22 @@ static int update(struct rec *c, const struct stored *r, const struct finding *f
     sqlite3_bind_text(s, 4, f->reason, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, f->source, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+    if ((rc = bind_params(c, s, 7)) != 0)
+        return rc;
     return step_done(c, s, "updating finding");
 }
 
-static int resource(struct rec *c, const struct stored *r, const struct finding *f, const char *now)
+static int resource(struct rec *c, int64_t id, const char *source, const char *now)
 {
     int rc = 0;
     sqlite3_stmt *s = stmt(c, S_RESOURCE, &rc);
     if (!s)
         return rc;
-    sqlite3_bind_int64(s, 1, r->id);
-    sqlite3_bind_text(s, 2, f->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+    if ((rc = bind_params(c, s, 4)) != 0)
+        return rc;
     return step_done(c, s, "updating finding source");
 }
 
@@ -375,7 +406,7 @@ static int reconcile_findings(struct rec *c, const struct eval_result *res, cons
                 rc = update(c, r, f, now);
                 stats->updated++;
             } else if (!str_eq(r->source, f->source)) {
-                rc = resource(c, r, f, now);
+                rc = resource(c, r->id, f->source, now);
                 stats->updated++;
             } else {
                 stats->unchanged++;
@@ -605,8 +636,10 @@ static const struct finding *source_of(const struct eval_result *res, uint64_t p
     return f;
 }
 
-/* A new version of a policy that says the same: one statement moves its
- * open rows to f's source, as resource() would row by row. */
+/* A new version of a policy that says the same: its open rows move to f's
+ * source, found by one query without loading them. Then one row at a time:
+ * an UPDATE of several rows of a table with triggers first collects them in
+ * an ephemeral table, which cost more than the query (callgrind). */
 static int move_source(struct rec *c, int64_t household_id, const struct finding *f, long n,
                        const char *now, struct reconcile_stats *stats)
 {
@@ -617,10 +650,23 @@ static int move_source(struct rec *c, int64_t household_id, const struct finding
     sqlite3_bind_int64(s, 1, household_id);
     sqlite3_bind_text(s, 2, f->policy, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, f->source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-    if ((rc = step_done(c, s, "updating finding source")) != 0)
+    long moved = 0;
+    int full;
+    do { /* a moved row no longer matches: query again while ids were full */
+        int64_t ids[32];
+        int k = 0, step;
+        while (k < 32 && (step = sqlite3_step(s)) == SQLITE_ROW)
+            ids[k++] = sqlite3_column_int64(s, 0);
+        if (k < 32 && step != SQLITE_DONE)
+            rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings to move");
+        sqlite3_reset(s);
+        for (int i = 0; i < k && !rc; i++)
+            rc = resource(c, ids[i], f->source, now);
+        moved += k;
+        full = k == 32;
+    } while (!rc && full);
+    if (rc)
         return rc;
-    long moved = sqlite3_changes(c->st->db);
     stats->updated += moved;
     stats->unchanged += n - moved;
     return 0;

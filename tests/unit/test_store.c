@@ -307,6 +307,10 @@ static void empty_file_is_upgraded(void)
     CHECK(store_meta_get(st, "never_set", v, sizeof v, &e) == 0 && v[0] == 0);
     store_close(st);
     CHECK(query_int(path, "PRAGMA user_version") == STORE_SCHEMA_VERSION);
+    /* Version 10 created them, version 15 drops them: reconciliation names
+     * the params set itself. */
+    CHECK(query_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                          " AND name LIKE 'finding_params%'") == 0);
 }
 
 /* Two processes opening a fresh database at once: both read version 0, one
