@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -106,8 +107,18 @@ static void make_companions_private(const char *path)
     }
 }
 
+/* Before SQLite's first use in the process (a later call is refused and
+ * changes nothing): no memory statistics, which nobody reads and which
+ * take a process-wide lock around every allocation of every connection. */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out, struct err *e)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     *out = NULL;
     if (mode == STORE_CREATE) {
         int rc = create_private(path, e);
