@@ -20,6 +20,7 @@ int bench_db_open(const char *path, struct bench_db **out, struct err *e)
     struct bench_db *db = calloc(1, sizeof *db);
     if (!db)
         return err_set(e, ERR_FAIL, "out of memory");
+    store_sqlite_setup(); /* as the engine's connections have it */
     if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         err_set(e, ERR_FAIL, "%s: %s", path, sqlite3_errmsg(db->db));
         bench_db_close(db);

@@ -107,18 +107,22 @@ static void make_companions_private(const char *path)
     }
 }
 
-/* Before SQLite's first use in the process (a later call is refused and
- * changes nothing): no memory statistics, which nobody reads and which
- * take a process-wide lock around every allocation of every connection. */
 static void sqlite_setup(void)
 {
+    /* Nobody reads them; refused (changing nothing) after SQLite's first
+     * use in the process. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void store_sqlite_setup(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
 }
 
 int store_open(const char *path, enum store_mode mode, struct store **out, struct err *e)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, sqlite_setup);
+    store_sqlite_setup();
     *out = NULL;
     if (mode == STORE_CREATE) {
         int rc = create_private(path, e);

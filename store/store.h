@@ -20,6 +20,11 @@ enum store_mode {
     STORE_CREATE, /* create the file (mode 0600) if missing, then as STORE_WRITE */
 };
 
+/* SQLite's process-wide settings (no memory statistics, which take a lock
+ * around every allocation). store_open applies them; a program that opens
+ * SQLite by itself first calls this before, or they cannot apply. */
+void store_sqlite_setup(void);
+
 /* Opens path. STORE_WRITE/STORE_CREATE create or upgrade the schema; a
  * database newer than this binary is refused (ERR_INVALID). */
 int store_open(const char *path, enum store_mode mode, struct store **out, struct err *e);
