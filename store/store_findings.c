@@ -33,6 +33,7 @@ enum {
     S_ALERTS,
     S_DIGEST_GET,
     S_DIGEST_PUT,
+    S_DIGEST_DROP,
     S_MOVE_SOURCE,
     S_PARAMS,
     S_COUNT
@@ -67,10 +68,11 @@ static const char *const sqls[S_COUNT] = {
                  " FROM alert WHERE household_id = ?1 AND subject = ?2"
                  " AND state IN ('open','acked')",
     [S_DIGEST_GET] = "SELECT digest FROM finding_digest WHERE household_id = ?1",
+    [S_DIGEST_DROP] = "DELETE FROM finding_digest WHERE household_id = ?1",
     [S_DIGEST_PUT] = "INSERT INTO finding_digest(household_id, digest) VALUES (?1, ?2)"
                      " ON CONFLICT(household_id) DO UPDATE SET digest = excluded.digest",
-    /* The open rows of one policy of the household not yet at a source. */
-    [S_MOVE_SOURCE] = "SELECT id FROM finding"
+    /* S_RESOURCE for every open row of one policy of the household. */
+    [S_MOVE_SOURCE] = "UPDATE finding SET source = ?3, updated_at = ?4, params_source = ?5"
                       " WHERE household_id = ?1 AND policy = ?2 AND state = 'open'"
                       " AND source IS NOT ?3",
     [S_PARAMS] = "SELECT value FROM engine_meta WHERE key = 'params_source'",
@@ -85,6 +87,7 @@ struct rec {
     size_t n, cap;
     const char *params; /* the live params set (NULL: none recorded) */
     int params_read;
+    int moved; /* a source was moved: no trigger dropped the digest */
 };
 
 static sqlite3_stmt *stmt(struct rec *c, int i, int *rc)
@@ -305,6 +308,7 @@ static int resource(struct rec *c, int64_t id, const char *source, const char *n
     sqlite3_stmt *s = stmt(c, S_RESOURCE, &rc);
     if (!s)
         return rc;
+    c->moved = 1;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
@@ -619,6 +623,17 @@ static int digest_put(struct rec *c, int64_t household_id, const struct hdigest 
     return step_done(c, s, "writing findings digest");
 }
 
+/* A digest that no longer says which versions the rows name. */
+static int digest_drop(struct rec *c, int64_t household_id)
+{
+    int rc = 0;
+    sqlite3_stmt *s = stmt(c, S_DIGEST_DROP, &rc);
+    if (!s)
+        return rc;
+    sqlite3_bind_int64(s, 1, household_id);
+    return step_done(c, s, "dropping findings digest");
+}
+
 /* The finding of policy (a name hash) whose source its open rows are to
  * take, and how many it said; NULL when it said nothing or (never seen)
  * with two versions, which is left to the row-by-row path. */
@@ -636,10 +651,10 @@ static const struct finding *source_of(const struct eval_result *res, uint64_t p
     return f;
 }
 
-/* A new version of a policy that says the same: its open rows move to f's
- * source, found by one query without loading them. Then one row at a time:
- * an UPDATE of several rows of a table with triggers first collects them in
- * an ephemeral table, which cost more than the query (callgrind). */
+/* A new version of a policy that says the same: one statement moves its
+ * open rows to f's source, as resource() would row by row. No trigger
+ * fires on these columns (schema v15), so SQLite writes the rows as it
+ * finds them. */
 static int move_source(struct rec *c, int64_t household_id, const struct finding *f, long n,
                        const char *now, struct reconcile_stats *stats)
 {
@@ -650,23 +665,10 @@ static int move_source(struct rec *c, int64_t household_id, const struct finding
     sqlite3_bind_int64(s, 1, household_id);
     sqlite3_bind_text(s, 2, f->policy, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, f->source, -1, SQLITE_STATIC);
-    long moved = 0;
-    int full;
-    do { /* a moved row no longer matches: query again while ids were full */
-        int64_t ids[32];
-        int k = 0, step;
-        while (k < 32 && (step = sqlite3_step(s)) == SQLITE_ROW)
-            ids[k++] = sqlite3_column_int64(s, 0);
-        if (k < 32 && step != SQLITE_DONE)
-            rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings to move");
-        sqlite3_reset(s);
-        for (int i = 0; i < k && !rc; i++)
-            rc = resource(c, ids[i], f->source, now);
-        moved += k;
-        full = k == 32;
-    } while (!rc && full);
-    if (rc)
+    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+    if ((rc = bind_params(c, s, 5)) != 0 || (rc = step_done(c, s, "updating finding source")) != 0)
         return rc;
+    long moved = sqlite3_changes(c->st->db);
     stats->updated += moved;
     stats->unchanged += n - moved;
     return 0;
@@ -736,10 +738,13 @@ int store_reconcile_hinted(struct store *st, const struct eval_result *res, cons
         rc = load(&c, res);
         if (!rc)
             rc = reconcile_findings(&c, res, now, stats);
-        /* After the writes, whose triggers dropped the old digest; none is
-         * kept when the household has more policies than a digest holds. */
+        /* After the writes, whose triggers dropped the old digest (but
+         * for moved sources); none is kept when the household has more
+         * policies than a digest holds. */
         if (!rc && use_digest && store_digest_merge(&d, &stored, errs, res->n_errors) == 0)
             rc = digest_put(&c, res->household_id, &d);
+        else if (!rc && c.moved)
+            rc = digest_drop(&c, res->household_id);
     }
     if (!rc)
         rc = reconcile_alerts(&c, res, now, hints & RECONCILE_NO_LIVE_ALERTS);

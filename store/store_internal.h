@@ -76,6 +76,6 @@ int store_migrate_web_accounts(struct store *st, struct err *e);
 int store_migrate_console_indexes(struct store *st, struct err *e);
 int store_migrate_findings_digest(struct store *st, struct err *e);
 int store_migrate_fewer_writes(struct store *st, struct err *e);
-int store_migrate_params_by_writer(struct store *st, struct err *e);
+int store_migrate_fewer_triggers(struct store *st, struct err *e);
 
 #endif

@@ -488,7 +488,7 @@ static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err 
     store_migrate_console_indexes,     /* version 12 */
     store_migrate_findings_digest,     /* version 13 */
     store_migrate_fewer_writes,        /* version 14 */
-    store_migrate_params_by_writer,    /* version 15 */
+    store_migrate_fewer_triggers,      /* version 15 */
 };
 
 int store_schema_apply(struct store *st, struct err *e)

@@ -661,6 +661,54 @@ static void reconcile_by_digest_only_while_the_rows_stand(void)
     teardown();
 }
 
+/* Schema v15: the digest drops when what a policy said or a decision
+ * changes, not when only a source, updated_at or params_source does. A
+ * row-by-row pass that moves a source and keeps no digest drops it itself,
+ * so no digest names versions the rows no longer carry. */
+static void digest_and_moved_sources(void)
+{
+    setup();
+    struct fake k;
+    base(&k);
+    run(&k, "2018-06-30 10:00:00");
+    sql("UPDATE finding SET updated_at = '2000-01-01 00:00:00', params_source = 'by hand'"
+        " WHERE household_id = 12");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+    struct reconcile_stats s = run(&k, "2018-07-01 10:00:00");
+    CHECK(s.updated == 0 && s.unchanged == 3);
+
+    /* A new version saying the same, reconciled row by row, no digest kept. */
+    k.f[2].source = "lua:policies/industry.lua@v2";
+    struct err e = {{0}};
+    CHECK(store_begin(st, NULL, &e) == 0);
+    CHECK(store_reconcile_hinted(st, &k.res, "2018-07-02 10:00:00", RECONCILE_NO_DIGEST, &s, &e) ==
+          0);
+    CHECK(store_commit(st, &e) == 0);
+    CHECK(s.updated == 1);
+    CHECK(strcmp(qtext("SELECT source FROM finding WHERE measure = 'project'"),
+                 "lua:policies/industry.lua@v2") == 0);
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 0);
+
+    /* Trusted again once written, with the new version in it. */
+    s = run(&k, "2018-07-03 10:00:00");
+    CHECK(s.updated == 0 && s.unchanged == 3);
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 1);
+    k.f[2].source = "lua:policies/industry.lua@v3";
+    s = run(&k, "2018-07-04 10:00:00");
+    CHECK(s.updated == 1 && s.unchanged == 2);
+    CHECK(strcmp(qtext("SELECT source || ' ' || updated_at FROM finding WHERE measure = 'project'"),
+                 "lua:policies/industry.lua@v3 2018-07-04 10:00:00") == 0);
+    s = run(&k, "2018-07-05 10:00:00");
+    CHECK(s.updated == 0 && s.unchanged == 3);
+
+    /* What a policy said, changed by hand, still drops it. */
+    sql("UPDATE finding SET amount = 1 WHERE measure = 'rain_plan'");
+    CHECK(qint("SELECT count(*) FROM finding_digest WHERE household_id = 12") == 0);
+    s = run(&k, "2018-07-06 10:00:00");
+    CHECK(s.updated == 1 && s.unchanged == 2);
+    teardown();
+}
+
 /* The digest keeps each policy's part: a pass of one policy compares that
  * part alone, a new version that says the same moves only the sources
  * (without reading the rows), and a policy whose rows were never compared
@@ -850,6 +898,7 @@ int main(void)
     RUN(params_source_written_once);
     RUN(new_version_moves_only_the_source);
     RUN(digest_per_policy);
+    RUN(digest_and_moved_sources);
     RUN(a_bad_digest_is_not_trusted);
     RUN(reconcile_counts_the_difference_in_a_tally);
     RUN(alert_households_and_hinted_reconcile);
