@@ -127,9 +127,11 @@ static int is_hidden(int kind, const struct household_field *f)
  * household's views are shared by the policies evaluating it, and killed
  * (every proxy's __index replaced) before the next household is built. */
 
-static char pools_key;     /* registry: kind -> array of the proxies built so far */
+static char pools_key;     /* registry: kind -> the proxies built so far, each
+                              followed by its live metatable */
+static char deads_key;     /* registry: kind -> the metatable of its dead proxies */
 static char kinds_key;     /* registry: kind -> metatable of its data tables,
-                              -kind - 1 -> its field names */
+                              -kind - 1 -> its setter (load_setter) */
 static char household_key; /* registry: the household proxy being evaluated */
 static char marker_key;    /* proxy metatable: its kind (policies cannot forge it) */
 static char data_key;      /* proxy metatable: its data table, also while dead */
@@ -301,20 +303,9 @@ static int rec_tostring(lua_State *L)
     return 1;
 }
 
-/* A new proxy with its data table and metatable, appended to the pool at
- * index pool; the proxy is left on the stack and its data table below it. */
-static void new_proxy(lua_State *L, enum vkind kind, int kinds, int pool)
+/* The metamethods every proxy has, alive or dead, into the table on top. */
+static void set_methods(lua_State *L, enum vkind kind)
 {
-    lua_createtable(L, kind == V_LIST ? 4 : 0, kind == V_HOUSEHOLD ? 32 : kind == V_LIST ? 0 : 16);
-    if (kind != V_LIST) {
-        lua_rawgeti(L, kinds, kind);
-        lua_setmetatable(L, -2);
-    }
-    lua_createtable(L, 0, 8);
-    lua_pushvalue(L, -2);
-    lua_setfield(L, -2, "__index");
-    lua_pushvalue(L, -2);
-    lua_rawsetp(L, -2, &data_key);
     lua_pushcfunction(L, rec_newindex);
     lua_setfield(L, -2, "__newindex");
     lua_pushcfunction(L, rec_len);
@@ -327,11 +318,33 @@ static void new_proxy(lua_State *L, enum vkind kind, int kinds, int pool)
     lua_setfield(L, -2, "__metatable");
     lua_pushinteger(L, kind);
     lua_rawsetp(L, -2, &marker_key);
+}
+
+/* A new proxy with its data table and metatable, stored in the pool at
+ * slot i (entries 2i - 1 and 2i); the proxy is left on the stack and its
+ * data table below it. */
+static void new_proxy(lua_State *L, enum vkind kind, int kinds, int pool, size_t i)
+{
+    lua_createtable(L, kind == V_LIST ? 4 : 0, kind == V_HOUSEHOLD ? 32 : kind == V_LIST ? 0 : 16);
+    if (kind != V_LIST) {
+        lua_rawgeti(L, kinds, kind);
+        lua_setmetatable(L, -2);
+    }
+    lua_createtable(L, 0, 8);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, &data_key);
+    set_methods(L, kind);
+    /* The metatable first: a memory error before the proxy is stored
+     * leaves slot i without a proxy, built again next time. */
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, pool, (lua_Integer)(2 * i));
     lua_createtable(L, 0, 0);
     lua_insert(L, -2);
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    lua_rawseti(L, pool, (lua_Integer)lua_rawlen(L, pool) + 1);
+    lua_rawseti(L, pool, (lua_Integer)(2 * i - 1));
 }
 
 /* The next free proxy of kind for this household, brought back to life:
@@ -344,17 +357,15 @@ static void take_proxy(lua_State *L, enum vkind kind, int kinds, int pools)
     /* pool_used counts only proxies fully taken, so a memory error half-way
      * leaves entries 1..pool_used all present for the kill. */
     size_t i = sb->pool_used[kind] + 1;
-    if (lua_rawgeti(L, pool, (lua_Integer)i) != LUA_TTABLE) {
+    if (lua_rawgeti(L, pool, (lua_Integer)(2 * i - 1)) != LUA_TTABLE) {
         lua_pop(L, 1);
-        new_proxy(L, kind, kinds, pool);
+        new_proxy(L, kind, kinds, pool, i);
     } else {
-        lua_getmetatable(L, -1);
+        /* Alive again: its own metatable back, whose __index is its data. */
+        lua_rawgeti(L, pool, (lua_Integer)(2 * i));
         lua_rawgetp(L, -1, &data_key);
-        lua_pushliteral(L, "__index");
-        lua_pushvalue(L, -2);
-        lua_rawset(L, -4);
-        lua_replace(L, -2); /* data, proxy */
-        lua_insert(L, -2);
+        lua_insert(L, -3);       /* data, proxy, metatable */
+        lua_setmetatable(L, -2); /* data, proxy */
     }
     lua_remove(L, pool);
     sb->pool_used[kind] = i;
@@ -362,26 +373,25 @@ static void take_proxy(lua_State *L, enum vkind kind, int kinds, int pools)
 
 /* Pushes the proxy of one record filled from ptr (lists are built by the
  * miss handler on first use). Every field is set, nil ones too, because the
- * table held the last household's record. */
+ * table held the last household's record: by the kind's setter, which
+ * takes the data table and the values in field order. */
 static void push_record(lua_State *L, enum vkind kind, const void *ptr, int kinds, int pools)
 {
-    take_proxy(L, kind, kinds, pools);
-    /* The kind's field names as Lua strings: lua_setfield would intern
-     * each C string again (a strcmp per field). */
-    lua_rawgeti(L, kinds, -(int)kind - 1);
     const struct household_record *rec = &household_records[kind];
+    luaL_checkstack(L, (int)rec->n_fields + 4, "household view");
+    take_proxy(L, kind, kinds, pools);
+    lua_rawgeti(L, kinds, -(int)kind - 1);
+    lua_pushvalue(L, -3);
     for (size_t i = 0; i < rec->n_fields; i++) {
         const struct household_field *f = &rec->fields[i];
-        lua_rawgeti(L, -1, (lua_Integer)i + 1);
         /* Lists, and the household's facts that are counted from its
          * members, stay out of the table: their reads go through rec_miss,
          * which holds them to the policy's `reads`. */
         if (f->kind == HOUSEHOLD_LIST || (kind == V_HOUSEHOLD && f->kind == HOUSEHOLD_FACT) ||
             is_hidden((int)kind, f) || !push_value(L, ptr, f))
             lua_pushnil(L);
-        lua_rawset(L, -5);
     }
-    lua_pop(L, 1);
+    lua_call(L, (int)rec->n_fields + 1, 0);
     lua_remove(L, -2);
 }
 
@@ -530,19 +540,21 @@ void household_view_limit(lua_State *L)
 void household_view_kill(lua_State *L)
 {
     struct sandbox *sb = sandbox_of(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &deads_key);
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pools_key) == LUA_TTABLE) {
         for (int kind = 0; kind <= (int)V_LIST; kind++) {
             lua_rawgeti(L, -1, kind);
+            lua_rawgeti(L, -3, kind);
+            /* Dead: the kind's dead metatable, whose __index is an error. */
             for (size_t i = 1; i <= sb->pool_used[kind]; i++) {
-                if (lua_rawgeti(L, -1, (lua_Integer)i) == LUA_TTABLE && lua_getmetatable(L, -1)) {
-                    lua_pushliteral(L, "__index");
-                    lua_pushcfunction(L, rec_dead);
-                    lua_rawset(L, -3);
-                    lua_pop(L, 1);
+                if (lua_rawgeti(L, -2, (lua_Integer)(2 * i - 1)) == LUA_TTABLE) {
+                    lua_pushvalue(L, -2);
+                    lua_setmetatable(L, -2);
                 }
                 lua_pop(L, 1);
             }
-            for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i > POOL_KEEP; i--) {
+            lua_pop(L, 1);
+            for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i > 2 * POOL_KEEP; i--) {
                 lua_pushnil(L);
                 lua_rawseti(L, -2, i);
             }
@@ -550,7 +562,7 @@ void household_view_kill(lua_State *L)
             lua_pop(L, 1);
         }
     }
-    lua_pop(L, 1);
+    lua_pop(L, 2);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &household_key);
 }
@@ -609,6 +621,36 @@ int64_t household_view_member_id(lua_State *L, int idx, const char *method)
     return id;
 }
 
+/* Pushes a Lua function(t, v1, .., vn) setting t's fields, in order, to
+ * the values: filling a record this way is a SETFIELD with a constant key
+ * per field inside the VM, where a rawset through the C API (its key
+ * pushed first) cost three times as much (callgrind). */
+static void load_setter(lua_State *L, const struct household_record *rec)
+{
+    if (rec->n_fields > 190) /* a Lua function takes at most 200 locals */
+        luaL_error(L, "household view: %s has too many fields", rec->name);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "return function(t");
+    for (size_t i = 0; i < rec->n_fields; i++) {
+        lua_pushfstring(L, ", v%d", (int)i + 1);
+        luaL_addvalue(&b);
+    }
+    luaL_addstring(&b, ")");
+    for (size_t i = 0; i < rec->n_fields; i++) {
+        lua_pushfstring(L, " t[\"%s\"] = v%d", rec->fields[i].name, (int)i + 1);
+        luaL_addvalue(&b);
+    }
+    luaL_addstring(&b, " end");
+    luaL_pushresult(&b);
+    size_t len;
+    const char *src = lua_tolstring(L, -1, &len);
+    if (luaL_loadbufferx(L, src, len, "=household view", "t") != LUA_OK)
+        lua_error(L);
+    lua_call(L, 0, 1);
+    lua_remove(L, -2);
+}
+
 void household_view_register(lua_State *L)
 {
     call_view_register(L);
@@ -627,11 +669,7 @@ void household_view_register(lua_State *L)
         lua_pushcclosure(L, rec_miss, 2);
         lua_setfield(L, -2, "__index");
         lua_rawseti(L, -2, kind);
-        lua_newtable(L);
-        for (size_t i = 0; i < rec->n_fields; i++) {
-            lua_pushstring(L, rec->fields[i].name);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
+        load_setter(L, rec);
         lua_rawseti(L, -2, -kind - 1);
     }
     lua_rawsetp(L, LUA_REGISTRYINDEX, &kinds_key);
@@ -641,4 +679,13 @@ void household_view_register(lua_State *L)
         lua_rawseti(L, -2, kind);
     }
     lua_rawsetp(L, LUA_REGISTRYINDEX, &pools_key);
+    lua_createtable(L, (int)V_LIST + 1, 0);
+    for (int kind = 0; kind <= (int)V_LIST; kind++) {
+        lua_createtable(L, 0, 8);
+        lua_pushcfunction(L, rec_dead);
+        lua_setfield(L, -2, "__index");
+        set_methods(L, (enum vkind)kind);
+        lua_rawseti(L, -2, kind);
+    }
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &deads_key);
 }
