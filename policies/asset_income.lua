@@ -15,12 +15,12 @@ local function no_labor_force(h, out, params)
     local unknown = #fp.labor_unrecorded(h, params)
     return fp.test(out, "无劳动力", fp.count(h.members) > 0 and h.labor_force == 0 and unknown == 0,
         "成员 {n} 人，劳动力 {lf} 人，劳动能力未登记 {u} 人",
-        { n = fp.count(h.members), lf = h.labor_force, u = unknown })
+        out.explaining and { n = fp.count(h.members), lf = h.labor_force, u = unknown })
 end
 
 local function shares(h, out, p)
     local held = fp.count(h.shares)
-    if not fp.test(out, "未持有资产收益股份", held == 0, "已持有股份 {n} 项", { n = held }) then
+    if not fp.test(out, "未持有资产收益股份", held == 0, "已持有股份 {n} 项", out.explaining and { n = held }) then
         return
     end
     out:recommend{
@@ -57,7 +57,8 @@ return {
         },
     },
     evaluate = function(household, out, params)
-        if not fp.test(out, "在帮扶中", fp.in_help(household), "状态：" .. household.status_label) then
+        if not fp.test(out, "在帮扶中", fp.in_help(household),
+            out.explaining and "状态：" .. household.status_label) then
             return
         end
         if not no_labor_force(household, out, params) then

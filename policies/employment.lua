@@ -33,7 +33,7 @@ local function transfer_training(h, out)
         local ok = fp.test(out, "劳动力且想就业、未就业",
             m.in_labor_force and m.wants_job and not m.employed,
             "劳动力：{lf}；就业意愿：{want}；已就业：{job}",
-            { lf = m.in_labor_force and "是" or "否", want = m.wants_job and "有" or "无",
+            out.explaining and { lf = m.in_labor_force and "是" or "否", want = m.wants_job and "有" or "无",
               job = m.employed and "是" or "否" }, m)
         if ok then
             out:recommend{
@@ -59,7 +59,7 @@ local function business_training(h, out, p)
             local ok = fp.test(out, "劳动力且有创业意愿、未参加创业培训",
                 m.in_labor_force and not m.business_trained,
                 "劳动力：{lf}；创业意愿：有；已参加创业培训：{done}",
-                { lf = m.in_labor_force and "是" or "否", done = m.business_trained and "是" or "否" }, m)
+                out.explaining and { lf = m.in_labor_force and "是" or "否", done = m.business_trained and "是" or "否" }, m)
             if ok then
                 local amount = p.business_training_subsidy
                 out:recommend{
@@ -106,7 +106,7 @@ end
 local function public_welfare_job(h, out, p, workers, employed)
     local worker = workers[1]
     if not fp.test(out, "有劳动力而无人就业", worker ~= nil and not employed,
-            "劳动力 {lf} 人；已就业：{job}", { lf = h.labor_force, job = employed and "有" or "无" }) then
+            "劳动力 {lf} 人；已就业：{job}", out.explaining and { lf = h.labor_force, job = employed and "有" or "无" }) then
         return false
     end
     out:recommend{
@@ -165,7 +165,8 @@ return {
         },
     },
     evaluate = function(household, out, params)
-        if not fp.test(out, "在帮扶中", fp.in_help(household), "状态：" .. household.status_label) then
+        if not fp.test(out, "在帮扶中", fp.in_help(household),
+            out.explaining and "状态：" .. household.status_label) then
             return
         end
         local p = params.employment

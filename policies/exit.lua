@@ -40,7 +40,7 @@ local function income_test(h, out, params)
     local all, texts = true, {}
     for year = last - p.stable_years + 1, last do
         local ok, text = income_of(h, params, year)
-        fp.test(out, string.format("%d 年收入达标", year), ok, text)
+        fp.test(out, out.explaining and string.format("%d 年收入达标", year), ok, text)
         all = all and ok
         texts[#texts + 1] = text
     end
@@ -49,7 +49,8 @@ end
 
 local function labour_test(h, out, params)
     local unknown = fp.labor_unrecorded(h, params)
-    if not fp.test(out, "劳动能力已登记", #unknown == 0, "劳动能力未登记 {n} 人", { n = #unknown }) then
+    if not fp.test(out, "劳动能力已登记", #unknown == 0, "劳动能力未登记 {n} 人",
+        out.explaining and { n = #unknown }) then
         return false
     end
     if h.labor_force > 0 then
@@ -63,7 +64,7 @@ end
 local function secure_test(h, out, field, label)
     local v = h[field]
     local text = v == 1 and "有保障" or v == 0 and "无保障" or "未登记"
-    return fp.test(out, label, v == 1, label .. "：" .. text), label
+    return fp.test(out, label, v == 1, out.explaining and label .. "：" .. text), label
 end
 
 local function school_test(h, out, params)
@@ -71,7 +72,7 @@ local function school_test(h, out, params)
     for _, m in ipairs(h.members) do
         if fp.school_age(m, params) then
             local ok = fp.test(out, "义务教育有保障", m.school_stage ~= nil,
-                "{who}，{age}岁，{state}", { who = fp.who(m), age = m.age,
+                "{who}，{age}岁，{state}", out.explaining and { who = fp.who(m), age = m.age,
                     state = m.school_stage and "在校" or "未在校" }, m)
             if not ok then
                 return false
@@ -86,9 +87,10 @@ local function medical_test(h, out)
     local ok, n = true, 0
     for _, m in ipairs(h.members) do
         local insured = fp.test(out, "基本医疗有保障", m.medical_insured,
-            "{who}：{state}", { who = fp.who(m), state = m.medical_insured and "已参保" or "未参基本医保" }, m)
+            "{who}：{state}",
+            out.explaining and { who = fp.who(m), state = m.medical_insured and "已参保" or "未参基本医保" }, m)
         local covered = m.health ~= "serious" or m.critical_insured
-        covered = fp.test(out, "大病有保障", covered, "{who}：{state}", { who = fp.who(m),
+        covered = fp.test(out, "大病有保障", covered, "{who}：{state}", out.explaining and { who = fp.who(m),
             state = covered and "大病有保障" or "重病而无大病保险" }, m)
         ok = ok and insured and covered
         n = n + 1
@@ -131,13 +133,14 @@ local function return_risk(h, out, params)
         -- A shock before the exit was known when exit was decided.
         local after = s.date <= h.today and (h.exited_at == nil or s.date >= h.exited_at)
         fp.test(out, "退出后遭遇变故", after, "{date} {kind}，损失 {loss}（退出日 {exit}）",
-            { date = s.date, kind = SHOCK[s.kind], loss = fp.yuan(s.loss), exit = h.exited_at or "未记录" })
+            out.explaining and { date = s.date, kind = SHOCK[s.kind], loss = fp.yuan(s.loss),
+                exit = h.exited_at or "未记录" })
         if after then
             facts[#facts + 1] = string.format("%s %s（损失 %s）", s.date, SHOCK[s.kind], fp.yuan(s.loss))
         end
     end
     for _, m in ipairs(h.members) do
-        if fp.test(out, "无重病成员", m.health ~= "serious", fp.who(m), nil, m) == false then
+        if fp.test(out, "无重病成员", m.health ~= "serious", out.explaining and fp.who(m), nil, m) == false then
             facts[#facts + 1] = string.format("%s 患重病", fp.who(m))
         end
     end
@@ -149,7 +152,7 @@ local function return_risk(h, out, params)
         if income and line then
             local under = income < line * margin
             fp.test(out, "收入未回落", not under, "{year} 年人均收入 {income} {op} {limit}（标准 {line} × {m}，{how}）",
-                { year = year, income = fp.yuan(income), op = under and "<" or "≥",
+                out.explaining and { year = year, income = fp.yuan(income), op = under and "<" or "≥",
                   limit = fp.yuan(line * margin), line = fp.yuan(line), m = margin, how = how })
             if under then
                 facts[#facts + 1] = string.format("%d 年人均收入 %s 低于 %s", year, fp.yuan(income),

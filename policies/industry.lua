@@ -37,7 +37,7 @@ end
 
 local function project(h, out, p)
     local m = first_worker(h)
-    local ok = fp.test(out, "有劳动力", m ~= nil, "劳动力 {n} 人", { n = h.labor_force })
+    local ok = fp.test(out, "有劳动力", m ~= nil, "劳动力 {n} 人", out.explaining and { n = h.labor_force })
     ok = fp.test(out, "有发展生产意愿", h.wants_industry, h.wants_industry and "有" or "无") and ok
     ok = fp.test(out, "尚无产业项目", not h.has_project, h.has_project and "已有项目" or "无项目") and ok
     if not ok then
@@ -56,7 +56,7 @@ local function skills_training(h, out, p)
         local skills = m.skills or 0
         local ok = fp.test(out, "劳动力且实用技术不足", m.in_labor_force and skills < p.skills_min,
             "劳动力：{lf}；实用技术 {s} 项（至少 {min} 项）",
-            { lf = m.in_labor_force and "是" or "否", s = skills, min = p.skills_min }, m)
+            out.explaining and { lf = m.in_labor_force and "是" or "否", s = skills, min = p.skills_min }, m)
         if ok then
             out:recommend{
                 measure = "skills_training",
@@ -70,7 +70,7 @@ end
 
 local function link_enterprise(h, out)
     local links = fp.count(h.links)
-    if not fp.test(out, "未联结经营主体", links == 0, "已联结 {n} 个", { n = links }) then
+    if not fp.test(out, "未联结经营主体", links == 0, "已联结 {n} 个", out.explaining and { n = links }) then
         return
     end
     local reason
@@ -83,7 +83,7 @@ local function link_enterprise(h, out)
     end
     if fp.test(out, "从事或愿意从事生产", reason ~= nil,
             "产业项目：{p}；意愿：{w}；劳动力 {n} 人",
-            { p = h.has_project and "有" or "无", w = h.wants_industry and "有" or "无", n = h.labor_force }) then
+            out.explaining and { p = h.has_project and "有" or "无", w = h.wants_industry and "有" or "无", n = h.labor_force }) then
         out:recommend{ measure = "link_enterprise", reason = reason }
     end
 end
@@ -108,7 +108,8 @@ end
 local function pv_station(h, out, params, p)
     local unknown = #fp.labor_unrecorded(h, params)
     local ok = fp.test(out, "缺乏劳动力", fp.count(h.members) > 0 and h.labor_force == 0 and unknown == 0,
-        "劳动力 {n} 人，劳动能力未登记 {u} 人", { n = h.labor_force, u = unknown })
+        "劳动力 {n} 人，劳动能力未登记 {u} 人",
+        out.explaining and { n = h.labor_force, u = unknown })
     ok = fp.test(out, "缺乏资源", not h.has_project, h.has_project and "已有产业项目" or "无产业项目") and ok
     local poor, income = no_stable_income(h, params)
     ok = fp.test(out, "无稳定收入来源", poor, income) and ok
@@ -203,7 +204,8 @@ return {
         },
     },
     evaluate = function(household, out, params)
-        if not fp.test(out, "在帮扶中", fp.in_help(household), "状态：" .. household.status_label) then
+        if not fp.test(out, "在帮扶中", fp.in_help(household),
+                out.explaining and "状态：" .. household.status_label) then
             return
         end
         local p = params.industry

@@ -51,13 +51,14 @@ local function income_under_line(h, out, p)
     end
     local income = year and fp.per_capita_income(h, year)
     if not line or not income then
-        fp.test(out, "收入低于低保标准", false, not line and "未设低保标准" or
-            string.format("无 %d 或 %d 年收入记录", h.year, h.year - 1))
+        fp.test(out, "收入低于低保标准", false, out.explaining and (not line and "未设低保标准" or
+            string.format("无 %d 或 %d 年收入记录", h.year, h.year - 1)))
         return nil
     end
     local ok = income < line
     fp.test(out, "收入低于低保标准", ok, "{year} 年人均收入 {income} {op} 低保标准 {line}（{where}）",
-        { year = year, income = fp.yuan(income), op = ok and "<" or "≥", line = fp.yuan(line), where = where })
+        out.explaining and { year = year, income = fp.yuan(income), op = ok and "<" or "≥", line = fp.yuan(line),
+            where = where })
     if ok then
         return { year = year, income = fp.yuan(income), line = fp.yuan(line), where = where }
     end
@@ -76,7 +77,7 @@ local function dibao(h, out, params, p)
     local unknown = fp.labor_unrecorded(h, params)
     local no_labor = h.labor_force == 0 and #unknown == 0
     fp.test(out, "无劳动力", no_labor, "劳动力 {lf} 人，劳动能力未登记 {u} 人",
-        { lf = h.labor_force, u = #unknown })
+        out.explaining and { lf = h.labor_force, u = #unknown })
     local template = reasons.dibao_no_labor
     if not no_labor then
         local under = income_under_line(h, out, p)
@@ -117,13 +118,15 @@ local function pension_lump_sum(h, out, p)
             near = near + 1
             local paid = m.pension_years
             if paid == nil then
-                fp.test(out, "养老保险缴费年限已登记", false, "{age}岁，缴费年限未登记", { age = m.age }, m)
+                fp.test(out, "养老保险缴费年限已登记", false, "{age}岁，缴费年限未登记",
+                    out.explaining and { age = m.age }, m)
             else
                 local left = top - m.age
                 local short = p.pension_min_years - paid - left
                 local ok = fp.test(out, "按年缴费到领取年龄仍不足最低缴费年限", short > 0,
                     "已缴 {paid} 年 + 距 {top} 岁还可缴 {left} 年 = {sum} 年，最低 {min} 年",
-                    { paid = paid, top = top, left = left, sum = paid + left, min = p.pension_min_years }, m)
+                    out.explaining and { paid = paid, top = top, left = left, sum = paid + left,
+                        min = p.pension_min_years }, m)
                 if ok then
                     local total = p.lump_sum_yearly and p.lump_sum_yearly * short
                     out:recommend{
@@ -210,7 +213,8 @@ return {
     },
     evaluate = function(household, out, params)
         labor_unrecorded(household, out, params)
-        if not fp.test(out, "在帮扶中", fp.in_help(household), "状态：" .. household.status_label) then
+        if not fp.test(out, "在帮扶中", fp.in_help(household),
+            out.explaining and "状态：" .. household.status_label) then
             return
         end
         local p = params.social_security

@@ -60,7 +60,7 @@ end
 
 local function no_cadre(h, out)
     if not fp.in_help(h) or fp.test(out, "已落实帮扶干部", has_cadre(h), "帮扶干部 {cadre}",
-        { cadre = h.cadre_id or "未落实" }) then
+        out.explaining and { cadre = h.cadre_id or "未落实" }) then
         return
     end
     -- The one writer of no_cadre: the nightly job no longer raises it, so
@@ -112,7 +112,8 @@ local function handbook(h, out, p)
     end
     local since = fp.days_between(h.paired_since, h.today)
     if not fp.test(out, "手册记录期已过", since == nil or since > p.handbook_days,
-        "结对 {since}，记录期 {limit} 天", { since = h.paired_since or "未记录", limit = p.handbook_days }) then
+        "结对 {since}，记录期 {limit} 天",
+        out.explaining and { since = h.paired_since or "未记录", limit = p.handbook_days }) then
         return
     end
     local have = {}
@@ -125,7 +126,7 @@ local function handbook(h, out, p)
             missing[#missing + 1] = "“" .. s[2] .. "”"
         end
     end
-    if not fp.test(out, "帮扶工作手册六项齐全", #missing == 0, "缺少 {n} 项", { n = #missing }) then
+    if not fp.test(out, "帮扶工作手册六项齐全", #missing == 0, "缺少 {n} 项", out.explaining and { n = #missing }) then
         out:alert{
             kind = "handbook_incomplete",
             severity = "warning",
@@ -301,10 +302,10 @@ local function funds(h, out, p)
         publicity[#publicity + 1] = publicity_problem(f, h, p)
         ::next::
     end
-    fp.test(out, "资金使用程序完整且有序", #steps == 0, "{n} 项申请有问题", { n = #steps })
-    fp.test(out, "资金用途在允许范围内", #use == 0, "{n} 项申请有问题", { n = #use })
-    fp.test(out, "批准后按期备案", #filing == 0, "{n} 项申请有问题", { n = #filing })
-    fp.test(out, "项目成效按期公开", #publicity == 0, "{n} 项申请有问题", { n = #publicity })
+    fp.test(out, "资金使用程序完整且有序", #steps == 0, "{n} 项申请有问题", out.explaining and { n = #steps })
+    fp.test(out, "资金用途在允许范围内", #use == 0, "{n} 项申请有问题", out.explaining and { n = #use })
+    fp.test(out, "批准后按期备案", #filing == 0, "{n} 项申请有问题", out.explaining and { n = #filing })
+    fp.test(out, "项目成效按期公开", #publicity == 0, "{n} 项申请有问题", out.explaining and { n = #publicity })
     raise(out, "fund_notice", "critical", messages.fund_notice, h, notice)
     raise(out, "fund_steps", "warning", messages.fund_steps, h, steps)
     raise(out, "fund_use", use_severity, messages.fund_use, h, use)
