@@ -437,8 +437,6 @@ int store_migrate_fewer_writes(struct store *st, struct err *e)
     return rc;
 }
 
-/* migrations[i] takes the schema from version i to version i + 1. */
-
 /* Version 15 — fewer trigger frames per finding written (issue #15). A row
  * trigger costs its frame even when its WHEN is false, and an UPDATE of
  * several rows that fires one first collects them in an ephemeral table.

@@ -473,6 +473,7 @@ static int migrate_money_bounds(struct store *st, struct err *e)
     return 0;
 }
 
+/* migrations[i] takes the schema from version i to version i + 1. */
 static int (*const migrations[STORE_SCHEMA_VERSION])(struct store *, struct err *) = {
     migrate_to_1,
     migrate_to_2,

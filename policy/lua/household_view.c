@@ -125,7 +125,8 @@ static int is_hidden(int kind, const struct household_field *f)
  * own metatable (one per kind) answers reads of nil fields (nil), unknown
  * fields (an error) and builds the household's lists on first use. One
  * household's views are shared by the policies evaluating it, and killed
- * (every proxy's __index replaced) before the next household is built. */
+ * (every proxy given its kind's dead metatable, whose __index is an error)
+ * before the next household is built. */
 
 static char pools_key;     /* registry: kind -> the proxies built so far, each
                               followed by its live metatable */
@@ -134,7 +135,7 @@ static char kinds_key;     /* registry: kind -> metatable of its data tables,
                               -kind - 1 -> its setter (load_setter) */
 static char household_key; /* registry: the household proxy being evaluated */
 static char marker_key;    /* proxy metatable: its kind (policies cannot forge it) */
-static char data_key;      /* proxy metatable: its data table, also while dead */
+static char data_key;      /* a proxy's own metatable: its data table */
 
 /* Proxies are reused from household to household (filling a table that has
  * its keys already allocates nothing); a pool keeps at most this many of a
