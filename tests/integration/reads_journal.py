@@ -74,7 +74,12 @@ def main():
             INSERT INTO visit(id, household_id, cadre_id, date) VALUES (1, 1, 1, '2018-03-01'), (2, 2, 1, '2018-03-01');
             INSERT INTO loan(id, household_id, amount, term_months, start_date) VALUES (1, 1, 5000, 12, '2018-01-01');
         """)
+        mark = env.log_mark()
         env.start()
+        # The first pass's batch.done is logged after its commit empties the
+        # pending marks: wait for the line too, or the next change's mark
+        # falls before it and reads the first pass's figures.
+        env.wait_log("[batch.done]", after=mark)
         env.wait_caught_up()
 
         got = change(env, "UPDATE visit SET note = 'x' WHERE id = 1")
@@ -100,6 +105,7 @@ def main():
         mark = env.log_mark()
         env.sql("PRAGMA ignore_check_constraints = 1; UPDATE visit SET date = '2018-13-45' WHERE id = 2")
         env.wait_log("[household.malformed]", after=mark)
+        env.wait_log("[batch.done]", after=mark)
         env.wait_caught_up()
         check(env.scalar(dq) == 1, "a malformed visit raises the data-quality alert")
         change(env, "UPDATE member SET labor = 'full' WHERE id = 200")
