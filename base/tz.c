@@ -76,3 +76,51 @@ int tz_today(const char *zone, char out[11])
     tz_date((int64_t)time(NULL), offset_s, out);
     return rc;
 }
+
+static int two_digits(const char *s, int max, int *out)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return -1;
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return *out <= max ? 0 : -1;
+}
+
+/* "YYYY-MM-DD HH:MM:SS" of instant t in a zone of offset_s, into buf. */
+static const char *format_time(int64_t t, int offset_s, char buf[20])
+{
+    long day;
+    int sec;
+    tz_local(t, offset_s, &day, &sec);
+    date_format(day, buf);
+    const int parts[3] = {sec / 3600, sec / 60 % 60, sec % 60};
+    for (int i = 0; i < 3; i++) {
+        buf[10 + 3 * i] = i ? ':' : ' ';
+        buf[11 + 3 * i] = (char)('0' + parts[i] / 10);
+        buf[12 + 3 * i] = (char)('0' + parts[i] % 10);
+    }
+    buf[19] = 0;
+    return buf;
+}
+
+const char *tz_show(const char *utc, int offset_s, char buf[20])
+{
+    char date[11];
+    int h, m, s, ok = 1;
+    if (!utc || strlen(utc) != 19 || utc[10] != ' ' || utc[13] != ':' || utc[16] != ':' ||
+        two_digits(utc + 11, 23, &h) || two_digits(utc + 14, 59, &m) ||
+        two_digits(utc + 17, 59, &s))
+        return utc;
+    memcpy(date, utc, 10);
+    date[10] = 0;
+    long day = date_days(date, &ok);
+    if (!ok)
+        return utc;
+    return format_time((int64_t)day * 86400 + h * 3600 + m * 60 + s, offset_s, buf);
+}
+
+const char *tz_day_start(const char *date, int offset_s, char buf[20])
+{
+    int ok = 1;
+    long day = date_days(date, &ok);
+    return ok ? format_time((int64_t)day * 86400 - offset_s, 0, buf) : date;
+}

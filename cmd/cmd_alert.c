@@ -14,6 +14,7 @@
 #include "store_alert.h"
 #include "store_worklist.h"
 #include "term.h"
+#include "tz.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -71,12 +72,12 @@ static const struct {
     [A_HOUSEHOLD] = {"household_id", N_("household ID"), EXPORT_NUMBER, 0},
     [A_TASK] = {"task_id", N_("task ID"), EXPORT_NUMBER, 0},
     [A_ESCALATIONS] = {"escalations", N_("escalations"), EXPORT_NUMBER, 0},
-    [A_OPENED] = {"opened_at", N_("opened at"), EXPORT_TEXT, 0},
-    [A_LAST_SEEN] = {"last_seen_at", N_("last seen at"), EXPORT_TEXT, 0},
-    [A_ACKED_AT] = {"acked_at", N_("acknowledged at"), EXPORT_TEXT, 0},
+    [A_OPENED] = {"opened_at", N_("opened at"), EXPORT_TIME, 0},
+    [A_LAST_SEEN] = {"last_seen_at", N_("last seen at"), EXPORT_TIME, 0},
+    [A_ACKED_AT] = {"acked_at", N_("acknowledged at"), EXPORT_TIME, 0},
     [A_ACKED_BY] = {"acked_by", N_("acknowledged by"), EXPORT_TEXT, 0},
     [A_ACK_NOTE] = {"ack_note", N_("acknowledgement note"), EXPORT_TEXT, 0},
-    [A_RESOLVED] = {"resolved_at", N_("resolved at"), EXPORT_TEXT, 0},
+    [A_RESOLVED] = {"resolved_at", N_("resolved at"), EXPORT_TIME, 0},
     [A_MESSAGE] = {"message", N_("message"), EXPORT_TEXT, 1},
 };
 
@@ -145,7 +146,7 @@ static int is_level(const char *s)
     return nightly_level_rank(s) >= 0;
 }
 
-static int list(struct cli *cli, struct store *st)
+static int list(struct cli *cli, const struct config *cfg, struct store *st)
 {
     const char *usage = _(usage_text);
     struct alert_filter f = {0};
@@ -195,6 +196,10 @@ static int list(struct cli *cli, struct store *st)
     }
     if (rc)
         return rc;
+    /* --since names a day on the offices' calendar; times are stored in UTC. */
+    char since[20];
+    if (f.since)
+        f.since = tz_day_start(f.since, config_offset_s(cfg), since);
     if ((rc = cmd_list_check_filters(cli, st, f.region, f.cadre_id)) != 0)
         return rc;
     if (f.kind && !nightly_kind_known(f.kind)) {
@@ -221,7 +226,7 @@ static int list(struct cli *cli, struct store *st)
         if (!l.brief || alert_cols[c].brief)
             cols[ncols++] = (struct export_column){alert_cols[c].key, _(alert_cols[c].header),
                                                    alert_cols[c].kind};
-    if ((rc = cmd_list_open(cli, &o, _("alerts"), cols, ncols, &l.x)) != 0)
+    if ((rc = cmd_list_open(cli, cfg, &o, _("alerts"), cols, ncols, &l.x)) != 0)
         return rc;
     struct err e, ce;
     int src = store_alert_list(st, &f, list_row, &l, &e);
@@ -326,7 +331,7 @@ int cmd_alert(struct cli *cli)
         config_free(cfg);
         return EXIT_RUNTIME;
     }
-    rc = is_list ? list(cli, st) : ack(cli, st);
+    rc = is_list ? list(cli, cfg, st) : ack(cli, st);
     store_close(st);
     config_free(cfg);
     return rc;

@@ -10,6 +10,7 @@
 #include "store.h"
 #include "store_rules.h"
 #include "term.h"
+#include "tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,10 @@ static const char *state_label(const char *state)
     return _("stale");
 }
 
-static int list(struct store *st)
+static int list(struct store *st, const struct config *cfg)
 {
+    int offset_s = config_offset_s(cfg);
+    char at[20], decided[20];
     struct rule_change *c;
     size_t n;
     struct err e;
@@ -44,10 +47,11 @@ static int list(struct store *st)
         printf("%s\n", _("no staged changes"));
     for (size_t i = 0; i < n; i++) {
         printf(_("change %lld  %s  %s  files: %s  policies: %s"), (long long)c[i].id,
-               state_label(c[i].state), c[i].created_at, c[i].files, c[i].policies);
+               state_label(c[i].state), tz_show(c[i].created_at, offset_s, at), c[i].files,
+               c[i].policies);
         if (c[i].decided_by)
             printf(_("  (%s by %s at %s)"), state_label(c[i].state), term_str(c[i].decided_by),
-                   c[i].decided_at);
+                   tz_show(c[i].decided_at, offset_s, decided));
         putchar('\n');
         rule_change_clear(&c[i]);
     }
@@ -64,10 +68,14 @@ static int show(struct store *st, const struct config *cfg, int64_t id)
         fprintf(stderr, "fupin change: %s\n", term_str(e.msg));
         return cli_exit_code(rc);
     }
-    printf(_("change %lld: %s, staged %s\n"), (long long)c.id, state_label(c.state), c.created_at);
+    char at[20];
+    int offset_s = config_offset_s(cfg);
+    printf(_("change %lld: %s, staged %s\n"), (long long)c.id, state_label(c.state),
+           tz_show(c.created_at, offset_s, at));
     printf(_("  policies: %s\n"), c.policies);
     if (c.decided_by)
-        printf(_("  decided by %s at %s\n"), term_str(c.decided_by), c.decided_at);
+        printf(_("  decided by %s at %s\n"), term_str(c.decided_by),
+               tz_show(c.decided_at, offset_s, at));
     for (size_t i = 0; i < c.n_f; i++) {
         if (!c.f[i].text) {
             printf(_("  %s: removed\n"), c.f[i].file);
@@ -150,7 +158,7 @@ int cmd_change(struct cli *cli)
         return EXIT_RUNTIME;
     }
     if (is_list) {
-        rc = list(st);
+        rc = list(st, cfg);
     } else if (is_show) {
         rc = show(st, cfg, id);
     } else {

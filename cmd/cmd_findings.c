@@ -14,6 +14,7 @@
 #include "store_worklist.h"
 #include "task_due.h"
 #include "term.h"
+#include "tz.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -75,8 +76,9 @@ int cmd_list_check_filters(const struct cli *cli, struct store *st, const char *
     return EXIT_OK;
 }
 
-int cmd_list_open(const struct cli *cli, const struct list_output *o, const char *sheet,
-                  const struct export_column *cols, size_t ncols, struct export **x)
+int cmd_list_open(const struct cli *cli, const struct config *cfg, const struct list_output *o,
+                  const char *sheet, const struct export_column *cols, size_t ncols,
+                  struct export **x)
 {
     /* A workbook's bytes would garble the terminal; a pipe or a file is fine. */
     if (!o->path && export_format_is_binary(o->format) && isatty(STDOUT_FILENO)) {
@@ -92,6 +94,7 @@ int cmd_list_open(const struct cli *cli, const struct list_output *o, const char
         fprintf(stderr, "fupin %s: %s\n", cli->argv[0], term_str(e.msg));
         return cli_exit_code(rc);
     }
+    export_set_zone(*x, config_offset_s(cfg));
     return EXIT_OK;
 }
 
@@ -151,11 +154,11 @@ static const struct {
     [C_STATE] = {"state", N_("state"), EXPORT_TEXT, 1},
     [C_FACTS] = {"facts_changed", N_("facts changed"), EXPORT_NUMBER, 0},
     [C_BY] = {"decided_by", N_("decided by"), EXPORT_TEXT, 0},
-    [C_AT] = {"decided_at", N_("decided at"), EXPORT_TEXT, 0},
+    [C_AT] = {"decided_at", N_("decided at"), EXPORT_TIME, 0},
     [C_NOTE] = {"decision_note", N_("decision note"), EXPORT_TEXT, 0},
     [C_TASK] = {"task_id", N_("task ID"), EXPORT_NUMBER, 0},
     [C_DUE] = {"due", N_("due"), EXPORT_TEXT, 1},
-    [C_UPDATED] = {"updated_at", N_("updated at"), EXPORT_TEXT, 0},
+    [C_UPDATED] = {"updated_at", N_("updated at"), EXPORT_TIME, 0},
     [C_REASON] = {"reason", N_("reason"), EXPORT_TEXT, 1},
 };
 
@@ -366,6 +369,10 @@ static int findings_list(struct cli *cli)
         config_free(cfg);
         return EXIT_RUNTIME;
     }
+    /* --since names a day on the offices' calendar; times are stored in UTC. */
+    char since[20];
+    if (f.since)
+        f.since = tz_day_start(f.since, config_offset_s(cfg), since);
     struct finding_lister l = {.json = o.format == EXPORT_JSON, .brief = o.format == EXPORT_TABLE};
     struct export_column cols[C_COUNT];
     size_t ncols = 0;
@@ -384,7 +391,7 @@ static int findings_list(struct cli *cli)
         rc = EXIT_RUNTIME;
     }
     if (!rc)
-        rc = cmd_list_open(cli, &o, _("findings"), cols, ncols, &l.x);
+        rc = cmd_list_open(cli, cfg, &o, _("findings"), cols, ncols, &l.x);
     if (!rc) {
         int src = store_worklist_findings(st, &f, list_row, &l, &e);
         struct err ce;

@@ -36,10 +36,11 @@ struct cmd_shown {
 };
 struct cmd_shown cmd_list_shown(const char *typed);
 
-/* Starts the export of cols to o: a binary format (xlsx) bound for a
- * terminal, with no --output, is refused. Returns EXIT_OK with *x, or an
- * exit code with the message printed. */
-int cmd_list_open(const struct cli *cli, const struct list_output *o, const char *sheet,
-                  const struct export_column *cols, size_t ncols, struct export **x);
+/* Starts the export of cols to o, its times on the clock of cfg's zone: a
+ * binary format (xlsx) bound for a terminal, with no --output, is refused.
+ * Returns EXIT_OK with *x, or an exit code with the message printed. */
+int cmd_list_open(const struct cli *cli, const struct config *cfg, const struct list_output *o,
+                  const char *sheet, const struct export_column *cols, size_t ncols,
+                  struct export **x);
 
 #endif

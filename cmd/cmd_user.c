@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "store_user.h"
 #include "term.h"
+#include "tz.h"
 #include "web.h"
 
 #include <stdio.h>
@@ -211,11 +212,13 @@ static void put_col(FILE *out, const char *s, size_t width)
 
 static int print_user(void *ctx, const struct store_user *u, struct err *e)
 {
+    const struct config *cfg = ctx;
+    char at[20];
     put_col(stdout, term_str(u->name), 20);
     put_col(stdout, role_label(u->role), 18);
     put_col(stdout, u->region[0] ? term_str(u->region) : _("all regions"), 14);
     put_col(stdout, u->disabled ? _("disabled") : _("active"), 8);
-    printf("%s\n", u->created_at);
+    printf("%s\n", tz_show(u->created_at, config_offset_s(cfg), at));
     return 0;
 }
 
@@ -255,7 +258,7 @@ int cmd_user(struct cli *cli)
     if (strcmp(sub, "add") == 0) {
         code = user_add(cli, st, usage);
     } else if (strcmp(sub, "list") == 0) {
-        rc = store_user_list(st, print_user, NULL, &e);
+        rc = store_user_list(st, print_user, cfg, &e);
         code = rc ? fail(&e, rc) : EXIT_OK;
     } else if (strcmp(sub, "disable") == 0) {
         const char *name = cli->argv[2];

@@ -331,3 +331,11 @@ void config_today(const struct config *cfg, char out[11])
      * unknown one gets Beijing time, the offices' zone. */
     tz_today(cfg ? cfg->timezone : NULL, out);
 }
+
+int config_offset_s(const struct config *cfg)
+{
+    int offset_s = 0;
+    if (tz_offset(cfg ? cfg->timezone : NULL, &offset_s, NULL) != 0)
+        tz_offset(TZ_DEFAULT, &offset_s, NULL);
+    return offset_s;
+}

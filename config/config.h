@@ -243,4 +243,8 @@ const struct config_channel *config_channel_find(const struct config *cfg, const
  * (engine.as_of) when set. */
 void config_today(const struct config *cfg, char out[11]);
 
+/* The configured zone's offset from UTC in seconds, for showing stored
+ * times (tz_show, export_set_zone); Beijing's for a NULL cfg. */
+int config_offset_s(const struct config *cfg);
+
 #endif

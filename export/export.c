@@ -7,6 +7,7 @@
 #include "json.h"
 #include "scrub.h"
 #include "term.h"
+#include "tz.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,10 @@ struct export
     size_t scratch_size;
     char *scratch2; /* the same made safe for the format, when it was not */
     size_t scratch2_size;
-    size_t *widths; /* table: column widths; xlsx: widest cell per column */
+    size_t *widths;     /* table: column widths; xlsx: widest cell per column */
+    int offset_s;       /* the offices' zone, for EXPORT_TIME cells */
+    char(*times)[20];   /* EXPORT_TIME cells on that clock, one per column */
+    const char **shown; /* a row's cells with those in place */
 
     /* table: the first rows, held until the widths are known */
     char **sample; /* TABLE_SAMPLE_ROWS * ncols escaped cells */
@@ -596,6 +600,8 @@ static void export_free(struct export *x)
     free(x->widths);
     free(x->scratch);
     free(x->scratch2);
+    free(x->times);
+    free(x->shown);
     free(x->path);
     free(x);
 }
@@ -612,9 +618,12 @@ int export_open(struct export **out, enum export_format f, const char *path, FIL
     x->format = f;
     x->ncols = ncols;
     x->sheet_rows = EXPORT_XLSX_SHEET_ROWS;
+    tz_offset(TZ_DEFAULT, &x->offset_s, NULL);
     x->cols = calloc(ncols, sizeof *x->cols);
     x->widths = calloc(ncols, sizeof *x->widths);
-    if (!x->cols || !x->widths)
+    x->times = calloc(ncols, sizeof *x->times);
+    x->shown = calloc(ncols, sizeof *x->shown);
+    if (!x->cols || !x->widths || !x->times || !x->shown)
         goto oom;
     for (size_t c = 0; c < ncols; c++) {
         x->cols[c].key = strdup(cols[c].key ? cols[c].key : "");
@@ -684,11 +693,29 @@ void export_set_sheet_rows(struct export *x, size_t rows)
         x->sheet_rows = rows;
 }
 
+void export_set_zone(struct export *x, int offset_s)
+{
+    x->offset_s = offset_s;
+}
+
+/* cells with the EXPORT_TIME ones on the offices' clock, for the formats
+ * people read; JSON keeps what is stored. */
+static const char *const *shown_cells(struct export *x, const char *const *cells)
+{
+    if (x->format == EXPORT_JSON)
+        return cells;
+    for (size_t c = 0; c < x->ncols; c++)
+        x->shown[c] =
+            x->cols[c].kind == EXPORT_TIME ? tz_show(cells[c], x->offset_s, x->times[c]) : cells[c];
+    return x->shown;
+}
+
 int export_row(struct export *x, const char *const *cells, struct err *e)
 {
     int rc;
     if (x->failed)
         return err_set(e, ERR_FAIL, "export: an earlier row failed");
+    cells = shown_cells(x, cells);
     switch (x->format) {
     case EXPORT_TABLE:
         rc = table_row(x, cells, e);

@@ -15,8 +15,11 @@ enum export_format { EXPORT_TABLE, EXPORT_JSON, EXPORT_CSV, EXPORT_XLSX };
 
 /* What a column holds. EXPORT_TEXT (the default, 0) is always a string;
  * EXPORT_NUMBER is written as a number in JSON and xlsx when the cell is
- * one (an empty cell is JSON null), else as text. */
-enum export_kind { EXPORT_TEXT, EXPORT_NUMBER };
+ * one (an empty cell is JSON null), else as text. EXPORT_TIME is a stored
+ * time ("YYYY-MM-DD HH:MM:SS", UTC): JSON, for programs, keeps it as
+ * stored; the table, CSV and xlsx, for people, show it on the offices'
+ * clock (export_set_zone; tz_show for what is no such time). */
+enum export_kind { EXPORT_TEXT, EXPORT_NUMBER, EXPORT_TIME };
 
 struct export_column {
     const char *key;    /* JSON member name, stable ("household_id") */
@@ -47,6 +50,11 @@ int export_close(struct export *x, struct err *e);
 /* How many terminal columns s takes: CJK and other wide characters count
  * two, combining marks none. For valid UTF-8; an invalid byte counts one. */
 size_t export_display_width(const char *s);
+
+/* The zone of the offices, as an offset from UTC in seconds (tz_offset),
+ * for the EXPORT_TIME columns of the formats people read. An export opens
+ * on TZ_DEFAULT's; a caller with a config passes its schedule.timezone. */
+void export_set_zone(struct export *x, int offset_s);
 
 /* Rows per xlsx worksheet before the next sheet starts, header included
  * (Excel's limit, 1048576). Tests lower it with export_set_sheet_rows. */

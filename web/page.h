@@ -49,6 +49,9 @@ int page_home_region(struct web_req *r, char *buf, size_t size, struct err *e);
 
 /* Now as "YYYY-MM-DD HH:MM:SS" (UTC, as the engine writes it). */
 void page_now(char out[20]);
+/* A stored time (UTC) on the clock of the config's schedule.timezone, as
+ * people read it; what is no stored time is returned as it is (tz_show). */
+const char *page_time(const struct web_req *r, const char *utc, char buf[20]);
 /* The label a person reads for a finding's, task's or alert's code (state,
  * kind, severity, level); the code itself when there is none. */
 const char *page_label(const char *code);
@@ -71,7 +74,8 @@ void page_td_link(struct html *h, const char *prefix, const char *id, const char
 /* A filter's <select name=name> with an "any" option labelled any_label,
  * then one option per code (label from label_of), value preselected. */
 void page_select(struct html *h, const char *name, const char *label, const char *any_label,
-                 const char *const *codes, const char *value, const char *(*label_of)(const char *));
+                 const char *const *codes, const char *value,
+                 const char *(*label_of)(const char *));
 /* "&amp;key=value" (value percent-encoded) for a link's query; nothing
  * when v is NULL. */
 void page_query(struct html *h, const char *key, const char *v);
@@ -84,9 +88,11 @@ struct page_download {
     size_t len;
     enum export_format format;
 };
-/* Starts an export into memory with the columns given. */
-int page_download_open(struct page_download *d, enum export_format f, const char *sheet,
-                       const struct export_column *cols, size_t n, struct err *e);
+/* Starts an export into memory with the columns given, its times on the
+ * clock of r's config. */
+int page_download_open(struct page_download *d, const struct web_req *r, enum export_format f,
+                       const char *sheet, const struct export_column *cols, size_t n,
+                       struct err *e);
 /* Finishes it into out as an attachment named base.csv / base.xlsx (base is
  * ASCII letters, digits, '-' and '_'; anything else becomes '_'); on error
  * (rc != 0 from the rows) it frees everything and returns rc. */

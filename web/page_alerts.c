@@ -39,7 +39,7 @@ static const struct export_column columns[A_COUNT] = {
     [A_KIND] = {"kind", N_("kind"), EXPORT_TEXT},
     [A_REGION] = {"region", N_("region"), EXPORT_TEXT},
     [A_HOUSEHOLD] = {"household_id", N_("household ID"), EXPORT_NUMBER},
-    [A_OPENED] = {"opened_at", N_("opened at"), EXPORT_TEXT},
+    [A_OPENED] = {"opened_at", N_("opened at"), EXPORT_TIME},
     [A_BY] = {"acked_by", N_("acknowledged by"), EXPORT_TEXT},
     [A_NOTE] = {"ack_note", N_("acknowledgement note"), EXPORT_TEXT},
     [A_MESSAGE] = {"message", N_("message"), EXPORT_TEXT},
@@ -99,14 +99,15 @@ static int alert_row(void *ctx, const struct alert_row *a, struct err *e)
     else
         page_td(h, a->region);
     page_td(h, a->message);
-    page_td(h, a->opened_at);
+    char opened[20], acked[20];
+    page_td(h, page_time(l->r, a->opened_at, opened));
     html_raw(h, "<td class=\"state\">");
     html_text(h, page_alert_label(a->state));
     if (a->acked_by || a->acked_at) {
         html_raw(h, "<br><span class=\"muted\">");
         html_text(h, a->acked_by);
         html_raw(h, " · ");
-        html_text(h, a->acked_at);
+        html_text(h, page_time(l->r, a->acked_at, acked));
         html_raw(h, "<br>");
         html_text(h, a->ack_note);
         html_raw(h, "</span>");
@@ -181,7 +182,7 @@ int page_alerts(struct web_req *r, struct web_resp *out, struct err *e)
         struct export_column cols[A_COUNT];
         for (size_t i = 0; i < A_COUNT; i++)
             cols[i] = (struct export_column){columns[i].key, _(columns[i].header), columns[i].kind};
-        if ((rc = page_download_open(&d, fmt, _("alerts"), cols, A_COUNT, e)) == 0) {
+        if ((rc = page_download_open(&d, r, fmt, _("alerts"), cols, A_COUNT, e)) == 0) {
             l.x = d.x;
             rc = store_alert_list(r->ro, &f, alert_row, &l, e);
             char base[48];

@@ -150,16 +150,23 @@ static int preview_section(struct web_req *r, struct html *h, int64_t id, struct
     return 0;
 }
 
+struct versions_ctx {
+    const struct web_req *r;
+    struct html *h;
+};
+
 static int version_row(void *ctx, int n, const char *const *c, struct err *e)
 {
-    struct html *h = ctx;
+    const struct versions_ctx *vc = ctx;
+    struct html *h = vc->h;
+    char at[20];
     html_raw(h, "<tr>");
     page_td(h, c[0]);
     page_td(h, page_label(c[1]));
     page_td(h, c[2]);
     page_td(h, c[3]);
     page_td(h, c[5]);
-    page_td(h, c[6]);
+    page_td(h, page_time(vc->r, c[6], at));
     html_raw(h, "</tr>\n");
     return 0;
 }
@@ -214,12 +221,13 @@ int page_changes(struct web_req *r, struct web_resp *out, struct err *e)
         page_td(h, change_state(c->state));
         page_td(h, c->files);
         page_td(h, c->policies);
-        page_td(h, c->created_at);
+        char at[20];
+        page_td(h, page_time(r, c->created_at, at));
         html_raw(h, "<td>");
         if (c->decided_by) {
             html_text(h, c->decided_by);
             html_raw(h, " · ");
-            html_text(h, c->decided_at);
+            html_text(h, page_time(r, c->decided_at, at));
         }
         html_raw(h, "</td><td>");
         struct console_args a = {.id = c->id};
@@ -246,7 +254,8 @@ int page_changes(struct web_req *r, struct web_resp *out, struct err *e)
                         _("activated by"), _("activated at"), NULL};
     page_table_begin(h, vh);
     struct console_args a = {.limit = VERSION_ROWS};
-    if ((rc = store_console_rows(r->ro, CONSOLE_RULE_VERSIONS, &a, version_row, h, e)) != 0)
+    struct versions_ctx vc = {r, h};
+    if ((rc = store_console_rows(r->ro, CONSOLE_RULE_VERSIONS, &a, version_row, &vc, e)) != 0)
         goto done;
     html_raw(h, "</tbody></table>");
     html_page_end(h);

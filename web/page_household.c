@@ -200,9 +200,10 @@ static int finding_row(void *ctx, int n, const char *const *c, struct err *e)
     }
     html_raw(h, "</td><td>");
     if (c[9]) {
+        char at[20];
         html_text(h, c[9]);
         html_raw(h, " · ");
-        html_text(h, c[10]);
+        html_text(h, page_time(fc->r, c[10], at));
         if (c[11]) {
             html_raw(h, "<br>");
             html_text(h, c[11]);

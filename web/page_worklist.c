@@ -57,7 +57,7 @@ static const struct export_column columns[C_COUNT] = {
     [C_AMOUNT] = {"amount", N_("amount (yuan)"), EXPORT_NUMBER},
     [C_STATE] = {"state", N_("state"), EXPORT_TEXT},
     [C_BY] = {"decided_by", N_("decided by"), EXPORT_TEXT},
-    [C_AT] = {"decided_at", N_("decided at"), EXPORT_TEXT},
+    [C_AT] = {"decided_at", N_("decided at"), EXPORT_TIME},
     [C_NOTE] = {"decision_note", N_("decision note"), EXPORT_TEXT},
     [C_TASK] = {"task_id", N_("task ID"), EXPORT_NUMBER},
     [C_DUE] = {"due", N_("due"), EXPORT_TEXT},
@@ -279,7 +279,7 @@ int page_worklist(struct web_req *r, struct web_resp *out, struct err *e)
         struct export_column cols[C_COUNT];
         for (size_t i = 0; i < C_COUNT; i++)
             cols[i] = (struct export_column){columns[i].key, _(columns[i].header), columns[i].kind};
-        if ((rc = page_download_open(&d, fmt, _("worklist"), cols, C_COUNT, e)) == 0) {
+        if ((rc = page_download_open(&d, r, fmt, _("worklist"), cols, C_COUNT, e)) == 0) {
             l.x = d.x;
             rc = store_worklist_findings(r->ro, &f, finding_row, &l, e);
             struct tasks t = {.x = d.x};

@@ -2,10 +2,12 @@
  * share (page.h): ids, the region check, labels, tables and downloads. A
  * page never shows a household, region, list or export outside the user's
  * region: each one asks page_allow first. */
+#include "config.h"
 #include "household.h"
 #include "i18n.h"
 #include "page.h"
 #include "term.h"
+#include "tz.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -137,6 +139,11 @@ void page_now(char out[20])
     strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+const char *page_time(const struct web_req *r, const char *utc, char buf[20])
+{
+    return tz_show(utc, config_offset_s(r->cfg), buf);
+}
+
 const char *page_label(const char *code)
 {
     static const char *const codes[] = {"open",   "accepted", "rejected",  "withdrawn", "recommend",
@@ -247,8 +254,8 @@ void page_td_link(struct html *h, const char *prefix, const char *id, const char
     html_raw(h, "</a></td>");
 }
 
-int page_download_open(struct page_download *d, enum export_format f, const char *sheet,
-                       const struct export_column *cols, size_t n, struct err *e)
+int page_download_open(struct page_download *d, const struct web_req *r, enum export_format f,
+                       const char *sheet, const struct export_column *cols, size_t n, struct err *e)
 {
     memset(d, 0, sizeof *d);
     d->format = f;
@@ -261,6 +268,8 @@ int page_download_open(struct page_download *d, enum export_format f, const char
         free(d->buf);
         d->f = NULL;
         d->buf = NULL;
+    } else {
+        export_set_zone(d->x, config_offset_s(r->cfg));
     }
     return rc;
 }

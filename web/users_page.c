@@ -5,6 +5,7 @@
 #include "i18n.h"
 #include "server_internal.h"
 #include "store_user.h"
+#include "tz.h"
 
 static const char *role_label(const char *role)
 {
@@ -25,9 +26,16 @@ static const char *role_label(const char *role)
     return role;
 }
 
+struct users_ctx {
+    const struct web_req *r;
+    struct html *h;
+};
+
 static int row(void *ctx, const struct store_user *u, struct err *e)
 {
-    struct html *h = ctx;
+    const struct users_ctx *uc = ctx;
+    struct html *h = uc->h;
+    char at[20];
     html_raw(h, "<tr><td>");
     html_text(h, u->name);
     html_raw(h, "</td><td>");
@@ -37,7 +45,7 @@ static int row(void *ctx, const struct store_user *u, struct err *e)
     html_raw(h, "</td><td>");
     html_text(h, u->disabled ? _("disabled") : _("active"));
     html_raw(h, "</td><td>");
-    html_text(h, u->created_at);
+    html_text(h, tz_show(u->created_at, config_offset_s(uc->r->cfg), at));
     html_raw(h, "</td></tr>");
     return 0;
 }
@@ -60,9 +68,10 @@ int web_users_page(struct web_req *r, struct web_resp *out, struct err *e)
     html_raw(h, "</th><th>");
     html_text(h, _("State"));
     html_raw(h, "</th><th>");
-    html_text(h, _("Created (UTC)"));
+    html_text(h, _("Created"));
     html_raw(h, "</th></tr></thead><tbody>");
-    int rc = store_user_list(r->ro, row, h, e);
+    struct users_ctx uc = {r, h};
+    int rc = store_user_list(r->ro, row, &uc, e);
     html_raw(h, "</tbody></table>");
     html_page_end(h);
     return rc;

@@ -137,10 +137,14 @@ def main():
         check(r.status == 200 and 'id="alert-500"' in r.text and "alert-501" not in r.text,
               "alerts: the town's only")
         no_raw(check, "alerts", r.text)
+        # Stored 2018-06-01 00:00:00 UTC: shown on Beijing's clock.
+        check("2018-06-01 08:00:00" in r.text and "2018-06-01 00:00:00" not in r.text,
+              "alerts: opened at in the offices' zone")
         r = t1.get("/alerts?state=resolved")
         check('id="alert-502"' in r.text and 'id="alert-500"' not in r.text, "alerts: the state filter")
         r = t1.get("/alerts?format=csv")
         check(r.status == 200 and "三户未走访" in r.text, "alerts CSV")
+        check("2018-06-01 08:00:00" in r.text, "alerts CSV: opened at in the offices' zone")
         no_raw(check, "alerts CSV", r.text, html=False)
         for path in ("/alerts?level=province", "/alerts?state=x", "/alerts?format=doc", "/alerts?kind=nope"):
             r = t1.get(path)

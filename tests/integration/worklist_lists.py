@@ -186,6 +186,12 @@ def main():
         check(al("--cadre", "1") == [3], "alert --cadre: its households and tasks")
         check(al("--cadre", "2") == [2], "alert --cadre 2")
         check(al("--since", "2018-06-01") == [1, 2], "alert --since: opened on or after")
+        # --since is a day on Beijing's calendar: 20:00 UTC on the 19th is
+        # 04:00 on the 20th there.
+        env.sql("UPDATE alert SET opened_at = '2018-06-19 20:00:00' WHERE id = 2")
+        check(al("--since", "2018-06-20") == [2], "alert --since: a day of the offices' zone")
+        check(al("--since", "2018-06-21") == [], "alert --since: the next day leaves it out")
+        env.sql("UPDATE alert SET opened_at = '2018-06-20 00:00:00' WHERE id = 2")
         check(al("--open", "--region", "441602") == [1, 2, 3], "alert --open with --region")
         check(al("--kind", "no_cadre", "--level", "town") == [1], "alert --kind --level")
         check(al("--kind", "reduction_missed") == [], "alert --kind fupin raises, none stored")
@@ -210,6 +216,13 @@ def main():
         rows = list(csv.reader(io.StringIO(r.stdout.lstrip("\ufeff"))))
         check(r.stdout.startswith("\ufeff") and rows[0][0] == "编号" and len(rows) == 5, "alert csv", str(rows[:2]))
         check(any(row[-1] == "'" + FORMULA for row in rows), "alert csv: a formula-like message is text")
+        # Times: stored in UTC; people's formats show Beijing time (the
+        # config's schedule.timezone), JSON what is stored.
+        opened = rows[0].index("发出时间")
+        check([row[opened] for row in rows if row[0] == "1"] == ["2018-06-01 08:00:00"],
+              "alert csv: opened at in the offices' zone", str(rows[:2]))
+        check([x["opened_at"] for x in a if x["id"] == 1] == ["2018-06-01 00:00:00"],
+              "alert json: opened_at as stored (UTC)")
         xa = os.path.join(env.dir, "alerts.xlsx")
         env.fupin("alert", "list", "--open", "--format", "xlsx", "--output", xa)
         sheet = read_xlsx(xa)[0]

@@ -364,6 +364,40 @@ static void export_xlsx_reads_back_in_openpyxl(void)
     free(out);
 }
 
+/* A time column: people's formats show the offices' clock, JSON what is
+ * stored (UTC); what is no stored time passes as it is. */
+static void export_times_on_the_offices_clock(void)
+{
+    static const struct export_column tcols[] = {{"id", "编号", EXPORT_NUMBER},
+                                                 {"opened_at", "发起时间", EXPORT_TIME}};
+    static const char *const rows[][2] = {
+        {"1", "2026-12-06 20:30:00"}, {"2", "2026-12-06"}, {"3", NULL}};
+    static const char *const want[] = {"2026-12-07 04:30:00", "2026-12-06 20:30:00"};
+    for (int f = EXPORT_TABLE; f <= EXPORT_XLSX; f++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/times.%d", dir, f);
+        struct export *x;
+        struct err e;
+        CHECK(export_open(&x, (enum export_format)f, path, NULL, NULL, tcols, 2, &e) == 0);
+        export_set_zone(x, 8 * 3600);
+        for (int i = 0; i < 3; i++)
+            CHECK(export_row(x, rows[i], &e) == 0);
+        CHECK(export_close(x, &e) == 0);
+        char cmd[1024], *out = NULL;
+        snprintf(cmd, sizeof cmd,
+                 f == EXPORT_XLSX
+                     ? "python3 -c \"import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
+                       "print(b''.join(z.read(n) for n in z.namelist()).decode())\" '%s'"
+                     : "cat '%s'",
+                 path);
+        CHECK(test_run(cmd, &out) == 0);
+        CHECK_STR_CONTAINS(out, want[f == EXPORT_JSON]);
+        CHECK(!strstr(out, want[f != EXPORT_JSON]));
+        CHECK_STR_CONTAINS(out, "2026-12-06");
+        free(out);
+    }
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s", test_tmpdir());
@@ -380,5 +414,6 @@ int main(void)
     RUN(export_bad_bytes_keep_every_format_valid);
     RUN(export_xlsx_past_excel_rows_starts_a_second_sheet);
     RUN(export_xlsx_reads_back_in_openpyxl);
+    RUN(export_times_on_the_offices_clock);
     return test_done();
 }

@@ -101,6 +101,39 @@ static void config_today_uses_as_of_then_the_zone(void)
     CHECK(strcmp(d, before) == 0 || strcmp(d, after) == 0);
 }
 
+static void stored_times_shown_in_the_zone(void)
+{
+    char buf[20];
+    CHECK_STR(tz_show("2026-12-06 04:05:06", 8 * 3600, buf), "2026-12-06 12:05:06");
+    /* Across midnight, a month's and a year's end, and a leap day. */
+    CHECK_STR(tz_show("2026-12-31 16:00:00", 8 * 3600, buf), "2027-01-01 00:00:00");
+    CHECK_STR(tz_show("2024-02-28 23:59:59", 8 * 3600, buf), "2024-02-29 07:59:59");
+    CHECK_STR(tz_show("2026-03-01 02:00:00", -3 * 3600, buf), "2026-02-28 23:00:00");
+    CHECK_STR(tz_show("2026-12-06 04:05:06", 0, buf), "2026-12-06 04:05:06");
+    /* What is no stored time is shown as it is, never half converted. */
+    const char *as_is[] = {"2026-12-06",          "",
+                           "2026-12-06T04:05:06", "2026-12-06 24:00:00",
+                           "2026-02-30 01:00:00", "2026-12-06 04:05:06Z",
+                           "2026-12-06 4:05:06",  "2026-12-06 04:60:00"};
+    for (size_t i = 0; i < sizeof as_is / sizeof *as_is; i++)
+        CHECK(tz_show(as_is[i], 8 * 3600, buf) == as_is[i]);
+    CHECK(tz_show(NULL, 8 * 3600, buf) == NULL);
+}
+
+static void a_local_day_starts_at_its_utc_instant(void)
+{
+    char buf[20];
+    CHECK_STR(tz_day_start("2018-06-02", 8 * 3600, buf), "2018-06-01 16:00:00");
+    CHECK_STR(tz_day_start("2018-01-01", 8 * 3600, buf), "2017-12-31 16:00:00");
+    CHECK_STR(tz_day_start("2018-06-02", 0, buf), "2018-06-02 00:00:00");
+    CHECK_STR(tz_day_start("2018-06-02", -3 * 3600, buf), "2018-06-02 03:00:00");
+    /* Shown back on the same clock it is the day's first second. */
+    char shown[20];
+    CHECK_STR(tz_show(tz_day_start("2024-03-01", 8 * 3600, buf), 8 * 3600, shown),
+              "2024-03-01 00:00:00");
+    CHECK(strcmp(tz_day_start("2018-02-30", 8 * 3600, buf), "2018-02-30") == 0);
+}
+
 int main(void)
 {
     RUN(known_zones_and_utc_offsets);
@@ -108,5 +141,7 @@ int main(void)
     RUN(local_date_and_time_around_midnight);
     RUN(today_never_touches_tz);
     RUN(config_today_uses_as_of_then_the_zone);
+    RUN(stored_times_shown_in_the_zone);
+    RUN(a_local_day_starts_at_its_utc_instant);
     return test_done();
 }

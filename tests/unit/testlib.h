@@ -34,6 +34,16 @@ extern int test_failures;
         }                                                                                          \
     } while (0)
 
+#define CHECK_STR(got, want)                                                                       \
+    do {                                                                                           \
+        const char *g_ = (got), *w_ = (want);                                                      \
+        if (!g_ || strcmp(g_, w_) != 0) {                                                          \
+            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__,                \
+                    g_ ? g_ : "(null)", w_);                                                       \
+            test_failures++;                                                                       \
+        }                                                                                          \
+    } while (0)
+
 /* Runs one named test function and reports it. */
 #define RUN(fn)                                                                                    \
     do {                                                                                           \
