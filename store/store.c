@@ -17,7 +17,8 @@
 
 int store_fail(struct store *st, struct err *e, int code, const char *what)
 {
-    return err_set(e, code, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    /* what is an N_() label, translated here: only on error. */
+    return err_set(e, code, "%s: %s: %s", st->path, _(what), sqlite3_errmsg(st->db));
 }
 
 int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct err *e)
@@ -147,7 +148,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out, struc
     int flags =
         SQLITE_OPEN_NOMUTEX | (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        int rc = store_fail(st, e, ERR_FAIL, _("cannot open"));
+        int rc = store_fail(st, e, ERR_FAIL, N_("cannot open"));
         store_close(st);
         return rc;
     }
@@ -227,7 +228,7 @@ int store_begin(struct store *st, const atomic_int *stop, struct err *e)
         if (rc == SQLITE_OK)
             return 0;
         if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
-            return store_fail(st, e, ERR_FAIL, "BEGIN IMMEDIATE");
+            return store_fail(st, e, ERR_FAIL, N_("BEGIN IMMEDIATE"));
         if (stop_requested(stop))
             return err_set(e, ERR_STOPPED, _("%s: stopped while waiting for the write lock"),
                            st->path);
@@ -246,7 +247,7 @@ int store_begin(struct store *st, const atomic_int *stop, struct err *e)
 int store_begin_read(struct store *st, struct err *e)
 {
     if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(st, e, ERR_FAIL, "BEGIN");
+        return store_fail(st, e, ERR_FAIL, N_("BEGIN"));
     return 0;
 }
 
@@ -259,7 +260,7 @@ int store_commit(struct store *st, struct err *e)
         /* A reader blocking a WAL checkpoint can make COMMIT busy; the
          * transaction is still open and retrying is safe. */
         if ((rc & 0xff) != SQLITE_BUSY) {
-            int code = store_fail(st, e, ERR_FAIL, "COMMIT");
+            int code = store_fail(st, e, ERR_FAIL, N_("COMMIT"));
             store_rollback(st);
             return code;
         }
@@ -314,7 +315,7 @@ int store_meta_get(struct store *st, const char *key, char *buf, int size, struc
         const char *v = (const char *)sqlite3_column_text(stmt, 0);
         snprintf(buf, (size_t)size, "%s", v);
     } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = store_fail(st, e, ERR_FAIL, "reading engine_meta");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading engine_meta"));
     }
     sqlite3_reset(stmt);
     return rc;
@@ -330,7 +331,7 @@ int store_meta_set(struct store *st, const char *key, const char *value, struct 
         return rc;
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "writing engine_meta", e);
+    rc = store_step_done(st, stmt, N_("writing engine_meta"), e);
     sqlite3_reset(stmt);
     return rc;
 }

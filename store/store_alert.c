@@ -1,6 +1,7 @@
 /* store_alert.c - raising and resolving alerts with one live row per
  * (kind, subject), and routing them to the supervisor of a region. */
 #include "store_alert.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -130,7 +131,7 @@ int store_alert_raise(struct store *st, const struct alert_spec *a, const char *
         if (id)
             *id = sqlite3_column_int64(stmt, 0);
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "raising alert");
+        rc = store_fail(st, e, ERR_FAIL, N_("raising alert"));
     }
     sqlite3_reset(stmt);
     return rc;
@@ -148,7 +149,7 @@ int store_alert_resolve(struct store *st, const char *kind, const char *subject,
     sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, now, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "resolving alert", e);
+    rc = store_step_done(st, stmt, N_("resolving alert"), e);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -167,7 +168,7 @@ int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e
     if (step == SQLITE_ROW)
         snprintf(state, sizeof state, "%s", sqlite3_column_text(stmt, 0));
     else if (step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading alert");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading alert"));
     sqlite3_finalize(stmt);
     if (rc)
         return rc;
@@ -182,7 +183,7 @@ int store_alert_ack(struct store *st, int64_t id, const char *now, struct err *e
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "acknowledging alert", e);
+    rc = store_step_done(st, stmt, N_("acknowledging alert"), e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -205,7 +206,7 @@ static int ack_by(struct store *st, int64_t id, const char *by, const char *note
         snprintf(out->by, sizeof out->by, "%s", b ? (const char *)b : "");
         snprintf(out->at, sizeof out->at, "%s", at ? (const char *)at : "");
     } else if (step != SQLITE_DONE) {
-        rc = store_fail(st, e, ERR_FAIL, "reading alert");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading alert"));
     }
     sqlite3_finalize(stmt);
     if (rc)
@@ -230,7 +231,7 @@ static int ack_by(struct store *st, int64_t id, const char *by, const char *note
     sqlite3_bind_text(stmt, 3, by, -1, SQLITE_STATIC);
     if (note && *note)
         sqlite3_bind_text(stmt, 4, note, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "acknowledging alert", e);
+    rc = store_step_done(st, stmt, N_("acknowledging alert"), e);
     sqlite3_finalize(stmt);
     out->outcome = ALERT_ACKED;
     snprintf(out->by, sizeof out->by, "%s", by);
@@ -323,7 +324,7 @@ int store_alert_list(struct store *st, const struct alert_filter *f, store_alert
     }
 #undef T
     if (!rc && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "listing alerts");
+        rc = store_fail(st, e, ERR_FAIL, N_("listing alerts"));
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -367,7 +368,7 @@ int store_alert_stage_add(struct store *st, const struct alert_spec *a, int rank
         if (a->origin_level)
             sqlite3_bind_text(stmt, 13, a->origin_level, -1, SQLITE_STATIC);
     }
-    rc = store_step_done(st, stmt, "staging an alert", e);
+    rc = store_step_done(st, stmt, N_("staging an alert"), e);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -452,9 +453,9 @@ int store_alert_stage_apply(struct store *st, const char *now, const char *date,
     sqlite3_stmt *stmt;
     int rc, step;
     /* The live rows are read before the upsert changes them. */
-    if ((rc = stage_run(st, stage_old, NULL, NULL, "reading live alerts", e)) != 0 ||
-        (rc = stage_run(st, stage_upsert, now, date, "raising alerts", e)) != 0 ||
-        (rc = stage_run(st, stage_ids, NULL, NULL, "reading raised alerts", e)) != 0)
+    if ((rc = stage_run(st, stage_old, NULL, NULL, N_("reading live alerts"), e)) != 0 ||
+        (rc = stage_run(st, stage_upsert, now, date, N_("raising alerts"), e)) != 0 ||
+        (rc = stage_run(st, stage_ids, NULL, NULL, N_("reading raised alerts"), e)) != 0)
         return rc;
     if ((rc = store_cached(st, stage_counts, &stmt, e)) != 0)
         return rc;
@@ -462,7 +463,7 @@ int store_alert_stage_apply(struct store *st, const char *now, const char *date,
         *refreshed = sqlite3_column_int(stmt, 1);
         *raised = sqlite3_column_int(stmt, 0) - *refreshed;
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "counting raised alerts");
+        rc = store_fail(st, e, ERR_FAIL, N_("counting raised alerts"));
     }
     sqlite3_reset(stmt);
     if (rc || (rc = store_cached(st, stage_climbed, &stmt, e)) != 0)
@@ -471,7 +472,7 @@ int store_alert_stage_apply(struct store *st, const char *now, const char *date,
         if ((rc = climbed(ctx, sqlite3_column_int64(stmt, 0), e)) != 0)
             break;
     if (!rc && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading escalated alerts");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading escalated alerts"));
     sqlite3_reset(stmt);
     return rc;
 }

@@ -63,7 +63,7 @@ static int read_files(struct store *st, sqlite3_stmt *s, struct rule_file **out,
     }
     if (rc != SQLITE_DONE) {
         rule_files_free(f, cnt);
-        return store_fail(st, e, ERR_FAIL, "reading rule texts");
+        return store_fail(st, e, ERR_FAIL, N_("reading rule texts"));
     }
     *out = f;
     *n = cnt;
@@ -104,7 +104,7 @@ int store_live_seed(struct store *st, const struct rule_file *f, size_t n, struc
             goto fail;
         sqlite3_bind_text(s, 1, f[i].file, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, f[i].text, -1, SQLITE_STATIC);
-        rc = store_step_done(st, s, "seeding the live rules", e);
+        rc = store_step_done(st, s, N_("seeding the live rules"), e);
         sqlite3_reset(s);
         if (rc)
             goto fail;
@@ -123,7 +123,7 @@ int store_live_seed_file(struct store *st, const char *file, const char *text, s
         return rc;
     sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
-    rc = store_step_done(st, s, "seeding the live rules", e);
+    rc = store_step_done(st, s, N_("seeding the live rules"), e);
     sqlite3_reset(s);
     return rc;
 }
@@ -173,7 +173,7 @@ int store_change_propose(struct store *st, const char *hash, const struct rule_f
         sqlite3_bind_text(s, 2, files, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, policies, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-        rc = store_step_done(st, s, "recording a pending change", e);
+        rc = store_step_done(st, s, N_("recording a pending change"), e);
         sqlite3_reset(s);
     }
     free(files);
@@ -191,7 +191,7 @@ int store_change_propose(struct store *st, const char *hash, const struct rule_f
         sqlite3_bind_text(s, 2, f[i].file, -1, SQLITE_STATIC);
         if (f[i].text)
             sqlite3_bind_text(s, 3, f[i].text, -1, SQLITE_STATIC);
-        rc = store_step_done(st, s, "recording a pending change", e);
+        rc = store_step_done(st, s, N_("recording a pending change"), e);
         sqlite3_reset(s);
         if (rc)
             goto fail;
@@ -247,7 +247,7 @@ int store_change_list(struct store *st, struct rule_change **out, size_t *n, str
             rule_change_clear(&c[i]);
         free(c);
         return rc == SQLITE_ROW ? err_set(e, ERR_FAIL, _("out of memory"))
-                                : store_fail(st, e, ERR_FAIL, "listing changes");
+                                : store_fail(st, e, ERR_FAIL, N_("listing changes"));
     }
     *out = c;
     *n = cnt;
@@ -271,7 +271,7 @@ int store_change_get(struct store *st, int64_t id, struct rule_change *c, struct
     if (rc == SQLITE_DONE)
         return err_set(e, ERR_NOTFOUND, _("no change %lld"), (long long)id);
     if (rc != SQLITE_ROW)
-        return store_fail(st, e, ERR_FAIL, "reading a change");
+        return store_fail(st, e, ERR_FAIL, N_("reading a change"));
     if ((rc = store_cached(st,
                            "SELECT file, text FROM rule_change_file WHERE change_id = ?1"
                            " ORDER BY file",
@@ -299,7 +299,7 @@ static int exec_id(struct store *st, const char *sql, int64_t id, const char *by
         sqlite3_bind_text(s, 2, by, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
     }
-    rc = store_step_done(st, s, "deciding a change", e);
+    rc = store_step_done(st, s, N_("deciding a change"), e);
     sqlite3_reset(s);
     return rc;
 }
@@ -373,7 +373,7 @@ int store_change_set_summary(struct store *st, int64_t id, const char *json, str
         return rc;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, json, -1, SQLITE_STATIC);
-    rc = store_step_done(st, s, "recording a change's preview", e);
+    rc = store_step_done(st, s, N_("recording a change's preview"), e);
     sqlite3_reset(s);
     return rc;
 }
@@ -394,7 +394,7 @@ int store_change_record_auto(struct store *st, const char *files, const char *po
     sqlite3_bind_text(s, 1, files, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, policies, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-    rc = store_step_done(st, s, "recording a reload", e);
+    rc = store_step_done(st, s, N_("recording a reload"), e);
     sqlite3_reset(s);
     if (!rc)
         *id = sqlite3_last_insert_rowid(st->db);
@@ -444,7 +444,7 @@ int store_review_dirs_set(struct store *st, const char *policies, const char *pl
             return rc;
         sqlite3_bind_text(s, 1, review_keys[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, v[i], -1, SQLITE_STATIC);
-        rc = store_step_done(st, s, "naming the edited folders", e);
+        rc = store_step_done(st, s, N_("naming the edited folders"), e);
         sqlite3_reset(s);
         if (rc)
             return rc;

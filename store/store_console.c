@@ -3,6 +3,7 @@
  * caller never adds SQL. Region scoping follows region.parent at any depth
  * (STORE_UNDER_REGION), as the CLI's lists do. Never writes. */
 #include "store_console.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -53,7 +54,7 @@ int store_console_region(struct store *st, const char *code, struct console_regi
     if (step == SQLITE_ROW)
         return 0;
     if (step != SQLITE_DONE)
-        return store_fail(st, e, ERR_FAIL, "reading regions");
+        return store_fail(st, e, ERR_FAIL, N_("reading regions"));
     return err_set(e, ERR_NOTFOUND, "no region %s", code);
 }
 
@@ -67,7 +68,7 @@ int store_console_top(struct store *st, char *buf, size_t size, struct err *e)
     if (step == SQLITE_ROW)
         copy_col(stmt, 0, buf, size);
     sqlite3_reset(stmt);
-    return step == SQLITE_ROW ? 0 : store_fail(st, e, ERR_FAIL, "reading regions");
+    return step == SQLITE_ROW ? 0 : store_fail(st, e, ERR_FAIL, N_("reading regions"));
 }
 
 int store_console_ancestors(struct store *st, const char *code, struct console_region *out, int max,
@@ -93,7 +94,7 @@ int store_console_ancestors(struct store *st, const char *code, struct console_r
         if (*n < max)
             read_region(stmt, &out[(*n)++]);
     sqlite3_reset(stmt);
-    return step == SQLITE_DONE ? 0 : store_fail(st, e, ERR_FAIL, "reading regions");
+    return step == SQLITE_DONE ? 0 : store_fail(st, e, ERR_FAIL, N_("reading regions"));
 }
 
 /* The households under :region, once per statement (MATERIALIZED: the
@@ -161,7 +162,7 @@ static int overview_pass(struct store *st, const char *sql, const char *code, co
 #undef L
     }
     sqlite3_reset(stmt);
-    return step == SQLITE_DONE ? 0 : store_fail(st, e, ERR_FAIL, "reading the overview");
+    return step == SQLITE_DONE ? 0 : store_fail(st, e, ERR_FAIL, N_("reading the overview"));
 }
 
 int store_console_overview(struct store *st, const char *code, const char *today, const char *since,
@@ -296,7 +297,7 @@ int store_console_rows(struct store *st, enum console_query q, const struct cons
     }
     sqlite3_reset(stmt);
     if (!rc && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading the console's lists");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading the console's lists"));
     return rc;
 }
 
@@ -330,6 +331,6 @@ int store_console_where(struct store *st, enum console_of what, int64_t id,
     if (step == SQLITE_ROW)
         return 0;
     if (step != SQLITE_DONE)
-        return store_fail(st, e, ERR_FAIL, "reading the console's subjects");
+        return store_fail(st, e, ERR_FAIL, N_("reading the console's subjects"));
     return err_set(e, ERR_NOTFOUND, "not found: %lld", (long long)id);
 }

@@ -147,7 +147,7 @@ static void flush(struct writer *w, int k)
     }
     if (sqlite3_step(s) != SQLITE_DONE) {
         char what[64];
-        snprintf(what, sizeof what, "demo: writing %s", tables[k].name);
+        snprintf(what, sizeof what, _("demo: writing %s"), tables[k].name);
         store_fail(w->st, w->e, ERR_FAIL, what);
         w->failed = 1;
     }
@@ -527,7 +527,7 @@ static long max_rowid(struct store *st, const char *table, struct err *e)
         sqlite3_step(s) == SQLITE_ROW)
         v = (long)sqlite3_column_int64(s, 0);
     else
-        store_fail(st, e, ERR_FAIL, "demo: reading a table's last row");
+        store_fail(st, e, ERR_FAIL, N_("demo: reading a table's last row"));
     sqlite3_finalize(s);
     sqlite3_free(q);
     return v;
@@ -573,7 +573,7 @@ static int journal_suspend(struct store *st, struct suspended *t, int *n, struct
         }
     }
     if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "demo: reading triggers");
+        rc = store_fail(st, e, ERR_FAIL, N_("demo: reading triggers"));
     sqlite3_finalize(s);
     for (int i = 0; !rc && i < *n; i++) {
         char *q = sqlite3_mprintf("DROP TRIGGER \"%w\"", t[i].name);
@@ -606,7 +606,7 @@ static long count_rows(struct store *st, const char *table, struct err *e)
         return -1;
     long n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
     if (n < 0)
-        store_fail(st, e, ERR_FAIL, "demo: counting rows");
+        store_fail(st, e, ERR_FAIL, N_("demo: counting rows"));
     sqlite3_finalize(s);
     return n;
 }

@@ -1,6 +1,7 @@
 /* store_engine.c - engine-only queries: journal end, city region, orphaned
  * findings. Never writes findings itself: that is store_findings.c's job. */
 #include "store_engine.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -19,7 +20,7 @@ int store_journal_end(struct store *st, int64_t *seq, struct err *e)
     if (sqlite3_step(stmt) == SQLITE_ROW)
         *seq = sqlite3_column_int64(stmt, 0);
     else
-        rc = store_fail(st, e, ERR_FAIL, "reading the journal end");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading the journal end"));
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -36,7 +37,7 @@ int store_region_city(struct store *st, char *buf, size_t size, struct err *e)
     if (step == SQLITE_ROW && sqlite3_column_text(stmt, 0))
         snprintf(buf, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
     else if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading the city region");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading the city region"));
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -59,7 +60,7 @@ int store_orphan_households(struct store *st, int max, int64_t *ids, int *n, str
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
         ids[(*n)++] = sqlite3_column_int64(stmt, 0);
     if (step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading orphaned findings");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading orphaned findings"));
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -89,7 +90,7 @@ int store_meta_prefixed(struct store *st, const char *prefix, int max, struct st
         (*n)++;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading engine_meta");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading engine_meta"));
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -101,7 +102,7 @@ int store_meta_delete(struct store *st, const char *key, struct err *e)
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "deleting from engine_meta", e);
+    rc = store_step_done(st, stmt, N_("deleting from engine_meta"), e);
     sqlite3_finalize(stmt);
     return rc;
 }

@@ -4,6 +4,7 @@
  * rejected, and never touches what a failed policy said before. */
 #include "store_findings.h"
 #include "arena.h"
+#include "i18n.h"
 #include "store_alert.h"
 #include "store_digest.h"
 #include "store_internal.h"
@@ -196,7 +197,7 @@ static int load(struct rec *c, const struct eval_result *res)
     if (!ok)
         rc = oom(c->e);
     else if (step != SQLITE_DONE)
-        rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings");
+        rc = store_fail(c->st, c->e, ERR_FAIL, N_("reading findings"));
     sqlite3_reset(s);
     return rc;
 }
@@ -244,7 +245,7 @@ static int bind_params(struct rec *c, sqlite3_stmt *s, int i)
         if (step == SQLITE_ROW)
             c->params = col(c, q, 0, &ok);
         else if (step != SQLITE_DONE)
-            rc = store_fail(c->st, c->e, ERR_FAIL, "reading the live params set");
+            rc = store_fail(c->st, c->e, ERR_FAIL, N_("reading the live params set"));
         sqlite3_reset(q);
         if (!rc && !ok)
             rc = oom(c->e);
@@ -282,7 +283,7 @@ static int insert(struct rec *c, int64_t household_id, const struct finding *f, 
     sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
     if ((rc = bind_params(c, s, 10)) != 0)
         return rc;
-    return step_done(c, s, "inserting finding");
+    return step_done(c, s, N_("inserting finding"));
 }
 
 static int update(struct rec *c, const struct stored *r, const struct finding *f, const char *now)
@@ -299,7 +300,7 @@ static int update(struct rec *c, const struct stored *r, const struct finding *f
     sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
     if ((rc = bind_params(c, s, 7)) != 0)
         return rc;
-    return step_done(c, s, "updating finding");
+    return step_done(c, s, N_("updating finding"));
 }
 
 static int resource(struct rec *c, int64_t id, const char *source, const char *now)
@@ -314,7 +315,7 @@ static int resource(struct rec *c, int64_t id, const char *source, const char *n
     sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
     if ((rc = bind_params(c, s, 4)) != 0)
         return rc;
-    return step_done(c, s, "updating finding source");
+    return step_done(c, s, N_("updating finding source"));
 }
 
 static int by_id(struct rec *c, int which, int64_t id, const char *now, const char *what)
@@ -339,7 +340,7 @@ static int note_facts(struct rec *c, struct stored *r, const char *now, long *wr
         return 0;
     }
     (*written)++;
-    return by_id(c, S_FACTS, r->id, now, "noting changed facts");
+    return by_id(c, S_FACTS, r->id, now, N_("noting changed facts"));
 }
 
 /* A stored row as the tally sees it, in state st. */
@@ -435,7 +436,7 @@ static int reconcile_findings(struct rec *c, const struct eval_result *res, cons
         if (r->seen || r->state == ST_WITHDRAWN || policy_failed(res, r->policy))
             continue;
         if (r->state == ST_OPEN) {
-            rc = by_id(c, S_WITHDRAW, r->id, now, "withdrawing finding");
+            rc = by_id(c, S_WITHDRAW, r->id, now, N_("withdrawing finding"));
             stats->withdrawn++;
             if (stats->tally) {
                 struct tally_row before = tally_stored(r, ST_OPEN),
@@ -508,7 +509,7 @@ static int live_alerts(struct rec *c, int64_t household_id, const char *subject,
     if (!ok)
         rc = oom(c->e);
     else if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store_fail(c->st, c->e, ERR_FAIL, "reading alerts");
+        rc = store_fail(c->st, c->e, ERR_FAIL, N_("reading alerts"));
     sqlite3_reset(s);
     return rc;
 }
@@ -605,7 +606,7 @@ static int digest_get(struct rec *c, int64_t household_id, struct hdigest *h)
     if (step == SQLITE_ROW)
         store_digest_decode(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), h);
     else if (step != SQLITE_DONE)
-        rc = store_fail(c->st, c->e, ERR_FAIL, "reading findings digest");
+        rc = store_fail(c->st, c->e, ERR_FAIL, N_("reading findings digest"));
     sqlite3_reset(s);
     return rc;
 }
@@ -620,7 +621,7 @@ static int digest_put(struct rec *c, int64_t household_id, const struct hdigest 
     size_t len = store_digest_encode(h, b);
     sqlite3_bind_int64(s, 1, household_id);
     sqlite3_bind_blob(s, 2, b, (int)len, SQLITE_STATIC);
-    return step_done(c, s, "writing findings digest");
+    return step_done(c, s, N_("writing findings digest"));
 }
 
 /* A digest that no longer says which versions the rows name. */
@@ -631,7 +632,7 @@ static int digest_drop(struct rec *c, int64_t household_id)
     if (!s)
         return rc;
     sqlite3_bind_int64(s, 1, household_id);
-    return step_done(c, s, "dropping findings digest");
+    return step_done(c, s, N_("dropping findings digest"));
 }
 
 /* The finding of policy (a name hash) whose source its open rows are to
@@ -666,7 +667,8 @@ static int move_source(struct rec *c, int64_t household_id, const struct finding
     sqlite3_bind_text(s, 2, f->policy, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, f->source, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-    if ((rc = bind_params(c, s, 5)) != 0 || (rc = step_done(c, s, "updating finding source")) != 0)
+    if ((rc = bind_params(c, s, 5)) != 0 ||
+        (rc = step_done(c, s, N_("updating finding source"))) != 0)
         return rc;
     long moved = sqlite3_changes(c->st->db);
     stats->updated += moved;
@@ -771,7 +773,7 @@ int store_ids_between(struct store *st, const char *sql, int64_t lo, int64_t hi,
         ids[(*n)++] = sqlite3_column_int64(s, 0);
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading alerts");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading alerts"));
     sqlite3_reset(s);
     return rc;
 }
@@ -828,7 +830,7 @@ static int tally_forgotten(struct store *st, int64_t household_id, struct store_
                         (const char *)sqlite3_column_text(s, 2), &before, &after);
     }
     if (step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading findings");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading findings"));
     sqlite3_reset(s);
     return rc;
 }
@@ -841,12 +843,12 @@ int store_forget_household(struct store *st, int64_t household_id, const char *n
         rc = update_household(st,
                               "UPDATE finding SET state = 'withdrawn', updated_at = ?2"
                               " WHERE household_id = ?1 AND state = 'open'",
-                              household_id, now, "withdrawing findings", e);
+                              household_id, now, N_("withdrawing findings"), e);
     if (!rc)
         rc = update_household(st,
                               "UPDATE alert SET state = 'resolved', resolved_at = ?2"
                               " WHERE household_id = ?1 AND state IN ('open','acked')",
-                              household_id, now, "resolving alerts", e);
+                              household_id, now, N_("resolving alerts"), e);
     return rc;
 }
 

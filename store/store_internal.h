@@ -22,7 +22,9 @@ struct store {
     int n_cache;
 };
 
-/* "path: sqlite message" into e; returns code. */
+/* "path: what: sqlite message" into e; returns code. what is a label marked
+ * N_("reading alerts"), translated here (a label built at run time passes
+ * through gettext unchanged). */
 int store_fail(struct store *st, struct err *e, int code, const char *what);
 /* Steps a statement that writes (or whose first row is not needed), failing
  * with what on a database error; the caller resets or finalizes it. */

@@ -69,7 +69,7 @@ int store_journal_read(struct store *st, int64_t cursor, int max, int64_t *ids, 
         *upto = seq;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading engine_journal");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading engine_journal"));
     sqlite3_reset(stmt);
     return rc;
 }
@@ -93,7 +93,7 @@ static int exec_int(struct store *st, const char *sql, int bind, int64_t v, cons
 int store_journal_trim(struct store *st, int64_t upto, struct err *e)
 {
     return exec_int(st, "DELETE FROM engine_journal WHERE seq <= ?", 1, upto,
-                    "trimming engine_journal", e);
+                    N_("trimming engine_journal"), e);
 }
 
 /* Fills ids from a query whose parameters are (?1 = after, ?2 = max). */
@@ -149,7 +149,7 @@ static int range_get(struct store *st, int64_t *after, int64_t *upto, int *has, 
     sqlite3_reset(s);
     return step == SQLITE_ROW || step == SQLITE_DONE
                ? 0
-               : store_fail(st, e, ERR_FAIL, "reading engine_pending");
+               : store_fail(st, e, ERR_FAIL, N_("reading engine_pending"));
 }
 
 int store_pending_mark_all(struct store *st, struct err *e)
@@ -157,8 +157,8 @@ int store_pending_mark_all(struct store *st, struct err *e)
     static const char del[] = "DELETE FROM engine_pending_range";
     static const char ins[] = "INSERT INTO engine_pending_range(id, after_id, upto_id)"
                               " SELECT 1, ?1, id FROM household ORDER BY id DESC LIMIT 1";
-    int rc = exec_int(st, del, 0, 0, "marking households pending", e);
-    return rc ? rc : exec_int(st, ins, 1, INT64_MIN, "marking households pending", e);
+    int rc = exec_int(st, del, 0, 0, N_("marking households pending"), e);
+    return rc ? rc : exec_int(st, ins, 1, INT64_MIN, N_("marking households pending"), e);
 }
 
 int store_pending_take(struct store *st, int max, int64_t *ids, int *n, struct err *e)
@@ -174,7 +174,7 @@ static int next_id(struct store *st, sqlite3_stmt *s, int64_t *id, struct err *e
         *id = sqlite3_column_int64(s, 0);
         return 1;
     }
-    return step == SQLITE_DONE ? 0 : store_fail(st, e, ERR_FAIL, "reading engine_pending");
+    return step == SQLITE_DONE ? 0 : store_fail(st, e, ERR_FAIL, N_("reading engine_pending"));
 }
 
 int store_pending_take_after(struct store *st, int64_t after, int max, int64_t *ids, int *n,
@@ -254,8 +254,8 @@ static int range_advance(struct store *st, const int64_t *ids, int n, struct err
     if (more < 0)
         return more;
     if (more == 0)
-        return exec_int(st, end, 0, 0, "clearing engine_pending", e);
-    return moved == after ? 0 : exec_int(st, set, 1, moved, "clearing engine_pending", e);
+        return exec_int(st, end, 0, 0, N_("clearing engine_pending"), e);
+    return moved == after ? 0 : exec_int(st, set, 1, moved, N_("clearing engine_pending"), e);
 }
 
 int store_pending_clear(struct store *st, const int64_t *ids, int n, struct err *e)
@@ -271,10 +271,10 @@ int store_pending_clear(struct store *st, const int64_t *ids, int n, struct err 
     int step = sqlite3_step(stmt), marked = step == SQLITE_ROW;
     sqlite3_reset(stmt);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return store_fail(st, e, ERR_FAIL, "reading engine_pending");
+        return store_fail(st, e, ERR_FAIL, N_("reading engine_pending"));
     /* Most passes have no explicit mark: no seek per household then. */
     for (int i = 0; i < n && marked && !rc; i++)
-        rc = exec_int(st, del, 1, ids[i], "clearing engine_pending", e);
+        rc = exec_int(st, del, 1, ids[i], N_("clearing engine_pending"), e);
     if (rc)
         return rc;
     int sorted = 1;
@@ -301,7 +301,7 @@ int store_pending_count(struct store *st, int64_t *count, struct err *e)
     if (sqlite3_step(stmt) == SQLITE_ROW)
         *count = sqlite3_column_int64(stmt, 0);
     else
-        rc = store_fail(st, e, ERR_FAIL, "counting engine_pending");
+        rc = store_fail(st, e, ERR_FAIL, N_("counting engine_pending"));
     sqlite3_reset(stmt);
     return rc;
 }
@@ -310,7 +310,7 @@ int store_household_ids(struct store *st, int64_t after, int max, int64_t *ids, 
                         struct err *e)
 {
     return read_ids(st, "SELECT id FROM household WHERE id > ?1 ORDER BY id LIMIT ?2", after, max,
-                    ids, n, "listing households", e);
+                    ids, n, N_("listing households"), e);
 }
 
 int store_eval_audit(struct store *st, int64_t household_id, const char *now, int findings,
@@ -337,7 +337,7 @@ int store_eval_audit(struct store *st, int64_t household_id, const char *now, in
     else
         sqlite3_bind_null(stmt, 4);
     if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "writing engine_eval");
+        rc = store_fail(st, e, ERR_FAIL, N_("writing engine_eval"));
     sqlite3_reset(stmt);
     return rc;
 }

@@ -57,7 +57,7 @@ int store_journal_lists(struct store *st, int64_t cursor, int64_t upto, const in
             changed[at->index] |= table_bit((const char *)sqlite3_column_text(s, 1));
     }
     if (step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading engine_journal");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading engine_journal"));
     sqlite3_reset(s);
     free(by_id);
     return rc;

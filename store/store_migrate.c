@@ -385,7 +385,7 @@ int store_migrate_fewer_writes(struct store *st, struct err *e)
                            "SELECT 1 FROM sqlite_master WHERE type = 'table'"
                            " AND name = 'engine_pending'",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return store_fail(st, e, ERR_FAIL, "reading the schema");
+        return store_fail(st, e, ERR_FAIL, N_("reading the schema"));
     int is_table = sqlite3_step(stmt) == SQLITE_ROW;
     sqlite3_finalize(stmt);
     int rc = store_schema_exec(st,

@@ -2,6 +2,7 @@
  * Reads and writes only what nightly.c and deliver.c ask for; never decides
  * routing or escalation (nightly.c and store_alert.c do) and never talks to a network. */
 #include "store_nightly.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -68,7 +69,7 @@ int store_nightly_overdue_tasks(struct store *st, const char *date, store_nightl
         if ((rc = fn(ctx, &t, e)) != 0)
             break;
     }
-    rc = loop_end(st, step, rc, "reading overdue tasks", e);
+    rc = loop_end(st, step, rc, N_("reading overdue tasks"), e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -95,7 +96,7 @@ int store_nightly_unpaired(struct store *st, store_nightly_household_fn fn, void
         if ((rc = fn(ctx, &h, e)) != 0)
             break;
     }
-    rc = loop_end(st, step, rc, "reading unpaired households", e);
+    rc = loop_end(st, step, rc, N_("reading unpaired households"), e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -145,7 +146,7 @@ int store_nightly_idle_cadres(struct store *st, const char *date, long days,
         if ((rc = fn(ctx, &c, e)) != 0)
             break;
     }
-    rc = loop_end(st, step, rc, "reading cadres' visits", e);
+    rc = loop_end(st, step, rc, N_("reading cadres' visits"), e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -188,7 +189,7 @@ int store_nightly_towns(struct store *st, const char *date, store_nightly_town_f
         if ((rc = fn(ctx, &t, e)) != 0)
             break;
     }
-    rc = loop_end(st, step, rc, "reading towns' reduction", e);
+    rc = loop_end(st, step, rc, N_("reading towns' reduction"), e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -220,7 +221,7 @@ int store_nightly_sweep(struct store *st, const char *kind, const char *now, int
         return rc;
     sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "resolving alerts", e);
+    rc = store_step_done(st, stmt, N_("resolving alerts"), e);
     if (!rc && n)
         *n = sqlite3_changes(st->db);
     sqlite3_finalize(stmt);
@@ -338,7 +339,7 @@ static int digest_rows(struct store *st, const char *sql, int64_t sup_id, store_
         if ((rc = fn(ctx, &a, e)) != 0)
             break;
     }
-    rc = loop_end(st, step, rc, "reading alerts for digests", e);
+    rc = loop_end(st, step, rc, N_("reading alerts for digests"), e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -378,12 +379,12 @@ int store_nightly_mark_notified_digests(struct store *st, const int64_t *sup_ids
         if ((rc = store_cached(st, add, &stmt, e)) != 0)
             break;
         sqlite3_bind_int64(stmt, 1, sup_ids[i]);
-        rc = store_step_done(st, stmt, "recording a notified supervisor", e);
+        rc = store_step_done(st, stmt, N_("recording a notified supervisor"), e);
         sqlite3_reset(stmt);
     }
     if (rc || n == 0 || (rc = store_cached(st, mark, &stmt, e)) != 0)
         return rc;
-    rc = store_step_done(st, stmt, "marking alerts notified", e);
+    rc = store_step_done(st, stmt, N_("marking alerts notified"), e);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -404,7 +405,7 @@ int store_outbox_add(struct store *st, int64_t supervisor_id, const char *channe
     sqlite3_bind_text(stmt, 3, payload, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 5, dedup_key, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "adding to the outbox", e);
+    rc = store_step_done(st, stmt, N_("adding to the outbox"), e);
     if (!rc && inserted)
         *inserted = sqlite3_changes(st->db) > 0;
     sqlite3_finalize(stmt);
@@ -449,7 +450,7 @@ int store_outbox_due(struct store *st, const char *now, int max_attempts, int64_
         }
         (*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
     }
-    rc = loop_end(st, step, rc, "reading the outbox", e);
+    rc = loop_end(st, step, rc, N_("reading the outbox"), e);
     sqlite3_finalize(stmt);
     if (rc) {
         free(*ids);
@@ -488,7 +489,7 @@ static int claim_row(struct store *st, int64_t id, const char *channel, const ch
     sqlite3_bind_text(stmt, 3, lease_until, -1, SQLITE_STATIC);
     if (channel)
         sqlite3_bind_text(stmt, 4, channel, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "claiming an outbox row", e);
+    rc = store_step_done(st, stmt, N_("claiming an outbox row"), e);
     sqlite3_reset(stmt);
     if (rc || sqlite3_changes(st->db) == 0)
         return rc;
@@ -496,7 +497,7 @@ static int claim_row(struct store *st, int64_t id, const char *channel, const ch
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     if (sqlite3_step(stmt) != SQLITE_ROW) {
-        rc = store_fail(st, e, ERR_FAIL, "reading an outbox row");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading an outbox row"));
         sqlite3_reset(stmt);
         return rc;
     }
@@ -566,7 +567,7 @@ int store_outbox_mark_sent(struct store *st, int64_t id, const char *now, struct
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
-    rc = store_step_done(st, stmt, "marking an outbox row sent", e);
+    rc = store_step_done(st, stmt, N_("marking an outbox row sent"), e);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -586,7 +587,7 @@ int store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
         sqlite3_bind_text(stmt, 3, next_attempt_at, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(stmt, 3);
-    rc = store_step_done(st, stmt, "recording a failed delivery", e);
+    rc = store_step_done(st, stmt, N_("recording a failed delivery"), e);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -603,7 +604,7 @@ int store_outbox_give_up(struct store *st, int64_t id, int max_attempts, const c
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, error, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 3, max_attempts);
-    rc = store_step_done(st, stmt, "giving up an outbox row", e);
+    rc = store_step_done(st, stmt, N_("giving up an outbox row"), e);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -626,7 +627,7 @@ int store_outbox_next(struct store *st, int max_attempts, char *buf, int size, i
         if (*any && TXT(stmt, 1))
             snprintf(buf, (size_t)size, "%s", TXT(stmt, 1));
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "reading the outbox");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading the outbox"));
     }
     sqlite3_finalize(stmt);
     return rc;

@@ -2,6 +2,7 @@
  * the exits behind them, town teams' six items. Never writes; never decides
  * what is missing or late (nightly_plan.c does). */
 #include "store_plan.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #define TXT(stmt, i) ((const char *)sqlite3_column_text((stmt), (i)))
@@ -52,7 +53,7 @@ int store_plan_targets(struct store *st, int year, const char *from, const char 
         if ((rc = fn(ctx, &t, e)) != 0)
             break;
     }
-    rc = walk_end(st, step, rc, "reading reduction targets", e);
+    rc = walk_end(st, step, rc, N_("reading reduction targets"), e);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -89,7 +90,7 @@ int store_plan_incomplete_towns(struct store *st, store_plan_town_fn fn, void *c
         if ((rc = fn(ctx, &t, e)) != 0)
             break;
     }
-    rc = walk_end(st, step, rc, "reading town teams", e);
+    rc = walk_end(st, step, rc, N_("reading town teams"), e);
     sqlite3_finalize(stmt);
     return rc;
 }

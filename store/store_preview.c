@@ -2,6 +2,7 @@
  * order and their live findings. Never writes: a preview must leave the
  * database byte for byte as it was. */
 #include "store_preview.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -27,7 +28,7 @@ int store_preview_households(struct store *st, int64_t after, int max, int64_t *
     while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW)
         ids[(*n)++] = sqlite3_column_int64(s, 0);
     if (*n < max && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading households");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading households"));
     sqlite3_reset(s);
     return rc;
 }
@@ -93,7 +94,7 @@ int store_preview_findings(struct store *st, int64_t household_id, struct arena 
     if (!ok)
         rc = err_set(e, ERR_FAIL, "out of memory");
     else if (step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "reading findings");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading findings"));
     sqlite3_reset(s);
     return rc;
 }
@@ -112,7 +113,7 @@ int store_preview_region_name(struct store *st, const char *code, char *buf, siz
         const char *name = (const char *)sqlite3_column_text(s, 0);
         snprintf(buf, size, "%s", name ? name : "");
     } else if (step != SQLITE_DONE) {
-        rc = store_fail(st, e, ERR_FAIL, "reading regions");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading regions"));
     }
     sqlite3_reset(s);
     return rc;

@@ -2,6 +2,7 @@
  * of what ran. Adds rows and fills in a text once known; never deletes or
  * rewrites an activation. */
 #include "store_rules.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 static const char sql_insert[] =
@@ -40,7 +41,7 @@ int store_rule_version_record(struct store *st, const struct rule_version *v, in
     bind_text(s, 6, v->by);
     bind_text(s, 7, v->now);
     bind_text(s, 8, v->preview_summary);
-    rc = store_step_done(st, s, "recording a rule version", e);
+    rc = store_step_done(st, s, N_("recording a rule version"), e);
     sqlite3_reset(s);
     if (rc)
         return rc;
@@ -55,7 +56,7 @@ int store_rule_version_record(struct store *st, const struct rule_version *v, in
     bind_text(s, 2, v->text);
     bind_text(s, 3, v->now);
     bind_text(s, 4, v->by);
-    rc = store_step_done(st, s, "recording a rule version", e);
+    rc = store_step_done(st, s, N_("recording a rule version"), e);
     sqlite3_reset(s);
     return rc;
 }
@@ -72,7 +73,7 @@ int store_rule_version_summarize(struct store *st, const char *since, const char
         return rc;
     sqlite3_bind_text(s, 1, since, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, json, -1, SQLITE_STATIC);
-    rc = store_step_done(st, s, "recording a rule version's summary", e);
+    rc = store_step_done(st, s, N_("recording a rule version's summary"), e);
     sqlite3_reset(s);
     return rc;
 }
@@ -89,7 +90,7 @@ int store_rule_version_activated_by(struct store *st, const char *since, const c
         return rc;
     sqlite3_bind_text(s, 1, since, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, by, -1, SQLITE_STATIC);
-    rc = store_step_done(st, s, "recording who activated a rule version", e);
+    rc = store_step_done(st, s, N_("recording who activated a rule version"), e);
     sqlite3_reset(s);
     return rc;
 }
@@ -104,7 +105,7 @@ int store_params_live(struct store *st, const char *source, struct err *e)
     if (rc)
         return rc;
     sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-    rc = store_step_done(st, s, "naming the live params", e);
+    rc = store_step_done(st, s, N_("naming the live params"), e);
     sqlite3_reset(s);
     return rc;
 }

@@ -496,7 +496,7 @@ int store_schema_apply(struct store *st, struct err *e)
 {
     int version = store_schema_version(st);
     if (version < 0)
-        return store_fail(st, e, ERR_FAIL, "reading schema version");
+        return store_fail(st, e, ERR_FAIL, N_("reading schema version"));
     if (version > STORE_SCHEMA_VERSION)
         return err_set(e, ERR_INVALID,
                        _("%s: database schema version %d is newer than this fupin "
@@ -518,7 +518,7 @@ int store_schema_apply(struct store *st, struct err *e)
     version = store_schema_version(st);
     if (version < 0 || version > STORE_SCHEMA_VERSION) {
         store_rollback(st);
-        return version < 0 ? store_fail(st, e, ERR_FAIL, "reading schema version")
+        return version < 0 ? store_fail(st, e, ERR_FAIL, N_("reading schema version"))
                            : err_set(e, ERR_INVALID,
                                      _("%s: database schema version %d is newer than this fupin "
                                        "understands (%d); upgrade fupin"),

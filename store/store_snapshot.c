@@ -455,7 +455,7 @@ int snapshot_range_begin_lists(struct snapshot_reader *r, int64_t lo, int64_t hi
         range_advance(p, sqlite3_column_count(p->s) - 1);
         if (p->step != SQLITE_ROW && p->step != SQLITE_DONE) {
             char what[80];
-            snprintf(what, sizeof what, "reading households %lld..%lld", (long long)lo,
+            snprintf(what, sizeof what, _("reading households %lld..%lld"), (long long)lo,
                      (long long)hi);
             int rc = store_fail(r->st, e, ERR_FAIL, what);
             snapshot_range_end(r);
@@ -597,7 +597,7 @@ int snapshot_read_lists(struct snapshot_reader *r, int64_t id, const char *today
      * theirs. */
     int own_tx = sqlite3_get_autocommit(r->st->db);
     if (own_tx && run(r, Q_BEGIN) != 0)
-        return store_fail(r->st, e, ERR_FAIL, "BEGIN");
+        return store_fail(r->st, e, ERR_FAIL, N_("BEGIN"));
 
     int rc = read_household(r, hh);
     HOUSEHOLD_LISTS(READ_LIST_)
@@ -607,7 +607,7 @@ int snapshot_read_lists(struct snapshot_reader *r, int64_t id, const char *today
     if (own_tx && run(r, Q_COMMIT) != 0) {
         sqlite3_exec(r->st->db, "ROLLBACK", NULL, NULL, NULL);
         if (rc == 0 || rc == ERR_NOTFOUND)
-            rc = store_fail(r->st, e, ERR_FAIL, "COMMIT");
+            rc = store_fail(r->st, e, ERR_FAIL, N_("COMMIT"));
     }
     r->arena = NULL;
     r->e = NULL;

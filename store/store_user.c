@@ -77,7 +77,7 @@ int store_user_add(struct store *st, const char *name, const char *role, const c
     bind_text(stmt, ":role", role);
     bind_text(stmt, ":region", region ? region : "");
     bind_text(stmt, ":hash", hash);
-    rc = store_step_done(st, stmt, "web_user insert", e);
+    rc = store_step_done(st, stmt, N_("web_user insert"), e);
     sqlite3_reset(stmt);
     if (!rc && id)
         *id = sqlite3_last_insert_rowid(st->db);
@@ -98,7 +98,7 @@ int store_user_get(struct store *st, const char *name, struct store_user *out, s
     else if (step == SQLITE_DONE)
         rc = err_set(e, ERR_NOTFOUND, _("no user %s"), name);
     else
-        rc = store_fail(st, e, ERR_FAIL, "web_user");
+        rc = store_fail(st, e, ERR_FAIL, N_("web_user"));
     sqlite3_reset(stmt);
     return rc;
 }
@@ -113,7 +113,7 @@ static int end_user_sessions(struct store *st, const char *name, struct err *e)
     if (rc)
         return rc;
     bind_text(stmt, ":name", name);
-    rc = store_step_done(st, stmt, "web_session delete", e);
+    rc = store_step_done(st, stmt, N_("web_session delete"), e);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -131,7 +131,7 @@ int store_user_set_hash(struct store *st, const char *name, const char *hash, st
         return finish(st, rc, e);
     bind_text(stmt, ":name", name);
     bind_text(stmt, ":hash", hash);
-    rc = store_step_done(st, stmt, "web_user update", e);
+    rc = store_step_done(st, stmt, N_("web_user update"), e);
     sqlite3_reset(stmt);
     if (!rc && sqlite3_changes(st->db) == 0)
         rc = err_set(e, ERR_NOTFOUND, _("no user %s"), name);
@@ -159,7 +159,7 @@ int store_user_disable(struct store *st, const char *name, struct err *e)
         int others = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
         sqlite3_reset(stmt);
         if (others < 0)
-            return finish(st, store_fail(st, e, ERR_FAIL, "web_user count"), e);
+            return finish(st, store_fail(st, e, ERR_FAIL, N_("web_user count")), e);
         if (others == 0)
             return finish(st,
                           err_set(e, ERR_INVALID,
@@ -171,7 +171,7 @@ int store_user_disable(struct store *st, const char *name, struct err *e)
     if ((rc = store_cached(st, sql, &stmt, e)) != 0)
         return finish(st, rc, e);
     bind_text(stmt, ":name", name);
-    rc = store_step_done(st, stmt, "web_user disable", e);
+    rc = store_step_done(st, stmt, N_("web_user disable"), e);
     sqlite3_reset(stmt);
     if (!rc)
         rc = end_user_sessions(st, name, e);
@@ -192,7 +192,7 @@ int store_user_list(struct store *st, store_user_fn fn, void *ctx, struct err *e
             break;
     }
     if (!rc && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "web_user list");
+        rc = store_fail(st, e, ERR_FAIL, N_("web_user list"));
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -216,7 +216,7 @@ int store_session_add(struct store *st, const char *id_hash, int64_t user_id, co
     bind_int(stmt, ":now", now);
     bind_int(stmt, ":expires", expires_at);
     bind_text(stmt, ":remote", remote);
-    rc = store_step_done(st, stmt, "web_session insert", e);
+    rc = store_step_done(st, stmt, N_("web_session insert"), e);
     sqlite3_reset(stmt);
     return finish(st, rc, e);
 }
@@ -246,7 +246,7 @@ int store_session_get(struct store *st, const char *id_hash, int64_t now, int64_
     } else if (step == SQLITE_DONE) {
         rc = err_set(e, ERR_NOTFOUND, "no live session");
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "web_session");
+        rc = store_fail(st, e, ERR_FAIL, N_("web_session"));
     }
     sqlite3_reset(stmt);
     return rc;
@@ -273,7 +273,7 @@ int store_session_touch(struct store *st, const char *id_hash, int64_t now, cons
                         struct err *e)
 {
     return write_session(st, "UPDATE web_session SET last_seen = :now WHERE id_hash = :id",
-                         "web_session touch", id_hash, now, stop, e);
+                         N_("web_session touch"), id_hash, now, stop, e);
 }
 
 int store_session_end(struct store *st, const char *id_hash, int64_t now, const atomic_int *stop,
@@ -281,7 +281,7 @@ int store_session_end(struct store *st, const char *id_hash, int64_t now, const 
 {
     /* Expired sessions of anyone go with it: no sweeper needed. */
     return write_session(st, "DELETE FROM web_session WHERE id_hash = :id OR expires_at <= :now",
-                         "web_session delete", id_hash, now, stop, e);
+                         N_("web_session delete"), id_hash, now, stop, e);
 }
 
 int store_login_failures(struct store *st, const char *name, const char *remote, int64_t since,
@@ -303,7 +303,7 @@ int store_login_failures(struct store *st, const char *name, const char *remote,
         *by_name = sqlite3_column_int(stmt, 0);
         *by_remote = sqlite3_column_int(stmt, 1);
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "web_login_attempt");
+        rc = store_fail(st, e, ERR_FAIL, N_("web_login_attempt"));
     }
     sqlite3_reset(stmt);
     return rc;
@@ -325,11 +325,11 @@ int store_login_record(struct store *st, const char *name, const char *remote, i
     bind_text(stmt, ":remote", remote);
     bind_int(stmt, ":now", now);
     bind_int(stmt, ":ok", ok ? 1 : 0);
-    rc = store_step_done(st, stmt, "web_login_attempt insert", e);
+    rc = store_step_done(st, stmt, N_("web_login_attempt insert"), e);
     sqlite3_reset(stmt);
     if (!rc && (rc = store_cached(st, old, &stmt, e)) == 0) {
         bind_int(stmt, ":before", forget_before);
-        rc = store_step_done(st, stmt, "web_login_attempt delete", e);
+        rc = store_step_done(st, stmt, N_("web_login_attempt delete"), e);
         sqlite3_reset(stmt);
     }
     return finish(st, rc, e);
@@ -355,7 +355,7 @@ int store_audit_add(struct store *st, const struct store_audit *a, const atomic_
     bind_text(stmt, ":subject", a->subject);
     bind_text(stmt, ":remote", a->remote);
     bind_text(stmt, ":detail", a->detail);
-    rc = store_step_done(st, stmt, "web_audit insert", e);
+    rc = store_step_done(st, stmt, N_("web_audit insert"), e);
     sqlite3_reset(stmt);
     return finish(st, rc, e);
 }
@@ -378,7 +378,7 @@ int store_region_within(struct store *st, const char *code, const char *ancestor
     if (sqlite3_step(stmt) == SQLITE_ROW)
         rc = sqlite3_column_int(stmt, 0) ? 1 : 0;
     else
-        rc = store_fail(st, e, ERR_FAIL, "region");
+        rc = store_fail(st, e, ERR_FAIL, N_("region"));
     sqlite3_reset(stmt);
     return rc;
 }
@@ -401,7 +401,7 @@ int store_region_get(struct store *st, const char *code, char *name, size_t name
     } else if (step == SQLITE_DONE) {
         rc = err_set(e, ERR_NOTFOUND, _("no region %s"), code);
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "region");
+        rc = store_fail(st, e, ERR_FAIL, N_("region"));
     }
     sqlite3_reset(stmt);
     return rc;
@@ -424,7 +424,7 @@ int store_region_first(struct store *st, const char *parent, const char *level, 
     else if (step == SQLITE_DONE)
         rc = err_set(e, ERR_NOTFOUND, _("no region of level %s"), level);
     else
-        rc = store_fail(st, e, ERR_FAIL, "region");
+        rc = store_fail(st, e, ERR_FAIL, N_("region"));
     sqlite3_reset(stmt);
     return rc;
 }

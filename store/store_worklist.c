@@ -3,6 +3,7 @@
  * of a million findings costs the memory of one row; a decision is one
  * transaction that never changes what the engine wrote except the state. */
 #include "store_worklist.h"
+#include "i18n.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -35,13 +36,13 @@ static int row_exists(struct store *st, const char *sql, const char *text, int64
 int store_region_exists(struct store *st, const char *code, struct err *e)
 {
     return row_exists(st, "SELECT 1 FROM region WHERE code = ?", code, 0, "region",
-                      "reading regions", e);
+                      N_("reading regions"), e);
 }
 
 int store_cadre_exists(struct store *st, int64_t id, struct err *e)
 {
-    return row_exists(st, "SELECT 1 FROM cadre WHERE id = ?", NULL, id, "cadre", "reading cadres",
-                      e);
+    return row_exists(st, "SELECT 1 FROM cadre WHERE id = ?", NULL, id, "cadre",
+                      N_("reading cadres"), e);
 }
 
 int store_value_seen(struct store *st, enum store_seen what, const char *value, struct err *e)
@@ -58,7 +59,7 @@ int store_value_seen(struct store *st, enum store_seen what, const char *value, 
         [SEEN_FINDING_MEASURE] = "finding of measure",
         [SEEN_ALERT_KIND] = "alert of kind",
     };
-    return row_exists(st, sql[what], value ? value : "", 0, name[what], "reading the lists", e);
+    return row_exists(st, sql[what], value ? value : "", 0, name[what], N_("reading the lists"), e);
 }
 
 /* A decided finding whose facts changed after the decision: the engine
@@ -146,7 +147,7 @@ int store_worklist_findings(struct store *st, const struct worklist_filter *f, s
 #undef T
 #undef I
     if (!rc && step != SQLITE_DONE)
-        rc = store_fail(st, e, ERR_FAIL, "listing findings");
+        rc = store_fail(st, e, ERR_FAIL, N_("listing findings"));
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -167,7 +168,7 @@ int store_finding_measure(struct store *st, int64_t id, char *buf, size_t size, 
     } else if (step == SQLITE_DONE) {
         rc = err_set(e, ERR_NOTFOUND, "no finding with id %lld", (long long)id);
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "reading finding");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading finding"));
     }
     sqlite3_reset(stmt);
     return rc;
@@ -213,7 +214,7 @@ static int read_finding(struct store *st, int64_t id, struct finding_decided *ou
     } else if (step == SQLITE_DONE) {
         rc = err_set(e, ERR_NOTFOUND, "no finding with id %lld", (long long)id);
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "reading finding");
+        rc = store_fail(st, e, ERR_FAIL, N_("reading finding"));
     }
     sqlite3_finalize(stmt);
     return rc;
@@ -241,7 +242,7 @@ static int insert_task(struct store *st, int64_t household_id, const char *measu
         out->task_id = sqlite3_column_int64(stmt, 0);
         out->cadre_id = sqlite3_column_int64(stmt, 1);
     } else {
-        rc = store_fail(st, e, ERR_FAIL, "writing the help task");
+        rc = store_fail(st, e, ERR_FAIL, N_("writing the help task"));
     }
     sqlite3_finalize(stmt);
     return rc;
@@ -267,7 +268,7 @@ static int record(struct store *st, const struct finding_decision *d, int64_t ta
         sqlite3_bind_text(stmt, 5, d->note, -1, SQLITE_STATIC);
     if (task_id)
         sqlite3_bind_int64(stmt, 6, task_id);
-    rc = store_step_done(st, stmt, "recording the decision", e);
+    rc = store_step_done(st, stmt, N_("recording the decision"), e);
     sqlite3_finalize(stmt);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "err.h"
 #include "i18n.h"
+#include "store.h"
 #include "testlib.h"
 
 #include <stdio.h>
@@ -105,6 +106,20 @@ static void the_config_key_is_checked(void)
     free(path);
 }
 
+/* The store's labels (N_() where used, translated by store_fail) read in
+ * Chinese before SQLite's own words. */
+static void store_errors_name_what_failed_in_chinese(void)
+{
+    start(NULL, NULL);
+    char *path =
+        test_write_file(test_tmpdir(), "not-a-database.db", "plain text, not an SQLite file\n");
+    struct store *st = NULL;
+    struct err e = {{0}};
+    CHECK(store_open(path, STORE_READ, &st, &e) != 0 && st == NULL);
+    CHECK_STR_CONTAINS(e.msg, "not-a-database.db: 读取数据库结构版本: ");
+    free(path);
+}
+
 int main(void)
 {
     /* The unit tests run from the build's tests/ folder, not beside the
@@ -117,5 +132,6 @@ int main(void)
     RUN(a_person_wins_over_the_config);
     RUN(other_languages_are_refused);
     RUN(the_config_key_is_checked);
+    RUN(store_errors_name_what_failed_in_chinese);
     return test_done();
 }
