@@ -480,6 +480,14 @@ void policy_set_print_params(const struct policy_set *set, FILE *out)
     free(d);
 }
 
+int policy_set_check_library(const struct policy_set *set, struct err *e)
+{
+    for (size_t i = 0; i < set->n_policies; i++)
+        if (set->policies[i].kind == POLICY_LUA)
+            return policy_lua_library_check(set->cfg, e);
+    return 0;
+}
+
 int policy_set_load(const struct config *cfg, int strict, struct policy_set **out, struct err *e)
 {
     struct policy_set *set = calloc(1, sizeof *set);

@@ -20,6 +20,13 @@ struct policy_lua;
 const char *policy_lua_undeclared_marker(void);
 #define LUA_UNDECLARED_PARAM policy_lua_undeclared_marker()
 
+/* Whether the fp library (fp.lua in the config's `lua:` folder) can be
+ * read: 0, or ERR_INVALID with its path and the key to fix in e. Policies
+ * load and run without it (the test fixtures need none), but real ones
+ * call fp on every household: the commands that run them (run, eval,
+ * explain, check) refuse a config whose library is not there. */
+int policy_lua_library_check(const struct config *cfg, struct err *e);
+
 /* Compiles path in a fresh sandboxed state and checks it returns a table with
  * name, title and evaluate, a valid `params` declaration when it has one
  * (config_decl_validate), and a valid `reads` list when it has one. Errors

@@ -610,10 +610,27 @@ struct setup_ctx {
     int rc;
 };
 
+static void fp_path(const struct config *cfg, char *path, size_t size)
+{
+    snprintf(path, size, "%s/fp.lua", cfg->lua_dir ? cfg->lua_dir : "lua");
+}
+
+int policy_lua_library_check(const struct config *cfg, struct err *e)
+{
+    char path[1024];
+    fp_path(cfg, path, sizeof path);
+    if (access(path, R_OK) == 0)
+        return 0;
+    return err_set(e, ERR_INVALID,
+                   _("%s: the fp library is not there (%s): fix lua: in the config (a "
+                     "relative path is taken from the config file's folder)"),
+                   path, strerror(errno));
+}
+
 static int load_fp(lua_State *L, struct setup_ctx *c)
 {
     char path[1024], name[1100];
-    snprintf(path, sizeof path, "%s/fp.lua", c->cfg->lua_dir ? c->cfg->lua_dir : "lua");
+    fp_path(c->cfg, path, sizeof path);
     char *text;
     size_t len;
     struct err fe;

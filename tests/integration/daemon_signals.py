@@ -38,6 +38,24 @@ def main():
         env.wait_until(REPAIR_1, (), "open")
         assert env.alive(), "daemon died on a broken config"
 
+        # A config whose lua: names a folder without the fp library: every
+        # household would fail, so the reload is refused, naming fp.lua.
+        no_lib = re.sub(r"(?m)^lua:.*$", "lua: no-such-folder", good)
+        assert no_lib != good
+        env.write(env.config, no_lib)
+        mark = env.log_mark()
+        env.signal(signal.SIGHUP)
+        env.wait_log("[reload.config_refused]", after=mark)
+        text = env.log_text()[mark:]
+        assert "no-such-folder/fp.lua" in text and "fp 库" in text, text
+        assert env.alive(), "daemon died on a config without the fp library"
+        # The commands that run policies refuse it too, exit 2, naming it.
+        for args in (["check"], ["eval", "--household", "1"], ["explain", "1"]):
+            r = env.fupin(*args, check=False)
+            assert r.returncode == 2 and "no-such-folder/fp.lua" in r.stderr, (args, r.returncode,
+                                                                               r.stderr[-500:])
+        env.write(env.config, good)
+
         # A good config with a changed param: reloaded, everything marked.
         env.write(env.config, good.replace("income_ratio: 0.45", "income_ratio: 0.5"))
         mark = env.log_mark()

@@ -246,7 +246,15 @@ static void test_commands(void)
     CHECK(test_run(cmd, NULL) == 2);
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' test --help", bin, cfgpath);
     CHECK(test_run(cmd, NULL) == 0);
+    /* Without the fp library the policies would fail on every household. */
     snprintf(cmd, sizeof cmd, "'%s' -c '%s' check", bin, cfgpath);
+    CHECK(test_run(cmd, &out) == 2);
+    CHECK_STR_CONTAINS(out, "/lua/fp.lua：找不到政策规则所用的 fp 库");
+    free(out);
+    char lua_dir[600];
+    snprintf(lua_dir, sizeof lua_dir, "%s/lua", dir);
+    mkdir(lua_dir, 0700);
+    free(test_write_file(lua_dir, "fp.lua", "return {}\n"));
     CHECK(test_run(cmd, &out) == 0);
     CHECK_STR_CONTAINS(out, "通过 policies/industry.lua（industry） lua:policies/industry.lua@");
     CHECK_STR_CONTAINS(out, "通过 policies/exit.lua（exit） lua:policies/exit.lua@");
