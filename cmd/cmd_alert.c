@@ -117,7 +117,7 @@ static int list_row(void *ctx, const struct alert_row *a, struct err *e)
         [A_STATE] = l->json ? a->state : alert_label(a->state),
         [A_SEVERITY] = l->json ? a->severity : alert_label(a->severity),
         [A_LEVEL] = l->json ? a->level : alert_label(a->level),
-        [A_KIND] = a->kind,
+        [A_KIND] = l->json ? a->kind : nightly_kind_label(a->kind),
         [A_REGION] = a->region,
         [A_SUBJECT] = a->subject,
         [A_SUPERVISOR_ID] = l->json || a->supervisor_id ? sup : NULL,

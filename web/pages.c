@@ -5,6 +5,7 @@
 #include "config.h"
 #include "household.h"
 #include "i18n.h"
+#include "nightly_digest.h"
 #include "page.h"
 #include "term.h"
 #include "tz.h"
@@ -175,29 +176,8 @@ const char *page_alert_label(const char *code)
 
 const char *page_alert_kind(const char *kind)
 {
-    /* The digest's words for each kind (nightly_digest.c), one msgid each. */
-    static const struct {
-        const char *kind, *label;
-    } kinds[] = {
-        {"task_overdue", N_("overdue help tasks")},
-        {"no_cadre", N_("households without a paired cadre")},
-        {"cadre_no_visit", N_("cadres without handbook visits")},
-        {"reduction_behind", N_("poverty reduction behind target (summons)")},
-        {"no_visit", N_("households not visited")},
-        {"fund_notice", N_("fund public notice problems")},
-        {"dropout", N_("school dropouts")},
-        {"loan_terms", N_("poverty loans breaking the terms")},
-        {"policy_error", N_("policy rule errors")},
-        {"delivery_failed", N_("undeliverable notifications")},
-        {"town_team_incomplete", N_("town teams missing some of their six items")},
-        {"reduction_missed", N_("yearly reduction target missed (summons)")},
-        {"data_quality", N_("household records with errors")},
-        {"handbook_incomplete", N_("help handbooks incomplete")},
-    };
-    for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kind, kinds[i].kind) == 0)
-            return _(kinds[i].label);
-    return kind;
+    /* The digest's words for each kind; an unknown kind shows its code. */
+    return kind ? nightly_kind_label(kind) : kind;
 }
 
 const char *page_status_label(const char *code)

@@ -88,7 +88,7 @@ def main():
                         " AND payload LIKE '%\"task_id\":1,%'").fetchone()[0]
         check(n == 1, "the county hears of it once it climbed")
         r = fupin("alert", "list", "--level", "county", "--open")
-        check("task_overdue" in r.stdout, "alert list --level county --open shows it now")
+        check("帮扶任务逾期" in r.stdout, "alert list --level county --open shows it now (its kind in words)")
 
         con.execute("UPDATE task SET status = 'done' WHERE id = 1")
         fupin("nightly", "--date", "2018-06-09")
