@@ -4,11 +4,11 @@
  * may be shown; resident ID numbers are masked and nothing goes to the log. */
 #include "change.h"
 #include "cli.h"
-#include "i18n.h"
 #include "engine.h"
 #include "i18n.h"
 #include "json.h"
 #include "log.h"
+#include "nightly_digest.h"
 #include "scrub.h"
 #include "term.h"
 
@@ -250,6 +250,15 @@ static void json_measure_facts(enum household_rec r, const void *rec, const char
     }
 }
 
+/* A measure or an alert kind in words, its code beside for policy staff:
+ * "公益性岗位就业（public_welfare_job）"; a code without words as it is. */
+static const char *in_words(const char *label, const char *code, char *buf, size_t size)
+{
+    if (!label || !code || strcmp(label, code) == 0)
+        return term_str(code);
+    snprintf(buf, size, _("%s (%s)"), label, code);
+    return term_str(buf);
+}
 static void text_policy(const struct household *hh, const struct eval_result *res,
                         const struct policy *p)
 {
@@ -267,13 +276,18 @@ static void text_policy(const struct household *hh, const struct eval_result *re
                      (long long)f->member_id);
         if (f->has_amount)
             snprintf(amount, sizeof amount, " %.2f", f->amount);
-        fprintf(shown, _("  %s %s -> %s%s: %s\n"), cli_kind_label(f->kind), term_str(f->measure),
+        char measure[160];
+        fprintf(shown, _("  %s %s -> %s%s: %s\n"), cli_kind_label(f->kind),
+                in_words(policy_measure_label(f->measure), f->measure, measure, sizeof measure),
                 who, amount, term_str(f->reason));
         any = 1;
     }
     for (size_t i = 0; i < res->n_alerts; i++)
         if (strcmp(res->alerts[i].policy, p->name) == 0) {
-            fprintf(shown, _("  alert %s (%s): %s\n"), term_str(res->alerts[i].kind),
+            char kind[160];
+            fprintf(shown, _("  alert %s (%s): %s\n"),
+                    in_words(nightly_kind_label(res->alerts[i].kind), res->alerts[i].kind, kind,
+                             sizeof kind),
                     cli_severity_label(res->alerts[i].severity), term_str(res->alerts[i].message));
             any = 1;
         }

@@ -97,6 +97,9 @@ def main():
         assert "劳动能力未登记" in r.stdout, r.stdout
         assert "✗ 劳动能力已登记：劳动能力未登记 1 人" in r.stdout, r.stdout
         assert "data_quality" in r.stdout and "王五（成员 13）" in r.stdout, r.stdout
+        # Alert kinds and measures in words, their codes beside.
+        assert "督办提醒 户记录有误（data_quality），警告：" in r.stdout, r.stdout
+        assert re.search(r"帮扶建议 [^ （]+（[a-z_]+）", r.stdout), r.stdout
         assert "变故 2018-05-01：自然灾害，损失 3000.00 元" in r.stdout, r.stdout
 
         # Recorded as none: nobody in the labour force -> dibao, and the why.
