@@ -13,6 +13,7 @@
 #include "store_nightly.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,22 @@ int nightly_kind_known(const char *kind)
         if (strcmp(kind, kind_labels[i].code) == 0)
             return 1;
     return 0;
+}
+
+#define N_KINDS (sizeof kind_labels / sizeof kind_labels[0])
+static const char *kind_codes[N_KINDS + 1];
+
+static void fill_kind_codes(void)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        kind_codes[i] = kind_labels[i].code;
+}
+
+const char *const *nightly_kind_codes(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fill_kind_codes);
+    return kind_codes;
 }
 
 const char *nightly_kind_label(const char *kind)

@@ -34,6 +34,9 @@ const char *nightly_kind_label(const char *kind);
 /* Whether fupin itself raises alerts of kind, or a shipped policy does
  * (those with a label); a policy's own kind is known once it was raised. */
 int nightly_kind_known(const char *kind);
+/* Those kinds' codes in the digest's order, NULL-terminated (a filter's
+ * choices). */
+const char *const *nightly_kind_codes(void);
 const char *nightly_level_label(const char *level);
 
 #endif

@@ -4,6 +4,7 @@
  * store_alert_ack_by as `fupin alert ack` does. An alert is the region's
  * when it is routed there or its household lives there (store_alert.c). */
 #include "i18n.h"
+#include "nightly_digest.h"
 #include "page.h"
 #include "scrub.h"
 #include "store_alert.h"
@@ -206,11 +207,17 @@ int page_alerts(struct web_req *r, struct web_resp *out, struct err *e)
     html_raw(h, "\">");
     page_select(h, "level", _("level"), _("any"), levels, level, page_alert_label);
     page_select(h, "state", _("state"), _("any"), alert_states, state, page_alert_label);
-    html_raw(h, "<label>");
-    html_text(h, _("kind"));
-    html_raw(h, "</label><input type=\"text\" name=\"kind\" value=\"");
-    html_attr(h, kind);
-    html_raw(h, "\"> <button class=\"primary\" type=\"submit\">");
+    if (!kind || nightly_kind_known(kind)) {
+        page_select(h, "kind", _("kind"), _("any"), nightly_kind_codes(), kind, page_alert_kind);
+    } else {
+        /* A policy's own kind, typed into the address: shown as it is. */
+        html_raw(h, "<label>");
+        html_text(h, _("kind"));
+        html_raw(h, "</label><input type=\"text\" name=\"kind\" value=\"");
+        html_attr(h, kind);
+        html_raw(h, "\">");
+    }
+    html_raw(h, " <button class=\"primary\" type=\"submit\">");
     html_text(h, _("Filter"));
     html_raw(h, "</button></form><p>");
     for (int i = 0; i < 2; i++) {

@@ -140,6 +140,11 @@ def main():
         # Stored 2018-06-01 00:00:00 UTC: shown on Beijing's clock.
         check("2018-06-01 08:00:00" in r.text and "2018-06-01 00:00:00" not in r.text,
               "alerts: opened at in the offices' zone")
+        check('<select name="kind">' in r.text and '<option value="no_visit">帮扶走访缺失</option>' in r.text,
+              "alerts: the kind filter offers each kind in words")
+        r = t1.get("/alerts?kind=no_visit")
+        check(r.status == 200 and '<option value="no_visit" selected>' in r.text and 'id="alert-500"' in r.text,
+              "alerts: a kind chosen stays chosen")
         r = t1.get("/alerts?state=resolved")
         check('id="alert-502"' in r.text and 'id="alert-500"' not in r.text, "alerts: the state filter")
         r = t1.get("/alerts?format=csv")
