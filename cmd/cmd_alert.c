@@ -211,6 +211,12 @@ static int list(struct cli *cli, const struct config *cfg, struct store *st)
                     _("fupin %s: unknown alert kind \"%s\": fupin raises no such alert and "
                       "none is stored\n"),
                     cli->argv[0], cmd_list_shown(f.kind).s);
+            fputs(_("the kinds fupin raises:"), stderr);
+            for (const char *const *k = nightly_kind_codes(); *k; k++) {
+                fputs(k == nightly_kind_codes() ? "" : _(", "), stderr);
+                fprintf(stderr, _("%s (%s)"), *k, nightly_kind_label(*k));
+            }
+            fputc('\n', stderr);
             return EXIT_USAGE;
         }
         if (seen) {

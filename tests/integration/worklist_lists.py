@@ -198,6 +198,8 @@ def main():
         r = env.fupin("alert", "list", "--kind", "no_cadres", check=False)
         check(r.returncode == 2 and "未知的督办提醒类型“no_cadres”" in r.stderr,
               "alert --kind unknown -> exit 2 naming it", r.stderr)
+        check("no_cadre（未落实帮扶责任人）、" in r.stderr, "alert --kind unknown: the kinds listed in words",
+              r.stderr)
         r1 = env.fupin("alert", "list", "--json")
         r2 = env.fupin("alert", "list", "--format", "json")
         check(r1.stdout == r2.stdout, "--json is --format json")
