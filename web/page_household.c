@@ -131,14 +131,14 @@ static int income_row(void *ctx, int n, const char *const *c, struct err *e)
     return 0;
 }
 
-struct findings_ctx {
+struct hh_ctx {
     struct web_req *r;
     struct html *h;
     const char *today;
     int may_decide;
 };
 
-static void decide_forms(struct findings_ctx *fc, const char *id, const char *measure)
+static void decide_forms(struct hh_ctx *fc, const char *id, const char *measure)
 {
     struct html *h = fc->h;
     char action[64], due[11];
@@ -175,7 +175,7 @@ static void decide_forms(struct findings_ctx *fc, const char *id, const char *me
  * created_at, facts changed. */
 static int finding_row(void *ctx, int n, const char *const *c, struct err *e)
 {
-    struct findings_ctx *fc = ctx;
+    struct hh_ctx *fc = ctx;
     struct html *h = fc->h;
     if (n < 15)
         return 0;
@@ -219,7 +219,9 @@ static int finding_row(void *ctx, int n, const char *const *c, struct err *e)
 
 static int task_row(void *ctx, int n, const char *const *c, struct err *e)
 {
-    struct html *h = ctx;
+    const struct hh_ctx *hc = ctx;
+    struct html *h = hc->h;
+    char done[20];
     html_raw(h, "<tr>");
     page_td(h, c[0]);
     page_td(h, policy_measure_label(c[1]));
@@ -227,7 +229,7 @@ static int task_row(void *ctx, int n, const char *const *c, struct err *e)
     page_td(h, c[3]);
     page_td(h, enum_label(&household_enum_task_status, c[4]));
     page_td(h, c[5] ? c[5] : _("unassigned"));
-    page_td(h, c[6]);
+    page_td(h, page_time(hc->r, c[6], done));
     html_raw(h, "</tr>\n");
     return 0;
 }
@@ -245,7 +247,9 @@ static int visit_row(void *ctx, int n, const char *const *c, struct err *e)
 
 static int alert_row(void *ctx, int n, const char *const *c, struct err *e)
 {
-    struct html *h = ctx;
+    const struct hh_ctx *hc = ctx;
+    struct html *h = hc->h;
+    char opened[20], acked[20];
     html_raw(h, "<tr>");
     page_td(h, c[0]);
     page_td(h, page_alert_kind(c[1]));
@@ -253,12 +257,12 @@ static int alert_row(void *ctx, int n, const char *const *c, struct err *e)
     page_td(h, page_alert_label(c[3]));
     page_td(h, page_alert_label(c[4]));
     page_td(h, c[5]);
-    page_td(h, c[6]);
+    page_td(h, page_time(hc->r, c[6], opened));
     html_raw(h, "<td>");
     if (c[7] || c[9]) {
         html_text(h, c[7]);
         html_raw(h, " · ");
-        html_text(h, c[9]);
+        html_text(h, page_time(hc->r, c[9], acked));
         html_raw(h, "<br>");
         html_text(h, c[8]);
     }
@@ -351,7 +355,7 @@ int page_household(struct web_req *r, struct web_resp *out, struct err *e)
     const char *findings[] = {_("ID"),     _("who"),   _("measure"),  _("kind"), _("amount (yuan)"),
                               _("reason"), _("state"), _("decision"), _("rule"), NULL};
     section(h, "findings", _("Findings"), findings);
-    struct findings_ctx fc = {r, h, today, is_decider(r->user)};
+    struct hh_ctx fc = {r, h, today, is_decider(r->user)};
     if ((rc = store_console_rows(r->ro, CONSOLE_HH_FINDINGS, &a, finding_row, &fc, e)) != 0)
         goto done;
     html_raw(h, "</tbody></table>\n");
@@ -359,7 +363,7 @@ int page_household(struct web_req *r, struct web_resp *out, struct err *e)
     const char *tasks[] = {_("ID"),    _("measure"),           _("title"),   _("due"),
                            _("state"), _("responsible cadre"), _("done at"), NULL};
     section(h, "tasks", _("Help tasks"), tasks);
-    if ((rc = store_console_rows(r->ro, CONSOLE_HH_TASKS, &a, task_row, h, e)) != 0)
+    if ((rc = store_console_rows(r->ro, CONSOLE_HH_TASKS, &a, task_row, &fc, e)) != 0)
         goto done;
     html_raw(h, "</tbody></table>\n");
 
@@ -375,7 +379,7 @@ int page_household(struct web_req *r, struct web_resp *out, struct err *e)
                             _("state"), _("message"), _("opened at"), _("acknowledged by"),
                             NULL};
     section(h, "alerts", _("Alerts"), alerts);
-    if ((rc = store_console_rows(r->ro, CONSOLE_HH_ALERTS, &a, alert_row, h, e)) != 0)
+    if ((rc = store_console_rows(r->ro, CONSOLE_HH_ALERTS, &a, alert_row, &fc, e)) != 0)
         goto done;
     html_raw(h, "</tbody></table>\n");
     const char *why = web_param(r, "why");

@@ -94,6 +94,8 @@ def main():
         check(r.status == 200 and "户主&lt;script&gt;alert(1)&lt;/script&gt;" in r.text,
               "household 3: the planted head_name escaped")
         no_raw(check, "household 3", r.text)
+        check("2018-06-01 08:00:00" in r.text and "2018-06-01 00:00:00" not in r.text,
+              "household 3: its alert's time in the offices' zone")
         check(t1.get("/household/101").status == 403, "town1 cannot open the other town's household")
         check(t1.get("/household/99999").status == 404, "an unknown household: 404")
         r = t1.get("/household/abc")
