@@ -50,7 +50,8 @@ def main():
         assert "no-such-folder/fp.lua" in text and "fp 库" in text, text
         assert env.alive(), "daemon died on a config without the fp library"
         # The commands that run policies refuse it too, exit 2, naming it.
-        for args in (["check"], ["eval", "--household", "1"], ["explain", "1"]):
+        for args in (["check"], ["eval", "--household", "1"], ["explain", "1"], ["test"],
+                     ["preview", "--policies", env.policies]):
             r = env.fupin(*args, check=False)
             assert r.returncode == 2 and "no-such-folder/fp.lua" in r.stderr, (args, r.returncode,
                                                                                r.stderr[-500:])
