@@ -85,12 +85,20 @@ static int two_digits(const char *s, int max, int *out)
     return *out <= max ? 0 : -1;
 }
 
-/* "YYYY-MM-DD HH:MM:SS" of instant t in a zone of offset_s, into buf. */
+/* Days since 1970-01-01 of 0001-01-01 and of 9999-12-31: the dates a
+ * stored time can name. */
+#define FIRST_DAY (-719162L)
+#define LAST_DAY 2932896L
+
+/* "YYYY-MM-DD HH:MM:SS" of instant t in a zone of offset_s, into buf; NULL
+ * when that day lies outside the years 1 to 9999. */
 static const char *format_time(int64_t t, int offset_s, char buf[20])
 {
     long day;
     int sec;
     tz_local(t, offset_s, &day, &sec);
+    if (day < FIRST_DAY || day > LAST_DAY)
+        return NULL;
     date_format(day, buf);
     const int parts[3] = {sec / 3600, sec / 60 % 60, sec % 60};
     for (int i = 0; i < 3; i++) {
@@ -115,12 +123,14 @@ const char *tz_show(const char *utc, int offset_s, char buf[20])
     long day = date_days(date, &ok);
     if (!ok)
         return utc;
-    return format_time((int64_t)day * 86400 + h * 3600 + m * 60 + s, offset_s, buf);
+    const char *shown = format_time((int64_t)day * 86400 + h * 3600 + m * 60 + s, offset_s, buf);
+    return shown ? shown : utc;
 }
 
 const char *tz_day_start(const char *date, int offset_s, char buf[20])
 {
     int ok = 1;
     long day = date_days(date, &ok);
-    return ok ? format_time((int64_t)day * 86400 - offset_s, 0, buf) : date;
+    const char *start = ok ? format_time((int64_t)day * 86400 - offset_s, 0, buf) : NULL;
+    return start ? start : date;
 }

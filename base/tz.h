@@ -33,14 +33,16 @@ int tz_today(const char *zone, char out[11]);
 
 /* A stored time, "YYYY-MM-DD HH:MM:SS" in UTC as the database keeps every
  * time, as the wall clock of a zone of offset_s: written into buf, which is
- * returned. Anything else (a date alone, an empty or malformed value, NULL)
- * is returned as it is, so a person still sees what the row holds. */
+ * returned. Anything else (a date alone, an empty or malformed value, NULL,
+ * a time that would fall outside the years 1 to 9999) is returned as it
+ * is, so a person still sees what the row holds. */
 const char *tz_show(const char *utc, int offset_s, char buf[20]);
 
 /* The stored time (UTC, as tz_show reads) at which a local date
  * ("YYYY-MM-DD") begins in a zone of offset_s, written into buf, which is
  * returned: "since 2018-06-02" in Beijing is ">= 2018-06-01 16:00:00". An
- * invalid date is returned as it is. */
+ * invalid date, or one whose start falls before the year 1, is returned as
+ * it is. */
 const char *tz_day_start(const char *date, int offset_s, char buf[20]);
 
 #endif

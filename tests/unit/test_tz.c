@@ -118,6 +118,11 @@ static void stored_times_shown_in_the_zone(void)
     for (size_t i = 0; i < sizeof as_is / sizeof *as_is; i++)
         CHECK(tz_show(as_is[i], 8 * 3600, buf) == as_is[i]);
     CHECK(tz_show(NULL, 8 * 3600, buf) == NULL);
+    /* A time whose day would leave the years 1 to 9999 stays as stored. */
+    const char *last = "9999-12-31 20:00:00", *first = "0001-01-01 03:00:00";
+    CHECK(tz_show(last, 8 * 3600, buf) == last);
+    CHECK_STR(tz_show(last, -8 * 3600, buf), "9999-12-31 12:00:00");
+    CHECK(tz_show(first, -8 * 3600, buf) == first);
 }
 
 static void a_local_day_starts_at_its_utc_instant(void)
@@ -132,6 +137,8 @@ static void a_local_day_starts_at_its_utc_instant(void)
     CHECK_STR(tz_show(tz_day_start("2024-03-01", 8 * 3600, buf), 8 * 3600, shown),
               "2024-03-01 00:00:00");
     CHECK(strcmp(tz_day_start("2018-02-30", 8 * 3600, buf), "2018-02-30") == 0);
+    CHECK(strcmp(tz_day_start("0001-01-01", 8 * 3600, buf), "0001-01-01") == 0);
+    CHECK_STR(tz_day_start("0001-01-01", -8 * 3600, buf), "0001-01-01 08:00:00");
 }
 
 int main(void)
