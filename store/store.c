@@ -15,10 +15,40 @@
 #include <stdio.h>
 #include <unistd.h>
 
+const char *store_why(sqlite3 *db)
+{
+    /* The failures a person can act on, in their words; the others (a
+     * constraint, a statement) keep SQLite's, which name the column. */
+    switch (sqlite3_extended_errcode(db) & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return _("the database is busy: another program is writing to it");
+    case SQLITE_FULL:
+        return _("the disk is full");
+    case SQLITE_READONLY:
+        return _("the database cannot be written (read-only file or folder)");
+    case SQLITE_CANTOPEN:
+        return _("the database file cannot be opened (missing folder or no permission)");
+    case SQLITE_NOTADB:
+        return _("the file is not an SQLite database");
+    case SQLITE_CORRUPT:
+        return _("the database file is damaged");
+    case SQLITE_IOERR:
+        return _("reading or writing the database file failed (disk error)");
+    case SQLITE_NOMEM:
+        return _("out of memory");
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return _("access to the database was denied");
+    }
+    return sqlite3_errmsg(db);
+}
+
 int store_fail(struct store *st, struct err *e, int code, const char *what)
 {
     /* what is an N_() label, translated here: only on error. */
-    return err_set(e, code, "%s: %s: %s", st->path, _(what), sqlite3_errmsg(st->db));
+    return err_set(e, code, _("%s: %s: %s (SQLite %d)"), st->path, _(what), store_why(st->db),
+                   sqlite3_extended_errcode(st->db));
 }
 
 int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what, struct err *e)
@@ -33,7 +63,7 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct
 {
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
         return err_set(e, ERR_FAIL, _("%s: preparing \"%.60s\": %s"), st->path, sql,
-                       sqlite3_errmsg(st->db));
+                       store_why(st->db));
     return 0;
 }
 

@@ -22,7 +22,12 @@ struct store {
     int n_cache;
 };
 
-/* "path: what: sqlite message" into e; returns code. what is a label marked
+/* Why the last call on db failed, as a person can act on it ("the disk is
+ * full", in the interface language), or SQLite's own message for a failure
+ * only a developer can mend (a constraint, a statement). */
+const char *store_why(sqlite3 *db);
+
+/* "path: what: why (SQLite code)" into e; returns code. what is a label marked
  * N_("reading alerts"), translated here (a label built at run time passes
  * through gettext unchanged). */
 int store_fail(struct store *st, struct err *e, int code, const char *what);

@@ -377,7 +377,7 @@ static int step_fail(struct snapshot_reader *r, const char *what)
 {
     if (!r->rc)
         r->rc = err_set(r->e, ERR_FAIL, _("%s: household %lld: reading %s: %s"), r->st->path,
-                        (long long)r->hh_id, what, sqlite3_errmsg(r->st->db));
+                        (long long)r->hh_id, what, store_why(r->st->db));
     return r->rc;
 }
 

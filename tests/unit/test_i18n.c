@@ -116,7 +116,9 @@ static void store_errors_name_what_failed_in_chinese(void)
     struct store *st = NULL;
     struct err e = {{0}};
     CHECK(store_open(path, STORE_READ, &st, &e) != 0 && st == NULL);
-    CHECK_STR_CONTAINS(e.msg, "not-a-database.db: 读取数据库结构版本: ");
+    CHECK_STR_CONTAINS(
+        e.msg,
+        "not-a-database.db：读取数据库结构版本：该文件不是 SQLite 数据库（SQLite 错误码 26）");
     free(path);
 }
 
