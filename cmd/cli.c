@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "json.h"
 #include "log.h"
+#include "nightly_digest.h"
 #include "policy_set.h"
 #include "tz.h"
 #include "term.h"
@@ -126,6 +127,9 @@ void cli_json_finding(FILE *f, const struct finding *fd)
         fputs("null", f);
     fputs(",\"reason\":", f);
     json_string(f, fd->reason);
+    /* The words beside the code, as explain's facts give them. */
+    fputs(",\"measure_label\":", f);
+    json_string(f, policy_measure_label(fd->measure));
 }
 
 void cli_json_alert(FILE *f, const struct policy_alert *a)
@@ -134,6 +138,8 @@ void cli_json_alert(FILE *f, const struct policy_alert *a)
     json_string(f, a->kind);
     fprintf(f, ",\"severity\":\"%s\",\"message\":", severity_name(a->severity));
     json_string(f, a->message);
+    fputs(",\"kind_label\":", f);
+    json_string(f, nightly_kind_label(a->kind));
 }
 
 int cmd_config(struct cli *cli)

@@ -50,8 +50,9 @@ int cli_open_engine(const struct config *cfg, int strict, struct engine **en, st
 const char *cli_kind_label(enum finding_kind k);
 const char *cli_severity_label(enum severity s);
 /* Write the JSON members (no braces) that eval and explain share:
- * "measure","kind","member","amount","reason" of a finding and
- * "kind","severity","message" of an alert. */
+ * "measure","kind","member","amount","reason","measure_label" of a finding
+ * and "kind","severity","message","kind_label" of an alert (a label is the
+ * code itself when there are no words for it). */
 void cli_json_finding(FILE *f, const struct finding *fd);
 void cli_json_alert(FILE *f, const struct policy_alert *a);
 

@@ -107,6 +107,10 @@ def main():
         d = json.loads(env.fupin("explain", "1", "--json").stdout)
         social = [p for p in d["policies"] if p["policy"] == "social_security"][0]
         assert "dibao" in [f["measure"] for f in social["findings"]], social
+        dibao = [f for f in social["findings"] if f["measure"] == "dibao"][0]
+        assert dibao["measure_label"] not in ("", "dibao"), dibao
+        alerts = [a for p in d["policies"] for a in p["alerts"]]
+        assert any(a["kind"] == "no_cadre" and a["kind_label"] == "未落实帮扶责任人" for a in alerts), alerts
         tests = {t["label"]: t for t in social["tests"]}
         assert tests["无劳动力"]["ok"] is True and "劳动力 0 人" in tests["无劳动力"]["detail"], tests
         emp = [p for p in d["policies"] if p["policy"] == "employment"][0]
