@@ -80,8 +80,6 @@ int cli_open_engine(const struct config *cfg, int strict, struct engine **en, st
     struct policy_set *set;
     *en = NULL;
     int rc = policy_set_load(cfg, strict, &set, e);
-    if (rc == 0 && (rc = policy_set_check_library(set, e)) != 0)
-        policy_set_free(set);
     if (rc == 0)
         rc = engine_open(cfg, set, en, e);
     return rc;

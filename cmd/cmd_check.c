@@ -49,11 +49,6 @@ static int check_lua(const struct config *cfg)
     closedir(d);
     qsort(names, n, sizeof *names, cmp_str);
     int problems = 0;
-    struct err le;
-    if (n && policy_lua_library_check(cfg, &le) != 0) {
-        fprintf(stderr, "fupin check: %s\n", term_str(le.msg));
-        problems++;
-    }
     struct policy_lua **ok = calloc(n + 1, sizeof *ok);
     size_t n_ok = 0;
     for (size_t i = 0; i < n; i++) {

@@ -93,8 +93,6 @@ int cmd_preview(struct cli *cli)
      * does not load is broken (exit 2 with file:line), never half previewed. */
     if (rc == 0)
         rc = policy_set_load(cand, 1, &set, &e);
-    if (rc == 0)
-        rc = policy_set_check_library(set, &e);
     if (rc) {
         fprintf(stderr, "fupin preview: %s\n", term_str(e.msg));
         code = rc == ERR_FAIL ? EXIT_RUNTIME : EXIT_USAGE;

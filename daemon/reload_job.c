@@ -140,13 +140,6 @@ static void job_check(struct job *j, const struct config *cfg)
             }
         return;
     }
-    /* A config whose lua: lost the fp library would fail every household. */
-    if (policy_set_check_library(j->set, &e) != 0) {
-        snprintf(j->error, sizeof j->error, "%s%s", j->is_config ? "config: " : "", e.msg);
-        policy_set_free(j->set);
-        j->set = NULL;
-        return;
-    }
     for (int i = 0; i < j->n_files; i++) {
         const struct policy_missing *miss = policy_set_missing(j->set, j->files[i]);
         if (miss) {

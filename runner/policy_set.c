@@ -480,14 +480,6 @@ void policy_set_print_params(const struct policy_set *set, FILE *out)
     free(d);
 }
 
-int policy_set_check_library(const struct policy_set *set, struct err *e)
-{
-    for (size_t i = 0; i < set->n_policies; i++)
-        if (set->policies[i].kind == POLICY_LUA)
-            return policy_lua_library_check(set->cfg, e);
-    return 0;
-}
-
 int policy_set_load(const struct config *cfg, int strict, struct policy_set **out, struct err *e)
 {
     struct policy_set *set = calloc(1, sizeof *set);
@@ -495,6 +487,9 @@ int policy_set_load(const struct config *cfg, int strict, struct policy_set **ou
         return err_set(e, ERR_FAIL, _("out of memory"));
     set->cfg = cfg;
     int rc = load_lua_policies(set, strict, e);
+    /* Lua policies call fp on every household: without it each would fail. */
+    if (rc == 0 && set->n_lua)
+        rc = policy_lua_library_check(cfg, e);
     if (rc == 0)
         rc = load_plugins(set, strict, e);
     if (rc == 0)

@@ -46,13 +46,12 @@ struct policy_set {
  * (its message in e); with strict=0 it is recorded in set->missing and the
  * rest is loaded. Then holds cfg's params: to what the loaded policies
  * declare (config_params_check): a mistake there fails the load in either
- * mode, ERR_INVALID with "file:line:col: params.KEY: what" in e. */
+ * mode, ERR_INVALID with "file:line:col: params.KEY: what" in e. So does
+ * a config whose Lua policies would find no fp library
+ * (policy_lua_library_check), ERR_INVALID naming its path. */
 int policy_set_load(const struct config *cfg, int strict, struct policy_set **out, struct err *e);
 void policy_set_free(struct policy_set *set);
 
-/* When set holds a Lua policy, whether the fp library they call is there
- * (policy_lua_library_check): 0, or ERR_INVALID naming its path. */
-int policy_set_check_library(const struct policy_set *set, struct err *e);
 /* The missing entry for a file name ("industry.lua", "education.so"), or NULL. */
 const struct policy_missing *policy_set_missing(const struct policy_set *set, const char *file);
 /* The policy named name, or NULL. */

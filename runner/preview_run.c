@@ -262,8 +262,6 @@ int preview_candidate(const struct config *cfg, const char *policies_dir, const 
     if (rc == 0)
         rc = policy_set_load(cand, 1, &set, e);
     if (rc == 0)
-        rc = policy_set_check_library(set, e);
-    if (rc == 0)
         rc = preview_run(cfg, set, p, e);
     policy_set_free(set);
     config_free(cand);

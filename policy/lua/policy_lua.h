@@ -23,9 +23,8 @@ const char *policy_lua_undeclared_marker(void);
 /* Whether the fp library (fp.lua in the config's `lua:` folder) can be
  * read: 0, or ERR_INVALID with its path and the key to fix in e. Policies
  * load and run without it (the test fixtures need none), but real ones
- * call fp on every household: the commands that run them (run, eval,
- * explain, check, test, preview) and a reload refuse a config whose
- * library is not there. */
+ * call fp on every household: policy_set_load refuses a config whose
+ * library is not there, so every command that runs them and a reload do. */
 int policy_lua_library_check(const struct config *cfg, struct err *e);
 
 /* Compiles path in a fresh sandboxed state and checks it returns a table with

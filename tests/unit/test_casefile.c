@@ -47,7 +47,8 @@ static struct policy_set *setup(void)
     copy_fixture("exit.lua", pdir);
     copy_fixture("cases.yaml", cases_dir);
     copy_fixture("params.yaml", cases_dir);
-    cfg.lua_dir = dir; /* no fp.lua: the fixtures do not need it */
+    free(test_write_file(dir, "fp.lua", "return {}\n")); /* the fixtures need none */
+    cfg.lua_dir = dir;
     cfg.policies_dir = pdir;
     cfg.params = params;
     cfg.n_params = 3;

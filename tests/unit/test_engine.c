@@ -91,6 +91,11 @@ static void setup(void)
     static char policies[512];
     snprintf(policies, sizeof policies, "%s/policies", dir);
     CHECK(mkdir(policies, 0700) == 0);
+    /* The fixture policies call no fp; a config without one is refused. */
+    static char lua[256];
+    snprintf(lua, sizeof lua, "%s", dir);
+    free(test_write_file(lua, "fp.lua", "return {}\n"));
+    cfg.lua_dir = lua;
     cfg.database = db_path;
     cfg.policies_dir = policies;
     cfg.workers = 3;

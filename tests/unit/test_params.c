@@ -396,9 +396,13 @@ static void undeclared_reads_fail(void)
         "  if h.id == 3 then local x = params.working_age_min end\n"
         "  out:recommend{measure = 'project', amount = p.project_grant, reason = 'r'}\n"
         "end }\n"));
+    char lua[700];
+    snprintf(lua, sizeof lua, "%s/lua", sub);
+    mkdir(lua, 0700);
+    free(test_write_file(lua, "fp.lua", "return {}\n")); /* the policy needs none */
     char *path =
         test_write_file(sub, "fupin.yaml",
-                        "database: f.db\npolicies: policies\nlua: nowhere\nparams:\n"
+                        "database: f.db\npolicies: policies\nlua: lua\nparams:\n"
                         "  industry: {project_grant: 5000}\n  income_ratio: {2016: 0.5}\n");
     struct err e = {{0}};
     struct config *cfg = NULL;
