@@ -212,8 +212,9 @@ static int list(struct cli *cli, const struct config *cfg, struct store *st)
                       "none is stored\n"),
                     cli->argv[0], cmd_list_shown(f.kind).s);
             fputs(_("the kinds fupin raises:"), stderr);
-            for (const char *const *k = nightly_kind_codes(); *k; k++) {
-                fputs(k == nightly_kind_codes() ? "" : _(", "), stderr);
+            const char *const *kinds = nightly_kind_codes();
+            for (const char *const *k = kinds; *k; k++) {
+                fputs(k == kinds ? "" : _(", "), stderr);
                 fprintf(stderr, _("%s (%s)"), *k, nightly_kind_label(*k));
             }
             fputc('\n', stderr);

@@ -259,6 +259,7 @@ static const char *in_words(const char *label, const char *code, char *buf, size
     snprintf(buf, size, _("%s (%s)"), label, code);
     return term_str(buf);
 }
+
 static void text_policy(const struct household *hh, const struct eval_result *res,
                         const struct policy *p)
 {
